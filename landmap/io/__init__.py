@@ -1,0 +1,1 @@
+"""Readers and writers: vector files, tables with coordinates, KML/KMZ, Kobo/ODK."""

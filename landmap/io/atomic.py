@@ -1,0 +1,52 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename.
+
+An interrupted export never leaves a half-written file under the target name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it onto ``target`` on success.
+
+    Parameters
+    ----------
+    target
+        The final path. Its parent folder is created if needed.
+    suffix
+        Suffix of the temporary file (defaults to the target's, so GDAL drivers that look at the
+        extension pick the right format).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.txt"
+    >>> with atomic_path(out) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> out.read_text()
+    'done'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=suffix if suffix is not None else target.suffix,
+        dir=target.parent,
+    )
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # let the writer create it: some GDAL drivers refuse to overwrite
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+        for sidecar in tmp.parent.glob(tmp.name + "-*"):  # GPKG -wal/-shm/-journal
+            sidecar.unlink()

@@ -1,0 +1,104 @@
+"""Provenance: what every analysis result and export records about how it was made.
+
+A provenance record holds the inputs (path and SHA-256), the landmap version, the CRS used for
+measurements, the parameters and the time. It travels in ``DataFrame.attrs["provenance"]`` and
+is written as JSON beside every exported table or map.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@lru_cache(maxsize=256)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Return the SHA-256 of a file (cached per path, size and modification time)."""
+    p = Path(path)
+    st = p.stat()
+    return _sha256_cached(str(p.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def make_provenance(
+    *,
+    inputs: list[str | os.PathLike[str]] | None = None,
+    crs: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    operation: str | None = None,
+) -> dict[str, Any]:
+    """Build a provenance record.
+
+    Parameters
+    ----------
+    inputs
+        Files the result was computed from; each is hashed (a GDAL ``/vsizip/`` path is hashed
+        through its archive).
+    crs
+        The CRS every length and area was measured in.
+    parameters
+        The parameters of the operation (JSON-serialisable).
+    operation
+        A short name of what was computed.
+    """
+    from landmap import __version__
+
+    records = []
+    for item in inputs or []:
+        path = str(item)
+        real = path
+        if real.startswith("/vsizip/"):
+            real = real[len("/vsizip/"):].split(".zip", 1)[0] + ".zip"
+        entry: dict[str, Any] = {"path": path}
+        if Path(real).is_file():
+            entry["sha256"] = file_sha256(real)
+            entry["bytes"] = Path(real).stat().st_size
+        records.append(entry)
+    return {
+        "operation": operation,
+        "landmap_version": __version__,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "crs": crs,
+        "parameters": parameters or {},
+        "inputs": records,
+        "python": platform.python_version(),
+    }
+
+
+def attach(frame: pd.DataFrame, record: dict[str, Any]) -> pd.DataFrame:
+    """Attach a provenance record to a result table (``frame.attrs["provenance"]``) and return it."""
+    frame.attrs["provenance"] = record
+    return frame
+
+
+def provenance_of(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Return the provenance record attached to a result table, if any."""
+    return frame.attrs.get("provenance")
+
+
+def write_provenance(record: dict[str, Any], target: str | os.PathLike[str]) -> Path:
+    """Write ``record`` as ``<target>.provenance.json`` beside an output and return its path."""
+    from landmap.io.atomic import atomic_path
+
+    out = Path(str(target) + ".provenance.json")
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), "utf-8")
+    return out
+
+
+__all__ = ["attach", "file_sha256", "make_provenance", "provenance_of", "write_provenance"]

@@ -1,0 +1,109 @@
+"""Shared fixtures: paths to bundled and reference data, and a headless Chromium.
+
+The browser is Debian's ``/usr/bin/chromium`` driven by Playwright, started with flags that keep
+it off the network; a test that loads a page records every request the page attempts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+CHROMIUM = os.environ.get("LANDMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The repository's bundled ``data/`` folder."""
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The reference copy of the public source data (``../shared/data``)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"reference data folder {SHARED_DATA} is not present beside the repository")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium (Playwright) with no network access beyond file:// pages."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="landmap-chromium-")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--user-data-dir={profile}"]
+        )
+        yield browser
+        browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+class PageLog:
+    """Everything a page did that a test may want to assert on."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    @property
+    def network_requests(self) -> list[str]:
+        """Requests to anything other than the local file and inline data."""
+        return [u for u in self.requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a local HTML file; return ``(page, log)``. Network requests are recorded and aborted."""
+    contexts = []
+
+    def _open(path: Path, *, wait_ms: int = 0, viewport=(1200, 800)):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        contexts.append(context)
+        log = PageLog()
+        page = context.new_page()
+
+        def on_route(route):
+            url = route.request.url
+            log.requests.append(url)
+            if url.startswith(("file:", "data:", "blob:")):
+                route.continue_()
+            else:
+                route.abort()
+
+        context.route("**/*", on_route)
+        page.on("requestfailed", lambda r: log.failed.append(r.url))
+        page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+
+        def on_dialog(dialog):
+            log.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.goto(Path(path).resolve().as_uri(), wait_until="load")
+        if wait_ms:
+            page.wait_for_timeout(wait_ms)
+        return page, log
+
+    yield _open
+    for context in contexts:
+        context.close()
