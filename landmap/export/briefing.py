@@ -1,0 +1,518 @@
+"""Print-ready briefing maps (PNG at 300 dpi, vector PDF) in English, Khmer or both.
+
+A briefing map is one page, A4 or A3, portrait or landscape: title and subtitle, the map (offline
+background of provinces and hillshaded relief; areas, concessions and cases styled like the
+interactive map), a legend with household circles, a km scale bar and a north arrow, an inset
+locating the map in Cambodia, and the sources, date, landmap version and privacy profile.
+
+Khmer text is shaped by matplotlib's libraqm layout (see :mod:`landmap.export.fonts`) and the
+PDF embeds the fonts as TrueType subsets. Case points pass through the privacy profile first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landmap.errors import DataValueError, ExportError
+from landmap.export import briefing_background as bg
+from landmap.export.briefing_extent import describe_layers, resolve_extent
+from landmap.export.briefing_layout import (
+    Label,
+    draw_inset,
+    draw_north_arrow,
+    draw_scale_bar,
+    paper_inches,
+    place_labels,
+)
+from landmap.export.briefing_legend import (
+    LegendSection,
+    draw_legend,
+    household_steps,
+    marker_area,
+)
+from landmap.export.briefing_style import background_colour, boundary_style, swatch
+from landmap.export.fonts import font_families, require_shaping
+from landmap.export.publish import is_confidential, profile_name, publish_layer, write_audit
+from landmap.io.atomic import atomic_path
+from landmap.provenance import make_provenance, write_provenance
+from landmap.schema import CAMBODIA_METRIC_CRS, label
+
+log = logging.getLogger(__name__)
+
+Lang = Literal["en", "km", "both"]
+LANGS: tuple[str, ...] = ("en", "km", "both")
+FORMATS: tuple[str, ...] = (".png", ".pdf")
+_KNOWN_SOURCES = {  # file-name fragment -> attribution line
+    "cam-elc": "Concessions: Open Development Cambodia",
+    "community_forest": "Community forests: Open Development Cambodia; Forestry Administration",
+    "protected_area": "Protected areas: Open Development Cambodia; WCS / SCW Atlas (2014)",
+    "eviction": "Eviction sites: Sahmakum Teang Tnaut (STT); Open Development Cambodia",
+    "synthetic": "Cases: SYNTHETIC demonstration register (not real cases)",
+    "geoboundaries": "Boundaries: geoBoundaries, © OpenStreetMap contributors (ODbL)",
+    "cambodia-adm": "Boundaries: geoBoundaries; Open Development Cambodia (CC BY 4.0)",
+    "khm_bnd_admin1": "Province boundaries: Royal Government of Cambodia / WFP (2022)",
+}
+
+
+def text_for(value: str | Mapping[str, str] | None, lang: Lang, *, sep: str = "\n") -> str:
+    """Return the text of a title-like element in ``lang``.
+
+    ``value`` is either a plain string (used as given) or ``{"en": ..., "km": ...}``; ``"both"``
+    joins English and Khmer with ``sep``.
+
+    Examples
+    --------
+    >>> text_for({"en": "Map", "km": "ផែនទី"}, "both", sep=" / ")
+    'Map / ផែនទី'
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if lang == "both":
+        return sep.join(v for v in (value.get("en"), value.get("km")) if v)
+    return str(value.get(lang) or value.get("en") or value.get("km") or "")
+
+
+def heading(term: str, lang: Lang, *, sep: str = " / ") -> str:
+    """Return a legend heading from the vocabulary in ``lang``."""
+    return label("heading", term, "en") + sep + label("heading", term, "km") if lang == "both" \
+        else label("heading", term, lang)
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise DataValueError(f"unknown language {lang!r}.", fix="use 'en', 'km' or 'both'")
+
+
+def _metric(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    if layer is None or len(layer) == 0:
+        return None
+    if layer.crs is None:
+        from landmap.errors import CRSError
+
+        raise CRSError("a layer passed to the briefing map has no CRS.",
+                       fix="load it with landmap's loaders, which set EPSG:4326")
+    return layer.to_crs(CAMBODIA_METRIC_CRS)
+
+
+def _sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str]) -> list[str]:
+    lines: list[str] = []
+    for layer in layers:
+        if layer is None:
+            continue
+        meta = layer.attrs.get("landmap") or {}
+        prov = layer.attrs.get("provenance") or {}
+        if meta.get("attribution"):
+            lines.append(str(meta["attribution"]))
+            continue
+        paths = [str(meta.get("source", ""))] + [str(i.get("path", "")) for i in prov.get("inputs", [])]
+        for path in paths:
+            low = Path(path).name.lower()
+            lines += [text for key, text in _KNOWN_SOURCES.items() if key in low]
+    lines += list(extra)
+    return list(dict.fromkeys(line for line in lines if line))
+
+
+def _figure_axes(fig, *, landscape: bool, title_in: float, footer_in: float):
+    w, h = fig.get_figwidth(), fig.get_figheight()
+    m = 0.35
+    top = h - m - title_in
+    bottom = m + footer_in
+    if landscape:
+        panel = 0.26 * w
+        map_rect = (m, bottom, w - 2 * m - panel - 0.2, top - bottom)
+        px = map_rect[0] + map_rect[2] + 0.2
+        inset_h = min(panel * 0.75, (top - bottom) * 0.4)
+        legend_rect = (px, bottom + inset_h + 0.2, panel, top - bottom - inset_h - 0.2)
+        inset_rect = (px, bottom, panel, inset_h)
+    else:
+        panel = 0.24 * h
+        map_rect = (m, bottom + panel + 0.2, w - 2 * m, top - bottom - panel - 0.2)
+        inset_w = min(0.36 * (w - 2 * m), panel * 1.2)
+        legend_rect = (m, bottom, w - 2 * m - inset_w - 0.2, panel)
+        inset_rect = (w - m - inset_w, bottom, inset_w, panel)
+
+    def frac(rect):
+        x, y, rw, rh = rect
+        return (x / w, y / h, rw / w, rh / h)
+
+    return (fig.add_axes(frac(map_rect)), fig.add_axes(frac(legend_rect)),
+            fig.add_axes(frac(inset_rect)))
+
+
+def _fit_aspect(bounds, ax) -> tuple[float, float, float, float]:
+    xmin, ymin, xmax, ymax = bounds
+    pos = ax.get_position()
+    ratio = (pos.width * ax.figure.get_figwidth()) / (pos.height * ax.figure.get_figheight())
+    w, h = xmax - xmin, ymax - ymin
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    if w / h < ratio:
+        w = h * ratio
+    else:
+        h = w / ratio
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _plot_polygons(ax, layer, field: str, column: str, zorder: int, lang: Lang,
+                   section: LegendSection) -> None:
+    terms = layer[column].astype("string").fillna("other") if column in layer else \
+        pd.Series("other", index=layer.index, dtype="string")
+    polys = layer.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+    for term in sorted(terms.unique()):
+        sw = swatch(field, term)
+        part = layer[terms.eq(term).to_numpy()]
+        poly_part = part[polys[part.index]]
+        if len(poly_part):
+            poly_part.plot(ax=ax, facecolor=sw.fill, alpha=sw.alpha, edgecolor="none", zorder=zorder)
+            poly_part.boundary.plot(ax=ax, color=sw.edge, linewidth=0.6, zorder=zorder + 0.5)
+        point_part = part[~polys[part.index]]
+        if len(point_part):
+            point_part.plot(ax=ax, marker="s", markersize=18, color=sw.fill, edgecolor=sw.edge,
+                            linewidth=0.5, zorder=zorder)
+        section.entries.append(("poly", sw.fill, sw.edge, sw.alpha, label(field, term, lang) if
+                                lang != "both" else label(field, term, "both")))
+
+
+def _plot_cases(ax, cases, lang: Lang, sections: list[LegendSection], scale: float) -> None:
+    terms = cases["type"].astype("string").fillna("other") if "type" in cases else \
+        pd.Series("other", index=cases.index, dtype="string")
+    hh = pd.to_numeric(cases["households"], errors="coerce") if "households" in cases else \
+        pd.Series(np.nan, index=cases.index)
+    largest = float(np.nanmax(hh.to_numpy(dtype="float64", na_value=np.nan))) \
+        if hh.notna().any() else 0.0
+    sizes = np.array([marker_area(None if pd.isna(v) else float(v), largest) for v in hh])
+    sizes *= scale**2  # same size on paper relative to the page
+    section = LegendSection(heading("case_type", lang))
+    xs, ys = cases.geometry.x.to_numpy(), cases.geometry.y.to_numpy()
+    order = np.argsort(-sizes)  # big circles underneath small ones
+    for term in sorted(terms.unique()):
+        sw = swatch("case_type", term)
+        mask = terms.eq(term).to_numpy()[order]
+        idx = order[mask]
+        ax.scatter(xs[idx], ys[idx], s=sizes[idx], color=sw.fill, edgecolors="white",
+                   linewidths=0.5, alpha=0.9, zorder=12)
+        section.entries.append(("point", sw.fill, "white", 1.0, label("case_type", term, lang)))
+    sections.append(section)
+    if largest > 0:
+        grad = LegendSection(heading("households", lang))
+        grad.circles = [(marker_area(v, largest) * scale**2, f"{v:,}")
+                        for v in household_steps(largest)]
+        sections.append(grad)
+
+
+def _labels(provinces, concessions, areas, lang: Lang, scale: float, *, limit: int,
+            bounds) -> list[Label]:
+    """Province names (low priority) and the ``limit`` largest concessions and areas in view."""
+    view = shapely.box(*bounds)
+    out: list[Label] = []
+    if provinces is not None and len(provinces):
+        pts = provinces.geometry.representative_point()
+        for (_, row), pt in zip(provinces.iterrows(), pts, strict=True):
+            en, km = row.get("name"), row.get("name_km")
+            text = {"en": en, "km": km or en, "both": f"{en}\n{km}" if km else en}[lang]
+            if text and not pd.isna(text):
+                out.append(Label(pt.x, pt.y, str(text), priority=-1.0, fontsize=7.5 * scale,
+                                 colour="#666666", style="italic"))
+    features: list[Label] = []
+    for layer, weight in ((concessions, 2.0), (areas, 1.0)):
+        if layer is None or "name" not in layer:
+            continue
+        named = layer[layer["name"].notna() & layer.geometry.intersects(view)]
+        pts = named.geometry.representative_point()
+        area = named.geometry.area.to_numpy()
+        for name, pt, a in zip(named["name"], pts, area, strict=True):
+            features.append(Label(pt.x, pt.y, str(name), priority=weight + float(a) / 1e10,
+                                  fontsize=6.3 * scale, colour="#222222"))
+    features.sort(key=lambda item: -item.priority)
+    return out + features[:limit]
+
+
+def _render(**kw: Any):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    lang: Lang = kw["lang"]
+    width, height = paper_inches(kw["paper"], kw["orientation"])
+    scale = 1.0 if str(kw["paper"]).upper() == "A4" else 2**0.5
+    fam = font_families()
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)  # no pyplot: the caller's backend and open figures are left alone
+    omitted: list[str] = []
+
+    published = publish_layer(kw["cases"], "cases", kw["profile"], concessions=kw["concessions"],
+                              seed=kw["seed"]) if kw["cases"] is not None else None
+    if published is not None:
+        omitted += published.omitted
+    cases = _metric(published.data if published is not None else None)
+    areas, concessions = _metric(kw["areas"]), _metric(kw["concessions"])
+    boundaries = kw["boundaries"]
+    if boundaries is None:
+        try:
+            boundaries = bg.default_provinces()
+        except Exception as err:  # noqa: BLE001 - a background is optional; say it was left out
+            omitted.append(f"province background ({err})")
+    boundaries = _metric(boundaries)
+    bounds, extent_text = resolve_extent(kw["extent"], cases=cases, areas=areas,
+                                         concessions=concessions, boundaries=boundaries)
+
+    title = text_for(kw["title"], lang) or describe_layers(cases, areas, concessions, lang)
+    subtitle = text_for(kw["subtitle"], lang) or text_for(extent_text, lang, sep=" / ")
+    title_lines, sub_lines = title.count("\n") + 1, subtitle.count("\n") + 1 if subtitle else 0
+    title_fs, sub_fs, small = 17 * scale, 10.5 * scale, 6.3 * scale
+    km_factor = 1.45 if lang != "en" else 1.25
+    title_in = (title_lines * title_fs + sub_lines * sub_fs) * km_factor / 72 + 0.1
+
+    date = kw["date"] or dt.date.today()
+    from landmap import __version__
+
+    mark = heading("confidential" if is_confidential(kw["profile"]) else "public", lang)
+    src = _sources([kw["cases"], kw["areas"], kw["concessions"], kw["boundaries"]],
+                   list(kw["sources"] or []))
+    ax, lax, iax = None, None, None
+    src_head = heading("source", lang)
+    wrap = int(width * 72 / (small * 0.55))
+    footer = textwrap.wrap(f"{src_head}: " + "; ".join(src), wrap) if src else []
+    footer_in = (len(footer) + 2) * small * km_factor / 72 + 0.1
+    ax, lax, iax = _figure_axes(fig, landscape=kw["orientation"] == "landscape",
+                                title_in=title_in, footer_in=footer_in)
+    bounds = _fit_aspect(bounds, ax)
+    ax.set_xlim(bounds[0], bounds[2])
+    ax.set_ylim(bounds[1], bounds[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_facecolor(background_colour())
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for a in (ax, iax):
+        a.set_xlabel("")
+        a.set_ylabel("")
+
+    # background: provinces, hillshade, then web tiles if asked
+    if boundaries is not None:
+        fill, stroke, lw = boundary_style("province")
+        boundaries.plot(ax=ax, facecolor=fill, edgecolor="none", zorder=1)
+        boundaries.boundary.plot(ax=ax, color=stroke, linewidth=lw * scale, zorder=6)
+    if kw["relief"] is not False:
+        relief = bg.relief_for(bounds, source=None if kw["relief"] in (None, True) else kw["relief"])
+        if relief is None:
+            omitted.append("hillshade (no relief raster found)")
+        else:
+            ax.imshow(relief.image, extent=relief.extent, cmap="gray", vmin=0, vmax=1, alpha=0.3,
+                      zorder=2, interpolation="bilinear")
+            src.append(bg.ATTRIBUTION.get(relief.source.name, f"Relief: {relief.source.name}"))
+    if kw["basemap"]:
+        src.append(_add_web_basemap(ax, kw["basemap"]))
+    ax.set_xlim(bounds[0], bounds[2])
+    ax.set_ylim(bounds[1], bounds[3])
+
+    sections: list[LegendSection] = []
+    if areas is not None:
+        sec = LegendSection(heading("areas", lang))
+        _plot_polygons(ax, areas, "area_kind", "kind", 3, lang, sec)
+        sections.append(sec)
+    if concessions is not None:
+        sec = LegendSection(heading("concessions", lang))
+        _plot_polygons(ax, concessions, "concession_kind", "kind", 4, lang, sec)
+        sections.append(sec)
+    if cases is not None:
+        _plot_cases(ax, cases, lang, sections, scale)
+    ax.set_xlim(bounds[0], bounds[2])
+    ax.set_ylim(bounds[1], bounds[3])
+
+    draw_scale_bar(ax, unit_label="km", fontsize=7 * scale, family=fam)
+    draw_north_arrow(ax, letter=heading("north", lang, sep="\n") if lang != "both" else "N",
+                     fontsize=9 * scale, family=fam)
+    draw_legend(lax, sections, fontsize=7.2 * scale, family=fam,
+                line_factor=2.0 if lang != "en" else 1.6)
+    draw_inset(iax, bg.country_outline(), bounds)
+    for a in (ax, iax):  # geopandas labels the axes "Easting [metre]": not on a printed map
+        a.set_xlabel("")
+        a.set_ylabel("")
+
+    fig.text(0.35 / width, 1 - 0.3 / height, title, fontsize=title_fs, fontweight="bold",
+             family=fam, va="top", ha="left")
+    if subtitle:
+        fig.text(0.35 / width, 1 - 0.3 / height - title_lines * title_fs * km_factor / 72 / height,
+                 subtitle, fontsize=sub_fs, family=fam, va="top", ha="left", color="#333333")
+    footer = textwrap.wrap(f"{src_head}: " + "; ".join(dict.fromkeys(src)), wrap) if src else []
+    stamp = f"{heading('date', lang)}: {date.isoformat()} · landmap {__version__} · {mark}"
+    fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=small, family=fam,
+             va="bottom", ha="left", color="#333333", linespacing=1.35 if lang == "en" else 1.6)
+    if is_confidential(kw["profile"]):
+        fig.text(1 - 0.35 / width, 1 - 0.3 / height, mark, fontsize=9 * scale, family=fam,
+                 color="#b71c1c", fontweight="bold", ha="right", va="top")
+
+    if kw["labels"]:
+        labels = _labels(boundaries, concessions, areas, lang, scale, limit=int(18 * scale**2),
+                         bounds=bounds)
+        fig.canvas.draw()  # text extents need a renderer
+        obstacles = [ax.patches[i].get_window_extent() for i in range(len(ax.patches))][-3:]
+        _, dropped = place_labels(fig, ax, labels, family=fam, obstacles=obstacles)
+        if dropped:
+            omitted.append(f"{dropped} labels (no room without overlapping others)")
+        shown = len(labels)
+        total = sum(int(layer["name"].notna().sum()) for layer in (concessions, areas)
+                    if layer is not None and "name" in layer)
+        if total > shown:
+            omitted.append(f"names of {total - shown} smaller or out-of-view areas/concessions")
+    meta = {"title": title, "omitted": omitted, "sources": list(dict.fromkeys(src)),
+            "bounds_epsg32648": [float(b) for b in bounds], "audit": published.audit if published
+            else None}
+    return fig, meta
+
+
+def _add_web_basemap(ax, basemap: str) -> str:
+    try:
+        import contextily
+    except ImportError as err:
+        raise ExportError(
+            "a web-tile basemap was asked for but contextily is not installed.",
+            fix="`pip install contextily` and be online, or leave basemap unset for the offline "
+                "background",
+        ) from err
+    try:
+        provider = contextily.providers.flatten()[basemap] if basemap not in ("osm", True) \
+            else contextily.providers.OpenStreetMap.Mapnik
+        contextily.add_basemap(ax, crs=CAMBODIA_METRIC_CRS, source=provider, zorder=1.5,
+                               attribution=False)
+    except Exception as err:  # noqa: BLE001 - network errors come in many types
+        raise ExportError(
+            f"could not fetch the web basemap {basemap!r}: {err}",
+            fix="check the internet connection, or leave basemap unset for the offline background",
+        ) from err
+    return f"Basemap: {provider.get('attribution', basemap)}"
+
+
+def briefing_maps(
+    paths: Sequence[str | os.PathLike[str]], *, cases: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, lang: Lang = "en",
+    paper: str = "A4", orientation: str = "landscape",
+    title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
+    profile: object = "public", dpi: int = 300, labels: bool = True,
+    relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
+    sources: Sequence[str] | None = None, date: dt.date | None = None, seed: int | None = None,
+) -> list[Path]:
+    """Render one briefing map and save it to several files (``.png`` and/or ``.pdf``).
+
+    Same parameters as :func:`briefing_map`; the map is drawn once and saved to every path.
+    """
+    _check_lang(lang)
+    require_shaping()
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        if target.suffix.lower() not in FORMATS:
+            raise DataValueError(
+                f"cannot write a briefing map as {target.suffix or 'a file with no extension'!r}.",
+                path=target, fix="name the output .png or .pdf",
+            )
+    fig, meta = _render(
+        cases=cases, areas=areas, concessions=concessions, boundaries=boundaries, extent=extent,
+        lang=lang, paper=paper, orientation=orientation, title=title, subtitle=subtitle,
+        profile=profile, labels=labels, relief=relief, basemap=basemap, sources=sources, date=date,
+        seed=seed,
+    )
+    from matplotlib import rc_context
+
+    from landmap import __version__
+
+    written = []
+    inputs = [str(m.get("source")) for layer in (cases, areas, concessions, boundaries)
+              if layer is not None and (m := layer.attrs.get("landmap") or {}).get("source")]
+    for target in targets:
+        fmt = target.suffix.lower().lstrip(".")
+        info = {"Title": meta["title"].replace("\n", " / "), "Software": f"landmap {__version__}"}
+        if fmt == "pdf":
+            info = {"Title": info["Title"], "Creator": info["Software"],
+                    "Subject": heading("confidential" if is_confidential(profile) else "public",
+                                       "en")}
+        with atomic_path(target) as tmp, rc_context({"pdf.fonttype": 42}):
+            try:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=info)
+            except (OSError, ValueError, RuntimeError) as err:
+                raise ExportError(f"could not write the briefing map: {err}", path=target) from err
+        record = make_provenance(
+            inputs=inputs, crs=CAMBODIA_METRIC_CRS, operation="briefing_map",
+            parameters={"lang": lang, "paper": paper, "orientation": orientation, "dpi": dpi,
+                        "profile": profile_name(profile), "extent": repr(extent),
+                        "bounds_epsg32648": meta["bounds_epsg32648"]},
+        )
+        record["omitted"] = meta["omitted"]
+        record["sources"] = meta["sources"]
+        write_provenance(record, target)
+        if meta["audit"] is not None:
+            write_audit(meta["audit"], target)
+        log.info("wrote %s", target)
+        written.append(target)
+    return written
+
+
+def briefing_map(path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Write a print-ready briefing map (PNG or PDF, by the file's extension).
+
+    Parameters
+    ----------
+    path
+        Output file, ``.png`` (raster, ``dpi`` dots per inch, dpi recorded in the file) or
+        ``.pdf`` (vector, fonts embedded).
+    cases, areas, concessions, boundaries
+        Canonical layers (any CRS; drawn in EPSG:32648). ``boundaries`` defaults to the bundled
+        provinces with their Khmer names.
+    extent
+        What the map shows: ``None`` (all given layers), a province name in English or Khmer, a
+        concession or area id or name, ``"cases"``, a list of case ids, a ``(west, south, east,
+        north)`` box in degrees, or a geometry / GeoDataFrame.
+    lang
+        ``"en"``, ``"km"`` or ``"both"``: language of every text element.
+    paper, orientation
+        ``"A4"`` or ``"A3"``; ``"landscape"`` or ``"portrait"``.
+    title, subtitle
+        Text, or ``{"en": ..., "km": ...}``. Defaults describe the layers and the extent.
+    profile
+        Privacy profile of the case points (``"public"`` by default: displaced points, no
+        personal fields; the audit is written beside the map as ``<path>.audit.json``).
+    dpi
+        Resolution of PNG output (300 for print).
+    labels
+        Label provinces, concessions and areas (placed without overlaps; the rest are dropped
+        and counted in the provenance file's ``omitted``).
+    relief
+        Hillshade from the bundled relief raster (``True``), another raster path, or ``False``.
+    basemap
+        A web-tile basemap name (``"osm"`` or a contextily provider name): needs contextily
+        and internet; off by default.
+    sources
+        Extra attribution lines (the layers' own sources are found from their provenance).
+    date
+        Date printed on the map (today by default).
+    seed
+        Seed of the geomasking of public case points (tests only).
+
+    Returns
+    -------
+    Path
+        The file written. ``<path>.provenance.json`` beside it lists inputs, parameters and what
+        was left out.
+
+    Raises
+    ------
+    AssetError
+        When no Khmer font or no shaping-capable matplotlib is installed.
+    DataValueError
+        For an unknown extent, language, paper size or output format.
+    """
+    return briefing_maps([path], **kwargs)[0]
+
+
+__all__ = ["FORMATS", "LANGS", "briefing_map", "briefing_maps", "heading", "text_for"]

@@ -1,0 +1,223 @@
+"""Map furniture of briefing maps: paper sizes, scale bar, north arrow, inset, label placement.
+
+Everything here draws on matplotlib axes whose data coordinates are metres in EPSG:32648 (UTM
+48N). Distances on the scale bar are corrected by the projection's scale factor at the centre of
+the map, and the north arrow is turned by the grid convergence there, so both are right at the
+map's latitude and longitude rather than only on the central meridian.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+from landmap.errors import DataValueError
+from landmap.schema import CAMBODIA_METRIC_CRS
+
+#: ISO 216 paper sizes in millimetres (portrait: width, height).
+PAPER_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
+MM_PER_INCH = 25.4
+
+
+def paper_inches(paper: str, orientation: str) -> tuple[float, float]:
+    """Return ``(width, height)`` in inches of a paper size and orientation.
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in paper_inches("A4", "landscape")]
+    [11.69, 8.27]
+    """
+    key = str(paper).upper()
+    if key not in PAPER_MM:
+        raise DataValueError(
+            f"unknown paper size {paper!r} of type {type(paper).__name__}.",
+            fix=f"use one of {sorted(PAPER_MM)}",
+        )
+    if orientation not in ("portrait", "landscape"):
+        raise DataValueError(
+            f"unknown orientation {orientation!r}.", fix="use 'portrait' or 'landscape'",
+        )
+    w, h = PAPER_MM[key]
+    if orientation == "landscape":
+        w, h = h, w
+    return w / MM_PER_INCH, h / MM_PER_INCH
+
+
+def local_factors(x: float, y: float) -> tuple[float, float]:
+    """Return ``(scale_factor, convergence_deg)`` of EPSG:32648 at a metric point."""
+    from pyproj import CRS, Proj, Transformer
+
+    lon, lat = Transformer.from_crs(CAMBODIA_METRIC_CRS, "EPSG:4326", always_xy=True).transform(x, y)
+    factors = Proj(CRS(CAMBODIA_METRIC_CRS)).get_factors(lon, lat)
+    return float(factors.meridional_scale), float(factors.meridian_convergence)
+
+
+def nice_length_km(span_km: float) -> float:
+    """Return a round scale-bar length (1, 2 or 5 × 10^n km) near a fifth of ``span_km``.
+
+    Examples
+    --------
+    >>> nice_length_km(100.0), nice_length_km(37.0), nice_length_km(3.0)
+    (20.0, 5.0, 0.5)
+    """
+    target = max(span_km / 5.0, 1e-3)
+    exp = math.floor(math.log10(target))
+    best = 1.0
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * 10**exp <= target:
+            best = step
+    return best * 10**exp
+
+
+def draw_scale_bar(ax: Axes, *, unit_label: str, fontsize: float, family: list[str]) -> float:
+    """Draw a two-segment km scale bar in the lower left of ``ax``; return its length in km."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    k, _ = local_factors((x0 + x1) / 2, (y0 + y1) / 2)
+    ground_span_km = (x1 - x0) / k / 1000.0
+    length_km = nice_length_km(ground_span_km)
+    map_len = length_km * 1000.0 * k  # grid metres of that ground distance
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.045 * (y1 - y0)
+    bar_h = 0.012 * (y1 - y0)
+    for i, colour in enumerate(("black", "white")):
+        ax.add_patch(Rectangle(
+            (bx + i * map_len / 2, by), map_len / 2, bar_h, facecolor=colour,
+            edgecolor="black", linewidth=0.6, zorder=20,
+        ))
+    fmt = (lambda v: f"{v:g}")
+    for frac, text in ((0.0, "0"), (0.5, fmt(length_km / 2)), (1.0, f"{fmt(length_km)} {unit_label}")):
+        ax.text(
+            bx + frac * map_len, by + bar_h * 1.6, text, ha="center" if frac < 1 else "left",
+            va="bottom", fontsize=fontsize, family=family, zorder=20,
+            bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5},
+        )
+    return length_km
+
+
+def draw_north_arrow(ax: Axes, *, letter: str, fontsize: float, family: list[str]) -> float:
+    """Draw a north arrow (turned by grid convergence) in the upper right; return the angle."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    _, convergence = local_factors((x0 + x1) / 2, (y0 + y1) / 2)
+    # Convergence is the angle from grid north to true north, clockwise positive at east.
+    angle = math.radians(-convergence)
+    cx, cy, size = 0.94, 0.86, 0.07
+    fig_ratio = ax.bbox.width / ax.bbox.height
+    dx = math.sin(angle) * size / fig_ratio
+    dy = math.cos(angle) * size
+    ax.add_patch(FancyArrow(
+        cx - dx / 2, cy - dy / 2, dx, dy, width=0.012, head_width=0.035, head_length=0.03,
+        length_includes_head=True, transform=ax.transAxes, color="black", zorder=21,
+    ))
+    ax.text(cx + dx / 2 * 1.25, cy + dy / 2 + 0.015, letter, transform=ax.transAxes, ha="center",
+            va="bottom", fontsize=fontsize, fontweight="bold", family=family, zorder=21)
+    return convergence
+
+
+def draw_inset(ax: Axes, outline: gpd.GeoSeries, bounds: Sequence[float]) -> None:
+    """Draw Cambodia's outline on ``ax`` with the main map's extent marked in red."""
+    outline.plot(ax=ax, facecolor="#e8e4d8", edgecolor="#555555", linewidth=0.5)
+    xmin, ymin, xmax, ymax = bounds
+    ox0, oy0, ox1, oy1 = outline.total_bounds
+    span = max(ox1 - ox0, oy1 - oy0)
+    if max(xmax - xmin, ymax - ymin) < 0.03 * span:  # too small to see as a box: a dot too
+        ax.plot([(xmin + xmax) / 2], [(ymin + ymax) / 2], "o", color="#c62828", markersize=4)
+    ax.add_patch(Rectangle((xmin, ymin), xmax - xmin, ymax - ymin, fill=False,
+                           edgecolor="#c62828", linewidth=1.4, zorder=5))
+    pad = 0.05 * span
+    ax.set_xlim(min(ox0, xmin) - pad, max(ox1, xmax) + pad)
+    ax.set_ylim(min(oy0, ymin) - pad, max(oy1, ymax) + pad)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#555555")
+        spine.set_linewidth(0.6)
+
+
+@dataclass
+class Label:
+    """A label to place: anchor point (map metres), text, priority (higher first), style."""
+
+    x: float
+    y: float
+    text: str
+    priority: float = 0.0
+    fontsize: float = 7.0
+    colour: str = "#222222"
+    style: str = "normal"
+    weight: str = "normal"
+
+
+_OFFSETS = (  # (dx, dy) in points, ha, va: right, left, above, below, and the diagonals
+    ((4, 2), "left", "bottom"), ((-4, 2), "right", "bottom"), ((4, -2), "left", "top"),
+    ((-4, -2), "right", "top"), ((0, 5), "center", "bottom"), ((0, -5), "center", "top"),
+)
+
+
+def place_labels(
+    fig: Figure, ax: Axes, labels: Sequence[Label], *, family: list[str],
+    obstacles: Sequence[Bbox] = (),
+) -> tuple[list[Text], int]:
+    """Place labels greedily so that no two overlap; return ``(placed, dropped_count)``.
+
+    Labels are tried in priority order; for each, up to six positions around its anchor are
+    tried, and the first whose text box (padded) is inside the axes and touches no label already
+    placed nor any obstacle (legend, scale bar, north arrow) is kept. A label with no free
+    position is dropped and counted, so the caller can say how many were left out.
+    """
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken: list[Bbox] = list(obstacles)
+    placed: list[Text] = []
+    dropped = 0
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for lab in sorted(labels, key=lambda item: -item.priority):
+        if not (x0 <= lab.x <= x1 and y0 <= lab.y <= y1):
+            continue
+        for (dx, dy), ha, va in _OFFSETS:
+            text = ax.annotate(
+                lab.text, (lab.x, lab.y), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                va=va, fontsize=lab.fontsize, color=lab.colour, style=lab.style,
+                fontweight=lab.weight, family=family, zorder=30, annotation_clip=True,
+            )
+            box = text.get_window_extent(renderer).expanded(1.08, 1.15)
+            inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                      and box.y1 <= frame.y1)
+            if inside and not any(box.overlaps(other) for other in taken):
+                text.set_path_effects(_halo())
+                taken.append(box)
+                placed.append(text)
+                break
+            text.remove()
+        else:
+            dropped += 1
+    return placed, dropped
+
+
+def _halo() -> list:
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=2.0, foreground="white", alpha=0.85)]
+
+
+__all__ = [
+    "PAPER_MM",
+    "Label",
+    "draw_inset",
+    "draw_north_arrow",
+    "draw_scale_bar",
+    "local_factors",
+    "nice_length_km",
+    "paper_inches",
+    "place_labels",
+]
