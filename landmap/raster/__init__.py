@@ -6,6 +6,7 @@ whole in memory. The map overlay lives in :mod:`landmap.maps.raster_layer`.
 """
 
 from landmap.raster._coverage import METHODS
+from landmap.raster.clip import clip
 from landmap.raster.zonal import FOREST_CLASSES, forest_cover, zonal_change, zonal_stats
 
-__all__ = ["FOREST_CLASSES", "METHODS", "forest_cover", "zonal_change", "zonal_stats"]
+__all__ = ["FOREST_CLASSES", "METHODS", "clip", "forest_cover", "zonal_change", "zonal_stats"]
