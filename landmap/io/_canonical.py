@@ -1,0 +1,224 @@
+"""Turning a file's columns into the canonical columns of a layer kind.
+
+Order of precedence for each canonical column: the caller's ``columns=`` mapping, a known
+dataset profile (ODC concessions, STT eviction sites, geoBoundaries...), then the common
+spellings in ``resources/column_aliases.json``. Columns used are consumed; every other column is
+kept unchanged after the canonical ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from landmap.errors import SchemaError
+from landmap.io._aliases import aliases, find_column, level_term, match_profile
+from landmap.io._dates import parse_dates
+from landmap.schema import COLUMNS, ID_COLUMN, normalise_term
+
+_VOCAB_FIELD = {
+    ("cases", "type"): "case_type",
+    ("cases", "status"): "case_status",
+    ("cases", "location_precision"): "location_precision",
+    ("areas", "kind"): "area_kind",
+    ("concessions", "kind"): "concession_kind",
+}
+_ID_PREFIX = {"cases": "CASE", "areas": "AREA", "concessions": "CON", "boundaries": "ADM"}
+
+
+def _term(field: str, value: object) -> str | None:
+    """Vocabulary lookup tolerant of hyphens and plurals ("Multiple-use Area", "Protected Forests")."""
+    text = str(value)
+    for candidate in (text, text.replace("-", " "), text.rstrip("sS"), text.replace("-", " ").rstrip("sS")):
+        term = normalise_term(field, candidate)
+        if term is not None:
+            return term
+    return None
+
+
+def _sparse(mask: np.ndarray, text: object) -> pd.Series:
+    idx = np.flatnonzero(mask)
+    if isinstance(text, str):
+        return pd.Series(text, index=idx, dtype="string")
+    return pd.Series(list(text), index=idx, dtype="string")
+
+
+def resolve_columns(
+    frame: pd.DataFrame, kind: str, columns: dict[str, str], *, exclude: set[str]
+) -> tuple[dict[str, list[str]], dict[str, object] | None]:
+    """Return ``{canonical: [source columns, first present wins]}`` and the profile used."""
+    names = [str(c) for c in frame.columns if c != "geometry" and c not in exclude]
+    canon = COLUMNS[kind]  # type: ignore[index]
+    for key, col in columns.items():
+        if key in canon and col not in frame.columns:
+            raise SchemaError(
+                f"columns={{{key!r}: {col!r}}} names a column that is not in the file "
+                f"(columns: {', '.join(names)})", column=col, fix="use one of the file's column names",
+            )
+    mapping: dict[str, list[str]] = {k: [v] for k, v in columns.items() if k in canon}
+    profile = match_profile(names, kind)
+    if profile is not None:
+        for key, src in profile["columns"].items():  # type: ignore[union-attr]
+            options = [src] if isinstance(src, str) else list(src)
+            options = [o for o in options if o in frame.columns]
+            if key not in mapping and options:
+                mapping[key] = options
+    taken = {c for cols in mapping.values() for c in cols}
+    table = aliases()[kind]
+    for key in canon:
+        if key in mapping:
+            continue
+        col = find_column(names, table.get(key, []), taken=taken)  # type: ignore[union-attr]
+        if col is not None:
+            mapping[key] = [col]
+            taken.add(col)
+    return mapping, profile
+
+
+def canonicalise(
+    frame: pd.DataFrame, kind: str, *, columns: dict[str, str], exclude: set[str],
+    kind_default: str | None = None, level: str | None = None, display: str = "",
+) -> tuple[pd.DataFrame, list[pd.Series], dict[str, object]]:
+    """Build the canonical columns; return (frame, sparse flag Series, details)."""
+    mapping, profile = resolve_columns(frame, kind, columns, exclude=exclude)
+    canon = COLUMNS[kind]  # type: ignore[index]
+    n = len(frame)
+    flags: list[pd.Series] = []
+    details: dict[str, object] = {}
+    if profile is not None:
+        details["profile"] = profile["name"]
+    defaults = dict(profile["defaults"]) if profile else {}  # type: ignore[arg-type]
+    out: dict[str, pd.Series] = {}
+    index = frame.index
+    for key, dtype in canon.items():
+        sources = mapping.get(key, [])
+        raw = None
+        for col in sources:
+            raw = frame[col] if raw is None else raw.where(raw.notna(), frame[col])
+        if raw is None:
+            raw = pd.Series(pd.NA, index=index, dtype="object")
+        if dtype.startswith("datetime"):
+            values, bad = parse_dates(raw)
+            if len(bad):
+                flags.append(bad.rename(None))
+            out[key] = values.astype("datetime64[ns]")
+        elif dtype == "Int64":
+            num = pd.to_numeric(raw, errors="coerce")
+            whole = num.where((num == num.round()) & (num >= 0))
+            bad = (raw.notna() & raw.astype("string").str.strip().ne("") & whole.isna()).to_numpy()
+            if bad.any():
+                flags.append(_sparse(bad, [f"{key} {v!r} is not a whole number; left empty" for v in raw[bad]]))
+            out[key] = whole.astype("Int64")
+        elif dtype == "float64":
+            num = pd.to_numeric(raw, errors="coerce")
+            bad = (raw.notna() & raw.astype("string").str.strip().ne("") & num.isna()).to_numpy()
+            if bad.any():
+                flags.append(_sparse(bad, [f"{key} {v!r} is not a number; left empty" for v in raw[bad]]))
+            out[key] = num.astype("float64")
+        else:
+            out[key] = _as_string(raw)
+    details["columns"] = {k: (v[0] if len(v) == 1 else v) for k, v in mapping.items()}
+    _vocabularies(out, kind, defaults, kind_default, flags, n)
+    if kind == "boundaries":
+        _levels(out, level, defaults, display, n, details)
+    for key, value in defaults.items():
+        if key in out and key not in ("kind",):
+            out[key] = out[key].fillna(value)
+    result = pd.DataFrame(out, index=index)
+    used = {c for cols in mapping.values() for c in cols} | exclude
+    rest = [c for c in frame.columns if c not in used and c != "geometry"]
+    for c in rest:
+        name = c if c not in result.columns else f"{c}_original"
+        result[name] = frame[c]
+    return result, flags, details
+
+
+def _as_string(raw: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(raw.dtype):
+        whole = raw.notna() & (raw == raw.round())
+        text = raw.astype("string")
+        text[whole] = raw[whole].astype("int64").astype("string")
+        return text
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        return raw.astype("string")
+    return raw.astype("string")
+
+
+def _vocabularies(out, kind, defaults, kind_default, flags, n) -> None:
+    for (k, key), field in _VOCAB_FIELD.items():
+        if k != kind:
+            continue
+        raw = out[key]
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        terms = np.array([_term(field, u) for u in uniques] + [None], dtype=object)
+        mapped = terms[codes]
+        known = pd.notna(mapped)
+        unknown = raw.notna().to_numpy() & ~known
+        mapped = np.where(known, mapped, raw.to_numpy(dtype=object))
+        series = pd.Series(mapped, index=raw.index, dtype="string")
+        default = kind_default if key == "kind" and kind_default else defaults.get(key)
+        if default is not None:
+            series = series.fillna(default)
+        if unknown.any():
+            flags.append(_sparse(unknown, [f"{key} {v!r} is not a known term; kept as given" for v in raw[unknown]]))
+        out[key] = series
+
+
+def _levels(out, level, defaults, display, n, details) -> None:
+    col = out["level"]
+    mapped = col.map(level_term, na_action="ignore").astype("string")
+    if level is not None:
+        mapped = mapped.fillna(level)
+    elif "level" in defaults:
+        mapped = mapped.fillna(defaults["level"])
+    elif mapped.isna().all():
+        guess = _guess_level(display, n)
+        if guess:
+            mapped = mapped.fillna(guess)
+            details["level"] = f"{guess} (inferred from the file name or feature count)"
+    out["level"] = mapped.where(mapped.notna(), col)
+
+
+def _guess_level(display: str, n: int) -> str | None:
+    name = display.lower().replace("-", "").replace("_", "")
+    for lvl, digit in (("country", "0"), ("province", "1"), ("district", "2"), ("commune", "3"), ("village", "4")):
+        if f"adm{digit}" in name or f"admin{digit}" in name or lvl in name:
+            return lvl
+    return {1: "country", 24: "province", 25: "province"}.get(n)
+
+
+def assign_ids(frame: pd.DataFrame, kind: str, *, profile_prefix: str | None) -> tuple[list[pd.Series], str]:
+    """Keep the file's ids when usable, else generate stable ones by input order."""
+    col = ID_COLUMN[kind]  # type: ignore[index]
+    ids = frame[col]
+    n = len(frame)
+    width = max(4, len(str(n)))
+    prefix = profile_prefix or _ID_PREFIX[kind]
+    if kind == "concessions" and not profile_prefix:
+        kinds = frame["kind"].dropna().unique()
+        prefix = str(kinds[0]).upper() if len(kinds) == 1 else prefix
+    generated = pd.Series([f"{prefix}-{i:0{width}d}" for i in range(1, n + 1)], index=frame.index, dtype="string")
+    present = ids.notna() & ids.str.strip().ne("")
+    flags: list[pd.Series] = []
+    if not present.any():
+        frame[col] = generated
+        return flags, f"generated ({prefix}-{1:0{width}d}... by input order): the file has no id column"
+    dup = ids.duplicated(keep=False) & present
+    if kind != "cases" and (dup.any() or not present.all()):
+        frame[col] = generated
+        return flags, (f"generated ({prefix}-{1:0{width}d}... by input order): the file's ids are "
+                       f"{'not unique' if dup.any() else 'incomplete'}")
+    if dup.any():
+        pos = np.flatnonzero(dup.to_numpy())
+        rows = pd.Series(pos + 1, index=pos)
+        key = ids.iloc[pos].to_numpy()
+        groups = rows.groupby(key).agg(lambda r: ", ".join(map(str, r)))
+        flags.append(pd.Series([f"duplicate {col} {k!r} (rows {groups[k]})" for k in key], index=pos, dtype="string"))
+    missing = ~present.to_numpy()
+    if missing.any():
+        frame.loc[missing, col] = generated[missing]
+        flags.append(_sparse(missing, [f"no {col}; generated {g}" for g in generated[missing]]))
+    return flags, "from the file" + (" (duplicates flagged)" if dup.any() else "")
+
+
+__all__ = ["assign_ids", "canonicalise", "resolve_columns"]

@@ -1,0 +1,277 @@
+"""Tables with coordinates: CSV (any delimiter, any encoding) and XLSX.
+
+Coordinates come from a latitude/longitude pair (decimal degrees or DMS text), a Kobo/ODK
+geopoint column (``"lat lon alt acc"``), or UTM easting/northing with a zone (``utm_zone=``, a
+zone column, or ``crs=``). Rows whose coordinates cannot be read keep an empty geometry and a
+reason; the validator rejects them, so no row is lost on the way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Transformer
+
+from landmap.coords import parse_coordinates, split_geopoint, utm_crs
+from landmap.errors import CRSError, DataFileError, LandmapError, SchemaError
+from landmap.io._aliases import aliases, find_column
+from landmap.io._vector import Source, _crs
+
+_SAMPLE = 256 * 1024
+_DELIMITERS = ",;\t|"
+
+
+def detect_encoding(src: Source, encoding: str | None) -> str:
+    """Return the encoding to read a text table with (BOM, UTF-8, else charset detection)."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as err:
+            raise DataFileError(f"unknown encoding {encoding!r}", path=src.display,
+                                fix="use a name such as 'utf-8', 'cp1252' or 'utf-16'") from err
+        return encoding
+    with open(src.gdal_path, "rb") as fh:
+        sample = fh.read(_SAMPLE)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < _SAMPLE)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise DataFileError(
+            "is not text in any encoding landmap can recognise (a binary file named .csv?)",
+            path=src.display, fix="export the sheet again as CSV UTF-8, or pass encoding=",
+        )
+    return str(best.encoding)
+
+
+def _sniff_delimiter(src: Source, encoding: str) -> str:
+    with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
+        head = fh.read(64 * 1024)
+    lines = head.splitlines()[:50]
+    if len(lines) > 1 and len(head) == 64 * 1024:
+        lines = lines[:-1]  # the last line may be cut off
+    sample = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in _DELIMITERS} if lines else {}
+        best = max(counts, key=counts.get) if counts else ","
+        return best if counts.get(best) else ","
+
+
+def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
+    """Read a CSV or XLSX table as text columns (so ids like ``007`` keep their zeros)."""
+    if src.fmt == "xlsx":
+        return _read_xlsx(src)
+    enc = detect_encoding(src, encoding)
+    sep = _sniff_delimiter(src, enc)
+    src.details.update(encoding=enc, delimiter=sep)
+    try:
+        frame = pd.read_csv(
+            src.gdal_path, sep=sep, encoding=enc, dtype=str, keep_default_na=False,
+            na_values=[""], skip_blank_lines=True,
+        )
+    except pd.errors.EmptyDataError as err:
+        raise DataFileError("has no header and no rows", path=src.display,
+                            fix="export the table again with its header row") from err
+    except pd.errors.ParserError as err:
+        raise DataFileError(
+            f"could not be split into columns with the delimiter {sep!r} ({str(err).strip()})",
+            path=src.display,
+            fix="quote values that contain the delimiter, or re-export the table as CSV",
+        ) from err
+    except UnicodeDecodeError as err:
+        raise DataFileError(f"is not valid {enc} text ({err.reason} at byte {err.start})",
+                            path=src.display, fix="pass the right encoding=, e.g. 'cp1252'") from err
+    if frame.shape[1] == 1 and len(frame.columns[0]) > 20 and any(
+        d in frame.columns[0] for d in _DELIMITERS.replace(sep, "")
+    ):
+        raise DataFileError(
+            f"was read as a single column {frame.columns[0]!r}: the delimiter could not be "
+            "recognised", path=src.display, fix="save the file with commas or semicolons between columns",
+        )
+    return frame
+
+
+def _read_xlsx(src: Source) -> pd.DataFrame:
+    try:
+        book = pd.ExcelFile(src.gdal_path, engine="openpyxl")
+    except Exception as err:  # noqa: BLE001 - openpyxl raises zip/xml errors of many types
+        raise DataFileError(f"is not a readable .xlsx workbook ({type(err).__name__}: {err})",
+                            path=src.display, fix="open it in Excel/LibreOffice and save it again") from err
+    sheets = [str(s) for s in book.sheet_names]
+    sheet = src.layer if src.layer is not None else sheets[0]
+    if sheet not in sheets:
+        raise DataFileError(f"has no sheet {sheet!r}; its sheets are: {', '.join(sheets)}",
+                            path=src.display, fix="name one of these with layer= (or --layer)")
+    src.details.update(sheet=sheet, sheets=sheets)
+    frame = book.parse(sheet, dtype=object)
+    frame = frame.dropna(how="all")
+    frame.columns = [str(c) for c in frame.columns]
+    for col in frame.columns:  # text stays text (Khmer untouched); numbers/dates as Excel typed them
+        if frame[col].map(lambda v: isinstance(v, str)).all():
+            frame[col] = frame[col].astype("string")
+    return frame.reset_index(drop=True)
+
+
+def _coordinate_columns(frame: pd.DataFrame, columns: dict[str, str]) -> dict[str, str]:
+    """Find coordinate columns: explicit mapping first, then the alias table."""
+    spec = aliases()["coordinates"]
+    names = [str(c) for c in frame.columns]
+    found: dict[str, str] = {}
+    explicit = {"latitude": "lat", "longitude": "lon", "y": "lat", "x": "lon"}
+    for key, col in columns.items():
+        role = explicit.get(key, key)
+        if role in spec:
+            if col not in frame.columns:
+                raise SchemaError(f"columns={{{key!r}: {col!r}}} names a column that is not in the "
+                                  f"table (columns: {', '.join(names)})", column=col,
+                                  fix="use one of the table's column names")
+            found[role] = col
+    taken = set(columns.values())
+    for role, entry in spec.items():  # type: ignore[union-attr]
+        if role not in found:
+            col = find_column(names, entry["aliases"], entry["suffixes"], taken=taken | set(found.values()))
+            if col is not None:
+                found[role] = col
+    return found
+
+
+def table_to_points(
+    frame: pd.DataFrame, src: Source, *, columns: dict[str, str], crs: object, utm_zone: object,
+) -> tuple[gpd.GeoDataFrame, pd.Series, list[str]]:
+    """Build point geometries; return (GeoDataFrame in EPSG:4326, reasons of failed rows, used columns)."""
+    found = _coordinate_columns(frame, columns)
+    n = len(frame)
+    reasons: list[pd.Series] = []
+    user_crs = None if crs is None else _crs(crs, src)
+    projected = user_crs is not None and user_crs.is_projected
+    if projected and "lat" in found and "lon" in found and "easting" not in found:
+        found["easting"], found["northing"] = found.pop("lon"), found.pop("lat")
+    if "lat" in found and "lon" in found:
+        used = [found["lat"], found["lon"]]
+        lat = parse_coordinates(frame[found["lat"]], axis="lat", check_range=False)
+        lon = parse_coordinates(frame[found["lon"]], axis="lon", check_range=False)
+        x, y = lon.values, lat.values
+        big = np.nanmax(np.abs(np.concatenate([x, y]))) if n and not np.isnan(np.concatenate([x, y])).all() else 0
+        if big > 1000:
+            if utm_zone is None:
+                raise CRSError(
+                    f"columns {found['lat']!r}/{found['lon']!r} hold values up to {big:,.0f}: "
+                    "projected coordinates (metres), not degrees", path=src.display,
+                    fix="pass crs= (e.g. 'EPSG:32648') or utm_zone= (e.g. '48N')",
+                )
+            found["easting"], found["northing"] = found.pop("lon"), found.pop("lat")
+        else:
+            source_crs = user_crs or CRS.from_epsg(4326)
+            src.details["coordinates"] = f"{found['lat']} / {found['lon']} ({source_crs.to_string()})"
+            reasons += _pair_reasons(lat, lon, "latitude", "longitude")
+    if "easting" in found and "northing" in found:
+        used = [found["easting"], found["northing"]]
+        east = parse_coordinates(frame[found["easting"]], check_range=False)
+        north = parse_coordinates(frame[found["northing"]], check_range=False)
+        reasons += _pair_reasons(north, east, "northing", "easting")
+        x, y, zone_reasons, source_crs = _from_utm(frame, src, east.values, north.values, found,
+                                                    user_crs, utm_zone, used)
+        reasons += zone_reasons
+        source_crs = CRS.from_epsg(4326)  # already transformed
+    elif "lat" not in found:
+        if "geopoint" in found:
+            used = [found["geopoint"]]
+            parts = split_geopoint(frame[found["geopoint"]])
+            lat = parse_coordinates(parts.lat, axis="lat", check_range=False)
+            lon = parse_coordinates(parts.lon, axis="lon", check_range=False)
+            reasons += _pair_reasons(lat, lon, f"{found['geopoint']} latitude", f"{found['geopoint']} longitude")
+            x, y = lon.values, lat.values
+            source_crs = user_crs or CRS.from_epsg(4326)
+            src.details["coordinates"] = f"{found['geopoint']} (geopoint: lat lon alt acc)"
+        else:
+            raise SchemaError(
+                "has no coordinate columns (looked for latitude/longitude, a geopoint, or "
+                f"easting/northing; the columns are: {', '.join(map(str, frame.columns))})",
+                path=src.display,
+                fix="map them explicitly, e.g. columns={'lat': 'Y_coord', 'lon': 'X_coord'}",
+            )
+    bad = np.isnan(x) | np.isnan(y)
+    geoms = gpd.points_from_xy(np.where(bad, 0, x), np.where(bad, 0, y))
+    geoms[bad] = None
+    gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=source_crs)
+    if not source_crs.equals(CRS.from_epsg(4326)):
+        gdf = gdf.to_crs("EPSG:4326")
+        src.details["crs_source"] = f"given: {source_crs.to_string()}"
+    reason = pd.concat(reasons) if reasons else pd.Series(dtype="string")
+    reason = reason.groupby(level=0).agg("; ".join) if len(reason) else reason
+    return gdf, reason, used
+
+
+def _pair_reasons(a, b, name_a: str, name_b: str) -> list[pd.Series]:
+    out = []
+    both_missing = a.missing & b.missing
+    if both_missing.any():
+        idx = np.flatnonzero(both_missing)
+        out.append(pd.Series(f"no coordinates ({name_a} and {name_b} are empty)", index=idx))
+    for parsed, name, other in ((a, name_a, b), (b, name_b, a)):
+        only = parsed.missing & ~other.missing
+        if only.any():
+            out.append(pd.Series(f"{name} is empty", index=np.flatnonzero(only)))
+        err = parsed.errors.notna().to_numpy()
+        if err.any():
+            out.append(pd.Series(parsed.errors[err].to_numpy(), index=np.flatnonzero(err)))
+    return out
+
+
+def _from_utm(frame, src, east, north, found, user_crs, utm_zone, used):
+    reasons: list[pd.Series] = []
+    x = np.full(len(frame), np.nan)
+    y = np.full(len(frame), np.nan)
+    if user_crs is not None and user_crs.is_projected:
+        groups = {user_crs.to_string(): (user_crs, np.ones(len(frame), bool))}
+    elif utm_zone is not None:
+        zcrs = utm_crs(utm_zone)
+        groups = {zcrs.to_string(): (zcrs, np.ones(len(frame), bool))}
+    elif "utm_zone" in found:
+        used.append(found["utm_zone"])
+        zones = frame[found["utm_zone"]].astype("string").str.strip()
+        groups = {}
+        for value in zones.dropna().unique():
+            mask = (zones == value).fillna(False).to_numpy()
+            try:
+                zcrs = utm_crs(value)
+            except LandmapError as err:
+                reasons.append(pd.Series(f"UTM zone {value!r} not understood ({err.message})",
+                                         index=np.flatnonzero(mask)))
+                continue
+            groups[f"{zcrs.to_string()}#{value}"] = (zcrs, mask)
+        missing = zones.isna().to_numpy()
+        if missing.any():
+            reasons.append(pd.Series(f"UTM zone ({found['utm_zone']}) is empty", index=np.flatnonzero(missing)))
+    else:
+        raise CRSError(
+            f"has easting/northing columns ({found['easting']}, {found['northing']}) but no UTM zone",
+            path=src.display, fix="pass utm_zone='48N' (most of Cambodia) or crs='EPSG:32648'",
+        )
+    for zcrs, mask in groups.values():
+        tr = Transformer.from_crs(zcrs, "EPSG:4326", always_xy=True)
+        x[mask], y[mask] = tr.transform(east[mask], north[mask])
+    src.details["coordinates"] = (
+        f"{found['easting']} / {found['northing']} (UTM: {', '.join(sorted({c.to_string() for c, _ in groups.values()}))})"
+    )
+    x[~np.isfinite(x)] = np.nan
+    y[~np.isfinite(y)] = np.nan
+    return x, y, reasons, CRS.from_epsg(4326)
+
+
+__all__ = ["detect_encoding", "read_table", "table_to_points"]

@@ -1,0 +1,374 @@
+"""Loaders: a researcher's file in, a canonical layer and a full account of its rows out.
+
+Each loader returns :class:`Loaded` ``(data, report)``: ``data`` is a GeoDataFrame in
+EPSG:4326 whose first columns are the canonical columns of its kind (``landmap.schema.COLUMNS``)
+followed by the file's other columns unchanged; ``report`` is a
+:class:`~landmap.report.LoadReport` with one row per input record (``loaded``, ``repaired`` or
+``rejected``, and why). ``loaded + repaired + rejected`` always equals the number of input rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from landmap.errors import DataFileError, DataValueError
+from landmap.io._aliases import match_profile
+from landmap.io._canonical import assign_ids, canonicalise
+from landmap.io._table import read_table, table_to_points
+from landmap.io._vector import Source, list_layers, read_vector, resolve, to_storage_crs
+from landmap.report import LoadReport
+from landmap.schema import BOUNDARY_LEVELS, COLUMNS, ID_COLUMN, LAYER_KINDS, LayerKind
+from landmap.validate import StudyArea, validate_geometries
+
+log = logging.getLogger(__name__)
+PathLike = str | os.PathLike[str]
+_GPX_COLUMNS = {"case_id": "name", "date": "time", "description": "desc"}
+
+
+class Loaded(NamedTuple):
+    """A canonical layer and the account of how every input row was treated."""
+
+    data: gpd.GeoDataFrame
+    report: LoadReport
+
+
+def _read(src: Source, kind: str, *, crs, columns, encoding, utm_zone):
+    """Read any source into a GeoDataFrame in EPSG:4326 (one row per input record)."""
+    no_geom = pd.Series(dtype="string")
+    used: list[str] = []
+    if src.fmt in ("csv", "xlsx"):
+        frame = read_table(src, encoding=encoding)
+        gdf, no_geom, used = table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone)
+        return gdf, no_geom, used
+    if src.fmt == "frame":
+        raise AssertionError("frames are handled by the caller")
+    gdf = read_vector(src, kind=kind)
+    gdf = to_storage_crs(gdf, crs=crs, src=src)
+    return gdf, no_geom, used
+
+
+def _from_frame(frame: pd.DataFrame, src: Source, *, crs, columns, utm_zone):
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        gdf = to_storage_crs(frame.copy(), crs=crs, src=src)
+        return gdf.reset_index(drop=True), pd.Series(dtype="string"), []
+    return table_to_points(frame.reset_index(drop=True), src, columns=columns, crs=crs, utm_zone=utm_zone)
+
+
+def _finish_reasons(n: int, parts: list[pd.Series]) -> pd.Series:
+    parts = [p for p in parts if len(p)]
+    reason = pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string")
+    if parts:
+        allp = pd.concat(parts)
+        allp = allp[allp.notna()]
+        joined = allp.groupby(level=0, sort=True).agg("; ".join)
+        reason[joined.index.to_numpy(dtype=int)] = joined.to_numpy()
+    return reason
+
+
+def _load(
+    source: PathLike | pd.DataFrame,
+    kind: LayerKind,
+    *,
+    layer: str | None = None,
+    crs: Any = None,
+    columns: dict[str, str] | None = None,
+    study_area: StudyArea = None,
+    fix_swapped: bool = False,
+    encoding: str | None = None,
+    utm_zone: int | str | None = None,
+    area_kind: str | None = None,
+    level: str | None = None,
+) -> Loaded:
+    if kind not in LAYER_KINDS:
+        raise DataValueError(f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
+                             fix="use cases, areas, concessions or boundaries")
+    columns = dict(columns or {})
+    src = resolve(source, layer=layer)
+    if src.fmt == "frame":
+        gdf, no_geom, used = _from_frame(source, src, crs=crs, columns=columns, utm_zone=utm_zone)  # type: ignore[arg-type]
+    else:
+        gdf, no_geom, used = _read(src, kind, crs=crs, columns=columns, encoding=encoding, utm_zone=utm_zone)
+    gdf = gdf.reset_index(drop=True)
+    n = len(gdf)
+    if src.details.get("driver") == "GPX":
+        columns = {**{k: v for k, v in _GPX_COLUMNS.items() if v in gdf.columns}, **columns}
+    frame, flags, details = canonicalise(
+        gdf, kind, columns=columns, exclude=set(used), kind_default=area_kind, level=level,
+        display=src.display,
+    )
+    profile = match_profile([c for c in gdf.columns if c != "geometry"], kind)
+    id_flags, id_note = assign_ids(frame, kind, profile_prefix=profile.get("id_prefix") if profile else None)  # type: ignore[union-attr]
+    data = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs="EPSG:4326")
+    checked = validate_geometries(data, kind, study_area=study_area, fix_swapped=fix_swapped,
+                                  no_geometry_reasons=no_geom)
+    status = np.full(n, "loaded", dtype=object)
+    status[checked.repaired] = "repaired"
+    status[checked.rejected] = "rejected"
+    reason = _finish_reasons(n, [*checked.reasons, *flags, *id_flags])
+    rows = pd.DataFrame({
+        "row": np.arange(1, n + 1, dtype="int64"),
+        "status": pd.Series(status, dtype="string"),
+        "reason": reason,
+        "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
+    })
+    details.update(src.details)
+    details["id"] = id_note
+    if used:
+        details["coordinate_columns"] = used
+    report = LoadReport(path=src.display, kind=kind, rows=rows, details=details)
+    assert report.is_complete(), "every input row must be loaded, repaired or rejected"
+    out = checked.data.loc[~checked.rejected].reset_index(drop=True)
+    out = _canonical_dtypes(out, kind)
+    out.attrs["landmap"] = {"kind": kind, "source": src.display, "sha256": src.sha256()}
+    log.info("%s", report.summary())
+    return Loaded(out, report)
+
+
+def _canonical_dtypes(data: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
+    for col, dtype in COLUMNS[kind].items():  # type: ignore[index]
+        if str(data[col].dtype) != dtype:
+            data[col] = data[col].astype(dtype)
+    geom = data.geometry.name
+    order = [*COLUMNS[kind], *[c for c in data.columns if c not in COLUMNS[kind] and c != geom], geom]  # type: ignore[index]
+    return data[order]
+
+
+_DOC_OPTIONS = """
+    layer
+        Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
+        member of a zip archive.
+    crs
+        CRS of the coordinates when the file declares none (a file's own CRS always wins), or of
+        a table's x/y columns (e.g. ``"EPSG:32648"`` for UTM 48N easting/northing).
+    columns
+        Explicit ``{canonical name: column in the file}`` mapping; for tables also
+        ``"lat"``, ``"lon"``, ``"easting"``, ``"northing"``, ``"utm_zone"``, ``"geopoint"``.
+    study_area
+        Where points may lie: ``None`` (Cambodia), a country name, a ``(min_lon, min_lat,
+        max_lon, max_lat)`` bbox, a GeoDataFrame or a polygon file.
+    fix_swapped
+        Swap back points whose latitude and longitude were exchanged (otherwise rejected).
+    encoding
+        Text encoding of a CSV (detected when omitted).
+    utm_zone
+        UTM zone of easting/northing columns, e.g. ``"48N"``.
+"""
+
+
+def load_cases(source: PathLike | pd.DataFrame, *, layer: str | None = None, crs: Any = None,
+               columns: dict[str, str] | None = None, study_area: StudyArea = None,
+               fix_swapped: bool = False, encoding: str | None = None,
+               utm_zone: int | str | None = None) -> Loaded:
+    """Load case locations (points) from a table (CSV, XLSX, Kobo/ODK export) or a vector file.
+
+    Parameters
+    ----------
+    source
+        A path (CSV, XLSX, GeoJSON, GPX waypoints, KML/KMZ, Shapefile, GeoPackage, GeoParquet,
+        a zip holding one of these, or a ``/vsizip/`` path), or a (Geo)DataFrame.
+    <options>
+    Returns
+    -------
+    Loaded
+        ``(data, report)``: the canonical ``cases`` layer and the account of every row.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing, empty, truncated or not a format landmap reads.
+    CRSError
+        The file declares no CRS and none was given, or easting/northing come without a zone.
+    SchemaError
+        No coordinate columns, or ``columns=`` names a column that does not exist.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"lat": ["11°33'12.5\\"N", "104.9"], "lon": ["104.92", "11.55"]})
+    >>> cases, report = load_cases(table, fix_swapped=True)
+    >>> report.summary()
+    '<DataFrame> as cases: 2 rows -> 1 loaded, 1 repaired, 0 rejected (1 flagged)'
+    """
+    return _load(source, "cases", layer=layer, crs=crs, columns=columns, study_area=study_area,
+                 fix_swapped=fix_swapped, encoding=encoding, utm_zone=utm_zone)
+
+
+def load_areas(source: PathLike | pd.DataFrame, *, kind: str | None = None, layer: str | None = None,
+               crs: Any = None, columns: dict[str, str] | None = None, study_area: StudyArea = None,
+               fix_swapped: bool = False, encoding: str | None = None,
+               utm_zone: int | str | None = None) -> Loaded:
+    """Load community land, community forests, protected areas or parcels (polygons).
+
+    Parameters
+    ----------
+    source
+        A vector file (Shapefile, GeoPackage, GeoJSON, KML/KMZ drawn in Google Earth, ...).
+    kind
+        Area kind (``"community land"``, ``"community forest"``, ``"protected area"``,
+        ``"parcel"``...) for features whose file does not say.
+    <options>
+    Returns
+    -------
+    Loaded
+        The canonical ``areas`` layer and its report; invalid polygons are repaired.
+    """
+    return _load(source, "areas", layer=layer, crs=crs, columns=columns, study_area=study_area,
+                 fix_swapped=fix_swapped, encoding=encoding, utm_zone=utm_zone, area_kind=kind)
+
+
+def load_concessions(source: PathLike | pd.DataFrame, *, kind: str | None = None,
+                     layer: str | None = None, crs: Any = None, columns: dict[str, str] | None = None,
+                     study_area: StudyArea = None, fix_swapped: bool = False,
+                     encoding: str | None = None, utm_zone: int | str | None = None) -> Loaded:
+    """Load concessions (ELC, SLC, mining...): polygons, or points when only a location is known.
+
+    Parameters
+    ----------
+    source
+        A vector file such as ODC's ``cam-elc-complete.geojson`` (EPSG:32648).
+    kind
+        Concession kind for features whose file does not say (ODC's ELC file: ``"ELC"``).
+    <options>
+    Returns
+    -------
+    Loaded
+        The canonical ``concessions`` layer and its report. ``report.details["id"]`` says
+        whether ids came from the file or were generated (``ELC-0001``... by input order).
+    """
+    return _load(source, "concessions", layer=layer, crs=crs, columns=columns,
+                 study_area=study_area, fix_swapped=fix_swapped, encoding=encoding,
+                 utm_zone=utm_zone, area_kind=kind)
+
+
+def load_boundaries(source: PathLike | pd.DataFrame, *, level: str | None = None,
+                    layer: str | None = None, crs: Any = None, columns: dict[str, str] | None = None,
+                    study_area: StudyArea = None, fix_swapped: bool = False,
+                    encoding: str | None = None, utm_zone: int | str | None = None) -> Loaded:
+    """Load administrative boundaries (provinces, districts, communes), English and Khmer names.
+
+    Parameters
+    ----------
+    source
+        A vector file (geoBoundaries, the government's 2022 edition, ...).
+    level
+        ``country``, ``province``, ``district``, ``commune`` or ``village``; inferred from the
+        file (geoBoundaries ``shapeType``, the file name, the feature count) when omitted.
+    <options>
+    Returns
+    -------
+    Loaded
+        The canonical ``boundaries`` layer and its report.
+    """
+    if level is not None and level not in BOUNDARY_LEVELS:
+        raise DataValueError(f"level {level!r} is not one of {', '.join(BOUNDARY_LEVELS)}",
+                             fix="use e.g. level='province'")
+    return _load(source, "boundaries", layer=layer, crs=crs, columns=columns,
+                 study_area=study_area, fix_swapped=fix_swapped, encoding=encoding,
+                 utm_zone=utm_zone, level=level)
+
+
+for _loader in (load_cases, load_areas, load_concessions, load_boundaries):
+    _loader.__doc__ = (_loader.__doc__ or "").replace("    <options>\n", _DOC_OPTIONS.lstrip("\n"))
+
+_LOADERS = {"cases": load_cases, "areas": load_areas, "concessions": load_concessions,
+            "boundaries": load_boundaries}
+
+
+def load(source: PathLike | pd.DataFrame, kind: LayerKind | None = None, **kw: Any) -> Loaded:
+    """Load ``source`` as a layer kind (inferred with :func:`infer_kind` when ``None``).
+
+    Parameters
+    ----------
+    source
+        Any source the kind-specific loaders accept.
+    kind
+        ``cases``, ``areas``, ``concessions`` or ``boundaries``.
+    **kw
+        Options of the kind-specific loader.
+
+    Returns
+    -------
+    Loaded
+        ``(data, report)``.
+    """
+    if kind is None:
+        kind = infer_kind(source, layer=kw.get("layer"))
+    if kind not in _LOADERS:
+        raise DataValueError(f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
+                             fix="use cases, areas, concessions or boundaries")
+    return _LOADERS[kind](source, **kw)
+
+
+_CONCESSION_WORDS = ("elc", "concession", "slc", "mining", "company")
+_BOUNDARY_WORDS = ("adm0", "adm1", "adm2", "adm3", "admin", "boundar", "province", "district", "commune", "bnd")
+
+
+def infer_kind(source: PathLike | pd.DataFrame, *, layer: str | None = None) -> LayerKind:
+    """Guess the layer kind of a source from its format, geometry type, columns and name.
+
+    Tables and point files are ``cases``; polygon files are ``boundaries`` or ``concessions``
+    when their columns or name say so (a known dataset profile, ``shapeName``, ``Adm1_Name``,
+    "elc" in the name), else ``areas``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> infer_kind(pd.DataFrame({"lat": [11.5], "lon": [104.9]}))
+    'cases'
+    """
+    src = resolve(source, layer=layer)
+    if src.fmt in ("csv", "xlsx"):
+        return "cases"
+    if src.fmt == "frame":
+        frame = source
+        if isinstance(frame, gpd.GeoDataFrame):
+            types = set(frame.geom_type.dropna())
+            cols = [str(c) for c in frame.columns]
+            return _kind_from(types, cols, "")
+        return "cases"
+    if src.fmt == "parquet":
+        frame = gpd.read_parquet(src.gdal_path)
+        return _kind_from(set(frame.geom_type.dropna()), list(map(str, frame.columns)), src.display)
+    layers = list_layers(src)
+    import pyogrio
+
+    name = src.layer or (layers[0][0] if layers else None)
+    try:
+        info = pyogrio.read_info(src.gdal_path, layer=name)
+    except Exception as err:  # noqa: BLE001
+        raise DataFileError(f"GDAL could not read it ({err})", path=src.display) from err
+    if info.get("driver") == "GPX":
+        return "cases"
+    gtypes = {str(g) for _, g in layers if g}
+    types = {"Point"} if any("Point" in g for g in gtypes) and not any("Polygon" in g for g in gtypes) else (
+        {"Polygon"} if any("Polygon" in g for g in gtypes) else set())
+    if not types:
+        sample = pyogrio.read_dataframe(src.gdal_path, layer=name, max_features=50)
+        types = set(sample.geom_type.dropna())
+    return _kind_from(types, [str(f) for f in info.get("fields", [])], src.display)
+
+
+def _kind_from(types: set[str], cols: list[str], display: str) -> LayerKind:
+    if types and all("Point" in t for t in types):
+        profile = match_profile(cols)
+        return "concessions" if profile and profile["kind"] == "concessions" else "cases"
+    profile = match_profile(cols)
+    if profile is not None:
+        return profile["kind"]  # type: ignore[return-value]
+    lower = {c.lower() for c in cols}
+    name = Path(display).name.lower()
+    if lower & {"shapename", "adm1_name", "adm2_name", "adm3_name", "adm1_en", "adm2_en", "adm3_en", "shapetype"} or any(w in name for w in _BOUNDARY_WORDS):
+        return "boundaries"
+    if lower & {"company", "concession_id", "concessionaire", "investor_country"} or any(w in name for w in _CONCESSION_WORDS):
+        return "concessions"
+    return "areas"
+
+
+__all__ = ["Loaded", "infer_kind", "load", "load_areas", "load_boundaries", "load_cases", "load_concessions"]

@@ -1,0 +1,305 @@
+"""Row-level validation of a layer in EPSG:4326, vectorised over all geometries at once.
+
+Each row ends up ``loaded``, ``repaired`` or ``rejected`` with a reason:
+
+- null or empty geometry: rejected (with the coordinate parser's reason when there is one);
+- wrong geometry type for the layer kind (mixed-geometry files): rejected; geometry collections
+  in polygon layers keep their polygonal parts (repaired);
+- invalid polygons: repaired with :func:`shapely.make_valid`, keeping the polygonal parts;
+- points outside the study area (Cambodia by default) or out of range: rejected, unless the
+  point with latitude and longitude exchanged falls inside: then it is a probable swap,
+  repaired when ``fix_swapped=True`` and otherwise rejected with that explanation.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from landmap.errors import DataValueError
+from landmap.schema import GEOMETRY_TYPES
+
+StudyArea = str | os.PathLike[str] | tuple[float, float, float, float] | gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | None
+
+_TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4,
+             "MultiLineString": 5, "MultiPolygon": 6, "GeometryCollection": 7}
+_TYPE_NAMES = {v: k for k, v in _TYPE_IDS.items()}
+_BUNDLED = {"cambodia": "cambodia", "khm": "cambodia", "kh": "cambodia", "កម្ពុជា": "cambodia"}
+
+
+class Validation(NamedTuple):
+    """Outcome of :func:`validate_geometries` (aligned with the input rows)."""
+
+    data: gpd.GeoDataFrame
+    rejected: np.ndarray
+    repaired: np.ndarray
+    reasons: list[pd.Series]
+
+
+class StudyAreaShape(NamedTuple):
+    """A study area ready for point-in-polygon tests."""
+
+    name: str
+    geometry: BaseGeometry
+
+
+@cache
+def _bundled(name: str) -> BaseGeometry:
+    text = resources.files("landmap").joinpath(f"resources/study_areas/{name}.geojson").read_text("utf-8")
+    geom = shapely.union_all(gpd.read_file(text).geometry.values)
+    shapely.prepare(geom)
+    return geom
+
+
+def study_area_shape(study_area: StudyArea = None) -> StudyAreaShape:
+    """Resolve a study area: ``None``/"Cambodia", a bbox, a GeoDataFrame/geometry or a file.
+
+    Parameters
+    ----------
+    study_area
+        ``None`` or ``"Cambodia"`` (the bundled outline, buffered by 10 km); a
+        ``(minx, miny, maxx, maxy)`` tuple in degrees; a GeoDataFrame, GeoSeries or shapely
+        geometry; or the path of a polygon file (any format GDAL reads).
+
+    Returns
+    -------
+    StudyAreaShape
+        Its name (for messages) and a prepared geometry in EPSG:4326.
+
+    Raises
+    ------
+    DataValueError
+        The name is not a bundled study area, the tuple is not a bbox, or the file has no
+        polygons.
+
+    Examples
+    --------
+    >>> study_area_shape((102, 10, 108, 15)).name
+    'bbox (102, 10, 108, 15)'
+    """
+    if study_area is None:
+        return StudyAreaShape("Cambodia", _bundled("cambodia"))
+    if isinstance(study_area, BaseGeometry):
+        geom = study_area
+        name = "the study area"
+    elif isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        series = study_area.geometry if isinstance(study_area, gpd.GeoDataFrame) else study_area
+        if series.crs is not None:
+            series = series.to_crs("EPSG:4326")
+        geom = shapely.union_all(series.values)
+        name = "the study area"
+    elif isinstance(study_area, tuple | list) and len(study_area) == 4:
+        try:
+            minx, miny, maxx, maxy = (float(v) for v in study_area)
+        except (TypeError, ValueError) as err:
+            raise DataValueError(f"study_area {study_area!r} is not four numbers",
+                                 fix="give (min_lon, min_lat, max_lon, max_lat)") from err
+        if not (minx < maxx and miny < maxy):
+            raise DataValueError(f"study_area {study_area!r} is not (min_lon, min_lat, max_lon, max_lat)",
+                                 fix="put the smaller longitude and latitude first")
+        geom = shapely.box(minx, miny, maxx, maxy)
+        name = f"bbox ({', '.join(f'{v:g}' for v in (minx, miny, maxx, maxy))})"
+    elif isinstance(study_area, str | os.PathLike):
+        key = str(study_area).strip().lower()
+        if key in _BUNDLED:
+            return StudyAreaShape("Cambodia", _bundled(_BUNDLED[key]))
+        if not os.path.exists(study_area):
+            raise DataValueError(
+                f"study_area {str(study_area)!r} is neither a bundled country (Cambodia) nor a file",
+                fix="give a bbox (min_lon, min_lat, max_lon, max_lat), a GeoDataFrame or a polygon file",
+            )
+        frame = gpd.read_file(study_area)
+        if frame.crs is not None:
+            frame = frame.to_crs("EPSG:4326")
+        geom = shapely.union_all(frame.geometry.values)
+        name = os.path.basename(str(study_area))
+    else:
+        raise DataValueError(f"study_area {study_area!r} of type {type(study_area).__name__} is not understood",
+                             fix="give a bbox tuple, a GeoDataFrame, a country name or a file path")
+    if geom is None or geom.is_empty or shapely.get_dimensions(geom) < 2:
+        raise DataValueError(f"study area {name!r} has no polygon", fix="give polygons or a bbox")
+    geom = shapely.make_valid(geom)
+    shapely.prepare(geom)
+    return StudyAreaShape(name, geom)
+
+
+def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of each geometry (None when nothing polygonal is left)."""
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    deeper = shapely.get_type_id(parts) == _TYPE_IDS["GeometryCollection"]
+    while deeper.any():  # nested collections from make_valid
+        sub, sub_idx = shapely.get_parts(parts[deeper], return_index=True)
+        parts = np.concatenate([parts[~deeper], sub])
+        index = np.concatenate([index[~deeper], index[deeper][sub_idx]])
+        deeper = shapely.get_type_id(parts) == _TYPE_IDS["GeometryCollection"]
+    tid = shapely.get_type_id(parts)
+    multi = tid == _TYPE_IDS["MultiPolygon"]
+    if multi.any():
+        sub, sub_idx = shapely.get_parts(parts[multi], return_index=True)
+        parts = np.concatenate([parts[~multi], sub])
+        index = np.concatenate([index[~multi], index[multi][sub_idx]])
+        tid = shapely.get_type_id(parts)
+    keep = (tid == _TYPE_IDS["Polygon"]) & ~shapely.is_empty(parts)
+    parts, index = parts[keep], index[keep]
+    out = np.full(len(geoms), None, dtype=object)
+    if len(parts):
+        order = np.argsort(index, kind="stable")
+        parts, index = parts[order], index[order]
+        uniq, counts = np.unique(index, return_counts=True)
+        single = uniq[counts == 1]
+        first = np.isin(index, single)
+        out[index[first]] = parts[first]
+        several = ~first
+        if several.any():
+            idx = index[several]
+            _, dense = np.unique(idx, return_inverse=True)
+            out[np.unique(idx)] = shapely.multipolygons(parts[several], indices=dense)
+    return out
+
+
+def validate_geometries(
+    data: gpd.GeoDataFrame,
+    kind: str,
+    *,
+    study_area: StudyArea = None,
+    fix_swapped: bool = False,
+    no_geometry_reasons: pd.Series | None = None,
+) -> Validation:
+    """Check every geometry of a layer (EPSG:4326) for its kind; repair what can be repaired.
+
+    Parameters
+    ----------
+    data
+        The layer, one row per input record, in EPSG:4326.
+    kind
+        ``cases``, ``areas``, ``concessions`` or ``boundaries``.
+    study_area
+        Where case points may lie (see :func:`study_area_shape`); default Cambodia.
+    fix_swapped
+        Swap back points whose latitude and longitude were exchanged.
+    no_geometry_reasons
+        Reasons for rows whose geometry could not be built (index = row position).
+
+    Returns
+    -------
+    Validation
+        The layer with repaired geometries, boolean ``rejected``/``repaired`` arrays and sparse
+        reason Series (index = row position).
+    """
+    geoms = np.asarray(data.geometry.values.to_numpy() if hasattr(data.geometry.values, "to_numpy") else data.geometry.values, dtype=object).copy()
+    n = len(geoms)
+    rejected = np.zeros(n, bool)
+    repaired = np.zeros(n, bool)
+    reasons: list[pd.Series] = []
+
+    def note(mask: np.ndarray, text: object) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            values = [text] * len(idx) if isinstance(text, str) else list(text)
+            reasons.append(pd.Series(values, index=idx, dtype="string"))
+
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    given = np.zeros(n, bool)
+    if no_geometry_reasons is not None and len(no_geometry_reasons):
+        pos = no_geometry_reasons.index.to_numpy(dtype=int)
+        given[pos] = True
+        known = given & (missing | empty)
+        reasons.append(no_geometry_reasons[known[pos]].astype("string"))
+    note(missing & ~given, "no geometry (null)")
+    note(empty & ~given, "empty geometry")
+    rejected |= missing | empty
+
+    tid = np.where(rejected, -1, shapely.get_type_id(geoms))
+    allowed = [_TYPE_IDS[t] for t in GEOMETRY_TYPES[kind]]  # type: ignore[index]
+    polygonal = "Polygon" in GEOMETRY_TYPES[kind]  # type: ignore[index]
+    collection = (tid == _TYPE_IDS["GeometryCollection"]) & polygonal
+    if collection.any():
+        parts = _polygonal_parts(geoms[collection])
+        ok = np.array([p is not None for p in parts])
+        pos = np.flatnonzero(collection)
+        geoms[pos[ok]] = parts[ok]
+        tid[pos[ok]] = shapely.get_type_id(parts[ok].astype(object)) if ok.any() else tid[pos[ok]]
+        fixed = np.zeros(n, bool)
+        fixed[pos[ok]] = True
+        repaired |= fixed
+        note(fixed, "geometry collection: kept its polygon parts")
+    wrong = ~rejected & ~np.isin(tid, allowed)
+    if wrong.any():
+        expected = " or ".join(GEOMETRY_TYPES[kind])  # type: ignore[index]
+        note(wrong, [f"wrong geometry type {_TYPE_NAMES.get(t, t)} ({kind} need {expected})" for t in tid[wrong]])
+        rejected |= wrong
+
+    if polygonal:
+        poly = ~rejected & np.isin(tid, [_TYPE_IDS["Polygon"], _TYPE_IDS["MultiPolygon"]])
+        invalid = poly.copy()
+        invalid[poly] = ~shapely.is_valid(geoms[poly])
+        if invalid.any():
+            why = shapely.is_valid_reason(geoms[invalid])
+            fixed = _polygonal_parts(shapely.make_valid(geoms[invalid]))
+            ok = np.array([f is not None for f in fixed])
+            pos = np.flatnonzero(invalid)
+            geoms[pos[ok]] = fixed[ok]
+            good = np.zeros(n, bool)
+            good[pos[ok]] = True
+            bad = np.zeros(n, bool)
+            bad[pos[~ok]] = True
+            note(good, [f"invalid geometry repaired ({w})" for w in why[ok]])
+            note(bad, [f"invalid geometry with no area left after repair ({w})" for w in why[~ok]])
+            repaired |= good
+            rejected |= bad
+
+    points = ~rejected & (tid == _TYPE_IDS["Point"])
+    if points.any():
+        _check_points(geoms, points, kind, study_area, fix_swapped, rejected, repaired, note)
+
+    out = data.set_geometry(gpd.GeoSeries(geoms, index=data.index, crs=data.crs))
+    repaired &= ~rejected
+    return Validation(out, rejected, repaired, reasons)
+
+
+def _check_points(geoms, points, kind, study_area, fix_swapped, rejected, repaired, note) -> None:
+    area = study_area_shape(study_area)
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[points] = shapely.get_x(geoms[points])
+    y[points] = shapely.get_y(geoms[points])
+    with np.errstate(invalid="ignore"):
+        inside = points.copy()
+        inside[points] = shapely.contains_xy(area.geometry, x[points], y[points])
+        out = points & ~inside
+        if not out.any():
+            return
+        swapped = out.copy()
+        swapped[out] = shapely.contains_xy(area.geometry, y[out], x[out])
+    if swapped.any():
+        if fix_swapped:
+            geoms[swapped] = shapely.points(y[swapped], x[swapped])
+            note(swapped, [f"latitude/longitude were swapped ({a:g}, {b:g}); swapped back"
+                           for a, b in zip(x[swapped], y[swapped], strict=True)])
+            repaired |= swapped
+        else:
+            note(swapped, [f"probably swapped latitude/longitude: lon {a:g}, lat {b:g} lies outside "
+                           f"{area.name} but the swapped point lies inside (load with fix_swapped=True "
+                           "to swap it back)" for a, b in zip(x[swapped], y[swapped], strict=True)])
+            rejected |= swapped
+    rest = out & ~swapped
+    zero = rest & (x == 0) & (y == 0)
+    note(zero, "coordinates 0, 0 (an empty GPS fix?)")
+    bad_range = rest & ~zero & ((np.abs(y) > 90) | (np.abs(x) > 180))
+    note(bad_range, [f"coordinates out of range: lon {a:g}, lat {b:g}" for a, b in zip(x[bad_range], y[bad_range], strict=True)])
+    far = rest & ~zero & ~bad_range
+    what = "case point" if kind == "cases" else "point"
+    note(far, [f"{what} outside {area.name}: lon {a:.6g}, lat {b:.6g}" for a, b in zip(x[far], y[far], strict=True)])
+    rejected |= rest
+
+
+__all__ = ["StudyAreaShape", "Validation", "study_area_shape", "validate_geometries"]
