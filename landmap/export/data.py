@@ -1,0 +1,394 @@
+"""Data exports: layers and result tables for QGIS, Google Earth and Excel.
+
+:func:`write_data` picks the format from the file name:
+
+========== ===================================================================================
+``.gpkg``   every layer and table in one GeoPackage, plus a ``landmap_export`` table saying
+            what was exported, with which profile, and what was left out
+``.geojson`` features (EPSG:4326, RFC 7946); several layers are merged with a ``layer`` field
+``.kml``    Google Earth: a folder per layer, styles per kind, escaped HTML descriptions
+``.kmz``    the same KML, zipped
+``.shp.zip`` one Shapefile per layer (and per geometry type) in a zip, field names cut to 10
+            characters with ``field_names.csv`` mapping them back; tables as CSV in the zip
+``.csv``    one table or layer, UTF-8 with a byte-order mark so Excel shows Khmer correctly
+``.xlsx``   a sheet per layer and table, plus an ``about`` sheet
+========== ===================================================================================
+
+Every file is written atomically, every layer goes through the privacy profile first (case
+layers are geomasked and stripped of personal fields by the default ``public`` profile, whose
+audit is written beside as ``<file>.audit.json``), and a provenance record is written beside as
+``<file>.provenance.json`` with the list of everything left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from landmap.errors import DataValueError, ExportError
+from landmap.export.kml import build_kml, write_kml
+from landmap.export.publish import is_confidential, profile_name, publish_layer, write_audit
+from landmap.io.atomic import atomic_path
+from landmap.provenance import make_provenance, write_provenance
+from landmap.schema import LAYER_KINDS, STORAGE_CRS, label
+
+log = logging.getLogger(__name__)
+
+#: Extensions :func:`write_data` understands.
+DATA_FORMATS: tuple[str, ...] = (".gpkg", ".geojson", ".kml", ".kmz", ".shp.zip", ".csv", ".xlsx")
+INFO_TABLE = "landmap_export"
+
+
+def data_format(path: str | os.PathLike[str]) -> str:
+    """Return the export format (``.gpkg``, ``.shp.zip``…) of a file name.
+
+    Examples
+    --------
+    >>> data_format("out/cases.SHP.zip"), data_format("x.json")
+    ('.shp.zip', '.geojson')
+    """
+    name = Path(path).name.lower()
+    if name.endswith(".shp.zip"):
+        return ".shp.zip"
+    suffix = Path(name).suffix
+    if suffix == ".json":
+        return ".geojson"
+    if suffix not in DATA_FORMATS:
+        raise DataValueError(
+            f"cannot tell the export format of {Path(path).name!r}.", path=path,
+            fix="end the file name with one of " + ", ".join(DATA_FORMATS),
+        )
+    return suffix
+
+
+def _kind_of(name: str, layer: pd.DataFrame, kinds: Mapping[str, str] | None) -> str:
+    if kinds and name in kinds:
+        return kinds[name]
+    declared = (layer.attrs.get("landmap") or {}).get("kind")
+    if declared in LAYER_KINDS:
+        return declared
+    if name in LAYER_KINDS:
+        return name
+    if "case_id" in layer.columns:  # looks like cases: treat as cases, never less safely
+        return "cases"
+    return "table" if not isinstance(layer, gpd.GeoDataFrame) else "layer"
+
+
+def _clean_name(name: str, used: set[str], limit: int = 60) -> str:
+    base = re.sub(r"[^0-9A-Za-z_]+", "_", str(name)).strip("_")[:limit] or "layer"
+    out, n = base, 1
+    while out.lower() in used:
+        n += 1
+        out = f"{base[: limit - 3]}_{n}"
+    used.add(out.lower())
+    return out
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns every format accepts: tz-naive datetimes, no Python objects."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif series.dtype == object and column != getattr(out, "_geometry_column_name", None):
+            out[column] = series.map(lambda v: v if v is None or isinstance(v, int | float | str)
+                                     else str(v)).astype("string")
+    return out
+
+
+def _with_xy(layer: gpd.GeoDataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Return a layer as a plain table: longitude/latitude for points, no other geometry."""
+    geo = layer.to_crs(STORAGE_CRS) if layer.crs is not None else layer
+    table = pd.DataFrame(geo.drop(columns=geo.geometry.name))
+    points = geo.geometry.geom_type.eq("Point")
+    if points.all() and len(geo):
+        table["longitude"] = geo.geometry.x.round(7)
+        table["latitude"] = geo.geometry.y.round(7)
+        return table, None
+    if points.any():
+        table["longitude"] = geo.geometry.x.where(points).round(7)
+        table["latitude"] = geo.geometry.y.where(points).round(7)
+    return table, "polygon geometry (not representable in a table: use .gpkg, .geojson or .kml)"
+
+
+def write_data(
+    path: str | os.PathLike[str], layers: Mapping[str, pd.DataFrame] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None, *, profile: object = "public",
+    kinds: Mapping[str, str] | None = None, concessions: gpd.GeoDataFrame | None = None,
+    communes: gpd.GeoDataFrame | None = None, lang: str = "en", seed: int | None = None,
+) -> Path:
+    """Write layers and tables to one data file, in the format its extension names.
+
+    Parameters
+    ----------
+    path
+        Output file: ``.gpkg``, ``.geojson``, ``.kml``, ``.kmz``, ``.shp.zip``, ``.csv`` or
+        ``.xlsx``.
+    layers
+        ``{name: GeoDataFrame}``: canonical layers or analysis results with geometry.
+    tables
+        ``{name: DataFrame}``: result tables without geometry (GeoPackage, XLSX, zipped
+        Shapefile as CSV, or a single CSV).
+    profile
+        ``"public"`` (default): case layers are geomasked and stripped of personal fields,
+        every layer and table loses columns that look sensitive; the audit is written beside.
+        ``"internal"``: everything, marked confidential.
+    kinds
+        Layer kind per name when the layers do not carry ``attrs["landmap"]["kind"]`` and their
+        names are not ``cases``/``areas``/``concessions``/``boundaries``.
+    concessions, communes
+        For the privacy step (consistency check; keeping masked cases in their commune).
+    lang
+        Language of KML names and the XLSX ``about`` sheet.
+    seed
+        Seed of the geomasking (tests only; never written).
+
+    Returns
+    -------
+    Path
+        The file written; ``<path>.provenance.json`` (with ``omitted``) is beside it.
+
+    Raises
+    ------
+    DataValueError
+        Unknown extension, nothing to write, or several tables for a single CSV.
+    ExportError
+        When the writer fails; no partial file is left behind.
+    """
+    target = Path(path)
+    fmt = data_format(target)
+    layers = dict(layers or {})
+    tables = dict(tables or {})
+    if not layers and not tables:
+        raise DataValueError("nothing to export: no layers and no tables were given.",
+                             path=target, fix="pass layers={'cases': ...} or tables={...}")
+    omitted: list[str] = []
+    audits: dict[str, Any] = {}
+    if concessions is None:
+        concessions = next((lay for n, lay in layers.items()
+                            if _kind_of(n, lay, kinds) == "concessions"), None)
+    ready: dict[str, tuple[str, pd.DataFrame]] = {}
+    for name, layer in [*layers.items(), *tables.items()]:
+        if hasattr(layer, "data") and hasattr(layer, "report"):  # a Loaded tuple
+            layer = layer.data
+        kind = _kind_of(name, layer, kinds)
+        published = publish_layer(layer, kind, profile, concessions=concessions,
+                                  communes=communes, seed=seed)
+        omitted += [f"{name}: {note.split(': ', 1)[-1]}" for note in published.omitted]
+        if published.audit is not None and kind == "cases":
+            audits[name] = published.audit
+        ready[name] = (kind, _plain(published.data))
+    writer = _WRITERS[fmt]
+    try:
+        with atomic_path(target, suffix=".zip" if fmt == ".shp.zip" else None) as tmp:
+            omitted += writer(tmp, ready, profile=profile, lang=lang, omitted=omitted)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError, OSError, ValueError, TypeError) as err:
+        if isinstance(err, DataValueError | ExportError):
+            raise
+        raise ExportError(f"could not write the {fmt} export: {err}", path=target) from err
+    record = make_provenance(
+        inputs=[str(m["source"]) for _, f in ready.values()
+                if (m := f.attrs.get("landmap") or {}).get("source")],
+        crs=STORAGE_CRS, operation="write_data",
+        parameters={"format": fmt, "profile": profile_name(profile),
+                    "layers": {n: {"kind": k, "rows": len(f)} for n, (k, f) in ready.items()}},
+    )
+    record["omitted"] = omitted
+    write_provenance(record, target)
+    if audits:
+        write_audit(audits[next(iter(audits))] if len(audits) == 1 else
+                    {"layers": audits}, target)
+    log.info("wrote %s (%d items, %d notes on what was left out)", target, len(ready), len(omitted))
+    return target
+
+
+def _notes(profile: object, omitted: list[str]) -> list[str]:
+    mark = label("heading", "confidential" if is_confidential(profile) else "public", "en")
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    from landmap import __version__
+
+    return [f"{mark}", f"profile: {profile_name(profile)}", f"landmap {__version__}, {created}",
+            *[f"left out: {item}" for item in omitted]]
+
+
+def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+    used: set[str] = set()
+    info = []
+    for name, (kind, frame) in ready.items():
+        layer_name = _clean_name(name, used)
+        if isinstance(frame, gpd.GeoDataFrame):
+            pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS) if frame.crs else frame, tmp,
+                                    layer=layer_name, driver="GPKG", promote_to_multi=None)
+        else:
+            pyogrio.write_dataframe(frame, tmp, layer=layer_name, driver="GPKG")
+        info.append({"item": layer_name, "kind": kind, "rows": len(frame), "note": ""})
+    notes = _notes(profile, omitted)
+    info += [{"item": INFO_TABLE, "kind": "note", "rows": 0, "note": n} for n in notes]
+    pyogrio.write_dataframe(pd.DataFrame(info), tmp, layer=INFO_TABLE, driver="GPKG")
+    return []
+
+
+def _write_geojson(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+    spatial = {n: f for n, (_, f) in ready.items() if isinstance(f, gpd.GeoDataFrame)}
+    left = [f"table {n!r} (GeoJSON holds features only: use .gpkg or .xlsx)"
+            for n, (_, f) in ready.items() if not isinstance(f, gpd.GeoDataFrame)]
+    if not spatial:
+        raise DataValueError("GeoJSON needs at least one layer with geometry.", path=tmp,
+                             fix="write tables to .csv, .xlsx or .gpkg")
+    if len(spatial) == 1:
+        frame = next(iter(spatial.values()))
+    else:
+        frame = pd.concat([f.to_crs(STORAGE_CRS).assign(layer=n) for n, f in spatial.items()],
+                          ignore_index=True)
+        frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=STORAGE_CRS)
+    pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS), tmp, driver="GeoJSON",
+                            layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
+    return left
+
+
+def _write_kml(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+    spatial = {n: (k, f) for n, (k, f) in ready.items() if isinstance(f, gpd.GeoDataFrame)}
+    left = [f"table {n!r} (KML holds placemarks only: use .xlsx)"
+            for n, (_, f) in ready.items() if not isinstance(f, gpd.GeoDataFrame)]
+    if not spatial:
+        raise DataValueError("KML needs at least one layer with geometry.", path=tmp,
+                             fix="write tables to .csv or .xlsx")
+    title = f"landmap export ({profile_name(profile)})"
+    document = build_kml(spatial, title=title, notes=_notes(profile, omitted + left), lang=lang)
+    write_kml(tmp, document)
+    return left
+
+
+def _shp_fields(columns: list[str], used: set[str]) -> dict[str, str]:
+    mapping = {}
+    for column in columns:
+        base = re.sub(r"[^0-9A-Za-z_]", "_", str(column))[:10] or "field"
+        short, n = base, 1
+        while short.lower() in used:
+            n += 1
+            short = f"{base[: 10 - len(str(n)) - 1]}_{n}"
+        used.add(short.lower())
+        mapping[column] = short
+    return mapping
+
+
+def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+    import tempfile
+
+    mapping_rows = []
+    used_names: set[str] = set()
+    with tempfile.TemporaryDirectory(dir=tmp.parent, prefix=".shp-") as work, \
+            zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, (kind, frame) in ready.items():
+            if not isinstance(frame, gpd.GeoDataFrame):
+                csv = Path(work) / f"{_clean_name(name, used_names)}.csv"
+                frame.to_csv(csv, index=False, encoding="utf-8-sig")
+                archive.write(csv, csv.name)
+                continue
+            geo = frame.to_crs(STORAGE_CRS)
+            families = geo.geometry.geom_type.str.replace("Multi", "", regex=False)
+            for family in sorted(families.dropna().unique()):
+                part = geo[families.eq(family).to_numpy()]
+                stem = _clean_name(name if families.nunique() == 1 else f"{name}_{family}",
+                                   used_names)
+                attrs = [c for c in part.columns if c != part.geometry.name]
+                fields = _shp_fields(attrs, set())
+                mapping_rows += [{"file": f"{stem}.shp", "field": s, "column": c}
+                                 for c, s in fields.items()]
+                out = _dates_as_text(part).rename(columns=fields)
+                shp = Path(work) / f"{stem}.shp"
+                pyogrio.write_dataframe(out, shp, driver="ESRI Shapefile", encoding="UTF-8",
+                                        promote_to_multi=family != "Point")
+                for member in sorted(Path(work).glob(f"{stem}.*")):
+                    archive.write(member, member.name)
+        table = pd.DataFrame(mapping_rows, columns=["file", "field", "column"])
+        archive.writestr("field_names.csv", table.to_csv(index=False).encode("utf-8-sig"))
+        archive.writestr("README.txt", "\n".join(_notes(profile, omitted)) + "\n")
+    return []
+
+
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shapefiles have no date-time field type: write ISO dates (times only where present)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            values = out[column]
+            with_time = bool((values.dropna() != values.dropna().dt.normalize()).any())
+            out[column] = values.dt.strftime("%Y-%m-%dT%H:%M:%S" if with_time else "%Y-%m-%d")
+    return out
+
+
+def _write_csv(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+    if len(ready) != 1:
+        raise DataValueError(
+            f"a CSV file holds one table, but {len(ready)} were given ({', '.join(ready)}).",
+            path=tmp, fix="export to .xlsx or .gpkg, or write one CSV per table",
+        )
+    _, frame = next(iter(ready.values()))
+    left: list[str] = []
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame, note = _with_xy(frame)
+        left += [note] if note else []
+    frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    return left
+
+
+def _write_xlsx(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+    from openpyxl import Workbook
+
+    left: list[str] = []
+    book = Workbook()
+    about = book.active
+    about.title = "about"
+    used: set[str] = {"about"}
+    for name, (_, frame) in ready.items():
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame, note = _with_xy(frame)
+            left += [f"{name}: {note}"] if note else []
+        sheet = book.create_sheet(_clean_name(name, used, limit=31))
+        sheet.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            sheet.append([_cell(v) for v in row])
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:  # text that looks like a formula stays text
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
+        sheet.freeze_panes = "A2"
+    for line in _notes(profile, omitted + left):
+        about.append([line])
+    book.properties.title = f"landmap export ({profile_name(profile)})"
+    book.properties.keywords = "CONFIDENTIAL" if is_confidential(profile) else "public"
+    book.save(tmp)
+    return left
+
+
+def _cell(value: object) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    return value
+
+
+_WRITERS = {
+    ".gpkg": _write_gpkg, ".geojson": _write_geojson, ".kml": _write_kml, ".kmz": _write_kml,
+    ".shp.zip": _write_shp_zip, ".csv": _write_csv, ".xlsx": _write_xlsx,
+}
+
+__all__ = ["DATA_FORMATS", "INFO_TABLE", "data_format", "write_data"]
