@@ -1,0 +1,103 @@
+"""Refresh the JavaScript/CSS assets that offline maps inline (a maintainer's script).
+
+Users install landmap from PyPI and never need npm: the few distribution files an offline map
+needs are committed under ``landmap/resources/web/`` together with each package's licence and a
+``manifest.json`` recording package, version, source path, SHA-256 and the CDN address folium
+would otherwise reference. This script is how those files were obtained and how they are
+updated; it runs ``npm pack`` (the npm registry) for the pinned versions below::
+
+    python -m landmap.maps._vendor
+
+Nothing here runs when a map is built or saved: :mod:`landmap.maps.assets` only reads the
+committed files and checks their SHA-256 against the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+WEB = Path(__file__).resolve().parent.parent / "resources" / "web"
+
+#: package -> (version, licence SPDX id, licence file in the tarball, {asset key: dist path}).
+PACKAGES: dict[str, tuple[str, str, str, dict[str, str]]] = {
+    "leaflet": ("1.9.4", "BSD-2-Clause", "LICENSE", {
+        "leaflet.js": "dist/leaflet.js",
+        "leaflet.css": "dist/leaflet.css",
+        "images/layers.png": "dist/images/layers.png",
+        "images/layers-2x.png": "dist/images/layers-2x.png",
+        "images/marker-icon.png": "dist/images/marker-icon.png",
+        "images/marker-icon-2x.png": "dist/images/marker-icon-2x.png",
+        "images/marker-shadow.png": "dist/images/marker-shadow.png",
+    }),
+    "leaflet.markercluster": ("1.5.3", "MIT", "MIT-LICENCE.txt", {
+        "leaflet.markercluster.js": "dist/leaflet.markercluster.js",
+        "MarkerCluster.css": "dist/MarkerCluster.css",
+        "MarkerCluster.Default.css": "dist/MarkerCluster.Default.css",
+    }),
+    "leaflet.heat": ("0.2.0", "BSD-2-Clause", "LICENSE", {
+        "leaflet-heat.js": "dist/leaflet-heat.js",
+    }),
+    "leaflet.fullscreen": ("3.0.2", "MIT", "LICENSE", {
+        "Control.FullScreen.js": "Control.FullScreen.js",
+        "Control.FullScreen.css": "Control.FullScreen.css",
+        "icon-fullscreen.svg": "icon-fullscreen.svg",
+    }),
+    "leaflet-minimap": ("3.6.1", "BSD-2-Clause", "LICENSE.txt", {
+        "Control.MiniMap.min.js": "dist/Control.MiniMap.min.js",
+        "Control.MiniMap.min.css": "dist/Control.MiniMap.min.css",
+        "images/toggle.png": "dist/images/toggle.png",
+        "images/toggle.svg": "dist/images/toggle.svg",
+    }),
+    "leaflet.polylinemeasure": ("3.0.0", "BSD-2-Clause", "LICENSE.txt", {
+        "Leaflet.PolylineMeasure.js": "Leaflet.PolylineMeasure.js",
+        "Leaflet.PolylineMeasure.css": "Leaflet.PolylineMeasure.css",
+    }),
+}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def vendor(dest: Path = WEB) -> dict:
+    """Download the pinned packages with ``npm pack`` and copy their dist files into ``dest``."""
+    manifest: dict = {"_comment": "Written by python -m landmap.maps._vendor; do not edit by hand.",
+                      "packages": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for package, (version, spdx, licence, files) in PACKAGES.items():
+            out = subprocess.run(
+                ["npm", "pack", f"{package}@{version}", "--json"], cwd=tmp, check=True,
+                capture_output=True, text=True,
+            )
+            info = json.loads(out.stdout)[0]
+            unpacked = Path(tmp) / package
+            with tarfile.open(Path(tmp) / info["filename"]) as tar:
+                tar.extractall(unpacked, filter="data")
+            root = unpacked / "package"
+            target = dest / package
+            if target.exists():
+                shutil.rmtree(target)
+            entry = {"version": version, "license": spdx, "license_file": f"{package}/LICENSE",
+                     "tarball_sha512": info["integrity"], "files": {}}
+            target.mkdir(parents=True)
+            shutil.copyfile(root / licence, target / "LICENSE")
+            for key, src in files.items():
+                (target / key).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(root / src, target / key)
+                entry["files"][key] = {"source": src, "sha256": _sha256(target / key)}
+            manifest["packages"][package] = entry
+    (dest / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
+    return manifest
+
+
+if __name__ == "__main__":  # pragma: no cover
+    result = vendor()
+    for name, entry in result["packages"].items():
+        sys.stdout.write(f"{name} {entry['version']} ({entry['license']}): {len(entry['files'])} files\n")

@@ -1,0 +1,382 @@
+"""Build an advocacy map from landmap layers in one call.
+
+:func:`build_map` draws concessions and areas styled by kind, overlaps highlighted, cases as
+markers styled by type, sized by households and clustered, with a legend, layer control, scale
+bar, fullscreen, measure tool, minimap, search, time slider and an optional heatmap and banner.
+:func:`add_layer` adds any further polygon or point layer to such a map.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from landmap.errors import DataValueError, SchemaError
+from landmap.maps.assets import url
+from landmap.maps.elements import Control, DataLayer, HeatLayer, PluginControl
+from landmap.maps.layers import Lang, layer_spec
+from landmap.maps.styles import load_styles, style
+from landmap.schema import label
+
+#: Web basemaps a map may ask for (they need internet; none is used by default).
+BASEMAPS: dict[str, dict[str, str]] = {
+    "osm": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "attribution": "&copy; OpenStreetMap contributors", "name": "OpenStreetMap"},
+    "satellite": {
+        "url": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/"
+               "tile/{z}/{y}/{x}",
+        "attribution": "Imagery &copy; Esri, Maxar, Earthstar Geographics, and the GIS User "
+                       "Community", "name": "Satellite (Esri World Imagery)"},
+}
+CAMBODIA_CENTRE = (12.6, 104.9)
+_ids = itertools.count(1)
+Columns = Sequence[str] | Mapping[str, Sequence[str]] | None
+
+
+class LandmapMap(folium.Map):
+    """A ``folium.Map`` that knows its landmap layers and adds the legend, search, time slider
+    and layer control when rendered, after every layer. In a notebook it displays with every
+    asset inlined, so it shows without internet."""
+
+    def __init__(self, *, lang: Lang = "en", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.default_js = [("leaflet", url("leaflet/leaflet.js"))]
+        self.default_css = [("leaflet_css", url("leaflet/leaflet.css"))]
+        self.lang = lang
+        self.landmap_layers: list[DataLayer] = []
+        self.legend_sections: list[dict[str, Any]] = []
+        self.options_landmap: dict[str, Any] = {}
+        self._finishers: list[str] = []
+
+    def finish(self) -> None:
+        """(Re)add the controls that must follow every layer: legend, search, time slider,
+        minimap, layer control and the ready signal."""
+        for key in self._finishers:
+            self._children.pop(key, None)
+        self._finishers = []
+        for element in _finishing_elements(self):
+            self.add_child(element)
+            self._finishers.append(element.get_name())
+
+    def render(self, **kwargs: Any) -> None:  # noqa: D102 - folium's
+        self.finish()
+        super().render(**kwargs)
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        from landmap.maps.save import map_html
+
+        page = html.escape(map_html(self, offline=True), quote=True)
+        return ('<div style="width:100%"><div style="position:relative;width:100%;height:0;'
+                'padding-bottom:60%"><iframe srcdoc="' + page + '" style="position:absolute;'
+                'width:100%;height:100%;left:0;top:0;border:none" allowfullscreen '
+                'sandbox="allow-scripts allow-popups"></iframe></div></div>')
+
+
+def _columns_for(spec: Columns, kind: str) -> Sequence[str] | None:
+    if spec is None or isinstance(spec, str):
+        return None if spec is None else [spec]
+    if isinstance(spec, Mapping):
+        return spec.get(kind)
+    return list(spec)
+
+
+def add_layer(
+    m: LandmapMap,
+    data: gpd.GeoDataFrame,
+    *,
+    kind: str,
+    name: str | None = None,
+    popup: Sequence[str] | None = None,
+    tooltip: Sequence[str] | None = None,
+    search: Sequence[str] | None = None,
+    style_by: str | None = None,
+    style_group: str | None = None,
+    fixed_style: Mapping[str, Any] | None = None,
+    show: bool = True,
+    cluster: bool | None = None,
+    size_by: str | None = "households",
+    time_column: str | None = None,
+    precision_zoom: float = 17,
+    strict: bool = True,
+    interactive: bool = True,
+    background: bool = False,
+) -> DataLayer:
+    """Add a polygon or point layer to a map made by :func:`build_map`.
+
+    Parameters
+    ----------
+    m
+        The map.
+    data
+        A GeoDataFrame (any CRS; drawn in EPSG:4326).
+    kind
+        ``"cases"``, ``"areas"``, ``"concessions"``, ``"overlaps"``, ``"boundaries"`` or any
+        other name; it picks the default popup columns and style group.
+    name
+        Name in the layer control and the legend.
+    popup, tooltip, search
+        Columns shown in the popup / tooltip / searched; ``None`` for the kind's defaults,
+        ``[]`` for none. Only these columns (and those used for style, size and time) are
+        embedded in the HTML.
+    style_by, style_group
+        Column and ``styles.json`` group colouring the features (defaults per kind).
+    fixed_style
+        One style for every feature: ``{"fill", "stroke", "fill_opacity", "weight"}``.
+    show
+        Whether the layer is on when the map opens.
+    cluster
+        Cluster point markers (``None``: when there are more than 50 points).
+    size_by
+        Numeric column sizing point markers (households by default).
+    time_column
+        Date column the time slider filters on (point layers).
+    precision_zoom
+        Zoom level whose pixel size sets coordinate precision and simplification tolerance.
+    strict
+        Raise :class:`~landmap.errors.SchemaError` for a named column the layer lacks.
+    interactive, background
+        Background layers are drawn below the others and take no clicks.
+
+    Returns
+    -------
+    DataLayer
+        The folium element (its ``spec`` holds the payload).
+    """
+    layer_id = f"layer{next(_ids)}"
+    spec, rows = layer_spec(
+        data, kind, layer_id=layer_id, popup=popup, tooltip=tooltip, search=search,
+        style_by=style_by, style_group=style_group,
+        fixed_style=dict(fixed_style) if fixed_style else None, size_by=size_by,
+        time_column=time_column, lang=m.lang, precision_zoom=precision_zoom, strict=strict,
+        name=name,
+    )
+    points = "h" not in spec["geom"]
+    if points:
+        use_cluster = spec["geom"]["n"] > 50 if cluster is None else cluster
+        spec["cluster"] = {"radius": 45} if use_cluster else None
+    if background:
+        spec["pane"] = "lmBackground"
+    spec["interactive"] = interactive and not background
+    if not interactive or background:
+        spec["popup"], spec["tooltip"], spec["search"] = [], [], []
+    layer = DataLayer(spec, name=spec["label"], kind="points" if points else "polygons",
+                      show=show)
+    m.add_child(layer)
+    m.landmap_layers.append(layer)
+    if rows and not background:
+        m.legend_sections.append({"title": spec["label"], "shape": "point" if points else
+                                  "polygon", "rows": rows})
+    if time_column and points:
+        m.options_landmap.setdefault("time", (layer, time_column))
+    return layer
+
+
+def _finishing_elements(m: LandmapMap) -> list[Any]:
+    o, lang, out = m.options_landmap, m.lang, []
+    if o.get("legend", True) and m.legend_sections:
+        out.append(Control("legend", m.legend_sections, {"title": label("heading", "legend",
+                                                                        lang)}))
+    if o.get("search", True) and any(lyr.spec["search"] for lyr in m.landmap_layers):
+        out.append(Control("search", {"placeholder": o.get("search_placeholder", "Search: case, "
+                                                            "village, concession…")}))
+    if o.get("time"):
+        layer, column = o["time"]
+        out.append(Control("timeSlider", {"column": column, "label": o.get("time_label", label(
+            "heading", "date", lang)), "all": o.get("time_all", "All")}, refs=(layer,)))
+    if o.get("minimap", True):
+        background = next((lyr for lyr in m.landmap_layers if lyr.spec["pane"] == "lmBackground"),
+                          None)
+        tiles = o.get("basemap")
+        if tiles or background:
+            out.append(Control("miniMap", {
+                "tiles": {"url": tiles["url"], "attribution": tiles["attribution"]} if tiles
+                else None,
+                "background": {"geom": background.spec["geom"]} if background and not tiles
+                else None,
+                "style": {"color": "#8C8C8C", "weight": 0.6, "fillColor": "#F4F3EE",
+                          "fillOpacity": 1}},
+                js=(("minimap_js", url("leaflet-minimap/Control.MiniMap.min.js")),),
+                css=(("minimap_css", url("leaflet-minimap/Control.MiniMap.min.css")),)))
+    if o.get("layer_control", True) and m.landmap_layers:
+        out.append(folium.LayerControl(position="topright", collapsed=True))
+    out.append(Control("ready", {"fit": o.get("fit", True), "maxZoom": 15}))
+    return out
+
+
+def build_map(
+    *,
+    cases: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None,
+    overlaps: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    popup: Columns = None,
+    tooltip: Columns = None,
+    search: Columns = None,
+    basemap: str | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    notice: str | None = None,
+    lang: Lang = "en",
+    cluster: bool | None = None,
+    heatmap: bool = False,
+    time_slider: bool | None = None,
+    legend: bool = True,
+    minimap: bool = True,
+    measure: bool = True,
+    fullscreen: bool = True,
+    max_zoom: int = 18,
+    precision_zoom: float = 17,
+) -> LandmapMap:
+    """Build an interactive advocacy map from canonical landmap layers.
+
+    Parameters
+    ----------
+    cases, areas, concessions, overlaps, boundaries
+        Canonical layers (GeoDataFrames, any CRS); each is optional. ``overlaps`` is the
+        geometry table of ``landmap.analysis.overlap``; ``boundaries`` (provinces) is the
+        offline background.
+    popup, tooltip, search
+        Columns shown in popups / tooltips / searched: a list for every layer (columns a layer
+        lacks are skipped, a column no layer has is an error), a ``{kind: [columns]}`` mapping,
+        or ``None`` for the defaults (name, id, type or kind, date, description…). Only these
+        columns reach the HTML; every value is shown as text.
+    basemap
+        ``None`` (default: no web tiles, the boundaries are the background), ``"osm"`` or
+        ``"satellite"`` (needs internet when the map is opened; attributed on the map).
+    title, subtitle
+        Shown at the top of the map (and as the page title).
+    notice
+        A banner such as ``"CONFIDENTIAL — internal use only"`` or
+        ``"Public version: locations displaced"``.
+    lang
+        Labels in ``"en"``, ``"km"`` or ``"both"``.
+    cluster
+        Cluster case markers (``None``: when there are more than 50 cases). Clusters show how
+        many cases they hold; many cases at one spot spread out on click.
+    heatmap
+        Add a heatmap of cases weighted by households (off when the map opens).
+    time_slider
+        Add a slider showing cases up to a date (``None``: when cases have dates).
+    legend, minimap, measure, fullscreen
+        Controls to include.
+    max_zoom
+        The map's deepest zoom.
+    precision_zoom
+        Zoom whose pixel size (about 1 m at 17) sets coordinate precision and simplification.
+
+    Returns
+    -------
+    LandmapMap
+        A ``folium.Map``; save it with :func:`landmap.maps.save_map`.
+
+    Raises
+    ------
+    SchemaError
+        If a named popup/tooltip/search column is in none of the layers.
+    CRSError
+        If a layer has no CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> cases = gpd.GeoDataFrame({"case_id": ["C1"], "type": ["eviction"]},
+    ...                          geometry=[shapely.Point(104.9, 11.55)], crs="EPSG:4326")
+    >>> m = build_map(cases=cases, title="Demo", notice="Synthetic data")
+    >>> [layer.spec["kind"] for layer in m.landmap_layers]
+    ['cases']
+    """
+    if basemap is not None and basemap not in BASEMAPS:
+        raise DataValueError(f"unknown basemap {basemap!r}",
+                             fix=f"use one of: {', '.join(BASEMAPS)} (or none)")
+    layers = {"boundaries": boundaries, "areas": areas, "concessions": concessions,
+              "overlaps": overlaps, "cases": cases}
+    present = {k: v for k, v in layers.items() if v is not None}
+    for what, spec in (("popup", popup), ("tooltip", tooltip), ("search", search)):
+        _check_columns(what, spec, present)
+    m = LandmapMap(lang=lang, location=CAMBODIA_CENTRE, zoom_start=7, tiles=None,
+                   control_scale=True, prefer_canvas=True, maxZoom=max_zoom, minZoom=4)
+    m.options_landmap.update(legend=legend, minimap=minimap)
+    if basemap:
+        tiles = BASEMAPS[basemap]
+        folium.TileLayer(tiles=tiles["url"], attr=tiles["attribution"], name=tiles["name"],
+                         max_zoom=max_zoom, overlay=False, control=True).add_to(m)
+        m.options_landmap["basemap"] = tiles
+    kw = {"strict": False, "precision_zoom": precision_zoom}
+    if boundaries is not None:
+        entry = style("boundaries", None)
+        if basemap:
+            entry = {**entry, "fill_opacity": 0.0}
+        add_layer(m, boundaries, kind="boundaries", background=True, fixed_style=entry,
+                  precision_zoom=min(precision_zoom, 13), strict=False, search=[])
+    for kind in ("areas", "concessions", "overlaps"):
+        if present.get(kind) is not None:
+            add_layer(m, present[kind], kind=kind, popup=_columns_for(popup, kind),
+                      tooltip=_columns_for(tooltip, kind), search=_columns_for(search, kind),
+                      **kw)
+    if cases is not None:
+        _add_cases(m, cases, popup=popup, tooltip=tooltip, search=search, cluster=cluster,
+                   heatmap=heatmap, time_slider=time_slider, kw=kw)
+    _add_controls(m, title=title, subtitle=subtitle, notice=notice, measure=measure,
+                  fullscreen=fullscreen)
+    return m
+
+
+def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    if spec is None or isinstance(spec, Mapping):
+        items = [] if spec is None else [(k, c) for k, cols in spec.items() for c in cols]
+        for kind, col in items:
+            if kind in layers and col not in layers[kind].columns:
+                raise SchemaError(f"{what} column {col!r} is not in the {kind} layer",
+                                  column=col, fix="check the column name (see gdf.columns)")
+        return
+    for col in [spec] if isinstance(spec, str) else spec:
+        if not any(col in g.columns for g in layers.values()):
+            raise SchemaError(f"{what} column {col!r} is in none of the layers", column=col,
+                              fix="check the column name (see gdf.columns)")
+
+
+def _add_cases(m: LandmapMap, cases: gpd.GeoDataFrame, *, popup: Columns, tooltip: Columns,
+               search: Columns, cluster: bool | None, heatmap: bool,
+               time_slider: bool | None, kw: dict[str, Any]) -> None:
+    has_dates = "date" in cases.columns and pd.to_datetime(
+        cases["date"], errors="coerce").dt.to_period("M").nunique() > 1
+    use_time = has_dates if time_slider is None else (time_slider and "date" in cases.columns)
+    layer = add_layer(m, cases, kind="cases", popup=_columns_for(popup, "cases"),
+                      tooltip=_columns_for(tooltip, "cases"), search=_columns_for(search, "cases"),
+                      cluster=cluster, time_column="date" if use_time else None, **kw)
+    if heatmap:
+        name = f"{layer.spec['label']} — heatmap"
+        js_heat = HeatLayer(layer, name=name, weighted="size" in layer.spec, show=False)
+        m.add_child(js_heat)
+
+
+def _add_controls(m: LandmapMap, *, title: str | None, subtitle: str | None,
+                  notice: str | None, measure: bool, fullscreen: bool) -> None:
+    if title or subtitle or notice:
+        m.add_child(Control("banner", {"title": title, "subtitle": subtitle, "notice": notice}))
+    if fullscreen:
+        m.add_child(PluginControl(
+            "L.control.fullscreen", {"position": "topleft", "title": "Full screen",
+                                     "titleCancel": "Exit full screen"},
+            js=[("fullscreen_js", url("leaflet.fullscreen/Control.FullScreen.js"))],
+            css=[("fullscreen_css", url("leaflet.fullscreen/Control.FullScreen.css"))]))
+    if measure:
+        m.add_child(PluginControl(
+            "L.control.polylineMeasure", {"position": "topleft", "unit": "kilometres",
+                                          "showBearings": False, "clearMeasurementsOnStop": False,
+                                          "showClearControl": True},
+            js=[("measure_js", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.js"))],
+            css=[("measure_css", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.css"))]))
+    m.get_root().header.add_child(folium.Element(
+        f"<style>.leaflet-container{{background:{load_styles()['background']}}}</style>"),
+        name="landmap_background")
+
+
+__all__ = ["BASEMAPS", "LandmapMap", "add_layer", "build_map"]

@@ -1,0 +1,243 @@
+"""Turn a canonical layer into the payload of a map layer: columns, labels, styles, geometry.
+
+Only the columns named for popups, tooltips, search, styling, sizing and the time slider are
+encoded; nothing else of the frame reaches the HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landmap.errors import CRSError, DataValueError, SchemaError
+from landmap.maps import encode
+from landmap.maps.styles import legend_entries, style
+from landmap.schema import STORAGE_CRS, label, vocabulary
+
+Lang = Literal["en", "km", "both"]
+
+#: Popup columns shown by default, per layer kind (those present in the layer).
+DEFAULT_POPUP: dict[str, tuple[str, ...]] = {
+    "cases": ("case_id", "type", "status", "date", "households", "location_precision", "village",
+              "commune", "district", "province", "description"),
+    "areas": ("name", "area_id", "kind", "community", "status", "hectares_stated", "province"),
+    "concessions": ("name", "concession_id", "company", "kind", "granted", "hectares_stated",
+                    "purpose", "investor_country", "province"),
+    "overlaps": ("area_name", "concession_name", "area_id", "concession_id", "overlap_ha",
+                 "pct_of_area", "pct_of_concession"),
+    "boundaries": ("name", "name_km", "level"),
+}
+DEFAULT_TOOLTIP: dict[str, tuple[str, ...]] = {
+    "cases": ("case_id", "type"), "areas": ("name", "kind"), "concessions": ("name", "kind"),
+    "overlaps": ("overlap_ha",), "boundaries": ("name",),
+}
+DEFAULT_SEARCH: dict[str, tuple[str, ...]] = {
+    "cases": ("case_id", "village"), "areas": ("name", "area_id"),
+    "concessions": ("name", "concession_id", "company"), "overlaps": (), "boundaries": (),
+}
+#: Column whose value titles a popup.
+TITLE_COLUMN = {"cases": "case_id", "areas": "name", "concessions": "name", "boundaries": "name"}
+#: Style group and the column it is keyed on, per layer kind.
+STYLE_BY: dict[str, tuple[str, str | None]] = {
+    "cases": ("case_type", "type"), "areas": ("area_kind", "kind"),
+    "concessions": ("concession_kind", "kind"), "overlaps": ("overlap", None),
+    "boundaries": ("boundaries", None),
+}
+#: Columns whose values are vocabulary terms, per layer kind.
+TERM_FIELDS = {
+    "cases": {"type": "case_type", "status": "case_status",
+              "location_precision": "location_precision"},
+    "areas": {"kind": "area_kind"}, "concessions": {"kind": "concession_kind"},
+}
+#: Column -> heading vocabulary key, where the names differ.
+HEADING_FOR = {"type": "case_type", "hectares_stated": "hectares", "overlap_ha": "overlap"}
+#: Layer-name heading per kind.
+LAYER_HEADING = {"cases": "cases", "areas": "areas", "concessions": "concessions",
+                 "overlaps": "overlap", "boundaries": "province"}
+
+
+def column_label(column: str, lang: Lang = "en") -> str:
+    """Return the display label of a column (bilingual where the vocabulary has it).
+
+    Examples
+    --------
+    >>> column_label("households")
+    'Households'
+    >>> column_label("investor_country")
+    'Investor country'
+    """
+    key = HEADING_FOR.get(column, column)
+    if key in vocabulary().get("heading", {}):
+        return label("heading", key, lang)
+    text = re.sub(r"[_\s]+", " ", str(column)).strip()
+    return text[:1].upper() + text[1:]
+
+
+def layer_label(kind: str, lang: Lang = "en") -> str:
+    """Return the display name of a layer kind."""
+    key = LAYER_HEADING.get(kind)
+    return label("heading", key, lang) if key else kind.title()
+
+
+def choose_columns(
+    gdf: pd.DataFrame, wanted: Sequence[str] | None, default: Sequence[str], *, what: str,
+    strict: bool,
+) -> list[str]:
+    """Resolve the columns of a popup/tooltip/search: the default ones present, or the named
+    ones (an unknown name is a :class:`SchemaError` when ``strict``)."""
+    if wanted is None:
+        return [c for c in default if c in gdf.columns]
+    missing = [c for c in wanted if c not in gdf.columns]
+    if missing and strict:
+        raise SchemaError(
+            f"{what} column {missing[0]!r} is not in the layer", column=missing[0],
+            fix=f"choose from: {', '.join(map(str, (c for c in gdf.columns if c != 'geometry')))}",
+        )
+    return [c for c in wanted if c in gdf.columns and c != "geometry"]
+
+
+def to_storage_crs(gdf: gpd.GeoDataFrame, *, name: str) -> gpd.GeoDataFrame:
+    """Return the layer in EPSG:4326 (reprojected if needed)."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise DataValueError(f"the {name} layer is a {type(gdf).__name__}, not a GeoDataFrame",
+                             fix="load it with landmap.io.load or geopandas.read_file")
+    if gdf.crs is None:
+        raise CRSError(f"the {name} layer has no coordinate reference system",
+                       fix="set it with gdf.set_crs(...) or load the file with landmap's loaders")
+    return gdf if gdf.crs.to_string() == STORAGE_CRS or gdf.crs.equals(STORAGE_CRS) \
+        else gdf.to_crs(STORAGE_CRS)
+
+
+def _leaflet_style(entry: dict[str, Any], points: bool) -> dict[str, Any]:
+    if points:
+        return {"color": entry["stroke"], "fillColor": entry["fill"], "weight": 1,
+                "fillOpacity": 0.9, "opacity": 1}
+    return {"color": entry["stroke"], "fillColor": entry["fill"], "weight": entry["weight"],
+            "fillOpacity": entry["fill_opacity"], "opacity": 1}
+
+
+def style_spec(
+    gdf: pd.DataFrame, kind: str, *, points: bool, group: str | None = None,
+    by: str | None = None, lang: Lang = "en", fixed: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Return the layer's style payload and its legend rows."""
+    default_group, default_by = STYLE_BY.get(kind, ("area_kind", None))
+    group = group or default_group
+    by = by if by is not None else default_by
+    if fixed is not None or by is None or by not in gdf.columns:
+        term = {"boundaries": _first_level(gdf), "overlap": "overlap"}.get(group)
+        entry = fixed or style(group, term)
+        rows = [{"term": kind, "label": layer_label(kind, lang), **entry}]
+        return {"by": None, "fixed": _leaflet_style(entry, points)}, rows
+    terms = [str(t) for t in pd.unique(gdf[by].dropna().astype(str))]
+    known = [t for t in vocabulary().get(group, {}) if t in terms]
+    ordered = known + sorted(t for t in terms if t not in known)
+    spec = {"by": by, "terms": {t: _leaflet_style(style(group, t), points) for t in ordered},
+            "fallback": _leaflet_style(style(group, None), points)}
+    rows = legend_entries(group, ordered, lang=lang)
+    if gdf[by].isna().any():
+        rows.append({"term": "", "label": "—", **style(group, None)})
+    return spec, rows
+
+
+def _first_level(gdf: pd.DataFrame) -> str | None:
+    if "level" in gdf.columns and gdf["level"].notna().any():
+        return str(gdf["level"].dropna().iloc[0])
+    return "province"
+
+
+def geometry_payload(
+    geoms: np.ndarray, *, points: bool, precision_zoom: float, simplify: bool = True
+) -> dict[str, Any]:
+    """Encode a layer's geometries for the browser (see :mod:`landmap.maps.encode`)."""
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if present.any():
+        bounds = shapely.total_bounds(geoms[present])
+        lat = float((bounds[1] + bounds[3]) / 2)
+        origin = (float(np.floor(bounds[0])), float(np.floor(bounds[1])))
+    else:
+        lat, origin = 12.5, (0.0, 0.0)
+    step = encode.grid_step(precision_zoom, lat)
+    if points:
+        return encode.encode_points(geoms, step=step, origin=origin)
+    if simplify:
+        geoms = encode.simplify(geoms, step)
+    return encode.encode_polygons(geoms, step=step, origin=origin)
+
+
+def layer_spec(
+    gdf: gpd.GeoDataFrame,
+    kind: str,
+    *,
+    layer_id: str,
+    popup: Sequence[str] | None = None,
+    tooltip: Sequence[str] | None = None,
+    search: Sequence[str] | None = None,
+    style_by: str | None = None,
+    style_group: str | None = None,
+    fixed_style: dict[str, Any] | None = None,
+    size_by: str | None = None,
+    time_column: str | None = None,
+    lang: Lang = "en",
+    precision_zoom: float = 17,
+    strict: bool = True,
+    name: str | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Build the payload of one map layer and its legend rows.
+
+    Returns
+    -------
+    (spec, legend_rows)
+        ``spec`` is what :class:`~landmap.maps.elements.DataLayer` embeds.
+    """
+    gdf = to_storage_crs(gdf, name=kind)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    types = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    points = bool(types) and types <= {0}
+    if types & {0, 1, 2, 4, 5, 7} and not points and not types <= {3, 6}:
+        raise DataValueError(
+            f"the {kind} layer mixes points or lines with polygons ({sorted(types)})",
+            fix="map points and polygons as separate layers (split by gdf.geom_type)")
+    popup_cols = choose_columns(gdf, popup, DEFAULT_POPUP.get(kind, ()), what="popup",
+                                strict=strict)
+    tooltip_cols = choose_columns(gdf, tooltip, DEFAULT_TOOLTIP.get(kind, ()), what="tooltip",
+                                  strict=strict)
+    search_cols = choose_columns(gdf, search, DEFAULT_SEARCH.get(kind, ()), what="search",
+                                 strict=strict)
+    style_payload, rows = style_spec(gdf, kind, points=points, group=style_group, by=style_by,
+                             lang=lang, fixed=fixed_style)
+    extra = [c for c in (style_payload["by"], size_by, time_column) if c and c in gdf.columns]
+    needed = list(dict.fromkeys([*popup_cols, *tooltip_cols, *search_cols, *extra]))
+    term_fields = TERM_FIELDS.get(kind, {})
+    terms = {}
+    for col in needed:
+        field = term_fields.get(col)
+        if field:
+            present = pd.unique(gdf[col].dropna().astype(str))
+            terms[col] = {t: label(field, t, lang) for t in present if t in vocabulary()[field]}
+    title = TITLE_COLUMN.get(kind)
+    spec: dict[str, Any] = {
+        "id": layer_id, "kind": kind, "label": name or layer_label(kind, lang),
+        "geom": geometry_payload(geoms, points=points, precision_zoom=precision_zoom),
+        "props": {c: encode.encode_column(gdf[c]) for c in needed},
+        "labels": {c: column_label(c, lang) for c in needed},
+        "terms": terms, "popup": popup_cols, "tooltip": tooltip_cols, "search": search_cols,
+        "titleColumn": title if title in popup_cols else None, "style": style_payload,
+        "pane": "overlayPane",
+    }
+    if points and size_by and size_by in gdf.columns:
+        top = pd.to_numeric(gdf[size_by], errors="coerce").max()
+        top = float(top) if pd.notna(top) and top > 0 else 1.0
+        spec["size"] = {"by": size_by, "min": 4.0, "max": 16.0, "k": 12.0 / np.sqrt(top)}
+    return spec, rows
+
+
+__all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "column_label",
+           "choose_columns", "geometry_payload", "layer_label", "layer_spec", "style_spec",
+           "to_storage_crs"]

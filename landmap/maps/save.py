@@ -1,0 +1,114 @@
+"""Save a map as one self-contained HTML file that opens with no internet."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import folium
+
+from landmap.errors import ExportError
+from landmap.io.atomic import atomic_path
+from landmap.maps.assets import inline_assets
+
+_NETWORK_REF = re.compile(
+    r"""<(?:script|img|iframe|source|embed)\b[^>]*\ssrc\s*=\s*["']?(?:https?:)?//|"""
+    r"""<link\b[^>]*\shref\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""",
+    re.IGNORECASE,
+)
+
+
+def _uses_icons(m: folium.Map) -> bool:
+    stack = [m]
+    while stack:
+        element = stack.pop()
+        if isinstance(element, folium.Icon):
+            return True
+        stack.extend(element._children.values())
+    return False
+
+
+def map_html(m: folium.Map, *, offline: bool = True) -> str:
+    """Return the map as one HTML page.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`~landmap.maps.build_map` (or any ``folium.Map``).
+    offline
+        Inline Leaflet, its plugins, their CSS and icons (default). With ``False`` third-party
+        libraries are loaded from their CDN when the page opens; landmap's own runtime is
+        always inlined.
+
+    Raises
+    ------
+    AssetError
+        If ``offline`` and the map needs a file landmap does not bundle, or a bundled file is
+        missing or damaged.
+    """
+    page = m.get_root().render()
+    page = inline_assets(page, offline=offline, icons_used=_uses_icons(m))
+    if offline:
+        _assert_offline(page, m)
+    return page
+
+
+def _assert_offline(page: str, m: folium.Map) -> None:
+    """Refuse a page that would still fetch something (web tiles asked for are the exception)."""
+    tiles = any(isinstance(c, folium.TileLayer) for c in m._children.values())
+    match = _NETWORK_REF.search(page)
+    if match and not tiles:
+        from landmap.errors import AssetError
+
+        start = max(0, match.start() - 40)
+        raise AssetError(
+            f"the offline page still refers to a network address near {page[start:match.end() + 60]!r}",
+            fix="remove the element that needs it, or save with offline=False",
+        )
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = True) -> Path:
+    """Write the map to ``path`` as one self-contained HTML file.
+
+    Parameters
+    ----------
+    m
+        The map.
+    path
+        The ``.html`` file to write (atomically: an interrupted save leaves no partial file).
+    offline
+        Inline every asset so the file opens from a USB stick with no network (default).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    AssetError
+        If an asset needed offline is missing (see :func:`map_html`).
+    ExportError
+        If the file cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from landmap.maps import build_map
+    >>> out = save_map(build_map(title="Empty"), pathlib.Path(tempfile.mkdtemp()) / "m.html")
+    >>> out.read_text("utf-8").count("cdn.jsdelivr")
+    0
+    """
+    page = map_html(m, offline=offline)
+    target = Path(path)
+    try:
+        with atomic_path(target) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+    except OSError as err:
+        raise ExportError(f"cannot write the map: {err.strerror or err}", path=target,
+                          fix="check the folder exists and is writable") from err
+    return target
+
+
+__all__ = ["map_html", "save_map"]
