@@ -70,10 +70,9 @@ def edge_pieces(geom: shapely.Geometry, transform: Affine) -> EdgePieces:
     if coords.shape[0] < 2:
         empty = np.empty(0)
         return EdgePieces(empty.astype(np.int64), empty.astype(np.int64), empty, empty)
-    inverse = ~transform
-    u, v = inverse * (coords[:, 0], coords[:, 1])
-    u = np.asarray(u, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
+    # North-up grid (checked when the raster is opened): pixel coordinates are a scale and shift.
+    u = (coords[:, 0] - transform.c) / transform.a
+    v = (coords[:, 1] - transform.f) / transform.e
     same = ring_index[1:] == ring_index[:-1]
     u0, v0, u1, v1 = u[:-1][same], v[:-1][same], u[1:][same], v[1:][same]
 

@@ -81,12 +81,14 @@ class Grid:
     def pixel_window(self, geom: shapely.Geometry) -> Window | None:
         """The window of pixels a geometry's bounding box touches, clipped to the raster."""
         xmin, ymin, xmax, ymax = shapely.bounds(geom)
-        inv = ~self.transform
-        cols, rows = inv * (np.array([xmin, xmax]), np.array([ymax, ymin]))
-        c0 = max(int(np.floor(min(cols))), 0)
-        c1 = min(int(np.ceil(max(cols))), self.width)
-        r0 = max(int(np.floor(min(rows))), 0)
-        r1 = min(int(np.ceil(max(rows))), self.height)
+        t = self.transform
+        cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
+        rows = ((ymax - t.f) / t.e, (ymin - t.f) / t.e)
+        eps = 1e-6  # reprojection round trips leave bounds a hair beyond a pixel edge
+        c0 = max(int(np.floor(min(cols) + eps)), 0)
+        c1 = min(int(np.ceil(max(cols) - eps)), self.width)
+        r0 = max(int(np.floor(min(rows) + eps)), 0)
+        r1 = min(int(np.ceil(max(rows) - eps)), self.height)
         if c1 <= c0 or r1 <= r0:
             return None
         return Window(c0, r0, c1 - c0, r1 - r0)
