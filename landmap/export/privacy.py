@@ -437,6 +437,13 @@ def apply_profile(
     ]
     if left_out.any():
         audit["warnings"].append(f"{int(left_out.sum())} case(s) left out of the published layer")
+    too_small = int((note == "no safe position in its commune").sum())
+    if too_small:
+        audit["warnings"].append(
+            f"{too_small} case(s) are in communes too small to move them at least "
+            f"{prof.min_radius_m:g} m and stay inside (dense urban sangkats); they were left out. "
+            "Publish them with mode 'commune_centroid' or 'aggregate', or a smaller radius"
+        )
     keep = ~left_out
     geometry = gpd.GeoSeries(new_pts, crs=CAMBODIA_METRIC_CRS).to_crs(data.crs)
     out = data.copy()

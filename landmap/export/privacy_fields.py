@@ -14,7 +14,11 @@ import numpy as np
 import pandas as pd
 
 from landmap.errors import SchemaError
-from landmap.export.privacy_profiles import khmer_column_words, latin_place_names
+from landmap.export.privacy_profiles import (
+    extra_name_patterns,
+    khmer_column_words,
+    latin_place_names,
+)
 from landmap.schema import (
     FREE_TEXT_COLUMNS,
     ID_COLUMN,
@@ -47,6 +51,11 @@ def _name_reason(column: str, kind: LayerKind | None) -> str | None:
     if norm in latin_place_names():
         return None
     reason = sensitive_reason(column, kind) or _khmer_reason(str(column))
+    if reason is None:
+        tail = _normalise(str(column).rsplit("/", 1)[-1])
+        for other, pattern in extra_name_patterns().items():
+            if re.search(pattern, norm) or re.search(pattern, tail):
+                return other
     if reason == "person name":  # "complainant_phone": say what the column holds, not whose
         for other, pattern in SENSITIVE_NAME_PATTERNS.items():
             if other != reason and re.search(pattern, norm):

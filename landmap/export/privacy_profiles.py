@@ -150,6 +150,11 @@ def khmer_column_words() -> dict[str, Any]:
     return dict(_resource()["khmer_column_words"])
 
 
+def extra_name_patterns() -> dict[str, str]:
+    """Return more sensitive column-name patterns (plurals, Kobo/ODK metadata columns)."""
+    return dict(_resource()["extra_name_patterns"])
+
+
 def latin_place_names() -> frozenset[str]:
     """Return Latin column names that contain "name" but name a place or a company."""
     return frozenset(_resource()["latin_place_names"]["exempt"])
@@ -204,6 +209,7 @@ __all__ = [
     "MaskMode",
     "PrivacyProfile",
     "get_profile",
+    "extra_name_patterns",
     "khmer_column_words",
     "latin_place_names",
 ]

@@ -1,0 +1,668 @@
+"""The leak check: does an exported file contain anything it must not?
+
+:func:`audit_export` opens every byte stream of an export (ZIP members of KMZ/XLSX/SHP.ZIP, PNG
+text chunks, PDF streams and text, GeoPackage tables, base64 payloads inside HTML), decodes the
+escapes a value can hide behind (JSON ``\\uXXXX``, HTML entities, percent-encoding, UTF-16) and
+looks for
+
+- any sensitive value of the source register: names, ID numbers, photo paths (as whole word
+  sequences, case- and Unicode-insensitive; Khmer digits read as ASCII), and phone numbers in any
+  spelling (``+855 12 345 678``, ``012-345-678``, ``85512345678``...);
+- any point closer than the minimum radius to a true case location: Point features of GeoJSON,
+  KML and every GDAL vector layer, coordinate columns of CSV/XLSX tables, GeoJSON embedded in
+  HTML, and decimal-degree or UTM number pairs anywhere else in the text.
+
+Polygon and line vertices are not treated as points (boundaries may pass near a home).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import gzip
+import html
+import io
+import json
+import logging
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+import unicodedata
+import urllib.parse
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landmap.errors import DataFileError, PrivacyError
+from landmap.export.privacy_fields import sensitive_columns
+from landmap.export.privacy_profiles import PUBLIC
+from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, PHONE_PATTERN, LayerKind
+
+log = logging.getLogger(__name__)
+
+#: Reasons whose values are not searched as text (free text is judged by the profile; GPS
+#: columns are checked as points).
+_NOT_SEARCHED = ("free-text narrative", "exact GPS")
+_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_TOKEN = re.compile(r"(?:[^\W_]|[\u1780-\u17ff\u19e0-\u19ff])+")
+_DIGIT_RUN = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().\-]{5,24}\d(?![\d]|\.\d)")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_DATA_URI = re.compile(rb"data:[\w/+.\-]*(?:;[\w=\-]+)*;base64,([A-Za-z0-9+/=]{16,})")
+_NUMBER_PAIR = re.compile(
+    r"(?<![\w.])(-?\d{1,7}\.\d{3,})\s*[,\s]\s*(-?\d{1,7}\.\d{3,})(?![\w.])"
+)
+_KML_POINT = re.compile(
+    r"<(?:\w+:)?Point\b[^>]*>.*?<(?:\w+:)?coordinates>(.*?)</(?:\w+:)?coordinates>", re.S
+)
+_LON, _LAT = (101.5, 108.5), (9.0, 15.5)  # Cambodia with a margin, degrees
+_UTM_X, _UTM_Y = (100_000.0, 900_000.0), (990_000.0, 1_750_000.0)  # EPSG:32648, metres
+_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".kml", ".kmz", ".shp", ".fgb", ".gml",
+                    ".sqlite", ".zip", ".geojsonl", ".geojsons")
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One thing that leaked: where, what, and whose (case id)."""
+
+    kind: str  # "value", "phone" or "point"
+    where: str  # file, or file!member
+    detail: str
+    case_id: str | None = None
+    distance_m: float | None = None
+
+    def line(self) -> str:
+        """Return the finding as one line (never the full sensitive value)."""
+        return f"LEAK {self.kind}: {self.where}: {self.detail}"
+
+
+@dataclasses.dataclass
+class AuditResult:
+    """The outcome of a leak check.
+
+    Attributes
+    ----------
+    findings
+        Every leak found (empty when the export is clean).
+    scanned
+        Every file and member that was read.
+    values_checked, cases_checked, points_found
+        How many sensitive values were searched for, how many true locations were compared and
+        how many points were found in the export.
+    min_radius_m
+        The distance below which a point counts as the exact location.
+    """
+
+    findings: list[Finding]
+    scanned: list[str]
+    values_checked: int
+    cases_checked: int
+    points_found: int
+    min_radius_m: float
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when nothing leaked."""
+        return not self.findings
+
+    def lines(self) -> list[str]:
+        """Return one line per finding, then a summary line."""
+        summary = (
+            f"{len(self.findings)} leak(s)" if self.findings else "no leak found"
+        ) + (
+            f" in {len(self.scanned)} stream(s); {self.values_checked} sensitive values and "
+            f"{self.cases_checked} true locations checked; {self.points_found} points found, "
+            f"minimum radius {self.min_radius_m:g} m"
+        )
+        return [f.line() for f in self.findings] + [summary]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable summary (no sensitive values)."""
+        data = dataclasses.asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+# --------------------------------------------------------------------------- source values
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_KHMER_DIGITS)
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_norm(text).casefold())
+
+
+def _phone_core(digits: str) -> str:
+    """The national significant number: without +855, or without the trunk 0."""
+    if digits.startswith("855"):
+        return digits[3:]
+    return digits[1:] if digits.startswith("0") else digits
+
+
+def _phone_cores(digits: str) -> tuple[str, ...]:
+    """Cores a number found in an export may stand for ("+855 (0)12..." keeps its 0)."""
+    core = _phone_core(digits)
+    return (core, core[1:]) if digits.startswith("8550") else (core,)
+
+
+class SecretIndex:
+    """Sensitive values of a source layer, indexed for fast search in large texts."""
+
+    def __init__(self, values: Iterable[tuple[str, str, str]], *, min_chars: int = 4) -> None:
+        self.by_length: dict[int, dict[tuple[str, ...], tuple[str, str]]] = {}
+        self.first: set[str] = set()
+        self.phones: dict[str, tuple[str, str]] = {}
+        self.numbers: dict[str, tuple[str, str]] = {}
+        self.count = 0
+        for column, case_id, value in values:
+            value = str(value).strip()
+            digits = re.sub(r"\D", "", _norm(value))
+            is_phone = bool(PHONE_PATTERN.search(_norm(value))) and len(digits) >= 8
+            if is_phone:
+                self.phones[_phone_core(digits)] = (column, case_id)
+            elif len(digits) >= 8 and len(digits) >= len(re.sub(r"\s", "", value)) - 3:
+                self.numbers[digits] = (column, case_id)
+            toks = tuple(_tokens(value))
+            if toks and sum(map(len, toks)) >= min_chars and not is_phone:
+                self.by_length.setdefault(len(toks), {})[toks] = (column, case_id)
+                self.first.add(toks[0])
+            self.count += 1
+
+    def search(self, text: str) -> Iterator[tuple[str, str, str, str]]:
+        """Yield ``(kind, column, case_id, matched)`` for every sensitive value in ``text``."""
+        toks = _tokens(text)
+        lengths = sorted(self.by_length)
+        for i, tok in enumerate(toks):
+            if tok not in self.first:
+                continue
+            for n in lengths:
+                hit = self.by_length[n].get(tuple(toks[i:i + n]))
+                if hit:
+                    yield ("value", *hit, " ".join(toks[i:i + n]))
+        if not (self.phones or self.numbers):
+            return
+        for match in _DIGIT_RUN.finditer(_norm(text)):
+            run = match.group()
+            # Try the run from each space-separated group: "3 012 345 678" holds a number.
+            starts = [0] + [m.end() for m in re.finditer(r"\s+", run)]
+            for start in starts:
+                digits = re.sub(r"\D", "", run[start:])
+                if len(digits) < 8:
+                    break
+                core = next((c for c in _phone_cores(digits) if c in self.phones), None)
+                if core is not None:
+                    yield ("phone", *self.phones[core], digits)
+                    break
+                if digits in self.numbers:
+                    yield ("value", *self.numbers[digits], digits)
+                    break
+
+
+def _mask(text: str) -> str:
+    return f"{text[:1]}{'*' * min(len(text) - 1, 8)} ({len(text)} characters)"
+
+
+# --------------------------------------------------------------------------- byte streams
+
+
+def _text_views(data: bytes) -> list[str]:
+    text = data.decode("utf-8", errors="replace")
+    views = [text]
+    if data.count(0) > len(data) // 10:
+        views += [data.decode("utf-16-le", errors="replace"),
+                  data.decode("utf-16-be", errors="replace")]
+    decoded = []
+    for view in views:
+        unescaped = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), view)
+        unescaped = unescaped.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        unescaped = urllib.parse.unquote(html.unescape(unescaped))
+        if unescaped != view:
+            decoded.append(unescaped)
+    return views + decoded
+
+
+def _png_text(data: bytes) -> Iterator[tuple[str, bytes]]:
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        ctype = data[pos + 4:pos + 8].decode("latin-1")
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        try:
+            if ctype == "tEXt":
+                yield ctype, body.replace(b"\0", b"\n").decode("latin-1").encode("utf-8")
+            elif ctype == "zTXt":
+                key, _, rest = body.partition(b"\0")
+                yield ctype, key + b"\n" + zlib.decompress(rest[1:])
+            elif ctype == "iTXt":
+                key, _, rest = body.partition(b"\0")
+                flag, rest = rest[0], rest[2:]
+                _lang, _, rest = rest.partition(b"\0")
+                _tkey, _, text = rest.partition(b"\0")
+                yield ctype, key + b"\n" + (zlib.decompress(text) if flag else text)
+            elif ctype in ("eXIf", "iCCP"):
+                yield ctype, body
+        except zlib.error:
+            yield ctype, body
+
+
+def _pdf_streams(data: bytes, path: Path | None) -> Iterator[tuple[str, bytes]]:
+    for i, match in enumerate(re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S)):
+        try:
+            yield f"stream {i}", zlib.decompress(match.group(1))
+        except zlib.error:
+            continue
+    tmp = None
+    if path is None:
+        fd, tmp = tempfile.mkstemp(suffix=".pdf")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        path = Path(tmp)
+    try:
+        for tool, args in (("pdftotext", ["-enc", "UTF-8", str(path), "-"]),
+                           ("pdfinfo", ["-enc", "UTF-8", "-meta", str(path)])):
+            try:
+                out = subprocess.run(  # noqa: S603 - fixed poppler tools, no shell
+                    [tool, *args], capture_output=True, timeout=120, check=False
+                )
+                yield tool, out.stdout
+            except FileNotFoundError:
+                log.info("%s not found; PDF text is searched in the raw streams only", tool)
+    finally:
+        if tmp:
+            os.unlink(tmp)
+
+
+def _sqlite_text(data: bytes, path: Path | None) -> Iterator[tuple[str, bytes]]:
+    tmp = None
+    if path is None:
+        fd, tmp = tempfile.mkstemp(suffix=".sqlite")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        path = Path(tmp)
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            for table in tables:
+                quoted = '"' + table.replace('"', '""') + '"'
+                rows = con.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - names from the file
+                cols = [d[0] for d in rows.description]
+                parts = ["\t".join(cols)]
+                for row in rows:
+                    parts.append("\t".join(
+                        v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                        for v in row if v is not None and not (isinstance(v, bytes)
+                                                              and v[:2] == b"GP")
+                    ))
+                yield f"table {table}", "\n".join(parts).encode("utf-8")
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as err:
+        log.info("could not read %s as SQLite: %s", path, err)
+    finally:
+        if tmp:
+            os.unlink(tmp)
+
+
+def iter_streams(
+    data: bytes, where: str, *, path: Path | None = None, depth: int = 0
+) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(where, bytes)`` for a file's raw bytes and every stream decoded from it."""
+    yield where, data
+    if depth > 4:
+        return
+    nested: list[tuple[str, bytes, Path | None]] = []
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                nested += [(f"{where}!{info.filename}", zf.read(info), None)
+                           for info in zf.infolist() if not info.is_dir()]
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as err:
+            log.info("%s: unreadable ZIP (%s)", where, err)
+    elif data[:2] == b"\x1f\x8b":
+        try:
+            nested.append((f"{where}!gunzip", gzip.decompress(data), None))
+        except (OSError, EOFError):
+            pass
+    elif data[:8] == b"\x89PNG\r\n\x1a\n":
+        nested += [(f"{where}!{name}", body, None) for name, body in _png_text(data)]
+    elif data[:5] == b"%PDF-":
+        nested += [(f"{where}!{name}", body, None) for name, body in _pdf_streams(data, path)]
+    elif data[:16] == b"SQLite format 3\x00":
+        nested += [(f"{where}!{name}", body, None) for name, body in _sqlite_text(data, path)]
+    for i, match in enumerate(_DATA_URI.finditer(data)):
+        try:
+            nested.append((f"{where}!data-uri {i}", base64.b64decode(match.group(1)), None))
+        except (binascii.Error, ValueError):
+            continue
+    for name, body, sub_path in nested:
+        yield from iter_streams(body, name, path=sub_path, depth=depth + 1)
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def _geojson_points(obj: Any, out: list[tuple[float, float]]) -> None:
+    if isinstance(obj, dict):
+        kind = obj.get("type")
+        coords = obj.get("coordinates")
+        if kind == "Point" and isinstance(coords, list) and len(coords) >= 2:
+            out.append((coords[0], coords[1]))
+        elif kind == "MultiPoint" and isinstance(coords, list):
+            out.extend((c[0], c[1]) for c in coords if isinstance(c, list) and len(c) >= 2)
+        for key, value in obj.items():
+            if key != "coordinates":
+                _geojson_points(value, out)
+    elif isinstance(obj, list):
+        for value in obj:
+            _geojson_points(value, out)
+
+
+def _embedded_geojson(text: str) -> tuple[list[tuple[float, float]], str]:
+    """GeoJSON objects inside HTML/JS: their points, and the text with them cut out."""
+    points: list[tuple[float, float]] = []
+    decoder = json.JSONDecoder()
+    kept, pos = [], 0
+    for match in re.finditer(r'\{\s*"(?:type|features|bbox|geometry)"\s*:', text):
+        if match.start() < pos:
+            continue
+        try:
+            obj, end = decoder.raw_decode(text, match.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and ("features" in obj or "coordinates" in obj
+                                      or "geometry" in obj):
+            _geojson_points(obj, points)
+            kept.append(text[pos:match.start()])
+            pos = end
+    kept.append(text[pos:])
+    return points, " ".join(kept)
+
+
+def _number_pairs(text: str) -> list[tuple[float, float]]:
+    pairs = []
+    for a, b in _NUMBER_PAIR.findall(text):
+        x, y = float(a), float(b)
+        pairs += [(x, y), (y, x)]
+    return pairs
+
+
+def _table_points(frame: pd.DataFrame) -> list[tuple[float, float]]:
+    numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns}
+    numeric = {c: s for c, s in numeric.items() if s.notna().mean() > 0.5}
+
+    def within(s: pd.Series, lo_hi: tuple[float, float]) -> bool:
+        v = s.dropna()
+        return bool(len(v)) and bool(v.between(*lo_hi).mean() > 0.8)
+
+    xs = [c for c, s in numeric.items() if within(s, _LON) or within(s, _UTM_X)]
+    ys = [c for c, s in numeric.items() if within(s, _LAT) or within(s, _UTM_Y)]
+    points: list[tuple[float, float]] = []
+    for x in xs:
+        for y in ys:
+            if x != y:
+                points += list(zip(numeric[x], numeric[y], strict=True))
+    return points
+
+
+def _stream_points(where: str, data: bytes) -> list[tuple[float, float]]:
+    text = data.decode("utf-8", errors="replace")
+    head = text[:2000].lstrip().lower()
+    if "<kml" in head:
+        points = []
+        for coords in _KML_POINT.findall(text):
+            for item in coords.split():
+                parts = item.split(",")
+                if len(parts) >= 2:
+                    points.append((float(parts[0]), float(parts[1])))
+        return points
+    if head.startswith(("{", "[")):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError:
+            return _number_pairs(text)
+        points: list[tuple[float, float]] = []
+        _geojson_points(obj, points)
+        return points
+    points, rest = _embedded_geojson(text) if "<" in head else ([], text)
+    return points + _number_pairs(rest)
+
+
+def _file_points(path: Path) -> list[tuple[float, float]]:
+    """Point features of every GDAL vector layer, and coordinate columns of tables."""
+    import pyogrio
+
+    suffix = "".join(path.suffixes[-2:]).lower()
+    points: list[tuple[float, float]] = []
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        try:
+            frame = pd.read_csv(path, dtype=str, sep=None, engine="python",
+                                encoding_errors="replace")
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
+            frame = None
+        return _table_points(frame) if frame is not None else []
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+        except (ValueError, OSError, zipfile.BadZipFile) as err:
+            log.info("%s: unreadable workbook (%s)", path, err)
+            return []
+        return [p for frame in sheets.values() for p in _table_points(frame)]
+    if not suffix.endswith(_VECTOR_SUFFIXES):
+        return []
+    source, layers = str(path), None
+    for candidate in (str(path), f"/vsizip/{path}"):
+        try:
+            layers = pyogrio.list_layers(candidate)
+            source = candidate
+            break
+        except Exception:  # noqa: BLE001,S112 - any GDAL failure means: not this way
+            continue
+    if layers is None:
+        return []
+    for name in layers[:, 0]:
+        try:
+            gdf = pyogrio.read_dataframe(source, layer=name)
+        except Exception as err:  # noqa: BLE001 - report and go on with the other layers
+            log.info("%s: layer %s unreadable (%s)", path, name, err)
+            continue
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all():
+            continue
+        geoms = np.asarray(gdf.geometry.array)
+        geoms = geoms[np.isin(shapely.get_type_id(geoms), (0, 4))]
+        if gdf.crs is not None and len(geoms):
+            geoms = np.asarray(gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326).array)
+        points += [tuple(c) for c in shapely.get_coordinates(geoms)]
+    return points
+
+
+def _to_metric(points: list[tuple[float, float]]) -> np.ndarray:
+    if not points:
+        return np.empty((0, 2))
+    arr = np.asarray(points, dtype="float64")
+    arr = arr[np.isfinite(arr).all(axis=1)]
+    deg = ((arr[:, 0] >= _LON[0]) & (arr[:, 0] <= _LON[1])
+           & (arr[:, 1] >= _LAT[0]) & (arr[:, 1] <= _LAT[1]))
+    utm = ((arr[:, 0] >= _UTM_X[0]) & (arr[:, 0] <= _UTM_X[1])
+           & (arr[:, 1] >= _UTM_Y[0]) & (arr[:, 1] <= _UTM_Y[1]))
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(4326, CAMBODIA_METRIC_CRS, always_xy=True)
+    x, y = tr.transform(arr[deg, 0], arr[deg, 1])
+    return np.vstack([np.column_stack([x, y]), arr[utm]])
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def load_source(source: Any, *, kind: LayerKind = "cases") -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Load the source register: the located layer, and every raw row (for its values).
+
+    Uses landmap's loaders when they are installed, else GDAL/pandas with the common
+    latitude/longitude column names.
+    """
+    if isinstance(source, gpd.GeoDataFrame):
+        return source, pd.DataFrame(source.drop(columns=source.geometry.name))
+    path = Path(source)
+    if not path.exists():
+        raise DataFileError("the source register does not exist", path=path,
+                            fix="give the case file the export was made from (--against)")
+    raw = None
+    if path.suffix.lower() in (".csv", ".txt"):
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    elif path.suffix.lower() in (".xlsx", ".xls"):
+        raw = pd.read_excel(path, dtype=str)
+    try:
+        from landmap.io.load import load as _load
+
+        layer = _load(path, kind).data
+    except ImportError:
+        layer = _fallback_layer(path, raw)
+    if raw is None:
+        raw = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+    return layer, raw
+
+
+def _fallback_layer(path: Path, raw: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    if raw is None:
+        return gpd.read_file(path)
+    lower = {c.lower(): c for c in raw.columns}
+    lat = next((lower[c] for c in ("latitude", "lat", "y") if c in lower), None)
+    lon = next((lower[c] for c in ("longitude", "lon", "lng", "long", "x") if c in lower), None)
+    if lat is None or lon is None:
+        raise PrivacyError("the source table has no latitude/longitude columns", path=path,
+                           fix="give a GeoPackage/GeoJSON of the cases, or name the columns")
+    x = pd.to_numeric(raw[lon], errors="coerce")
+    y = pd.to_numeric(raw[lat], errors="coerce")
+    return gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+
+
+def secret_index(
+    layer: gpd.GeoDataFrame, raw: pd.DataFrame | None = None, *, kind: LayerKind = "cases",
+    columns: Iterable[str] | None = None,
+) -> SecretIndex:
+    """Index the sensitive values of a source layer (see :class:`SecretIndex`)."""
+    table = raw if raw is not None else layer
+    if columns is None:
+        found = sensitive_columns(table, kind, free_text=False)
+        cols = {c: r for c, r in found.items() if not r.startswith(_NOT_SEARCHED)}
+    else:
+        cols = {c: "declared sensitive" for c in columns if c in table.columns}
+    id_col = ID_COLUMN.get(kind)
+    ids = (table[id_col].astype(str) if id_col in table.columns
+           else pd.Series([f"row {i + 1}" for i in range(len(table))], index=table.index))
+
+    def values() -> Iterator[tuple[str, str, str]]:
+        for col in cols:
+            series = table[col]
+            ok = series.notna()
+            for cid, value in zip(ids[ok], series[ok], strict=True):
+                if str(value).strip():
+                    yield col, cid, str(value)
+
+    return SecretIndex(values())
+
+
+def _files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    out: list[Path] = []
+    for item in paths:
+        p = Path(item)
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file())
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise DataFileError("the export to check does not exist", path=p,
+                                fix="give a file or a folder of exported files")
+    return out
+
+
+def audit_export(
+    path: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    against: Any,
+    *,
+    min_radius_m: float | None = None,
+    kind: LayerKind = "cases",
+    columns: Iterable[str] | None = None,
+) -> AuditResult:
+    """Check exported files for sensitive values and exact locations of the source cases.
+
+    Parameters
+    ----------
+    path
+        An exported file, a folder (every file under it) or a list of them.
+    against
+        The source register: a path (loaded with landmap's loaders) or a GeoDataFrame with the
+        true locations and the sensitive columns.
+    min_radius_m
+        A point closer than this to a true case location is a leak (default: the public
+        profile's minimum displacement, 500 m). ``0`` skips the location check.
+    kind
+        The source layer kind.
+    columns
+        The sensitive columns to search for (default: every column recognised as sensitive,
+        except free text and coordinate columns).
+
+    Returns
+    -------
+    AuditResult
+        ``result.ok`` is ``False`` when anything leaked; ``result.lines()`` says what and where.
+    """
+    files = _files([path] if isinstance(path, (str, os.PathLike)) else path)
+    layer, raw = load_source(against, kind=kind)
+    index = secret_index(layer, raw, kind=kind, columns=columns)
+    radius = float(PUBLIC.min_radius_m if min_radius_m is None else min_radius_m)
+    true_m = np.asarray(layer.geometry.to_crs(CAMBODIA_METRIC_CRS).array)
+    located = ~shapely.is_missing(true_m) & ~shapely.is_empty(true_m)
+    true_m = true_m[located]
+    id_col = ID_COLUMN.get(kind)
+    true_ids = (layer[id_col].astype(str).to_numpy()[located] if id_col in layer.columns
+                else np.flatnonzero(located).astype(str))
+    tree = shapely.STRtree(true_m)
+    findings: dict[tuple[str, ...], Finding] = {}
+    scanned: list[str] = []
+    points_found = 0
+    for file in files:
+        data = file.read_bytes()
+        file_points = _file_points(file)
+        for where, body in iter_streams(data, str(file), path=file):
+            scanned.append(where)
+            for view in _text_views(body):
+                for kind_, col, cid, matched in index.search(view):
+                    key = (where, kind_, col, cid)
+                    findings.setdefault(key, Finding(
+                        kind_, where, f"{col} of case {cid} found as text: {_mask(matched)}", cid))
+            if radius > 0:
+                file_points += _stream_points(where, body)
+        if radius > 0 and file_points and len(true_m):
+            found_m = _to_metric(file_points)
+            points_found += len(found_m)
+            pts = shapely.points(found_m)
+            hit_p, hit_t = tree.query(pts, predicate="dwithin", distance=radius)
+            dist = shapely.distance(pts[hit_p], true_m[hit_t])
+            for t, d in zip(hit_t.tolist(), dist.tolist(), strict=True):
+                key = (str(file), "point", true_ids[t])
+                if key not in findings or d < (findings[key].distance_m or 0.0):
+                    findings[key] = Finding(
+                        "point", str(file),
+                        f"a point {d:.0f} m from the true location of case {true_ids[t]} "
+                        f"(minimum {radius:g} m)", true_ids[t], round(d, 1))
+    return AuditResult(list(findings.values()), scanned, index.count, len(true_m),
+                       points_found, radius)
+
+
+__all__ = ["AuditResult", "Finding", "SecretIndex", "audit_export", "iter_streams",
+           "load_source", "secret_index"]
