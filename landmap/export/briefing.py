@@ -282,7 +282,7 @@ def _render(**kw: Any):
                    list(kw["sources"] or []))
     ax, lax, iax = None, None, None
     src_head = heading("source", lang)
-    wrap = int(width * 72 / (small * 0.55))
+    wrap = int((width - 0.7) * 72 / (small * 0.6))
     footer = textwrap.wrap(f"{src_head}: " + "; ".join(src), wrap) if src else []
     footer_in = (len(footer) + 2) * small * km_factor / 72 + 0.1
     ax, lax, iax = _figure_axes(fig, landscape=kw["orientation"] == "landscape",
@@ -340,18 +340,23 @@ def _render(**kw: Any):
         a.set_xlabel("")
         a.set_ylabel("")
 
-    fig.text(0.35 / width, 1 - 0.3 / height, title, fontsize=title_fs, fontweight="bold",
-             family=fam, va="top", ha="left")
+    room = width - 0.7
+    if is_confidential(kw["profile"]):
+        mark_text = fig.text(1 - 0.35 / width, 1 - 0.3 / height, mark, fontsize=9 * scale,
+                             family=fam, color="#b71c1c", fontweight="bold", ha="right", va="top")
+        room -= _fit_width(fig, mark_text, room * 0.3) + 0.2
+    title_text = fig.text(0.35 / width, 1 - 0.3 / height, title, fontsize=title_fs,
+                          fontweight="bold", family=fam, va="top", ha="left")
+    _fit_width(fig, title_text, room)
     if subtitle:
-        fig.text(0.35 / width, 1 - 0.3 / height - title_lines * title_fs * km_factor / 72 / height,
-                 subtitle, fontsize=sub_fs, family=fam, va="top", ha="left", color="#333333")
+        sub_text = fig.text(
+            0.35 / width, 1 - 0.3 / height - title_lines * title_fs * km_factor / 72 / height,
+            subtitle, fontsize=sub_fs, family=fam, va="top", ha="left", color="#333333")
+        _fit_width(fig, sub_text, room)
     footer = textwrap.wrap(f"{src_head}: " + "; ".join(dict.fromkeys(src)), wrap) if src else []
     stamp = f"{heading('date', lang)}: {date.isoformat()} · landmap {__version__} · {mark}"
     fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=small, family=fam,
              va="bottom", ha="left", color="#333333", linespacing=1.35 if lang == "en" else 1.6)
-    if is_confidential(kw["profile"]):
-        fig.text(1 - 0.35 / width, 1 - 0.3 / height, mark, fontsize=9 * scale, family=fam,
-                 color="#b71c1c", fontweight="bold", ha="right", va="top")
 
     if kw["labels"]:
         labels = _labels(boundaries, concessions, areas, lang, scale, limit=int(18 * scale**2),
@@ -370,6 +375,16 @@ def _render(**kw: Any):
             "bounds_epsg32648": [float(b) for b in bounds], "audit": published.audit if published
             else None}
     return fig, meta
+
+
+def _fit_width(fig, text, max_inches: float) -> float:
+    """Shrink a text's font (to 55 % at most) until it is ``max_inches`` wide; return its width."""
+    renderer = fig.canvas.get_renderer()
+    width = text.get_window_extent(renderer).width / fig.dpi
+    if width > max_inches > 0:
+        text.set_fontsize(text.get_fontsize() * max(max_inches / width, 0.55))
+        width = text.get_window_extent(renderer).width / fig.dpi
+    return width
 
 
 def _add_web_basemap(ax, basemap: str) -> str:

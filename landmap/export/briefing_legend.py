@@ -8,6 +8,7 @@ both, and the household circles use exactly the marker areas of the map.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -60,33 +61,74 @@ class LegendSection:
     circles: list[tuple[float, str]] = field(default_factory=list)
 
 
+def _wrapped(text: str, chars: int) -> str:
+    if len(text) <= chars:
+        return text
+    if " / " in text:  # "English / Khmer": break at the slash first
+        en, km = text.split(" / ", 1)
+        return "\n".join([_wrapped(en, chars), _wrapped(km, chars)])
+    return "\n".join(textwrap.wrap(text, max(chars, 8))) or text
+
+
+def _prepared(sections: Sequence[LegendSection], chars: int) -> list[LegendSection]:
+    out = []
+    for section in sections:
+        if not section.entries and not section.circles:
+            continue
+        out.append(LegendSection(
+            _wrapped(section.heading, chars),
+            [(k, c, e, a, _wrapped(t, chars - 3)) for k, c, e, a, t in section.entries],
+            list(section.circles),
+        ))
+    return out
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + 1
+
+
 def draw_legend(
     ax: Axes, sections: Sequence[LegendSection], *, fontsize: float, family: list[str],
     line_factor: float = 1.6,
 ) -> int:
-    """Draw the legend sections top-down on ``ax`` (axis off); return the number of entries."""
+    """Draw the legend sections top-down on ``ax`` (axis off); return the number of entries.
+
+    Long labels are wrapped to the panel width (an English / Khmer label breaks at the
+    slash). When the sections do not fit, the font shrinks (down to 70 %) before the legend
+    flows into a second column.
+    """
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     height_pt = ax.get_position().height * ax.figure.get_figheight() * 72
     width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
-    step = fontsize * line_factor / height_pt
-    box_w = fontsize * 1.6 / width_pt
-    top = 1.0 - step * 0.6
-    columns = _columns(sections, step, height_pt, top)
+    for shrink in (1.0, 0.9, 0.8, 0.7):
+        size = fontsize * shrink
+        step = size * line_factor / height_pt
+        top = 1.0 - step * 0.6
+        chars = int(width_pt / (size * 0.56))
+        prepared = _prepared(sections, chars)
+        columns = _columns(prepared, step, height_pt, top)
+        if len(columns) == 1 or shrink == 0.7:
+            break
+    if len(columns) > 1:  # narrower columns: wrap again for their width
+        prepared = _prepared(sections, int(width_pt / len(columns) / (size * 0.56)))
+        columns = _columns(prepared, step, height_pt, top)
+    box_w = size * 1.6 / width_pt
     col_w = 1.0 / max(len(columns), 1)
     count = 0
     for col, members in enumerate(columns):
         y, x0 = top, col * col_w
         for section in members:
             y = _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt,
-                              fontsize, family)
+                              size, family)
             count += len(section.entries) + len(section.circles)
     return count
 
 
 def _section_height(section: LegendSection, step: float, height_pt: float) -> float:
-    height = step * 1.1 + step * len(section.entries) + step * 0.4
+    height = step * (1.1 + 0.75 * (_lines(section.heading) - 1)) + step * 0.4
+    height += sum(step * (1 + 0.75 * (_lines(text) - 1)) for *_, text in section.entries)
     for area, _ in section.circles:
         radius = math.sqrt(area / math.pi) / height_pt
         height += max(radius - step * 0.4, 0) + max(radius + step * 0.5, step)
@@ -99,8 +141,6 @@ def _columns(sections: Sequence[LegendSection], step: float, height_pt: float,
     columns: list[list[LegendSection]] = [[]]
     room = top
     for section in sections:
-        if not section.entries and not section.circles:
-            continue
         need = _section_height(section, step, height_pt)
         if need > room and columns[-1]:
             columns.append([])
@@ -111,19 +151,21 @@ def _columns(sections: Sequence[LegendSection], step: float, height_pt: float,
 
 
 def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize, family):
-    ax.text(x0, y, section.heading, fontsize=fontsize * 1.08, fontweight="bold",
+    extra = 0.75 * (_lines(section.heading) - 1) * step
+    ax.text(x0, y - extra / 2, section.heading, fontsize=fontsize * 1.08, fontweight="bold",
             family=family, va="center", ha="left")
-    y -= step * 1.1
+    y -= step * 1.1 + extra
     for kind, colour, edge, alpha, text in section.entries:
+        extra = 0.75 * (_lines(text) - 1) * step
         if kind == "point":
             ax.scatter([x0 + box_w / 2], [y], s=MARKER_MIN * 3, color=colour, edgecolors=edge,
                        linewidths=0.6, clip_on=False)
         else:
             ax.add_patch(Rectangle((x0, y - step * 0.3), box_w, step * 0.6, facecolor=colour,
                                    alpha=alpha, edgecolor=edge, linewidth=0.8, clip_on=False))
-        ax.text(x0 + box_w * 1.5, y, text, fontsize=fontsize, family=family, va="center",
-                ha="left")
-        y -= step
+        ax.text(x0 + box_w * 1.5, y + step * 0.3, text, fontsize=fontsize, family=family,
+                va="top", ha="left")
+        y -= step + extra
     for area, text in section.circles:
         radius = math.sqrt(area / math.pi) / height_pt  # axes-fraction, vertical
         y -= max(radius - step * 0.4, 0)

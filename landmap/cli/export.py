@@ -1,0 +1,145 @@
+"""``landmap export``: briefing maps (PNG/PDF) and data files from a project or from plain files.
+
+Examples::
+
+    landmap export data/demo.toml --format png,pdf --lang km --extent "Mondulkiri"
+    landmap export cases.xlsx concessions.geojson --format kml,xlsx -o for-partners
+    landmap export data/demo.toml --format gpkg --profile internal
+
+With no input, the bundled demo project (``data/demo.toml``) is used. Outputs go into
+``maps/public/`` (or ``maps/internal/`` with ``--profile internal``) unless ``-o`` says where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from landmap.errors import ProjectError
+
+_DEMO = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``export`` subcommand."""
+    parser = subparsers.add_parser(
+        "export",
+        help="make briefing maps (PNG/PDF) and data files (GeoPackage, KML, Excel...)",
+        description="Make print-ready briefing maps and data files for partners from a project "
+        "file or from data files. Public outputs (the default) never contain names, phone "
+        "numbers or exact case locations.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  landmap export data/demo.toml --format png,pdf --lang both --extent Mondulkiri\n"
+        "  landmap export cases.xlsx concessions.geojson --format kml,xlsx -o for-partners\n"
+        "  landmap export data/demo.toml --format gpkg --profile internal",
+    )
+    parser.add_argument("inputs", nargs="*", metavar="PROJECT.toml | FILE",
+                        help="a project file, or data files (kind guessed from the columns); "
+                        "default: the bundled demo project")
+    parser.add_argument("-f", "--format", dest="formats", metavar="LIST",
+                        help="comma-separated: png,pdf,gpkg,geojson,kml,kmz,shp,csv,xlsx "
+                        "(default: the project's [export] formats plus png,pdf; else png,pdf,gpkg)")
+    parser.add_argument("--lang", choices=("en", "km", "both"),
+                        help="language of the map text: English, Khmer or both")
+    parser.add_argument("--paper", type=str.upper, choices=("A4", "A3"), help="paper size")
+    parser.add_argument("--orientation", choices=("landscape", "portrait"))
+    parser.add_argument("--extent", metavar="PLACE",
+                        help="what the map shows: a province (English or Khmer), a concession "
+                        "id or name, or WEST,SOUTH,EAST,NORTH in degrees (default: everything)")
+    parser.add_argument("--title", help="map title (default: the project's title)")
+    parser.add_argument("--subtitle", help="map subtitle")
+    parser.add_argument("-o", "--output", type=Path, metavar="DIR",
+                        help="output folder (default: maps/public or maps/internal)")
+    parser.add_argument("--name", help="file name stem (default: the project name)")
+    parser.add_argument("--profile", choices=("public", "internal"),
+                        help="public (default): safe to share; internal: everything, marked "
+                        "CONFIDENTIAL")
+    parser.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
+    parser.add_argument("--basemap", metavar="NAME",
+                        help="web-tile basemap (needs internet and contextily), e.g. osm")
+    parser.set_defaults(func=run)
+
+
+def _extent(value: str | None) -> Any:
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) == 4:
+        try:
+            return tuple(float(p) for p in parts)
+        except ValueError:
+            pass
+    return value.strip()
+
+
+def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, dict[str, Any]]:
+    """Return ``(layers, project or None, communes)`` from a project file or data files."""
+    paths = [Path(p) for p in inputs] or [_DEMO]
+    tomls = [p for p in paths if p.suffix.lower() == ".toml"]
+    if tomls:
+        if len(paths) > 1:
+            raise ProjectError("give either one project file or data files, not both.",
+                               path=tomls[0], fix="list the data files in the project instead")
+        from landmap.project import Project
+
+        project = Project.from_toml(tomls[0])
+        loaded = project.load()
+        layers = {name: (spec.kind, loaded[name].data) for name, spec in
+                  ((s.name, s) for s in project.layers)}
+        communes_name = project.privacy.get("communes")
+        communes = layers[communes_name][1] if communes_name in layers else None
+        return layers, project, {"communes": communes}
+    from landmap.io.load import infer_kind, load
+
+    layers = {}
+    for path in paths:
+        kind = infer_kind(path)
+        stem = path.name.split(".")[0]
+        layers[stem if stem not in layers else f"{stem}_{len(layers)}"] = (
+            kind, load(path, kind).data)
+    return layers, None, {"communes": None}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``landmap export``; return the exit status."""
+    from landmap.export.bundle import export_layers, parse_formats
+
+    layers, project, extra = _load_inputs(list(args.inputs))
+    settings = dict(project.export) if project is not None else {}
+    if args.formats:
+        formats = parse_formats(args.formats)
+    elif settings.get("formats"):
+        formats = parse_formats(["png", "pdf", *settings["formats"]])
+    else:
+        formats = ["png", "pdf", "gpkg"]
+    profile_name = args.profile or (str(project.privacy.get("profile", "public"))
+                                    if project is not None else "public")
+    profile: Any = profile_name
+    if project is not None and args.profile is None:
+        profile = project.privacy_profile()
+    title: Any = args.title or settings.get("title")
+    if title is None and project is not None and project.title:
+        title = {"en": project.title, "km": project.title_km or project.title}
+    base = (project.output if project is not None else Path("maps"))
+    outdir = args.output or (base / profile_name)
+    written = export_layers(
+        outdir, layers, formats=formats,
+        name=args.name or (project.name if project is not None else "landmap"),
+        profile=profile, lang=args.lang or settings.get("lang", "en"),
+        paper=args.paper or settings.get("paper", "A4"),
+        orientation=args.orientation or settings.get("orientation", "landscape"),
+        extent=_extent(args.extent), title=title, subtitle=args.subtitle or settings.get("subtitle"),
+        dpi=args.dpi, basemap=args.basemap, communes=extra["communes"],
+    )
+    out = sys.stdout
+    for path in written:
+        out.write(f"wrote {path}\n")
+    out.write(f"{len(written)} file(s) in {outdir} ({profile_name} profile). What each one left "
+              "out is listed in its .provenance.json; public files have an .audit.json.\n")
+    return 0
+
+
+__all__ = ["register", "run"]
