@@ -43,6 +43,9 @@ Lang = Literal["en", "km", "both"]
 #: Column holding the province key the explorer filters on (added by :func:`prepare`).
 PROVINCE_KEY = "_province_key"
 _YEAR = "_year"
+#: Zoom whose pixel size (about 20 m) sets coordinate precision of the map in the notebook;
+#: exported maps keep landmap.maps' full precision.
+LIVE_PRECISION_ZOOM = 13
 
 __all__ = [
     "Explorer",
@@ -184,6 +187,24 @@ def _province_layer(boundaries: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | N
     return boundaries
 
 
+#: Tolerance (degrees, about 110 m) of the simplified province outlines drawn as background.
+BACKGROUND_TOLERANCE = 0.001
+
+
+def _background(provinces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Province outlines simplified once for display, shared edges kept shared."""
+    import shapely
+
+    geoms = provinces.geometry.values
+    try:
+        simple = shapely.coverage_simplify(geoms, BACKGROUND_TOLERANCE)
+    except shapely.errors.GEOSException:  # not a clean coverage: simplify each outline
+        simple = shapely.simplify(geoms, BACKGROUND_TOLERANCE, preserve_topology=True)
+    out = provinces.copy()
+    out["geometry"] = simple
+    return out
+
+
 def _provinces_touched(
     layer: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame, keys: pd.Series
 ) -> pd.Series:
@@ -302,7 +323,7 @@ def prepare(
         cases=cases,
         concessions=concessions,
         areas=areas,
-        boundaries=provinces,
+        boundaries=None if provinces is None else _background(provinces),
         distances=_distances(cases_m, concessions_m),
         provinces=labels,
         crs=crs,
@@ -439,26 +460,17 @@ def cases_per_year(cases: pd.DataFrame, *, years: tuple[int, int] | None = None)
 # --------------------------------------------------------------------------------------------
 
 
-def _build_map(view: View, *, lang: Lang, title: str | None) -> Any:
-    try:
-        from landmap.maps import build_map
-    except ImportError:  # TEMPORARY until landmap.maps lands
-        return _fallback_map(view)
+def _build_map(
+    view: View, *, lang: Lang, title: str | None, notice: str | None = None,
+    precision_zoom: float = 17,
+) -> Any:
+    from landmap.maps import build_map
+
     return build_map(
         cases=view.cases, concessions=view.concessions, areas=view.areas,
-        boundaries=view.boundaries, title=title, lang=lang,
+        boundaries=view.boundaries, title=title, notice=notice, lang=lang, minimap=False,
+        precision_zoom=precision_zoom,
     )
-
-
-def _fallback_map(view: View) -> Any:  # TEMPORARY until landmap.maps lands
-    import folium
-
-    m = folium.Map(location=[12.5, 105], zoom_start=7, tiles=None, prefer_canvas=True)
-    if view.concessions is not None and not view.concessions.empty:
-        folium.GeoJson(view.concessions[["geometry"]].to_json(), name="concessions").add_to(m)
-    for pt in view.cases.geometry:
-        folium.CircleMarker([pt.y, pt.x], radius=3).add_to(m)
-    return m
 
 
 def map_html(m: Any) -> str:
@@ -469,13 +481,9 @@ def map_html(m: Any) -> str:
     m
         A folium map, e.g. from :func:`landmap.maps.build_map`.
     """
-    try:
-        from landmap.maps import save_map
-    except ImportError:  # TEMPORARY until landmap.maps lands
-        return m.get_root().render()
-    with tempfile.TemporaryDirectory(prefix="landmap-view-") as tmp:
-        path = save_map(m, Path(tmp) / "view.html", offline=True)
-        return Path(path).read_text(encoding="utf-8")
+    from landmap.maps import map_html as _page
+
+    return _page(m, offline=True)
 
 
 def _iframe(doc: str, height: int) -> str:
@@ -548,8 +556,10 @@ class Explorer:
 
     Attributes
     ----------
-    province, years, case_type, status, concession_kind, near, within_km, export_button
+    province, years, case_type, status, concession_kind, near, within_km
         The controls (ipywidgets); set their ``value`` to drive the explorer from code.
+    export_button, reset_button
+        "Export view" (see :meth:`export`) and "Show all" (see :meth:`reset`).
     view
         The current :class:`View`; ``map``, ``table``, ``chart_data`` and ``figure`` show it.
     widget
@@ -584,6 +594,7 @@ class Explorer:
         self.communes = communes
         self.output_dir = Path(output_dir) if output_dir is not None else None
         self.last_update_seconds = 0.0
+        self.figure: Any = None
         self._hold = False
         first, last = self.data.year_range
         layout = w.Layout(width="98%")
@@ -620,6 +631,8 @@ class Explorer:
                                        continuous_update=False, readout_format=".1f")
         self.export_button = w.Button(description=_bilingual("Export view", "នាំចេញ", lang),
                                       icon="download", button_style="primary")
+        self.reset_button = w.Button(description=_bilingual("Show all", "បង្ហាញទាំងអស់", lang),
+                                     icon="undo")
         self.status_line = w.HTML()
         self.map_view = w.HTML()
         self.table_view = w.HTML()
@@ -631,7 +644,8 @@ class Explorer:
         )
         controls = w.VBox(
             [self.province, self.years, self.case_type, self.status, self.concession_kind,
-             self.near, self.within_km, hint, self.export_button, self.status_line],
+             self.near, self.within_km, hint, w.HBox([self.reset_button, self.export_button]),
+             self.status_line],
             layout=w.Layout(width="34%", min_width="280px"),
         )
         right = w.VBox([self.map_view, w.HBox([self.table_view, self.chart_view])],
@@ -641,6 +655,7 @@ class Explorer:
                         self.concession_kind, self.near, self.within_km):
             control.observe(self._on_change, names="value")
         self.export_button.on_click(lambda _b: self._on_export())
+        self.reset_button.on_click(lambda _b: self.reset())
         self.update()
 
     # -- state -----------------------------------------------------------------------------
@@ -677,6 +692,14 @@ class Explorer:
             self._hold = False
             self.update()
 
+    def reset(self) -> None:
+        """Clear every selection, widen the years to the full range and redraw once."""
+        with self.hold():
+            for control in (self.province, self.case_type, self.status, self.concession_kind):
+                control.value = ()
+            self.years.value = self.data.year_range
+            self.near.value = False
+
     def _on_change(self, _change: object) -> None:
         if not self._hold:
             self.update()
@@ -687,7 +710,8 @@ class Explorer:
         start = time.perf_counter()
         self.within_km.disabled = not self.near.value
         self.view = filter_view(self.data, self.filter)
-        self.map = _build_map(self.view, lang=self.lang, title=self.title)
+        self.map = _build_map(self.view, lang=self.lang, title=self.title,
+                              precision_zoom=LIVE_PRECISION_ZOOM)
         self.map_view.value = _iframe(map_html(self.map), self.height)
         self.table = summary_table(self.view.cases, lang=self.lang)
         self.table_view.value = self.table.to_html(escape=True, border=0)
@@ -701,8 +725,12 @@ class Explorer:
     def _chart(self, counts: pd.Series) -> Any:
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(3.6, 2.4))
-        ax = fig.add_subplot()
+        if getattr(self, "figure", None) is None:
+            self.figure = Figure(figsize=(3.6, 2.4))
+            self.figure.add_subplot()
+            self.figure.subplots_adjust(left=0.14, bottom=0.24, right=0.97, top=0.88)
+        ax = self.figure.axes[0]
+        ax.clear()
         ax.bar(counts.index.astype(str), counts.to_numpy(), color="#b2182b")
         ax.set_title(f"{label('heading', 'cases', 'en')} / {label('heading', 'year', 'en')}",
                      fontsize=9)
@@ -710,8 +738,7 @@ class Explorer:
         if len(counts) > 8:
             for tick in ax.get_xticklabels():
                 tick.set_rotation(90)
-        fig.tight_layout()
-        return fig
+        return self.figure
 
     # -- export ----------------------------------------------------------------------------
     def export(self, folder: str | Path | None = None) -> dict[str, Path]:
@@ -754,7 +781,9 @@ class Explorer:
                 "cannot make a public export: landmap.export.privacy is not available",
                 fix="install landmap completely, or pass profile='internal' for an internal copy",
             )
-        m = _build_map(view, lang=self.lang, title=self.title)
+        notice = label("heading", "public" if audit is not None else "confidential",
+                       self.lang)
+        m = _build_map(view, lang=self.lang, title=self.title, notice=notice)
         written["map"] = Path(save_map(m, out / f"explorer-{stamp}.html", offline=True))
         table = pd.DataFrame(view.cases.drop(columns="geometry"))
         with atomic_path(out / f"explorer-{stamp}.csv") as tmp:

@@ -179,24 +179,10 @@ def test_without_boundaries_provinces_come_from_the_cases(layers):
 # ---------------------------------------------------------------- the widget
 
 
-def count_points(element) -> int:
-    """Point features and markers anywhere in a folium element tree."""
-    import folium
-
-    n = 0
-    if isinstance(element, (folium.CircleMarker, folium.Marker)):
-        n += 1
-    data = getattr(element, "data", None)
-    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-        n += sum(1 for f in data["features"] if (f.get("geometry") or {}).get("type") == "Point")
-    for child in element._children.values():
-        n += count_points(child)
-    return n
-
-
 def map_case_count(explorer: Explorer) -> int:
-    """Cases drawn on the explorer's current map, counted from the folium element tree."""
-    return count_points(explorer.map)
+    """Case markers on the explorer's current map (from the layers the map builder added)."""
+    return sum(layer.spec["geom"]["n"] for layer in explorer.map.landmap_layers
+               if layer.spec["kind"] == "cases")
 
 
 @pytest.fixture
