@@ -1,0 +1,95 @@
+"""Small pieces the analysis modules share: pair kernels choice, provenance, result framing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+
+from landmap.analysis._engine import Pairs, exact_pairs
+from landmap.analysis._grid import CoverGrid
+
+#: From this many left-hand features on, the coverage grid settles candidates before shapely.
+GRID_THRESHOLD = 20_000
+
+#: Column stating the CRS areas and distances were measured in (also in the provenance).
+CRS_COLUMN = "crs"
+
+
+def pairs_auto(left: np.ndarray, right: np.ndarray, *, geometry: bool, threads: int | None,
+               reverse_fast_path: bool = True) -> Pairs:
+    """Overlapping pairs of two polygon arrays, using the coverage grid for large inputs."""
+    if len(left) < GRID_THRESHOLD or len(right) == 0:
+        return exact_pairs(left, right, geometry=geometry, threads=threads,
+                           reverse_fast_path=reverse_fast_path)
+    grid = CoverGrid(right)
+    b = shapely.bounds(left)
+    covered, inside = grid.classify(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+    direct = np.flatnonzero(inside >= 0)
+    rest = np.flatnonzero(covered & (inside < 0))
+    found = exact_pairs(left[rest], right, geometry=geometry, threads=threads,
+                        reverse_fast_path=False)
+    return Pairs(
+        np.concatenate([direct, rest[found.left]]),
+        np.concatenate([inside[direct].astype(np.intp), found.right]),
+        np.concatenate([shapely.area(left[direct]), found.area]),
+        np.concatenate([left[direct], found.geometry]) if geometry else None,
+    )
+
+
+def points_in(x: np.ndarray, y: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(point, polygon)`` of points lying in or on the edge of polygons."""
+    if len(x) == 0 or len(polys) == 0:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    shapely.prepare(polys)
+    tree = shapely.STRtree(polys)
+    if len(x) >= GRID_THRESHOLD:
+        grid = CoverGrid(polys)
+        covered, inside = grid.classify(x, y, x, y)
+        direct = np.flatnonzero(inside >= 0)
+        cand = np.flatnonzero(covered & (inside < 0))
+    else:
+        direct, inside = np.empty(0, np.intp), np.empty(0, np.intp)
+        cand = np.arange(len(x))
+    il, ir = tree.query(shapely.points(x[cand], y[cand]))
+    hit = shapely.intersects_xy(polys[ir], x[cand[il]], y[cand[il]])
+    return (np.concatenate([direct, cand[il[hit]]]),
+            np.concatenate([inside[direct].astype(np.intp), ir[hit]]))
+
+
+def provenance(operation: str, crs: str, sources: list[str | None], parameters: dict[str, Any],
+               notes: list[str] | None = None) -> dict[str, Any]:
+    """A provenance record for an analysis result."""
+    from landmap.provenance import make_provenance
+
+    record = make_provenance(inputs=[s for s in sources if s], crs=crs, parameters=parameters,
+                             operation=operation)
+    if notes:
+        record["notes"] = notes
+    return record
+
+
+def finish(frame: Any, record: dict[str, Any]) -> Any:
+    """Attach provenance and the measuring CRS to a result table and return it."""
+    from landmap.provenance import attach
+
+    frame.attrs["crs"] = record.get("crs")
+    return attach(frame, record)
+
+
+def to_storage(geoms: np.ndarray, crs: str) -> Any:
+    """Metric geometries back to a GeoSeries in the storage CRS (EPSG:4326)."""
+    import geopandas as gpd
+
+    from landmap.schema import STORAGE_CRS
+
+    return gpd.GeoSeries(geoms, crs=crs).to_crs(STORAGE_CRS).values
+
+
+def slug(text: object, default: str) -> str:
+    """A column-name prefix from a label: ``"community forest"`` -> ``"community_forest"``."""
+    import re
+
+    out = re.sub(r"[^0-9a-z]+", "_", str(text or "").lower()).strip("_")
+    return out or default

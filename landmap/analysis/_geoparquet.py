@@ -1,0 +1,264 @@
+"""Streaming GeoParquet reader for national-scale layers (millions of parcels or points).
+
+A GeoParquet file in a metric CRS is read one row group at a time, and only the columns needed:
+first the bounding-box covering column (four doubles per row, GeoParquet 1.1), which the
+:class:`~landmap.analysis._grid.CoverGrid` classifies without building any geometry; then, only
+for row groups holding candidates, the WKB and id columns, of which only the candidate rows are
+turned into shapely geometries. Typically fewer than one parcel in six reaches shapely, and
+memory stays bounded by one row group.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+
+from landmap.analysis._engine import Pairs, exact_pairs
+from landmap.analysis._grid import CoverGrid
+
+GEOPARQUET_SUFFIXES = (".parquet", ".geoparquet", ".gpq")
+
+
+@dataclass
+class GeoParquetInfo:
+    """What the fast path needs to know about a GeoParquet file."""
+
+    path: str
+    geometry: str
+    crs: str | None
+    metric: bool
+    bbox: tuple[str, str, str, str] | None
+    columns: list[str]
+
+
+def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
+    """Describe a GeoParquet file with WKB geometry, or return ``None`` if it is not one."""
+    if not str(path).lower().endswith(GEOPARQUET_SUFFIXES) or not os.path.isfile(path):
+        return None
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception:  # noqa: BLE001 - not a readable Parquet file: let the loaders report it
+        return None
+    meta = schema.metadata or {}
+    if b"geo" not in meta:
+        return None
+    geo = json.loads(meta[b"geo"])
+    name = geo.get("primary_column", "geometry")
+    col = geo.get("columns", {}).get(name, {})
+    if col.get("encoding", "WKB").upper() != "WKB":
+        return None
+    crs_json = col.get("crs", "missing")
+    crs = None
+    metric = False
+    if isinstance(crs_json, dict):
+        ident = crs_json.get("id") or {}
+        if ident.get("authority") and ident.get("code"):
+            crs = f"{ident['authority']}:{ident['code']}"
+        axes = (crs_json.get("coordinate_system") or {}).get("axis") or []
+        metric = crs_json.get("type") == "ProjectedCRS" and bool(axes) and all(
+            a.get("unit") in ("metre", "m") for a in axes)
+    elif crs_json == "missing":
+        crs = "OGC:CRS84"  # GeoParquet's default
+    bbox = None
+    cover = (col.get("covering") or {}).get("bbox")
+    if cover:
+        bbox = tuple(cover[k][0] + "." + cover[k][1] for k in ("xmin", "ymin", "xmax", "ymax"))
+    return GeoParquetInfo(str(path), name, crs, metric and crs is not None, bbox,  # type: ignore[arg-type]
+                          list(schema.names))
+
+
+def read_small(info: GeoParquetInfo, columns: list[str] | None = None) -> tuple[Any, np.ndarray]:
+    """Read a small GeoParquet layer whole: (pyarrow table of attributes, shapely geometries)."""
+    import pyarrow.parquet as pq
+
+    wanted = None if columns is None else [c for c in columns if c in info.columns]
+    if wanted is not None:
+        wanted = [*wanted, info.geometry]
+    table = pq.read_table(info.path, columns=wanted)
+    geoms = shapely.from_wkb(table.column(info.geometry).to_numpy(zero_copy_only=False))
+    return table.drop_columns([info.geometry]), geoms
+
+
+def _bbox_arrays(table: Any, names: tuple[str, str, str, str]) -> list[np.ndarray]:
+    struct = table.column(names[0].split(".")[0]).combine_chunks()
+    return [struct.field(n.split(".", 1)[1]).to_numpy(zero_copy_only=False) for n in names]
+
+
+def _one_row_group(pf: Any, rg: int, info: GeoParquetInfo, grid: CoverGrid, extra: list[str]):
+    if info.bbox is not None:
+        bb = _bbox_arrays(pf.read_row_group(rg, columns=[info.bbox[0].split(".")[0]]), info.bbox)
+        covered, inside = grid.classify(*bb)
+        cand = np.flatnonzero(covered)
+        if len(cand) == 0:
+            return None
+        table = pf.read_row_group(rg, columns=[info.geometry, *extra]).take(cand)
+        geoms = shapely.from_wkb(table.column(info.geometry).to_numpy(zero_copy_only=False))
+    else:
+        table = pf.read_row_group(rg, columns=[info.geometry, *extra])
+        all_geoms = shapely.from_wkb(table.column(info.geometry).to_numpy(zero_copy_only=False))
+        b = shapely.bounds(all_geoms)
+        covered, inside = grid.classify(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+        cand = np.flatnonzero(covered)
+        table, geoms = table.take(cand), all_geoms[cand]
+    return cand, inside[cand], table, geoms, shapely.area(geoms)
+
+
+def _row_groups(info: GeoParquetInfo, grid: CoverGrid, extra: list[str], threads: int):
+    """Yield ``(offset, candidate positions, inside labels, table, geometries, areas)`` per row
+    group, reading row groups on ``threads`` threads (pyarrow and shapely release the GIL)."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(info.path)
+    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    if threads > 1 and len(sizes) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        files = [pq.ParquetFile(info.path) for _ in range(threads)]
+
+        def work(rg: int):
+            return _one_row_group(files[rg % threads], rg, info, grid, extra)
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = pool.map(work, range(len(sizes)))
+            for rg, res in enumerate(results):
+                if res is not None:
+                    yield (offsets[rg], *res)
+        return
+    for rg in range(len(sizes)):
+        res = _one_row_group(pf, rg, info, grid, extra)
+        if res is not None:
+            yield (offsets[rg], *res)
+
+
+@dataclass
+class StreamedPairs:
+    """Pairs from a streamed layer: row positions, left ids, right positions, areas."""
+
+    row: np.ndarray
+    left_id: Any  # a pyarrow array (the file's own id type) or None
+    right: np.ndarray
+    overlap: np.ndarray
+    left_area: np.ndarray
+    geometry: np.ndarray | None
+
+
+def stream_overlap(
+    info: GeoParquetInfo,
+    right: np.ndarray,
+    *,
+    id_column: str | None,
+    geometry: bool,
+    threads: int | None,
+    grid: CoverGrid | None = None,
+) -> StreamedPairs:
+    """Overlap every polygon of a GeoParquet file with ``right`` (metric, valid, polygonal)."""
+    import pyarrow as pa
+
+    grid = CoverGrid(right) if grid is None else grid
+    tree = shapely.STRtree(right)
+    extra = [id_column] if id_column else []
+    direct_rows, direct_right, direct_area, direct_geoms, direct_ids = [], [], [], [], []
+    rest_rows, rest_geoms, rest_area, rest_ids = [], [], [], []
+    from landmap.analysis._engine import default_threads
+
+    threads = default_threads() if threads is None else threads
+    for offset, cand, inside, table, geoms, area in _row_groups(info, grid, extra, threads):
+        lab = inside >= 0
+        rows = offset + cand
+        direct_rows.append(rows[lab])
+        direct_right.append(inside[lab])
+        direct_area.append(area[lab])
+        rest_rows.append(rows[~lab])
+        rest_geoms.append(geoms[~lab])
+        rest_area.append(area[~lab])
+        if geometry:
+            direct_geoms.append(geoms[lab])
+        if id_column:
+            ids = table.column(id_column)
+            direct_ids.append(ids.filter(pa.array(lab)))
+            rest_ids.append(ids.filter(pa.array(~lab)))
+    if not direct_rows:
+        empty = np.empty(0, np.intp)
+        return StreamedPairs(empty, None, empty, np.empty(0), np.empty(0),
+                             np.empty(0, object) if geometry else None)
+    left = np.concatenate(rest_geoms)
+    left_area = np.concatenate(rest_area)
+    found: Pairs = exact_pairs(left, right, geometry=geometry, tree=tree, left_area=left_area,
+                               threads=threads, reverse_fast_path=False)
+    rows = np.concatenate([np.concatenate(direct_rows), np.concatenate(rest_rows)[found.left]])
+    right_idx = np.concatenate([np.concatenate(direct_right).astype(np.intp), found.right])
+    overlap = np.concatenate([np.concatenate(direct_area), found.area])
+    area = np.concatenate([np.concatenate(direct_area), left_area[found.left]])
+    geoms_out = None
+    if geometry:
+        geoms_out = np.concatenate([np.concatenate(direct_geoms), found.geometry])
+    left_id = None
+    if id_column:
+        left_id = pa.concat_arrays([
+            pa.chunked_array(direct_ids).combine_chunks(),
+            pa.chunked_array(rest_ids).combine_chunks().take(pa.array(found.left)),
+        ])
+    return StreamedPairs(rows, left_id, right_idx, overlap, area, geoms_out)
+
+
+def stream_points(
+    info: GeoParquetInfo,
+    right: np.ndarray,
+    *,
+    id_column: str | None,
+    grid: CoverGrid | None = None,
+) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Points of a GeoParquet file falling in (or on the edge of) the polygons ``right``.
+
+    Returns row positions, ids (pyarrow array or ``None``) and positions into ``right``; a point
+    inside several overlapping polygons appears once per polygon.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    grid = CoverGrid(right) if grid is None else grid
+    tree = shapely.STRtree(right)
+    shapely.prepare(right)
+    pf = pq.ParquetFile(info.path)
+    out_rows, out_right, out_ids = [], [], []
+    offset = 0
+    cols = [info.bbox[0].split(".")[0]] if info.bbox else [info.geometry]
+    if id_column:
+        cols.append(id_column)
+    for rg in range(pf.num_row_groups):
+        table = pf.read_row_group(rg, columns=cols)
+        n = table.num_rows
+        if info.bbox:
+            x, y, _, _ = _bbox_arrays(table, info.bbox)
+        else:
+            xy = shapely.get_coordinates(
+                shapely.from_wkb(table.column(info.geometry).to_numpy(zero_copy_only=False)))
+            x, y = xy[:, 0], xy[:, 1]
+        covered, inside = grid.classify(x, y, x, y)
+        lab = np.flatnonzero(inside >= 0)
+        cand = np.flatnonzero(covered & (inside < 0))
+        rows = [lab]
+        rights = [inside[lab].astype(np.intp)]
+        if len(cand):
+            il, ir = tree.query(shapely.points(x[cand], y[cand]))
+            hit = shapely.intersects_xy(right[ir], x[cand[il]], y[cand[il]])
+            rows.append(cand[il[hit]])
+            rights.append(ir[hit])
+        rows_rg = np.concatenate(rows)
+        out_rows.append(offset + rows_rg)
+        out_right.append(np.concatenate(rights))
+        if id_column:
+            out_ids.append(table.column(id_column).take(pa.array(rows_rg)))
+        offset += n
+    ids = pa.chunked_array(out_ids).combine_chunks() if id_column and out_ids else None
+    if not out_rows:
+        return np.empty(0, np.intp), ids, np.empty(0, np.intp)
+    return np.concatenate(out_rows), ids, np.concatenate(out_right)

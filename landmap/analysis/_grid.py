@@ -1,0 +1,145 @@
+"""A coarse raster of polygon coverage, used to settle most candidates without geometry.
+
+Each cell of a regular grid over the polygons (concessions) is labelled:
+
+* ``-1``: no polygon reaches the cell;
+* ``k >= 0``: the cell lies wholly inside polygon ``k`` and no other polygon reaches it;
+* ``-2``: anything else (a boundary crosses the cell, or several polygons cover it).
+
+A cell is labelled ``k`` only when its centre is inside polygon ``k`` and no polygon boundary
+touches it; boundary cells are found conservatively from the bounding boxes of boundary segments
+no longer than a cell (segmentised first), widened by a small tolerance. A feature whose bounding
+box falls only in cells labelled ``k`` therefore lies within polygon ``k`` (its overlap is the
+feature itself), and a feature whose bounding box falls only in ``-1`` cells overlaps nothing. Only
+the remaining features need exact geometry; the grid is an index, never an approximation of the
+answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+#: Cells a grid may hold at most (an int16/int32 label per cell).
+MAX_CELLS = 20_000_000
+#: Features spanning more than this many cells per axis go to the exact path unclassified.
+MAX_SPAN = 4
+
+
+class CoverGrid:
+    """Label grid over polygon geometries (see module docstring).
+
+    Parameters
+    ----------
+    geoms
+        Polygonal shapely geometries in a metric CRS (prepared or not).
+    cell
+        Cell size in CRS units; by default the extent is cut into about 16 million cells.
+    """
+
+    def __init__(self, geoms: np.ndarray, *, cell: float | None = None) -> None:
+        geoms = np.asarray(geoms, dtype=object)
+        bounds = shapely.bounds(geoms)
+        ok = np.isfinite(bounds).all(axis=1)
+        if not ok.any():
+            self.x0 = self.y0 = 0.0
+            self.cell = 1.0
+            self.label = np.full((1, 1), -1, dtype=np.int32)
+            return
+        x0, y0 = bounds[ok, 0].min(), bounds[ok, 1].min()
+        x1, y1 = bounds[ok, 2].max(), bounds[ok, 3].max()
+        width, height = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+        if cell is None:
+            cell = float(np.sqrt(width * height / 16e6))
+        cell = max(cell, float(np.sqrt(width * height / MAX_CELLS)), 1e-6)
+        self.cell = cell
+        self.x0, self.y0 = x0 - cell, y0 - cell
+        nx = int(np.ceil(width / cell)) + 3
+        ny = int(np.ceil(height / cell)) + 3
+        dtype = np.int16 if len(geoms) < 32_000 else np.int32
+        label = np.full((ny, nx), -1, dtype=dtype)
+        shapely.prepare(geoms)
+        for k in np.flatnonzero(ok):
+            bx0, by0, bx1, by1 = bounds[k]
+            i0, i1 = self._col(bx0), self._col(bx1)
+            j0, j1 = self._row(by0), self._row(by1)
+            cx = self.x0 + (np.arange(i0, i1 + 1) + 0.5) * cell
+            cy = self.y0 + (np.arange(j0, j1 + 1) + 0.5) * cell
+            xx, yy = np.meshgrid(cx, cy)
+            inside = shapely.contains_xy(geoms[k], xx, yy)
+            if not inside.any():
+                continue
+            window = label[j0:j1 + 1, i0:i1 + 1]
+            window[inside] = np.where(window[inside] == -1, k, -2)
+        self._mark_boundaries(label, geoms[ok])
+        self.label = label
+
+    def _col(self, x: float) -> int:
+        return int(np.floor((x - self.x0) / self.cell))
+
+    def _row(self, y: float) -> int:
+        return int(np.floor((y - self.y0) / self.cell))
+
+    def _mark_boundaries(self, label: np.ndarray, geoms: np.ndarray) -> None:
+        parts = shapely.get_parts(geoms)
+        parts = parts[shapely.get_type_id(parts) == 3]
+        if len(parts) == 0:
+            return
+        dense = shapely.segmentize(parts, self.cell * 0.5)
+        rings = shapely.get_rings(dense)
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        same = ring[1:] == ring[:-1]
+        a, b = xy[:-1][same], xy[1:][same]
+        tol = self.cell * 1e-6
+        lo = np.minimum(a, b) - tol
+        hi = np.maximum(a, b) + tol
+        ny, nx = label.shape
+        cols = np.clip(np.floor((np.stack([lo[:, 0], hi[:, 0]]) - self.x0) / self.cell), 0, nx - 1)
+        rows = np.clip(np.floor((np.stack([lo[:, 1], hi[:, 1]]) - self.y0) / self.cell), 0, ny - 1)
+        cols, rows = cols.astype(np.intp), rows.astype(np.intp)
+        for ci in (0, 1):
+            for ri in (0, 1):
+                label[rows[ri], cols[ci]] = -2
+
+    def classify(
+        self, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Classify features by their bounding boxes.
+
+        Returns
+        -------
+        covered : numpy.ndarray of bool
+            False where the feature certainly overlaps no polygon.
+        inside : numpy.ndarray of int
+            ``k`` where the feature certainly lies within polygon ``k`` alone, else ``-1``.
+        """
+        ny, nx = self.label.shape
+        tol = self.cell * 1e-6
+        c0 = np.floor((np.asarray(xmin) - tol - self.x0) / self.cell).astype(np.int64)
+        c1 = np.floor((np.asarray(xmax) + tol - self.x0) / self.cell).astype(np.int64)
+        r0 = np.floor((np.asarray(ymin) - tol - self.y0) / self.cell).astype(np.int64)
+        r1 = np.floor((np.asarray(ymax) + tol - self.y0) / self.cell).astype(np.int64)
+        finite = np.isfinite(xmin) & np.isfinite(ymin) & np.isfinite(xmax) & np.isfinite(ymax)
+        # entirely off the grid: nothing there
+        off = (c1 < 0) | (r1 < 0) | (c0 >= nx) | (r0 >= ny) | ~finite
+        wide = ((c1 - c0) >= MAX_SPAN) | ((r1 - r0) >= MAX_SPAN)
+        c0, c1 = np.clip(c0, 0, nx - 1), np.clip(c1, 0, nx - 1)
+        r0, r1 = np.clip(r0, 0, ny - 1), np.clip(r1, 0, ny - 1)
+        first = self.label[r0, c0].astype(np.int64)
+        covered = first != -1
+        uniform = np.ones(len(first), dtype=bool)
+        span = int(max((c1 - c0).max(initial=0), (r1 - r0).max(initial=0)))
+        span = min(span, MAX_SPAN - 1)
+        for dc in range(span + 1):
+            for dr in range(span + 1):
+                if dc == 0 and dr == 0:
+                    continue
+                use = (c0 + dc <= c1) & (r0 + dr <= r1)
+                if not use.any():
+                    continue
+                lab = self.label[np.minimum(r0 + dr, r1), np.minimum(c0 + dc, c1)]
+                covered |= use & (lab != -1)
+                uniform &= ~use | (lab == first)
+        covered = (covered | wide) & ~off
+        inside = np.where(uniform & ~wide & ~off & (first >= 0), first, -1)
+        return covered, inside

@@ -1,0 +1,200 @@
+"""Turning a canonical layer (or a file) into ids plus metric geometries for the kernels."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+
+from landmap.errors import AnalysisError, CRSError, DataFileError, SchemaError
+from landmap.schema import ID_COLUMN
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+Source = "gpd.GeoDataFrame | str | os.PathLike[str]"
+
+
+def is_path(obj: object) -> bool:
+    """Whether ``obj`` names a file rather than holding a layer."""
+    return isinstance(obj, (str, os.PathLike))
+
+
+def read_layer(source: str | os.PathLike[str], kind: str, **kw: Any) -> gpd.GeoDataFrame:
+    """Read any file the loaders read as a canonical layer of ``kind``.
+
+    Uses :func:`landmap.io.load.load` when it is available; otherwise reads the file with
+    pyogrio/pyarrow and reprojects it to EPSG:4326 (the columns are then the file's own).
+    """
+    try:
+        from landmap.io.load import load
+    except ImportError:  # the loaders are optional for the analysis kernels
+        load = None
+    if load is not None:
+        return load(source, kind, **kw).data
+    import geopandas as gpd
+
+    path = str(source)
+    if not path.startswith("/vsi") and not Path(path).exists():
+        raise DataFileError("file not found", path=path, fix="check the path and file name")
+    try:
+        if path.endswith((".parquet", ".geoparquet")):
+            gdf = gpd.read_parquet(path)
+        else:
+            gdf = gpd.read_file(path)
+    except Exception as err:  # GDAL/pyarrow raise many types for unreadable files
+        raise DataFileError(f"cannot read the file ({err})", path=path,
+                            fix="open it in QGIS to check it, or convert it to GeoPackage") from err
+    if gdf.crs is None:
+        raise CRSError("the file has no coordinate reference system", path=path,
+                       fix="add a .prj file or give the CRS when loading")
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf.attrs["landmap"] = {"kind": kind, "source": path}
+    return gdf
+
+
+def as_frame(source: Any, kind: str) -> Any:
+    """A layer as given, or read from its path by the loaders."""
+    return read_layer(source, kind) if is_path(source) else source
+
+
+def source_of(frame: object) -> str | None:
+    """The source file recorded by the loaders on a layer, if any."""
+    meta = getattr(frame, "attrs", {}).get("landmap") or {}
+    src = meta.get("source")
+    return None if src is None else str(src)
+
+
+def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return 2-D valid polygonal geometries and a mask of usable ones.
+
+    Z coordinates are dropped, invalid geometries are repaired with ``make_valid`` and any
+    non-polygonal pieces that produces (lines, points) are discarded. Points, lines, empty and
+    missing geometries are not usable (they have no area).
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    present = ~shapely.is_missing(geoms)
+    geoms[present] = shapely.force_2d(geoms[present])
+    bad = present & ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    types = shapely.get_type_id(geoms)
+    mixed = np.flatnonzero(types == 7)  # GeometryCollection from make_valid
+    if len(mixed):
+        parts, idx = shapely.get_parts(geoms[mixed], return_index=True)
+        poly = np.isin(shapely.get_type_id(parts), (3, 6))
+        sub = np.full(len(mixed), None, dtype=object)
+        if poly.any():
+            flat, fidx = shapely.get_parts(parts[poly], return_index=True)
+            owner = idx[poly][fidx]
+            merged = shapely.multipolygons(flat, indices=owner)
+            sub[np.unique(owner)] = merged
+        geoms[mixed] = sub
+        types = shapely.get_type_id(geoms)
+    usable = np.isin(types, (3, 6)) & ~shapely.is_empty(geoms)
+    return geoms, usable
+
+
+@dataclass
+class Layer:
+    """A layer ready for the kernels.
+
+    Attributes
+    ----------
+    frame
+        The layer as given (storage CRS), with a fresh 0..n-1 index.
+    ids
+        The layer's own ids as strings (``"row N"`` where it has none).
+    geoms
+        Metric-CRS geometries (polygonal where ``usable``).
+    usable
+        Rows that take part in area computations.
+    notes
+        Why rows were left out.
+    """
+
+    frame: gpd.GeoDataFrame
+    ids: np.ndarray
+    geoms: np.ndarray
+    usable: np.ndarray
+    kind: str
+    id_name: str
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> np.ndarray:
+        """A text column of the layer as an object array (``None`` where missing or absent)."""
+        if name not in self.frame.columns:
+            return np.full(len(self.frame), None, dtype=object)
+        col = self.frame[name].astype(object)
+        return np.asarray(col.where(col.notna(), None), dtype=object)
+
+
+def layer_ids(frame: gpd.GeoDataFrame, kind: str, id_column: str | None) -> tuple[np.ndarray, str]:
+    """The ids of a layer's rows, and the name of the column they came from."""
+    name = id_column or ID_COLUMN.get(kind, "id")  # type: ignore[call-overload]
+    n = len(frame)
+    rows = np.array([f"row {i + 1}" for i in range(n)], dtype=object)
+    if name not in frame.columns:
+        if id_column is not None:
+            raise SchemaError(
+                f"the layer has no column {id_column!r}", column=id_column,
+                fix=f"choose one of {list(map(str, frame.columns))[:12]}",
+            )
+        return rows, ID_COLUMN.get(kind, "id")  # type: ignore[call-overload]
+    col = frame[name]
+    ids = np.asarray(col.astype(object), dtype=object)
+    missing = np.asarray(col.isna())
+    ids = np.where(missing, rows, ids).astype(object)
+    ids = np.array([str(v) for v in ids], dtype=object)
+    return ids, ID_COLUMN.get(kind, name)  # type: ignore[call-overload]
+
+
+def prepare(
+    source: Any,
+    kind: str,
+    crs: str,
+    *,
+    id_column: str | None = None,
+    polygons: bool = True,
+) -> Layer:
+    """Read (if a path) and prepare a layer: ids, metric geometries, usable mask."""
+    import geopandas as gpd
+
+    frame = read_layer(source, kind) if is_path(source) else source
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise AnalysisError(
+            f"expected a GeoDataFrame or a file path for the {kind} layer, got "
+            f"{type(source).__name__}",
+            fix="load the layer with landmap.io.load first",
+        )
+    if frame.crs is None and len(frame):
+        raise CRSError(f"the {kind} layer has no CRS", path=source_of(frame),
+                       fix="load it with landmap's loaders or call gdf.set_crs(...)")
+    src = source_of(frame) or (str(source) if is_path(source) else None)
+    frame = frame.reset_index(drop=True)
+    ids, id_name = layer_ids(frame, kind, id_column)
+    geo = frame.geometry
+    if len(frame) and frame.crs is not None:
+        geo = geo.to_crs(crs)
+    raw = np.asarray(geo.values, dtype=object) if len(frame) else np.empty(0, dtype=object)
+    notes: list[str] = []
+    if polygons:
+        geoms, usable = polygonal(raw)
+        skipped = np.flatnonzero(~usable)
+        for i in skipped[:50]:
+            gtype = "missing" if raw[i] is None else shapely.get_type_id(raw[i])
+            what = {0: "a point", 1: "a line", 2: "a line", 4: "points", 5: "lines",
+                    "missing": "no geometry"}.get(gtype, "an empty or unusable geometry")
+            notes.append(f"{ids[i]}: {what}, so it has no area and takes no part in overlaps")
+        if len(skipped) > 50:
+            notes.append(f"... and {len(skipped) - 50} more rows without a usable polygon")
+    else:
+        geoms = shapely.force_2d(raw) if len(raw) else raw
+        usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    return Layer(frame=frame, ids=ids, geoms=geoms, usable=usable, kind=kind, id_name=id_name,
+                 source=src, notes=notes)
