@@ -272,11 +272,7 @@ class Project:
         area = self.study_area
         if isinstance(area, str) and area.strip().lower() == DEFAULT_STUDY_AREA.lower():
             return None
-        if isinstance(area, tuple):
-            import shapely
-
-            return shapely.box(*area)
-        return area
+        return area  # a country name, a (west, south, east, north) box or a polygon file
 
 
 # -- what a project file may contain ---------------------------------------------------------
@@ -295,8 +291,10 @@ _STR, _NUM, _BOOL, _INT = (str,), (int, float), (bool,), (int,)
 _LIST, _TABLE = (list,), (dict,)
 _SCALAR = (str, int, float, bool)
 
-#: Canonical coordinate keys a cases layer's ``columns`` may map (besides its canonical columns).
-COORDINATE_KEYS: tuple[str, ...] = ("latitude", "longitude", "easting", "northing")
+#: Keys a cases layer's ``columns`` may map besides its canonical columns: the coordinate
+#: columns the table loader understands (``latitude``/``longitude`` are accepted for lat/lon).
+COORDINATE_KEYS: tuple[str, ...] = ("lat", "lon", "easting", "northing", "utm_zone", "geopoint")
+_COORDINATE_SYNONYMS = {"latitude": "lat", "longitude": "lon"}
 #: Per layer kind: the project key holding the kind's own option, and the loader argument.
 KIND_OPTION: dict[str, tuple[str | None, str | None]] = {
     "cases": (None, None),
@@ -724,11 +722,12 @@ class _Builder:
         member = entry.get("member")
         if member is not None:
             self.check_member(path, member, i)
-        allowed = set(COLUMNS[kind]) | (set(COORDINATE_KEYS) if kind == "cases" else set())
+        coordinates = {*COORDINATE_KEYS, *_COORDINATE_SYNONYMS} if kind == "cases" else set()
+        allowed = set(COLUMNS[kind]) | coordinates
         for key, table in (("columns", entry.get("columns", {})),
                            ("defaults", entry.get("defaults", {}))):
             for canon in table:
-                if canon not in allowed or (key == "defaults" and canon in COORDINATE_KEYS):
+                if canon not in allowed or (key == "defaults" and canon in coordinates):
                     close = difflib.get_close_matches(canon, sorted(allowed), n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
                     raise self.error(
@@ -762,7 +761,9 @@ class _Builder:
             options[loader_arg] = entry[option_key]
         return LayerSpec(
             name=entry["name"], kind=kind, path=path, member=member,
-            columns=dict(entry.get("columns", {})), options=options,
+            columns={_COORDINATE_SYNONYMS.get(k, k) if kind == "cases" else k: v
+                     for k, v in entry.get("columns", {}).items()},
+            options=options,
             defaults=dict(entry.get("defaults", {})), title=entry.get("title"),
             title_km=entry.get("title_km"), line=self.loc.line("layers", index=i),
         )

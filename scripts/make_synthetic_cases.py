@@ -140,12 +140,12 @@ FAULT_COUNTS = {
 IMPOSSIBLE_DATES = ["31/02/2019", "30/02/2016", "31/04/2021"]
 NON_NUMERIC = ["see photo", "12.4567.3"]
 FAULT_EXPECTATION = {
-    "swapped_latlon": "flagged as probable swapped lat/lon (repaired only with fix_swapped)",
+    "swapped_latlon": "rejected as probable swapped lat/lon; repaired with fix_swapped=True",
     "outside_cambodia": "rejected: outside the study area (point in Thailand)",
     "blank_coordinates": "rejected: no coordinates",
     "non_numeric_coordinate": "rejected: coordinate does not parse",
-    "impossible_date": "flagged: impossible date",
-    "duplicate_case_id": "flagged: duplicate case_id",
+    "impossible_date": "loaded, flagged: impossible date (date left empty)",
+    "duplicate_case_id": "loaded, flagged: duplicate case_id (the earlier row is flagged too)",
 }
 
 
