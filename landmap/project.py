@@ -407,7 +407,9 @@ def _check_table(table: Any, spec: Mapping[str, _Key]) -> tuple[str | None, str,
     for key, rule in spec.items():
         if key not in table:
             if rule.required:
-                return key, "required key missing", f"add {key} = ..."
+                fix = (f"add a [[{key}]] table" if rule.item == _TABLE and list in rule.types
+                       else f"add a [{key}] table" if dict in rule.types else f"add {key} = ...")
+                return key, "required key missing", fix
             continue
         value = table[key]
         if not _type_ok(value, rule.types):
@@ -459,6 +461,10 @@ class _Locator:
 
     def line(self, section: str, *, index: int | None = None, key: str | None = None) -> int | None:
         """1-based line of ``key`` in the table (or of the table's header), or ``None``."""
+        if section == "" and key:
+            for n, _, name in self.headers:  # a top-level key written as a table header
+                if name == key or name.startswith(key + "."):
+                    return n + 1
         block = self._block(section, index)
         if block is None:
             return None
@@ -531,8 +537,9 @@ def check_columns(spec: LayerSpec, *, project: Path | None = None) -> None:
     for canon, column in spec.columns.items():
         if column in present:
             continue
-        close = difflib.get_close_matches(column, present, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        lower = {c.lower(): c for c in present}
+        close = difflib.get_close_matches(column.lower(), list(lower), n=1)
+        hint = f"did you mean {lower[close[0]]!r}? " if close else ""
         where = f" (project {project}, layer {spec.name!r}" + (
             f", [[layers]] at line {spec.line})" if spec.line else ")")
         raise SchemaError(
@@ -814,7 +821,8 @@ class _Builder:
             else:
                 privacy_profiles.get_profile(base, **settings)
         except LandmapError as err:
-            raise self.error(err.message, section="privacy", fix=err.fix) from err
+            named = [k for k in settings if k in err.message] or [None]
+            raise self.error(err.message, section="privacy", key=named[0], fix=err.fix) from err
 
     def build_rasters(self) -> dict[str, RasterSpec]:
         out = {}
