@@ -50,31 +50,6 @@
     return spec._cols;
   }
 
-  /* Polygons: one Leaflet latlngs structure per feature (null when it has no geometry). */
-  function decodePolygons(geom) {
-    if (geom._decoded) { return geom._decoded; }
-    var heads = varints(geom.h), xy = varints(geom.c), q = geom.q;
-    var ox = geom.o[0], oy = geom.o[1], x = 0, y = 0, k = 0;
-    var features = [], feature = null, part = null;
-    for (var r = 0; r < heads.length; r++) {
-      var npts = Math.floor(heads[r] / 4), flag = heads[r] % 4;
-      if (flag === 2) { feature = []; features.push(feature); part = null; }
-      if (flag !== 0 || part === null) { part = []; feature.push(part); }
-      var ring = new Array(npts);
-      for (var p = 0; p < npts; p++) {
-        x += unzig(xy[k++]); y += unzig(xy[k++]);
-        ring[p] = new L.LatLng(oy + y * q, ox + x * q);
-      }
-      if (npts) { part.push(ring); }
-    }
-    for (var f = 0; f < features.length; f++) {
-      var parts = features[f].filter(function (pt) { return pt.length; });
-      features[f] = parts.length === 0 ? null : (parts.length === 1 ? parts[0] : parts);
-    }
-    geom._decoded = features;
-    return features;
-  }
-
   function decodePoints(geom) {
     if (geom._decoded) { return geom._decoded; }
     var xy = varints(geom.c), q = geom.q, ox = geom.o[0], oy = geom.o[1];
@@ -146,28 +121,253 @@
     return map._lmRenderers[pane];
   }
 
+  /* Web-Mercator "world" coordinates in [0, 1]: layer point = world * crs.scale(zoom) - origin. */
+  var D2R = Math.PI / 180, MAXLAT = 85.0511287798;
+  function mercX(lng) { return (lng + 180) / 360; }
+  function mercY(lat) {
+    var s = Math.sin(Math.max(-MAXLAT, Math.min(MAXLAT, lat)) * D2R);
+    return 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+  }
+  function unmercX(x) { return x * 360 - 180; }
+  function unmercY(y) { return (2 * Math.atan(Math.exp((0.5 - y) * 2 * Math.PI)) - Math.PI / 2) / D2R; }
+  function worldToLatLng(x, y) { return new L.LatLng(unmercY(y), unmercX(x)); }
+
+  /* Polygons -> flat typed arrays: world coordinates, ring starts, rings per feature, bboxes. */
+  function decodePolygons(geom) {
+    if (geom._decoded) { return geom._decoded; }
+    var heads = varints(geom.h), deltas = varints(geom.c), q = geom.q, ox = geom.o[0], oy = geom.o[1];
+    var n = geom.n, nr = heads.length, xy = new Float64Array(deltas.length);
+    var ringStart = new Int32Array(nr + 1), featRing = new Int32Array(n + 1), bbox = new Float64Array(4 * n);
+    var f = -1, k = 0, x = 0, y = 0, pts = 0;
+    var all = [Infinity, Infinity, -Infinity, -Infinity];
+    for (var r = 0; r < nr; r++) {
+      var npts = Math.floor(heads[r] / 4);
+      if (heads[r] % 4 === 2) {
+        f++; featRing[f] = r;
+        bbox[4 * f] = bbox[4 * f + 1] = Infinity; bbox[4 * f + 2] = bbox[4 * f + 3] = -Infinity;
+      }
+      ringStart[r] = pts;
+      for (var p = 0; p < npts; p++, pts++) {
+        x += unzig(deltas[k++]); y += unzig(deltas[k++]);
+        var wx = mercX(ox + x * q), wy = mercY(oy + y * q);
+        xy[2 * pts] = wx; xy[2 * pts + 1] = wy;
+        if (wx < bbox[4 * f]) { bbox[4 * f] = wx; }
+        if (wy < bbox[4 * f + 1]) { bbox[4 * f + 1] = wy; }
+        if (wx > bbox[4 * f + 2]) { bbox[4 * f + 2] = wx; }
+        if (wy > bbox[4 * f + 3]) { bbox[4 * f + 3] = wy; }
+      }
+    }
+    ringStart[nr] = pts;
+    featRing[n] = nr;
+    var present = 0;
+    for (f = 0; f < n; f++) {
+      if (bbox[4 * f] === Infinity) { continue; }
+      present++;
+      all[0] = Math.min(all[0], bbox[4 * f]); all[1] = Math.min(all[1], bbox[4 * f + 1]);
+      all[2] = Math.max(all[2], bbox[4 * f + 2]); all[3] = Math.max(all[3], bbox[4 * f + 3]);
+    }
+    geom._decoded = { n: n, xy: xy, ringStart: ringStart, featRing: featRing, bbox: bbox, all: all, present: present };
+    return geom._decoded;
+  }
+
+  function rgba(hex, alpha) {
+    var v = parseInt(String(hex).slice(1), 16);
+    return 'rgba(' + ((v >> 16) & 255) + ',' + ((v >> 8) & 255) + ',' + (v & 255) + ',' + alpha + ')';
+  }
+
+  /* The styles of a polygon layer as canvas styles, and each feature's style number. */
+  function canvasStyles(spec) {
+    var s = spec.style, list = [], index = {}, values = columns(spec), n = spec.geom.n;
+    var which = new Uint16Array(n);
+    function add(key, st) {
+      if (index[key] === undefined) {
+        index[key] = list.length;
+        list.push({ fill: st.fillOpacity > 0 ? rgba(st.fillColor, st.fillOpacity) : null,
+                    stroke: st.weight > 0 ? rgba(st.color, st.opacity === undefined ? 1 : st.opacity) : null,
+                    dot: rgba(st.color, 0.9), weight: st.weight });
+      }
+      return index[key];
+    }
+    if (!s.by) { add('', s.fixed); return { list: list, which: which }; }
+    var col = values[s.by] || [];
+    for (var i = 0; i < n; i++) {
+      var term = col[i];
+      which[i] = (term !== null && term !== undefined && s.terms[term]) ? add('t' + term, s.terms[term]) : add('', s.fallback);
+    }
+    return { list: list, which: which };
+  }
+
+  function pointInFeature(d, f, wx, wy) {
+    var inside = false, xy = d.xy;
+    for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
+      var a = d.ringStart[r], b = d.ringStart[r + 1];
+      for (var i = a, j = b - 1; i < b; j = i++) {
+        var xi = xy[2 * i], yi = xy[2 * i + 1], xj = xy[2 * j], yj = xy[2 * j + 1];
+        if (((yi > wy) !== (yj > wy)) && (wx < (xj - xi) * (wy - yi) / (yj - yi) + xi)) { inside = !inside; }
+      }
+    }
+    return inside;
+  }
+
+  /* A uniform grid over the layer: features listed per cell (huge ones kept apart). */
+  function gridIndex(d) {
+    if (d.grid) { return d.grid; }
+    var g = Math.max(1, Math.min(512, Math.ceil(Math.sqrt(d.present / 2)))), a = d.all;
+    var cw = (a[2] - a[0]) / g || 1e-12, ch = (a[3] - a[1]) / g || 1e-12;
+    var cells = new Array(g * g), big = [];
+    for (var f = 0; f < d.n; f++) {
+      if (d.bbox[4 * f] === Infinity) { continue; }
+      var c0 = Math.min(g - 1, Math.floor((d.bbox[4 * f] - a[0]) / cw)), c1 = Math.min(g - 1, Math.floor((d.bbox[4 * f + 2] - a[0]) / cw));
+      var r0 = Math.min(g - 1, Math.floor((d.bbox[4 * f + 1] - a[1]) / ch)), r1 = Math.min(g - 1, Math.floor((d.bbox[4 * f + 3] - a[1]) / ch));
+      if ((c1 - c0 + 1) * (r1 - r0 + 1) > 64) { big.push(f); continue; }
+      for (var rr = r0; rr <= r1; rr++) {
+        for (var cc = c0; cc <= c1; cc++) { (cells[rr * g + cc] = cells[rr * g + cc] || []).push(f); }
+      }
+    }
+    d.grid = { g: g, cw: cw, ch: ch, cells: cells, big: big };
+    return d.grid;
+  }
+
+  /* The topmost feature under a point, or -1. */
+  function hitTest(d, latlng) {
+    var wx = mercX(latlng.lng), wy = mercY(latlng.lat), a = d.all;
+    if (!(wx >= a[0] && wx <= a[2] && wy >= a[1] && wy <= a[3])) { return -1; }
+    var grid = gridIndex(d), best = -1;
+    var c = Math.min(grid.g - 1, Math.floor((wx - a[0]) / grid.cw)), r = Math.min(grid.g - 1, Math.floor((wy - a[1]) / grid.ch));
+    var lists = [grid.cells[r * grid.g + c] || [], grid.big];
+    for (var l = 0; l < 2; l++) {
+      var cand = lists[l];
+      for (var k = cand.length - 1; k >= 0; k--) {
+        var f = cand[k];
+        if (f <= best) { continue; }
+        if (wx < d.bbox[4 * f] || wx > d.bbox[4 * f + 2] || wy < d.bbox[4 * f + 1] || wy > d.bbox[4 * f + 3]) { continue; }
+        if (pointInFeature(d, f, wx, wy)) { best = f; }
+      }
+    }
+    return best;
+  }
+
+  /* A canvas that draws a whole polygon layer from typed arrays: no object per feature, so
+   * hundreds of thousands of parcels draw in one pass. Pan/zoom animation is Leaflet's. */
+  var BulkPolygons = L.Canvas.extend({
+    initialize: function (spec, options) {
+      L.Canvas.prototype.initialize.call(this, L.extend({ padding: 0.3 }, options));
+      this._lmSpec = spec;
+      this._lmData = decodePolygons(spec.geom);
+      this._lmStyles = canvasStyles(spec);
+      this._lmDrawn = 0;
+    },
+    onAdd: function (map) {
+      L.Canvas.prototype.onAdd.call(this, map);
+      if (this.options.lmInteractive) {
+        map.on('click', this._lmClick, this);
+        map.on('mousemove', this._lmMove, this);
+      }
+    },
+    onRemove: function (map) {
+      map.off('click', this._lmClick, this);
+      map.off('mousemove', this._lmMove, this);
+      if (this._lmTip) { map.closeTooltip(this._lmTip); this._lmTip = null; }
+      L.Canvas.prototype.onRemove.call(this, map);
+    },
+    getBounds: function () {
+      var a = this._lmData.all;
+      if (!(a[0] <= a[2])) { return L.latLngBounds([]); }
+      return L.latLngBounds(worldToLatLng(a[0], a[3]), worldToLatLng(a[2], a[1]));
+    },
+    featureBounds: function (f) {
+      var b = this._lmData.bbox;
+      return L.latLngBounds(worldToLatLng(b[4 * f], b[4 * f + 3]), worldToLatLng(b[4 * f + 2], b[4 * f + 1]));
+    },
+    _updatePaths: function () { this._redraw(); },
+    _draw: function () {
+      var d = this._lmData, map = this._map, ctx = this._ctx, st = this._lmStyles;
+      if (!map || !this._bounds) { return; }
+      var s = map.options.crs.scale(map.getZoom()), po = map.getPixelOrigin(), b = this._bounds;
+      var x0 = (b.min.x + po.x) / s, y0 = (b.min.y + po.y) / s, x1 = (b.max.x + po.x) / s, y1 = (b.max.y + po.y) / s;
+      var xy = d.xy, bb = d.bbox, cur = -1, drawn = 0, tiny = [];
+      ctx.save();
+      ctx.lineJoin = 'round';
+      for (var f = 0; f < d.n; f++) {
+        if (bb[4 * f] > x1 || bb[4 * f + 2] < x0 || bb[4 * f + 1] > y1 || bb[4 * f + 3] < y0) { continue; }
+        drawn++;
+        if ((bb[4 * f + 2] - bb[4 * f]) * s < 1.5 && (bb[4 * f + 3] - bb[4 * f + 1]) * s < 1.5) { tiny.push(f); continue; }
+        var k = st.which[f], style = st.list[k];
+        if (k !== cur) { cur = k; ctx.fillStyle = style.fill || 'transparent'; ctx.strokeStyle = style.stroke || 'transparent'; ctx.lineWidth = style.weight; }
+        ctx.beginPath();
+        for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
+          var a = d.ringStart[r], e = d.ringStart[r + 1];
+          if (e <= a) { continue; }
+          ctx.moveTo(xy[2 * a] * s - po.x, xy[2 * a + 1] * s - po.y);
+          for (var i = a + 1; i < e; i++) { ctx.lineTo(xy[2 * i] * s - po.x, xy[2 * i + 1] * s - po.y); }
+          ctx.closePath();
+        }
+        if (style.fill) { ctx.fill('evenodd'); }
+        if (style.stroke && ((bb[4 * f + 2] - bb[4 * f]) * s > 4 || (bb[4 * f + 3] - bb[4 * f + 1]) * s > 4)) { ctx.stroke(); }
+      }
+      /* Features smaller than a pixel: one dot each, one fill per style. */
+      for (var t = 0; t < st.list.length && tiny.length; t++) {
+        ctx.beginPath();
+        for (var m = 0; m < tiny.length; m++) {
+          var g = tiny[m];
+          if (st.which[g] === t) { ctx.rect(bb[4 * g] * s - po.x, bb[4 * g + 1] * s - po.y, 1, 1); }
+        }
+        ctx.fillStyle = st.list[t].dot;
+        ctx.fill();
+      }
+      ctx.restore();
+      this._lmDrawn = drawn;
+    },
+    _lmClick: function (e) {
+      var f = hitTest(this._lmData, e.latlng), oe = e.originalEvent, self = this;
+      if (f < 0 || !oe || !this._lmSpec.popup.length) { return; }
+      if (!oe._lmHits) {
+        oe._lmHits = [];
+        setTimeout(function () {
+          if (oe._stopped) { return; }
+          var top = oe._lmHits[oe._lmHits.length - 1];
+          top.layer._lmOpen(top.f, e.latlng);
+        }, 0);
+      }
+      oe._lmHits.push({ layer: self, f: f });
+    },
+    _lmOpen: function (f, latlng) {
+      var spec = this._lmSpec;
+      L.popup({ maxWidth: 340, autoPanPadding: [20, 20] }).setLatLng(latlng || this.featureBounds(f).getCenter())
+        .setContent(content(spec, f, spec.popup, false)).openOn(this._map);
+    },
+    _lmMove: function (e) {
+      var self = this;
+      this._lmLast = e.latlng;
+      if (this._lmPending) { return; }
+      this._lmPending = true;
+      requestAnimationFrame(function () {
+        self._lmPending = false;
+        if (!self._map) { return; }
+        var f = hitTest(self._lmData, self._lmLast), spec = self._lmSpec;
+        var box = self._map.getContainer();
+        if (f !== self._lmHover) {
+          self._lmHover = f;
+          if (self._lmTip) { self._map.closeTooltip(self._lmTip); self._lmTip = null; }
+          if (f >= 0 && spec.tooltip.length) {
+            self._lmTip = L.tooltip({ sticky: true, direction: 'top', opacity: 0.95, offset: [0, -8] })
+              .setLatLng(self._lmLast).setContent(content(spec, f, spec.tooltip, true));
+            self._map.openTooltip(self._lmTip);
+          }
+          box.classList.toggle('lm-pointer', f >= 0 && spec.popup.length > 0);
+        } else if (self._lmTip) { self._lmTip.setLatLng(self._lmLast); }
+      });
+    }
+  });
+
   /* A polygon layer (concessions, areas, overlaps, boundaries, parcels). */
   function polygonLayer(map, spec) {
-    var feats = decodePolygons(spec.geom), group = L.featureGroup(), drawn = 0;
-    var opts = { renderer: renderer(map, spec.pane), interactive: spec.interactive !== false,
-                 smoothFactor: 0.5 };
-    var cache = {};
-    for (var i = 0; i < feats.length; i++) {
-      if (!feats[i]) { continue; }
-      var st = styleOf(spec, i), key = st.fillColor + st.color;
-      var o = cache[key];
-      if (!o) { o = cache[key] = L.extend({}, opts, st); }
-      var poly = new L.Polygon(feats[i], o);
-      poly._lmIndex = i;
-      group.addLayer(poly);
-      drawn++;
-    }
-    bindContent(group, spec);
-    group._lmSpec = spec;
-    group._lmCount = drawn;
-    group._lmFeatures = function (i) { return group._lmByIndex ? group._lmByIndex[i] : null; };
-    registerLayer(map, spec, group, drawn);
-    return group;
+    var t0 = performance.now();
+    var layer = new BulkPolygons(spec, { pane: spec.pane, lmInteractive: spec.interactive !== false });
+    if (spec.pane !== 'overlayPane' && !map.getPane(spec.pane)) { map.createPane(spec.pane).style.zIndex = 250; }
+    registerLayer(map, spec, layer, layer._lmData.present);
+    status.layers[spec.id].ms = { decode: performance.now() - t0 };
+    return layer;
   }
 
   function radius(spec, hh) {
@@ -271,13 +471,11 @@
       (map._lmLayers || []).forEach(function (group) {
         var spec = group._lmSpec, values = columns(spec), cols = spec.search || [];
         if (!cols.length) { return; }
-        var byIndex = {};
-        group.eachLayer ? eachChild(group, function (layer) { byIndex[layer._lmIndex] = layer; }) : null;
         for (var i = 0; i < spec.geom.n; i++) {
-          if (!byIndex[i]) { continue; }
+          if (group._lmData && group._lmData.bbox[4 * i] === Infinity) { continue; }
           for (var c = 0; c < cols.length; c++) {
             var v = values[cols[c]] ? values[cols[c]][i] : null;
-            if (v) { index.push({ text: String(v), lower: String(v).toLowerCase(), group: group, layer: byIndex[i], i: i, col: cols[c] }); }
+            if (v) { index.push({ text: String(v), lower: String(v).toLowerCase(), group: group, i: i }); }
           }
         }
       });
@@ -317,19 +515,20 @@
     return control;
   }
 
-  function eachChild(group, fn) {
-    if (group._lmMarkers) { group._lmMarkers.forEach(fn); } else { group.eachLayer(fn); }
-  }
-
   function show(map, hit) {
-    var spec = hit.group._lmSpec, layer = hit.layer;
-    function open() {
-      var at = layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
-      L.popup({ maxWidth: 340 }).setLatLng(at).setContent(content(spec, hit.i, spec.popup || [], false)).openOn(map);
+    var group = hit.group, spec = group._lmSpec;
+    if (!map.hasLayer(group)) { map.addLayer(group); }
+    if (group._lmOpen) {
+      map.fitBounds(group.featureBounds(hit.i), { maxZoom: 17, animate: false });
+      group._lmOpen(hit.i, null);
+      return;
     }
-    if (!map.hasLayer(hit.group)) { map.addLayer(hit.group); }
-    if (hit.group.zoomToShowLayer) { hit.group.zoomToShowLayer(layer, open); return; }
-    if (layer.getBounds) { map.fitBounds(layer.getBounds(), { maxZoom: 16 }); } else { map.setView(layer.getLatLng(), 15); }
+    var marker = group._lmMarkers[hit.i];
+    function open() {
+      L.popup({ maxWidth: 340 }).setLatLng(marker.getLatLng()).setContent(content(spec, hit.i, spec.popup || [], false)).openOn(map);
+    }
+    if (group.zoomToShowLayer && group.hasLayer(marker)) { group.zoomToShowLayer(marker, open); return; }
+    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 14), { animate: false });
     open();
   }
 
@@ -390,12 +589,10 @@
     if (options.tiles) {
       layer = L.tileLayer(options.tiles.url, { attribution: options.tiles.attribution });
     } else if (options.background) {
-      var feats = decodePolygons(options.background.geom);
-      layer = L.featureGroup();
-      var r = L.canvas({ padding: 0.1 });
-      feats.forEach(function (f) { if (f) { layer.addLayer(new L.Polygon(f, L.extend({ renderer: r, interactive: false }, options.style))); } });
+      layer = new BulkPolygons({ geom: options.background.geom, props: {}, popup: [], tooltip: [],
+        style: { by: null, fixed: options.style } }, { lmInteractive: false });
     } else { return null; }
-    var mm = new L.Control.MiniMap(layer, { toggleDisplay: true, position: 'bottomright', zoomLevelOffset: -4, width: 150, height: 150 });
+    var mm = new L.Control.MiniMap(layer, { toggleDisplay: true, position: 'bottomright', zoomLevelOffset: -3, width: 150, height: 150 });
     mm.addTo(map);
     return mm;
   }
@@ -422,10 +619,11 @@
       requestAnimationFrame(function () {
         (map._lmLayers || []).forEach(function (g) {
           var n = 0;
-          if (map.hasLayer(g)) { g._lmMarkers ? (n = g._lmMarkers.length) : g.eachLayer(function (l) { if (l._map) { n++; } }); }
+          if (map.hasLayer(g)) { n = g._lmMarkers ? g._lmMarkers.length : g._lmDrawn; }
           status.layers[g._lmSpec.id].drawn = n;
         });
         status.ready = true;
+        status.readyAt = performance.now();
         document.documentElement.setAttribute('data-landmap-ready', 'true');
       });
     });
