@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from landmap.errors import SchemaError
 from landmap.io._aliases import aliases, find_column, level_term, match_profile
@@ -34,6 +35,25 @@ def _term(field: str, value: object) -> str | None:
         if term is not None:
             return term
     return None
+
+
+def _strings_from_codes(codes: np.ndarray, uniques: list[object], index: pd.Index) -> pd.Series:
+    """A string Series ``uniques[codes]`` (code -1 = missing), built by one Arrow take."""
+    table = pa.array([None if u is None else str(u) for u in uniques] + [None], type=pa.large_string())
+    taken = table.take(pa.array(np.where(codes < 0, len(uniques), codes)))
+    return pd.Series(pd.array(taken, dtype="string"), index=index)
+
+
+def _factorize(raw: pd.Series) -> tuple[np.ndarray, list[object]]:
+    try:
+        encoded = pa.chunked_array(pa.array(raw.array)).combine_chunks().dictionary_encode()
+        if pa.types.is_string(encoded.dictionary.type) or pa.types.is_large_string(encoded.dictionary.type):
+            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            return codes, encoded.dictionary.to_pylist()
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    return np.asarray(codes), list(uniques)
 
 
 def _sparse(mask: np.ndarray, text: object) -> pd.Series:
@@ -96,7 +116,7 @@ def canonicalise(
         for col in sources:
             raw = frame[col] if raw is None else raw.where(raw.notna(), frame[col])
         if raw is None:
-            raw = pd.Series(pd.NA, index=index, dtype="object")
+            raw = pd.Series(pd.array(pa.nulls(n, pa.large_string()), dtype="string"), index=index)
         if dtype.startswith("datetime"):
             values, bad = parse_dates(raw)
             if len(bad):
@@ -149,13 +169,11 @@ def _vocabularies(out, kind, defaults, kind_default, flags, n) -> None:
         if k != kind:
             continue
         raw = out[key]
-        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-        terms = np.array([_term(field, u) for u in uniques] + [None], dtype=object)
-        mapped = terms[codes]
-        known = pd.notna(mapped)
-        unknown = raw.notna().to_numpy() & ~known
-        mapped = np.where(known, mapped, raw.to_numpy(dtype=object))
-        series = pd.Series(mapped, index=raw.index, dtype="string")
+        codes, uniques = _factorize(raw)
+        terms = [_term(field, u) for u in uniques]
+        known_u = np.array([t is not None for t in terms] + [True])
+        unknown = ~known_u[np.where(codes < 0, len(uniques), codes)]
+        series = _strings_from_codes(codes, [t if t is not None else u for t, u in zip(terms, uniques, strict=True)], raw.index)
         default = kind_default if key == "kind" and kind_default else defaults.get(key)
         if default is not None:
             series = series.fillna(default)
@@ -197,15 +215,21 @@ def assign_ids(frame: pd.DataFrame, kind: str, *, profile_prefix: str | None) ->
     if kind == "concessions" and not profile_prefix:
         kinds = frame["kind"].dropna().unique()
         prefix = str(kinds[0]).upper() if len(kinds) == 1 else prefix
-    generated = pd.Series([f"{prefix}-{i:0{width}d}" for i in range(1, n + 1)], index=frame.index, dtype="string")
-    present = ids.notna() & ids.str.strip().ne("")
+
+    def generated(mask: np.ndarray | None = None) -> pd.Series:
+        pos = np.arange(n) if mask is None else np.flatnonzero(mask)
+        return pd.Series([f"{prefix}-{i + 1:0{width}d}" for i in pos], index=frame.index[pos], dtype="string")
+
+    present = ids.notna() & ids.ne("")
     flags: list[pd.Series] = []
+    if present.all() and ids.is_unique:
+        return flags, "from the file"
     if not present.any():
-        frame[col] = generated
+        frame[col] = generated()
         return flags, f"generated ({prefix}-{1:0{width}d}... by input order): the file has no id column"
     dup = ids.duplicated(keep=False) & present
     if kind != "cases" and (dup.any() or not present.all()):
-        frame[col] = generated
+        frame[col] = generated()
         return flags, (f"generated ({prefix}-{1:0{width}d}... by input order): the file's ids are "
                        f"{'not unique' if dup.any() else 'incomplete'}")
     if dup.any():
@@ -216,8 +240,9 @@ def assign_ids(frame: pd.DataFrame, kind: str, *, profile_prefix: str | None) ->
         flags.append(pd.Series([f"duplicate {col} {k!r} (rows {groups[k]})" for k in key], index=pos, dtype="string"))
     missing = ~present.to_numpy()
     if missing.any():
-        frame.loc[missing, col] = generated[missing]
-        flags.append(_sparse(missing, [f"no {col}; generated {g}" for g in generated[missing]]))
+        made = generated(missing)
+        frame.loc[missing, col] = made.to_numpy()
+        flags.append(_sparse(missing, [f"no {col}; generated {g}" for g in made]))
     return flags, "from the file" + (" (duplicates flagged)" if dup.any() else "")
 
 

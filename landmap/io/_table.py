@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -19,10 +19,14 @@ from pyproj import CRS, Transformer
 
 from landmap.coords import parse_coordinates, split_geopoint, utm_crs
 from landmap.errors import CRSError, DataFileError, LandmapError, SchemaError
-from landmap.io._aliases import aliases, find_column
+from landmap.io._aliases import aliases, find_column, normalise
 from landmap.io._vector import Source, _crs
 
 _SAMPLE = 256 * 1024
+#: Columns read as text whatever they hold, so that ids and phone numbers keep leading zeros.
+_TEXT_COLUMN = re.compile(
+    r"(^|_)(id|uuid|code|no|num|number|ref|reference|phone|tel|telephone|mobile|contact|zip|postcode|case)(_|$)"
+)
 _DELIMITERS = ",;\t|"
 
 
@@ -48,7 +52,11 @@ def detect_encoding(src: Source, encoding: str | None) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
+    results = from_bytes(sample)
+    best = results.best()
+    names = [m.encoding for m in results]
+    if "cp1252" in names:  # short Western samples fit several code pages; Windows-1252 is the usual one
+        return "cp1252"
     if best is None:
         raise DataFileError(
             "is not text in any encoding landmap can recognise (a binary file named .csv?)",
@@ -80,8 +88,10 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     sep = _sniff_delimiter(src, enc)
     src.details.update(encoding=enc, delimiter=sep)
     try:
+        header = pd.read_csv(src.gdal_path, sep=sep, encoding=enc, nrows=0)
+        text = {c: str for c in header.columns if _TEXT_COLUMN.search(normalise(str(c).rsplit("/", 1)[-1]))}
         frame = pd.read_csv(
-            src.gdal_path, sep=sep, encoding=enc, dtype=str, keep_default_na=False,
+            src.gdal_path, sep=sep, encoding=enc, dtype=text, keep_default_na=False,
             na_values=[""], skip_blank_lines=True,
         )
     except pd.errors.EmptyDataError as err:
@@ -108,17 +118,19 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
 
 def _read_xlsx(src: Source) -> pd.DataFrame:
     try:
-        book = pd.ExcelFile(src.gdal_path, engine="openpyxl")
+        with pd.ExcelFile(src.gdal_path, engine="openpyxl") as book:
+            sheets = [str(s) for s in book.sheet_names]
+            sheet = src.layer if src.layer is not None else sheets[0]
+            if sheet not in sheets:
+                raise DataFileError(f"has no sheet {sheet!r}; its sheets are: {', '.join(sheets)}",
+                                    path=src.display, fix="name one of these with layer= (or --layer)")
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+    except LandmapError:
+        raise
     except Exception as err:  # noqa: BLE001 - openpyxl raises zip/xml errors of many types
         raise DataFileError(f"is not a readable .xlsx workbook ({type(err).__name__}: {err})",
                             path=src.display, fix="open it in Excel/LibreOffice and save it again") from err
-    sheets = [str(s) for s in book.sheet_names]
-    sheet = src.layer if src.layer is not None else sheets[0]
-    if sheet not in sheets:
-        raise DataFileError(f"has no sheet {sheet!r}; its sheets are: {', '.join(sheets)}",
-                            path=src.display, fix="name one of these with layer= (or --layer)")
     src.details.update(sheet=sheet, sheets=sheets)
-    frame = book.parse(sheet, dtype=object)
     frame = frame.dropna(how="all")
     frame.columns = [str(c) for c in frame.columns]
     for col in frame.columns:  # text stays text (Khmer untouched); numbers/dates as Excel typed them
@@ -166,11 +178,12 @@ def table_to_points(
         lat = parse_coordinates(frame[found["lat"]], axis="lat", check_range=False)
         lon = parse_coordinates(frame[found["lon"]], axis="lon", check_range=False)
         x, y = lon.values, lat.values
-        big = np.nanmax(np.abs(np.concatenate([x, y]))) if n and not np.isnan(np.concatenate([x, y])).all() else 0
-        if big > 1000:
-            if utm_zone is None:
+        both = np.abs(np.concatenate([x, y]))
+        big = float(np.nanmedian(both)) if n and not np.isnan(both).all() else 0.0
+        if big > 1000:  # most values are metres: projected coordinates
+            if utm_zone is None and "utm_zone" not in found:
                 raise CRSError(
-                    f"columns {found['lat']!r}/{found['lon']!r} hold values up to {big:,.0f}: "
+                    f"columns {found['lat']!r}/{found['lon']!r} hold values around {big:,.0f}: "
                     "projected coordinates (metres), not degrees", path=src.display,
                     fix="pass crs= (e.g. 'EPSG:32648') or utm_zone= (e.g. '48N')",
                 )

@@ -292,6 +292,13 @@ def _read_parquet(src: Source) -> gpd.GeoDataFrame:
 def to_storage_crs(gdf: gpd.GeoDataFrame, *, crs: object, src: Source) -> gpd.GeoDataFrame:
     """Honour the declared CRS (or the caller's when none is declared); drop Z; go to 4326."""
     declared = gdf.crs
+    if declared is None and crs is None and src.details.get("driver") == "TopoJSON":
+        minx, miny, maxx, maxy = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
+        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+            # TopoJSON has no CRS member; like GeoJSON it is longitude/latitude by convention
+            declared = CRS.from_epsg(4326)
+            gdf = gdf.set_crs(declared)
+            src.details["crs_source"] = "assumed EPSG:4326 (TopoJSON has no CRS; values are degrees)"
     if declared is None:
         if crs is None:
             fix = "pass crs= (e.g. crs='EPSG:32648' for UTM 48N, 'EPSG:4326' for degrees)"
@@ -301,7 +308,7 @@ def to_storage_crs(gdf: gpd.GeoDataFrame, *, crs: object, src: Source) -> gpd.Ge
         declared = _crs(crs, src)
         gdf = gdf.set_crs(declared, allow_override=True)
         src.details["crs_source"] = f"given: {declared.to_string()}"
-    else:
+    elif "crs_source" not in src.details:
         src.details["crs_source"] = f"declared: {declared.to_string()}"
         if crs is not None and _crs(crs, src) != declared:
             src.details["crs_ignored"] = f"crs={crs!r} ignored: the file declares {declared.to_string()}"

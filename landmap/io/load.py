@@ -62,14 +62,20 @@ def _from_frame(frame: pd.DataFrame, src: Source, *, crs, columns, utm_zone):
 
 
 def _finish_reasons(n: int, parts: list[pd.Series]) -> pd.Series:
+    """Join the sparse reason Series into one reason per row (``<NA>`` where none)."""
     parts = [p for p in parts if len(p)]
-    reason = pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string")
+    reason = np.full(n, None, dtype=object)
     if parts:
         allp = pd.concat(parts)
         allp = allp[allp.notna()]
-        joined = allp.groupby(level=0, sort=True).agg("; ".join)
-        reason[joined.index.to_numpy(dtype=int)] = joined.to_numpy()
-    return reason
+        pos = allp.index.to_numpy(dtype=np.int64)
+        text = allp.to_numpy(dtype=object)
+        several = pd.Index(pos).duplicated(keep=False)
+        reason[pos[~several]] = text[~several]
+        if several.any():
+            joined = pd.Series(text[several], index=pos[several]).groupby(level=0, sort=True).agg("; ".join)
+            reason[joined.index.to_numpy(dtype=np.int64)] = joined.to_numpy(dtype=object)
+    return pd.Series(reason, dtype="string")
 
 
 def _load(
@@ -124,10 +130,13 @@ def _load(
         details["coordinate_columns"] = used
     report = LoadReport(path=src.display, kind=kind, rows=rows, details=details)
     assert report.is_complete(), "every input row must be loaded, repaired or rejected"
-    out = checked.data.loc[~checked.rejected].reset_index(drop=True)
+    out = checked.data
+    if checked.rejected.any():
+        out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)
     out = _canonical_dtypes(out, kind)
     out.attrs["landmap"] = {"kind": kind, "source": src.display, "sha256": src.sha256()}
-    log.info("%s", report.summary())
+    if log.isEnabledFor(logging.INFO):
+        log.info("%s", report.summary())
     return Loaded(out, report)
 
 
