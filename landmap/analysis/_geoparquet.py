@@ -74,6 +74,16 @@ def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
                           list(schema.names))
 
 
+def id_column(info: GeoParquetInfo, canonical: str) -> str | None:
+    """The id column of a GeoParquet layer: the canonical one, else ``id`` or a ``*_id``."""
+    if canonical in info.columns:
+        return canonical
+    for name in info.columns:
+        if name.lower() == "id" or name.lower().endswith("_id"):
+            return name
+    return None
+
+
 def read_small(info: GeoParquetInfo, columns: list[str] | None = None) -> tuple[Any, np.ndarray]:
     """Read a small GeoParquet layer whole: (pyarrow table of attributes, shapely geometries)."""
     import pyarrow.parquet as pq
@@ -202,9 +212,10 @@ def stream_overlap(
         geoms_out = np.concatenate([np.concatenate(direct_geoms), found.geometry])
     left_id = None
     if id_column:
+        id_type = direct_ids[0].type
         left_id = pa.concat_arrays([
-            pa.chunked_array(direct_ids).combine_chunks(),
-            pa.chunked_array(rest_ids).combine_chunks().take(pa.array(found.left)),
+            pa.chunked_array(direct_ids, type=id_type).combine_chunks(),
+            pa.chunked_array(rest_ids, type=id_type).combine_chunks().take(pa.array(found.left)),
         ])
     return StreamedPairs(rows, left_id, right_idx, overlap, area, geoms_out)
 
@@ -258,7 +269,8 @@ def stream_points(
         if id_column:
             out_ids.append(table.column(id_column).take(pa.array(rows_rg)))
         offset += n
-    ids = pa.chunked_array(out_ids).combine_chunks() if id_column and out_ids else None
+    ids = (pa.chunked_array(out_ids, type=out_ids[0].type).combine_chunks()
+           if id_column and out_ids else None)
     if not out_rows:
         return np.empty(0, np.intp), ids, np.empty(0, np.intp)
     return np.concatenate(out_rows), ids, np.concatenate(out_right)

@@ -59,7 +59,17 @@ def read_layer(source: str | os.PathLike[str], kind: str, **kw: Any) -> gpd.GeoD
 
 def as_frame(source: Any, kind: str) -> Any:
     """A layer as given, or read from its path by the loaders."""
-    return read_layer(source, kind) if is_path(source) else source
+    if is_path(source):
+        return read_layer(source, kind)
+    import geopandas as gpd
+
+    if not isinstance(source, gpd.GeoDataFrame):
+        raise AnalysisError(
+            f"expected a GeoDataFrame or a file path for the {kind} layer, got "
+            f"{type(source).__name__}",
+            fix="load the layer with landmap.io.load first",
+        )
+    return source
 
 
 def source_of(frame: object) -> str | None:

@@ -168,8 +168,8 @@ def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bo
         c_geoms[bad] = shapely.make_valid(c_geoms[bad])
     usable = np.isin(shapely.get_type_id(c_geoms), (3, 6)) & ~shapely.is_empty(c_geoms)
     cu = np.flatnonzero(usable)
-    a_id = area_id or ("area_id" if "area_id" in ai.columns else None)
-    c_id = concession_id or "concession_id"
+    a_id = area_id or _geoparquet.id_column(ai, "area_id")
+    c_id = concession_id or _geoparquet.id_column(ci, "concession_id") or "concession_id"
     streamed = _geoparquet.stream_overlap(ai, c_geoms[cu], id_column=a_id, geometry=geometry,
                                           threads=threads)
     c_idx = cu[streamed.right]

@@ -139,10 +139,10 @@ def _fast_links(cases: Any, layer: Any, *, within: float, crs: str | None,
     polys = shapely.force_2d(polys)
     usable = np.isin(shapely.get_type_id(polys), (3, 6)) & ~shapely.is_empty(polys)
     lu = np.flatnonzero(usable)
-    cid = case_id or ("case_id" if "case_id" in ci.columns else None)
+    cid = case_id or _geoparquet.id_column(ci, "case_id")
     rows, ids, right = _geoparquet.stream_points(ci, polys[lu], id_column=cid)
     feat = lu[right]
-    lid = layer_id or id_name
+    lid = layer_id or _geoparquet.id_column(li, id_name) or id_name
     f_ids = (attrs.column(lid).to_numpy(zero_copy_only=False) if lid in attrs.column_names
              else np.array([f"row {i + 1}" for i in range(attrs.num_rows)], dtype=object))
     names = (attrs.column("name").to_numpy(zero_copy_only=False) if "name" in attrs.column_names

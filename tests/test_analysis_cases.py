@@ -1,0 +1,165 @@
+"""Cases against areas, the GeoParquet streaming path and write_table."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import geopandas as gpd
+from landmap.analysis import (
+    case_links,
+    cases_by_concession,
+    cases_in_areas,
+    overlap,
+    write_table,
+)
+from landmap.errors import AnalysisError, ExportError
+
+UTM = "EPSG:32648"
+X0, Y0 = 500_000.0, 1_300_000.0
+
+
+def pts(xy, **cols):
+    n = len(xy)
+    data = {"case_id": [f"k{i}" for i in range(n)], **cols}
+    return gpd.GeoDataFrame(data, geometry=[shapely.Point(X0 + x, Y0 + y) for x, y in xy],
+                            crs=UTM)
+
+
+def conc(boxes, **cols):
+    return gpd.GeoDataFrame(
+        {"concession_id": [f"C{i}" for i in range(len(boxes))],
+         "name": [f"conc {i}" for i in range(len(boxes))], **cols},
+        geometry=[shapely.box(X0 + a, Y0 + b, X0 + c, Y0 + d) for a, b, c, d in boxes], crs=UTM)
+
+
+def test_inside_near_edge_and_overlapping():
+    cases = pts([(50, 50), (150, 50), (100, 50), (400, 50), (5000, 5000)])
+    k = conc([(0, 0, 100, 100), (90, 0, 200, 100)])
+    links = case_links(cases, k, within_m=500)
+    got = links.groupby("case_id")["concession_id"].apply(list).to_dict()
+    assert got["k0"] == ["C0"]
+    assert got["k1"] == ["C1"]
+    assert got["k2"] == ["C0", "C1"]  # inside both overlapping concessions
+    assert got["k3"] == ["C1"]  # 200 m from C1, outside both
+    assert "k4" not in got
+    near = links.set_index("case_id").loc["k3"]
+    assert near["relation"] == "near" and near["distance_m"] == pytest.approx(200.0)
+    wide = cases_in_areas(cases, k, within_m=500).set_index("case_id")
+    assert wide.loc["k2", "concession_count"] == 2
+    assert pd.isna(wide.loc["k4", "concession_id"]) and wide.loc["k4", "concession_count"] == 0
+    assert wide.crs == "EPSG:4326"
+
+
+def test_point_on_edge_counts_as_inside():
+    links = case_links(pts([(100, 50)]), conc([(0, 0, 100, 100)]))
+    assert links["relation"].tolist() == ["inside"]
+
+
+def test_per_concession_counts_households_and_dates():
+    cases = pts([(10, 10), (20, 20), (95, 50), (300, 50)], households=[5, 7, 1, 100],
+                date=pd.to_datetime(["2012-01-05", "2010-03-01", "2014-07-07", "2011-01-01"]))
+    k = conc([(0, 0, 100, 100), (90, 0, 200, 100), (1000, 1000, 1100, 1100)])
+    per = cases_by_concession(cases, k, within_m=150).set_index("concession_id")
+    assert per.loc["C0", "cases"] == 3 and per.loc["C0", "households"] == 13
+    assert per.loc["C0", "first_date"] == pd.Timestamp("2010-03-01")
+    assert per.loc["C0", "last_date"] == pd.Timestamp("2014-07-07")
+    assert per.loc["C1", "cases"] == 2 and per.loc["C1", "cases_near"] == 1
+    assert per.loc["C2", "cases"] == 0
+
+
+def test_named_layers_and_bad_distance():
+    cases = pts([(50, 50)])
+    got = cases_in_areas(cases, {"elc": conc([(0, 0, 100, 100)]),
+                                 "forest": conc([(40, 40, 60, 60)])})
+    assert got[["elc_id", "forest_id"]].iloc[0].tolist() == ["C0", "C0"]
+    with pytest.raises(AnalysisError, match="within_m must be"):
+        case_links(cases, conc([(0, 0, 1, 1)]), within_m=-5)
+    with pytest.raises(AnalysisError, match="number of metres"):
+        case_links(cases, conc([(0, 0, 1, 1)]), within_m="far")
+
+
+def _fabric(n_side: int):
+    rng = np.random.default_rng(7)
+    xs = np.cumsum(rng.uniform(40, 200, n_side)) + X0
+    ys = np.cumsum(rng.uniform(40, 200, n_side)) + Y0
+    cells = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1])
+             for i in range(n_side - 1) for j in range(n_side - 1)]
+    parcels = gpd.GeoDataFrame({"parcel_id": np.arange(len(cells), dtype=np.int64)},
+                               geometry=cells, crs=UTM)
+    t = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    span = xs[-1] - xs[0]
+    polys = []
+    for cx, cy, r in [(0.3, 0.3, 0.2), (0.5, 0.5, 0.25), (0.8, 0.3, 0.1)]:
+        rr = span * r * (1 + 0.2 * np.sin(5 * t))
+        shell = np.column_stack([xs[0] + span * cx + rr * np.cos(t),
+                                 ys[0] + span * cy + rr * np.sin(t)])
+        hole = shapely.Point(xs[0] + span * cx, ys[0] + span * cy).buffer(span * r * 0.3)
+        polys.append(shapely.Polygon(shell).difference(hole))
+    concs = gpd.GeoDataFrame({"concession_id": ["C0", "C1", "C2"], "name": ["a", "b", "c"]},
+                             geometry=polys, crs=UTM)
+    return parcels, concs
+
+
+def test_geoparquet_streaming_matches_in_memory_and_overlay(tmp_path):
+    parcels, concs = _fabric(60)
+    p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
+    parcels.to_parquet(p, write_covering_bbox=True, row_group_size=500)
+    concs.to_parquet(c, write_covering_bbox=True)
+    fast = overlap(str(p), str(c), geometry=False)
+    slow = overlap(parcels, concs, area_id="parcel_id", geometry=False)
+    ov = gpd.overlay(parcels, concs, how="intersection", keep_geom_type=True)
+    ov = ov[ov.area > 0]
+    assert len(fast) == len(slow) == len(ov)
+    assert fast["overlap_ha"].sum() == pytest.approx(ov.area.sum() / 1e4, rel=1e-9)
+    key = fast["area_id"].astype(str) + "|" + fast["concession_id"].astype(str)
+    key2 = slow["area_id"].astype(str) + "|" + slow["concession_id"].astype(str)
+    assert sorted(key) == sorted(key2)
+    np.testing.assert_allclose(np.sort(fast["overlap_ha"]), np.sort(slow["overlap_ha"]),
+                               rtol=1e-9)
+    # without a bbox covering column the stream still works
+    parcels.to_parquet(p, row_group_size=500)
+    again = overlap(str(p), str(c), geometry=False)
+    assert again["overlap_ha"].sum() == pytest.approx(fast["overlap_ha"].sum(), rel=1e-12)
+
+
+def test_geoparquet_points_stream_matches_in_memory(tmp_path):
+    _, concs = _fabric(30)
+    rng = np.random.default_rng(3)
+    b = concs.total_bounds
+    xy = np.column_stack([rng.uniform(b[0], b[2], 3000), rng.uniform(b[1], b[3], 3000)])
+    cases = gpd.GeoDataFrame({"case_id": np.arange(3000)}, geometry=shapely.points(xy),
+                             crs=UTM)
+    p, c = tmp_path / "cases.parquet", tmp_path / "c.parquet"
+    cases.to_parquet(p, write_covering_bbox=True, row_group_size=700)
+    concs.to_parquet(c, write_covering_bbox=True)
+    fast = case_links(str(p), str(c))
+    slow = case_links(cases, concs)
+    assert len(fast) == len(slow) > 100
+    assert sorted(zip(fast["case_id"].astype(str), fast["concession_id"], strict=True)) == \
+        sorted(zip(slow["case_id"], slow["concession_id"], strict=True))
+
+
+def test_write_table_csv_xlsx_with_provenance(tmp_path):
+    k = conc([(0, 0, 100, 100)], kind=["ELC"])
+    a = gpd.GeoDataFrame({"area_id": ["ព្រៃសហគមន៍"], "name": ["ព្រៃ"]},
+                         geometry=[shapely.box(X0 + 50, Y0, X0 + 150, Y0 + 100)], crs=UTM)
+    pairs = overlap(a, k)
+    out = write_table(pairs, tmp_path / "pairs.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(out, encoding="utf-8-sig")
+    assert back["area_id"].tolist() == ["ព្រៃសហគមន៍"] and "geometry" not in back.columns
+    assert back["overlap_ha"].iloc[0] == pytest.approx(0.5)
+    prov = json.loads((tmp_path / "pairs.csv.provenance.json").read_text("utf-8"))
+    assert prov["crs"] == "EPSG:32648" and prov["operation"] == "overlap"
+    xlsx = write_table(pairs, tmp_path / "pairs.xlsx")
+    assert pd.read_excel(xlsx)["concession_id"].tolist() == ["C0"]
+    assert (tmp_path / "pairs.xlsx.provenance.json").exists()
+    with pytest.raises(ExportError, match="cannot write a table"):
+        write_table(pairs, tmp_path / "pairs.txt")
+    assert not (tmp_path / "pairs.txt").exists()
