@@ -68,6 +68,7 @@ class LayerSpec:
         Display names for legends (English, Khmer).
     line
         Line of the ``[[layers]]`` header in the project file.
+
     """
 
     name: str
@@ -124,6 +125,7 @@ class Project:
         The settings tables (``rasters`` as :class:`RasterSpec` by name).
     profiles
         User-defined privacy profiles (``[profiles.NAME]`` tables), as raw settings.
+
     """
 
     path: Path
@@ -169,6 +171,7 @@ class Project:
         >>> demo = Project.from_toml(Path(__file__).parent.parent / "data" / "demo.toml")
         >>> demo.layer("synthetic_cases").kind
         'cases'
+
         """
         file = Path(path).expanduser()
         if not file.is_file():
@@ -194,6 +197,7 @@ class Project:
         ------
         ProjectError
             If the project has no such layer (the message lists the layers it has).
+
         """
         for spec in self.layers:
             if spec.name == name:
@@ -244,6 +248,7 @@ class Project:
             A column mapping names a column the file does not have.
         LandmapError
             Whatever the loader raises for an unreadable file, with the layer named.
+
         """
         from landmap.io import load as loaders  # the loaders import GDAL: only when needed
 
@@ -268,7 +273,7 @@ class Project:
         return out
 
     def study_area_for_loader(self) -> Any:
-        """The ``study_area`` argument for the case loader (``None``: its default, Cambodia)."""
+        """Return the ``study_area`` argument for the case loader (``None``: Cambodia)."""
         area = self.study_area
         if isinstance(area, str) and area.strip().lower() == DEFAULT_STUDY_AREA.lower():
             return None
@@ -359,7 +364,7 @@ _PRIVACY_FALLBACK = {
 
 
 def _privacy_keys() -> dict[str, _Key]:
-    """The settings a privacy profile has (read from the profile class when it is installed)."""
+    """Return the settings a privacy profile has (from the profile class when installed)."""
     try:
         from landmap.export.privacy_profiles import PrivacyProfile
     except ImportError:
@@ -398,7 +403,8 @@ def _type_name(types: tuple[type, ...]) -> str:
 def _check_table(table: Any, spec: Mapping[str, _Key]) -> tuple[str | None, str, str] | None:
     """Return ``(key, problem, fix)`` for the first problem in a table, or ``None``."""
     if not isinstance(table, dict):
-        return None, f"expected a table, got {type(table).__name__}", "write it as [name] with keys below"
+        return (None, f"expected a table, got {type(table).__name__}",
+                "write it as [name] with keys below")
     for key in table:
         if key not in spec:
             close = difflib.get_close_matches(key, list(spec), n=1)
@@ -471,7 +477,8 @@ class _Locator:
         start, end = block
         found = start
         for part in (key or "").split(".") if key else []:
-            pattern = re.compile(rf'(^|[{{,\s])"?{re.escape(part)}"?\s*=|^\s*\[[^\]]*\b{re.escape(part)}\]')
+            word = re.escape(part)
+            pattern = re.compile(rf'(^|[{{,\s])"?{word}"?\s*=|^\s*\[[^\]]*\b{word}\]')
             for n in range(found, end):
                 if pattern.search(self.lines[n]):
                     found = n
@@ -481,7 +488,7 @@ class _Locator:
 
 # -- columns: does the file have them? -------------------------------------------------------
 def _file_columns(spec: LayerSpec) -> list[str] | None:
-    """The column names of a layer's file, or ``None`` when they cannot be read cheaply."""
+    """Return the column names of a layer's file, or ``None`` if they cannot be read cheaply."""
     import csv
 
     suffix = spec.path.suffix.lower()
@@ -530,6 +537,7 @@ def check_columns(spec: LayerSpec, *, project: Path | None = None) -> None:
         The layer.
     project
         The project file, named in the message.
+
     """
     present = _file_columns(spec)
     if present is None:
@@ -704,7 +712,7 @@ class _Builder:
                 close = difflib.get_close_matches(str(kind), LAYER_KINDS, n=1)
                 raise self.error(
                     f"unknown layer kind {kind!r}", section="layers", key="kind", index=i,
-                    fix=f"use {' or '.join(map(repr, close)) if close else 'one of ' + ', '.join(LAYER_KINDS)}",
+                    fix=f"use {close[0]!r}" if close else f"use one of {', '.join(LAYER_KINDS)}",
                 )
             if entry["name"] in seen:
                 raise self.error(f"layer name {entry['name']!r} used twice", section="layers",
@@ -737,6 +745,8 @@ class _Builder:
                 if canon not in allowed or (key == "defaults" and canon in coordinates):
                     close = difflib.get_close_matches(canon, sorted(allowed), n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
+                    if not close and table[canon] in allowed:  # written the wrong way round
+                        hint = f"write {table[canon]} = {canon!r} (canonical name first); "
                     raise self.error(
                         f"{canon!r} is not a canonical column of {kind}", section="layers",
                         key=f"{key}.{canon}", index=i,

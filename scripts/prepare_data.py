@@ -180,6 +180,7 @@ def prepare_relief(source: Path, dest: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Rebuild ``data/`` from the reference sources; print sizes and hashes; return 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--dest", type=Path, default=ROOT / "data")

@@ -1,4 +1,4 @@
-"""The bundled data: size budget, documentation, privacy of the real layers, the synthetic register."""
+"""The bundled data: size budget, documentation, privacy of the real layers, synthetic register."""
 
 from __future__ import annotations
 
@@ -111,7 +111,8 @@ def test_no_owner_name_or_address_from_the_source_anywhere_in_data(shared_data):
                       if t not in company_names]
         elif path.suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
-                texts += [t for n in archive.namelist() for t in _strings(json.loads(archive.read(n)))]
+                texts += [t for n in archive.namelist()
+                          for t in _strings(json.loads(archive.read(n)))]
         elif path.suffix == ".xlsx":
             with zipfile.ZipFile(path) as archive:
                 texts += [archive.read(n).decode("utf-8") for n in archive.namelist()]
@@ -139,7 +140,8 @@ def test_eviction_sites_names_removed_and_nothing_else_changed(shared_data):
     assert sorted(changed) == [37, 40, 45, 46, 55, 57, 58]
     text = ours.read("eviction_sites.geojson").decode("utf-8")
     assert not re.search(r"\b([name removed]|[name removed]|[name removed])\b", text)
-    sites = gpd.read_file(f"/vsizip/{DATA / 'eviction_hotspots_geojson.zip'}/eviction_sites.geojson")
+    zipped = DATA / "eviction_hotspots_geojson.zip"
+    sites = gpd.read_file(f"/vsizip/{zipped}/eviction_sites.geojson")
     assert len(sites) == 92
 
 
@@ -342,7 +344,8 @@ def test_xlsx_has_the_same_rows_with_typed_cells(register, faults):
     assert all(isinstance(dates[i], str) for i in impossible)
     real = dates.drop(index=impossible)
     assert real.map(lambda v: isinstance(v, datetime)).all()
-    expected = pd.to_datetime(register["date_of_incident"].drop(index=impossible), format="%d/%m/%Y")
+    expected = pd.to_datetime(register["date_of_incident"].drop(index=impossible),
+                              format="%d/%m/%Y")
     assert (pd.to_datetime(real) == expected).all()
     assert book["description"].tolist() == register["description"].tolist()
     assert (DATA / "synthetic_cases.xlsx").stat().st_size < 1_000_000

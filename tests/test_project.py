@@ -108,8 +108,16 @@ def test_minimal_project_with_relative_paths(tmp_path):
         name = "cases"
         kind = "cases"
         path = "in/cases.csv"
-        columns = { case_id = "Case No", date = "Date", latitude = "Lat", longitude = "Long", type = "Type" }
-        defaults = { status = "reported" }
+
+        [layers.columns]
+        case_id = "Case No"
+        date = "Date"
+        latitude = "Lat"
+        longitude = "Long"
+        type = "Type"
+
+        [layers.defaults]
+        status = "reported"
         """)
     project = Project.from_toml(path)
     assert project.output == tmp_path / "out"
@@ -161,13 +169,19 @@ BAD = {
     "duplicate layer": (
         GOOD + GOOD.split("\n", 3)[3],
         ["line 11", "[[layers]] #2 ('cases')", "used twice"]),
+    "not a canonical column in a subtable": (
+        GOOD.replace('columns = { case_id = "case_id", date = "date_of_incident" }',
+                     '[layers.columns]\ncase_id = "case_id"\ndate_of_incident = "date"'),
+        ["line 10", "key 'columns.date_of_incident'",
+         "write date = 'date_of_incident' (canonical name first)"]),
     "not a canonical column": (
         GOOD.replace("case_id = ", "caseid = "),
         ["line 8", "key 'columns.caseid'", "not a canonical column of cases",
          "did you mean 'case_id'"]),
     "zip member": (
-        GOOD.replace(CASES, ZIP).replace('columns = { case_id = "case_id", date = "date_of_incident" }',
-                                           'member = "evictions.geojson"'),
+        GOOD.replace(CASES, ZIP).replace(
+            'columns = { case_id = "case_id", date = "date_of_incident" }',
+            'member = "evictions.geojson"'),
         ["line 8", "key 'member'", "'evictions.geojson' is not in eviction_hotspots_geojson.zip",
          "eviction_sites.geojson, relocation_sites.geojson"]),
     "bad crs": (
