@@ -1,0 +1,390 @@
+"""The main job: load, check, analyse, map and export a whole project in one call.
+
+``landmap build [PROJECT.toml] [-o DIR]`` runs :func:`build`. With no project it runs the
+bundled demo (``data/demo.toml``). The output folder gets two sub-folders so that an advocate
+knows what may leave the office:
+
+- ``internal/`` — exact locations and every column: the load report, the full interactive map
+  (marked confidential), case-level tables and a GeoPackage of every layer.
+- ``public/`` — made with the project's privacy profile: the masked interactive map, the
+  briefing PNG/PDF, data files, overlap and summary tables computed on the true locations, the
+  privacy audit; the leak check runs on every file in it before the job reports success.
+
+``manifest.json`` at the top lists every output with its SHA-256 and the provenance of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from landmap.errors import ProjectError
+from landmap.io.atomic import atomic_path
+from landmap.io.load import Loaded
+from landmap.provenance import file_sha256, make_provenance
+from landmap.report import combine_reports
+
+log = logging.getLogger(__name__)
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build` made.
+
+    Attributes
+    ----------
+    out_dir
+        The output folder.
+    outputs
+        Every file written, internal and public.
+    reports
+        The load report of every layer, by layer name.
+    tables
+        The analysis tables, by name (true locations; internal).
+    audit_findings
+        Findings of the leak check on ``public/`` (empty when nothing leaked).
+    seconds
+        Wall time of each step.
+    """
+
+    out_dir: Path
+    outputs: list[Path] = field(default_factory=list)
+    reports: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    audit_findings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def public(self) -> list[Path]:
+        """Outputs meant for sharing."""
+        return [p for p in self.outputs if "public" in p.relative_to(self.out_dir).parts[:1]]
+
+
+def default_project() -> Path:
+    """Return the bundled demo project (``data/demo.toml`` of a source checkout)."""
+    candidates = [Path.cwd() / "data" / "demo.toml",
+                  Path(__file__).resolve().parent.parent / "data" / "demo.toml"]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise ProjectError(
+        "no project file was given and the bundled demo project data/demo.toml was not found.",
+        fix="run from a landmap source checkout, or pass a project file: landmap build my.toml",
+    )
+
+
+def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
+    layers = [g for g in layers if g is not None and len(g)]
+    if not layers:
+        return None
+    if len(layers) == 1:
+        return layers[0]
+    out = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry",
+                           crs=layers[0].crs)
+    out.attrs = dict(layers[0].attrs)
+    return out
+
+
+class _Run:
+    """State of one build: the project, its loaded layers, and the outputs written so far."""
+
+    def __init__(self, project: Any, out_dir: Path, say: Say, seed: int | None) -> None:
+        self.project = project
+        self.out = out_dir
+        self.say = say
+        self.seed = seed
+        self.result = BuildResult(out_dir=out_dir)
+        self.loaded: dict[str, Loaded] = {}
+
+    # -- helpers ------------------------------------------------------------------------------
+    def names(self, key: str, kind: str) -> list[str]:
+        """Layer names the [analysis] table lists under ``key``, else every layer of ``kind``."""
+        listed = self.project.analysis.get(key)
+        if listed:
+            return [n for n in listed if n in self.loaded]
+        return [s.name for s in self.project.layers_of(kind) if s.name in self.loaded]
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        return self.loaded[name].data
+
+    def layers(self, key: str, kind: str) -> gpd.GeoDataFrame | None:
+        return _combine([self.layer(n) for n in self.names(key, kind)])
+
+    def boundary(self, level: str) -> gpd.GeoDataFrame | None:
+        for spec in self.project.layers_of("boundaries"):
+            data = self.loaded.get(spec.name)
+            if data is not None and len(data.data) and (data.data["level"] == level).all():
+                return data.data
+        return None
+
+    def wrote(self, *paths: Path) -> None:
+        self.result.outputs.extend(Path(p) for p in paths)
+
+    def table(self, name: str, frame: pd.DataFrame, *, public: bool) -> None:
+        from landmap.analysis import write_table
+
+        self.result.tables[name] = frame
+        folder = self.out / ("public" if public else "internal") / "tables"
+        self.wrote(write_table(frame, folder / f"{name}.csv"))
+
+    def step(self, name: str, func: Callable[[], None]) -> None:
+        start = time.perf_counter()
+        func()
+        self.result.seconds[name] = round(time.perf_counter() - start, 2)
+
+    # -- steps --------------------------------------------------------------------------------
+    def load(self) -> None:
+        self.loaded = self.project.load()
+        for name, item in self.loaded.items():
+            self.result.reports[name] = item.report
+            self.say(f"  {item.report.summary()}")
+        report = combine_reports(list(self.result.reports.values()))
+        target = self.out / "internal" / "load_report.csv"
+        with atomic_path(target) as tmp:
+            report.to_csv(tmp, index=False, encoding="utf-8-sig")
+        self.wrote(target)
+
+    def analyse(self) -> None:
+        from landmap import analysis
+
+        within = float(self.project.analysis.get("within_m", 0) or 0)
+        concessions = self.layers("concessions", "concessions")
+        if concessions is None:
+            self.say("  no concession layer: overlap analysis skipped")
+            return
+        for name in self.names("areas", "areas"):
+            pairs = analysis.overlap(self.layer(name), concessions)
+            self.table(f"overlap_{name}", pairs, public=True)
+            self.table(f"coverage_{name}", analysis.coverage_by_area(self.layer(name), concessions),
+                       public=True)
+            self.say(f"  {name} x concessions: {len(pairs)} overlapping pairs, "
+                     f"{pairs['overlap_ha'].sum():,.0f} ha")
+        areas = {n: self.layer(n) for n in self.names("areas", "areas")}
+        overlaps = [self.result.tables[f"overlap_{n}"] for n in areas]
+        self.overlaps = _combine([o for o in overlaps if isinstance(o, gpd.GeoDataFrame)])
+        self.table("concession_coverage", analysis.coverage_by_concession(concessions, areas),
+                   public=True)
+        conflicts = analysis.concession_conflicts(concessions)
+        self.table("concession_self_overlaps", conflicts, public=True)
+        self.table("concession_hectares_check", analysis.hectares_check(concessions), public=True)
+        self.say(f"  concessions overlapping each other: {len(conflicts)} pairs")
+        cases = self.layers("cases", "cases")
+        if cases is None:
+            return
+        self.cases = cases
+        links = analysis.cases_in_areas(cases, concessions, *areas.values(), within_m=within)
+        self.table("cases_in_areas", links, public=False)
+        self.table("cases_by_concession",
+                   analysis.cases_by_concession(cases, concessions, within_m=within), public=False)
+        for level in ("province", "district", "commune"):
+            units = self.boundary(level)
+            if units is not None:
+                self.table(f"summary_by_{level}",
+                           analysis.summarise_by_admin(units, cases=cases, concessions=concessions),
+                           public=False)
+        self.table("summary_by_year", analysis.summarise_by_year(cases=cases), public=True)
+        self.public_summaries(cases, concessions)
+
+    def public_summaries(self, cases: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame) -> None:
+        """Counts per concession and per commune from true locations, small counts suppressed."""
+        from landmap.export.privacy_summary import public_summary
+
+        summaries = public_summary(cases, concessions=concessions,
+                                   communes=self.boundary("commune"),
+                                   profile=self.project.privacy_profile())
+        for name, frame in summaries.items():
+            self.table(f"public_{name}", frame, public=True)
+
+    def raster(self) -> None:
+        from landmap.raster import forest_cover
+
+        spec = self.project.rasters.get("forest")
+        if spec is None:
+            return
+        forest_value = next((v for v, term in spec.classes.items() if term == "forest"), 1)
+        polygons = {n: self.layer(n) for n in self.names("concessions", "concessions")}
+        polygons.update({n: self.layer(n) for n in self.names("areas", "areas")})
+        for name, layer in polygons.items():
+            table = forest_cover(spec.path, layer, forest=forest_value)
+            self.table(f"forest_cover_{name}", table, public=True)
+        self.say(f"  forest cover from {spec.path.name} for {', '.join(polygons)}")
+
+    def _map(self, cases: gpd.GeoDataFrame | None, path: Path, *, notice: str) -> None:
+        from landmap.maps.builder import build_map
+        from landmap.maps.raster_layer import raster_layer
+        from landmap.maps.save import save_map
+        from landmap.schema import label
+
+        settings = dict(self.project.map)
+        lang = settings.pop("lang", "en")
+        m = build_map(
+            cases=cases, areas=self.layers("areas", "areas"),
+            concessions=self.layers("concessions", "concessions"),
+            overlaps=getattr(self, "overlaps", None), boundaries=self.boundary("province"),
+            title=self.project.title if lang == "en" else " / ".join(
+                t for t in (self.project.title, self.project.title_km) if t),
+            notice=notice, lang=lang, **settings,
+        )
+        spec = self.project.rasters.get("forest")
+        if spec is not None:
+            forest = [v for v, term in spec.classes.items() if term == "forest"] or [1]
+            layer = raster_layer(spec.path, classes={forest[0]: (label("heading", "forest", lang),
+                                                                 "#1b7a3a")},
+                                 opacity=0.5, name=spec.title or "Forest")
+            layer.add_to(m)
+        self.wrote(save_map(m, path, offline=True))
+
+    def maps(self) -> None:
+        from landmap.schema import label
+
+        cases = getattr(self, "cases", None)
+        self._map(cases, self.out / "internal" / "map.html",
+                  notice=label("heading", "confidential", "both"))
+        public = self.publish(cases)
+        self._map(public, self.out / "public" / "map.html",
+                  notice=label("heading", "public", "both"))
+
+    def publish(self, cases: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+        """Mask the cases once for every public output of this run, and write the audit."""
+        if cases is None:
+            return None
+        if getattr(self, "public_cases", None) is None:
+            from landmap.export.privacy import apply_profile, write_audit
+
+            published = apply_profile(
+                cases, self.project.privacy_profile(), kind="cases",
+                communes=self.boundary("commune"),
+                concessions=self.layers("concessions", "concessions"), seed=self.seed,
+            )
+            self.public_cases = published.data
+            self.wrote(write_audit(published.audit, self.out / "public" / "cases"))
+            moved = published.audit.get("points", {}) if isinstance(published.audit, dict) else {}
+            self.say(f"  public profile: {len(published.data)} cases published; "
+                     f"points: {json.dumps(moved, default=str)[:160]}")
+        return self.public_cases
+
+    def exports(self) -> None:
+        from landmap.export.bundle import export_layers
+
+        settings = dict(self.project.export)
+        formats = list(settings.pop("formats", ["gpkg"]))
+        lang = settings.get("lang", "en")
+        title = {"en": self.project.title, "km": self.project.title_km or self.project.title}
+        layers: dict[str, tuple[str, gpd.GeoDataFrame]] = {
+            name: (item.report.kind, item.data) for name, item in self.loaded.items()
+        }
+        public_tables = {k: v for k, v in self.result.tables.items()
+                         if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs}
+        # internal: every layer, every table, exact points, marked confidential
+        self.wrote(*export_layers(self.out / "internal", layers, formats=["gpkg"],
+                                  name="landmap-internal", tables=self.result.tables,
+                                  profile="internal", lang=lang))
+        # public: briefing maps and data files through the privacy profile
+        self.wrote(*export_layers(
+            self.out / "public", layers, formats=["png", "pdf", *formats], name="landmap-public",
+            tables=public_tables, profile=self.project.privacy_profile(),
+            communes=self.boundary("commune"), title=title if lang != "en" else title["en"],
+            seed=self.seed, **{k: v for k, v in settings.items() if k in (
+                "lang", "paper", "orientation", "extent")},
+        ))
+
+    def audit(self) -> None:
+        from landmap.audit import audit_export
+
+        cases = getattr(self, "cases", None)
+        if cases is None:
+            return
+        files = sorted(p for p in (self.out / "public").rglob("*") if p.is_file())
+        profile = self.project.privacy_profile()
+        result = audit_export(files, cases, min_radius_m=getattr(profile, "min_radius_m", None))
+        findings = [str(f) for f in getattr(result, "findings", [])]
+        self.result.audit_findings = findings
+        self.say(f"  leak check: {len(files)} public files, {len(findings)} findings")
+
+    def manifest(self) -> None:
+        record = make_provenance(
+            inputs=[spec.path for spec in self.project.layers]
+            + [r.path for r in self.project.rasters.values()],
+            crs=self.project.metric_crs, operation="landmap build",
+            parameters={"project": str(self.project.path), "privacy": dict(self.project.privacy),
+                        "analysis": dict(self.project.analysis)},
+        )
+        record["outputs"] = [
+            {"path": str(p.relative_to(self.out)), "sha256": file_sha256(p)}
+            for p in sorted(set(self.result.outputs)) if p.exists()
+        ]
+        record["seconds"] = self.result.seconds
+        target = self.out / "manifest.json"
+        with atomic_path(target) as tmp:
+            tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), "utf-8")
+        self.wrote(target)
+
+
+def build(
+    project: str | os.PathLike[str] | None = None,
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+    say: Say | None = None,
+) -> BuildResult:
+    """Run the main job on a project: load, check, analyse, map, export and audit.
+
+    Parameters
+    ----------
+    project
+        A project TOML file; the bundled demo project when ``None``.
+    out_dir
+        Output folder; the project's ``output`` setting when ``None``.
+    seed
+        Seed of the geomasking (tests only). By default a fresh random seed is drawn for every
+        run and never written out.
+    say
+        Called with one line per progress message (``print`` on the command line).
+
+    Returns
+    -------
+    BuildResult
+        The outputs, load reports, tables and the leak-check findings.
+
+    Raises
+    ------
+    ProjectError
+        The project file is malformed or names a missing file or column.
+    PrivacyError
+        The leak check found a sensitive value or an exact location in ``public/``.
+    """
+    from landmap.errors import PrivacyError
+    from landmap.project import Project
+
+    say = say or log.info
+    path = Path(project) if project is not None else default_project()
+    proj = Project.from_toml(path)
+    out = Path(out_dir) if out_dir is not None else proj.output
+    run = _Run(proj, out, say, seed)
+    say(f"landmap build: {proj.name} ({path}) -> {out}")
+    for name, step in (("load", run.load), ("analyse", run.analyse), ("raster", run.raster),
+                       ("maps", run.maps), ("exports", run.exports), ("audit", run.audit),
+                       ("manifest", run.manifest)):
+        say(f"[{name}]")
+        run.step(name, step)
+    if run.result.audit_findings:
+        raise PrivacyError(
+            f"the leak check found {len(run.result.audit_findings)} problem(s) in "
+            f"{out / 'public'}: {run.result.audit_findings[0]}",
+            fix="do not share public/ until this is fixed; check the privacy settings",
+        )
+    return run.result
+
+
+__all__ = ["BuildResult", "build", "default_project"]
