@@ -59,6 +59,7 @@ class RasterLayer:
         Initial opacity (0-1).
     size
         ``(width, height)`` of the embedded image in pixels.
+
     """
 
     overlay: folium.raster_layers.ImageOverlay
@@ -83,6 +84,7 @@ class RasterLayer:
             legend passes ``False`` and uses :attr:`legend_items` / :attr:`colorbar`.
         opacity_control
             Put an opacity slider in the legend box (or alone, when ``legend`` is ``False``).
+
         """
         self.overlay.add_to(m)
         if legend or opacity_control:
@@ -90,7 +92,7 @@ class RasterLayer:
         return self
 
     def legend_html(self, *, slider_id: str | None = None) -> str:
-        """The legend as HTML (every label escaped); with ``slider_id``, an opacity slider too."""
+        """Return the legend as HTML (labels escaped); with ``slider_id``, an opacity slider too."""
         parts = [f'<div class="lm-raster-title">{html.escape(self.name)}</div>']
         for label, colour in self.legend_items:
             parts.append(
@@ -106,7 +108,8 @@ class RasterLayer:
                 "</div>"
             )
             if self.colorbar.get("label"):
-                parts.append(f'<div class="lm-raster-item">{html.escape(self.colorbar["label"])}</div>')
+                caption = html.escape(self.colorbar["label"])
+                parts.append(f'<div class="lm-raster-item">{caption}</div>')
         if slider_id:
             parts.append(
                 f'<label class="lm-raster-item">Opacity <input type="range" id="{slider_id}" '
@@ -244,6 +247,7 @@ def raster_layer(
         The raster cannot be read.
     CRSError
         The raster has no CRS.
+
     """
     if not 0 <= opacity <= 1:
         raise DataValueError(f"opacity {opacity!r} is outside 0-1", fix="give a value from 0 to 1.")
@@ -259,8 +263,9 @@ def raster_layer(
         if classes is None:
             classes = _colour_table(src, band)
         classified = classes is not None
+        resampling = Resampling.mode if classified else Resampling.average
         image, valid, bounds = _warp(src, band=band, nodata=nodata, max_size=max_size,
-                                     resampling=Resampling.mode if classified else Resampling.average)
+                                     resampling=resampling)
     if classified:
         parsed = _parse_classes(classes)
         rgba = np.zeros(image.shape + (4,), dtype=np.uint8)

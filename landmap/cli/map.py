@@ -1,0 +1,102 @@
+"""``landmap map``: a quick offline HTML map of any files the loaders read.
+
+``landmap map FILE[:KIND]... -o OUT.html [--popup COL,COL] [--basemap NAME]``
+
+Each FILE is loaded as its KIND (cases, areas, concessions, boundaries), or as the kind the
+loaders infer from it. Popups show the listed columns (default: the canonical name, id, type or
+kind, date and description columns). The map is one self-contained file that opens without
+internet unless ``--basemap`` asks for web tiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from landmap.errors import DataValueError, ExportError
+from landmap.schema import LAYER_KINDS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``map`` subcommand."""
+    p = subparsers.add_parser(
+        "map",
+        help="draw files on one offline interactive map (HTML)",
+        description="Load each FILE (kind inferred, or given as FILE:KIND) and write one "
+        "self-contained HTML map that opens without internet.",
+    )
+    p.add_argument("files", metavar="FILE[:KIND]", nargs="+",
+                   help=f"a file the loaders read; KIND is one of {', '.join(LAYER_KINDS)}")
+    p.add_argument("-o", "--output", metavar="OUT.html", type=Path, required=True,
+                   help="the HTML file to write")
+    p.add_argument("--popup", metavar="COL,COL", help="columns to show in popups (every layer)")
+    p.add_argument("--tooltip", metavar="COL,COL", help="columns to show on hover")
+    p.add_argument("--basemap", choices=["osm", "satellite"],
+                   help="web tiles under the data (needs internet to show; default: none, the "
+                   "boundaries are the background)")
+    p.add_argument("--title", help="title shown on the map")
+    p.add_argument("--notice", help='banner, e.g. "CONFIDENTIAL — internal use only"')
+    p.add_argument("--lang", choices=["en", "km", "both"], default="en",
+                   help="language of labels (default en)")
+    p.add_argument("--heatmap", action="store_true", help="add a heatmap of cases")
+    p.add_argument("--online", action="store_true",
+                   help="load Leaflet from its CDN instead of inlining it (smaller file)")
+    p.set_defaults(func=run)
+
+
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """Split ``FILE[:KIND]`` (a drive letter or a colon in a name is left alone).
+
+    Examples
+    --------
+    >>> split_spec("cases.csv:cases")
+    ('cases.csv', 'cases')
+    >>> split_spec(r"C:\\data\\elc.geojson")
+    ('C:\\\\data\\\\elc.geojson', None)
+    """
+    path, sep, kind = spec.rpartition(":")
+    if sep and kind in LAYER_KINDS and path:
+        return path, kind
+    return spec, None
+
+
+def _columns(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``landmap map``; return the exit status."""
+    import pandas as pd
+
+    from landmap.io.load import infer_kind, load
+    from landmap.maps import build_map, save_map
+
+    if args.output.suffix.lower() not in (".html", ".htm"):
+        raise ExportError("the map is an HTML file", path=args.output,
+                          fix="name the output .html")
+    layers: dict[str, list] = {}
+    out = sys.stdout
+    for spec in args.files:
+        path, kind = split_spec(spec)
+        if not Path(path).exists():
+            raise DataValueError("file not found", path=path,
+                                 fix="check the path (FILE or FILE:KIND)")
+        kind = kind or infer_kind(path)
+        data, report = load(path, kind)
+        layers.setdefault(kind, []).append(data)
+        out.write(f"{report.summary()}\n")
+    frames = {k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True)
+              for k, v in layers.items()}
+    m = build_map(
+        cases=frames.get("cases"), areas=frames.get("areas"),
+        concessions=frames.get("concessions"), boundaries=frames.get("boundaries"),
+        popup=_columns(args.popup), tooltip=_columns(args.tooltip), basemap=args.basemap,
+        title=args.title, notice=args.notice, lang=args.lang, heatmap=args.heatmap,
+    )
+    written = save_map(m, args.output, offline=not args.online)
+    size = written.stat().st_size
+    out.write(f"wrote {written} ({size / 1e6:.2f} MB{', offline' if not args.online else ''})\n")
+    return 0
