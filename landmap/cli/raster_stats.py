@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_polygons(path: str, *, layer: str | None = None, kind: str | None = None) -> gpd.GeoDataFrame:
+def load_polygons(
+    path: str, *, layer: str | None = None, kind: str | None = None
+) -> gpd.GeoDataFrame:
     """Load a polygon layer through landmap's loaders; say on stderr if rows were rejected."""
     if not path.startswith("/vsi") and not Path(path).exists():
         raise DataFileError("no such file", path=path, fix="check the path of the polygon layer.")

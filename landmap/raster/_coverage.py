@@ -41,6 +41,7 @@ class EdgePieces:
     left, right
         The piece's contribution to its own pixel and to the pixel right of it; the running sum
         along the row turns them into coverage fractions.
+
     """
 
     row: np.ndarray
@@ -63,6 +64,7 @@ def edge_pieces(geom: shapely.Geometry, transform: Affine) -> EdgePieces:
     -------
     EdgePieces
         Signed contributions, oriented so that covered pixels sum to positive fractions.
+
     """
     geom = shapely.orient_polygons(geom, exterior_cw=False)
     rings = shapely.get_rings(shapely.get_parts(geom))
@@ -130,6 +132,7 @@ def exact_coverage(
         From :func:`edge_pieces` on the full raster grid.
     row_off, col_off, height, width
         The window, in pixels of the full raster.
+
     """
     rows = pieces.row - row_off
     inside = (rows >= 0) & (rows < height)
@@ -150,7 +153,9 @@ def exact_coverage(
     return cover
 
 
-def center_coverage(geom: shapely.Geometry, transform: Affine, height: int, width: int) -> np.ndarray:
+def center_coverage(
+    geom: shapely.Geometry, transform: Affine, height: int, width: int
+) -> np.ndarray:
     """Pixels whose centre is inside the polygon (bool), by GDAL's rasterize.
 
     Parameters
@@ -161,6 +166,7 @@ def center_coverage(geom: shapely.Geometry, transform: Affine, height: int, widt
         The affine transform of the window.
     height, width
         The window's shape.
+
     """
     return features.geometry_mask(
         [geom], out_shape=(height, width), transform=transform, invert=True, all_touched=False

@@ -27,9 +27,9 @@ from landmap.errors import AnalysisError, CRSError, DataFileError, DataValueErro
 RasterSource = str | os.PathLike[str]
 
 #: GDAL block cache while a raster is scanned (MB): bounds memory whatever GDAL's default is.
-CACHE_MB = 64
+CACHE_MB = 32
 #: Largest block of pixels read at once; bigger windows are read in bands of rows.
-MAX_CHUNK_PIXELS = 4_000_000
+MAX_CHUNK_PIXELS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Grid:
         return (t.c, t.f + t.e * self.height, t.c + t.a * self.width, t.f)
 
     def same_grid(self, other: Grid) -> bool:
-        """True when both rasters have the same CRS, transform and shape."""
+        """Tell whether both rasters have the same CRS, transform and shape."""
         return (
             self.crs == other.crs
             and self.transform.almost_equals(other.transform)
@@ -79,7 +79,7 @@ class Grid:
         return rasterio.windows.transform(window, self.transform)
 
     def pixel_window(self, geom: shapely.Geometry) -> Window | None:
-        """The window of pixels a geometry's bounding box touches, clipped to the raster."""
+        """Return the window of pixels a geometry's bounding box touches, clipped to the raster."""
         xmin, ymin, xmax, ymax = shapely.bounds(geom)
         t = self.transform
         cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
@@ -119,6 +119,7 @@ def open_raster(
         The raster has no CRS.
     AnalysisError
         The raster is rotated or sheared.
+
     """
     with rasterio.Env(GDAL_CACHEMAX=CACHE_MB):
         try:
@@ -137,7 +138,7 @@ def open_raster(
             if src.crs is None:
                 raise CRSError(
                     "the raster has no coordinate reference system", path=path,
-                    fix="set it with `gdal_edit.py -a_srs EPSG:32648 FILE` (use the CRS it was made in).",
+                    fix="set it with `gdal_edit.py -a_srs EPSG:32648 FILE` (its real CRS).",
                 )
             t = src.transform
             if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
@@ -161,7 +162,7 @@ def open_raster(
 def valid_mask(
     src: rasterio.io.DatasetReader, grid: Grid, data: np.ndarray, window: Window, band: int
 ) -> np.ndarray | None:
-    """True where a pixel holds data (not nodata, NaN or masked); ``None`` when all do."""
+    """Return True where a pixel holds data (not nodata, NaN, masked); ``None`` if all do."""
     if grid.use_mask:
         return src.read_masks(band, window=window) > 0
     valid = None
@@ -182,7 +183,7 @@ def row_chunks(window: Window) -> Iterator[Window]:
 
 
 def polygons_in(polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid) -> np.ndarray:
-    """The polygons as valid shapely geometries in the raster's CRS (None for null/empty rows).
+    """Return the polygons as valid geometries in the raster's CRS (None for null/empty rows).
 
     Raises
     ------
@@ -190,6 +191,7 @@ def polygons_in(polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid) -> np.nd
         The polygons have no CRS.
     DataValueError
         A geometry is not polygonal (the message names its row).
+
     """
     if not isinstance(polygons, gpd.GeoDataFrame | gpd.GeoSeries):
         raise DataValueError(
@@ -211,7 +213,8 @@ def polygons_in(polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid) -> np.nd
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataValueError(
-            f"geometry is a {geoms[row].geom_type}, not a polygon", path=source, row=row + 1, column="geometry",
+            f"geometry is a {geoms[row].geom_type}, not a polygon", path=source, row=row + 1,
+            column="geometry",
             fix="zonal statistics need polygons: buffer points or lines first, or drop these rows.",
         )
     invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
@@ -229,7 +232,7 @@ def polygons_in(polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid) -> np.nd
 def id_columns(
     polygons: gpd.GeoDataFrame | gpd.GeoSeries, id_column: str | None, name_column: str | None
 ) -> pd.DataFrame:
-    """The identifying columns copied into a result: the layer's id and name (if any)."""
+    """Return the identifying columns copied into a result: the layer's id and name."""
     if not isinstance(polygons, gpd.GeoDataFrame):
         return pd.DataFrame({"row": np.arange(1, len(polygons) + 1)}, index=polygons.index)
     cols = list(polygons.columns)

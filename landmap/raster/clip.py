@@ -77,6 +77,7 @@ def clip(
         No polygon overlaps the raster.
     ExportError
         The file cannot be written.
+
     """
     out = Path(out)
     with open_raster(raster) as (src, grid):

@@ -194,6 +194,7 @@ def zonal_stats(
     >>> square = gpd.GeoSeries([shapely.box(0, 0, 20, 40)], crs="EPSG:32648")
     >>> zonal_stats(path, square, classes=True)[["class_1_ha", "class_1_pct"]].to_dict("records")
     [{'class_1_ha': 0.08, 'class_1_pct': 100.0}]
+
     """
     _check_method(method)
     declared = _class_values(classes)
@@ -205,7 +206,8 @@ def zonal_stats(
         nodata_m2 = np.zeros(n)
         if classified:
             by_class: list[dict[float, float]] = [defaultdict(float) for _ in range(n)]
-            for i, (vals,), _frac, area, valid in _scan([src], grid, geoms, method=method, band=band):
+            scan = _scan([src], grid, geoms, method=method, band=band)
+            for i, (vals,), _frac, area, valid in scan:
                 nodata_m2[i] += area[~valid].sum()
                 for value, m2 in _sums_by_value(vals[valid], area[valid]):
                     by_class[i][value] += m2
@@ -230,7 +232,9 @@ def zonal_stats(
     ))
 
 
-def _class_table(by_class: list[dict[float, float]], declared: dict[float, str | None]) -> pd.DataFrame:
+def _class_table(
+    by_class: list[dict[float, float]], declared: dict[float, str | None]
+) -> pd.DataFrame:
     values = sorted(set(declared) | {v for d in by_class for v in d})
     ha = np.array([[d.get(v, 0.0) for v in values] for d in by_class]).reshape(
         len(by_class), len(values)) / _M2_PER_HA
@@ -304,6 +308,7 @@ def zonal_change(
     ------
     AnalysisError
         The two rasters are not on the same grid.
+
     """
     _check_method(method)
     with open_raster(before, band=band, nodata=nodata) as (src_a, grid), \
@@ -379,6 +384,7 @@ def forest_cover(
         id, name, ``area_ha``, ``forest_ha``, ``non_forest_ha``, ``forest_pct`` (share of the
         area the mask covers with data), ``nodata_ha``, ``outside_ha`` and ``mapped_pct`` (share
         of the polygon the mask covers with data).
+
     """
     stats = zonal_stats(
         raster, polygons, classes={v: label for v, (label, _) in FOREST_CLASSES.items()},
