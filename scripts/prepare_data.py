@@ -18,8 +18,8 @@ What it does, file by file (``data/README.md`` says the same for readers):
   every feature. Nothing else changes: the EPSG:32648 ``crs`` member and the two invalid
   geometries are real flaws the loaders must handle.
 * **Phnom Penh eviction sites** (``eviction_hotspots_geojson.zip``): the free-text ``Descript``
-  and ``Reference`` values of ``eviction_sites.geojson`` name three people (the compilers'
-  colleagues, not evicted people); each such name is replaced by ``[name removed]``. The rest
+  and ``Reference`` values of ``eviction_sites.geojson`` name three people by first name (the
+  compilers' colleagues, not evicted people); each is replaced by ``[name removed]``. The rest
   of the member and the ``relocation_sites.geojson`` member are unchanged bytes; the zip keeps its
   member names and timestamps.
 * **Relief raster**: ``CamGeorel.tif`` (16 MB, int16, ~460 m) read from inside its zip, clipped to
@@ -59,8 +59,10 @@ ELC = ("cambodia/cam-elc-complete.geojson", "cam-elc-complete.geojson")
 #: Properties of the ELC layer that name or locate private individuals.
 ELC_DROPPED = ("Owner_Name", "Address")
 EVICTIONS = ("cambodia/eviction_hotspots_geojson.zip", "eviction_hotspots_geojson.zip")
-#: Personal names found in the eviction sites' free text (checked by hand, all 92 features).
-EVICTION_NAMES = ("[name removed]", "[name removed]", "[name removed]")
+#: The personal names found in the eviction sites' free text (checked by hand, all 92
+#: features), kept only as the first 16 hex digits of the SHA-256 of the lower-cased word, so
+#: that the repository does not hold the names themselves.
+EVICTION_NAME_HASHES = frozenset({"cb9b5a0f4a8b09ba", "b21ec07effd3fe30", "fb9f1a36e8f9377d"})
 NAME_PLACEHOLDER = "[name removed]"
 RELIEF = ("rasters/kh_geographical_relief_tif.zip", "CamGeorel.tif", "kh_relief.tif")
 RELIEF_MARGIN_DEG = 0.25
@@ -119,11 +121,16 @@ def _check_elc(original: Path, cleaned: Path) -> None:
         raise SystemExit(f"{cleaned}: differs from {original} beyond the dropped columns")
 
 
+def name_hash(word: str) -> str:
+    """Return the short hash a personal name is recognised by."""
+    return hashlib.sha256(word.lower().encode("utf-8")).hexdigest()[:16]
+
+
 def clean_eviction_text(text: str) -> str:
     """Replace the personal names in the eviction sites' free text."""
-    for name in EVICTION_NAMES:
-        text = re.sub(rf"\b{name}\b", NAME_PLACEHOLDER, text)
-    return text
+    return re.sub(r"[A-Za-z]+",
+                  lambda m: NAME_PLACEHOLDER if name_hash(m.group()) in EVICTION_NAME_HASHES
+                  else m.group(), text)
 
 
 def prepare_evictions(source: Path, dest: Path) -> None:
