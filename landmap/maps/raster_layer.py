@@ -264,8 +264,10 @@ def raster_layer(
             classes = _colour_table(src, band)
         classified = classes is not None
         resampling = Resampling.mode if classified else Resampling.average
-        image, valid, bounds = _warp(src, band=band, nodata=nodata, max_size=max_size,
-                                     resampling=resampling)
+        stat = os.stat(raster) if os.path.exists(raster) else None
+        key = (os.fspath(raster), stat and (stat.st_size, stat.st_mtime_ns), band, nodata,
+               max_size, resampling)
+        image, valid, bounds = _warp_cached(key, src)
     if classified:
         parsed = _parse_classes(classes)
         rgba = np.zeros(image.shape + (4,), dtype=np.uint8)
@@ -292,6 +294,23 @@ def _colour_table(src: rasterio.io.DatasetReader, band: int) -> dict | None:
     except ValueError:
         return None
     return {v: (str(v), "#{:02x}{:02x}{:02x}".format(*c[:3])) for v, c in table.items() if c[3]}
+
+
+_WARPED: dict[tuple, tuple[np.ndarray, np.ndarray, list[list[float]]]] = {}
+
+
+def _warp_cached(key: tuple, src: rasterio.io.DatasetReader):
+    """Warp once per file version and settings (a build draws the same raster on several maps)."""
+    if key not in _WARPED:
+        _, _, band, nodata, max_size, resampling = key
+        image, valid, bounds = _warp(src, band=band, nodata=nodata, max_size=max_size,
+                                     resampling=resampling)
+        image.flags.writeable = valid.flags.writeable = False
+        if len(_WARPED) >= 4:
+            _WARPED.pop(next(iter(_WARPED)))
+        _WARPED[key] = (image, valid, bounds)
+    image, valid, bounds = _WARPED[key]
+    return image, valid, [list(b) for b in bounds]
 
 
 def _warp(
