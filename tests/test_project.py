@@ -296,3 +296,14 @@ def test_check_columns_accepts_the_demo_mappings():
     broken = type(bad)(**{**bad.__dict__, "columns": {"name": "Owner_Name"}})
     with pytest.raises(SchemaError, match="Owner_Name"):
         check_columns(broken)
+
+
+def test_the_command_line_prints_a_project_error_on_one_line(tmp_path, capsys):
+    from landmap.cli import main
+
+    path = write(tmp_path, GOOD.replace("columns =", "colums ="))
+    assert main(["build", str(path), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert str(path) in err and "line 8" in err and "did you mean 'columns'" in err
+    assert not (tmp_path / "out").exists()
