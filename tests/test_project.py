@@ -307,3 +307,15 @@ def test_the_command_line_prints_a_project_error_on_one_line(tmp_path, capsys):
     assert "\n" not in err and "Traceback" not in err
     assert str(path) in err and "line 8" in err and "did you mean 'columns'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_kind_is_inferred_when_omitted_or_explained(tmp_path):
+    elc = (DATA / "cam-elc-complete.geojson").as_posix()
+    good = write(tmp_path, f'[project]\nname = "t"\n\n[[layers]]\nname = "c"\npath = "{elc}"\n')
+    assert Project.from_toml(good).layer("c").kind == "concessions"
+    (tmp_path / "notes.dat").write_bytes(b"\x00\x01 not a GIS file")
+    bad = write(tmp_path, '[project]\nname = "t"\n\n[[layers]]\nname = "n"\npath = "notes.dat"\n',
+                name="bad.toml")
+    with pytest.raises(ProjectError, match=r"line 4: \[\[layers\]\] #1 \('n'\), key 'kind': no kind "
+                                           r"given and none could be inferred.*Fix: add kind = "):
+        Project.from_toml(bad)
