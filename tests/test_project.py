@@ -316,6 +316,7 @@ def test_kind_is_inferred_when_omitted_or_explained(tmp_path):
     (tmp_path / "notes.dat").write_bytes(b"\x00\x01 not a GIS file")
     bad = write(tmp_path, '[project]\nname = "t"\n\n[[layers]]\nname = "n"\npath = "notes.dat"\n',
                 name="bad.toml")
-    with pytest.raises(ProjectError, match=r"line 4: \[\[layers\]\] #1 \('n'\), key 'kind': no kind "
-                                           r"given and none could be inferred.*Fix: add kind = "):
+    expected = (r"line 4: \[\[layers\]\] #1 \('n'\), key 'kind': no kind given and none could "
+                r"be inferred.*Fix: add kind = ")
+    with pytest.raises(ProjectError, match=expected):
         Project.from_toml(bad)
