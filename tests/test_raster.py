@@ -175,6 +175,16 @@ def test_declared_classes_always_get_columns_and_labels(classes_tif):
     assert record["parameters"]["method"] == "exact"
 
 
+def test_overlap_pairs_keep_both_ids_and_names(classes_tif):
+    pairs = layer(cells(0, 0, 1, 1), cells(0, 0, 2, 1), area_id=["A1", "A1"],
+                  concession_id=["C1", "C2"], area_name=["Forest", "Forest"],
+                  concession_name=["North", "South"], overlap_ha=[0.01, 0.02])
+    out = zonal_stats(classes_tif, pairs, classes=True)
+    assert list(out.columns[:5]) == ["area_id", "concession_id", "area_name", "concession_name",
+                                     "area_ha"]
+    assert out["class_1_ha"].tolist() == pytest.approx([0.01, 0.02])
+
+
 def test_continuous_statistics(tmp_path):
     values = np.arange(16, dtype="float32").reshape(4, 4)
     values[3, 3] = np.nan

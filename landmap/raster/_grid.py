@@ -242,6 +242,10 @@ def id_columns(
                 f"no column {wanted!r} in the polygon layer (columns: {', '.join(map(str, cols))})",
                 column=wanted, fix="name one of the layer's columns.",
             )
+    pair = ("area_id", "concession_id", "area_name", "concession_name")
+    if id_column is None and name_column is None and {"area_id", "concession_id"} <= set(cols):
+        # An overlap table (one polygon per area/concession pair): keep both sides' ids and names.
+        return pd.DataFrame(polygons[[c for c in pair if c in cols]]).copy()
     if id_column is None:
         candidates = ("concession_id", "area_id", "boundary_id", "case_id", "id", "Id", "ID")
         id_column = next(
