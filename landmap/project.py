@@ -12,7 +12,37 @@ not code. Paths are relative to the TOML file. A minimal project::
     path = "cases_2024.xlsx"
     columns = { case_id = "Case No", date = "Date of incident" }
 
-The full set of tables and keys is in :data:`SPEC` (and in ``data/demo.toml``, the bundled demo).
+Tables and keys (``data/demo.toml`` uses nearly all of them; :data:`SPEC` is the checked list):
+
+``[project]``
+    ``name`` (required), ``title``, ``title_km`` (Khmer title for maps), ``description``,
+    ``study_area`` (``"Cambodia"``, another country name, a polygon file, or
+    ``[west, south, east, north]`` in degrees: case points outside are rejected),
+    ``metric_crs`` (default ``"EPSG:32648"``), ``output`` (folder for results, default ``maps``).
+``[[layers]]`` (one table per layer)
+    ``name`` and ``path`` (required); ``kind`` (``cases``, ``areas``, ``concessions``,
+    ``boundaries``; inferred when omitted); ``member`` (a file inside a zip); ``layer`` (layer
+    of a GeoPackage / KML, sheet of a workbook); ``crs`` (when the file declares none);
+    ``encoding``; for cases ``utm_zone`` and ``fix_swapped``; ``area_kind``,
+    ``concession_kind`` or ``level`` (what the whole file is, when its rows do not say);
+    ``columns`` (canonical name = your column; cases may also map ``lat``, ``lon``,
+    ``easting``, ``northing``, ``utm_zone``, ``geopoint``); ``defaults`` (canonical name =
+    value for cells the file leaves empty); ``title``, ``title_km`` (legend names).
+``[privacy]``
+    ``profile`` (``"public"``, ``"internal"`` or a ``[profiles.NAME]`` table), ``communes``
+    (the boundaries layer that keeps masked cases in their commune), ``villages``, and any
+    setting of :class:`~landmap.export.privacy_profiles.PrivacyProfile` (``mode``,
+    ``min_radius_m``, ``max_radius_m``, ``k``, ``allow_free_text``, ``drop``, ``keep``...).
+``[analysis]``
+    ``within_m`` (distance for "near"), ``areas``, ``concessions``, ``cases``,
+    ``summary_boundaries`` (layer names; default all of that kind), ``by_year``.
+``[raster]``
+    ``NAME = "file.tif"`` or ``NAME = { path, kind = "classified" | "continuous", classes =
+    { "1" = "forest" }, title, title_km }``; the demo uses ``forest`` and ``relief``.
+``[map]`` and ``[export]``
+    ``lang`` (``en``, ``km``, ``both``), map ``popup`` / ``tooltip`` columns, ``basemap``,
+    ``cluster``, ``heatmap``, ``time_slider``, ``rasters``; export ``paper`` (``A4``, ``A3``),
+    ``orientation``, ``formats``, ``title``, ``subtitle``.
 :meth:`Project.from_toml` checks the whole file before anything is loaded: an unknown key, a
 missing file, an unknown layer kind or a mapping onto a column the kind does not have raises a
 :class:`~landmap.errors.ProjectError` naming the file, the line and the key, and saying how to
@@ -289,7 +319,6 @@ class _Key:
     required: bool = False
     choices: tuple[Any, ...] | None = None
     item: tuple[type, ...] | None = None  # element type of an array / value type of a table
-    doc: str = ""
 
 
 _STR, _NUM, _BOOL, _INT = (str,), (int, float), (bool,), (int,)
@@ -311,8 +340,8 @@ KIND_OPTION: dict[str, tuple[str | None, str | None]] = {
 #: Every table of a project file and its keys.
 SPEC: dict[str, dict[str, _Key]] = {
     "top": {
-        "project": _Key(_TABLE, required=True, doc="name and titles"),
-        "layers": _Key(_LIST, required=True, item=_TABLE, doc="the [[layers]] tables"),
+        "project": _Key(_TABLE, required=True),
+        "layers": _Key(_LIST, required=True, item=_TABLE),
         "privacy": _Key(_TABLE), "profiles": _Key(_TABLE, item=_TABLE),
         "analysis": _Key(_TABLE), "raster": _Key(_TABLE), "map": _Key(_TABLE),
         "export": _Key(_TABLE),
