@@ -106,13 +106,17 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     except UnicodeDecodeError as err:
         raise DataFileError(f"is not valid {enc} text ({err.reason} at byte {err.start})",
                             path=src.display, fix="pass the right encoding=, e.g. 'cp1252'") from err
-    if frame.shape[1] == 1 and len(frame.columns[0]) > 20 and any(
-        d in frame.columns[0] for d in _DELIMITERS.replace(sep, "")
-    ):
-        raise DataFileError(
-            f"was read as a single column {frame.columns[0]!r}: the delimiter could not be "
-            "recognised", path=src.display, fix="save the file with commas or semicolons between columns",
-        )
+    if frame.shape[1] == 1:
+        header = str(frame.columns[0])
+        values = " ".join(frame.iloc[:5, 0].dropna().astype(str))
+        if any(d in header for d in _DELIMITERS) or (
+            header.count(" ") >= 2 and any(d in values for d in _DELIMITERS)
+        ):
+            raise DataFileError(
+                f"was read as a single column {str(frame.columns[0])!r}: its header and rows do not "
+                "share a delimiter", path=src.display,
+                fix="save the table with one delimiter (commas or semicolons) between all columns",
+            )
     return frame
 
 

@@ -250,7 +250,7 @@ def _read_kml(src: Source, names: list[str]) -> gpd.GeoDataFrame:
 
 
 def _read_gpx(src: Source, names: list[str], kind: str) -> gpd.GeoDataFrame:
-    counts = {n: int(pyogrio.read_info(src.gdal_path, layer=n)["features"]) for n in names}
+    counts = {n: int(pyogrio.read_info(src.gdal_path, layer=n, force_feature_count=True)["features"]) for n in names}
     lines = {n: c for n, c in counts.items() if n in ("tracks", "routes") and c}
     if kind != "cases":
         raise DataFileError(
