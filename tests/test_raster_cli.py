@@ -62,6 +62,22 @@ def test_continuous_to_stdout_with_center_method(inputs, capsys):
     assert float(row["mean"]) == pytest.approx(0.5) and float(row["count"]) == 16
 
 
+def test_change_between_two_dates(inputs, tmp_path):
+    raster, vector = inputs
+    later = tmp_path / "later.tif"
+    with rasterio.open(raster) as src:
+        profile, data = src.profile, src.read(1)
+    data[:, 0] = 0  # the westernmost column of forest cleared
+    with rasterio.open(later, "w", **profile) as dst:
+        dst.write(data, 1)
+    out = tmp_path / "change.csv"
+    assert main(["raster-stats", str(raster), str(vector), "--after", str(later),
+                 "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert table["change_1_to_0_ha"].tolist() == pytest.approx([0.04, 0.04, 0.0])
+    assert table["change_1_to_1_ha"].tolist() == pytest.approx([0.04, 0.04, 0.0])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -19,8 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "One row per polygon with its id and name. For a classified raster (--classes): "
             "hectares and share of each class (class_<value>_ha, class_<value>_pct); for a "
-            "continuous one: mean, min, max, sum, count. nodata_ha and outside_ha account for "
-            "the rest of each polygon's area."
+            "continuous one: mean, min, max, sum, count; with --after, the hectares of each "
+            "class change between the two dates. nodata_ha and outside_ha account for the rest "
+            "of each polygon's area."
         ),
     )
     p.add_argument("raster", help="raster file (GeoTIFF or any format GDAL reads)")
@@ -36,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="what the polygons are (default: inferred from the file)")
     p.add_argument("--id-column", help="column identifying each polygon")
     p.add_argument("--name-column", help="column naming each polygon")
+    p.add_argument("--after", metavar="RASTER2",
+                   help="a later classified raster on the same grid: write the class changes "
+                        "per polygon instead (change_<from>_to_<to>_ha, e.g. forest lost)")
     p.set_defaults(func=run)
 
 
@@ -65,13 +69,16 @@ def run(args: argparse.Namespace) -> int:
     """Compute the table and write it."""
     from landmap.io.atomic import atomic_path
     from landmap.provenance import write_provenance
-    from landmap.raster import zonal_stats
+    from landmap.raster import zonal_change, zonal_stats
 
     polygons = load_polygons(args.polygons, layer=args.layer, kind=args.kind)
-    table = zonal_stats(
-        args.raster, polygons, classes=True if args.classes else None, method=args.method,
-        band=args.band, nodata=args.nodata, id_column=args.id_column, name_column=args.name_column,
-    )
+    options = {"method": args.method, "band": args.band, "nodata": args.nodata,
+               "id_column": args.id_column, "name_column": args.name_column}
+    if args.after:
+        table = zonal_change(args.raster, args.after, polygons, **options)
+    else:
+        table = zonal_stats(args.raster, polygons, classes=True if args.classes else None,
+                            **options)
     numeric = table.select_dtypes("number").columns
     rounded = table.copy()
     rounded[numeric] = rounded[numeric].round(4)

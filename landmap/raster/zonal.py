@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 
 from landmap.errors import AnalysisError, DataValueError
 from landmap.provenance import attach, make_provenance
@@ -75,7 +76,13 @@ def _scan(
                 cover = exact_coverage(pieces, int(chunk.row_off), int(chunk.col_off), h, w)
                 sel = cover > 0
             else:
-                sel = center_coverage(geom, grid.window_transform(chunk), h, w)
+                # Only the part of the polygon over this block (pixel centres are inside it), so
+                # GDAL is not handed every vertex of a large polygon for each block.
+                t = grid.window_transform(chunk)
+                part = shapely.clip_by_rect(geom, t.c, t.f + t.e * h, t.c + t.a * w, t.f)
+                if part.is_empty:
+                    continue
+                sel = center_coverage(part, t, h, w)
             if not sel.any():
                 continue
             frac = cover[sel] if pieces is not None else np.ones(int(np.count_nonzero(sel)))
