@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
         profile=profile, lang=args.lang or settings.get("lang", "en"),
         paper=args.paper or settings.get("paper", "A4"),
         orientation=args.orientation or settings.get("orientation", "landscape"),
-        extent=_extent(args.extent), title=title, subtitle=args.subtitle or settings.get("subtitle"),
+        extent=_extent(args.extent), title=title,
+        subtitle=args.subtitle or settings.get("subtitle"),
         dpi=args.dpi, basemap=args.basemap, communes=extra["communes"],
     )
     out = sys.stdout

@@ -11,11 +11,12 @@ PDF embeds the fonts as TrueType subsets. Case points pass through the privacy p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,6 +76,7 @@ def text_for(value: str | Mapping[str, str] | None, lang: Lang, *, sep: str = "\
     --------
     >>> text_for({"en": "Map", "km": "ផែនទី"}, "both", sep=" / ")
     'Map / ផែនទី'
+
     """
     if value is None:
         return ""
@@ -117,7 +119,8 @@ def _sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str]) -> lis
         if meta.get("attribution"):
             lines.append(str(meta["attribution"]))
             continue
-        paths = [str(meta.get("source", ""))] + [str(i.get("path", "")) for i in prov.get("inputs", [])]
+        paths = [str(meta.get("source", ""))]
+        paths += [str(item.get("path", "")) for item in prov.get("inputs", [])]
         for path in paths:
             low = Path(path).name.lower()
             lines += [text for key, text in _KNOWN_SOURCES.items() if key in low]
@@ -175,7 +178,8 @@ def _plot_polygons(ax, layer, field: str, column: str, zorder: int, lang: Lang,
         part = layer[terms.eq(term).to_numpy()]
         poly_part = part[polys[part.index]]
         if len(poly_part):
-            poly_part.plot(ax=ax, facecolor=sw.fill, alpha=sw.alpha, edgecolor="none", zorder=zorder)
+            poly_part.plot(ax=ax, facecolor=sw.fill, alpha=sw.alpha, edgecolor="none",
+                           zorder=zorder)
             poly_part.boundary.plot(ax=ax, color=sw.edge, linewidth=0.6, zorder=zorder + 0.5)
         point_part = part[~polys[part.index]]
         if len(point_part):
@@ -304,7 +308,8 @@ def _render(**kw: Any):
         boundaries.plot(ax=ax, facecolor=fill, edgecolor="none", zorder=1)
         boundaries.boundary.plot(ax=ax, color=stroke, linewidth=lw * scale, zorder=6)
     if kw["relief"] is not False:
-        relief = bg.relief_for(bounds, source=None if kw["relief"] in (None, True) else kw["relief"])
+        source = None if kw["relief"] in (None, True) else kw["relief"]
+        relief = bg.relief_for(bounds, source=source)
         if relief is None:
             omitted.append("hillshade (no relief raster found)")
         else:
@@ -409,6 +414,18 @@ def _add_web_basemap(ax, basemap: str) -> str:
     return f"Basemap: {provider.get('attribution', basemap)}"
 
 
+@contextlib.contextmanager
+def _quiet_fonts() -> Iterator[None]:
+    """Silence matplotlib's "no bold weight for Khmer OS" notes (it falls back to regular)."""
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def briefing_maps(
     paths: Sequence[str | os.PathLike[str]], *, cases: gpd.GeoDataFrame | None = None,
     areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
@@ -432,17 +449,19 @@ def briefing_maps(
                 f"cannot write a briefing map as {target.suffix or 'a file with no extension'!r}.",
                 path=target, fix="name the output .png or .pdf",
             )
-    fig, meta = _render(
-        cases=cases, areas=areas, concessions=concessions, boundaries=boundaries, extent=extent,
-        lang=lang, paper=paper, orientation=orientation, title=title, subtitle=subtitle,
-        profile=profile, labels=labels, relief=relief, basemap=basemap, sources=sources, date=date,
-        seed=seed,
-    )
+    with _quiet_fonts():
+        fig, meta = _render(
+            cases=cases, areas=areas, concessions=concessions, boundaries=boundaries, extent=extent,
+            lang=lang, paper=paper, orientation=orientation, title=title, subtitle=subtitle,
+            profile=profile, labels=labels, relief=relief, basemap=basemap, sources=sources,
+            date=date, seed=seed,
+        )
     from matplotlib import rc_context
 
     from landmap import __version__
 
     written = []
+    page = tuple(fig.get_size_inches())
     inputs = [str(m.get("source")) for layer in (cases, areas, concessions, boundaries)
               if layer is not None and (m := layer.attrs.get("landmap") or {}).get("source")]
     for target in targets:
@@ -452,7 +471,10 @@ def briefing_maps(
             info = {"Title": info["Title"], "Creator": info["Software"],
                     "Subject": heading("confidential" if is_confidential(profile) else "public",
                                        "en")}
-        with atomic_path(target) as tmp, rc_context({"pdf.fonttype": 42}):
+        # a PNG is a whole number of pixels: round the page to it (A4 at 300 dpi: 3508 x 2480)
+        fig.set_size_inches(*(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v
+                              for v in page))
+        with atomic_path(target) as tmp, rc_context({"pdf.fonttype": 42}), _quiet_fonts():
             try:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=info)
             except (OSError, ValueError, RuntimeError) as err:
@@ -473,7 +495,16 @@ def briefing_maps(
     return written
 
 
-def briefing_map(path: str | os.PathLike[str], **kwargs: Any) -> Path:
+def briefing_map(
+    path: str | os.PathLike[str], *, cases: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, lang: Lang = "en",
+    paper: str = "A4", orientation: str = "landscape",
+    title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
+    profile: object = "public", dpi: int = 300, labels: bool = True,
+    relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
+    sources: Sequence[str] | None = None, date: dt.date | None = None, seed: int | None = None,
+) -> Path:
     """Write a print-ready briefing map (PNG or PDF, by the file's extension).
 
     Parameters
@@ -526,8 +557,14 @@ def briefing_map(path: str | os.PathLike[str], **kwargs: Any) -> Path:
         When no Khmer font or no shaping-capable matplotlib is installed.
     DataValueError
         For an unknown extent, language, paper size or output format.
+
     """
-    return briefing_maps([path], **kwargs)[0]
+    return briefing_maps(
+        [path], cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
+        extent=extent, lang=lang, paper=paper, orientation=orientation, title=title,
+        subtitle=subtitle, profile=profile, dpi=dpi, labels=labels, relief=relief,
+        basemap=basemap, sources=sources, date=date, seed=seed,
+    )[0]
 
 
 __all__ = ["FORMATS", "LANGS", "briefing_map", "briefing_maps", "heading", "text_for"]

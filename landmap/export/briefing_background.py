@@ -85,6 +85,7 @@ def default_provinces() -> gpd.GeoDataFrame:
     ------
     AssetError
         When the bundled province file is missing.
+
     """
     path = find_file(PROVINCES_FILE)
     if path is None:
@@ -130,15 +131,16 @@ def hillshade(
     >>> flat = hillshade(np.zeros((3, 3)), cellsize=(100.0, 100.0))
     >>> bool(np.allclose(flat, np.sin(np.radians(45))))
     True
+
     """
     z = np.where(np.isnan(elevation), np.nanmean(elevation) if np.isfinite(elevation).any() else 0,
                  elevation) * exaggeration
-    dzdy, dzdx = np.gradient(z, cellsize[1], cellsize[0])
-    slope = np.arctan(np.hypot(dzdx, dzdy))
-    aspect = np.arctan2(-dzdx, dzdy)  # rows run southwards: dz/dy (array) = -dz/dnorth
-    az = np.radians(360.0 - azimuth + 90.0)
-    alt = np.radians(altitude)
-    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    drow, dcol = np.gradient(z, cellsize[1], cellsize[0])
+    dz_east, dz_north = dcol, -drow  # rows run southwards
+    az, alt = np.radians(azimuth), np.radians(altitude)  # azimuth clockwise from north
+    light = (np.sin(az) * np.cos(alt), np.cos(az) * np.cos(alt), np.sin(alt))
+    norm = np.sqrt(dz_east**2 + dz_north**2 + 1.0)
+    shade = (-dz_east * light[0] - dz_north * light[1] + light[2]) / norm
     shade = np.clip(shade, 0.0, 1.0)
     shade[np.isnan(elevation)] = np.nan
     return shade
@@ -167,10 +169,11 @@ def relief_for(
         A relief GeoTIFF; defaults to the bundled one. ``None`` is returned when none is found.
     max_pixels
         Longest side of the resampled grid (the relief has ~0.5-1 km cells: finer is pointless).
+
     """
     import rasterio
     from rasterio.enums import Resampling
-    from rasterio.transform import from_bounds
+    from rasterio.transform import Affine
     from rasterio.warp import reproject
 
     path = Path(source) if source is not None else find_file(*RELIEF_FILES)
@@ -182,7 +185,7 @@ def relief_for(
     cell = max(cell, 250.0)
     cols, rows = max(int(width_m / cell), 2), max(int(height_m / cell), 2)
     dst = np.full((rows, cols), np.nan, dtype="float32")
-    transform = from_bounds(xmin, ymin, xmax, ymax, cols, rows)
+    transform = Affine(width_m / cols, 0.0, xmin, 0.0, -height_m / rows, ymax)
     with rasterio.open(_gdal_path(path)) as src:
         reproject(
             source=rasterio.band(src, 1), destination=dst, src_nodata=src.nodata,

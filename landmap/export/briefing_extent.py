@@ -73,11 +73,14 @@ def resolve_extent(
         case tolerant: "Mondulkiri", "Mondul Kiri", "មណ្ឌលគិរី"), a concession or area id or name,
         ``"cases"`` (all cases), a list of case ids, a ``(west, south, east, north)`` box in
         degrees, a shapely geometry in EPSG:4326 or a GeoDataFrame / GeoSeries.
+    cases, areas, concessions, boundaries
+        The map's layers in EPSG:32648 (provinces are looked up in ``boundaries``).
 
     Raises
     ------
     DataValueError
         When a name or id matches nothing; the message lists the provinces it knows.
+
     """
     if extent is None:
         layers = [lay for lay in (concessions, areas, cases) if lay is not None and len(lay)]

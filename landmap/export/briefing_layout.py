@@ -34,6 +34,7 @@ def paper_inches(paper: str, orientation: str) -> tuple[float, float]:
     --------
     >>> [round(v, 2) for v in paper_inches("A4", "landscape")]
     [11.69, 8.27]
+
     """
     key = str(paper).upper()
     if key not in PAPER_MM:
@@ -55,7 +56,8 @@ def local_factors(x: float, y: float) -> tuple[float, float]:
     """Return ``(scale_factor, convergence_deg)`` of EPSG:32648 at a metric point."""
     from pyproj import CRS, Proj, Transformer
 
-    lon, lat = Transformer.from_crs(CAMBODIA_METRIC_CRS, "EPSG:4326", always_xy=True).transform(x, y)
+    to_lonlat = Transformer.from_crs(CAMBODIA_METRIC_CRS, "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(x, y)
     factors = Proj(CRS(CAMBODIA_METRIC_CRS)).get_factors(lon, lat)
     return float(factors.meridional_scale), float(factors.meridian_convergence)
 
@@ -67,6 +69,7 @@ def nice_length_km(span_km: float) -> float:
     --------
     >>> nice_length_km(100.0), nice_length_km(37.0), nice_length_km(3.0)
     (20.0, 5.0, 0.5)
+
     """
     target = max(span_km / 5.0, 1e-3)
     exp = math.floor(math.log10(target))
@@ -92,8 +95,8 @@ def draw_scale_bar(ax: Axes, *, unit_label: str, fontsize: float, family: list[s
             (bx + i * map_len / 2, by), map_len / 2, bar_h, facecolor=colour,
             edgecolor="black", linewidth=0.6, zorder=20,
         ))
-    fmt = (lambda v: f"{v:g}")
-    for frac, text in ((0.0, "0"), (0.5, fmt(length_km / 2)), (1.0, f"{fmt(length_km)} {unit_label}")):
+    ticks = ((0.0, "0"), (0.5, f"{length_km / 2:g}"), (1.0, f"{length_km:g} {unit_label}"))
+    for frac, text in ticks:
         ax.text(
             bx + frac * map_len, by + bar_h * 1.6, text, ha="center" if frac < 1 else "left",
             va="bottom", fontsize=fontsize, family=family, zorder=20,

@@ -27,6 +27,7 @@ def marker_area(households: float | None, largest: float) -> float:
     --------
     >>> marker_area(None, 100), marker_area(100, 100)
     (14.0, 260.0)
+
     """
     if households is None or not math.isfinite(households) or largest <= 0:
         return MARKER_MIN
@@ -47,6 +48,7 @@ def household_steps(largest: float) -> list[int]:
     --------
     >>> household_steps(230)
     [20, 50, 200]
+
     """
     steps = sorted({int(_nice(largest * f)) for f in (0.1, 0.3, 1.0)} - {0})
     return steps or [1]

@@ -72,6 +72,7 @@ def swatch(field: str, term: str) -> Swatch:
     --------
     >>> swatch("case_type", "eviction").fill
     '#D55E00'
+
     """
     found = _shared_style(field, term)
     if found is None:

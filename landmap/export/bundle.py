@@ -39,6 +39,7 @@ def parse_formats(value: str | Sequence[str]) -> list[str]:
     --------
     >>> parse_formats("PNG, pdf,Shapefile")
     ['png', 'pdf', 'shp']
+
     """
     items = value.split(",") if isinstance(value, str) else list(value)
     out: list[str] = []
@@ -107,6 +108,7 @@ def export_layers(
     -------
     list of Path
         Every file written (provenance and audit files beside them are not listed).
+
     """
     out = Path(outdir)
     formats = parse_formats(formats)

@@ -56,6 +56,7 @@ def data_format(path: str | os.PathLike[str]) -> str:
     --------
     >>> data_format("out/cases.SHP.zip"), data_format("x.json")
     ('.shp.zip', '.geojson')
+
     """
     name = Path(path).name.lower()
     if name.endswith(".shp.zip"):
@@ -165,6 +166,7 @@ def write_data(
         Unknown extension, nothing to write, or several tables for a single CSV.
     ExportError
         When the writer fails; no partial file is left behind.
+
     """
     target = Path(path)
     fmt = data_format(target)
@@ -291,7 +293,7 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     used_names: set[str] = set()
     with tempfile.TemporaryDirectory(dir=tmp.parent, prefix=".shp-") as work, \
             zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, (kind, frame) in ready.items():
+        for name, (_, frame) in ready.items():
             if not isinstance(frame, gpd.GeoDataFrame):
                 csv = Path(work) / f"{_clean_name(name, used_names)}.csv"
                 frame.to_csv(csv, index=False, encoding="utf-8-sig")

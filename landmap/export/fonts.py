@@ -44,6 +44,7 @@ def require_shaping() -> str:
     ------
     AssetError
         When matplotlib is older than 3.11 (no complex-script shaping).
+
     """
     from matplotlib import ft2font
 
@@ -81,6 +82,7 @@ def khmer_font_path() -> Path:
     ------
     AssetError
         When no Khmer font is found; the message names the package to install.
+
     """
     env = os.environ.get(FONT_ENV)
     if env:
@@ -147,6 +149,7 @@ def shaped_glyphs(text: str, *, font: str | os.PathLike[str] | None = None) -> l
         The text to shape.
     font
         A font file; defaults to :func:`khmer_font_path`.
+
     """
     from matplotlib import _text_helpers
     from matplotlib.ft2font import FT2Font

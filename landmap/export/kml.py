@@ -41,6 +41,7 @@ def kml_colour(hex_colour: str, alpha: float) -> str:
     --------
     >>> kml_colour("#D55E00", 1.0)
     'ff005ed5'
+
     """
     value = hex_colour.lstrip("#")
     if len(value) == 3:
@@ -69,6 +70,7 @@ def description_html(row: Mapping[str, object], *, lang: str = "en") -> str:
     --------
     >>> description_html({"name": "<b>x</b>"})
     '<table><tr><th align="left">name</th><td>&lt;b&gt;x&lt;/b&gt;</td></tr></table>'
+
     """
     rows = "".join(
         f'<tr><th align="left">{html.escape(str(k))}</th><td>{html.escape(_text(v))}</td></tr>'

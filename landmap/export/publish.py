@@ -102,6 +102,7 @@ def publish_layer(
     ------
     PrivacyError
         When a public export of cases is asked for and the privacy module is not installed.
+
     """
     name = profile_name(profile)
     privacy = _privacy()

@@ -1,0 +1,87 @@
+"""Khmer text in briefing maps: shaping (glyph order, subscripts), rendering, font lookup."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from landmap.errors import AssetError
+from landmap.export import fonts
+
+REFERENCE = Path(__file__).parent / "reference" / "khmer_word.png"
+WORD = "ខ្មែរ"  # "Khmer": KHA, COENG, MO, vowel sign AE (drawn before KHA), RO
+
+
+def render_word(text: str) -> np.ndarray:
+    """Render ``text`` in the Khmer font, 36 pt at 100 dpi, as a grey-level array (0..1)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    fig = Figure(figsize=(2.0, 0.9))
+    FigureCanvasAgg(fig)
+    fig.text(0.05, 0.3, text, family=fonts.font_families(text), fontsize=36)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return np.asarray(Image.open(buf).convert("L"), dtype="float64") / 255.0
+
+
+def test_shaping_reorders_the_vowel_and_uses_the_subscript_form():
+    glyphs = fonts.shaped_glyphs(WORD)
+    cmap = [f"uni{ord(ch):04x}" for ch in WORD]  # one glyph per code point: what unshaped text is
+    assert glyphs != cmap
+    assert any(name.endswith(".sub") for name in glyphs), glyphs  # subscript MO
+    assert "uni17d2" not in glyphs  # the bare COENG sign is never drawn
+    # the vowel sign AE (U+17C2) is drawn first, before KHA (U+1781), though typed after it
+    assert glyphs.index("uni17c2") < glyphs.index("uni1781")
+
+
+def test_shaping_of_a_coeng_ro_cluster():
+    glyphs = fonts.shaped_glyphs("ស្ត្រី")  # woman: SA + subscript TA + subscript RO + vowel II
+    assert sum(name.endswith(".sub") or "17d2" in name for name in glyphs) >= 1
+    assert glyphs[0] != "uni179f"  # COENG RO is a pre-base form: SA is not first
+
+
+def test_rendering_matches_the_reference_and_a_wrong_word_does_not():
+    reference = np.asarray(
+        __import__("PIL.Image", fromlist=["Image"]).open(REFERENCE).convert("L"), dtype="float64"
+    ) / 255.0
+    shaped = render_word(WORD)
+    assert shaped.shape == reference.shape
+    assert np.abs(shaped - reference).mean() < 0.01
+    # the same letters without COENG (no subscript) must look clearly different: the comparison
+    # can fail
+    unshaped = render_word("ខមែរ")
+    assert np.abs(unshaped - reference).mean() > 3 * np.abs(shaped - reference).mean() + 0.01
+
+
+def test_has_khmer():
+    assert fonts.has_khmer("Eviction / ការបណ្តេញចេញ")
+    assert not fonts.has_khmer("Eviction")
+
+
+def test_english_text_needs_no_khmer_font():
+    assert fonts.font_families("Scale") == [fonts.LATIN_FAMILY]
+    assert fonts.font_families("មាត្រដ្ឋាន")[-1] == fonts.khmer_family()
+
+
+def test_a_font_without_khmer_gives_an_error_naming_the_fix(monkeypatch):
+    import matplotlib
+
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    monkeypatch.setenv(fonts.FONT_ENV, str(dejavu))
+    fonts.khmer_font_path.cache_clear()
+    try:
+        with pytest.raises(AssetError, match="fonts-khmeros"):
+            fonts.khmer_font_path()
+    finally:
+        monkeypatch.delenv(fonts.FONT_ENV)
+        fonts.khmer_font_path.cache_clear()
+    assert fonts.khmer_font_path().is_file()
+
+
+def test_the_installed_matplotlib_shapes_text():
+    assert fonts.require_shaping()

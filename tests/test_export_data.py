@@ -1,0 +1,212 @@
+"""Data exports: every format read back by GDAL's ogrinfo and by geopandas; Khmer; safety."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from landmap.errors import DataValueError, ExportError
+from landmap.export.data import data_format, write_data
+
+HOSTILE = '<script>alert("x")</script> & <b>'
+SECRET = "SYNTHETIC Person 0007"
+
+
+@pytest.fixture
+def layers():
+    cases = gpd.GeoDataFrame(
+        {"case_id": pd.array(["C1", "C2", "C3"], dtype="string"),
+         "type": pd.array(["eviction", "land grab", "eviction"], dtype="string"),
+         "households": pd.array([12, None, 40], dtype="Int64"),
+         "date": pd.to_datetime(["2020-01-02", "2021-05-06", None]),
+         "village": pd.array(["ភូមិថ្មី", HOSTILE, "Phum 1"], dtype="string"),
+         "complainant_name": [SECRET, SECRET, SECRET],
+         "phone": ["+855 00 012 3456", None, "+855 00 099 1234"]},
+        geometry=[shapely.Point(107.2, 12.4), shapely.Point(107.3, 12.5),
+                  shapely.Point(107.1, 12.45)], crs="EPSG:4326",
+    )
+    concessions = gpd.GeoDataFrame(
+        {"concession_id": pd.array(["E1", "E2"], dtype="string"),
+         "name": pd.array(["Rubber & Co <Ltd>", "ក្រុមហ៊ុន ខ្មែរ"], dtype="string"),
+         "kind": pd.array(["ELC", "mining"], dtype="string"),
+         "hectares_stated": [100.0, 2.5],
+         "investor_country": pd.array(["Cambodia", "កម្ពុជា"], dtype="string")},
+        geometry=[shapely.box(107.0, 12.3, 107.25, 12.45),
+                  shapely.Polygon([(107.3, 12.3), (107.4, 12.3), (107.4, 12.4)],
+                                  [[(107.35, 12.31), (107.39, 12.31), (107.39, 12.35)]])],
+        crs="EPSG:4326",
+    )
+    return {"cases": cases, "concessions": concessions}
+
+
+@pytest.fixture
+def tables():
+    return {"overlaps": pd.DataFrame({
+        "area_id": ["A"], "concession_id": ["E1"], "overlap_ha": [12.5],
+        "area_name": ["ព្រៃសហគមន៍"]})}
+
+
+def ogrinfo(path: Path) -> str:
+    done = subprocess.run(["ogrinfo", "-al", "-so", "-ro", str(path)], capture_output=True,
+                          text=True, check=True)
+    return done.stdout
+
+
+def counts(info: str) -> dict[str, int]:
+    out, layer = {}, None
+    for line in info.splitlines():
+        if line.startswith("Layer name:"):
+            layer = line.split(":", 1)[1].strip()
+        elif line.startswith("Feature Count:") and layer:
+            out[layer] = int(line.split(":", 1)[1])
+    return out
+
+
+def test_geopackage_holds_every_layer_and_table(tmp_path, layers, tables):
+    out = write_data(tmp_path / "all.gpkg", layers, tables, profile="internal")
+    info = ogrinfo(out)
+    assert counts(info) == {"cases": 3, "concessions": 2, "overlaps": 1, "landmap_export": 6}
+    cases = gpd.read_file(out, layer="cases")
+    assert list(cases["village"]) == ["ភូមិថ្មី", HOSTILE, "Phum 1"]  # Khmer and text intact
+    assert cases["households"].tolist()[0] == 12 and pd.isna(cases["households"][1])
+    assert gpd.read_file(out, layer="concessions").geometry.iloc[1].interiors  # hole kept
+    overlaps = pyogrio.read_dataframe(out, layer="overlaps")
+    assert overlaps["area_name"].iloc[0] == "ព្រៃសហគមន៍"
+    notes = pyogrio.read_dataframe(out, layer="landmap_export")["note"].tolist()
+    assert any("CONFIDENTIAL" in n for n in notes)
+
+
+def test_public_export_drops_personal_fields_and_says_so(tmp_path, layers, tables):
+    out = write_data(tmp_path / "public.gpkg", layers, tables, seed=5)
+    cases = gpd.read_file(out, layer="cases")
+    assert "complainant_name" not in cases and "phone" not in cases
+    assert SECRET.encode() not in out.read_bytes()
+    moved = cases.to_crs(32648).distance(layers["cases"].to_crs(32648), align=False)
+    assert (moved >= 499).all()  # every point displaced by at least the minimum radius
+    provenance = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))
+    assert any("complainant_name" in item for item in provenance["omitted"])
+    assert provenance["parameters"]["profile"] == "public"
+    audit = json.loads(Path(f"{out}.audit.json").read_text("utf-8"))
+    assert audit["points"]["moved"] == 3
+    assert "detail" not in audit  # no per-case ids beside a public file
+
+
+def test_geojson_round_trip(tmp_path, layers):
+    out = write_data(tmp_path / "c.geojson", {"concessions": layers["concessions"]},
+                     profile="internal")
+    assert counts(ogrinfo(out)) == {"c": 2}
+    back = gpd.read_file(out)
+    assert list(back["name"]) == ["Rubber & Co <Ltd>", "ក្រុមហ៊ុន ខ្មែរ"]
+    assert back.crs.to_epsg() == 4326
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc  # RFC 7946
+
+
+def test_geojson_of_several_layers_names_each_feature_s_layer(tmp_path, layers, tables):
+    out = write_data(tmp_path / "two.geojson", layers, tables, profile="internal")
+    back = gpd.read_file(out)
+    assert back["layer"].value_counts().to_dict() == {"cases": 3, "concessions": 2}
+    provenance = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))
+    assert any("overlaps" in item and "GeoJSON" in item for item in provenance["omitted"])
+
+
+@pytest.mark.parametrize("ext", [".kml", ".kmz"])
+def test_kml_styles_escaped_descriptions_and_fields(tmp_path, layers, ext):
+    out = write_data(tmp_path / f"ge{ext}", layers, profile="internal")
+    assert counts(ogrinfo(out)) == {"cases": 3, "concessions": 2}
+    back = gpd.read_file(out, layer="cases")
+    assert list(back["village"]) == ["ភូមិថ្មី", HOSTILE, "Phum 1"]  # ExtendedData fields
+    assert list(back["case_id"]) == ["C1", "C2", "C3"]
+    if ext == ".kmz":
+        with zipfile.ZipFile(out) as archive:
+            assert archive.namelist() == ["doc.kml"]
+            text = archive.read("doc.kml").decode("utf-8")
+    else:
+        text = out.read_text("utf-8")
+    # the balloon HTML is escaped twice: once as HTML (data cannot add markup), once as XML
+    assert "&amp;lt;script&amp;gt;" in text and "<script>" not in text
+    assert "<styleUrl>#cases-eviction-pt</styleUrl>" in text
+    assert "<PolyStyle><color>" in text and "ff005ed5" in text  # eviction colour, aabbggrr
+    from xml.etree import ElementTree as ET
+
+    ET.fromstring(text.encode("utf-8"))  # well-formed
+
+
+def test_zipped_shapefile_with_field_name_mapping(tmp_path, layers, tables):
+    out = write_data(tmp_path / "shp.shp.zip", layers, tables, profile="internal")
+    assert data_format(out) == ".shp.zip"
+    info = ogrinfo(out)
+    assert counts(info) == {"cases": 3, "concessions": 2}
+    assert "investor_c: String" in info  # cut to 10 characters
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+        mapping = pd.read_csv(archive.open("field_names.csv"), encoding="utf-8-sig")
+    assert {"cases.shp", "cases.dbf", "cases.cpg", "concessions.shp", "overlaps.csv",
+            "field_names.csv"} <= names
+    row = mapping[mapping["column"] == "investor_country"].iloc[0]
+    assert row["field"] == "investor_c"
+    back = gpd.read_file(f"zip://{out}!concessions.shp")
+    assert list(back["investor_c"]) == ["Cambodia", "កម្ពុជា"]
+    assert list(gpd.read_file(f"zip://{out}!cases.shp")["date"])[:2] == ["2020-01-02", "2021-05-06"]
+
+
+def test_csv_has_a_bom_and_khmer_and_coordinates(tmp_path, layers):
+    out = write_data(tmp_path / "cases.csv", {"cases": layers["cases"]}, profile="internal")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(out, encoding="utf-8-sig")
+    assert back["village"].tolist() == ["ភូមិថ្មី", HOSTILE, "Phum 1"]
+    assert back["longitude"].iloc[0] == pytest.approx(107.2)
+    with pytest.raises(DataValueError, match="one table"):
+        write_data(tmp_path / "two.csv", layers, profile="internal")
+    assert not (tmp_path / "two.csv").exists()
+
+
+def test_xlsx_sheets_keep_khmer_and_text_that_looks_like_a_formula(tmp_path, layers, tables):
+    from openpyxl import load_workbook
+
+    tables = {**tables, "notes": pd.DataFrame({"text": ["=HYPERLINK(\"http://x\")", "ខ្មែរ"]})}
+    out = write_data(tmp_path / "book.xlsx", layers, tables, profile="internal")
+    book = load_workbook(out)
+    assert book.sheetnames == ["about", "cases", "concessions", "overlaps", "notes"]
+    cases = list(book["cases"].values)
+    assert cases[0][:3] == ("case_id", "type", "households")
+    assert cases[1][cases[0].index("village")] == "ភូមិថ្មី"
+    formula = book["notes"]["A2"]
+    assert formula.data_type == "s" and formula.value.startswith("=HYPERLINK")
+    about = [row[0] for row in book["about"].values]
+    assert any("polygon geometry" in line for line in about)  # says what it left out
+
+
+def test_unknown_extension_and_empty_export(tmp_path, layers):
+    with pytest.raises(DataValueError, match="export format"):
+        write_data(tmp_path / "x.docx", layers)
+    with pytest.raises(DataValueError, match="nothing to export"):
+        write_data(tmp_path / "x.gpkg", {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_geopackage_leaves_no_file(tmp_path, layers, tables, monkeypatch):
+    real = pyogrio.write_dataframe
+    calls = []
+
+    def fails_on_second_layer(df, path, **kw):
+        calls.append(kw.get("layer"))
+        if len(calls) == 2:  # the first layer is really written, then the disk "fills up"
+            raise pyogrio.errors.DataSourceError("No space left on device")
+        return real(df, path, **kw)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", fails_on_second_layer)
+    target = tmp_path / "half.gpkg"
+    with pytest.raises(ExportError, match="No space left"):
+        write_data(target, layers, tables, profile="internal")
+    assert calls[:1] == ["cases"]
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary, no -wal/-shm
