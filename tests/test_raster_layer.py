@@ -130,12 +130,40 @@ def test_overlay_renders_offline_with_legend_and_opacity_slider(tmp_path, half_f
     # Forest green at 60 % opacity over the page background: clearly green pixels are drawn.
     green = (shot[..., 1] > shot[..., 0] + 0.1) & (shot[..., 1] > shot[..., 2] + 0.1)
     assert green.mean() > 0.3
-    legend = page.locator(".lm-raster-legend")
-    assert "Forest <cover>" in legend.inner_text() and "Non-forest" in legend.inner_text()
-    page.locator(".lm-raster-legend input[type=range]").fill("0.2")
+    # The classes join the map's own legend; the layer's box holds the title and the slider.
+    assert "Non-forest" in page.locator(".lm-legend").inner_text()
+    own = page.locator(".leaflet-bottom.leaflet-left .lm-raster-legend")
+    assert own.is_visible() and "Forest <cover>" in own.inner_text()
+    own.locator("input[type=range]").fill("0.2")
     assert page.evaluate(
         "() => document.querySelector('img.leaflet-image-layer').style.opacity") == "0.2"
     assert log.network_requests == [] and log.page_errors == [] and log.console_errors == []
+
+
+@pytest.mark.browser
+def test_overlay_on_a_plain_folium_map_draws_its_own_legend(tmp_path, open_page):
+    import folium
+
+    from landmap.maps import save_map
+
+    arr = np.linspace(0, 100, 400, dtype="float32").reshape(20, 20)
+    path = make_raster(tmp_path / "dem.tif", arr)
+    layer = raster_layer(path, name="Relief", label="metres")
+    m = folium.Map(tiles=None)
+    layer.add_to(m)
+    folium.LayerControl().add_to(m)
+    m.fit_bounds(layer.bounds)
+    page, log = open_page(save_map(m, tmp_path / "plain.html"), wait_ms=300)
+    own = page.locator(".lm-raster-legend")
+    assert own.is_visible() and "metres" in own.inner_text()
+    assert own.locator(".lm-raster-bar").count() == 1
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Relief").uncheck()  # switched off in the layer control
+    assert page.locator("img.leaflet-image-layer").count() == 0
+    assert not own.is_visible()  # the box hides with its overlay
+    page.get_by_label("Relief").check()
+    assert own.is_visible()
+    assert log.network_requests == [] and log.page_errors == []
 
 
 def test_real_forest_mask_overlay(shared_data):

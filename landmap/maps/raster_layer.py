@@ -71,35 +71,56 @@ class RasterLayer:
     size: tuple[int, int] = (0, 0)
 
     def add_to(
-        self, m: folium.Map, *, legend: bool = True, opacity_control: bool = True
+        self, m: folium.Map, *, legend: bool | None = None, opacity_control: bool = True
     ) -> RasterLayer:
-        """Add the overlay, and optionally its legend box with an opacity slider, to a map.
+        """Add the overlay, its legend and an opacity slider to a map.
 
         Parameters
         ----------
         m
-            The map.
+            The map (a plain ``folium.Map`` or one from ``landmap.maps.build_map``).
         legend
-            Draw this layer's own legend box (classes or colour bar). A map builder with its own
-            legend passes ``False`` and uses :attr:`legend_items` / :attr:`colorbar`.
+            ``None`` (default): on a ``build_map`` map the classes join the map's own legend as
+            a section; anywhere else (and for a colour bar) this layer draws its own legend box.
+            ``True`` always draws the own box, ``False`` draws no legend (use
+            :attr:`legend_items` / :attr:`colorbar` to build one).
         opacity_control
-            Put an opacity slider in the legend box (or alone, when ``legend`` is ``False``).
+            Add a slider setting the overlay's opacity (in the layer's box, bottom left).
 
         """
         self.overlay.add_to(m)
-        if legend or opacity_control:
-            _LegendBox(self, legend=legend, slider=opacity_control).add_to(m)
+        own = legend
+        if legend is None:
+            sections = getattr(m, "legend_sections", None)
+            if sections is not None and self.legend_items and not self.colorbar:
+                sections.append({"title": self.name, "shape": "polygon", "rows": [
+                    {"term": label, "label": label, "fill": colour, "stroke": colour,
+                     "fill_opacity": 1.0} for label, colour in self.legend_items]})
+                own = False
+            else:
+                own = True
+        if own or opacity_control:
+            _LegendBox(self, legend=bool(own), slider=opacity_control).add_to(m)
         return self
 
-    def legend_html(self, *, slider_id: str | None = None) -> str:
-        """Return the legend as HTML (labels escaped); with ``slider_id``, an opacity slider too."""
+    def legend_html(self, *, slider_id: str | None = None, items: bool = True) -> str:
+        """Return the legend as HTML (labels escaped); with ``slider_id``, an opacity slider.
+
+        Parameters
+        ----------
+        slider_id
+            Element id of an opacity slider to include (none when ``None``).
+        items
+            Include the classes or the colour bar (``False``: the title and slider only).
+
+        """
         parts = [f'<div class="lm-raster-title">{html.escape(self.name)}</div>']
-        for label, colour in self.legend_items:
+        for label, colour in self.legend_items if items else []:
             parts.append(
                 '<div class="lm-raster-item"><span class="lm-raster-swatch" '
                 f'style="background:{html.escape(colour)}"></span>{html.escape(label)}</div>'
             )
-        if self.colorbar:
+        if self.colorbar and items:
             stops = ", ".join(html.escape(c) for c in self.colorbar["colors"])
             parts.append(
                 f'<div class="lm-raster-bar" style="background:linear-gradient(to right, {stops})">'
@@ -119,13 +140,17 @@ class RasterLayer:
 
 
 class _LegendBox(MacroElement):
-    """A fixed legend box (pure HTML/CSS) with an opacity slider wired to the overlay."""
+    """A Leaflet control (bottom left) with the layer's legend and an opacity slider.
+
+    Pure HTML/CSS and a few lines of script: nothing is fetched. The box hides while the overlay
+    is switched off in the layer control.
+    """
 
     _template = Template("""
 {% macro header(this, kwargs) %}
 <style>
-.lm-raster-legend{position:absolute;z-index:1000;left:10px;bottom:24px;background:#fff;
- padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px sans-serif}
+.lm-raster-legend{background:#fff;padding:6px 8px;border-radius:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px sans-serif}
 .lm-raster-title{font-weight:bold;margin-bottom:4px}
 .lm-raster-item{display:flex;align-items:center;gap:6px;margin:2px 0}
 .lm-raster-swatch{display:inline-block;width:14px;height:14px;border:1px solid #555}
@@ -134,20 +159,30 @@ class _LegendBox(MacroElement):
 </style>
 {% endmacro %}
 {% macro html(this, kwargs) %}
-<div class="lm-raster-legend" id="{{ this.get_name() }}">{{ this.body }}</div>
+<div class="lm-raster-legend" id="{{ this.get_name() }}" style="display:none">{{ this.body }}</div>
 {% endmacro %}
 {% macro script(this, kwargs) %}
 (function () {
-  var box = document.getElementById({{ this.box_id|tojson }});
-  if (box && box.parentNode !== {{ this.map_name }}.getContainer()) {
-    {{ this.map_name }}.getContainer().appendChild(box);
+  var map = {{ this.map_name }}, overlay = {{ this.overlay_name }};
+  var box = document.getElementById({{ this.get_name()|tojson }});
+  if (!box) { return; }
+  var control = L.control({ position: "bottomleft" });
+  control.onAdd = function () {
+    box.style.display = "";
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  control.addTo(map);
+  function toggle(shown) {
+    return function (e) { if (e.layer === overlay) { box.style.display = shown ? "" : "none"; } };
   }
+  map.on("overlayadd", toggle(true));
+  map.on("overlayremove", toggle(false));
   var slider = document.getElementById({{ this.slider_id|tojson }});
   if (slider) {
     slider.addEventListener("input", function (e) {
-      {{ this.overlay_name }}.setOpacity(parseFloat(e.target.value));
+      overlay.setOpacity(parseFloat(e.target.value));
     });
   }
 })();
@@ -158,12 +193,9 @@ class _LegendBox(MacroElement):
         super().__init__()
         self._name = "RasterLegend"
         self.overlay_name = layer.overlay.get_name()
-        self.box_id = self.get_name()
         self.slider_id = f"{self.get_name()}_opacity" if slider else ""
-        body = layer.legend_html(slider_id=self.slider_id or None)
-        if not legend:  # keep only the slider
-            body = body[body.find("<label"):] if slider else ""
-        self.body = body
+        self.body = layer.legend_html(slider_id=self.slider_id or None, items=legend)
+        self.map_name = ""
 
     def render(self, **kwargs) -> None:  # the map's variable name is known only once attached
         self.map_name = self._parent.get_name()
