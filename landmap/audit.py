@@ -1,4 +1,4 @@
-"""The leak check: does an exported file contain anything it must not?
+r"""The leak check: does an exported file contain anything it must not.
 
 :func:`audit_export` opens every byte stream of an export (ZIP members of KMZ/XLSX/SHP.ZIP, PNG
 text chunks, PDF streams and text, GeoPackage tables, base64 payloads inside HTML), decodes the
@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import gzip
 import html
 import io
@@ -53,15 +54,12 @@ log = logging.getLogger(__name__)
 #: Reasons whose values are not searched as text (free text is judged by the profile; GPS
 #: columns are checked as points).
 _NOT_SEARCHED = ("free-text narrative", "exact GPS")
-_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _TOKEN = re.compile(r"(?:[^\W_]|[\u1780-\u17ff\u19e0-\u19ff])+")
 _DIGIT_RUN = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().\-]{5,24}\d(?![\d]|\.\d)")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DATA_URI = re.compile(rb"data:[\w/+.\-]*(?:;[\w=\-]+)*;base64,([A-Za-z0-9+/=]{16,})")
-_NUMBER_PAIR = re.compile(
-    r"(?<![\w.])(-?\d{1,7}\.\d{3,})\s*[,\s]\s*(-?\d{1,7}\.\d{3,})(?![\w.])"
-)
+_COORD = r"(-?\d{1,3}\.\d{3,}|\d{6,7}(?:\.\d+)?)"  # degrees to 3+ decimals, or UTM metres
+_NUMBER_PAIR = re.compile(rf"(?<![\w.]){_COORD}\s*[,\s]\s*{_COORD}(?![\w.])")
 _KML_POINT = re.compile(
     r"<(?:\w+:)?Point\b[^>]*>.*?<(?:\w+:)?coordinates>(.*?)</(?:\w+:)?coordinates>", re.S
 )
@@ -101,6 +99,7 @@ class AuditResult:
         how many points were found in the export.
     min_radius_m
         The distance below which a point counts as the exact location.
+
     """
 
     findings: list[Finding]
@@ -136,8 +135,19 @@ class AuditResult:
 # --------------------------------------------------------------------------- source values
 
 
+_NEEDS_TRANSLATE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u17e0-\u17e9]")
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_KHMER_DIGIT_RE = re.compile("[\u17e0-\u17e9]")
+_NON_DIGIT = re.compile(r"\D")
+_SPACES = re.compile(r"\s+")
+
+
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_KHMER_DIGITS)
+    text = unicodedata.normalize("NFC", text)
+    if _NEEDS_TRANSLATE.search(text):  # str.translate is slow on long texts
+        text = _INVISIBLE_RE.sub("", text)
+        text = _KHMER_DIGIT_RE.sub(lambda m: chr(ord(m.group()) - 0x17E0 + 48), text)
+    return text
 
 
 def _tokens(text: str) -> list[str]:
@@ -145,7 +155,7 @@ def _tokens(text: str) -> list[str]:
 
 
 def _phone_core(digits: str) -> str:
-    """The national significant number: without +855, or without the trunk 0."""
+    """Return the national significant number: without +855, or without the trunk 0."""
     if digits.startswith("855"):
         return digits[3:]
     return digits[1:] if digits.startswith("0") else digits
@@ -179,28 +189,32 @@ class SecretIndex:
                 self.by_length.setdefault(len(toks), {})[toks] = (column, case_id)
                 self.first.add(toks[0])
             self.count += 1
+        self.lengths = {len(c) + extra for c in self.phones for extra in (0, 1, 3, 4)}
+        self.lengths |= {len(n) for n in self.numbers}
 
     def search(self, text: str) -> Iterator[tuple[str, str, str, str]]:
         """Yield ``(kind, column, case_id, matched)`` for every sensitive value in ``text``."""
-        toks = _tokens(text)
+        text = _norm(text)
+        toks = _TOKEN.findall(text.casefold())
         lengths = sorted(self.by_length)
-        for i, tok in enumerate(toks):
-            if tok not in self.first:
-                continue
+        first = self.first
+        for i in [i for i, tok in enumerate(toks) if tok in first]:
             for n in lengths:
                 hit = self.by_length[n].get(tuple(toks[i:i + n]))
                 if hit:
                     yield ("value", *hit, " ".join(toks[i:i + n]))
         if not (self.phones or self.numbers):
             return
-        for match in _DIGIT_RUN.finditer(_norm(text)):
+        for match in _DIGIT_RUN.finditer(text):
             run = match.group()
             # Try the run from each space-separated group: "3 012 345 678" holds a number.
-            starts = [0] + [m.end() for m in re.finditer(r"\s+", run)]
+            starts = [0] + [m.end() for m in _SPACES.finditer(run)] if " " in run else [0]
             for start in starts:
-                digits = re.sub(r"\D", "", run[start:])
+                digits = _NON_DIGIT.sub("", run[start:])
                 if len(digits) < 8:
                     break
+                if len(digits) not in self.lengths:
+                    continue
                 core = next((c for c in _phone_cores(digits) if c in self.phones), None)
                 if core is not None:
                     yield ("phone", *self.phones[core], digits)
@@ -295,7 +309,8 @@ def _sqlite_text(data: bytes, path: Path | None) -> Iterator[tuple[str, bytes]]:
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            query = "SELECT name FROM sqlite_master WHERE type='table'"
+            tables = [r[0] for r in con.execute(query)]
             for table in tables:
                 quoted = '"' + table.replace('"', '""') + '"'
                 rows = con.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - names from the file
@@ -355,25 +370,33 @@ def iter_streams(
 # --------------------------------------------------------------------------- coordinates
 
 
-def _geojson_points(obj: Any, out: list[tuple[float, float]]) -> None:
+Point = tuple[float, float, "str | None"]  # x, y and the case id the file gives it, if any
+_ID = ID_COLUMN["cases"]
+
+
+def _geojson_points(obj: Any, out: list[Point], case_id: str | None = None) -> None:
     if isinstance(obj, dict):
         kind = obj.get("type")
+        if kind == "Feature" and isinstance(obj.get("properties"), dict):
+            value = obj["properties"].get(_ID)
+            case_id = None if value is None else str(value)
         coords = obj.get("coordinates")
         if kind == "Point" and isinstance(coords, list) and len(coords) >= 2:
-            out.append((coords[0], coords[1]))
+            out.append((coords[0], coords[1], case_id))
         elif kind == "MultiPoint" and isinstance(coords, list):
-            out.extend((c[0], c[1]) for c in coords if isinstance(c, list) and len(c) >= 2)
+            out.extend((c[0], c[1], case_id) for c in coords
+                       if isinstance(c, list) and len(c) >= 2)
         for key, value in obj.items():
-            if key != "coordinates":
-                _geojson_points(value, out)
+            if key not in ("coordinates", "properties"):
+                _geojson_points(value, out, case_id)
     elif isinstance(obj, list):
         for value in obj:
-            _geojson_points(value, out)
+            _geojson_points(value, out, case_id)
 
 
-def _embedded_geojson(text: str) -> tuple[list[tuple[float, float]], str]:
+def _embedded_geojson(text: str) -> tuple[list[Point], str]:
     """GeoJSON objects inside HTML/JS: their points, and the text with them cut out."""
-    points: list[tuple[float, float]] = []
+    points: list[Point] = []
     decoder = json.JSONDecoder()
     kept, pos = [], 0
     for match in re.finditer(r'\{\s*"(?:type|features|bbox|geometry)"\s*:', text):
@@ -392,15 +415,15 @@ def _embedded_geojson(text: str) -> tuple[list[tuple[float, float]], str]:
     return points, " ".join(kept)
 
 
-def _number_pairs(text: str) -> list[tuple[float, float]]:
-    pairs = []
+def _number_pairs(text: str) -> list[Point]:
+    pairs: list[Point] = []
     for a, b in _NUMBER_PAIR.findall(text):
         x, y = float(a), float(b)
-        pairs += [(x, y), (y, x)]
+        pairs += [(x, y, None), (y, x, None)]
     return pairs
 
 
-def _table_points(frame: pd.DataFrame) -> list[tuple[float, float]]:
+def _table_points(frame: pd.DataFrame) -> list[Point]:
     numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns}
     numeric = {c: s for c, s in numeric.items() if s.notna().mean() > 0.5}
 
@@ -410,59 +433,83 @@ def _table_points(frame: pd.DataFrame) -> list[tuple[float, float]]:
 
     xs = [c for c, s in numeric.items() if within(s, _LON) or within(s, _UTM_X)]
     ys = [c for c, s in numeric.items() if within(s, _LAT) or within(s, _UTM_Y)]
-    points: list[tuple[float, float]] = []
+    ids = (frame[_ID].astype("string").to_numpy(dtype=object, na_value=None)
+           if _ID in frame.columns else [None] * len(frame))
+    points: list[Point] = []
     for x in xs:
         for y in ys:
             if x != y:
-                points += list(zip(numeric[x], numeric[y], strict=True))
+                points += list(zip(numeric[x], numeric[y], ids, strict=True))
+    for col in frame.columns:  # WKT geometry columns (GDAL's CSV writer)
+        text = frame[col].astype("string")
+        is_wkt = text.str.match(r"\s*(?:MULTI)?POINT\b", case=False, na=False)
+        if len(is_wkt) and int(is_wkt.sum()) > len(is_wkt) / 2:
+            wkt = text.to_numpy(dtype=object, na_value=None)
+            geoms = shapely.from_wkt(wkt, on_invalid="ignore")
+            coords, index = shapely.get_coordinates(geoms, return_index=True)
+            points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
+                                                            strict=True)]
     return points
 
 
-def _stream_points(where: str, data: bytes) -> list[tuple[float, float]]:
-    text = data.decode("utf-8", errors="replace")
-    head = text[:2000].lstrip().lower()
-    if "<kml" in head:
-        points = []
-        for coords in _KML_POINT.findall(text):
+def _kml_points(text: str) -> list[Point]:
+    points: list[Point] = []
+    for placemark in re.findall(r"<(?:\w+:)?Placemark\b.*?</(?:\w+:)?Placemark>", text, re.S):
+        found = re.search(
+            rf'<(?:\w+:)?(?:SimpleData|Data) name="{_ID}"[^>]*>\s*(?:<(?:\w+:)?value>)?([^<]*)',
+            placemark,
+        )
+        case_id = html.unescape(found.group(1)).strip() if found else None
+        for coords in _KML_POINT.findall(placemark):
             for item in coords.split():
                 parts = item.split(",")
                 if len(parts) >= 2:
-                    points.append((float(parts[0]), float(parts[1])))
-        return points
+                    points.append((float(parts[0]), float(parts[1]), case_id))
+    return points
+
+
+def _stream_points(data: bytes) -> list[Point]:
+    """Points in a text stream: KML placemarks, GeoJSON, GeoJSON inside HTML, number pairs."""
+    text = data.decode("utf-8", errors="replace")
+    head = text[:2000].lstrip().lower()
+    if "<kml" in head:
+        return _kml_points(text)
     if head.startswith(("{", "[")):
         try:
             obj = json.loads(text)
         except json.JSONDecodeError:
             return _number_pairs(text)
-        points: list[tuple[float, float]] = []
+        points: list[Point] = []
         _geojson_points(obj, points)
         return points
+    if head.startswith(("<?xml", "<worksheet", "<sst")) or "spreadsheetml" in head:
+        return []  # XLSX parts: read as tables by _file_points
     points, rest = _embedded_geojson(text) if "<" in head else ([], text)
     return points + _number_pairs(rest)
 
 
-def _file_points(path: Path) -> list[tuple[float, float]]:
-    """Point features of every GDAL vector layer, and coordinate columns of tables."""
+def _file_points(path: Path) -> tuple[list[Point], bool]:
+    """Points of tables and of every GDAL vector layer; and whether the file was understood."""
     import pyogrio
 
-    suffix = "".join(path.suffixes[-2:]).lower()
-    points: list[tuple[float, float]] = []
-    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
         try:
             frame = pd.read_csv(path, dtype=str, sep=None, engine="python",
                                 encoding_errors="replace")
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
-            frame = None
-        return _table_points(frame) if frame is not None else []
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return [], False
+        points = _table_points(frame)
+        return points, bool(points)  # no coordinate columns: scan the text instead
+    if suffix in (".xlsx", ".xlsm"):
         try:
             sheets = pd.read_excel(path, sheet_name=None, dtype=str)
         except (ValueError, OSError, zipfile.BadZipFile) as err:
             log.info("%s: unreadable workbook (%s)", path, err)
-            return []
-        return [p for frame in sheets.values() for p in _table_points(frame)]
-    if not suffix.endswith(_VECTOR_SUFFIXES):
-        return []
+            return [], False
+        return [p for frame in sheets.values() for p in _table_points(frame)], True
+    if not "".join(path.suffixes[-2:]).lower().endswith(_VECTOR_SUFFIXES):
+        return [], False
     source, layers = str(path), None
     for candidate in (str(path), f"/vsizip/{path}"):
         try:
@@ -472,7 +519,8 @@ def _file_points(path: Path) -> list[tuple[float, float]]:
         except Exception:  # noqa: BLE001,S112 - any GDAL failure means: not this way
             continue
     if layers is None:
-        return []
+        return [], False
+    points: list[Point] = []
     for name in layers[:, 0]:
         try:
             gdf = pyogrio.read_dataframe(source, layer=name)
@@ -482,27 +530,33 @@ def _file_points(path: Path) -> list[tuple[float, float]]:
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all():
             continue
         geoms = np.asarray(gdf.geometry.array)
-        geoms = geoms[np.isin(shapely.get_type_id(geoms), (0, 4))]
+        keep = np.isin(shapely.get_type_id(geoms), (0, 4))
+        ids = (gdf[_ID].astype("string").to_numpy(dtype=object, na_value=None)[keep]
+               if _ID in gdf.columns else np.full(keep.sum(), None))
+        geoms = geoms[keep]
         if gdf.crs is not None and len(geoms):
             geoms = np.asarray(gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326).array)
-        points += [tuple(c) for c in shapely.get_coordinates(geoms)]
-    return points
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
+        points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
+                                                        strict=True)]
+    return points, True
 
 
-def _to_metric(points: list[tuple[float, float]]) -> np.ndarray:
+def _to_metric(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
+    """Points inside Cambodia (degrees or UTM 48N) in metres, and their case ids."""
     if not points:
-        return np.empty((0, 2))
-    arr = np.asarray(points, dtype="float64")
-    arr = arr[np.isfinite(arr).all(axis=1)]
-    deg = ((arr[:, 0] >= _LON[0]) & (arr[:, 0] <= _LON[1])
-           & (arr[:, 1] >= _LAT[0]) & (arr[:, 1] <= _LAT[1]))
-    utm = ((arr[:, 0] >= _UTM_X[0]) & (arr[:, 0] <= _UTM_X[1])
-           & (arr[:, 1] >= _UTM_Y[0]) & (arr[:, 1] <= _UTM_Y[1]))
+        return np.empty((0, 2)), np.empty(0, dtype=object)
+    xs = np.asarray([p[0] for p in points], dtype="float64")
+    ys = np.asarray([p[1] for p in points], dtype="float64")
+    ids = np.asarray([p[2] for p in points], dtype=object)
+    deg = (xs >= _LON[0]) & (xs <= _LON[1]) & (ys >= _LAT[0]) & (ys <= _LAT[1])
+    utm = (xs >= _UTM_X[0]) & (xs <= _UTM_X[1]) & (ys >= _UTM_Y[0]) & (ys <= _UTM_Y[1])
     from pyproj import Transformer
 
     tr = Transformer.from_crs(4326, CAMBODIA_METRIC_CRS, always_xy=True)
-    x, y = tr.transform(arr[deg, 0], arr[deg, 1])
-    return np.vstack([np.column_stack([x, y]), arr[utm]])
+    x, y = tr.transform(xs[deg], ys[deg])
+    xy = np.vstack([np.column_stack([x, y]), np.column_stack([xs[utm], ys[utm]])])
+    return xy, np.concatenate([ids[deg], ids[utm]])
 
 
 # --------------------------------------------------------------------------- the check
@@ -511,15 +565,24 @@ def _to_metric(points: list[tuple[float, float]]) -> np.ndarray:
 def load_source(source: Any, *, kind: LayerKind = "cases") -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Load the source register: the located layer, and every raw row (for its values).
 
-    Uses landmap's loaders when they are installed, else GDAL/pandas with the common
-    latitude/longitude column names.
+    Uses landmap's loaders (rows they reject are still searched for their values), else
+    GDAL/pandas with the common latitude/longitude column names. A file is read once per
+    modification time.
     """
+    if hasattr(source, "data") and hasattr(source, "report"):
+        source = source.data
     if isinstance(source, gpd.GeoDataFrame):
         return source, pd.DataFrame(source.drop(columns=source.geometry.name))
     path = Path(source)
     if not path.exists():
         raise DataFileError("the source register does not exist", path=path,
                             fix="give the case file the export was made from (--against)")
+    return _load_file(str(path.resolve()), path.stat().st_mtime_ns, kind)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_file(name: str, _mtime: int, kind: LayerKind) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    path = Path(name)
     raw = None
     if path.suffix.lower() in (".csv", ".txt"):
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
@@ -548,6 +611,24 @@ def _fallback_layer(path: Path, raw: pd.DataFrame | None) -> gpd.GeoDataFrame:
     x = pd.to_numeric(raw[lon], errors="coerce")
     y = pd.to_numeric(raw[lat], errors="coerce")
     return gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+
+
+def _prepare(
+    against: Any, kind: LayerKind, columns: tuple[str, ...] | None
+) -> tuple[gpd.GeoDataFrame, SecretIndex]:
+    if isinstance(against, (str, os.PathLike)) and Path(against).is_file():
+        path = Path(against)
+        return _prepared_file(str(path.resolve()), path.stat().st_mtime_ns, kind, columns)
+    layer, raw = load_source(against, kind=kind)
+    return layer, secret_index(layer, raw, kind=kind, columns=columns)
+
+
+@functools.lru_cache(maxsize=4)
+def _prepared_file(
+    name: str, mtime: int, kind: LayerKind, columns: tuple[str, ...] | None
+) -> tuple[gpd.GeoDataFrame, SecretIndex]:
+    layer, raw = _load_file(name, mtime, kind)
+    return layer, secret_index(layer, raw, kind=kind, columns=columns)
 
 
 def secret_index(
@@ -620,10 +701,10 @@ def audit_export(
     -------
     AuditResult
         ``result.ok`` is ``False`` when anything leaked; ``result.lines()`` says what and where.
+
     """
     files = _files([path] if isinstance(path, (str, os.PathLike)) else path)
-    layer, raw = load_source(against, kind=kind)
-    index = secret_index(layer, raw, kind=kind, columns=columns)
+    layer, index = _prepare(against, kind, None if columns is None else tuple(columns))
     radius = float(PUBLIC.min_radius_m if min_radius_m is None else min_radius_m)
     true_m = np.asarray(layer.geometry.to_crs(CAMBODIA_METRIC_CRS).array)
     located = ~shapely.is_missing(true_m) & ~shapely.is_empty(true_m)
@@ -637,7 +718,7 @@ def audit_export(
     points_found = 0
     for file in files:
         data = file.read_bytes()
-        file_points = _file_points(file)
+        file_points, structured = _file_points(file) if radius > 0 else ([], False)
         for where, body in iter_streams(data, str(file), path=file):
             scanned.append(where)
             for view in _text_views(body):
@@ -645,13 +726,18 @@ def audit_export(
                     key = (where, kind_, col, cid)
                     findings.setdefault(key, Finding(
                         kind_, where, f"{col} of case {cid} found as text: {_mask(matched)}", cid))
-            if radius > 0:
-                file_points += _stream_points(where, body)
+            if radius > 0 and not (structured and where == str(file)):
+                file_points += _stream_points(body)
         if radius > 0 and file_points and len(true_m):
-            found_m = _to_metric(file_points)
+            found_m, found_ids = _to_metric(file_points)
             points_found += len(found_m)
             pts = shapely.points(found_m)
             hit_p, hit_t = tree.query(pts, predicate="dwithin", distance=radius)
+            # A point labelled with a case id is judged against that case only: a masked point
+            # may land near another household by chance. Unlabelled points against every case.
+            own = np.array([i is None or i == true_ids[t]
+                            for i, t in zip(found_ids[hit_p], hit_t, strict=True)], dtype=bool)
+            hit_p, hit_t = hit_p[own], hit_t[own]
             dist = shapely.distance(pts[hit_p], true_m[hit_t])
             for t, d in zip(hit_t.tolist(), dist.tolist(), strict=True):
                 key = (str(file), "point", true_ids[t])
@@ -664,5 +750,31 @@ def audit_export(
                        points_found, radius)
 
 
+def require_clean(
+    path: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    against: Any,
+    *,
+    min_radius_m: float | None = None,
+    kind: LayerKind = "cases",
+) -> AuditResult:
+    """Run :func:`audit_export` and raise :class:`~landmap.errors.PrivacyError` on any leak.
+
+    For pipelines and tests: ``require_clean("maps/public", "data/cases.csv")``.
+
+    Raises
+    ------
+    PrivacyError
+        Listing every finding, one per line.
+
+    """
+    result = audit_export(path, against, min_radius_m=min_radius_m, kind=kind)
+    if not result.ok:
+        raise PrivacyError(
+            f"{len(result.findings)} leak(s) in the export:\n" + "\n".join(result.lines()),
+            fix="export with the public profile (landmap.export.privacy.apply_profile)",
+        )
+    return result
+
+
 __all__ = ["AuditResult", "Finding", "SecretIndex", "audit_export", "iter_streams",
-           "load_source", "secret_index"]
+           "load_source", "require_clean", "secret_index"]

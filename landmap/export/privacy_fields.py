@@ -135,8 +135,10 @@ def sensitive_columns(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"case_id": ["c1"], "complainant_name": ["Test Person"],
     ...                    "contact": ["012 345 678"], "ឈ្មោះ": ["x"], "ឈ្មោះភូមិ": ["y"]})
-    >>> sensitive_columns(df)
-    {'complainant_name': 'person name', 'contact': 'phone number (found in values)', 'ឈ្មោះ': 'person name'}
+    >>> found = sensitive_columns(df)
+    >>> found["contact"], found["ឈ្មោះ"], "ឈ្មោះភូមិ" in found
+    ('phone number (found in values)', 'person name', False)
+
     """
     add, remove = list(add), set(remove)
     for col in [*add, *remove]:
