@@ -132,12 +132,6 @@ def parse_coordinates(
         bad = ~missing & errors.isna().to_numpy() & ~np.isfinite(out)
         out[bad] = np.nan
         errors[bad] = [f"{word} {v!r} is not a finite number" for v in series[bad]]
-    if check_range and axis is not None:
-        limit = 90.0 if axis == "lat" else 180.0
-        bad = np.abs(np.nan_to_num(out)) > limit
-        if bad.any():
-            errors[bad] = [f"{word} {float(v):g} is out of range (-{limit:g} to {limit:g})" for v in out[bad]]
-            out[bad] = np.nan
     if check_range and axis is not None and (~missing).any():
         text = series.astype(object).where(~pd.isna(series), "").astype(str)
         other = "EW" if axis == "lat" else "NS"
@@ -148,6 +142,12 @@ def parse_coordinates(
                 f"{word} {v!r} carries a hemisphere letter of the other axis" for v in text[wrong]
             ]
             out[wrong] = np.nan
+    if check_range and axis is not None:
+        limit = 90.0 if axis == "lat" else 180.0
+        bad = (np.abs(np.nan_to_num(out)) > limit) & errors.isna().to_numpy()
+        if bad.any():
+            errors[bad] = [f"{word} {float(v):g} is out of range (-{limit:g} to {limit:g})" for v in out[bad]]
+            out[bad] = np.nan
     assert len(out) == n
     return ParsedCoordinates(out, errors, missing)
 

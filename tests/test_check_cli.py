@@ -1,0 +1,116 @@
+"""``landmap check`` as a user runs it: the installed console command, in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+LANDMAP = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "landmap"
+
+
+def run(*args, cwd=None):
+    if not LANDMAP.exists():
+        pytest.fail(f"{LANDMAP} is missing: install the package (make test does)")
+    return subprocess.run([str(LANDMAP), "check", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def cases_csv(tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "case_id,date,lat,lon,type,village\n"
+        "C1,20/08/2014,11.5564,104.916,eviction,ភូមិ ១\n"
+        "C2,31/02/2015,11.6,104.9,land grab,Tuol\n"
+        "C3,01/01/2016,abc,104.9,eviction,Tuol\n"
+        "C4,01/01/2016,104.9,11.6,eviction,Tuol\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_check_prints_counts_and_reasons_and_exits_0(cases_csv):
+    res = run(cases_csv, "--as", "cases")
+    assert res.returncode == 0, res.stderr
+    assert "4 rows -> 2 loaded, 0 repaired, 2 rejected" in res.stdout
+    assert "row 2 [C2]: loaded: impossible date '31/02/2015' (no such day)" in res.stdout
+    assert "row 3 [C3]: rejected: latitude 'abc' is not a number" in res.stdout
+    assert "row 4 [C4]: rejected: probably swapped latitude/longitude" in res.stdout
+    assert res.stderr == ""
+
+
+def test_check_report_and_output(cases_csv, tmp_path):
+    report = tmp_path / "out" / "report.csv"
+    output = tmp_path / "out" / "clean.gpkg"
+    res = run(cases_csv, "--as", "cases", "--report", report, "--output", output, "--fix-swapped")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(report, encoding="utf-8-sig")
+    assert {"row", "status", "reason", "id"} <= set(table.columns)
+    assert table["row"].tolist() == [1, 2, 3, 4]
+    assert table["status"].tolist() == ["loaded", "loaded", "rejected", "repaired"]
+    assert table["id"].tolist() == ["C1", "C2", "C3", "C4"]
+    layer = gpd.read_file(output)
+    assert layer["case_id"].tolist() == ["C1", "C2", "C4"]
+    assert layer["village"].iloc[0] == "ភូមិ ១"
+    assert layer.crs.to_epsg() == 4326
+    assert not list(output.parent.glob(".*"))  # no temporary files left behind
+
+
+def test_check_geojson_output_and_inferred_kind(tmp_path):
+    src = tmp_path / "forest.gpkg"
+    bowtie = shapely.Polygon([(104.0, 12.0), (104.1, 12.1), (104.1, 12.0), (104.0, 12.1)])
+    gpd.GeoDataFrame({"name": ["CF one", "CF two"]}, geometry=[shapely.box(104, 12, 104.1, 12.1), bowtie],
+                     crs=4326).to_file(src)
+    out = tmp_path / "clean.geojson"
+    res = run(src, "--output", out)
+    assert res.returncode == 0, res.stderr
+    assert "read as areas" in res.stdout
+    assert "row 2 [AREA-0002]: repaired: invalid geometry repaired (Self-intersection" in res.stdout
+    assert gpd.read_file(out).is_valid.all()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["missing.csv", "--as", "cases"], "missing.csv: file not found"),
+    (["nocoords.csv", "--as", "cases"], "has no coordinate columns"),
+    (["nocrs.shp", "--as", "areas"], "declares no coordinate reference system"),
+    (["junk.geojson", "--as", "areas"], "GDAL could not read it"),
+    (["empty.csv", "--as", "cases"], "the file is empty"),
+    (["ok.csv", "--as", "cases", "--output", "out.txt"], "name the output .gpkg or .geojson"),
+])
+def test_check_bad_input_one_line_exit_2(tmp_path, args, message):
+    (tmp_path / "nocoords.csv").write_text("case_id,village\nA,Tuol\n")
+    (tmp_path / "junk.geojson").write_text('{"type": "FeatureCollection", "features": [{"type"')
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "ok.csv").write_text("lat,lon\n11.5,104.9\n")
+    shp = tmp_path / "nocrs.shp"
+    gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(0, 0, 1, 1)], crs=32648).to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    res = run(*args, cwd=tmp_path)
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("landmap check: error: ")
+    assert message in lines[0]
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_check_crs_and_layer_options(tmp_path):
+    shp = tmp_path / "nocrs.shp"
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(480000, 1280000, 481000, 1281000)],
+                     crs=32648).to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    res = run(shp, "--as", "areas", "--crs", "EPSG:32648")
+    assert res.returncode == 0, res.stderr
+    assert "crs_source: given: EPSG:32648" in res.stdout
+    gpkg = tmp_path / "two.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.box(104, 12, 104.1, 12.1)], crs=4326).to_file(gpkg, layer="one")
+    gpd.GeoDataFrame({"name": ["b"]}, geometry=[shapely.box(104, 12, 104.1, 12.1)], crs=4326).to_file(gpkg, layer="two")
+    res = run(gpkg, "--as", "areas")
+    assert res.returncode == 2 and "holds 2 layers: one, two" in res.stderr
+    res = run(gpkg, "--as", "areas", "--layer", "two")
+    assert res.returncode == 0 and "layer: two" in res.stdout
