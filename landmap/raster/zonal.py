@@ -229,7 +229,7 @@ def zonal_stats(
     stats.index = out.index
     out = pd.concat([out, stats], axis=1)
     out["nodata_ha"] = nodata_m2 / _M2_PER_HA
-    out["outside_ha"] = np.clip(total - within, 0.0, None) / _M2_PER_HA
+    out["outside_ha"] = _outside_ha(total, within)
     if declared and any(v is not None for v in declared.values()):
         out.attrs["classes"] = {k: v for k, v in declared.items() if v is not None}
     return attach(out, _provenance(
@@ -354,7 +354,7 @@ def zonal_change(
     for a, b in keys:
         out[f"change_{_key(a)}_to_{_key(b)}_ha"] = [d.get((a, b), 0.0) / _M2_PER_HA for d in moves]
     out["nodata_ha"] = nodata_m2 / _M2_PER_HA
-    out["outside_ha"] = np.clip(total - within, 0.0, None) / _M2_PER_HA
+    out["outside_ha"] = _outside_ha(total, within)
     return attach(out, _provenance(
         "zonal_change", [before, after], polygons, crs,
         {"method": method, "band": band, "nodata": nodata},
@@ -413,6 +413,13 @@ def forest_cover(
     record["operation"] = "forest_cover"
     record["parameters"] = {**record["parameters"], "forest": forest}
     return attach(out, record)
+
+
+def _outside_ha(total: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Area outside the raster; rounding residues of polygons wholly inside become exactly 0."""
+    outside = total - within
+    outside[outside <= 1e-9 * np.maximum(total, 1.0)] = 0.0
+    return outside / _M2_PER_HA
 
 
 def _provenance(
