@@ -19,7 +19,9 @@ from landmap.export.privacy import (
     PUBLISHED_LOCATION,
     REDACTED,
     PrivacyProfile,
+    allowed_columns,
     apply_profile,
+    check_columns,
     get_profile,
     public_summary,
     sensitive_columns,
@@ -434,3 +436,30 @@ def test_custom_profile_object():
     data, audit = apply_profile(_case_at(500_000, 1_300_000), prof, communes=None, seed=9)
     d = shapely.distance(_metric(_case_at(500_000, 1_300_000))[0], _metric(data)[0])
     assert 1000 <= d <= 5000 and audit["profile"] == "wide"
+
+
+# ------------------------------------------------------------------ popups and tooltips
+
+
+def test_allowed_columns_for_popups(cases):
+    allowed = allowed_columns(cases)
+    assert "case_id" in allowed and "type" in allowed and "geometry" not in allowed
+    assert not set(allowed) & {*SENSITIVE, "description", "_uuid"}
+    assert allowed_columns(cases, "internal") == [c for c in cases.columns if c != "geometry"]
+    assert "description" in allowed_columns(cases, PUBLIC.replace(allow_free_text=True))
+
+
+def test_check_columns_refuses_sensitive_popups(cases):
+    check_columns(["case_id", "type"], cases)
+    with pytest.raises(PrivacyError, match=r"column 'complainant_phone': may not be shown in a "
+                                           r"'public' output \(phone number\)"):
+        check_columns(["case_id", "complainant_phone"], cases)
+    check_columns(["complainant_phone"], cases, "internal")
+
+
+def test_centroid_near_the_case_is_reported(two_communes):
+    centre = _case_at(500_100, 1_300_000, "c0")  # 100 m from the commune centre
+    data, audit = apply_profile(centre, PUBLIC.replace(mode="commune_centroid", k=1),
+                                communes=two_communes)
+    assert audit["points"]["within_min_radius"] == 1
+    assert any("less than 500 m" in w for w in audit["warnings"])

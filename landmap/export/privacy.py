@@ -20,6 +20,7 @@ Examples
 {'complainant_name': 'person name'}
 >>> 500 <= published.audit["points"]["distance_m"]["min"] <= 2000
 True
+
 """
 
 from __future__ import annotations
@@ -357,6 +358,7 @@ def apply_profile(
     PrivacyError
         For an unknown profile, a mode that needs a commune or village layer that was not
         given, or a layer without a CRS.
+
     """
     if hasattr(layer, "data") and hasattr(layer, "report"):
         layer = layer.data
@@ -408,6 +410,13 @@ def apply_profile(
     dist = shapely.distance(true_pts, new_pts)
     audit["points"]["moved"] = int(moved.sum())
     audit["points"]["distance_m"] = _stats(dist[moved])
+    near = int((dist[moved] < prof.min_radius_m).sum())
+    audit["points"]["within_min_radius"] = near
+    if near:
+        audit["warnings"].append(
+            f"{near} published point(s) lie less than {prof.min_radius_m:g} m from their true "
+            "location (a unit centre near the case): the leak check will report them"
+        )
     if prof.mode == "displace":
         within = np.flatnonzero(moved & (unit >= 0))
         if len(within):
@@ -458,6 +467,63 @@ def apply_profile(
     return Published(out, audit)
 
 
+def allowed_columns(
+    layer: pd.DataFrame, profile: str | PrivacyProfile | None = "public", *,
+    kind: LayerKind | None = "cases",
+) -> list[str]:
+    """Return the columns of ``layer`` that a map or table made with ``profile`` may show.
+
+    Map builders use it to choose popup and tooltip fields: everything else stays out of the
+    HTML. The geometry column is not listed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> allowed_columns(pd.DataFrame(columns=["case_id", "complainant_name", "description"]))
+    ['case_id']
+
+    """
+    prof = get_profile(profile)
+    kept, _, _ = _drop_columns(layer, prof, kind)
+    geometry = getattr(layer, "_geometry_column_name", None)
+    return [str(c) for c in kept.columns if c != geometry]
+
+
+def check_columns(
+    columns: list[str] | tuple[str, ...], layer: pd.DataFrame,
+    profile: str | PrivacyProfile | None = "public", *, kind: LayerKind | None = "cases",
+) -> None:
+    """Refuse popup, tooltip or export columns that the profile does not allow.
+
+    Raises
+    ------
+    PrivacyError
+        Naming the first column that is not allowed and why.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame(columns=["case_id", "complainant_phone"])
+    >>> check_columns(["complainant_phone"], frame)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    landmap.errors.PrivacyError: column 'complainant_phone': ...
+
+    """
+    prof = get_profile(profile)
+    allowed = set(allowed_columns(layer, prof, kind=kind))
+    reasons = sensitive_columns(layer, kind)
+    for col in columns:
+        if col in layer.columns and col not in allowed:
+            raise PrivacyError(
+                f"may not be shown in a {prof.name!r} output "
+                f"({reasons.get(col, 'dropped by the profile')})",
+                column=col,
+                fix=f"choose among {', '.join(sorted(allowed)) or 'no column'}, "
+                    "or make an internal (confidential) output",
+            )
+
+
 def _attrs(layer: pd.DataFrame, prof: PrivacyProfile) -> dict[str, Any]:
     meta = dict(layer.attrs.get("landmap", {}))
     meta["privacy"] = {"profile": prof.name, "confidential": prof.confidential}
@@ -486,6 +552,7 @@ def write_audit(
     detail
         Include the per-case detail (case ids left out or moved across a concession boundary).
         Keep it ``False`` beside public exports; write the detailed audit in the internal folder.
+
     """
     from landmap.io.atomic import atomic_path
 
@@ -503,7 +570,9 @@ __all__ = [
     "REDACTED",
     "PrivacyProfile",
     "Published",
+    "allowed_columns",
     "apply_profile",
+    "check_columns",
     "get_profile",
     "public_audit",
     "public_summary",

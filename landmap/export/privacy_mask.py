@@ -45,6 +45,7 @@ def assign_units(points: np.ndarray, units: np.ndarray, *, snap_m: float) -> Com
         Polygon geometries (communes or villages) in the same CRS.
     snap_m
         Points outside every unit but at most this far from one are assigned to the nearest.
+
     """
     n = len(points)
     index = np.full(n, -1, dtype=np.int64)
@@ -117,6 +118,7 @@ def displace(
         New ``(n, 2)`` coordinates (``nan`` where no position was found) and the status per
         point: :data:`DISPLACED`, :data:`UNCONSTRAINED` or :data:`LEFT_OUT`. The caller decides
         what to do with points left out (see :func:`fallback_points`).
+
     """
     n = len(xy)
     out = np.full((n, 2), np.nan)
@@ -168,6 +170,7 @@ def fallback_points(
     -------
     (numpy.ndarray, numpy.ndarray)
         Coordinates (``nan`` where left out) and a boolean mask of the cases placed.
+
     """
     far = np.hypot(*(unit_xy - xy).T) >= min_radius_m
     out = np.where(far[:, None], unit_xy, np.nan)

@@ -57,6 +57,7 @@ class PrivacyProfile:
         A case at most this far outside every commune is masked in the nearest commune.
     description
         One sentence for people: what the profile is for.
+
     """
 
     name: str
@@ -117,6 +118,7 @@ class PrivacyProfile:
         --------
         >>> PUBLIC.replace(min_radius_m=1000, max_radius_m=5000).max_radius_m
         5000
+
         """
         return dataclasses.replace(self, **changes)
 
@@ -186,6 +188,7 @@ def get_profile(profile: str | PrivacyProfile | None = None, **changes: Any) -> 
     'public'
     >>> get_profile("public", mode="aggregate", k=5).k
     5
+
     """
     if profile is None:
         found = PUBLIC

@@ -79,6 +79,7 @@ def public_summary(
     ...                          geometry=[Point(104.5, 11.5)] * 3, crs="EPSG:4326")
     >>> public_summary(cases, concessions=conc)["by_concession"][["cases", "households"]].values
     array([[3, 9]], dtype=object)
+
     """
     prof = get_profile(profile)
     k = int(prof.k) if prof.is_public else 1
