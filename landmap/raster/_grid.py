@@ -8,6 +8,7 @@ ellipsoid, from the closed-form area of an ellipsoidal band between two latitude
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,14 +67,20 @@ class Grid:
         """Area in m² of one pixel in each of ``height`` rows from ``row_off``."""
         t = self.transform
         if not self.geographic:
-            unit = self.crs.linear_units_factor[1]
+            unit = self._axes[0]
             return np.full(height, abs(t.a * t.e) * unit * unit)
-        ellps = pyproj.CRS.from_user_input(self.crs.to_wkt()).ellipsoid
-        a = ellps.semi_major_metre
-        b = ellps.semi_minor_metre
+        _, a, b = self._axes
         top = t.f + t.e * np.arange(row_off, row_off + height + 1)
         band = _band_area_per_radian(np.radians(np.clip(top, -90.0, 90.0)), a, b)
         return np.abs(np.diff(band)) * np.radians(abs(t.a))
+
+    @functools.cached_property
+    def _axes(self) -> tuple[float, float, float]:
+        """Linear unit in metres (projected CRS), and the ellipsoid's semi-axes in metres."""
+        if not self.geographic:
+            return (self.crs.linear_units_factor[1], 0.0, 0.0)
+        ellps = pyproj.CRS.from_user_input(self.crs.to_wkt()).ellipsoid
+        return (1.0, ellps.semi_major_metre, ellps.semi_minor_metre)
 
     def window_transform(self, window: Window) -> Affine:
         return rasterio.windows.transform(window, self.transform)
