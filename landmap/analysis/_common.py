@@ -23,7 +23,7 @@ def pairs_auto(left: np.ndarray, right: np.ndarray, *, geometry: bool, threads: 
     if len(left) < GRID_THRESHOLD or len(right) == 0:
         return exact_pairs(left, right, geometry=geometry, threads=threads,
                            reverse_fast_path=reverse_fast_path)
-    grid = CoverGrid(right)
+    grid = CoverGrid(right, cells=4 * len(left))
     b = shapely.bounds(left)
     covered, inside = grid.classify(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
     direct = np.flatnonzero(inside >= 0)
@@ -45,7 +45,7 @@ def points_in(x: np.ndarray, y: np.ndarray, polys: np.ndarray) -> tuple[np.ndarr
     shapely.prepare(polys)
     tree = shapely.STRtree(polys)
     if len(x) >= GRID_THRESHOLD:
-        grid = CoverGrid(polys)
+        grid = CoverGrid(polys, cells=4 * len(x))
         covered, inside = grid.classify(x, y, x, y)
         direct = np.flatnonzero(inside >= 0)
         cand = np.flatnonzero(covered & (inside < 0))

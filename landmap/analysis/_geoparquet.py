@@ -172,7 +172,11 @@ def stream_overlap(
     """Overlap every polygon of a GeoParquet file with ``right`` (metric, valid, polygonal)."""
     import pyarrow as pa
 
-    grid = CoverGrid(right) if grid is None else grid
+    if grid is None:
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(info.path).metadata.num_rows
+        grid = CoverGrid(right, cells=4 * rows)
     tree = shapely.STRtree(right)
     extra = [id_column] if id_column else []
     direct_rows, direct_right, direct_area, direct_geoms, direct_ids = [], [], [], [], []
@@ -235,10 +239,10 @@ def stream_points(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    grid = CoverGrid(right) if grid is None else grid
+    pf = pq.ParquetFile(info.path)
+    grid = CoverGrid(right, cells=4 * pf.metadata.num_rows) if grid is None else grid
     tree = shapely.STRtree(right)
     shapely.prepare(right)
-    pf = pq.ParquetFile(info.path)
     out_rows, out_right, out_ids = [], [], []
     offset = 0
     cols = [info.bbox[0].split(".")[0]] if info.bbox else [info.geometry]

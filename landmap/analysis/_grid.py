@@ -22,6 +22,10 @@ import shapely
 
 #: Cells a grid may hold at most (an int16/int32 label per cell).
 MAX_CELLS = 20_000_000
+#: Default number of cells (and the most :class:`CoverGrid` aims for unless given a cell size).
+DEFAULT_CELLS = 4_000_000
+#: Fewest cells aimed for.
+MIN_CELLS = 250_000
 #: Features spanning more than this many cells per axis go to the exact path unclassified.
 MAX_SPAN = 4
 
@@ -34,10 +38,15 @@ class CoverGrid:
     geoms
         Polygonal shapely geometries in a metric CRS (prepared or not).
     cell
-        Cell size in CRS units; by default the extent is cut into about 16 million cells.
+        Cell size in CRS units; by default the extent is cut into about ``cells`` cells.
+    cells
+        Number of cells to aim for when ``cell`` is not given: about four per feature to be
+        classified (:data:`MIN_CELLS` to :data:`DEFAULT_CELLS`) balances the cost of building the
+        grid against the share of features it settles.
     """
 
-    def __init__(self, geoms: np.ndarray, *, cell: float | None = None) -> None:
+    def __init__(self, geoms: np.ndarray, *, cell: float | None = None,
+                 cells: float | None = None) -> None:
         geoms = np.asarray(geoms, dtype=object)
         bounds = shapely.bounds(geoms)
         ok = np.isfinite(bounds).all(axis=1)
@@ -45,12 +54,14 @@ class CoverGrid:
             self.x0 = self.y0 = 0.0
             self.cell = 1.0
             self.label = np.full((1, 1), -1, dtype=np.int32)
+            self._near = np.zeros((1, 1), dtype=bool)
             return
         x0, y0 = bounds[ok, 0].min(), bounds[ok, 1].min()
         x1, y1 = bounds[ok, 2].max(), bounds[ok, 3].max()
         width, height = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
         if cell is None:
-            cell = float(np.sqrt(width * height / 16e6))
+            target = DEFAULT_CELLS if cells is None else min(max(cells, MIN_CELLS), DEFAULT_CELLS)
+            cell = float(np.sqrt(width * height / target))
         cell = max(cell, float(np.sqrt(width * height / MAX_CELLS)), 1e-6)
         self.cell = cell
         self.x0, self.y0 = x0 - cell, y0 - cell
@@ -73,6 +84,15 @@ class CoverGrid:
             window[inside] = np.where(window[inside] == -1, k, -2)
         self._mark_boundaries(label, geoms[ok])
         self.label = label
+        self._near = self._dilate(label != -1)
+
+    @staticmethod
+    def _dilate(mask: np.ndarray) -> np.ndarray:
+        """``out[r, c]`` is True if any of ``mask[r:r+2, c:c+2]`` is."""
+        out = mask.copy()
+        out[:, :-1] |= mask[:, 1:]
+        out[:-1, :] |= out[1:, :].copy()
+        return out
 
     def _col(self, x: float) -> int:
         return int(np.floor((x - self.x0) / self.cell))
@@ -125,6 +145,27 @@ class CoverGrid:
         wide = ((c1 - c0) >= MAX_SPAN) | ((r1 - r0) >= MAX_SPAN)
         c0, c1 = np.clip(c0, 0, nx - 1), np.clip(c1, 0, nx - 1)
         r0, r1 = np.clip(r0, 0, ny - 1), np.clip(r1, 0, ny - 1)
+        # quick reject: most features lie where no polygon reaches; one lookup in a mask
+        # dilated by one cell towards +x/+y settles every feature spanning at most 2x2 cells
+        small = ((c1 - c0) <= 1) & ((r1 - r0) <= 1)
+        maybe = ~small | self._near[r0, c0]
+        if not maybe.all():
+            covered = np.zeros(len(c0), dtype=bool)
+            inside = np.full(len(c0), -1, dtype=np.int64)
+            sel = np.flatnonzero(maybe & ~off)
+            if len(sel):
+                cov_s, ins_s = self._classify_cells(c0[sel], c1[sel], r0[sel], r1[sel],
+                                                    wide[sel])
+                covered[sel] = cov_s
+                inside[sel] = ins_s
+            return covered, inside
+        covered, inside = self._classify_cells(c0, c1, r0, r1, wide)
+        covered &= ~off
+        inside[off] = -1
+        return covered, inside
+
+    def _classify_cells(self, c0: np.ndarray, c1: np.ndarray, r0: np.ndarray, r1: np.ndarray,
+                        wide: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         first = self.label[r0, c0].astype(np.int64)
         covered = first != -1
         uniform = np.ones(len(first), dtype=bool)
@@ -140,6 +181,6 @@ class CoverGrid:
                 lab = self.label[np.minimum(r0 + dr, r1), np.minimum(c0 + dc, c1)]
                 covered |= use & (lab != -1)
                 uniform &= ~use | (lab == first)
-        covered = (covered | wide) & ~off
-        inside = np.where(uniform & ~wide & ~off & (first >= 0), first, -1)
+        covered = covered | wide
+        inside = np.where(uniform & ~wide & (first >= 0), first, -1)
         return covered, inside
