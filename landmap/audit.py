@@ -139,6 +139,7 @@ _NEEDS_TRANSLATE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u17e0-\u17e
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _KHMER_DIGIT_RE = re.compile("[\u17e0-\u17e9]")
 _NON_DIGIT = re.compile(r"\D")
+_KHMER = re.compile("[\u1780-\u17ff]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -175,6 +176,7 @@ class SecretIndex:
         self.first: set[str] = set()
         self.phones: dict[str, tuple[str, str]] = {}
         self.numbers: dict[str, tuple[str, str]] = {}
+        self.khmer: dict[str, tuple[str, str, str]] = {}
         self.count = 0
         for column, case_id, value in values:
             value = str(value).strip()
@@ -188,6 +190,11 @@ class SecretIndex:
             if toks and sum(map(len, toks)) >= min_chars and not is_phone:
                 self.by_length.setdefault(len(toks), {})[toks] = (column, case_id)
                 self.first.add(toks[0])
+                if _KHMER.search(value):
+                    # Khmer runs words together: also look for the value inside longer runs,
+                    # keyed by its longest word (a cheap first test).
+                    key = max((t for t in toks if _KHMER.search(t)), key=len)
+                    self.khmer[" ".join(toks)] = (key, column, case_id)
             self.count += 1
         self.lengths = {len(c) + extra for c in self.phones for extra in (0, 1, 3, 4)}
         self.lengths |= {len(n) for n in self.numbers}
@@ -203,6 +210,14 @@ class SecretIndex:
                 hit = self.by_length[n].get(tuple(toks[i:i + n]))
                 if hit:
                     yield ("value", *hit, " ".join(toks[i:i + n]))
+        if self.khmer and _KHMER.search(text):
+            runs = "\n".join({t for t in toks if _KHMER.search(t)})
+            joined = None
+            for value, (key, column, case_id) in self.khmer.items():
+                if key in runs:
+                    joined = " ".join(toks) if joined is None else joined
+                    if value in joined or value.replace(" ", "") in joined:
+                        yield ("value", column, case_id, value)
         if not (self.phones or self.numbers):
             return
         for match in _DIGIT_RUN.finditer(text):

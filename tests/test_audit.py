@@ -206,7 +206,7 @@ def _first(cases, column):
 @pytest.mark.parametrize(
     "hide",
     ["json_ascii", "html_entities", "percent", "phone_dashes", "phone_compact", "phone_khmer",
-     "base64_uri", "utf16"],
+     "base64_uri", "utf16", "khmer_run_together"],
 )
 def test_hidden_values_found(hide, tmp_path, cases, source):
     name, cid = _first(cases, "complainant_name")
@@ -224,6 +224,7 @@ def test_hidden_values_found(hide, tmp_path, cases, source):
         "base64_uri": "data:application/json;base64,"
                       + base64.b64encode(json.dumps({"n": name}).encode()).decode(),
         "utf16": None,
+        "khmer_run_together": ("គាត់" + str(khmer.iloc[0, 0]) + "បានប្តឹង") if len(khmer) else name,
     }[hide]
     path = tmp_path / "page.html"
     if hide == "utf16":
@@ -233,7 +234,8 @@ def test_hidden_values_found(hide, tmp_path, cases, source):
         path.write_text(f"<html><body><p>{body}</p></body></html>", "utf-8")
     result = audit_export(path, source, min_radius_m=0)
     expect = pid if hide.startswith("phone") else (
-        str(khmer.iloc[0, 1]) if hide == "json_ascii" and len(khmer) else cid)
+        str(khmer.iloc[0, 1]) if hide in ("json_ascii", "khmer_run_together") and len(khmer)
+        else cid)
     assert expect in {f.case_id for f in result.findings}, result.lines()
 
 

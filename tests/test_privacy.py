@@ -338,6 +338,14 @@ def test_free_text_allowed_is_scrubbed():
     assert audit["free_text"] == {"kept": ["description"], "values_redacted": 1}
 
 
+def test_free_text_scrubbed_of_khmer_names_written_without_spaces():
+    gdf = _case_at(500_000, 1_300_000)
+    gdf["complainant_name"] = ["ឈ្មោះសាកល្បង ០០៤២"]
+    gdf["description"] = ["គាត់ឈ្មោះសាកល្បង ០០៤២បានប្តឹង"]
+    data, _ = apply_profile(gdf, PUBLIC.replace(allow_free_text=True), communes=None, seed=1)
+    assert data["description"].iloc[0] == f"គាត់{REDACTED}បានប្តឹង"
+
+
 # ------------------------------------------------------------------ other modes
 
 

@@ -85,15 +85,38 @@ def _as_layer(obj: Any, what: str) -> gpd.GeoDataFrame | None:
     return obj
 
 
+_KHMER = re.compile("[\u1780-\u17ff]")
+_WORD = re.compile(r"(?:[^\W_]|[\u1780-\u17ff\u19e0-\u19ff])+")
+
+
 def _redact(values: pd.Series, secrets_in_text: list[str]) -> tuple[pd.Series, int]:
     """Blank out phone numbers and known sensitive values inside free text."""
     text = values.astype("string")
     before = text.copy()
     text = text.str.replace(PHONE_PATTERN, REDACTED, regex=True)
-    words = sorted({v for v in secrets_in_text if len(v) >= 3}, key=len, reverse=True)
-    for start in range(0, len(words), 500):  # keep each regular expression small
-        chunk = "|".join(re.escape(w) for w in words[start:start + 500])
-        text = text.str.replace(re.compile(chunk, re.IGNORECASE), REDACTED, regex=True)
+    by_first: dict[str, set[str]] = {}
+    khmer: set[str] = set()  # Khmer is written without spaces between words: match substrings
+    for value in secrets_in_text:
+        words = _WORD.findall(value.casefold())
+        if len(value) >= 3 and words:
+            by_first.setdefault(words[0], set()).add(value)
+            if _KHMER.search(value):
+                khmer.add(value)
+
+    def scrub(item: object) -> object:
+        if not isinstance(item, str):
+            return item
+        found = {v for w in set(_WORD.findall(item.casefold())) & by_first.keys()
+                 for v in by_first[w]}
+        if khmer and _KHMER.search(item):
+            found |= {v for v in khmer if v in item}
+        if not found:
+            return item
+        pattern = "|".join(re.escape(v) for v in sorted(found, key=len, reverse=True))
+        return re.sub(pattern, REDACTED, item, flags=re.IGNORECASE)
+
+    text = pd.Series([scrub(v) for v in text.astype(object)], index=text.index,
+                     dtype="string")
     changed = int((text.fillna("") != before.fillna("")).sum())
     return text, changed
 
