@@ -172,3 +172,16 @@ def test_mixed_points_and_polygons_are_refused():
 def test_notebook_display_is_an_offline_iframe():
     html_text = build_map(cases=cases_frame())._repr_html_()
     assert html_text.count("<iframe") == 1 and "cdn.jsdelivr" not in html_text
+
+
+def test_template_syntax_in_data_is_not_evaluated():
+    cases = cases_frame()
+    cases["description"] = "{{ 'qq' * 3 + 'zz' }} {% raw %} {# note #}"
+    m = build_map(cases=cases, title="{{ 'tt' * 3 }}")
+    extra = concessions_frame()
+    add_layer(m, extra, kind="concessions", name="{{ 'nn' * 3 }} <b>bold</b>")
+    page = map_html(m)
+    assert "qqqqqqzz" not in page and "tttttt" not in page and "nnnnnn" not in page
+    assert "\\u007b{ 'qq' * 3 + 'zz' }}" in page
+    assert "\\u007b{ 'nn' * 3 }} \\u003cb\\u003ebold" in page  # legend and popups: text
+    assert "\\u0026#123;\\u0026#123; \\u0026#x27;nn" in page  # layer control: as HTML

@@ -130,10 +130,11 @@ def test_encode_column_dictionary_and_plain():
 
 @pytest.mark.parametrize("value", [
     "</script><script>alert(1)</script>", "<!--", "a\u2028b\u2029c", "&amp; & <b>",
-    "\"quoted\" 'single' `back` ${x}", "ភូមិថ្មី \u202eevil",
+    "\"quoted\" 'single' `back` ${x}", "ភូមិថ្មី \u202eevil", "{{ 7 * 7 }} {% raw %} {# x #}",
 ])
 def test_json_for_html_cannot_close_a_script_block(value):
     text = json_for_html({"v": value})
     assert "<" not in text and ">" not in text and "&" not in text
     assert "\u2028" not in text and "\u2029" not in text
+    assert "{{" not in text and "{%" not in text and "{#" not in text
     assert json.loads(text) == {"v": value}

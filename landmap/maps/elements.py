@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from folium.elements import JSCSSMixin
@@ -21,13 +22,18 @@ from landmap.maps.assets import url
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
             "\u2029": "\\u2029"}
 _TABLE = str.maketrans(_ESCAPES)
+#: branca re-reads every rendered macro as a Jinja template, so "{{", "{%" and "{#" in a value
+#: would be evaluated at save time. In JSON text such pairs occur only inside strings, where
+#: "\u007b" is the same "{".
+_JINJA_START = re.compile(r"\{(?=[{%#])")
 
 
 def json_for_html(value: Any) -> str:
     """Serialise ``value`` as JSON that is safe inside ``<script>`` (as code or as a JSON block).
 
     ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so ``</script>`` or ``<!--`` in a value
-    cannot end the block; JSON string escaping handles quotes and backslashes.
+    cannot end the block; JSON string escaping handles quotes and backslashes; a ``{`` that
+    would open a Jinja tag becomes ``\\u007b`` (folium re-reads rendered output as a template).
 
     Examples
     --------
@@ -35,7 +41,13 @@ def json_for_html(value: Any) -> str:
     '{"t":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.translate(_TABLE)
+    return _JINJA_START.sub(r"\\u007b", text.translate(_TABLE))
+
+
+def safe_name(name: str) -> str:
+    """Escape a layer name for Leaflet's layer control (which sets it as HTML) and for the
+    template pass folium's output goes through."""
+    return html.escape(str(name)).replace("{", "&#123;")
 
 
 def _runtime_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -73,7 +85,7 @@ var {{ this.get_name() }} = landmap.{{ this.factory }}({{ this._parent.get_name(
 
     def __init__(self, spec: dict[str, Any], *, name: str, kind: str, show: bool = True,
                  control: bool = True) -> None:
-        super().__init__(name=html.escape(name), overlay=True, control=control, show=show)
+        super().__init__(name=safe_name(name), overlay=True, control=control, show=show)
         self._name = "LandmapLayer"
         self.spec = spec
         self.geometry_kind = kind
@@ -110,7 +122,7 @@ var {{ this.get_name() }} = landmap.heatLayer({{ this.source.get_name() }}, {{ t
 
     def __init__(self, source: DataLayer, *, name: str, weighted: bool = True,
                  show: bool = False) -> None:
-        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
+        super().__init__(name=safe_name(name), overlay=True, control=True, show=show)
         self._name = "LandmapHeat"
         self.source = source
         self.options = json_for_html({"weighted": weighted})

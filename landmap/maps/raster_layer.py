@@ -22,6 +22,7 @@ import folium
 import numpy as np
 import pyproj
 import rasterio
+from affine import Affine
 from branca.element import MacroElement
 from folium.template import Template
 from rasterio.enums import Resampling
@@ -360,7 +361,7 @@ def _warp(
     scale = max(width, height) / max_size
     if scale > 1:
         new_w, new_h = max(1, math.ceil(width / scale)), max(1, math.ceil(height / scale))
-        transform = transform * transform.scale(width / new_w, height / new_h)
+        transform = transform @ Affine.scale(width / new_w, height / new_h)
         width, height = new_w, new_h
     src_nodata = nodata if nodata is not None else src.nodatavals[band - 1]
     dtype = np.dtype(src.dtypes[band - 1])
@@ -375,7 +376,7 @@ def _warp(
     alpha = np.zeros((height, width), dtype=np.uint8)
     reproject(
         source=np.ones((1, 1), dtype=np.uint8), destination=alpha,
-        src_transform=src.transform * src.transform.scale(src.width, src.height),
+        src_transform=src.transform @ Affine.scale(src.width, src.height),
         src_crs=src.crs, dst_transform=transform, dst_crs=WEB_MERCATOR, dst_nodata=0,
         resampling=Resampling.nearest,
     )

@@ -1,0 +1,244 @@
+"""Interactive maps in headless Chromium with the network cut: what a reader actually sees."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from landmap.maps import build_map, save_map
+from landmap.schema import label
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium with conftest's flags, minus ``--user-data-dir``: this Playwright
+    refuses that flag on ``launch`` and gives every launch a fresh temporary profile anyway."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+HOSTILE = [
+    "<script>window.__pwned = 1; document.title = 'pwned'</script>",
+    "<img src=x onerror=\"window.__pwned = 2\">",
+    "javascript:window.__pwned = 3",
+    "`${window.__pwned = 4}` backtick",
+    "\"'><svg onload=\"window.__pwned = 5\">",
+    "</script><script>window.__pwned = 6</script>",
+    "\u202eevil\u202c RTL override and ភូមិថ្មី Khmer",
+    "{{ 7 * 7 }} {% raw %} <!-- &amp; &lt;b&gt;",
+    "</style><a href=\"javascript:window.__pwned=7\">link</a>",
+    "line\u2028separator\u2029paragraph",
+]
+
+
+def open_map(open_page, path):
+    page, log = open_page(path)
+    page.wait_for_function("window.landmap && landmap.status.ready === true", timeout=30_000)
+    return page, log
+
+
+def point_of(page, lat, lng):
+    """Centre the map on a place (clear of the controls) and return its page coordinates."""
+    return page.evaluate(
+        """([lat, lng]) => { const m = landmap.maps[0];
+        m.setView([lat, lng], m.getZoom(), {animate: false});
+        const r = m.getContainer().getBoundingClientRect();
+        const p = m.latLngToContainerPoint([lat, lng]); return [p.x + r.left, p.y + r.top]; }""",
+        [lat, lng])
+
+
+def click_at(page, lat, lng):
+    """Close any open popup (it fades out over 200 ms), then click a place on the map."""
+    page.evaluate("landmap.maps[0].closePopup()")
+    page.wait_for_selector(".leaflet-popup", state="detached", timeout=5_000)
+    page.mouse.click(*point_of(page, lat, lng))
+
+
+def popup_text(page):
+    page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+    return page.evaluate("document.querySelector('.leaflet-popup-content').textContent")
+
+
+def assert_clean(log):
+    assert log.network_requests == [], log.network_requests
+    assert log.failed == [] and log.page_errors == [] and log.console_errors == []
+    assert log.dialogs == []
+
+
+def row_cases(values, *, lng0=104.0, step=0.08):
+    n = len(values)
+    return gpd.GeoDataFrame(
+        {"case_id": [f"C-{i:03d}" for i in range(n)],
+         "date": pd.to_datetime([f"2022-{1 + i % 12:02d}-10" for i in range(n)]),
+         "type": ["eviction", "land grab", "violence"] * (n // 3) + ["other"] * (n % 3),
+         "households": list(range(1, n + 1)),
+         "village": [f"Phum {i}" for i in range(n)],
+         "description": values},
+        geometry=shapely.points([lng0 + i * step for i in range(n)], [12.0] * n), crs="EPSG:4326")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, data_dir):
+    """The bundled demo layers through the real loaders, as ``landmap map`` would draw them."""
+    from landmap.io.load import load
+
+    layers = {
+        "cases": load(data_dir / "synthetic_cases.csv", "cases").data,
+        "concessions": load(data_dir / "cam-elc-complete.geojson", "concessions").data,
+        "areas": load(data_dir / "community_forests.geojson", "areas").data,
+        "boundaries": load(data_dir / "geoBoundaries-KHM-ADM1.geojson", "boundaries").data,
+    }
+    m = build_map(**layers, title="Demo", notice="Synthetic cases", heatmap=True, lang="both")
+    return layers, save_map(m, tmp_path_factory.mktemp("demo") / "demo.html")
+
+
+def test_demo_map_opens_offline_and_draws_every_feature(open_page, demo):
+    layers, path = demo
+    page, log = open_map(open_page, path)
+    assert_clean(log)
+    status = page.evaluate("landmap.status.layers")
+    drawn = {v["kind"]: v["drawn"] for v in status.values()}
+    expected = {k: int((~(g.geometry.isna() | g.geometry.is_empty)).sum())
+                for k, g in layers.items()}
+    assert drawn == expected
+    assert page.title() == "Demo"
+    for selector in (".leaflet-control-zoom-fullscreen", "#polyline-measure-control",
+                     ".leaflet-control-minimap", ".leaflet-control-scale", ".lm-search input",
+                     ".lm-time input[type=range]", ".leaflet-control-layers", ".lm-notice"):
+        assert page.locator(selector).count() == 1, selector
+
+
+def test_legend_shows_every_category_with_its_label(open_page, demo):
+    layers, path = demo
+    page, _ = open_map(open_page, path)
+    terms = page.evaluate(
+        "[...document.querySelectorAll('.lm-legend-row')].map(r => r.dataset.term)")
+    for kind, field in (("cases", "type"), ("concessions", "kind"), ("areas", "kind")):
+        present = set(layers[kind][field].dropna().astype(str))
+        assert present <= set(terms), (kind, present - set(terms))
+    text = page.locator(".lm-legend").inner_text()
+    assert label("case_type", "eviction", "both") in text
+
+
+def test_clicking_a_case_opens_its_popup(open_page, tmp_path):
+    cases = row_cases([f"Synthetic description {i}" for i in range(6)])
+    elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Alpha Agro"], "kind": ["ELC"]},
+                           geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
+    out = save_map(build_map(cases=cases, concessions=elc, cluster=False), tmp_path / "m.html")
+    page, log = open_map(open_page, out)
+    click_at(page, 12.0, 104.0 + 4 * 0.08)
+    text = popup_text(page)
+    assert "C-004" in text and "Phum 4" in text and "Synthetic description 4" in text
+    assert "Land grab" in text and "C-003" not in text
+    click_at(page, 12.3, 103.8)
+    text = popup_text(page)
+    assert "Alpha Agro" in text and "Economic land concession" in text
+    assert_clean(log)
+
+
+def test_hostile_content_is_inert_and_shows_as_text(open_page, tmp_path):
+    cases = row_cases(HOSTILE)
+    cases["village"] = HOSTILE
+    elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": [HOSTILE[1]], "kind": [HOSTILE[4]],
+                            HOSTILE[0]: ["column named with markup"]},
+                           geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
+    m = build_map(cases=cases, concessions=elc, cluster=False, title="Hostile test",
+                  notice=HOSTILE[5], subtitle=HOSTILE[1],
+                  popup={"cases": ["case_id", "village", "description"],
+                         "concessions": ["name", "kind", HOSTILE[0]]})
+    out = save_map(m, tmp_path / "hostile.html")
+    page, log = open_map(open_page, out)
+    injected = """() => ({pwned: window.__pwned === undefined ? null : window.__pwned,
+        title: document.title,
+        elements: document.querySelectorAll(
+          'img[src="x"], [onerror], [onload], iframe, .leaflet-popup a[href^="javascript"]').length,
+        scripts: [...document.scripts].filter(
+          s => s.textContent.trim().startsWith('window.__pwned')).length})"""
+    assert page.evaluate(injected) == {"pwned": None, "title": "Hostile test", "elements": 0,
+                                       "scripts": 0}
+    assert page.locator(".lm-notice").evaluate("n => n.textContent") == HOSTILE[5]
+    for i, value in enumerate(HOSTILE):
+        click_at(page, 12.0, 104.0 + i * 0.08)
+        assert value in popup_text(page), value
+    click_at(page, 12.3, 103.8)
+    text = popup_text(page)
+    assert HOSTILE[1] in text and HOSTILE[4] in text and "column named with markup" in text
+    legend = page.locator(".lm-legend").evaluate("n => n.textContent")
+    assert HOSTILE[4] in legend
+    assert page.evaluate(injected) == {"pwned": None, "title": "Hostile test", "elements": 0,
+                                       "scripts": 0}
+    assert_clean(log)
+
+
+def test_search_time_slider_and_clusters(open_page, tmp_path):
+    spot = row_cases([f"at one spot {i}" for i in range(12)], step=0.0)
+    spread = row_cases([f"spread {i}" for i in range(30)], lng0=105.0, step=0.05)
+    spread["case_id"] = [f"S-{i:03d}" for i in range(30)]
+    spread["village"] = [f"Village {i}" for i in range(30)]
+    cases = pd.concat([spot, spread], ignore_index=True)
+    out = save_map(build_map(cases=cases, cluster=True), tmp_path / "m.html")
+    page, log = open_map(open_page, out)
+    counts = page.locator(".lm-cluster span").all_inner_texts()
+    assert "12" in counts
+    # Search by village opens the right popup.
+    page.locator(".lm-search input").fill("Village 17")
+    page.locator(".lm-search-results button").first.click()
+    assert "S-017" in popup_text(page)
+    page.keyboard.press("Escape")
+    # Many cases at one spot spread out ("spiderfy") when their cluster is clicked.
+    page.evaluate("landmap.maps[0].setView([12.0, 104.0], 18, {animate: false})")
+    page.wait_for_timeout(300)
+    cluster = page.locator(".lm-cluster").first
+    assert cluster.locator("span").inner_text() == "12"
+    cluster.click()
+    page.wait_for_function(
+        "Object.values(landmap.maps[0]._layers).filter(l => l._spiderLeg).length === 12",
+        timeout=5_000)
+    # The time slider shows only cases up to the chosen month.
+    first_month = sorted(cases["date"].dt.strftime("%Y-%m"))[0]
+    expected = int((cases["date"].dt.strftime("%Y-%m") <= first_month).sum())
+    page.locator(".lm-time input").evaluate(
+        "i => { i.value = 0; i.dispatchEvent(new Event('input')); }")
+    assert page.locator(".lm-time").get_attribute("data-shown") == str(expected)
+    assert page.locator(".lm-time-value").inner_text() == first_month
+    assert_clean(log)
+
+
+def test_heatmap_toggles_on_and_tooltips_show(open_page, tmp_path):
+    cases = row_cases([f"d{i}" for i in range(60)], step=0.01)
+    elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Alpha Agro"], "kind": ["ELC"]},
+                           geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
+    out = save_map(build_map(cases=cases, concessions=elc, heatmap=True), tmp_path / "m.html")
+    page, log = open_map(open_page, out)
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_text("Cases — heatmap").click()
+    page.wait_for_selector("canvas.leaflet-heatmap-layer", timeout=5_000)
+    page.mouse.move(*point_of(page, 12.3, 103.8))
+    page.wait_for_selector(".leaflet-tooltip .lm-tooltip", timeout=5_000)
+    assert "Alpha Agro" in page.locator(".leaflet-tooltip").inner_text()
+    assert_clean(log)
+
+
+def test_web_basemap_is_the_only_network_use(open_page, tmp_path):
+    cases = row_cases(["x"] * 3)
+    out = save_map(build_map(cases=cases, basemap="osm"), tmp_path / "m.html")
+    page, log = open_page(out)
+    page.wait_for_function("window.landmap && landmap.status.ready === true", timeout=30_000)
+    page.wait_for_timeout(300)
+    assert log.network_requests, "tiles were asked for"
+    assert all(u.startswith("https://tile.openstreetmap.org/") for u in log.network_requests)
+    assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
+    assert log.page_errors == [] and log.dialogs == []
