@@ -17,11 +17,12 @@ from landmap.analysis.overlap import (
 )
 from landmap.analysis.proximity import case_links, cases_by_concession, cases_in_areas
 from landmap.analysis.summary import summarise_by_admin, summarise_by_year
-from landmap.analysis.tables import write_table
+from landmap.analysis.tables import analysis_tables, write_table, write_tables
 
 __all__ = [
     "EQUAL_AREA_CRS",
     "PAIR_COLUMNS",
+    "analysis_tables",
     "case_links",
     "cases_by_concession",
     "cases_in_areas",
@@ -34,4 +35,5 @@ __all__ = [
     "summarise_by_admin",
     "summarise_by_year",
     "write_table",
+    "write_tables",
 ]

@@ -38,6 +38,32 @@ def pairs_auto(left: np.ndarray, right: np.ndarray, *, geometry: bool, threads: 
     )
 
 
+_UNION_CACHE: dict[str, np.ndarray] = {}
+
+
+def union_parts(geoms: np.ndarray) -> np.ndarray:
+    """Disjoint polygons covering the union of ``geoms`` (areas add up without double counts).
+
+    Unions of the same geometries are remembered (keyed by a hash of their WKB), because the
+    standard tables union one concession layer several times.
+    """
+    import hashlib
+
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return np.empty(0, dtype=object)
+    digest = hashlib.sha256()
+    for blob in shapely.to_wkb(geoms):
+        digest.update(blob)
+    key = digest.hexdigest()
+    if key not in _UNION_CACHE:
+        parts = shapely.get_parts(shapely.union_all(geoms))
+        if len(_UNION_CACHE) >= 16:
+            _UNION_CACHE.pop(next(iter(_UNION_CACHE)))
+        _UNION_CACHE[key] = parts[shapely.get_type_id(parts) == 3]
+    return _UNION_CACHE[key]
+
+
 def points_in(x: np.ndarray, y: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``(point, polygon)`` of points lying in or on the edge of polygons."""
     if len(x) == 0 or len(polys) == 0:

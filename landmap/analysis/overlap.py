@@ -17,6 +17,7 @@ from landmap.analysis._common import (
     provenance,
     slug,
     to_storage,
+    union_parts,
 )
 from landmap.analysis._layers import Layer, as_frame, is_path, prepare
 from landmap.analysis.crs import metric_crs
@@ -203,12 +204,7 @@ def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bo
 
 
 def _union_parts(geoms: np.ndarray) -> np.ndarray:
-    """Disjoint polygons covering the union of ``geoms`` (so areas add up without double counts)."""
-    if len(geoms) == 0:
-        return np.empty(0, dtype=object)
-    merged = shapely.union_all(geoms)
-    parts = shapely.get_parts(merged)
-    return parts[shapely.get_type_id(parts) == 3]
+    return union_parts(geoms)
 
 
 def coverage_by_area(

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from landmap.analysis._common import CRS_COLUMN, finish, pairs_auto, points_in, provenance
+from landmap.analysis._common import (
+    CRS_COLUMN,
+    finish,
+    pairs_auto,
+    points_in,
+    provenance,
+    union_parts,
+)
 from landmap.analysis._layers import as_frame, layer_ids, polygonal, prepare, source_of
 from landmap.analysis.crs import metric_crs
 from landmap.errors import AnalysisError
@@ -23,8 +30,7 @@ def _metric_union_parts(frame: Any, crs: str) -> np.ndarray:
     geoms, usable = polygonal(np.asarray(frame.geometry.to_crs(crs).values, dtype=object))
     if not usable.any():
         return np.empty(0, dtype=object)
-    parts = shapely.get_parts(shapely.union_all(geoms[usable]))
-    return parts[shapely.get_type_id(parts) == 3]
+    return union_parts(geoms[usable])
 
 
 def _hectares_in(units: np.ndarray, parts: np.ndarray) -> np.ndarray:
