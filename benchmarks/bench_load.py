@@ -22,8 +22,23 @@ import pandas as pd
 import shapely
 
 WORK = Path(__file__).resolve().parent / "_work"
-TYPES = ["eviction", "threat of eviction", "land grab", "violence", "arrest or harassment of defenders", "other"]
-PROVINCES = ["Phnom Penh", "Kandal", "Kampong Speu", "Koh Kong", "Preah Vihear", "Ratanakiri", "Mondulkiri"]
+TYPES = [
+    "eviction",
+    "threat of eviction",
+    "land grab",
+    "violence",
+    "arrest or harassment of defenders",
+    "other",
+]
+PROVINCES = [
+    "Phnom Penh",
+    "Kandal",
+    "Kampong Speu",
+    "Koh Kong",
+    "Preah Vihear",
+    "Ratanakiri",
+    "Mondulkiri",
+]
 
 
 def make_cases(n: int) -> Path:
@@ -42,17 +57,19 @@ def make_cases(n: int) -> Path:
     swap = rng.random(n) < 0.001
     lon[swap], lat[swap] = lat[swap], lon[swap]
     days = pd.to_datetime("2010-01-01") + pd.to_timedelta(rng.integers(0, 5400, n), unit="D")
-    frame = pd.DataFrame({
-        "case_id": [f"SYN-{i:07d}" for i in range(1, n + 1)],
-        "date": days.strftime("%d/%m/%Y"),
-        "type": rng.choice(TYPES, n),
-        "status": rng.choice(["reported", "ongoing", "resolved"], n),
-        "households": rng.integers(1, 300, n),
-        "province": rng.choice(PROVINCES, n),
-        "village": rng.choice(["ភូមិថ្មី", "Phum Chas", "Boeung Kak"], n),
-        "latitude": np.round(lat, 6),
-        "longitude": np.round(lon, 6),
-    })
+    frame = pd.DataFrame(
+        {
+            "case_id": [f"SYN-{i:07d}" for i in range(1, n + 1)],
+            "date": days.strftime("%d/%m/%Y"),
+            "type": rng.choice(TYPES, n),
+            "status": rng.choice(["reported", "ongoing", "resolved"], n),
+            "households": rng.integers(1, 300, n),
+            "province": rng.choice(PROVINCES, n),
+            "village": rng.choice(["ភូមិថ្មី", "Phum Chas", "Boeung Kak"], n),
+            "latitude": np.round(lat, 6),
+            "longitude": np.round(lon, 6),
+        }
+    )
     WORK.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
     return path
@@ -69,21 +86,28 @@ def make_parcels(n: int) -> Path:
     jitter = rng.uniform(-0.00015, 0.00015, (n, 8))
     xs = x0 + j * step
     ys = y0 + i * step
-    rings = np.stack([
-        np.stack([xs + jitter[:, 0], ys + jitter[:, 1]], 1),
-        np.stack([xs + step + jitter[:, 2], ys + jitter[:, 3]], 1),
-        np.stack([xs + step + jitter[:, 4], ys + step + jitter[:, 5]], 1),
-        np.stack([xs + jitter[:, 6], ys + step + jitter[:, 7]], 1),
-    ], 1)
+    rings = np.stack(
+        [
+            np.stack([xs + jitter[:, 0], ys + jitter[:, 1]], 1),
+            np.stack([xs + step + jitter[:, 2], ys + jitter[:, 3]], 1),
+            np.stack([xs + step + jitter[:, 4], ys + step + jitter[:, 5]], 1),
+            np.stack([xs + jitter[:, 6], ys + step + jitter[:, 7]], 1),
+        ],
+        1,
+    )
     bow = rng.random(n) < 0.001  # one parcel in a thousand drawn as a bow-tie
     rings[bow] = rings[bow][:, [0, 2, 1, 3]]
     geoms = shapely.polygons(rings)
-    gdf = gpd.GeoDataFrame({
-        "parcel_no": [f"P{i:06d}" for i in range(n)],
-        "claimant": rng.choice(["Community A", "Community B", "Family plot"], n),
-        "area_ha": np.round(rng.uniform(0.5, 1.5, n), 2),
-        "kind": "parcel",
-    }, geometry=geoms, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {
+            "parcel_no": [f"P{i:06d}" for i in range(n)],
+            "claimant": rng.choice(["Community A", "Community B", "Family plot"], n),
+            "area_ha": np.round(rng.uniform(0.5, 1.5, n), 2),
+            "kind": "parcel",
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
     WORK.mkdir(parents=True, exist_ok=True)
     gdf.to_file(path, driver="GPKG", layer="parcels")
     return path
@@ -111,12 +135,18 @@ def main() -> None:
 
     def bare_cases():
         df = pd.read_csv(cases)
-        return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.longitude, df.latitude), crs="EPSG:4326")
+        return gpd.GeoDataFrame(
+            df, geometry=gpd.points_from_xy(df.longitude, df.latitude), crs="EPSG:4326"
+        )
 
     rows = []
     for label, bare, ours in (
         (f"{args.cases:,} case rows (CSV)", bare_cases, lambda: load_cases(cases)),
-        (f"{args.parcels:,} parcels (GeoPackage)", lambda: gpd.read_file(parcels), lambda: load_areas(parcels)),
+        (
+            f"{args.parcels:,} parcels (GeoPackage)",
+            lambda: gpd.read_file(parcels),
+            lambda: load_areas(parcels),
+        ),
     ):
         t_bare = best(bare, args.repeat)
         t_ours = best(ours, args.repeat)

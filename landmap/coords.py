@@ -25,11 +25,23 @@ Axis = Literal["lat", "lon"]
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 #: Quirky characters folded onto the plain tokens the pattern reads.
 _FOLD = [
-    ("''", '"'), ("′′", '"'), ("’’", '"'),
-    ("º", "°"), ("˚", "°"), ("ᵒ", "°"),
-    ("′", "'"), ("’", "'"), ("‘", "'"), ("`", "'"), ("´", "'"),
-    ("″", '"'), ("“", '"'), ("”", '"'),
-    ("−", "-"), ("–", "-"), ("\u00a0", " "),
+    ("''", '"'),
+    ("′′", '"'),
+    ("’’", '"'),
+    ("º", "°"),
+    ("˚", "°"),
+    ("ᵒ", "°"),
+    ("′", "'"),
+    ("’", "'"),
+    ("‘", "'"),
+    ("`", "'"),
+    ("´", "'"),
+    ("″", '"'),
+    ("“", '"'),
+    ("”", '"'),
+    ("−", "-"),
+    ("–", "-"),
+    ("\u00a0", " "),
 ]
 _NUM = r"\d+(?:[.,]\d+)?"
 #: One coordinate: optional leading hemisphere or sign, degrees, optional minutes and seconds
@@ -59,6 +71,7 @@ class ParsedCoordinates(NamedTuple):
         was read (or was simply empty: see ``missing``).
     missing
         Boolean array: the input cell was empty.
+
     """
 
     values: np.ndarray
@@ -83,7 +96,7 @@ def parse_coordinates(
     axis: Axis | None = None,
     check_range: bool = True,
 ) -> ParsedCoordinates:
-    """Read a column of coordinates in any of the forms people type.
+    r"""Read a column of coordinates in any of the forms people type.
 
     Parameters
     ----------
@@ -103,8 +116,9 @@ def parse_coordinates(
 
     Examples
     --------
-    >>> parse_coordinates(["11.5", "11°33'12.5\\"N", "104 55 10 E", "x"], axis=None).values.round(5)
+    >>> parse_coordinates(["11.5", "11°33'12.5\"N", "104 55 10 E", "x"], axis=None).values.round(5)
     array([ 11.5    ,  11.55347, 104.91944,       nan])
+
     """
     series = pd.Series(values, copy=False) if not isinstance(values, pd.Series) else values
     series = series.reset_index(drop=True)
@@ -135,7 +149,9 @@ def parse_coordinates(
     if check_range and axis is not None and (~missing).any():
         text = series.astype(object).where(~pd.isna(series), "").astype(str)
         other = "EW" if axis == "lat" else "NS"
-        wrong = np.array(text.str.upper().str.contains(f"[{other}]\\s*$|^\\s*[{other}]", regex=True))
+        wrong = np.array(
+            text.str.upper().str.contains(f"[{other}]\\s*$|^\\s*[{other}]", regex=True)
+        )
         wrong &= errors.isna().to_numpy() & ~missing
         if wrong.any():
             errors[wrong] = [
@@ -146,7 +162,9 @@ def parse_coordinates(
         limit = 90.0 if axis == "lat" else 180.0
         bad = (np.abs(np.nan_to_num(out)) > limit) & errors.isna().to_numpy()
         if bad.any():
-            errors[bad] = [f"{word} {float(v):g} is out of range (-{limit:g} to {limit:g})" for v in out[bad]]
+            errors[bad] = [
+                f"{word} {float(v):g} is out of range (-{limit:g} to {limit:g})" for v in out[bad]
+            ]
             out[bad] = np.nan
     assert len(out) == n
     return ParsedCoordinates(out, errors, missing)
@@ -157,9 +175,11 @@ def _from_parts(raw: pd.Series, parts: pd.DataFrame, word: str) -> tuple[np.ndar
     deg, mnt, sec = _num(parts["deg"]), _num(parts["min"]), _num(parts["sec"])
     h1, h2 = parts["h1"].str.upper(), parts["h2"].str.upper()
     value = deg + mnt.fillna(0) / 60 + sec.fillna(0) / 3600
-    neg = parts["sign"].eq("-").fillna(False) | h1.isin(["S", "W"]).fillna(False) | h2.isin(
-        ["S", "W"]
-    ).fillna(False)
+    neg = (
+        parts["sign"].eq("-").fillna(False)
+        | h1.isin(["S", "W"]).fillna(False)
+        | h2.isin(["S", "W"]).fillna(False)
+    )
     value = value.where(~neg, -value)
     reason = pd.Series(pd.NA, index=raw.index, dtype="object")
     nomatch = deg.isna()
@@ -169,7 +189,10 @@ def _from_parts(raw: pd.Series, parts: pd.DataFrame, word: str) -> tuple[np.ndar
     )
     both = h1.notna() & h2.notna() & ~nomatch
     reason[both] = f"{word} " + quoted[both] + " has two hemisphere letters"
-    pair = raw.str.match(r"^\s*[+-]?\d+\.\d+\s*[ ,;]\s*[+-]?\d+\.\d+\s*$").fillna(False) & reason.isna()
+    pair = (
+        raw.str.match(r"^\s*[+-]?\d+\.\d+\s*[ ,;]\s*[+-]?\d+\.\d+\s*$").fillna(False)
+        & reason.isna()
+    )
     reason[pair] = (
         f"{word} " + quoted[pair] + " holds two numbers: split latitude and longitude into two "
         "columns, or name the column as a geopoint"
@@ -180,21 +203,23 @@ def _from_parts(raw: pd.Series, parts: pd.DataFrame, word: str) -> tuple[np.ndar
     reason[badsec] = f"{word} " + quoted[badsec] + ": seconds must be under 60"
     fraction = mnt.notna() & (deg % 1 != 0) & reason.isna()
     reason[fraction] = f"{word} " + quoted[fraction] + ": decimal degrees cannot have minutes"
-    signed = parts["sign"].eq("-").fillna(False) & (h1.isin(["S", "W"]) | h2.isin(["S", "W"])).fillna(
-        False
-    ) & reason.isna()
+    signed = (
+        parts["sign"].eq("-").fillna(False)
+        & (h1.isin(["S", "W"]) | h2.isin(["S", "W"])).fillna(False)
+        & reason.isna()
+    )
     reason[signed] = f"{word} " + quoted[signed] + ": both a minus sign and S/W"
     value = value.where(reason.isna())
     return value.to_numpy(dtype="float64"), reason.astype("string").tolist()
 
 
 def parse_coordinate(value: object, *, axis: Axis | None = None) -> float:
-    """Read one coordinate; raise :class:`~landmap.errors.DataValueError` if it cannot be read.
+    r"""Read one coordinate; raise :class:`~landmap.errors.DataValueError` if it cannot be read.
 
     Parameters
     ----------
     value
-        A number or a string such as ``"11°33'12.5\\"N"``, ``"N 11 33.208"`` or ``"104.92E"``.
+        A number or a string such as ``"11°33'12.5\"N"``, ``"N 11 33.208"`` or ``"104.92E"``.
     axis
         ``"lat"`` or ``"lon"`` to check the range and the hemisphere letter.
 
@@ -214,6 +239,7 @@ def parse_coordinate(value: object, *, axis: Axis | None = None) -> float:
     11.553472
     >>> parse_coordinate("104,9", axis="lon")
     104.9
+
     """
     parsed = parse_coordinates(pd.Series([value], dtype=object), axis=axis)
     if parsed.missing[0]:
@@ -236,7 +262,9 @@ class GeopointColumns(NamedTuple):
     lon: pd.Series
 
 
-_PAIR = re.compile(r"^\s*\[?\s*(?P<a>[^\s,;\[\]]+)\s*[\s,;]\s*(?P<b>[^\s,;\[\]]+)(?:[\s,;]+.*)?\]?\s*$")
+_PAIR = re.compile(
+    r"^\s*\[?\s*(?P<a>[^\s,;\[\]]+)\s*[\s,;]\s*(?P<b>[^\s,;\[\]]+)(?:[\s,;]+.*)?\]?\s*$"
+)
 
 
 def split_geopoint(values: pd.Series) -> GeopointColumns:
@@ -258,6 +286,7 @@ def split_geopoint(values: pd.Series) -> GeopointColumns:
     >>> g = split_geopoint(pd.Series(["11.55 104.92 12 5", "[11.5, 104.9]"]))
     >>> g.lat.tolist(), g.lon.tolist()
     (['11.55', '11.5'], ['104.92', '104.9'])
+
     """
     text = values.astype(object).where(values.notna(), "").astype(str).reset_index(drop=True)
     parts = text.str.extract(_PAIR)
@@ -280,6 +309,7 @@ def utm_crs(zone: int | str, *, south: bool | None = None) -> CRS:
     --------
     >>> utm_crs("48N").to_epsg(), utm_crs(48).to_epsg(), utm_crs("48P").to_epsg()
     (32648, 32648, 32648)
+
     """
     text = str(zone).strip()
     if text.endswith(".0"):
@@ -288,7 +318,8 @@ def utm_crs(zone: int | str, *, south: bool | None = None) -> CRS:
     match = _ZONE.match(text)
     if not match or not 1 <= int(match.group(1)) <= 60 or len(match.group(2)) > 1:
         raise CRSError(
-            f"UTM zone {zone!r} is not a zone number 1-60 with an optional hemisphere or band letter",
+            f"UTM zone {zone!r} is not a zone number 1-60 with an optional hemisphere or band "
+            "letter",
             fix="give the zone as e.g. utm_zone='48N' (Cambodia is 48N; 47N in the far west)",
         )
     number, letter = int(match.group(1)), match.group(2).upper()
@@ -301,8 +332,10 @@ def utm_crs(zone: int | str, *, south: bool | None = None) -> CRS:
     elif letter in "PQRTUVWX":
         is_south = False
     else:
-        raise CRSError(f"UTM zone {zone!r} has an unknown band letter {letter!r}",
-                       fix="use N or S for the hemisphere, e.g. 48N")
+        raise CRSError(
+            f"UTM zone {zone!r} has an unknown band letter {letter!r}",
+            fix="use N or S for the hemisphere, e.g. 48N",
+        )
     return CRS.from_epsg((32700 if is_south else 32600) + number)
 
 

@@ -27,10 +27,26 @@ from shapely.geometry.base import BaseGeometry
 from landmap.errors import DataValueError
 from landmap.schema import GEOMETRY_TYPES
 
-StudyArea = str | os.PathLike[str] | tuple[float, float, float, float] | gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | None
+StudyArea = (
+    str
+    | os.PathLike[str]
+    | tuple[float, float, float, float]
+    | gpd.GeoDataFrame
+    | gpd.GeoSeries
+    | BaseGeometry
+    | None
+)
 
-_TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4,
-             "MultiLineString": 5, "MultiPolygon": 6, "GeometryCollection": 7}
+_TYPE_IDS = {
+    "Point": 0,
+    "LineString": 1,
+    "LinearRing": 2,
+    "Polygon": 3,
+    "MultiPoint": 4,
+    "MultiLineString": 5,
+    "MultiPolygon": 6,
+    "GeometryCollection": 7,
+}
 _TYPE_NAMES = {v: k for k, v in _TYPE_IDS.items()}
 _BUNDLED = {"cambodia": "cambodia", "khm": "cambodia", "kh": "cambodia", "កម្ពុជា": "cambodia"}
 
@@ -53,7 +69,11 @@ class StudyAreaShape(NamedTuple):
 
 @cache
 def _bundled(name: str) -> BaseGeometry:
-    text = resources.files("landmap").joinpath(f"resources/study_areas/{name}.geojson").read_text("utf-8")
+    text = (
+        resources.files("landmap")
+        .joinpath(f"resources/study_areas/{name}.geojson")
+        .read_text("utf-8")
+    )
     geom = shapely.union_all(gpd.read_file(text).geometry.values)
     shapely.prepare(geom)
     return geom
@@ -84,6 +104,7 @@ def study_area_shape(study_area: StudyArea = None) -> StudyAreaShape:
     --------
     >>> study_area_shape((102, 10, 108, 15)).name
     'bbox (102, 10, 108, 15)'
+
     """
     if study_area is None:
         return StudyAreaShape("Cambodia", _bundled("cambodia"))
@@ -100,11 +121,15 @@ def study_area_shape(study_area: StudyArea = None) -> StudyAreaShape:
         try:
             minx, miny, maxx, maxy = (float(v) for v in study_area)
         except (TypeError, ValueError) as err:
-            raise DataValueError(f"study_area {study_area!r} is not four numbers",
-                                 fix="give (min_lon, min_lat, max_lon, max_lat)") from err
+            raise DataValueError(
+                f"study_area {study_area!r} is not four numbers",
+                fix="give (min_lon, min_lat, max_lon, max_lat)",
+            ) from err
         if not (minx < maxx and miny < maxy):
-            raise DataValueError(f"study_area {study_area!r} is not (min_lon, min_lat, max_lon, max_lat)",
-                                 fix="put the smaller longitude and latitude first")
+            raise DataValueError(
+                f"study_area {study_area!r} is not (min_lon, min_lat, max_lon, max_lat)",
+                fix="put the smaller longitude and latitude first",
+            )
         geom = shapely.box(minx, miny, maxx, maxy)
         name = f"bbox ({', '.join(f'{v:g}' for v in (minx, miny, maxx, maxy))})"
     elif isinstance(study_area, str | os.PathLike):
@@ -113,8 +138,10 @@ def study_area_shape(study_area: StudyArea = None) -> StudyAreaShape:
             return StudyAreaShape("Cambodia", _bundled(_BUNDLED[key]))
         if not os.path.exists(study_area):
             raise DataValueError(
-                f"study_area {str(study_area)!r} is neither a bundled country (Cambodia) nor a file",
-                fix="give a bbox (min_lon, min_lat, max_lon, max_lat), a GeoDataFrame or a polygon file",
+                f"study_area {str(study_area)!r} is neither a bundled country (Cambodia) nor a "
+                "file",
+                fix="give a bbox (min_lon, min_lat, max_lon, max_lat), a GeoDataFrame or a "
+                "polygon file",
             )
         frame = gpd.read_file(study_area)
         if frame.crs is not None:
@@ -122,8 +149,10 @@ def study_area_shape(study_area: StudyArea = None) -> StudyAreaShape:
         geom = shapely.union_all(frame.geometry.values)
         name = os.path.basename(str(study_area))
     else:
-        raise DataValueError(f"study_area {study_area!r} of type {type(study_area).__name__} is not understood",
-                             fix="give a bbox tuple, a GeoDataFrame, a country name or a file path")
+        raise DataValueError(
+            f"study_area {study_area!r} of type {type(study_area).__name__} is not understood",
+            fix="give a bbox tuple, a GeoDataFrame, a country name or a file path",
+        )
     if geom is None or geom.is_empty or shapely.get_dimensions(geom) < 2:
         raise DataValueError(f"study area {name!r} has no polygon", fix="give polygons or a bbox")
     geom = shapely.make_valid(geom)
@@ -193,8 +222,14 @@ def validate_geometries(
     Validation
         The layer with repaired geometries, boolean ``rejected``/``repaired`` arrays and sparse
         reason Series (index = row position).
+
     """
-    geoms = np.asarray(data.geometry.values.to_numpy() if hasattr(data.geometry.values, "to_numpy") else data.geometry.values, dtype=object).copy()
+    geoms = np.asarray(
+        data.geometry.values.to_numpy()
+        if hasattr(data.geometry.values, "to_numpy")
+        else data.geometry.values,
+        dtype=object,
+    ).copy()
     n = len(geoms)
     rejected = np.zeros(n, bool)
     repaired = np.zeros(n, bool)
@@ -235,7 +270,13 @@ def validate_geometries(
     wrong = ~rejected & ~np.isin(tid, allowed)
     if wrong.any():
         expected = " or ".join(GEOMETRY_TYPES[kind])  # type: ignore[index]
-        note(wrong, [f"wrong geometry type {_TYPE_NAMES.get(t, t)} ({kind} need {expected})" for t in tid[wrong]])
+        note(
+            wrong,
+            [
+                f"wrong geometry type {_TYPE_NAMES.get(t, t)} ({kind} need {expected})"
+                for t in tid[wrong]
+            ],
+        )
         rejected |= wrong
 
     if polygonal:
@@ -283,22 +324,45 @@ def _check_points(geoms, points, kind, study_area, fix_swapped, rejected, repair
     if swapped.any():
         if fix_swapped:
             geoms[swapped] = shapely.points(y[swapped], x[swapped])
-            note(swapped, [f"latitude/longitude were swapped ({a:g}, {b:g}); swapped back"
-                           for a, b in zip(x[swapped], y[swapped], strict=True)])
+            note(
+                swapped,
+                [
+                    f"latitude/longitude were swapped ({a:g}, {b:g}); swapped back"
+                    for a, b in zip(x[swapped], y[swapped], strict=True)
+                ],
+            )
             repaired |= swapped
         else:
-            note(swapped, [f"probably swapped latitude/longitude: lon {a:g}, lat {b:g} lies outside "
-                           f"{area.name} but the swapped point lies inside (load with fix_swapped=True "
-                           "to swap it back)" for a, b in zip(x[swapped], y[swapped], strict=True)])
+            note(
+                swapped,
+                [
+                    f"probably swapped latitude/longitude: lon {a:g}, lat {b:g} lies outside "
+                    f"{area.name} but the swapped point lies inside (load with fix_swapped=True "
+                    "to swap it back)"
+                    for a, b in zip(x[swapped], y[swapped], strict=True)
+                ],
+            )
             rejected |= swapped
     rest = out & ~swapped
     zero = rest & (x == 0) & (y == 0)
     note(zero, "coordinates 0, 0 (an empty GPS fix?)")
     bad_range = rest & ~zero & ((np.abs(y) > 90) | (np.abs(x) > 180))
-    note(bad_range, [f"coordinates out of range: lon {a:g}, lat {b:g}" for a, b in zip(x[bad_range], y[bad_range], strict=True)])
+    note(
+        bad_range,
+        [
+            f"coordinates out of range: lon {a:g}, lat {b:g}"
+            for a, b in zip(x[bad_range], y[bad_range], strict=True)
+        ],
+    )
     far = rest & ~zero & ~bad_range
     what = "case point" if kind == "cases" else "point"
-    note(far, [f"{what} outside {area.name}: lon {a:.6g}, lat {b:.6g}" for a, b in zip(x[far], y[far], strict=True)])
+    note(
+        far,
+        [
+            f"{what} outside {area.name}: lon {a:.6g}, lat {b:.6g}"
+            for a, b in zip(x[far], y[far], strict=True)
+        ],
+    )
     rejected |= rest
 
 

@@ -16,8 +16,13 @@ LANDMAP = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "landmap"
 def run(*args, cwd=None):
     if not LANDMAP.exists():
         pytest.fail(f"{LANDMAP} is missing: install the package (make test does)")
-    return subprocess.run([str(LANDMAP), "check", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+    return subprocess.run(
+        [str(LANDMAP), "check", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -64,8 +69,11 @@ def test_check_report_and_output(cases_csv, tmp_path):
 def test_check_geojson_output_and_inferred_kind(tmp_path):
     src = tmp_path / "forest.gpkg"
     bowtie = shapely.Polygon([(104.0, 12.0), (104.1, 12.1), (104.1, 12.0), (104.0, 12.1)])
-    gpd.GeoDataFrame({"name": ["CF one", "CF two"]}, geometry=[shapely.box(104, 12, 104.1, 12.1), bowtie],
-                     crs=4326).to_file(src)
+    gpd.GeoDataFrame(
+        {"name": ["CF one", "CF two"]},
+        geometry=[shapely.box(104, 12, 104.1, 12.1), bowtie],
+        crs=4326,
+    ).to_file(src)
     out = tmp_path / "clean.geojson"
     res = run(src, "--output", out)
     assert res.returncode == 0, res.stderr
@@ -74,14 +82,17 @@ def test_check_geojson_output_and_inferred_kind(tmp_path):
     assert gpd.read_file(out).is_valid.all()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["missing.csv", "--as", "cases"], "missing.csv: file not found"),
-    (["nocoords.csv", "--as", "cases"], "has no coordinate columns"),
-    (["nocrs.shp", "--as", "areas"], "declares no coordinate reference system"),
-    (["junk.geojson", "--as", "areas"], "GDAL could not read it"),
-    (["empty.csv", "--as", "cases"], "the file is empty"),
-    (["ok.csv", "--as", "cases", "--output", "out.txt"], "name the output .gpkg or .geojson"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["missing.csv", "--as", "cases"], "missing.csv: file not found"),
+        (["nocoords.csv", "--as", "cases"], "has no coordinate columns"),
+        (["nocrs.shp", "--as", "areas"], "declares no coordinate reference system"),
+        (["junk.geojson", "--as", "areas"], "GDAL could not read it"),
+        (["empty.csv", "--as", "cases"], "the file is empty"),
+        (["ok.csv", "--as", "cases", "--output", "out.txt"], "name the output .gpkg or .geojson"),
+    ],
+)
 def test_check_bad_input_one_line_exit_2(tmp_path, args, message):
     (tmp_path / "nocoords.csv").write_text("case_id,village\nA,Tuol\n")
     (tmp_path / "junk.geojson").write_text('{"type": "FeatureCollection", "features": [{"type"')
@@ -101,15 +112,20 @@ def test_check_bad_input_one_line_exit_2(tmp_path, args, message):
 
 def test_check_crs_and_layer_options(tmp_path):
     shp = tmp_path / "nocrs.shp"
-    gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(480000, 1280000, 481000, 1281000)],
-                     crs=32648).to_file(shp)
+    gpd.GeoDataFrame(
+        {"name": ["x"]}, geometry=[shapely.box(480000, 1280000, 481000, 1281000)], crs=32648
+    ).to_file(shp)
     shp.with_suffix(".prj").unlink()
     res = run(shp, "--as", "areas", "--crs", "EPSG:32648")
     assert res.returncode == 0, res.stderr
     assert "crs_source: given: EPSG:32648" in res.stdout
     gpkg = tmp_path / "two.gpkg"
-    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.box(104, 12, 104.1, 12.1)], crs=4326).to_file(gpkg, layer="one")
-    gpd.GeoDataFrame({"name": ["b"]}, geometry=[shapely.box(104, 12, 104.1, 12.1)], crs=4326).to_file(gpkg, layer="two")
+    gpd.GeoDataFrame(
+        {"name": ["a"]}, geometry=[shapely.box(104, 12, 104.1, 12.1)], crs=4326
+    ).to_file(gpkg, layer="one")
+    gpd.GeoDataFrame(
+        {"name": ["b"]}, geometry=[shapely.box(104, 12, 104.1, 12.1)], crs=4326
+    ).to_file(gpkg, layer="two")
     res = run(gpkg, "--as", "areas")
     assert res.returncode == 2 and "holds 2 layers: one, two" in res.stderr
     res = run(gpkg, "--as", "areas", "--layer", "two")

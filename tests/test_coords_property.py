@@ -45,7 +45,8 @@ def dms_text(draw, axis):
         sec_text = sec_text.replace(".", ",")
     style = draw(st.sampled_from(["symbols", "spaces", "colons", "leading", "letters", "signed"]))
     if style == "symbols":
-        text = f"{d}{draw(st.sampled_from(DEG))}{m}{draw(st.sampled_from(MIN[:3]))}{sec_text}{draw(st.sampled_from(SEC[:4]))}{letter}"
+        deg, mnt, sec = (draw(st.sampled_from(x)) for x in (DEG, MIN[:3], SEC[:4]))
+        text = f"{d}{deg}{m}{mnt}{sec_text}{sec}{letter}"
     elif style == "spaces":
         text = f"{d} {m} {sec_text} {letter}"
     elif style == "colons":
@@ -75,8 +76,10 @@ def test_dms_variants_parse_to_the_value(data, axis):
 
 
 @SETTINGS
-@given(st.one_of(st.text(max_size=25), st.floats(), st.integers(), st.none(), st.booleans()),
-       st.sampled_from(["lat", "lon", None]))
+@given(
+    st.one_of(st.text(max_size=25), st.floats(), st.integers(), st.none(), st.booleans()),
+    st.sampled_from(["lat", "lon", None]),
+)
 def test_anything_gives_a_value_or_a_clear_error(value, axis):
     try:
         out = parse_coordinate(value, axis=axis)
@@ -84,7 +87,12 @@ def test_anything_gives_a_value_or_a_clear_error(value, axis):
         message = str(err)
         assert message and "Fix:" in message
         if isinstance(value, str) and value.strip() and "empty" not in message:
-            assert repr(value.strip())[1:-1][:3] in message or "finite" in message or "range" in message or "hemisphere" in message
+            assert (
+                repr(value.strip())[1:-1][:3] in message
+                or "finite" in message
+                or "range" in message
+                or "hemisphere" in message
+            )
         return
     assert isinstance(out, float) and math.isfinite(out)
     if axis == "lat":

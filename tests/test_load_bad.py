@@ -15,11 +15,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from landmap.errors import CRSError, DataFileError, DataValueError, LandmapError, SchemaError
+from landmap.errors import CRSError, DataFileError, DataValueError, SchemaError
 from landmap.io.load import load_areas, load_cases, load_concessions
 
 SQUARE = shapely.box(104.0, 12.0, 104.1, 12.1)
-BOWTIE = shapely.Polygon([(104.0, 12.0), (104.1, 12.1), (104.1, 12.0), (104.0, 12.1), (104.0, 12.0)])
+BOWTIE = shapely.Polygon(
+    [(104.0, 12.0), (104.1, 12.1), (104.1, 12.0), (104.0, 12.1), (104.0, 12.0)]
+)
 
 
 def row(report, n):
@@ -41,13 +43,16 @@ def csv(tmp_path, text, name="cases.csv", encoding="utf-8"):
 
 
 def areas_file(tmp_path, geoms, name="areas.gpkg"):
-    gdf = gpd.GeoDataFrame({"name": [f"A{i}" for i in range(len(geoms))]}, geometry=geoms, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {"name": [f"A{i}" for i in range(len(geoms))]}, geometry=geoms, crs="EPSG:4326"
+    )
     path = tmp_path / name
     gdf.to_file(path)
     return path
 
 
 # ---------------------------------------------------------------- file-level faults
+
 
 def test_missing_file(tmp_path):
     with pytest.raises(DataFileError, match=r"nothere\.csv: file not found Fix: check the path"):
@@ -84,10 +89,23 @@ def test_empty_feature_collection(tmp_path):
 
 def test_truncated_geojson(tmp_path):
     path = tmp_path / "cut.geojson"
-    text = json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "x"}, "geometry": shapely.geometry.mapping(SQUARE)}]})
+    text = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"name": "x"},
+                    "geometry": shapely.geometry.mapping(SQUARE),
+                }
+            ],
+        }
+    )
     path.write_text(text[: len(text) // 2])
-    with pytest.raises(DataFileError, match=r"cut\.geojson: GDAL could not read it .*Fix: check that the file is complete"):
+    with pytest.raises(
+        DataFileError,
+        match=r"cut\.geojson: GDAL could not read it .*Fix: check that the file is complete",
+    ):
         load_areas(path)
 
 
@@ -121,7 +139,9 @@ def _shapefile(tmp_path):
 def test_shapefile_missing_shx(tmp_path):
     shp = _shapefile(tmp_path)
     shp.with_suffix(".shx").unlink()
-    with pytest.raises(DataFileError, match=r"cf\.shp: the shapefile's index file cf\.shx is missing beside it"):
+    with pytest.raises(
+        DataFileError, match=r"cf\.shp: the shapefile's index file cf\.shx is missing beside it"
+    ):
         load_areas(shp)
 
 
@@ -135,12 +155,15 @@ def test_shapefile_missing_dbf(tmp_path):
 def test_shapefile_missing_prj(tmp_path):
     shp = _shapefile(tmp_path)
     shp.with_suffix(".prj").unlink()
-    with pytest.raises(CRSError, match=r"cf\.shp: declares no coordinate reference system Fix: copy the shapefile's \.prj"):
+    with pytest.raises(
+        CRSError,
+        match=r"cf\.shp: declares no coordinate reference system Fix: copy the shapefile's \.prj",
+    ):
         load_areas(shp)
 
 
 def test_zipped_shapefile_missing_shx(tmp_path):
-    shp = _shapefile(tmp_path)
+    _shapefile(tmp_path)
     zpath = tmp_path / "cf.zip"
     with zipfile.ZipFile(zpath, "w") as zf:
         for p in tmp_path.glob("cf.*"):
@@ -155,7 +178,9 @@ def test_zip_with_two_datasets(tmp_path):
     with zipfile.ZipFile(zpath, "w") as zf:
         zf.writestr("a.geojson", "{}")
         zf.writestr("b.geojson", "{}")
-    with pytest.raises(DataFileError, match=r"holds 2 datasets: a\.geojson, b\.geojson Fix: name one with layer="):
+    with pytest.raises(
+        DataFileError, match=r"holds 2 datasets: a\.geojson, b\.geojson Fix: name one with layer="
+    ):
         load_areas(zpath)
 
 
@@ -188,7 +213,9 @@ def test_binary_file_named_csv(tmp_path):
 
 def test_wrong_encoding_named(tmp_path):
     path = csv(tmp_path, "lat,lon,note\n11.5,104.9,café\n", encoding="cp1252")
-    with pytest.raises(DataFileError, match=r"is not valid utf-8 text .*Fix: pass the right encoding="):
+    with pytest.raises(
+        DataFileError, match=r"is not valid utf-8 text .*Fix: pass the right encoding="
+    ):
         load_cases(path, encoding="utf-8")
 
 
@@ -200,26 +227,39 @@ def test_unknown_encoding_name(tmp_path):
 
 def test_ragged_csv_line(tmp_path):
     path = csv(tmp_path, "lat,lon,id\n11.5,104.9,1\n11.6,104.8,2,extra,fields\n")
-    with pytest.raises(DataFileError, match=r"could not be split into columns with the delimiter ','.*line 3"):
+    with pytest.raises(
+        DataFileError, match=r"could not be split into columns with the delimiter ','.*line 3"
+    ):
         load_cases(path)
 
 
 def test_wrong_delimiter_single_column(tmp_path):
     # header and rows use different separators: nothing splits the header into columns
     path = csv(tmp_path, "latitude longitude case_identifier\n11.5;104.9;A\n11.6;104.8;B\n")
-    with pytest.raises(DataFileError, match=r"cases\.csv: was read as a single column 'latitude longitude case_identifier'"):
+    with pytest.raises(
+        DataFileError,
+        match=r"cases\.csv: was read as a single column 'latitude longitude case_identifier'",
+    ):
         load_cases(path)
 
 
 def test_no_coordinate_columns(tmp_path):
     path = csv(tmp_path, "case_id,village\nA,Tuol\n")
-    with pytest.raises(SchemaError, match=r"cases\.csv: has no coordinate columns .*the columns are: case_id, village.*Fix: map them"):
+    with pytest.raises(
+        SchemaError,
+        match=r"cases\.csv: has no coordinate columns .*the columns are: case_id, village.*"
+        r"Fix: map them",
+    ):
         load_cases(path)
 
 
 def test_mapping_names_a_missing_column(tmp_path):
     path = csv(tmp_path, "y,x\n11.5,104.9\n")
-    with pytest.raises(SchemaError, match=r"column 'Latitude'.*columns=\{'lat': 'Latitude'\} names a column that is not in the table"):
+    with pytest.raises(
+        SchemaError,
+        match=r"column 'Latitude'.*columns=\{'lat': 'Latitude'\} names a column that is not "
+        r"in the table",
+    ):
         load_cases(path, columns={"lat": "Latitude"})
 
 
@@ -231,7 +271,11 @@ def test_mapping_names_a_missing_canonical_source(tmp_path):
 
 def test_easting_northing_without_zone(tmp_path):
     path = csv(tmp_path, "easting,northing\n491000,1277800\n")
-    with pytest.raises(CRSError, match=r"has easting/northing columns \(easting, northing\) but no UTM zone Fix: pass utm_zone='48N'"):
+    with pytest.raises(
+        CRSError,
+        match=r"has easting/northing columns \(easting, northing\) but no UTM zone "
+        r"Fix: pass utm_zone='48N'",
+    ):
         load_cases(path)
 
 
@@ -255,9 +299,14 @@ def test_unknown_crs_string(tmp_path):
 
 def test_gpx_without_waypoints(tmp_path):
     path = tmp_path / "track.gpx"
-    path.write_text('<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">'
-                    '<trk><trkseg><trkpt lat="11.5" lon="104.9"/><trkpt lat="11.6" lon="104.95"/></trkseg></trk></gpx>')
-    with pytest.raises(DataFileError, match=r"track\.gpx: the GPX file has no waypoints, only 1 tracks/routes"):
+    path.write_text(
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">'
+        '<trk><trkseg><trkpt lat="11.5" lon="104.9"/><trkpt lat="11.6" lon="104.95"/>'
+        "</trkseg></trk></gpx>"
+    )
+    with pytest.raises(
+        DataFileError, match=r"track\.gpx: the GPX file has no waypoints, only 1 tracks/routes"
+    ):
         load_cases(path)
 
 
@@ -276,19 +325,40 @@ def test_parquet_without_geometry(tmp_path):
 
 # ---------------------------------------------------------------- row-level faults
 
+
 def test_mixed_geometry_types(tmp_path):
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "poly"}, "geometry": shapely.geometry.mapping(SQUARE)},
-        {"type": "Feature", "properties": {"name": "pt"}, "geometry": {"type": "Point", "coordinates": [104.5, 12.5]}},
-        {"type": "Feature", "properties": {"name": "line"}, "geometry": {"type": "LineString", "coordinates": [[104, 12], [105, 13]]}},
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "poly"},
+                "geometry": shapely.geometry.mapping(SQUARE),
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "pt"},
+                "geometry": {"type": "Point", "coordinates": [104.5, 12.5]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "line"},
+                "geometry": {"type": "LineString", "coordinates": [[104, 12], [105, 13]]},
+            },
+        ],
+    }
     path = tmp_path / "mixed.geojson"
     path.write_text(json.dumps(doc))
     data, report = load_areas(path)
     complete(report, 3)
     assert row(report, 1)["status"] == "loaded"
-    assert row(report, 2)["reason"] == "wrong geometry type Point (areas need Polygon or MultiPolygon)"
-    assert row(report, 3)["reason"] == "wrong geometry type LineString (areas need Polygon or MultiPolygon)"
+    assert (
+        row(report, 2)["reason"] == "wrong geometry type Point (areas need Polygon or MultiPolygon)"
+    )
+    assert (
+        row(report, 3)["reason"]
+        == "wrong geometry type LineString (areas need Polygon or MultiPolygon)"
+    )
     assert row(report, 3)["status"] == "rejected"
     assert data["name"].tolist() == ["poly"]
 
@@ -300,7 +370,9 @@ def test_polygon_in_cases_layer(tmp_path):
 
 
 def test_concession_points_are_allowed(tmp_path):
-    gdf = gpd.GeoDataFrame({"name": ["known only by location"]}, geometry=[shapely.Point(104.5, 12.5)], crs=4326)
+    gdf = gpd.GeoDataFrame(
+        {"name": ["known only by location"]}, geometry=[shapely.Point(104.5, 12.5)], crs=4326
+    )
     path = tmp_path / "c.gpkg"
     gdf.to_file(path)
     data, report = load_concessions(path, kind="mining")
@@ -308,14 +380,25 @@ def test_concession_points_are_allowed(tmp_path):
 
 
 def test_null_geometry(tmp_path):
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "ok"}, "geometry": shapely.geometry.mapping(SQUARE)},
-        {"type": "Feature", "properties": {"name": "none"}, "geometry": None}]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "ok"},
+                "geometry": shapely.geometry.mapping(SQUARE),
+            },
+            {"type": "Feature", "properties": {"name": "none"}, "geometry": None},
+        ],
+    }
     path = tmp_path / "null.geojson"
     path.write_text(json.dumps(doc))
     data, report = load_areas(path)
     complete(report, 2)
-    assert (row(report, 2)["status"], row(report, 2)["reason"]) == ("rejected", "no geometry (null)")
+    assert (row(report, 2)["status"], row(report, 2)["reason"]) == (
+        "rejected",
+        "no geometry (null)",
+    )
 
 
 def test_empty_geometry(tmp_path):
@@ -339,8 +422,16 @@ def test_bowtie_repaired(tmp_path):
 
 def test_geometry_collection_keeps_polygon_parts(tmp_path):
     gc = shapely.GeometryCollection([SQUARE, shapely.LineString([(104, 12), (105, 13)])])
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "gc"}, "geometry": shapely.geometry.mapping(gc)}]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "gc"},
+                "geometry": shapely.geometry.mapping(gc),
+            }
+        ],
+    }
     path = tmp_path / "gc.geojson"
     path.write_text(json.dumps(doc))
     data, report = load_areas(path)
@@ -350,7 +441,9 @@ def test_geometry_collection_keeps_polygon_parts(tmp_path):
 
 
 def test_point_outside_study_area(tmp_path):
-    data, report = load_cases(csv(tmp_path, "case_id,lat,lon\nP1,48.8566,2.3522\nP2,11.5564,104.916\n"))
+    data, report = load_cases(
+        csv(tmp_path, "case_id,lat,lon\nP1,48.8566,2.3522\nP2,11.5564,104.916\n")
+    )
     rec = row(report, 1)
     assert rec["status"] == "rejected"
     assert rec["reason"] == "case point outside Cambodia: lon 2.3522, lat 48.8566"
@@ -362,7 +455,10 @@ def test_custom_study_area_bbox(tmp_path):
     path = csv(tmp_path, "lat,lon\n48.8566,2.3522\n")
     _, report = load_cases(path, study_area=(2.2, 48.8, 2.5, 48.95))
     assert report.loaded == 1
-    _, report2 = load_cases(csv(tmp_path, "lat,lon\n11.5564,104.916\n", name="b.csv"), study_area=(2.2, 48.8, 2.5, 48.95))
+    _, report2 = load_cases(
+        csv(tmp_path, "lat,lon\n11.5564,104.916\n", name="b.csv"),
+        study_area=(2.2, 48.8, 2.5, 48.95),
+    )
     assert row(report2, 1)["reason"].startswith("case point outside bbox (2.2, 48.8, 2.5, 48.95)")
 
 
@@ -375,7 +471,10 @@ def test_swapped_lat_lon_flagged_then_fixed(tmp_path):
     assert "fix_swapped=True" in rec["reason"]
     data, report = load_cases(path, fix_swapped=True)
     assert row(report, 1)["status"] == "repaired"
-    assert row(report, 1)["reason"] == "latitude/longitude were swapped (11.5564, 104.916); swapped back"
+    assert (
+        row(report, 1)["reason"]
+        == "latitude/longitude were swapped (11.5564, 104.916); swapped back"
+    )
     assert (data.geometry.x.iloc[0], data.geometry.y.iloc[0]) == pytest.approx((104.916, 11.5564))
 
 
@@ -390,14 +489,19 @@ def test_zero_zero_coordinates(tmp_path):
 
 
 def test_non_numeric_coordinate_echoed(tmp_path):
-    data, report = load_cases(csv(tmp_path, "case_id,lat,lon\nN1,eleven,104.9\nN2,11.5564,104.916\n"))
+    data, report = load_cases(
+        csv(tmp_path, "case_id,lat,lon\nN1,eleven,104.9\nN2,11.5564,104.916\n")
+    )
     complete(report, 2)
-    assert row(report, 1)["reason"] == "latitude 'eleven' is not a number or a degrees-minutes-seconds value"
+    assert (
+        row(report, 1)["reason"]
+        == "latitude 'eleven' is not a number or a degrees-minutes-seconds value"
+    )
     assert row(report, 1)["status"] == "rejected"
 
 
 def test_dms_minutes_over_sixty(tmp_path):
-    _, report = load_cases(csv(tmp_path, "lat,lon\n\"11°75'10\"\"N\",104.9\n"))
+    _, report = load_cases(csv(tmp_path, 'lat,lon\n"11°75\'10""N",104.9\n'))
     assert row(report, 1)["reason"] == "latitude '11°75\\'10\"N': minutes must be under 60"
 
 
@@ -408,13 +512,17 @@ def test_one_coordinate_missing(tmp_path):
 
 
 def test_bad_zone_value_in_zone_column(tmp_path):
-    _, report = load_cases(csv(tmp_path, "easting,northing,zone\n491000,1277800,48N\n491000,1277800,99X\n"))
+    _, report = load_cases(
+        csv(tmp_path, "easting,northing,zone\n491000,1277800,48N\n491000,1277800,99X\n")
+    )
     assert row(report, 1)["status"] == "loaded"
     assert row(report, 2)["reason"].startswith("UTM zone '99X' not understood")
 
 
 def test_duplicate_ids_flagged(tmp_path):
-    data, report = load_cases(csv(tmp_path, "case_id,lat,lon\nD1,11.5,104.9\nD2,11.6,104.9\nD1,11.7,104.9\n"))
+    data, report = load_cases(
+        csv(tmp_path, "case_id,lat,lon\nD1,11.5,104.9\nD2,11.6,104.9\nD1,11.7,104.9\n")
+    )
     assert row(report, 1)["reason"] == "duplicate case_id 'D1' (rows 1, 3)"
     assert row(report, 3)["reason"] == "duplicate case_id 'D1' (rows 1, 3)"
     assert row(report, 3)["status"] == "loaded"
@@ -431,14 +539,17 @@ def test_duplicate_area_ids_regenerated(tmp_path):
     assert "not unique" in report.details["id"]
 
 
-@pytest.mark.parametrize("value,reason", [
-    ("31/02/2014", "impossible date '31/02/2014' (no such day)"),
-    ("2031-01-01", "impossible date 2031-01-01 (in the future)"),
-    ("12/05/1890", "impossible date 1890-05-12 (before 1950)"),
-    ("0", "impossible date: year 0"),
-    ("soon", "date 'soon' not understood (write dd/mm/yyyy)"),
-    ("08/20/2014", "date '08/20/2014' read month-first (mm/dd/yyyy)"),
-])
+@pytest.mark.parametrize(
+    "value,reason",
+    [
+        ("31/02/2014", "impossible date '31/02/2014' (no such day)"),
+        ("2031-01-01", "impossible date 2031-01-01 (in the future)"),
+        ("12/05/1890", "impossible date 1890-05-12 (before 1950)"),
+        ("0", "impossible date: year 0"),
+        ("soon", "date 'soon' not understood (write dd/mm/yyyy)"),
+        ("08/20/2014", "date '08/20/2014' read month-first (mm/dd/yyyy)"),
+    ],
+)
 def test_date_faults_flagged_row_kept(tmp_path, value, reason):
     data, report = load_cases(csv(tmp_path, f"lat,lon,date\n11.5564,104.916,{value}\n"))
     rec = row(report, 1)
@@ -467,10 +578,14 @@ def test_several_faults_in_one_row_all_reported(tmp_path):
 
 def test_khmer_text_preserved_byte_for_byte(tmp_path):
     text = "ភូមិត្រពាំងឈូក ឃុំស្ទឹងមានជ័យ (ករណី ១២)"
-    path = csv(tmp_path, f"lat,lon,village,description\n11.5564,104.916,{text},  {text}  \n", encoding="utf-8-sig")
+    path = csv(
+        tmp_path,
+        f"lat,lon,village,description\n11.5564,104.916,{text},  {text}  \n",
+        encoding="utf-8-sig",
+    )
     data, _ = load_cases(path)
     assert data["village"].iloc[0].encode("utf-8") == text.encode("utf-8")
-    assert data["description"].iloc[0].encode("utf-8") == f"  {text}  ".encode("utf-8")
+    assert data["description"].iloc[0].encode("utf-8") == f"  {text}  ".encode()
 
 
 def test_report_csv_round_trip(tmp_path):

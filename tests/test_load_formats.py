@@ -28,7 +28,8 @@ def complete(report, n):
 def areas_frame(crs="EPSG:4326"):
     gdf = gpd.GeoDataFrame(
         {"name": ["Prey Lang CF", "Boeung Kak"], "kind": ["community forest", "community land"]},
-        geometry=[SQUARE, shapely.box(104.2, 12.2, 104.3, 12.3)], crs="EPSG:4326",
+        geometry=[SQUARE, shapely.box(104.2, 12.2, 104.3, 12.3)],
+        crs="EPSG:4326",
     )
     return gdf.to_crs(crs)
 
@@ -39,7 +40,15 @@ def test_loaded_is_a_named_tuple_with_canonical_columns_first(tmp_path):
     result = load_areas(path)
     assert isinstance(result, Loaded)
     data, report = result
-    assert list(data.columns[:7]) == ["area_id", "name", "kind", "community", "status", "hectares_stated", "province"]
+    assert list(data.columns[:7]) == [
+        "area_id",
+        "name",
+        "kind",
+        "community",
+        "status",
+        "hectares_stated",
+        "province",
+    ]
     assert data.crs.to_epsg() == 4326
     assert str(data["hectares_stated"].dtype) == "float64"
     assert data.attrs["landmap"]["kind"] == "areas"
@@ -70,7 +79,9 @@ def test_geopackage_layer_choice(tmp_path):
     path = tmp_path / "two.gpkg"
     areas_frame().to_file(path, layer="forests")
     areas_frame().iloc[:1].to_file(path, layer="claims")
-    with pytest.raises(DataFileError, match=r"holds 2 layers: .*forests.*claims|holds 2 layers: .*claims.*forests"):
+    with pytest.raises(
+        DataFileError, match=r"holds 2 layers: .*forests.*claims|holds 2 layers: .*claims.*forests"
+    ):
         load_areas(path)
     data, report = load_areas(path, layer="claims")
     complete(report, 1)
@@ -82,8 +93,24 @@ def test_geojson_old_style_crs_member(tmp_path):
     doc = {
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32648"}},
-        "features": [{"type": "Feature", "properties": {"Name": "Test Agro Co., Ltd", "Hectares": 100.0},
-                      "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + 1000, y0], [x0 + 1000, y0 + 1000], [x0, y0 + 1000], [x0, y0]]]}}],
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"Name": "Test Agro Co., Ltd", "Hectares": 100.0},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [x0, y0],
+                            [x0 + 1000, y0],
+                            [x0 + 1000, y0 + 1000],
+                            [x0, y0 + 1000],
+                            [x0, y0],
+                        ]
+                    ],
+                },
+            }
+        ],
     }
     path = tmp_path / "elc.geojson"
     path.write_text(json.dumps(doc))
@@ -101,8 +128,13 @@ def test_geojson_3d_crs_drops_heights(tmp_path):
     doc = {
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4979"}},
-        "features": [{"type": "Feature", "properties": {"id": "C1"},
-                      "geometry": {"type": "Point", "coordinates": [11.5564, 104.916, 12.5]}}],
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "C1"},
+                "geometry": {"type": "Point", "coordinates": [11.5564, 104.916, 12.5]},
+            }
+        ],
     }
     path = tmp_path / "pts3d.geojson"
     path.write_text(json.dumps(doc))
@@ -117,11 +149,15 @@ KML = """<?xml version="1.0" encoding="UTF-8"?>
 <kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>Community land</name>
 <Folder><name>Village A</name>
 <Placemark><name>ដីសហគមន៍ ក</name><Polygon><outerBoundaryIs><LinearRing><coordinates>
-104.0,12.0,0 104.1,12.0,0 104.1,12.1,0 104.0,12.1,0 104.0,12.0,0</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+104.0,12.0,0 104.1,12.0,0 104.1,12.1,0 104.0,12.1,0 104.0,12.0,0
+</coordinates></LinearRing>
+</outerBoundaryIs></Polygon></Placemark>
 </Folder>
 <Folder><name>Village B</name>
 <Placemark><name>Claim B1</name><Polygon><outerBoundaryIs><LinearRing><coordinates>
-104.2,12.2,0 104.3,12.2,0 104.3,12.3,0 104.2,12.3,0 104.2,12.2,0</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+104.2,12.2,0 104.3,12.2,0 104.3,12.3,0 104.2,12.3,0 104.2,12.2,0
+</coordinates></LinearRing>
+</outerBoundaryIs></Polygon></Placemark>
 <Placemark><name>Spring</name><Point><coordinates>104.25,12.25,0</coordinates></Point></Placemark>
 </Folder>
 </Document></kml>"""
@@ -153,7 +189,8 @@ GPX = """<?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
 <wpt lat="11.5564" lon="104.9160"><time>2014-08-20T03:00:00Z</time><name>001</name></wpt>
 <wpt lat="12.5" lon="104.5"><name>002</name></wpt>
-<trk><name>walk</name><trkseg><trkpt lat="11.5" lon="104.9"/><trkpt lat="11.6" lon="104.95"/></trkseg></trk>
+<trk><name>walk</name><trkseg><trkpt lat="11.5" lon="104.9"/><trkpt lat="11.6" lon="104.95"/>
+</trkseg></trk>
 </gpx>"""
 
 
@@ -186,8 +223,14 @@ def test_geoparquet(tmp_path):
 def test_topojson(tmp_path):
     topo = {
         "type": "Topology",
-        "objects": {"forests": {"type": "GeometryCollection", "geometries": [
-            {"type": "Polygon", "arcs": [[0]], "properties": {"name": "Topo CF"}}]}},
+        "objects": {
+            "forests": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[0]], "properties": {"name": "Topo CF"}}
+                ],
+            }
+        },
         "arcs": [[[104.0, 12.0], [104.1, 12.0], [104.1, 12.1], [104.0, 12.1], [104.0, 12.0]]],
     }
     path = tmp_path / "f.topojson"
@@ -221,8 +264,11 @@ def test_csv_legacy_encoding_detected_or_named(tmp_path):
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_csv_delimiters(tmp_path, sep):
-    rows = [["case_id", "latitude", "longitude", "type"], ["A", "11.5564", "104.916", "eviction"],
-            ["B", "12.5", "104.5", "land grab"]]
+    rows = [
+        ["case_id", "latitude", "longitude", "type"],
+        ["A", "11.5564", "104.916", "eviction"],
+        ["B", "12.5", "104.5", "land grab"],
+    ]
     path = tmp_path / "c.csv"
     path.write_text("\n".join(sep.join(r) for r in rows) + "\n")
     data, report = load_cases(path)
@@ -239,13 +285,15 @@ def test_csv_ids_keep_leading_zeros(tmp_path):
 
 
 def test_kobo_export_with_groups_and_geopoint(tmp_path):
-    frame = pd.DataFrame({
-        "start": ["2014-08-20T09:00:00.000+07:00"] * 3,
-        "case/date_of_incident": ["20/08/2014", "2014-08-21", "22-08-14"],
-        "case/type": ["Forced eviction", "Land grabbing", "threat"],
-        "group_loc/gps": ["11.5564 104.916 10 5", "12.5 104.5 0 0", "13.0 105.0"],
-        "_id": [101, 102, 103],
-    })
+    frame = pd.DataFrame(
+        {
+            "start": ["2014-08-20T09:00:00.000+07:00"] * 3,
+            "case/date_of_incident": ["20/08/2014", "2014-08-21", "22-08-14"],
+            "case/type": ["Forced eviction", "Land grabbing", "threat"],
+            "group_loc/gps": ["11.5564 104.916 10 5", "12.5 104.5 0 0", "13.0 105.0"],
+            "_id": [101, 102, 103],
+        }
+    )
     path = tmp_path / "kobo.csv"
     frame.to_csv(path, index=False)
     data, report = load_cases(path)
@@ -259,21 +307,33 @@ def test_kobo_export_with_groups_and_geopoint(tmp_path):
 
 def test_kobo_split_latitude_longitude_columns(tmp_path):
     path = tmp_path / "kobo2.csv"
-    path.write_text("group_x/_location_latitude,group_x/_location_longitude,group_x/_location_altitude\n"
-                    "11.5564,104.916,12\n")
+    path.write_text(
+        "group_x/_location_latitude,group_x/_location_longitude,group_x/_location_altitude\n"
+        "11.5564,104.916,12\n"
+    )
     data, report = load_cases(path)
     assert data.geometry.y.iloc[0] == pytest.approx(11.5564)
-    assert report.details["coordinate_columns"] == ["group_x/_location_latitude", "group_x/_location_longitude"]
+    assert report.details["coordinate_columns"] == [
+        "group_x/_location_latitude",
+        "group_x/_location_longitude",
+    ]
 
 
 def test_dms_strings_in_a_spreadsheet(tmp_path):
     path = tmp_path / "dms.csv"
-    path.write_text("Latitude,Longitude\n" + "\n".join([
-        '"11°33\'23.0""N","104°54\'57.6""E"',
-        "11º33'23''N,104º54'57.6''E",
-        "N 11 33 23,E 104 54 57.6",
-        "11°33.3833'N,104°54.96'E",
-    ]) + "\n", encoding="utf-8")
+    path.write_text(
+        "Latitude,Longitude\n"
+        + "\n".join(
+            [
+                '"11°33\'23.0""N","104°54\'57.6""E"',
+                "11º33'23''N,104º54'57.6''E",
+                "N 11 33 23,E 104 54 57.6",
+                "11°33.3833'N,104°54.96'E",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     data, report = load_cases(path)
     complete(report, 4)
     assert report.loaded == 4
@@ -322,7 +382,10 @@ def test_xlsx_sheets(tmp_path):
 def test_explicit_column_mapping(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("ref,when,PosN,PosE,what\nR1,01/02/2015,11.5564,104.916,demolition\n")
-    data, report = load_cases(path, columns={"case_id": "ref", "date": "when", "lat": "PosN", "lon": "PosE", "type": "what"})
+    data, report = load_cases(
+        path,
+        columns={"case_id": "ref", "date": "when", "lat": "PosN", "lon": "PosE", "type": "what"},
+    )
     assert data["case_id"].iloc[0] == "R1"
     assert data["date"].iloc[0] == pd.Timestamp("2015-02-01")
     assert data["type"].iloc[0] == "eviction"
@@ -332,7 +395,9 @@ def test_no_crs_needs_crs_argument(tmp_path):
     shp = tmp_path / "nocrs.shp"
     areas_frame("EPSG:32648").to_file(shp)
     shp.with_suffix(".prj").unlink()
-    with pytest.raises(CRSError, match=r"nocrs\.shp: declares no coordinate reference system.*\.prj"):
+    with pytest.raises(
+        CRSError, match=r"nocrs\.shp: declares no coordinate reference system.*\.prj"
+    ):
         load_areas(shp)
     data, report = load_areas(shp, crs="EPSG:32648")
     assert report.details["crs_source"].startswith("given")

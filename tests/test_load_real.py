@@ -31,7 +31,7 @@ FILES = [
 
 def _path(shared_data, name):
     if name.startswith(ZIP):
-        return f"/vsizip/{shared_data / ZIP}/{name[len(ZIP) + 1:]}"
+        return f"/vsizip/{shared_data / ZIP}/{name[len(ZIP) + 1 :]}"
     return str(shared_data / name)
 
 
@@ -40,8 +40,12 @@ def loaded(shared_data):
     return {name: load(_path(shared_data, name), kind) for name, kind, _, _ in FILES}
 
 
-@pytest.mark.parametrize("name,kind,features,repaired", FILES, ids=[f[0].rsplit("/", 1)[-1] for f in FILES])
-def test_reference_file_loads_with_every_row_accounted_for(loaded, shared_data, name, kind, features, repaired):
+@pytest.mark.parametrize(
+    "name,kind,features,repaired", FILES, ids=[f[0].rsplit("/", 1)[-1] for f in FILES]
+)
+def test_reference_file_loads_with_every_row_accounted_for(
+    loaded, shared_data, name, kind, features, repaired
+):
     data, report = loaded[name]
     path = _path(shared_data, name)
     assert int(pyogrio.read_info(path)["features"]) == features
@@ -84,7 +88,9 @@ def test_elc_mapping(loaded):
 def test_protected_area_kinds_from_status(loaded):
     data, _ = loaded["cambodia/protected_areas_and_forests.geojson"]
     assert data["kind"].value_counts().to_dict() == {"protected area": 24, "protected forest": 9}
-    assert data.loc[data["name"] == "Virachey", "hectares_stated"].iloc[0] == pytest.approx(333722.78959)
+    assert data.loc[data["name"] == "Virachey", "hectares_stated"].iloc[0] == pytest.approx(
+        333722.78959
+    )
 
 
 def test_community_forest_mapping(loaded):
@@ -108,11 +114,16 @@ def test_eviction_sites_year_zero_flagged_row_kept(loaded, shared_data):
     assert (rows.loc[zero, "status"] == "loaded").all()
     assert data.loc[zero, "date"].isna().all()
     named = data["village"].tolist()
-    assert named[:2] == [raw["features"][0]["properties"]["Name"], raw["features"][1]["properties"]["Name"]]
+    assert named[:2] == [
+        raw["features"][0]["properties"]["Name"],
+        raw["features"][1]["properties"]["Name"],
+    ]
     assert set(data["type"]) == {"eviction"}
     assert data["households"].dtype == "Int64"
     assert data.loc[5, "date"] == pd.Timestamp(int(years[5]), 1, 1)
-    assert "Name" not in data.columns  # the site name lives in `village`, not in a person-name column
+    assert (
+        "Name" not in data.columns
+    )  # the site name lives in `village`, not in a person-name column
 
 
 def test_boundary_levels_and_khmer_names_byte_for_byte(loaded, shared_data):
@@ -126,4 +137,6 @@ def test_boundary_levels_and_khmer_names_byte_for_byte(loaded, shared_data):
     assert [v.encode("utf-8") for v in data["name_km"]] == expected
     assert set(data["level"]) == {"province"}
     assert data["name"].iloc[0] == raw["features"][0]["properties"]["Adm1_Name"]
-    assert data["Type_KH"].iloc[0].encode("utf-8") == raw["features"][0]["properties"]["Type_KH"].encode("utf-8")
+    assert data["Type_KH"].iloc[0].encode("utf-8") == raw["features"][0]["properties"][
+        "Type_KH"
+    ].encode("utf-8")

@@ -25,20 +25,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Load FILE as a canonical layer, print counts and the reason for every "
         "rejected, repaired or flagged row; optionally save the row report and the clean layer.",
     )
-    parser.add_argument("file", metavar="FILE", help="CSV, XLSX, Shapefile (or .zip), GeoPackage, "
-                        "GeoJSON, KML/KMZ, GPX, GeoParquet, TopoJSON")
-    parser.add_argument("--as", dest="kind", choices=LAYER_KINDS,
-                        help="layer kind (inferred from the file when omitted)")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="CSV, XLSX, Shapefile (or .zip), GeoPackage, "
+        "GeoJSON, KML/KMZ, GPX, GeoParquet, TopoJSON",
+    )
+    parser.add_argument(
+        "--as",
+        dest="kind",
+        choices=LAYER_KINDS,
+        help="layer kind (inferred from the file when omitted)",
+    )
     parser.add_argument("--crs", help="CRS when the file declares none, e.g. EPSG:32648")
     parser.add_argument("--layer", help="layer, sheet or zip member to read")
     parser.add_argument("--utm-zone", help="UTM zone of easting/northing columns, e.g. 48N")
     parser.add_argument("--encoding", help="text encoding of a CSV (detected when omitted)")
-    parser.add_argument("--fix-swapped", action="store_true",
-                        help="swap back points whose latitude and longitude were exchanged")
-    parser.add_argument("--report", metavar="OUT.csv", type=Path,
-                        help="write one line per input row: row, status, reason, id")
-    parser.add_argument("--output", metavar="OUT.gpkg", type=Path,
-                        help="write the clean canonical layer (.gpkg or .geojson)")
+    parser.add_argument(
+        "--fix-swapped",
+        action="store_true",
+        help="swap back points whose latitude and longitude were exchanged",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="OUT.csv",
+        type=Path,
+        help="write one line per input row: row, status, reason, id",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="OUT.gpkg",
+        type=Path,
+        help="write the clean canonical layer (.gpkg or .geojson)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -47,11 +66,19 @@ def run(args: argparse.Namespace) -> int:
     from landmap.io.load import infer_kind, load
 
     if args.output is not None and args.output.suffix.lower() not in _OUTPUT_DRIVERS:
-        raise ExportError(f"cannot write {args.output.suffix or 'a file without extension'}",
-                          path=args.output, fix="name the output .gpkg or .geojson")
+        raise ExportError(
+            f"cannot write {args.output.suffix or 'a file without extension'}",
+            path=args.output,
+            fix="name the output .gpkg or .geojson",
+        )
     kind = args.kind or infer_kind(args.file, layer=args.layer)
-    options = {"layer": args.layer, "crs": args.crs, "fix_swapped": args.fix_swapped,
-               "encoding": args.encoding, "utm_zone": args.utm_zone}
+    options = {
+        "layer": args.layer,
+        "crs": args.crs,
+        "fix_swapped": args.fix_swapped,
+        "encoding": args.encoding,
+        "utm_zone": args.utm_zone,
+    }
     data, report = load(args.file, kind, **options)
     out = sys.stdout
     if not args.kind:
@@ -69,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
             with atomic_path(args.output) as tmp:
                 data.to_file(tmp, driver=driver, layer=kind if driver == "GPKG" else None)
         except OSError as err:
-            raise ExportError(f"could not be written ({err})", path=args.output,
-                              fix="check the folder exists and is writable") from err
+            raise ExportError(
+                f"could not be written ({err})",
+                path=args.output,
+                fix="check the folder exists and is writable",
+            ) from err
         out.write(f"{len(data)} features written to {args.output}\n")
     return 0
 

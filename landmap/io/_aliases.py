@@ -12,7 +12,7 @@ import pandas as pd
 
 @cache
 def aliases() -> dict[str, object]:
-    """The alias tables (see the file's ``_comment``)."""
+    """Return the alias tables (see the file's ``_comment``)."""
     text = resources.files("landmap").joinpath("resources/column_aliases.json").read_text("utf-8")
     data = json.loads(text)
     data.pop("_comment", None)
@@ -28,8 +28,13 @@ def _tail(name: object) -> str:
     return normalise(str(name).rsplit("/", 1)[-1])
 
 
-def find_column(columns: list[str], spellings: list[str], suffixes: list[str] = (),
-                *, taken: set[str] | None = None) -> str | None:
+def find_column(
+    columns: list[str],
+    spellings: list[str],
+    suffixes: list[str] = (),
+    *,
+    taken: set[str] | None = None,
+) -> str | None:
     """Return the first column matching a spelling (whole name, then Kobo tail, then suffix)."""
     taken = taken or set()
     free = [c for c in columns if c not in taken]
@@ -49,7 +54,7 @@ def find_column(columns: list[str], spellings: list[str], suffixes: list[str] = 
 
 
 def match_profile(columns: list[str], kind: str | None = None) -> dict[str, object] | None:
-    """The known-dataset profile whose signature columns are all present, if any."""
+    """Return the known-dataset profile whose signature columns are all present, if any."""
     present = set(columns)
     for profile in aliases()["profiles"]:  # type: ignore[union-attr]
         if kind is not None and profile["kind"] != kind:

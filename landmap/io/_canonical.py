@@ -28,9 +28,14 @@ _ID_PREFIX = {"cases": "CASE", "areas": "AREA", "concessions": "CON", "boundarie
 
 
 def _term(field: str, value: object) -> str | None:
-    """Vocabulary lookup tolerant of hyphens and plurals ("Multiple-use Area", "Protected Forests")."""
+    """Look a term up, tolerating hyphens and plurals ("Multiple-use Area", "Protected Forests")."""
     text = str(value)
-    for candidate in (text, text.replace("-", " "), text.rstrip("sS"), text.replace("-", " ").rstrip("sS")):
+    for candidate in (
+        text,
+        text.replace("-", " "),
+        text.rstrip("sS"),
+        text.replace("-", " ").rstrip("sS"),
+    ):
         term = normalise_term(field, candidate)
         if term is not None:
             return term
@@ -38,8 +43,10 @@ def _term(field: str, value: object) -> str | None:
 
 
 def _strings_from_codes(codes: np.ndarray, uniques: list[object], index: pd.Index) -> pd.Series:
-    """A string Series ``uniques[codes]`` (code -1 = missing), built by one Arrow take."""
-    table = pa.array([None if u is None else str(u) for u in uniques] + [None], type=pa.large_string())
+    """Build a string Series ``uniques[codes]`` (code -1 = missing), built by one Arrow take."""
+    table = pa.array(
+        [None if u is None else str(u) for u in uniques] + [None], type=pa.large_string()
+    )
     taken = table.take(pa.array(np.where(codes < 0, len(uniques), codes)))
     return pd.Series(pd.array(taken, dtype="string"), index=index)
 
@@ -47,7 +54,9 @@ def _strings_from_codes(codes: np.ndarray, uniques: list[object], index: pd.Inde
 def _factorize(raw: pd.Series) -> tuple[np.ndarray, list[object]]:
     try:
         encoded = pa.chunked_array(pa.array(raw.array)).combine_chunks().dictionary_encode()
-        if pa.types.is_string(encoded.dictionary.type) or pa.types.is_large_string(encoded.dictionary.type):
+        if pa.types.is_string(encoded.dictionary.type) or pa.types.is_large_string(
+            encoded.dictionary.type
+        ):
             codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
             return codes, encoded.dictionary.to_pylist()
     except (pa.ArrowException, TypeError, ValueError):
@@ -73,7 +82,9 @@ def resolve_columns(
         if key in canon and col not in frame.columns:
             raise SchemaError(
                 f"columns={{{key!r}: {col!r}}} names a column that is not in the file "
-                f"(columns: {', '.join(names)})", column=col, fix="use one of the file's column names",
+                f"(columns: {', '.join(names)})",
+                column=col,
+                fix="use one of the file's column names",
             )
     mapping: dict[str, list[str]] = {k: [v] for k, v in columns.items() if k in canon}
     profile = match_profile(names, kind)
@@ -96,8 +107,14 @@ def resolve_columns(
 
 
 def canonicalise(
-    frame: pd.DataFrame, kind: str, *, columns: dict[str, str], exclude: set[str],
-    kind_default: str | None = None, level: str | None = None, display: str = "",
+    frame: pd.DataFrame,
+    kind: str,
+    *,
+    columns: dict[str, str],
+    exclude: set[str],
+    kind_default: str | None = None,
+    level: str | None = None,
+    display: str = "",
 ) -> tuple[pd.DataFrame, list[pd.Series], dict[str, object]]:
     """Build the canonical columns; return (frame, sparse flag Series, details)."""
     mapping, profile = resolve_columns(frame, kind, columns, exclude=exclude)
@@ -127,13 +144,19 @@ def canonicalise(
             whole = num.where((num == num.round()) & (num >= 0))
             bad = (raw.notna() & raw.astype("string").str.strip().ne("") & whole.isna()).to_numpy()
             if bad.any():
-                flags.append(_sparse(bad, [f"{key} {v!r} is not a whole number; left empty" for v in raw[bad]]))
+                flags.append(
+                    _sparse(
+                        bad, [f"{key} {v!r} is not a whole number; left empty" for v in raw[bad]]
+                    )
+                )
             out[key] = whole.astype("Int64")
         elif dtype == "float64":
             num = pd.to_numeric(raw, errors="coerce")
             bad = (raw.notna() & raw.astype("string").str.strip().ne("") & num.isna()).to_numpy()
             if bad.any():
-                flags.append(_sparse(bad, [f"{key} {v!r} is not a number; left empty" for v in raw[bad]]))
+                flags.append(
+                    _sparse(bad, [f"{key} {v!r} is not a number; left empty" for v in raw[bad]])
+                )
             out[key] = num.astype("float64")
         else:
             out[key] = _as_string(raw)
@@ -173,12 +196,21 @@ def _vocabularies(out, kind, defaults, kind_default, flags, n) -> None:
         terms = [_term(field, u) for u in uniques]
         known_u = np.array([t is not None for t in terms] + [True])
         unknown = ~known_u[np.where(codes < 0, len(uniques), codes)]
-        series = _strings_from_codes(codes, [t if t is not None else u for t, u in zip(terms, uniques, strict=True)], raw.index)
+        series = _strings_from_codes(
+            codes,
+            [t if t is not None else u for t, u in zip(terms, uniques, strict=True)],
+            raw.index,
+        )
         default = kind_default if key == "kind" and kind_default else defaults.get(key)
         if default is not None:
             series = series.fillna(default)
         if unknown.any():
-            flags.append(_sparse(unknown, [f"{key} {v!r} is not a known term; kept as given" for v in raw[unknown]]))
+            flags.append(
+                _sparse(
+                    unknown,
+                    [f"{key} {v!r} is not a known term; kept as given" for v in raw[unknown]],
+                )
+            )
         out[key] = series
 
 
@@ -199,13 +231,21 @@ def _levels(out, level, defaults, display, n, details) -> None:
 
 def _guess_level(display: str, n: int) -> str | None:
     name = display.lower().replace("-", "").replace("_", "")
-    for lvl, digit in (("country", "0"), ("province", "1"), ("district", "2"), ("commune", "3"), ("village", "4")):
+    for lvl, digit in (
+        ("country", "0"),
+        ("province", "1"),
+        ("district", "2"),
+        ("commune", "3"),
+        ("village", "4"),
+    ):
         if f"adm{digit}" in name or f"admin{digit}" in name or lvl in name:
             return lvl
     return {1: "country", 24: "province", 25: "province"}.get(n)
 
 
-def assign_ids(frame: pd.DataFrame, kind: str, *, profile_prefix: str | None) -> tuple[list[pd.Series], str]:
+def assign_ids(
+    frame: pd.DataFrame, kind: str, *, profile_prefix: str | None
+) -> tuple[list[pd.Series], str]:
     """Keep the file's ids when usable, else generate stable ones by input order."""
     col = ID_COLUMN[kind]  # type: ignore[index]
     ids = frame[col]
@@ -218,7 +258,9 @@ def assign_ids(frame: pd.DataFrame, kind: str, *, profile_prefix: str | None) ->
 
     def generated(mask: np.ndarray | None = None) -> pd.Series:
         pos = np.arange(n) if mask is None else np.flatnonzero(mask)
-        return pd.Series([f"{prefix}-{i + 1:0{width}d}" for i in pos], index=frame.index[pos], dtype="string")
+        return pd.Series(
+            [f"{prefix}-{i + 1:0{width}d}" for i in pos], index=frame.index[pos], dtype="string"
+        )
 
     present = ids.notna() & ids.ne("")
     flags: list[pd.Series] = []
@@ -226,18 +268,29 @@ def assign_ids(frame: pd.DataFrame, kind: str, *, profile_prefix: str | None) ->
         return flags, "from the file"
     if not present.any():
         frame[col] = generated()
-        return flags, f"generated ({prefix}-{1:0{width}d}... by input order): the file has no id column"
+        return (
+            flags,
+            f"generated ({prefix}-{1:0{width}d}... by input order): the file has no id column",
+        )
     dup = ids.duplicated(keep=False) & present
     if kind != "cases" and (dup.any() or not present.all()):
         frame[col] = generated()
-        return flags, (f"generated ({prefix}-{1:0{width}d}... by input order): the file's ids are "
-                       f"{'not unique' if dup.any() else 'incomplete'}")
+        return flags, (
+            f"generated ({prefix}-{1:0{width}d}... by input order): the file's ids are "
+            f"{'not unique' if dup.any() else 'incomplete'}"
+        )
     if dup.any():
         pos = np.flatnonzero(dup.to_numpy())
         rows = pd.Series(pos + 1, index=pos)
         key = ids.iloc[pos].to_numpy()
         groups = rows.groupby(key).agg(lambda r: ", ".join(map(str, r)))
-        flags.append(pd.Series([f"duplicate {col} {k!r} (rows {groups[k]})" for k in key], index=pos, dtype="string"))
+        flags.append(
+            pd.Series(
+                [f"duplicate {col} {k!r} (rows {groups[k]})" for k in key],
+                index=pos,
+                dtype="string",
+            )
+        )
     missing = ~present.to_numpy()
     if missing.any():
         made = generated(missing)

@@ -50,7 +50,9 @@ def _parse_unique(uniq: pd.Series, today: pd.Timestamp) -> tuple[pd.Series, pd.S
         serial = ~year & ~zero & num.between(18264, 73051)  # 1950-01-01 .. 2100-01-01
         out[serial[serial].index] = _EXCEL_EPOCH + pd.to_timedelta(num[serial].round(), unit="D")
         other = ~year & ~zero & ~serial
-        flag[other[other].index] = [f"date {t!r} is not a date or a year" for t in text[is_num][other]]
+        flag[other[other].index] = [
+            f"date {t!r} is not a date or a year" for t in text[is_num][other]
+        ]
     todo = text[~is_num]
     todo = todo[todo.ne("") & ~todo.str.lower().isin(["nan", "nat", "none", "n/a", "na", "-"])]
     if len(todo):
@@ -107,6 +109,7 @@ def parse_dates(
     ['2014-08-20', '2014-08-20', nan, nan, nan]
     >>> f.to_dict()
     {2: "impossible date '31/02/2014' (no such day)", 3: 'impossible date: year 0'}
+
     """
     today = pd.Timestamp(date.today()) if today is None else pd.Timestamp(today)
     index = values.index
@@ -117,7 +120,8 @@ def parse_dates(
         bad = ((dates < EARLIEST) | (dates > today)).fillna(False)
         flags = pd.Series(
             [f"impossible date {d:%Y-%m-%d} (before 1950 or in the future)" for d in dates[bad]],
-            index=index[bad.to_numpy()], dtype="string",
+            index=index[bad.to_numpy()],
+            dtype="string",
         )
         return dates.mask(bad), flags
     codes, uniques = pd.factorize(values, use_na_sentinel=True)

@@ -36,8 +36,11 @@ def detect_encoding(src: Source, encoding: str | None) -> str:
         try:
             codecs.lookup(encoding)
         except LookupError as err:
-            raise DataFileError(f"unknown encoding {encoding!r}", path=src.display,
-                                fix="use a name such as 'utf-8', 'cp1252' or 'utf-16'") from err
+            raise DataFileError(
+                f"unknown encoding {encoding!r}",
+                path=src.display,
+                fix="use a name such as 'utf-8', 'cp1252' or 'utf-16'",
+            ) from err
         return encoding
     with open(src.gdal_path, "rb") as fh:
         sample = fh.read(_SAMPLE)
@@ -55,12 +58,15 @@ def detect_encoding(src: Source, encoding: str | None) -> str:
     results = from_bytes(sample)
     best = results.best()
     names = [m.encoding for m in results]
-    if "cp1252" in names:  # short Western samples fit several code pages; Windows-1252 is the usual one
+    if (
+        "cp1252" in names
+    ):  # short Western samples fit several code pages; Windows-1252 is the usual one
         return "cp1252"
     if best is None:
         raise DataFileError(
             "is not text in any encoding landmap can recognise (a binary file named .csv?)",
-            path=src.display, fix="export the sheet again as CSV UTF-8, or pass encoding=",
+            path=src.display,
+            fix="export the sheet again as CSV UTF-8, or pass encoding=",
         )
     return str(best.encoding)
 
@@ -89,14 +95,18 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     src.details.update(encoding=enc, delimiter=sep)
     try:
         header = pd.read_csv(src.gdal_path, sep=sep, encoding=enc, nrows=0)
-        text = {c: str for c in header.columns if _TEXT_COLUMN.search(normalise(str(c).rsplit("/", 1)[-1]))}
-        frame = pd.read_csv(
-            src.gdal_path, sep=sep, encoding=enc, dtype=text, keep_default_na=False,
-            na_values=[""], skip_blank_lines=True,
-        )
+        text = {
+            c: str
+            for c in header.columns
+            if _TEXT_COLUMN.search(normalise(str(c).rsplit("/", 1)[-1]))
+        }
+        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text)
     except pd.errors.EmptyDataError as err:
-        raise DataFileError("has no header and no rows", path=src.display,
-                            fix="export the table again with its header row") from err
+        raise DataFileError(
+            "has no header and no rows",
+            path=src.display,
+            fix="export the table again with its header row",
+        ) from err
     except pd.errors.ParserError as err:
         raise DataFileError(
             f"could not be split into columns with the delimiter {sep!r} ({str(err).strip()})",
@@ -104,8 +114,11 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
             fix="quote values that contain the delimiter, or re-export the table as CSV",
         ) from err
     except UnicodeDecodeError as err:
-        raise DataFileError(f"is not valid {enc} text ({err.reason} at byte {err.start})",
-                            path=src.display, fix="pass the right encoding=, e.g. 'cp1252'") from err
+        raise DataFileError(
+            f"is not valid {enc} text ({err.reason} at byte {err.start})",
+            path=src.display,
+            fix="pass the right encoding=, e.g. 'cp1252'",
+        ) from err
     if frame.shape[1] == 1:
         header = str(frame.columns[0])
         values = " ".join(frame.iloc[:5, 0].dropna().astype(str))
@@ -113,11 +126,36 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
             header.count(" ") >= 2 and any(d in values for d in _DELIMITERS)
         ):
             raise DataFileError(
-                f"was read as a single column {str(frame.columns[0])!r}: its header and rows do not "
-                "share a delimiter", path=src.display,
+                f"was read as a single column {header!r}: its header and rows do not "
+                "share a delimiter",
+                path=src.display,
                 fix="save the table with one delimiter (commas or semicolons) between all columns",
             )
     return frame
+
+
+def _read_csv(path: str, *, sep: str, encoding: str, dtype: dict[str, type]) -> pd.DataFrame:
+    """Read a CSV: Arrow's multi-threaded reader for UTF-8 files, else pandas' C parser.
+
+    The C parser is also the fallback whenever Arrow refuses the file: its messages name the
+    offending line.
+    """
+    options = {"sep": sep, "dtype": dtype, "keep_default_na": False, "na_values": [""]}
+    if encoding in ("utf-8", "utf-8-sig") and len(sep) == 1:
+        try:
+            frame = pd.read_csv(path, engine="pyarrow", encoding="utf-8", **options)
+        except Exception:  # noqa: BLE001, S110 - fall back to the C parser, which explains errors
+            pass
+        else:
+            binary = [
+                c
+                for c in frame.columns
+                if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, bytes)).any()
+            ]
+            if not binary:  # Arrow keeps undecodable text as bytes: let the C parser explain it
+                frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
+                return frame
+    return pd.read_csv(path, encoding=encoding, skip_blank_lines=True, **options)
 
 
 def _read_xlsx(src: Source) -> pd.DataFrame:
@@ -126,18 +164,26 @@ def _read_xlsx(src: Source) -> pd.DataFrame:
             sheets = [str(s) for s in book.sheet_names]
             sheet = src.layer if src.layer is not None else sheets[0]
             if sheet not in sheets:
-                raise DataFileError(f"has no sheet {sheet!r}; its sheets are: {', '.join(sheets)}",
-                                    path=src.display, fix="name one of these with layer= (or --layer)")
+                raise DataFileError(
+                    f"has no sheet {sheet!r}; its sheets are: {', '.join(sheets)}",
+                    path=src.display,
+                    fix="name one of these with layer= (or --layer)",
+                )
             frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
     except LandmapError:
         raise
     except Exception as err:  # noqa: BLE001 - openpyxl raises zip/xml errors of many types
-        raise DataFileError(f"is not a readable .xlsx workbook ({type(err).__name__}: {err})",
-                            path=src.display, fix="open it in Excel/LibreOffice and save it again") from err
+        raise DataFileError(
+            f"is not a readable .xlsx workbook ({type(err).__name__}: {err})",
+            path=src.display,
+            fix="open it in Excel/LibreOffice and save it again",
+        ) from err
     src.details.update(sheet=sheet, sheets=sheets)
     frame = frame.dropna(how="all")
     frame.columns = [str(c) for c in frame.columns]
-    for col in frame.columns:  # text stays text (Khmer untouched); numbers/dates as Excel typed them
+    for (
+        col
+    ) in frame.columns:  # text stays text (Khmer untouched); numbers/dates as Excel typed them
         if frame[col].map(lambda v: isinstance(v, str)).all():
             frame[col] = frame[col].astype("string")
     return frame.reset_index(drop=True)
@@ -153,23 +199,37 @@ def _coordinate_columns(frame: pd.DataFrame, columns: dict[str, str]) -> dict[st
         role = explicit.get(key, key)
         if role in spec:
             if col not in frame.columns:
-                raise SchemaError(f"columns={{{key!r}: {col!r}}} names a column that is not in the "
-                                  f"table (columns: {', '.join(names)})", column=col,
-                                  fix="use one of the table's column names")
+                raise SchemaError(
+                    f"columns={{{key!r}: {col!r}}} names a column that is not in the "
+                    f"table (columns: {', '.join(names)})",
+                    column=col,
+                    fix="use one of the table's column names",
+                )
             found[role] = col
     taken = set(columns.values())
     for role, entry in spec.items():  # type: ignore[union-attr]
         if role not in found:
-            col = find_column(names, entry["aliases"], entry["suffixes"], taken=taken | set(found.values()))
+            col = find_column(
+                names, entry["aliases"], entry["suffixes"], taken=taken | set(found.values())
+            )
             if col is not None:
                 found[role] = col
     return found
 
 
 def table_to_points(
-    frame: pd.DataFrame, src: Source, *, columns: dict[str, str], crs: object, utm_zone: object,
+    frame: pd.DataFrame,
+    src: Source,
+    *,
+    columns: dict[str, str],
+    crs: object,
+    utm_zone: object,
 ) -> tuple[gpd.GeoDataFrame, pd.Series, list[str]]:
-    """Build point geometries; return (GeoDataFrame in EPSG:4326, reasons of failed rows, used columns)."""
+    """Build point geometries.
+
+    Returns the GeoDataFrame in EPSG:4326, the reasons of rows without a geometry (index = row
+    position) and the coordinate columns used.
+    """
     found = _coordinate_columns(frame, columns)
     n = len(frame)
     reasons: list[pd.Series] = []
@@ -188,21 +248,25 @@ def table_to_points(
             if utm_zone is None and "utm_zone" not in found:
                 raise CRSError(
                     f"columns {found['lat']!r}/{found['lon']!r} hold values around {big:,.0f}: "
-                    "projected coordinates (metres), not degrees", path=src.display,
+                    "projected coordinates (metres), not degrees",
+                    path=src.display,
                     fix="pass crs= (e.g. 'EPSG:32648') or utm_zone= (e.g. '48N')",
                 )
             found["easting"], found["northing"] = found.pop("lon"), found.pop("lat")
         else:
             source_crs = user_crs or CRS.from_epsg(4326)
-            src.details["coordinates"] = f"{found['lat']} / {found['lon']} ({source_crs.to_string()})"
+            src.details["coordinates"] = (
+                f"{found['lat']} / {found['lon']} ({source_crs.to_string()})"
+            )
             reasons += _pair_reasons(lat, lon, "latitude", "longitude")
     if "easting" in found and "northing" in found:
         used = [found["easting"], found["northing"]]
         east = parse_coordinates(frame[found["easting"]], check_range=False)
         north = parse_coordinates(frame[found["northing"]], check_range=False)
         reasons += _pair_reasons(north, east, "northing", "easting")
-        x, y, zone_reasons, source_crs = _from_utm(frame, src, east.values, north.values, found,
-                                                    user_crs, utm_zone, used)
+        x, y, zone_reasons, source_crs = _from_utm(
+            frame, src, east.values, north.values, found, user_crs, utm_zone, used
+        )
         reasons += zone_reasons
         source_crs = CRS.from_epsg(4326)  # already transformed
     elif "lat" not in found:
@@ -211,7 +275,9 @@ def table_to_points(
             parts = split_geopoint(frame[found["geopoint"]])
             lat = parse_coordinates(parts.lat, axis="lat", check_range=False)
             lon = parse_coordinates(parts.lon, axis="lon", check_range=False)
-            reasons += _pair_reasons(lat, lon, f"{found['geopoint']} latitude", f"{found['geopoint']} longitude")
+            reasons += _pair_reasons(
+                lat, lon, f"{found['geopoint']} latitude", f"{found['geopoint']} longitude"
+            )
             x, y = lon.values, lat.values
             source_crs = user_crs or CRS.from_epsg(4326)
             src.details["coordinates"] = f"{found['geopoint']} (geopoint: lat lon alt acc)"
@@ -268,23 +334,32 @@ def _from_utm(frame, src, east, north, found, user_crs, utm_zone, used):
             try:
                 zcrs = utm_crs(value)
             except LandmapError as err:
-                reasons.append(pd.Series(f"UTM zone {value!r} not understood ({err.message})",
-                                         index=np.flatnonzero(mask)))
+                reasons.append(
+                    pd.Series(
+                        f"UTM zone {value!r} not understood ({err.message})",
+                        index=np.flatnonzero(mask),
+                    )
+                )
                 continue
             groups[f"{zcrs.to_string()}#{value}"] = (zcrs, mask)
         missing = zones.isna().to_numpy()
         if missing.any():
-            reasons.append(pd.Series(f"UTM zone ({found['utm_zone']}) is empty", index=np.flatnonzero(missing)))
+            reasons.append(
+                pd.Series(f"UTM zone ({found['utm_zone']}) is empty", index=np.flatnonzero(missing))
+            )
     else:
         raise CRSError(
-            f"has easting/northing columns ({found['easting']}, {found['northing']}) but no UTM zone",
-            path=src.display, fix="pass utm_zone='48N' (most of Cambodia) or crs='EPSG:32648'",
+            f"has easting/northing columns ({found['easting']}, {found['northing']}) but no UTM "
+            "zone",
+            path=src.display,
+            fix="pass utm_zone='48N' (most of Cambodia) or crs='EPSG:32648'",
         )
     for zcrs, mask in groups.values():
         tr = Transformer.from_crs(zcrs, "EPSG:4326", always_xy=True)
         x[mask], y[mask] = tr.transform(east[mask], north[mask])
     src.details["coordinates"] = (
-        f"{found['easting']} / {found['northing']} (UTM: {', '.join(sorted({c.to_string() for c, _ in groups.values()}))})"
+        f"{found['easting']} / {found['northing']} "
+        f"(UTM: {', '.join(sorted({c.to_string() for c, _ in groups.values()}))})"
     )
     x[~np.isfinite(x)] = np.nan
     y[~np.isfinite(y)] = np.nan

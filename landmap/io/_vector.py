@@ -28,8 +28,19 @@ from landmap.errors import CRSError, DataFileError
 Format = Literal["vector", "csv", "xlsx", "parquet", "frame"]
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 VECTOR_SUFFIXES = (
-    ".shp", ".geojson", ".json", ".gpkg", ".kml", ".kmz", ".gpx", ".topojson", ".fgb",
-    ".gml", ".sqlite", ".geojsonl", ".geojsons",
+    ".shp",
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".kml",
+    ".kmz",
+    ".gpx",
+    ".topojson",
+    ".fgb",
+    ".gml",
+    ".sqlite",
+    ".geojsonl",
+    ".geojsons",
 )
 _PLAIN_ZIP_MEMBERS = VECTOR_SUFFIXES + (".csv", ".xlsx", ".parquet")
 
@@ -62,12 +73,15 @@ def _zip_members(path: Path) -> list[str]:
             names = zf.namelist()
     except zipfile.BadZipFile as err:
         raise DataFileError(
-            "is not a readable zip archive (truncated or not a zip)", path=path,
+            "is not a readable zip archive (truncated or not a zip)",
+            path=path,
             fix="download or copy the file again",
         ) from err
     return [
-        n for n in names
-        if not n.startswith("__MACOSX/") and not Path(n).name.startswith(".")
+        n
+        for n in names
+        if not n.startswith("__MACOSX/")
+        and not Path(n).name.startswith(".")
         and n.lower().endswith(_PLAIN_ZIP_MEMBERS)
     ]
 
@@ -93,14 +107,22 @@ def resolve(source: object, *, layer: str | None) -> Source:
     if not path.exists():
         raise DataFileError("file not found", path=path, fix="check the path and the file name")
     if path.is_file() and path.stat().st_size == 0:
-        raise DataFileError("the file is empty (0 bytes)", path=path,
-                            fix="export or copy the file again")
+        raise DataFileError(
+            "the file is empty (0 bytes)", path=path, fix="export or copy the file again"
+        )
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return Source(display=str(path), fmt=TABLE_SUFFIXES[suffix], gdal_path=str(path), file=path, layer=layer)  # type: ignore[arg-type]
+        return Source(
+            display=str(path),
+            fmt=TABLE_SUFFIXES[suffix],
+            gdal_path=str(path),
+            file=path,
+            layer=layer,
+        )  # type: ignore[arg-type]
     if suffix == ".xls":
         raise DataFileError(
-            "old Excel 97-2003 (.xls) workbooks are not read", path=path,
+            "old Excel 97-2003 (.xls) workbooks are not read",
+            path=path,
             fix="open it in Excel or LibreOffice and save as .xlsx",
         )
     if suffix in (".parquet", ".geoparquet"):
@@ -119,7 +141,7 @@ def _check_shapefile(path: Path) -> None:
             raise DataFileError(
                 f"the shapefile's {what} file {path.with_suffix(part).name} is missing beside it",
                 path=path,
-                fix=f"copy every part of the shapefile (.shp, .shx, .dbf, .prj) together, "
+                fix="copy every part of the shapefile (.shp, .shx, .dbf, .prj) together, "
                 "or send it as one zip",
             )
 
@@ -129,13 +151,16 @@ def _resolve_zip(path: Path, layer: str | None) -> Source:
     if not members:
         raise DataFileError(
             "the zip archive holds no file landmap can read (.shp, .geojson, .gpkg, .kml, .csv...)",
-            path=path, fix="check what the archive contains",
+            path=path,
+            fix="check what the archive contains",
         )
     shp = [m for m in members if m.lower().endswith(".shp")]
     candidates = shp or [m for m in members if not m.lower().endswith((".dbf",))]
     chosen = None
     if layer is not None:
-        named = [m for m in candidates if m == layer or Path(m).name == layer or Path(m).stem == layer]
+        named = [
+            m for m in candidates if m == layer or Path(m).name == layer or Path(m).stem == layer
+        ]
         if named:
             chosen, layer = named[0], None
     elif len(candidates) == 1:
@@ -143,13 +168,15 @@ def _resolve_zip(path: Path, layer: str | None) -> Source:
     if chosen is None and layer is None:
         raise DataFileError(
             f"the zip archive holds {len(candidates)} datasets: {', '.join(candidates)}",
-            path=path, fix="name one with layer= (or --layer)",
+            path=path,
+            fix="name one with layer= (or --layer)",
         )
     if chosen is None:  # a layer inside a single dataset (e.g. a GeoPackage in a zip)
         if len(candidates) != 1:
             raise DataFileError(
                 f"no member {layer!r} in the zip archive; it holds {', '.join(candidates)}",
-                path=path, fix="name one of these with layer=",
+                path=path,
+                fix="name one of these with layer=",
             )
         chosen = candidates[0]
     if chosen.lower().endswith(".shp"):
@@ -159,20 +186,26 @@ def _resolve_zip(path: Path, layer: str | None) -> Source:
         for part in (".shx", ".dbf"):
             if stem + part not in names:
                 raise DataFileError(
-                    f"the zipped shapefile {chosen} has no {part} file beside it", path=path,
+                    f"the zipped shapefile {chosen} has no {part} file beside it",
+                    path=path,
                     fix="zip every part of the shapefile (.shp, .shx, .dbf, .prj) together",
                 )
     fmt: Format = TABLE_SUFFIXES.get(Path(chosen).suffix.lower(), "vector")  # type: ignore[assignment]
     return Source(
-        display=f"{path}!{chosen}", fmt=fmt, gdal_path=f"/vsizip/{path.resolve()}/{chosen}",
-        file=path, layer=layer, details={"zip_member": chosen},
+        display=f"{path}!{chosen}",
+        fmt=fmt,
+        gdal_path=f"/vsizip/{path.resolve()}/{chosen}",
+        file=path,
+        layer=layer,
+        details={"zip_member": chosen},
     )
 
 
 def _gdal_error(src: Source, err: Exception) -> DataFileError:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return DataFileError(
-        f"GDAL could not read it ({text})", path=src.display,
+        f"GDAL could not read it ({text})",
+        path=src.display,
         fix="check that the file is complete and in a vector format (Shapefile, GeoPackage, "
         "GeoJSON, KML/KMZ, GPX, GeoParquet, TopoJSON) or a CSV/XLSX table",
     )
@@ -213,7 +246,8 @@ def read_vector(src: Source, *, kind: str) -> gpd.GeoDataFrame:
     src.details["driver"] = driver
     if src.layer is not None and src.layer not in names:
         raise DataFileError(
-            f"has no layer {src.layer!r}; its layers are: {', '.join(names)}", path=src.display,
+            f"has no layer {src.layer!r}; its layers are: {', '.join(names)}",
+            path=src.display,
             fix="name one of these with layer= (or --layer)",
         )
     if driver in ("LIBKML", "KML"):
@@ -228,7 +262,8 @@ def read_vector(src: Source, *, kind: str) -> gpd.GeoDataFrame:
             src.layer = spatial[0]
         else:
             raise DataFileError(
-                f"holds {len(layers)} layers: {', '.join(names)}", path=src.display,
+                f"holds {len(layers)} layers: {', '.join(names)}",
+                path=src.display,
                 fix="choose one with layer= (or --layer)",
             )
     src.details["layer"] = src.layer
@@ -250,7 +285,10 @@ def _read_kml(src: Source, names: list[str]) -> gpd.GeoDataFrame:
 
 
 def _read_gpx(src: Source, names: list[str], kind: str) -> gpd.GeoDataFrame:
-    counts = {n: int(pyogrio.read_info(src.gdal_path, layer=n, force_feature_count=True)["features"]) for n in names}
+    counts = {
+        n: int(pyogrio.read_info(src.gdal_path, layer=n, force_feature_count=True)["features"])
+        for n in names
+    }
     lines = {n: c for n, c in counts.items() if n in ("tracks", "routes") and c}
     if kind != "cases":
         raise DataFileError(
@@ -264,7 +302,8 @@ def _read_gpx(src: Source, names: list[str], kind: str) -> gpd.GeoDataFrame:
     if not counts.get("waypoints"):
         raise DataFileError(
             f"the GPX file has no waypoints, only {sum(lines.values())} tracks/routes (lines)",
-            path=src.display, fix="mark case locations as waypoints in the GPS, or give a table",
+            path=src.display,
+            fix="mark case locations as waypoints in the GPS, or give a table",
         )
     src.layer = "waypoints"
     src.details["layer"] = "waypoints"
@@ -281,7 +320,8 @@ def _read_parquet(src: Source) -> gpd.GeoDataFrame:
     except ValueError as err:
         if "geo" in str(err).lower():
             raise DataFileError(
-                "is a Parquet file without GeoParquet metadata", path=src.display,
+                "is a Parquet file without GeoParquet metadata",
+                path=src.display,
                 fix="write it with GeoDataFrame.to_parquet, or export coordinates to CSV",
             ) from err
         raise _gdal_error(src, err) from err
@@ -298,7 +338,9 @@ def to_storage_crs(gdf: gpd.GeoDataFrame, *, crs: object, src: Source) -> gpd.Ge
             # TopoJSON has no CRS member; like GeoJSON it is longitude/latitude by convention
             declared = CRS.from_epsg(4326)
             gdf = gdf.set_crs(declared)
-            src.details["crs_source"] = "assumed EPSG:4326 (TopoJSON has no CRS; values are degrees)"
+            src.details["crs_source"] = (
+                "assumed EPSG:4326 (TopoJSON has no CRS; values are degrees)"
+            )
     if declared is None:
         if crs is None:
             fix = "pass crs= (e.g. crs='EPSG:32648' for UTM 48N, 'EPSG:4326' for degrees)"
@@ -311,7 +353,9 @@ def to_storage_crs(gdf: gpd.GeoDataFrame, *, crs: object, src: Source) -> gpd.Ge
     elif "crs_source" not in src.details:
         src.details["crs_source"] = f"declared: {declared.to_string()}"
         if crs is not None and _crs(crs, src) != declared:
-            src.details["crs_ignored"] = f"crs={crs!r} ignored: the file declares {declared.to_string()}"
+            src.details["crs_ignored"] = (
+                f"crs={crs!r} ignored: the file declares {declared.to_string()}"
+            )
     if len(declared.axis_info) > 2:
         gdf = gdf.set_crs(declared.to_2d(), allow_override=True)
         src.details["crs_3d"] = f"{declared.to_string()} is 3-D: heights dropped"
@@ -328,8 +372,11 @@ def _crs(value: object, src: Source) -> CRS:
     try:
         return CRS.from_user_input(value)
     except Exception as err:  # noqa: BLE001 - pyproj raises several types
-        raise CRSError(f"crs {value!r} is not a coordinate reference system pyproj knows",
-                       path=src.display, fix="give an EPSG code such as 'EPSG:32648'") from err
+        raise CRSError(
+            f"crs {value!r} is not a coordinate reference system pyproj knows",
+            path=src.display,
+            fix="give an EPSG code such as 'EPSG:32648'",
+        ) from err
 
 
 __all__ = ["Source", "list_layers", "read_vector", "resolve", "to_storage_crs"]

@@ -45,7 +45,9 @@ def _read(src: Source, kind: str, *, crs, columns, encoding, utm_zone):
     used: list[str] = []
     if src.fmt in ("csv", "xlsx"):
         frame = read_table(src, encoding=encoding)
-        gdf, no_geom, used = table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone)
+        gdf, no_geom, used = table_to_points(
+            frame, src, columns=columns, crs=crs, utm_zone=utm_zone
+        )
         return gdf, no_geom, used
     if src.fmt == "frame":
         raise AssertionError("frames are handled by the caller")
@@ -58,7 +60,9 @@ def _from_frame(frame: pd.DataFrame, src: Source, *, crs, columns, utm_zone):
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
         gdf = to_storage_crs(frame.copy(), crs=crs, src=src)
         return gdf.reset_index(drop=True), pd.Series(dtype="string"), []
-    return table_to_points(frame.reset_index(drop=True), src, columns=columns, crs=crs, utm_zone=utm_zone)
+    return table_to_points(
+        frame.reset_index(drop=True), src, columns=columns, crs=crs, utm_zone=utm_zone
+    )
 
 
 def _finish_reasons(n: int, parts: list[pd.Series]) -> pd.Series:
@@ -73,7 +77,11 @@ def _finish_reasons(n: int, parts: list[pd.Series]) -> pd.Series:
         several = pd.Index(pos).duplicated(keep=False)
         reason[pos[~several]] = text[~several]
         if several.any():
-            joined = pd.Series(text[several], index=pos[several]).groupby(level=0, sort=True).agg("; ".join)
+            joined = (
+                pd.Series(text[several], index=pos[several])
+                .groupby(level=0, sort=True)
+                .agg("; ".join)
+            )
             reason[joined.index.to_numpy(dtype=np.int64)] = joined.to_numpy(dtype=object)
     return pd.Series(reason, dtype="string")
 
@@ -93,37 +101,51 @@ def _load(
     level: str | None = None,
 ) -> Loaded:
     if kind not in LAYER_KINDS:
-        raise DataValueError(f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
-                             fix="use cases, areas, concessions or boundaries")
+        raise DataValueError(
+            f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
+            fix="use cases, areas, concessions or boundaries",
+        )
     columns = dict(columns or {})
     src = resolve(source, layer=layer)
     if src.fmt == "frame":
         gdf, no_geom, used = _from_frame(source, src, crs=crs, columns=columns, utm_zone=utm_zone)  # type: ignore[arg-type]
     else:
-        gdf, no_geom, used = _read(src, kind, crs=crs, columns=columns, encoding=encoding, utm_zone=utm_zone)
+        gdf, no_geom, used = _read(
+            src, kind, crs=crs, columns=columns, encoding=encoding, utm_zone=utm_zone
+        )
     gdf = gdf.reset_index(drop=True)
     n = len(gdf)
     if src.details.get("driver") == "GPX":
         columns = {**{k: v for k, v in _GPX_COLUMNS.items() if v in gdf.columns}, **columns}
     frame, flags, details = canonicalise(
-        gdf, kind, columns=columns, exclude=set(used), kind_default=area_kind, level=level,
+        gdf,
+        kind,
+        columns=columns,
+        exclude=set(used),
+        kind_default=area_kind,
+        level=level,
         display=src.display,
     )
     profile = match_profile([c for c in gdf.columns if c != "geometry"], kind)
-    id_flags, id_note = assign_ids(frame, kind, profile_prefix=profile.get("id_prefix") if profile else None)  # type: ignore[union-attr]
+    id_flags, id_note = assign_ids(
+        frame, kind, profile_prefix=profile.get("id_prefix") if profile else None
+    )  # type: ignore[union-attr]
     data = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs="EPSG:4326")
-    checked = validate_geometries(data, kind, study_area=study_area, fix_swapped=fix_swapped,
-                                  no_geometry_reasons=no_geom)
+    checked = validate_geometries(
+        data, kind, study_area=study_area, fix_swapped=fix_swapped, no_geometry_reasons=no_geom
+    )
     status = np.full(n, "loaded", dtype=object)
     status[checked.repaired] = "repaired"
     status[checked.rejected] = "rejected"
     reason = _finish_reasons(n, [*checked.reasons, *flags, *id_flags])
-    rows = pd.DataFrame({
-        "row": np.arange(1, n + 1, dtype="int64"),
-        "status": pd.Series(status, dtype="string"),
-        "reason": reason,
-        "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
-    })
+    rows = pd.DataFrame(
+        {
+            "row": np.arange(1, n + 1, dtype="int64"),
+            "status": pd.Series(status, dtype="string"),
+            "reason": reason,
+            "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
+        }
+    )
     details.update(src.details)
     details["id"] = id_note
     if used:
@@ -145,11 +167,32 @@ def _canonical_dtypes(data: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
         if str(data[col].dtype) != dtype:
             data[col] = data[col].astype(dtype)
     geom = data.geometry.name
-    order = [*COLUMNS[kind], *[c for c in data.columns if c not in COLUMNS[kind] and c != geom], geom]  # type: ignore[index]
+    order = [
+        *COLUMNS[kind],
+        *[c for c in data.columns if c not in COLUMNS[kind] and c != geom],
+        geom,
+    ]  # type: ignore[index]
     return data[order]
 
 
-_DOC_OPTIONS = """
+def load_cases(
+    source: PathLike | pd.DataFrame,
+    *,
+    layer: str | None = None,
+    crs: Any = None,
+    columns: dict[str, str] | None = None,
+    study_area: StudyArea = None,
+    fix_swapped: bool = False,
+    encoding: str | None = None,
+    utm_zone: int | str | None = None,
+) -> Loaded:
+    r"""Load case locations (points) from a table (CSV, XLSX, Kobo/ODK export) or a vector file.
+
+    Parameters
+    ----------
+    source
+        A path (CSV, XLSX, GeoJSON, GPX waypoints, KML/KMZ, Shapefile, GeoPackage, GeoParquet,
+        a zip holding one of these, or a ``/vsizip/`` path), or a (Geo)DataFrame.
     layer
         Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
         member of a zip archive.
@@ -168,21 +211,7 @@ _DOC_OPTIONS = """
         Text encoding of a CSV (detected when omitted).
     utm_zone
         UTM zone of easting/northing columns, e.g. ``"48N"``.
-"""
 
-
-def load_cases(source: PathLike | pd.DataFrame, *, layer: str | None = None, crs: Any = None,
-               columns: dict[str, str] | None = None, study_area: StudyArea = None,
-               fix_swapped: bool = False, encoding: str | None = None,
-               utm_zone: int | str | None = None) -> Loaded:
-    """Load case locations (points) from a table (CSV, XLSX, Kobo/ODK export) or a vector file.
-
-    Parameters
-    ----------
-    source
-        A path (CSV, XLSX, GeoJSON, GPX waypoints, KML/KMZ, Shapefile, GeoPackage, GeoParquet,
-        a zip holding one of these, or a ``/vsizip/`` path), or a (Geo)DataFrame.
-    <options>
     Returns
     -------
     Loaded
@@ -200,19 +229,37 @@ def load_cases(source: PathLike | pd.DataFrame, *, layer: str | None = None, crs
     Examples
     --------
     >>> import pandas as pd
-    >>> table = pd.DataFrame({"lat": ["11°33'12.5\\"N", "104.9"], "lon": ["104.92", "11.55"]})
+    >>> table = pd.DataFrame({"lat": ["11°33'12.5\"N", "104.9"], "lon": ["104.92", "11.55"]})
     >>> cases, report = load_cases(table, fix_swapped=True)
     >>> report.summary()
     '<DataFrame> as cases: 2 rows -> 1 loaded, 1 repaired, 0 rejected (1 flagged)'
+
     """
-    return _load(source, "cases", layer=layer, crs=crs, columns=columns, study_area=study_area,
-                 fix_swapped=fix_swapped, encoding=encoding, utm_zone=utm_zone)
+    return _load(
+        source,
+        "cases",
+        layer=layer,
+        crs=crs,
+        columns=columns,
+        study_area=study_area,
+        fix_swapped=fix_swapped,
+        encoding=encoding,
+        utm_zone=utm_zone,
+    )
 
 
-def load_areas(source: PathLike | pd.DataFrame, *, kind: str | None = None, layer: str | None = None,
-               crs: Any = None, columns: dict[str, str] | None = None, study_area: StudyArea = None,
-               fix_swapped: bool = False, encoding: str | None = None,
-               utm_zone: int | str | None = None) -> Loaded:
+def load_areas(
+    source: PathLike | pd.DataFrame,
+    *,
+    kind: str | None = None,
+    layer: str | None = None,
+    crs: Any = None,
+    columns: dict[str, str] | None = None,
+    study_area: StudyArea = None,
+    fix_swapped: bool = False,
+    encoding: str | None = None,
+    utm_zone: int | str | None = None,
+) -> Loaded:
     """Load community land, community forests, protected areas or parcels (polygons).
 
     Parameters
@@ -222,20 +269,57 @@ def load_areas(source: PathLike | pd.DataFrame, *, kind: str | None = None, laye
     kind
         Area kind (``"community land"``, ``"community forest"``, ``"protected area"``,
         ``"parcel"``...) for features whose file does not say.
-    <options>
+    layer
+        Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
+        member of a zip archive.
+    crs
+        CRS of the coordinates when the file declares none (a file's own CRS always wins), or of
+        a table's x/y columns (e.g. ``"EPSG:32648"`` for UTM 48N easting/northing).
+    columns
+        Explicit ``{canonical name: column in the file}`` mapping; for tables also
+        ``"lat"``, ``"lon"``, ``"easting"``, ``"northing"``, ``"utm_zone"``, ``"geopoint"``.
+    study_area
+        Where points may lie: ``None`` (Cambodia), a country name, a ``(min_lon, min_lat,
+        max_lon, max_lat)`` bbox, a GeoDataFrame or a polygon file.
+    fix_swapped
+        Swap back points whose latitude and longitude were exchanged (otherwise rejected).
+    encoding
+        Text encoding of a CSV (detected when omitted).
+    utm_zone
+        UTM zone of easting/northing columns, e.g. ``"48N"``.
+
     Returns
     -------
     Loaded
         The canonical ``areas`` layer and its report; invalid polygons are repaired.
+
     """
-    return _load(source, "areas", layer=layer, crs=crs, columns=columns, study_area=study_area,
-                 fix_swapped=fix_swapped, encoding=encoding, utm_zone=utm_zone, area_kind=kind)
+    return _load(
+        source,
+        "areas",
+        layer=layer,
+        crs=crs,
+        columns=columns,
+        study_area=study_area,
+        fix_swapped=fix_swapped,
+        encoding=encoding,
+        utm_zone=utm_zone,
+        area_kind=kind,
+    )
 
 
-def load_concessions(source: PathLike | pd.DataFrame, *, kind: str | None = None,
-                     layer: str | None = None, crs: Any = None, columns: dict[str, str] | None = None,
-                     study_area: StudyArea = None, fix_swapped: bool = False,
-                     encoding: str | None = None, utm_zone: int | str | None = None) -> Loaded:
+def load_concessions(
+    source: PathLike | pd.DataFrame,
+    *,
+    kind: str | None = None,
+    layer: str | None = None,
+    crs: Any = None,
+    columns: dict[str, str] | None = None,
+    study_area: StudyArea = None,
+    fix_swapped: bool = False,
+    encoding: str | None = None,
+    utm_zone: int | str | None = None,
+) -> Loaded:
     """Load concessions (ELC, SLC, mining...): polygons, or points when only a location is known.
 
     Parameters
@@ -244,22 +328,58 @@ def load_concessions(source: PathLike | pd.DataFrame, *, kind: str | None = None
         A vector file such as ODC's ``cam-elc-complete.geojson`` (EPSG:32648).
     kind
         Concession kind for features whose file does not say (ODC's ELC file: ``"ELC"``).
-    <options>
+    layer
+        Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
+        member of a zip archive.
+    crs
+        CRS of the coordinates when the file declares none (a file's own CRS always wins), or of
+        a table's x/y columns (e.g. ``"EPSG:32648"`` for UTM 48N easting/northing).
+    columns
+        Explicit ``{canonical name: column in the file}`` mapping; for tables also
+        ``"lat"``, ``"lon"``, ``"easting"``, ``"northing"``, ``"utm_zone"``, ``"geopoint"``.
+    study_area
+        Where points may lie: ``None`` (Cambodia), a country name, a ``(min_lon, min_lat,
+        max_lon, max_lat)`` bbox, a GeoDataFrame or a polygon file.
+    fix_swapped
+        Swap back points whose latitude and longitude were exchanged (otherwise rejected).
+    encoding
+        Text encoding of a CSV (detected when omitted).
+    utm_zone
+        UTM zone of easting/northing columns, e.g. ``"48N"``.
+
     Returns
     -------
     Loaded
         The canonical ``concessions`` layer and its report. ``report.details["id"]`` says
         whether ids came from the file or were generated (``ELC-0001``... by input order).
+
     """
-    return _load(source, "concessions", layer=layer, crs=crs, columns=columns,
-                 study_area=study_area, fix_swapped=fix_swapped, encoding=encoding,
-                 utm_zone=utm_zone, area_kind=kind)
+    return _load(
+        source,
+        "concessions",
+        layer=layer,
+        crs=crs,
+        columns=columns,
+        study_area=study_area,
+        fix_swapped=fix_swapped,
+        encoding=encoding,
+        utm_zone=utm_zone,
+        area_kind=kind,
+    )
 
 
-def load_boundaries(source: PathLike | pd.DataFrame, *, level: str | None = None,
-                    layer: str | None = None, crs: Any = None, columns: dict[str, str] | None = None,
-                    study_area: StudyArea = None, fix_swapped: bool = False,
-                    encoding: str | None = None, utm_zone: int | str | None = None) -> Loaded:
+def load_boundaries(
+    source: PathLike | pd.DataFrame,
+    *,
+    level: str | None = None,
+    layer: str | None = None,
+    crs: Any = None,
+    columns: dict[str, str] | None = None,
+    study_area: StudyArea = None,
+    fix_swapped: bool = False,
+    encoding: str | None = None,
+    utm_zone: int | str | None = None,
+) -> Loaded:
     """Load administrative boundaries (provinces, districts, communes), English and Khmer names.
 
     Parameters
@@ -269,25 +389,56 @@ def load_boundaries(source: PathLike | pd.DataFrame, *, level: str | None = None
     level
         ``country``, ``province``, ``district``, ``commune`` or ``village``; inferred from the
         file (geoBoundaries ``shapeType``, the file name, the feature count) when omitted.
-    <options>
+    layer
+        Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
+        member of a zip archive.
+    crs
+        CRS of the coordinates when the file declares none (a file's own CRS always wins), or of
+        a table's x/y columns (e.g. ``"EPSG:32648"`` for UTM 48N easting/northing).
+    columns
+        Explicit ``{canonical name: column in the file}`` mapping; for tables also
+        ``"lat"``, ``"lon"``, ``"easting"``, ``"northing"``, ``"utm_zone"``, ``"geopoint"``.
+    study_area
+        Where points may lie: ``None`` (Cambodia), a country name, a ``(min_lon, min_lat,
+        max_lon, max_lat)`` bbox, a GeoDataFrame or a polygon file.
+    fix_swapped
+        Swap back points whose latitude and longitude were exchanged (otherwise rejected).
+    encoding
+        Text encoding of a CSV (detected when omitted).
+    utm_zone
+        UTM zone of easting/northing columns, e.g. ``"48N"``.
+
     Returns
     -------
     Loaded
         The canonical ``boundaries`` layer and its report.
+
     """
     if level is not None and level not in BOUNDARY_LEVELS:
-        raise DataValueError(f"level {level!r} is not one of {', '.join(BOUNDARY_LEVELS)}",
-                             fix="use e.g. level='province'")
-    return _load(source, "boundaries", layer=layer, crs=crs, columns=columns,
-                 study_area=study_area, fix_swapped=fix_swapped, encoding=encoding,
-                 utm_zone=utm_zone, level=level)
+        raise DataValueError(
+            f"level {level!r} is not one of {', '.join(BOUNDARY_LEVELS)}",
+            fix="use e.g. level='province'",
+        )
+    return _load(
+        source,
+        "boundaries",
+        layer=layer,
+        crs=crs,
+        columns=columns,
+        study_area=study_area,
+        fix_swapped=fix_swapped,
+        encoding=encoding,
+        utm_zone=utm_zone,
+        level=level,
+    )
 
 
-for _loader in (load_cases, load_areas, load_concessions, load_boundaries):
-    _loader.__doc__ = (_loader.__doc__ or "").replace("    <options>\n", _DOC_OPTIONS.lstrip("\n"))
-
-_LOADERS = {"cases": load_cases, "areas": load_areas, "concessions": load_concessions,
-            "boundaries": load_boundaries}
+_LOADERS = {
+    "cases": load_cases,
+    "areas": load_areas,
+    "concessions": load_concessions,
+    "boundaries": load_boundaries,
+}
 
 
 def load(source: PathLike | pd.DataFrame, kind: LayerKind | None = None, **kw: Any) -> Loaded:
@@ -306,17 +457,31 @@ def load(source: PathLike | pd.DataFrame, kind: LayerKind | None = None, **kw: A
     -------
     Loaded
         ``(data, report)``.
+
     """
     if kind is None:
         kind = infer_kind(source, layer=kw.get("layer"))
     if kind not in _LOADERS:
-        raise DataValueError(f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
-                             fix="use cases, areas, concessions or boundaries")
+        raise DataValueError(
+            f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
+            fix="use cases, areas, concessions or boundaries",
+        )
     return _LOADERS[kind](source, **kw)
 
 
 _CONCESSION_WORDS = ("elc", "concession", "slc", "mining", "company")
-_BOUNDARY_WORDS = ("adm0", "adm1", "adm2", "adm3", "admin", "boundar", "province", "district", "commune", "bnd")
+_BOUNDARY_WORDS = (
+    "adm0",
+    "adm1",
+    "adm2",
+    "adm3",
+    "admin",
+    "boundar",
+    "province",
+    "district",
+    "commune",
+    "bnd",
+)
 
 
 def infer_kind(source: PathLike | pd.DataFrame, *, layer: str | None = None) -> LayerKind:
@@ -331,6 +496,7 @@ def infer_kind(source: PathLike | pd.DataFrame, *, layer: str | None = None) -> 
     >>> import pandas as pd
     >>> infer_kind(pd.DataFrame({"lat": [11.5], "lon": [104.9]}))
     'cases'
+
     """
     src = resolve(source, layer=layer)
     if src.fmt in ("csv", "xlsx"):
@@ -356,8 +522,11 @@ def infer_kind(source: PathLike | pd.DataFrame, *, layer: str | None = None) -> 
     if info.get("driver") == "GPX":
         return "cases"
     gtypes = {str(g) for _, g in layers if g}
-    types = {"Point"} if any("Point" in g for g in gtypes) and not any("Polygon" in g for g in gtypes) else (
-        {"Polygon"} if any("Polygon" in g for g in gtypes) else set())
+    types = (
+        {"Point"}
+        if any("Point" in g for g in gtypes) and not any("Polygon" in g for g in gtypes)
+        else ({"Polygon"} if any("Polygon" in g for g in gtypes) else set())
+    )
     if not types:
         sample = pyogrio.read_dataframe(src.gdal_path, layer=name, max_features=50)
         types = set(sample.geom_type.dropna())
@@ -373,11 +542,30 @@ def _kind_from(types: set[str], cols: list[str], display: str) -> LayerKind:
         return profile["kind"]  # type: ignore[return-value]
     lower = {c.lower() for c in cols}
     name = Path(display).name.lower()
-    if lower & {"shapename", "adm1_name", "adm2_name", "adm3_name", "adm1_en", "adm2_en", "adm3_en", "shapetype"} or any(w in name for w in _BOUNDARY_WORDS):
+    if lower & {
+        "shapename",
+        "adm1_name",
+        "adm2_name",
+        "adm3_name",
+        "adm1_en",
+        "adm2_en",
+        "adm3_en",
+        "shapetype",
+    } or any(w in name for w in _BOUNDARY_WORDS):
         return "boundaries"
-    if lower & {"company", "concession_id", "concessionaire", "investor_country"} or any(w in name for w in _CONCESSION_WORDS):
+    if lower & {"company", "concession_id", "concessionaire", "investor_country"} or any(
+        w in name for w in _CONCESSION_WORDS
+    ):
         return "concessions"
     return "areas"
 
 
-__all__ = ["Loaded", "infer_kind", "load", "load_areas", "load_boundaries", "load_cases", "load_concessions"]
+__all__ = [
+    "Loaded",
+    "infer_kind",
+    "load",
+    "load_areas",
+    "load_boundaries",
+    "load_cases",
+    "load_concessions",
+]
