@@ -23,6 +23,7 @@ from landmap.export.privacy import (
     apply_profile,
     check_columns,
     get_profile,
+    load_or_create_key,
     public_summary,
     sensitive_columns,
     write_audit,
@@ -471,3 +472,50 @@ def test_centroid_near_the_case_is_reported(two_communes):
                                 communes=two_communes)
     assert audit["points"]["within_min_radius"] == 1
     assert any("less than 500 m" in w for w in audit["warnings"])
+
+
+# ------------------------------------------------------------------ keyed masking
+
+
+def test_keyed_masking_is_stable_across_exports_and_private(tmp_path, cases):
+    key_file = tmp_path / "internal" / "masking.key"
+    key = load_or_create_key(key_file)
+    assert len(key) == 32 and load_or_create_key(key_file) == key
+    assert oct(key_file.stat().st_mode)[-3:] == "600"
+    prof = PUBLIC.replace(seed_policy="keyed")
+    small = cases.iloc[:300]
+    a = apply_profile(small, prof, communes=communes(), key=key)
+    b = apply_profile(small.iloc[::-1], prof, communes=communes(), key=key)  # other row order
+    other = apply_profile(small, prof, communes=communes(), key=b"another office key")
+    pos_a = a.data.set_index("case_id").geometry
+    pos_b = b.data.set_index("case_id").geometry
+    assert pos_a.geom_equals(pos_b.loc[pos_a.index]).all()
+    assert not a.data.geometry.geom_equals(other.data.geometry).any()
+    dist = shapely.distance(_metric(small)[_kept(small, a.audit)], _metric(a.data))
+    assert dist.min() >= PUBLIC.min_radius_m - 1e-6
+    communes_m = _metric(communes())
+    before = _true_commune(_metric(small)[_kept(small, a.audit)], communes_m)
+    assert shapely.contains(communes_m[before], _metric(a.data)).all()
+    text = json.dumps(a.audit)
+    assert key.hex() not in text and "secret key" in a.audit["seed"]
+
+
+def test_keyed_profile_needs_a_key(cases):
+    with pytest.raises(PrivacyError, match="no key was given"):
+        apply_profile(cases.iloc[:3], PUBLIC.replace(seed_policy="keyed"), communes=communes())
+
+
+def test_keyed_draws_are_uniform_in_the_annulus():
+    n = 4000
+    cases = gpd.GeoDataFrame({"case_id": [f"k{i}" for i in range(n)]},
+                             geometry=[Point(104.9, 11.55)] * n, crs=4326)
+    data, _ = apply_profile(cases, PUBLIC.replace(seed_policy="keyed"), key=b"k")
+    d2 = shapely.distance(_metric(cases), _metric(data)) ** 2
+    u = (d2 - 500**2) / (2000**2 - 500**2)
+    assert abs(u.mean() - 0.5) < 0.02 and u.min() >= -1e-9 and u.max() <= 1 + 1e-9
+
+
+def test_bad_key_file(tmp_path):
+    (tmp_path / "k").write_text("not hex")
+    with pytest.raises(PrivacyError, match="not a hex key"):
+        load_or_create_key(tmp_path / "k")

@@ -197,9 +197,51 @@ def _suppress(units: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return valid & np.isin(units, small), small
 
 
+def _draws(
+    layer: pd.DataFrame, idx: np.ndarray, xy: np.ndarray, rng: np.random.Generator,
+    key: bytes | None, audit: dict[str, Any],
+) -> pm.Draw:
+    if key is None:
+        return pm.rng_draws(rng)
+    id_col = ID_COLUMN["cases"]
+    if id_col in layer.columns and layer[id_col].notna().all():
+        ids = layer[id_col].astype(str).to_numpy()[idx]
+    else:
+        ids = np.arange(len(layer)).astype(str)[idx]
+        audit["warnings"].append(
+            "cases without a case_id: the keyed masking follows row order, which may change "
+            "between exports"
+        )
+    return pm.keyed_draws(pm.case_keys(key, ids, xy[idx]))
+
+
+def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
+    """Return the office's secret masking key, creating it (32 random bytes) on first use.
+
+    Keep the file with the internal data, never beside public outputs: whoever has it and the
+    public map can undo nothing by itself, but it must not travel with the map either.
+    """
+    from landmap.io.atomic import atomic_path
+
+    target = Path(path)
+    if target.is_file():
+        text = target.read_text("ascii").strip()
+        try:
+            return bytes.fromhex(text)
+        except ValueError as err:
+            raise PrivacyError("the masking key file is not a hex key", path=target,
+                               fix="delete it to create a new key (masked points will change)"
+                               ) from err
+    with atomic_path(target) as tmp:
+        tmp.write_text(secrets.token_hex(32) + "\n", "ascii")
+        tmp.chmod(0o600)
+    return bytes.fromhex(target.read_text("ascii").strip())
+
+
 def _mask_cases(
     layer: gpd.GeoDataFrame, prof: PrivacyProfile, communes: gpd.GeoDataFrame | None,
-    villages: gpd.GeoDataFrame | None, rng: np.random.Generator, audit: dict[str, Any],
+    villages: gpd.GeoDataFrame | None, rng: np.random.Generator, key: bytes | None,
+    audit: dict[str, Any],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return true points, published points (missing = left out), unit index and notes."""
     true_pts = pm.to_metric(layer, CAMBODIA_METRIC_CRS)
@@ -232,7 +274,8 @@ def _mask_cases(
         idx = np.flatnonzero(located & ~outside)
         constraint = None if communes is None else unit_polys[unit[idx]]
         moved, status = pm.displace(
-            xy[idx], constraint, rng=rng, min_radius_m=prof.min_radius_m,
+            xy[idx], constraint, draws=_draws(layer, idx, xy, rng, key, audit),
+            min_radius_m=prof.min_radius_m,
             max_radius_m=prof.max_radius_m, candidates=prof.candidates,
             max_rounds=prof.max_rounds,
         )
@@ -344,6 +387,7 @@ def apply_profile(
     concessions: gpd.GeoDataFrame | None = None,
     villages: gpd.GeoDataFrame | None = None,
     seed: int | None = None,
+    key: bytes | str | None = None,
 ) -> Published:
     """Make a layer safe for its profile; say exactly what was changed.
 
@@ -368,6 +412,12 @@ def apply_profile(
     seed
         Only for tests and demonstrations. By default a fresh seed is drawn from
         :mod:`secrets` for each call; the seed is never returned or written.
+    key
+        The office's secret masking key (:func:`load_or_create_key`); required by profiles
+        with ``seed_policy="keyed"``. Each case's displacement is then derived from the key,
+        its id and its true location, so re-publishing every month shows the same masked
+        point instead of a new one each time (many fresh draws of one case average out
+        towards its true location). Never written out.
 
     Returns
     -------
@@ -421,13 +471,24 @@ def apply_profile(
         audit["rows_out"] = len(data)
         data.attrs = _attrs(layer, prof)
         return Published(data, audit)
+    if prof.seed_policy == "keyed" and key is None:
+        raise PrivacyError(
+            f"profile {prof.name!r} masks each case with the office's secret key, "
+            "and no key was given",
+            fix="pass key=load_or_create_key(<a file in the internal folder>)",
+        )
+    key_bytes = None if key is None else (key.encode() if isinstance(key, str) else bytes(key))
+    if key_bytes is not None:
+        audit["seed"] = ("derived for each case from the office's secret key; the key is not "
+                         "recorded (the same case is masked the same way in every export)")
     rng = np.random.default_rng(seed if seed is not None else secrets.randbits(128))
     if prof.mode == "aggregate":
         out = _aggregate(layer.reset_index(drop=True), prof, communes_gdf, audit)
         audit["rows_out"] = len(out)
         out.attrs = _attrs(layer, prof)
         return Published(out, audit)
-    true_pts, new_pts, unit, note = _mask_cases(data, prof, communes_gdf, villages_gdf, rng, audit)
+    true_pts, new_pts, unit, note = _mask_cases(data, prof, communes_gdf, villages_gdf, rng,
+                                                key_bytes, audit)
     del rng
     moved = ~shapely.is_missing(new_pts)
     dist = shapely.distance(true_pts, new_pts)
@@ -597,6 +658,7 @@ __all__ = [
     "apply_profile",
     "check_columns",
     "get_profile",
+    "load_or_create_key",
     "public_audit",
     "public_summary",
     "sensitive_columns",

@@ -7,6 +7,8 @@ rejection sampler draws many candidate points per case at once and tests them al
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -79,10 +81,55 @@ def unit_points(units: np.ndarray) -> np.ndarray:
     return shapely.get_coordinates(points).reshape(-1, 2) if len(units) else np.empty((0, 2))
 
 
-def _annulus(rng: np.random.Generator, shape: tuple[int, ...], rmin: float, rmax: float):
+#: ``draw(rows, round, k)`` returns uniforms in [0, 1) of shape ``(len(rows), k, 2)``.
+Draw = Callable[[np.ndarray, int, int], np.ndarray]
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+
+
+def rng_draws(rng: np.random.Generator) -> Draw:
+    """Draws from a generator seeded for one export (a new seed every export)."""
+    return lambda rows, _round, k: rng.random((len(rows), k, 2))
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = x + _GAMMA
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def case_keys(key: bytes, case_ids: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """One 64-bit secret per case from the office key, the case id and its true location."""
+    out = np.empty(len(case_ids), dtype=np.uint64)
+    for i, (cid, (x, y)) in enumerate(zip(case_ids, xy, strict=True)):
+        data = f"{cid}\0{x:.0f}\0{y:.0f}".encode()
+        digest = hashlib.blake2b(data, key=key[:64], digest_size=8, person=b"landmap-mask")
+        out[i] = int.from_bytes(digest.digest(), "little")
+    return out
+
+
+def keyed_draws(keys: np.ndarray) -> Draw:
+    """Return draws that depend only on each case's secret.
+
+    The same case is masked the same way in every export, so comparing many published maps
+    reveals nothing more than one does.
+    """
+
+    def draw(rows: np.ndarray, round_no: int, k: int) -> np.ndarray:
+        counters = np.arange(round_no * 2 * k + 1, (round_no + 1) * 2 * k + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            x = keys[rows][:, None] + counters[None, :] * _GAMMA
+        u = (_splitmix64(x) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+        return u.reshape(len(rows), k, 2)
+
+    return draw
+
+
+def _annulus(u: np.ndarray, rmin: float, rmax: float) -> tuple[np.ndarray, np.ndarray]:
     # Uniform over the annulus area: the radius' square is uniform in [rmin², rmax²].
-    r = np.sqrt(rng.uniform(rmin * rmin, rmax * rmax, size=shape))
-    theta = rng.uniform(0.0, 2.0 * np.pi, size=shape)
+    r = np.sqrt(rmin * rmin + u[..., 0] * (rmax * rmax - rmin * rmin))
+    theta = 2.0 * np.pi * u[..., 1]
     return r * np.cos(theta), r * np.sin(theta)
 
 
@@ -90,7 +137,7 @@ def displace(
     xy: np.ndarray,
     constraint: np.ndarray | None,
     *,
-    rng: np.random.Generator,
+    draws: Draw,
     min_radius_m: float,
     max_radius_m: float,
     candidates: int = 16,
@@ -105,8 +152,9 @@ def displace(
     constraint
         ``n`` polygons (the case's commune) the new point must fall strictly inside, or
         ``None`` entries / ``None`` for no constraint.
-    rng
-        The random generator (seeded per export by the caller).
+    draws
+        Where the randomness comes from: :func:`rng_draws` (fresh per export) or
+        :func:`keyed_draws` (the same for a case in every export).
     min_radius_m, max_radius_m
         Distance range; the draw is uniform over the annulus area, the angle uniform.
     candidates, max_rounds
@@ -127,15 +175,17 @@ def displace(
         return out, status
     polys = np.full(n, None, dtype=object) if constraint is None else np.asarray(constraint)
     free = shapely.is_missing(polys)
-    dx, dy = _annulus(rng, (n,), min_radius_m, max_radius_m)
-    out[free] = xy[free] + np.column_stack([dx, dy])[free]
-    status[free] = UNCONSTRAINED
+    idx_free = np.flatnonzero(free)
+    if len(idx_free):
+        dx, dy = _annulus(draws(idx_free, 0, candidates)[:, 0], min_radius_m, max_radius_m)
+        out[idx_free] = xy[idx_free] + np.column_stack([dx, dy])
+        status[idx_free] = UNCONSTRAINED
     pending = np.flatnonzero(~free)
     shapely.prepare(polys[pending])
-    for _ in range(max_rounds):
+    for round_no in range(max_rounds):
         if len(pending) == 0:
             break
-        dx, dy = _annulus(rng, (len(pending), candidates), min_radius_m, max_radius_m)
+        dx, dy = _annulus(draws(pending, round_no, candidates), min_radius_m, max_radius_m)
         cx = xy[pending, 0:1] + dx
         cy = xy[pending, 1:2] + dy
         ok = shapely.contains_xy(polys[pending][:, None], cx, cy)
@@ -196,8 +246,11 @@ __all__ = [
     "UNCONSTRAINED",
     "CommuneAssignment",
     "assign_units",
+    "case_keys",
     "displace",
     "fallback_points",
+    "keyed_draws",
+    "rng_draws",
     "to_metric",
     "unit_points",
 ]

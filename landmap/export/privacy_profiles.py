@@ -19,7 +19,7 @@ MaskMode = Literal["exact", "displace", "commune_centroid", "village_centroid", 
 MASK_MODES: tuple[str, ...] = (
     "exact", "displace", "commune_centroid", "village_centroid", "aggregate",
 )
-SEED_POLICIES: tuple[str, ...] = ("fresh",)
+SEED_POLICIES: tuple[str, ...] = ("fresh", "keyed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +51,8 @@ class PrivacyProfile:
         and aggregate modes and in public summaries.
     seed_policy
         ``"fresh"``: a new seed from :mod:`secrets` for every export, never written out.
+        ``"keyed"``: each case's displacement derived from a secret key kept in the office
+        (``apply_profile(..., key=...)``), so every export shows the same masked point.
     candidates, max_rounds
         Rejection sampling: candidate points drawn per case per round, and rounds tried.
     snap_to_commune_m

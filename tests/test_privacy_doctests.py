@@ -1,0 +1,22 @@
+"""The examples in the privacy and leak-check docstrings run and give what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "landmap.export.privacy",
+    "landmap.export.privacy_fields",
+    "landmap.export.privacy_profiles",
+    "landmap.export.privacy_summary",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
