@@ -17,6 +17,7 @@ import logging
 import os
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -243,6 +244,136 @@ def _labels(provinces, concessions, areas, lang: Lang, scale: float, *, limit: i
     return out + features[:limit]
 
 
+@dataclass
+class _Page:
+    """What one rendering works with: the figure, its axes, sizes and what was left out."""
+
+    fig: Any
+    lang: Lang
+    width: float
+    height: float
+    scale: float
+    family: list[str]
+    omitted: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def _prepare_layers(kw: Mapping[str, Any], page: _Page):
+    """Privacy step for cases, metric CRS for everything, default provinces."""
+    published = None
+    if kw["cases"] is not None:
+        published = publish_layer(kw["cases"], "cases", kw["profile"],
+                                  concessions=kw["concessions"], seed=kw["seed"])
+        page.omitted += published.omitted
+    cases = _metric(published.data if published is not None else None)
+    boundaries = kw["boundaries"]
+    if boundaries is None:
+        try:
+            boundaries = bg.default_provinces()
+        except Exception as err:  # noqa: BLE001 - a background is optional; say it was left out
+            page.omitted.append(f"province background ({err})")
+    return (cases, _metric(kw["areas"]), _metric(kw["concessions"]), _metric(boundaries),
+            published)
+
+
+def _clip_to_country(artist, ax) -> None:
+    """Clip an image to Cambodia's outline (the relief raster stops short of the page edges)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    rings = []
+    for poly in shapely.get_parts(bg.country_outline().iloc[0]):
+        rings += [poly.exterior, *poly.interiors]
+    paths = [MplPath(np.asarray(ring.coords)[:, :2], closed=True) for ring in rings]
+    patch = PathPatch(MplPath.make_compound_path(*paths), transform=ax.transData)
+    artist.set_clip_path(patch)
+
+
+def _draw_background(ax, page: _Page, boundaries, bounds, kw: Mapping[str, Any]) -> None:
+    """Provinces, hillshade clipped to Cambodia, and web tiles only when asked for."""
+    ax.set_facecolor(background_colour())
+    if boundaries is not None:
+        fill, stroke, lw = boundary_style("province")
+        boundaries.plot(ax=ax, facecolor=fill, edgecolor="none", zorder=1)
+        boundaries.boundary.plot(ax=ax, color=stroke, linewidth=lw * page.scale, zorder=6)
+    if kw["relief"] is not False:
+        source = None if kw["relief"] in (None, True) else kw["relief"]
+        relief = bg.relief_for(bounds, source=source)
+        if relief is None:
+            page.omitted.append("hillshade (no relief raster found)")
+        else:
+            image = ax.imshow(relief.image, extent=relief.extent, cmap="gray", vmin=0, vmax=1,
+                              alpha=0.3, zorder=2, interpolation="bilinear")
+            _clip_to_country(image, ax)
+            page.sources.append(bg.ATTRIBUTION.get(relief.source.name,
+                                                   f"Relief: {relief.source.name}"))
+    if kw["basemap"]:
+        page.sources.append(_add_web_basemap(ax, kw["basemap"]))
+
+
+def _draw_layers(ax, page: _Page, areas, concessions, cases) -> list[LegendSection]:
+    """Areas, concessions and cases in the shared styles; return the legend sections."""
+    sections: list[LegendSection] = []
+    for layer, term, field_name, zorder in ((areas, "areas", "area_kind", 3),
+                                            (concessions, "concessions", "concession_kind", 4)):
+        if layer is not None:
+            section = LegendSection(heading(term, page.lang))
+            _plot_polygons(ax, layer, field_name, "kind", zorder, page.lang, section)
+            sections.append(section)
+    if cases is not None:
+        _plot_cases(ax, cases, page.lang, sections, page.scale)
+    return sections
+
+
+def _draw_texts(page: _Page, kw: Mapping[str, Any], title: str, subtitle: str,
+                sizes: Mapping[str, float], wrap: int) -> None:
+    """Title, subtitle, privacy mark, sources, date and version."""
+    from landmap import __version__
+
+    fig, fam, width, height = page.fig, page.family, page.width, page.height
+    lang, scale = page.lang, page.scale
+    mark = heading("confidential" if is_confidential(kw["profile"]) else "public", lang)
+    room = width - 0.7
+    if is_confidential(kw["profile"]):
+        corner = heading("confidential", lang, sep="\n")
+        mark_text = fig.text(1 - 0.35 / width, 1 - 0.3 / height, corner, fontsize=9 * scale,
+                             family=fam, color="#b71c1c", fontweight="bold", ha="right", va="top")
+        room -= _fit_width(fig, mark_text, room * 0.3) + 0.2
+    title_text = fig.text(0.35 / width, 1 - 0.3 / height, title, fontsize=sizes["title"],
+                          fontweight="bold", family=fam, va="top", ha="left")
+    _fit_width(fig, title_text, room)
+    if subtitle:
+        drop = (title.count("\n") + 1) * sizes["title"] * sizes["leading"] / 72 / height
+        sub_text = fig.text(0.35 / width, 1 - 0.3 / height - drop, subtitle,
+                            fontsize=sizes["subtitle"], family=fam, va="top", ha="left",
+                            color="#333333")
+        _fit_width(fig, sub_text, room)
+    sources = list(dict.fromkeys(page.sources))
+    head = heading("source", lang)
+    footer = textwrap.wrap(f"{head}: " + "; ".join(sources), wrap) if sources else []
+    date = kw["date"] or dt.date.today()
+    stamp = f"{heading('date', lang)}: {date.isoformat()} · landmap {__version__} · {mark}"
+    fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=sizes["small"],
+             family=fam, va="bottom", ha="left", color="#333333",
+             linespacing=1.35 if lang == "en" else 1.6)
+
+
+def _draw_labels(ax, page: _Page, boundaries, concessions, areas, bounds) -> None:
+    """Place names without overlaps; count what had to be left off."""
+    labels = _labels(boundaries, concessions, areas, page.lang, page.scale,
+                     limit=int(18 * page.scale**2), bounds=bounds)
+    ax.apply_aspect()  # final axes box, so text extents are where they will be drawn
+    obstacles = [artist.get_window_extent() for artist in [*ax.patches, *ax.texts]]
+    _, dropped = place_labels(page.fig, ax, labels, family=page.family, obstacles=obstacles)
+    if dropped:
+        page.omitted.append(f"{dropped} labels (no room without overlapping others)")
+    shown = sum(1 for item in labels if item.priority >= 0)
+    total = sum(int(layer["name"].notna().sum()) for layer in (concessions, areas)
+                if layer is not None and "name" in layer)
+    if total > shown:
+        page.omitted.append(f"names of {total - shown} smaller or out-of-view areas/concessions")
+
+
 def _render(**kw: Any):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -250,135 +381,53 @@ def _render(**kw: Any):
     lang: Lang = kw["lang"]
     width, height = paper_inches(kw["paper"], kw["orientation"])
     scale = 1.0 if str(kw["paper"]).upper() == "A4" else 2**0.5
-    fam = font_families()
     fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)  # no pyplot: the caller's backend and open figures are left alone
-    omitted: list[str] = []
-
-    published = publish_layer(kw["cases"], "cases", kw["profile"], concessions=kw["concessions"],
-                              seed=kw["seed"]) if kw["cases"] is not None else None
-    if published is not None:
-        omitted += published.omitted
-    cases = _metric(published.data if published is not None else None)
-    areas, concessions = _metric(kw["areas"]), _metric(kw["concessions"])
-    boundaries = kw["boundaries"]
-    if boundaries is None:
-        try:
-            boundaries = bg.default_provinces()
-        except Exception as err:  # noqa: BLE001 - a background is optional; say it was left out
-            omitted.append(f"province background ({err})")
-    boundaries = _metric(boundaries)
+    canvas = FigureCanvasAgg(fig)  # no pyplot: the caller's backend and figures are left alone
+    # geopandas' plot() asks for a redraw after every layer; on an Agg canvas that is a full
+    # render each time (most of the run time). The page is drawn once, when it is saved.
+    canvas.draw_idle = lambda *args, **kwargs: None
+    page = _Page(fig, lang, width, height, scale, font_families())
+    cases, areas, concessions, boundaries, published = _prepare_layers(kw, page)
     bounds, extent_text = resolve_extent(kw["extent"], cases=cases, areas=areas,
                                          concessions=concessions, boundaries=boundaries)
-
     title = text_for(kw["title"], lang) or describe_layers(cases, areas, concessions, lang)
     subtitle = text_for(kw["subtitle"], lang) or text_for(extent_text, lang, sep=" / ")
-    title_lines, sub_lines = title.count("\n") + 1, subtitle.count("\n") + 1 if subtitle else 0
-    title_fs, sub_fs, small = 17 * scale, 10.5 * scale, 6.3 * scale
-    km_factor = 1.45 if lang != "en" else 1.25
-    title_in = (title_lines * title_fs + sub_lines * sub_fs) * km_factor / 72 + 0.1
-
-    date = kw["date"] or dt.date.today()
-    from landmap import __version__
-
-    mark = heading("confidential" if is_confidential(kw["profile"]) else "public", lang)
-    src = _sources([kw["cases"], kw["areas"], kw["concessions"], kw["boundaries"]],
-                   list(kw["sources"] or []))
-    ax, lax, iax = None, None, None
-    src_head = heading("source", lang)
-    wrap = int((width - 0.7) * 72 / (small * 0.6))
-    footer = textwrap.wrap(f"{src_head}: " + "; ".join(src), wrap) if src else []
-    footer_in = (len(footer) + 2) * small * km_factor / 72 + 0.1
+    sizes = {"title": 17 * scale, "subtitle": 10.5 * scale, "small": 6.3 * scale,
+             "leading": 1.45 if lang != "en" else 1.25}
+    title_in = ((title.count("\n") + 1) * sizes["title"]
+                + (subtitle.count("\n") + 1 if subtitle else 0) * sizes["subtitle"]
+                ) * sizes["leading"] / 72 + 0.1
+    page.sources = _sources([kw["cases"], kw["areas"], kw["concessions"], kw["boundaries"]],
+                            list(kw["sources"] or []))
+    wrap = int((width - 0.7) * 72 / (sizes["small"] * 0.6))
+    lines = len(textwrap.wrap("; ".join(page.sources), wrap)) + 3  # + relief, stamp, margin
+    footer_in = lines * sizes["small"] * sizes["leading"] / 72 + 0.1
     ax, lax, iax = _figure_axes(fig, landscape=kw["orientation"] == "landscape",
                                 title_in=title_in, footer_in=footer_in)
     bounds = _fit_aspect(bounds, ax)
+    _draw_background(ax, page, boundaries, bounds, kw)
+    sections = _draw_layers(ax, page, areas, concessions, cases)
     ax.set_xlim(bounds[0], bounds[2])
     ax.set_ylim(bounds[1], bounds[3])
     ax.set_aspect("equal", adjustable="box")
-    ax.set_facecolor(background_colour())
     ax.set_xticks([])
     ax.set_yticks([])
-    for a in (ax, iax):
-        a.set_xlabel("")
-        a.set_ylabel("")
-
-    # background: provinces, hillshade, then web tiles if asked
-    if boundaries is not None:
-        fill, stroke, lw = boundary_style("province")
-        boundaries.plot(ax=ax, facecolor=fill, edgecolor="none", zorder=1)
-        boundaries.boundary.plot(ax=ax, color=stroke, linewidth=lw * scale, zorder=6)
-    if kw["relief"] is not False:
-        source = None if kw["relief"] in (None, True) else kw["relief"]
-        relief = bg.relief_for(bounds, source=source)
-        if relief is None:
-            omitted.append("hillshade (no relief raster found)")
-        else:
-            ax.imshow(relief.image, extent=relief.extent, cmap="gray", vmin=0, vmax=1, alpha=0.3,
-                      zorder=2, interpolation="bilinear")
-            src.append(bg.ATTRIBUTION.get(relief.source.name, f"Relief: {relief.source.name}"))
-    if kw["basemap"]:
-        src.append(_add_web_basemap(ax, kw["basemap"]))
-    ax.set_xlim(bounds[0], bounds[2])
-    ax.set_ylim(bounds[1], bounds[3])
-
-    sections: list[LegendSection] = []
-    if areas is not None:
-        sec = LegendSection(heading("areas", lang))
-        _plot_polygons(ax, areas, "area_kind", "kind", 3, lang, sec)
-        sections.append(sec)
-    if concessions is not None:
-        sec = LegendSection(heading("concessions", lang))
-        _plot_polygons(ax, concessions, "concession_kind", "kind", 4, lang, sec)
-        sections.append(sec)
-    if cases is not None:
-        _plot_cases(ax, cases, lang, sections, scale)
-    ax.set_xlim(bounds[0], bounds[2])
-    ax.set_ylim(bounds[1], bounds[3])
-
-    draw_scale_bar(ax, unit_label="km", fontsize=7 * scale, family=fam)
-    draw_north_arrow(ax, letter=heading("north", lang, sep="\n") if lang != "both" else "N",
-                     fontsize=9 * scale, family=fam)
-    draw_legend(lax, sections, fontsize=7.2 * scale, family=fam,
+    draw_scale_bar(ax, unit_label="km", fontsize=7 * scale, family=page.family)
+    draw_north_arrow(ax, letter=heading("north", lang) if lang != "both" else "N",
+                     fontsize=9 * scale, family=page.family)
+    draw_legend(lax, sections, fontsize=7.2 * scale, family=page.family,
                 line_factor=2.0 if lang != "en" else 1.6)
     draw_inset(iax, bg.country_outline(), bounds)
     for a in (ax, iax):  # geopandas labels the axes "Easting [metre]": not on a printed map
         a.set_xlabel("")
         a.set_ylabel("")
-
-    room = width - 0.7
-    if is_confidential(kw["profile"]):
-        mark_text = fig.text(1 - 0.35 / width, 1 - 0.3 / height, mark, fontsize=9 * scale,
-                             family=fam, color="#b71c1c", fontweight="bold", ha="right", va="top")
-        room -= _fit_width(fig, mark_text, room * 0.3) + 0.2
-    title_text = fig.text(0.35 / width, 1 - 0.3 / height, title, fontsize=title_fs,
-                          fontweight="bold", family=fam, va="top", ha="left")
-    _fit_width(fig, title_text, room)
-    if subtitle:
-        sub_text = fig.text(
-            0.35 / width, 1 - 0.3 / height - title_lines * title_fs * km_factor / 72 / height,
-            subtitle, fontsize=sub_fs, family=fam, va="top", ha="left", color="#333333")
-        _fit_width(fig, sub_text, room)
-    footer = textwrap.wrap(f"{src_head}: " + "; ".join(dict.fromkeys(src)), wrap) if src else []
-    stamp = f"{heading('date', lang)}: {date.isoformat()} · landmap {__version__} · {mark}"
-    fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=small, family=fam,
-             va="bottom", ha="left", color="#333333", linespacing=1.35 if lang == "en" else 1.6)
-
+    _draw_texts(page, kw, title, subtitle, sizes, wrap)
     if kw["labels"]:
-        labels = _labels(boundaries, concessions, areas, lang, scale, limit=int(18 * scale**2),
-                         bounds=bounds)
-        fig.canvas.draw()  # text extents need a renderer
-        obstacles = [ax.patches[i].get_window_extent() for i in range(len(ax.patches))][-3:]
-        _, dropped = place_labels(fig, ax, labels, family=fam, obstacles=obstacles)
-        if dropped:
-            omitted.append(f"{dropped} labels (no room without overlapping others)")
-        shown = len(labels)
-        total = sum(int(layer["name"].notna().sum()) for layer in (concessions, areas)
-                    if layer is not None and "name" in layer)
-        if total > shown:
-            omitted.append(f"names of {total - shown} smaller or out-of-view areas/concessions")
-    meta = {"title": title, "omitted": omitted, "sources": list(dict.fromkeys(src)),
-            "bounds_epsg32648": [float(b) for b in bounds], "audit": published.audit if published
-            else None}
+        _draw_labels(ax, page, boundaries, concessions, areas, bounds)
+    meta = {"title": title, "omitted": page.omitted,
+            "sources": list(dict.fromkeys(page.sources)),
+            "bounds_epsg32648": [float(b) for b in bounds],
+            "audit": published.audit if published is not None else None}
     return fig, meta
 
 

@@ -78,7 +78,7 @@ def _prepared(sections: Sequence[LegendSection], chars: int) -> list[LegendSecti
         if not section.entries and not section.circles:
             continue
         out.append(LegendSection(
-            _wrapped(section.heading, chars),
+            _wrapped(section.heading, int(chars * 0.8)),  # bold and 8 % larger
             [(k, c, e, a, _wrapped(t, chars - 3)) for k, c, e, a, t in section.entries],
             list(section.circles),
         ))
