@@ -84,14 +84,15 @@ def test_continuous_overlay_has_a_colour_bar_and_escaped_legend(tmp_path):
     arr = np.linspace(0, 100, 400, dtype="float32").reshape(20, 20)
     arr[:6, :6] = -9999
     path = make_raster(tmp_path / "dem.tif", arr, nodata=-9999)
-    layer = raster_layer(path, cmap="terrain", vmin=0, vmax=100, name="<b>Relief</b>",
+    layer = raster_layer(path, cmap="terrain", vmin=0, vmax=100, name="<b>Relief</b>{{ 7*7 }}",
                          label="Elevation (m)")
     assert layer.colorbar["vmin"] == 0 and layer.colorbar["vmax"] == 100
     assert len(layer.colorbar["colors"]) == 9 and not layer.legend_items
     image = png(layer)
     assert image[2, 2, 3] == 0 and image[15, 15, 3] == 255  # nodata transparent
     legend = layer.legend_html()
-    assert "&lt;b&gt;Relief&lt;/b&gt;" in legend and "<b>" not in legend
+    assert "&lt;b&gt;Relief&lt;/b&gt;&#123;&#123; 7*7 &#125;&#125;" in legend
+    assert "<b>" not in legend and "{" not in legend
     assert "linear-gradient" in legend and "Elevation (m)" in legend
 
 
@@ -148,20 +149,23 @@ def test_overlay_on_a_plain_folium_map_draws_its_own_legend(tmp_path, open_page)
 
     arr = np.linspace(0, 100, 400, dtype="float32").reshape(20, 20)
     path = make_raster(tmp_path / "dem.tif", arr)
-    layer = raster_layer(path, name="Relief", label="metres")
+    hostile = "Relief <img src=x onerror=alert(1)> {{ 7*7 }}"
+    layer = raster_layer(path, name=hostile, label="metres")
     m = folium.Map(tiles=None)
     layer.add_to(m)
     folium.LayerControl().add_to(m)
     m.fit_bounds(layer.bounds)
     page, log = open_page(save_map(m, tmp_path / "plain.html"), wait_ms=300)
     own = page.locator(".lm-raster-legend")
-    assert own.is_visible() and "metres" in own.inner_text()
+    assert own.is_visible() and "metres" in own.inner_text() and hostile in own.inner_text()
     assert own.locator(".lm-raster-bar").count() == 1
     page.locator(".leaflet-control-layers").hover()
-    page.get_by_label("Relief").uncheck()  # switched off in the layer control
+    assert hostile in page.locator(".leaflet-control-layers").inner_text()
+    assert page.locator("img[src='x']").count() == 0 and log.dialogs == []
+    page.get_by_label(hostile).uncheck()  # switched off in the layer control
     assert page.locator("img.leaflet-image-layer").count() == 0
     assert not own.is_visible()  # the box hides with its overlay
-    page.get_by_label("Relief").check()
+    page.get_by_label(hostile).check()
     assert own.is_visible()
     assert log.network_requests == [] and log.page_errors == []
 

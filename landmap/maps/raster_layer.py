@@ -115,14 +115,14 @@ class RasterLayer:
             Include the classes or the colour bar (``False``: the title and slider only).
 
         """
-        parts = [f'<div class="lm-raster-title">{html.escape(self.name)}</div>']
+        parts = [f'<div class="lm-raster-title">{_text(self.name)}</div>']
         for label, colour in self.legend_items if items else []:
             parts.append(
                 '<div class="lm-raster-item"><span class="lm-raster-swatch" '
-                f'style="background:{html.escape(colour)}"></span>{html.escape(label)}</div>'
+                f'style="background:{_text(colour)}"></span>{_text(label)}</div>'
             )
         if self.colorbar and items:
-            stops = ", ".join(html.escape(c) for c in self.colorbar["colors"])
+            stops = ", ".join(_text(c) for c in self.colorbar["colors"])
             parts.append(
                 f'<div class="lm-raster-bar" style="background:linear-gradient(to right, {stops})">'
                 '</div><div class="lm-raster-ticks">'
@@ -130,7 +130,7 @@ class RasterLayer:
                 "</div>"
             )
             if self.colorbar.get("label"):
-                caption = html.escape(self.colorbar["label"])
+                caption = _text(self.colorbar["label"])
                 parts.append(f'<div class="lm-raster-item">{caption}</div>')
         if slider_id:
             parts.append(
@@ -201,6 +201,11 @@ class _LegendBox(MacroElement):
     def render(self, **kwargs) -> None:  # the map's variable name is known only once attached
         self.map_name = self._parent.get_name()
         super().render(**kwargs)
+
+
+def _text(value: object) -> str:
+    """Escape text for HTML and for the template pass folium's rendered output goes through."""
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _parse_classes(classes: Mapping) -> dict[float, tuple[str, str | None]]:
@@ -314,8 +319,9 @@ def raster_layer(
     uri = _png_uri(rgba)
     layer_name = name or os.path.basename(os.fspath(raster))
     overlay = folium.raster_layers.ImageOverlay(
-        image=uri, bounds=bounds, opacity=opacity, name=layer_name, mercator_project=False,
-        pixelated=classified, interactive=False, cross_origin=False,
+        # Leaflet's layer control sets the name as HTML: escape it (and the template braces).
+        image=uri, bounds=bounds, opacity=opacity, name=_text(layer_name),
+        mercator_project=False, pixelated=classified, interactive=False, cross_origin=False,
     )
     return RasterLayer(overlay=overlay, name=layer_name, bounds=bounds, legend_items=items,
                        colorbar=colorbar, opacity=opacity, size=(rgba.shape[1], rgba.shape[0]))
