@@ -169,7 +169,8 @@ def prepare_relief(source: Path, dest: Path) -> None:
                         width * RELIEF_FACTOR, height * RELIEF_FACTOR)
         data = src.read(1, window=window, out_shape=(height, width),
                         resampling=Resampling.average, masked=True)
-        transform = src.window_transform(window) @ Affine.scale(RELIEF_FACTOR, RELIEF_FACTOR)
+        transform = (src.transform @ Affine.translation(window.col_off, window.row_off)
+                     @ Affine.scale(RELIEF_FACTOR, RELIEF_FACTOR))
         profile = {
             "driver": "GTiff", "dtype": "int16", "count": 1, "width": width, "height": height,
             "crs": src.crs, "transform": transform, "nodata": src.nodata,
