@@ -112,7 +112,7 @@ def concessions(n_parcels: int, seed: int = SEED, n: int = N_CONCESSIONS):
     origins = block_origins(MAX_PARCELS, seed)  # same concessions at every fabric size
     geoms = []
     centres: list[tuple[float, float, float]] = []
-    for i in range(n):
+    for _ in range(n):
         ha = float(np.exp(rng.uniform(np.log(100), np.log(10_000))))
         radius = float(np.sqrt(ha * 1e4 / np.pi))
         if centres and rng.random() < 0.15:  # overlap an earlier concession

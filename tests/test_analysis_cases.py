@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-import geopandas as gpd
 from landmap.analysis import (
     case_links,
     cases_by_concession,

@@ -3,6 +3,7 @@ awkward inputs (holes, multipart, slivers, touching edges, points, empty, Z, mix
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +11,6 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import geopandas as gpd
 from landmap.analysis import (
     PAIR_COLUMNS,
     concession_conflicts,

@@ -4,13 +4,13 @@ and geopandas.sjoin_nearest for distances."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from pyproj import Geod
 
-import geopandas as gpd
 from landmap.analysis import (
     cases_by_concession,
     cases_in_areas,

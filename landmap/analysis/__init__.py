@@ -1,5 +1,4 @@
-"""Analysis: overlaps of areas with concessions, concession conflicts, cases near areas,
-summaries by administrative unit and by year.
+"""Analysis: overlaps, concession conflicts, cases near areas, summaries by unit and year.
 
 Every function takes canonical layers (GeoDataFrames from :mod:`landmap.io.load`) or file
 paths, measures in a metric CRS chosen for the data (:func:`metric_crs`; EPSG:32648 in

@@ -86,7 +86,7 @@ def points_in(x: np.ndarray, y: np.ndarray, polys: np.ndarray) -> tuple[np.ndarr
 
 def provenance(operation: str, crs: str, sources: list[str | None], parameters: dict[str, Any],
                notes: list[str] | None = None) -> dict[str, Any]:
-    """A provenance record for an analysis result."""
+    """Return a provenance record for an analysis result."""
     from landmap.provenance import make_provenance
 
     record = make_provenance(inputs=[s for s in sources if s], crs=crs, parameters=parameters,
@@ -114,7 +114,7 @@ def to_storage(geoms: np.ndarray, crs: str) -> Any:
 
 
 def slug(text: object, default: str) -> str:
-    """A column-name prefix from a label: ``"community forest"`` -> ``"community_forest"``."""
+    """Return a column-name prefix for a label (``community forest`` -> ``community_forest``)."""
     import re
 
     out = re.sub(r"[^0-9a-z]+", "_", str(text or "").lower()).strip("_")

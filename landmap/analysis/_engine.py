@@ -40,8 +40,9 @@ def _threaded(func, a: np.ndarray, b: np.ndarray, threads: int) -> np.ndarray:
         return func(a, b)
     bounds = np.linspace(0, n, threads + 1).astype(int)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(lambda i: func(a[bounds[i]:bounds[i + 1]], b[bounds[i]:bounds[i + 1]]),
-                              range(threads)))
+        parts = list(pool.map(
+            lambda i: func(a[bounds[i]:bounds[i + 1]], b[bounds[i]:bounds[i + 1]]),
+            range(threads)))
     return np.concatenate(parts)
 
 
@@ -62,8 +63,11 @@ def safe_intersection(a: np.ndarray, b: np.ndarray, threads: int = 1) -> np.ndar
 
 @dataclass
 class Pairs:
-    """Overlapping pairs: positions into the left and right inputs, overlap area (CRS units²)
-    and, when asked for, the overlap geometries."""
+    """Overlapping pairs of two geometry arrays.
+
+    Positions into the left and right inputs, overlap area (CRS units²) and, when asked for,
+    the overlap geometries.
+    """
 
     left: np.ndarray
     right: np.ndarray
@@ -118,6 +122,7 @@ def exact_pairs(
     upper_only
         ``left`` and ``right`` are the same array: return each unordered pair once
         (``left < right``), never a geometry with itself.
+
     """
     threads = default_threads() if threads is None else threads
     if len(left) == 0 or len(right) == 0:

@@ -75,7 +75,7 @@ def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
 
 
 def id_column(info: GeoParquetInfo, canonical: str) -> str | None:
-    """The id column of a GeoParquet layer: the canonical one, else ``id`` or a ``*_id``."""
+    """Return the id column of a GeoParquet layer: the canonical one, else ``id`` or ``*_id``."""
     if canonical in info.columns:
         return canonical
     for name in info.columns:
@@ -121,8 +121,10 @@ def _one_row_group(pf: Any, rg: int, info: GeoParquetInfo, grid: CoverGrid, extr
 
 
 def _row_groups(info: GeoParquetInfo, grid: CoverGrid, extra: list[str], threads: int):
-    """Yield ``(offset, candidate positions, inside labels, table, geometries, areas)`` per row
-    group, reading row groups on ``threads`` threads (pyarrow and shapely release the GIL)."""
+    """Yield ``(offset, candidates, inside labels, table, geometries, areas)`` per row group.
+
+    Row groups are read on ``threads`` threads (pyarrow and shapely release the GIL).
+    """
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(info.path)

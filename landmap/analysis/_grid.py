@@ -43,6 +43,7 @@ class CoverGrid:
         Number of cells to aim for when ``cell`` is not given: about four per feature to be
         classified (:data:`MIN_CELLS` to :data:`DEFAULT_CELLS`) balances the cost of building the
         grid against the share of features it settles.
+
     """
 
     def __init__(self, geoms: np.ndarray, *, cell: float | None = None,
@@ -132,6 +133,7 @@ class CoverGrid:
             False where the feature certainly overlaps no polygon.
         inside : numpy.ndarray of int
             ``k`` where the feature certainly lies within polygon ``k`` alone, else ``-1``.
+
         """
         ny, nx = self.label.shape
         tol = self.cell * 1e-6

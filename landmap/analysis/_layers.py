@@ -16,9 +16,6 @@ from landmap.schema import ID_COLUMN
 if TYPE_CHECKING:
     import geopandas as gpd
 
-Source = "gpd.GeoDataFrame | str | os.PathLike[str]"
-
-
 def is_path(obj: object) -> bool:
     """Whether ``obj`` names a file rather than holding a layer."""
     return isinstance(obj, (str, os.PathLike))
@@ -58,7 +55,7 @@ def read_layer(source: str | os.PathLike[str], kind: str, **kw: Any) -> gpd.GeoD
 
 
 def as_frame(source: Any, kind: str) -> Any:
-    """A layer as given, or read from its path by the loaders."""
+    """Return a layer as given, or read it from its path with the loaders."""
     if is_path(source):
         return read_layer(source, kind)
     import geopandas as gpd
@@ -73,7 +70,7 @@ def as_frame(source: Any, kind: str) -> Any:
 
 
 def source_of(frame: object) -> str | None:
-    """The source file recorded by the loaders on a layer, if any."""
+    """Return the source file recorded by the loaders on a layer, if any."""
     meta = getattr(frame, "attrs", {}).get("landmap") or {}
     src = meta.get("source")
     return None if src is None else str(src)
@@ -125,6 +122,7 @@ class Layer:
         Rows that take part in area computations.
     notes
         Why rows were left out.
+
     """
 
     frame: gpd.GeoDataFrame
@@ -137,7 +135,7 @@ class Layer:
     notes: list[str] = field(default_factory=list)
 
     def column(self, name: str) -> np.ndarray:
-        """A text column of the layer as an object array (``None`` where missing or absent)."""
+        """Return a text column as an object array (``None`` where missing or absent)."""
         if name not in self.frame.columns:
             return np.full(len(self.frame), None, dtype=object)
         col = self.frame[name].astype(object)
@@ -145,7 +143,7 @@ class Layer:
 
 
 def layer_ids(frame: gpd.GeoDataFrame, kind: str, id_column: str | None) -> tuple[np.ndarray, str]:
-    """The ids of a layer's rows, and the name of the column they came from."""
+    """Return the ids of a layer's rows and the name of the column they came from."""
     name = id_column or ID_COLUMN.get(kind, "id")  # type: ignore[call-overload]
     n = len(frame)
     rows = np.array([f"row {i + 1}" for i in range(n)], dtype=object)

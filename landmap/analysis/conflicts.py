@@ -50,9 +50,11 @@ def concession_conflicts(
     >>> c = gpd.GeoDataFrame({"concession_id": ["X", "Y", "Z"]}, crs="EPSG:32648",
     ...     geometry=[shapely.box(0, 0, 200, 100), shapely.box(100, 0, 300, 100),
     ...               shapely.box(300, 0, 400, 100)])
-    >>> concession_conflicts(c, geometry=False)[["concession_id_a", "concession_id_b", "overlap_ha"]]
+    >>> got = concession_conflicts(c, geometry=False)
+    >>> got[["concession_id_a", "concession_id_b", "overlap_ha"]]
       concession_id_a concession_id_b  overlap_ha
     0               X               Y         1.0
+
     """
     import geopandas as gpd
     import pandas as pd
@@ -123,6 +125,7 @@ def hectares_check(
     >>> hectares_check(c)[["hectares_drawn", "difference_pct", "flagged"]]
        hectares_drawn  difference_pct  flagged
     0             2.0           100.0     True
+
     """
     import pandas as pd
 

@@ -48,7 +48,7 @@ def _lonlat_bounds(frames: Iterable[object]) -> tuple[float, float, float, float
 
 
 def _shared_utm(frames: Iterable[object]) -> str | None:
-    """The UTM CRS all non-empty frames are already in, if they share one."""
+    """Return the UTM CRS all non-empty frames are already in, if they share one."""
     from pyproj import CRS
 
     found = set()
@@ -98,6 +98,7 @@ def metric_crs(*frames: object, crs: object | None = None) -> str:
     'EPSG:32648'
     >>> metric_crs(gpd.GeoDataFrame(geometry=[shapely.Point(2.35, 48.86)], crs="EPSG:4326"))
     'EPSG:32631'
+
     """
     from pyproj import CRS
 

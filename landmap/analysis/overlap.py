@@ -126,6 +126,7 @@ def overlap(
     >>> overlap(a, c)[["area_id", "concession_id", "overlap_ha", "pct_of_area"]]
       area_id concession_id  overlap_ha  pct_of_area
     0       A             C         1.0         50.0
+
     """
     params = {"crs": crs, "geometry": geometry, "area_id": area_id,
               "concession_id": concession_id}
@@ -151,7 +152,7 @@ def overlap(
 def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bool,
                   area_id: str | None, concession_id: str | None, threads: int | None,
                   params: dict[str, Any]) -> Any:
-    """The streaming path for GeoParquet inputs in one metric CRS, or ``None``."""
+    """Run the streaming path for GeoParquet inputs in one metric CRS, or return ``None``."""
     if not (is_path(areas) and is_path(concessions)):
         return None
     ai = _geoparquet.inspect(areas)
@@ -232,6 +233,7 @@ def coverage_by_area(
         ``covered_ha`` (area of the area's intersection with the *union* of the concessions),
         ``pct_covered``, ``n_concessions``, ``concession_ids`` (``"; "``-joined), ``crs`` and the
         area geometry (EPSG:4326). ``covered_ha`` never exceeds ``area_ha``.
+
     """
     import geopandas as gpd
     import pandas as pd
@@ -323,6 +325,7 @@ def coverage_by_concession(
         ``hectares_stated``, ``concession_ha`` (drawn), per layer ``<name>_ha`` and
         ``<name>_pct`` (share of the concession), ``any_area_ha`` / ``any_area_pct`` over the union
         of all layers (so land in two layers counts once), ``crs``, geometry (EPSG:4326).
+
     """
     import geopandas as gpd
     import pandas as pd

@@ -1,5 +1,8 @@
-"""Cases against areas: which concession / protected area / community land a case lies in, or
-the nearest one within a distance, and per concession the cases, households and dates."""
+"""Cases against areas: what a case lies in, or the nearest feature within a distance.
+
+For each case: the concession / protected area / community land it lies in, or the nearest one
+within a distance; per concession: the cases, households and first and last dates.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ def _check_distance(within_m: float) -> float:
         raise AnalysisError(f"within_m must be a number of metres, got {within_m!r} of type "
                             f"{type(within_m).__name__}", fix="give e.g. within_m=2000") from err
     if not np.isfinite(value) or value < 0:
-        raise AnalysisError(f"within_m must be zero or a positive number of metres, got {within_m!r}",
+        raise AnalysisError(f"within_m must be zero or a positive number of metres, got "
+                            f"{within_m!r}",
                             fix="give e.g. within_m=2000 (2 km), or 0 for 'inside only'")
     return value
 
@@ -86,6 +90,7 @@ def case_links(
         ``case_id``, ``concession_id`` (or ``area_id``), ``name``, ``relation`` (``"inside"``
         or ``"near"``), ``distance_m`` (0 inside), ``crs``. A case inside two overlapping
         features has a row for each; a case near several equally close features likewise.
+
     """
     import pandas as pd
 
@@ -237,6 +242,7 @@ def cases_in_areas(
       case_id concession_id concession_relation  concession_distance_m
     0      k1             C              inside                    0.0
     1      k2             C                near                  500.0
+
     """
     import geopandas as gpd
     import pandas as pd
@@ -302,6 +308,7 @@ def cases_by_concession(
         ``cases_inside``, ``cases_near``, ``households``, ``first_date``, ``last_date``,
         ``crs``; sorted by ``cases`` (most first), then id. A case inside two overlapping
         concessions counts for both.
+
     """
     import pandas as pd
 

@@ -91,6 +91,7 @@ def summarise_by_admin(
         layer has it), ``parent``, ``unit_ha``, ``cases``, ``households``, ``concession_ha``,
         ``overlap_ha``, ``crs``; in the boundary layer's order. Columns whose input was not
         given are left out.
+
     """
     import pandas as pd
 
@@ -181,6 +182,7 @@ def summarise_by_year(
         ``attrs["provenance"]["notes"]``): ``year``, ``cases``, ``households``,
         ``concessions_granted``, ``concession_ha``, ``overlap_ha``, ``crs`` (columns whose
         input was not given are left out).
+
     """
     import pandas as pd
 

@@ -14,7 +14,7 @@ TABLE_SUFFIXES = (".csv", ".xlsx")
 
 
 def plain(result: Any) -> Any:
-    """A result table without its geometry column (a plain pandas DataFrame)."""
+    """Return a result table without its geometry column (a plain pandas DataFrame)."""
     import pandas as pd
 
     geom = getattr(result, "_geometry_column_name", None)
@@ -54,6 +54,7 @@ def write_table(result: Any, path: str | os.PathLike[str], *,
     't.csv'
     >>> sorted(p.name for p in out.parent.iterdir())
     ['t.csv', 't.csv.provenance.json']
+
     """
     from landmap.io.atomic import atomic_path
     from landmap.provenance import make_provenance, write_provenance
@@ -93,7 +94,7 @@ def analysis_tables(
     within_m: float = 2000.0,
     crs: str | None = None,
 ) -> dict[str, Any]:
-    """The standard set of result tables for a project, keyed by a file-name stem.
+    """Compute the standard set of result tables for a project, keyed by a file-name stem.
 
     Parameters
     ----------
@@ -119,6 +120,7 @@ def analysis_tables(
         cases ``case_links`` (case id, concession, inside/near, distance: no personal fields),
         ``cases_by_concession``, ``by_year``; with boundaries ``by_<level>``. Each carries
         its provenance; write them with :func:`write_tables`.
+
     """
     from landmap.analysis.conflicts import concession_conflicts, hectares_check
     from landmap.analysis.overlap import coverage_by_area, coverage_by_concession, overlap
@@ -163,5 +165,6 @@ def write_tables(tables: Mapping[str, Any], folder: str | os.PathLike[str], *,
     -------
     list of pathlib.Path
         The tables written.
+
     """
     return [write_table(table, Path(folder) / f"{name}{suffix}") for name, table in tables.items()]
