@@ -16,7 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
-from landmap.errors import AnalysisError, CRSError, DataFileError, DataValueError
+from landmap.errors import (
+    AnalysisError,
+    CRSError,
+    DataFileError,
+    DataValueError,
+    LandmapWarning,
+)
 from landmap.raster import clip, forest_cover, zonal_change, zonal_stats
 from landmap.raster._coverage import edge_pieces, exact_coverage
 
@@ -263,6 +269,15 @@ def test_clip_writes_a_tiled_compressed_geotiff(tmp_path, classes_tif):
     with rasterio.open(out) as src:
         data = src.read(1)
     assert data[0, 0] == 1 and data[3, 3] == 7 and src.nodata == 7
+
+
+def test_clip_warns_when_the_chosen_nodata_value_occurs_inside(tmp_path):
+    arr = CLASSES.copy()
+    arr[0, 0] = 255
+    src = make_raster(tmp_path / "full.tif", arr)
+    with pytest.warns(LandmapWarning, match="value 255 chosen as nodata also occurs"):
+        clip(src, layer(cells(0, 0, 2, 2)), tmp_path / "cut.tif")
+    clip(src, layer(cells(0, 0, 2, 2)), tmp_path / "cut.tif", nodata=9)  # no warning
 
 
 def test_clip_refuses_polygons_off_the_raster(tmp_path, classes_tif):
