@@ -14,7 +14,7 @@ import pytest
 import shapely
 from PIL import Image
 
-from landmap.errors import DataValueError
+from landmap.errors import DataValueError, ExportError
 from landmap.export import briefing_layout as layout
 from landmap.export.briefing import briefing_map, briefing_maps
 from landmap.export.briefing_background import default_provinces, hillshade
@@ -135,6 +135,7 @@ def test_extent_by_province_in_english_or_khmer_and_spelling_variants():
     spaced, _ = resolve_extent("mondul kiri province", boundaries=provinces)
     assert en == km == spaced
     assert text == {"en": "Mondul Kiri", "km": "មណ្ឌលគិរី"}
+    assert resolve_extent("Tbong Khmum", boundaries=provinces)[1]["en"] == "Tboung Khmum"
     kampot, _ = resolve_extent("Kampot", boundaries=provinces)
     assert kampot[0] < en[0]  # Kampot lies west of Mondulkiri
 
@@ -169,6 +170,23 @@ def test_unknown_language_paper_and_format(tmp_path, layers):
     with pytest.raises(DataValueError, match=r"\.png or \.pdf"):
         briefing_map(tmp_path / "x.svg", **layers)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_web_basemap_is_never_silently_skipped(tmp_path, layers):
+    # contextily is an optional extra and the tests run offline: either way, a clear error
+    with pytest.raises(ExportError, match="basemap"):
+        briefing_map(tmp_path / "web.png", **layers, basemap="osm", dpi=30, profile="internal",
+                     relief=False, labels=False)
+    assert not (tmp_path / "web.png").exists()
+
+
+def test_sources_name_the_data_and_the_background(tmp_path, layers):
+    out = briefing_map(tmp_path / "s.png", **layers, dpi=30, profile="internal", labels=False)
+    sources = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))["sources"]
+    assert any("SYNTHETIC" in line for line in sources)  # from the cases' provenance
+    assert any("Royal Government of Cambodia" in line for line in sources)  # provinces
+    assert any("geoBoundaries" in line for line in sources)  # the inset's outline
+    assert any("USGS" in line for line in sources)  # hillshade
 
 
 def test_scale_bar_is_true_at_the_map_latitude():

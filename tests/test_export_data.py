@@ -99,6 +99,17 @@ def test_public_export_drops_personal_fields_and_says_so(tmp_path, layers, table
     assert "detail" not in audit  # no per-case ids beside a public file
 
 
+def test_audit_of_several_case_layers_has_no_case_ids(tmp_path, layers):
+    more = layers["cases"].assign(case_id=["D1", "D2", "D3"])
+    out = write_data(tmp_path / "two.gpkg", {"cases": layers["cases"], "more_cases": more},
+                     kinds={"more_cases": "cases"}, seed=2)
+    text = Path(f"{out}.audit.json").read_text("utf-8")
+    audit = json.loads(text)
+    assert set(audit["layers"]) == {"cases", "more_cases"}
+    assert all(one["points"]["moved"] == 3 for one in audit["layers"].values())
+    assert "detail" not in text and "D1" not in text
+
+
 def test_geojson_round_trip(tmp_path, layers):
     out = write_data(tmp_path / "c.geojson", {"concessions": layers["concessions"]},
                      profile="internal")

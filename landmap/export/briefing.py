@@ -110,7 +110,14 @@ def _metric(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return layer.to_crs(CAMBODIA_METRIC_CRS)
 
 
-def _sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str]) -> list[str]:
+def layer_sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str] = ()) -> list[str]:
+    """Return the attribution lines of layers, from their provenance (no duplicates).
+
+    A layer's ``attrs["landmap"]["attribution"]`` is used as given; otherwise the source file
+    names (``attrs["landmap"]["source"]`` and provenance inputs) are matched against the
+    bundled datasets (ODC, geoBoundaries, the government's boundaries, STT, the synthetic
+    register). ``extra`` lines are appended.
+    """
     lines: list[str] = []
     for layer in layers:
         if layer is None:
@@ -270,6 +277,7 @@ def _prepare_layers(kw: Mapping[str, Any], page: _Page):
     if boundaries is None:
         try:
             boundaries = bg.default_provinces()
+            page.sources.append(bg.ATTRIBUTION[bg.PROVINCES_FILE])
         except Exception as err:  # noqa: BLE001 - a background is optional; say it was left out
             page.omitted.append(f"province background ({err})")
     return (cases, _metric(kw["areas"]), _metric(kw["concessions"]), _metric(boundaries),
@@ -348,7 +356,7 @@ def _draw_texts(page: _Page, kw: Mapping[str, Any], title: str, subtitle: str,
                             fontsize=sizes["subtitle"], family=fam, va="top", ha="left",
                             color="#333333")
         _fit_width(fig, sub_text, room)
-    sources = list(dict.fromkeys(page.sources))
+    sources = list(dict.fromkeys(line for line in page.sources if line))
     head = heading("source", lang)
     footer = textwrap.wrap(f"{head}: " + "; ".join(sources), wrap) if sources else []
     date = kw["date"] or dt.date.today()
@@ -397,8 +405,10 @@ def _render(**kw: Any):
     title_in = ((title.count("\n") + 1) * sizes["title"]
                 + (subtitle.count("\n") + 1 if subtitle else 0) * sizes["subtitle"]
                 ) * sizes["leading"] / 72 + 0.1
-    page.sources = _sources([kw["cases"], kw["areas"], kw["concessions"], kw["boundaries"]],
-                            list(kw["sources"] or []))
+    page.sources = layer_sources([kw["cases"], kw["areas"], kw["concessions"], kw["boundaries"]],
+                                 list(kw["sources"] or [])) + page.sources
+    outline = bg.country_outline()
+    page.sources.append(outline.attrs.get("attribution", ""))
     wrap = int((width - 0.7) * 72 / (sizes["small"] * 0.6))
     lines = len(textwrap.wrap("; ".join(page.sources), wrap)) + 3  # + relief, stamp, margin
     footer_in = lines * sizes["small"] * sizes["leading"] / 72 + 0.1
@@ -417,7 +427,7 @@ def _render(**kw: Any):
                      fontsize=9 * scale, family=page.family)
     draw_legend(lax, sections, fontsize=7.2 * scale, family=page.family,
                 line_factor=2.0 if lang != "en" else 1.6)
-    draw_inset(iax, bg.country_outline(), bounds)
+    draw_inset(iax, outline, bounds)
     for a in (ax, iax):  # geopandas labels the axes "Easting [metre]": not on a printed map
         a.set_xlabel("")
         a.set_ylabel("")
@@ -425,7 +435,7 @@ def _render(**kw: Any):
     if kw["labels"]:
         _draw_labels(ax, page, boundaries, concessions, areas, bounds)
     meta = {"title": title, "omitted": page.omitted,
-            "sources": list(dict.fromkeys(page.sources)),
+            "sources": list(dict.fromkeys(line for line in page.sources if line)),
             "bounds_epsg32648": [float(b) for b in bounds],
             "audit": published.audit if published is not None else None}
     return fig, meta
@@ -616,4 +626,5 @@ def briefing_map(
     )[0]
 
 
-__all__ = ["FORMATS", "LANGS", "briefing_map", "briefing_maps", "heading", "text_for"]
+__all__ = ["FORMATS", "LANGS", "briefing_map", "briefing_maps", "heading", "layer_sources",
+           "text_for"]

@@ -104,8 +104,11 @@ def country_outline() -> gpd.GeoSeries:
     if path is not None:
         geom = gpd.read_file(path).to_crs(CAMBODIA_METRIC_CRS).geometry
     else:
+        path = find_file(PROVINCES_FILE)
         geom = default_provinces().to_crs(CAMBODIA_METRIC_CRS).geometry
-    return gpd.GeoSeries([geom.union_all().simplify(500)], crs=CAMBODIA_METRIC_CRS)
+    outline = gpd.GeoSeries([geom.union_all().simplify(500)], crs=CAMBODIA_METRIC_CRS)
+    outline.attrs["attribution"] = ATTRIBUTION.get(path.name, "") if path is not None else ""
+    return outline
 
 
 def hillshade(

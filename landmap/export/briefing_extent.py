@@ -5,6 +5,8 @@ All layers reaching this module are already in EPSG:32648; the returned bounds a
 
 from __future__ import annotations
 
+import difflib
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -16,6 +18,8 @@ import shapely
 
 from landmap.errors import DataValueError
 from landmap.schema import CAMBODIA_METRIC_CRS, STORAGE_CRS, label
+
+log = logging.getLogger(__name__)
 
 #: Padding around the fitted features, as a fraction of their size (and at least 2 km).
 PAD = 0.08
@@ -137,6 +141,10 @@ def _by_name(query, cases, areas, concessions, boundaries):
         en = str(row.get("name", query))
         km = row.get("name_km")
         return _padded(hits.geometry), {"en": en, "km": en if pd.isna(km) or not km else str(km)}
+    close = _close_province(provinces, query)
+    if close is not None:
+        log.info("extent %r read as the province %r", query, close)
+        return _by_name(close, cases, areas, concessions, boundaries)
     hits = _match_names(concessions, query, ("concession_id", "name"))
     if hits is not None:
         return _padded(hits.geometry), str(hits.iloc[0].get("name") or query)
@@ -153,6 +161,15 @@ def _by_name(query, cases, areas, concessions, boundaries):
         fix=("use a province name such as " + ", ".join(known[:6]) + ", … or a concession id"
              if known else "use a concession or area id or name, or a bounding box"),
     )
+
+
+def _close_province(provinces: gpd.GeoDataFrame | None, query: str) -> str | None:
+    """Return the one province spelled a little differently ("Tbong Khmum": "Tboung Khmum")."""
+    if provinces is None or "name" not in provinces:
+        return None
+    names = {_norm(n): str(n) for n in provinces["name"].dropna()}
+    match = difflib.get_close_matches(_norm(query), list(names), n=2, cutoff=0.85)
+    return names[match[0]] if len(match) == 1 else None
 
 
 def describe_layers(cases, areas, concessions, lang: str) -> str:

@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.errors import DataValueError
-from landmap.export.briefing import briefing_maps
+from landmap.export.briefing import briefing_maps, layer_sources
 from landmap.export.data import write_data
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ def export_layers(
             concessions=_combined(layers, "concessions"), boundaries=provinces, extent=extent,
             lang=lang, paper=paper, orientation=orientation, title=title, subtitle=subtitle,
             profile=profile, dpi=dpi, basemap=basemap, seed=seed,
+            sources=layer_sources([gdf for _, gdf in layers.values()]),
         )
     data = {n: gdf for n, (_, gdf) in layers.items()}
     kinds = {n: k for n, (k, _) in layers.items()}

@@ -149,15 +149,27 @@ def _publish_without_privacy(layer: pd.DataFrame, kind: str, name: str) -> Publi
 
 
 def write_audit(audit: dict[str, Any], target: str | os.PathLike[str]) -> Path:
-    """Write a privacy audit as ``<target>.audit.json`` beside an export and return its path."""
+    """Write a privacy audit as ``<target>.audit.json`` beside an export and return its path.
+
+    ``audit`` is one layer's audit, or ``{"layers": {name: audit, ...}}`` for an export holding
+    several case layers. The per-case ``detail`` (case ids) is never written beside an export.
+    """
     privacy = _privacy()
+    if "layers" in audit:
+        audit = {"layers": {name: _public(one) for name, one in audit["layers"].items()}}
+    else:
+        audit = _public(audit)
     writer = getattr(privacy, "write_audit", None) if privacy is not None else None
-    if callable(writer):  # the privacy module's writer leaves the per-case detail out
+    if callable(writer):
         return Path(writer(audit, target))
     out = Path(str(target) + ".audit.json")
     with atomic_path(out) as tmp:
         tmp.write_text(json.dumps(audit, indent=2, ensure_ascii=False, default=str), "utf-8")
     return out
+
+
+def _public(audit: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in audit.items() if key != "detail"}
 
 
 __all__ = ["Published", "is_confidential", "profile_name", "publish_layer", "write_audit"]
