@@ -389,12 +389,19 @@ Point = tuple[float, float, "str | None"]  # x, y and the case id the file gives
 _ID = ID_COLUMN["cases"]
 
 
-def _geojson_points(obj: Any, out: list[Point], case_id: str | None = None) -> None:
+def _feature_id(props: dict[str, Any], known: frozenset[str]) -> str | None:
+    if props.get(_ID) is not None:
+        return str(props[_ID])
+    return next((str(v) for v in props.values() if isinstance(v, str) and v in known), None)
+
+
+def _geojson_points(
+    obj: Any, out: list[Point], case_id: str | None = None, known: frozenset[str] = frozenset()
+) -> None:
     if isinstance(obj, dict):
         kind = obj.get("type")
         if kind == "Feature" and isinstance(obj.get("properties"), dict):
-            value = obj["properties"].get(_ID)
-            case_id = None if value is None else str(value)
+            case_id = _feature_id(obj["properties"], known)
         coords = obj.get("coordinates")
         if kind == "Point" and isinstance(coords, list) and len(coords) >= 2:
             out.append((coords[0], coords[1], case_id))
@@ -403,13 +410,13 @@ def _geojson_points(obj: Any, out: list[Point], case_id: str | None = None) -> N
                        if isinstance(c, list) and len(c) >= 2)
         for key, value in obj.items():
             if key not in ("coordinates", "properties"):
-                _geojson_points(value, out, case_id)
+                _geojson_points(value, out, case_id, known)
     elif isinstance(obj, list):
         for value in obj:
-            _geojson_points(value, out, case_id)
+            _geojson_points(value, out, case_id, known)
 
 
-def _embedded_geojson(text: str) -> tuple[list[Point], str]:
+def _embedded_geojson(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
     """GeoJSON objects inside HTML/JS: their points, and the text with them cut out."""
     points: list[Point] = []
     decoder = json.JSONDecoder()
@@ -423,7 +430,7 @@ def _embedded_geojson(text: str) -> tuple[list[Point], str]:
             continue
         if isinstance(obj, dict) and ("features" in obj or "coordinates" in obj
                                       or "geometry" in obj):
-            _geojson_points(obj, points)
+            _geojson_points(obj, points, known=known)
             kept.append(text[pos:match.start()])
             pos = end
     kept.append(text[pos:])
@@ -438,7 +445,23 @@ def _number_pairs(text: str) -> list[Point]:
     return pairs
 
 
-def _table_points(frame: pd.DataFrame) -> list[Point]:
+def _id_column(frame: pd.DataFrame, known: frozenset[str]) -> Any:
+    """Return the column holding case ids: ``case_id``, else the one of known id values."""
+    frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
+    if _ID in frame.columns:
+        return _ID
+    best, share = None, 0.5
+    for col in frame.columns:
+        values = frame[col].dropna()
+        if len(values) and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            found = float(values.astype(str).isin(known).mean())
+            if found > share:
+                best, share = col, found
+    return best
+
+
+def _table_points(frame: pd.DataFrame, known: frozenset[str]) -> list[Point]:
+    id_col = _id_column(frame, known)
     numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns}
     numeric = {c: s for c, s in numeric.items() if s.notna().mean() > 0.5}
 
@@ -448,8 +471,8 @@ def _table_points(frame: pd.DataFrame) -> list[Point]:
 
     xs = [c for c, s in numeric.items() if within(s, _LON) or within(s, _UTM_X)]
     ys = [c for c, s in numeric.items() if within(s, _LAT) or within(s, _UTM_Y)]
-    ids = (frame[_ID].astype("string").to_numpy(dtype=object, na_value=None)
-           if _ID in frame.columns else [None] * len(frame))
+    ids = (frame[id_col].astype("string").to_numpy(dtype=object, na_value=None)
+           if id_col is not None else [None] * len(frame))
     points: list[Point] = []
     for x in xs:
         for y in ys:
@@ -467,14 +490,17 @@ def _table_points(frame: pd.DataFrame) -> list[Point]:
     return points
 
 
-def _kml_points(text: str) -> list[Point]:
+def _kml_points(text: str, known: frozenset[str]) -> list[Point]:
     points: list[Point] = []
     for placemark in re.findall(r"<(?:\w+:)?Placemark\b.*?</(?:\w+:)?Placemark>", text, re.S):
         found = re.search(
             rf'<(?:\w+:)?(?:SimpleData|Data) name="{_ID}"[^>]*>\s*(?:<(?:\w+:)?value>)?([^<]*)',
             placemark,
         )
-        case_id = html.unescape(found.group(1)).strip() if found else None
+        name = re.search(r"<(?:\w+:)?name>\s*([^<]*?)\s*</", placemark)
+        case_id = (html.unescape(found.group(1)).strip() if found
+                   else html.unescape(name.group(1)) if name and html.unescape(name.group(1))
+                   in known else None)
         for coords in _KML_POINT.findall(placemark):
             for item in coords.split():
                 parts = item.split(",")
@@ -483,27 +509,27 @@ def _kml_points(text: str) -> list[Point]:
     return points
 
 
-def _stream_points(data: bytes) -> list[Point]:
+def _stream_points(data: bytes, known: frozenset[str]) -> list[Point]:
     """Points in a text stream: KML placemarks, GeoJSON, GeoJSON inside HTML, number pairs."""
     text = data.decode("utf-8", errors="replace")
     head = text[:2000].lstrip().lower()
     if "<kml" in head:
-        return _kml_points(text)
+        return _kml_points(text, known)
     if head.startswith(("{", "[")):
         try:
             obj = json.loads(text)
         except json.JSONDecodeError:
             return _number_pairs(text)
         points: list[Point] = []
-        _geojson_points(obj, points)
+        _geojson_points(obj, points, known=known)
         return points
     if head.startswith(("<?xml", "<worksheet", "<sst")) or "spreadsheetml" in head:
         return []  # XLSX parts: read as tables by _file_points
-    points, rest = _embedded_geojson(text) if "<" in head else ([], text)
+    points, rest = _embedded_geojson(text, known) if "<" in head else ([], text)
     return points + _number_pairs(rest)
 
 
-def _file_points(path: Path) -> tuple[list[Point], bool]:
+def _file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
     """Points of tables and of every GDAL vector layer; and whether the file was understood."""
     import pyogrio
 
@@ -511,10 +537,10 @@ def _file_points(path: Path) -> tuple[list[Point], bool]:
     if suffix in (".csv", ".txt", ".tsv"):
         try:
             frame = pd.read_csv(path, dtype=str, sep=None, engine="python",
-                                encoding_errors="replace")
+                                encoding="utf-8-sig", encoding_errors="replace")
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
             return [], False
-        points = _table_points(frame)
+        points = _table_points(frame, known)
         return points, bool(points)  # no coordinate columns: scan the text instead
     if suffix in (".xlsx", ".xlsm"):
         try:
@@ -522,7 +548,7 @@ def _file_points(path: Path) -> tuple[list[Point], bool]:
         except (ValueError, OSError, zipfile.BadZipFile) as err:
             log.info("%s: unreadable workbook (%s)", path, err)
             return [], False
-        return [p for frame in sheets.values() for p in _table_points(frame)], True
+        return [p for frame in sheets.values() for p in _table_points(frame, known)], True
     if not "".join(path.suffixes[-2:]).lower().endswith(_VECTOR_SUFFIXES):
         return [], False
     source, layers = str(path), None
@@ -546,8 +572,9 @@ def _file_points(path: Path) -> tuple[list[Point], bool]:
             continue
         geoms = np.asarray(gdf.geometry.array)
         keep = np.isin(shapely.get_type_id(geoms), (0, 4))
-        ids = (gdf[_ID].astype("string").to_numpy(dtype=object, na_value=None)[keep]
-               if _ID in gdf.columns else np.full(keep.sum(), None))
+        id_col = _id_column(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), known)
+        ids = (gdf[id_col].astype("string").to_numpy(dtype=object, na_value=None)[keep]
+               if id_col is not None else np.full(keep.sum(), None))
         geoms = geoms[keep]
         if gdf.crs is not None and len(geoms):
             geoms = np.asarray(gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326).array)
@@ -728,12 +755,13 @@ def audit_export(
     true_ids = (layer[id_col].astype(str).to_numpy()[located] if id_col in layer.columns
                 else np.flatnonzero(located).astype(str))
     tree = shapely.STRtree(true_m)
+    known = frozenset(true_ids.tolist())
     findings: dict[tuple[str, ...], Finding] = {}
     scanned: list[str] = []
     points_found = 0
     for file in files:
         data = file.read_bytes()
-        file_points, structured = _file_points(file) if radius > 0 else ([], False)
+        file_points, structured = _file_points(file, known) if radius > 0 else ([], False)
         for where, body in iter_streams(data, str(file), path=file):
             scanned.append(where)
             for view in _text_views(body):
@@ -742,7 +770,7 @@ def audit_export(
                     findings.setdefault(key, Finding(
                         kind_, where, f"{col} of case {cid} found as text: {_mask(matched)}", cid))
             if radius > 0 and not (structured and where == str(file)):
-                file_points += _stream_points(body)
+                file_points += _stream_points(body, known)
         if radius > 0 and file_points and len(true_m):
             found_m, found_ids = _to_metric(file_points)
             points_found += len(found_m)

@@ -373,3 +373,31 @@ def test_sensitive_columns_of_register_are_the_ones_searched(source):
     index = secret_index(layer, raw)
     assert index.count >= len(layer) * 3
     assert set(SENSITIVE) <= set(raw.columns)
+
+
+def test_labelled_points_judged_against_their_own_case(tmp_path):
+    """A masked point of case A may land near household B: that is not B's location."""
+    metric = gpd.GeoSeries([shapely.Point(500_000, 1_300_000), shapely.Point(500_700, 1_300_000)],
+                           crs=32648)
+    source = gpd.GeoDataFrame({"case_id": ["A-1", "B-2"], "complainant_name": ["x", "y"]},
+                              geometry=metric.to_crs(4326).to_numpy(), crs=4326)
+    masked = gpd.GeoSeries([shapely.Point(500_600, 1_300_000)], crs=32648).to_crs(4326)
+    lon, lat = masked.x.iloc[0], masked.y.iloc[0]
+    labelled = {
+        "bom.csv": f"\ufeffref,longitude,latitude\nA-1,{lon:.7f},{lat:.7f}\n".encode(),
+        "named.kml": (f'<?xml version="1.0"?><kml><Document><Placemark><name>A-1</name>'
+                      f"<Point><coordinates>{lon:.7f},{lat:.7f}</coordinates></Point>"
+                      "</Placemark></Document></kml>").encode(),
+        "feature.geojson": json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"ref": "A-1"},
+             "geometry": {"type": "Point", "coordinates": [lon, lat]}}]}).encode(),
+    }
+    for name, body in labelled.items():
+        (tmp_path / name).write_bytes(body)
+        assert audit_export(tmp_path / name, source).ok, name
+    (tmp_path / "bare.txt").write_text(f"{lat:.6f}, {lon:.6f}")
+    result = audit_export(tmp_path / "bare.txt", source)
+    assert [(f.case_id, round(f.distance_m or 0)) for f in result.findings] == [("B-2", 100)]
+    (tmp_path / "own.csv").write_text("ref,longitude,latitude\nB-2,"
+                                      f"{lon:.7f},{lat:.7f}\n")
+    assert [f.case_id for f in audit_export(tmp_path / "own.csv", source).findings] == ["B-2"]
