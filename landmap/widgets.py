@@ -94,6 +94,7 @@ class ViewFilter:
     within_km
         Keep only cases within this many kilometres of a (shown) concession; ``0`` keeps cases
         inside one; ``None`` switches the distance filter off.
+
     """
 
     provinces: tuple[str, ...] = ()
@@ -122,6 +123,7 @@ class ExplorerData:
         ``{key: display label}`` of the provinces offered, in display order.
     crs
         The metric CRS distances were measured in.
+
     """
 
     cases: gpd.GeoDataFrame
@@ -274,6 +276,7 @@ def prepare(
     ------
     SchemaError
         If ``cases`` has no geometry or no ``date``/``type``/``status`` column.
+
     """
     missing = [c for c in ("date", "type", "status") if c not in cases.columns]
     if missing or not isinstance(cases, gpd.GeoDataFrame):
@@ -287,7 +290,8 @@ def prepare(
 
     provinces = _province_layer(boundaries)
     labels: dict[str, str] = {}
-    stated = cases["province"].map(_key) if "province" in cases else pd.Series("", index=cases.index)
+    stated = (cases["province"].map(_key) if "province" in cases
+              else pd.Series("", index=cases.index))
     if provinces is not None:
         names = provinces["name"] if "name" in provinces else pd.Series("", index=provinces.index)
         keys = names.map(_key)
@@ -362,6 +366,7 @@ def filter_view(data: ExplorerData, view: ViewFilter | None = None) -> View:
     Examples
     --------
     >>> v = filter_view(data, ViewFilter(types=("eviction",), years=(2020, 2022)))  # doctest: +SKIP
+
     """
     view = view or ViewFilter()
     cases = data.cases
@@ -426,6 +431,7 @@ def summary_table(cases: pd.DataFrame, *, lang: Lang = "both") -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index: case type label (and ``"Total"``); columns ``cases`` and ``households``.
+
     """
     households = pd.to_numeric(cases.get("households"), errors="coerce") if "households" in cases \
         else pd.Series(0, index=cases.index)
@@ -445,7 +451,7 @@ def summary_table(cases: pd.DataFrame, *, lang: Lang = "both") -> pd.DataFrame:
 
 
 def cases_per_year(cases: pd.DataFrame, *, years: tuple[int, int] | None = None) -> pd.Series:
-    """Number of cases per year of their date (every year of ``years`` present, zeros included)."""
+    """Count cases per year of their date (every year of ``years`` present, zeros included)."""
     year = pd.to_datetime(cases["date"], errors="coerce").dt.year.dropna().astype("int64")
     counts = year.value_counts().sort_index()
     if years is not None:
@@ -480,6 +486,7 @@ def map_html(m: Any) -> str:
     ----------
     m
         A folium map, e.g. from :func:`landmap.maps.build_map`.
+
     """
     from landmap.maps import map_html as _page
 
@@ -510,6 +517,7 @@ def map_widget(m: Any, *, height: int = 480) -> Any:
     Returns
     -------
     ipywidgets.HTML
+
     """
     import ipywidgets as w
 
@@ -564,6 +572,7 @@ class Explorer:
         The current :class:`View`; ``map``, ``table``, ``chart_data`` and ``figure`` show it.
     widget
         The whole explorer as one ipywidgets box (displayed by the notebook).
+
     """
 
     def __init__(
@@ -761,6 +770,7 @@ class Explorer:
         ------
         ExportError
             If the public profile was asked for and cannot be applied.
+
         """
         from landmap.maps import save_map
 
@@ -827,6 +837,7 @@ def explore(
     --------
     >>> ex = explore(cases, concessions=elc, boundaries=provinces)  # doctest: +SKIP
     >>> ex.case_type.value = ("eviction",)  # doctest: +SKIP
+
     """
     return Explorer(cases, concessions=concessions, areas=areas, boundaries=boundaries,
                     lang=lang, output_dir=output_dir, **options)

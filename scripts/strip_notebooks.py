@@ -53,7 +53,7 @@ def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def notebooks(paths: list[str]) -> list[Path]:
-    """The notebooks named, or every notebook under ``notebooks/`` (checkpoints excluded)."""
+    """Return the notebooks named, or all under ``notebooks/`` (checkpoints excluded)."""
     found = [Path(p) for p in paths] or sorted((ROOT / "notebooks").rglob("*.ipynb"))
     return [p for p in found if ".ipynb_checkpoints" not in p.parts]
 
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     """Strip (or ``--check``) notebooks; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", help="notebooks (default: all under notebooks/)")
-    parser.add_argument("--check", action="store_true", help="report, do not change; exit 1 if dirty")
+    parser.add_argument("--check", action="store_true",
+                        help="report, do not change; exit 1 if dirty")
     args = parser.parse_args(argv)
     status = 0
     for path in notebooks(args.paths):

@@ -280,3 +280,22 @@ def test_export_writes_the_current_view(explorer, tmp_path):
     table = pd.read_csv(written["table"], encoding="utf-8-sig")
     assert set(table["case_id"]) == {"C03", "C07", "C10"}
     assert "sandbox" in explorer.map_view.value
+
+
+def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
+    import ipywidgets
+
+    from landmap.maps import build_map
+    from landmap.widgets import map_widget
+
+    widget = map_widget(build_map(cases=layers[0], title="<b>t</b>"), height=300)
+    assert isinstance(widget, ipywidgets.HTML)  # not sanitised by JupyterLab, trusted or not
+    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" style="[^"]*height:300px[^"]*" '
+                         r'sandbox="allow-scripts allow-popups"></iframe>', widget.value)
+    assert match, widget.value[:200]
+    page = html.unescape(match.group(1))
+    assert page.startswith("<!DOCTYPE html>") and "L.map(" in page
+    # Leaflet and plugins inlined: no script or stylesheet fetched from the network
+    assert not re.search(r"""<(script|img|iframe)\b[^>]*\ssrc\s*=\s*["']?(https?:)?//""", page)
+    assert not re.search(r"""<link\b[^>]*\shref\s*=\s*["']?(https?:)?//""", page)
+    assert "<script src=" not in page
