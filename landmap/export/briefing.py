@@ -501,6 +501,10 @@ def briefing_maps(
     """
     _check_lang(lang)
     require_shaping()
+    cases, areas, concessions, boundaries = (
+        layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer  # Loaded
+        for layer in (cases, areas, concessions, boundaries)
+    )
     targets = [Path(p) for p in paths]
     for target in targets:
         if target.suffix.lower() not in FORMATS:

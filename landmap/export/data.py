@@ -290,6 +290,7 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     import tempfile
 
     mapping_rows = []
+    left: list[str] = []
     used_names: set[str] = set()
     with tempfile.TemporaryDirectory(dir=tmp.parent, prefix=".shp-") as work, \
             zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -301,6 +302,11 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
                 continue
             geo = frame.to_crs(STORAGE_CRS)
             families = geo.geometry.geom_type.str.replace("Multi", "", regex=False)
+            if families.isna().any():
+                left.append(f"{name}: {int(families.isna().sum())} feature(s) without geometry "
+                            "(a Shapefile cannot hold them: use .gpkg)")
+            if families.notna().sum() == 0:
+                left.append(f"{name}: no features with geometry, so no Shapefile")
             for family in sorted(families.dropna().unique()):
                 part = geo[families.eq(family).to_numpy()]
                 stem = _clean_name(name if families.nunique() == 1 else f"{name}_{family}",
@@ -317,8 +323,8 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
                     archive.write(member, member.name)
         table = pd.DataFrame(mapping_rows, columns=["file", "field", "column"])
         archive.writestr("field_names.csv", table.to_csv(index=False).encode("utf-8-sig"))
-        archive.writestr("README.txt", "\n".join(_notes(profile, omitted)) + "\n")
-    return []
+        archive.writestr("README.txt", "\n".join(_notes(profile, omitted + left)) + "\n")
+    return left
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
