@@ -437,6 +437,100 @@ def _embedded_geojson(text: str, known: frozenset[str]) -> tuple[list[Point], st
     return points, " ".join(kept)
 
 
+_VARINT_LUT = np.full(256, 255, dtype=np.uint8)
+_VARINT_LUT[np.frombuffer(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
+)] = np.arange(64, dtype=np.uint8)
+_JSON_BLOCK = re.compile(r"<script[^>]*application/json[^>]*>(.*?)</script>", re.S | re.I)
+
+
+def _varints(text: str) -> np.ndarray:
+    """Decode landmap's compact map payload: 5 bits per base-64 character, bit 6 = more."""
+    v = _VARINT_LUT[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    if len(v) == 0 or (v == 255).any() or v[-1] & 32:
+        raise ValueError("not a landmap varint string")
+    ends = np.flatnonzero((v & 32) == 0)
+    starts = np.r_[0, ends[:-1] + 1]
+    group = np.repeat(np.arange(len(ends)), ends - starts + 1)
+    shift = (np.arange(len(v)) - starts[group]) * 5
+    if shift.max() > 60:
+        raise ValueError("varint too long")
+    values = (v & 31).astype(np.uint64) << shift.astype(np.uint64)
+    return np.add.reduceat(values, starts)
+
+
+def _column_values(encoded: Any, n: int) -> list[Any]:
+    """Return the values of an encoded map column.
+
+    A list, ``{"v": [...]}`` or ``{"d": [...], "i": codes}`` with codes as a varint string
+    (0 = missing, k = d[k - 1]).
+    """
+    if isinstance(encoded, list):
+        return encoded
+    if isinstance(encoded, dict) and isinstance(encoded.get("v"), list):
+        return encoded["v"]
+    if isinstance(encoded, dict) and isinstance(encoded.get("d"), list):
+        codes = encoded.get("i")
+        d = encoded["d"]
+        if isinstance(codes, str):
+            codes = _varints(codes).astype(np.int64).tolist() if codes else []
+            return [d[c - 1] if 0 < c <= len(d) else None for c in codes]
+        if isinstance(codes, list):
+            return [d[c] if isinstance(c, int) and 0 <= c < len(d) else None for c in codes]
+    return [None] * n
+
+
+def _map_payload_points(obj: Any, out: list[Point], known: frozenset[str]) -> None:
+    """Points of landmap's own map layers (see ``landmap.maps.encode``), with their case ids."""
+    if isinstance(obj, list):
+        for value in obj:
+            _map_payload_points(value, out, known)
+        return
+    if not isinstance(obj, dict):
+        return
+    geom = obj.get("geom")
+    if isinstance(geom, dict) and isinstance(geom.get("c"), str) and "h" not in geom:
+        try:
+            u = _varints(geom["c"]) if geom["c"] else np.zeros(0, dtype=np.uint64)
+            signed = (u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(np.int64)
+            q = np.cumsum(signed.reshape(-1, 2), axis=0)
+            xy = np.asarray(geom["o"], dtype="float64") + q * float(geom["q"])
+        except (ValueError, KeyError, TypeError):
+            xy = np.empty((0, 2))
+        props = obj.get("props") if isinstance(obj.get("props"), dict) else {}
+        ids: list[Any] = [None] * len(xy)
+        for col, encoded in props.items():
+            try:
+                values = _column_values(encoded, len(xy))
+            except ValueError:
+                continue
+            if len(values) == len(xy) and (col == _ID or (
+                    len(values) and sum(str(v) in known for v in values) > len(values) / 2)):
+                ids = [None if v is None else str(v) for v in values]
+                break
+        out += [(x, y, i) for (x, y), i in zip(xy.tolist(), ids, strict=True)]
+    for key, value in obj.items():
+        if key != "geom":
+            _map_payload_points(value, out, known)
+
+
+def _json_blocks(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
+    """Points in ``<script type="application/json">`` blocks, and the text without them."""
+    points: list[Point] = []
+    rest, pos = [], 0
+    for match in _JSON_BLOCK.finditer(text):
+        try:
+            obj = json.loads(match.group(1))
+        except json.JSONDecodeError:
+            continue
+        _map_payload_points(obj, points, known)
+        _geojson_points(obj, points, known=known)
+        rest.append(text[pos:match.start()])
+        pos = match.end()
+    rest.append(text[pos:])
+    return points, " ".join(rest)
+
+
 def _number_pairs(text: str) -> list[Point]:
     pairs: list[Point] = []
     for a, b in _NUMBER_PAIR.findall(text):
@@ -525,8 +619,11 @@ def _stream_points(data: bytes, known: frozenset[str]) -> list[Point]:
         return points
     if head.startswith(("<?xml", "<worksheet", "<sst")) or "spreadsheetml" in head:
         return []  # XLSX parts: read as tables by _file_points
-    points, rest = _embedded_geojson(text, known) if "<" in head else ([], text)
-    return points + _number_pairs(rest)
+    if "<" not in head:
+        return _number_pairs(text)
+    points, rest = _json_blocks(text, known)
+    more, rest = _embedded_geojson(rest, known)
+    return points + more + _number_pairs(rest)
 
 
 def _file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:

@@ -401,3 +401,28 @@ def test_labelled_points_judged_against_their_own_case(tmp_path):
     (tmp_path / "own.csv").write_text("ref,longitude,latitude\nB-2,"
                                       f"{lon:.7f},{lat:.7f}\n")
     assert [f.case_id for f in audit_export(tmp_path / "own.csv", source).findings] == ["B-2"]
+
+
+# ------------------------------------------------------------------ landmap's own interactive map
+
+
+def test_landmap_map_payload_decoded(tmp_path, cases, public, internal, source):
+    builder = pytest.importorskip("landmap.maps.builder")
+    save = pytest.importorskip("landmap.maps.save")
+    clean = save.save_map(builder.build_map(cases=public.data), tmp_path / "public.html")
+    result = audit_export(clean, source)
+    assert result.ok, result.lines()[:3]
+    assert result.points_found >= len(public.data)  # the compact payload was decoded
+    leaky = save.save_map(builder.build_map(cases=internal, popup=["case_id", "complainant_name"]),
+                          tmp_path / "internal.html")
+    found = audit_export(leaky, source).findings
+    points = {f.case_id for f in found if f.kind == "point"}
+    assert points >= set(internal["case_id"]) and {f.kind for f in found} == {"point", "value"}
+
+
+def test_varint_decoder_matches_the_map_encoder():
+    encode = pytest.importorskip("landmap.maps.encode")
+    from landmap.audit import _varints
+
+    values = np.array([0, 1, 31, 32, 1000, 2**40 + 7], dtype=np.uint64)
+    assert _varints(encode.varint(values)).tolist() == values.tolist()
