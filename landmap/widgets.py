@@ -613,25 +613,25 @@ class Explorer:
 
         self.province = w.SelectMultiple(
             options=[(v, k) for k, v in self.data.provinces.items()], rows=6,
-            description=head("province"), layout=layout,
+            layout=layout,
         )
         self.years = w.IntRangeSlider(value=(first, last), min=first, max=last, step=1,
-                                      description=head("year"), layout=layout,
+                                      layout=layout,
                                       continuous_update=False)
         self.case_type = w.SelectMultiple(
             options=[(label("case_type", t, lang), t) for t in self.data.case_types],
-            rows=min(6, max(2, len(self.data.case_types))), description=head("case_type"),
+            rows=min(6, max(2, len(self.data.case_types))),
             layout=layout,
         )
         self.status = w.SelectMultiple(
             options=[(label("case_status", t, lang), t) for t in self.data.case_statuses],
-            rows=min(5, max(2, len(self.data.case_statuses))), description=head("status"),
+            rows=min(5, max(2, len(self.data.case_statuses))),
             layout=layout,
         )
         self.concession_kind = w.SelectMultiple(
             options=[(label("concession_kind", k, lang), k) for k in self.data.concession_kinds],
             rows=min(4, max(2, len(self.data.concession_kinds))),
-            description=head("concessions"), layout=layout,
+            layout=layout,
         )
         self.near = w.Checkbox(value=False, description=_bilingual(
             "Only cases near a concession", "តែករណីជិតសម្បទាន", lang), indent=False)
@@ -651,10 +651,15 @@ class Explorer:
                 "Nothing selected in a list means all.", "មិនជ្រើសរើស = ទាំងអស់។", lang))
             + "</small><br><small>" + html.escape(self._privacy_note()) + "</small>"
         )
+        def titled(field_name: str, control: Any) -> Any:
+            # A heading above the control: Khmer labels are too long for a description column.
+            return w.VBox([w.HTML(f"<b>{html.escape(head(field_name))}</b>"), control])
+
         controls = w.VBox(
-            [self.province, self.years, self.case_type, self.status, self.concession_kind,
-             self.near, self.within_km, hint, w.HBox([self.reset_button, self.export_button]),
-             self.status_line],
+            [titled("province", self.province), titled("year", self.years),
+             titled("case_type", self.case_type), titled("status", self.status),
+             titled("concessions", self.concession_kind), self.near, self.within_km, hint,
+             w.HBox([self.reset_button, self.export_button]), self.status_line],
             layout=w.Layout(width="34%", min_width="280px"),
         )
         right = w.VBox([self.map_view, w.HBox([self.table_view, self.chart_view])],
