@@ -22,6 +22,9 @@ from landmap.analysis._engine import Pairs, exact_pairs
 from landmap.analysis._grid import CoverGrid
 
 GEOPARQUET_SUFFIXES = (".parquet", ".geoparquet", ".gpq")
+#: Files with at least this many rows are read on several threads (below, threads cost more
+#: than they save).
+THREADED_ROWS = 200_000
 
 
 @dataclass
@@ -130,7 +133,7 @@ def _row_groups(info: GeoParquetInfo, grid: CoverGrid, extra: list[str], threads
     pf = pq.ParquetFile(info.path)
     sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    if threads > 1 and len(sizes) > 1:
+    if threads > 1 and len(sizes) > 1 and sum(sizes) >= THREADED_ROWS:
         from concurrent.futures import ThreadPoolExecutor
 
         files = [pq.ParquetFile(info.path) for _ in range(threads)]
