@@ -163,3 +163,25 @@ def test_write_table_csv_xlsx_with_provenance(tmp_path):
     with pytest.raises(ExportError, match="cannot write a table"):
         write_table(pairs, tmp_path / "pairs.txt")
     assert not (tmp_path / "pairs.txt").exists()
+
+
+def test_in_memory_grid_path_matches_overlay(monkeypatch):
+    import landmap.analysis._common as common
+
+    parcels, concs = _fabric(40)
+    exact = overlap(parcels, concs, area_id="parcel_id", geometry=True)
+    monkeypatch.setattr(common, "GRID_THRESHOLD", 10)  # national-scale path on a small fabric
+    gridded = overlap(parcels, concs, area_id="parcel_id", geometry=True)
+    pd.testing.assert_frame_equal(pd.DataFrame(exact.drop(columns="geometry")),
+                                  pd.DataFrame(gridded.drop(columns="geometry")),
+                                  check_exact=False, rtol=1e-9)
+    assert shapely.equals(exact.geometry.values, gridded.geometry.values).all()
+    rng = np.random.default_rng(5)
+    b = concs.total_bounds
+    cases = gpd.GeoDataFrame({"case_id": [f"k{i}" for i in range(500)]}, crs=UTM,
+                             geometry=shapely.points(rng.uniform(b[0], b[2], 500),
+                                                     rng.uniform(b[1], b[3], 500)))
+    links = case_links(cases, concs)
+    monkeypatch.setattr(common, "GRID_THRESHOLD", 10**9)
+    plain = case_links(cases, concs)
+    pd.testing.assert_frame_equal(links, plain)
