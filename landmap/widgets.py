@@ -603,6 +603,7 @@ class Explorer:
         self.communes = communes
         self.output_dir = Path(output_dir) if output_dir is not None else None
         self.last_update_seconds = 0.0
+        self.last_export_note = ""
         self.figure: Any = None
         self._hold = False
         first, last = self.data.year_range
@@ -646,7 +647,7 @@ class Explorer:
         self.map_view = w.HTML()
         self.table_view = w.HTML()
         self.chart_view = w.Image(format="png")
-        hint = w.HTML(
+        self.hint = hint = w.HTML(
             "<small>" + html.escape(_bilingual(
                 "Nothing selected in a list means all.", "មិនជ្រើសរើស = ទាំងអស់។", lang))
             + "</small><br><small>" + html.escape(self._privacy_note()) + "</small>"
@@ -804,6 +805,7 @@ class Explorer:
         with atomic_path(out / f"explorer-{stamp}.csv") as tmp:
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
         written["table"] = out / f"explorer-{stamp}.csv"
+        self.last_export_note = _export_note(len(self.view.cases), audit)
         if audit is not None:
             with atomic_path(out / f"explorer-{stamp}.audit.json") as tmp:
                 tmp.write_text(json.dumps(audit, indent=2, default=str, ensure_ascii=False),
@@ -818,12 +820,28 @@ class Explorer:
             self.status_line.value = f"<b>Export failed:</b> {html.escape(str(err))}"
             return
         items = "".join(f"<li>{html.escape(str(p))}</li>" for p in written.values())
-        self.status_line.value = f"Written:<ul>{items}</ul>"
+        self.status_line.value = f"Written:<ul>{items}</ul>{html.escape(self.last_export_note)}"
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _export_note(shown: int, audit: dict[str, Any] | None) -> str:
+    """One sentence on what the privacy profile did to the exported cases."""
+    if audit is None:
+        return f"{shown} cases exported with exact locations and all fields: do not share."
+    points = audit.get("points") or {}
+    left_out = int(points.get("left_out") or 0)
+    dist = points.get("distance_m") or {}
+    moved = int(points.get("moved") or 0)
+    note = f"{shown - left_out} of {shown} cases exported; {moved} moved"
+    if dist.get("min") is not None:
+        note += f" {dist['min'] / 1000:.1f}-{dist['max'] / 1000:.1f} km"
+    if left_out:
+        note += f"; {left_out} left out (no safe place in their commune)"
+    return note + ". Personal fields removed."
 
 
 def explore(

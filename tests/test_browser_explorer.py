@@ -95,6 +95,8 @@ def test_exported_view_draws_only_the_filtered_cases(explorer, open_page):
     assert drawn == len(table) == 5
     assert set(table["case_id"]) == {"C01", "C02", "C06", "C08", "C12"}
     assert "audit" in written
+    assert explorer.last_export_note.startswith("5 of 5 cases exported; 5 moved")
+    assert "Exports use the public profile" in explorer.hint.value
 
     explorer.province.value = ("mondulkiri",)
     drawn, table, _ = drawn_after_export(explorer, open_page)
