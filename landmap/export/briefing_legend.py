@@ -165,8 +165,12 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
         else:
             ax.add_patch(Rectangle((x0, y - step * 0.3), box_w, step * 0.6, facecolor=colour,
                                    alpha=alpha, edgecolor=edge, linewidth=0.8, clip_on=False))
-        ax.text(x0 + box_w * 1.5, y + step * 0.3, text, fontsize=fontsize, family=family,
-                va="top", ha="left")
+        if extra:  # wrapped: the first line beside the swatch, the rest below
+            ax.text(x0 + box_w * 1.5, y + step * 0.3, text, fontsize=fontsize, family=family,
+                    va="top", ha="left")
+        else:  # one line: the same baseline whatever Khmer vowels stand above or below
+            ax.text(x0 + box_w * 1.5, y, text, fontsize=fontsize, family=family,
+                    va="center_baseline", ha="left")
         y -= step + extra
     for area, text in section.circles:
         radius = math.sqrt(area / math.pi) / height_pt  # axes-fraction, vertical
