@@ -113,13 +113,16 @@ def make_parcels(n: int) -> Path:
     return path
 
 
-def best(fn, repeat: int) -> float:
-    times = []
+def best_interleaved(bare, ours, repeat: int) -> tuple[float, float]:
+    """Best of ``repeat`` runs each, alternating the two so that load on a shared machine hits
+    both alike."""
+    times: dict[str, list[float]] = {"bare": [], "ours": []}
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        for name, fn in (("bare", bare), ("ours", ours)):
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return min(times["bare"]), min(times["ours"])
 
 
 def main() -> None:
@@ -148,8 +151,7 @@ def main() -> None:
             lambda: load_areas(parcels),
         ),
     ):
-        t_bare = best(bare, args.repeat)
-        t_ours = best(ours, args.repeat)
+        t_bare, t_ours = best_interleaved(bare, ours, args.repeat)
         rows.append((label, t_bare, t_ours, t_ours / t_bare))
     _, report = load_areas(parcels)
     print(f"{'input':<32} {'bare read s':>12} {'landmap s':>10} {'ratio':>6}")

@@ -308,41 +308,51 @@ def validate_geometries(
 
 
 def _check_points(geoms, points, kind, study_area, fix_swapped, rejected, repaired, note) -> None:
+    if points.all():
+        x, y = shapely.get_x(geoms), shapely.get_y(geoms)
+    else:
+        x = np.full(len(geoms), np.nan)
+        y = np.full(len(geoms), np.nan)
+        x[points] = shapely.get_x(geoms[points])
+        y[points] = shapely.get_y(geoms[points])
+    swapped = _check_xy(x, y, points, kind, study_area, fix_swapped, rejected, repaired, note)
+    if fix_swapped and swapped.any():
+        geoms[swapped] = shapely.points(x[swapped], y[swapped])
+
+
+def _check_xy(x, y, points, kind, study_area, fix_swapped, rejected, repaired, note) -> np.ndarray:
+    """Study-area, range and swap checks on coordinate arrays (swapped back in place if asked)."""
     area = study_area_shape(study_area)
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    x[points] = shapely.get_x(geoms[points])
-    y[points] = shapely.get_y(geoms[points])
     with np.errstate(invalid="ignore"):
-        inside = points.copy()
-        inside[points] = shapely.contains_xy(area.geometry, x[points], y[points])
-        out = points & ~inside
-        if not out.any():
-            return
-        swapped = out.copy()
-        swapped[out] = shapely.contains_xy(area.geometry, y[out], x[out])
-    if swapped.any():
-        if fix_swapped:
-            geoms[swapped] = shapely.points(y[swapped], x[swapped])
-            note(
-                swapped,
-                [
-                    f"latitude/longitude were swapped ({a:g}, {b:g}); swapped back"
-                    for a, b in zip(x[swapped], y[swapped], strict=True)
-                ],
-            )
-            repaired |= swapped
+        if points.all():
+            inside = shapely.contains_xy(area.geometry, x, y)
         else:
-            note(
-                swapped,
-                [
-                    f"probably swapped latitude/longitude: lon {a:g}, lat {b:g} lies outside "
-                    f"{area.name} but the swapped point lies inside (load with fix_swapped=True "
-                    "to swap it back)"
-                    for a, b in zip(x[swapped], y[swapped], strict=True)
-                ],
-            )
-            rejected |= swapped
+            inside = points.copy()
+            inside[points] = shapely.contains_xy(area.geometry, x[points], y[points])
+        out = points & ~inside
+        swapped = out.copy()
+        if not out.any():
+            return swapped
+        swapped[out] = shapely.contains_xy(area.geometry, y[out], x[out])
+    pairs = list(zip(x[swapped], y[swapped], strict=True))
+    if swapped.any() and fix_swapped:
+        note(
+            swapped,
+            [f"latitude/longitude were swapped ({a:g}, {b:g}); swapped back" for a, b in pairs],
+        )
+        x[swapped], y[swapped] = y[swapped], x[swapped].copy()
+        repaired |= swapped
+    elif swapped.any():
+        note(
+            swapped,
+            [
+                f"probably swapped latitude/longitude: lon {a:g}, lat {b:g} lies outside "
+                f"{area.name} but the swapped point lies inside (load with fix_swapped=True "
+                "to swap it back)"
+                for a, b in pairs
+            ],
+        )
+        rejected |= swapped
     rest = out & ~swapped
     zero = rest & (x == 0) & (y == 0)
     note(zero, "coordinates 0, 0 (an empty GPS fix?)")
@@ -364,6 +374,83 @@ def _check_points(geoms, points, kind, study_area, fix_swapped, rejected, repair
         ],
     )
     rejected |= rest
+    return swapped
 
 
-__all__ = ["StudyAreaShape", "Validation", "study_area_shape", "validate_geometries"]
+class PointValidation(NamedTuple):
+    """Outcome of :func:`validate_points` (aligned with the input rows)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    rejected: np.ndarray
+    repaired: np.ndarray
+    reasons: list[pd.Series]
+
+
+def validate_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    kind: str = "cases",
+    *,
+    study_area: StudyArea = None,
+    fix_swapped: bool = False,
+    no_geometry_reasons: pd.Series | None = None,
+) -> PointValidation:
+    """Check point coordinates (EPSG:4326 arrays) without building geometries first.
+
+    The same checks as :func:`validate_geometries` applies to points, on plain arrays: a table
+    of a million cases is validated before any shapely point is made.
+
+    Parameters
+    ----------
+    x, y
+        Longitudes and latitudes; ``NaN`` where a row has no usable coordinate.
+    kind
+        Layer kind (for messages).
+    study_area
+        See :func:`study_area_shape`.
+    fix_swapped
+        Swap back probable swapped latitude/longitude (the arrays are updated).
+    no_geometry_reasons
+        Why rows have no coordinates (index = row position).
+
+    Returns
+    -------
+    PointValidation
+        Coordinates (swapped back where fixed), ``rejected``/``repaired`` and reasons.
+
+    """
+    x = np.array(x, dtype="float64")
+    y = np.array(y, dtype="float64")
+    n = len(x)
+    rejected = np.zeros(n, bool)
+    repaired = np.zeros(n, bool)
+    reasons: list[pd.Series] = []
+
+    def note(mask: np.ndarray, text: object) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            values = [text] * len(idx) if isinstance(text, str) else list(text)
+            reasons.append(pd.Series(values, index=idx, dtype="string"))
+
+    missing = np.isnan(x) | np.isnan(y)
+    given = np.zeros(n, bool)
+    if no_geometry_reasons is not None and len(no_geometry_reasons):
+        pos = no_geometry_reasons.index.to_numpy(dtype=int)
+        given[pos] = True
+        reasons.append(no_geometry_reasons[missing[pos]].astype("string"))
+    note(missing & ~given, "no coordinates")
+    rejected |= missing
+    _check_xy(x, y, ~missing, kind, study_area, fix_swapped, rejected, repaired, note)
+    repaired &= ~rejected
+    return PointValidation(x, y, rejected, repaired, reasons)
+
+
+__all__ = [
+    "PointValidation",
+    "StudyAreaShape",
+    "Validation",
+    "study_area_shape",
+    "validate_geometries",
+    "validate_points",
+]

@@ -594,3 +594,40 @@ def test_report_csv_round_trip(tmp_path):
     back = pd.read_csv(out, encoding="utf-8-sig")
     assert {"row", "status", "reason", "id"} <= set(back.columns)
     assert back["status"].tolist() == ["loaded", "rejected"]
+
+
+def test_attribute_only_layer(tmp_path):
+    path = tmp_path / "attrs.gpkg"
+    import pyogrio
+
+    pyogrio.write_dataframe(pd.DataFrame({"a": [1, 2]}), path, layer="lookup")
+    with pytest.raises(DataFileError, match=r"layer 'lookup' has no geometry"):
+        load_areas(path)
+
+
+def test_swapped_points_in_a_vector_file_fixed(tmp_path):
+    gdf = gpd.GeoDataFrame({"id": ["V1"]}, geometry=[shapely.Point(11.5564, 104.916)], crs=4326)
+    path = tmp_path / "pts.geojson"
+    gdf.to_file(path)
+    _, report = load_cases(path)
+    assert "probably swapped" in row(report, 1)["reason"]
+    data, report = load_cases(path, fix_swapped=True)
+    assert row(report, 1)["status"] == "repaired"
+    assert data.geometry.iloc[0].equals(shapely.Point(104.916, 11.5564))
+
+
+def test_study_area_as_geodataframe_and_file(tmp_path):
+    area = gpd.GeoDataFrame(geometry=[shapely.box(104.8, 11.4, 105.0, 11.7)], crs=4326)
+    path = csv(tmp_path, "lat,lon\n11.5564,104.916\n13.0,104.0\n")
+    _, report = load_cases(path, study_area=area)
+    assert [row(report, 1)["status"], row(report, 2)["status"]] == ["loaded", "rejected"]
+    area_file = tmp_path / "pp.gpkg"
+    area.to_crs(32648).to_file(area_file)
+    _, report2 = load_cases(path, study_area=area_file)
+    assert row(report2, 2)["reason"].startswith("case point outside pp.gpkg")
+
+
+def test_geodataframe_without_crs():
+    gdf = gpd.GeoDataFrame({"name": ["x"]}, geometry=[SQUARE])
+    with pytest.raises(CRSError, match=r"<DataFrame>: declares no coordinate reference system"):
+        load_areas(gdf)

@@ -139,25 +139,20 @@ def canonicalise(
             if len(bad):
                 flags.append(bad.rename(None))
             out[key] = values.astype("datetime64[ns]")
-        elif dtype == "Int64":
+        elif dtype in ("Int64", "float64"):
             num = pd.to_numeric(raw, errors="coerce")
-            whole = num.where((num == num.round()) & (num >= 0))
-            bad = (raw.notna() & raw.astype("string").str.strip().ne("") & whole.isna()).to_numpy()
+            if pd.api.types.is_integer_dtype(num.dtype) and dtype == "Int64":
+                value = num.where(num >= 0)
+            elif dtype == "Int64":
+                value = num.where((num == num.round()) & (num >= 0))
+            else:
+                value = num
+            bad = _unusable(raw, value)
             if bad.any():
-                flags.append(
-                    _sparse(
-                        bad, [f"{key} {v!r} is not a whole number; left empty" for v in raw[bad]]
-                    )
-                )
-            out[key] = whole.astype("Int64")
-        elif dtype == "float64":
-            num = pd.to_numeric(raw, errors="coerce")
-            bad = (raw.notna() & raw.astype("string").str.strip().ne("") & num.isna()).to_numpy()
-            if bad.any():
-                flags.append(
-                    _sparse(bad, [f"{key} {v!r} is not a number; left empty" for v in raw[bad]])
-                )
-            out[key] = num.astype("float64")
+                what = "a whole number" if dtype == "Int64" else "a number"
+                texts = [f"{key} {v!r} is not {what}; left empty" for v in raw[bad]]
+                flags.append(_sparse(bad, texts))
+            out[key] = value.astype(dtype)
         else:
             out[key] = _as_string(raw)
     details["columns"] = {k: (v[0] if len(v) == 1 else v) for k, v in mapping.items()}
@@ -174,6 +169,15 @@ def canonicalise(
         name = c if c not in result.columns else f"{c}_original"
         result[name] = frame[c]
     return result, flags, details
+
+
+def _unusable(raw: pd.Series, value: pd.Series) -> np.ndarray:
+    """Rows holding something (not blank) that did not become a number."""
+    lost = value.isna().to_numpy() & raw.notna().to_numpy()
+    if lost.any():
+        blank = raw[lost].astype("string").str.strip().eq("").fillna(True).to_numpy()
+        lost[np.flatnonzero(lost)[blank]] = False
+    return lost
 
 
 def _as_string(raw: pd.Series) -> pd.Series:

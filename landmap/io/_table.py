@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -217,6 +218,16 @@ def _coordinate_columns(frame: pd.DataFrame, columns: dict[str, str]) -> dict[st
     return found
 
 
+class TablePoints(NamedTuple):
+    """Coordinates read from a table, before any geometry is built."""
+
+    frame: pd.DataFrame
+    x: np.ndarray
+    y: np.ndarray
+    reasons: pd.Series
+    used: list[str]
+
+
 def table_to_points(
     frame: pd.DataFrame,
     src: Source,
@@ -224,11 +235,10 @@ def table_to_points(
     columns: dict[str, str],
     crs: object,
     utm_zone: object,
-) -> tuple[gpd.GeoDataFrame, pd.Series, list[str]]:
-    """Build point geometries.
+) -> TablePoints:
+    """Read the coordinates of every row (longitude/latitude arrays in EPSG:4326).
 
-    Returns the GeoDataFrame in EPSG:4326, the reasons of rows without a geometry (index = row
-    position) and the coordinate columns used.
+    Rows whose coordinates cannot be read get ``NaN`` and a reason (index = row position).
     """
     found = _coordinate_columns(frame, columns)
     n = len(frame)
@@ -288,16 +298,25 @@ def table_to_points(
                 path=src.display,
                 fix="map them explicitly, e.g. columns={'lat': 'Y_coord', 'lon': 'X_coord'}",
             )
-    bad = np.isnan(x) | np.isnan(y)
-    geoms = gpd.points_from_xy(np.where(bad, 0, x), np.where(bad, 0, y))
-    geoms[bad] = None
-    gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=source_crs)
     if not source_crs.equals(CRS.from_epsg(4326)):
-        gdf = gdf.to_crs("EPSG:4326")
+        tr = Transformer.from_crs(source_crs, "EPSG:4326", always_xy=True)
+        x, y = (np.asarray(v, dtype="float64") for v in tr.transform(x, y))
+        x[~np.isfinite(x)] = np.nan
+        y[~np.isfinite(y)] = np.nan
         src.details["crs_source"] = f"given: {source_crs.to_string()}"
     reason = pd.concat(reasons) if reasons else pd.Series(dtype="string")
     reason = reason.groupby(level=0).agg("; ".join) if len(reason) else reason
-    return gdf, reason, used
+    return TablePoints(
+        frame, np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), reason, used
+    )
+
+
+def points_frame(points: TablePoints) -> gpd.GeoDataFrame:
+    """Return the table with point geometries in EPSG:4326 (``None`` where coordinates are missing)."""
+    bad = np.isnan(points.x) | np.isnan(points.y)
+    geoms = gpd.points_from_xy(np.where(bad, 0, points.x), np.where(bad, 0, points.y))
+    geoms[bad] = None
+    return gpd.GeoDataFrame(points.frame, geometry=geoms, crs="EPSG:4326")
 
 
 def _pair_reasons(a, b, name_a: str, name_b: str) -> list[pd.Series]:
@@ -366,4 +385,4 @@ def _from_utm(frame, src, east, north, found, user_crs, utm_zone, used):
     return x, y, reasons, CRS.from_epsg(4326)
 
 
-__all__ = ["detect_encoding", "read_table", "table_to_points"]
+__all__ = ["TablePoints", "detect_encoding", "points_frame", "read_table", "table_to_points"]

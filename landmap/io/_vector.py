@@ -267,7 +267,14 @@ def read_vector(src: Source, *, kind: str) -> gpd.GeoDataFrame:
                 fix="choose one with layer= (or --layer)",
             )
     src.details["layer"] = src.layer
-    return _read_layer(src, src.layer)
+    frame = _read_layer(src, src.layer)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise DataFileError(
+            f"layer {src.layer!r} has no geometry (an attribute table)",
+            path=src.display,
+            fix="choose a layer with geometries with layer=, or give a CSV with coordinates",
+        )
+    return frame
 
 
 def _read_kml(src: Source, names: list[str]) -> gpd.GeoDataFrame:

@@ -11,21 +11,30 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from landmap.errors import DataFileError, DataValueError
 from landmap.io._aliases import match_profile
 from landmap.io._canonical import assign_ids, canonicalise
-from landmap.io._table import read_table, table_to_points
+from landmap.io._table import TablePoints, points_frame, read_table, table_to_points
 from landmap.io._vector import Source, list_layers, read_vector, resolve, to_storage_crs
 from landmap.report import LoadReport
-from landmap.schema import BOUNDARY_LEVELS, COLUMNS, ID_COLUMN, LAYER_KINDS, LayerKind
-from landmap.validate import StudyArea, validate_geometries
+from landmap.schema import (
+    BOUNDARY_LEVELS,
+    COLUMNS,
+    GEOMETRY_TYPES,
+    ID_COLUMN,
+    LAYER_KINDS,
+    LayerKind,
+)
+from landmap.validate import StudyArea, validate_geometries, validate_points
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]
@@ -39,30 +48,18 @@ class Loaded(NamedTuple):
     report: LoadReport
 
 
-def _read(src: Source, kind: str, *, crs, columns, encoding, utm_zone):
-    """Read any source into a GeoDataFrame in EPSG:4326 (one row per input record)."""
-    no_geom = pd.Series(dtype="string")
-    used: list[str] = []
+def _read(src: Source, source: object, kind: str, *, crs, columns, encoding, utm_zone):
+    """Read any source: a GeoDataFrame in EPSG:4326, or a table's coordinates (TablePoints)."""
     if src.fmt in ("csv", "xlsx"):
         frame = read_table(src, encoding=encoding)
-        gdf, no_geom, used = table_to_points(
-            frame, src, columns=columns, crs=crs, utm_zone=utm_zone
-        )
-        return gdf, no_geom, used
+        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone)
     if src.fmt == "frame":
-        raise AssertionError("frames are handled by the caller")
+        if isinstance(source, gpd.GeoDataFrame) and source.geometry.name in source.columns:
+            return to_storage_crs(source.copy(), crs=crs, src=src).reset_index(drop=True)
+        frame = source.reset_index(drop=True)  # type: ignore[union-attr]
+        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone)
     gdf = read_vector(src, kind=kind)
-    gdf = to_storage_crs(gdf, crs=crs, src=src)
-    return gdf, no_geom, used
-
-
-def _from_frame(frame: pd.DataFrame, src: Source, *, crs, columns, utm_zone):
-    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
-        gdf = to_storage_crs(frame.copy(), crs=crs, src=src)
-        return gdf.reset_index(drop=True), pd.Series(dtype="string"), []
-    return table_to_points(
-        frame.reset_index(drop=True), src, columns=columns, crs=crs, utm_zone=utm_zone
-    )
+    return to_storage_crs(gdf, crs=crs, src=src).reset_index(drop=True)
 
 
 def _finish_reasons(n: int, parts: list[pd.Series]) -> pd.Series:
@@ -83,7 +80,15 @@ def _finish_reasons(n: int, parts: list[pd.Series]) -> pd.Series:
                 .agg("; ".join)
             )
             reason[joined.index.to_numpy(dtype=np.int64)] = joined.to_numpy(dtype=object)
-    return pd.Series(reason, dtype="string")
+    return pd.Series(pd.array(pa.array(reason, type=pa.large_string()), dtype="string"))
+
+
+def _status(checked) -> pd.Series:
+    codes = np.zeros(len(checked.rejected), dtype=np.int8)
+    codes[checked.repaired] = 1
+    codes[checked.rejected] = 2
+    names = pa.array(["loaded", "repaired", "rejected"], type=pa.large_string())
+    return pd.Series(pd.array(names.take(pa.array(codes)), dtype="string"))
 
 
 def _load(
@@ -107,18 +112,22 @@ def _load(
         )
     columns = dict(columns or {})
     src = resolve(source, layer=layer)
-    if src.fmt == "frame":
-        gdf, no_geom, used = _from_frame(source, src, crs=crs, columns=columns, utm_zone=utm_zone)  # type: ignore[arg-type]
-    else:
-        gdf, no_geom, used = _read(
-            src, kind, crs=crs, columns=columns, encoding=encoding, utm_zone=utm_zone
-        )
-    gdf = gdf.reset_index(drop=True)
-    n = len(gdf)
+    # hash the file on a second thread while GDAL/Arrow parse it (hashlib releases the GIL)
+    hasher = ThreadPoolExecutor(max_workers=1)
+    digest = hasher.submit(src.sha256)
+    hasher.shutdown(wait=False)
+    read = _read(src, source, kind, crs=crs, columns=columns, encoding=encoding, utm_zone=utm_zone)
+    points = read if isinstance(read, TablePoints) else None
+    no_geom = points.reasons if points is not None else None
+    used = points.used if points is not None else []
+    if points is not None and "Point" not in GEOMETRY_TYPES[kind]:
+        read, points = points_frame(points), None  # rejected row by row as the wrong type
+    table = points.frame if points is not None else read
+    n = len(table)
     if src.details.get("driver") == "GPX":
-        columns = {**{k: v for k, v in _GPX_COLUMNS.items() if v in gdf.columns}, **columns}
+        columns = {**{k: v for k, v in _GPX_COLUMNS.items() if v in table.columns}, **columns}
     frame, flags, details = canonicalise(
-        gdf,
+        table,
         kind,
         columns=columns,
         exclude=set(used),
@@ -126,22 +135,38 @@ def _load(
         level=level,
         display=src.display,
     )
-    profile = match_profile([c for c in gdf.columns if c != "geometry"], kind)
-    id_flags, id_note = assign_ids(
-        frame, kind, profile_prefix=profile.get("id_prefix") if profile else None
-    )  # type: ignore[union-attr]
-    data = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs="EPSG:4326")
-    checked = validate_geometries(
-        data, kind, study_area=study_area, fix_swapped=fix_swapped, no_geometry_reasons=no_geom
-    )
-    status = np.full(n, "loaded", dtype=object)
-    status[checked.repaired] = "repaired"
-    status[checked.rejected] = "rejected"
+    profile = match_profile([c for c in table.columns if c != "geometry"], kind)
+    prefix = profile.get("id_prefix") if profile else None  # type: ignore[union-attr]
+    id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix)
+    if points is not None:  # validate plain coordinate arrays, then build only the kept points
+        checked = validate_points(
+            points.x,
+            points.y,
+            kind,
+            study_area=study_area,
+            fix_swapped=fix_swapped,
+            no_geometry_reasons=points.reasons,
+        )
+        keep = np.flatnonzero(~checked.rejected)
+        kept = frame if len(keep) == n else frame.take(keep)
+        out = gpd.GeoDataFrame(
+            kept.reset_index(drop=True),
+            geometry=gpd.points_from_xy(checked.x[keep], checked.y[keep]),
+            crs="EPSG:4326",
+        )
+    else:
+        data = gpd.GeoDataFrame(frame, geometry=read.geometry.values, crs="EPSG:4326")
+        checked = validate_geometries(
+            data, kind, study_area=study_area, fix_swapped=fix_swapped, no_geometry_reasons=no_geom
+        )
+        out = checked.data
+        if checked.rejected.any():
+            out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)
     reason = _finish_reasons(n, [*checked.reasons, *flags, *id_flags])
     rows = pd.DataFrame(
         {
             "row": np.arange(1, n + 1, dtype="int64"),
-            "status": pd.Series(status, dtype="string"),
+            "status": _status(checked),
             "reason": reason,
             "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
         }
@@ -152,11 +177,8 @@ def _load(
         details["coordinate_columns"] = used
     report = LoadReport(path=src.display, kind=kind, rows=rows, details=details)
     assert report.is_complete(), "every input row must be loaded, repaired or rejected"
-    out = checked.data
-    if checked.rejected.any():
-        out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)
     out = _canonical_dtypes(out, kind)
-    out.attrs["landmap"] = {"kind": kind, "source": src.display, "sha256": src.sha256()}
+    out.attrs["landmap"] = {"kind": kind, "source": src.display, "sha256": digest.result()}
     if log.isEnabledFor(logging.INFO):
         log.info("%s", report.summary())
     return Loaded(out, report)
