@@ -105,7 +105,12 @@ def _fabric(n_side: int):
     return parcels, concs
 
 
-def test_geoparquet_streaming_matches_in_memory_and_overlay(tmp_path):
+@pytest.mark.parametrize("grid_rows", [0, 10**9], ids=["coverage-grid", "small-file"])
+def test_geoparquet_streaming_matches_in_memory_and_overlay(tmp_path, monkeypatch, grid_rows):
+    import landmap.analysis._geoparquet as gpq
+
+    monkeypatch.setattr(gpq, "GRID_ROWS", grid_rows)
+    monkeypatch.setattr(gpq, "THREADED_ROWS", 0)  # exercise the threaded reader too
     parcels, concs = _fabric(60)
     p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
     parcels.to_parquet(p, write_covering_bbox=True, row_group_size=500)

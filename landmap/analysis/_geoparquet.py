@@ -25,6 +25,8 @@ GEOPARQUET_SUFFIXES = (".parquet", ".geoparquet", ".gpq")
 #: Files with at least this many rows are read on several threads (below, threads cost more
 #: than they save).
 THREADED_ROWS = 200_000
+#: Files with fewer rows skip the coverage grid (building it costs more than it saves).
+GRID_ROWS = 50_000
 
 
 @dataclass
@@ -153,6 +155,14 @@ def _row_groups(info: GeoParquetInfo, grid: CoverGrid, extra: list[str], threads
             yield (offsets[rg], *res)
 
 
+class _NoGrid:
+    """Stand-in for :class:`CoverGrid` on small files: every feature is a candidate."""
+
+    def classify(self, xmin: np.ndarray, *_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(xmin)
+        return np.ones(n, dtype=bool), np.full(n, -1, dtype=np.int64)
+
+
 @dataclass
 class StreamedPairs:
     """Pairs from a streamed layer: row positions, left ids, right positions, areas."""
@@ -181,7 +191,7 @@ def stream_overlap(
         import pyarrow.parquet as pq
 
         rows = pq.ParquetFile(info.path).metadata.num_rows
-        grid = CoverGrid(right, cells=4 * rows)
+        grid = CoverGrid(right, cells=4 * rows) if rows >= GRID_ROWS else _NoGrid()
     tree = shapely.STRtree(right)
     extra = [id_column] if id_column else []
     direct_rows, direct_right, direct_area, direct_geoms, direct_ids = [], [], [], [], []
