@@ -7,8 +7,6 @@ it off the network; a test that loads a page records every request the page atte
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,14 +42,12 @@ def browser():
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    profile = tempfile.mkdtemp(prefix="landmap-chromium-")
+    # Playwright gives every launch a fresh, empty profile of its own (it refuses an explicit
+    # --user-data-dir in launch()), which is what the flags above need.
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--user-data-dir={profile}"]
-        )
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 class PageLog:
