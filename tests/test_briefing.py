@@ -80,6 +80,7 @@ def test_png_and_pdf_pages(tmp_path, layers, lang, paper, orientation):
         assert abs(image.width - w_mm / 25.4 * 40) <= 1
         assert abs(image.height - h_mm / 25.4 * 40) <= 1
         assert image.info["dpi"] == pytest.approx((40, 40), abs=0.01)
+        assert image.info["Description"].startswith("CONFIDENTIAL")
     size = re.findall(r"[\d.]+", _pdf_info(pdf)["Page size"])
     assert float(size[0]) == pytest.approx(w_mm * MM_PT, abs=0.5)
     assert float(size[1]) == pytest.approx(h_mm * MM_PT, abs=0.5)

@@ -82,6 +82,7 @@ def test_geopackage_holds_every_layer_and_table(tmp_path, layers, tables):
     assert overlaps["area_name"].iloc[0] == "ព្រៃសហគមន៍"
     notes = pyogrio.read_dataframe(out, layer="landmap_export")["note"].tolist()
     assert any("CONFIDENTIAL" in n for n in notes)
+    assert "landmap_notice=CONFIDENTIAL" in info  # GDAL metadata QGIS shows
 
 
 def test_public_export_drops_personal_fields_and_says_so(tmp_path, layers, tables):
@@ -119,6 +120,7 @@ def test_geojson_round_trip(tmp_path, layers):
     assert back.crs.to_epsg() == 4326
     doc = json.loads(out.read_text("utf-8"))
     assert doc["type"] == "FeatureCollection" and "crs" not in doc  # RFC 7946
+    assert doc["description"].startswith("CONFIDENTIAL")
 
 
 def test_geojson_of_several_layers_names_each_feature_s_layer(tmp_path, layers, tables):

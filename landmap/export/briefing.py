@@ -529,11 +529,11 @@ def briefing_maps(
               if layer is not None and (m := layer.attrs.get("landmap") or {}).get("source")]
     for target in targets:
         fmt = target.suffix.lower().lstrip(".")
-        info = {"Title": meta["title"].replace("\n", " / "), "Software": f"landmap {__version__}"}
+        notice = heading("confidential" if is_confidential(profile) else "public", "en")
+        info = {"Title": meta["title"].replace("\n", " / "), "Software": f"landmap {__version__}",
+                "Description": notice}
         if fmt == "pdf":
-            info = {"Title": info["Title"], "Creator": info["Software"],
-                    "Subject": heading("confidential" if is_confidential(profile) else "public",
-                                       "en")}
+            info = {"Title": info["Title"], "Creator": info["Software"], "Subject": notice}
         # a PNG is a whole number of pixels: round the page to it (A4 at 300 dpi: 3508 x 2480)
         fig.set_size_inches(*(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v
                               for v in page))

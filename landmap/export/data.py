@@ -217,7 +217,7 @@ def write_data(
 
 
 def _notes(profile: object, omitted: list[str]) -> list[str]:
-    mark = label("heading", "confidential" if is_confidential(profile) else "public", "en")
+    mark = _mark(profile)
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     from landmap import __version__
 
@@ -225,16 +225,24 @@ def _notes(profile: object, omitted: list[str]) -> list[str]:
             *[f"left out: {item}" for item in omitted]]
 
 
+def _mark(profile: object) -> str:
+    return label("heading", "confidential" if is_confidential(profile) else "public", "en")
+
+
 def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     used: set[str] = set()
     info = []
-    for name, (kind, frame) in ready.items():
+    meta = {"landmap_profile": profile_name(profile), "landmap_notice": _mark(profile)}
+    for i, (name, (kind, frame)) in enumerate(ready.items()):
         layer_name = _clean_name(name, used)
+        extra = {"dataset_metadata": meta} if i == 0 else {}
         if isinstance(frame, gpd.GeoDataFrame):
             pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS) if frame.crs else frame, tmp,
-                                    layer=layer_name, driver="GPKG", promote_to_multi=None)
+                                    layer=layer_name, driver="GPKG", promote_to_multi=None,
+                                    layer_metadata=meta, **extra)
         else:
-            pyogrio.write_dataframe(frame, tmp, layer=layer_name, driver="GPKG")
+            pyogrio.write_dataframe(frame, tmp, layer=layer_name, driver="GPKG",
+                                    layer_metadata=meta, **extra)
         info.append({"item": layer_name, "kind": kind, "rows": len(frame), "note": ""})
     notes = _notes(profile, omitted)
     info += [{"item": INFO_TABLE, "kind": "note", "rows": 0, "note": n} for n in notes]
@@ -256,7 +264,8 @@ def _write_geojson(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
                           ignore_index=True)
         frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=STORAGE_CRS)
     pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS), tmp, driver="GeoJSON",
-                            layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
+                            layer_options={"RFC7946": "YES", "WRITE_NAME": "NO",
+                                           "DESCRIPTION": _mark(profile)})
     return left
 
 
