@@ -122,7 +122,20 @@ def _one_row_group(pf: Any, rg: int, info: GeoParquetInfo, grid: CoverGrid, extr
         covered, inside = grid.classify(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
         cand = np.flatnonzero(covered)
         table, geoms = table.take(cand), all_geoms[cand]
+    geoms = _repaired(geoms)
     return cand, inside[cand], table, geoms, shapely.area(geoms)
+
+
+def _repaired(geoms: np.ndarray) -> np.ndarray:
+    """Candidates made valid (a bow-tie parcel's GEOS area is wrong until it is repaired)."""
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        from landmap.analysis._layers import polygonal
+
+        fixed, usable = polygonal(geoms[bad])
+        geoms = geoms.copy()
+        geoms[bad] = np.where(usable, fixed, shapely.from_wkt("POLYGON EMPTY"))
+    return geoms
 
 
 def _row_groups(info: GeoParquetInfo, grid: CoverGrid, extra: list[str], threads: int):

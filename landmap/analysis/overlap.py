@@ -19,7 +19,7 @@ from landmap.analysis._common import (
     to_storage,
     union_parts,
 )
-from landmap.analysis._layers import Layer, as_frame, is_path, prepare
+from landmap.analysis._layers import Layer, as_frame, is_path, polygonal, prepare
 from landmap.analysis.crs import metric_crs
 
 if TYPE_CHECKING:
@@ -164,11 +164,7 @@ def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bo
     import pandas as pd
 
     c_attrs, c_geoms = _geoparquet.read_small(ci)
-    c_geoms = shapely.force_2d(c_geoms)
-    bad = ~shapely.is_valid(c_geoms)
-    if bad.any():
-        c_geoms[bad] = shapely.make_valid(c_geoms[bad])
-    usable = np.isin(shapely.get_type_id(c_geoms), (3, 6)) & ~shapely.is_empty(c_geoms)
+    c_geoms, usable = polygonal(c_geoms)
     cu = np.flatnonzero(usable)
     a_id = area_id or _geoparquet.id_column(ai, "area_id")
     c_id = concession_id or _geoparquet.id_column(ci, "concession_id") or "concession_id"

@@ -14,7 +14,7 @@ import shapely
 
 from landmap.analysis import _geoparquet
 from landmap.analysis._common import CRS_COLUMN, finish, points_in, provenance, slug
-from landmap.analysis._layers import as_frame, is_path, layer_ids, prepare
+from landmap.analysis._layers import as_frame, is_path, layer_ids, polygonal, prepare
 from landmap.analysis.crs import metric_crs
 from landmap.errors import AnalysisError
 
@@ -141,8 +141,7 @@ def _fast_links(cases: Any, layer: Any, *, within: float, crs: str | None,
     import pandas as pd
 
     attrs, polys = _geoparquet.read_small(li)
-    polys = shapely.force_2d(polys)
-    usable = np.isin(shapely.get_type_id(polys), (3, 6)) & ~shapely.is_empty(polys)
+    polys, usable = polygonal(polys)
     lu = np.flatnonzero(usable)
     cid = case_id or _geoparquet.id_column(ci, "case_id")
     rows, ids, right = _geoparquet.stream_points(ci, polys[lu], id_column=cid)
