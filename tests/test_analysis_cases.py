@@ -198,7 +198,7 @@ def test_geoparquet_invalid_parcels_are_repaired(tmp_path):
                                geometry=[bowtie, shapely.box(X0 + 200, Y0, X0 + 300, Y0 + 100)])
     p, c = tmp_path / "p.parquet", tmp_path / "c.parquet"
     parcels.to_parquet(p, write_covering_bbox=True)
-    conc(([(-10, -10, 400, 400)])).to_parquet(c, write_covering_bbox=True)
+    conc([(-10, -10, 400, 400)]).to_parquet(c, write_covering_bbox=True)
     got = overlap(str(p), str(c), geometry=False).set_index("area_id")
     assert got.loc["bowtie", "overlap_ha"] == pytest.approx(0.5)
     assert got.loc["fine", "overlap_ha"] == pytest.approx(1.0)
