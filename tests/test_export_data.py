@@ -223,3 +223,34 @@ def test_an_interrupted_geopackage_leaves_no_file(tmp_path, layers, tables, monk
         write_data(target, layers, tables, profile="internal")
     assert calls[:1] == ["cases"]
     assert list(tmp_path.iterdir()) == []  # no file, no temporary, no -wal/-shm
+
+
+def fields(info: str, layer: str) -> list[str]:
+    """Field names ogrinfo lists for one layer."""
+    block = info.split(f"Layer name: {layer}\n", 1)[1].split("Layer name:", 1)[0]
+    return [line.split(":", 1)[0] for line in block.splitlines()
+            if line and not line.startswith((" ", "INFO", "Geometry", "Feature Count", "Extent",
+                                             "Layer SRS", "Data axis", "Coordinate epoch",
+                                             "FID Column", "Geometry Column", "Metadata"))
+            and ": " in line and "(" in line.split(":", 1)[1]]
+
+
+@pytest.mark.parametrize(("ext", "expected"), [
+    (".gpkg", ["concession_id", "name", "kind", "hectares_stated", "investor_country"]),
+    (".geojson", ["concession_id", "name", "kind", "hectares_stated", "investor_country"]),
+    (".kml", ["concession_id", "name_", "kind", "hectares_stated", "investor_country"]),
+    (".shp.zip", ["concession", "name", "kind", "hectares_s", "investor_c"]),
+])
+def test_gdal_and_geopandas_see_the_same_fields_and_values(tmp_path, layers, ext, expected):
+    out = write_data(tmp_path / f"concessions{ext}", {"concessions": layers["concessions"]},
+                     profile="internal")
+    info = ogrinfo(out)
+    layer = next(iter(counts(info)))
+    assert counts(info)[layer] == 2
+    assert set(expected) <= set(fields(info, layer))
+    back = gpd.read_file(f"zip://{out}!concessions.shp" if ext == ".shp.zip" else out,
+                         layer="concessions" if ext == ".gpkg" else None)
+    assert len(back) == 2
+    assert [str(v) for v in back[expected[-1]]] == ["Cambodia", "កម្ពុជា"]
+    assert [float(v) for v in back[expected[3]]] == [100.0, 2.5]
+    assert list(back[expected[1]]) == ["Rubber & Co <Ltd>", "ក្រុមហ៊ុន ខ្មែរ"]

@@ -79,6 +79,17 @@ def description_html(row: Mapping[str, object], *, lang: str = "en") -> str:
     return f"<table>{rows}</table>"
 
 
+#: Fields GDAL's KML readers take from the placemark itself: a data field of the same name
+#: would be hidden behind them, so it gets a trailing underscore.
+_PLACEMARK_FIELDS = frozenset({"name", "description", "timestamp", "begin", "end",
+                               "altitudemode", "tessellate", "extrude", "visibility",
+                               "draworder", "icon"})
+
+
+def _data_name(key: str) -> str:
+    return f"{key}_" if key.lower() in _PLACEMARK_FIELDS else key
+
+
 def _coords(coords) -> str:
     return " ".join(f"{x:.7f},{y:.7f}" for x, y, *_ in coords)
 
@@ -158,7 +169,7 @@ def build_kml(
             ET.SubElement(mark, "styleUrl").text = f"#{style_id}"
             extended = ET.SubElement(mark, "ExtendedData")
             for key, value in record.items():
-                data = ET.SubElement(extended, "Data", name=str(key))
+                data = ET.SubElement(extended, "Data", name=_data_name(str(key)))
                 ET.SubElement(data, "value").text = _text(value)
             _geometry(mark, geom)
     buffer = io.BytesIO()
