@@ -626,6 +626,30 @@ def _stream_points(data: bytes, known: frozenset[str]) -> list[Point]:
     return points + more + _number_pairs(rest)
 
 
+def _sqlite_table_points(path: Path, known: frozenset[str]) -> list[Point]:
+    """Coordinate columns of the tables of a GeoPackage/SQLite file (not its index tables)."""
+    points: list[Point] = []
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return points
+    try:
+        query = "SELECT name FROM sqlite_master WHERE type='table'"
+        for (table,) in con.execute(query).fetchall():
+            if str(table).lower().startswith(("gpkg_", "rtree_", "sqlite_", "gpkgext_")):
+                continue  # extents and spatial-index boxes, not records
+            quoted = '"' + str(table).replace('"', '""') + '"'
+            frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
+            frame = frame[[c for c in frame.columns
+                           if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
+            points += _table_points(frame.astype("string"), known)
+    except (sqlite3.Error, pd.errors.DatabaseError) as err:
+        log.info("%s: could not read its tables (%s)", path, err)
+    finally:
+        con.close()
+    return points
+
+
 def _file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
     """Points of tables and of every GDAL vector layer; and whether the file was understood."""
     import pyogrio
@@ -658,7 +682,8 @@ def _file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
             continue
     if layers is None:
         return [], False
-    points: list[Point] = []
+    points: list[Point] = _sqlite_table_points(path, known) if suffix in (".gpkg", ".sqlite") \
+        else []
     for name in layers[:, 0]:
         try:
             gdf = pyogrio.read_dataframe(source, layer=name)
@@ -668,7 +693,10 @@ def _file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all():
             continue
         geoms = np.asarray(gdf.geometry.array)
-        keep = np.isin(shapely.get_type_id(geoms), (0, 4))
+        types = shapely.get_type_id(geoms)
+        if not np.isin(types[types >= 0], (0, 4)).all():
+            continue  # a case layer holds points only; points among polygons are artefacts
+        keep = np.isin(types, (0, 4))
         id_col = _id_column(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), known)
         ids = (gdf[id_col].astype("string").to_numpy(dtype=object, na_value=None)[keep]
                if id_col is not None else np.full(keep.sum(), None))
@@ -866,7 +894,8 @@ def audit_export(
                     key = (where, kind_, col, cid)
                     findings.setdefault(key, Finding(
                         kind_, where, f"{col} of case {cid} found as text: {_mask(matched)}", cid))
-            if radius > 0 and not (structured and where == str(file)):
+            sql_table = re.search(r"!table [^!]*$", where) is not None  # read as tables
+            if radius > 0 and not sql_table and not (structured and where == str(file)):
                 file_points += _stream_points(body, known)
         if radius > 0 and file_points and len(true_m):
             found_m, found_ids = _to_metric(file_points)

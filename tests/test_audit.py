@@ -426,3 +426,16 @@ def test_varint_decoder_matches_the_map_encoder():
 
     values = np.array([0, 1, 31, 32, 1000, 2**40 + 7], dtype=np.uint64)
     assert _varints(encode.varint(values)).tolist() == values.tolist()
+
+
+def test_gpkg_extents_are_not_points_but_attribute_coordinates_are(tmp_path, cases, source):
+    """A layer's extent corner in gpkg_contents may sit on a home; a lat/lon table may not."""
+    pt = cases.geometry.iloc[0]
+    square = shapely.box(pt.x, pt.y, pt.x + 0.2, pt.y + 0.2)  # extent starts at the case
+    path = tmp_path / "x.gpkg"
+    gpd.GeoDataFrame({"name": ["area"]}, geometry=[square], crs=4326).to_file(path, layer="a")
+    assert audit_export(path, source).ok
+    table = pd.DataFrame({"ref": ["r1"], "lat": [round(pt.y, 6)], "lon": [round(pt.x, 6)]})
+    gpd.GeoDataFrame(table).to_file(path, layer="notes", driver="GPKG")
+    found = audit_export(path, source).findings
+    assert [f.kind for f in found] == ["point"] and found[0].distance_m < 1
