@@ -202,3 +202,17 @@ def test_geoparquet_invalid_parcels_are_repaired(tmp_path):
     got = overlap(str(p), str(c), geometry=False).set_index("area_id")
     assert got.loc["bowtie", "overlap_ha"] == pytest.approx(0.5)
     assert got.loc["fine", "overlap_ha"] == pytest.approx(1.0)
+
+
+def test_geoparquet_streaming_returns_overlap_geometries(tmp_path, monkeypatch):
+    import landmap.analysis._geoparquet as gpq
+
+    monkeypatch.setattr(gpq, "GRID_ROWS", 0)
+    parcels, concs = _fabric(30)
+    p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
+    parcels.to_parquet(p, write_covering_bbox=True, row_group_size=300)
+    concs.to_parquet(c, write_covering_bbox=True)
+    got = overlap(str(p), str(c))
+    assert got.crs == "EPSG:4326" and len(got) > 50
+    np.testing.assert_allclose(got.to_crs(UTM).area / 1e4, got["overlap_ha"], rtol=1e-6)
+    assert got.attrs["provenance"]["crs"] == "EPSG:32648"
