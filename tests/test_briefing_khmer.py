@@ -83,5 +83,37 @@ def test_a_font_without_khmer_gives_an_error_naming_the_fix(monkeypatch):
     assert fonts.khmer_font_path().is_file()
 
 
+def test_a_khmer_map_without_a_khmer_font_fails_clearly_an_english_one_does_not(
+    tmp_path, monkeypatch
+):
+    import json
+
+    import geopandas as gpd
+    import matplotlib
+    import shapely
+
+    from landmap.export.briefing import briefing_map
+
+    concessions = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Rubber"], "kind": ["ELC"]},
+                                   geometry=[shapely.box(107.0, 12.3, 107.2, 12.5)], crs=4326)
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    monkeypatch.setenv(fonts.FONT_ENV, str(dejavu))
+    fonts.khmer_font_path.cache_clear()
+    fonts.khmer_family.cache_clear()
+    try:
+        with pytest.raises(AssetError, match="apt-get install fonts-khmeros"):
+            briefing_map(tmp_path / "km.png", concessions=concessions, lang="km", dpi=20,
+                         relief=False, labels=False)
+        assert not (tmp_path / "km.png").exists()
+        out = briefing_map(tmp_path / "en.png", concessions=concessions, lang="en", dpi=20,
+                           relief=False, labels=False)
+        omitted = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))["omitted"]
+        assert any("Khmer script" in item for item in omitted)
+    finally:
+        monkeypatch.delenv(fonts.FONT_ENV)
+        fonts.khmer_font_path.cache_clear()
+        fonts.khmer_family.cache_clear()
+
+
 def test_the_installed_matplotlib_shapes_text():
     assert fonts.require_shaping()

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landmap.errors import DataValueError, ExportError
+from landmap.errors import AssetError, DataValueError, ExportError
 from landmap.export import briefing_background as bg
 from landmap.export.briefing_extent import describe_layers, resolve_extent
 from landmap.export.briefing_layout import (
@@ -44,7 +44,7 @@ from landmap.export.briefing_legend import (
     marker_area,
 )
 from landmap.export.briefing_style import background_colour, boundary_style, swatch
-from landmap.export.fonts import font_families, require_shaping
+from landmap.export.fonts import LATIN_FAMILY, font_families, require_shaping
 from landmap.export.publish import is_confidential, profile_name, publish_layer, write_audit
 from landmap.io.atomic import atomic_path
 from landmap.provenance import make_provenance, write_provenance
@@ -382,6 +382,16 @@ def _draw_labels(ax, page: _Page, boundaries, concessions, areas, bounds) -> Non
         page.omitted.append(f"names of {total - shown} smaller or out-of-view areas/concessions")
 
 
+def _families(lang: Lang) -> list[str]:
+    """Return the font list; an English map works without a Khmer font (and says so)."""
+    try:
+        return font_families()
+    except AssetError:
+        if lang == "en":
+            return [LATIN_FAMILY]
+        raise
+
+
 def _render(**kw: Any):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -394,7 +404,9 @@ def _render(**kw: Any):
     # geopandas' plot() asks for a redraw after every layer; on an Agg canvas that is a full
     # render each time (most of the run time). The page is drawn once, when it is saved.
     canvas.draw_idle = lambda *args, **kwargs: None
-    page = _Page(fig, lang, width, height, scale, font_families())
+    page = _Page(fig, lang, width, height, scale, _families(lang))
+    if page.family == [LATIN_FAMILY]:
+        page.omitted.append("Khmer script (no Khmer font installed: Khmer text shows as boxes)")
     cases, areas, concessions, boundaries, published = _prepare_layers(kw, page)
     bounds, extent_text = resolve_extent(kw["extent"], cases=cases, areas=areas,
                                          concessions=concessions, boundaries=boundaries)
