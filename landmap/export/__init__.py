@@ -3,6 +3,7 @@
 - :func:`briefing_map` / :func:`briefing_maps`: an A4/A3 map page in English, Khmer or both.
 - :func:`write_data`: layers and tables to GeoPackage, GeoJSON, KML/KMZ, zipped Shapefile, CSV
   or XLSX, chosen by the file extension, through the privacy profile, with provenance beside.
+- :func:`export_layers`: both at once for named layers (what ``landmap export`` runs).
 
 Names are imported on first use, so ``import landmap.export.privacy`` does not pull matplotlib.
 """
@@ -17,6 +18,7 @@ _LAZY = {
     "briefing_maps": "landmap.export.briefing",
     "write_data": "landmap.export.data",
     "DATA_FORMATS": "landmap.export.data",
+    "export_layers": "landmap.export.bundle",
     "khmer_font_path": "landmap.export.fonts",
     "shaped_glyphs": "landmap.export.fonts",
 }
@@ -37,6 +39,7 @@ __all__ = [  # noqa: F822 - resolved lazily by __getattr__
     "DATA_FORMATS",
     "briefing_map",
     "briefing_maps",
+    "export_layers",
     "khmer_font_path",
     "shaped_glyphs",
     "write_data",
