@@ -19,18 +19,21 @@ import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from landmap.errors import AssetError, DataValueError, ExportError
 from landmap.export import briefing_background as bg
 from landmap.export.briefing_extent import describe_layers, resolve_extent
+from landmap.export.briefing_layers import (
+    clip_to_country,
+    feature_labels,
+    plot_cases,
+    plot_polygons,
+)
 from landmap.export.briefing_layout import (
-    Label,
     draw_inset,
     draw_north_arrow,
     draw_scale_bar,
@@ -40,20 +43,17 @@ from landmap.export.briefing_layout import (
 from landmap.export.briefing_legend import (
     LegendSection,
     draw_legend,
-    household_steps,
-    marker_area,
 )
-from landmap.export.briefing_style import background_colour, boundary_style, swatch
+from landmap.export.briefing_style import background_colour, boundary_style
+from landmap.export.briefing_text import LANGS, Lang, heading, text_for
 from landmap.export.fonts import LATIN_FAMILY, font_families, require_shaping
 from landmap.export.publish import is_confidential, profile_name, publish_layer, write_audit
 from landmap.io.atomic import atomic_path
 from landmap.provenance import make_provenance, write_provenance
-from landmap.schema import CAMBODIA_METRIC_CRS, label
+from landmap.schema import CAMBODIA_METRIC_CRS
 
 log = logging.getLogger(__name__)
 
-Lang = Literal["en", "km", "both"]
-LANGS: tuple[str, ...] = ("en", "km", "both")
 FORMATS: tuple[str, ...] = (".png", ".pdf")
 _KNOWN_SOURCES = {  # file-name fragment -> attribution line
     "cam-elc": "Concessions: Open Development Cambodia",
@@ -65,33 +65,6 @@ _KNOWN_SOURCES = {  # file-name fragment -> attribution line
     "cambodia-adm": "Boundaries: geoBoundaries; Open Development Cambodia (CC BY 4.0)",
     "khm_bnd_admin1": "Province boundaries: Royal Government of Cambodia / WFP (2022)",
 }
-
-
-def text_for(value: str | Mapping[str, str] | None, lang: Lang, *, sep: str = "\n") -> str:
-    """Return the text of a title-like element in ``lang``.
-
-    ``value`` is either a plain string (used as given) or ``{"en": ..., "km": ...}``; ``"both"``
-    joins English and Khmer with ``sep``.
-
-    Examples
-    --------
-    >>> text_for({"en": "Map", "km": "ផែនទី"}, "both", sep=" / ")
-    'Map / ផែនទី'
-
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if lang == "both":
-        return sep.join(v for v in (value.get("en"), value.get("km")) if v)
-    return str(value.get(lang) or value.get("en") or value.get("km") or "")
-
-
-def heading(term: str, lang: Lang, *, sep: str = " / ") -> str:
-    """Return a legend heading from the vocabulary in ``lang``."""
-    return label("heading", term, "en") + sep + label("heading", term, "km") if lang == "both" \
-        else label("heading", term, lang)
 
 
 def _check_lang(lang: str) -> None:
@@ -176,81 +149,6 @@ def _fit_aspect(bounds, ax) -> tuple[float, float, float, float]:
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
-def _plot_polygons(ax, layer, field: str, column: str, zorder: int, lang: Lang,
-                   section: LegendSection) -> None:
-    terms = layer[column].astype("string").fillna("other") if column in layer else \
-        pd.Series("other", index=layer.index, dtype="string")
-    polys = layer.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
-    for term in sorted(terms.unique()):
-        sw = swatch(field, term)
-        part = layer[terms.eq(term).to_numpy()]
-        poly_part = part[polys[part.index]]
-        if len(poly_part):
-            poly_part.plot(ax=ax, facecolor=sw.fill, alpha=sw.alpha, edgecolor="none",
-                           zorder=zorder)
-            poly_part.boundary.plot(ax=ax, color=sw.edge, linewidth=0.6, zorder=zorder + 0.5)
-        point_part = part[~polys[part.index]]
-        if len(point_part):
-            point_part.plot(ax=ax, marker="s", markersize=18, color=sw.fill, edgecolor=sw.edge,
-                            linewidth=0.5, zorder=zorder)
-        section.entries.append(("poly", sw.fill, sw.edge, sw.alpha, label(field, term, lang) if
-                                lang != "both" else label(field, term, "both")))
-
-
-def _plot_cases(ax, cases, lang: Lang, sections: list[LegendSection], scale: float) -> None:
-    terms = cases["type"].astype("string").fillna("other") if "type" in cases else \
-        pd.Series("other", index=cases.index, dtype="string")
-    hh = pd.to_numeric(cases["households"], errors="coerce") if "households" in cases else \
-        pd.Series(np.nan, index=cases.index)
-    largest = float(np.nanmax(hh.to_numpy(dtype="float64", na_value=np.nan))) \
-        if hh.notna().any() else 0.0
-    sizes = np.array([marker_area(None if pd.isna(v) else float(v), largest) for v in hh])
-    sizes *= scale**2  # same size on paper relative to the page
-    section = LegendSection(heading("case_type", lang))
-    xs, ys = cases.geometry.x.to_numpy(), cases.geometry.y.to_numpy()
-    order = np.argsort(-sizes)  # big circles underneath small ones
-    for term in sorted(terms.unique()):
-        sw = swatch("case_type", term)
-        mask = terms.eq(term).to_numpy()[order]
-        idx = order[mask]
-        ax.scatter(xs[idx], ys[idx], s=sizes[idx], color=sw.fill, edgecolors="white",
-                   linewidths=0.5, alpha=0.9, zorder=12)
-        section.entries.append(("point", sw.fill, "white", 1.0, label("case_type", term, lang)))
-    sections.append(section)
-    if largest > 0:
-        grad = LegendSection(heading("households", lang))
-        grad.circles = [(marker_area(v, largest) * scale**2, f"{v:,}")
-                        for v in household_steps(largest)]
-        sections.append(grad)
-
-
-def _labels(provinces, concessions, areas, lang: Lang, scale: float, *, limit: int,
-            bounds) -> list[Label]:
-    """Province names (low priority) and the ``limit`` largest concessions and areas in view."""
-    view = shapely.box(*bounds)
-    out: list[Label] = []
-    if provinces is not None and len(provinces):
-        pts = provinces.geometry.representative_point()
-        for (_, row), pt in zip(provinces.iterrows(), pts, strict=True):
-            en, km = row.get("name"), row.get("name_km")
-            text = {"en": en, "km": km or en, "both": f"{en}\n{km}" if km else en}[lang]
-            if text and not pd.isna(text):
-                out.append(Label(pt.x, pt.y, str(text), priority=-1.0, fontsize=7.5 * scale,
-                                 colour="#666666", style="italic"))
-    features: list[Label] = []
-    for layer, weight in ((concessions, 2.0), (areas, 1.0)):
-        if layer is None or "name" not in layer:
-            continue
-        named = layer[layer["name"].notna() & layer.geometry.intersects(view)]
-        pts = named.geometry.representative_point()
-        area = named.geometry.area.to_numpy()
-        for name, pt, a in zip(named["name"], pts, area, strict=True):
-            features.append(Label(pt.x, pt.y, str(name), priority=weight + float(a) / 1e10,
-                                  fontsize=6.3 * scale, colour="#222222"))
-    features.sort(key=lambda item: -item.priority)
-    return out + features[:limit]
-
-
 @dataclass
 class _Page:
     """What one rendering works with: the figure, its axes, sizes and what was left out."""
@@ -284,19 +182,6 @@ def _prepare_layers(kw: Mapping[str, Any], page: _Page):
             published)
 
 
-def _clip_to_country(artist, ax) -> None:
-    """Clip an image to Cambodia's outline (the relief raster stops short of the page edges)."""
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MplPath
-
-    rings = []
-    for poly in shapely.get_parts(bg.country_outline().iloc[0]):
-        rings += [poly.exterior, *poly.interiors]
-    paths = [MplPath(np.asarray(ring.coords)[:, :2], closed=True) for ring in rings]
-    patch = PathPatch(MplPath.make_compound_path(*paths), transform=ax.transData)
-    artist.set_clip_path(patch)
-
-
 def _draw_background(ax, page: _Page, boundaries, bounds, kw: Mapping[str, Any]) -> None:
     """Provinces, hillshade clipped to Cambodia, and web tiles only when asked for."""
     ax.set_facecolor(background_colour())
@@ -312,7 +197,7 @@ def _draw_background(ax, page: _Page, boundaries, bounds, kw: Mapping[str, Any])
         else:
             image = ax.imshow(relief.image, extent=relief.extent, cmap="gray", vmin=0, vmax=1,
                               alpha=0.3, zorder=2, interpolation="bilinear")
-            _clip_to_country(image, ax)
+            clip_to_country(image, ax)
             page.sources.append(bg.ATTRIBUTION.get(relief.source.name,
                                                    f"Relief: {relief.source.name}"))
     if kw["basemap"]:
@@ -326,10 +211,10 @@ def _draw_layers(ax, page: _Page, areas, concessions, cases) -> list[LegendSecti
                                             (concessions, "concessions", "concession_kind", 4)):
         if layer is not None:
             section = LegendSection(heading(term, page.lang))
-            _plot_polygons(ax, layer, field_name, "kind", zorder, page.lang, section)
+            plot_polygons(ax, layer, field_name, "kind", zorder, page.lang, section)
             sections.append(section)
     if cases is not None:
-        _plot_cases(ax, cases, page.lang, sections, page.scale)
+        plot_cases(ax, cases, page.lang, sections, page.scale)
     return sections
 
 
@@ -368,7 +253,7 @@ def _draw_texts(page: _Page, kw: Mapping[str, Any], title: str, subtitle: str,
 
 def _draw_labels(ax, page: _Page, boundaries, concessions, areas, bounds) -> None:
     """Place names without overlaps; count what had to be left off."""
-    labels = _labels(boundaries, concessions, areas, page.lang, page.scale,
+    labels = feature_labels(boundaries, concessions, areas, page.lang, page.scale,
                      limit=int(18 * page.scale**2), bounds=bounds)
     ax.apply_aspect()  # final axes box, so text extents are where they will be drawn
     obstacles = [artist.get_window_extent() for artist in [*ax.patches, *ax.texts]]
