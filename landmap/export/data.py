@@ -72,6 +72,11 @@ def data_format(path: str | os.PathLike[str]) -> str:
     return suffix
 
 
+def _unwrap(layer: Any) -> pd.DataFrame:
+    """Return the layer of a loader's ``Loaded`` tuple; anything else unchanged."""
+    return layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer
+
+
 def _kind_of(name: str, layer: pd.DataFrame, kinds: Mapping[str, str] | None) -> str:
     if kinds and name in kinds:
         return kinds[name]
@@ -170,8 +175,8 @@ def write_data(
     """
     target = Path(path)
     fmt = data_format(target)
-    layers = dict(layers or {})
-    tables = dict(tables or {})
+    layers = {name: _unwrap(layer) for name, layer in (layers or {}).items()}
+    tables = {name: _unwrap(table) for name, table in (tables or {}).items()}
     if not layers and not tables:
         raise DataValueError("nothing to export: no layers and no tables were given.",
                              path=target, fix="pass layers={'cases': ...} or tables={...}")
@@ -182,8 +187,6 @@ def write_data(
                             if _kind_of(n, lay, kinds) == "concessions"), None)
     ready: dict[str, tuple[str, pd.DataFrame]] = {}
     for name, layer in [*layers.items(), *tables.items()]:
-        if hasattr(layer, "data") and hasattr(layer, "report"):  # a Loaded tuple
-            layer = layer.data
         kind = _kind_of(name, layer, kinds)
         published = publish_layer(layer, kind, profile, concessions=concessions,
                                   communes=communes, seed=seed)
