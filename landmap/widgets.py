@@ -493,7 +493,33 @@ def map_html(m: Any) -> str:
     return _page(m, offline=True)
 
 
+#: Injected before ``</head>`` of a page shown in a notebook: a frame that starts hidden (a
+#: JupyterLab cell outside the visible window) has no size, and fitting the map then zooms to the
+#: maximum; wait until the frame is shown, then fit.
+_FIT_WHEN_SHOWN = """<script>
+(function () {
+  if (!window.landmap || !landmap.ready) { return; }
+  var ready = landmap.ready;
+  function shown() { return window.innerWidth > 0 && window.innerHeight > 0; }
+  landmap.ready = function (map, options) {
+    if (shown()) { return ready(map, options); }
+    function once() {
+      if (!shown()) { return; }
+      window.removeEventListener('resize', once);
+      map.invalidateSize();
+      ready(map, options);
+    }
+    window.addEventListener('resize', once);
+  };
+})();
+</script>
+"""
+
+
 def _iframe(doc: str, height: int) -> str:
+    head_end = doc.find("</head>")
+    if head_end >= 0:
+        doc = doc[:head_end] + _FIT_WHEN_SHOWN + doc[head_end:]
     return (
         f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
         f'style="width:100%;height:{int(height)}px;border:1px solid #ccc" '

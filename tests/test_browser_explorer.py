@@ -109,3 +109,19 @@ def test_exported_view_draws_only_the_filtered_cases(explorer, open_page):
     drawn, table, _ = drawn_after_export(explorer, open_page)
     assert set(table["case_id"]) == {"C01", "C02", "C10"}
     assert drawn == 3
+
+
+def test_map_in_a_hidden_notebook_output_fits_its_cases_once_shown(explorer, open_page, tmp_path):
+    # JupyterLab hides outputs of cells outside the visible window; a map that starts in a
+    # frame with no size must still fit its cases when the cell scrolls into view.
+    parent = tmp_path / "notebook_like.html"
+    parent.write_text("<html><body><div id='cell' style='display:none;width:900px'>"
+                      f"{explorer.map_view.value}</div></body></html>", encoding="utf-8")
+    page, log = open_page(parent, wait_ms=500)
+    page.evaluate("document.getElementById('cell').style.display = 'block'")
+    page.wait_for_timeout(500)
+    frame = page.frames[1]
+    zoom = frame.evaluate(
+        "() => Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k].getZoom())")
+    assert zoom and 5 <= zoom[0] <= 10, zoom  # two provinces in view, not zoomed to the maximum
+    assert log.page_errors == [] and log.network_requests == []
