@@ -95,13 +95,7 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     sep = _sniff_delimiter(src, enc)
     src.details.update(encoding=enc, delimiter=sep)
     try:
-        header = pd.read_csv(src.gdal_path, sep=sep, encoding=enc, nrows=0)
-        text = {
-            c: str
-            for c in header.columns
-            if _TEXT_COLUMN.search(normalise(str(c).rsplit("/", 1)[-1]))
-        }
-        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text)
+        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=_text_columns(src, sep, enc))
     except pd.errors.EmptyDataError as err:
         raise DataFileError(
             "has no header and no rows",
@@ -135,28 +129,37 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(path: str, *, sep: str, encoding: str, dtype: dict[str, type]) -> pd.DataFrame:
-    """Read a CSV: Arrow's multi-threaded reader for UTF-8 files, else pandas' C parser.
+def _text_columns(src: Source, sep: str, encoding: str) -> dict[str, type]:
+    """Id- and phone-like columns whose first rows hold bare numbers: read them as text.
 
-    The C parser is also the fallback whenever Arrow refuses the file: its messages name the
-    offending line.
+    ``007`` or ``012345678`` would otherwise lose their leading zeros. Columns whose sample
+    already holds text are left to pandas, which keeps them as typed anyway, and cheaper.
     """
-    options = {"sep": sep, "dtype": dtype, "keep_default_na": False, "na_values": [""]}
-    if encoding in ("utf-8", "utf-8-sig") and len(sep) == 1:
-        try:
-            frame = pd.read_csv(path, engine="pyarrow", encoding="utf-8", **options)
-        except Exception:  # noqa: BLE001, S110 - fall back to the C parser, which explains errors
-            pass
-        else:
-            binary = [
-                c
-                for c in frame.columns
-                if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, bytes)).any()
-            ]
-            if not binary:  # Arrow keeps undecodable text as bytes: let the C parser explain it
-                frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
-                return frame
-    return pd.read_csv(path, encoding=encoding, skip_blank_lines=True, **options)
+    sample = pd.read_csv(
+        src.gdal_path, sep=sep, encoding=encoding, nrows=1000, dtype=str, keep_default_na=False
+    )
+    forced: dict[str, type] = {}
+    for col in sample.columns:
+        if not _TEXT_COLUMN.search(normalise(str(col).rsplit("/", 1)[-1])):
+            continue
+        values = sample[col].astype(str).str.strip()
+        values = values[values.ne("")]
+        if values.empty or values.str.fullmatch(r"[+-]?\d+(?:[.,]\d*)?").all():
+            forced[col] = str
+    return forced
+
+
+def _read_csv(path: str, *, sep: str, encoding: str, dtype: dict[str, type]) -> pd.DataFrame:
+    """Read a CSV with pandas' C parser: blank cells are missing, text such as "NA" is kept."""
+    return pd.read_csv(
+        path,
+        sep=sep,
+        encoding=encoding,
+        dtype=dtype or None,
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=True,
+    )
 
 
 def _read_xlsx(src: Source) -> pd.DataFrame:
@@ -312,7 +315,7 @@ def table_to_points(
 
 
 def points_frame(points: TablePoints) -> gpd.GeoDataFrame:
-    """Return the table with point geometries in EPSG:4326 (``None`` where coordinates are missing)."""
+    """Return the table with point geometries in EPSG:4326 (``None`` for missing coordinates)."""
     bad = np.isnan(points.x) | np.isnan(points.y)
     geoms = gpd.points_from_xy(np.where(bad, 0, points.x), np.where(bad, 0, points.y))
     geoms[bad] = None
