@@ -42,7 +42,7 @@ def steps(explorer) -> dict[str, float]:
     m = widgets._build_map(view, lang=explorer.lang, title=explorer.title)
     out["build map"] = time.perf_counter() - t
     t = time.perf_counter()
-    doc = widgets.map_html(m)
+    doc = widgets._page_html(m)
     out["render HTML"] = time.perf_counter() - t
     out["html_bytes"] = len(doc.encode())
     t = time.perf_counter()

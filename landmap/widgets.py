@@ -55,7 +55,6 @@ __all__ = [
     "cases_per_year",
     "explore",
     "filter_view",
-    "map_html",
     "map_widget",
     "prepare",
     "summary_table",
@@ -479,15 +478,8 @@ def _build_map(
     )
 
 
-def map_html(m: Any) -> str:
-    """Return a folium map as one self-contained HTML document (Leaflet inlined, offline).
-
-    Parameters
-    ----------
-    m
-        A folium map, e.g. from :func:`landmap.maps.build_map`.
-
-    """
+def _page_html(m: Any) -> str:
+    """Return a folium map as one self-contained HTML document (Leaflet inlined, offline)."""
     from landmap.maps import map_html as _page
 
     return _page(m, offline=True)
@@ -547,7 +539,7 @@ def map_widget(m: Any, *, height: int = 480) -> Any:
     """
     import ipywidgets as w
 
-    return w.HTML(value=_iframe(map_html(m), height))
+    return w.HTML(value=_iframe(_page_html(m), height))
 
 
 # --------------------------------------------------------------------------------------------
@@ -753,7 +745,7 @@ class Explorer:
         self.view = filter_view(self.data, self.filter)
         self.map = _build_map(self.view, lang=self.lang, title=self.title,
                               precision_zoom=LIVE_PRECISION_ZOOM)
-        self.map_view.value = _iframe(map_html(self.map), self.height)
+        self.map_view.value = _iframe(_page_html(self.map), self.height)
         self.table = summary_table(self.view.cases, lang=self.lang)
         self.table_view.value = self.table.to_html(escape=True, border=0)
         self.chart_data = cases_per_year(self.view.cases, years=tuple(self.years.value))
@@ -881,6 +873,18 @@ def explore(
     **options: Any,
 ) -> Explorer:
     """Build an :class:`Explorer` (displayed when it is the last value of a notebook cell).
+
+    Parameters
+    ----------
+    cases, concessions, areas, boundaries, lang, output_dir
+        As for :class:`Explorer`.
+    **options
+        Further options of :class:`Explorer` (``height``, ``title``, ``profile``,
+        ``communes``).
+
+    Returns
+    -------
+    Explorer
 
     Examples
     --------
