@@ -162,6 +162,26 @@ def test_cases_per_year_fills_missing_years(data):
     assert counts.to_dict() == {2015: 1, 2016: 0, 2017: 0, 2018: 1}
 
 
+def test_khmer_labels(layers):
+    cases, concessions, boundaries = layers
+    data = prepare(cases, concessions=concessions, boundaries=boundaries, lang="km")
+    assert list(data.provinces.values()) == ["ក្រចេះ", "មណ្ឌលគិរី"]
+    assert summary_table(data.cases, lang="km").index[0] == "ការបណ្តេញចេញ"
+
+
+def test_province_filter_applies_to_areas(layers):
+    cases, concessions, boundaries = layers
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["F1", "F2"], "name": ["Forest A", "Forest B"],
+         "kind": ["community forest"] * 2},
+        geometry=[box(105.1, 12.1, 105.2, 12.2), box(106.1, 12.1, 106.2, 12.2)], crs="EPSG:4326")
+    data = prepare(cases, concessions=concessions, areas=areas, boundaries=boundaries)
+    assert list(filter_view(data).areas["area_id"]) == ["F1", "F2"]
+    view = filter_view(data, ViewFilter(provinces=("kratie",)))
+    assert list(view.areas["area_id"]) == ["F1"]
+    assert "_province_key" not in view.areas.columns
+
+
 def test_prepare_rejects_a_layer_without_case_columns(layers):
     cases = layers[0].drop(columns=["type"])
     with pytest.raises(SchemaError, match="lacks type"):
