@@ -801,6 +801,8 @@ class Explorer:
         out = Path(folder) if folder is not None else (
             self.output_dir or Path(tempfile.mkdtemp(prefix="landmap-explorer-")))
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        if (out / f"explorer-{stamp}.html").exists():  # two exports within one second
+            stamp += "-" + str(len(list(out.glob(f"explorer-{stamp}*.html"))) + 1)
         view = self.view
         written: dict[str, Path] = {}
         audit: dict[str, Any] | None = None

@@ -300,6 +300,8 @@ def test_export_writes_the_current_view(explorer, tmp_path):
     table = pd.read_csv(written["table"], encoding="utf-8-sig")
     assert set(table["case_id"]) == {"C03", "C07", "C10"}
     assert "sandbox" in explorer.map_view.value
+    again = explorer.export()  # within the same second: a new name, nothing overwritten
+    assert again["map"] != written["map"] and written["map"].exists()
 
 
 def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
@@ -319,3 +321,13 @@ def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
     assert not re.search(r"""<(script|img|iframe)\b[^>]*\ssrc\s*=\s*["']?(https?:)?//""", page)
     assert not re.search(r"""<link\b[^>]*\shref\s*=\s*["']?(https?:)?//""", page)
     assert "<script src=" not in page
+
+
+def test_a_selection_with_no_case_still_draws(explorer):
+    with explorer.hold():
+        explorer.province.value = ("mondulkiri",)
+        explorer.case_type.value = ("threat of eviction",)
+    assert map_case_count(explorer) == 0
+    assert explorer.table.loc[explorer.table.index[-1], "cases"] == 0
+    assert int(explorer.chart_data.sum()) == 0
+    assert explorer.map_view.value.startswith("<iframe srcdoc=")
