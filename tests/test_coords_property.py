@@ -151,3 +151,54 @@ def test_utm_zone_junk_is_a_crs_error(text):
     assume(not text.strip()[:2].isdigit() and not text.strip()[:1].isdigit())
     with pytest.raises(CRSError, match="UTM zone"):
         utm_crs(text)
+
+
+def _dms(value: float, pos: str, neg: str) -> str:
+    d, m, s = dms_parts(value)
+    return f"{d}°{m}'{s:.3f}\"{pos if value >= 0 else neg}"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=10.5, max_value=14.5),
+            st.floats(min_value=102.5, max_value=107.5),
+            st.sampled_from(["decimal", "dms", "junk"]),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_loader_gives_each_row_its_value_or_a_reason(rows):
+    lat_text, lon_text, expected = [], [], []
+    for lat, lon, style in rows:
+        if style == "decimal":
+            lat_text.append(f"{lat:.6f}")
+            lon_text.append(f"{lon:.6f}")
+            expected.append((round(lon, 6), round(lat, 6)))
+        elif style == "dms":
+            lat_text.append(_dms(lat, "N", "S"))
+            lon_text.append(_dms(lon, "E", "W"))
+            d, m, s = dms_parts(lat)
+            e, n, t = dms_parts(lon)
+            expected.append((e + n / 60 + t / 3600, d + m / 60 + s / 3600))
+        else:
+            lat_text.append(f"{lat:.3f}?")
+            lon_text.append(f"{lon:.3f}")
+            expected.append(None)
+    frame = pd.DataFrame({"lat": lat_text, "lon": lon_text})
+    data, report = load_cases(frame, study_area=(102, 10, 108, 15))
+    assert report.input_rows == len(rows)
+    kept = [e for e in expected if e is not None]
+    assert len(data) == len(kept)
+    np.testing.assert_allclose(data.geometry.x, [k[0] for k in kept], atol=1e-6)
+    np.testing.assert_allclose(data.geometry.y, [k[1] for k in kept], atol=1e-6)
+    for i, e in enumerate(expected, start=1):
+        rec = report.rows.iloc[i - 1]
+        if e is None:
+            assert rec["status"] == "rejected"
+            assert "is not a number or a degrees-minutes-seconds value" in rec["reason"]
+            assert lat_text[i - 1] in rec["reason"]
+        else:
+            assert rec["status"] == "loaded"

@@ -419,3 +419,12 @@ def test_infer_kind(tmp_path):
     csv = tmp_path / "c.csv"
     csv.write_text("lat,lon\n11.5,104.9\n")
     assert infer_kind(csv) == "cases"
+
+
+def test_csv_with_excel_sep_hint_line(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\ncase_id;lat;lon\nH1;11,5564;104,916\n", encoding="utf-8")
+    data, report = load_cases(path)
+    complete(report, 1)
+    assert report.details["delimiter"] == ";"
+    assert data.geometry.x.iloc[0] == pytest.approx(104.916)

@@ -72,19 +72,23 @@ def detect_encoding(src: Source, encoding: str | None) -> str:
     return str(best.encoding)
 
 
-def _sniff_delimiter(src: Source, encoding: str) -> str:
+def _sniff_delimiter(src: Source, encoding: str) -> tuple[str, int]:
+    """Return the delimiter and the number of lines to skip (Excel's ``sep=;`` hint line)."""
     with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
         head = fh.read(64 * 1024)
-    lines = head.splitlines()[:50]
+    lines = head.lstrip("\ufeff").splitlines()[:50]
+    hint = re.match(r"^sep=(.)\s*$", lines[0]) if lines else None
+    if hint:
+        return hint.group(1), 1
     if len(lines) > 1 and len(head) == 64 * 1024:
         lines = lines[:-1]  # the last line may be cut off
     sample = "\n".join(lines)
     try:
-        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter, 0
     except csv.Error:
         counts = {d: lines[0].count(d) for d in _DELIMITERS} if lines else {}
         best = max(counts, key=counts.get) if counts else ","
-        return best if counts.get(best) else ","
+        return (best if counts.get(best) else ","), 0
 
 
 def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
@@ -92,10 +96,11 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     if src.fmt == "xlsx":
         return _read_xlsx(src)
     enc = detect_encoding(src, encoding)
-    sep = _sniff_delimiter(src, enc)
+    sep, skip = _sniff_delimiter(src, enc)
     src.details.update(encoding=enc, delimiter=sep)
     try:
-        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=_text_columns(src, sep, enc))
+        text = _text_columns(src, sep, enc, skip)
+        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip)
     except pd.errors.EmptyDataError as err:
         raise DataFileError(
             "has no header and no rows",
@@ -129,14 +134,20 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     return frame
 
 
-def _text_columns(src: Source, sep: str, encoding: str) -> dict[str, type]:
+def _text_columns(src: Source, sep: str, encoding: str, skip: int) -> dict[str, type]:
     """Id- and phone-like columns whose first rows hold bare numbers: read them as text.
 
     ``007`` or ``012345678`` would otherwise lose their leading zeros. Columns whose sample
     already holds text are left to pandas, which keeps them as typed anyway, and cheaper.
     """
     sample = pd.read_csv(
-        src.gdal_path, sep=sep, encoding=encoding, nrows=1000, dtype=str, keep_default_na=False
+        src.gdal_path,
+        sep=sep,
+        encoding=encoding,
+        nrows=1000,
+        dtype=str,
+        keep_default_na=False,
+        skiprows=skip,
     )
     forced: dict[str, type] = {}
     for col in sample.columns:
@@ -149,7 +160,9 @@ def _text_columns(src: Source, sep: str, encoding: str) -> dict[str, type]:
     return forced
 
 
-def _read_csv(path: str, *, sep: str, encoding: str, dtype: dict[str, type]) -> pd.DataFrame:
+def _read_csv(
+    path: str, *, sep: str, encoding: str, dtype: dict[str, type], skip: int = 0
+) -> pd.DataFrame:
     """Read a CSV with pandas' C parser: blank cells are missing, text such as "NA" is kept."""
     return pd.read_csv(
         path,
@@ -159,6 +172,7 @@ def _read_csv(path: str, *, sep: str, encoding: str, dtype: dict[str, type]) -> 
         keep_default_na=False,
         na_values=[""],
         skip_blank_lines=True,
+        skiprows=skip,
     )
 
 
