@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 from test_privacy_data import SENSITIVE, communes, concessions, register
 
@@ -519,3 +521,38 @@ def test_bad_key_file(tmp_path):
     (tmp_path / "k").write_text("not hex")
     with pytest.raises(PrivacyError, match="not a hex key"):
         load_or_create_key(tmp_path / "k")
+
+
+# ------------------------------------------------------------------ awkward inputs
+
+
+def test_empty_layer_z_coordinates_and_metric_crs():
+    empty = gpd.GeoDataFrame({"case_id": []}, geometry=[], crs=4326)
+    data, audit = apply_profile(empty, communes=communes())
+    assert len(data) == 0 and audit["points"]["published_as"] == "no case locations in the layer"
+    z = gpd.GeoDataFrame({"case_id": ["z"]}, geometry=[Point(104.9, 11.55, 12.0)], crs=4326)
+    data, _ = apply_profile(z, communes=communes(), seed=1)
+    assert not data.geometry.iloc[0].has_z  # the altitude is not published either
+    metric, _ = apply_profile(z.to_crs(METRIC), communes=communes(), seed=1)
+    assert metric.crs == METRIC
+    assert metric.to_crs(4326).geometry.iloc[0].equals_exact(data.geometry.iloc[0], 1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rmin=st.floats(10, 3000), extra=st.floats(1, 5000), seed=st.integers(0, 2**32))
+def test_any_radius_range_respected_inside_commune(rmin, extra, seed):
+    rmax = rmin + extra
+    commune = gpd.GeoDataFrame({"name": ["C"]}, geometry=[_square(500_000, 1_300_000, 9000)],
+                               crs=4326)
+    pts = [_case_at(500_000 + dx, 1_300_000 + dy, f"c{i}")
+           for i, (dx, dy) in enumerate([(0, 0), (5000, -3000), (-8500, 8500)])]
+    cases = pd.concat(pts, ignore_index=True)
+    prof = PUBLIC.replace(min_radius_m=rmin, max_radius_m=rmax)
+    data, audit = apply_profile(cases, prof, communes=commune, seed=seed)
+    kept = _kept(cases, audit)
+    dist = shapely.distance(_metric(cases)[kept], _metric(data))
+    assert (dist >= rmin - 1e-6).all()
+    inside = shapely.contains(_metric(commune)[0], _metric(data))
+    assert inside.all()
+    fallback = audit["points"]["commune_point_fallback"]
+    assert (dist > rmax + 1e-6).sum() <= fallback
