@@ -124,8 +124,8 @@ def test_encode_column_dictionary_and_plain():
     assert plain == {"v": ["C1", "C2", None]}
     dates = encode.encode_column(pd.Series(pd.to_datetime(["2024-01-05", None, "2024-02-01"])))
     assert dates == {"v": ["2024-01-05", None, "2024-02-01"]}
-    numbers = encode.encode_column(pd.Series([1.5, 2.0, float("nan")]))
-    assert numbers == {"v": ["1.5", "2", None]}
+    numbers = encode.encode_column(pd.Series([1.5, 2.0, float("nan"), 12345.678]))
+    assert numbers == {"v": ["1.5", "2", None, "12\u202f345.68"]}
 
 
 @pytest.mark.parametrize("value", [

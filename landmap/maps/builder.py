@@ -35,6 +35,9 @@ BASEMAPS: dict[str, dict[str, str]] = {
                        "Community", "name": "Satellite (Esri World Imagery)"},
 }
 CAMBODIA_CENTRE = (12.6, 104.9)
+#: Point layers are clustered by default when they hold more than 50 and at most 20,000
+#: points; larger ones are drawn in bulk on a canvas (clustering 100,000 markers takes ~15 s).
+CLUSTER_RANGE = (50, 20_000)
 _ids = itertools.count(1)
 Columns = Sequence[str] | Mapping[str, Sequence[str]] | None
 
@@ -131,7 +134,8 @@ def add_layer(
     show
         Whether the layer is on when the map opens.
     cluster
-        Cluster point markers (``None``: when there are more than 50 points).
+        Cluster point markers (``None``: for 51 to 20,000 points; larger layers are drawn in
+        bulk on a canvas).
     size_by
         Numeric column sizing point markers (households by default).
     time_column
@@ -158,7 +162,8 @@ def add_layer(
     )
     points = "h" not in spec["geom"]
     if points:
-        use_cluster = spec["geom"]["n"] > 50 if cluster is None else cluster
+        n = spec["geom"]["n"]
+        use_cluster = CLUSTER_RANGE[0] < n <= CLUSTER_RANGE[1] if cluster is None else cluster
         spec["cluster"] = {"radius": 45} if use_cluster else None
     if background:
         spec["pane"] = "lmBackground"
@@ -258,8 +263,9 @@ def build_map(
     lang
         Labels in ``"en"``, ``"km"`` or ``"both"``.
     cluster
-        Cluster case markers (``None``: when there are more than 50 cases). Clusters show how
-        many cases they hold; many cases at one spot spread out on click.
+        Cluster case markers (``None``: for 51 to 20,000 cases; more are drawn in bulk on a
+        canvas). Clusters show how many cases they hold; many cases at one spot spread out on
+        click.
     heatmap
         Add a heatmap of cases weighted by households (off when the map opens).
     time_slider

@@ -169,6 +169,14 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def _number(value: float) -> str | None:
+    """Two decimals at most, thousands separated by a thin space: ``12 345.68``."""
+    if pd.isna(value):
+        return None
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f")
+
+
 def encode_column(values: pd.Series) -> dict[str, Any]:
     """Encode one attribute column as display strings (``None`` for missing values).
 
@@ -180,7 +188,7 @@ def encode_column(values: pd.Series) -> dict[str, Any]:
     if pd.api.types.is_datetime64_any_dtype(s):
         text = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
     elif pd.api.types.is_float_dtype(s):
-        text = s.map(lambda v: None if pd.isna(v) else f"{v:,.10g}".replace(",", " "))
+        text = s.map(_number)
     else:
         text = s.map(_text)
     text = text.astype(object).where(text.notna(), None)

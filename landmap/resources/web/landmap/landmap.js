@@ -376,35 +376,176 @@
     return Math.max(s.min, Math.min(s.max, s.min + s.k * Math.sqrt(Math.max(0, +hh))));
   }
 
-  /* A case layer: circle markers styled by type, sized by households, optionally clustered. */
+  /* A case layer: circles styled by type, sized by households; clustered (Leaflet.markercluster,
+   * clusters show their count, many cases at one spot spread out) or drawn in bulk on a canvas. */
   function pointLayer(map, spec) {
-    var pts = decodePoints(spec.geom), values = columns(spec), markers = new Array(pts.length);
+    var pts = decodePoints(spec.geom), values = columns(spec), n = pts.length;
     var sizeCol = spec.size ? values[spec.size.by] : null;
-    var rend = renderer(map, spec.pane);
+    var weights = new Float64Array(n), radii = new Float32Array(n);
+    for (var i = 0; i < n; i++) {
+      var hh = sizeCol ? sizeCol[i] : null;
+      weights[i] = hh === null || hh === undefined || isNaN(+hh) ? 0 : +hh;
+      radii[i] = radius(spec, hh);
+    }
+    var layer = spec.cluster && L.markerClusterGroup ? clusterLayer(map, spec, pts, weights, radii)
+      : new BulkPoints(spec, pts, weights, radii, { pane: spec.pane });
+    layer._lmSpec = spec;
+    layer._lmCount = n;
+    layer._lmPoint = function (k) { return pts[k]; };
+    layer._lmWeight = function (k) { return weights[k]; };
+    registerLayer(map, spec, layer, n);
+    return layer;
+  }
+
+  function clusterLayer(map, spec, pts, weights, radii) {
+    var rend = renderer(map, spec.pane), markers = new Array(pts.length), group;
     for (var i = 0; i < pts.length; i++) {
-      var st = styleOf(spec, i), hh = sizeCol ? sizeCol[i] : null;
-      var m = new L.CircleMarker(pts[i], L.extend({ renderer: rend, radius: radius(spec, hh) }, st));
+      var m = new L.CircleMarker(pts[i], L.extend({ renderer: rend, radius: radii[i] }, styleOf(spec, i)));
       m._lmIndex = i;
-      m._lmHouseholds = hh === null || hh === undefined || isNaN(+hh) ? 0 : +hh;
+      m._lmHouseholds = weights[i];
       markers[i] = m;
     }
-    var group;
-    if (spec.cluster && L.markerClusterGroup) {
-      group = L.markerClusterGroup({
-        chunkedLoading: true, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
-        maxClusterRadius: spec.cluster.radius || 50, disableClusteringAtZoom: spec.cluster.disableAt || null,
-        iconCreateFunction: clusterIcon
-      });
-    } else {
-      group = L.featureGroup();
-    }
+    group = L.markerClusterGroup({
+      chunkedLoading: true, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
+      maxClusterRadius: spec.cluster.radius || 50, iconCreateFunction: clusterIcon,
+      chunkProgress: function (done, total) { if (done >= total) { group._lmClustered = true; } }
+    });
+    group._lmClustered = markers.length === 0;
     group._lmMarkers = markers;
-    group._lmSpec = spec;
-    group.addLayers ? group.addLayers(markers) : markers.forEach(function (m) { group.addLayer(m); });
+    group.addLayers(markers);
     bindContent(group, spec);
-    registerLayer(map, spec, group, markers.length);
+    group._lmFilter = function (keep) {
+      group._lmClustered = false;
+      group.clearLayers();
+      group.addLayers(markers.filter(function (m) { return keep(m._lmIndex); }));
+    };
+    group._lmShow = function (k) {
+      var marker = markers[k];
+      function open() {
+        L.popup({ maxWidth: 340 }).setLatLng(marker.getLatLng()).setContent(content(spec, k, spec.popup || [], false)).openOn(map);
+      }
+      if (group.hasLayer(marker)) { group.zoomToShowLayer(marker, open); } else { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 14)); open(); }
+    };
+    group._lmShown = function () { return group.getLayers().length; };
     return group;
   }
+
+  /* Many circles on one canvas, drawn from typed arrays; hit-tested by distance. */
+  var BulkPoints = L.Canvas.extend({
+    initialize: function (spec, pts, weights, radii, options) {
+      L.Canvas.prototype.initialize.call(this, L.extend({ padding: 0.3 }, options));
+      var n = pts.length;
+      this._lmSpec = spec;
+      this._lmX = new Float64Array(n);
+      this._lmY = new Float64Array(n);
+      for (var i = 0; i < n; i++) { this._lmX[i] = mercX(pts[i].lng); this._lmY[i] = mercY(pts[i].lat); }
+      this._lmR = radii;
+      this._lmStyles = canvasStyles(spec);
+      this._lmVisible = new Uint8Array(n).fill(1);
+      this._lmDrawn = 0;
+      this._lmBounds = L.latLngBounds(pts);
+    },
+    onAdd: function (map) {
+      L.Canvas.prototype.onAdd.call(this, map);
+      map.on('click', this._lmClick, this);
+      map.on('mousemove', this._lmMove, this);
+    },
+    onRemove: function (map) {
+      map.off('click', this._lmClick, this);
+      map.off('mousemove', this._lmMove, this);
+      if (this._lmTip) { map.closeTooltip(this._lmTip); this._lmTip = null; }
+      L.Canvas.prototype.onRemove.call(this, map);
+    },
+    getBounds: function () { return this._lmBounds; },
+    _updatePaths: function () { this._redraw(); },
+    _draw: function () {
+      var map = this._map, ctx = this._ctx, st = this._lmStyles, X = this._lmX, Y = this._lmY, R = this._lmR;
+      if (!map || !this._bounds) { return; }
+      var s = map.options.crs.scale(map.getZoom()), po = map.getPixelOrigin(), b = this._bounds, drawn = 0;
+      ctx.save();
+      for (var k = 0; k < st.list.length; k++) {
+        var style = st.list[k];
+        ctx.beginPath();
+        for (var i = 0; i < X.length; i++) {
+          if (st.which[i] !== k || !this._lmVisible[i]) { continue; }
+          var x = X[i] * s - po.x, y = Y[i] * s - po.y, r = R[i];
+          if (x + r < b.min.x || x - r > b.max.x || y + r < b.min.y || y - r > b.max.y) { continue; }
+          ctx.moveTo(x + r, y);
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+          drawn++;
+        }
+        ctx.fillStyle = style.fill || 'transparent';
+        ctx.fill();
+        if (style.stroke) { ctx.strokeStyle = style.stroke; ctx.lineWidth = style.weight; ctx.stroke(); }
+      }
+      ctx.restore();
+      this._lmDrawn = drawn;
+    },
+    _lmHit: function (latlng) {
+      var map = this._map, s = map.options.crs.scale(map.getZoom());
+      var wx = mercX(latlng.lng), wy = mercY(latlng.lat), best = -1;
+      for (var i = 0; i < this._lmX.length; i++) {
+        if (!this._lmVisible[i]) { continue; }
+        var dx = (this._lmX[i] - wx) * s, dy = (this._lmY[i] - wy) * s, r = this._lmR[i] + 2;
+        if (dx * dx + dy * dy <= r * r) { best = i; }  /* the last drawn is on top */
+      }
+      return best;
+    },
+    _lmClick: function (e) {
+      var f = this._lmHit(e.latlng), oe = e.originalEvent;
+      if (f < 0 || !oe || !this._lmSpec.popup.length) { return; }
+      oe._lmHits = oe._lmHits || [];
+      var first = oe._lmHits.length === 0;
+      oe._lmHits.push({ layer: this, f: f, point: true });
+      if (first) {
+        setTimeout(function () {
+          if (oe._stopped) { return; }
+          var hits = oe._lmHits.filter(function (h) { return h.point; });
+          var top = hits.length ? hits[hits.length - 1] : oe._lmHits[oe._lmHits.length - 1];
+          top.layer._lmOpen(top.f, e.latlng);
+        }, 0);
+      }
+    },
+    _lmOpen: function (f) {
+      var spec = this._lmSpec, ll = worldToLatLng(this._lmX[f], this._lmY[f]);
+      L.popup({ maxWidth: 340, autoPanPadding: [20, 20] }).setLatLng(ll)
+        .setContent(content(spec, f, spec.popup, false)).openOn(this._map);
+    },
+    _lmMove: function (e) {
+      var self = this;
+      this._lmLast = e.latlng;
+      if (this._lmPending || !this._lmSpec.tooltip.length) { return; }
+      this._lmPending = true;
+      requestAnimationFrame(function () {
+        self._lmPending = false;
+        if (!self._map) { return; }
+        var f = self._lmHit(self._lmLast), spec = self._lmSpec;
+        if (f !== self._lmHover) {
+          self._lmHover = f;
+          if (self._lmTip) { self._map.closeTooltip(self._lmTip); self._lmTip = null; }
+          if (f >= 0) {
+            self._lmTip = L.tooltip({ direction: 'top', opacity: 0.95, offset: [0, -6] })
+              .setLatLng(worldToLatLng(self._lmX[f], self._lmY[f])).setContent(content(spec, f, spec.tooltip, true));
+            self._map.openTooltip(self._lmTip);
+          }
+          self._map.getContainer().classList.toggle('lm-pointer', f >= 0);
+        }
+      });
+    },
+    _lmFilter: function (keep) {
+      for (var i = 0; i < this._lmVisible.length; i++) { this._lmVisible[i] = keep(i) ? 1 : 0; }
+      if (this._map) { this._redraw(); }
+    },
+    _lmShow: function (k) {
+      this._map.setView(worldToLatLng(this._lmX[k], this._lmY[k]), Math.max(this._map.getZoom(), 14), { animate: false });
+      this._lmOpen(k);
+    },
+    _lmShown: function () {
+      var n = 0;
+      for (var i = 0; i < this._lmVisible.length; i++) { n += this._lmVisible[i]; }
+      return n;
+    }
+  });
 
   function clusterIcon(cluster) {
     var children = cluster.getAllChildMarkers(), count = cluster.getChildCount(), hh = 0;
@@ -417,10 +558,11 @@
 
   /* Heatmap of a case layer, weighted by households when known. */
   function heatLayer(cases, options) {
-    var pts = cases._lmMarkers.map(function (m) {
-      var ll = m.getLatLng();
-      return [ll.lat, ll.lng, options.weighted ? Math.max(1, m._lmHouseholds) : 1];
-    });
+    var pts = [];
+    for (var i = 0; i < cases._lmCount; i++) {
+      var ll = cases._lmPoint(i);
+      pts.push([ll.lat, ll.lng, options.weighted ? Math.max(1, cases._lmWeight(i)) : 1]);
+    }
     var heat = L.heatLayer(pts, L.extend({ radius: 20, blur: 18, minOpacity: 0.3 }, options.heat || {}));
     heat._lmSource = cases;
     cases._lmHeat = heat;
@@ -523,13 +665,7 @@
       group._lmOpen(hit.i, null);
       return;
     }
-    var marker = group._lmMarkers[hit.i];
-    function open() {
-      L.popup({ maxWidth: 340 }).setLatLng(marker.getLatLng()).setContent(content(spec, hit.i, spec.popup || [], false)).openOn(map);
-    }
-    if (group.zoomToShowLayer && group.hasLayer(marker)) { group.zoomToShowLayer(marker, open); return; }
-    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 14), { animate: false });
-    open();
+    group._lmShow(hit.i);
   }
 
   /* Time slider over case dates: shows cases up to the chosen date. */
@@ -551,15 +687,18 @@
       input.addEventListener('input', function () {
         var k = +input.value, upto = k >= steps.length ? null : steps[k];
         out.textContent = upto === null ? (options.all || 'All') : upto;
-        var keep = cases._lmMarkers.filter(function (m) {
+        var keep = function (i) {
           if (upto === null) { return true; }
-          var d = dates[m._lmIndex];
+          var d = dates[i];
           return d && String(d).slice(0, upto.length) <= upto;
-        });
-        if (cases.clearLayers) { cases.clearLayers(); }
-        if (cases.addLayers) { cases.addLayers(keep); } else { keep.forEach(function (m) { cases.addLayer(m); }); }
-        if (cases._lmHeat) { cases._lmHeat.setLatLngs(keep.map(function (m) { return m.getLatLng(); })); }
-        box.setAttribute('data-shown', keep.length);
+        };
+        cases._lmFilter(keep);
+        if (cases._lmHeat) {
+          var ll = [];
+          for (var i = 0; i < cases._lmCount; i++) { if (keep(i)) { ll.push(cases._lmPoint(i)); } }
+          cases._lmHeat.setLatLngs(ll);
+        }
+        box.setAttribute('data-shown', cases._lmShown());
       });
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
@@ -615,16 +754,27 @@
       if (b) { map.fitBounds(b, { padding: [20, 20], maxZoom: options.maxZoom || 16, animate: false }); }
     }
     maps.push(map);
-    requestAnimationFrame(function () {
+    var started = performance.now();
+    function clustering() {
+      return (map._lmLayers || []).some(function (g) {
+        return g._lmClustered === false && map.hasLayer(g) && performance.now() - started < 120000;
+      });
+    }
+    function whenClustered(fn) {
+      if (clustering()) { setTimeout(function () { whenClustered(fn); }, 20); } else { fn(); }
+    }
+    whenClustered(function () {
       requestAnimationFrame(function () {
-        (map._lmLayers || []).forEach(function (g) {
-          var n = 0;
-          if (map.hasLayer(g)) { n = g._lmMarkers ? g._lmMarkers.length : g._lmDrawn; }
-          status.layers[g._lmSpec.id].drawn = n;
+        requestAnimationFrame(function () {
+          (map._lmLayers || []).forEach(function (g) {
+            var n = 0;
+            if (map.hasLayer(g)) { n = g._lmMarkers ? g._lmMarkers.length : g._lmDrawn; }
+            status.layers[g._lmSpec.id].drawn = n;
+          });
+          status.ready = true;
+          status.readyAt = performance.now();
+          document.documentElement.setAttribute('data-landmap-ready', 'true');
         });
-        status.ready = true;
-        status.readyAt = performance.now();
-        document.documentElement.setAttribute('data-landmap-ready', 'true');
       });
     });
   }
