@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from landmap.analysis._engine import Pairs, exact_pairs
+from landmap.analysis._engine import exact_pairs
 from landmap.analysis._grid import CoverGrid
 
 GEOPARQUET_SUFFIXES = (".parquet", ".geoparquet", ".gpq")
@@ -138,36 +138,6 @@ def _repaired(geoms: np.ndarray) -> np.ndarray:
     return geoms
 
 
-def _row_groups(info: GeoParquetInfo, grid: CoverGrid, extra: list[str], threads: int):
-    """Yield ``(offset, candidates, inside labels, table, geometries, areas)`` per row group.
-
-    Row groups are read on ``threads`` threads (pyarrow and shapely release the GIL).
-    """
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(info.path)
-    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    if threads > 1 and len(sizes) > 1 and sum(sizes) >= THREADED_ROWS:
-        from concurrent.futures import ThreadPoolExecutor
-
-        files = [pq.ParquetFile(info.path) for _ in range(threads)]
-
-        def work(rg: int):
-            return _one_row_group(files[rg % threads], rg, info, grid, extra)
-
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            results = pool.map(work, range(len(sizes)))
-            for rg, res in enumerate(results):
-                if res is not None:
-                    yield (offsets[rg], *res)
-        return
-    for rg in range(len(sizes)):
-        res = _one_row_group(pf, rg, info, grid, extra)
-        if res is not None:
-            yield (offsets[rg], *res)
-
-
 class _NoGrid:
     """Stand-in for :class:`CoverGrid` on small files: every feature is a candidate."""
 
@@ -188,6 +158,60 @@ class StreamedPairs:
     geometry: np.ndarray | None
 
 
+@dataclass
+class _Chunk:
+    rows: np.ndarray
+    ids: Any
+    right: np.ndarray
+    overlap: np.ndarray
+    area: np.ndarray
+    geometry: np.ndarray | None
+
+
+class _Worker:
+    """One reader's state: its own file handle and, when threaded, its own polygons.
+
+    GEOS builds a prepared geometry's indexes lazily, so threads never share prepared polygons:
+    each worker prepares a copy.
+    """
+
+    def __init__(self, info: GeoParquetInfo, right: np.ndarray, grid: Any, extra: list[str],
+                 *, geometry: bool, copy: bool, threads: int) -> None:
+        import pyarrow.parquet as pq
+
+        self.info, self.grid, self.extra = info, grid, extra
+        self.geometry, self.threads = geometry, threads
+        self.pf = pq.ParquetFile(info.path)
+        self.right = shapely.from_wkb(shapely.to_wkb(right)) if copy else right
+        shapely.prepare(self.right)
+        self.tree = shapely.STRtree(self.right)
+
+    def run(self, rg: int, offset: int) -> _Chunk | None:
+        res = _one_row_group(self.pf, rg, self.info, self.grid, self.extra)
+        if res is None:
+            return None
+        cand, inside, table, geoms, area = res
+        lab = np.flatnonzero(inside >= 0)
+        rest = np.flatnonzero(inside < 0)
+        found = exact_pairs(geoms[rest], self.right, geometry=self.geometry, tree=self.tree,
+                            left_area=area[rest], threads=self.threads,
+                            reverse_fast_path=False)
+        sel = np.concatenate([lab, rest[found.left]])
+        ids = None
+        if self.extra:
+            import pyarrow as pa
+
+            ids = table.column(self.extra[0]).take(pa.array(sel))
+        return _Chunk(
+            rows=offset + cand[sel],
+            ids=ids,
+            right=np.concatenate([inside[lab].astype(np.intp), found.right]),
+            overlap=np.concatenate([area[lab], found.area]),
+            area=area[sel],
+            geometry=np.concatenate([geoms[lab], found.geometry]) if self.geometry else None,
+        )
+
+
 def stream_overlap(
     info: GeoParquetInfo,
     right: np.ndarray,
@@ -197,59 +221,63 @@ def stream_overlap(
     threads: int | None,
     grid: CoverGrid | None = None,
 ) -> StreamedPairs:
-    """Overlap every polygon of a GeoParquet file with ``right`` (metric, valid, polygonal)."""
+    """Overlap every polygon of a GeoParquet file with ``right`` (metric, valid, polygonal).
+
+    Each row group is read, classified, and its candidates settled (exactly) by one worker;
+    large files use one worker per thread, so reading, WKB parsing, predicates and
+    intersections all run in parallel (pyarrow and shapely release the GIL).
+    """
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    if grid is None:
-        import pyarrow.parquet as pq
-
-        rows = pq.ParquetFile(info.path).metadata.num_rows
-        grid = CoverGrid(right, cells=4 * rows) if rows >= GRID_ROWS else _NoGrid()
-    tree = shapely.STRtree(right)
-    extra = [id_column] if id_column else []
-    direct_rows, direct_right, direct_area, direct_geoms, direct_ids = [], [], [], [], []
-    rest_rows, rest_geoms, rest_area, rest_ids = [], [], [], []
     from landmap.analysis._engine import default_threads
 
     threads = default_threads() if threads is None else threads
-    for offset, cand, inside, table, geoms, area in _row_groups(info, grid, extra, threads):
-        lab = inside >= 0
-        rows = offset + cand
-        direct_rows.append(rows[lab])
-        direct_right.append(inside[lab])
-        direct_area.append(area[lab])
-        rest_rows.append(rows[~lab])
-        rest_geoms.append(geoms[~lab])
-        rest_area.append(area[~lab])
-        if geometry:
-            direct_geoms.append(geoms[lab])
-        if id_column:
-            ids = table.column(id_column)
-            direct_ids.append(ids.filter(pa.array(lab)))
-            rest_ids.append(ids.filter(pa.array(~lab)))
-    if not direct_rows:
+    meta = pq.ParquetFile(info.path).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else []
+    rows_total = int(sum(sizes))
+    if grid is None:
+        grid = CoverGrid(right, cells=4 * rows_total) if rows_total >= GRID_ROWS else _NoGrid()
+    extra = [id_column] if id_column else []
+    chunks: list[_Chunk] = []
+    if threads > 1 and len(sizes) > 1 and rows_total >= THREADED_ROWS:
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        local = threading.local()
+
+        def work(rg: int) -> _Chunk | None:
+            if not hasattr(local, "worker"):
+                local.worker = _Worker(info, right, grid, extra, geometry=geometry, copy=True,
+                                       threads=1)
+            return local.worker.run(rg, int(offsets[rg]))
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            chunks = [c for c in pool.map(work, range(len(sizes))) if c is not None]
+    else:
+        worker = _Worker(info, right, grid, extra, geometry=geometry, copy=False,
+                         threads=threads)
+        for rg in range(len(sizes)):
+            chunk = worker.run(rg, int(offsets[rg]))
+            if chunk is not None:
+                chunks.append(chunk)
+    if not chunks:
         empty = np.empty(0, np.intp)
         return StreamedPairs(empty, None, empty, np.empty(0), np.empty(0),
                              np.empty(0, object) if geometry else None)
-    left = np.concatenate(rest_geoms)
-    left_area = np.concatenate(rest_area)
-    found: Pairs = exact_pairs(left, right, geometry=geometry, tree=tree, left_area=left_area,
-                               threads=threads, reverse_fast_path=False)
-    rows = np.concatenate([np.concatenate(direct_rows), np.concatenate(rest_rows)[found.left]])
-    right_idx = np.concatenate([np.concatenate(direct_right).astype(np.intp), found.right])
-    overlap = np.concatenate([np.concatenate(direct_area), found.area])
-    area = np.concatenate([np.concatenate(direct_area), left_area[found.left]])
-    geoms_out = None
-    if geometry:
-        geoms_out = np.concatenate([np.concatenate(direct_geoms), found.geometry])
     left_id = None
     if id_column:
-        id_type = direct_ids[0].type
-        left_id = pa.concat_arrays([
-            pa.chunked_array(direct_ids, type=id_type).combine_chunks(),
-            pa.chunked_array(rest_ids, type=id_type).combine_chunks().take(pa.array(found.left)),
-        ])
-    return StreamedPairs(rows, left_id, right_idx, overlap, area, geoms_out)
+        parts = [c.ids for c in chunks]
+        left_id = pa.chunked_array(parts, type=parts[0].type).combine_chunks()
+    return StreamedPairs(
+        np.concatenate([c.rows for c in chunks]),
+        left_id,
+        np.concatenate([c.right for c in chunks]),
+        np.concatenate([c.overlap for c in chunks]),
+        np.concatenate([c.area for c in chunks]),
+        np.concatenate([c.geometry for c in chunks]) if geometry else None,
+    )
 
 
 def stream_points(
