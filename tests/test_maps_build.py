@@ -185,3 +185,23 @@ def test_template_syntax_in_data_is_not_evaluated():
     assert "\\u007b{ 'qq' * 3 + 'zz' }}" in page
     assert "\\u007b{ 'nn' * 3 }} \\u003cb\\u003ebold" in page  # legend and popups: text
     assert "\\u0026#123;\\u0026#123; \\u0026#x27;nn" in page  # layer control: as HTML
+
+
+def test_page_declares_utf8_early_and_carries_the_licences():
+    page = map_html(build_map(cases=cases_frame(80), heatmap=True))
+    assert 0 < page.find("charset=UTF-8") < 1024  # browsers sniff the first 1024 bytes
+    for package in ("leaflet 1.9.4 (BSD-2-Clause)", "leaflet.markercluster 1.5.3 (MIT)",
+                    "leaflet.heat 0.2.0 (BSD-2-Clause)"):
+        assert f"== {package} ==" in page
+    assert "leaflet-minimap" not in page.split("</head>")[0].split("<!--")[-1]  # unused: absent
+
+
+def test_geometry_payload_is_reused_for_unchanged_layers():
+    from landmap.maps.layers import geometry_payload
+
+    geoms = concessions_frame().geometry.values
+    first = geometry_payload(geoms, points=False, precision_zoom=17)
+    assert geometry_payload(geoms.copy(), points=False, precision_zoom=17) is first
+    assert geometry_payload(geoms, points=False, precision_zoom=12) is not first
+    moved = shapely.transform(geoms, lambda c: c + 0.01)
+    assert geometry_payload(moved, points=False, precision_zoom=17)["c"] != first["c"]

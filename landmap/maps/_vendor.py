@@ -94,7 +94,24 @@ def vendor(dest: Path = WEB) -> dict:
                 entry["files"][key] = {"source": src, "sha256": _sha256(target / key)}
             manifest["packages"][package] = entry
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
+    write_licences(dest, manifest)
     return manifest
+
+
+def write_licences(dest: Path = WEB, manifest: dict | None = None) -> Path:
+    """Write ``LICENSES``: every bundled package's licence text, one after the other."""
+    if manifest is None:
+        manifest = json.loads((dest / "manifest.json").read_text("utf-8"))
+    parts = ["Licences of the third-party files in this folder (copied from their npm packages",
+             "by landmap/maps/_vendor.py; versions and SHA-256 in manifest.json). landmap's own",
+             "runtime in landmap/ is MIT-licensed with landmap.", ""]
+    for package, entry in manifest["packages"].items():
+        text = (dest / entry["license_file"]).read_text("utf-8").strip()
+        parts += ["=" * 78, f"{package} {entry['version']} ({entry['license']})",
+                  f"files: {', '.join(entry['files'])}", "=" * 78, text, ""]
+    out = dest / "LICENSES"
+    out.write_text("\n".join(parts), "utf-8")
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -182,9 +182,13 @@ def inline_assets(html: str, *, offline: bool = True, icons_used: bool = False) 
         If ``offline`` and the page needs a file landmap does not bundle.
     """
 
+    used: set[str] = set()
+
     def sub(match: re.Match[str], kind: str) -> str:
         address = match.group(1)
         key = key_for(address)
+        if key is not None and (offline or key.startswith("landmap/")):
+            used.add(key.partition("/")[0])
         if key is None:
             if not offline:
                 return match.group(0)
@@ -202,7 +206,33 @@ def inline_assets(html: str, *, offline: bool = True, icons_used: bool = False) 
         return f"<style>/* {key} */\n{css_text(key)}\n</style>"
 
     html = _SCRIPT.sub(lambda m: sub(m, "js"), html)
-    return _LINK.sub(lambda m: sub(m, "css"), html)
+    html = _LINK.sub(lambda m: sub(m, "css"), html)
+    notice = licence_notice(sorted(used - {"landmap"}))
+    # Before </head>: the charset declaration must stay within the first 1024 bytes.
+    return html.replace("</head>", notice + "</head>", 1) if notice else html
+
+
+def licence_notice(packages: list[str]) -> str:
+    """Return an HTML comment reproducing the licences of the inlined third-party packages."""
+    if not packages:
+        return ""
+    parts = ["Third-party software inlined in this page (see THIRD_PARTY_LICENSES.md of landmap):"]
+    for package in packages:
+        entry = manifest()["packages"][package]
+        text = read_bytes_plain(entry["license_file"]).decode("utf-8").strip()
+        parts.append(f"== {package} {entry['version']} ({entry['license']}) ==\n{text}")
+    body = "\n\n".join(parts).replace("--", "- -")
+    return f"<!--\n{body}\n-->\n"
+
+
+@cache
+def read_bytes_plain(key: str) -> bytes:
+    """Return a bundled file that the manifest does not hash (licence texts)."""
+    ref = _web().joinpath(key)
+    try:
+        return ref.read_bytes()
+    except FileNotFoundError as err:
+        raise AssetError("a bundled licence file is missing", path=str(ref), fix=_FIX) from err
 
 
 __all__ = ["css_text", "data_uri", "inline_assets", "js_text", "key_for", "manifest",

@@ -6,7 +6,9 @@ encoded; nothing else of the frame reaches the HTML.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -152,10 +154,36 @@ def _first_level(gdf: pd.DataFrame) -> str | None:
     return "province"
 
 
+_PAYLOADS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+_PAYLOAD_CACHE_SIZE = 16
+
+
 def geometry_payload(
     geoms: np.ndarray, *, points: bool, precision_zoom: float, simplify: bool = True
 ) -> dict[str, Any]:
-    """Encode a layer's geometries for the browser (see :mod:`landmap.maps.encode`)."""
+    """Encode a layer's geometries for the browser (see :mod:`landmap.maps.encode`).
+
+    The last few results are kept, keyed by the geometries' WKB digest, so a notebook that
+    redraws a map after filtering cases does not simplify the same concessions again.
+    """
+    digest = hashlib.blake2b(b"".join(
+        shapely.to_wkb(geoms[~shapely.is_missing(geoms)], flavor="iso").tolist()),
+        digest_size=16).hexdigest()
+    key = (digest, len(geoms), points, float(precision_zoom), simplify)
+    if key in _PAYLOADS:
+        _PAYLOADS.move_to_end(key)
+        return _PAYLOADS[key]
+    payload = _geometry_payload(geoms, points=points, precision_zoom=precision_zoom,
+                                simplify=simplify)
+    _PAYLOADS[key] = payload
+    while len(_PAYLOADS) > _PAYLOAD_CACHE_SIZE:
+        _PAYLOADS.popitem(last=False)
+    return payload
+
+
+def _geometry_payload(
+    geoms: np.ndarray, *, points: bool, precision_zoom: float, simplify: bool = True
+) -> dict[str, Any]:
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if present.any():
         bounds = shapely.total_bounds(geoms[present])
