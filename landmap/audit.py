@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 #: Reasons whose values are not searched as text (free text is judged by the profile; GPS
 #: columns are checked as points).
 _NOT_SEARCHED = ("free-text narrative", "exact GPS")
-_TOKEN = re.compile(r"(?:[^\W_]|[\u1780-\u17ff\u19e0-\u19ff])+")
+# One character class (fast); "_" is turned into a space before tokenising.
+_TOKEN = re.compile(r"[\w\u1780-\u17ff\u19e0-\u19ff]+")
 _DIGIT_RUN = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().\-]{5,24}\d(?![\d]|\.\d)")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DATA_URI = re.compile(rb"data:[\w/+.\-]*(?:;[\w=\-]+)*;base64,([A-Za-z0-9+/=]{16,})")
@@ -152,7 +153,7 @@ def _norm(text: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(_norm(text).casefold())
+    return _TOKEN.findall(_norm(text).casefold().replace("_", " "))
 
 
 def _phone_core(digits: str) -> str:
@@ -202,7 +203,7 @@ class SecretIndex:
     def search(self, text: str) -> Iterator[tuple[str, str, str, str]]:
         """Yield ``(kind, column, case_id, matched)`` for every sensitive value in ``text``."""
         text = _norm(text)
-        toks = _TOKEN.findall(text.casefold())
+        toks = _TOKEN.findall(text.casefold().replace("_", " "))
         lengths = sorted(self.by_length)
         first = self.first
         for i in [i for i, tok in enumerate(toks) if tok in first]:
