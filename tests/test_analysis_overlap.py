@@ -282,3 +282,24 @@ def test_exact_kernel_reverse_fast_path():
     got = exact_pairs(big, small)
     assert got.area.tolist() == pytest.approx([100.0])
     assert shapely.equals(got.geometry[0], small[0])
+
+
+@settings(max_examples=20, deadline=None)
+@given(polygon_sets)
+def test_grid_point_candidates_include_every_hit(gc):
+    conc = np.array(gc, dtype=object)
+    grid = CoverGrid(conc, cell=50.0)
+    # points on cell corners and edges as well as inside cells
+    steps = np.arange(-2, 60) * 25.0
+    xx, yy = np.meshgrid(grid.x0 + steps, grid.y0 + steps)
+    x, y = xx.ravel(), yy.ravel()
+    covered, inside = grid.classify(x, y, x, y)
+    truth = shapely.intersects_xy(conc[None, :], x[:, None], y[:, None])
+    assert not (truth.any(axis=1) & ~covered).any()
+    lab = np.flatnonzero(inside >= 0)
+    assert truth[lab, inside[lab]].all() and (truth[lab].sum(axis=1) == 1).all()
+    cand = np.flatnonzero(covered & (inside < 0))
+    ip, ik = grid.point_candidates(x[cand], y[cand])
+    found = set(zip(cand[ip].tolist(), ik.tolist(), strict=True))
+    rows, cols = np.nonzero(truth[cand])
+    assert set(zip(cand[rows].tolist(), cols.tolist(), strict=True)) <= found

@@ -280,57 +280,84 @@ def stream_overlap(
     )
 
 
+def _points_row_group(pf: Any, rg: int, info: GeoParquetInfo, grid: CoverGrid,
+                      right: np.ndarray, id_column: str | None):
+    import pyarrow as pa
+
+    cols = [info.bbox[0].split(".")[0]] if info.bbox else [info.geometry]
+    if id_column:
+        cols.append(id_column)
+    table = pf.read_row_group(rg, columns=cols)
+    if info.bbox:
+        x, y, _, _ = _bbox_arrays(table, info.bbox)
+    else:
+        xy = shapely.get_coordinates(
+            shapely.from_wkb(table.column(info.geometry).to_numpy(zero_copy_only=False)))
+        x, y = xy[:, 0], xy[:, 1]
+    covered, inside = grid.classify(x, y, x, y)
+    lab = np.flatnonzero(inside >= 0)
+    cand = np.flatnonzero(covered & (inside < 0))
+    ip, ik = grid.point_candidates(x[cand], y[cand])
+    hit = shapely.intersects_xy(right[ik], x[cand[ip]], y[cand[ip]])
+    rows = np.concatenate([lab, cand[ip[hit]]])
+    rights = np.concatenate([inside[lab].astype(np.intp), ik[hit].astype(np.intp)])
+    ids = table.column(id_column).take(pa.array(rows)) if id_column else None
+    return rows, rights, ids
+
+
 def stream_points(
     info: GeoParquetInfo,
     right: np.ndarray,
     *,
     id_column: str | None,
     grid: CoverGrid | None = None,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, Any, np.ndarray]:
     """Points of a GeoParquet file falling in (or on the edge of) the polygons ``right``.
 
     Returns row positions, ids (pyarrow array or ``None``) and positions into ``right``; a point
-    inside several overlapping polygons appears once per polygon.
+    inside several overlapping polygons appears once per polygon. No point geometry is built:
+    the coverage grid settles points in cells inside one polygon, and the rest are tested with
+    prepared ``intersects_xy`` against the polygons whose bounding box covers their cell.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(info.path)
-    grid = CoverGrid(right, cells=4 * pf.metadata.num_rows) if grid is None else grid
-    tree = shapely.STRtree(right)
-    shapely.prepare(right)
-    out_rows, out_right, out_ids = [], [], []
-    offset = 0
-    cols = [info.bbox[0].split(".")[0]] if info.bbox else [info.geometry]
+    from landmap.analysis._engine import default_threads
+
+    threads = default_threads() if threads is None else threads
+    meta = pq.ParquetFile(info.path).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else []
+    grid = CoverGrid(right, cells=4 * sum(sizes)) if grid is None else grid
+    grid._mixed_cells()  # noqa: SLF001 - build the lookup once, before any thread reads it
+    results: list[Any] = []
+    if threads > 1 and len(sizes) > 1 and sum(sizes) >= THREADED_ROWS:
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        local = threading.local()
+
+        def work(rg: int):
+            if not hasattr(local, "pf"):
+                local.pf = pq.ParquetFile(info.path)
+                local.right = shapely.from_wkb(shapely.to_wkb(right))
+                shapely.prepare(local.right)
+            return _points_row_group(local.pf, rg, info, grid, local.right, id_column)
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = list(pool.map(work, range(len(sizes))))
+    else:
+        pf = pq.ParquetFile(info.path)
+        shapely.prepare(right)
+        results = [_points_row_group(pf, rg, info, grid, right, id_column)
+                   for rg in range(len(sizes))]
+    if not results:
+        return np.empty(0, np.intp), None, np.empty(0, np.intp)
+    rows = np.concatenate([offsets[i] + r[0] for i, r in enumerate(results)])
+    rights = np.concatenate([r[1] for r in results])
+    ids = None
     if id_column:
-        cols.append(id_column)
-    for rg in range(pf.num_row_groups):
-        table = pf.read_row_group(rg, columns=cols)
-        n = table.num_rows
-        if info.bbox:
-            x, y, _, _ = _bbox_arrays(table, info.bbox)
-        else:
-            xy = shapely.get_coordinates(
-                shapely.from_wkb(table.column(info.geometry).to_numpy(zero_copy_only=False)))
-            x, y = xy[:, 0], xy[:, 1]
-        covered, inside = grid.classify(x, y, x, y)
-        lab = np.flatnonzero(inside >= 0)
-        cand = np.flatnonzero(covered & (inside < 0))
-        rows = [lab]
-        rights = [inside[lab].astype(np.intp)]
-        if len(cand):
-            il, ir = tree.query(shapely.points(x[cand], y[cand]))
-            hit = shapely.intersects_xy(right[ir], x[cand[il]], y[cand[il]])
-            rows.append(cand[il[hit]])
-            rights.append(ir[hit])
-        rows_rg = np.concatenate(rows)
-        out_rows.append(offset + rows_rg)
-        out_right.append(np.concatenate(rights))
-        if id_column:
-            out_ids.append(table.column(id_column).take(pa.array(rows_rg)))
-        offset += n
-    ids = (pa.chunked_array(out_ids, type=out_ids[0].type).combine_chunks()
-           if id_column and out_ids else None)
-    if not out_rows:
-        return np.empty(0, np.intp), ids, np.empty(0, np.intp)
-    return np.concatenate(out_rows), ids, np.concatenate(out_right)
+        parts = [r[2] for r in results]
+        ids = pa.chunked_array(parts, type=parts[0].type).combine_chunks()
+    return rows, ids, rights

@@ -56,6 +56,8 @@ class CoverGrid:
             self.cell = 1.0
             self.label = np.full((1, 1), -1, dtype=np.int32)
             self._near = np.zeros((1, 1), dtype=bool)
+            self._windows = []
+            self._csr = None
             return
         x0, y0 = bounds[ok, 0].min(), bounds[ok, 1].min()
         x1, y1 = bounds[ok, 2].max(), bounds[ok, 3].max()
@@ -71,10 +73,13 @@ class CoverGrid:
         dtype = np.int16 if len(geoms) < 32_000 else np.int32
         label = np.full((ny, nx), -1, dtype=dtype)
         shapely.prepare(geoms)
+        self._windows: list[tuple[int, int, int, int, int]] = []
+        self._csr: tuple[np.ndarray, np.ndarray] | None = None
         for k in np.flatnonzero(ok):
             bx0, by0, bx1, by1 = bounds[k]
             i0, i1 = self._col(bx0), self._col(bx1)
             j0, j1 = self._row(by0), self._row(by1)
+            self._windows.append((int(k), i0, i1, j0, j1))
             cx = self.x0 + (np.arange(i0, i1 + 1) + 0.5) * cell
             cy = self.y0 + (np.arange(j0, j1 + 1) + 0.5) * cell
             xx, yy = np.meshgrid(cx, cy)
@@ -186,3 +191,44 @@ class CoverGrid:
         covered = covered | wide
         inside = np.where(uniform & ~wide & (first >= 0), first, -1)
         return covered, inside
+
+    def _mixed_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted ``(cell id, polygon)`` for every mixed cell inside a polygon's bounding box."""
+        if self._csr is None:
+            nx = self.label.shape[1]
+            cells, polys = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+            for k, i0, i1, j0, j1 in self._windows:
+                jj, ii = np.nonzero(self.label[j0:j1 + 1, i0:i1 + 1] == -2)
+                cells.append((jj + j0).astype(np.int64) * nx + (ii + i0))
+                polys.append(np.full(len(jj), k, dtype=np.int64))
+            c, p = np.concatenate(cells), np.concatenate(polys)
+            order = np.argsort(c, kind="stable")
+            self._csr = (c[order], p[order])
+        return self._csr
+
+    def point_candidates(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions ``(point, polygon)`` of every polygon a point may lie in or on.
+
+        A superset: the caller tests each pair exactly. Points in a cell wholly inside one
+        polygon get that polygon; points in a mixed cell get every polygon whose bounding box
+        covers the cell; points in an empty cell get none.
+        """
+        ny, nx = self.label.shape
+        col = np.floor((np.asarray(x) - self.x0) / self.cell)
+        row = np.floor((np.asarray(y) - self.y0) / self.cell)
+        on = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+        idx = np.flatnonzero(on)
+        col, row = col[idx].astype(np.int64), row[idx].astype(np.int64)
+        lab = self.label[row, col]
+        one = lab >= 0
+        mixed = np.flatnonzero(lab == -2)
+        cells, polys = self._mixed_cells()
+        cell_id = row[mixed] * nx + col[mixed]
+        lo = np.searchsorted(cells, cell_id, side="left")
+        hi = np.searchsorted(cells, cell_id, side="right")
+        counts = hi - lo
+        total = int(counts.sum())
+        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        which = polys[starts + np.arange(total)] if total else np.empty(0, np.int64)
+        return (np.concatenate([idx[one], np.repeat(idx[mixed], counts)]),
+                np.concatenate([lab[one].astype(np.int64), which]))
