@@ -11,7 +11,7 @@ network cut: "draw s" is the time from navigation start until the page's scripts
 two animation frames have painted (for landmap also: marker clustering, which runs in chunks
 to keep the page responsive, has finished); "heap MB" is the JS heap used after that.
 
-    python benchmarks/bench_maps.py                 # all sizes, baseline up to 50k parcels / 10k cases
+    python benchmarks/bench_maps.py     # all sizes; baseline up to 50k parcels / 10k cases
     python benchmarks/bench_maps.py --sizes 1000 10000 --cases 10000
     python benchmarks/bench_maps.py --baseline-max 10000
 
@@ -86,9 +86,9 @@ def build_landmap(kind: str, gdf: gpd.GeoDataFrame, out: Path, *, cluster: bool 
 
 
 def build_folium(kind: str, gdf: gpd.GeoDataFrame, out: Path) -> float:
-    from landmap.maps.assets import inline_assets
-
     import folium
+
+    from landmap.maps.assets import inline_assets
 
     t = time.perf_counter()
     gdf = gdf.copy()

@@ -14,9 +14,16 @@ import shapely
 
 from landmap.errors import AssetError, CRSError, DataValueError, SchemaError
 from landmap.maps import (
-    BASEMAPS, add_layer, build_map, legend_entries, map_html, palette, save_map, style,
+    BASEMAPS,
+    add_layer,
+    assets,
+    build_map,
+    legend_entries,
+    map_html,
+    palette,
+    save_map,
+    style,
 )
-from landmap.maps import assets
 from landmap.schema import vocabulary
 
 

@@ -52,8 +52,9 @@ def split_spec(spec: str) -> tuple[str, str | None]:
     --------
     >>> split_spec("cases.csv:cases")
     ('cases.csv', 'cases')
-    >>> split_spec(r"C:\\data\\elc.geojson")
-    ('C:\\\\data\\\\elc.geojson', None)
+    >>> split_spec("C:/data/elc.geojson")
+    ('C:/data/elc.geojson', None)
+
     """
     path, sep, kind = spec.rpartition(":")
     if sep and kind in LAYER_KINDS and path:

@@ -1,9 +1,12 @@
 """Interactive advocacy maps: offline, escaped, fast on large layers.
 
->>> from landmap.maps import build_map, save_map  # doctest: +SKIP
->>> m = build_map(cases=cases, concessions=elcs, areas=cfs, boundaries=provinces,
-...               title="Cases and concessions", notice="CONFIDENTIAL — internal use only")
->>> save_map(m, "maps/cases.html")  # one file, no network needed to open it
+Typical use::
+
+    from landmap.maps import build_map, save_map
+
+    m = build_map(cases=cases, concessions=elcs, areas=forests, boundaries=provinces,
+                  title="Cases and concessions", notice="CONFIDENTIAL - internal use only")
+    save_map(m, "maps/cases.html")  # one file; opens with no network
 """
 
 from landmap.maps.builder import BASEMAPS, LandmapMap, add_layer, build_map

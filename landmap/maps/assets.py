@@ -68,9 +68,11 @@ def manifest() -> dict[str, Any]:
 
 
 def url(key: str) -> str:
-    """Return the address a map element uses for a bundled asset key such as
-    ``"leaflet/leaflet.js"`` (a CDN address for third-party files, a pseudo-address for
-    landmap's own)."""
+    """Return the address a map element uses for a bundled asset key.
+
+    A key such as ``"leaflet/leaflet.js"`` gets its CDN address; landmap's own files get a
+    pseudo-address that is always inlined.
+    """
     package, _, name = key.partition("/")
     if package == "landmap":
         return OWN_PREFIX + key
@@ -107,6 +109,7 @@ def read_bytes(key: str) -> bytes:
     ------
     AssetError
         If the file is missing or its content differs from the manifest (a damaged install).
+
     """
     ref = _web().joinpath(key)
     try:
@@ -180,8 +183,8 @@ def inline_assets(html: str, *, offline: bool = True, icons_used: bool = False) 
     ------
     AssetError
         If ``offline`` and the page needs a file landmap does not bundle.
-    """
 
+    """
     used: set[str] = set()
 
     def sub(match: re.Match[str], kind: str) -> str:

@@ -43,9 +43,11 @@ Columns = Sequence[str] | Mapping[str, Sequence[str]] | None
 
 
 class LandmapMap(folium.Map):
-    """A ``folium.Map`` that knows its landmap layers and adds the legend, search, time slider
-    and layer control when rendered, after every layer. In a notebook it displays with every
-    asset inlined, so it shows without internet."""
+    """A ``folium.Map`` that knows its landmap layers.
+
+    It adds the legend, search, time slider and layer control when rendered, after every layer.
+    In a notebook it displays with every asset inlined, so it shows without internet.
+    """
 
     def __init__(self, *, lang: Lang = "en", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -58,8 +60,10 @@ class LandmapMap(folium.Map):
         self._finishers: list[str] = []
 
     def finish(self) -> None:
-        """(Re)add the controls that must follow every layer: legend, search, time slider,
-        minimap, layer control and the ready signal."""
+        """(Re)add the controls that must follow every layer.
+
+        Legend, search, time slider, minimap, layer control and the ready signal.
+        """
         for key in self._finishers:
             self._children.pop(key, None)
         self._finishers = []
@@ -151,6 +155,7 @@ def add_layer(
     -------
     DataLayer
         The folium element (its ``spec`` holds the payload).
+
     """
     layer_id = f"layer{next(_ids)}"
     spec, rows = layer_spec(
@@ -297,6 +302,7 @@ def build_map(
     >>> m = build_map(cases=cases, title="Demo", notice="Synthetic data")
     >>> [layer.spec["kind"] for layer in m.landmap_layers]
     ['cases']
+
     """
     if basemap is not None and basemap not in BASEMAPS:
         raise DataValueError(f"unknown basemap {basemap!r}",

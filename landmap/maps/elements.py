@@ -29,24 +29,27 @@ _JINJA_START = re.compile(r"\{(?=[{%#])")
 
 
 def json_for_html(value: Any) -> str:
-    """Serialise ``value`` as JSON that is safe inside ``<script>`` (as code or as a JSON block).
+    r"""Serialise ``value`` as JSON that is safe inside ``<script>`` (as code or as a JSON block).
 
-    ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so ``</script>`` or ``<!--`` in a value
+    ``<``, ``>`` and ``&`` become ``\u003c`` etc., so ``</script>`` or ``<!--`` in a value
     cannot end the block; JSON string escaping handles quotes and backslashes; a ``{`` that
-    would open a Jinja tag becomes ``\\u007b`` (folium re-reads rendered output as a template).
+    would open a Jinja tag becomes ``\u007b`` (folium re-reads rendered output as a template).
 
     Examples
     --------
     >>> json_for_html({"t": "</script><b>"})
-    '{"t":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
+    '{"t":"\\u003c/script\\u003e\\u003cb\\u003e"}'
+
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return _JINJA_START.sub(r"\\u007b", text.translate(_TABLE))
 
 
 def safe_name(name: str) -> str:
-    """Escape a layer name for Leaflet's layer control (which sets it as HTML) and for the
-    template pass folium's output goes through."""
+    """Escape a layer name for Leaflet's layer control (which sets it as HTML).
+
+    ``{`` is escaped too, for the template pass folium's output goes through.
+    """
     return html.escape(str(name)).replace("{", "&#123;")
 
 
@@ -69,6 +72,7 @@ class DataLayer(JSCSSMixin, Layer):
         ``"polygons"`` or ``"points"``.
     show
         Whether the layer is on when the map opens.
+
     """
 
     _template = Template(
@@ -137,7 +141,8 @@ class Control(JSCSSMixin):
     _template = Template(
         """
 {% macro script(this, kwargs) %}
-landmap.{{ this.function }}({{ this._parent.get_name() }}{% for a in this.args %}, {{ a }}{% endfor %});
+landmap.{{ this.function }}({{ this._parent.get_name() }}
+  {%- for a in this.args %}, {{ a }}{% endfor %});
 {% endmacro %}
 """
     )

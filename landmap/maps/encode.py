@@ -34,6 +34,7 @@ def pixel_size_m(zoom: float, lat: float = 12.5) -> float:
     --------
     >>> round(pixel_size_m(18, 12.5), 2)
     0.58
+
     """
     return EARTH_CIRCUMFERENCE_M * math.cos(math.radians(lat)) / (256 * 2**zoom)
 
@@ -48,13 +49,15 @@ def grid_step(max_zoom: float, lat: float = 12.5) -> float:
 
 
 def varint(values: np.ndarray) -> str:
-    """Encode non-negative integers as base-64 variable-length digits (5 bits per character,
-    the sixth bit meaning "more follows"), least significant digit first.
+    """Encode non-negative integers as base-64 variable-length digits.
+
+    Five bits per character, the sixth bit meaning "more follows", least significant first.
 
     Examples
     --------
     >>> varint(np.array([0, 1, 31, 32, 1000]))
     'ABfgBof'
+
     """
     v = np.asarray(values, dtype=np.uint64)
     if v.size == 0:

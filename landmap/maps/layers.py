@@ -73,6 +73,7 @@ def column_label(column: str, lang: Lang = "en") -> str:
     'Households'
     >>> column_label("investor_country")
     'Investor country'
+
     """
     key = HEADING_FOR.get(column, column)
     if key in vocabulary().get("heading", {}):
@@ -91,8 +92,11 @@ def choose_columns(
     gdf: pd.DataFrame, wanted: Sequence[str] | None, default: Sequence[str], *, what: str,
     strict: bool,
 ) -> list[str]:
-    """Resolve the columns of a popup/tooltip/search: the default ones present, or the named
-    ones (an unknown name is a :class:`SchemaError` when ``strict``)."""
+    """Resolve the columns of a popup, tooltip or search.
+
+    The default ones present, or the named ones (an unknown name is a :class:`SchemaError`
+    when ``strict``).
+    """
     if wanted is None:
         return [c for c in default if c in gdf.columns]
     missing = [c for c in wanted if c not in gdf.columns]
@@ -223,6 +227,7 @@ def layer_spec(
     -------
     (spec, legend_rows)
         ``spec`` is what :class:`~landmap.maps.elements.DataLayer` embeds.
+
     """
     gdf = to_storage_crs(gdf, name=kind)
     geoms = np.asarray(gdf.geometry.values, dtype=object)

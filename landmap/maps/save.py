@@ -46,6 +46,7 @@ def map_html(m: folium.Map, *, offline: bool = True) -> str:
     AssetError
         If ``offline`` and the map needs a file landmap does not bundle, or a bundled file is
         missing or damaged.
+
     """
     page = m.get_root().render()
     page = inline_assets(page, offline=offline, icons_used=_uses_icons(m))
@@ -63,7 +64,8 @@ def _assert_offline(page: str, m: folium.Map) -> None:
 
         start = max(0, match.start() - 40)
         raise AssetError(
-            f"the offline page still refers to a network address near {page[start:match.end() + 60]!r}",
+            "the offline page still refers to a network address near "
+            f"{page[start:match.end() + 60]!r}",
             fix="remove the element that needs it, or save with offline=False",
         )
 
@@ -99,6 +101,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
     >>> out = save_map(build_map(title="Empty"), pathlib.Path(tempfile.mkdtemp()) / "m.html")
     >>> out.read_text("utf-8").count("cdn.jsdelivr")
     0
+
     """
     page = map_html(m, offline=offline)
     target = Path(path)

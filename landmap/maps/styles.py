@@ -40,6 +40,7 @@ def load_styles() -> dict[str, Any]:
     ------
     AssetError
         If the preset file is missing from the installation.
+
     """
     ref = resources.files("landmap").joinpath("resources/styles.json")
     try:
@@ -70,6 +71,7 @@ def style(group: str, term: object) -> dict[str, Any]:
     '#D55E00'
     >>> style("concession_kind", "no such kind")["fill"]
     '#BBBBBB'
+
     """
     presets = load_styles()[group]
     default = presets.get("default") or next(iter(presets.values()))
@@ -84,6 +86,7 @@ def palette(group: str) -> dict[str, str]:
     --------
     >>> palette("case_type")["land grab"]
     '#CC79A7'
+
     """
     return {k: v["fill"] for k, v in load_styles()[group].items() if k != "default"}
 
@@ -102,6 +105,7 @@ def legend_entries(
         vocabulary does not know are labelled with the term itself.
     lang
         Label language: ``"en"``, ``"km"`` or ``"both"``.
+
     """
     field = STYLE_FIELDS.get(group)
     if terms is None:
