@@ -55,7 +55,10 @@ def _parse_unique(uniq: pd.Series, today: pd.Timestamp) -> tuple[pd.Series, pd.S
         ]
     todo = text[~is_num]
     todo = todo[todo.ne("") & ~todo.str.lower().isin(["nan", "nat", "none", "n/a", "na", "-"])]
-    if len(todo):
+    first = _try(todo, _DAYFIRST[0]) if len(todo) else todo
+    if len(todo) and first.notna().all():  # the usual case: every value is dd/mm/yyyy
+        out[first.index] = first.astype("datetime64[ns]")
+    elif len(todo):
         iso = todo.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$")[0]
         got = _try(iso, "%Y-%m-%d")
         slash = todo.str.replace(r"[-.\s]+", "/", regex=True)
