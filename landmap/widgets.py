@@ -738,21 +738,34 @@ class Explorer:
             self.update()
 
     # -- redraw ----------------------------------------------------------------------------
-    def update(self) -> None:
-        """Filter with the controls' values and redraw the map, table and chart."""
+    def update(self, *, force: bool = False) -> None:
+        """Filter with the controls' values and redraw the map, table and chart.
+
+        Parameters
+        ----------
+        force
+            Redraw even when the controls describe the view already shown.
+
+        """
         start = time.perf_counter()
         self.within_km.disabled = not self.near.value
-        self.view = filter_view(self.data, self.filter)
+        current = self.filter
+        previous = getattr(self, "view", None)
+        if previous is not None and previous.filter == current and not force:
+            return  # e.g. the distance slider moved while the distance filter is off
+        self.view = filter_view(self.data, current)
         self.map = _build_map(self.view, lang=self.lang, title=self.title,
                               precision_zoom=LIVE_PRECISION_ZOOM)
         self.map_view.value = _iframe(_page_html(self.map), self.height)
         self.table = summary_table(self.view.cases, lang=self.lang)
         self.table_view.value = self.table.to_html(escape=True, border=0)
-        self.chart_data = cases_per_year(self.view.cases, years=tuple(self.years.value))
-        self.figure = self._chart(self.chart_data)
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=80)
-        self.chart_view.value = buf.getvalue()
+        counts = cases_per_year(self.view.cases, years=tuple(self.years.value))
+        if not counts.equals(getattr(self, "chart_data", None)):  # redraw only when it changed
+            self.chart_data = counts
+            self.figure = self._chart(counts)
+            buf = io.BytesIO()
+            self.figure.savefig(buf, format="png", dpi=80)
+            self.chart_view.value = buf.getvalue()
         self.last_update_seconds = time.perf_counter() - start
 
     def _chart(self, counts: pd.Series) -> Any:
