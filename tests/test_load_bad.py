@@ -631,3 +631,13 @@ def test_geodataframe_without_crs():
     gdf = gpd.GeoDataFrame({"name": ["x"]}, geometry=[SQUARE])
     with pytest.raises(CRSError, match=r"<DataFrame>: declares no coordinate reference system"):
         load_areas(gdf)
+
+
+def test_table_inside_zip(tmp_path):
+    zpath = tmp_path / "export.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("cases.csv", "lat,lon\n11.5,104.9\n")
+    with pytest.raises(
+        DataFileError, match=r"export\.zip!cases\.csv: tables .* inside a zip .*Fix: unzip"
+    ):
+        load_cases(zpath)

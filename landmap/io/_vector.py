@@ -101,8 +101,9 @@ def resolve(source: object, *, layer: str | None) -> Source:
         file = Path(match.group(1)) if match else None
         if file is not None and not file.exists():
             raise DataFileError("file not found", path=file, fix="check the path")
-        fmt: Format = "csv" if text.lower().endswith((".csv", ".tsv")) else "vector"
-        return Source(display=text, fmt=fmt, gdal_path=text, file=file, layer=layer)
+        if text.lower().endswith(tuple(TABLE_SUFFIXES)):
+            raise _zipped_table(text)
+        return Source(display=text, fmt="vector", gdal_path=text, file=file, layer=layer)
     path = Path(text)
     if not path.exists():
         raise DataFileError("file not found", path=path, fix="check the path and the file name")
@@ -190,7 +191,9 @@ def _resolve_zip(path: Path, layer: str | None) -> Source:
                     path=path,
                     fix="zip every part of the shapefile (.shp, .shx, .dbf, .prj) together",
                 )
-    fmt: Format = TABLE_SUFFIXES.get(Path(chosen).suffix.lower(), "vector")  # type: ignore[assignment]
+    if Path(chosen).suffix.lower() in TABLE_SUFFIXES:
+        raise _zipped_table(f"{path}!{chosen}")
+    fmt: Format = "vector"
     return Source(
         display=f"{path}!{chosen}",
         fmt=fmt,
@@ -198,6 +201,14 @@ def _resolve_zip(path: Path, layer: str | None) -> Source:
         file=path,
         layer=layer,
         details={"zip_member": chosen},
+    )
+
+
+def _zipped_table(display: str) -> DataFileError:
+    return DataFileError(
+        "tables (CSV, XLSX) are not read from inside a zip archive",
+        path=display,
+        fix="unzip the archive and load the table file itself",
     )
 
 
