@@ -17,24 +17,12 @@ Polygon and line vertices are not treated as points (boundaries may pass near a 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import functools
-import gzip
-import html
-import io
-import json
 import logging
 import os
 import re
-import sqlite3
-import subprocess
-import tempfile
 import unicodedata
-import urllib.parse
-import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +33,10 @@ import pandas as pd
 import shapely
 
 from landmap.errors import DataFileError, PrivacyError
+from landmap.export.privacy_coords import file_points, points_to_metric, stream_points
 from landmap.export.privacy_fields import sensitive_columns
 from landmap.export.privacy_profiles import PUBLIC
+from landmap.export.privacy_scan import iter_streams, text_views
 from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, PHONE_PATTERN, LayerKind
 
 log = logging.getLogger(__name__)
@@ -57,17 +47,6 @@ _NOT_SEARCHED = ("free-text narrative", "exact GPS")
 # One character class (fast); "_" is turned into a space before tokenising.
 _TOKEN = re.compile(r"[\w\u1780-\u17ff\u19e0-\u19ff]+")
 _DIGIT_RUN = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().\-]{5,24}\d(?![\d]|\.\d)")
-_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_DATA_URI = re.compile(rb"data:[\w/+.\-]*(?:;[\w=\-]+)*;base64,([A-Za-z0-9+/=]{16,})")
-_COORD = r"(-?\d{1,3}\.\d{3,}|\d{6,7}(?:\.\d+)?)"  # degrees to 3+ decimals, or UTM metres
-_NUMBER_PAIR = re.compile(rf"(?<![\w.]){_COORD}\s*[,\s]\s*{_COORD}(?![\w.])")
-_KML_POINT = re.compile(
-    r"<(?:\w+:)?Point\b[^>]*>.*?<(?:\w+:)?coordinates>(.*?)</(?:\w+:)?coordinates>", re.S
-)
-_LON, _LAT = (101.5, 108.5), (9.0, 15.5)  # Cambodia with a margin, degrees
-_UTM_X, _UTM_Y = (100_000.0, 900_000.0), (990_000.0, 1_750_000.0)  # EPSG:32648, metres
-_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".kml", ".kmz", ".shp", ".fgb", ".gml",
-                    ".sqlite", ".zip", ".geojsonl", ".geojsons")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,489 +223,6 @@ def _mask(text: str) -> str:
     return f"{text[:1]}{'*' * min(len(text) - 1, 8)} ({len(text)} characters)"
 
 
-# --------------------------------------------------------------------------- byte streams
-
-
-def _text_views(data: bytes) -> list[str]:
-    text = data.decode("utf-8", errors="replace")
-    views = [text]
-    if data.count(0) > len(data) // 10:
-        views += [data.decode("utf-16-le", errors="replace"),
-                  data.decode("utf-16-be", errors="replace")]
-    decoded = []
-    for view in views:
-        unescaped = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), view)
-        unescaped = unescaped.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-        unescaped = urllib.parse.unquote(html.unescape(unescaped))
-        if unescaped != view:
-            decoded.append(unescaped)
-    return views + decoded
-
-
-def _png_text(data: bytes) -> Iterator[tuple[str, bytes]]:
-    pos = 8
-    while pos + 8 <= len(data):
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        ctype = data[pos + 4:pos + 8].decode("latin-1")
-        body = data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-        try:
-            if ctype == "tEXt":
-                yield ctype, body.replace(b"\0", b"\n").decode("latin-1").encode("utf-8")
-            elif ctype == "zTXt":
-                key, _, rest = body.partition(b"\0")
-                yield ctype, key + b"\n" + zlib.decompress(rest[1:])
-            elif ctype == "iTXt":
-                key, _, rest = body.partition(b"\0")
-                flag, rest = rest[0], rest[2:]
-                _lang, _, rest = rest.partition(b"\0")
-                _tkey, _, text = rest.partition(b"\0")
-                yield ctype, key + b"\n" + (zlib.decompress(text) if flag else text)
-            elif ctype in ("eXIf", "iCCP"):
-                yield ctype, body
-        except zlib.error:
-            yield ctype, body
-
-
-def _pdf_streams(data: bytes, path: Path | None) -> Iterator[tuple[str, bytes]]:
-    for i, match in enumerate(re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S)):
-        try:
-            yield f"stream {i}", zlib.decompress(match.group(1))
-        except zlib.error:
-            continue
-    tmp = None
-    if path is None:
-        fd, tmp = tempfile.mkstemp(suffix=".pdf")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        path = Path(tmp)
-    try:
-        for tool, args in (("pdftotext", ["-enc", "UTF-8", str(path), "-"]),
-                           ("pdfinfo", ["-enc", "UTF-8", "-meta", str(path)])):
-            try:
-                out = subprocess.run(  # noqa: S603 - fixed poppler tools, no shell
-                    [tool, *args], capture_output=True, timeout=120, check=False
-                )
-                yield tool, out.stdout
-            except FileNotFoundError:
-                log.info("%s not found; PDF text is searched in the raw streams only", tool)
-    finally:
-        if tmp:
-            os.unlink(tmp)
-
-
-def _sqlite_text(data: bytes, path: Path | None) -> Iterator[tuple[str, bytes]]:
-    tmp = None
-    if path is None:
-        fd, tmp = tempfile.mkstemp(suffix=".sqlite")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        path = Path(tmp)
-    try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            query = "SELECT name FROM sqlite_master WHERE type='table'"
-            tables = [r[0] for r in con.execute(query)]
-            for table in tables:
-                quoted = '"' + table.replace('"', '""') + '"'
-                rows = con.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - names from the file
-                cols = [d[0] for d in rows.description]
-                parts = ["\t".join(cols)]
-                for row in rows:
-                    parts.append("\t".join(
-                        v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-                        for v in row if v is not None and not (isinstance(v, bytes)
-                                                              and v[:2] == b"GP")
-                    ))
-                yield f"table {table}", "\n".join(parts).encode("utf-8")
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as err:
-        log.info("could not read %s as SQLite: %s", path, err)
-    finally:
-        if tmp:
-            os.unlink(tmp)
-
-
-def iter_streams(
-    data: bytes, where: str, *, path: Path | None = None, depth: int = 0
-) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(where, bytes)`` for a file's raw bytes and every stream decoded from it."""
-    yield where, data
-    if depth > 4:
-        return
-    nested: list[tuple[str, bytes, Path | None]] = []
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                nested += [(f"{where}!{info.filename}", zf.read(info), None)
-                           for info in zf.infolist() if not info.is_dir()]
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as err:
-            log.info("%s: unreadable ZIP (%s)", where, err)
-    elif data[:2] == b"\x1f\x8b":
-        try:
-            nested.append((f"{where}!gunzip", gzip.decompress(data), None))
-        except (OSError, EOFError):
-            pass
-    elif data[:8] == b"\x89PNG\r\n\x1a\n":
-        nested += [(f"{where}!{name}", body, None) for name, body in _png_text(data)]
-    elif data[:5] == b"%PDF-":
-        nested += [(f"{where}!{name}", body, None) for name, body in _pdf_streams(data, path)]
-    elif data[:16] == b"SQLite format 3\x00":
-        nested += [(f"{where}!{name}", body, None) for name, body in _sqlite_text(data, path)]
-    for i, match in enumerate(_DATA_URI.finditer(data)):
-        try:
-            nested.append((f"{where}!data-uri {i}", base64.b64decode(match.group(1)), None))
-        except (binascii.Error, ValueError):
-            continue
-    for name, body, sub_path in nested:
-        yield from iter_streams(body, name, path=sub_path, depth=depth + 1)
-
-
-# --------------------------------------------------------------------------- coordinates
-
-
-Point = tuple[float, float, "str | None"]  # x, y and the case id the file gives it, if any
-_ID = ID_COLUMN["cases"]
-
-
-def _feature_id(props: dict[str, Any], known: frozenset[str]) -> str | None:
-    if props.get(_ID) is not None:
-        return str(props[_ID])
-    return next((str(v) for v in props.values() if isinstance(v, str) and v in known), None)
-
-
-def _geojson_points(
-    obj: Any, out: list[Point], case_id: str | None = None, known: frozenset[str] = frozenset()
-) -> None:
-    if isinstance(obj, dict):
-        kind = obj.get("type")
-        if kind == "Feature" and isinstance(obj.get("properties"), dict):
-            case_id = _feature_id(obj["properties"], known)
-        coords = obj.get("coordinates")
-        if kind == "Point" and isinstance(coords, list) and len(coords) >= 2:
-            out.append((coords[0], coords[1], case_id))
-        elif kind == "MultiPoint" and isinstance(coords, list):
-            out.extend((c[0], c[1], case_id) for c in coords
-                       if isinstance(c, list) and len(c) >= 2)
-        for key, value in obj.items():
-            if key not in ("coordinates", "properties"):
-                _geojson_points(value, out, case_id, known)
-    elif isinstance(obj, list):
-        for value in obj:
-            _geojson_points(value, out, case_id, known)
-
-
-def _embedded_geojson(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
-    """GeoJSON objects inside HTML/JS: their points, and the text with them cut out."""
-    points: list[Point] = []
-    decoder = json.JSONDecoder()
-    kept, pos = [], 0
-    for match in re.finditer(r'\{\s*"(?:type|features|bbox|geometry)"\s*:', text):
-        if match.start() < pos:
-            continue
-        try:
-            obj, end = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
-            continue
-        if isinstance(obj, dict) and ("features" in obj or "coordinates" in obj
-                                      or "geometry" in obj):
-            _geojson_points(obj, points, known=known)
-            kept.append(text[pos:match.start()])
-            pos = end
-    kept.append(text[pos:])
-    return points, " ".join(kept)
-
-
-_VARINT_LUT = np.full(256, 255, dtype=np.uint8)
-_VARINT_LUT[np.frombuffer(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
-)] = np.arange(64, dtype=np.uint8)
-_JSON_BLOCK = re.compile(r"<script[^>]*application/json[^>]*>(.*?)</script>", re.S | re.I)
-
-
-def _varints(text: str) -> np.ndarray:
-    """Decode landmap's compact map payload: 5 bits per base-64 character, bit 6 = more."""
-    v = _VARINT_LUT[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
-    if len(v) == 0 or (v == 255).any() or v[-1] & 32:
-        raise ValueError("not a landmap varint string")
-    ends = np.flatnonzero((v & 32) == 0)
-    starts = np.r_[0, ends[:-1] + 1]
-    group = np.repeat(np.arange(len(ends)), ends - starts + 1)
-    shift = (np.arange(len(v)) - starts[group]) * 5
-    if shift.max() > 60:
-        raise ValueError("varint too long")
-    values = (v & 31).astype(np.uint64) << shift.astype(np.uint64)
-    return np.add.reduceat(values, starts)
-
-
-def _column_values(encoded: Any, n: int) -> list[Any]:
-    """Return the values of an encoded map column.
-
-    A list, ``{"v": [...]}`` or ``{"d": [...], "i": codes}`` with codes as a varint string
-    (0 = missing, k = d[k - 1]).
-    """
-    if isinstance(encoded, list):
-        return encoded
-    if isinstance(encoded, dict) and isinstance(encoded.get("v"), list):
-        return encoded["v"]
-    if isinstance(encoded, dict) and isinstance(encoded.get("d"), list):
-        codes = encoded.get("i")
-        d = encoded["d"]
-        if isinstance(codes, str):
-            codes = _varints(codes).astype(np.int64).tolist() if codes else []
-            return [d[c - 1] if 0 < c <= len(d) else None for c in codes]
-        if isinstance(codes, list):
-            return [d[c] if isinstance(c, int) and 0 <= c < len(d) else None for c in codes]
-    return [None] * n
-
-
-def _map_payload_points(obj: Any, out: list[Point], known: frozenset[str]) -> None:
-    """Points of landmap's own map layers (see ``landmap.maps.encode``), with their case ids."""
-    if isinstance(obj, list):
-        for value in obj:
-            _map_payload_points(value, out, known)
-        return
-    if not isinstance(obj, dict):
-        return
-    geom = obj.get("geom")
-    if isinstance(geom, dict) and isinstance(geom.get("c"), str) and "h" not in geom:
-        try:
-            u = _varints(geom["c"]) if geom["c"] else np.zeros(0, dtype=np.uint64)
-            signed = (u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(np.int64)
-            q = np.cumsum(signed.reshape(-1, 2), axis=0)
-            xy = np.asarray(geom["o"], dtype="float64") + q * float(geom["q"])
-        except (ValueError, KeyError, TypeError):
-            xy = np.empty((0, 2))
-        props = obj.get("props") if isinstance(obj.get("props"), dict) else {}
-        ids: list[Any] = [None] * len(xy)
-        for col, encoded in props.items():
-            try:
-                values = _column_values(encoded, len(xy))
-            except ValueError:
-                continue
-            if len(values) == len(xy) and (col == _ID or (
-                    len(values) and sum(str(v) in known for v in values) > len(values) / 2)):
-                ids = [None if v is None else str(v) for v in values]
-                break
-        out += [(x, y, i) for (x, y), i in zip(xy.tolist(), ids, strict=True)]
-    for key, value in obj.items():
-        if key != "geom":
-            _map_payload_points(value, out, known)
-
-
-def _json_blocks(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
-    """Points in ``<script type="application/json">`` blocks, and the text without them."""
-    points: list[Point] = []
-    rest, pos = [], 0
-    for match in _JSON_BLOCK.finditer(text):
-        try:
-            obj = json.loads(match.group(1))
-        except json.JSONDecodeError:
-            continue
-        _map_payload_points(obj, points, known)
-        _geojson_points(obj, points, known=known)
-        rest.append(text[pos:match.start()])
-        pos = match.end()
-    rest.append(text[pos:])
-    return points, " ".join(rest)
-
-
-def _number_pairs(text: str) -> list[Point]:
-    pairs: list[Point] = []
-    for a, b in _NUMBER_PAIR.findall(text):
-        x, y = float(a), float(b)
-        pairs += [(x, y, None), (y, x, None)]
-    return pairs
-
-
-def _id_column(frame: pd.DataFrame, known: frozenset[str]) -> Any:
-    """Return the column holding case ids: ``case_id``, else the one of known id values."""
-    frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
-    if _ID in frame.columns:
-        return _ID
-    best, share = None, 0.5
-    for col in frame.columns:
-        values = frame[col].dropna()
-        if len(values) and (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            found = float(values.astype(str).isin(known).mean())
-            if found > share:
-                best, share = col, found
-    return best
-
-
-def _table_points(frame: pd.DataFrame, known: frozenset[str]) -> list[Point]:
-    id_col = _id_column(frame, known)
-    numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns}
-    numeric = {c: s for c, s in numeric.items() if s.notna().mean() > 0.5}
-
-    def within(s: pd.Series, lo_hi: tuple[float, float]) -> bool:
-        v = s.dropna()
-        return bool(len(v)) and bool(v.between(*lo_hi).mean() > 0.8)
-
-    xs = [c for c, s in numeric.items() if within(s, _LON) or within(s, _UTM_X)]
-    ys = [c for c, s in numeric.items() if within(s, _LAT) or within(s, _UTM_Y)]
-    ids = (frame[id_col].astype("string").to_numpy(dtype=object, na_value=None)
-           if id_col is not None else [None] * len(frame))
-    points: list[Point] = []
-    for x in xs:
-        for y in ys:
-            if x != y:
-                points += list(zip(numeric[x], numeric[y], ids, strict=True))
-    for col in frame.columns:  # WKT geometry columns (GDAL's CSV writer)
-        text = frame[col].astype("string")
-        is_wkt = text.str.match(r"\s*(?:MULTI)?POINT\b", case=False, na=False)
-        if len(is_wkt) and int(is_wkt.sum()) > len(is_wkt) / 2:
-            wkt = text.to_numpy(dtype=object, na_value=None)
-            geoms = shapely.from_wkt(wkt, on_invalid="ignore")
-            coords, index = shapely.get_coordinates(geoms, return_index=True)
-            points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
-                                                            strict=True)]
-    return points
-
-
-def _kml_points(text: str, known: frozenset[str]) -> list[Point]:
-    points: list[Point] = []
-    for placemark in re.findall(r"<(?:\w+:)?Placemark\b.*?</(?:\w+:)?Placemark>", text, re.S):
-        found = re.search(
-            rf'<(?:\w+:)?(?:SimpleData|Data) name="{_ID}"[^>]*>\s*(?:<(?:\w+:)?value>)?([^<]*)',
-            placemark,
-        )
-        name = re.search(r"<(?:\w+:)?name>\s*([^<]*?)\s*</", placemark)
-        case_id = (html.unescape(found.group(1)).strip() if found
-                   else html.unescape(name.group(1)) if name and html.unescape(name.group(1))
-                   in known else None)
-        for coords in _KML_POINT.findall(placemark):
-            for item in coords.split():
-                parts = item.split(",")
-                if len(parts) >= 2:
-                    points.append((float(parts[0]), float(parts[1]), case_id))
-    return points
-
-
-def _stream_points(data: bytes, known: frozenset[str]) -> list[Point]:
-    """Points in a text stream: KML placemarks, GeoJSON, GeoJSON inside HTML, number pairs."""
-    text = data.decode("utf-8", errors="replace")
-    head = text[:2000].lstrip().lower()
-    if "<kml" in head:
-        return _kml_points(text, known)
-    if head.startswith(("{", "[")):
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError:
-            return _number_pairs(text)
-        points: list[Point] = []
-        _geojson_points(obj, points, known=known)
-        return points
-    if head.startswith(("<?xml", "<worksheet", "<sst")) or "spreadsheetml" in head:
-        return []  # XLSX parts: read as tables by _file_points
-    if "<" not in head:
-        return _number_pairs(text)
-    points, rest = _json_blocks(text, known)
-    more, rest = _embedded_geojson(rest, known)
-    return points + more + _number_pairs(rest)
-
-
-def _sqlite_table_points(path: Path, known: frozenset[str]) -> list[Point]:
-    """Coordinate columns of the tables of a GeoPackage/SQLite file (not its index tables)."""
-    points: list[Point] = []
-    try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return points
-    try:
-        query = "SELECT name FROM sqlite_master WHERE type='table'"
-        for (table,) in con.execute(query).fetchall():
-            if str(table).lower().startswith(("gpkg_", "rtree_", "sqlite_", "gpkgext_")):
-                continue  # extents and spatial-index boxes, not records
-            quoted = '"' + str(table).replace('"', '""') + '"'
-            frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
-            frame = frame[[c for c in frame.columns
-                           if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
-            points += _table_points(frame.astype("string"), known)
-    except (sqlite3.Error, pd.errors.DatabaseError) as err:
-        log.info("%s: could not read its tables (%s)", path, err)
-    finally:
-        con.close()
-    return points
-
-
-def _file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
-    """Points of tables and of every GDAL vector layer; and whether the file was understood."""
-    import pyogrio
-
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        try:
-            frame = pd.read_csv(path, dtype=str, sep=None, engine="python",
-                                encoding="utf-8-sig", encoding_errors="replace")
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
-            return [], False
-        points = _table_points(frame, known)
-        return points, bool(points)  # no coordinate columns: scan the text instead
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            sheets = pd.read_excel(path, sheet_name=None, dtype=str)
-        except (ValueError, OSError, zipfile.BadZipFile) as err:
-            log.info("%s: unreadable workbook (%s)", path, err)
-            return [], False
-        return [p for frame in sheets.values() for p in _table_points(frame, known)], True
-    if not "".join(path.suffixes[-2:]).lower().endswith(_VECTOR_SUFFIXES):
-        return [], False
-    source, layers = str(path), None
-    for candidate in (str(path), f"/vsizip/{path}"):
-        try:
-            layers = pyogrio.list_layers(candidate)
-            source = candidate
-            break
-        except Exception:  # noqa: BLE001,S112 - any GDAL failure means: not this way
-            continue
-    if layers is None:
-        return [], False
-    points: list[Point] = _sqlite_table_points(path, known) if suffix in (".gpkg", ".sqlite") \
-        else []
-    for name in layers[:, 0]:
-        try:
-            gdf = pyogrio.read_dataframe(source, layer=name)
-        except Exception as err:  # noqa: BLE001 - report and go on with the other layers
-            log.info("%s: layer %s unreadable (%s)", path, name, err)
-            continue
-        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all():
-            continue
-        geoms = np.asarray(gdf.geometry.array)
-        types = shapely.get_type_id(geoms)
-        if not np.isin(types[types >= 0], (0, 4)).all():
-            continue  # a case layer holds points only; points among polygons are artefacts
-        keep = np.isin(types, (0, 4))
-        id_col = _id_column(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), known)
-        ids = (gdf[id_col].astype("string").to_numpy(dtype=object, na_value=None)[keep]
-               if id_col is not None else np.full(keep.sum(), None))
-        geoms = geoms[keep]
-        if gdf.crs is not None and len(geoms):
-            geoms = np.asarray(gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326).array)
-        coords, index = shapely.get_coordinates(geoms, return_index=True)
-        points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
-                                                        strict=True)]
-    return points, True
-
-
-def _to_metric(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
-    """Points inside Cambodia (degrees or UTM 48N) in metres, and their case ids."""
-    if not points:
-        return np.empty((0, 2)), np.empty(0, dtype=object)
-    xs = np.asarray([p[0] for p in points], dtype="float64")
-    ys = np.asarray([p[1] for p in points], dtype="float64")
-    ids = np.asarray([p[2] for p in points], dtype=object)
-    deg = (xs >= _LON[0]) & (xs <= _LON[1]) & (ys >= _LAT[0]) & (ys <= _LAT[1])
-    utm = (xs >= _UTM_X[0]) & (xs <= _UTM_X[1]) & (ys >= _UTM_Y[0]) & (ys <= _UTM_Y[1])
-    from pyproj import Transformer
-
-    tr = Transformer.from_crs(4326, CAMBODIA_METRIC_CRS, always_xy=True)
-    x, y = tr.transform(xs[deg], ys[deg])
-    xy = np.vstack([np.column_stack([x, y]), np.column_stack([xs[utm], ys[utm]])])
-    return xy, np.concatenate([ids[deg], ids[utm]])
-
-
 # --------------------------------------------------------------------------- the check
 
 
@@ -887,19 +383,19 @@ def audit_export(
     points_found = 0
     for file in files:
         data = file.read_bytes()
-        file_points, structured = _file_points(file, known) if radius > 0 else ([], False)
+        found, structured = file_points(file, known) if radius > 0 else ([], False)
         for where, body in iter_streams(data, str(file), path=file):
             scanned.append(where)
-            for view in _text_views(body):
+            for view in text_views(body):
                 for kind_, col, cid, matched in index.search(view):
                     key = (where, kind_, col, cid)
                     findings.setdefault(key, Finding(
                         kind_, where, f"{col} of case {cid} found as text: {_mask(matched)}", cid))
             sql_table = re.search(r"!table [^!]*$", where) is not None  # read as tables
             if radius > 0 and not sql_table and not (structured and where == str(file)):
-                file_points += _stream_points(body, known)
-        if radius > 0 and file_points and len(true_m):
-            found_m, found_ids = _to_metric(file_points)
+                found += stream_points(body, known)
+        if radius > 0 and found and len(true_m):
+            found_m, found_ids = points_to_metric(found)
             points_found += len(found_m)
             pts = shapely.points(found_m)
             hit_p, hit_t = tree.query(pts, predicate="dwithin", distance=radius)
