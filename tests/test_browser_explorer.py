@@ -26,14 +26,14 @@ CASES = [
     ("C11", 106.45, 12.45, 2015, "violence"), ("C12", 105.20, 12.80, 2018, "eviction"),
 ]
 
-COUNT_DRAWN = """() => {
-  const maps = Object.values(window).filter(v => v instanceof L.Map);
-  let drawn = 0;
-  maps.forEach(m => m.eachLayer(l => {
-    if (l instanceof L.CircleMarker && l._point && l._renderer) { drawn += 1; }
-  }));
-  return {maps: maps.length, drawn: drawn};
-}"""
+# What the map runtime drew once it was ready: circles painted on the canvas (bulk layers) or
+# markers held by the cluster layer, per case layer.
+COUNT_DRAWN = """() => ({
+  maps: landmap.maps.length,
+  drawn: Object.values(landmap.status.layers)
+    .filter(l => l.kind === 'cases').reduce((n, l) => n + l.drawn, 0),
+  layers: Object.values(landmap.status.layers).filter(l => l.kind === 'cases').length,
+})"""
 
 
 @pytest.fixture
@@ -76,9 +76,10 @@ def explorer(tmp_path):
 def drawn_after_export(explorer, open_page):
     written = explorer.export()
     table = pd.read_csv(written["table"], encoding="utf-8-sig")
-    page, log = open_page(written["map"], wait_ms=300)
+    page, log = open_page(written["map"])
+    page.wait_for_function("window.landmap && landmap.status.ready === true", timeout=30_000)
     counts = page.evaluate(COUNT_DRAWN)
-    assert counts["maps"] == 1
+    assert counts["maps"] == 1 and counts["layers"] == 1
     assert log.network_requests == [] and log.page_errors == []
     text = written["map"].read_text(encoding="utf-8")
     assert "SYNTHETIC Person" not in text and "+855 00" not in text
