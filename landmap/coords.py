@@ -44,14 +44,20 @@ _FOLD = [
     ("\u00a0", " "),
 ]
 _NUM = r"\d+(?:[.,]\d+)?"
+_DEG = r"(?:\s*°|d(?:eg(?:rees?)?)?(?![a-z])|\s+deg(?:rees?)?)"
+_MIN = r"(?:\s*'|m(?:in)?(?![a-z])|\s+min)"
+_SEC = r"(?:\s*\"|s(?:ec)?(?![a-z])|\s+sec)"
+_SEP = r"\s*:\s*|\s+"
 #: One coordinate: optional leading hemisphere or sign, degrees, optional minutes and seconds
 #: (each marked by a symbol, a unit word, a colon or just a space), optional trailing hemisphere.
-#: A lower-case ``s`` right after the seconds is the seconds unit; after a space it is South.
+#: Parts must be separated: ``12.4567.3`` is not degrees and minutes. A lower-case ``s`` right
+#: after the seconds is the seconds unit; after a space it is South.
 DMS_PATTERN = re.compile(
     rf"""^\s*(?P<h1>[NSEWnsew])?\s*(?P<sign>[+-])?\s*
-    (?P<deg>{_NUM})(?:\s*°|d(?:eg(?:rees?)?)?|\s+deg(?:rees?)?|\s*:)?
-    (?:\s*(?P<min>{_NUM})(?:\s*'|m(?:in)?|\s+min|\s*:)?
-       (?:\s*(?P<sec>{_NUM})(?:\s*"|s(?:ec)?|\s+sec)?)?)?
+    (?P<deg>{_NUM})
+    (?:(?:{_DEG}\s*|{_SEP})(?P<min>{_NUM})
+        (?:(?:{_MIN}\s*|{_SEP})(?P<sec>{_NUM}){_SEC}?|{_MIN})?
+     |{_DEG})?
     \s*(?P<h2>[NSEWnsew])?\s*$""",
     re.VERBOSE,
 )
