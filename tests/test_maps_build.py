@@ -212,3 +212,19 @@ def test_geometry_payload_is_reused_for_unchanged_layers():
     assert geometry_payload(geoms, points=False, precision_zoom=12) is not first
     moved = shapely.transform(geoms, lambda c: c + 0.01)
     assert geometry_payload(moved, points=False, precision_zoom=17)["c"] != first["c"]
+
+
+def test_overlay_results_with_geometry_collections_draw_their_areas():
+    gc = shapely.GeometryCollection([shapely.box(104.0, 12.0, 104.1, 12.1),
+                                     shapely.LineString([(104.0, 12.0), (104.2, 12.2)])])
+    overlaps = gpd.GeoDataFrame({"area_name": ["Forest"], "concession_name": ["Alpha Agro"],
+                                 "overlap_ha": [1234.5678]}, geometry=[gc], crs="EPSG:4326")
+    layer = build_map(overlaps=overlaps).landmap_layers[0]
+    assert layer.spec["geom"]["h"] == "S"  # one feature, one ring of 4 points (4 << 2 | 2)
+    assert layer.spec["props"]["overlap_ha"] == {"v": ["1\u202f234.57"]}
+
+
+def test_precision_follows_the_zoom_range():
+    coarse = build_map(concessions=concessions_frame(), max_zoom=12).landmap_layers[0]
+    fine = build_map(concessions=concessions_frame()).landmap_layers[0]
+    assert coarse.spec["geom"]["q"] == pytest.approx(fine.spec["geom"]["q"] * 2**6)

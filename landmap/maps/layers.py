@@ -158,6 +158,23 @@ def _first_level(gdf: pd.DataFrame) -> str | None:
     return "province"
 
 
+def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+    """Replace geometry collections by the multipolygon of their polygonal parts."""
+    out = np.array(geoms, dtype=object)
+    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)
+    parts, index = shapely.get_parts(out[mixed], return_index=True)
+    parts, inner = shapely.get_parts(parts, return_index=True)  # flatten nested multi-parts
+    index = index[inner]
+    keep = shapely.get_type_id(parts) == 3
+    result = np.full(len(mixed), None, dtype=object)
+    if keep.any():
+        present = np.unique(index[keep])
+        dense = np.searchsorted(present, index[keep])
+        result[present] = shapely.multipolygons(parts[keep], indices=dense)
+    out[mixed] = result
+    return out
+
+
 _PAYLOADS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 _PAYLOAD_CACHE_SIZE = 16
 
@@ -232,6 +249,9 @@ def layer_spec(
     gdf = to_storage_crs(gdf, name=kind)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     types = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    if 7 in types and not types & {0, 1, 2, 4, 5}:
+        geoms = polygonal_parts(geoms)  # overlay results: keep the areas, drop slivers of lines
+        types = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
     points = bool(types) and types <= {0}
     if types & {0, 1, 2, 4, 5, 7} and not points and not types <= {3, 6}:
         raise DataValueError(

@@ -12,7 +12,8 @@
   var DIGIT = new Int8Array(128).fill(-1);
   for (var a = 0; a < ALPHABET.length; a++) { DIGIT[ALPHABET.charCodeAt(a)] = a; }
 
-  var status = { layers: {}, ready: false, errors: [] };
+  /* typedBytes: memory held in typed arrays (outside the JS heap that devtools report). */
+  var status = { layers: {}, ready: false, errors: [], typedBytes: 0 };
   var maps = [];
 
   /* Variable-length base-64 integers -> Float64Array (values may exceed 32 bits). */
@@ -166,6 +167,7 @@
       all[0] = Math.min(all[0], bbox[4 * f]); all[1] = Math.min(all[1], bbox[4 * f + 1]);
       all[2] = Math.max(all[2], bbox[4 * f + 2]); all[3] = Math.max(all[3], bbox[4 * f + 3]);
     }
+    status.typedBytes += xy.byteLength + ringStart.byteLength + featRing.byteLength + bbox.byteLength;
     geom._decoded = { n: n, xy: xy, ringStart: ringStart, featRing: featRing, bbox: bbox, all: all, present: present };
     return geom._decoded;
   }
@@ -440,6 +442,7 @@
       this._lmY = new Float64Array(n);
       for (var i = 0; i < n; i++) { this._lmX[i] = mercX(pts[i].lng); this._lmY[i] = mercY(pts[i].lat); }
       this._lmR = radii;
+      status.typedBytes += this._lmX.byteLength * 2 + radii.byteLength + n;
       this._lmStyles = canvasStyles(spec);
       this._lmVisible = new Uint8Array(n).fill(1);
       this._lmDrawn = 0;
