@@ -12,7 +12,10 @@ Maps are shown inside an ``<iframe srcdoc=...>`` in an :class:`ipywidgets.HTML` 
 Leaflet inlined (no internet needed). JupyterLab strips ``<iframe>`` from the HTML output of an
 *untrusted* notebook (folium's own output then shows "Make this Notebook Trusted to load map"),
 but an HTML widget sets its value without that sanitiser, so the map shows whether or not the
-notebook is trusted. :func:`map_widget` does the same for any folium map.
+notebook is trusted. Offline, folium's own output fails even in a trusted notebook: its page
+loads Leaflet from CDNs, the iframe stays blank and the "Make this Notebook Trusted" hint shows
+through it (checked in JupyterLab 4.6 with headless Chromium). :func:`map_widget` shows any
+folium map the explorer's way.
 """
 
 from __future__ import annotations
