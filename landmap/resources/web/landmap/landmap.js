@@ -103,7 +103,7 @@
   function bindContent(group, spec) {
     if (spec.popup && spec.popup.length) {
       group.bindPopup(function (layer) { return content(spec, layer._lmIndex, spec.popup, false); },
-        { maxWidth: 340, autoPanPadding: [20, 20] });
+        { maxWidth: 360, minWidth: 260, autoPanPaddingTopLeft: [20, 100], autoPanPaddingBottomRight: [20, 20] });
     }
     if (spec.tooltip && spec.tooltip.length) {
       group.bindTooltip(function (layer) { return content(spec, layer._lmIndex, spec.tooltip, true); },
@@ -335,7 +335,7 @@
     },
     _lmOpen: function (f, latlng) {
       var spec = this._lmSpec;
-      L.popup({ maxWidth: 340, autoPanPadding: [20, 20] }).setLatLng(latlng || this.featureBounds(f).getCenter())
+      L.popup({ maxWidth: 360, minWidth: 260, autoPanPaddingTopLeft: [20, 100], autoPanPaddingBottomRight: [20, 20] }).setLatLng(latlng || this.featureBounds(f).getCenter())
         .setContent(content(spec, f, spec.popup, false)).openOn(this._map);
     },
     _lmMove: function (e) {
@@ -424,7 +424,7 @@
     group._lmShow = function (k) {
       var marker = markers[k];
       function open() {
-        L.popup({ maxWidth: 340 }).setLatLng(marker.getLatLng()).setContent(content(spec, k, spec.popup || [], false)).openOn(map);
+        L.popup({ maxWidth: 360, minWidth: 260, autoPanPaddingTopLeft: [20, 100] }).setLatLng(marker.getLatLng()).setContent(content(spec, k, spec.popup || [], false)).openOn(map);
       }
       if (group.hasLayer(marker)) { group.zoomToShowLayer(marker, open); } else { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 14)); open(); }
     };
@@ -511,7 +511,7 @@
     },
     _lmOpen: function (f) {
       var spec = this._lmSpec, ll = worldToLatLng(this._lmX[f], this._lmY[f]);
-      L.popup({ maxWidth: 340, autoPanPadding: [20, 20] }).setLatLng(ll)
+      L.popup({ maxWidth: 360, minWidth: 260, autoPanPaddingTopLeft: [20, 100], autoPanPaddingBottomRight: [20, 20] }).setLatLng(ll)
         .setContent(content(spec, f, spec.popup, false)).openOn(this._map);
     },
     _lmMove: function (e) {
