@@ -550,6 +550,18 @@ def map_widget(m: Any, *, height: int = 480) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+#: Shown on the explorer and its maps when every case is marked synthetic.
+SYNTHETIC_NOTICE = "SYNTHETIC cases: invented for training, not real"
+
+
+def _is_synthetic(cases: pd.DataFrame) -> bool:
+    """Whether every case carries the synthetic register's marker column."""
+    if "synthetic" not in cases.columns or cases.empty:
+        return False
+    marker = cases["synthetic"].astype("string").str.upper()
+    return bool(marker.str.contains("SYNTHETIC", regex=False).fillna(False).all())
+
+
 def _privacy() -> Any | None:
     try:
         from landmap.export import privacy
@@ -668,11 +680,13 @@ class Explorer:
         self.map_view = w.HTML()
         self.table_view = w.HTML()
         self.chart_view = w.Image(format="png")
-        self.hint = hint = w.HTML(
-            "<small>" + html.escape(_bilingual(
-                "Nothing selected in a list means all.", "មិនជ្រើសរើស = ទាំងអស់។", lang))
-            + "</small><br><small>" + html.escape(self._privacy_note()) + "</small>"
-        )
+        self.synthetic = _is_synthetic(self.data.cases)
+        notes = [_bilingual("Nothing selected in a list means all.", "មិនជ្រើសរើស = ទាំងអស់។",
+                            lang), self._privacy_note()]
+        if self.synthetic:
+            notes.insert(0, _bilingual(SYNTHETIC_NOTICE, "ករណីសាកល្បង មិនមែនករណីពិត", lang))
+        self.hint = hint = w.HTML("<br>".join(f"<small>{html.escape(n)}</small>" for n in notes))
+
         def titled(field_name: str, control: Any) -> Any:
             # A heading above the control: Khmer labels are too long for a description column.
             return w.VBox([w.HTML(f"<b>{html.escape(head(field_name))}</b>"), control])
@@ -758,6 +772,7 @@ class Explorer:
             return  # e.g. the distance slider moved while the distance filter is off
         self.view = filter_view(self.data, current)
         self.map = _build_map(self.view, lang=self.lang, title=self.title,
+                              notice=SYNTHETIC_NOTICE if self.synthetic else None,
                               precision_zoom=LIVE_PRECISION_ZOOM)
         self.map_view.value = _iframe(_page_html(self.map), self.height)
         self.table = summary_table(self.view.cases, lang=self.lang)
@@ -835,6 +850,8 @@ class Explorer:
             )
         notice = label("heading", "public" if audit is not None else "confidential",
                        self.lang)
+        if self.synthetic:
+            notice = f"{SYNTHETIC_NOTICE} · {notice}"
         m = _build_map(view, lang=self.lang, title=self.title, notice=notice)
         written["map"] = Path(save_map(m, out / f"explorer-{stamp}.html", offline=True))
         table = pd.DataFrame(view.cases.drop(columns="geometry"))

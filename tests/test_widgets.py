@@ -331,3 +331,14 @@ def test_a_selection_with_no_case_still_draws(explorer):
     assert explorer.table.loc[explorer.table.index[-1], "cases"] == 0
     assert int(explorer.chart_data.sum()) == 0
     assert explorer.map_view.value.startswith("<iframe srcdoc=")
+
+
+def test_synthetic_register_is_labelled_on_the_explorer_and_its_map(layers, tmp_path):
+    cases, concessions, boundaries = layers
+    plain = explore(cases, concessions=concessions, profile="internal", output_dir=tmp_path)
+    assert "SYNTHETIC" not in plain.hint.value
+    marked = cases.assign(synthetic="SYNTHETIC - not a real case")
+    ex = explore(marked, concessions=concessions, profile="internal", output_dir=tmp_path)
+    assert "SYNTHETIC cases" in ex.hint.value
+    assert "SYNTHETIC cases" in html.unescape(ex.map_view.value)
+    assert "SYNTHETIC cases" in ex.export()["map"].read_text(encoding="utf-8")
