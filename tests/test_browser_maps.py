@@ -101,6 +101,10 @@ def demo(tmp_path_factory, data_dir):
         "areas": load(data_dir / "community_forests.geojson", "areas").data,
         "boundaries": load(data_dir / "geoBoundaries-KHM-ADM1.geojson", "boundaries").data,
     }
+    from landmap.analysis import overlap
+
+    layers["overlaps"] = overlap(layers["areas"], layers["concessions"])
+    assert len(layers["overlaps"]) > 0
     m = build_map(**layers, title="Demo", notice="Synthetic cases", heatmap=True, lang="both")
     return layers, save_map(m, tmp_path_factory.mktemp("demo") / "demo.html")
 
@@ -129,6 +133,7 @@ def test_legend_shows_every_category_with_its_label(open_page, demo):
     for kind, field in (("cases", "type"), ("concessions", "kind"), ("areas", "kind")):
         present = set(layers[kind][field].dropna().astype(str))
         assert present <= set(terms), (kind, present - set(terms))
+    assert "overlaps" in terms  # overlaps highlighted, with their own legend entry
     text = page.locator(".lm-legend").inner_text()
     assert label("case_type", "eviction", "both") in text
 
