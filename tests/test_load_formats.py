@@ -428,3 +428,21 @@ def test_csv_with_excel_sep_hint_line(tmp_path):
     complete(report, 1)
     assert report.details["delimiter"] == ";"
     assert data.geometry.x.iloc[0] == pytest.approx(104.916)
+
+
+def test_xlsx_with_title_rows_above_the_header(tmp_path):
+    path = tmp_path / "titled.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Land conflict register 2020 (SYNTHETIC)"])
+    ws.append([])
+    ws.append(["No", "Village", "Latitude", "Longitude"])
+    ws.append(["1", "Tuol", 11.5564, 104.916])
+    ws.append([None, None, None, None])
+    ws.append(["2", "Chas", 12.5, 104.5])
+    wb.save(path)
+    data, report = load_cases(path)
+    complete(report, 2)
+    assert report.details["header_row"].startswith("row 3 of the sheet")
+    assert report.details["blank_rows_skipped"] == 1
+    assert data["village"].tolist() == ["Tuol", "Chas"]

@@ -187,7 +187,9 @@ def _read_xlsx(src: Source) -> pd.DataFrame:
                     path=src.display,
                     fix="name one of these with layer= (or --layer)",
                 )
-            frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+            head = pd.read_excel(book, sheet_name=sheet, header=None, nrows=15, dtype=object)
+            header = _header_row(head)
+            frame = pd.read_excel(book, sheet_name=sheet, header=header, dtype=object)
     except LandmapError:
         raise
     except Exception as err:  # noqa: BLE001 - openpyxl raises zip/xml errors of many types
@@ -197,7 +199,12 @@ def _read_xlsx(src: Source) -> pd.DataFrame:
             fix="open it in Excel/LibreOffice and save it again",
         ) from err
     src.details.update(sheet=sheet, sheets=sheets)
-    frame = frame.dropna(how="all")
+    if header:
+        src.details["header_row"] = f"row {header + 1} of the sheet (title rows above it skipped)"
+    blank = frame.isna().all(axis=1)
+    if blank.any():
+        src.details["blank_rows_skipped"] = int(blank.sum())
+    frame = frame[~blank]
     frame.columns = [str(c) for c in frame.columns]
     for (
         col
@@ -205,6 +212,21 @@ def _read_xlsx(src: Source) -> pd.DataFrame:
         if frame[col].map(lambda v: isinstance(v, str)).all():
             frame[col] = frame[col].astype("string")
     return frame.reset_index(drop=True)
+
+
+def _header_row(head: pd.DataFrame) -> int:
+    """Return the first row that names coordinate columns (sheets often start with a title)."""
+    spec = aliases()["coordinates"]
+    for i in range(len(head)):
+        names = [str(v) for v in head.iloc[i] if isinstance(v, str)]
+        found = {
+            role
+            for role, entry in spec.items()  # type: ignore[union-attr]
+            if find_column(names, entry["aliases"], entry["suffixes"]) is not None
+        }
+        if {"lat", "lon"} <= found or "geopoint" in found or {"easting", "northing"} <= found:
+            return i
+    return 0
 
 
 def _coordinate_columns(frame: pd.DataFrame, columns: dict[str, str]) -> dict[str, str]:
