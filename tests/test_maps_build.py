@@ -169,11 +169,16 @@ def test_add_layer_and_legend_follow_every_layer():
     assert page.count("L.control.layers(") == 1
 
 
-def test_mixed_points_and_polygons_are_refused():
+def test_concessions_known_only_by_a_point_get_their_own_layer():
     mixed = concessions_frame()
     mixed.loc[1, "geometry"] = shapely.Point(104.5, 12.1)
-    with pytest.raises(DataValueError, match="mixes points"):
-        build_map(concessions=mixed)
+    layers = build_map(concessions=mixed).landmap_layers
+    assert [(lyr.geometry_kind, lyr.spec["label"], lyr.spec["geom"]["n"]) for lyr in layers] == [
+        ("polygons", "Concessions", 1), ("points", "Concessions (location only)", 1)]
+    lines = gpd.GeoDataFrame({"name": ["road"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])],
+                             crs="EPSG:4326")
+    with pytest.raises(DataValueError, match="mixes points or lines"):
+        add_layer(build_map(), pd.concat([mixed, lines]), kind="concessions")
 
 
 def test_notebook_display_is_an_offline_iframe():

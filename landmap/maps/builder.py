@@ -332,9 +332,12 @@ def build_map(
         add_layer(m, boundaries, kind="boundaries", background=True, fixed_style=entry,
                   precision_zoom=min(precision_zoom, 13), strict=False, search=[])
     for kind in ("areas", "concessions", "overlaps"):
-        if present.get(kind) is not None:
-            add_layer(m, present[kind], kind=kind, popup=_columns_for(popup, kind),
-                      tooltip=_columns_for(tooltip, kind), search=_columns_for(search, kind),
+        if present.get(kind) is None:
+            continue
+        columns = {"popup": _columns_for(popup, kind), "tooltip": _columns_for(tooltip, kind),
+                   "search": _columns_for(search, kind)}
+        for part, name in _split_points(present[kind], kind, lang):
+            add_layer(m, part, kind=kind, name=name, size_by=None, cluster=False, **columns,
                       **kw)
     if cases is not None:
         _add_cases(m, cases, popup=popup, tooltip=tooltip, search=search, cluster=cluster,
@@ -342,6 +345,19 @@ def build_map(
     _add_controls(m, title=title, subtitle=subtitle, notice=notice, measure=measure,
                   fullscreen=fullscreen)
     return m
+
+
+def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
+                  ) -> list[tuple[gpd.GeoDataFrame, str | None]]:
+    """Polygons, and apart from them the rows known only by a point (e.g. a concession whose
+    boundary is not published), each as its own layer."""
+    is_point = gdf.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+    if not is_point.any() or is_point.all():
+        return [(gdf, None)]
+    from landmap.maps.layers import layer_label
+
+    name = layer_label(kind, lang)
+    return [(gdf[~is_point], name), (gdf[is_point], f"{name} (location only)")]
 
 
 def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
