@@ -349,8 +349,10 @@ def build_map(
 
 def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
                   ) -> list[tuple[gpd.GeoDataFrame, str | None]]:
-    """Polygons, and apart from them the rows known only by a point (e.g. a concession whose
-    boundary is not published), each as its own layer."""
+    """Split polygons from rows known only by a point, each to be drawn as its own layer.
+
+    A concession whose boundary is not published may be known only by a point.
+    """
     is_point = gdf.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
     if not is_point.any() or is_point.all():
         return [(gdf, None)]
