@@ -138,36 +138,13 @@ def _load(
     profile = match_profile([c for c in table.columns if c != "geometry"], kind)
     prefix = profile.get("id_prefix") if profile else None  # type: ignore[union-attr]
     id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix)
-    if points is not None:  # validate plain coordinate arrays, then build only the kept points
-        checked = validate_points(
-            points.x,
-            points.y,
-            kind,
-            study_area=study_area,
-            fix_swapped=fix_swapped,
-            no_geometry_reasons=points.reasons,
-        )
-        keep = np.flatnonzero(~checked.rejected)
-        kept = frame if len(keep) == n else frame.take(keep)
-        out = gpd.GeoDataFrame(
-            kept.reset_index(drop=True),
-            geometry=gpd.points_from_xy(checked.x[keep], checked.y[keep]),
-            crs="EPSG:4326",
-        )
-    else:
-        data = gpd.GeoDataFrame(frame, geometry=read.geometry.values, crs="EPSG:4326")
-        checked = validate_geometries(
-            data, kind, study_area=study_area, fix_swapped=fix_swapped, no_geometry_reasons=no_geom
-        )
-        out = checked.data
-        if checked.rejected.any():
-            out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)
-    reason = _finish_reasons(n, [*checked.reasons, *flags, *id_flags])
+    geometry = points if points is not None else read.geometry.values
+    out, checked = _validated(frame, geometry, kind, study_area, fix_swapped, no_geom)
     rows = pd.DataFrame(
         {
             "row": np.arange(1, n + 1, dtype="int64"),
             "status": _status(checked),
-            "reason": reason,
+            "reason": _finish_reasons(n, [*checked.reasons, *flags, *id_flags]),
             "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
         }
     )
@@ -182,6 +159,39 @@ def _load(
     if log.isEnabledFor(logging.INFO):
         log.info("%s", report.summary())
     return Loaded(out, report)
+
+
+def _validated(frame, geometry, kind, study_area, fix_swapped, no_geom):
+    """Validate every row; return the kept rows as a GeoDataFrame and the validation result.
+
+    A table's coordinates (TablePoints) are validated as plain arrays and shapely points are
+    built only for the rows kept; vector geometries go through :func:`validate_geometries`.
+    """
+    if isinstance(geometry, TablePoints):
+        checked = validate_points(
+            geometry.x,
+            geometry.y,
+            kind,
+            study_area=study_area,
+            fix_swapped=fix_swapped,
+            no_geometry_reasons=geometry.reasons,
+        )
+        keep = np.flatnonzero(~checked.rejected)
+        kept = frame if len(keep) == len(frame) else frame.take(keep)
+        out = gpd.GeoDataFrame(
+            kept.reset_index(drop=True),
+            geometry=gpd.points_from_xy(checked.x[keep], checked.y[keep]),
+            crs="EPSG:4326",
+        )
+        return out, checked
+    data = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    checked = validate_geometries(
+        data, kind, study_area=study_area, fix_swapped=fix_swapped, no_geometry_reasons=no_geom
+    )
+    out = checked.data
+    if checked.rejected.any():
+        out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)
+    return out, checked
 
 
 def _canonical_dtypes(data: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
