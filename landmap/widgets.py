@@ -617,7 +617,7 @@ class Explorer:
         boundaries: gpd.GeoDataFrame | None = None,
         lang: Lang = "both",
         output_dir: str | Path | None = None,
-        height: int = 480,
+        height: int = 560,
         title: str | None = None,
         profile: str = "public",
         communes: gpd.GeoDataFrame | None = None,
