@@ -54,3 +54,22 @@ def test_bad_inputs_exit_2_with_one_line(data_dir, tmp_path):
     rc = main(["overlap", str(data_dir / "community_forests.geojson"),
                str(data_dir / "cam-elc-complete.geojson"), "--within", "500"])
     assert rc == 2
+
+
+def test_geoparquet_points_are_cases(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    pts = gpd.GeoDataFrame({"case_id": ["a", "b", "c"]}, crs="EPSG:32648",
+                           geometry=[shapely.Point(500_050, 1_300_050),
+                                     shapely.Point(500_150, 1_300_050),
+                                     shapely.Point(509_000, 1_300_050)])
+    conc = gpd.GeoDataFrame({"concession_id": ["C1"], "name": ["ELC one"]}, crs="EPSG:32648",
+                            geometry=[shapely.box(500_000, 1_300_000, 500_200, 1_300_100)])
+    pts.to_parquet(tmp_path / "cases.parquet", write_covering_bbox=True)
+    conc.to_parquet(tmp_path / "conc.parquet", write_covering_bbox=True)
+    rc = main(["overlap", str(tmp_path / "cases.parquet"), str(tmp_path / "conc.parquet")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert out.startswith("3 cases: 2 inside a concession, 0 more within 0 m of one, 1 not linked")
+    assert "ELC one" in out

@@ -39,6 +39,13 @@ class GeoParquetInfo:
     metric: bool
     bbox: tuple[str, str, str, str] | None
     columns: list[str]
+    geometry_types: tuple[str, ...] = ()
+
+    @property
+    def points(self) -> bool:
+        """Whether the file declares only point geometries."""
+        return bool(self.geometry_types) and all(
+            t.split(" ")[0] in ("Point", "MultiPoint") for t in self.geometry_types)
 
 
 def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
@@ -76,7 +83,7 @@ def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
     if cover:
         bbox = tuple(cover[k][0] + "." + cover[k][1] for k in ("xmin", "ymin", "xmax", "ymax"))
     return GeoParquetInfo(str(path), name, crs, metric and crs is not None, bbox,  # type: ignore[arg-type]
-                          list(schema.names))
+                          list(schema.names), tuple(col.get("geometry_types") or ()))
 
 
 def id_column(info: GeoParquetInfo, canonical: str) -> str | None:

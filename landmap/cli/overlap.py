@@ -136,13 +136,20 @@ def run(args: argparse.Namespace) -> int:
         from landmap.analysis._geoparquet import inspect
 
         info = inspect(args.areas)
-        first = "areas" if info is not None else (
-            "cases" if infer_kind(args.areas) == "cases" else "areas")
+        if info is not None:
+            first = "cases" if info.points else "areas"
+        else:
+            first = "cases" if infer_kind(args.areas) == "cases" else "areas"
     left = _load(args.areas, first, args.areas_kind)
     conc = _load(args.concessions, "concessions", args.concessions_kind)
     if first == "cases":
         table = analysis.case_links(left, conc, within_m=args.within, crs=args.crs)
-        n = len(left) if not isinstance(left, str) else table["case_id"].nunique()
+        if isinstance(left, str):  # a streamed GeoParquet file
+            import pyarrow.parquet as pq
+
+            n = pq.ParquetFile(left).metadata.num_rows
+        else:
+            n = len(left)
         sys.stdout.write(_summary_cases(table, n, args.top, args.within))
     else:
         if args.within:
