@@ -20,8 +20,9 @@ Each engine runs in its own process, twice per size: *whole process* (cold inter
 job, exit; wall and CPU time, peak RSS of the process) and *in-process* (imports done, one
 warm-up job, then the best of ``--repeat`` jobs, wall and CPU time of all threads; CPU time is
 what load from other users of the machine disturbs least; PostGIS's server CPU is not counted).
-Engines are interleaved so that load from other users of the machine falls on all of them alike. Every engine's pairs (ids) and total hectares
-are checked against landmap's (total to 1e-9 relative).
+Engines are interleaved so that load from other users of the machine falls on all of them
+alike. Every engine's pairs (ids) and total hectares are checked against landmap's (total to
+1e-9 relative).
 
 ``--points`` adds 1M case points -> the concession each falls in (ST_Intersects semantics:
 a point on an edge counts).
