@@ -233,3 +233,12 @@ def test_precision_follows_the_zoom_range():
     coarse = build_map(concessions=concessions_frame(), max_zoom=12).landmap_layers[0]
     fine = build_map(concessions=concessions_frame()).landmap_layers[0]
     assert coarse.spec["geom"]["q"] == pytest.approx(fine.spec["geom"]["q"] * 2**6)
+
+
+def test_rows_without_geometry_are_left_out_and_the_rest_stay_exact():
+    cases = cases_frame(4)
+    cases.loc[1, "geometry"] = None
+    cases.loc[2, "geometry"] = shapely.Point()
+    spec = build_map(cases=cases).landmap_layers[0].spec
+    assert spec["geom"]["n"] == 2 and spec["props"]["case_id"] == {"v": ["C-000", "C-003"]}
+    assert len(spec["geom"]["c"]) < 20  # no garbage coordinates from the missing points

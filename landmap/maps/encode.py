@@ -63,13 +63,11 @@ def varint(values: np.ndarray) -> str:
     if v.size == 0:
         return ""
     nchars = np.ones(v.shape, dtype=np.int64)
-    limit = np.uint64(32)
-    for _ in range(12):
-        more = v >= limit
+    for k in range(1, 13):  # 13 digits of 5 bits hold any 64-bit value
+        more = v >= np.uint64(32**k)
         if not more.any():
             break
         nchars += more
-        limit = limit * np.uint64(32)
     starts = np.cumsum(nchars) - nchars
     out = np.empty(int(nchars.sum()), dtype=np.uint8)
     for k in range(int(nchars.max())):

@@ -247,6 +247,9 @@ def layer_spec(
 
     """
     gdf = to_storage_crs(gdf, name=kind)
+    drawable = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    if not drawable.all():  # rows without a location cannot be drawn (or searched)
+        gdf = gdf[drawable]
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     types = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
     if 7 in types and not types & {0, 1, 2, 4, 5}:
