@@ -342,3 +342,23 @@ def test_synthetic_register_is_labelled_on_the_explorer_and_its_map(layers, tmp_
     assert "SYNTHETIC cases" in ex.hint.value
     assert "SYNTHETIC cases" in html.unescape(ex.map_view.value)
     assert "SYNTHETIC cases" in ex.export()["map"].read_text(encoding="utf-8")
+
+
+def test_buttons(explorer, tmp_path):
+    explorer.case_type.value = ("violence",)
+    explorer.export_button.click()
+    assert "Written:" in explorer.status_line.value
+    csvs = sorted(tmp_path.glob("explorer-*.csv"))
+    assert len(csvs) == 1
+    assert set(pd.read_csv(csvs[0], encoding="utf-8-sig")["case_id"]) == {"C04", "C11"}
+    assert "do not share" in explorer.status_line.value  # internal profile: says so
+    explorer.reset_button.click()
+    assert explorer.case_type.value == () and map_case_count(explorer) == len(CASES)
+
+
+def test_export_failure_is_shown_not_raised(explorer, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    explorer.output_dir = blocker
+    explorer.export_button.click()
+    assert explorer.status_line.value.startswith("<b>Export failed:</b>")
