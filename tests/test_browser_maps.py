@@ -222,7 +222,7 @@ def test_search_time_slider_and_clusters(open_page, tmp_path):
     assert_clean(log)
 
 
-def test_heatmap_toggles_on_and_tooltips_show(open_page, tmp_path):
+def test_heatmap_tooltips_and_measure_tool(open_page, tmp_path):
     cases = row_cases([f"d{i}" for i in range(60)], step=0.01)
     elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Alpha Agro"], "kind": ["ELC"]},
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
@@ -234,6 +234,12 @@ def test_heatmap_toggles_on_and_tooltips_show(open_page, tmp_path):
     page.mouse.move(*point_of(page, 12.3, 103.8))
     page.wait_for_selector(".leaflet-tooltip .lm-tooltip", timeout=5_000)
     assert "Alpha Agro" in page.locator(".leaflet-tooltip").inner_text()
+    page.click("#polyline-measure-control")
+    page.mouse.click(500, 400)
+    page.mouse.click(700, 400)
+    page.mouse.dblclick(700, 500)
+    labels = page.locator(".polyline-measure-tooltip").all_inner_texts()
+    assert any("km" in t for t in labels), labels
     assert_clean(log)
 
 
