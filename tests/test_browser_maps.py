@@ -253,3 +253,16 @@ def test_web_basemap_is_the_only_network_use(open_page, tmp_path):
     assert all(u.startswith("https://tile.openstreetmap.org/") for u in log.network_requests)
     assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
     assert log.page_errors == [] and log.dialogs == []
+
+
+def test_plain_folium_map_saves_offline_too(open_page, tmp_path):
+    import folium
+
+    m = folium.Map(tiles=None, location=[12, 105], zoom_start=7)
+    folium.Marker([12, 105], popup="a folium popup").add_to(m)
+    page, log = open_page(save_map(m, tmp_path / "plain.html"), wait_ms=300)
+    icon = page.locator("img.leaflet-marker-icon")
+    assert icon.get_attribute("src").startswith("data:image/png;base64,")
+    icon.click()
+    assert "a folium popup" in popup_text(page)
+    assert_clean(log)

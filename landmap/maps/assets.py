@@ -195,17 +195,22 @@ def inline_assets(html: str, *, offline: bool = True, icons_used: bool = False) 
         if key is None:
             if not offline:
                 return match.group(0)
-            if not icons_used and any(u in address.lower() for u in FOLIUM_UNUSED):
+            lowered = address.lower()
+            if "jquery" in lowered and not icons_used:
+                key = "landmap/folium-compat.js"  # what folium's popups ask of jQuery
+            elif not icons_used and any(u in lowered for u in FOLIUM_UNUSED):
                 return ""
-            raise AssetError(
-                f"the map needs {address}, which landmap does not bundle for offline use",
-                fix="remove the folium element that needs it (use landmap's own layers), or "
-                    "save with offline=False to let the page load it from the internet",
-            )
+            else:
+                raise AssetError(
+                    f"the map needs {address}, which landmap does not bundle for offline use",
+                    fix="remove the folium element that needs it (use landmap's own layers), "
+                        "or save with offline=False to let the page load it from the internet",
+                )
         if not offline and not key.startswith("landmap/"):
             return match.group(0)
         if kind == "js":
-            return f"<script>/* {key} */\n{js_text(key)}\n</script>"
+            extra = _default_icon_js() if key == "leaflet/leaflet.js" and offline else ""
+            return f"<script>/* {key} */\n{js_text(key)}\n{extra}</script>"
         return f"<style>/* {key} */\n{css_text(key)}\n</style>"
 
     html = _SCRIPT.sub(lambda m: sub(m, "js"), html)
@@ -213,6 +218,15 @@ def inline_assets(html: str, *, offline: bool = True, icons_used: bool = False) 
     notice = licence_notice(sorted(used - {"landmap"}))
     # Before </head>: the charset declaration must stay within the first 1024 bytes.
     return html.replace("</head>", notice + "</head>", 1) if notice else html
+
+
+@cache
+def _default_icon_js() -> str:
+    """Point Leaflet's default marker icon at inlined images (it looks for files otherwise)."""
+    urls = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png",
+            "shadowUrl": "marker-shadow.png"}
+    options = ", ".join(f'{k}: "{data_uri("leaflet/images/" + v)}"' for k, v in urls.items())
+    return f"L.Icon.Default.imagePath = ''; L.Icon.Default.mergeOptions({{{options}}});\n"
 
 
 def licence_notice(packages: list[str]) -> str:

@@ -51,7 +51,8 @@ class LandmapMap(folium.Map):
 
     def __init__(self, *, lang: Lang = "en", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.default_js = [("leaflet", url("leaflet/leaflet.js"))]
+        self.default_js = [("leaflet", url("leaflet/leaflet.js")),
+                           ("folium_compat", url("landmap/folium-compat.js"))]
         self.default_css = [("leaflet_css", url("leaflet/leaflet.css"))]
         self.lang = lang
         self.landmap_layers: list[DataLayer] = []
