@@ -19,9 +19,8 @@ def browser():
     refuses that flag on ``launch`` and gives every launch a fresh temporary profile anyway."""
     from pathlib import Path
 
-    from playwright.sync_api import sync_playwright
-
     from conftest import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
