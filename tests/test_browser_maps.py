@@ -150,6 +150,10 @@ def test_clicking_a_case_opens_its_popup(open_page, tmp_path):
     click_at(page, 12.3, 103.8)
     text = popup_text(page)
     assert "Alpha Agro" in text and "Economic land concession" in text
+    page.evaluate("landmap.maps[0].closePopup(); landmap.maps[0].setView([11, 106], 8)")
+    page.locator(".lm-search input").fill("alpha")  # concessions are searched by name too
+    page.locator(".lm-search-results button").first.click()
+    assert "Alpha Agro" in popup_text(page)
     assert_clean(log)
 
 
