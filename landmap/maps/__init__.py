@@ -7,6 +7,18 @@ Typical use::
     m = build_map(cases=cases, concessions=elcs, areas=forests, boundaries=provinces,
                   title="Cases and concessions", notice="CONFIDENTIAL - internal use only")
     save_map(m, "maps/cases.html")  # one file; opens with no network
+
+How it works: layers travel as compact payloads (``encode``: ~1 m grid, delta-encoded varints,
+GEOS coverage simplification that keeps shared edges shared) and are drawn by a small runtime
+(``resources/web/landmap/landmap.js``) on canvases from typed arrays; every value from data
+reaches the page through ``textContent``. Leaflet and its plugins come from files bundled with
+landmap (``assets``), inlined when the map is saved.
+
+What it does not do: no vector or raster tiles (a map is one file, comfortable up to ~200,000
+parcels or ~100,000 cases; beyond that, split by province or use a tile server); no editing of
+features; web basemaps need internet when the map is opened (the offline background is the
+boundaries layer); nothing is hidden for privacy here, pass layers through
+``landmap.export.privacy.apply_profile`` first for a public map.
 """
 
 from landmap.maps.builder import BASEMAPS, LandmapMap, add_layer, build_map
