@@ -143,6 +143,18 @@ def test_clicking_a_case_opens_its_popup(open_page, tmp_path):
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
     out = save_map(build_map(cases=cases, concessions=elc, cluster=False), tmp_path / "m.html")
     page, log = open_map(open_page, out)
+    # The concession is painted in its preset colour (ELC: #EE6677 at 35 % over the background).
+    x, y = point_of(page, 12.3, 103.8)
+    pixel = page.evaluate(
+        """([x, y]) => { const c = [...document.querySelectorAll('.leaflet-overlay-pane canvas')]
+            .map(cv => { const r = cv.getBoundingClientRect(), k = cv.width / r.width;
+                         return cv.getContext('2d').getImageData((x - r.left) * k, (y - r.top) * k,
+                                                                 1, 1).data; })
+            .find(d => d[3] > 0); return c ? [...c] : null; }""", [x, y])
+    assert pixel is not None and pixel[0] > pixel[1] + 60 and pixel[0] > pixel[2] + 30, pixel
+    legend_swatch = page.locator(".lm-legend-row[data-term='ELC'] .lm-swatch")
+    assert legend_swatch.evaluate("s => getComputedStyle(s).backgroundColor") == \
+        "rgb(238, 102, 119)"
     click_at(page, 12.0, 104.0 + 4 * 0.08)
     text = popup_text(page)
     assert "C-004" in text and "Phum 4" in text and "Synthetic description 4" in text
