@@ -243,3 +243,16 @@ def test_rows_without_geometry_are_left_out_and_the_rest_stay_exact():
     spec = build_map(cases=cases).landmap_layers[0].spec
     assert spec["geom"]["n"] == 2 and spec["props"]["case_id"] == {"v": ["C-000", "C-003"]}
     assert len(spec["geom"]["c"]) < 20  # no garbage coordinates from the missing points
+
+
+def test_one_popup_list_for_every_layer_keeps_each_feature_name():
+    conc = concessions_frame()
+    conc["province"] = "Kratie"
+    cases = cases_frame()
+    cases["province"] = "Kratie"
+    m = build_map(cases=cases, concessions=conc, popup=["province", "households"])
+    popups = {lyr.spec["kind"]: lyr.spec["popup"] for lyr in m.landmap_layers}
+    assert popups == {"concessions": ["name", "province"],
+                      "cases": ["case_id", "province", "households"]}
+    exact = build_map(concessions=conc, popup={"concessions": ["province"]})
+    assert exact.landmap_layers[0].spec["popup"] == ["province"]

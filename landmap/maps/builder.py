@@ -114,6 +114,7 @@ def add_layer(
     strict: bool = True,
     interactive: bool = True,
     background: bool = False,
+    titled: bool = False,
 ) -> DataLayer:
     """Add a polygon or point layer to a map made by :func:`build_map`.
 
@@ -151,6 +152,9 @@ def add_layer(
         Raise :class:`~landmap.errors.SchemaError` for a named column the layer lacks.
     interactive, background
         Background layers are drawn below the others and take no clicks.
+    titled
+        Add the layer's name or id column to a ``popup`` list that lacks it (what
+        :func:`build_map` does with one column list for every layer).
 
     Returns
     -------
@@ -164,7 +168,7 @@ def add_layer(
         style_by=style_by, style_group=style_group,
         fixed_style=dict(fixed_style) if fixed_style else None, size_by=size_by,
         time_column=time_column, lang=m.lang, precision_zoom=precision_zoom, strict=strict,
-        name=name,
+        name=name, titled=titled,
     )
     points = "h" not in spec["geom"]
     if points:
@@ -256,7 +260,8 @@ def build_map(
     popup, tooltip, search
         Columns shown in popups / tooltips / searched: a list for every layer (columns a layer
         lacks are skipped, a column no layer has is an error), a ``{kind: [columns]}`` mapping,
-        or ``None`` for the defaults (name, id, type or kind, date, description…). Only these
+        or ``None`` for the defaults (name, id, type or kind, date, description…). With one
+        list for every layer, each popup also shows its feature's name or id. Only these
         columns reach the HTML; every value is shown as text.
     basemap
         ``None`` (default: no web tiles, the boundaries are the background), ``"osm"`` or
@@ -325,7 +330,8 @@ def build_map(
         m.options_landmap["basemap"] = tiles
     if precision_zoom is None:
         precision_zoom = max_zoom - 1
-    kw = {"strict": False, "precision_zoom": precision_zoom}
+    kw = {"strict": False, "precision_zoom": precision_zoom,
+          "titled": popup is not None and not isinstance(popup, Mapping)}
     if boundaries is not None:
         entry = style("boundaries", None)
         if basemap:

@@ -237,8 +237,12 @@ def layer_spec(
     precision_zoom: float = 17,
     strict: bool = True,
     name: str | None = None,
+    titled: bool = False,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Build the payload of one map layer and its legend rows.
+
+    ``titled`` adds the layer's name or id column (``name``, ``case_id``) to a given popup list
+    that lacks it, for a column list shared by several layers.
 
     Returns
     -------
@@ -262,6 +266,9 @@ def layer_spec(
             fix="map points and polygons as separate layers (split by gdf.geom_type)")
     popup_cols = choose_columns(gdf, popup, DEFAULT_POPUP.get(kind, ()), what="popup",
                                 strict=strict)
+    title = TITLE_COLUMN.get(kind)
+    if titled and popup and title in gdf.columns and title not in popup_cols:
+        popup_cols.insert(0, title)  # a list shared by all layers: keep each feature's name
     tooltip_cols = choose_columns(gdf, tooltip, DEFAULT_TOOLTIP.get(kind, ()), what="tooltip",
                                   strict=strict)
     search_cols = choose_columns(gdf, search, DEFAULT_SEARCH.get(kind, ()), what="search",
@@ -277,7 +284,6 @@ def layer_spec(
         if field:
             present = pd.unique(gdf[col].dropna().astype(str))
             terms[col] = {t: label(field, t, lang) for t in present if t in vocabulary()[field]}
-    title = TITLE_COLUMN.get(kind)
     spec: dict[str, Any] = {
         "id": layer_id, "kind": kind, "label": name or layer_label(kind, lang),
         "geom": geometry_payload(geoms, points=points, precision_zoom=precision_zoom),
