@@ -250,9 +250,12 @@ def test_one_popup_list_for_every_layer_keeps_each_feature_name():
     conc["province"] = "Kratie"
     cases = cases_frame()
     cases["province"] = "Kratie"
-    m = build_map(cases=cases, concessions=conc, popup=["province", "households"])
+    m = build_map(cases=cases, concessions=conc, popup=["province", "households"],
+                  tooltip=["type"])
     popups = {lyr.spec["kind"]: lyr.spec["popup"] for lyr in m.landmap_layers}
     assert popups == {"concessions": ["name", "province"],
                       "cases": ["case_id", "province", "households"]}
+    tooltips = {lyr.spec["kind"]: lyr.spec["tooltip"] for lyr in m.landmap_layers}
+    assert tooltips == {"concessions": ["name"], "cases": ["case_id", "type"]}
     exact = build_map(concessions=conc, popup={"concessions": ["province"]})
     assert exact.landmap_layers[0].spec["popup"] == ["province"]

@@ -20,7 +20,7 @@ import pandas as pd
 from landmap.errors import DataValueError, SchemaError
 from landmap.maps.assets import url
 from landmap.maps.elements import Control, DataLayer, HeatLayer, PluginControl
-from landmap.maps.layers import Lang, layer_spec
+from landmap.maps.layers import TITLE_COLUMN, Lang, layer_spec
 from landmap.maps.styles import load_styles, style
 from landmap.schema import label
 
@@ -86,12 +86,21 @@ class LandmapMap(folium.Map):
                 'sandbox="allow-scripts allow-popups"></iframe></div></div>')
 
 
-def _columns_for(spec: Columns, kind: str) -> Sequence[str] | None:
-    if spec is None or isinstance(spec, str):
-        return None if spec is None else [spec]
+def _columns_for(spec: Columns, kind: str, gdf: gpd.GeoDataFrame) -> list[str] | None:
+    """Return one layer's columns: its entry of a mapping, or the shared list.
+
+    With a shared list the layer's name or id column (which titles its popups) is kept even
+    when not listed.
+    """
+    if spec is None:
+        return None
     if isinstance(spec, Mapping):
-        return spec.get(kind)
-    return list(spec)
+        return None if spec.get(kind) is None else list(spec[kind])
+    columns = [spec] if isinstance(spec, str) else list(spec)
+    title = TITLE_COLUMN.get(kind)
+    if columns and title in gdf.columns and title not in columns:
+        columns.insert(0, title)
+    return columns
 
 
 def add_layer(
@@ -114,7 +123,6 @@ def add_layer(
     strict: bool = True,
     interactive: bool = True,
     background: bool = False,
-    titled: bool = False,
 ) -> DataLayer:
     """Add a polygon or point layer to a map made by :func:`build_map`.
 
@@ -152,9 +160,6 @@ def add_layer(
         Raise :class:`~landmap.errors.SchemaError` for a named column the layer lacks.
     interactive, background
         Background layers are drawn below the others and take no clicks.
-    titled
-        Add the layer's name or id column to a ``popup`` list that lacks it (what
-        :func:`build_map` does with one column list for every layer).
 
     Returns
     -------
@@ -168,7 +173,7 @@ def add_layer(
         style_by=style_by, style_group=style_group,
         fixed_style=dict(fixed_style) if fixed_style else None, size_by=size_by,
         time_column=time_column, lang=m.lang, precision_zoom=precision_zoom, strict=strict,
-        name=name, titled=titled,
+        name=name,
     )
     points = "h" not in spec["geom"]
     if points:
@@ -261,7 +266,7 @@ def build_map(
         Columns shown in popups / tooltips / searched: a list for every layer (columns a layer
         lacks are skipped, a column no layer has is an error), a ``{kind: [columns]}`` mapping,
         or ``None`` for the defaults (name, id, type or kind, date, description…). With one
-        list for every layer, each popup also shows its feature's name or id. Only these
+        list for every layer, popups and tooltips also show each feature's name or id. Only these
         columns reach the HTML; every value is shown as text.
     basemap
         ``None`` (default: no web tiles, the boundaries are the background), ``"osm"`` or
@@ -330,8 +335,7 @@ def build_map(
         m.options_landmap["basemap"] = tiles
     if precision_zoom is None:
         precision_zoom = max_zoom - 1
-    kw = {"strict": False, "precision_zoom": precision_zoom,
-          "titled": popup is not None and not isinstance(popup, Mapping)}
+    kw = {"strict": False, "precision_zoom": precision_zoom}
     if boundaries is not None:
         entry = style("boundaries", None)
         if basemap:
@@ -341,8 +345,8 @@ def build_map(
     for kind in ("areas", "concessions", "overlaps"):
         if present.get(kind) is None:
             continue
-        columns = {"popup": _columns_for(popup, kind), "tooltip": _columns_for(tooltip, kind),
-                   "search": _columns_for(search, kind)}
+        columns = {what: _columns_for(spec, kind, present[kind]) for what, spec in
+                   (("popup", popup), ("tooltip", tooltip), ("search", search))}
         for part, name in _split_points(present[kind], kind, lang):
             add_layer(m, part, kind=kind, name=name, size_by=None, cluster=False, **columns,
                       **kw)
@@ -389,8 +393,9 @@ def _add_cases(m: LandmapMap, cases: gpd.GeoDataFrame, *, popup: Columns, toolti
     has_dates = "date" in cases.columns and pd.to_datetime(
         cases["date"], errors="coerce").dt.to_period("M").nunique() > 1
     use_time = has_dates if time_slider is None else (time_slider and "date" in cases.columns)
-    layer = add_layer(m, cases, kind="cases", popup=_columns_for(popup, "cases"),
-                      tooltip=_columns_for(tooltip, "cases"), search=_columns_for(search, "cases"),
+    layer = add_layer(m, cases, kind="cases", popup=_columns_for(popup, "cases", cases),
+                      tooltip=_columns_for(tooltip, "cases", cases),
+                      search=_columns_for(search, "cases", cases),
                       cluster=cluster, time_column="date" if use_time else None, **kw)
     if heatmap:
         name = f"{layer.spec['label']} — heatmap"

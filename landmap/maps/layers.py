@@ -237,12 +237,8 @@ def layer_spec(
     precision_zoom: float = 17,
     strict: bool = True,
     name: str | None = None,
-    titled: bool = False,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Build the payload of one map layer and its legend rows.
-
-    ``titled`` adds the layer's name or id column (``name``, ``case_id``) to a given popup list
-    that lacks it, for a column list shared by several layers.
 
     Returns
     -------
@@ -266,13 +262,11 @@ def layer_spec(
             fix="map points and polygons as separate layers (split by gdf.geom_type)")
     popup_cols = choose_columns(gdf, popup, DEFAULT_POPUP.get(kind, ()), what="popup",
                                 strict=strict)
-    title = TITLE_COLUMN.get(kind)
-    if titled and popup and title in gdf.columns and title not in popup_cols:
-        popup_cols.insert(0, title)  # a list shared by all layers: keep each feature's name
     tooltip_cols = choose_columns(gdf, tooltip, DEFAULT_TOOLTIP.get(kind, ()), what="tooltip",
                                   strict=strict)
     search_cols = choose_columns(gdf, search, DEFAULT_SEARCH.get(kind, ()), what="search",
                                  strict=strict)
+    title = TITLE_COLUMN.get(kind)
     style_payload, rows = style_spec(gdf, kind, points=points, group=style_group, by=style_by,
                              lang=lang, fixed=fixed_style)
     extra = [c for c in (style_payload["by"], size_by, time_column) if c and c in gdf.columns]
