@@ -582,10 +582,11 @@
   function legend(map, sections, options) {
     var control = L.control({ position: options.position || 'bottomright' });
     control.onAdd = function () {
-      var box = el('div', 'lm-legend leaflet-bar');
-      box.setAttribute('role', 'region');
-      box.setAttribute('aria-label', options.title || 'Legend');
-      if (options.title) { box.appendChild(el('div', 'lm-legend-title', options.title)); }
+      /* A <details> element: readers on small screens can fold the legend away. */
+      var outer = el('details', 'lm-legend leaflet-bar'), box = outer;
+      outer.open = !options.collapsed;
+      outer.setAttribute('aria-label', options.title || 'Legend');
+      outer.appendChild(el('summary', 'lm-legend-title', options.title || 'Legend'));
       sections.forEach(function (section) {
         box.appendChild(el('div', 'lm-legend-heading', section.title));
         section.rows.forEach(function (row) {
@@ -600,9 +601,9 @@
           box.appendChild(item);
         });
       });
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
+      L.DomEvent.disableClickPropagation(outer);
+      L.DomEvent.disableScrollPropagation(outer);
+      return outer;
     };
     control.addTo(map);
     return control;
@@ -754,7 +755,15 @@
           if (gb && gb.isValid()) { b = b ? b.extend(gb) : L.latLngBounds(gb.getSouthWest(), gb.getNorthEast()); }
         });
       }
-      if (b) { map.fitBounds(b, { padding: [20, 20], maxZoom: options.maxZoom || 16, animate: false }); }
+      if (b) {
+        /* Keep the data clear of the title banner and the legend where the screen allows. */
+        var size = map.getSize(), banner = map.getContainer().querySelector('.lm-banner');
+        var legendBox = map.getContainer().querySelector('.lm-legend');
+        var top = banner ? Math.min(banner.offsetHeight + 16, size.y * 0.25) : 20;
+        var right = legendBox ? Math.min(legendBox.offsetWidth + 20, size.x * 0.35) : 20;
+        map.fitBounds(b, { paddingTopLeft: [50, top], paddingBottomRight: [right, 20],
+                           maxZoom: options.maxZoom || 16, animate: false });
+      }
     }
     maps.push(map);
     var started = performance.now();
