@@ -298,8 +298,8 @@ def test_grid_point_candidates_include_every_hit(gc):
     assert not (truth.any(axis=1) & ~covered).any()
     lab = np.flatnonzero(inside >= 0)
     assert truth[lab, inside[lab]].all() and (truth[lab].sum(axis=1) == 1).all()
-    cand = np.flatnonzero(covered & (inside < 0))
-    ip, ik = grid.point_candidates(x[cand], y[cand])
-    found = set(zip(cand[ip].tolist(), ik.tolist(), strict=True))
-    rows, cols = np.nonzero(truth[cand])
-    assert set(zip(cand[rows].tolist(), cols.tolist(), strict=True)) <= found
+    ip, ik, sure = grid.point_candidates(x, y)
+    found = set(zip(ip.tolist(), ik.tolist(), strict=True))
+    rows, cols = np.nonzero(truth)
+    assert set(zip(rows.tolist(), cols.tolist(), strict=True)) <= found
+    assert truth[ip[sure], ik[sure]].all()  # pairs the grid settles are true

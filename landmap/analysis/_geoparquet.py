@@ -291,23 +291,25 @@ def _points_row_group(pf: Any, rg: int, info: GeoParquetInfo, grid: CoverGrid,
                       right: np.ndarray, id_column: str | None):
     import pyarrow as pa
 
-    cols = [info.bbox[0].split(".")[0]] if info.bbox else [info.geometry]
+    if info.bbox:  # points: xmin, ymin of the covering bbox are the coordinates
+        cols = list(info.bbox[:2])
+    else:
+        cols = [info.geometry]
     if id_column:
         cols.append(id_column)
     table = pf.read_row_group(rg, columns=cols)
     if info.bbox:
-        x, y, _, _ = _bbox_arrays(table, info.bbox)
+        struct = table.column(info.bbox[0].split(".")[0]).combine_chunks()
+        x, y = (struct.field(n.split(".", 1)[1]).to_numpy(zero_copy_only=False)
+                for n in info.bbox[:2])
     else:
         xy = shapely.get_coordinates(
             shapely.from_wkb(table.column(info.geometry).to_numpy(zero_copy_only=False)))
         x, y = xy[:, 0], xy[:, 1]
-    covered, inside = grid.classify(x, y, x, y)
-    lab = np.flatnonzero(inside >= 0)
-    cand = np.flatnonzero(covered & (inside < 0))
-    ip, ik = grid.point_candidates(x[cand], y[cand])
-    hit = shapely.intersects_xy(right[ik], x[cand[ip]], y[cand[ip]])
-    rows = np.concatenate([lab, cand[ip[hit]]])
-    rights = np.concatenate([inside[lab].astype(np.intp), ik[hit].astype(np.intp)])
+    ip, ik, sure = grid.point_candidates(x, y)
+    test = np.flatnonzero(~sure)
+    sure[test] = shapely.intersects_xy(right[ik[test]], x[ip[test]], y[ip[test]])
+    rows, rights = ip[sure], ik[sure].astype(np.intp)
     ids = table.column(id_column).take(pa.array(rows)) if id_column else None
     return rows, rights, ids
 

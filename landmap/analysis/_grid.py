@@ -206,12 +206,16 @@ class CoverGrid:
             self._csr = (c[order], p[order])
         return self._csr
 
-    def point_candidates(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def point_candidates(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions ``(point, polygon)`` of every polygon a point may lie in or on.
 
-        A superset: the caller tests each pair exactly. Points in a cell wholly inside one
-        polygon get that polygon; points in a mixed cell get every polygon whose bounding box
-        covers the cell; points in an empty cell get none.
+        Returns ``(points, polygons, sure)``: a superset of the true pairs, where ``sure`` marks
+        pairs settled by the grid (the point's cell lies wholly inside that polygon alone); the
+        caller tests the others exactly. Points in a mixed cell get every polygon whose bounding
+        box covers the cell; points in an empty cell get none. A cell is closed: boundaries
+        within the tolerance of its edges marked it mixed, so no edge case is lost.
         """
         ny, nx = self.label.shape
         col = np.floor((np.asarray(x) - self.x0) / self.cell)
@@ -230,5 +234,8 @@ class CoverGrid:
         total = int(counts.sum())
         starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
         which = polys[starts + np.arange(total)] if total else np.empty(0, np.int64)
+        n_one = int(one.sum())
+        sure = np.zeros(n_one + total, dtype=bool)
+        sure[:n_one] = True
         return (np.concatenate([idx[one], np.repeat(idx[mixed], counts)]),
-                np.concatenate([lab[one].astype(np.int64), which]))
+                np.concatenate([lab[one].astype(np.int64), which]), sure)
