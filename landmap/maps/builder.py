@@ -22,7 +22,7 @@ from landmap.maps.assets import url
 from landmap.maps.elements import Control, DataLayer, HeatLayer, PluginControl
 from landmap.maps.layers import TITLE_COLUMN, Lang, layer_spec
 from landmap.maps.styles import load_styles, style
-from landmap.schema import label
+from landmap.schema import label, vocabulary
 
 #: Web basemaps a map may ask for (they need internet; none is used by default).
 BASEMAPS: dict[str, dict[str, str]] = {
@@ -197,18 +197,25 @@ def add_layer(
     return layer
 
 
+def _ui(key: str, english: str, lang: Lang) -> str:
+    """Return an interface word from the heading vocabulary, or English if it has none yet."""
+    return label("heading", key, lang) if key in vocabulary().get("heading", {}) else english
+
+
 def _finishing_elements(m: LandmapMap) -> list[Any]:
     o, lang, out = m.options_landmap, m.lang, []
     if o.get("legend", True) and m.legend_sections:
         out.append(Control("legend", m.legend_sections, {"title": label("heading", "legend",
                                                                         lang)}))
     if o.get("search", True) and any(lyr.spec["search"] for lyr in m.landmap_layers):
-        out.append(Control("search", {"placeholder": o.get("search_placeholder", "Search: case, "
-                                                            "village, concession…")}))
+        out.append(Control("search", {
+            "placeholder": _ui("search", "Search: case, village, concession…", lang),
+            "none": _ui("no_match", "No match", lang)}))
     if o.get("time"):
         layer, column = o["time"]
-        out.append(Control("timeSlider", {"column": column, "label": o.get("time_label", label(
-            "heading", "date", lang)), "all": o.get("time_all", "All")}, refs=(layer,)))
+        out.append(Control("timeSlider", {"column": column, "label": label("heading", "date",
+                                                                           lang),
+                                          "all": _ui("all", "All", lang)}, refs=(layer,)))
     if o.get("minimap", True):
         background = next((lyr for lyr in m.landmap_layers if lyr.spec["pane"] == "lmBackground"),
                           None)
