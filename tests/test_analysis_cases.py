@@ -216,3 +216,29 @@ def test_geoparquet_streaming_returns_overlap_geometries(tmp_path, monkeypatch):
     assert got.crs == "EPSG:4326" and len(got) > 50
     np.testing.assert_allclose(got.to_crs(UTM).area / 1e4, got["overlap_ha"], rtol=1e-6)
     assert got.attrs["provenance"]["crs"] == "EPSG:32648"
+
+
+def test_geoparquet_coverage_matches_in_memory(tmp_path, monkeypatch):
+    import landmap.analysis._geoparquet as gpq
+    from landmap.analysis import coverage_by_area
+
+    monkeypatch.setattr(gpq, "GRID_ROWS", 0)
+    parcels, concs = _fabric(40)
+    # a fourth concession over two others: overlapping grants must not be counted twice
+    extra = gpd.GeoDataFrame({"concession_id": ["C3"], "name": ["d"]}, crs=UTM,
+                             geometry=[concs.geometry.iloc[1].buffer(-50)])
+    concs = pd.concat([concs, extra], ignore_index=True)
+    p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
+    parcels.to_parquet(p, write_covering_bbox=True, row_group_size=400)
+    concs.to_parquet(c, write_covering_bbox=True)
+    fast = coverage_by_area(str(p), str(c)).set_index("area_id")
+    slow = coverage_by_area(parcels, concs, area_id="parcel_id").set_index("area_id")
+    slow = slow[slow["n_concessions"] > 0]
+    slow.index = slow.index.astype(int)
+    assert sorted(fast.index) == sorted(slow.index)
+    fast = fast.loc[slow.index]
+    np.testing.assert_allclose(fast["covered_ha"], slow["covered_ha"], rtol=1e-9)
+    assert (fast["n_concessions"].to_numpy() == slow["n_concessions"].to_numpy()).all()
+    assert (fast["concession_ids"].to_numpy() == slow["concession_ids"].to_numpy()).all()
+    assert (fast["covered_ha"] <= fast["area_ha"] * (1 + 1e-12)).all()
+    assert (fast["n_concessions"] > 1).any()

@@ -231,6 +231,10 @@ def coverage_by_area(
         area geometry (EPSG:4326). ``covered_ha`` never exceeds ``area_ha``.
 
     """
+    fast = _fast_coverage(areas, concessions, crs=crs, area_id=area_id,
+                          concession_id=concession_id, threads=threads)
+    if fast is not None:
+        return fast
     import geopandas as gpd
     import pandas as pd
 
@@ -274,6 +278,53 @@ def coverage_by_area(
     record = provenance("coverage_by_area", use_crs, [a.source, c.source],
                         {"crs": crs, "union": True}, a.notes + c.notes)
     return finish(frame, record)
+
+
+def _fast_coverage(areas: Any, concessions: Any, *, crs: str | None, area_id: str | None,
+                   concession_id: str | None, threads: int | None) -> Any:
+    """Per-area union coverage for streamed GeoParquet inputs, or ``None``."""
+    if not (is_path(areas) and is_path(concessions)):
+        return None
+    ai, ci = _geoparquet.inspect(areas), _geoparquet.inspect(concessions)
+    if ai is None or ci is None or not (ai.metric and ci.metric) or ai.crs != ci.crs:
+        return None
+    if crs is not None and metric_crs(crs=crs) != ai.crs:
+        return None
+    import pandas as pd
+
+    pairs = overlap(areas, concessions, crs=crs, geometry=False, area_id=area_id,
+                    concession_id=concession_id, threads=threads)
+    _, c_geoms = _geoparquet.read_small(ci, columns=[])
+    c_geoms, usable = polygonal(c_geoms)
+    a_id = area_id or _geoparquet.id_column(ai, "area_id")
+    got = _geoparquet.stream_overlap(ai, union_parts(c_geoms[usable]), id_column=a_id,
+                                     geometry=False, threads=threads)
+    keys = (got.left_id.to_numpy(zero_copy_only=False) if got.left_id is not None
+            else np.array([f"row {r + 1}" for r in got.row], dtype=object))
+    cov = pd.DataFrame({"area_id": keys, "covered": got.overlap, "area": got.left_area})
+    cov = cov.groupby("area_id", sort=True).agg(covered=("covered", "sum"), area=("area", "first"))
+    grouped = pairs.groupby("area_id", sort=True)["concession_id"]
+    counts = grouped.size()
+    ids = grouped.first().astype(object)
+    many = counts.index[counts.to_numpy() > 1]
+    if len(many):
+        joined = pairs[pairs["area_id"].isin(many)].groupby("area_id")["concession_id"].agg(
+            lambda col: "; ".join(sorted(map(str, col))))
+        ids.loc[joined.index] = joined
+    covered = np.minimum(cov["covered"].to_numpy(), cov["area"].to_numpy())
+    out = pd.DataFrame({
+        "area_id": cov.index.to_numpy(),
+        "area_ha": cov["area"].to_numpy() / 1e4,
+        "covered_ha": covered / 1e4,
+        "pct_covered": 100.0 * covered / cov["area"].to_numpy(),
+        "n_concessions": counts.reindex(cov.index).fillna(0).to_numpy(dtype=np.int64),
+        "concession_ids": pd.array(ids.reindex(cov.index).astype(str).to_numpy(),
+                                   dtype="string"),
+        CRS_COLUMN: ai.crs,
+    })
+    record = provenance("coverage_by_area", ai.crs or "", [str(areas), str(concessions)],
+                        {"crs": crs, "union": True, "streamed": True})
+    return finish(out, record)
 
 
 def _layer_names(area_layers: tuple[Any, ...]) -> dict[str, Any]:
