@@ -150,3 +150,30 @@ def test_summaries_by_province_and_year(layers):
     assert by_year["year"].is_monotonic_increasing
     dated = pd.to_datetime(layers["evictions"]["date"]).notna().sum()
     assert by_year["cases"].sum() == dated
+
+
+def test_standard_tables_for_the_main_job(layers, tmp_path):
+    from landmap.analysis import analysis_tables, write_tables
+
+    tables = analysis_tables(
+        concessions=layers["elc"],
+        areas={"community_forests": layers["cf"], "protected_areas": layers["pa"]},
+        cases=layers["evictions"], boundaries={"province": layers["provinces"]}, within_m=2000)
+    assert set(tables) == {
+        "concessions_x_community_forests", "coverage_community_forests",
+        "concessions_x_protected_areas", "coverage_protected_areas", "concession_coverage",
+        "concession_overlaps", "concession_hectares", "case_links", "cases_by_concession",
+        "by_year", "by_province"}
+    written = write_tables(tables, tmp_path)
+    assert len(written) == len(tables)
+    for path in written:
+        assert path.with_name(path.name + ".provenance.json").exists()
+    pairs = pd.read_csv(tmp_path / "concessions_x_community_forests.csv", encoding="utf-8-sig")
+    assert pairs["overlap_ha"].sum() == pytest.approx(
+        tables["concessions_x_community_forests"]["overlap_ha"].sum())
+    cov = tables["concession_coverage"]
+    assert cov["any_area_ha"].sum() <= (cov["community_forests_ha"].sum()
+                                        + cov["protected_areas_ha"].sum() + 1e-6)
+    links = pd.read_csv(tmp_path / "case_links.csv", encoding="utf-8-sig")
+    assert list(links.columns) == ["case_id", "concession_id", "name", "relation", "distance_m",
+                                   "crs"]  # no personal fields
