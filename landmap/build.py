@@ -248,31 +248,42 @@ class _Run:
     def maps(self) -> None:
         from landmap.schema import label
 
-        cases = getattr(self, "cases", None)
-        self._map(cases, self.out / "internal" / "map.html",
+        self._map(getattr(self, "cases", None), self.out / "internal" / "map.html",
                   notice=label("heading", "confidential", "both"))
-        public = self.publish(cases)
+        public = _combine([data for kind, data in self.published().values() if kind == "cases"])
         self._map(public, self.out / "public" / "map.html",
                   notice=label("heading", "public", "both"))
 
-    def publish(self, cases: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-        """Mask the cases once for every public output of this run, and write the audit."""
-        if cases is None:
-            return None
-        if getattr(self, "public_cases", None) is None:
+    def published(self) -> dict[str, tuple[str, gpd.GeoDataFrame]]:
+        """Every layer as the public outputs show it: case layers masked once for the whole run.
+
+        Every public file of a run shows the same masked points (several independent draws of
+        one case would average out towards its true location). The public audit goes beside
+        the public files; the per-case detail stays in ``internal/``.
+        """
+        if getattr(self, "_published", None) is None:
             from landmap.export.privacy import apply_profile, write_audit
 
-            published = apply_profile(
-                cases, self.project.privacy_profile(), kind="cases",
-                communes=self.boundary("commune"),
-                concessions=self.layers("concessions", "concessions"), seed=self.seed,
-            )
-            self.public_cases = published.data
-            self.wrote(write_audit(published.audit, self.out / "public" / "cases"))
-            moved = published.audit.get("points", {}) if isinstance(published.audit, dict) else {}
-            self.say(f"  public profile: {len(published.data)} cases published; "
-                     f"points: {json.dumps(moved, default=str)[:160]}")
-        return self.public_cases
+            self._published = {}
+            for name, item in self.loaded.items():
+                data = item.data
+                if item.report.kind == "cases":
+                    result = apply_profile(
+                        data, self.project.privacy_profile(), kind="cases",
+                        communes=self.boundary("commune"),
+                        concessions=self.layers("concessions", "concessions"), seed=self.seed,
+                    )
+                    data = result.data
+                    self.wrote(write_audit(result.audit, self.out / "public" / name),
+                               write_audit(result.audit, self.out / "internal" / name,
+                                           detail=True))
+                    points = result.audit["points"]
+                    self.say(f"  {name}: {len(data)} of {len(item.data)} cases published, "
+                             f"{points.get('moved', 0)} moved "
+                             f"({points.get('distance_m', {})} m); "
+                             f"{points.get('left_out', 0)} left out (see the audit)")
+                self._published[name] = (item.report.kind, data)
+        return self._published
 
     def exports(self) -> None:
         from landmap.export.bundle import export_layers
@@ -281,9 +292,7 @@ class _Run:
         formats = list(settings.pop("formats", ["gpkg"]))
         lang = settings.get("lang", "en")
         title = {"en": self.project.title, "km": self.project.title_km or self.project.title}
-        layers: dict[str, tuple[str, gpd.GeoDataFrame]] = {
-            name: (item.report.kind, item.data) for name, item in self.loaded.items()
-        }
+        layers = {name: (item.report.kind, item.data) for name, item in self.loaded.items()}
         public_tables = {k: v for k, v in self.result.tables.items()
                          if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs}
         # internal: every layer, every table, exact points, marked confidential
@@ -292,7 +301,7 @@ class _Run:
                                   profile="internal", lang=lang))
         # public: briefing maps and data files through the privacy profile
         self.wrote(*export_layers(
-            self.out / "public", layers, formats=["png", "pdf", *formats], name="landmap-public",
+            self.out / "public", self.published(), formats=["png", "pdf", *formats], name="landmap-public",
             tables=public_tables, profile=self.project.privacy_profile(),
             communes=self.boundary("commune"), title=title if lang != "en" else title["en"],
             seed=self.seed, **{k: v for k, v in settings.items() if k in (
@@ -300,17 +309,25 @@ class _Run:
         ))
 
     def audit(self) -> None:
+        """Run the leak check on every file in ``public/`` against every case layer.
+
+        A spreadsheet register is checked as a file, so that the values of rows the loader
+        rejected are searched for too.
+        """
         from landmap.audit import audit_export
 
-        cases = getattr(self, "cases", None)
-        if cases is None:
-            return
         files = sorted(p for p in (self.out / "public").rglob("*") if p.is_file())
-        profile = self.project.privacy_profile()
-        result = audit_export(files, cases, min_radius_m=getattr(profile, "min_radius_m", None))
-        findings = [str(f) for f in getattr(result, "findings", [])]
-        self.result.audit_findings = findings
-        self.say(f"  leak check: {len(files)} public files, {len(findings)} findings")
+        radius = getattr(self.project.privacy_profile(), "min_radius_m", None)
+        for spec in self.project.layers_of("cases"):
+            if spec.name not in self.loaded:
+                continue
+            table = spec.member is None and spec.path.suffix.lower() in (".csv", ".xlsx")
+            against = spec.path if table else self.layer(spec.name)
+            result = audit_export(files, against, min_radius_m=radius)
+            findings = [f"{spec.name}: {f}" for f in result.findings]
+            self.result.audit_findings.extend(findings)
+            self.say(f"  leak check against {spec.name}: {len(files)} public files, "
+                     f"{len(findings)} findings")
 
     def manifest(self) -> None:
         record = make_provenance(

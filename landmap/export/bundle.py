@@ -20,6 +20,7 @@ import pandas as pd
 from landmap.errors import DataValueError
 from landmap.export.briefing import briefing_maps, layer_sources
 from landmap.export.data import write_data
+from landmap.export.publish import is_confidential, publish_layer, write_audit
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,31 @@ def _combined(layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], kind: str,
     return out
 
 
+def _publish_cases_once(
+    out: Path, layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, name: str,
+    profile: object, communes: gpd.GeoDataFrame | None, seed: int | None,
+) -> dict[str, tuple[str, gpd.GeoDataFrame]]:
+    """Mask every case layer once, so that every file of one export shows the same points.
+
+    Each writer would otherwise draw its own displacement, and several independent draws of
+    one case average out towards its true location. The writers keep layers that were already
+    masked as they are (see :func:`landmap.export.privacy.apply_profile`).
+    """
+    if is_confidential(profile):
+        return dict(layers)
+    concessions = _combined(layers, "concessions")
+    done: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+    for item, (kind, gdf) in layers.items():
+        if kind == "cases":
+            published = publish_layer(gdf, "cases", profile, concessions=concessions,
+                                      communes=communes, seed=seed)
+            if published.audit is not None:
+                write_audit(published.audit, out / f"{name}-{item}")
+            gdf = published.data
+        done[item] = (kind, gdf)
+    return done
+
+
 def export_layers(
     outdir: str | os.PathLike[str], layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *,
     formats: Sequence[str] = ("png", "pdf", "gpkg"), name: str = "landmap",
@@ -112,6 +138,8 @@ def export_layers(
     """
     out = Path(outdir)
     formats = parse_formats(formats)
+    layers = _publish_cases_once(out, layers, name=name, profile=profile, communes=communes,
+                                 seed=seed)
     written: list[Path] = []
     maps = [out / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if maps:

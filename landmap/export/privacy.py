@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 
 #: Text that replaces a phone number or a person's name found inside an allowed free text.
 REDACTED = "[removed]"
+#: Metres kept clear above the minimum radius when displacing: outputs round coordinates (the
+#: interactive map to about a metre, KML and CSV to their decimals), and a point drawn right at
+#: the minimum must still be outside it after rounding.
+ROUNDING_MARGIN_M = 10.0
+
 #: Column added to published case layers saying how the location was changed.
 PUBLISHED_LOCATION = "published_location"
 
@@ -275,7 +280,7 @@ def _mask_cases(
         constraint = None if communes is None else unit_polys[unit[idx]]
         moved, status = pm.displace(
             xy[idx], constraint, draws=_draws(layer, idx, xy, rng, key, audit),
-            min_radius_m=prof.min_radius_m,
+            min_radius_m=min(prof.min_radius_m + ROUNDING_MARGIN_M, prof.max_radius_m),
             max_radius_m=prof.max_radius_m, candidates=prof.candidates,
             max_rounds=prof.max_rounds,
         )
@@ -460,12 +465,18 @@ def apply_profile(
         "warnings": [],
         "detail": {},
     }
+    # A layer that already went through a masking profile keeps its masked points: masking it
+    # again would publish a second, independent draw of every case, and several draws of one
+    # case average out towards its true location.
+    marker = dict(layer.attrs.get("landmap", {})).get("privacy") or {}
+    already = PUBLISHED_LOCATION in layer.columns or (bool(marker) and not marker["confidential"])
     is_points = (kind == "cases" and isinstance(data, gpd.GeoDataFrame)
-                 and data.geometry.notna().any() and prof.mode != "exact")
+                 and data.geometry.notna().any() and prof.mode != "exact" and not already)
     if not is_points:
         audit["points"]["published_as"] = (
             "unchanged geometry (not a case layer)" if kind != "cases"
             else "exact locations (confidential)" if prof.mode == "exact"
+            else "already masked: the published points are kept as they are" if already
             else "no case locations in the layer"
         )
         audit["rows_out"] = len(data)

@@ -1,0 +1,139 @@
+"""The main job, end to end, through the real command: `landmap build` on the demo project."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LANDMAP = [sys.executable, "-m", "landmap.cli"]
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build") / "maps"
+    run = subprocess.run([*LANDMAP, "build", "-o", str(out)], cwd=ROOT, capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out, run
+
+
+def test_build_writes_internal_and_public_outputs(demo_build):
+    out, run = demo_build
+    assert "leak check clean" in run.stdout
+    for name in ("internal/load_report.csv", "internal/map.html", "internal/landmap-internal.gpkg",
+                 "public/map.html", "public/landmap-public.png", "public/landmap-public.pdf",
+                 "public/landmap-public.gpkg", "public/synthetic_cases.audit.json",
+                 "internal/synthetic_cases.audit.json", "manifest.json"):
+        assert (out / name).is_file(), name
+    tables = {p.stem for p in (out / "public" / "tables").glob("*.csv")}
+    assert {"overlap_community_forests", "overlap_protected_areas", "concession_self_overlaps",
+            "concession_hectares_check", "forest_cover_elc"} <= tables
+    # case-level tables never go to public/
+    assert not any("cases_in_areas" in p.name for p in (out / "public").rglob("*"))
+    assert (out / "internal" / "tables" / "cases_in_areas.csv").is_file()
+
+
+def test_load_report_accounts_for_every_input_row(demo_build):
+    out, _ = demo_build
+    report = pd.read_csv(out / "internal" / "load_report.csv", encoding="utf-8-sig")
+    assert set(report["status"]) <= {"loaded", "repaired", "rejected"}
+    cases = report[report["file"].str.endswith("synthetic_cases.csv")]
+    source = pd.read_csv(ROOT / "data" / "synthetic_cases.csv", dtype=str)
+    assert len(cases) == len(source)
+    assert sorted(cases["row"]) == list(range(1, len(source) + 1))
+    faults = pd.read_csv(ROOT / "data" / "synthetic_cases_faults.csv")
+    rejected = cases[cases["status"] == "rejected"]
+    assert set(rejected["row"]) <= set(faults["row"])
+    assert rejected["reason"].str.len().min() > 0
+    elc = report[report["file"].str.endswith("cam-elc-complete.geojson")]
+    assert len(elc) == 225 and (elc["status"] == "repaired").sum() == 2
+
+
+def test_manifest_hashes_match_the_files(demo_build):
+    out, _ = demo_build
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["crs"] == "EPSG:32648"
+    assert any(i["path"].endswith("synthetic_cases.csv") and len(i["sha256"]) == 64
+               for i in manifest["inputs"])
+    assert len(manifest["outputs"]) > 10
+    for entry in manifest["outputs"]:
+        digest = hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest()
+        assert digest == entry["sha256"], entry["path"]
+
+
+def test_no_name_or_phone_of_the_register_in_any_public_file(demo_build):
+    out, _ = demo_build
+    source = pd.read_csv(ROOT / "data" / "synthetic_cases.csv", dtype=str)
+    secrets = set(source["complainant_name"].dropna()) | set(source["national_id"].dropna())
+    secrets = {s.encode("utf-8") for s in secrets}
+    phones = {p.encode() for p in source["complainant_phone"].dropna()}
+    for path in (out / "public").rglob("*"):
+        if path.suffix in {".html", ".csv", ".json", ".geojson", ".kml"}:
+            data = path.read_bytes()
+            leaked = [s for s in (*secrets, *phones) if s in data]
+            assert not leaked, f"{path}: {leaked[:3]}"
+
+
+def test_public_map_opens_offline_with_the_forest_layer(demo_build, open_page):
+    out, _ = demo_build
+    page, log = open_page(out / "public" / "map.html", wait_ms=1500)
+    assert log.network_requests == []
+    assert log.page_errors == [] and log.console_errors == []
+    assert page.locator("img.leaflet-image-layer").count() >= 1
+    html = (out / "public" / "map.html").read_text("utf-8")
+    assert "SYNTHETIC Person" not in html
+
+
+def _build_variant(tmp_path, old: str, new: str) -> subprocess.CompletedProcess:
+    """Run `landmap build` on the demo project with one line changed (kept beside data/)."""
+    text = (ROOT / "data" / "demo.toml").read_text("utf-8")
+    assert old in text
+    bad = ROOT / "data" / f".test-{tmp_path.name}.toml"
+    bad.write_text(text.replace(old, new), "utf-8")
+    try:
+        return subprocess.run([*LANDMAP, "build", str(bad), "-o", str(tmp_path / "out")],
+                              capture_output=True, text=True, check=False)
+    finally:
+        bad.unlink()
+
+
+@pytest.mark.parametrize(("old", "new", "named"), [
+    ('path = "community_forests.geojson"', 'path = "community_forest.geojson"',
+     "community_forest.geojson"),
+    ('date = "date_of_incident"', 'date = "incident_date"', "incident_date"),
+])
+def test_a_project_with_a_wrong_path_or_column_is_one_line_error(tmp_path, old, new, named):
+    run = _build_variant(tmp_path, old, new)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and named in lines[0] and ".toml" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_public_file_shows_the_same_masked_points(demo_build):
+    """Cases are masked once per run: several independent draws would average out."""
+    import geopandas as gpd
+
+    out, _ = demo_build
+    gpkg = gpd.read_file(out / "public" / "landmap-public.gpkg", layer="synthetic_cases")
+    geojson = gpd.read_file(out / "public" / "landmap-public.geojson")
+    geojson = geojson[geojson["case_id"].astype(str).str.startswith("SYN-")]
+    gpkg = gpkg.drop_duplicates("case_id", keep=False)  # the register has duplicate ids
+    geojson = geojson.drop_duplicates("case_id", keep=False)
+    a = gpkg.set_index("case_id").geometry
+    b = geojson.set_index("case_id").geometry.loc[a.index]
+    assert len(a) > 1900
+    assert (a.distance(b) < 1e-6).all()
+    true = pd.read_csv(ROOT / "data" / "synthetic_cases.csv", dtype=str).drop_duplicates(
+        "case_id").set_index("case_id")
+    lat = pd.to_numeric(true.loc[a.index, "latitude"], errors="coerce")
+    moved = (a.y.to_numpy() != lat.to_numpy())
+    assert moved.mean() > 0.99
