@@ -242,3 +242,20 @@ def test_geoparquet_coverage_matches_in_memory(tmp_path, monkeypatch):
     assert (fast["concession_ids"].to_numpy() == slow["concession_ids"].to_numpy()).all()
     assert (fast["covered_ha"] <= fast["area_ha"] * (1 + 1e-12)).all()
     assert (fast["n_concessions"] > 1).any()
+
+
+def test_geoparquet_pairs_have_the_pair_columns(tmp_path):
+    from landmap.analysis import PAIR_COLUMNS
+
+    parcels, concs = _fabric(20)
+    parcels = parcels.rename(columns={"parcel_id": "area_id"})
+    parcels["name"] = [f"parcel {i}" for i in range(len(parcels))]
+    parcels["kind"] = "parcel"
+    concs["kind"] = "ELC"
+    p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
+    parcels.to_parquet(p, write_covering_bbox=True)
+    concs.to_parquet(c, write_covering_bbox=True)
+    got = overlap(str(p), str(c), geometry=False)
+    assert list(got.columns) == list(PAIR_COLUMNS)
+    assert got["area_name"].str.startswith("parcel ").all()
+    assert set(got["area_kind"]) == {"parcel"} and set(got["concession_kind"]) == {"ELC"}

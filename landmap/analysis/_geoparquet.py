@@ -163,6 +163,7 @@ class StreamedPairs:
     overlap: np.ndarray
     left_area: np.ndarray
     geometry: np.ndarray | None
+    attributes: Any = None  # a pyarrow table of the requested columns, or None
 
 
 @dataclass
@@ -208,7 +209,7 @@ class _Worker:
         if self.extra:
             import pyarrow as pa
 
-            ids = table.column(self.extra[0]).take(pa.array(sel))
+            ids = table.select(self.extra).take(pa.array(sel))
         return _Chunk(
             rows=offset + cand[sel],
             ids=ids,
@@ -227,8 +228,11 @@ def stream_overlap(
     geometry: bool,
     threads: int | None,
     grid: CoverGrid | None = None,
+    attributes: tuple[str, ...] = (),
 ) -> StreamedPairs:
     """Overlap every polygon of a GeoParquet file with ``right`` (metric, valid, polygonal).
+
+    ``attributes`` names further columns to return for the overlapping rows (those present).
 
     Each row group is read, classified, and its candidates settled (exactly) by one worker;
     large files use one worker per thread, so reading, WKB parsing, predicates and
@@ -247,6 +251,7 @@ def stream_overlap(
     if grid is None:
         grid = CoverGrid(right, cells=4 * rows_total) if rows_total >= GRID_ROWS else _NoGrid()
     extra = [id_column] if id_column else []
+    extra += [c for c in attributes if c in info.columns and c not in extra]
     chunks: list[_Chunk] = []
     if threads > 1 and len(sizes) > 1 and rows_total >= THREADED_ROWS:
         import threading
@@ -273,10 +278,11 @@ def stream_overlap(
         empty = np.empty(0, np.intp)
         return StreamedPairs(empty, None, empty, np.empty(0), np.empty(0),
                              np.empty(0, object) if geometry else None)
-    left_id = None
-    if id_column:
-        parts = [c.ids for c in chunks]
-        left_id = pa.chunked_array(parts, type=parts[0].type).combine_chunks()
+    left_id = table = None
+    if extra:
+        table = pa.concat_tables([c.ids for c in chunks])
+        if id_column:
+            left_id = table.column(id_column).combine_chunks()
     return StreamedPairs(
         np.concatenate([c.rows for c in chunks]),
         left_id,
@@ -284,6 +290,7 @@ def stream_overlap(
         np.concatenate([c.overlap for c in chunks]),
         np.concatenate([c.area for c in chunks]),
         np.concatenate([c.geometry for c in chunks]) if geometry else None,
+        table,
     )
 
 

@@ -169,12 +169,19 @@ def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bo
     a_id = area_id or _geoparquet.id_column(ai, "area_id")
     c_id = concession_id or _geoparquet.id_column(ci, "concession_id") or "concession_id"
     streamed = _geoparquet.stream_overlap(ai, c_geoms[cu], id_column=a_id, geometry=geometry,
-                                          threads=threads)
+                                          threads=threads, attributes=("name", "kind"))
     c_idx = cu[streamed.right]
     c_ids = (c_attrs.column(c_id).to_numpy(zero_copy_only=False) if c_id in c_attrs.column_names
              else np.array([f"row {i + 1}" for i in range(c_attrs.num_rows)], dtype=object))
-    c_names = (c_attrs.column("name").to_numpy(zero_copy_only=False)
-               if "name" in c_attrs.column_names else np.full(c_attrs.num_rows, None, object))
+    def text(table: Any, name: str, n: int) -> np.ndarray:
+        if table is None or name not in table.column_names:
+            return np.full(n, None, dtype=object)
+        return table.column(name).to_numpy(zero_copy_only=False).astype(object)
+
+    c_names = text(c_attrs, "name", c_attrs.num_rows)
+    c_kinds = text(c_attrs, "kind", c_attrs.num_rows)
+    a_names = text(streamed.attributes, "name", len(streamed.row))
+    a_kinds = text(streamed.attributes, "kind", len(streamed.row))
     c_m2 = shapely.area(c_geoms)
     left = (streamed.left_id.to_numpy(zero_copy_only=False) if streamed.left_id is not None
             else np.array([f"row {r + 1}" for r in streamed.row], dtype=object))
@@ -183,7 +190,10 @@ def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bo
     frame = pd.DataFrame({
         "area_id": left[order],
         "concession_id": c_ids[c_idx][order],
-        "concession_name": c_names[c_idx][order],
+        "area_name": pd.array(a_names[order], dtype="string"),
+        "concession_name": pd.array(c_names[c_idx][order], dtype="string"),
+        "area_kind": pd.array(a_kinds[order], dtype="string"),
+        "concession_kind": pd.array(c_kinds[c_idx][order], dtype="string"),
         "overlap_ha": overlap_m2[order] / 1e4,
         "pct_of_area": 100.0 * overlap_m2[order] / streamed.left_area[order],
         "pct_of_concession": 100.0 * overlap_m2[order] / c_m2[c_idx][order],
