@@ -3,11 +3,17 @@
 Load messy case spreadsheets and boundary files into canonical layers (every row accounted
 for), measure how community land, forests and cases overlap concessions, and publish offline
 interactive maps, print-ready briefing maps and tables that never leak a victim's identity.
+
+The public API is listed in ``__all__``. The errors and the load report are imported at once;
+everything else is imported on first use, so that ``import landmap`` and the command line start
+quickly and a notebook pays only for what it uses.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -29,7 +35,73 @@ from landmap.versions import show_versions  # noqa: E402
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = [
+#: Public name -> "module:attribute", imported on first access.
+_LAZY: dict[str, str] = {
+    # loading
+    "Loaded": "landmap.io.load:Loaded",
+    "infer_kind": "landmap.io.load:infer_kind",
+    "load": "landmap.io.load:load",
+    "load_areas": "landmap.io.load:load_areas",
+    "load_boundaries": "landmap.io.load:load_boundaries",
+    "load_cases": "landmap.io.load:load_cases",
+    "load_concessions": "landmap.io.load:load_concessions",
+    "Project": "landmap.project:Project",
+    # analysis
+    "cases_by_concession": "landmap.analysis:cases_by_concession",
+    "cases_in_areas": "landmap.analysis:cases_in_areas",
+    "concession_conflicts": "landmap.analysis:concession_conflicts",
+    "coverage_by_area": "landmap.analysis:coverage_by_area",
+    "coverage_by_concession": "landmap.analysis:coverage_by_concession",
+    "hectares_check": "landmap.analysis:hectares_check",
+    "metric_crs": "landmap.analysis:metric_crs",
+    "overlap": "landmap.analysis:overlap",
+    "summarise_by_admin": "landmap.analysis:summarise_by_admin",
+    "summarise_by_year": "landmap.analysis:summarise_by_year",
+    "write_table": "landmap.analysis:write_table",
+    # rasters
+    "clip_raster": "landmap.raster:clip",
+    "forest_cover": "landmap.raster:forest_cover",
+    "raster_layer": "landmap.maps.raster_layer:raster_layer",
+    "zonal_change": "landmap.raster:zonal_change",
+    "zonal_stats": "landmap.raster:zonal_stats",
+    # maps
+    "build_map": "landmap.maps:build_map",
+    "map_html": "landmap.maps:map_html",
+    "save_map": "landmap.maps:save_map",
+    # exports and privacy
+    "INTERNAL": "landmap.export.privacy:INTERNAL",
+    "PUBLIC": "landmap.export.privacy:PUBLIC",
+    "PrivacyProfile": "landmap.export.privacy:PrivacyProfile",
+    "apply_profile": "landmap.export.privacy:apply_profile",
+    "audit_export": "landmap.audit:audit_export",
+    "briefing_map": "landmap.export.briefing:briefing_map",
+    "export_layers": "landmap.export.bundle:export_layers",
+    "public_summary": "landmap.export.privacy:public_summary",
+    "require_clean": "landmap.audit:require_clean",
+    "sensitive_columns": "landmap.export.privacy:sensitive_columns",
+    "write_data": "landmap.export.data:write_data",
+    # the main job and the notebook explorer
+    "build": "landmap.build:build",
+    "Explorer": "landmap.widgets:Explorer",
+    "explore": "landmap.widgets:explore",
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'landmap' has no attribute {name!r}")
+    module, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = sorted([
     "AnalysisError",
     "AssetError",
     "CRSError",
@@ -44,4 +116,5 @@ __all__ = [
     "SchemaError",
     "__version__",
     "show_versions",
-]
+    *_LAZY,
+], key=str)
