@@ -197,7 +197,7 @@ class _Run:
         self.public_summaries(cases, concessions)
 
     def public_summaries(self, cases: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame) -> None:
-        """Counts per concession and per commune from true locations, small counts suppressed."""
+        """Write counts per concession and per commune, from true locations."""
         from landmap.export.privacy_summary import public_summary
 
         summaries = public_summary(cases, concessions=concessions,
@@ -301,7 +301,8 @@ class _Run:
                                   profile="internal", lang=lang))
         # public: briefing maps and data files through the privacy profile
         self.wrote(*export_layers(
-            self.out / "public", self.published(), formats=["png", "pdf", *formats], name="landmap-public",
+            self.out / "public", self.published(), formats=["png", "pdf", *formats],
+            name="landmap-public",
             tables=public_tables, profile=self.project.privacy_profile(),
             communes=self.boundary("commune"), title=title if lang != "en" else title["en"],
             seed=self.seed, **{k: v for k, v in settings.items() if k in (

@@ -63,7 +63,7 @@ def make_provenance(
         path = str(item)
         real = path
         if real.startswith("/vsizip/"):
-            real = real[len("/vsizip/"):].split(".zip", 1)[0] + ".zip"
+            real = real.removeprefix("/vsizip/").split(".zip", 1)[0] + ".zip"
         entry: dict[str, Any] = {"path": path}
         if Path(real).is_file():
             entry["sha256"] = file_sha256(real)
@@ -72,7 +72,7 @@ def make_provenance(
     return {
         "operation": operation,
         "landmap_version": __version__,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "crs": crs,
         "parameters": parameters or {},
         "inputs": records,
@@ -81,7 +81,7 @@ def make_provenance(
 
 
 def attach(frame: pd.DataFrame, record: dict[str, Any]) -> pd.DataFrame:
-    """Attach a provenance record to a result table (``frame.attrs["provenance"]``) and return it."""
+    """Attach a provenance record to a result table as ``frame.attrs["provenance"]``."""
     frame.attrs["provenance"] = record
     return frame
 

@@ -52,7 +52,7 @@ class LoadReport:
         return len(self.rows)
 
     def count(self, status: Status) -> int:
-        """Number of input records with the given status."""
+        """Return the number of input records with the given status."""
         return int((self.rows["status"] == status).sum())
 
     @property
@@ -81,15 +81,20 @@ class LoadReport:
         return self.loaded + self.repaired + self.rejected == self.input_rows
 
     def to_frame(self) -> pd.DataFrame:
-        """Return one row per input record with ``file``, ``kind``, ``row``, ``status``,
-        ``reason`` and ``id``."""
+        """Return one row per input record.
+
+        Columns: ``file``, ``kind``, ``row``, ``status``, ``reason`` and ``id``.
+        """
         frame = self.rows.copy()
         frame.insert(0, "kind", self.kind)
         frame.insert(0, "file", self.path)
         return frame
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_frame` as UTF-8 CSV (with BOM, so Excel shows Khmer) and return the path."""
+        """Write :meth:`to_frame` as UTF-8 CSV and return the path.
+
+        The file starts with a byte-order mark, so that Excel shows Khmer text correctly.
+        """
         from landmap.io.atomic import atomic_path
 
         out = Path(path)

@@ -88,12 +88,22 @@ BOUNDARY_LEVELS: tuple[str, ...] = ("country", "province", "district", "commune"
 #: Column-name patterns of sensitive fields (matched against lower-cased names with separators
 #: normalised to "_"). A column matching any of these never reaches a public export.
 SENSITIVE_NAME_PATTERNS: dict[str, str] = {
-    "person name": r"(^|_)(name|names|full_?name|victim|complainant|informant|reporter|interviewee|respondent|contact_person|head_of_household|owner_name)(_|$)",
-    "phone number": r"(^|_)(phone|tel|telephone|mobile|cell|whatsapp|telegram|contact_number)(_|$)",
+    "person name": (
+        r"(^|_)(name|names|full_?name|victim|complainant|informant|reporter|interviewee"
+        r"|respondent|contact_person|head_of_household|owner_name)(_|$)"
+    ),
+    "phone number": (
+        r"(^|_)(phone|tel|telephone|mobile|cell|whatsapp|telegram|contact_number)(_|$)"
+    ),
     "ID number": r"(^|_)(id_?card|national_id|nid|passport|id_number|khmer_id|id_no)(_|$)",
-    "free-text narrative": r"(^|_)(narrative|testimony|statement|notes?|comments?|remarks?|story)(_|$)",
+    "free-text narrative": (
+        r"(^|_)(narrative|testimony|statement|notes?|comments?|remarks?|story)(_|$)"
+    ),
     "photo or attachment": r"(^|_)(photo|picture|image|attachment|audio|video|media)(_|$)",
-    "exact GPS": r"(^|_)(gps|latitude|longitude|lat|lon|lng|easting|northing|altitude|accuracy|precision_m)(_|$)",
+    "exact GPS": (
+        r"(^|_)(gps|latitude|longitude|lat|lon|lng|easting|northing|altitude|accuracy"
+        r"|precision_m)(_|$)"
+    ),
     "address": r"(^|_)(address|house_no|street)(_|$)",
 }
 #: Canonical columns that hold free text: dropped from public exports unless allowed.
@@ -133,7 +143,8 @@ def sensitive_reason(column: str, kind: LayerKind | None = None) -> str | None:
     >>> sensitive_reason("province") is None
     True
     """
-    if column == "geometry" or (column in NOT_SENSITIVE and not (kind == "cases" and column == "name")):
+    person_name = kind == "cases" and column == "name"
+    if column == "geometry" or (column in NOT_SENSITIVE and not person_name):
         return None
     norm = _normalise(column)
     # Kobo/ODK group prefixes: judge the last path element as well as the whole name.
