@@ -14,6 +14,7 @@ from landmap.analysis._common import (
     CRS_COLUMN,
     finish,
     pairs_auto,
+    prehash,
     provenance,
     slug,
     to_storage,
@@ -163,6 +164,7 @@ def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bo
         return None
     import pandas as pd
 
+    hashing = prehash([str(areas), str(concessions)])
     c_attrs, c_geoms = _geoparquet.read_small(ci)
     c_geoms, usable = polygonal(c_geoms)
     cu = np.flatnonzero(usable)
@@ -206,6 +208,7 @@ def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bo
 
         frame = gpd.GeoDataFrame(frame, geometry=to_storage(streamed.geometry[order], ai.crs),
                                  crs="EPSG:4326")
+    hashing.join()
     record = provenance("overlap", ai.crs or "", [str(areas), str(concessions)], params)
     return finish(frame, record)
 

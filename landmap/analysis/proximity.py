@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from landmap.analysis import _geoparquet
-from landmap.analysis._common import CRS_COLUMN, finish, points_in, provenance, slug
+from landmap.analysis._common import CRS_COLUMN, finish, points_in, prehash, provenance, slug
 from landmap.analysis._layers import as_frame, is_path, layer_ids, polygonal, prepare
 from landmap.analysis.crs import metric_crs
 from landmap.errors import AnalysisError
@@ -140,6 +140,7 @@ def _fast_links(cases: Any, layer: Any, *, within: float, crs: str | None,
         return None
     import pandas as pd
 
+    hashing = prehash([str(cases), str(layer)])
     attrs, polys = _geoparquet.read_small(li)
     polys, usable = polygonal(polys)
     lu = np.flatnonzero(usable)
@@ -162,6 +163,7 @@ def _fast_links(cases: Any, layer: Any, *, within: float, crs: str | None,
         "distance_m": np.zeros(len(rows)),
         CRS_COLUMN: ci.crs,
     })
+    hashing.join()
     record = provenance("case_links", ci.crs or "", [str(cases), str(layer)], params)
     return finish(out, record)
 
