@@ -88,14 +88,14 @@ BOUNDARY_LEVELS: tuple[str, ...] = ("country", "province", "district", "commune"
 #: Column-name patterns of sensitive fields (matched against lower-cased names with separators
 #: normalised to "_"). A column matching any of these never reaches a public export.
 SENSITIVE_NAME_PATTERNS: dict[str, str] = {
-    "person name": (
-        r"(^|_)(name|names|full_?name|victim|complainant|informant|reporter|interviewee"
-        r"|respondent|contact_person|head_of_household|owner_name)(_|$)"
-    ),
     "phone number": (
         r"(^|_)(phone|tel|telephone|mobile|cell|whatsapp|telegram|contact_number)(_|$)"
     ),
     "ID number": r"(^|_)(id_?card|national_id|nid|passport|id_number|khmer_id|id_no)(_|$)",
+    "person name": (
+        r"(^|_)(name|names|full_?name|victim|complainant|informant|reporter|interviewee"
+        r"|respondent|contact_person|head_of_household|owner_name)(_|$)"
+    ),
     "free-text narrative": (
         r"(^|_)(narrative|testimony|statement|notes?|comments?|remarks?|story)(_|$)"
     ),
