@@ -13,22 +13,6 @@ from landmap.schema import label
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium with conftest's flags, minus ``--user-data-dir``: this Playwright
-    refuses that flag on ``launch`` and gives every launch a fresh temporary profile anyway."""
-    from pathlib import Path
-
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
 HOSTILE = [
     "<script>window.__pwned = 1; document.title = 'pwned'</script>",
     "<img src=x onerror=\"window.__pwned = 2\">",
