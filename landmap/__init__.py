@@ -4,7 +4,7 @@ Load messy case spreadsheets and boundary files into canonical layers (every row
 for), measure how community land, forests and cases overlap concessions, and publish offline
 interactive maps, print-ready briefing maps and tables that never leak a victim's identity.
 
-The public API is listed in ``__all__``. The errors and the load report are imported at once;
+The public API is listed in ``__all__``. The errors are imported at once;
 everything else is imported on first use, so that ``import landmap`` and the command line start
 quickly and a notebook pays only for what it uses.
 """
@@ -30,7 +30,6 @@ from landmap.errors import (  # noqa: E402
     ProjectError,
     SchemaError,
 )
-from landmap.report import LoadReport  # noqa: E402
 from landmap.versions import show_versions  # noqa: E402
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -38,6 +37,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 #: Public name -> "module:attribute", imported on first access.
 _LAZY: dict[str, str] = {
     # loading
+    "LoadReport": "landmap.report:LoadReport",
     "Loaded": "landmap.io.load:Loaded",
     "infer_kind": "landmap.io.load:infer_kind",
     "load": "landmap.io.load:load",
@@ -110,7 +110,6 @@ __all__ = sorted([
     "ExportError",
     "LandmapError",
     "LandmapWarning",
-    "LoadReport",
     "PrivacyError",
     "ProjectError",
     "SchemaError",
