@@ -77,9 +77,9 @@ def _combined(layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], kind: str,
 
 
 def _publish_cases_once(
-    out: Path, layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, name: str,
-    profile: object, communes: gpd.GeoDataFrame | None, seed: int | None,
-) -> dict[str, tuple[str, gpd.GeoDataFrame]]:
+    layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, profile: object,
+    communes: gpd.GeoDataFrame | None, seed: int | None,
+) -> tuple[dict[str, tuple[str, gpd.GeoDataFrame]], dict[str, dict[str, Any]]]:
     """Mask every case layer once, so that every file of one export shows the same points.
 
     Each writer would otherwise draw its own displacement, and several independent draws of
@@ -87,18 +87,19 @@ def _publish_cases_once(
     masked as they are (see :func:`landmap.export.privacy.apply_profile`).
     """
     if is_confidential(profile):
-        return dict(layers)
+        return dict(layers), {}
     concessions = _combined(layers, "concessions")
     done: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+    audits: dict[str, dict[str, Any]] = {}
     for item, (kind, gdf) in layers.items():
         if kind == "cases":
             published = publish_layer(gdf, "cases", profile, concessions=concessions,
                                       communes=communes, seed=seed)
             if published.audit is not None:
-                write_audit(published.audit, out / f"{name}-{item}")
+                audits[item] = published.audit
             gdf = published.data
         done[item] = (kind, gdf)
-    return done
+    return done, audits
 
 
 def export_layers(
@@ -138,8 +139,7 @@ def export_layers(
     """
     out = Path(outdir)
     formats = parse_formats(formats)
-    layers = _publish_cases_once(out, layers, name=name, profile=profile, communes=communes,
-                                 seed=seed)
+    layers, audits = _publish_cases_once(layers, profile=profile, communes=communes, seed=seed)
     written: list[Path] = []
     maps = [out / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if maps:
@@ -168,6 +168,8 @@ def export_layers(
         written.append(write_data(out / f"{name}{FORMATS[fmt]}", data, tables, **common))
     for path in written:
         log.info("wrote %s", path)
+    for item, audit in audits.items():  # the masking's own audit, once every file is written
+        write_audit(audit, out / f"{name}-{item}")
     return written
 
 
