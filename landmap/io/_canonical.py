@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from landmap.errors import SchemaError
 from landmap.io._aliases import aliases, find_column, level_term, match_profile
@@ -191,11 +192,31 @@ def _as_string(raw: pd.Series) -> pd.Series:
     return raw.astype("string")
 
 
+def _already_terms(raw: pd.Series, field: str) -> bool:
+    """True when every distinct value of a string column is already its vocabulary term.
+
+    The usual case for a register kept with a fixed list of terms: the column can be kept as
+    it is, without mapping every row.
+    """
+    if raw.dtype != "string":
+        return False
+    try:
+        arr = pa.array(raw.array)
+        uniques = pc.unique(arr).drop_null().to_pylist()
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    return all(_term(field, u) == u for u in uniques)
+
+
 def _vocabularies(out, kind, defaults, kind_default, flags, n) -> None:
     for (k, key), field in _VOCAB_FIELD.items():
         if k != kind:
             continue
         raw = out[key]
+        default = kind_default if key == "kind" and kind_default else defaults.get(key)
+        if _already_terms(raw, field):
+            out[key] = raw if default is None else raw.fillna(default)
+            continue
         codes, uniques = _factorize(raw)
         terms = [_term(field, u) for u in uniques]
         known_u = np.array([t is not None for t in terms] + [True])
@@ -205,7 +226,6 @@ def _vocabularies(out, kind, defaults, kind_default, flags, n) -> None:
             [t if t is not None else u for t, u in zip(terms, uniques, strict=True)],
             raw.index,
         )
-        default = kind_default if key == "kind" and kind_default else defaults.get(key)
         if default is not None:
             series = series.fillna(default)
         if unknown.any():
@@ -247,6 +267,53 @@ def _guess_level(display: str, n: int) -> str | None:
     return {1: "country", 24: "province", 25: "province"}.get(n)
 
 
+def _packed_keys(ids: pd.Series) -> np.ndarray | None:
+    """One integer per id, equal exactly when the ids are equal; ``None`` when not cheap.
+
+    Ids written by software usually have one width and differ in a few bytes
+    (``SYN-0000001``...): those bytes, packed into a ``uint64``, are a key that hashes much
+    faster than the strings. Other ids (several widths, nulls, more than 8 varying bytes)
+    return ``None`` and are compared as strings.
+    """
+    if len(ids) < 2 or not isinstance(ids.dtype, pd.StringDtype):
+        return None
+    try:
+        arr = pa.array(ids.array)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    _, offsets_buf, data_buf = arr.buffers()
+    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or int(offsets[-1] - offsets[0]) != width * len(arr):
+        return None
+    if not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, width)
+    varying = np.flatnonzero((data != data[0]).any(axis=0))
+    if len(varying) > 8:
+        return None
+    keys = np.zeros(len(arr), dtype=np.uint64)
+    for col in varying:
+        keys <<= np.uint64(8)
+        keys |= data[:, col]
+    return keys
+
+
+def _all_unique(ids: pd.Series) -> bool:
+    """``ids.is_unique``, through :func:`_packed_keys` when the ids allow it."""
+    keys = _packed_keys(ids)
+    if keys is None:
+        return bool(ids.is_unique)
+    if (keys[1:] > keys[:-1]).all():  # ids in increasing order: unique without hashing
+        return True
+    return bool(pd.Series(keys, copy=False).is_unique)
+
+
 def assign_ids(
     frame: pd.DataFrame, kind: str, *, profile_prefix: str | None
 ) -> tuple[list[pd.Series], str]:
@@ -268,7 +335,7 @@ def assign_ids(
 
     present = ids.notna() & ids.ne("")
     flags: list[pd.Series] = []
-    if present.all() and ids.is_unique:
+    if present.all() and _all_unique(ids):
         return flags, "from the file"
     if not present.any():
         frame[col] = generated()
