@@ -176,8 +176,8 @@ def _validated(frame, geometry, kind, study_area, fix_swapped, no_geom):
             fix_swapped=fix_swapped,
             no_geometry_reasons=geometry.reasons,
         )
-        keep = np.flatnonzero(~checked.rejected)
-        kept = frame if len(keep) == len(frame) else frame.take(keep)
+        keep = ~checked.rejected
+        kept = frame if keep.all() else _select_rows(frame, keep)
         out = gpd.GeoDataFrame(
             kept.reset_index(drop=True),
             geometry=gpd.points_from_xy(checked.x[keep], checked.y[keep]),
@@ -192,6 +192,19 @@ def _validated(frame, geometry, kind, study_area, fix_swapped, no_geom):
     if checked.rejected.any():
         out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)
     return out, checked
+
+
+def _select_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]`` (a boolean mask), column by column.
+
+    Filtering each column's array with the mask (an Arrow filter for text columns) and
+    putting the columns back together costs about half of ``DataFrame.take`` with the kept
+    positions on a million rows.
+    """
+    if not frame.columns.is_unique:
+        return frame[keep]
+    data = {col: frame[col].array[keep] for col in frame.columns}
+    return pd.DataFrame(data, columns=frame.columns, copy=False)
 
 
 def _canonical_dtypes(data: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
