@@ -204,7 +204,7 @@ def _select_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     if not frame.columns.is_unique:
         return frame[keep]
     data = {col: frame[col].array[keep] for col in frame.columns}
-    return pd.DataFrame(data, columns=frame.columns, copy=False)
+    return pd.DataFrame(data, index=frame.index[keep], columns=frame.columns, copy=False)
 
 
 def _canonical_dtypes(data: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
