@@ -16,6 +16,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyproj import CRS
 
 from landmap.errors import CRSError, DataValueError
@@ -130,7 +131,8 @@ def parse_coordinates(
     series = series.reset_index(drop=True)
     n = len(series)
     word = _AXIS_WORD[axis]
-    errors = pd.Series(pd.NA, index=series.index, dtype="string")
+    # an all-missing Arrow column, without repeating a scalar a million times
+    errors = pd.Series(pd.array(pa.nulls(n, pa.large_string()), dtype="string"), index=series.index)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         out = np.array(series.to_numpy(dtype="float64", na_value=np.nan))
         missing = np.isnan(out)

@@ -294,9 +294,13 @@ def _packed_keys(ids: pd.Series) -> np.ndarray | None:
     if not (np.diff(offsets) == width).all():
         return None
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, width)
-    varying = np.flatnonzero((data != data[0]).any(axis=0))
-    if len(varying) > 8:
-        return None
+    varying: list[int] = []
+    for col in range(width):  # column by column: stops early for ids such as UUIDs
+        if (data[:, col] != data[0, col]).any():
+            varying.append(col)
+            if len(varying) > 8:
+                return None
+    # the varying bytes, first one most significant: ids that count up give increasing keys
     keys = np.zeros(len(arr), dtype=np.uint64)
     for col in varying:
         keys <<= np.uint64(8)
