@@ -203,7 +203,14 @@ def _select_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """
     if not frame.columns.is_unique:
         return frame[keep]
-    data = {col: frame[col].array[keep] for col in frame.columns}
+    count = int(keep.sum())
+    data = {}
+    for col in frame.columns:
+        values = frame[col].array
+        if len(values) and pd.isna(values[0]) and values.isna().all():
+            data[col] = values[:count]  # an empty column: a slice of it is the same, no copy
+        else:
+            data[col] = values[keep]
     return pd.DataFrame(data, index=frame.index[keep], columns=frame.columns, copy=False)
 
 
