@@ -52,7 +52,7 @@ _BUNDLED = {"cambodia": "cambodia", "khm": "cambodia", "kh": "cambodia", "កម
 #: Below this many points one :func:`shapely.contains_xy` call is cheaper than the grid.
 _GRID_MIN_POINTS = 50_000
 _GRID_CELLS = 128
-_GRIDS: dict[int, tuple[BaseGeometry, "_Grid"]] = {}
+_GRIDS: dict[int, tuple[BaseGeometry, _Grid]] = {}
 
 
 class Validation(NamedTuple):

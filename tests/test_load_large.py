@@ -94,7 +94,9 @@ def test_select_rows_equals_boolean_indexing():
     keep = np.array([True, False, True, True])
     pd.testing.assert_frame_equal(_select_rows(frame, keep), frame[keep])
     dupes = pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"])
-    pd.testing.assert_frame_equal(_select_rows(dupes, np.array([False, True])), dupes[[False, True]])
+    pd.testing.assert_frame_equal(
+        _select_rows(dupes, np.array([False, True])), dupes[[False, True]]
+    )
 
 
 def _register(n, rng):

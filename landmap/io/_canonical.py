@@ -193,7 +193,7 @@ def _as_string(raw: pd.Series) -> pd.Series:
 
 
 def _already_terms(raw: pd.Series, field: str) -> bool:
-    """True when every distinct value of a string column is already its vocabulary term.
+    """Tell whether every distinct value of a string column is already its vocabulary term.
 
     The usual case for a register kept with a fixed list of terms: the column can be kept as
     it is, without mapping every row.
