@@ -14,6 +14,7 @@ Each row ends up ``loaded``, ``repaired`` or ``rejected`` with a reason:
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
@@ -53,6 +54,7 @@ _BUNDLED = {"cambodia": "cambodia", "khm": "cambodia", "kh": "cambodia", "កម
 _GRID_MIN_POINTS = 50_000
 _GRID_CELLS = 128
 _GRIDS: dict[int, tuple[BaseGeometry, _Grid]] = {}
+_GRIDS_LOCK = threading.Lock()
 
 
 class Validation(NamedTuple):
@@ -200,9 +202,10 @@ def _grid(area: BaseGeometry) -> _Grid:
     state[:-1][~shapely.intersects(area, boxes)] = 0
     state[-1] = 0
     grid = _Grid(x0, y0, dx, dy, n, state)
-    if len(_GRIDS) >= 8:
-        _GRIDS.pop(next(iter(_GRIDS)))
-    _GRIDS[id(area)] = (area, grid)
+    with _GRIDS_LOCK:
+        if len(_GRIDS) >= 8:
+            _GRIDS.pop(next(iter(_GRIDS)))
+        _GRIDS[id(area)] = (area, grid)
     return grid
 
 

@@ -89,10 +89,16 @@ def test_select_rows_equals_boolean_indexing():
             "b": pd.array([1, None, 3, 4], dtype="Int64"),
             "c": pd.to_datetime(["2020-01-01", None, "2021-05-06", "2022-01-01"]),
             "d": [1.5, 2.5, np.nan, 4.0],
+            "empty": pd.array([None] * 4, dtype="string"),
+            "nan": [np.nan] * 4,
+            "lists": [[1], [2], [3], [4]],
         }
     )
     keep = np.array([True, False, True, True])
-    pd.testing.assert_frame_equal(_select_rows(frame, keep), frame[keep])
+    selected = _select_rows(frame, keep)
+    pd.testing.assert_frame_equal(selected, frame[keep])
+    selected.loc[0, "nan"] = 5.0  # nothing of the input frame is shared and written to
+    assert frame["nan"].isna().all()
     dupes = pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"])
     pd.testing.assert_frame_equal(
         _select_rows(dupes, np.array([False, True])), dupes[[False, True]]

@@ -207,11 +207,20 @@ def _select_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     data = {}
     for col in frame.columns:
         values = frame[col].array
-        if len(values) and pd.isna(values[0]) and values.isna().all():
-            data[col] = values[:count]  # an empty column: a slice of it is the same, no copy
+        if _arrow_backed(values) and values.isna().all():
+            # an empty Arrow column (immutable, so nothing is shared that could be written to):
+            # a slice of it is the same column, without copying
+            data[col] = values[:count]
         else:
             data[col] = values[keep]
     return pd.DataFrame(data, index=frame.index[keep], columns=frame.columns, copy=False)
+
+
+def _arrow_backed(values: object) -> bool:
+    dtype = getattr(values, "dtype", None)
+    return isinstance(dtype, pd.ArrowDtype) or (
+        isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+    )
 
 
 def _canonical_dtypes(data: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
