@@ -215,6 +215,25 @@ def contains_xy(area: BaseGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Points outside the area's bounds, or in a grid cell that lies wholly inside or wholly
     outside the area, are decided from the cell; the rest (a few percent for a country
     outline) go through :func:`shapely.contains_xy`. The result is identical to it.
+
+    Parameters
+    ----------
+    area
+        A polygonal geometry (prepared or not); its grid is cached while it lives.
+    x, y
+        Float arrays of coordinates (``NaN`` and infinities are never contained).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean array: the point lies in the interior of ``area``.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> contains_xy(shapely.box(0, 0, 2, 2), np.array([1.0, 3.0]), np.array([1.0, 1.0]))
+    array([ True, False])
+
     """
     if len(x) < _GRID_MIN_POINTS:
         return shapely.contains_xy(area, x, y)
@@ -530,6 +549,7 @@ __all__ = [
     "PointValidation",
     "StudyAreaShape",
     "Validation",
+    "contains_xy",
     "study_area_shape",
     "validate_geometries",
     "validate_points",
