@@ -131,7 +131,7 @@ def test_every_public_file_shows_the_same_masked_points(demo_build):
     a = gpkg.set_index("case_id").geometry
     b = geojson.set_index("case_id").geometry.loc[a.index]
     assert len(a) > 1900
-    assert (a.distance(b) < 1e-6).all()
+    assert (a.to_crs(32648).distance(b.to_crs(32648)) < 0.5).all()  # metres
     true = pd.read_csv(ROOT / "data" / "synthetic_cases.csv", dtype=str).drop_duplicates(
         "case_id").set_index("case_id")
     lat = pd.to_numeric(true.loc[a.index, "latitude"], errors="coerce")
