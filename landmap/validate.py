@@ -293,6 +293,21 @@ def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+
+def _noter(reasons: list[pd.Series]):
+    """Return ``note(mask, text)``, which records a reason for the rows where ``mask`` is true.
+
+    ``text`` is one reason for all of them, or one per selected row.
+    """
+
+    def note(mask: np.ndarray, text: object) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            values = [text] * len(idx) if isinstance(text, str) else list(text)
+            reasons.append(pd.Series(values, index=idx, dtype="string"))
+
+    return note
+
 def validate_geometries(
     data: gpd.GeoDataFrame,
     kind: str,
@@ -333,12 +348,7 @@ def validate_geometries(
     rejected = np.zeros(n, bool)
     repaired = np.zeros(n, bool)
     reasons: list[pd.Series] = []
-
-    def note(mask: np.ndarray, text: object) -> None:
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            values = [text] * len(idx) if isinstance(text, str) else list(text)
-            reasons.append(pd.Series(values, index=idx, dtype="string"))
+    note = _noter(reasons)
 
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
@@ -525,12 +535,7 @@ def validate_points(
     rejected = np.zeros(n, bool)
     repaired = np.zeros(n, bool)
     reasons: list[pd.Series] = []
-
-    def note(mask: np.ndarray, text: object) -> None:
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            values = [text] * len(idx) if isinstance(text, str) else list(text)
-            reasons.append(pd.Series(values, index=idx, dtype="string"))
+    note = _noter(reasons)
 
     missing = np.isnan(x) | np.isnan(y)
     given = np.zeros(n, bool)
