@@ -84,6 +84,7 @@ _LAZY: dict[str, str] = {
     "build": "landmap.build:build",
     "Explorer": "landmap.widgets:Explorer",
     "explore": "landmap.widgets:explore",
+    "map_widget": "landmap.widgets:map_widget",
 }
 
 
