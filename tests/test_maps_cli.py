@@ -55,3 +55,21 @@ def test_split_spec_keeps_paths_with_colons():
     assert split_spec("a.gpkg:areas") == ("a.gpkg", "areas")
     assert split_spec("odd:name.csv") == ("odd:name.csv", None)
     assert split_spec("C:/data/x.csv") == ("C:/data/x.csv", None)
+
+
+def test_quick_map_of_cases_is_public_by_default(data_dir, tmp_path, capsys):
+    from landmap.audit import audit_export
+
+    register = data_dir / "synthetic_cases.csv"
+    public = tmp_path / "public.html"
+    assert main(["map", f"{register}:cases", "-o", str(public),
+                 "--popup", "case_id,type"]) == 0
+    assert (tmp_path / "public.html.audit.json").is_file()
+    assert audit_export(public, register).ok
+    internal = tmp_path / "internal.html"
+    assert main(["map", f"{register}:cases", "-o", str(internal), "--profile", "internal",
+                 "--popup", "case_id,type"]) == 0
+    result = audit_export(internal, register)
+    assert not result.ok and any(f.kind == "point" for f in result.findings)
+    assert "CONFIDENTIAL" in internal.read_text("utf-8")
+    capsys.readouterr()

@@ -40,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=["en", "km", "both"], default="en",
                    help="language of labels (default en)")
     p.add_argument("--heatmap", action="store_true", help="add a heatmap of cases")
+    p.add_argument("--profile", choices=["public", "internal"], default="public",
+                   help="public (default): case points masked and sensitive columns dropped, "
+                        "with an audit beside the map; internal: exact, marked confidential")
     p.add_argument("--online", action="store_true",
                    help="load Leaflet from its CDN instead of inlining it (smaller file)")
     p.set_defaults(func=run)
@@ -91,6 +94,17 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"{report.summary()}\n")
     frames = {k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True)
               for k, v in layers.items()}
+    audit = None
+    if frames.get("cases") is not None:
+        from landmap.export.publish import is_confidential, publish_layer
+        from landmap.schema import label
+
+        published = publish_layer(frames["cases"], "cases", args.profile,
+                                  concessions=frames.get("concessions"))
+        frames["cases"], audit = published.data, published.audit
+        if args.notice is None:
+            key = "confidential" if is_confidential(args.profile) else "public"
+            args.notice = label("heading", key, args.lang)
     m = build_map(
         cases=frames.get("cases"), areas=frames.get("areas"),
         concessions=frames.get("concessions"), boundaries=frames.get("boundaries"),
@@ -100,4 +114,8 @@ def run(args: argparse.Namespace) -> int:
     written = save_map(m, args.output, offline=not args.online)
     size = written.stat().st_size
     out.write(f"wrote {written} ({size / 1e6:.2f} MB{', offline' if not args.online else ''})\n")
+    if audit is not None:
+        from landmap.export.publish import write_audit
+
+        out.write(f"privacy audit: {write_audit(audit, written)}\n")
     return 0
