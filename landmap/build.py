@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +108,9 @@ class _Run:
         self.seed = seed
         self.result = BuildResult(out_dir=out_dir)
         self.loaded: dict[str, Loaded] = {}
+        self.cases: gpd.GeoDataFrame | None = None  # every case layer, true locations
+        self.overlaps: gpd.GeoDataFrame | None = None  # overlap polygons, for the maps
+        self._published: dict[str, tuple[str, gpd.GeoDataFrame]] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
     def names(self, key: str, kind: str) -> list[str]:
@@ -231,7 +236,7 @@ class _Run:
         m = build_map(
             cases=cases, areas=self.layers("areas", "areas"),
             concessions=self.layers("concessions", "concessions"),
-            overlaps=getattr(self, "overlaps", None), boundaries=self.boundary("province"),
+            overlaps=self.overlaps, boundaries=self.boundary("province"),
             title=self.project.title if lang == "en" else " / ".join(
                 t for t in (self.project.title, self.project.title_km) if t),
             notice=notice, lang=lang, **settings,
@@ -248,7 +253,7 @@ class _Run:
     def maps(self) -> None:
         from landmap.schema import label
 
-        self._map(getattr(self, "cases", None), self.out / "internal" / "map.html",
+        self._map(self.cases, self.out / "internal" / "map.html",
                   notice=label("heading", "confidential", "both"))
         public = _combine([data for kind, data in self.published().values() if kind == "cases"])
         self._map(public, self.out / "public" / "map.html",
@@ -261,7 +266,7 @@ class _Run:
         one case would average out towards its true location). The public audit goes beside
         the public files; the per-case detail stays in ``internal/``.
         """
-        if getattr(self, "_published", None) is None:
+        if self._published is None:
             from landmap.export.privacy import apply_profile, write_audit
 
             self._published = {}
@@ -325,7 +330,7 @@ class _Run:
             table = spec.member is None and spec.path.suffix.lower() in (".csv", ".xlsx")
             against = spec.path if table else self.layer(spec.name)
             result = audit_export(files, against, min_radius_m=radius)
-            findings = [f"{spec.name}: {f}" for f in result.findings]
+            findings = [f"{spec.name}: {f.line()}" for f in result.findings]
             self.result.audit_findings.extend(findings)
             self.say(f"  leak check against {spec.name}: {len(files)} public files, "
                      f"{len(findings)} findings")
@@ -389,20 +394,51 @@ def build(
     path = Path(project) if project is not None else default_project()
     proj = Project.from_toml(path)
     out = Path(out_dir) if out_dir is not None else proj.output
-    run = _Run(proj, out, say, seed)
+    # Everything is written into a staging folder beside the output and moved into place only
+    # when the whole job, leak check included, has succeeded: a failed or interrupted build
+    # never leaves a mix of old and new files, or an unchecked public/ folder.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     say(f"landmap build: {proj.name} ({path}) -> {out}")
-    for name, step in (("load", run.load), ("analyse", run.analyse), ("raster", run.raster),
-                       ("maps", run.maps), ("exports", run.exports), ("audit", run.audit),
-                       ("manifest", run.manifest)):
-        say(f"[{name}]")
-        run.step(name, step)
+    try:
+        run = _Run(proj, staging, say, seed)
+        for name, step in (("load", run.load), ("analyse", run.analyse), ("raster", run.raster),
+                           ("maps", run.maps), ("exports", run.exports), ("audit", run.audit),
+                           ("manifest", run.manifest)):
+            say(f"[{name}]")
+            run.step(name, step)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if run.result.audit_findings:
+        rejected = out.parent / f"{out.name}.rejected"
+        shutil.rmtree(rejected, ignore_errors=True)
+        staging.rename(rejected)
+        findings = [f.replace(str(staging), str(rejected)) for f in run.result.audit_findings]
+        (rejected / "leak_check.txt").write_text("\n".join(findings) + "\n", "utf-8")
         raise PrivacyError(
-            f"the leak check found {len(run.result.audit_findings)} problem(s) in "
-            f"{out / 'public'}: {run.result.audit_findings[0]}",
-            fix="do not share public/ until this is fixed; check the privacy settings",
+            f"the leak check found {len(findings)} problem(s) in the public outputs, so nothing "
+            f"was written to {out}; they are kept for inspection in {rejected} "
+            f"(leak_check.txt). First: {findings[0]}",
+            fix="check the privacy settings of the project and run the build again",
         )
-    return run.result
+    return _move_into_place(run.result, staging, out)
+
+
+def _move_into_place(result: BuildResult, staging: Path, out: Path) -> BuildResult:
+    """Replace ``out``'s internal/, public/ and manifest.json with the staged ones."""
+    out.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(staging.iterdir()):
+        target = out / entry.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+        entry.rename(target)
+    staging.rmdir()
+    result.outputs = [out / p.relative_to(staging) for p in result.outputs]
+    result.out_dir = out
+    return result
 
 
 __all__ = ["BuildResult", "build", "default_project"]

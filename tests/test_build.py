@@ -137,3 +137,16 @@ def test_every_public_file_shows_the_same_masked_points(demo_build):
     lat = pd.to_numeric(true.loc[a.index, "latitude"], errors="coerce")
     moved = (a.y.to_numpy() != lat.to_numpy())
     assert moved.mean() > 0.99
+
+
+def test_a_build_whose_public_outputs_leak_writes_nothing_to_the_output(tmp_path):
+    """The leak check is the last gate: unmasked 'public' outputs never reach the folder."""
+    run = _build_variant(tmp_path, 'profile = "public"', 'profile = "internal"')
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "leak check found" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+    kept = tmp_path / "out.rejected"
+    findings = (kept / "leak_check.txt").read_text("utf-8").splitlines()
+    assert any("complainant_name" in line for line in findings)
+    assert all(".partial-" not in line for line in findings)
+    assert not list(tmp_path.glob(".out.partial-*"))
