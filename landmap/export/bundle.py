@@ -20,6 +20,7 @@ import pandas as pd
 from landmap.errors import DataValueError
 from landmap.export.briefing import briefing_maps, layer_sources
 from landmap.export.data import write_data
+from landmap.export.privacy import PUBLISHED_LOCATION
 from landmap.export.publish import is_confidential, publish_layer, write_audit
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,10 @@ def _publish_cases_once(
     audits: dict[str, dict[str, Any]] = {}
     for item, (kind, gdf) in layers.items():
         if kind == "cases":
+            masked_here = PUBLISHED_LOCATION not in gdf.columns  # else masked by the caller
             published = publish_layer(gdf, "cases", profile, concessions=concessions,
                                       communes=communes, seed=seed)
-            if published.audit is not None:
+            if published.audit is not None and masked_here:
                 audits[item] = published.audit
             gdf = published.data
         done[item] = (kind, gdf)

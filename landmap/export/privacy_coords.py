@@ -324,6 +324,20 @@ def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
         return [p for frame in sheets.values() for p in _table_points(frame, known)], True
     if not "".join(path.suffixes[-2:]).lower().endswith(_VECTOR_SUFFIXES):
         return [], False
+    # GDAL would otherwise write a .aux.xml sidecar beside a GeoPackage whose metadata it
+    # read: the leak check must leave the folder it checks as it found it.
+    previous = pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED")
+    pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": "NO"})
+    try:
+        return _gdal_points(path, known)
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": previous})
+
+
+def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
+    import pyogrio
+
+    suffix = path.suffix.lower()
     source, layers = str(path), None
     for candidate in (str(path), f"/vsizip/{path}"):
         try:
