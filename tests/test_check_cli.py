@@ -130,3 +130,22 @@ def test_check_crs_and_layer_options(tmp_path):
     assert res.returncode == 2 and "holds 2 layers: one, two" in res.stderr
     res = run(gpkg, "--as", "areas", "--layer", "two")
     assert res.returncode == 0 and "layer: two" in res.stdout
+
+
+def test_check_maps_columns_from_the_command_line(tmp_path):
+    src = tmp_path / "own_names.csv"
+    src.write_text("id,north_value,east_value,Date of incident\n"
+                   "A1,11.55,104.92,02/03/2020\nA2,12.1,105.3,15/07/2021\n", encoding="utf-8")
+    plain = run(str(src), "--as", "cases")
+    assert plain.returncode == 2 and "--column lat=Y_coord" in plain.stderr
+    out = tmp_path / "clean.geojson"
+    mapped = run(str(src), "--as", "cases", "--column", "lat=north_value",
+                 "--column", "lon=east_value", "--column", "date=Date of incident",
+                 "--column", "case_id=id", "--output", str(out))
+    assert mapped.returncode == 0, mapped.stderr
+    layer = gpd.read_file(out)
+    assert list(layer["case_id"]) == ["A1", "A2"]
+    assert layer.geometry.y.round(2).tolist() == [11.55, 12.1]
+    assert str(layer["date"].iloc[0])[:10] == "2020-03-02"  # day first
+    bad = run(str(src), "--as", "cases", "--column", "lat")
+    assert bad.returncode == 2 and "NAME=COLUMN" in bad.stderr and "Traceback" not in bad.stderr

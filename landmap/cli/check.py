@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from landmap.errors import ExportError
+from landmap.errors import DataValueError, ExportError
 from landmap.io.atomic import atomic_path
 from landmap.schema import LAYER_KINDS
 
@@ -42,6 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--utm-zone", help="UTM zone of easting/northing columns, e.g. 48N")
     parser.add_argument("--encoding", help="text encoding of a CSV (detected when omitted)")
     parser.add_argument(
+        "--column",
+        dest="columns",
+        action="append",
+        metavar="NAME=COLUMN",
+        help="map a canonical name onto the file's column, e.g. --column lat=Y_coord "
+        "--column date='Date of incident' (repeatable)",
+    )
+    parser.add_argument(
         "--fix-swapped",
         action="store_true",
         help="swap back points whose latitude and longitude were exchanged",
@@ -61,6 +69,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _column_mapping(items: list[str] | None) -> dict[str, str] | None:
+    """Turn ``["lat=Y_coord", ...]`` into ``{"lat": "Y_coord", ...}``."""
+    if not items:
+        return None
+    mapping: dict[str, str] = {}
+    for item in items:
+        name, sep, column = item.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            raise DataValueError(f"--column {item!r} is not NAME=COLUMN",
+                                 fix="write it as --column lat=Y_coord")
+        mapping[name.strip()] = column.strip()
+    return mapping
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``landmap check``; return the exit status."""
     from landmap.io.load import infer_kind, load
@@ -78,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         "fix_swapped": args.fix_swapped,
         "encoding": args.encoding,
         "utm_zone": args.utm_zone,
+        "columns": _column_mapping(args.columns),
     }
     data, report = load(args.file, kind, **options)
     out = sys.stdout

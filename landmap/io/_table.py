@@ -335,7 +335,8 @@ def table_to_points(
                 "has no coordinate columns (looked for latitude/longitude, a geopoint, or "
                 f"easting/northing; the columns are: {', '.join(map(str, frame.columns))})",
                 path=src.display,
-                fix="map them explicitly, e.g. columns={'lat': 'Y_coord', 'lon': 'X_coord'}",
+                fix="map them: columns={'lat': 'Y_coord', 'lon': 'X_coord'} in Python, "
+                "--column lat=Y_coord --column lon=X_coord on the command line",
             )
     if not source_crs.equals(CRS.from_epsg(4326)):
         tr = Transformer.from_crs(source_crs, "EPSG:4326", always_xy=True)
