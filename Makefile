@@ -27,4 +27,5 @@ bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) maps/*
+	rm -rf $(VENV)
+	git clean -fdXq maps/   # generated outputs only; maps/README.md stays
