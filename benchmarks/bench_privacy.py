@@ -36,7 +36,7 @@ def main() -> None:
     n = parser.parse_args().repeat
 
     from landmap.audit import audit_export
-    from landmap.export.privacy import PUBLIC, apply_profile, public_summary
+    from landmap.privacy import PUBLIC, apply_profile, public_summary
     from landmap.maps import build_map, save_map
     from landmap.project import Project
 

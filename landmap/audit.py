@@ -34,8 +34,8 @@ import shapely
 
 from landmap.errors import DataFileError, PrivacyError
 from landmap.export.privacy_coords import file_points, points_to_metric, stream_points
-from landmap.export.privacy_fields import sensitive_columns
-from landmap.export.privacy_profiles import PUBLIC
+from landmap.privacy.fields import sensitive_columns
+from landmap.privacy.profiles import PUBLIC
 from landmap.export.privacy_scan import iter_streams, text_views
 from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, PHONE_PATTERN, LayerKind
 
@@ -437,7 +437,7 @@ def require_clean(
     if not result.ok:
         raise PrivacyError(
             f"{len(result.findings)} leak(s) in the export:\n" + "\n".join(result.lines()),
-            fix="export with the public profile (landmap.export.privacy.apply_profile)",
+            fix="export with the public profile (landmap.privacy.apply_profile)",
         )
     return result
 

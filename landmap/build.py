@@ -203,7 +203,7 @@ class _Run:
 
     def public_summaries(self, cases: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame) -> None:
         """Write counts per concession and per commune, from true locations."""
-        from landmap.export.privacy_summary import public_summary
+        from landmap.privacy.summary import public_summary
 
         summaries = public_summary(cases, concessions=concessions,
                                    communes=self.boundary("commune"),
@@ -267,7 +267,7 @@ class _Run:
         the public files; the per-case detail stays in ``internal/``.
         """
         if self._published is None:
-            from landmap.export.privacy import apply_profile, write_audit
+            from landmap.privacy import apply_profile, write_audit
 
             self._published = {}
             for name, item in self.loaded.items():

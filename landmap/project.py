@@ -31,7 +31,7 @@ Tables and keys (``data/demo.toml`` uses nearly all of them; :data:`SPEC` is the
 ``[privacy]``
     ``profile`` (``"public"``, ``"internal"`` or a ``[profiles.NAME]`` table), ``communes``
     (the boundaries layer that keeps masked cases in their commune), ``villages``, and any
-    setting of :class:`~landmap.export.privacy_profiles.PrivacyProfile` (``mode``,
+    setting of :class:`~landmap.privacy.profiles.PrivacyProfile` (``mode``,
     ``min_radius_m``, ``max_radius_m``, ``k``, ``allow_free_text``, ``drop``, ``keep``...).
 ``[analysis]``
     ``within_m`` (distance for "near"), ``areas``, ``concessions``, ``cases``,
@@ -242,12 +242,12 @@ class Project:
         return [s for s in self.layers if s.kind == kind]
 
     def privacy_profile(self) -> Any:
-        """Return the :class:`~landmap.export.privacy.PrivacyProfile` the project asks for.
+        """Return the :class:`~landmap.privacy.PrivacyProfile` the project asks for.
 
         The base profile (``[privacy] profile``, default ``"public"``; or a ``[profiles.NAME]``
         table) with the other ``[privacy]`` settings applied.
         """
-        from landmap.export.privacy_profiles import PrivacyProfile, get_profile
+        from landmap.privacy.profiles import PrivacyProfile, get_profile
 
         settings = {k: v for k, v in self.privacy.items()
                     if k not in ("profile", "communes", "villages")}
@@ -384,20 +384,11 @@ SPEC: dict[str, dict[str, _Key]] = {
     },
 }
 
-_PRIVACY_FALLBACK = {
-    "mode": _Key(_STR), "drop": _Key(_LIST, item=_STR), "keep": _Key(_LIST, item=_STR),
-    "allow_free_text": _Key(_BOOL), "drop_sensitive": _Key(_BOOL), "confidential": _Key(_BOOL),
-    "min_radius_m": _Key(_NUM), "max_radius_m": _Key(_NUM), "k": _Key(_INT),
-    "snap_to_commune_m": _Key(_NUM), "description": _Key(_STR),
-}
-
 
 def _privacy_keys() -> dict[str, _Key]:
     """Return the settings a privacy profile has (from the profile class when installed)."""
-    try:
-        from landmap.export.privacy_profiles import PrivacyProfile
-    except ImportError:
-        return dict(_PRIVACY_FALLBACK)
+    from landmap.privacy.profiles import PrivacyProfile
+
     keys: dict[str, _Key] = {}
     for field in dataclasses.fields(PrivacyProfile):
         if field.name == "name":
@@ -842,10 +833,8 @@ class _Builder:
                 if spec is None or spec.kind not in kinds:
                     self.check_ref(privacy[key], "boundaries", names, section="privacy", key=key)
         base = privacy.get("profile", "public")
-        try:
-            from landmap.export import privacy_profiles
-        except ImportError:  # the privacy module is optional at validation time
-            return
+        from landmap.privacy import profiles as privacy_profiles
+
         if base not in profiles and base not in privacy_profiles.PROFILES:
             raise self.error(
                 f"unknown profile {base!r}", section="privacy", key="profile",

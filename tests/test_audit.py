@@ -27,7 +27,7 @@ from test_privacy_data import SENSITIVE, communes, register, register_source
 from landmap.audit import audit_export, iter_streams, require_clean
 from landmap.cli import main
 from landmap.errors import DataFileError, PrivacyError
-from landmap.export.privacy import apply_profile, write_audit
+from landmap.privacy import apply_profile, write_audit
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

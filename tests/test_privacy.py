@@ -15,7 +15,7 @@ from shapely.geometry import Point, box
 from test_privacy_data import SENSITIVE, communes, concessions, register
 
 from landmap.errors import PrivacyError, SchemaError
-from landmap.export.privacy import (
+from landmap.privacy import (
     INTERNAL,
     PUBLIC,
     PUBLISHED_LOCATION,

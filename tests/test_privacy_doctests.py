@@ -8,10 +8,10 @@ import importlib
 import pytest
 
 MODULES = [
-    "landmap.export.privacy",
-    "landmap.export.privacy_fields",
-    "landmap.export.privacy_profiles",
-    "landmap.export.privacy_summary",
+    "landmap.privacy.gate",
+    "landmap.privacy.fields",
+    "landmap.privacy.profiles",
+    "landmap.privacy.summary",
 ]
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from landmap.audit import audit_export
-from landmap.export.privacy_profiles import PUBLIC
+from landmap.privacy.profiles import PUBLIC
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@
   or XLSX, chosen by the file extension, through the privacy profile, with provenance beside.
 - :func:`export_layers`: both at once for named layers (what ``landmap export`` runs).
 
-Names are imported on first use, so ``import landmap.export.privacy`` does not pull matplotlib.
+Names are imported on first use, so ``import landmap.privacy`` does not pull matplotlib.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import pandas as pd
 from landmap.errors import DataValueError
 from landmap.export.briefing import briefing_maps, layer_sources
 from landmap.export.data import write_data
-from landmap.export.privacy import PUBLISHED_LOCATION
+from landmap.privacy import PUBLISHED_LOCATION
 from landmap.export.publish import is_confidential, publish_layer, write_audit
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def _publish_cases_once(
 
     Each writer would otherwise draw its own displacement, and several independent draws of
     one case average out towards its true location. The writers keep layers that were already
-    masked as they are (see :func:`landmap.export.privacy.apply_profile`).
+    masked as they are (see :func:`landmap.privacy.apply_profile`).
     """
     if is_confidential(profile):
         return dict(layers), {}

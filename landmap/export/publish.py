@@ -1,7 +1,7 @@
 """The privacy step every exporter goes through before writing a case layer.
 
 Briefing maps and data files both call :func:`publish_layer`: with the ``public`` profile a
-``cases`` layer is handed to :func:`landmap.export.privacy.apply_profile` (sensitive columns
+``cases`` layer is handed to :func:`landmap.privacy.apply_profile` (sensitive columns
 dropped, points geomasked inside their commune, small counts suppressed) and the audit it returns
 is written beside the output by :func:`write_audit`. Other layer kinds carry no personal data by
 schema, but their columns are still screened: a column that looks sensitive is dropped from a
@@ -58,7 +58,7 @@ def is_confidential(profile: object) -> bool:
 
 def _privacy():
     try:
-        from landmap.export import privacy
+        from landmap import privacy
     except ImportError:
         return None
     return privacy
@@ -91,7 +91,7 @@ def publish_layer(
         ``"cases"``, ``"areas"``, ``"concessions"``, ``"boundaries"`` or ``"table"``.
     profile
         ``"public"`` (default), ``"internal"`` or a profile object of
-        :mod:`landmap.export.privacy`.
+        :mod:`landmap.privacy`.
     concessions, communes
         Passed to the privacy step (communes keep masked points in their commune; by default the
         bundled commune boundaries).
@@ -136,7 +136,7 @@ def _publish_without_privacy(layer: pd.DataFrame, kind: str, name: str) -> Publi
         return Published(layer)
     if kind == "cases":
         raise PrivacyError(
-            f"a {name!r} export of cases needs landmap.export.privacy, which is missing.",
+            f"a {name!r} export of cases needs landmap.privacy, which is missing.",
             fix="reinstall landmap, or export with profile='internal' for office use only",
         )
     drop = {

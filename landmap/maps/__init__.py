@@ -18,7 +18,7 @@ What it does not do: no vector or raster tiles (a map is one file, comfortable u
 parcels or ~100,000 cases; beyond that, split by province or use a tile server); no editing of
 features; web basemaps need internet when the map is opened (the offline background is the
 boundaries layer); nothing is hidden for privacy here, pass layers through
-``landmap.export.privacy.apply_profile`` first for a public map.
+``landmap.privacy.apply_profile`` first for a public map.
 """
 
 from landmap.maps.builder import BASEMAPS, LandmapMap, add_layer, build_map

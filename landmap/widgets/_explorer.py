@@ -133,7 +133,7 @@ def _is_synthetic(cases: pd.DataFrame) -> bool:
 
 def _privacy() -> Any | None:
     try:
-        from landmap.export import privacy
+        from landmap import privacy
     except ImportError:
         return None
     return privacy if hasattr(privacy, "apply_profile") else None
@@ -159,7 +159,7 @@ class Explorer:
         Map title.
     profile
         Privacy profile for exports; ``"public"`` (default) drops personal fields and displaces
-        case locations when :mod:`landmap.export.privacy` is installed.
+        case locations when :mod:`landmap.privacy` is installed.
     communes
         Commune boundaries that keep displaced case locations inside their commune on a public
         export (taken from ``boundaries`` when it has a ``commune`` level).
@@ -378,7 +378,7 @@ class Explorer:
         """Write the current view: an offline HTML map and the filtered table (CSV).
 
         With the public profile (default) the cases go through
-        :func:`landmap.export.privacy.apply_profile` first and its audit is written beside.
+        :func:`landmap.privacy.apply_profile` first and its audit is written beside.
 
         Parameters
         ----------
@@ -414,7 +414,7 @@ class Explorer:
             audit = published.audit
         elif self.profile == "public":
             raise ExportError(
-                "cannot make a public export: landmap.export.privacy is not available",
+                "cannot make a public export: landmap.privacy is not available",
                 fix="install landmap completely, or pass profile='internal' for an internal copy",
             )
         notice = label("heading", "public" if audit is not None else "confidential",

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landmap.export import privacy_mask as pm
-from landmap.export.privacy_profiles import PrivacyProfile, get_profile
+from landmap.privacy import mask as pm
+from landmap.privacy.profiles import PrivacyProfile, get_profile
 from landmap.provenance import attach, make_provenance
 from landmap.schema import CAMBODIA_METRIC_CRS
 

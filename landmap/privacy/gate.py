@@ -39,10 +39,10 @@ import pandas as pd
 import shapely
 
 from landmap.errors import PrivacyError
-from landmap.export import privacy_mask as pm
-from landmap.export.privacy_fields import FREE_TEXT_REASON, sensitive_columns
-from landmap.export.privacy_profiles import INTERNAL, PUBLIC, PrivacyProfile, get_profile
-from landmap.export.privacy_summary import public_summary
+from landmap.privacy import mask as pm
+from landmap.privacy.fields import FREE_TEXT_REASON, sensitive_columns
+from landmap.privacy.profiles import INTERNAL, PUBLIC, PrivacyProfile, get_profile
+from landmap.privacy.summary import public_summary
 from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, PHONE_PATTERN, LayerKind
 
 log = logging.getLogger(__name__)

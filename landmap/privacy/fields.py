@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from landmap.errors import SchemaError
-from landmap.export.privacy_profiles import (
+from landmap.privacy.profiles import (
     extra_name_patterns,
     khmer_column_words,
     latin_place_names,

@@ -1,8 +1,13 @@
 """Export profiles: the rules a published layer follows (defaults live in a TOML resource).
 
-A :class:`PrivacyProfile` says which columns leave, whether free text may stay, how case points
-are masked and when small counts are suppressed. ``PUBLIC`` is the default for every export;
-``INTERNAL`` keeps everything and marks the output confidential.
+A :class:`PrivacyProfile` says which columns may leave, whether free text may stay, how case
+points are masked and when small counts are suppressed. ``PUBLIC`` is the default for every
+export; ``INTERNAL`` keeps everything and marks the output confidential.
+
+What a public layer may carry is an allow-list: the canonical columns of its kind that the
+profile publishes (``[public_columns]`` in the resource) plus the columns the user names in
+``keep``. Every other column is dropped, whatever its name: a column is never published because
+its name does not look personal.
 """
 
 from __future__ import annotations
@@ -34,14 +39,17 @@ class PrivacyProfile:
         ``"exact"`` (internal only), ``"displace"``, ``"commune_centroid"``,
         ``"village_centroid"`` or ``"aggregate"``.
     drop
-        Columns always removed, in addition to the ones recognised as sensitive.
+        Columns always removed, even canonical ones the profile would publish.
     keep
-        Columns the user declares safe although their name or content looks sensitive.
+        Extra columns the user publishes by name, beyond the canonical columns the profile
+        allows. A kept column that looks personal (by name or content) is still published, and
+        the audit and a warning say so.
     allow_free_text
-        Keep free-text columns (``description``); phone numbers and the values of dropped
+        Publish free-text columns (``description``); phone numbers and the values of dropped
         sensitive columns are still blanked out of the text.
     drop_sensitive
-        Remove every sensitive column (``False`` only for internal outputs).
+        Drop every column that is not allowed (``False`` only for internal outputs, which keep
+        every column).
     confidential
         Mark outputs as confidential (internal outputs).
     min_radius_m, max_radius_m
@@ -112,6 +120,35 @@ class PrivacyProfile:
     def is_public(self) -> bool:
         """``True`` when outputs made with this profile may leave the office."""
         return not self.confidential
+
+    def public_columns(self, kind: str | None = "cases") -> frozenset[str] | None:
+        """Return the columns a layer of ``kind`` may carry under this profile.
+
+        ``None`` means every column (a confidential profile that keeps sensitive columns).
+        Otherwise: the canonical columns the profile publishes for the kind, ``description``
+        when free text is allowed, and the columns named in ``keep``, without those in
+        ``drop``. The geometry and the ``published_location`` note the gate adds are not
+        listed.
+
+        Examples
+        --------
+        >>> sorted(PUBLIC.public_columns("cases"))[:4]
+        ['admin_code', 'case_id', 'commune', 'date']
+        >>> "description" in PUBLIC.replace(allow_free_text=True).public_columns("cases")
+        True
+        >>> INTERNAL.public_columns("cases") is None
+        True
+
+        """
+        if not self.drop_sensitive:
+            return None
+        table = _resource()["public_columns"]
+        allowed = set(table.get(str(kind), ()))
+        if self.allow_free_text:
+            allowed.update(_resource()["free_text_columns"].get(str(kind), []))
+        allowed.update(self.keep)
+        allowed.difference_update(self.drop)
+        return frozenset(allowed)
 
     def replace(self, **changes: Any) -> PrivacyProfile:
         """Return a copy with some settings changed (validated again).
