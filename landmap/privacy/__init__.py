@@ -10,37 +10,41 @@ case data only as a ``PublishedLayer``; handed a raw case layer it raises
 
 from __future__ import annotations
 
+from landmap.privacy.columns import REDACTED
+from landmap.privacy.communes import bundled_communes
+from landmap.privacy.fields import FREE_TEXT_REASON, sensitive_columns
 from landmap.privacy.gate import (
+    PUBLISH_KINDS,
     PUBLISHED_LOCATION,
-    REDACTED,
-    Published,
-    allowed_columns,
-    apply_profile,
-    check_columns,
-    load_or_create_key,
-    public_audit,
-    public_summary,
+    PublishedLayer,
+    data_for_output,
+    layer_kind,
+    publish,
+    removed_columns,
     write_audit,
 )
-from landmap.privacy.fields import FREE_TEXT_REASON, sensitive_columns
+from landmap.privacy.points import load_or_create_key
 from landmap.privacy.profiles import INTERNAL, PROFILES, PUBLIC, PrivacyProfile, get_profile
+from landmap.privacy.summary import public_summary
 
 __all__ = [
-    "PUBLISHED_LOCATION",
-    "REDACTED",
-    "Published",
-    "allowed_columns",
-    "apply_profile",
-    "check_columns",
-    "load_or_create_key",
-    "public_audit",
-    "public_summary",
-    "write_audit",
     "FREE_TEXT_REASON",
     "INTERNAL",
     "PROFILES",
     "PUBLIC",
+    "PUBLISHED_LOCATION",
+    "PUBLISH_KINDS",
+    "REDACTED",
     "PrivacyProfile",
+    "PublishedLayer",
+    "bundled_communes",
+    "data_for_output",
     "get_profile",
+    "layer_kind",
+    "load_or_create_key",
+    "public_summary",
+    "publish",
+    "removed_columns",
     "sensitive_columns",
+    "write_audit",
 ]

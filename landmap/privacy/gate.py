@@ -1,23 +1,26 @@
-"""Privacy profiles for every export: drop sensitive fields, geomask cases, audit what changed.
+"""The privacy gate: :func:`publish` makes the only thing a public product accepts.
 
-The public profile is the default. :func:`apply_profile` returns the layer to publish and an
-audit (a JSON-serialisable dict) that the exporters write beside the output with
-:func:`write_audit`. Counts meant for the public are computed from the *true* locations with
-:func:`public_summary`; only the map gets the masked points.
+A :class:`PublishedLayer` can be made by :func:`publish` alone. It holds the data an output made
+with its profile may contain, the audit that may travel with it, and, kept apart, the internal
+detail (which case was left out or moved across a concession boundary). Writers of public
+products ask :func:`data_for_output` for what to write: handed a raw case layer under a public
+profile, it raises :class:`~landmap.errors.PrivacyError`; nothing is decided from a column name.
+
+One ``PublishedLayer`` is one random draw of the masked points. Write every file of a set from
+the same ``PublishedLayer`` (several independent draws of one case average out towards its
+true location); :func:`publish` given a ``PublishedLayer`` returns it unchanged.
 
 Examples
 --------
 >>> import geopandas as gpd
->>> from shapely.geometry import Point, box
->>> communes = gpd.GeoDataFrame({"name": ["A"]}, geometry=[box(104.0, 11.0, 105.0, 12.0)],
-...                             crs="EPSG:4326")
->>> cases = gpd.GeoDataFrame({"case_id": ["c1"], "complainant_name": ["Test Person"]},
-...                          geometry=[Point(104.5, 11.5)], crs="EPSG:4326")
->>> published = apply_profile(cases, communes=communes)
+>>> from shapely.geometry import Point
+>>> cases = gpd.GeoDataFrame({"case_id": ["c1"], "household_head": ["Test Person"]},
+...                          geometry=[Point(104.92, 11.56)], crs="EPSG:4326")
+>>> published = publish(cases, kind="cases", seed=1)
 >>> list(published.data.columns)
 ['case_id', 'published_location', 'geometry']
 >>> published.audit["columns_removed"]
-{'complainant_name': 'person name'}
+{'household_head': 'not among the columns the profile publishes'}
 >>> 500 <= published.audit["points"]["distance_m"]["min"] <= 2000
 True
 
@@ -25,463 +28,271 @@ True
 
 from __future__ import annotations
 
+import copy
 import json
-import logging
 import os
-import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from landmap.errors import PrivacyError
-from landmap.privacy import mask as pm
-from landmap.privacy.fields import FREE_TEXT_REASON, sensitive_columns
-from landmap.privacy.profiles import INTERNAL, PUBLIC, PrivacyProfile, get_profile
-from landmap.privacy.summary import public_summary
-from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, PHONE_PATTERN, LayerKind
+from landmap.privacy.columns import choose_columns
+from landmap.privacy.communes import bundled_communes
+from landmap.privacy.fields import sensitive_columns
+from landmap.privacy.points import PUBLISHED_LOCATION, mask_points
+from landmap.privacy.profiles import PrivacyProfile, get_profile
+from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, LAYER_KINDS
 
-log = logging.getLogger(__name__)
-
-#: Text that replaces a phone number or a person's name found inside an allowed free text.
-REDACTED = "[removed]"
-#: Metres kept clear above the minimum radius when displacing: outputs round coordinates (the
-#: interactive map to about a metre, KML and CSV to their decimals), and a point drawn right at
-#: the minimum must still be outside it after rounding.
-ROUNDING_MARGIN_M = 10.0
-
-#: Column added to published case layers saying how the location was changed.
-PUBLISHED_LOCATION = "published_location"
+_GATE = object()  # only this module holds it: the one way to make a PublishedLayer
+#: Kinds :func:`publish` knows: the canonical layers, and ``"table"`` for result tables.
+PUBLISH_KINDS: tuple[str, ...] = (*LAYER_KINDS, "table")
 
 
-class Published(NamedTuple):
-    """A layer made safe for its profile, and the audit of what was done to it."""
+class PublishedLayer:
+    """A layer as a product made with one privacy profile may show it. Made by :func:`publish`.
 
-    data: gpd.GeoDataFrame | pd.DataFrame
-    audit: dict[str, Any]
+    Attributes
+    ----------
+    name
+        The layer's name in the outputs (or ``None``).
+    kind
+        ``"cases"``, ``"areas"``, ``"concessions"``, ``"boundaries"`` or ``"table"``.
+    profile
+        The :class:`~landmap.privacy.PrivacyProfile` it was made with.
+    publication
+        A random identifier of this draw: every file of one set carries the same one.
+    omitted
+        One line per thing left out (columns, cases, exact locations), for provenance files.
+
+    """
+
+    __slots__ = ("_audit", "_data", "_detail", "kind", "name", "omitted", "profile",
+                 "publication")
+
+    def __init__(self, token: object, *, data: pd.DataFrame, kind: str, name: str | None,
+                 profile: PrivacyProfile, audit: dict[str, Any], detail: dict[str, Any],
+                 omitted: list[str]) -> None:
+        if token is not _GATE:
+            raise PrivacyError(
+                "a PublishedLayer is made only by landmap.privacy.publish()",
+                fix="call landmap.publish(layer, profile) instead of building one",
+            )
+        values = {"_data": data, "kind": kind, "name": name, "profile": profile,
+                  "_audit": audit, "_detail": detail, "omitted": tuple(omitted),
+                  "publication": audit.get("publication", "")}
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError(f"a PublishedLayer cannot be changed ({key!r})")
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """A copy of the published rows (change it freely: the layer itself stays as made)."""
+        out = self._data.copy()
+        out.attrs = copy.deepcopy(self._data.attrs)
+        return out
+
+    @property
+    def audit(self) -> dict[str, Any]:
+        """The audit that may go beside a public output (no case ids, no seed)."""
+        return copy.deepcopy(self._audit)
+
+    @property
+    def internal_audit(self) -> dict[str, Any]:
+        """The audit with its per-case detail: keep it in the internal folder only."""
+        return {**copy.deepcopy(self._audit), "detail": copy.deepcopy(self._detail)}
+
+    @property
+    def confidential(self) -> bool:
+        """Whether outputs made from it must be marked confidential."""
+        return self.profile.confidential
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return (f"PublishedLayer(name={self.name!r}, kind={self.kind!r}, "
+                f"profile={self.profile.name!r}, rows={len(self._data)})")
 
 
-def _unit_columns(units: gpd.GeoDataFrame) -> tuple[pd.Series, pd.Series]:
-    def pick(*names: str) -> pd.Series:
-        for name in names:
-            if name in units.columns:
-                return units[name].astype("string")
-        return pd.Series([f"unit {i}" for i in range(len(units))], dtype="string")
-
-    return pick("boundary_id", "shapeID", "id", "code"), pick("name", "shapeName", "name_en")
+def _unwrap(obj: Any) -> Any:
+    if hasattr(obj, "data") and hasattr(obj, "report") and not isinstance(obj, pd.DataFrame):
+        return obj.data  # a Loaded tuple
+    return obj
 
 
-def _as_layer(obj: Any, what: str) -> gpd.GeoDataFrame | None:
-    if obj is None:
-        return None
-    if hasattr(obj, "data") and hasattr(obj, "report"):  # a Loaded tuple
-        obj = obj.data
-    if isinstance(obj, (str, os.PathLike)):
+def layer_kind(obj: Any, kind: str | None = None) -> str | None:
+    """Return the kind of a layer: the one given, else the one the loader recorded."""
+    if kind is not None:
+        return kind
+    if isinstance(obj, PublishedLayer):
+        return obj.kind
+    report = getattr(obj, "report", None)
+    if report is not None and getattr(report, "kind", None):
+        return str(report.kind)
+    frame = _unwrap(obj)
+    meta = getattr(frame, "attrs", {}).get("landmap") or {}
+    return meta.get("kind")
+
+
+def _as_geoframe(obj: Any, what: str) -> gpd.GeoDataFrame:
+    obj = _unwrap(obj)
+    if isinstance(obj, str | os.PathLike):
         obj = gpd.read_file(obj)
     if not isinstance(obj, gpd.GeoDataFrame):
         raise PrivacyError(
             f"the {what} layer must be a GeoDataFrame, got {type(obj).__name__}",
-            fix=f"load it first, e.g. landmap.io.load.load_boundaries(path) for {what}",
+            fix=f"load it first, e.g. landmap.load_boundaries(path) for {what}",
         )
     return obj
 
 
-_KHMER = re.compile("[\u1780-\u17ff]")
-_WORD = re.compile(r"(?:[^\W_]|[\u1780-\u17ff\u19e0-\u19ff])+")
+def _notes(kind: str, audit: Mapping[str, Any]) -> list[str]:
+    omitted = [f"{kind}: column {c!r} removed ({reason})"
+               for c, reason in dict(audit.get("columns_removed") or {}).items()]
+    points = audit.get("points") or {}
+    if points.get("left_out"):
+        omitted.append(f"{kind}: {points['left_out']} case(s) left out by the privacy profile")
+    suppressed = (audit.get("suppression") or {}).get("cases_suppressed")
+    if suppressed:
+        omitted.append(f"{kind}: {suppressed} case(s) suppressed (small counts)")
+    if points.get("moved"):
+        omitted.append(f"{kind}: exact locations ({points['moved']} points displaced)")
+    return omitted
 
 
-def _redact(values: pd.Series, secrets_in_text: list[str]) -> tuple[pd.Series, int]:
-    """Blank out phone numbers and known sensitive values inside free text."""
-    text = values.astype("string")
-    before = text.copy()
-    text = text.str.replace(PHONE_PATTERN, REDACTED, regex=True)
-    by_first: dict[str, set[str]] = {}
-    khmer: set[str] = set()  # Khmer is written without spaces between words: match substrings
-    for value in secrets_in_text:
-        words = _WORD.findall(value.casefold())
-        if len(value) >= 3 and words:
-            by_first.setdefault(words[0], set()).add(value)
-            if _KHMER.search(value):
-                khmer.add(value)
-
-    def scrub(item: object) -> object:
-        if not isinstance(item, str):
-            return item
-        found = {v for w in set(_WORD.findall(item.casefold())) & by_first.keys()
-                 for v in by_first[w]}
-        if khmer and _KHMER.search(item):
-            found |= {v for v in khmer if v in item}
-        if not found:
-            return item
-        pattern = "|".join(re.escape(v) for v in sorted(found, key=len, reverse=True))
-        return re.sub(pattern, REDACTED, item, flags=re.IGNORECASE)
-
-    text = pd.Series([scrub(v) for v in text.astype(object)], index=text.index,
-                     dtype="string")
-    changed = int((text.fillna("") != before.fillna("")).sum())
-    return text, changed
-
-
-def _drop_columns(
-    layer: pd.DataFrame, prof: PrivacyProfile, kind: LayerKind | None
-) -> tuple[pd.DataFrame, dict[str, str], dict[str, Any]]:
-    keep = [c for c in prof.keep if c in layer.columns]
-    sens = sensitive_columns(layer, kind, remove=keep)
-    removed = {c: "dropped by the profile" for c in prof.drop if c in layer.columns}
-    free_info: dict[str, Any] = {"kept": [], "values_redacted": 0}
-    if prof.drop_sensitive:
-        for col, reason in sens.items():
-            if reason.startswith(FREE_TEXT_REASON) and prof.allow_free_text:
-                free_info["kept"].append(col)
-            else:
-                removed.setdefault(col, reason)
-    elif not prof.allow_free_text:
-        removed.update({c: r for c, r in sens.items() if r.startswith(FREE_TEXT_REASON)})
-    out = layer.drop(columns=list(removed))
-    if prof.drop_sensitive and free_info["kept"]:
-        secret_values = [
-            str(v) for c in removed for v in layer[c].dropna().unique() if isinstance(v, str)
-        ]
-        for col in free_info["kept"]:
-            out[col], n = _redact(out[col], secret_values)
-            free_info["values_redacted"] += n
-    return out, removed, free_info
-
-
-def _stats(distances: np.ndarray) -> dict[str, float | None]:
-    d = distances[np.isfinite(distances)]
-    if len(d) == 0:
-        return {"min": None, "median": None, "max": None}
-    return {k: round(float(f(d)), 1) for k, f in (("min", np.min), ("median", np.median),
-                                                   ("max", np.max))}
-
-
-def _membership(points: np.ndarray, polys: np.ndarray, ids: np.ndarray) -> list[frozenset]:
-    sets: list[set] = [set() for _ in range(len(points))]
-    ok = ~shapely.is_missing(points) & ~shapely.is_empty(points)
-    where = np.flatnonzero(ok)
-    if len(where) and len(polys):
-        p, c = shapely.STRtree(polys).query(points[where], predicate="intersects")
-        for i, j in zip(where[p].tolist(), c.tolist(), strict=True):
-            sets[i].add(str(ids[j]))
-    return [frozenset(s) for s in sets]
-
-
-def _consistency(
-    case_ids: np.ndarray, true_pts: np.ndarray, new_pts: np.ndarray, concessions: gpd.GeoDataFrame
-) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    polys = pm.to_metric(concessions, CAMBODIA_METRIC_CRS)
-    id_col = ID_COLUMN["concessions"]
-    ids = (concessions[id_col] if id_col in concessions.columns
-           else pd.Series(range(len(concessions)))).astype(str).to_numpy()
-    before = _membership(true_pts, polys, ids)
-    after = _membership(new_pts, polys, ids)
-    counts = {"moved_out_of_concession": 0, "moved_into_concession": 0,
-              "moved_between_concessions": 0}
-    cases = []
-    for cid, b, a, gone in zip(case_ids, before, after, shapely.is_missing(new_pts), strict=True):
-        if gone or a == b:
-            continue
-        change = ("moved_out_of_concession" if not a else "moved_into_concession" if not b
-                  else "moved_between_concessions")
-        counts[change] += 1
-        cases.append({"case_id": str(cid), "change": change, "true": sorted(b),
-                      "published": sorted(a)})
-    return counts, cases
-
-
-def _suppress(units: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return a mask of cases in units with fewer than ``k`` cases, and those unit indexes."""
-    valid = units >= 0
-    values, counts = np.unique(units[valid], return_counts=True)
-    small = values[counts < k]
-    return valid & np.isin(units, small), small
-
-
-def _draws(
-    layer: pd.DataFrame, idx: np.ndarray, xy: np.ndarray, rng: np.random.Generator,
-    key: bytes | None, audit: dict[str, Any],
-) -> pm.Draw:
-    if key is None:
-        return pm.rng_draws(rng)
-    id_col = ID_COLUMN["cases"]
-    if id_col in layer.columns and layer[id_col].notna().all():
-        ids = layer[id_col].astype(str).to_numpy()[idx]
-    else:
-        ids = np.arange(len(layer)).astype(str)[idx]
-        audit["warnings"].append(
-            "cases without a case_id: the keyed masking follows row order, which may change "
-            "between exports"
-        )
-    return pm.keyed_draws(pm.case_keys(key, ids, xy[idx]))
-
-
-def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
-    """Return the office's secret masking key, creating it (32 random bytes) on first use.
-
-    Keep the file with the internal data, never beside public outputs: whoever has it and the
-    public map can undo nothing by itself, but it must not travel with the map either.
-    """
-    from landmap.io.atomic import atomic_path
-
-    target = Path(path)
-    if target.is_file():
-        text = target.read_text("ascii").strip()
-        try:
-            return bytes.fromhex(text)
-        except ValueError as err:
-            raise PrivacyError("the masking key file is not a hex key", path=target,
-                               fix="delete it to create a new key (masked points will change)"
-                               ) from err
-    with atomic_path(target) as tmp:
-        tmp.write_text(secrets.token_hex(32) + "\n", "ascii")
-        tmp.chmod(0o600)
-    return bytes.fromhex(target.read_text("ascii").strip())
-
-
-def _mask_cases(
-    layer: gpd.GeoDataFrame, prof: PrivacyProfile, communes: gpd.GeoDataFrame | None,
-    villages: gpd.GeoDataFrame | None, rng: np.random.Generator, key: bytes | None,
-    audit: dict[str, Any],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return true points, published points (missing = left out), unit index and notes."""
-    true_pts = pm.to_metric(layer, CAMBODIA_METRIC_CRS)
-    n = len(true_pts)
-    located = ~shapely.is_missing(true_pts) & ~shapely.is_empty(true_pts)
-    located &= shapely.get_type_id(true_pts) == 0
-    xy = np.full((n, 2), np.nan)
-    xy[located] = shapely.get_coordinates(true_pts[located])
-    note = np.full(n, "", dtype=object)
-    new_xy = np.full((n, 2), np.nan)
-    points = audit["points"]
-    points["without_location"] = int((~located).sum())
-    if communes is None:
-        unit = np.full(n, -1)
-        how = np.full(n, "none", dtype=object)
-        unit_polys = np.empty(0, dtype=object)
-        audit["warnings"].append(
-            "no commune layer was given: points were not kept inside their commune"
-        )
-    else:
-        unit_polys = pm.to_metric(communes, CAMBODIA_METRIC_CRS)
-        unit, how = pm.assign_units(true_pts, unit_polys, snap_m=prof.snap_to_commune_m)
-        unit[~located] = -1
-    points["in_commune"] = int((how == "inside").sum())
-    points["assigned_to_nearest_commune"] = int((how == "nearest").sum())
-    outside = located & (unit < 0) & (communes is not None)
-    points["not_in_any_commune"] = int(outside.sum())
-    note[outside] = "outside every commune"
-    if prof.mode == "displace":
-        idx = np.flatnonzero(located & ~outside)
-        constraint = None if communes is None else unit_polys[unit[idx]]
-        moved, status = pm.displace(
-            xy[idx], constraint, draws=_draws(layer, idx, xy, rng, key, audit),
-            min_radius_m=min(prof.min_radius_m + ROUNDING_MARGIN_M, prof.max_radius_m),
-            max_radius_m=prof.max_radius_m, candidates=prof.candidates,
-            max_rounds=prof.max_rounds,
-        )
-        new_xy[idx] = moved
-        note[idx] = np.where(status == pm.LEFT_OUT, "", status)
-        stuck = idx[status == pm.LEFT_OUT]
-        if len(stuck):
-            fb, placed = pm.fallback_points(
-                xy[stuck], pm.unit_points(unit_polys[unit[stuck]]), min_radius_m=prof.min_radius_m
-            )
-            new_xy[stuck] = fb
-            note[stuck[placed]] = pm.FALLBACK
-            note[stuck[~placed]] = "no safe position in its commune"
-        points["commune_point_fallback"] = int((note == pm.FALLBACK).sum())
-    else:
-        if prof.mode == "village_centroid":
-            if villages is None:
-                raise PrivacyError(
-                    "mode 'village_centroid' needs a village layer",
-                    fix="pass villages=<village polygons or points>, or use 'commune_centroid'",
-                )
-            vgeoms = pm.to_metric(villages, CAMBODIA_METRIC_CRS)
-            if np.all(shapely.get_type_id(vgeoms) == 0):
-                vunit = np.full(n, -1)
-                p, v = shapely.STRtree(vgeoms).query_nearest(true_pts[located], all_matches=False)
-                vunit[np.flatnonzero(located)[p]] = v
-                centres = shapely.get_coordinates(vgeoms)
-            else:
-                vunit = pm.assign_units(true_pts, vgeoms, snap_m=prof.snap_to_commune_m).index
-                vunit[~located] = -1
-                centres = pm.unit_points(vgeoms)
-            snap_unit = vunit
-            note[located & (vunit < 0)] = "outside every village"
-        else:
-            if communes is None:
-                raise PrivacyError(
-                    f"mode {prof.mode!r} needs a commune layer",
-                    fix="pass communes=<commune boundaries> (level 'commune' of the boundaries)",
-                )
-            snap_unit, centres = unit, pm.unit_points(unit_polys)
-        small, small_units = _suppress(snap_unit, prof.k)
-        ok = (snap_unit >= 0) & ~small
-        new_xy[ok] = centres[snap_unit[ok]]
-        note[ok] = pm.SNAPPED
-        note[small] = "suppressed (small count)"
-        audit["suppression"].update(units_suppressed=len(small_units),
-                                    cases_suppressed=int(small.sum()))
-        audit["detail"]["suppressed_units"] = len(small_units)
-        unit = snap_unit
-    new_pts = shapely.points(new_xy)
-    new_pts[np.isnan(new_xy[:, 0])] = None
-    return true_pts, new_pts, unit, note
-
-
-def _aggregate(
-    layer: gpd.GeoDataFrame, prof: PrivacyProfile, communes: gpd.GeoDataFrame | None,
-    audit: dict[str, Any],
-) -> gpd.GeoDataFrame:
-    if communes is None:
-        raise PrivacyError("mode 'aggregate' needs a commune layer",
-                           fix="pass communes=<commune boundaries>")
-    true_pts = pm.to_metric(layer, CAMBODIA_METRIC_CRS)
-    unit_polys = pm.to_metric(communes, CAMBODIA_METRIC_CRS)
-    unit, how = pm.assign_units(true_pts, unit_polys, snap_m=prof.snap_to_commune_m)
-    audit["points"].update(in_commune=int((how == "inside").sum()),
-                           assigned_to_nearest_commune=int((how == "nearest").sum()),
-                           not_in_any_commune=int((unit < 0).sum()))
-    households = (pd.to_numeric(layer["households"], errors="coerce").to_numpy(dtype="float64")
-                  if "households" in layer.columns else np.full(len(layer), np.nan))
-    frame = pd.DataFrame({"unit": unit, "households": households})
-    frame = frame[frame["unit"] >= 0]
-    grouped = frame.groupby("unit").agg(cases=("unit", "size"),
-                                         households=("households", "sum"))
-    small = grouped["cases"] < prof.k
-    audit["suppression"].update(units_suppressed=int(small.sum()),
-                                cases_suppressed=int(grouped.loc[small, "cases"].sum()))
-    grouped = grouped[~small]
-    ids, names = _unit_columns(communes)
-    out = gpd.GeoDataFrame(
-        {
-            "commune_id": ids.iloc[grouped.index].to_numpy(),
-            "commune": names.iloc[grouped.index].to_numpy(),
-            "cases": grouped["cases"].astype("Int64").to_numpy(),
-            "households": pd.array(grouped["households"].round().astype("int64"), dtype="Int64"),
-        },
-        geometry=communes.geometry.iloc[grouped.index].to_crs(layer.crs).to_numpy(),
-        crs=layer.crs,
-    )
-    audit["points"]["published_as"] = f"counts per commune (fewer than {prof.k} suppressed)"
-    return out
-
-
-def _location_text(prof: PrivacyProfile, constrained: bool) -> str:
-    if prof.mode == "displace":
-        where = " within its commune" if constrained else ""
-        return (f"moved {prof.min_radius_m:g}-{prof.max_radius_m:g} m in a random direction"
-                f"{where}; not the true location")
-    if prof.mode == "commune_centroid":
-        return "centre of the commune; not the true location"
-    return "centre of the village; not the true location"
-
-
-def apply_profile(
-    layer: gpd.GeoDataFrame | pd.DataFrame,
-    profile: str | PrivacyProfile | None = "public",
-    *,
-    kind: LayerKind | None = "cases",
-    communes: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
-    concessions: gpd.GeoDataFrame | None = None,
-    villages: gpd.GeoDataFrame | None = None,
-    seed: int | None = None,
-    key: bytes | str | None = None,
-) -> Published:
-    """Make a layer safe for its profile; say exactly what was changed.
-
-    Parameters
-    ----------
-    layer
-        A canonical layer (a GeoDataFrame, a ``Loaded`` tuple, or a plain table).
-    profile
-        ``"public"`` (default), ``"internal"`` or a :class:`PrivacyProfile`.
-    kind
-        The layer kind. Only ``cases`` are geomasked; other kinds lose their sensitive columns.
-    communes
-        Commune polygons (a layer or a path). Displaced cases stay inside the commune they are
-        in; required by the centroid and aggregate modes. A case outside every commune but
-        within ``snap_to_commune_m`` is masked in the nearest one; a case farther out is left
-        out of the published layer and counted in the audit.
-    concessions
-        Concession polygons: cases that masking moves into, out of or between concessions are
-        reported (``audit["consistency"]``).
-    villages
-        Village polygons or points, for the ``village_centroid`` mode.
-    seed
-        Only for tests and demonstrations. By default a fresh seed is drawn from
-        :mod:`secrets` for each call; the seed is never returned or written.
-    key
-        The office's secret masking key (:func:`load_or_create_key`); required by profiles
-        with ``seed_policy="keyed"``. Each case's displacement is then derived from the key,
-        its id and its true location, so re-publishing every month shows the same masked
-        point instead of a new one each time (many fresh draws of one case average out
-        towards its true location). Never written out.
-
-    Returns
-    -------
-    Published
-        ``data``: the layer to publish (same CRS as the input; index reset; in point modes a
-        ``published_location`` column says how the point was changed). ``audit``: a
-        JSON-serialisable dict (write it with :func:`write_audit`).
-
-    Raises
-    ------
-    PrivacyError
-        For an unknown profile, a mode that needs a commune or village layer that was not
-        given, or a layer without a CRS.
-
-    """
-    if hasattr(layer, "data") and hasattr(layer, "report"):
-        layer = layer.data
-    if not isinstance(layer, pd.DataFrame):
-        raise PrivacyError(f"expected a GeoDataFrame or DataFrame, got {type(layer).__name__}",
-                           fix="pass the layer itself (Loaded.data)")
-    prof = get_profile(profile)
-    communes_gdf = _as_layer(communes, "commune")
-    villages_gdf = _as_layer(villages, "village")
-    data, removed, free_info = _drop_columns(layer, prof, kind)
-    data = data.reset_index(drop=True)
-    audit: dict[str, Any] = {
+def _new_audit(layer: pd.DataFrame, prof: PrivacyProfile, kind: str, name: str | None,
+               seed: int | None, concessions: Any) -> dict[str, Any]:
+    return {
+        "layer": name,
+        "kind": kind,
         "profile": prof.name,
         "confidential": prof.confidential,
-        "kind": kind,
+        "publication": secrets.token_hex(8),
         "parameters": prof.parameters(),
         "seed": ("supplied by the caller (tests only); not recorded" if seed is not None
-                 else "drawn fresh for this export; not recorded"),
+                 else "drawn fresh for this publication; not recorded"),
         "crs_for_distances": CAMBODIA_METRIC_CRS,
         "rows_in": len(layer),
-        "columns_removed": removed,
-        "free_text": free_info,
+        "columns_removed": {},
+        "free_text": {},
         "points": {"mode": prof.mode},
         "suppression": {"k": prof.k, "units_suppressed": 0, "cases_suppressed": 0},
         "consistency": {"checked": concessions is not None},
         "warnings": [],
-        "detail": {},
     }
-    # A layer that already went through a masking profile keeps its masked points: masking it
-    # again would publish a second, independent draw of every case, and several draws of one
-    # case average out towards its true location.
-    marker = dict(layer.attrs.get("landmap", {})).get("privacy") or {}
-    already = PUBLISHED_LOCATION in layer.columns or (bool(marker) and not marker["confidential"])
-    is_points = (kind == "cases" and isinstance(data, gpd.GeoDataFrame)
-                 and data.geometry.notna().any() and prof.mode != "exact" and not already)
-    if not is_points:
+
+
+def publish(
+    layer: Any,
+    profile: str | PrivacyProfile | None = "public",
+    *,
+    kind: str | None = None,
+    name: str | None = None,
+    communes: Any = None,
+    concessions: Any = None,
+    villages: Any = None,
+    seed: int | None = None,
+    key: bytes | str | None = None,
+) -> PublishedLayer:
+    """Make a layer safe for its profile, once; say exactly what was changed.
+
+    Parameters
+    ----------
+    layer
+        A canonical layer (GeoDataFrame, ``Loaded``), a result table (DataFrame), or a
+        ``PublishedLayer`` (returned as it is when its profile is the one asked for).
+    profile
+        ``"public"`` (default), ``"internal"`` or a :class:`PrivacyProfile`.
+    kind
+        ``"cases"``, ``"areas"``, ``"concessions"``, ``"boundaries"`` or ``"table"``; by
+        default the kind the loader recorded. Only ``cases`` are masked; every kind keeps only
+        the columns the profile publishes for it.
+    name
+        The layer's name in the outputs (written in the audit).
+    communes
+        Commune polygons (a layer or a path) keeping displaced points inside their commune.
+        Default: the commune layer installed with landmap.
+    concessions
+        Concession polygons: cases that masking moves into, out of or between concessions are
+        counted in the audit and listed in the internal detail.
+    villages
+        Village polygons or points, for the ``village_centroid`` mode.
+    seed
+        Only for tests and demonstrations; by default a fresh seed from :mod:`secrets`, never
+        returned or written.
+    key
+        The office's secret masking key (:func:`~landmap.privacy.load_or_create_key`),
+        required by profiles with ``seed_policy="keyed"``: each case is then masked the same
+        way in every publication.
+
+    Returns
+    -------
+    PublishedLayer
+
+    Raises
+    ------
+    PrivacyError
+        For an unknown profile or kind, a layer published before with another profile, a mode
+        that needs a village layer that was not given, a keyed profile without its key, or a
+        missing commune layer.
+
+    """
+    prof = get_profile(profile)
+    if isinstance(layer, PublishedLayer):
+        if layer.profile == prof and (kind is None or kind == layer.kind):
+            return layer
+        raise PrivacyError(
+            f"this layer was already published with the {layer.profile.name!r} profile",
+            fix="publish the original (loaded) layer with the profile you want",
+        )
+    kind = layer_kind(layer, kind)
+    if kind not in PUBLISH_KINDS:
+        raise PrivacyError(
+            f"cannot tell what kind of layer this is ({kind!r})",
+            fix=f"say it: publish(layer, kind=...) with one of {', '.join(PUBLISH_KINDS)}",
+        )
+    frame = _unwrap(layer)
+    if not isinstance(frame, pd.DataFrame):
+        raise PrivacyError(f"expected a GeoDataFrame or DataFrame, got {type(frame).__name__}",
+                           fix="pass the layer itself (Loaded.data)")
+    if kind == "table":
+        return _publish_table(frame, prof, name)
+    audit = _new_audit(frame, prof, kind, name, seed, concessions)
+    choice = choose_columns(frame, prof, kind)
+    audit["columns_removed"] = choice.removed
+    audit["free_text"] = choice.free_text
+    audit["warnings"] += choice.warnings
+    data = choice.data.reset_index(drop=True)
+    detail: dict[str, Any] = {}
+    masks = (kind == "cases" and not prof.confidential and isinstance(data, gpd.GeoDataFrame)
+             and prof.mode != "exact")
+    if not masks:
         audit["points"]["published_as"] = (
             "unchanged geometry (not a case layer)" if kind != "cases"
-            else "exact locations (confidential)" if prof.mode == "exact"
-            else "already masked: the published points are kept as they are" if already
-            else "no case locations in the layer"
+            else "exact locations (confidential)"
         )
-        audit["rows_out"] = len(data)
-        data.attrs = _attrs(layer, prof)
-        return Published(data, audit)
+    else:
+        data = _mask(data, prof, audit, detail, communes=communes, concessions=concessions,
+                     villages=villages, seed=seed, key=key)
+    audit["rows_out"] = len(data)
+    data.attrs = _attrs(frame, prof, kind)
+    return PublishedLayer(_GATE, data=data, kind=kind, name=name, profile=prof, audit=audit,
+                          detail=detail, omitted=_notes(kind, audit))
+
+
+def _mask(data: gpd.GeoDataFrame, prof: PrivacyProfile, audit: dict[str, Any],
+          detail: dict[str, Any], *, communes: Any, concessions: Any, villages: Any,
+          seed: int | None, key: bytes | str | None) -> gpd.GeoDataFrame:
+    if data.crs is None:
+        raise PrivacyError("the case layer has no CRS, so its points cannot be masked",
+                           fix="load it with landmap.load_cases (EPSG:4326) or set its CRS")
     if prof.seed_policy == "keyed" and key is None:
         raise PrivacyError(
             f"profile {prof.name!r} masks each case with the office's secret key, "
@@ -491,136 +302,46 @@ def apply_profile(
     key_bytes = None if key is None else (key.encode() if isinstance(key, str) else bytes(key))
     if key_bytes is not None:
         audit["seed"] = ("derived for each case from the office's secret key; the key is not "
-                         "recorded (the same case is masked the same way in every export)")
+                         "recorded (the same case is masked the same way in every publication)")
+    communes_gdf = bundled_communes() if communes is None else _as_geoframe(communes, "commune")
+    audit["communes"] = ("installed with landmap (geoBoundaries)" if communes is None
+                         else "given by the project")
     rng = np.random.default_rng(seed if seed is not None else secrets.randbits(128))
-    if prof.mode == "aggregate":
-        out = _aggregate(layer.reset_index(drop=True), prof, communes_gdf, audit)
-        audit["rows_out"] = len(out)
-        out.attrs = _attrs(layer, prof)
-        return Published(out, audit)
-    true_pts, new_pts, unit, note = _mask_cases(data, prof, communes_gdf, villages_gdf, rng,
-                                                key_bytes, audit)
-    del rng
-    moved = ~shapely.is_missing(new_pts)
-    dist = shapely.distance(true_pts, new_pts)
-    audit["points"]["moved"] = int(moved.sum())
-    audit["points"]["distance_m"] = _stats(dist[moved])
-    near = int((dist[moved] < prof.min_radius_m).sum())
-    audit["points"]["within_min_radius"] = near
-    if near:
-        audit["warnings"].append(
-            f"{near} published point(s) lie less than {prof.min_radius_m:g} m from their true "
-            "location (a unit centre near the case): the leak check will report them"
-        )
-    if prof.mode == "displace":
-        within = np.flatnonzero(moved & (unit >= 0))
-        if len(within):
-            unit_polys = pm.to_metric(communes_gdf, CAMBODIA_METRIC_CRS)
-            inside = shapely.contains(unit_polys[unit[within]], new_pts[within])
-            audit["consistency"]["crossed_commune_boundary"] = int((~inside).sum())
-        else:
-            audit["consistency"]["crossed_commune_boundary"] = 0
+    internal: dict[str, Any] = {}
+    out = mask_points(
+        data, prof, communes=communes_gdf,
+        concessions=None if concessions is None else _as_geoframe(concessions, "concession"),
+        villages=None if villages is None else _as_geoframe(villages, "village"),
+        rng=rng, key=key_bytes, audit={**audit, "detail": internal},
+    )
+    detail.update(internal)
+    return out
+
+
+def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None
+                   ) -> PublishedLayer:
+    """Publish a result table: no per-case rows in public, no column that looks personal."""
+    audit = _new_audit(frame, prof, "table", name, None, None)
     id_col = ID_COLUMN["cases"]
-    case_ids = (data[id_col].astype(str).to_numpy() if id_col in data.columns
-                else np.arange(len(data)).astype(str))
-    if concessions is not None:
-        counts, cases = _consistency(case_ids, true_pts, new_pts, concessions)
-        audit["consistency"].update(counts)
-        audit["detail"]["consistency_cases"] = cases
-        if cases:
-            audit["warnings"].append(
-                f"{len(cases)} case(s) appear in a different concession (or none) after masking: "
-                "publish counts computed from the true locations (public_summary)"
-            )
-    located = ~shapely.is_missing(true_pts) & ~shapely.is_empty(true_pts)
-    left_out = located & ~moved
-    audit["points"]["left_out"] = int(left_out.sum())
-    audit["detail"]["left_out"] = [
-        {"case_id": c, "reason": r} for c, r in zip(case_ids[left_out], note[left_out],
-                                                      strict=True)
-    ]
-    if left_out.any():
-        audit["warnings"].append(f"{int(left_out.sum())} case(s) left out of the published layer")
-    too_small = int((note == "no safe position in its commune").sum())
-    if too_small:
-        audit["warnings"].append(
-            f"{too_small} case(s) are in communes too small to move them at least "
-            f"{prof.min_radius_m:g} m and stay inside (dense urban sangkats); they were left out. "
-            "Publish them with mode 'commune_centroid' or 'aggregate', or a smaller radius"
+    if not prof.confidential and id_col in frame.columns:
+        raise PrivacyError(
+            f"table {name or ''!r} has one row per case ({id_col!r}), which a "
+            f"{prof.name!r} output may not carry",
+            fix="publish counts (landmap.public_summary) or make an internal output",
         )
-    keep = ~left_out
-    geometry = gpd.GeoSeries(new_pts, crs=CAMBODIA_METRIC_CRS).to_crs(data.crs)
-    out = data.copy()
-    geom_name = out.geometry.name
-    out[geom_name] = geometry.array
-    text = _location_text(prof, communes_gdf is not None)
-    out.insert(list(out.columns).index(geom_name), PUBLISHED_LOCATION,
-               pd.array([text] * len(out), dtype="string"))
-    out = out[keep].reset_index(drop=True)
-    audit["rows_out"] = len(out)
-    out.attrs = _attrs(layer, prof)
-    return Published(out, audit)
+    removed = {} if prof.confidential else sensitive_columns(frame, None)
+    data = frame.drop(columns=list(removed)) if removed else frame.copy()
+    audit["columns_removed"] = removed
+    audit["points"]["published_as"] = "a table (no case locations)"
+    audit["rows_out"] = len(data)
+    data.attrs = _attrs(frame, prof, "table")
+    return PublishedLayer(_GATE, data=data, kind="table", name=name, profile=prof, audit=audit,
+                          detail={}, omitted=_notes("table", audit))
 
 
-def allowed_columns(
-    layer: pd.DataFrame, profile: str | PrivacyProfile | None = "public", *,
-    kind: LayerKind | None = "cases",
-) -> list[str]:
-    """Return the columns of ``layer`` that a map or table made with ``profile`` may show.
-
-    Map builders use it to choose popup and tooltip fields: everything else stays out of the
-    HTML. The geometry column is not listed.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> allowed_columns(pd.DataFrame(columns=["case_id", "complainant_name", "description"]))
-    ['case_id']
-
-    """
-    prof = get_profile(profile)
-    kept, _, _ = _drop_columns(layer, prof, kind)
-    geometry = getattr(layer, "_geometry_column_name", None)
-    return [str(c) for c in kept.columns if c != geometry]
-
-
-def check_columns(
-    columns: list[str] | tuple[str, ...], layer: pd.DataFrame,
-    profile: str | PrivacyProfile | None = "public", *, kind: LayerKind | None = "cases",
-) -> None:
-    """Refuse popup, tooltip or export columns that the profile does not allow.
-
-    Raises
-    ------
-    PrivacyError
-        Naming the first column that is not allowed and why.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> frame = pd.DataFrame(columns=["case_id", "complainant_phone"])
-    >>> check_columns(["complainant_phone"], frame)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    landmap.errors.PrivacyError: column 'complainant_phone': ...
-
-    """
-    prof = get_profile(profile)
-    allowed = set(allowed_columns(layer, prof, kind=kind))
-    reasons = sensitive_columns(layer, kind)
-    for col in columns:
-        if col in layer.columns and col not in allowed:
-            raise PrivacyError(
-                f"may not be shown in a {prof.name!r} output "
-                f"({reasons.get(col, 'dropped by the profile')})",
-                column=col,
-                fix=f"choose among {', '.join(sorted(allowed)) or 'no column'}, "
-                    "or make an internal (confidential) output",
-            )
-
-
-def _attrs(layer: pd.DataFrame, prof: PrivacyProfile) -> dict[str, Any]:
+def _attrs(layer: pd.DataFrame, prof: PrivacyProfile, kind: str) -> dict[str, Any]:
     meta = dict(layer.attrs.get("landmap", {}))
+    meta["kind"] = kind
     meta["privacy"] = {"profile": prof.name, "confidential": prof.confidential}
     attrs: dict[str, Any] = {"landmap": meta}
     if "provenance" in layer.attrs:
@@ -628,50 +349,90 @@ def _attrs(layer: pd.DataFrame, prof: PrivacyProfile) -> dict[str, Any]:
     return attrs
 
 
-def public_audit(audit: dict[str, Any]) -> dict[str, Any]:
-    """Return the audit without its per-case ``detail`` (the part safe to publish)."""
-    return {k: v for k, v in audit.items() if k != "detail"}
+def data_for_output(
+    obj: Any, profile: str | PrivacyProfile | None, *, kind: str | None = None,
+    what: str = "this output", name: str | None = None,
+) -> pd.DataFrame:
+    """Return what a writer may put in an output made with ``profile``.
+
+    A ``PublishedLayer`` gives its data (a confidential one is refused in a public output).
+    Under a public profile a raw case layer is refused; any other raw layer goes through
+    :func:`publish` here (columns only: nothing random happens outside cases). Under a
+    confidential profile a raw layer is written as it is.
+
+    Raises
+    ------
+    PrivacyError
+        Naming the writer and the fix.
+
+    """
+    prof = get_profile(profile)
+    if isinstance(obj, PublishedLayer):
+        if obj.profile.confidential and not prof.confidential:
+            raise PrivacyError(
+                f"{what} is {prof.name!r} but was given a layer published with the "
+                f"confidential {obj.profile.name!r} profile",
+                fix=f"publish the original layer with the {prof.name!r} profile",
+            )
+        return obj.data
+    kind = layer_kind(obj, kind)
+    if prof.confidential:
+        return _unwrap(obj)
+    if kind == "cases":
+        raise PrivacyError(
+            f"{what} is made with the {prof.name!r} profile and was given raw case data",
+            fix="publish the cases first: landmap.publish(cases, profile) (once, for every file "
+            "of the set), or make an internal output (profile='internal')",
+        )
+    if kind is None:
+        raise PrivacyError(
+            f"{what} is made with the {prof.name!r} profile and cannot tell what kind of "
+            f"layer {name or ''!r} is",
+            fix=f"give its kind ({', '.join(PUBLISH_KINDS)}) or publish it first",
+        )
+    return publish(obj, prof, kind=kind, name=name).data
+
+
+def removed_columns(*layers: Any) -> dict[str, str]:
+    """Return ``{column: reason}`` for the columns the gate removed from these layers."""
+    out: dict[str, str] = {}
+    for layer in layers:
+        if isinstance(layer, PublishedLayer):
+            out.update(layer._audit.get("columns_removed") or {})  # noqa: SLF001
+    return out
 
 
 def write_audit(
-    audit: dict[str, Any], target: str | os.PathLike[str], *, detail: bool = False
+    published: PublishedLayer | Mapping[str, PublishedLayer], target: str | os.PathLike[str],
+    *, internal: bool = False,
 ) -> Path:
-    """Write an audit as ``<target>.audit.json`` beside an export and return its path.
+    """Write ``<target>.audit.json`` for one published layer or several; return its path.
 
-    Parameters
-    ----------
-    audit
-        ``Published.audit``.
-    target
-        The exported file the audit belongs to.
-    detail
-        Include the per-case detail (case ids left out or moved across a concession boundary).
-        Keep it ``False`` beside public exports; write the detailed audit in the internal folder.
-
+    ``internal=False`` (beside public outputs) writes the public audit only; the per-case
+    detail goes only into an internal audit (``internal=True``), kept in the internal folder.
     """
     from landmap.io.atomic import atomic_path
 
-    record = audit if detail else public_audit(audit)
+    def record(item: PublishedLayer) -> dict[str, Any]:
+        return item.internal_audit if internal else item.audit
+
+    if isinstance(published, PublishedLayer):
+        body: dict[str, Any] = record(published)
+    else:
+        body = {"layers": {n: record(p) for n, p in published.items()}}
     out = Path(str(target) + ".audit.json")
     with atomic_path(out) as tmp:
-        tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), "utf-8")
+        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
     return out
 
 
 __all__ = [
-    "INTERNAL",
-    "PUBLIC",
     "PUBLISHED_LOCATION",
-    "REDACTED",
-    "PrivacyProfile",
-    "Published",
-    "allowed_columns",
-    "apply_profile",
-    "check_columns",
-    "get_profile",
-    "load_or_create_key",
-    "public_audit",
-    "public_summary",
-    "sensitive_columns",
+    "PUBLISH_KINDS",
+    "PublishedLayer",
+    "data_for_output",
+    "layer_kind",
+    "publish",
+    "removed_columns",
     "write_audit",
 ]
