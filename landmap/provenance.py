@@ -3,6 +3,11 @@
 A provenance record holds the inputs (path and SHA-256), the landmap version, the CRS used for
 measurements, the parameters and the time. It travels in ``DataFrame.attrs["provenance"]`` and
 is written as JSON beside every exported table or map.
+
+Beside a public output the record is cut to what a stranger may read (:func:`public_record`):
+inputs by file name only, with no folder (a staff member's user name), no SHA-256 and no size
+(which would identify the register). The full record stays in the internal folder and in the
+build's manifest.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import json
 import os
 import platform
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import pandas as pd
@@ -91,14 +96,61 @@ def provenance_of(frame: pd.DataFrame) -> dict[str, Any] | None:
     return frame.attrs.get("provenance")
 
 
-def write_provenance(record: dict[str, Any], target: str | os.PathLike[str]) -> Path:
-    """Write ``record`` as ``<target>.provenance.json`` beside an output and return its path."""
-    from landmap.io.atomic import atomic_path
+def _file_name(text: str) -> str:
+    path = text.removeprefix("/vsizip/")
+    return PureWindowsPath(path).name if "\\" in path else Path(path).name
 
-    out = Path(str(target) + ".provenance.json")
-    with atomic_path(out) as tmp:
-        tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), "utf-8")
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    if isinstance(value, str) and ("/" in value or "\\" in value):
+        return _file_name(value)
+    return value
+
+
+def public_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Return the part of a provenance record that may go beside a public output.
+
+    Examples
+    --------
+    >>> record = {"inputs": [{"path": "/home/staff/cases/register.xlsx", "sha256": "ab",
+    ...                       "bytes": 10}], "parameters": {"project": "/srv/landmap/p.toml"}}
+    >>> public_record(record)
+    {'inputs': [{'name': 'register.xlsx'}], 'parameters': {'project': 'p.toml'}}
+
+    """
+    out = {k: _scrub(v) for k, v in record.items() if k != "inputs"}
+    if "inputs" in record:
+        out = {"inputs": [{"name": _file_name(str(item.get("path", "")))}
+                          for item in record["inputs"]], **out}
     return out
 
 
-__all__ = ["attach", "file_sha256", "make_provenance", "provenance_of", "write_provenance"]
+def write_provenance(
+    record: dict[str, Any], target: str | os.PathLike[str], *, public: bool = True
+) -> Path:
+    """Write ``record`` as ``<target>.provenance.json`` beside an output and return its path.
+
+    ``public=True`` (the default, the safe side) writes :func:`public_record`; outputs kept in
+    the office pass ``public=False`` for the full record.
+    """
+    from landmap.io.atomic import atomic_path
+
+    body = public_record(record) if public else record
+    out = Path(str(target) + ".provenance.json")
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
+    return out
+
+
+__all__ = [
+    "attach",
+    "file_sha256",
+    "make_provenance",
+    "provenance_of",
+    "public_record",
+    "write_provenance",
+]

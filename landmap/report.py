@@ -93,14 +93,12 @@ class LoadReport:
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_frame` as UTF-8 CSV and return the path.
 
-        The file starts with a byte-order mark, so that Excel shows Khmer text correctly.
+        The file starts with a byte-order mark, so that Excel shows Khmer text correctly, and
+        no value from the input can run as a spreadsheet formula.
         """
-        from landmap.io.atomic import atomic_path
+        from landmap.io.cells import write_csv
 
-        out = Path(path)
-        with atomic_path(out) as tmp:
-            self.to_frame().to_csv(tmp, index=False, encoding="utf-8-sig")
-        return out
+        return write_csv(self.to_frame(), path)
 
     def summary(self) -> str:
         """One line: counts by status."""

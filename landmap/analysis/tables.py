@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from landmap.errors import ExportError
+from landmap.io.cells import text_safe
 
 #: Table formats :func:`write_table` writes, by file suffix.
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -23,7 +24,7 @@ def plain(result: Any) -> Any:
 
 
 def write_table(result: Any, path: str | os.PathLike[str], *,
-                provenance: dict[str, Any] | None = None) -> Path:
+                provenance: dict[str, Any] | None = None, public: bool = True) -> Path:
     """Write a result table to CSV or XLSX, atomically, with ``<path>.provenance.json`` beside.
 
     Parameters
@@ -35,6 +36,9 @@ def write_table(result: Any, path: str | os.PathLike[str], *,
         Target file; ``.csv`` (UTF-8 with BOM) or ``.xlsx``.
     provenance
         Provenance record to write; by default ``result.attrs["provenance"]``.
+    public
+        Write the provenance a stranger may read (inputs by file name, no hashes); ``False``
+        for tables kept in the office, with the full record.
 
     Returns
     -------
@@ -75,13 +79,13 @@ def write_table(result: Any, path: str | os.PathLike[str], *,
     try:
         with atomic_path(target) as tmp:
             if suffix == ".csv":
-                frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+                text_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
-                frame.to_excel(tmp, index=False, engine="openpyxl")
+                text_safe(frame).to_excel(tmp, index=False, engine="openpyxl")
     except OSError as err:
         raise ExportError(f"cannot write the table ({err})", path=target,
                           fix="check the folder exists and is writable") from err
-    write_provenance(record, target)
+    write_provenance(record, target, public=public)
     return target
 
 

@@ -6,7 +6,7 @@ interactive map), a legend with household circles, a km scale bar and a north ar
 locating the map in Cambodia, and the sources, date, landmap version and privacy profile.
 
 Khmer text is shaped by matplotlib's libraqm layout (see :mod:`landmap.export.fonts`) and the
-PDF embeds the fonts as TrueType subsets. Case points pass through the privacy profile first.
+PDF embeds the fonts as TrueType subsets. Public case points come only from the privacy gate.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ from landmap.export.briefing_legend import (
 from landmap.export.briefing_style import background_colour, boundary_style
 from landmap.export.briefing_text import LANGS, Lang, heading, text_for
 from landmap.export.fonts import LATIN_FAMILY, font_families, require_shaping
-from landmap.export.publish import is_confidential, profile_name, publish_layer, write_audit
 from landmap.io.atomic import atomic_path
+from landmap.privacy import PrivacyProfile, for_output, get_profile, write_audit
 from landmap.provenance import make_provenance, write_provenance
 from landmap.schema import CAMBODIA_METRIC_CRS
 
@@ -165,10 +165,8 @@ class _Page:
 
 def _prepare_layers(kw: Mapping[str, Any], page: _Page):
     """Privacy step for cases, metric CRS for everything, default provinces."""
-    published = None
-    if kw["cases"] is not None:
-        published = publish_layer(kw["cases"], "cases", kw["profile"],
-                                  concessions=kw["concessions"], seed=kw["seed"])
+    published = kw["cases"]  # a PublishedLayer (see briefing_maps) or None
+    if published is not None:
         page.omitted += published.omitted
     cases = _metric(published.data if published is not None else None)
     boundaries = kw["boundaries"]
@@ -225,9 +223,10 @@ def _draw_texts(page: _Page, kw: Mapping[str, Any], title: str, subtitle: str,
 
     fig, fam, width, height = page.fig, page.family, page.width, page.height
     lang, scale = page.lang, page.scale
-    mark = heading("confidential" if is_confidential(kw["profile"]) else "public", lang)
+    confidential = get_profile(kw["profile"]).confidential
+    mark = heading("confidential" if confidential else "public", lang)
     room = width - 0.7
-    if is_confidential(kw["profile"]):
+    if confidential:
         corner = heading("confidential", lang, sep="\n")
         mark_text = fig.text(1 - 0.35 / width, 1 - 0.3 / height, corner, fontsize=9 * scale,
                              family=fam, color="#b71c1c", fontweight="bold", ha="right", va="top")
@@ -302,7 +301,7 @@ def _render(**kw: Any):
     title_in = ((title.count("\n") + 1) * sizes["title"]
                 + (subtitle.count("\n") + 1 if subtitle else 0) * sizes["subtitle"]
                 ) * sizes["leading"] / 72 + 0.1
-    page.sources = layer_sources([kw["cases"], kw["areas"], kw["concessions"], kw["boundaries"]],
+    page.sources = layer_sources([cases, kw["areas"], kw["concessions"], kw["boundaries"]],
                                  list(kw["sources"] or [])) + page.sources
     outline = bg.country_outline()
     page.sources.append(outline.attrs.get("attribution", ""))
@@ -334,7 +333,7 @@ def _render(**kw: Any):
     meta = {"title": title, "omitted": page.omitted,
             "sources": list(dict.fromkeys(line for line in page.sources if line)),
             "bounds_epsg32648": [float(b) for b in bounds],
-            "audit": published.audit if published is not None else None}
+            "published": published}
     return fig, meta
 
 
@@ -388,9 +387,9 @@ def briefing_maps(
     boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, lang: Lang = "en",
     paper: str = "A4", orientation: str = "landscape",
     title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
-    profile: object = "public", dpi: int = 300, labels: bool = True,
+    profile: str | PrivacyProfile = "public", dpi: int = 300, labels: bool = True,
     relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
-    sources: Sequence[str] | None = None, date: dt.date | None = None, seed: int | None = None,
+    sources: Sequence[str] | None = None, date: dt.date | None = None,
 ) -> list[Path]:
     """Render one briefing map and save it to several files (``.png`` and/or ``.pdf``).
 
@@ -398,10 +397,12 @@ def briefing_maps(
     """
     _check_lang(lang)
     require_shaping()
-    cases, areas, concessions, boundaries = (
+    areas, concessions, boundaries = (
         layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer  # Loaded
-        for layer in (cases, areas, concessions, boundaries)
+        for layer in (areas, concessions, boundaries)
     )
+    published = None if cases is None else for_output(
+        cases, profile, kind="cases", what="the briefing map", name="cases")
     targets = [Path(p) for p in paths]
     for target in targets:
         if target.suffix.lower() not in FORMATS:
@@ -411,10 +412,10 @@ def briefing_maps(
             )
     with _quiet_fonts():
         fig, meta = _render(
-            cases=cases, areas=areas, concessions=concessions, boundaries=boundaries, extent=extent,
-            lang=lang, paper=paper, orientation=orientation, title=title, subtitle=subtitle,
-            profile=profile, labels=labels, relief=relief, basemap=basemap, sources=sources,
-            date=date, seed=seed,
+            cases=published, areas=areas, concessions=concessions, boundaries=boundaries,
+            extent=extent, lang=lang, paper=paper, orientation=orientation, title=title,
+            subtitle=subtitle, profile=profile, labels=labels, relief=relief, basemap=basemap,
+            sources=sources, date=date,
         )
     from matplotlib import rc_context
 
@@ -422,11 +423,13 @@ def briefing_maps(
 
     written = []
     page = tuple(fig.get_size_inches())
-    inputs = [str(m.get("source")) for layer in (cases, areas, concessions, boundaries)
+    case_frame = None if published is None else published.data
+    inputs = [str(m.get("source")) for layer in (case_frame, areas, concessions, boundaries)
               if layer is not None and (m := layer.attrs.get("landmap") or {}).get("source")]
+    confidential = get_profile(profile).confidential
     for target in targets:
         fmt = target.suffix.lower().lstrip(".")
-        notice = heading("confidential" if is_confidential(profile) else "public", "en")
+        notice = heading("confidential" if confidential else "public", "en")
         info = {"Title": meta["title"].replace("\n", " / "), "Software": f"landmap {__version__}",
                 "Description": notice}
         if fmt == "pdf":
@@ -442,14 +445,14 @@ def briefing_maps(
         record = make_provenance(
             inputs=inputs, crs=CAMBODIA_METRIC_CRS, operation="briefing_map",
             parameters={"lang": lang, "paper": paper, "orientation": orientation, "dpi": dpi,
-                        "profile": profile_name(profile), "extent": repr(extent),
+                        "profile": get_profile(profile).name, "extent": repr(extent),
                         "bounds_epsg32648": meta["bounds_epsg32648"]},
         )
         record["omitted"] = meta["omitted"]
         record["sources"] = meta["sources"]
-        write_provenance(record, target)
-        if meta["audit"] is not None:
-            write_audit(meta["audit"], target)
+        write_provenance(record, target, public=not confidential)
+        if meta["published"] is not None:
+            write_audit(meta["published"], target)
         log.info("wrote %s", target)
         written.append(target)
     return written
@@ -461,9 +464,9 @@ def briefing_map(
     boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, lang: Lang = "en",
     paper: str = "A4", orientation: str = "landscape",
     title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
-    profile: object = "public", dpi: int = 300, labels: bool = True,
+    profile: str | PrivacyProfile = "public", dpi: int = 300, labels: bool = True,
     relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
-    sources: Sequence[str] | None = None, date: dt.date | None = None, seed: int | None = None,
+    sources: Sequence[str] | None = None, date: dt.date | None = None,
 ) -> Path:
     """Write a print-ready briefing map (PNG or PDF, by the file's extension).
 
@@ -486,8 +489,10 @@ def briefing_map(
     title, subtitle
         Text, or ``{"en": ..., "km": ...}``. Defaults describe the layers and the extent.
     profile
-        Privacy profile of the case points (``"public"`` by default: displaced points, no
-        personal fields; the audit is written beside the map as ``<path>.audit.json``).
+        Privacy profile of the map (``"public"`` by default). Public case points must come
+        from :func:`landmap.privacy.publish` (a ``PublishedLayer``); their audit is written
+        beside the map as ``<path>.audit.json``. ``"internal"`` takes raw cases and marks the
+        map confidential.
     dpi
         Resolution of PNG output (300 for print).
     labels
@@ -502,8 +507,6 @@ def briefing_map(
         Extra attribution lines (the layers' own sources are found from their provenance).
     date
         Date printed on the map (today by default).
-    seed
-        Seed of the geomasking of public case points (tests only).
 
     Returns
     -------
@@ -513,6 +516,8 @@ def briefing_map(
 
     Raises
     ------
+    PrivacyError
+        For raw case data on a public map.
     AssetError
         When no Khmer font or no shaping-capable matplotlib is installed.
     DataValueError
@@ -523,7 +528,7 @@ def briefing_map(
         [path], cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
         extent=extent, lang=lang, paper=paper, orientation=orientation, title=title,
         subtitle=subtitle, profile=profile, dpi=dpi, labels=labels, relief=relief,
-        basemap=basemap, sources=sources, date=date, seed=seed,
+        basemap=basemap, sources=sources, date=date,
     )[0]
 
 

@@ -14,10 +14,11 @@
 ``.xlsx``   a sheet per layer and table, plus an ``about`` sheet
 ========== ===================================================================================
 
-Every file is written atomically, every layer goes through the privacy profile first (case
-layers are geomasked and stripped of personal fields by the default ``public`` profile, whose
-audit is written beside as ``<file>.audit.json``), and a provenance record is written beside as
-``<file>.provenance.json`` with the list of everything left out.
+Every file is written atomically. Under a public profile case layers must come from the privacy
+gate (:func:`landmap.privacy.publish`) and other layers keep only the columns the profile
+publishes; the public audit of the case layers is written beside as ``<file>.audit.json``, and a
+provenance record as ``<file>.provenance.json`` with the list of everything left out. No text
+value of a CSV or XLSX can run as a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -37,8 +38,16 @@ import pyogrio
 
 from landmap.errors import DataValueError, ExportError
 from landmap.export.kml import build_kml, write_kml
-from landmap.export.publish import is_confidential, profile_name, publish_layer, write_audit
 from landmap.io.atomic import atomic_path
+from landmap.io.cells import text_safe
+from landmap.privacy import (
+    PrivacyProfile,
+    PublishedLayer,
+    for_output,
+    get_profile,
+    layer_kind,
+    write_audit,
+)
 from landmap.provenance import make_provenance, write_provenance
 from landmap.schema import LAYER_KINDS, STORAGE_CRS, label
 
@@ -72,22 +81,23 @@ def data_format(path: str | os.PathLike[str]) -> str:
     return suffix
 
 
-def _unwrap(layer: Any) -> pd.DataFrame:
-    """Return the layer of a loader's ``Loaded`` tuple; anything else unchanged."""
-    return layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer
+def _kind_of(name: str, layer: Any, kinds: Mapping[str, str] | None, *, table: bool
+             ) -> str | None:
+    """Return the kind of an item to export; ``None`` when it cannot be told (refused if public).
 
-
-def _kind_of(name: str, layer: pd.DataFrame, kinds: Mapping[str, str] | None) -> str:
+    A layer with a ``case_id`` column is taken for cases, never for something less guarded.
+    """
     if kinds and name in kinds:
         return kinds[name]
-    declared = (layer.attrs.get("landmap") or {}).get("kind")
-    if declared in LAYER_KINDS:
+    declared = layer_kind(layer)
+    if declared is not None:
         return declared
     if name in LAYER_KINDS:
         return name
-    if "case_id" in layer.columns:  # looks like cases: treat as cases, never less safely
+    frame = layer.data if hasattr(layer, "data") else layer
+    if "case_id" in getattr(frame, "columns", ()):
         return "cases"
-    return "table" if not isinstance(layer, gpd.GeoDataFrame) else "layer"
+    return "table" if table or not isinstance(frame, gpd.GeoDataFrame) else None
 
 
 def _clean_name(name: str, used: set[str], limit: int = 60) -> str:
@@ -129,10 +139,9 @@ def _with_xy(layer: gpd.GeoDataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 def write_data(
-    path: str | os.PathLike[str], layers: Mapping[str, pd.DataFrame] | None = None,
-    tables: Mapping[str, pd.DataFrame] | None = None, *, profile: object = "public",
-    kinds: Mapping[str, str] | None = None, concessions: gpd.GeoDataFrame | None = None,
-    communes: gpd.GeoDataFrame | None = None, lang: str = "en", seed: int | None = None,
+    path: str | os.PathLike[str], layers: Mapping[str, Any] | None = None,
+    tables: Mapping[str, Any] | None = None, *, profile: str | PrivacyProfile = "public",
+    kinds: Mapping[str, str] | None = None, lang: str = "en",
 ) -> Path:
     """Write layers and tables to one data file, in the format its extension names.
 
@@ -142,31 +151,31 @@ def write_data(
         Output file: ``.gpkg``, ``.geojson``, ``.kml``, ``.kmz``, ``.shp.zip``, ``.csv`` or
         ``.xlsx``.
     layers
-        ``{name: GeoDataFrame}``: canonical layers or analysis results with geometry.
+        ``{name: layer}``: canonical layers or analysis results with geometry. Under a public
+        profile, case layers must be :class:`~landmap.privacy.PublishedLayer` objects made by
+        :func:`landmap.privacy.publish` (once for every file of a set); other layers keep only
+        the columns the profile publishes for their kind.
     tables
         ``{name: DataFrame}``: result tables without geometry (GeoPackage, XLSX, zipped
         Shapefile as CSV, or a single CSV).
     profile
-        ``"public"`` (default): case layers are geomasked and stripped of personal fields,
-        every layer and table loses columns that look sensitive; the audit is written beside.
-        ``"internal"``: everything, marked confidential.
+        ``"public"`` (default) or ``"internal"`` (everything, marked confidential).
     kinds
-        Layer kind per name when the layers do not carry ``attrs["landmap"]["kind"]`` and their
-        names are not ``cases``/``areas``/``concessions``/``boundaries``.
-    concessions, communes
-        For the privacy step (consistency check; keeping masked cases in their commune).
+        Layer kind per name when the layers do not carry one (``attrs["landmap"]["kind"]``)
+        and their names are not ``cases``/``areas``/``concessions``/``boundaries``.
     lang
         Language of KML names and the XLSX ``about`` sheet.
-    seed
-        Seed of the geomasking (tests only; never written).
 
     Returns
     -------
     Path
-        The file written; ``<path>.provenance.json`` (with ``omitted``) is beside it.
+        The file written; ``<path>.provenance.json`` (with ``omitted``) is beside it, and the
+        public audit of the case layers as ``<path>.audit.json``.
 
     Raises
     ------
+    PrivacyError
+        A raw case layer (or a layer of unknown kind) in a public export.
     DataValueError
         Unknown extension, nothing to write, or several tables for a single CSV.
     ExportError
@@ -175,29 +184,26 @@ def write_data(
     """
     target = Path(path)
     fmt = data_format(target)
-    layers = {name: _unwrap(layer) for name, layer in (layers or {}).items()}
-    tables = {name: _unwrap(table) for name, table in (tables or {}).items()}
+    prof = get_profile(profile)
+    layers, tables = dict(layers or {}), dict(tables or {})
     if not layers and not tables:
         raise DataValueError("nothing to export: no layers and no tables were given.",
                              path=target, fix="pass layers={'cases': ...} or tables={...}")
     omitted: list[str] = []
-    audits: dict[str, Any] = {}
-    if concessions is None:
-        concessions = next((lay for n, lay in layers.items()
-                            if _kind_of(n, lay, kinds) == "concessions"), None)
+    cases: dict[str, PublishedLayer] = {}
     ready: dict[str, tuple[str, pd.DataFrame]] = {}
     for name, layer in [*layers.items(), *tables.items()]:
-        kind = _kind_of(name, layer, kinds)
-        published = publish_layer(layer, kind, profile, concessions=concessions,
-                                  communes=communes, seed=seed)
+        kind = _kind_of(name, layer, kinds, table=name not in layers)
+        published = for_output(layer, prof, kind=kind, what=f"the export {target.name}",
+                               name=name)
         omitted += [f"{name}: {note.split(': ', 1)[-1]}" for note in published.omitted]
-        if published.audit is not None and kind == "cases":
-            audits[name] = published.audit
-        ready[name] = (kind, _plain(published.data))
+        if published.kind == "cases":
+            cases[name] = published
+        ready[name] = (published.kind, _plain(published.data))
     writer = _WRITERS[fmt]
     try:
         with atomic_path(target, suffix=".zip" if fmt == ".shp.zip" else None) as tmp:
-            omitted += writer(tmp, ready, profile=profile, lang=lang, omitted=omitted)
+            omitted += writer(tmp, ready, profile=prof, lang=lang, omitted=omitted)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, OSError, ValueError, TypeError) as err:
         if isinstance(err, DataValueError | ExportError):
@@ -207,35 +213,34 @@ def write_data(
         inputs=[str(m["source"]) for _, f in ready.values()
                 if (m := f.attrs.get("landmap") or {}).get("source")],
         crs=STORAGE_CRS, operation="write_data",
-        parameters={"format": fmt, "profile": profile_name(profile),
+        parameters={"format": fmt, "profile": prof.name,
                     "layers": {n: {"kind": k, "rows": len(f)} for n, (k, f) in ready.items()}},
     )
     record["omitted"] = omitted
-    write_provenance(record, target)
-    if audits:
-        write_audit(audits[next(iter(audits))] if len(audits) == 1 else
-                    {"layers": audits}, target)
+    write_provenance(record, target, public=not prof.confidential)
+    if cases:
+        write_audit(next(iter(cases.values())) if len(cases) == 1 else cases, target)
     log.info("wrote %s (%d items, %d notes on what was left out)", target, len(ready), len(omitted))
     return target
 
 
-def _notes(profile: object, omitted: list[str]) -> list[str]:
+def _notes(profile: PrivacyProfile, omitted: list[str]) -> list[str]:
     mark = _mark(profile)
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     from landmap import __version__
 
-    return [f"{mark}", f"profile: {profile_name(profile)}", f"landmap {__version__}, {created}",
+    return [f"{mark}", f"profile: {profile.name}", f"landmap {__version__}, {created}",
             *[f"left out: {item}" for item in omitted]]
 
 
-def _mark(profile: object) -> str:
-    return label("heading", "confidential" if is_confidential(profile) else "public", "en")
+def _mark(profile: PrivacyProfile) -> str:
+    return label("heading", "confidential" if profile.confidential else "public", "en")
 
 
 def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     used: set[str] = set()
     info = []
-    meta = {"landmap_profile": profile_name(profile), "landmap_notice": _mark(profile)}
+    meta = {"landmap_profile": profile.name, "landmap_notice": _mark(profile)}
     for i, (name, (kind, frame)) in enumerate(ready.items()):
         layer_name = _clean_name(name, used)
         extra = {"dataset_metadata": meta} if i == 0 else {}
@@ -279,7 +284,7 @@ def _write_kml(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     if not spatial:
         raise DataValueError("KML needs at least one layer with geometry.", path=tmp,
                              fix="write tables to .csv or .xlsx")
-    title = f"landmap export ({profile_name(profile)})"
+    title = f"landmap export ({profile.name})"
     document = build_kml(spatial, title=title, notes=_notes(profile, omitted + left), lang=lang)
     write_kml(tmp, document)
     return left
@@ -309,7 +314,7 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
         for name, (_, frame) in ready.items():
             if not isinstance(frame, gpd.GeoDataFrame):
                 csv = Path(work) / f"{_clean_name(name, used_names)}.csv"
-                frame.to_csv(csv, index=False, encoding="utf-8-sig")
+                text_safe(frame).to_csv(csv, index=False, encoding="utf-8-sig")
                 archive.write(csv, csv.name)
                 continue
             geo = frame.to_crs(STORAGE_CRS)
@@ -334,7 +339,8 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
                 for member in sorted(Path(work).glob(f"{stem}.*")):
                     archive.write(member, member.name)
         table = pd.DataFrame(mapping_rows, columns=["file", "field", "column"])
-        archive.writestr("field_names.csv", table.to_csv(index=False).encode("utf-8-sig"))
+        archive.writestr("field_names.csv",
+                         text_safe(table).to_csv(index=False).encode("utf-8-sig"))
         archive.writestr("README.txt", "\n".join(_notes(profile, omitted + left)) + "\n")
     return left
 
@@ -361,7 +367,7 @@ def _write_csv(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     if isinstance(frame, gpd.GeoDataFrame):
         frame, note = _with_xy(frame)
         left += [note] if note else []
-    frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    text_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
     return left
 
 
@@ -378,18 +384,15 @@ def _write_xlsx(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
             frame, note = _with_xy(frame)
             left += [f"{name}: {note}"] if note else []
         sheet = book.create_sheet(_clean_name(name, used, limit=31))
+        frame = text_safe(frame)  # text that looks like a formula stays text
         sheet.append([str(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
             sheet.append([_cell(v) for v in row])
-        for cells in sheet.iter_rows(min_row=2):
-            for cell in cells:  # text that looks like a formula stays text
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
     for line in _notes(profile, omitted + left):
         about.append([line])
-    book.properties.title = f"landmap export ({profile_name(profile)})"
-    book.properties.keywords = "CONFIDENTIAL" if is_confidential(profile) else "public"
+    book.properties.title = f"landmap export ({profile.name})"
+    book.properties.keywords = "CONFIDENTIAL" if profile.confidential else "public"
     book.save(tmp)
     return left
 

@@ -17,11 +17,19 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import DataValueError, SchemaError
+from landmap.errors import DataValueError, LandmapError, PrivacyError, SchemaError
 from landmap.maps.assets import url
 from landmap.maps.elements import Control, DataLayer, HeatLayer, PluginControl
 from landmap.maps.layers import TITLE_COLUMN, Lang, layer_spec
 from landmap.maps.styles import load_styles, style
+from landmap.privacy import (
+    PrivacyProfile,
+    PublishedLayer,
+    for_output,
+    get_profile,
+    layer_kind,
+    removed_columns,
+)
 from landmap.schema import label, vocabulary
 
 #: Web basemaps a map may ask for (they need internet; none is used by default).
@@ -49,8 +57,10 @@ class LandmapMap(folium.Map):
     In a notebook it displays with every asset inlined, so it shows without internet.
     """
 
-    def __init__(self, *, lang: Lang = "en", **kwargs: Any) -> None:
+    def __init__(self, *, lang: Lang = "en", profile: str | PrivacyProfile = "public",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.profile = get_profile(profile)
         self.default_js = [("leaflet", url("leaflet/leaflet.js")),
                            ("folium_compat", url("landmap/folium-compat.js"))]
         self.default_css = [("leaflet_css", url("leaflet/leaflet.css"))]
@@ -105,7 +115,7 @@ def _columns_for(spec: Columns, kind: str, gdf: gpd.GeoDataFrame) -> list[str] |
 
 def add_layer(
     m: LandmapMap,
-    data: gpd.GeoDataFrame,
+    data: gpd.GeoDataFrame | PublishedLayer,
     *,
     kind: str,
     name: str | None = None,
@@ -131,7 +141,9 @@ def add_layer(
     m
         The map.
     data
-        A GeoDataFrame (any CRS; drawn in EPSG:4326).
+        A GeoDataFrame (any CRS; drawn in EPSG:4326) or a
+        :class:`~landmap.privacy.PublishedLayer`. On a public map (the default), case data
+        must be a ``PublishedLayer`` made by :func:`landmap.privacy.publish`.
     kind
         ``"cases"``, ``"areas"``, ``"concessions"``, ``"overlaps"``, ``"boundaries"`` or any
         other name; it picks the default popup columns and style group.
@@ -167,6 +179,9 @@ def add_layer(
         The folium element (its ``spec`` holds the payload).
 
     """
+    if isinstance(data, PublishedLayer) or "cases" in (kind, layer_kind(data)):
+        data = for_output(data, m.profile, kind="cases" if kind == "cases" else None,
+                          what="the interactive map", name=name).data
     layer_id = f"layer{next(_ids)}"
     spec, rows = layer_spec(
         data, kind, layer_id=layer_id, popup=popup, tooltip=tooltip, search=search,
@@ -238,7 +253,7 @@ def _finishing_elements(m: LandmapMap) -> list[Any]:
 
 def build_map(
     *,
-    cases: gpd.GeoDataFrame | None = None,
+    cases: gpd.GeoDataFrame | PublishedLayer | None = None,
     areas: gpd.GeoDataFrame | None = None,
     concessions: gpd.GeoDataFrame | None = None,
     overlaps: gpd.GeoDataFrame | None = None,
@@ -260,6 +275,7 @@ def build_map(
     fullscreen: bool = True,
     max_zoom: int = 18,
     precision_zoom: float | None = None,
+    profile: str | PrivacyProfile = "public",
 ) -> LandmapMap:
     """Build an interactive advocacy map from canonical landmap layers.
 
@@ -268,7 +284,9 @@ def build_map(
     cases, areas, concessions, overlaps, boundaries
         Canonical layers (GeoDataFrames, any CRS); each is optional. ``overlaps`` is the
         geometry table of ``landmap.analysis.overlap``; ``boundaries`` (provinces) is the
-        offline background.
+        offline background. On a public map ``cases`` must be a
+        :class:`~landmap.privacy.PublishedLayer` (:func:`landmap.privacy.publish`), and every
+        layer keeps only the columns the profile publishes.
     popup, tooltip, search
         Columns shown in popups / tooltips / searched: a list for every layer (columns a layer
         lacks are skipped, a column no layer has is an error), a ``{kind: [columns]}`` mapping,
@@ -301,6 +319,9 @@ def build_map(
         Zoom whose pixel size sets coordinate precision and simplification tolerance (default
         ``max_zoom - 1``: about 1 m at zoom 17, so nothing visible is lost one zoom below the
         deepest; 14 gives ~9 m and much smaller files for national maps).
+    profile
+        ``"public"`` (default: a map that may be shared) or ``"internal"`` (exact locations and
+        every column; the map says CONFIDENTIAL unless ``notice`` says otherwise).
 
     Returns
     -------
@@ -309,6 +330,8 @@ def build_map(
 
     Raises
     ------
+    PrivacyError
+        Raw case data on a public map, or a popup/tooltip/search column the profile removed.
     SchemaError
         If a named popup/tooltip/search column is in none of the layers.
     CRSError
@@ -319,7 +342,7 @@ def build_map(
     >>> import geopandas as gpd, shapely
     >>> cases = gpd.GeoDataFrame({"case_id": ["C1"], "type": ["eviction"]},
     ...                          geometry=[shapely.Point(104.9, 11.55)], crs="EPSG:4326")
-    >>> m = build_map(cases=cases, title="Demo", notice="Synthetic data")
+    >>> m = build_map(cases=cases, title="Demo", notice="Synthetic data", profile="internal")
     >>> [layer.spec["kind"] for layer in m.landmap_layers]
     ['cases']
 
@@ -327,13 +350,20 @@ def build_map(
     if basemap is not None and basemap not in BASEMAPS:
         raise DataValueError(f"unknown basemap {basemap!r}",
                              fix=f"use one of: {', '.join(BASEMAPS)} (or none)")
+    prof = get_profile(profile)
     layers = {"boundaries": boundaries, "areas": areas, "concessions": concessions,
               "overlaps": overlaps, "cases": cases}
-    present = {k: v for k, v in layers.items() if v is not None}
+    published = {k: for_output(v, prof, kind="table" if k == "overlaps" else k,
+                               what="the interactive map", name=k)
+                 for k, v in layers.items() if v is not None}
+    present = {k: p.data for k, p in published.items()}
     for what, spec in (("popup", popup), ("tooltip", tooltip), ("search", search)):
-        _check_columns(what, spec, present)
-    m = LandmapMap(lang=lang, location=CAMBODIA_CENTRE, zoom_start=7, tiles=None,
-                   control_scale=True, prefer_canvas=True, maxZoom=max_zoom, minZoom=4)
+        _check_columns(what, spec, present, removed_columns(*published.values()), prof)
+    if notice is None and prof.confidential and "cases" in present:
+        notice = label("heading", "confidential", lang)
+    m = LandmapMap(lang=lang, profile=prof, location=CAMBODIA_CENTRE, zoom_start=7,
+                   tiles=None, control_scale=True, prefer_canvas=True, maxZoom=max_zoom,
+                   minZoom=4)
     m.options_landmap.update(legend=legend, minimap=minimap)
     if basemap:
         tiles = BASEMAPS[basemap]
@@ -343,7 +373,8 @@ def build_map(
     if precision_zoom is None:
         precision_zoom = max_zoom - 1
     kw = {"strict": False, "precision_zoom": precision_zoom}
-    if boundaries is not None:
+    if "boundaries" in present:
+        boundaries = present["boundaries"]
         entry = style("boundaries", None)
         if basemap:
             entry = {**entry, "fill_opacity": 0.0}
@@ -357,9 +388,9 @@ def build_map(
         for part, name in _split_points(present[kind], kind, lang):
             add_layer(m, part, kind=kind, name=name, size_by=None, cluster=False, **columns,
                       **kw)
-    if cases is not None:
-        _add_cases(m, cases, popup=popup, tooltip=tooltip, search=search, cluster=cluster,
-                   heatmap=heatmap, time_slider=time_slider, kw=kw)
+    if "cases" in present:
+        _add_cases(m, published["cases"], popup=popup, tooltip=tooltip, search=search,
+                   cluster=cluster, heatmap=heatmap, time_slider=time_slider, kw=kw)
     _add_controls(m, title=title, subtitle=subtitle, notice=notice, measure=measure,
                   fullscreen=fullscreen)
     return m
@@ -380,27 +411,40 @@ def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
     return [(gdf[~is_point], name), (gdf[is_point], f"{name} (location only)")]
 
 
-def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFrame],
+                   removed: Mapping[str, str], profile: PrivacyProfile) -> None:
+    def missing(col: str, where: str) -> LandmapError:
+        if col in removed:
+            return PrivacyError(
+                f"{what} column {col!r} was removed by the {profile.name!r} privacy profile "
+                f"({removed[col]})",
+                column=col,
+                fix="make an internal map (--profile internal / profile='internal'), or publish "
+                "the column: name it in the profile's keep list (allow_free_text = true for "
+                "descriptions)",
+            )
+        return SchemaError(f"{what} column {col!r} is {where}", column=col,
+                           fix="check the column name (see gdf.columns)")
+
     if spec is None or isinstance(spec, Mapping):
         items = [] if spec is None else [(k, c) for k, cols in spec.items() for c in cols]
         for kind, col in items:
             if kind in layers and col not in layers[kind].columns:
-                raise SchemaError(f"{what} column {col!r} is not in the {kind} layer",
-                                  column=col, fix="check the column name (see gdf.columns)")
+                raise missing(col, f"not in the {kind} layer")
         return
     for col in [spec] if isinstance(spec, str) else spec:
         if not any(col in g.columns for g in layers.values()):
-            raise SchemaError(f"{what} column {col!r} is in none of the layers", column=col,
-                              fix="check the column name (see gdf.columns)")
+            raise missing(col, "in none of the layers")
 
 
-def _add_cases(m: LandmapMap, cases: gpd.GeoDataFrame, *, popup: Columns, tooltip: Columns,
+def _add_cases(m: LandmapMap, published: PublishedLayer, *, popup: Columns, tooltip: Columns,
                search: Columns, cluster: bool | None, heatmap: bool,
                time_slider: bool | None, kw: dict[str, Any]) -> None:
+    cases = published.data
     has_dates = "date" in cases.columns and pd.to_datetime(
         cases["date"], errors="coerce").dt.to_period("M").nunique() > 1
     use_time = has_dates if time_slider is None else (time_slider and "date" in cases.columns)
-    layer = add_layer(m, cases, kind="cases", popup=_columns_for(popup, "cases", cases),
+    layer = add_layer(m, published, kind="cases", popup=_columns_for(popup, "cases", cases),
                       tooltip=_columns_for(tooltip, "cases", cases),
                       search=_columns_for(search, "cases", cases),
                       cluster=cluster, time_column="date" if use_time else None, **kw)

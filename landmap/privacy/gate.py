@@ -349,16 +349,16 @@ def _attrs(layer: pd.DataFrame, prof: PrivacyProfile, kind: str) -> dict[str, An
     return attrs
 
 
-def data_for_output(
+def for_output(
     obj: Any, profile: str | PrivacyProfile | None, *, kind: str | None = None,
     what: str = "this output", name: str | None = None,
-) -> pd.DataFrame:
-    """Return what a writer may put in an output made with ``profile``.
+) -> PublishedLayer:
+    """Return the :class:`PublishedLayer` a writer may put in an output made with ``profile``.
 
-    A ``PublishedLayer`` gives its data (a confidential one is refused in a public output).
-    Under a public profile a raw case layer is refused; any other raw layer goes through
-    :func:`publish` here (columns only: nothing random happens outside cases). Under a
-    confidential profile a raw layer is written as it is.
+    A ``PublishedLayer`` is returned as it is (a confidential one is refused in a public
+    output). Under a public profile a raw case layer is refused; any other raw layer goes
+    through :func:`publish` here (columns only: nothing random happens outside cases). Under a
+    confidential profile a raw layer is kept whole.
 
     Raises
     ------
@@ -374,10 +374,10 @@ def data_for_output(
                 f"confidential {obj.profile.name!r} profile",
                 fix=f"publish the original layer with the {prof.name!r} profile",
             )
-        return obj.data
+        return obj
     kind = layer_kind(obj, kind)
     if prof.confidential:
-        return _unwrap(obj)
+        return publish(obj, prof, kind=kind if kind in PUBLISH_KINDS else "table", name=name)
     if kind == "cases":
         raise PrivacyError(
             f"{what} is made with the {prof.name!r} profile and was given raw case data",
@@ -390,7 +390,15 @@ def data_for_output(
             f"layer {name or ''!r} is",
             fix=f"give its kind ({', '.join(PUBLISH_KINDS)}) or publish it first",
         )
-    return publish(obj, prof, kind=kind, name=name).data
+    return publish(obj, prof, kind=kind, name=name)
+
+
+def data_for_output(
+    obj: Any, profile: str | PrivacyProfile | None, *, kind: str | None = None,
+    what: str = "this output", name: str | None = None,
+) -> pd.DataFrame:
+    """Return the rows :func:`for_output` allows (a copy the writer may change)."""
+    return for_output(obj, profile, kind=kind, what=what, name=name).data
 
 
 def removed_columns(*layers: Any) -> dict[str, str]:
@@ -431,6 +439,7 @@ __all__ = [
     "PUBLISH_KINDS",
     "PublishedLayer",
     "data_for_output",
+    "for_output",
     "layer_kind",
     "publish",
     "removed_columns",

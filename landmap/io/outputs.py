@@ -1,0 +1,399 @@
+"""Sets of output files that never lose a file: staged beside, checked, swapped in together.
+
+``landmap build`` and ``landmap export`` write many files into a folder the user names. An
+:class:`OutputSet` makes that safe:
+
+- **Staging on the destination's filesystem.** Every file is first written into a hidden
+  staging folder inside the destination (``.landmap-staging-*``), so moving it into place is a
+  rename, even when the destination is on another disk or behind a symlink.
+- **Only our own files.** A ledger in the destination (``manifest.json`` for the build) lists
+  every file a previous set wrote, with its SHA-256. A new set replaces or removes only those;
+  a file it did not write (or one changed since it was written) that stands in the way is
+  refused with a clear error, never overwritten, and every other file is left alone.
+- **Together or not at all.** Before the swap a journal (``.landmap-swap.json``) lists every
+  move; each replaced file is first renamed beside itself, then the new one is renamed in, then
+  the ledger is replaced (the commit point), then the old copies go. If a move fails (a file
+  open in Excel on Windows) the moves made so far are undone and the previous set stays whole.
+  If the process is killed, the next set rolls the journal back (or, past the commit point,
+  forward) before it starts, and removes the leftovers of the killed run.
+- **Names stay inside.** :meth:`OutputSet.path` refuses a relative name that would leave the
+  destination (``..``, an absolute path, a drive), and :func:`safe_name` checks a name from a
+  project file or the command line before it becomes part of a file name.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from landmap.errors import ExportError
+
+log = logging.getLogger(__name__)
+
+#: Prefix of the staging folder inside a destination.
+STAGING_PREFIX = ".landmap-staging-"
+#: The journal written just before a swap; its presence means a swap did not finish.
+JOURNAL = ".landmap-swap.json"
+#: Marker file inside a staging folder: only folders holding it are ever removed.
+STAGING_MARKER = ".landmap-staging"
+#: Suffix of the copy a replaced file keeps (beside itself) until the new set is committed.
+PREVIOUS_SUFFIX = ".landmap-previous"
+#: What every ledger says it was written by.
+WRITTEN_BY = "landmap"
+
+_NAME_PUNCTUATION = frozenset(" .-_()+,")
+
+
+def safe_name(name: str, *, what: str = "name") -> str:
+    """Return ``name`` if it can be part of a file name without leaving its folder.
+
+    Letters in any script, digits, spaces and ``. - _ ( ) + ,`` are allowed; the name must not
+    start with a dot or a space, contain ``..``, a slash or a backslash, or be longer than 120
+    characters.
+
+    Raises
+    ------
+    ExportError
+        Naming the value and how to fix it.
+
+    Examples
+    --------
+    >>> safe_name("synthetic_cases"), safe_name("ករណី 2024")
+    ('synthetic_cases', 'ករណី 2024')
+    >>> safe_name("../../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    landmap.errors.ExportError: the name '../../x' cannot be used in a file name...
+
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    ok = (0 < len(text) <= 120 and ".." not in text
+          and unicodedata.category(text[0])[0] in "LN"
+          and all(unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCTUATION for c in text))
+    if not ok:
+        raise ExportError(
+            f"the {what} {name!r} cannot be used in a file name (it could leave the output "
+            "folder or is not a plain name)",
+            fix="use letters, digits, spaces, '-', '_' and '.', without slashes or '..'",
+        )
+    return text
+
+
+def _relative(name: str | os.PathLike[str]) -> PurePosixPath:
+    """Return a relative path that stays inside its root, or raise."""
+    text = str(name)
+    windows = PureWindowsPath(text)
+    posix = PurePosixPath(text.replace("\\", "/"))
+    if (not text or posix.is_absolute() or windows.is_absolute() or windows.drive
+            or any(part in ("..", "") for part in posix.parts) or "\0" in text):
+        raise ExportError(
+            f"the output name {text!r} would leave the output folder",
+            fix="use a plain file name, with sub-folders only below the output folder",
+        )
+    return posix
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _move(src: Path, dst: Path) -> None:
+    """Rename ``src`` onto ``dst``; across filesystems, copy beside ``dst`` then rename."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(src, dst)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        tmp = dst.with_name(f".{dst.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            shutil.copy2(src, tmp)
+            os.replace(tmp, dst)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        src.unlink()
+
+
+def read_ledger(root: Path, ledger: str) -> dict[str, Any] | None:
+    """Return the ledger of ``root`` (what landmap wrote there), or ``None`` if there is none.
+
+    Raises
+    ------
+    ExportError
+        When a file of that name exists but was not written by landmap.
+    """
+    path = root / ledger
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ExportError(
+            f"{ledger} in the output folder is not a landmap manifest ({err})",
+            path=path, fix="choose another output folder, or move that file away",
+        ) from err
+    if not isinstance(record, dict) or not isinstance(record.get("outputs"), list):
+        raise ExportError(
+            f"{ledger} in the output folder was not written by landmap",
+            path=path, fix="choose another output folder, or move that file away",
+        )
+    return record
+
+
+def _owned(record: dict[str, Any] | None) -> dict[str, str | None]:
+    if record is None:
+        return {}
+    out: dict[str, str | None] = {}
+    for item in record["outputs"]:
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            out[str(_relative(item["path"]))] = item.get("sha256")
+    return out
+
+
+def recover(root: str | os.PathLike[str], ledger: str) -> list[str]:
+    """Finish or undo a swap that a killed run left behind, and remove its leftovers.
+
+    Returns one line per thing done (for the log). Only landmap's own staging folders (with
+    their marker), journal and ``.landmap-previous`` copies are touched.
+    """
+    root = Path(root)
+    done: list[str] = []
+    journal = root / JOURNAL
+    if journal.exists():
+        try:
+            entry = json.loads(journal.read_text("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            entry = None
+        if isinstance(entry, dict) and entry.get("ledger") == ledger:
+            record = read_ledger(root, ledger)
+            committed = record is not None and record.get("set") == entry.get("set")
+            _finish(root, entry, committed)
+            done.append(("completed" if committed else "undid") + " an interrupted swap of "
+                        f"{len(entry.get('moves', []))} file(s)")
+            journal.unlink()
+    for staging in root.glob(STAGING_PREFIX + "*"):
+        if staging.is_dir() and (staging / STAGING_MARKER).is_file():
+            shutil.rmtree(staging)
+            done.append(f"removed the leftovers of an interrupted run ({staging.name})")
+    return done
+
+
+def _finish(root: Path, entry: dict[str, Any], committed: bool) -> None:
+    """Roll a journal forward (drop the old copies) or back (restore them)."""
+    token = str(entry.get("set", ""))
+    for rel in [*entry.get("moves", []), *entry.get("removes", [])]:
+        target = root / _relative(rel)
+        previous = target.with_name(f".{target.name}.{token}{PREVIOUS_SUFFIX}")
+        if committed:
+            if previous.exists():
+                previous.unlink()
+        elif previous.exists():
+            os.replace(previous, target)
+        elif rel in entry.get("moves", []) and rel in entry.get("new", []) and target.exists():
+            target.unlink()  # a file the killed run had just moved in; it had no old version
+
+
+class OutputSet:
+    r"""Files written together into ``root``: staged inside it, swapped in by :meth:`commit`.
+
+    Parameters
+    ----------
+    root
+        The destination folder (created if needed).
+    ledger
+        File name of the ledger in ``root`` listing what landmap wrote there.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "mine.txt").write_text("a user's file")
+    13
+    >>> with OutputSet(root, ledger="outputs.json") as out:
+    ...     _ = out.path("public/table.csv").write_text("a,b\\n")
+    ...     written = out.commit()
+    >>> sorted(p.name for p in root.rglob("*") if p.is_file())
+    ['mine.txt', 'outputs.json', 'table.csv']
+
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, ledger: str = "manifest.json") -> None:
+        self.root = Path(root)
+        self.ledger = ledger
+        self.token = secrets.token_hex(6)
+        self.staging = self.root / f"{STAGING_PREFIX}{self.token}"
+        self.committed = False
+        self.notes: list[str] = []
+
+    def __enter__(self) -> OutputSet:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.notes = recover(self.root, self.ledger)
+            self.staging.mkdir()
+            (self.staging / STAGING_MARKER).write_text(
+                "landmap writes here first; this folder is removed when the run ends\n", "utf-8")
+        except OSError as err:
+            raise ExportError(f"cannot write into the output folder ({err.strerror or err})",
+                              path=self.root,
+                              fix="check that the folder is writable and the disk not full"
+                              ) from err
+        read_ledger(self.root, self.ledger)  # refuse a foreign file under the ledger's name
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def path(self, name: str | os.PathLike[str]) -> Path:
+        """Return where to write output ``name`` (relative to the destination) in the staging."""
+        target = self.staging / _relative(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def files(self) -> list[PurePosixPath]:
+        """Every staged file, relative to the destination."""
+        return sorted(PurePosixPath(p.relative_to(self.staging).as_posix())
+                      for p in self.staging.rglob("*")
+                      if p.is_file() and p.name != STAGING_MARKER)
+
+    def keep_aside(self, folder: str | os.PathLike[str]) -> Path:
+        """Move the staged files to ``folder`` (inside the destination) instead of committing.
+
+        Used for a set the leak check rejected: the files stay for inspection. ``folder`` is
+        replaced only if it was kept aside by landmap before.
+        """
+        target = self.root / _relative(folder)
+        if target.exists():
+            if not (target / STAGING_MARKER).is_file():
+                raise ExportError(
+                    "the folder for rejected outputs exists and was not written by landmap",
+                    path=target, fix="move it away and run again")
+            shutil.rmtree(target)
+        os.replace(self.staging, target)
+        return target
+
+    def commit(self, record: dict[str, Any] | None = None) -> list[Path]:
+        """Swap the staged files in; write the ledger (with ``record``'s other fields) last.
+
+        Returns the final path of every file of the set, the ledger included.
+
+        Raises
+        ------
+        ExportError
+            When a file landmap did not write (or that changed since) is in the way, or a move
+            fails (a file open in another program); the destination is then as it was.
+        """
+        new = [str(p) for p in self.files() if str(p) != self.ledger]
+        owned = _owned(read_ledger(self.root, self.ledger))
+        self._refuse_foreign(new, owned)
+        existing = {rel for rel in owned if (self.root / rel).is_file()}
+        changed = {rel for rel in existing - set(new)
+                   if owned[rel] is not None and _sha256(self.root / rel) != owned[rel]}
+        for rel in sorted(changed):
+            self.notes.append(f"{rel} was changed since landmap wrote it: kept as it is")
+        existing -= changed
+        removes = sorted(existing - set(new))
+        moves = sorted(new)
+        record = dict(record or {})
+        record.update(written_by=WRITTEN_BY, set=self.token, outputs=[
+            {"path": rel, "sha256": _sha256(self.staging / rel)} for rel in moves])
+        entry = {"ledger": self.ledger, "set": self.token, "moves": moves, "removes": removes,
+                 "new": sorted(set(moves) - existing)}
+        self._write(self.root / JOURNAL, entry)
+        done: list[tuple[Path, Path | None]] = []
+        try:
+            for rel in [*moves, *removes]:
+                target = self.root / rel
+                previous = None
+                if rel in existing:
+                    previous = target.with_name(f".{target.name}.{self.token}{PREVIOUS_SUFFIX}")
+                    os.replace(target, previous)
+                done.append((target, previous))
+                if rel in moves:
+                    _move(self.staging / rel, target)
+            self._write(self.root / self.ledger, record)
+        except OSError as err:
+            self._undo(done)
+            (self.root / JOURNAL).unlink(missing_ok=True)
+            name = getattr(err, "filename", None) or "a file"
+            raise ExportError(
+                f"could not replace {name} in the output folder ({err.strerror or err}); "
+                "the previous outputs are unchanged",
+                path=self.root,
+                fix="close the file if another program has it open (e.g. Excel), check the disk "
+                "is not full and the folder writable, and run again",
+            ) from err
+        self.committed = True
+        for _, previous in done:
+            if previous is not None:
+                previous.unlink(missing_ok=True)
+        (self.root / JOURNAL).unlink(missing_ok=True)
+        self._prune([self.root / rel for rel in removes])
+        return [self.root / rel for rel in moves] + [self.root / self.ledger]
+
+    def _refuse_foreign(self, new: list[str], owned: dict[str, str | None]) -> None:
+        for rel in new:
+            target = self.root / rel
+            if target.is_dir() or (target.exists() and not target.is_file()):
+                raise ExportError(f"{rel} is in the way: it is a folder", path=target,
+                                  fix="move it away, or choose another output folder")
+            if not target.exists():
+                continue
+            if rel not in owned:
+                raise ExportError(
+                    f"{rel} exists and was not written by landmap, so it is left alone",
+                    path=target, fix="move it away (or rename it), or choose another output "
+                    "folder; nothing was changed")
+            if owned[rel] is not None and _sha256(target) != owned[rel]:
+                raise ExportError(
+                    f"{rel} was changed since landmap wrote it, so it is left alone",
+                    path=target, fix="save your changes under another name (or move the file "
+                    "away) and run again; nothing was changed")
+
+    def _undo(self, done: list[tuple[Path, Path | None]]) -> None:
+        for target, previous in reversed(done):
+            rel = target.relative_to(self.root)
+            staged = self.staging / rel
+            if target.exists() and not staged.exists():
+                _move(target, staged)
+            if previous is not None and previous.exists():
+                os.replace(previous, target)
+
+    def _prune(self, removed: list[Path]) -> None:
+        """Remove folders left empty by removed outputs (never a folder with anything in it)."""
+        for path in removed:
+            folder = path.parent
+            while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+
+    @staticmethod
+    def _write(path: Path, record: dict[str, Any]) -> None:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str),
+                           "utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def staged_files(root: Path) -> Iterator[Path]:
+    """Yield every file of a staging or output folder, our own markers left out."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name not in (STAGING_MARKER, JOURNAL):
+            yield path
+
+
+__all__ = ["JOURNAL", "OutputSet", "read_ledger", "recover", "safe_name", "staged_files"]
