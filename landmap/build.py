@@ -11,15 +11,18 @@ knows what may leave the office:
   privacy audit; the leak check runs on every file in it before the job reports success.
 
 ``manifest.json`` at the top lists every output with its SHA-256 and the provenance of the run.
+It is also the ledger of what the build wrote: the next build replaces or removes only those
+files and leaves every other file in the folder alone (:class:`landmap.io.outputs.OutputSet`).
+Case layers are published once per build (:func:`landmap.privacy.publish`), so every public
+file shows the same masked points.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,10 +32,19 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import ProjectError
-from landmap.io.atomic import atomic_path
+from landmap.errors import PrivacyError, ProjectError
+from landmap.io.cells import write_csv
 from landmap.io.load import Loaded
-from landmap.provenance import file_sha256, make_provenance
+from landmap.io.outputs import OutputSet, staged_files
+from landmap.privacy import (
+    PublishedLayer,
+    get_profile,
+    merge,
+    publish,
+    verify_outputs,
+    write_audit,
+)
+from landmap.provenance import make_provenance
 from landmap.report import combine_reports
 
 log = logging.getLogger(__name__)
@@ -70,7 +82,7 @@ class BuildResult:
     @property
     def public(self) -> list[Path]:
         """Outputs meant for sharing."""
-        return [p for p in self.outputs if "public" in p.relative_to(self.out_dir).parts[:1]]
+        return [p for p in self.outputs if p.relative_to(self.out_dir).parts[:1] == ("public",)]
 
 
 def default_project() -> Path:
@@ -110,7 +122,7 @@ class _Run:
         self.loaded: dict[str, Loaded] = {}
         self.cases: gpd.GeoDataFrame | None = None  # every case layer, true locations
         self.overlaps: gpd.GeoDataFrame | None = None  # overlap polygons, for the maps
-        self._published: dict[str, tuple[str, gpd.GeoDataFrame]] | None = None
+        self._published: dict[str, PublishedLayer] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
     def names(self, key: str, kind: str) -> list[str]:
@@ -141,7 +153,7 @@ class _Run:
 
         self.result.tables[name] = frame
         folder = self.out / ("public" if public else "internal") / "tables"
-        self.wrote(write_table(frame, folder / f"{name}.csv"))
+        self.wrote(write_table(frame, folder / f"{name}.csv", public=public))
 
     def step(self, name: str, func: Callable[[], None]) -> None:
         start = time.perf_counter()
@@ -155,10 +167,7 @@ class _Run:
             self.result.reports[name] = item.report
             self.say(f"  {item.report.summary()}")
         report = combine_reports(list(self.result.reports.values()))
-        target = self.out / "internal" / "load_report.csv"
-        with atomic_path(target) as tmp:
-            report.to_csv(tmp, index=False, encoding="utf-8-sig")
-        self.wrote(target)
+        self.wrote(write_csv(report, self.out / "internal" / "load_report.csv"))
 
     def analyse(self) -> None:
         from landmap import analysis
@@ -225,7 +234,7 @@ class _Run:
             self.table(f"forest_cover_{name}", table, public=True)
         self.say(f"  forest cover from {spec.path.name} for {', '.join(polygons)}")
 
-    def _map(self, cases: gpd.GeoDataFrame | None, path: Path, *, notice: str) -> None:
+    def _map(self, cases: Any, path: Path, *, notice: str, profile: Any) -> None:
         from landmap.maps.builder import build_map
         from landmap.maps.raster_layer import raster_layer
         from landmap.maps.save import save_map
@@ -239,7 +248,7 @@ class _Run:
             overlaps=self.overlaps, boundaries=self.boundary("province"),
             title=self.project.title if lang == "en" else " / ".join(
                 t for t in (self.project.title, self.project.title_km) if t),
-            notice=notice, lang=lang, **settings,
+            notice=notice, lang=lang, profile=profile, **settings,
         )
         spec = self.project.rasters.get("forest")
         if spec is not None:
@@ -254,44 +263,41 @@ class _Run:
         from landmap.schema import label
 
         self._map(self.cases, self.out / "internal" / "map.html",
-                  notice=label("heading", "confidential", "both"))
-        public = _combine([data for kind, data in self.published().values() if kind == "cases"])
-        self._map(public, self.out / "public" / "map.html",
-                  notice=label("heading", "public", "both"))
+                  notice=label("heading", "confidential", "both"), profile="internal")
+        cases = [p for p in self.published().values() if len(p)]
+        self._map(merge(cases, name="cases") if cases else None, self.out / "public" / "map.html",
+                  notice=label("heading", "public", "both"),
+                  profile=self.project.privacy_profile())
 
-    def published(self) -> dict[str, tuple[str, gpd.GeoDataFrame]]:
-        """Every layer as the public outputs show it: case layers masked once for the whole run.
+    def published(self) -> dict[str, PublishedLayer]:
+        """Every case layer as the public outputs show it: published once for the whole run.
 
         Every public file of a run shows the same masked points (several independent draws of
         one case would average out towards its true location). The public audit goes beside
         the public files; the per-case detail stays in ``internal/``.
         """
         if self._published is None:
-            from landmap.privacy import apply_profile, write_audit
-
             self._published = {}
             for name, item in self.loaded.items():
-                data = item.data
-                if item.report.kind == "cases":
-                    result = apply_profile(
-                        data, self.project.privacy_profile(), kind="cases",
-                        communes=self.boundary("commune"),
-                        concessions=self.layers("concessions", "concessions"), seed=self.seed,
-                    )
-                    data = result.data
-                    self.wrote(write_audit(result.audit, self.out / "public" / name),
-                               write_audit(result.audit, self.out / "internal" / name,
-                                           detail=True))
-                    points = result.audit["points"]
-                    self.say(f"  {name}: {len(data)} of {len(item.data)} cases published, "
-                             f"{points.get('moved', 0)} moved "
-                             f"({points.get('distance_m', {})} m); "
-                             f"{points.get('left_out', 0)} left out (see the audit)")
-                self._published[name] = (item.report.kind, data)
+                if item.report.kind != "cases":
+                    continue
+                result = publish(
+                    item.data, self.project.privacy_profile(), kind="cases", name=name,
+                    communes=self.boundary("commune"),
+                    concessions=self.layers("concessions", "concessions"), seed=self.seed,
+                )
+                self.wrote(write_audit(result, self.out / "public" / name),
+                           write_audit(result, self.out / "internal" / name, internal=True))
+                points = result.audit["points"]
+                self.say(f"  {name}: {len(result)} of {len(item.data)} cases published, "
+                         f"{points.get('moved', 0)} moved "
+                         f"({points.get('distance_m', {})} m); "
+                         f"{points.get('left_out', 0)} left out (see the audit)")
+                self._published[name] = result
         return self._published
 
     def exports(self) -> None:
-        from landmap.export.bundle import export_layers
+        from landmap.export.bundle import parse_formats, write_set
 
         settings = dict(self.project.export)
         formats = list(settings.pop("formats", ["gpkg"]))
@@ -301,41 +307,38 @@ class _Run:
         public_tables = {k: v for k, v in self.result.tables.items()
                          if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs}
         # internal: every layer, every table, exact points, marked confidential
-        self.wrote(*export_layers(self.out / "internal", layers, formats=["gpkg"],
-                                  name="landmap-internal", tables=self.result.tables,
-                                  profile="internal", lang=lang))
-        # public: briefing maps and data files through the privacy profile
-        self.wrote(*export_layers(
-            self.out / "public", self.published(), formats=["png", "pdf", *formats],
-            name="landmap-public",
-            tables=public_tables, profile=self.project.privacy_profile(),
-            communes=self.boundary("commune"), title=title if lang != "en" else title["en"],
-            seed=self.seed, **{k: v for k, v in settings.items() if k in (
-                "lang", "paper", "orientation", "extent")},
+        self.wrote(*write_set(self.out / "internal", layers, formats=["gpkg"],
+                              name="landmap-internal", tables=self.result.tables,
+                              profile=get_profile("internal"), briefing={"lang": lang}))
+        # public: briefing maps and data files, case layers as published once for the run
+        public = {name: (kind, self.published().get(name, data))
+                  for name, (kind, data) in layers.items()}
+        briefing = {k: v for k, v in settings.items() if k in (
+            "lang", "paper", "orientation", "extent")}
+        briefing["title"] = title if lang != "en" else title["en"]
+        self.wrote(*write_set(
+            self.out / "public", public, formats=parse_formats(["png", "pdf", *formats]),
+            name="landmap-public", tables=public_tables,
+            profile=self.project.privacy_profile(), briefing=briefing,
         ))
 
     def audit(self) -> None:
         """Run the leak check on every file in ``public/`` against every case layer.
 
-        A spreadsheet register is checked as a file, so that the values of rows the loader
-        rejected are searched for too.
+        A register file is checked as a file, so that the values of rows the loader rejected
+        are searched for too.
         """
-        from landmap.audit import audit_export
+        files = list(staged_files(self.out / "public"))
+        registers = {spec.name: spec.path for spec in self.project.layers_of("cases")
+                     if spec.name in self.loaded and spec.member is None}
+        findings = verify_outputs(files, self.published(), registers=registers,
+                                  profile=self.project.privacy_profile())
+        self.result.audit_findings.extend(findings)
+        self.say(f"  leak check: {len(files)} public files against "
+                 f"{len(self.published())} case layer(s), {len(findings)} findings")
 
-        files = sorted(p for p in (self.out / "public").rglob("*") if p.is_file())
-        radius = getattr(self.project.privacy_profile(), "min_radius_m", None)
-        for spec in self.project.layers_of("cases"):
-            if spec.name not in self.loaded:
-                continue
-            table = spec.member is None and spec.path.suffix.lower() in (".csv", ".xlsx")
-            against = spec.path if table else self.layer(spec.name)
-            result = audit_export(files, against, min_radius_m=radius)
-            findings = [f"{spec.name}: {f.line()}" for f in result.findings]
-            self.result.audit_findings.extend(findings)
-            self.say(f"  leak check against {spec.name}: {len(files)} public files, "
-                     f"{len(findings)} findings")
-
-    def manifest(self) -> None:
+    def manifest(self) -> dict[str, Any]:
+        """Return the provenance of the run (the ledger's other fields)."""
         record = make_provenance(
             inputs=[spec.path for spec in self.project.layers]
             + [r.path for r in self.project.rasters.values()],
@@ -343,15 +346,8 @@ class _Run:
             parameters={"project": str(self.project.path), "privacy": dict(self.project.privacy),
                         "analysis": dict(self.project.analysis)},
         )
-        record["outputs"] = [
-            {"path": str(p.relative_to(self.out)), "sha256": file_sha256(p)}
-            for p in sorted(set(self.result.outputs)) if p.exists()
-        ]
         record["seconds"] = self.result.seconds
-        target = self.out / "manifest.json"
-        with atomic_path(target) as tmp:
-            tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), "utf-8")
-        self.wrote(target)
+        return record
 
 
 def build(
@@ -387,58 +383,62 @@ def build(
     PrivacyError
         The leak check found a sensitive value or an exact location in ``public/``.
     """
-    from landmap.errors import PrivacyError
     from landmap.project import Project
 
     say = say or log.info
     path = Path(project) if project is not None else default_project()
     proj = Project.from_toml(path)
     out = Path(out_dir) if out_dir is not None else proj.output
-    # Everything is written into a staging folder beside the output and moved into place only
-    # when the whole job, leak check included, has succeeded: a failed or interrupted build
-    # never leaves a mix of old and new files, or an unchecked public/ folder.
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     say(f"landmap build: {proj.name} ({path}) -> {out}")
-    try:
-        run = _Run(proj, staging, say, seed)
+    # Everything is written into a staging folder inside the output folder and moved into place
+    # only when the whole job, leak check included, has succeeded: a failed or interrupted
+    # build never leaves a mix of old and new files, or an unchecked public/ folder, and files
+    # in the output folder that the build did not write are never touched.
+    with OutputSet(out, ledger="manifest.json") as staged:
+        for note in staged.notes + _remove_old_staging(out):
+            say(f"  {note}")
+        run = _Run(proj, staged.staging, say, seed)
         for name, step in (("load", run.load), ("analyse", run.analyse), ("raster", run.raster),
-                           ("maps", run.maps), ("exports", run.exports), ("audit", run.audit),
-                           ("manifest", run.manifest)):
+                           ("maps", run.maps), ("exports", run.exports), ("audit", run.audit)):
             say(f"[{name}]")
             run.step(name, step)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if run.result.audit_findings:
-        rejected = out.parent / f"{out.name}.rejected"
-        shutil.rmtree(rejected, ignore_errors=True)
-        staging.rename(rejected)
-        findings = [f.replace(str(staging), str(rejected)) for f in run.result.audit_findings]
-        (rejected / "leak_check.txt").write_text("\n".join(findings) + "\n", "utf-8")
-        raise PrivacyError(
-            f"the leak check found {len(findings)} problem(s) in the public outputs, so nothing "
-            f"was written to {out}; they are kept for inspection in {rejected} "
-            f"(leak_check.txt). First: {findings[0]}",
-            fix="check the privacy settings of the project and run the build again",
-        )
-    return _move_into_place(run.result, staging, out)
+        if run.result.audit_findings:
+            findings = [f.replace(str(staged.staging), str(out / REJECTED))
+                        for f in run.result.audit_findings]
+            (staged.staging / "leak_check.txt").write_text("\n".join(findings) + "\n", "utf-8")
+            rejected = staged.keep_aside(REJECTED)
+            raise PrivacyError(
+                f"the leak check found {len(findings)} problem(s) in the public outputs, so "
+                f"nothing was published in {out}; the outputs are kept for inspection in "
+                f"{rejected} (leak_check.txt). First: {findings[0]}",
+                fix="check the privacy settings of the project and run the build again",
+            )
+        say("[manifest]")
+        written = staged.commit(run.manifest())
+    run.result.outputs = written
+    run.result.out_dir = out
+    return run.result
 
 
-def _move_into_place(result: BuildResult, staging: Path, out: Path) -> BuildResult:
-    """Replace ``out``'s internal/, public/ and manifest.json with the staged ones."""
-    out.mkdir(parents=True, exist_ok=True)
-    for entry in sorted(staging.iterdir()):
-        target = out / entry.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        entry.rename(target)
-    staging.rmdir()
-    result.outputs = [out / p.relative_to(staging) for p in result.outputs]
-    result.out_dir = out
-    return result
+#: Folder (inside the output folder) where a build the leak check rejected is kept.
+REJECTED = "rejected"
+_OLD_STAGING = re.compile(r"^\.(?P<name>.+)\.partial-[A-Za-z0-9_]{8}$")
 
 
-__all__ = ["BuildResult", "build", "default_project"]
+def _remove_old_staging(out: Path) -> list[str]:
+    """Remove staging folders that landmap 0.1.0 left beside the output folder when killed.
+
+    Only folders named ``.<output>.partial-XXXXXXXX`` that hold nothing but landmap's own
+    ``internal``, ``public`` and ``manifest.json`` are removed.
+    """
+    done = []
+    for folder in out.parent.glob(f".{out.name}.partial-*"):
+        match = _OLD_STAGING.match(folder.name)
+        if (match and match["name"] == out.name and folder.is_dir()
+                and {p.name for p in folder.iterdir()} <= {"internal", "public", "manifest.json"}):
+            shutil.rmtree(folder)
+            done.append(f"removed {folder.name}, left by an interrupted build")
+    return done
+
+
+__all__ = ["BuildResult", "REJECTED", "build", "default_project"]

@@ -14,11 +14,12 @@ import pytest
 import shapely
 from PIL import Image
 
-from landmap.errors import DataValueError, ExportError
+from landmap.errors import DataValueError, ExportError, PrivacyError
 from landmap.export import briefing_layout as layout
 from landmap.export.briefing import briefing_map, briefing_maps
 from landmap.export.briefing_background import default_provinces, hillshade
 from landmap.export.briefing_extent import resolve_extent
+from landmap.privacy import publish
 from landmap.schema import CAMBODIA_METRIC_CRS
 
 MM_PT = 72 / 25.4
@@ -115,8 +116,17 @@ def test_full_resolution_png_has_300_dpi(tmp_path, layers):
         assert (grey < 250).mean() > 0.3
 
 
+def test_public_map_refuses_raw_cases(tmp_path, layers):
+    """A public briefing map takes case points only from the privacy gate."""
+    with pytest.raises(PrivacyError, match="was given raw case data.*landmap.publish"):
+        briefing_map(tmp_path / "public.pdf", **layers, extent="Mondulkiri", dpi=40)
+    assert not list(tmp_path.iterdir())
+
+
 def test_public_map_masks_cases_and_writes_the_audit(tmp_path, layers):
-    out = briefing_map(tmp_path / "public.pdf", **layers, extent="Mondulkiri", dpi=40, seed=3)
+    published = publish(layers["cases"], kind="cases", seed=3)
+    out = briefing_map(tmp_path / "public.pdf", **{**layers, "cases": published},
+                       extent="Mondulkiri", dpi=40)
     audit = json.loads(Path(str(out) + ".audit.json").read_text("utf-8"))
     assert audit["profile"] == "public"
     assert "complainant_name" in audit["columns_removed"]
@@ -165,11 +175,11 @@ def test_unknown_extent_is_a_clear_error(layers, bad):
 
 def test_unknown_language_paper_and_format(tmp_path, layers):
     with pytest.raises(DataValueError, match="language"):
-        briefing_map(tmp_path / "x.png", **layers, lang="fr")
+        briefing_map(tmp_path / "x.png", **layers, lang="fr", profile="internal")
     with pytest.raises(DataValueError, match="paper size"):
         layout.paper_inches("Letter", "portrait")
     with pytest.raises(DataValueError, match=r"\.png or \.pdf"):
-        briefing_map(tmp_path / "x.svg", **layers)
+        briefing_map(tmp_path / "x.svg", **layers, profile="internal")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -13,8 +13,9 @@ import pyogrio
 import pytest
 import shapely
 
-from landmap.errors import DataValueError, ExportError
+from landmap.errors import DataValueError, ExportError, PrivacyError
 from landmap.export.data import data_format, write_data
+from landmap.privacy import publish
 
 HOSTILE = '<script>alert("x")</script> & <b>'
 SECRET = "SYNTHETIC Person 0007"
@@ -85,8 +86,15 @@ def test_geopackage_holds_every_layer_and_table(tmp_path, layers, tables):
     assert "landmap_notice=CONFIDENTIAL" in info  # GDAL metadata QGIS shows
 
 
+def test_public_export_refuses_raw_cases(tmp_path, layers, tables):
+    with pytest.raises(PrivacyError, match="was given raw case data"):
+        write_data(tmp_path / "public.gpkg", layers, tables)
+    assert not list(tmp_path.iterdir())
+
+
 def test_public_export_drops_personal_fields_and_says_so(tmp_path, layers, tables):
-    out = write_data(tmp_path / "public.gpkg", layers, tables, seed=5)
+    published = {**layers, "cases": publish(layers["cases"], kind="cases", seed=5)}
+    out = write_data(tmp_path / "public.gpkg", published, tables)
     cases = gpd.read_file(out, layer="cases")
     assert "complainant_name" not in cases and "phone" not in cases
     assert SECRET.encode() not in out.read_bytes()
@@ -102,8 +110,9 @@ def test_public_export_drops_personal_fields_and_says_so(tmp_path, layers, table
 
 def test_audit_of_several_case_layers_has_no_case_ids(tmp_path, layers):
     more = layers["cases"].assign(case_id=["D1", "D2", "D3"])
-    out = write_data(tmp_path / "two.gpkg", {"cases": layers["cases"], "more_cases": more},
-                     kinds={"more_cases": "cases"}, seed=2)
+    two = {"cases": publish(layers["cases"], kind="cases", seed=2),
+           "more_cases": publish(more, kind="cases", seed=2)}
+    out = write_data(tmp_path / "two.gpkg", two)
     text = Path(f"{out}.audit.json").read_text("utf-8")
     audit = json.loads(text)
     assert set(audit["layers"]) == {"cases", "more_cases"}
@@ -193,8 +202,8 @@ def test_xlsx_sheets_keep_khmer_and_text_that_looks_like_a_formula(tmp_path, lay
     cases = list(book["cases"].values)
     assert cases[0][:3] == ("case_id", "type", "households")
     assert cases[1][cases[0].index("village")] == "ភូមិថ្មី"
-    formula = book["notes"]["A2"]
-    assert formula.data_type == "s" and formula.value.startswith("=HYPERLINK")
+    formula = book["notes"]["A2"]  # shown as the text itself, never run (OWASP: a leading ')
+    assert formula.data_type == "s" and formula.value == "'=HYPERLINK(\"http://x\")"
     about = [row[0] for row in book["about"].values]
     assert any("polygon geometry" in line for line in about)  # says what it left out
 

@@ -71,7 +71,7 @@ def test_legend_entries_are_bilingual():
 
 
 def test_only_chosen_columns_reach_the_html(tmp_path):
-    m = build_map(cases=cases_frame(), concessions=concessions_frame(),
+    m = build_map(profile="internal", cases=cases_frame(), concessions=concessions_frame(),
                   popup={"cases": ["case_id", "type"], "concessions": ["name"]},
                   search=[], tooltip=[])
     page = map_html(m)
@@ -82,13 +82,13 @@ def test_only_chosen_columns_reach_the_html(tmp_path):
 
 
 def test_default_popups_skip_sensitive_extra_columns():
-    page = map_html(build_map(cases=cases_frame()))
+    page = map_html(build_map(profile="internal", cases=cases_frame()))
     assert "012 345 678" not in page and "Synthetic Person" not in page
     assert "Synthetic case" in page  # the canonical description column is a default popup field
 
 
 def test_saved_map_is_one_file_with_no_network_reference(tmp_path):
-    m = build_map(cases=cases_frame(80), concessions=concessions_frame(), heatmap=True,
+    m = build_map(profile="internal", cases=cases_frame(80), concessions=concessions_frame(), heatmap=True,
                   title="Offline", notice="CONFIDENTIAL — internal use only")
     out = save_map(m, tmp_path / "map.html")
     page = out.read_text("utf-8")
@@ -102,14 +102,14 @@ def test_saved_map_is_one_file_with_no_network_reference(tmp_path):
 
 
 def test_online_save_leaves_libraries_on_the_cdn(tmp_path):
-    page = save_map(build_map(cases=cases_frame()), tmp_path / "m.html",
+    page = save_map(build_map(profile="internal", cases=cases_frame()), tmp_path / "m.html",
                     offline=False).read_text("utf-8")
     assert 'src="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"' in page
     assert "landmap-asset:" not in page and "window.landmap" in page
 
 
 def test_unbundled_folium_plugin_is_a_clear_error(tmp_path):
-    m = build_map(cases=cases_frame())
+    m = build_map(profile="internal", cases=cases_frame())
     folium.plugins.Draw().add_to(m)
     with pytest.raises(AssetError, match=r"leaflet\.draw.*does not bundle.*offline=False"):
         save_map(m, tmp_path / "m.html")
@@ -160,7 +160,7 @@ def test_basemap_is_attributed_and_offline_background_is_default():
 
 
 def test_add_layer_and_legend_follow_every_layer():
-    m = build_map(cases=cases_frame())
+    m = build_map(profile="internal", cases=cases_frame())
     extra = gpd.GeoDataFrame({"area_id": ["A1"], "name": ["Forest"], "kind": ["community forest"]},
                              geometry=[shapely.box(104, 11.5, 104.2, 11.7)], crs="EPSG:4326")
     add_layer(m, extra, kind="areas")
@@ -183,14 +183,14 @@ def test_concessions_known_only_by_a_point_get_their_own_layer():
 
 
 def test_notebook_display_is_an_offline_iframe():
-    html_text = build_map(cases=cases_frame())._repr_html_()
+    html_text = build_map(profile="internal", cases=cases_frame())._repr_html_()
     assert html_text.count("<iframe") == 1 and "cdn.jsdelivr" not in html_text
 
 
 def test_template_syntax_in_data_is_not_evaluated():
     cases = cases_frame()
     cases["description"] = "{{ 'qq' * 3 + 'zz' }} {% raw %} {# note #}"
-    m = build_map(cases=cases, title="{{ 'tt' * 3 }}")
+    m = build_map(profile="internal", cases=cases, title="{{ 'tt' * 3 }}")
     extra = concessions_frame()
     add_layer(m, extra, kind="concessions", name="{{ 'nn' * 3 }} <b>bold</b>")
     page = map_html(m)
@@ -201,7 +201,7 @@ def test_template_syntax_in_data_is_not_evaluated():
 
 
 def test_page_declares_utf8_early_and_carries_the_licences():
-    page = map_html(build_map(cases=cases_frame(80), heatmap=True))
+    page = map_html(build_map(profile="internal", cases=cases_frame(80), heatmap=True))
     assert 0 < page.find("charset=UTF-8") < 1024  # browsers sniff the first 1024 bytes
     for package in ("leaflet 1.9.4 (BSD-2-Clause)", "leaflet.markercluster 1.5.3 (MIT)",
                     "leaflet.heat 0.2.0 (BSD-2-Clause)"):
@@ -240,7 +240,7 @@ def test_rows_without_geometry_are_left_out_and_the_rest_stay_exact():
     cases = cases_frame(4)
     cases.loc[1, "geometry"] = None
     cases.loc[2, "geometry"] = shapely.Point()
-    spec = build_map(cases=cases).landmap_layers[0].spec
+    spec = build_map(profile="internal", cases=cases).landmap_layers[0].spec
     assert spec["geom"]["n"] == 2 and spec["props"]["case_id"] == {"v": ["C-000", "C-003"]}
     assert len(spec["geom"]["c"]) < 20  # no garbage coordinates from the missing points
 
@@ -250,7 +250,7 @@ def test_one_popup_list_for_every_layer_keeps_each_feature_name():
     conc["province"] = "Kratie"
     cases = cases_frame()
     cases["province"] = "Kratie"
-    m = build_map(cases=cases, concessions=conc, popup=["province", "households"],
+    m = build_map(profile="internal", cases=cases, concessions=conc, popup=["province", "households"],
                   tooltip=["type"])
     popups = {lyr.spec["kind"]: lyr.spec["popup"] for lyr in m.landmap_layers}
     assert popups == {"concessions": ["name", "province"],

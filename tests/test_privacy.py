@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -21,17 +22,26 @@ from landmap.privacy import (
     PUBLISHED_LOCATION,
     REDACTED,
     PrivacyProfile,
-    allowed_columns,
-    apply_profile,
-    check_columns,
     get_profile,
     load_or_create_key,
     public_summary,
+    publish,
     sensitive_columns,
     write_audit,
 )
 
 METRIC = "EPSG:32648"
+
+
+class Result(NamedTuple):
+    data: gpd.GeoDataFrame
+    audit: dict
+
+
+def apply_profile(layer, profile="public", *, kind="cases", **kwargs):
+    """The gate's result as (data, audit with the internal detail), for compact assertions."""
+    published = publish(layer, profile, kind=kind, **kwargs)
+    return Result(published.data, published.internal_audit)
 SEED = 918273645546372819  # distinctive, so a test can prove it is written nowhere
 
 
@@ -240,7 +250,7 @@ def test_annulus_is_uniform_in_area():
     n = 4000
     cases = gpd.GeoDataFrame({"case_id": [f"c{i}" for i in range(n)]},
                              geometry=[Point(104.9, 11.55)] * n, crs=4326)
-    data, audit = apply_profile(cases, communes=None, seed=1)
+    data, audit = apply_profile(cases, communes=_everywhere(), seed=1)
     d2 = shapely.distance(_metric(cases), _metric(data)) ** 2
     lo, hi = PUBLIC.min_radius_m ** 2, PUBLIC.max_radius_m ** 2
     u = (d2 - lo) / (hi - lo)
@@ -248,7 +258,34 @@ def test_annulus_is_uniform_in_area():
     dx, dy = (shapely.get_coordinates(_metric(data)) - shapely.get_coordinates(_metric(cases))).T
     angles = np.arctan2(dy, dx)
     assert np.histogram(angles, bins=8)[0].min() > n / 8 * 0.8
-    assert any("no commune layer" in w for w in audit["warnings"])
+    assert audit["communes"] == "given by the project"
+
+
+def _everywhere():
+    """One commune so large that it never constrains a displacement."""
+    return gpd.GeoDataFrame({"name": ["all"]}, geometry=[box(95, 0, 115, 25)], crs=4326)
+
+
+def test_communes_installed_with_landmap_are_the_default(cases):
+    """Regression: the commune layer was looked up in the repository's data/ or ../shared, so an
+    installed copy displaced points without keeping them in their commune (issue finding 4)."""
+    from landmap.privacy.communes import bundled_communes_path
+
+    assert "site-packages" in str(bundled_communes_path()) or "landmap/resources" in str(
+        bundled_communes_path().as_posix())
+    data, audit = apply_profile(cases.iloc[:200], seed=3)
+    assert audit["communes"] == "installed with landmap (geoBoundaries)"
+    assert audit["consistency"]["crossed_commune_boundary"] == 0
+    assert not any("commune" in w and "not kept" in w for w in audit["warnings"])
+
+
+def test_publishing_refuses_without_a_commune_layer(cases, monkeypatch):
+    """Fail closed: with no commune layer at all, case points are not published."""
+    from landmap.privacy import communes as communes_module
+
+    monkeypatch.setattr(communes_module, "COMMUNES_RESOURCE", "resources/none/missing.geojson")
+    with pytest.raises(PrivacyError, match="commune layer installed with landmap is missing"):
+        publish(cases.iloc[:5], kind="cases", seed=1)
 
 
 def test_seed_makes_it_reproducible_and_fresh_by_default(cases):
@@ -326,7 +363,7 @@ def test_case_without_location_kept_without_point():
 
 def test_layer_without_crs_rejected():
     gdf = gpd.GeoDataFrame({"case_id": ["c"]}, geometry=[Point(104.9, 11.5)])
-    with pytest.raises(PrivacyError, match="no coordinate reference system"):
+    with pytest.raises(PrivacyError, match="has no CRS"):
         apply_profile(gdf)
 
 
@@ -413,13 +450,14 @@ def test_other_layer_kinds_lose_sensitive_columns_only():
 # ------------------------------------------------------------------ audit file and summaries
 
 
-def test_write_audit_public_and_detailed(tmp_path, published):
-    _, audit = published
-    public = write_audit(audit, tmp_path / "cases.geojson")
+def test_write_audit_public_and_detailed(tmp_path, cases):
+    layer = publish(cases, kind="cases", communes=communes(), concessions=concessions(), seed=1)
+    public = write_audit(layer, tmp_path / "cases.geojson")
     assert public.name == "cases.geojson.audit.json"
     written = json.loads(public.read_text("utf-8"))
-    assert "detail" not in written and written["points"] == audit["points"]
-    detailed = write_audit(audit, tmp_path / "internal" / "cases.geojson", detail=True)
+    assert "detail" not in written and written["points"] == layer.audit["points"]
+    assert written["publication"] == layer.publication
+    detailed = write_audit(layer, tmp_path / "internal" / "cases.geojson", internal=True)
     assert "consistency_cases" in json.loads(detailed.read_text("utf-8"))["detail"]
 
 
@@ -452,20 +490,14 @@ def test_custom_profile_object():
 # ------------------------------------------------------------------ popups and tooltips
 
 
-def test_allowed_columns_for_popups(cases):
-    allowed = allowed_columns(cases)
-    assert "case_id" in allowed and "type" in allowed and "geometry" not in allowed
-    assert not set(allowed) & {*SENSITIVE, "description", "_uuid"}
-    assert allowed_columns(cases, "internal") == [c for c in cases.columns if c != "geometry"]
-    assert "description" in allowed_columns(cases, PUBLIC.replace(allow_free_text=True))
-
-
-def test_check_columns_refuses_sensitive_popups(cases):
-    check_columns(["case_id", "type"], cases)
-    with pytest.raises(PrivacyError, match=r"column 'complainant_phone': may not be shown in a "
-                                           r"'public' output \(phone number\)"):
-        check_columns(["case_id", "complainant_phone"], cases)
-    check_columns(["complainant_phone"], cases, "internal")
+def test_public_columns_are_an_allow_list(cases):
+    allowed = PUBLIC.public_columns("cases")
+    assert {"case_id", "type", "date", "province", "commune"} <= allowed
+    assert not allowed & {"complainant_name", "complainant_phone", "description", "synthetic"}
+    assert INTERNAL.public_columns("cases") is None
+    assert "description" in PUBLIC.replace(allow_free_text=True).public_columns("cases")
+    assert "ward" in PUBLIC.replace(keep=("ward",)).public_columns("cases")
+    assert "type" not in PUBLIC.replace(drop=("type",)).public_columns("cases")
 
 
 def test_centroid_near_the_case_is_reported(two_communes):
@@ -511,7 +543,8 @@ def test_keyed_draws_are_uniform_in_the_annulus():
     n = 4000
     cases = gpd.GeoDataFrame({"case_id": [f"k{i}" for i in range(n)]},
                              geometry=[Point(104.9, 11.55)] * n, crs=4326)
-    data, _ = apply_profile(cases, PUBLIC.replace(seed_policy="keyed"), key=b"k")
+    data, _ = apply_profile(cases, PUBLIC.replace(seed_policy="keyed"), key=b"k",
+                            communes=_everywhere())
     d2 = shapely.distance(_metric(cases), _metric(data)) ** 2
     u = (d2 - 500**2) / (2000**2 - 500**2)
     assert abs(u.mean() - 0.5) < 0.02 and u.min() >= -1e-9 and u.max() <= 1 + 1e-9

@@ -20,7 +20,7 @@ def test_readme_python_tour_runs(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "2000 rows -> 1980 loaded" in out
     assert len(namespace["pairs"]) > 0 and namespace["pairs"]["overlap_ha"].gt(0).all()
-    assert "complainant_name" not in namespace["public"].columns
+    assert "complainant_name" not in namespace["public"].data.columns
     html = (tmp_path / "map.html").read_text("utf-8")
     assert "SYNTHETIC Person" not in html and "unpkg.com" not in html
     assert os.path.getsize(tmp_path / "map.html") > 10_000

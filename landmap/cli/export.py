@@ -76,7 +76,11 @@ def _extent(value: str | None) -> Any:
 
 
 def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, dict[str, Any]]:
-    """Return ``(layers, project or None, communes)`` from a project file or data files."""
+    """Return ``(layers, project or None, extra)`` from a project file or data files.
+
+    ``extra`` holds the commune layer the project names for masking and the register files of
+    the case layers (for the leak check).
+    """
     paths = [Path(p) for p in inputs] or [_DEMO]
     tomls = [p for p in paths if p.suffix.lower() == ".toml"]
     if tomls:
@@ -87,26 +91,47 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
 
         project = Project.from_toml(tomls[0])
         loaded = project.load()
-        layers = {name: (spec.kind, loaded[name].data) for name, spec in
-                  ((s.name, s) for s in project.layers)}
+        layers = {spec.name: (spec.kind, loaded[spec.name].data) for spec in project.layers}
         communes_name = project.privacy.get("communes")
         communes = layers[communes_name][1] if communes_name in layers else None
-        return layers, project, {"communes": communes}
+        registers = {spec.name: spec.path for spec in project.layers_of("cases")
+                     if spec.member is None}
+        return layers, project, {"communes": communes, "registers": registers}
     from landmap.io.load import infer_kind, load
 
     layers = {}
+    registers = {}
     for path in paths:
         kind = infer_kind(path)
         stem = path.name.split(".")[0]
-        layers[stem if stem not in layers else f"{stem}_{len(layers)}"] = (
-            kind, load(path, kind).data)
-    return layers, None, {"communes": None}
+        name = stem if stem not in layers else f"{stem}_{len(layers)}"
+        layers[name] = (kind, load(path, kind).data)
+        if kind == "cases":
+            registers[name] = path
+    return layers, None, {"communes": None, "registers": registers}
+
+
+def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any
+             ) -> dict[str, tuple[str, Any]]:
+    """Publish every case layer once: every file of the export shows the same masked points."""
+    from landmap.privacy import publish
+
+    concessions = [layer for kind, layer in layers.values() if kind == "concessions"]
+    out = {}
+    for name, (kind, layer) in layers.items():
+        if kind == "cases":
+            layer = publish(layer, profile, kind="cases", name=name, communes=communes,
+                            concessions=concessions[0] if len(concessions) == 1 else None)
+        out[name] = (kind, layer)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``landmap export``; return the exit status."""
     from landmap.export.bundle import export_layers, parse_formats
+    from landmap.io.outputs import safe_name
 
+    name = safe_name(args.name, what="--name") if args.name else None
     layers, project, extra = _load_inputs(list(args.inputs))
     settings = dict(project.export) if project is not None else {}
     if args.formats:
@@ -126,20 +151,21 @@ def run(args: argparse.Namespace) -> int:
     base = (project.output if project is not None else Path("maps"))
     outdir = args.output or (base / profile_name)
     written = export_layers(
-        outdir, layers, formats=formats,
-        name=args.name or (project.name if project is not None else "landmap"),
+        outdir, _publish(layers, profile, extra["communes"]), formats=formats,
+        name=name or (project.name if project is not None else "landmap"),
         profile=profile, lang=args.lang or settings.get("lang", "en"),
         paper=args.paper or settings.get("paper", "A4"),
         orientation=args.orientation or settings.get("orientation", "landscape"),
         extent=_extent(args.extent), title=title,
         subtitle=args.subtitle or settings.get("subtitle"),
-        dpi=args.dpi, basemap=args.basemap, communes=extra["communes"],
+        dpi=args.dpi, basemap=args.basemap, registers=extra["registers"],
     )
     out = sys.stdout
     for path in written:
         out.write(f"wrote {path}\n")
     out.write(f"{len(written)} file(s) in {outdir} ({profile_name} profile). What each one left "
-              "out is listed in its .provenance.json; public files have an .audit.json.\n")
+              "out is listed in its .provenance.json; public files have an .audit.json, and "
+              "the leak check found nothing in them.\n")
     return 0
 
 

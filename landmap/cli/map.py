@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from landmap.errors import DataValueError, ExportError
+from landmap.errors import DataValueError, ExportError, PrivacyError
 from landmap.schema import LAYER_KINDS
 
 
@@ -76,12 +76,14 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from landmap.io.load import infer_kind, load
-    from landmap.maps import build_map, save_map
+    from landmap.maps import build_map
+    from landmap.schema import label
 
     if args.output.suffix.lower() not in (".html", ".htm"):
         raise ExportError("the map is an HTML file", path=args.output,
                           fix="name the output .html")
     layers: dict[str, list] = {}
+    registers: dict[str, Path] = {}
     out = sys.stdout
     for spec in args.files:
         path, kind = split_spec(spec)
@@ -91,31 +93,62 @@ def run(args: argparse.Namespace) -> int:
         kind = kind or infer_kind(path)
         data, report = load(path, kind)
         layers.setdefault(kind, []).append(data)
+        if kind == "cases":
+            registers[f"cases {len(registers) + 1}"] = Path(path)
         out.write(f"{report.summary()}\n")
     frames = {k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True)
               for k, v in layers.items()}
-    audit = None
+    published = None
     if frames.get("cases") is not None:
-        from landmap.export.publish import is_confidential, publish_layer
-        from landmap.schema import label
+        from landmap.privacy import publish
 
-        published = publish_layer(frames["cases"], "cases", args.profile,
-                                  concessions=frames.get("concessions"))
-        frames["cases"], audit = published.data, published.audit
+        published = publish(frames["cases"], args.profile, kind="cases", name="cases",
+                            concessions=frames.get("concessions"))
+        frames["cases"] = published
         if args.notice is None:
-            key = "confidential" if is_confidential(args.profile) else "public"
+            key = "confidential" if published.confidential else "public"
             args.notice = label("heading", key, args.lang)
     m = build_map(
         cases=frames.get("cases"), areas=frames.get("areas"),
         concessions=frames.get("concessions"), boundaries=frames.get("boundaries"),
         popup=_columns(args.popup), tooltip=_columns(args.tooltip), basemap=args.basemap,
         title=args.title, notice=args.notice, lang=args.lang, heatmap=args.heatmap,
+        profile=args.profile,
     )
-    written = save_map(m, args.output, offline=not args.online)
+    written = _save(m, args, published, registers)
     size = written.stat().st_size
     out.write(f"wrote {written} ({size / 1e6:.2f} MB{', offline' if not args.online else ''})\n")
-    if audit is not None:
-        from landmap.export.publish import write_audit
-
-        out.write(f"privacy audit: {write_audit(audit, written)}\n")
+    if published is not None and not published.confidential:
+        out.write(f"privacy audit: {written}.audit.json (the leak check found nothing)\n")
     return 0
+
+
+def _save(m, args: argparse.Namespace, published, registers: dict[str, Path]) -> Path:
+    """Stage the map (and its audit), run the leak check on a public map, then move it in."""
+    import os
+    import tempfile
+
+    from landmap.maps import save_map
+    from landmap.privacy import verify_outputs, write_audit
+
+    target = args.output
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".landmap-map-", dir=target.parent) as tmp:
+        staged = Path(tmp) / target.name
+        files = [save_map(m, staged, offline=not args.online)]
+        if published is not None and not published.confidential:
+            files.append(write_audit(published, staged))
+            findings = verify_outputs(files, {"cases": published}, profile=published.profile,
+                                      registers=registers)
+            if findings:
+                raise PrivacyError(
+                    f"the leak check found {len(findings)} problem(s) in the map, so it was not "
+                    f"written. First: {findings[0]}",
+                    fix="check the popup and tooltip columns and the privacy profile")
+        for file in files[1:]:  # the audit first: it is in place when the map appears
+            os.replace(file, target.parent / file.name.replace(staged.name, target.name, 1))
+        os.replace(staged, target)
+    return target
+
+
+__all__ = ["register", "run", "split_spec"]

@@ -160,6 +160,6 @@ def run(args: argparse.Namespace) -> int:
         table = analysis.overlap(left, conc, crs=args.crs, geometry=False)
         sys.stdout.write(_summary_pairs(table, args.top))
     if args.output:
-        out = analysis.write_table(table, args.output)
+        out = analysis.write_table(table, args.output, public=False)  # no case data: full record
         sys.stdout.write(f"wrote {out} and {out}.provenance.json\n")
     return 0

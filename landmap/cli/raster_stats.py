@@ -97,6 +97,6 @@ def run(args: argparse.Namespace) -> int:
             raise
         raise DataFileError(f"cannot write the table ({err})", path=out,
                             fix="check the folder exists and is writable.") from err
-    write_provenance(table.attrs["provenance"], out)
+    write_provenance(table.attrs["provenance"], out, public=False)  # no case data
     print(f"wrote {out}: {len(table)} polygon(s)", file=sys.stderr)  # noqa: T201
     return 0

@@ -2,8 +2,8 @@
 
 This is what ``landmap export`` and the main job call: the layers (by name, each with its kind)
 go once through the briefing-map renderer for ``png``/``pdf`` and through :func:`write_data`
-for the data formats. Case layers of the same kind are combined on the map and kept apart in
-the data files.
+for the data formats. Case layers are combined on the map and kept apart in the data files.
+Public case layers arrive already published (one masking draw for the whole set).
 """
 
 from __future__ import annotations
@@ -17,11 +17,18 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import DataValueError
+from landmap.errors import DataValueError, PrivacyError
 from landmap.export.briefing import briefing_maps, layer_sources
 from landmap.export.data import write_data
-from landmap.privacy import PUBLISHED_LOCATION
-from landmap.export.publish import is_confidential, publish_layer, write_audit
+from landmap.io.outputs import OutputSet, safe_name, staged_files
+from landmap.privacy import (
+    PrivacyProfile,
+    for_output,
+    get_profile,
+    merge,
+    verify_outputs,
+    write_audit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +67,17 @@ def parse_formats(value: str | Sequence[str]) -> list[str]:
     return out
 
 
-def _combined(layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], kind: str,
-              level: str | None = None) -> gpd.GeoDataFrame | None:
-    parts = [gdf.to_crs("EPSG:4326") for k, gdf in layers.values() if k == kind and len(gdf)]
+def _combined(layers: Mapping[str, tuple[str, Any]], kind: str, profile: PrivacyProfile,
+              level: str | None = None) -> Any:
+    """One layer of ``kind`` for the briefing map: case layers merged as published layers."""
+    items = [(n, layer) for n, (k, layer) in layers.items() if k == kind]
+    if kind == "cases":
+        published = [for_output(layer, profile, kind="cases", what="the briefing map", name=n)
+                     for n, layer in items]
+        published = [p for p in published if len(p)]
+        return merge(published, name="cases") if published else None
+    parts = [(layer.data if hasattr(layer, "data") else layer) for _, layer in items]
+    parts = [p.to_crs("EPSG:4326") for p in parts if len(p)]
     if level is not None:
         parts = [p[p["level"].astype("string").eq(level).fillna(False).astype(bool)]
                  for p in parts if "level" in p]
@@ -77,102 +92,118 @@ def _combined(layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], kind: str,
     return out
 
 
-def _publish_cases_once(
-    layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, profile: object,
-    communes: gpd.GeoDataFrame | None, seed: int | None,
-) -> tuple[dict[str, tuple[str, gpd.GeoDataFrame]], dict[str, dict[str, Any]]]:
-    """Mask every case layer once, so that every file of one export shows the same points.
-
-    Each writer would otherwise draw its own displacement, and several independent draws of
-    one case average out towards its true location. The writers keep layers that were already
-    masked as they are (see :func:`landmap.privacy.apply_profile`).
-    """
-    if is_confidential(profile):
-        return dict(layers), {}
-    concessions = _combined(layers, "concessions")
-    done: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
-    audits: dict[str, dict[str, Any]] = {}
-    for item, (kind, gdf) in layers.items():
-        if kind == "cases":
-            masked_here = PUBLISHED_LOCATION not in gdf.columns  # else masked by the caller
-            published = publish_layer(gdf, "cases", profile, concessions=concessions,
-                                      communes=communes, seed=seed)
-            if published.audit is not None and masked_here:
-                audits[item] = published.audit
-            gdf = published.data
-        done[item] = (kind, gdf)
-    return done, audits
+def write_set(
+    folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
+    name: str, tables: Mapping[str, pd.DataFrame] | None, profile: PrivacyProfile,
+    briefing: Mapping[str, Any],
+) -> list[Path]:
+    """Write briefing maps and data files into ``folder`` (no staging: the caller's job)."""
+    written: list[Path] = []
+    maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
+    if maps:
+        cases = _combined(layers, "cases", profile)
+        sources = [layer.data if hasattr(layer, "data") else layer for _, layer in layers.values()]
+        written += briefing_maps(
+            maps, cases=cases, areas=_combined(layers, "areas", profile),
+            concessions=_combined(layers, "concessions", profile),
+            boundaries=_combined(layers, "boundaries", profile, "province"), profile=profile,
+            sources=layer_sources(sources), **briefing,
+        )
+    data = {n: layer for n, (_, layer) in layers.items()}
+    kinds = {n: k for n, (k, _) in layers.items()}
+    common = {"profile": profile, "kinds": kinds, "lang": briefing.get("lang", "en")}
+    for fmt in formats:
+        if fmt in ("png", "pdf"):
+            continue
+        if fmt == "csv":
+            for item, frame in [*data.items(), *(tables or {}).items()]:
+                target = folder / f"{name}-{safe_name(item, what='layer name')}.csv"
+                written.append(write_data(target, {item: frame} if item in data else None,
+                                          None if item in data else {item: frame}, **common))
+            continue
+        written.append(write_data(folder / f"{name}{FORMATS[fmt]}", data, tables, **common))
+    for item, (kind, layer) in layers.items():  # each case layer's audit, once per set
+        if kind == "cases" and not profile.confidential:
+            published = for_output(layer, profile, kind="cases", name=item)
+            written.append(write_audit(published, folder / f"{name}-{item}"))
+    return written
 
 
 def export_layers(
-    outdir: str | os.PathLike[str], layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *,
+    outdir: str | os.PathLike[str], layers: Mapping[str, tuple[str, Any]], *,
     formats: Sequence[str] = ("png", "pdf", "gpkg"), name: str = "landmap",
-    tables: Mapping[str, pd.DataFrame] | None = None, profile: object = "public",
+    tables: Mapping[str, pd.DataFrame] | None = None, profile: str | PrivacyProfile = "public",
     lang: str = "en", paper: str = "A4", orientation: str = "landscape", extent: Any = None,
-    title: Any = None, subtitle: Any = None, communes: gpd.GeoDataFrame | None = None,
-    dpi: int = 300, seed: int | None = None, basemap: str | None = None,
+    title: Any = None, subtitle: Any = None, dpi: int = 300, basemap: str | None = None,
+    registers: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> list[Path]:
-    """Write briefing maps and data files for named layers into ``outdir``.
+    """Write briefing maps and data files for named layers into ``outdir``, as one set.
+
+    Every file is written into a staging folder inside ``outdir`` first; a public set is then
+    checked by the leak check, and only a clean set is moved into place, all together
+    (:class:`~landmap.io.outputs.OutputSet`). Files in ``outdir`` that landmap did not write are
+    never replaced or removed.
 
     Parameters
     ----------
     outdir
         Folder for the outputs (created if needed).
     layers
-        ``{name: (kind, GeoDataFrame)}`` with kinds ``cases``, ``areas``, ``concessions``,
-        ``boundaries``.
+        ``{name: (kind, layer)}`` with kinds ``cases``, ``areas``, ``concessions``,
+        ``boundaries``. Under a public profile case layers must be
+        :class:`~landmap.privacy.PublishedLayer` objects (:func:`landmap.privacy.publish`, once
+        for the whole set); every file then shows the same masked points.
     formats
         Any of ``png pdf gpkg geojson kml kmz shp csv xlsx``. CSV writes one file per layer and
         table (``<name>-<layer>.csv``).
     name
-        Stem of the file names.
+        Stem of the file names (letters, digits, ``-``, ``_``; it cannot leave ``outdir``).
     tables
         Result tables for the data formats (GeoPackage, XLSX, CSV, zipped Shapefile).
-    profile, lang, paper, orientation, extent, title, subtitle, dpi, basemap, seed
+    profile, lang, paper, orientation, extent, title, subtitle, dpi, basemap
         As for :func:`~landmap.export.briefing.briefing_map` and :func:`write_data`.
-    communes
-        Commune polygons keeping masked cases inside their commune.
+    registers
+        ``{layer name: register file}``: the leak check also searches these files (so that the
+        values of rows the loader rejected are searched too).
 
     Returns
     -------
     list of Path
-        Every file written (provenance and audit files beside them are not listed).
+        Every file written, with the set's ledger ``<name>.manifest.json``.
+
+    Raises
+    ------
+    PrivacyError
+        Raw case data in a public set, or the leak check found something (nothing is written).
+    ExportError
+        A file landmap did not write is in the way, or the files could not be moved in.
 
     """
-    out = Path(outdir)
+    prof = get_profile(profile)
     formats = parse_formats(formats)
-    layers, audits = _publish_cases_once(layers, profile=profile, communes=communes, seed=seed)
-    written: list[Path] = []
-    maps = [out / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
-    if maps:
-        provinces = _combined(layers, "boundaries", "province")
-        written += briefing_maps(
-            maps, cases=_combined(layers, "cases"), areas=_combined(layers, "areas"),
-            concessions=_combined(layers, "concessions"), boundaries=provinces, extent=extent,
-            lang=lang, paper=paper, orientation=orientation, title=title, subtitle=subtitle,
-            profile=profile, dpi=dpi, basemap=basemap, seed=seed,
-            sources=layer_sources([gdf for _, gdf in layers.values()]),
-        )
-    data = {n: gdf for n, (_, gdf) in layers.items()}
-    kinds = {n: k for n, (k, _) in layers.items()}
-    concessions = _combined(layers, "concessions")
-    common = {"profile": profile, "kinds": kinds, "concessions": concessions,
-              "communes": communes, "lang": lang, "seed": seed}
-    for fmt in formats:
-        if fmt in ("png", "pdf"):
-            continue
-        if fmt == "csv":
-            for item, frame in [*data.items(), *(tables or {}).items()]:
-                target = out / f"{name}-{item}.csv"
-                written.append(write_data(target, {item: frame} if item in data else None,
-                                          None if item in data else {item: frame}, **common))
-            continue
-        written.append(write_data(out / f"{name}{FORMATS[fmt]}", data, tables, **common))
+    name = safe_name(name, what="export name")
+    for item in layers:
+        safe_name(item, what="layer name")
+    briefing = {"lang": lang, "paper": paper, "orientation": orientation, "extent": extent,
+                "title": title, "subtitle": subtitle, "dpi": dpi, "basemap": basemap}
+    with OutputSet(outdir, ledger=f"{name}.manifest.json") as out:
+        write_set(out.staging, layers, formats=formats, name=name, tables=tables,
+                           profile=prof, briefing=briefing)
+        cases = {n: layer for n, (k, layer) in layers.items() if k == "cases"}
+        findings = verify_outputs(list(staged_files(out.staging)), cases, profile=prof,
+                                  registers=registers)
+        if findings:
+            raise PrivacyError(
+                f"the leak check found {len(findings)} problem(s), so nothing was written to "
+                f"{outdir}. First: {findings[0]}",
+                fix="check the privacy settings (profile, keep, allow_free_text) and run again",
+            )
+        written = out.commit({"operation": "landmap export", "profile": prof.name})
+    for note in out.notes:
+        log.info("%s", note)
     for path in written:
         log.info("wrote %s", path)
-    for item, audit in audits.items():  # the masking's own audit, once every file is written
-        write_audit(audit, out / f"{name}-{item}")
     return written
 
 
-__all__ = ["FORMATS", "export_layers", "parse_formats"]
+__all__ = ["FORMATS", "export_layers", "parse_formats", "write_set"]

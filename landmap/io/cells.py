@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from landmap.io.atomic import atomic_path
@@ -49,19 +50,21 @@ def text_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     geometry = getattr(frame, "_geometry_column_name", None)
-    for column in out.columns:
+    for i, column in enumerate(out.columns):
         if column == geometry:
             continue
-        series = out[column]
-        if isinstance(series, pd.DataFrame):  # duplicate names: judged column by column below
-            continue
-        if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
-            risky = series.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START),
-                               na_action="ignore").fillna(False).astype(bool)
+        series = out.iloc[:, i]
+        if series.dtype == object:
+            values = series.to_numpy(dtype=object, copy=True)
+            risky = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START)
+                                 for v in values), dtype=bool, count=len(values))
             if risky.any():
-                values = series.astype(object).copy()
-                values[risky] = TEXT_PREFIX + values[risky].astype(str)
-                out[column] = values.astype(series.dtype) if series.dtype != object else values
+                values[risky] = [TEXT_PREFIX + v for v in values[risky]]
+                out.isetitem(i, pd.Series(values, index=series.index, dtype=object))
+        elif pd.api.types.is_string_dtype(series.dtype):
+            risky = series.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+            if risky.any():
+                out.isetitem(i, series.where(~risky, TEXT_PREFIX + series))
     out.columns = [safe_text(c) if isinstance(c, str) else c for c in out.columns]
     return out
 

@@ -234,10 +234,13 @@ class OutputSet:
         self.token = secrets.token_hex(6)
         self.staging = self.root / f"{STAGING_PREFIX}{self.token}"
         self.committed = False
+        self.created: Path | None = None  # the first folder this set had to create
         self.notes: list[str] = []
 
     def __enter__(self) -> OutputSet:
         try:
+            missing = [p for p in (self.root, *self.root.parents) if not p.exists()]
+            self.created = missing[-1] if missing else None
             self.root.mkdir(parents=True, exist_ok=True)
             self.notes = recover(self.root, self.ledger)
             self.staging.mkdir()
@@ -254,6 +257,14 @@ class OutputSet:
     def __exit__(self, *exc: object) -> None:
         if self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
+        if not self.committed and self.created is not None:
+            # a set that wrote nothing leaves no folder behind either (empty ones only)
+            folder = self.root
+            while folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                if folder == self.created:
+                    break
+                folder = folder.parent
 
     def path(self, name: str | os.PathLike[str]) -> Path:
         """Return where to write output ``name`` (relative to the destination) in the staging."""

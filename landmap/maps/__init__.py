@@ -17,8 +17,9 @@ landmap (``assets``), inlined when the map is saved.
 What it does not do: no vector or raster tiles (a map is one file, comfortable up to ~200,000
 parcels or ~100,000 cases; beyond that, split by province or use a tile server); no editing of
 features; web basemaps need internet when the map is opened (the offline background is the
-boundaries layer); nothing is hidden for privacy here, pass layers through
-``landmap.privacy.apply_profile`` first for a public map.
+boundaries layer). A map is public by default: it takes case data only as a
+``PublishedLayer`` from ``landmap.privacy.publish`` and refuses raw cases (``profile="internal"``
+makes an office-only map with exact locations, marked confidential).
 """
 
 from landmap.maps.builder import BASEMAPS, LandmapMap, add_layer, build_map

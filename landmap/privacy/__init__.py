@@ -20,6 +20,7 @@ from landmap.privacy.gate import (
     data_for_output,
     for_output,
     layer_kind,
+    merge,
     publish,
     removed_columns,
     write_audit,
@@ -27,6 +28,7 @@ from landmap.privacy.gate import (
 from landmap.privacy.points import load_or_create_key
 from landmap.privacy.profiles import INTERNAL, PROFILES, PUBLIC, PrivacyProfile, get_profile
 from landmap.privacy.summary import public_summary
+from landmap.privacy.verify import verify_outputs
 
 __all__ = [
     "FREE_TEXT_REASON",
@@ -44,9 +46,11 @@ __all__ = [
     "get_profile",
     "layer_kind",
     "load_or_create_key",
+    "merge",
     "public_summary",
     "publish",
     "removed_columns",
     "sensitive_columns",
+    "verify_outputs",
     "write_audit",
 ]

@@ -71,12 +71,12 @@ class PublishedLayer:
 
     """
 
-    __slots__ = ("_audit", "_data", "_detail", "kind", "name", "omitted", "profile",
+    __slots__ = ("_audit", "_data", "_detail", "_source", "kind", "name", "omitted", "profile",
                  "publication")
 
     def __init__(self, token: object, *, data: pd.DataFrame, kind: str, name: str | None,
                  profile: PrivacyProfile, audit: dict[str, Any], detail: dict[str, Any],
-                 omitted: list[str]) -> None:
+                 omitted: list[str], source: pd.DataFrame | None) -> None:
         if token is not _GATE:
             raise PrivacyError(
                 "a PublishedLayer is made only by landmap.privacy.publish()",
@@ -84,7 +84,7 @@ class PublishedLayer:
             )
         values = {"_data": data, "kind": kind, "name": name, "profile": profile,
                   "_audit": audit, "_detail": detail, "omitted": tuple(omitted),
-                  "publication": audit.get("publication", "")}
+                  "publication": audit.get("publication", ""), "_source": source}
         for key, value in values.items():
             object.__setattr__(self, key, value)
 
@@ -107,6 +107,14 @@ class PublishedLayer:
     def internal_audit(self) -> dict[str, Any]:
         """The audit with its per-case detail: keep it in the internal folder only."""
         return {**copy.deepcopy(self._audit), "detail": copy.deepcopy(self._detail)}
+
+    @property
+    def source(self) -> pd.DataFrame | None:
+        """The layer it was made from (true locations, every column): for the leak check only.
+
+        Never write it to an output; it is what the outputs are checked against.
+        """
+        return self._source
 
     @property
     def confidential(self) -> bool:
@@ -272,11 +280,12 @@ def publish(
     data = choice.data.reset_index(drop=True)
     detail: dict[str, Any] = {}
     masks = (kind == "cases" and not prof.confidential and isinstance(data, gpd.GeoDataFrame)
-             and prof.mode != "exact")
+             and prof.mode != "exact" and bool(data.geometry.notna().any()))
     if not masks:
         audit["points"]["published_as"] = (
             "unchanged geometry (not a case layer)" if kind != "cases"
-            else "exact locations (confidential)"
+            else "exact locations (confidential)" if prof.confidential or prof.mode == "exact"
+            else "no case locations in the layer"
         )
     else:
         data = _mask(data, prof, audit, detail, communes=communes, concessions=concessions,
@@ -284,7 +293,44 @@ def publish(
     audit["rows_out"] = len(data)
     data.attrs = _attrs(frame, prof, kind)
     return PublishedLayer(_GATE, data=data, kind=kind, name=name, profile=prof, audit=audit,
-                          detail=detail, omitted=_notes(kind, audit))
+                          detail=detail, omitted=_notes(kind, audit), source=frame)
+
+
+def merge(layers: list[PublishedLayer], *, name: str | None = None) -> PublishedLayer:
+    """Return one ``PublishedLayer`` holding the rows of several (no new masking draw).
+
+    For drawing several case layers as one on a map. They must share their profile and kind.
+
+    Raises
+    ------
+    PrivacyError
+        When the layers were published with different profiles or are of different kinds.
+
+    """
+    if not layers:
+        raise PrivacyError("nothing to merge", fix="pass at least one PublishedLayer")
+    if len(layers) == 1:
+        return layers[0]
+    first = layers[0]
+    if any(not isinstance(p, PublishedLayer) for p in layers) or any(
+            p.profile != first.profile or p.kind != first.kind for p in layers):
+        raise PrivacyError("only PublishedLayers of one kind and one profile can be merged",
+                           fix="publish every layer with the same profile first")
+    frames = [p._data for p in layers]  # noqa: SLF001 - the gate's own objects
+    data = pd.concat(frames, ignore_index=True)
+    if isinstance(frames[0], gpd.GeoDataFrame):
+        data = gpd.GeoDataFrame(data, geometry=frames[0].geometry.name, crs=frames[0].crs)
+    data.attrs = copy.deepcopy(frames[0].attrs)
+    sources = [p._source for p in layers if p._source is not None]  # noqa: SLF001
+    source = pd.concat(sources, ignore_index=True) if len(sources) == len(layers) else None
+    if isinstance(source, pd.DataFrame) and isinstance(sources[0], gpd.GeoDataFrame):
+        source = gpd.GeoDataFrame(source, geometry=sources[0].geometry.name, crs=sources[0].crs)
+    audit = {"layers": {p.name or str(i): p.audit for i, p in enumerate(layers)},
+             "publication": "+".join(p.publication for p in layers)}
+    detail = {p.name or str(i): p._detail for i, p in enumerate(layers)}  # noqa: SLF001
+    omitted = [note for p in layers for note in p.omitted]
+    return PublishedLayer(_GATE, data=data, kind=first.kind, name=name, profile=first.profile,
+                          audit=audit, detail=detail, omitted=omitted, source=source)
 
 
 def _mask(data: gpd.GeoDataFrame, prof: PrivacyProfile, audit: dict[str, Any],
@@ -336,7 +382,7 @@ def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None
     audit["rows_out"] = len(data)
     data.attrs = _attrs(frame, prof, "table")
     return PublishedLayer(_GATE, data=data, kind="table", name=name, profile=prof, audit=audit,
-                          detail={}, omitted=_notes("table", audit))
+                          detail={}, omitted=_notes("table", audit), source=None)
 
 
 def _attrs(layer: pd.DataFrame, prof: PrivacyProfile, kind: str) -> dict[str, Any]:
@@ -406,7 +452,9 @@ def removed_columns(*layers: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for layer in layers:
         if isinstance(layer, PublishedLayer):
-            out.update(layer._audit.get("columns_removed") or {})  # noqa: SLF001
+            audit = layer._audit  # noqa: SLF001 - the gate's own objects
+            for one in [audit, *dict(audit.get("layers") or {}).values()]:
+                out.update(one.get("columns_removed") or {})
     return out
 
 
@@ -441,6 +489,7 @@ __all__ = [
     "data_for_output",
     "for_output",
     "layer_kind",
+    "merge",
     "publish",
     "removed_columns",
     "write_audit",

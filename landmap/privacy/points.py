@@ -36,6 +36,8 @@ SUPPRESSED = "suppressed (small count)"
 PUBLISHED_LOCATION = "published_location"
 #: Note of a case published at its commune's own point (its location is known only that far).
 COMMUNE_LEVEL = "commune point (location known only to the commune)"
+#: Location precisions coarser than a village (the canonical vocabulary's terms).
+COARSE_PRECISION: tuple[str, ...] = ("commune", "district", "province")
 #: How close (metres) a point must be to its commune's representative point to count as it.
 GENERALISED_TOLERANCE_M = 1.0
 
@@ -145,8 +147,10 @@ def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
 def _generalised(xy: np.ndarray, unit: np.ndarray, unit_xy: np.ndarray) -> np.ndarray:
     """Mask of points that are their commune's own representative point (within a metre).
 
-    Such a point says only "somewhere in this commune" (a case placed from its commune's name):
-    it is published as it is, never displaced further.
+    A case whose record says its location is known only to the commune (or coarser) and whose
+    point is that commune's own point (a case placed from its commune's name) says nothing more
+    than "somewhere in this commune": it is published as it is, never displaced further. A
+    recorded point is always displaced, whatever the precision column says.
     """
     ok = unit >= 0
     out = np.zeros(len(xy), dtype=bool)
@@ -154,6 +158,14 @@ def _generalised(xy: np.ndarray, unit: np.ndarray, unit_xy: np.ndarray) -> np.nd
         gap = np.hypot(*(xy[ok] - unit_xy[unit[ok]]).T)
         out[ok] = gap <= GENERALISED_TOLERANCE_M
     return out
+
+
+def _coarse(layer: pd.DataFrame) -> np.ndarray:
+    """Rows whose record says the location is known only to the commune or coarser."""
+    if "location_precision" not in layer.columns:
+        return np.zeros(len(layer), dtype=bool)
+    values = layer["location_precision"].astype("string").str.strip().str.lower()
+    return values.isin(COARSE_PRECISION).fillna(False).to_numpy(dtype=bool)
 
 
 def _displace(
@@ -225,7 +237,7 @@ def _mask_cases(
     note[outside] = OUTSIDE_COMMUNES
     unit_xy = pm.unit_points(unit_polys)
     if prof.mode == "displace":
-        general = located & _generalised(xy, unit, unit_xy)
+        general = located & _coarse(layer) & _generalised(xy, unit, unit_xy)
         new_xy[general] = xy[general]
         note[general] = COMMUNE_LEVEL
         points["commune_level"] = int(general.sum())

@@ -133,7 +133,7 @@ def clip(
             inputs=inputs, crs=crs, operation="clip",
             parameters={"nodata": fill if not np.isnan(fill) else "nan",
                         "all_touched": all_touched, "compress": compress},
-        ), out)
+        ), out, public=False)  # a raster of public layers: the full record with hashes
     return out
 
 

@@ -6,19 +6,18 @@ import contextlib
 import datetime as dt
 import html
 import io
-import json
+import os
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import ExportError
-from landmap.io.atomic import atomic_path
+from landmap.errors import PrivacyError
+from landmap.io.cells import write_csv
 from landmap.schema import label
 from landmap.widgets._view import (
     LIVE_PRECISION_ZOOM,
@@ -39,14 +38,15 @@ from landmap.widgets._view import (
 
 def _build_map(
     view: View, *, lang: Lang, title: str | None, notice: str | None = None,
-    precision_zoom: float = 17,
+    precision_zoom: float = 17, cases: Any = None, profile: Any = "internal",
 ) -> Any:
+    """Draw the true view on screen (internal), or a published view for an export."""
     from landmap.maps import build_map
 
     return build_map(
-        cases=view.cases, concessions=view.concessions, areas=view.areas,
-        boundaries=view.boundaries, title=title, notice=notice, lang=lang, minimap=False,
-        precision_zoom=precision_zoom,
+        cases=view.cases if cases is None else cases, concessions=view.concessions,
+        areas=view.areas, boundaries=view.boundaries, title=title, notice=notice, lang=lang,
+        minimap=False, precision_zoom=precision_zoom, profile=profile,
     )
 
 
@@ -129,14 +129,6 @@ def _is_synthetic(cases: pd.DataFrame) -> bool:
         return False
     marker = cases["synthetic"].astype("string").str.upper()
     return bool(marker.str.contains("SYNTHETIC", regex=False).fillna(False).all())
-
-
-def _privacy() -> Any | None:
-    try:
-        from landmap import privacy
-    except ImportError:
-        return None
-    return privacy if hasattr(privacy, "apply_profile") else None
 
 
 class Explorer:
@@ -294,8 +286,6 @@ class Explorer:
         if self.profile != "public":
             return _bilingual(f"Exports use the {self.profile} profile: do not share them.",
                               "កុំចែករំលែកឯកសារនាំចេញនេះ។", self.lang)
-        if _privacy() is None:
-            return "Exports are NOT anonymised (privacy module missing): do not share them."
         return _bilingual(
             "Exports use the public profile: personal fields removed, locations displaced.",
             label("heading", "public", "km"), self.lang,
@@ -377,8 +367,10 @@ class Explorer:
     def export(self, folder: str | Path | None = None) -> dict[str, Path]:
         """Write the current view: an offline HTML map and the filtered table (CSV).
 
-        With the public profile (default) the cases go through
-        :func:`landmap.privacy.apply_profile` first and its audit is written beside.
+        With the public profile (default) the cases go through the privacy gate
+        (:func:`landmap.privacy.publish`) first, their public audit is written beside, and the
+        leak check runs on the files before they are moved into the folder. Paths returned are
+        absolute.
 
         Parameters
         ----------
@@ -393,46 +385,51 @@ class Explorer:
         Raises
         ------
         ExportError
-            If the public profile was asked for and cannot be applied.
+            If the files cannot be written.
+        PrivacyError
+            If the leak check finds anything in a public export (nothing is written).
 
         """
         from landmap.maps import save_map
+        from landmap.privacy import publish, verify_outputs, write_audit
 
-        out = Path(folder) if folder is not None else (
-            self.output_dir or Path(tempfile.mkdtemp(prefix="landmap-explorer-")))
+        out = (Path(folder) if folder is not None else (
+            self.output_dir or Path(tempfile.mkdtemp(prefix="landmap-explorer-")))).resolve()
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         if (out / f"explorer-{stamp}.html").exists():  # two exports within one second
             stamp += "-" + str(len(list(out.glob(f"explorer-{stamp}*.html"))) + 1)
         view = self.view
-        written: dict[str, Path] = {}
-        audit: dict[str, Any] | None = None
-        if self.profile == "public" and (privacy := _privacy()) is not None:
-            published = privacy.apply_profile(view.cases, "public", kind="cases",
-                                              communes=self.communes,
-                                              concessions=view.concessions)
-            view = replace(view, cases=published.data)
-            audit = published.audit
-        elif self.profile == "public":
-            raise ExportError(
-                "cannot make a public export: landmap.privacy is not available",
-                fix="install landmap completely, or pass profile='internal' for an internal copy",
-            )
-        notice = label("heading", "public" if audit is not None else "confidential",
+        published = publish(view.cases, self.profile, kind="cases", name="cases",
+                            communes=self.communes, concessions=view.concessions)
+        notice = label("heading", "confidential" if published.confidential else "public",
                        self.lang)
         if self.synthetic:
             notice = f"{SYNTHETIC_NOTICE} · {notice}"
-        m = _build_map(view, lang=self.lang, title=self.title, notice=notice)
-        written["map"] = Path(save_map(m, out / f"explorer-{stamp}.html", offline=True))
-        table = pd.DataFrame(view.cases.drop(columns="geometry"))
-        with atomic_path(out / f"explorer-{stamp}.csv") as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        written["table"] = out / f"explorer-{stamp}.csv"
-        self.last_export_note = _export_note(len(self.view.cases), audit)
-        if audit is not None:
-            with atomic_path(out / f"explorer-{stamp}.audit.json") as tmp:
-                tmp.write_text(json.dumps(audit, indent=2, default=str, ensure_ascii=False),
-                               encoding="utf-8")
-            written["audit"] = out / f"explorer-{stamp}.audit.json"
+        m = _build_map(view, lang=self.lang, title=self.title, notice=notice, cases=published,
+                       profile=published.profile)
+        out.mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        # Staged in the same folder, checked by the leak check, then moved in: a public export
+        # that leaks is never written, and an interrupted one leaves nothing behind.
+        with tempfile.TemporaryDirectory(prefix=".landmap-explorer-", dir=out) as tmp:
+            stage = Path(tmp)
+            staged = {"map": save_map(m, stage / f"explorer-{stamp}.html", offline=True),
+                      "table": write_csv(pd.DataFrame(published.data.drop(columns="geometry")),
+                                         stage / f"explorer-{stamp}.csv")}
+            if not published.confidential:
+                staged["audit"] = write_audit(published, stage / f"explorer-{stamp}")
+                findings = verify_outputs(list(staged.values()), {"cases": published},
+                                          profile=published.profile)
+                if findings:
+                    raise PrivacyError(
+                        f"the leak check found {len(findings)} problem(s) in the export, so "
+                        f"nothing was written. First: {findings[0]}",
+                        fix="export with the internal profile for office use only")
+            for key in sorted(staged, key=lambda k: k == "map"):  # the map last
+                written[key] = out / staged[key].name
+                os.replace(staged[key], written[key])
+        self.last_export_note = _export_note(
+            len(self.view.cases), None if published.confidential else published.audit)
         return written
 
     def _on_export(self) -> None:

@@ -1,0 +1,73 @@
+"""Check a set of public files before anyone sees them: the leak check against the true data.
+
+Every public set (the build's ``public/`` folder, an export, the explorer's export, a public
+map) is checked while it is still staged, against the layer each of its
+:class:`~landmap.privacy.PublishedLayer` objects was made from and against the registers it came
+from (so that values of rows the loader rejected are searched too). A set that cannot be
+checked, or that leaks, is not published.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from landmap.privacy.gate import PublishedLayer
+from landmap.privacy.profiles import PrivacyProfile, get_profile
+
+
+def verify_outputs(
+    files: Sequence[str | os.PathLike[str]],
+    published: Mapping[str, PublishedLayer] | Iterable[PublishedLayer],
+    *,
+    profile: str | PrivacyProfile = "public",
+    registers: Mapping[str, str | os.PathLike[str]] | None = None,
+) -> list[str]:
+    """Return one line per leak found in ``files`` (empty when the set may be published).
+
+    Parameters
+    ----------
+    files
+        The files of the set (staged, not yet visible).
+    published
+        The case layers the set was made from (``{name: PublishedLayer}`` or a list); each is
+        checked against the true layer it was published from.
+    profile
+        The set's profile; a confidential profile needs no check (an empty list is returned).
+    registers
+        ``{name: path}`` of the register files behind case layers, searched as files (rows the
+        loader rejected are searched too). A layer with a register is checked against it
+        instead of its in-memory source.
+
+    """
+    prof = get_profile(profile)
+    if prof.confidential:
+        return []
+    from landmap.audit import audit_export
+
+    items = published.items() if isinstance(published, Mapping) else (
+        (p.name or f"layer {i + 1}", p) for i, p in enumerate(published))
+    targets: list[tuple[str, Any]] = []
+    registers = dict(registers or {})
+    for name, layer in items:
+        if layer.kind != "cases":
+            continue
+        against = registers.pop(name, None)
+        if against is None:
+            against = layer.source
+        if against is None:
+            return [f"{name}: the layer it was published from is not known, so the set cannot "
+                    "be checked"]
+        targets.append((name, against))
+    targets += list(registers.items())
+    paths = [Path(f) for f in files]
+    findings: list[str] = []
+    for name, against in targets:
+        result = audit_export(paths, against, min_radius_m=prof.min_radius_m)
+        findings += [f"{name}: {finding.line()}" for finding in result.findings]
+    return findings
+
+
+__all__ = ["verify_outputs"]
