@@ -144,9 +144,10 @@ def test_a_build_whose_public_outputs_leak_writes_nothing_to_the_output(tmp_path
     run = _build_variant(tmp_path, 'profile = "public"', 'profile = "internal"')
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "leak check found" in run.stderr and len(run.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "out").exists()
-    kept = tmp_path / "out.rejected"
+    out = tmp_path / "out"
+    assert not (out / "public").exists() and not (out / "manifest.json").exists()
+    kept = out / "rejected"
     findings = (kept / "leak_check.txt").read_text("utf-8").splitlines()
     assert any("complainant_name" in line for line in findings)
-    assert all(".partial-" not in line for line in findings)
-    assert not list(tmp_path.glob(".out.partial-*"))
+    assert all(".landmap-staging" not in line for line in findings)
+    assert sorted(p.name for p in out.iterdir()) == ["rejected"]
