@@ -116,9 +116,9 @@ def test_coordinate_copies_found_by_content():
 
 
 def test_user_adds_and_removes_columns():
-    frame = pd.DataFrame({"case_id": ["c1"], "complainant_name": ["a"], "village_head": ["b"]})
-    found = sensitive_columns(frame, add=["village_head"], remove=["complainant_name"])
-    assert found == {"village_head": "declared sensitive"}
+    frame = pd.DataFrame({"case_id": ["c1"], "complainant_name": ["a"], "ward_code": ["b"]})
+    found = sensitive_columns(frame, add=["ward_code"], remove=["complainant_name"])
+    assert found == {"ward_code": "declared sensitive"}
     with pytest.raises(SchemaError, match="'nope' named as sensitive/safe is not in the layer"):
         sensitive_columns(frame, add=["nope"])
 
