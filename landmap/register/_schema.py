@@ -49,7 +49,7 @@ PERSONAL_FIELDS: tuple[str, ...] = ("description", "extra")
 OTHER_FIELDS: tuple[str, ...] = ("source_detail", "company")
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
-GPKG_USER_VERSION = 10400
+GPKG_USER_VERSION = 10300
 
 
 def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
