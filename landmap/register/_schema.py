@@ -52,6 +52,11 @@ GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_USER_VERSION = 10300
 
 
+def _str(length: int) -> sa.types.TypeEngine:
+    """A bounded string on PostgreSQL, plain TEXT in a GeoPackage (GDAL reads TEXT only)."""
+    return sa.String(length).with_variant(sa.Text(), "sqlite")
+
+
 def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
     """Define the register's tables on ``metadata``.
 
@@ -67,19 +72,19 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
     dict
         Table name without the ``register_`` prefix -> Table.
     """
-    text, key = sa.Text, sa.String(400)
+    text, key = sa.Text, _str(400)
     out = {
         "meta": sa.Table(
             "register_meta", metadata,
-            sa.Column("key", sa.String(64), primary_key=True),
+            sa.Column("key", _str(64), primary_key=True),
             sa.Column("value", text, nullable=False),
         ),
         "imports": sa.Table(
             "register_imports", metadata,
             sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
             sa.Column("source", key, nullable=False, index=True),
-            sa.Column("file_name", text), sa.Column("sha256", sa.String(64), index=True),
-            sa.Column("imported_at", sa.String(32), nullable=False),
+            sa.Column("file_name", text), sa.Column("sha256", _str(64), index=True),
+            sa.Column("imported_at", _str(32), nullable=False),
             sa.Column("imported_by", text, nullable=False),
             *(sa.Column(c, sa.Integer, nullable=False) for c in (
                 "rows_in", "loaded", "repaired", "rejected", "added", "changed", "unchanged")),
@@ -91,18 +96,18 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
             sa.Column("source", key, nullable=False, index=True),
             sa.Column("original_id", key, nullable=False),
             sa.Column("first_import", sa.Integer),
-            sa.Column("erased_at", sa.String(32)),
+            sa.Column("erased_at", _str(32)),
             sa.UniqueConstraint("source", "original_id"),
         ),
         "decisions": sa.Table(
             "register_decisions", metadata,
             sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("op", sa.String(16), nullable=False),
+            sa.Column("op", _str(16), nullable=False),
             sa.Column("record_a", key, nullable=False, index=True),
             sa.Column("record_b", key, nullable=False, index=True),
             sa.Column("score", sa.Float),
-            sa.Column("method", sa.String(32)),
-            sa.Column("decided_at", sa.String(32), nullable=False),
+            sa.Column("method", _str(32)),
+            sa.Column("decided_at", _str(32), nullable=False),
             sa.Column("decided_by", text, nullable=False),
             sa.Column("reason", text),
         ),
@@ -116,13 +121,13 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
         sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("record_key", key, nullable=False, index=True),
         sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("op", sa.String(16), nullable=False),
+        sa.Column("op", _str(16), nullable=False),
         sa.Column("import_id", sa.Integer),
-        sa.Column("changed_at", sa.String(32), nullable=False),
+        sa.Column("changed_at", _str(32), nullable=False),
         sa.Column("changed_by", text, nullable=False),
         sa.Column("reason", text),
         sa.Column("is_current", sa.Boolean, nullable=False, index=True),
-        sa.Column("content_hash", sa.String(40), nullable=False),
+        sa.Column("content_hash", _str(40), nullable=False),
         sa.Column("date", sa.Date), sa.Column("type", text), sa.Column("status", text),
         sa.Column("households", sa.Integer),
         *(sa.Column(c, text) for c in ("province", "district", "commune", "village",
@@ -167,6 +172,11 @@ def init_geopackage(conn: sa.Connection, names: list[str]) -> None:
         "data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', "
         "last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), "
         "min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)")
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL, "
+        "column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, "
+        "z TINYINT NOT NULL, m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY "
+        "(table_name, column_name))")
     from pyproj import CRS
 
     wgs84 = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
