@@ -53,7 +53,7 @@ GPKG_USER_VERSION = 10300
 
 
 def _str(length: int) -> sa.types.TypeEngine:
-    """A bounded string on PostgreSQL, plain TEXT in a GeoPackage (GDAL reads TEXT only)."""
+    """Return a bounded string on PostgreSQL, plain TEXT in a GeoPackage (GDAL reads TEXT)."""
     return sa.String(length).with_variant(sa.Text(), "sqlite")
 
 
