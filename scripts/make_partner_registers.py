@@ -20,7 +20,7 @@ finder has real work to do.
 
 Run from the repository root (deterministic)::
 
-    .venv/bin/python scripts/make_partner_registers.py            # writes data/partners/
+    .venv/bin/python scripts/make_partner_registers.py            # writes data/
     .venv/bin/python scripts/make_partner_registers.py --out DIR
 """
 
@@ -174,7 +174,7 @@ def make(out: Path) -> dict[str, Path]:
 def main() -> None:
     """Command line: write the two partner registers and the list of shared events."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "data" / "partners")
+    parser.add_argument("--out", type=Path, default=ROOT / "data")
     args = parser.parse_args()
     for name, path in make(args.out).items():
         print(f"{name}: {path} ({sum(1 for _ in path.open(encoding='utf-8')) - 1} rows)")

@@ -12,7 +12,7 @@ from landmap.errors import RegisterError
 from landmap.register import open_register
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
-PARTNERS = ROOT / "data" / "partners"
+PARTNERS = ROOT / "data"
 A_COLUMNS = {"case_id": "Ref No", "date": "Incident date", "type": "Incident type",
              "households": "Families affected", "lat": "GPS latitude", "lon": "GPS longitude",
              "company": "Company"}

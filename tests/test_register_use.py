@@ -75,8 +75,8 @@ def test_killing_an_import_mid_file_leaves_the_register_unchanged(register_db, t
 
 def test_command_line_round_trip(tmp_path, capsys):
     db = str(tmp_path / "team.gpkg")
-    a, b = ROOT / "data" / "partners" / "partner_a_cases.csv", \
-        ROOT / "data" / "partners" / "partner_b_cases.csv"
+    a, b = ROOT / "data" / "partner_a_cases.csv", \
+        ROOT / "data" / "partner_b_cases.csv"
     assert main(["register", "import", str(a), "--source", "Partner A", "--db", db,
                  "--column", "case_id=Ref No", "--column", "company=Company"]) == 0
     assert "600 new" in capsys.readouterr().out
