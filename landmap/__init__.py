@@ -28,6 +28,7 @@ from landmap.errors import (  # noqa: E402
     LandmapWarning,
     PrivacyError,
     ProjectError,
+    RegisterError,
     SchemaError,
 )
 from landmap.versions import show_versions  # noqa: E402
@@ -81,6 +82,9 @@ _LAZY: dict[str, str] = {
     "require_clean": "landmap.audit:require_clean",
     "sensitive_columns": "landmap.privacy:sensitive_columns",
     "write_data": "landmap.export.data:write_data",
+    # the shared case register
+    "Register": "landmap.register:Register",
+    "open_register": "landmap.register:open_register",
     # the main job and the notebook explorer
     "build": "landmap.build:build",
     "Explorer": "landmap.widgets:Explorer",
@@ -114,6 +118,7 @@ __all__ = sorted([
     "LandmapWarning",
     "PrivacyError",
     "ProjectError",
+    "RegisterError",
     "SchemaError",
     "__version__",
     "show_versions",

@@ -100,6 +100,10 @@ class PrivacyError(LandmapError, ValueError):
     """A public export would expose a sensitive field or an exact location."""
 
 
+class RegisterError(LandmapError, ValueError):
+    """The case register cannot be opened or written, or names no such case or source."""
+
+
 class LandmapWarning(UserWarning):
     """Warnings landmap issues on purpose (treated as errors in landmap's own tests)."""
 
@@ -115,5 +119,6 @@ __all__ = [
     "LandmapWarning",
     "PrivacyError",
     "ProjectError",
+    "RegisterError",
     "SchemaError",
 ]

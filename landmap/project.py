@@ -28,6 +28,11 @@ Tables and keys (``data/demo.toml`` uses nearly all of them; :data:`SPEC` is the
     ``columns`` (canonical name = your column; cases may also map ``lat``, ``lon``,
     ``easting``, ``northing``, ``utm_zone``, ``geopoint``); ``defaults`` (canonical name =
     value for cells the file leaves empty); ``title``, ``title_km`` (legend names).
+    A cases layer may instead name a case register: ``register = "register.gpkg"`` (or
+    ``"postgresql://user@host/db"``, never with a password: use ``~/.pgpass`` or
+    ``PGPASSWORD``) and optionally ``priority = ["Partner A", ...]`` (whose values win when
+    records are merged); it reads the current merged cases, one row per event, with a
+    ``source_records`` column (see :mod:`landmap.register`).
 ``[privacy]``
     ``profile`` (``"public"``, ``"internal"`` or a ``[profiles.NAME]`` table), ``communes``
     (the boundaries layer that keeps masked cases in their commune), ``villages``, and any
@@ -98,6 +103,12 @@ class LayerSpec:
         Display names for legends (English, Khmer).
     line
         Line of the ``[[layers]]`` header in the project file.
+    register
+        A case register (GeoPackage path or ``postgresql://`` URL) this layer is read from
+        instead of a file: its current merged cases, one row per event. ``path`` is then the
+        GeoPackage, or the URL without password.
+    priority
+        Register sources whose values win when records are merged, in order.
 
     """
 
@@ -111,10 +122,14 @@ class LayerSpec:
     title: str | None = None
     title_km: str | None = None
     line: int | None = None
+    register: str | None = None
+    priority: tuple[str, ...] = ()
 
     @property
     def source(self) -> str | Path:
         """What to hand to a loader: the path, or a GDAL ``/vsizip/`` path for a zip member."""
+        if self.register is not None:
+            return self.register
         if self.member is None:
             return self.path
         return f"/vsizip/{self.path.as_posix()}/{self.member}"
@@ -285,6 +300,9 @@ class Project:
         wanted = [self.layer(n) for n in names] if names is not None else list(self.layers)
         out: dict[str, Loaded] = {}
         for spec in wanted:
+            if spec.register is not None:
+                out[spec.name] = load_register_layer(spec, project=self.path)
+                continue
             check_columns(spec, project=self.path)
             kwargs = dict(spec.options)
             if spec.columns:
@@ -352,7 +370,8 @@ SPEC: dict[str, dict[str, _Key]] = {
         "metric_crs": _Key(_STR), "output": _Key(_STR),
     },
     "layers": {
-        "name": _Key(_STR, required=True), "kind": _Key(_STR), "path": _Key(_STR, required=True),
+        "name": _Key(_STR, required=True), "kind": _Key(_STR), "path": _Key(_STR),
+        "register": _Key(_STR), "priority": _Key(_LIST, item=_STR),
         "member": _Key(_STR), "layer": _Key(_STR), "crs": _Key(_STR), "encoding": _Key(_STR),
         "utm_zone": _Key(_INT), "fix_swapped": _Key(_BOOL),
         "columns": _Key(_TABLE, item=_STR), "defaults": _Key(_TABLE, item=_SCALAR),
@@ -578,6 +597,39 @@ def check_columns(spec: LayerSpec, *, project: Path | None = None) -> None:
         )
 
 
+def load_register_layer(spec: LayerSpec, *, project: Path | None = None) -> Loaded:
+    """Read a register layer: the current merged cases, one row per event.
+
+    The report has one row per event (all ``loaded``); its details say how many source records
+    stand behind them and from which sources. Each row's ``source_records`` column carries the
+    count into every summary table.
+    """
+    import pandas as pd
+
+    from landmap.io.load import Loaded
+    from landmap.register import open_register
+    from landmap.report import LoadReport
+
+    try:
+        with open_register(str(spec.register)) as reg:
+            data = reg.cases(priority=list(spec.priority) or None)
+            sources = reg.sources()
+            display = reg.display
+    except LandmapError as err:
+        err.add_note(f"while reading register layer {spec.name!r} of project {project}")
+        raise
+    rows = pd.DataFrame({
+        "row": pd.Series(range(1, len(data) + 1), dtype="int64"),
+        "status": pd.Series(["loaded"] * len(data), dtype="string"),
+        "reason": pd.Series([pd.NA] * len(data), dtype="string"),
+        "id": data["case_id"].astype("string").reset_index(drop=True),
+    })
+    details = {"register": display, "events": len(data), "sources": sources,
+               "source_records": int(data["source_records"].sum())}
+    data.attrs["landmap"] = {"kind": "cases", "source": display, "sha256": None}
+    return Loaded(data, LoadReport(path=display, kind="cases", rows=rows, details=details))
+
+
 def fill_defaults(loaded: Loaded, spec: LayerSpec) -> Loaded:
     """Fill a loaded layer's empty canonical values from the layer's ``defaults``."""
     if not spec.defaults:
@@ -727,6 +779,16 @@ class _Builder:
         seen: set[str] = set()
         for i, entry in enumerate(entries):
             self.check("layers", entry, SPEC["layers"], index=i)
+            if entry["name"] in seen:
+                raise self.error(f"layer name {entry['name']!r} used twice", section="layers",
+                                 key="name", index=i, fix="give every layer its own name")
+            seen.add(entry["name"])
+            if "register" in entry:
+                out.append(self.build_register_layer(entry, i))
+                continue
+            if "path" not in entry:
+                raise self.error("required key missing", section="layers", key="path", index=i,
+                                 fix='add path = "your file", or register = "register.gpkg"')
             kind = entry.get("kind") or self.infer_kind(entry, i)
             if kind not in LAYER_KINDS:
                 close = difflib.get_close_matches(str(kind), LAYER_KINDS, n=1)
@@ -734,12 +796,47 @@ class _Builder:
                     f"unknown layer kind {kind!r}", section="layers", key="kind", index=i,
                     fix=f"use {close[0]!r}" if close else f"use one of {', '.join(LAYER_KINDS)}",
                 )
-            if entry["name"] in seen:
-                raise self.error(f"layer name {entry['name']!r} used twice", section="layers",
-                                 key="name", index=i, fix="give every layer its own name")
-            seen.add(entry["name"])
             out.append(self.build_layer(entry, kind, i))
         return out
+
+    def build_register_layer(self, entry: Mapping[str, Any], i: int) -> LayerSpec:
+        """Build a layer read from a case register (its merged cases, one row per event)."""
+        allowed = {"name", "kind", "register", "priority", "title", "title_km"}
+        extra = sorted(k for k in entry if k not in allowed)
+        if extra:
+            raise self.error(
+                f"{extra[0]!r} does not apply to a register layer", section="layers",
+                key=extra[0], index=i,
+                fix="a register layer takes name, register, priority, title, title_km; column "
+                    "mappings are given when files are imported (landmap register import)")
+        if entry.get("kind", "cases") != "cases":
+            raise self.error("a register holds cases", section="layers", key="kind", index=i,
+                             fix='write kind = "cases" or leave kind out')
+        value = entry["register"]
+        if "://" in value:
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                url = make_url(value)
+            except ArgumentError as err:
+                raise self.error(f"{value!r} is not a database URL", section="layers",
+                                 key="register", index=i,
+                                 fix="write postgresql://user@host:5432/dbname") from err
+            if url.password:
+                raise self.error(
+                    "the register URL holds a password", section="layers", key="register",
+                    index=i, fix="remove it from the project file; put it in ~/.pgpass or the "
+                                 "PGPASSWORD environment variable")
+            register, path = value, Path(url.render_as_string(hide_password=True))
+        else:
+            path = self.resolve(value, section="layers", key="register", index=i)
+            register = str(path)
+        return LayerSpec(
+            name=entry["name"], kind="cases", path=path, register=register,
+            priority=tuple(entry.get("priority", ())), title=entry.get("title"),
+            title_km=entry.get("title_km"), line=self.loc.line("layers", index=i),
+        )
 
     def infer_kind(self, entry: Mapping[str, Any], i: int) -> str:
         try:

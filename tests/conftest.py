@@ -103,3 +103,34 @@ def open_page(browser):
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A throw-away PostgreSQL + PostGIS cluster (tests/_postgis.py).
+
+    A test that needs it FAILS when the server cannot start: the Debian packages are part of
+    what CI installs, so a missing server is a broken machine, not a reason to skip.
+    """
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _postgis import PostGISServer
+
+    server = PostGISServer()
+    try:
+        server.start()
+    except RuntimeError as err:
+        server.stop()
+        pytest.fail(f"the PostGIS test server could not start: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["geopackage", "postgis"])
+def register_db(request, tmp_path):
+    """Where a fresh register goes: a .gpkg path, or the URL of a new PostGIS database."""
+    if request.param == "geopackage":
+        return str(tmp_path / "register.gpkg")
+    server = request.getfixturevalue("postgis_server")
+    return server.url(server.new_database())

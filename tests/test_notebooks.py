@@ -45,7 +45,7 @@ def test_the_kit_is_complete():
     names = {_rel(p) for p in NOTEBOOKS}
     for expected in ("01_quickstart.ipynb", "02_load_and_check.ipynb",
                      "03_overlap_analysis.ipynb", "04_explorer.ipynb",
-                     "05_briefing_exports.ipynb"):
+                     "05_briefing_exports.ipynb", "06_register.ipynb"):
         assert expected in names
     assert 3 <= len(WORKSHOP) <= 4
     assert (NOTEBOOK_DIR / "workshop" / "TRAINER_GUIDE.md").is_file()

@@ -140,3 +140,17 @@ def slug(text: object, default: str) -> str:
 
     out = re.sub(r"[^0-9a-z]+", "_", str(text or "").lower()).strip("_")
     return out or default
+
+
+def source_records(frame: Any) -> np.ndarray:
+    """Return how many source records stand behind each case.
+
+    A merged register case counts the partners' records it stands for (its
+    ``source_records`` column); any other case counts 1.
+    """
+    import pandas as pd
+
+    if "source_records" not in frame.columns:
+        return np.ones(len(frame), dtype=np.int64)
+    values = pd.to_numeric(frame["source_records"], errors="coerce")
+    return values.fillna(1).clip(lower=1).to_numpy(dtype=np.int64)

@@ -13,7 +13,15 @@ import numpy as np
 import shapely
 
 from landmap.analysis import _geoparquet
-from landmap.analysis._common import CRS_COLUMN, finish, points_in, prehash, provenance, slug
+from landmap.analysis._common import (
+    CRS_COLUMN,
+    finish,
+    points_in,
+    prehash,
+    provenance,
+    slug,
+    source_records,
+)
 from landmap.analysis._layers import as_frame, is_path, layer_ids, polygonal, prepare
 from landmap.analysis.crs import metric_crs
 from landmap.errors import AnalysisError
@@ -306,7 +314,8 @@ def cases_by_concession(
     -------
     pandas.DataFrame
         One row per concession: ``concession_id``, ``name``, ``kind``, ``cases``,
-        ``cases_inside``, ``cases_near``, ``households``, ``first_date``, ``last_date``,
+        ``cases_inside``, ``cases_near``, ``source_records`` (the source records behind the
+        cases), ``households``, ``first_date``, ``last_date``,
         ``crs``; sorted by ``cases`` (most first), then id. A case inside two overlapping
         concessions counts for both.
 
@@ -325,12 +334,14 @@ def cases_by_concession(
                           if "households" in c_frame.columns else np.nan)
     info["date"] = (pd.to_datetime(c_frame["date"], errors="coerce").to_numpy()
                     if "date" in c_frame.columns else pd.NaT)
+    info["source_records"] = source_records(c_frame)
     info = info.drop_duplicates("case_id")
     joined = links.merge(info, on="case_id", how="left")
     grouped = joined.groupby("concession_id", sort=False)
     agg = pd.DataFrame({
         "cases": grouped.size(),
         "cases_inside": grouped["relation"].agg(lambda s: int((s == "inside").sum())),
+        "source_records": grouped["source_records"].sum(),
         "households": grouped["households"].sum(min_count=1),
         "first_date": grouped["date"].min(),
         "last_date": grouped["date"].max(),
@@ -347,6 +358,8 @@ def cases_by_concession(
     out.insert(out.columns.get_loc("cases_inside") + 1, "cases_near",
                out["cases"] - out["cases_inside"])
     out["households"] = out["households"].fillna(0).astype("int64")
+    behind = out.pop("source_records").fillna(0).astype("int64")
+    out.insert(out.columns.get_loc("cases_near") + 1, "source_records", behind)
     out[CRS_COLUMN] = pd.array([use_crs] * len(out), dtype="string")
     out = out.sort_values(["cases", "concession_id"], ascending=[False, True], kind="stable")
     out = out.reset_index(drop=True)

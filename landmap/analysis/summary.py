@@ -13,6 +13,7 @@ from landmap.analysis._common import (
     pairs_auto,
     points_in,
     provenance,
+    source_records,
     union_parts,
 )
 from landmap.analysis._layers import as_frame, layer_ids, polygonal, prepare, source_of
@@ -52,7 +53,9 @@ def _case_table(cases: Any) -> pd.DataFrame:
                        if "households" in frame.columns else np.nan),
         "date": (pd.to_datetime(frame["date"], errors="coerce").to_numpy()
                  if "date" in frame.columns else pd.NaT),
+        "source_records": source_records(frame),
     })
+
 
 
 def summarise_by_admin(
@@ -88,7 +91,9 @@ def summarise_by_admin(
     -------
     pandas.DataFrame
         One row per unit: ``boundary_id``, ``level``, ``name``, ``name_km`` (Khmer, where the
-        layer has it), ``parent``, ``unit_ha``, ``cases``, ``households``, ``concession_ha``,
+        layer has it), ``parent``, ``unit_ha``, ``cases``, ``source_records`` (the source
+        records behind the cases: more than ``cases`` where a merged register case stands for
+        several partners' reports), ``households``, ``concession_ha``,
         ``overlap_ha``, ``crs``; in the boundary layer's order. Columns whose input was not
         given are left out.
 
@@ -128,9 +133,13 @@ def summarise_by_admin(
         hits = pd.DataFrame({"case": ok[ic], "unit": uu[iu]}).sort_values(["case", "unit"])
         hits = hits.drop_duplicates("case")  # a case on a shared edge counts once
         hits["households"] = table["households"].to_numpy()[hits["case"].to_numpy()]
+        hits["source_records"] = table["source_records"].to_numpy()[hits["case"].to_numpy()]
         counts = hits.groupby("unit").size().reindex(range(len(ug)), fill_value=0)
         hh = hits.groupby("unit")["households"].sum().reindex(range(len(ug)), fill_value=0)
+        behind = hits.groupby("unit")["source_records"].sum().reindex(range(len(ug)),
+                                                                       fill_value=0)
         out["cases"] = counts.to_numpy(dtype=np.int64)
+        out["source_records"] = behind.to_numpy(dtype=np.int64)
         out["households"] = hh.fillna(0).to_numpy().astype(np.int64)
         sources.append(source_of(case_frame))
     if conc_frame is not None:
@@ -179,7 +188,8 @@ def summarise_by_year(
     -------
     pandas.DataFrame
         One row per year (ascending; rows without a year are left out and counted in
-        ``attrs["provenance"]["notes"]``): ``year``, ``cases``, ``households``,
+        ``attrs["provenance"]["notes"]``): ``year``, ``cases``, ``source_records``,
+        ``households``,
         ``concessions_granted``, ``concession_ha``, ``overlap_ha``, ``crs`` (columns whose
         input was not given are left out).
 
@@ -198,6 +208,7 @@ def summarise_by_year(
         notes.append(f"{int(year.isna().sum())} cases without a date")
         by = table.assign(year=year).dropna(subset=["year"]).groupby("year")
         parts.append(pd.DataFrame({"cases": by.size(),
+                                   "source_records": by["source_records"].sum(),
                                    "households": by["households"].sum(min_count=1)}))
         sources.append(source_of(case_frame))
     if conc_frame is not None:
@@ -223,7 +234,7 @@ def summarise_by_year(
     out = pd.concat(parts, axis=1) if parts else pd.DataFrame()
     out.index = out.index.astype(int) if len(out) else out.index
     out = out.sort_index().rename_axis("year").reset_index()
-    for col in ("cases", "households", "concessions_granted"):
+    for col in ("cases", "source_records", "households", "concessions_granted"):
         if col in out.columns:
             out[col] = out[col].fillna(0).astype("int64")
     for col in ("concession_ha", "overlap_ha"):
