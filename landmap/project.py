@@ -264,13 +264,38 @@ class Project:
         """
         from landmap.privacy.profiles import PrivacyProfile, get_profile
 
-        settings = {k: v for k, v in self.privacy.items()
-                    if k not in ("profile", "communes", "villages")}
+        settings = {k: v for k, v in self.privacy.items() if k not in _NOT_PROFILE}
         base = str(self.privacy.get("profile", "public"))
         if base in self.profiles:
             profile = PrivacyProfile(name=base, **dict(self.profiles[base]))
             return profile.replace(**settings) if settings else profile
         return get_profile(base, **settings)
+
+    def masking_key(self) -> bytes | None:
+        """Return the office's secret masking key when the profile is keyed, else ``None``.
+
+        ``[privacy] key_file`` (relative to the project file) holds it; it is created on first
+        use. Keep it with the internal data, never beside public outputs.
+
+        Raises
+        ------
+        ProjectError
+            When the profile is keyed and no ``key_file`` is set.
+        """
+        if self.privacy_profile().seed_policy != "keyed":
+            return None
+        if "key_file" not in self.privacy:
+            raise ProjectError(
+                "the privacy profile masks with the office's secret key (seed_policy = "
+                "\"keyed\"), and no key file is set",
+                path=self.path,
+                fix='add key_file = "masking.key" (a file kept in the office) to [privacy]',
+            )
+        from landmap.privacy import load_or_create_key
+
+        key_file = Path(str(self.privacy["key_file"]))
+        return load_or_create_key(key_file if key_file.is_absolute()
+                                  else self.path.parent / key_file)
 
     # -- loading -----------------------------------------------------------------------------
     def load(self, names: Iterable[str] | None = None) -> dict[str, Loaded]:
@@ -379,7 +404,8 @@ SPEC: dict[str, dict[str, _Key]] = {
         "area_kind": _Key(_STR), "concession_kind": _Key(_STR),
         "title": _Key(_STR), "title_km": _Key(_STR),
     },
-    "privacy": {"profile": _Key(_STR), "communes": _Key(_STR), "villages": _Key(_STR)},
+    "privacy": {"profile": _Key(_STR), "communes": _Key(_STR), "villages": _Key(_STR),
+                "key_file": _Key(_STR)},
     "analysis": {
         "within_m": _Key(_NUM), "areas": _Key(_LIST, item=_STR),
         "concessions": _Key(_LIST, item=_STR), "cases": _Key(_LIST, item=_STR),
@@ -402,6 +428,10 @@ SPEC: dict[str, dict[str, _Key]] = {
         "classes": _Key(_TABLE, item=_STR), "title": _Key(_STR), "title_km": _Key(_STR),
     },
 }
+
+
+#: [privacy] settings that are not settings of the profile itself.
+_NOT_PROFILE = ("profile", "communes", "villages", "key_file")
 
 
 def _privacy_keys() -> dict[str, _Key]:
@@ -937,8 +967,7 @@ class _Builder:
                 f"unknown profile {base!r}", section="privacy", key="profile",
                 fix=f"use 'public', 'internal' or define [profiles.{base}]",
             )
-        settings = {k: v for k, v in privacy.items() if k not in ("profile", "communes",
-                                                                  "villages")}
+        settings = {k: v for k, v in privacy.items() if k not in _NOT_PROFILE}
         try:
             if base in profiles:
                 profile = privacy_profiles.PrivacyProfile(name=base, **profiles[base])

@@ -111,8 +111,8 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
     return layers, None, {"communes": None, "registers": registers}
 
 
-def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any
-             ) -> dict[str, tuple[str, Any]]:
+def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
+             key: bytes | None) -> dict[str, tuple[str, Any]]:
     """Publish every case layer once: every file of the export shows the same masked points."""
     from landmap.privacy import publish
 
@@ -121,7 +121,8 @@ def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any
     for name, (kind, layer) in layers.items():
         if kind == "cases":
             layer = publish(layer, profile, kind="cases", name=name, communes=communes,
-                            concessions=concessions[0] if len(concessions) == 1 else None)
+                            concessions=concessions[0] if len(concessions) == 1 else None,
+                            key=key)
         out[name] = (kind, layer)
     return out
 
@@ -151,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
     base = (project.output if project is not None else Path("maps"))
     outdir = args.output or (base / profile_name)
     written = export_layers(
-        outdir, _publish(layers, profile, extra["communes"]), formats=formats,
+        outdir, _publish(layers, profile, extra["communes"],
+                         project.masking_key() if project is not None else None),
+        formats=formats,
         name=name or (project.name if project is not None else "landmap"),
         profile=profile, lang=args.lang or settings.get("lang", "en"),
         paper=args.paper or settings.get("paper", "A4"),
