@@ -32,10 +32,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import PrivacyError, ProjectError
+from landmap.errors import ExportError, PrivacyError, ProjectError
 from landmap.io.cells import write_csv
 from landmap.io.load import Loaded
-from landmap.io.outputs import OutputSet, staged_files
+from landmap.io.outputs import OutputSet, safe_name, staged_files
 from landmap.privacy import (
     PublishedLayer,
     get_profile,
@@ -285,6 +285,7 @@ class _Run:
                     item.data, self.project.privacy_profile(), kind="cases", name=name,
                     communes=self.boundary("commune"),
                     concessions=self.layers("concessions", "concessions"), seed=self.seed,
+                    key=self.project.masking_key(),
                 )
                 self.wrote(write_audit(result, self.out / "public" / name),
                            write_audit(result, self.out / "internal" / name, internal=True))
@@ -388,6 +389,11 @@ def build(
     say = say or log.info
     path = Path(project) if project is not None else default_project()
     proj = Project.from_toml(path)
+    for spec in proj.layers:  # layer names become file names: none may leave the output folder
+        try:
+            safe_name(spec.name, what="layer name")
+        except ExportError as err:
+            raise ProjectError(err.message, path=path, fix=err.fix) from err
     out = Path(out_dir) if out_dir is not None else proj.output
     say(f"landmap build: {proj.name} ({path}) -> {out}")
     # Everything is written into a staging folder inside the output folder and moved into place
@@ -414,7 +420,10 @@ def build(
                 fix="check the privacy settings of the project and run the build again",
             )
         say("[manifest]")
+        seen = len(staged.notes)
         written = staged.commit(run.manifest())
+        for note in staged.notes[seen:]:
+            say(f"  {note}")
     run.result.outputs = written
     run.result.out_dir = out
     return run.result
