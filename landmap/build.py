@@ -320,7 +320,7 @@ class _Run:
         A spreadsheet register is checked as a file, so that the values of rows the loader
         rejected are searched for too.
         """
-        from landmap.audit import audit_export
+        from landmap.leakcheck import audit_export
 
         files = sorted(p for p in (self.out / "public").rglob("*") if p.is_file())
         radius = getattr(self.project.privacy_profile(), "min_radius_m", None)
