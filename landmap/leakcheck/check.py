@@ -159,7 +159,7 @@ class _Check:
         if not len(index):
             return
         for view in views:
-            for hit in index.search(normal_form(view), digit_view(view)):
+            for hit in index.search(normal_form(view), digit_view(view), view):
                 found = self.values_found.setdefault((stream.where, hit.kind, hit.column), {})
                 for cid in hit.case_ids:
                     found.setdefault(cid, hit.length)

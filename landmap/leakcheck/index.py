@@ -103,6 +103,15 @@ def _phone_core(digits: str) -> str:
     return digits[1:] if digits.startswith("0") else digits
 
 
+def _stands_alone(raw: bytes, digits: bytes, phone: bool) -> bool:
+    """Whether ``digits`` are written in ``raw`` with no letter or digit touching them."""
+    sep = rb"[\s\-.()]*"
+    body = sep.join(re.escape(bytes([d])) for d in digits)
+    prefix = rb"(?:\+?855" + sep + rb"(?:\(?0\)?)?|0)?" + sep if phone else b""
+    pattern = rb"(?<![A-Za-z0-9])" + prefix + body + rb"(?![A-Za-z0-9])"
+    return re.search(pattern, clean_unicode(raw)) is not None
+
+
 class ValueIndex:
     """The searchable values of a register.
 
@@ -186,8 +195,12 @@ class ValueIndex:
     def __len__(self) -> int:
         return self.count
 
-    def search(self, text: bytes, digits: bytes) -> Iterator[Hit]:
-        """Yield a :class:`Hit` per value found in a normal-form text and its digit view."""
+    def search(self, text: bytes, digits: bytes, raw: bytes = b"") -> Iterator[Hit]:
+        """Yield a :class:`Hit` per value found in a text.
+
+        ``text`` is the text in normal form, ``digits`` its digit view and ``raw`` the text
+        itself (to tell ``contact 012...`` from ``ff012...`` where the digit view joined them).
+        """
         if self._text_ac is not None:
             seen: set[int] = set()
             for i, _start, _end in self._text_ac.find_matches_as_indexes(text, overlapping=True):
@@ -199,7 +212,7 @@ class ValueIndex:
             return
         found: set[int] = set()
         for i, start, end in self._num_ac.find_matches_as_indexes(digits, overlapping=True):
-            if i in found or (end < len(digits) and digits[end:end + 1].isalnum()):
+            if i in found or (end < len(digits) and digits[end:end + 1].isdigit()):
                 continue
             phone, owners = self._num_owner[i]
             run = start
@@ -207,7 +220,8 @@ class ValueIndex:
                 run -= 1
             if run < start and (not phone or digits[run:start] not in _PHONE_PREFIXES):
                 continue
-            if run and digits[run - 1:run].isalnum():
+            touching = (run and digits[run - 1:run].isalpha()) or digits[end:end + 1].isalpha()
+            if touching and not _stands_alone(raw, self._num_keys[i], phone):
                 continue
             found.add(i)
             for column, ids in owners.items():

@@ -191,6 +191,18 @@ def _json_blocks(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
     return points, " ".join(rest)
 
 
+def _sample(values: np.ndarray, n: int = 64) -> list[Any]:
+    """The first ``n`` non-missing values of a column."""
+    out: list[Any] = []
+    for value in values:
+        if value is not None and value is not pd.NA and not (
+                isinstance(value, float) and np.isnan(value)):
+            out.append(value)
+            if len(out) >= n:
+                break
+    return out
+
+
 def _id_column(frame: pd.DataFrame, known: frozenset[str]) -> Any:
     """Return the column holding case ids: ``case_id``, else the one of known id values."""
     frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
@@ -198,47 +210,64 @@ def _id_column(frame: pd.DataFrame, known: frozenset[str]) -> Any:
         return _ID
     best, share = None, 0.5
     for col in frame.columns:
-        values = frame[col].dropna()
-        if len(values) and (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            sample = values.iloc[:500].astype(str).to_numpy(dtype=object)
+        sample = [str(v) for v in _sample(frame[col].to_numpy(dtype=object), 200)]
+        if sample:
             found = sum(v in known for v in sample) / len(sample)
             if found > share:
                 best, share = col, found
     return best
 
 
+def _numbers(values: np.ndarray) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan)
+
+
+def _share_within(v: np.ndarray, lo_hi: tuple[float, float]) -> float:
+    v = v[np.isfinite(v)]
+    return float(((v >= lo_hi[0]) & (v <= lo_hi[1])).mean()) if len(v) else 0.0
+
+
 def _table_points(frame: pd.DataFrame, known: frozenset[str]) -> list[Point]:
+    """Points of a table: every pair of longitude-like and latitude-like columns, WKT columns.
+
+    The first rows of a column decide whether it holds numbers (or WKT points); only those
+    columns are read whole.
+    """
     id_col = _id_column(frame, known)
-    numeric = {}
-    for col in frame.columns:  # a sample of the first rows decides which columns hold numbers
-        head = pd.to_numeric(frame[col].iloc[:50], errors="coerce")
-        if head.notna().mean() > 0.5:
-            values = pd.to_numeric(frame[col], errors="coerce")
-            if values.notna().mean() > 0.5:
-                numeric[col] = values
-
-    def within(s: pd.Series, lo_hi: tuple[float, float]) -> bool:
-        v = s.dropna()
-        return bool(len(v)) and bool(v.between(*lo_hi).mean() > 0.8)
-
-    xs = [c for c, s in numeric.items() if within(s, _LON) or within(s, _UTM_X)]
-    ys = [c for c, s in numeric.items() if within(s, _LAT) or within(s, _UTM_Y)]
-    ids = (frame[id_col].astype("string").to_numpy(dtype=object, na_value=None)
+    numeric: dict[str, np.ndarray] = {}
+    wkt: list[np.ndarray] = []
+    for col in frame.columns:
+        values = frame[col].to_numpy(dtype=object)
+        sample = _sample(values)
+        if not sample:
+            continue
+        head = _numbers(np.asarray(sample, dtype=object))
+        if np.isfinite(head).mean() > 0.5:
+            full = _numbers(values)
+            if np.isfinite(full).mean() > 0.5:
+                numeric[col] = full
+        elif sum(isinstance(v, str) and v.lstrip()[:5].upper() in ("POINT", "MULTI")
+                 for v in sample) > len(sample) / 2:
+            wkt.append(values)
+    xs = [c for c, v in numeric.items()
+          if _share_within(v, _LON) > 0.8 or _share_within(v, _UTM_X) > 0.8]
+    ys = [c for c, v in numeric.items()
+          if _share_within(v, _LAT) > 0.8 or _share_within(v, _UTM_Y) > 0.8]
+    ids = ([None if v is None or v is pd.NA else str(v)
+            for v in frame[id_col].to_numpy(dtype=object)]
            if id_col is not None else [None] * len(frame))
     points: list[Point] = []
     for x in xs:
         for y in ys:
             if x != y:
-                points += list(zip(numeric[x], numeric[y], ids, strict=True))
-    for col in frame.columns:  # WKT geometry columns (GDAL's CSV writer)
-        text = frame[col].astype("string")
-        is_wkt = text.str.match(r"\s*(?:MULTI)?POINT\b", case=False, na=False)
-        if len(is_wkt) and int(is_wkt.sum()) > len(is_wkt) / 2:
-            wkt = text.to_numpy(dtype=object, na_value=None)
-            geoms = shapely.from_wkt(wkt, on_invalid="ignore")
-            coords, index = shapely.get_coordinates(geoms, return_index=True)
-            points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
-                                                            strict=True)]
+                points += list(zip(numeric[x].tolist(), numeric[y].tolist(), ids, strict=True))
+    for values in wkt:  # WKT geometry columns (GDAL's CSV writer)
+        text = np.asarray([v if isinstance(v, str) else None for v in values], dtype=object)
+        geoms = shapely.from_wkt(text, on_invalid="ignore")
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
+        points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
+                                                        strict=True)]
     return points
 
 
@@ -290,8 +319,11 @@ def stream_points(data: bytes, known: frozenset[str], parsed: Any = None
     return points + more + bare_pairs(rest.encode("utf-8")), True
 
 
-def _sqlite_table_points(path: Path, known: frozenset[str]) -> list[Point]:
-    """Coordinate columns of the tables of a GeoPackage/SQLite file (not its index tables)."""
+def _sqlite_table_points(path: Path, known: frozenset[str], listed: set[str]) -> list[Point]:
+    """Coordinate columns of the tables of a SQLite file that GDAL does not list as layers.
+
+    GeoPackage metadata, extents and spatial-index boxes are not records and are left out.
+    """
     points: list[Point] = []
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -300,13 +332,14 @@ def _sqlite_table_points(path: Path, known: frozenset[str]) -> list[Point]:
     try:
         query = "SELECT name FROM sqlite_master WHERE type='table'"
         for (table,) in con.execute(query).fetchall():
-            if str(table).lower().startswith(("gpkg_", "rtree_", "sqlite_", "gpkgext_")):
-                continue  # extents and spatial-index boxes, not records
+            if str(table).lower().startswith(("gpkg_", "rtree_", "sqlite_", "gpkgext_")) or (
+                    str(table) in listed):
+                continue  # extents and spatial-index boxes, or read through GDAL
             quoted = '"' + str(table).replace('"', '""') + '"'
             frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
             frame = frame[[c for c in frame.columns
                            if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
-            points += _table_points(frame.astype("string"), known)
+            points += _table_points(frame, known)
     except (sqlite3.Error, pd.errors.DatabaseError) as err:  # the text scan reports it
         log.info("%s: could not read its tables (%s)", path, err)
     finally:
@@ -356,7 +389,7 @@ def _workbook_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bo
         except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:
             problems.append(f"sheet {sheet!r} unreadable ({err})")
             continue
-        points += _table_points(pd.DataFrame(frame).astype("string"), known)
+        points += _table_points(pd.DataFrame(frame), known)
     return points, True, problems
 
 
@@ -372,8 +405,9 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
             continue  # not this way (a zip GDAL cannot read directly, or not a vector file)
     if layers is None:
         return [], False, []
-    points: list[Point] = _sqlite_table_points(path, known) if suffix in (".gpkg", ".sqlite") \
-        else []
+    listed = {str(n) for n in layers[:, 0]}
+    points: list[Point] = (_sqlite_table_points(path, known, listed)
+                           if suffix in (".gpkg", ".sqlite") else [])
     problems: list[str] = []
     for name in layers[:, 0]:
         try:
@@ -382,6 +416,9 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
                 pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as err:
             problems.append(f"layer {name!r} unreadable ({err})")
             continue
+        attributes = pd.DataFrame(gdf.drop(columns=getattr(gdf, "_geometry_column_name",
+                                                            "geometry"), errors="ignore"))
+        points += _table_points(attributes, known)  # lat/lon columns beside the geometry
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all():
             continue
         geoms = np.asarray(gdf.geometry.array)
