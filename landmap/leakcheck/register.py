@@ -9,9 +9,10 @@ pandas' defaults. What is searched is decided by the profile, not by column name
   original header became which canonical column) or when the profile's ``keep`` names it;
 - the columns the loader read the coordinates from are checked as points, not as text;
 - every value of every other text column is searched, in every row, the rows the loader
-  rejected included (a whole number of at least :data:`~landmap.leakcheck.index.MIN_DIGITS`
-  digits in a numeric column, such as a phone number typed into a number cell, is searched too;
-  other numbers, dates and timestamps typed as Excel dates are not text and are not searched).
+  rejected included (numbers too: a phone number typed into a number cell is searched as its
+  digits, and the index leaves out numbers shorter than
+  :data:`~landmap.leakcheck.index.MIN_DIGITS` digits; dates typed as Excel dates are not text
+  and are not searched).
 
 A confidential profile (``internal``) publishes everything: nothing is searched, and the result
 says so.
@@ -32,7 +33,7 @@ import pandas as pd
 import shapely
 
 from landmap.errors import DataFileError, LandmapError
-from landmap.leakcheck.index import MIN_DIGITS, ValueIndex
+from landmap.leakcheck.index import ValueIndex
 from landmap.privacy.profiles import PrivacyProfile, get_profile
 from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, LayerKind
 
@@ -135,16 +136,15 @@ def _column_values(series: pd.Series, ids: np.ndarray) -> Iterator[tuple[str, st
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or pd.api.types.is_bool_dtype(
             series.dtype):
         return
-    numeric = pd.api.types.is_numeric_dtype(series.dtype)
     for cid, value in zip(ids, series.to_numpy(dtype=object), strict=True):
-        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        if value is None or value is pd.NA or isinstance(value, bool):
             continue
         if isinstance(value, str):
             yield cid, value
-        elif isinstance(value, (int, np.integer, float, np.floating)) and (
-                numeric or not isinstance(value, bool)):
-            if float(value).is_integer() and len(str(abs(int(value)))) >= MIN_DIGITS:
-                yield cid, str(int(value))
+        elif isinstance(value, (int, np.integer)):
+            yield cid, str(value)
+        elif isinstance(value, (float, np.floating)) and np.isfinite(value):
+            yield cid, str(int(value)) if float(value).is_integer() else str(value)
 
 
 def read_register(

@@ -371,7 +371,7 @@ def walk(files: list[tuple[Path, str]]) -> Iterator[Stream | Unchecked]:
     """Yield every stream of every file (``(path, name to report)`` pairs), then its name."""
     budget = _Budget()
     for path, name in files:
-        yield Stream(f"{name} (file name)", name.encode("utf-8"), "name")
+        yield from expand(Stream(f"{name} (file name)", name.encode("utf-8"), "name"), budget)
         yield from expand(Stream(str(path), path.read_bytes(), "file", path), budget)
 
 
