@@ -24,10 +24,10 @@ import pytest
 import shapely
 from test_privacy_data import SENSITIVE, communes, register, register_source
 
-from landmap.leakcheck import audit_export, require_clean
-from landmap.leakcheck.streams import walk
 from landmap.cli import main
 from landmap.errors import DataFileError, PrivacyError
+from landmap.leakcheck import audit_export, require_clean
+from landmap.leakcheck.streams import walk
 from landmap.privacy import PUBLIC, PUBLISHED_LOCATION, apply_profile, write_audit
 
 matplotlib.use("Agg")

@@ -1,4 +1,4 @@
-"""The leak check: does anything in an export come from the register that must not leave?
+"""The leak check: whether anything in an export comes from the register and must not leave.
 
 :func:`audit_export` reads the register (:mod:`~landmap.leakcheck.register`), opens every byte
 stream of every exported file (:mod:`~landmap.leakcheck.streams`), searches the decoded text of
@@ -279,9 +279,9 @@ def audit_export(
             check.points(target, check.stream_points(item, views, False))
     if radius <= 0:
         notes.append("the location check was skipped (minimum radius 0)")
-    return AuditResult(check.value_findings() + list(check.findings.values()), check.scanned, len(register.index),
-                       len(register.points_m), check.points_found, radius, prof.name,
-                       list(register.searched), notes)
+    return AuditResult(check.value_findings() + list(check.findings.values()), check.scanned,
+                       len(register.index), len(register.points_m), check.points_found, radius,
+                       prof.name, list(register.searched), notes)
 
 
 def require_clean(

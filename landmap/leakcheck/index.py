@@ -97,7 +97,7 @@ def _digits(text: str) -> str:
 
 
 def _phone_core(digits: str) -> str:
-    """The national number: without +855 (and a trunk 0 after it), or without the trunk 0."""
+    """Return the national number: without +855 (and a trunk 0 after it) or the trunk 0."""
     if digits.startswith("855"):
         digits = digits[3:]
     return digits[1:] if digits.startswith("0") else digits

@@ -81,7 +81,7 @@ def _axes(text: str) -> list[tuple[int, int, float, str | None]]:
 
 
 def _windows(text: bytes) -> list[str]:
-    """The parts of ``text`` around an anchor, overlapping windows merged."""
+    """Return the parts of ``text`` around an anchor, overlapping windows merged."""
     spans: list[list[int]] = []
     for _, start, end in _ANCHORS.find_matches_as_indexes(text, overlapping=True):
         lo, hi = max(start - _WINDOW, 0), end + _WINDOW
@@ -130,14 +130,14 @@ def bare_pairs(text: bytes) -> list[Point]:
 
 
 def text_points(text: bytes, *, bare: bool) -> list[Point]:
-    """Return the points written in ``text`` (UTF-8; see the module docstring).
+    r"""Return the points written in ``text`` (UTF-8; see the module docstring).
 
     Examples
     --------
     >>> text_points(b"seen at 11.36 N, 104.56 E", bare=False)
     [(104.56, 11.36, None)]
     >>> [(round(x, 4), round(y, 4)) for x, y, _ in text_points(
-    ...     "N 11°21'36\\" E 104°33'36\\"".encode(), bare=False)]
+    ...     "N 11°21'36\" E 104°33'36\"".encode(), bare=False)]
     [(104.56, 11.36)]
 
     """

@@ -192,7 +192,7 @@ def _json_blocks(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
 
 
 def _sample(values: np.ndarray, n: int = 64) -> list[Any]:
-    """The first ``n`` non-missing values of a column."""
+    """Return the first ``n`` non-missing values of a column."""
     out: list[Any] = []
     for value in values:
         if value is not None and value is not pd.NA and not (

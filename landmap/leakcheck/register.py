@@ -70,7 +70,7 @@ class Register:
 
 def _is_loaded(obj: Any) -> bool:
     return hasattr(obj, "data") and hasattr(obj, "report") and isinstance(
-        getattr(obj, "data"), gpd.GeoDataFrame)
+        obj.data, gpd.GeoDataFrame)
 
 
 def _raw_rows(display: str, details: Mapping[str, Any], kind: str) -> pd.DataFrame | None:
@@ -183,7 +183,7 @@ def read_register(
 @functools.lru_cache(maxsize=8)
 def _read_path(name: str, _mtime: int, kind: LayerKind, columns: tuple[tuple[str, str], ...],
                prof: PrivacyProfile) -> Register:
-    """A register file is read and indexed once per modification time."""
+    """Read and index a register file (once per modification time)."""
     return _read(name, kind, dict(columns), prof)
 
 
@@ -236,7 +236,7 @@ def _public_values(table: pd.DataFrame, layer: gpd.GeoDataFrame, public: set[str
 
 
 def _true_points(layer: gpd.GeoDataFrame, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """True locations (points only) in metres, and their case ids."""
+    """Return the true locations (points only) in metres, and their case ids."""
     try:
         metric = np.asarray(layer.geometry.to_crs(CAMBODIA_METRIC_CRS).array)
     except (ValueError, LandmapError) as err:

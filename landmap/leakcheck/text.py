@@ -32,6 +32,8 @@ import re
 import urllib.parse
 from typing import Any
 
+import ahocorasick_rs
+
 #: Characters removed from the text before comparison (UTF-8).
 _INVISIBLE = {ch.encode(): b"" for ch in "\u200b\u200c\u200d\u2060\ufeff\u00ad"}
 #: Characters read as a space.
@@ -80,6 +82,10 @@ _INLINE_TAGS = (
 _INLINE = re.compile(
     rb"</?(?:\w+:)?(?:" + "|".join(_INLINE_TAGS).encode() + rb")(?:\s[^<>]*)?/?>", re.I
 )
+_INLINE_OPENERS = ahocorasick_rs.BytesAhoCorasick(sorted(
+    {f"<{p}{c(t)}{e}".encode() for t in _INLINE_TAGS for p in ("", "/") for e in (">", " ")
+     for c in (str.lower, str.upper)}
+    | {f":{t}{e}".encode() for t in ("r", "t", "rPr") for e in (">", " ")}))
 _TAG = re.compile(rb"<[/!?]?[A-Za-z][\w:.\-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
 
 
@@ -162,7 +168,9 @@ def decoded(data: bytes) -> bytes:
     if b"<" in out:
         if b"rPr" in out:
             out = _FORMATTING.sub(b"", out)
-        out = _TAG.sub(b" ", _INLINE.sub(b"", out))
+        if _INLINE_OPENERS.find_matches_as_indexes(out):
+            out = _INLINE.sub(b"", out)
+        out = _TAG.sub(b" ", out)
     return out
 
 
@@ -183,42 +191,26 @@ def utf16_views(data: bytes) -> list[bytes]:
 
 
 _KML_COORDINATES = re.compile(rb"<(?:\w+:)?coordinates>[^<]*</(?:\w+:)?coordinates>")
-
-
-def _json_text(obj: Any, out: list[str]) -> None:
-    """Every key, string and whole number of a JSON document (not coordinate arrays)."""
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            out.append(str(key))
-            if key != "coordinates":
-                _json_text(value, out)
-    elif isinstance(obj, list):
-        for value in obj:
-            _json_text(value, out)
-    elif isinstance(obj, str):
-        out.append(obj)
-    elif isinstance(obj, int) and not isinstance(obj, bool):
-        out.append(str(obj))
+_JSON_COORDINATES = re.compile(rb'"coordinates"\s*:\s*[\[\]0-9eE+\-.,\s]*')
+#: Coordinate arrays of lines and polygons (nested arrays): not needed to find points.
+_JSON_NESTED_COORDINATES = re.compile(rb'("coordinates"\s*:\s*)\[\s*\[[\[\]0-9eE+\-.,\s]*')
 
 
 def stream_text(data: bytes) -> tuple[list[bytes], Any]:
     """Return the texts to search in a stream, and the stream read as JSON (else ``None``).
 
-    A JSON document is searched through its keys, strings and whole numbers (decoded by the
-    JSON reader; the numbers of ``coordinates`` arrays are left out: they are read as points);
-    a KML document without the numbers of its ``<coordinates>``; anything else as
-    :func:`text_views` gives it.
+    A JSON document and a KML document are searched without the numbers of their coordinate
+    arrays (they are read as points); anything else as :func:`text_views` gives it.
     """
     head = data[:2000].lstrip()
     if head[:1] in (b"{", b"["):
+        lean = data if b"MultiPoint" in data else _JSON_NESTED_COORDINATES.sub(rb"\1[]", data)
         try:
-            parsed = json.loads(data)
+            parsed = json.loads(lean)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             parsed = None
-        if parsed is not None:
-            parts: list[str] = []
-            _json_text(parsed, parts)
-            return [decoded("\n".join(parts).encode("utf-8", "replace"))], parsed
+        if parsed is not None:  # the text without its coordinate arrays (read as points)
+            return [decoded(_JSON_COORDINATES.sub(b" ", data))], parsed
     if b"<kml" in head.lower():
         return [decoded(_KML_COORDINATES.sub(b" ", data))], None
     return text_views(data), None
