@@ -211,6 +211,7 @@ class ValueIndex:
         if self._num_ac is None:
             return
         found: set[int] = set()
+        alone: dict[int, bool] = {}
         for i, start, end in self._num_ac.find_matches_as_indexes(digits, overlapping=True):
             if i in found or (end < len(digits) and digits[end:end + 1].isdigit()):
                 continue
@@ -221,8 +222,11 @@ class ValueIndex:
             if run < start and (not phone or digits[run:start] not in _PHONE_PREFIXES):
                 continue
             touching = (run and digits[run - 1:run].isalpha()) or digits[end:end + 1].isalpha()
-            if touching and not _stands_alone(raw, self._num_keys[i], phone):
-                continue
+            if touching:
+                if i not in alone:
+                    alone[i] = _stands_alone(raw, self._num_keys[i], phone)
+                if not alone[i]:
+                    continue
             found.add(i)
             for column, ids in owners.items():
                 yield Hit("phone" if phone else "value", column, tuple(ids), end - start)

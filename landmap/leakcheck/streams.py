@@ -2,7 +2,7 @@
 
 :func:`walk` yields the file's own bytes, its name, and recursively every stream decoded from
 it: ZIP members (KMZ, XLSX, zipped shapefiles) and their names, tar members, gzip, bzip2 and
-xz/lzma data, PNG text chunks (``tEXt``, ``zTXt``, ``iTXt``, ``eXIf``), PDF streams with the page
+xz data, PNG text chunks (``tEXt``, ``zTXt``, ``iTXt``, ``eXIf``), PDF streams with the page
 text and metadata (poppler's ``pdftotext``/``pdfinfo`` when installed, else ``pypdf``), every
 table of a SQLite/GeoPackage file, and base64 blobs anywhere in a text.
 
@@ -104,17 +104,17 @@ def _limited(decompressor, data: bytes, budget: _Budget) -> bytes:
 
 
 def _decompress(data: bytes, budget: _Budget) -> tuple[str, bytes] | None:
-    """Return ``(name, bytes)`` for gzip/bzip2/xz/lzma data, ``None`` for anything else."""
-    if data[:2] == b"\x1f\x8b":
+    """Return ``(name, bytes)`` for gzip, bzip2 or xz data, ``None`` for anything else."""
+    if data[:3] == b"\x1f\x8b\x08":
         parts, rest = [], data
-        while rest[:2] == b"\x1f\x8b":  # concatenated gzip members
+        while rest[:3] == b"\x1f\x8b\x08":  # concatenated gzip members
             d = zlib.decompressobj(wbits=31)
             parts.append(_limited(d, rest, budget))
             rest = d.unused_data
         return "gunzip", b"".join(parts)
     if data[:3] == b"BZh":
         return "bunzip2", _limited(bz2.BZ2Decompressor(), data, budget)
-    if data[:6] == b"\xfd7zXZ\x00" or data[:3] == b"\x5d\x00\x00":
+    if data[:6] == b"\xfd7zXZ\x00":
         return "unxz", _limited(lzma.LZMADecompressor(), data, budget)
     return None
 
