@@ -42,6 +42,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import NamedTuple
 
 import ahocorasick_rs
+import numpy as np
 
 from landmap.leakcheck.text import clean_unicode, normal_form
 from landmap.schema import PHONE_PATTERN, vocabulary
@@ -103,13 +104,13 @@ def _phone_core(digits: str) -> str:
     return digits[1:] if digits.startswith("0") else digits
 
 
-def _stands_alone(raw: bytes, digits: bytes, phone: bool) -> bool:
-    """Whether ``digits`` are written in ``raw`` with no letter or digit touching them."""
-    sep = rb"[\s\-.()]*"
-    body = sep.join(re.escape(bytes([d])) for d in digits)
-    prefix = rb"(?:\+?855" + sep + rb"(?:\(?0\)?)?|0)?" + sep if phone else b""
-    pattern = rb"(?<![A-Za-z0-9])" + prefix + body + rb"(?![A-Za-z0-9])"
-    return re.search(pattern, clean_unicode(raw)) is not None
+_SEPARATORS = np.zeros(256, dtype=bool)
+_SEPARATORS[list(b" -.()")] = True
+
+
+def _positions(cleaned: bytes) -> np.ndarray:
+    """Where each byte of the digit view is in the text it was made from."""
+    return np.flatnonzero(~_SEPARATORS[np.frombuffer(cleaned, dtype=np.uint8)])
 
 
 class ValueIndex:
@@ -211,7 +212,8 @@ class ValueIndex:
         if self._num_ac is None:
             return
         found: set[int] = set()
-        alone: dict[int, bool] = {}
+        positions: np.ndarray | None = None
+        cleaned = b""
         for i, start, end in self._num_ac.find_matches_as_indexes(digits, overlapping=True):
             if i in found or (end < len(digits) and digits[end:end + 1].isdigit()):
                 continue
@@ -222,10 +224,12 @@ class ValueIndex:
             if run < start and (not phone or digits[run:start] not in _PHONE_PREFIXES):
                 continue
             touching = (run and digits[run - 1:run].isalpha()) or digits[end:end + 1].isalpha()
-            if touching:
-                if i not in alone:
-                    alone[i] = _stands_alone(raw, self._num_keys[i], phone)
-                if not alone[i]:
+            if touching:  # a letter in the digit view: was there a space between them?
+                if positions is None:
+                    cleaned = clean_unicode(raw)
+                    positions = _positions(cleaned)
+                first, last = positions[run], positions[end - 1]
+                if cleaned[first - 1:first].isalpha() or cleaned[last + 1:last + 2].isalpha():
                     continue
             found.add(i)
             for column, ids in owners.items():
