@@ -1,0 +1,442 @@
+"""Match written admin names to gazetteer codes, top-down: province, district, commune, village.
+
+Each level is matched among the units below the one matched above it (the whole country when
+nothing above was given): first by equal keys (:func:`~landmap.places._normalise.name_key`),
+then by similarity of keys with ``rapidfuzz`` (:data:`CUTOFF`). Two units that fit equally well
+make the level *ambiguous*; both are reported, neither is chosen, unless the name given for the
+level below fits under only one of them. A name that fits nothing below its parent is looked for
+in the whole province, then the whole country (districts moved to a new province, communes
+moved to a new district); found there once, exactly, it is taken with a note saying where.
+A code (``030201``) wins over names at its level; names below it are matched inside it.
+
+Matching works on the distinct combinations of names, so a register of a million rows costs
+what its few thousand distinct places cost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from landmap.places._gazetteer import (
+    CODE_LENGTH,
+    LEVEL_OF_LENGTH,
+    LEVELS,
+    Gazetteer,
+    Level,
+    gazetteer,
+)
+from landmap.places._normalise import name_key
+
+#: Least similarity (0-100, :func:`rapidfuzz.fuzz.ratio` of the keys) of a fuzzy match.
+CUTOFF = 85.0
+#: Two units whose similarity differs by less than this are equally good: ambiguous.
+MARGIN = 3.0
+#: Keys shorter than this match exactly or not at all ("Ta" must not become "Tao").
+MIN_FUZZY_LENGTH = 4
+
+StepStatus = Literal["matched", "ambiguous", "unmatched", "code"]
+MatchStatus = Literal["matched", "partial", "ambiguous", "unmatched", "empty"]
+_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+
+
+@dataclass(frozen=True)
+class Step:
+    """How the name given for one level was matched."""
+
+    level: Level
+    given: str
+    status: StepStatus
+    code: str | None = None
+    score: float = 0.0
+    candidates: tuple[tuple[str, float], ...] = ()
+    note: str = ""
+
+    def describe(self, g: Gazetteer | None = None) -> str:
+        """One clause for the load report, e.g. ``district 'Srok Batheay' -> Batheay (0301)``."""
+        g = g or gazetteer()
+        if self.status == "code":
+            text = f"{self.level} code {self.given!r} -> {g.label(self.code or '')}"
+        elif self.status == "matched":
+            how = "" if self.score >= 100 else f" (similarity {self.score:.0f})"
+            text = f"{self.level} {self.given!r} -> {g.label(self.code or '')}{how}"
+        elif self.status == "ambiguous":
+            text = (f"{self.level} {self.given!r} is ambiguous: could be "
+                    + " or ".join(g.path(c) for c, _ in self.candidates))
+        else:
+            text = f"{self.level} {self.given!r} not found"
+            if self.candidates:
+                text += " (closest: " + ", ".join(
+                    f"{g.label(c)} {s:.0f}" for c, s in self.candidates) + ")"
+        return f"{text}; {self.note}" if self.note else text
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """The result of matching one row's names.
+
+    Attributes
+    ----------
+    admin_code
+        Code of the finest unit matched, or ``None``.
+    level
+        Level of ``admin_code``.
+    status
+        ``matched`` (every name given was matched), ``partial`` (a coarser level matched, a
+        finer name did not or was ambiguous), ``ambiguous`` (nothing matched and a name fits
+        several units), ``unmatched`` (nothing matched) or ``empty`` (no name given).
+    steps
+        One :class:`Step` per name given, coarsest first.
+    """
+
+    admin_code: str | None
+    level: Level | None
+    status: MatchStatus
+    steps: tuple[Step, ...]
+
+    @property
+    def matched_levels(self) -> tuple[Level, ...]:
+        """The levels whose name (or code) was matched."""
+        return tuple(s.level for s in self.steps if s.status in ("matched", "code"))
+
+    def candidates(self) -> list[str]:
+        """Candidate codes of the first ambiguous or unmatched name."""
+        for step in self.steps:
+            if step.status in ("ambiguous", "unmatched"):
+                return [c for c, _ in step.candidates]
+        return []
+
+    def describe(self, g: Gazetteer | None = None) -> str:
+        """Every step in one line (what the load report shows)."""
+        return "; ".join(s.describe(g) for s in self.steps) or "no place name given"
+
+
+def _clean(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return " ".join(str(value).split())
+
+
+def normalise_code(value: object) -> str:
+    """Return an NCDD code as digits (Khmer digits and lost leading zeros repaired), or ``""``.
+
+    Examples
+    --------
+    >>> normalise_code("៣០២០១"), normalise_code(30201.0), normalise_code("Batheay")
+    ('030201', '030201', '')
+
+    """
+    if isinstance(value, float) and np.isfinite(value) and value == int(value):
+        value = int(value)
+    text = _clean(value).translate(_KHMER_DIGITS).replace(" ", "").replace("-", "")
+    if not text.isdigit():
+        return ""
+    if len(text) % 2 == 1:
+        text = "0" + text  # a spreadsheet dropped the leading zero of 03 (Kampong Cham)
+    return text if len(text) in LEVEL_OF_LENGTH else ""
+
+
+class Matcher:
+    """Top-down matching with a cache of every (level, scope, name) seen."""
+
+    def __init__(self, g: Gazetteer | None = None) -> None:
+        self.g = g or gazetteer()
+        self._steps: dict[tuple[str, str, str], Step] = {}
+
+    # -- one level ------------------------------------------------------------------------------
+    def level(self, level: Level, given: str, scope: str = "") -> Step:
+        """Match one name among the units of ``level`` below ``scope`` (cached)."""
+        cache_key = (level, scope, given)
+        hit = self._steps.get(cache_key)
+        if hit is None:
+            hit = self._steps[cache_key] = self._level(level, given, scope)
+        return hit
+
+    def _level(self, level: Level, given: str, scope: str) -> Step:
+        truncated = given.endswith("*")  # names cut at 20 characters by a shapefile
+        key = name_key(given.rstrip("*"))
+        if not key.key:
+            return Step(level, given, "unmatched", note="nothing is left of the name")
+        pool = self.g.pool(level, scope, key.script)
+        codes = self.g.units[level].codes
+        found = self._equal(key, pool, truncated=truncated)
+        if found is not None:
+            return self._step(level, given, found, codes)
+        scored = self._similar(key.key, pool, CUTOFF)
+        if scored:
+            best = scored[0][1]
+            close = [(u, s) for u, s in scored if s >= best - MARGIN]
+            if len(close) == 1:
+                return Step(level, given, "matched", codes[close[0][0]], best)
+            return Step(level, given, "ambiguous",
+                        candidates=tuple((codes[u], s) for u, s in close))
+        elsewhere = self._elsewhere(level, given, key, scope)
+        if elsewhere is not None:
+            return elsewhere
+        closest = self._similar(key.key, pool, 0.0, limit=3) if pool.keys else []
+        return Step(level, given, "unmatched",
+                    candidates=tuple((codes[u], s) for u, s in closest))
+
+    @staticmethod
+    def _equal(key: Any, pool: Any, *, truncated: bool = False
+               ) -> tuple[list[int], float] | None:
+        """Units whose key (else whose consonant skeleton) equals the name's; ``None``: none."""
+        if truncated:
+            units = sorted({int(i) for k, i in zip(pool.keys, pool.units, strict=True)
+                            if k.startswith(key.key)})
+            if not units and len(key.skeleton) >= 3:
+                units = sorted({int(i) for k, i in zip(pool.skeletons, pool.units, strict=True)
+                                if k.startswith(key.skeleton)})
+            return (units, 100.0) if units else None
+        units = pool.exact.get(key.key, [])
+        if units:
+            return units, 100.0
+        units = pool.by_skeleton.get(key.skeleton, []) if len(key.skeleton) >= 3 else []
+        if units:
+            pos = [j for j, i in enumerate(pool.units) if int(i) in units]
+            score = max(fuzz.ratio(key.key, pool.keys[j]) for j in pos)
+            return units, float(score)
+        return None
+
+    @staticmethod
+    def _step(level: Level, given: str, found: tuple[list[int], float], codes: Any) -> Step:
+        units, score = found
+        if len(units) == 1:
+            return Step(level, given, "matched", codes[units[0]], score)
+        return Step(level, given, "ambiguous", candidates=tuple((codes[u], score) for u in units))
+
+    def _similar(self, key: str, pool: Any, cutoff: float, *, limit: int = 8
+                 ) -> list[tuple[int, float]]:
+        """Units of the pool by similarity (best first), one entry per unit."""
+        if not pool.keys or (cutoff > 0 and len(key) < MIN_FUZZY_LENGTH):
+            return []
+        found = process.extract(key, pool.keys, scorer=fuzz.ratio, limit=limit * 2,
+                                score_cutoff=cutoff or None)
+        best: dict[int, float] = {}
+        for _, score, pos in found:
+            unit = int(pool.units[pos])
+            best[unit] = max(best.get(unit, 0.0), float(score))
+        return sorted(best.items(), key=lambda t: -t[1])[:limit]
+
+    def _elsewhere(self, level: Level, given: str, key: Any, scope: str) -> Step | None:
+        """A unique equal name outside the stated parent (units move between parents)."""
+        if not scope or level == "province":
+            return None
+        codes = self.g.units[level].codes
+        for wider in dict.fromkeys([scope[:2], ""]):
+            if wider == scope:
+                continue
+            found = self._equal(key, self.g.pool(level, wider, key.script))
+            if found is None:
+                continue
+            if len(found[0]) > 1:
+                return None
+            code = codes[found[0][0]]
+            return Step(level, given, "matched", code, found[1],
+                        note=f"it lies in {self.g.path(code[:-2])}, not in the stated "
+                             f"{self.g.label(scope)}")
+        return None
+
+    # -- a whole row -----------------------------------------------------------------------------
+    def match(self, names: Mapping[str, object], code: object = None) -> PlaceMatch:
+        """Match one row's names (``{level: name}``) and optional code, top-down."""
+        given = {lv: _clean(names.get(lv)) for lv in LEVELS}
+        steps: list[Step] = []
+        scope = ""
+        start = 0
+        clean_code = normalise_code(code)
+        if clean_code and self.g.find(clean_code) is not None:
+            level = LEVEL_OF_LENGTH[len(clean_code)]
+            steps.append(Step(level, clean_code, "code", clean_code, 100.0))
+            scope, start = clean_code, LEVELS.index(level) + 1
+        elif _clean(code):
+            steps.append(Step(LEVEL_OF_LENGTH.get(len(clean_code), "commune"), _clean(code),
+                              "unmatched", note="not a code of the gazetteer; names used"))
+        pending: Step | None = None
+        for level in LEVELS[start:]:
+            text = given[level]
+            if not text:
+                continue
+            if pending is not None:  # an ambiguous level: does this name fit under one only?
+                step, resolved = self._resolve(pending, level, text)
+                steps[-1] = resolved
+                if resolved.status != "matched":
+                    steps.append(step)
+                    pending = None
+                    break
+                scope = resolved.code or scope
+                pending = None
+            step = self.level(level, text, scope)
+            if step.status == "matched" and step.code:
+                if step.note and len(step.code) > 2:  # found under another parent
+                    steps = [s for s in steps if s.status != "matched" or
+                             step.code.startswith(s.code or "")] + [
+                        Step(s.level, s.given, "unmatched",
+                             note=f"{self.g.label(step.code[:CODE_LENGTH[s.level]])} "
+                                  "according to the finer name")
+                        for s in steps if s.status == "matched"
+                        and not step.code.startswith(s.code or "")]
+                scope = step.code
+            elif step.status == "ambiguous":
+                pending = step
+            steps.append(step)
+        return self._result(tuple(steps), scope)
+
+    def _resolve(self, pending: Step, level: Level, text: str) -> tuple[Step, Step]:
+        """Keep the one candidate of an ambiguous level under which ``text`` matches."""
+        fits = []
+        for code, _ in pending.candidates:
+            step = self.level(level, text, code)
+            if step.status == "matched" and not step.note:
+                fits.append(code)
+        if len(fits) == 1:
+            return pending, Step(pending.level, pending.given, "matched", fits[0], 100.0,
+                                 note=f"the only one with a {level} {text!r}")
+        return self.level(level, text, ""), pending
+
+    def _result(self, steps: tuple[Step, ...], scope: str) -> PlaceMatch:
+        if not steps:
+            return PlaceMatch(None, None, "empty", steps)
+        matched = [s for s in steps if s.status in ("matched", "code") and s.code]
+        if not matched:
+            status: MatchStatus = ("ambiguous" if any(s.status == "ambiguous" for s in steps)
+                                   else "unmatched")
+            return PlaceMatch(None, None, status, steps)
+        code = max((s.code for s in matched), key=len)  # type: ignore[arg-type]
+        whole = all(s.status in ("matched", "code") for s in steps)
+        return PlaceMatch(code, LEVEL_OF_LENGTH[len(code)], "matched" if whole else "partial",
+                          steps)
+
+
+@cache
+def _matcher() -> Matcher:
+    return Matcher()
+
+
+def match_place(
+    province: object = None,
+    district: object = None,
+    commune: object = None,
+    village: object = None,
+    *,
+    code: object = None,
+) -> PlaceMatch:
+    """Match one place, given by its names (any level may be left out) or an NCDD code.
+
+    Parameters
+    ----------
+    province, district, commune, village
+        Names as written: Khmer or Latin, with or without prefixes (ខេត្ត, Srok, Khum...).
+    code
+        An NCDD code (``"03"``, ``"0301"``, ``"030101"``, ``"03010101"``); it wins over the
+        names of its level and above.
+
+    Returns
+    -------
+    PlaceMatch
+        The finest code matched, its level, and how each name was matched.
+
+    Examples
+    --------
+    >>> m = match_place("Kg. Cham", "Srok Batheay")
+    >>> m.admin_code, m.level, m.status
+    ('0301', 'district', 'matched')
+    >>> match_place("Kampong Cham", commune="ឃុំបាធាយ").admin_code
+    '030101'
+
+    """
+    names = {"province": province, "district": district, "commune": commune,
+             "village": village}
+    return _matcher().match(names, code)
+
+
+def match_places(names: pd.DataFrame, *, code: pd.Series | None = None) -> pd.DataFrame:
+    """Match every row of a table of names; each distinct combination is matched once.
+
+    Parameters
+    ----------
+    names
+        Columns named after levels (``province``, ``district``, ``commune``, ``village``;
+        any may be missing), one row per place.
+    code
+        NCDD codes per row (aligned with ``names``); blank where none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned with ``names``: ``admin_code``, ``level``, ``status`` (see
+        :class:`PlaceMatch`), ``matched_levels`` (comma-separated), ``detail`` (one line per
+        row, as in the load report) and ``candidates`` (codes, ``;``-separated, of the first
+        ambiguous or unmatched name).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"province": ["Kg. Cham", "Kampong Cham"],
+    ...                       "district": ["Srok Batheay", "Batheay"]})
+    >>> match_places(table)["admin_code"].tolist()
+    ['0301', '0301']
+
+    """
+    n = len(names)
+    cols = {lv: (names[lv] if lv in names.columns else pd.Series([None] * n, index=names.index))
+            for lv in LEVELS}
+    table = pd.DataFrame({lv: cols[lv].map(_clean, na_action=None).to_numpy(dtype=object)
+                          for lv in LEVELS})
+    table["code"] = ("" if code is None
+                     else pd.Series(code).map(_clean).to_numpy(dtype=object))
+    keys, uniques = pd.factorize(pd.MultiIndex.from_frame(table))
+    matcher = _matcher()
+    found = [matcher.match(dict(zip(LEVELS, u[:4], strict=True)), u[4]) for u in uniques]
+    g = matcher.g
+    out = pd.DataFrame({
+        "admin_code": [m.admin_code for m in found],
+        "level": [m.level for m in found],
+        "status": [m.status for m in found],
+        "matched_levels": [", ".join(m.matched_levels) for m in found],
+        "detail": [m.describe(g) for m in found],
+        "candidates": ["; ".join(m.candidates()) for m in found],
+    })
+    result = out.take(keys).reset_index(drop=True)
+    for col in result.columns:
+        result[col] = result[col].astype("string")
+    result.index = names.index
+    return result
+
+
+@cache
+def _level_words() -> dict[str, str]:
+    text = resources.files("landmap").joinpath("resources/places/romanisation.json")
+    data = json.loads(text.read_text("utf-8"))["level_words"]
+    return {w.casefold(): level for level, words in data.items() for w in words}
+
+
+def level_hint(text: str) -> Level | None:
+    """The level a name's prefix word names (``"Srok Batheay"`` -> ``"district"``), or ``None``.
+
+    Examples
+    --------
+    >>> level_hint("Srok Batheay"), level_hint("ឃុំបាធាយ"), level_hint("Batheay")
+    ('district', 'commune', None)
+
+    """
+    words = _level_words()
+    stripped = _clean(text)
+    first = stripped.split(" ")[0].rstrip(".").casefold() if stripped else ""
+    if first in words:
+        return words[first]  # type: ignore[return-value]
+    for word, level in sorted(words.items(), key=lambda t: -len(t[0])):
+        if not word.isascii() and stripped.startswith(word):
+            return level  # type: ignore[return-value]
+    return None
+
+
+__all__ = ["CUTOFF", "MARGIN", "MIN_FUZZY_LENGTH", "Matcher", "PlaceMatch", "Step",
+           "level_hint", "match_place", "match_places", "normalise_code"]
