@@ -21,9 +21,26 @@ from landmap.places._match import (
     normalise_code,
 )
 from landmap.places._normalise import name_key, script_of
+from landmap.places._precision import (
+    CODE_LENGTH_OF,
+    PRECISIONS,
+    RANK,
+    precision_rank,
+    supports,
+)
+from landmap.places._units import commune_polygons, unit_geometries, unit_points, units_at
 
 __all__ = [
     "CODE_LENGTH",
+    "CODE_LENGTH_OF",
+    "PRECISIONS",
+    "RANK",
+    "commune_polygons",
+    "precision_rank",
+    "supports",
+    "unit_geometries",
+    "unit_points",
+    "units_at",
     "LEVELS",
     "Gazetteer",
     "PlaceMatch",

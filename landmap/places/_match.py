@@ -43,7 +43,7 @@ MARGIN = 3.0
 #: Keys shorter than this match exactly or not at all ("Ta" must not become "Tao").
 MIN_FUZZY_LENGTH = 4
 
-StepStatus = Literal["matched", "ambiguous", "unmatched", "code"]
+StepStatus = Literal["matched", "ambiguous", "unmatched", "code", "overruled"]
 MatchStatus = Literal["matched", "partial", "ambiguous", "unmatched", "empty"]
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
@@ -68,6 +68,8 @@ class Step:
         elif self.status == "matched":
             how = "" if self.score >= 100 else f" (similarity {self.score:.0f})"
             text = f"{self.level} {self.given!r} -> {g.label(self.code or '')}{how}"
+        elif self.status == "overruled":
+            text = f"{self.level} {self.given!r} -> {g.label(self.code or '')}, overruled"
         elif self.status == "ambiguous":
             text = (f"{self.level} {self.given!r} is ambiguous: could be "
                     + " or ".join(g.path(c) for c, _ in self.candidates))
@@ -178,15 +180,12 @@ class Matcher:
                 return Step(level, given, "matched", codes[close[0][0]], best)
             return Step(level, given, "ambiguous",
                         candidates=tuple((codes[u], s) for u, s in close))
-        elsewhere = self._elsewhere(level, given, key, scope)
-        if elsewhere is not None:
-            return elsewhere
         closest = self._similar(key.key, pool, 0.0, limit=3) if pool.keys else []
         return Step(level, given, "unmatched",
                     candidates=tuple((codes[u], s) for u, s in closest))
 
     @staticmethod
-    def _equal(key: Any, pool: Any, *, truncated: bool = False
+    def _equal(key: Any, pool: Any, *, truncated: bool = False, strict: bool = False
                ) -> tuple[list[int], float] | None:
         """Units whose key (else whose consonant skeleton) equals the name's; ``None``: none."""
         if truncated:
@@ -203,7 +202,9 @@ class Matcher:
         if units:
             pos = [j for j, i in enumerate(pool.units) if int(i) in units]
             score = max(fuzz.ratio(key.key, pool.keys[j]) for j in pos)
-            return units, float(score)
+            # far from the stated parent, the same consonants must also read alike
+            if not strict or (len(key.skeleton) >= 4 and score >= 80):
+                return units, float(score)
         return None
 
     @staticmethod
@@ -226,15 +227,29 @@ class Matcher:
             best[unit] = max(best.get(unit, 0.0), float(score))
         return sorted(best.items(), key=lambda t: -t[1])[:limit]
 
+    def elsewhere(self, level: Level, given: str, scope: str) -> Step | None:
+        """Where a name not found under its stated parent is, if unique nearby (cached)."""
+        cache_key = ("elsewhere:" + level, scope, given)
+        if cache_key not in self._steps:
+            key = name_key(given.rstrip("*"))
+            self._steps[cache_key] = self._elsewhere(level, given, key, scope)  # type: ignore[assignment]
+        return self._steps[cache_key]
+
     def _elsewhere(self, level: Level, given: str, key: Any, scope: str) -> Step | None:
-        """A unique equal name outside the stated parent (units move between parents)."""
-        if not scope or level == "province":
+        """A unique equal name outside the stated parent (units move between parents).
+
+        A district is looked for in the whole country (districts moved to a new province), a
+        commune in its province (communes moved to a new district); village names repeat too
+        often for this.
+        """
+        if not scope or level in ("province", "village"):
             return None
         codes = self.g.units[level].codes
-        for wider in dict.fromkeys([scope[:2], ""]):
+        wider_scopes = [scope[:2], ""] if level == "district" else [scope[:2]]
+        for wider in dict.fromkeys(wider_scopes):
             if wider == scope:
                 continue
-            found = self._equal(key, self.g.pool(level, wider, key.script))
+            found = self._equal(key, self.g.pool(level, wider, key.script), strict=True)
             if found is None:
                 continue
             if len(found[0]) > 1:
@@ -250,8 +265,7 @@ class Matcher:
         """Match one row's names (``{level: name}``) and optional code, top-down."""
         given = {lv: _clean(names.get(lv)) for lv in LEVELS}
         steps: list[Step] = []
-        scope = ""
-        start = 0
+        scope, start = "", 0
         clean_code = normalise_code(code)
         if clean_code and self.g.find(clean_code) is not None:
             level = LEVEL_OF_LENGTH[len(clean_code)]
@@ -260,47 +274,65 @@ class Matcher:
         elif _clean(code):
             steps.append(Step(LEVEL_OF_LENGTH.get(len(clean_code), "commune"), _clean(code),
                               "unmatched", note="not a code of the gazetteer; names used"))
+        todo = [lv for lv in LEVELS[start:] if given[lv]]
         pending: Step | None = None
-        for level in LEVELS[start:]:
+        for k, level in enumerate(todo):
             text = given[level]
-            if not text:
-                continue
             if pending is not None:  # an ambiguous level: does this name fit under one only?
-                step, resolved = self._resolve(pending, level, text)
-                steps[-1] = resolved
-                if resolved.status != "matched":
-                    steps.append(step)
-                    pending = None
+                resolved = self._resolve(pending, level, text)
+                if resolved is None:
+                    steps.append(Step(level, text, "unmatched",
+                                      note=f"not looked for: the {pending.level} above is "
+                                           "ambiguous"))
                     break
-                scope = resolved.code or scope
-                pending = None
+                steps[-1], scope, pending = resolved, resolved.code or scope, None
             step = self.level(level, text, scope)
+            if step.status == "unmatched" and scope:
+                finer = todo[k + 1] if k + 1 < len(todo) else None
+                step = self._moved(step, scope, finer, given.get(finer or "", ""))
+                if step.status == "matched" and step.code:
+                    steps = self._overruled(steps, step.code)
+            steps.append(step)
             if step.status == "matched" and step.code:
-                if step.note and len(step.code) > 2:  # found under another parent
-                    steps = [s for s in steps if s.status != "matched" or
-                             step.code.startswith(s.code or "")] + [
-                        Step(s.level, s.given, "unmatched",
-                             note=f"{self.g.label(step.code[:CODE_LENGTH[s.level]])} "
-                                  "according to the finer name")
-                        for s in steps if s.status == "matched"
-                        and not step.code.startswith(s.code or "")]
                 scope = step.code
             elif step.status == "ambiguous":
                 pending = step
-            steps.append(step)
+            elif level != "district":
+                break  # below an unknown commune, a village name would be a guess
         return self._result(tuple(steps), scope)
 
-    def _resolve(self, pending: Step, level: Level, text: str) -> tuple[Step, Step]:
-        """Keep the one candidate of an ambiguous level under which ``text`` matches."""
-        fits = []
-        for code, _ in pending.candidates:
-            step = self.level(level, text, code)
-            if step.status == "matched" and not step.note:
-                fits.append(code)
-        if len(fits) == 1:
-            return pending, Step(pending.level, pending.given, "matched", fits[0], 100.0,
-                                 note=f"the only one with a {level} {text!r}")
-        return self.level(level, text, ""), pending
+    def _moved(self, step: Step, scope: str, finer: str | None, finer_text: str) -> Step:
+        """The unit found under another parent, if the next finer name agrees with it."""
+        moved = self.elsewhere(step.level, step.given, scope)
+        if moved is None or moved.code is None:
+            return step
+        fit = self.level(finer, finer_text, moved.code).status if finer else "matched"  # type: ignore[arg-type]
+        if fit not in ("matched", "ambiguous"):
+            return Step(step.level, step.given, "unmatched", candidates=step.candidates,
+                        note=f"{self.g.path(moved.code)} has that name, but the {finer} "
+                             f"{finer_text!r} is not in it")
+        return moved
+
+    def _overruled(self, steps: list[Step], code: str) -> list[Step]:
+        """Mark the coarser matches that a unit found under another parent contradicts."""
+        out = []
+        for s in steps:
+            if s.status in ("matched", "code") and s.code and not code.startswith(s.code):
+                out.append(Step(s.level, s.given, "overruled", s.code, s.score,
+                                note=f"the finer name lies in "
+                                     f"{self.g.label(code[:len(s.code)])}"))
+            else:
+                out.append(s)
+        return out
+
+    def _resolve(self, pending: Step, level: Level, text: str) -> Step | None:
+        """The one candidate of an ambiguous level under which ``text`` matches, if one."""
+        fits = [code for code, _ in pending.candidates
+                if self.level(level, text, code).status == "matched"]
+        if len(fits) != 1:
+            return None
+        return Step(pending.level, pending.given, "matched", fits[0], 100.0,
+                    note=f"the only one with a {level} {text!r}")
 
     def _result(self, steps: tuple[Step, ...], scope: str) -> PlaceMatch:
         if not steps:
