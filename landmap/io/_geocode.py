@@ -50,8 +50,10 @@ class Placed(NamedTuple):
     notes: pd.Series
     #: reasons of rows still without a location (replace the coordinate reader's)
     unplaced: pd.Series
-    #: flags on rows whose point lies outside the unit they name
-    outside: pd.Series
+    #: rows with their own point and a matched place: checked after validation
+    check: np.ndarray
+    #: the code matched per row (``None`` where none)
+    admin: np.ndarray
     details: dict[str, object]
 
 
@@ -151,9 +153,9 @@ def place_rows(
     missing = (np.isnan(x) | np.isnan(y)) if missing is None else np.asarray(missing, bool)
     frame["admin_code"] = pd.array(admin, dtype="string")
     placed = _place(frame, x, y, missing & has, admin, detail, used, reasons, sources)
-    outside = _outside(x, y, ~missing & has, admin)
-    details = _details(found, placed, outside, int((missing & has).sum()))
-    return Placed(x, y, placed[0], placed[1], placed[2], outside, details)
+    details = _details(found, placed, int((missing & has).sum()))
+    check = ~missing & has & np.array([a is not None for a in admin], dtype=bool)
+    return Placed(x, y, placed[0], placed[1], placed[2], check, admin, details)
 
 
 def _reason_of(reasons: pd.Series, n: int) -> np.ndarray:
@@ -211,9 +213,9 @@ def _note(why: str, admin: str, placed: str, precision: str, detail: str, g) -> 
     return f"{text} [{detail}]"
 
 
-def _outside(x, y, check, admin) -> pd.Series:
-    """Flag rows whose point lies outside the unit their names matched."""
-    rows = np.flatnonzero(check & np.array([a is not None for a in admin], dtype=bool))
+def outside_flags(x, y, check, admin) -> pd.Series:
+    """Flag rows whose point lies outside the unit their names matched (index = row)."""
+    rows = np.flatnonzero(check)
     if not len(rows):
         return pd.Series([], dtype="string")
     codes = np.array([a[:6] for a in admin[rows]], dtype=object)
@@ -233,21 +235,22 @@ def _outside(x, y, check, admin) -> pd.Series:
     pts = shapely.points(x[rows[out]], y[rows[out]])
     cos = np.cos(np.radians(y[rows[out]]))
     far = shapely.distance(shapes[out], pts) * _METRES_PER_DEGREE * np.maximum(cos, 0.9)
-    keep = far > OUTSIDE_TOLERANCE_M
-    out, far = out[keep], far[keep]
-    actual = units_at(x[rows[out]], y[rows[out]])
+    actual = units_at(x[rows[out]], y[rows[out]], uncoded="")
+    # a point in one of the few polygons without a code cannot be checked: its unit is unknown
+    keep = (far > OUTSIDE_TOLERANCE_M) & np.array([a != "" for a in actual], dtype=bool)
+    out, far, actual = out[keep], far[keep], actual[keep]
     g = gazetteer()
     text = []
     for k, pos in enumerate(out):
         level = _PRECISION_OF_LENGTH[len(placed[pos])]
-        where = (f"in {g.path(actual[k])}" if actual[k] else "in no commune of the bundled layer")
+        where = f"in {g.path(actual[k])}" if actual[k] else "in no commune of Cambodia"
         text.append(f"the point lies outside the stated {level} {g.label(placed[pos])} "
                     f"(about {far[k] / 1000:.1f} km from it), {where}: check the coordinates "
                     "or the place names")
     return pd.Series(text, index=rows[out], dtype="string")
 
 
-def _details(found, placed, outside, todo: int) -> dict[str, object]:
+def _details(found, placed, todo: int) -> dict[str, object]:
     g = gazetteer()
     located = placed[0]
     return {
@@ -258,7 +261,6 @@ def _details(found, placed, outside, todo: int) -> dict[str, object]:
         "without_coordinates": todo,
         "placed_from_names": int(located.sum()),
         "not_placed": len(placed[2]),
-        "point_outside_stated_unit": len(outside),
     }
 
 
@@ -313,12 +315,27 @@ def place_cases(frame: pd.DataFrame, geometry: object, no_geom: pd.Series | None
     return geoms, new_reasons, placed
 
 
-def with_placed(checked: NamedTuple, placed: Placed) -> NamedTuple:
-    """Mark the rows placed from names as repaired; add their notes and the point flags."""
-    repaired = checked.repaired | (placed.located & ~checked.rejected)  # type: ignore[attr-defined]
-    reasons = [*checked.reasons, placed.notes, placed.outside]  # type: ignore[attr-defined]
+def with_placed(checked: NamedTuple, placed: Placed, details: dict[str, object]) -> NamedTuple:
+    """Mark the rows placed from names as repaired; check the kept points against their places.
+
+    The check runs on the validated points (swapped coordinates already swapped back).
+    """
+    rejected = checked.rejected  # type: ignore[attr-defined]
+    repaired = checked.repaired | (placed.located & ~rejected)  # type: ignore[attr-defined]
+    x = np.full(len(rejected), np.nan)
+    y = np.full(len(rejected), np.nan)
+    keep = np.flatnonzero(~rejected)
+    if hasattr(checked, "x"):
+        x, y = checked.x, checked.y  # type: ignore[attr-defined]
+    else:
+        geoms = np.asarray(checked.data.geometry.values, dtype=object)  # type: ignore[attr-defined]
+        pts = keep[shapely.get_type_id(geoms[keep]) == 0]
+        x[pts], y[pts] = shapely.get_x(geoms[pts]), shapely.get_y(geoms[pts])
+    flags = outside_flags(x, y, placed.check & ~rejected & np.isfinite(x), placed.admin)
+    details["places"]["point_outside_stated_unit"] = len(flags)  # type: ignore[index]
+    reasons = [*checked.reasons, placed.notes, flags]  # type: ignore[attr-defined]
     return checked._replace(repaired=repaired, reasons=reasons)  # type: ignore[attr-defined]
 
 
 __all__ = ["OUTSIDE_TOLERANCE_M", "Placed", "code_columns", "has_place_columns", "place_cases",
-           "place_rows", "precision_for_points", "with_placed"]
+           "outside_flags", "place_rows", "precision_for_points", "with_placed"]

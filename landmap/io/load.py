@@ -148,7 +148,7 @@ def _load(
         geometry, no_geom, placed = place_cases(frame, geometry, no_geom, details)
     out, checked = _validated(frame, geometry, kind, study_area, fix_swapped, no_geom)
     if placed is not None:
-        checked = with_placed(checked, placed)
+        checked = with_placed(checked, placed, details)
     rows = pd.DataFrame(
         {
             "row": np.arange(1, n + 1, dtype="int64"),

@@ -203,7 +203,7 @@ class Matcher:
             pos = [j for j, i in enumerate(pool.units) if int(i) in units]
             score = max(fuzz.ratio(key.key, pool.keys[j]) for j in pos)
             # far from the stated parent, the same consonants must also read alike
-            if not strict or (len(key.skeleton) >= 4 and score >= 80):
+            if not strict or score >= 80:
                 return units, float(score)
         return None
 
@@ -306,7 +306,8 @@ class Matcher:
         moved = self.elsewhere(step.level, step.given, scope)
         if moved is None or moved.code is None:
             return step
-        fit = self.level(finer, finer_text, moved.code).status if finer else "matched"  # type: ignore[arg-type]
+        check = finer if step.level == "district" else None  # village names are too loose
+        fit = self.level(check, finer_text, moved.code).status if check else "matched"  # type: ignore[arg-type]
         if fit not in ("matched", "ambiguous"):
             return Step(step.level, step.given, "unmatched", candidates=step.candidates,
                         note=f"{self.g.path(moved.code)} has that name, but the {finer} "

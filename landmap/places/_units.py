@@ -138,13 +138,16 @@ def unit_geometries(codes: object) -> np.ndarray:
     return np.array([index.shape(c) if c else None for c in placed], dtype=object)
 
 
-def units_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def units_at(x: np.ndarray, y: np.ndarray, *, uncoded: str | None = None) -> np.ndarray:
     """Return the 6-digit code of the bundled commune polygon each point lies in (or ``None``).
 
     Parameters
     ----------
     x, y
         Longitudes and latitudes (EPSG:4326); ``NaN`` gives ``None``.
+    uncoded
+        What to return for a point inside one of the few polygons without a gazetteer code
+        (``None`` by default, as for a point in no polygon).
 
     Examples
     --------
@@ -166,7 +169,10 @@ def units_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     pts, polys = pts[order], polys[order]
     first = np.ones(len(pts), dtype=bool)
     first[1:] = pts[1:] != pts[:-1]
-    out[ok[pts[first]]] = index.codes[polys[first]]
+    codes = index.codes[polys[first]]
+    if uncoded is not None:
+        codes = np.array([c if c else uncoded for c in codes], dtype=object)
+    out[ok[pts[first]]] = codes
     return out
 
 
