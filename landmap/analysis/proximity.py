@@ -20,8 +20,11 @@ from landmap.analysis.crs import metric_crs
 from landmap.errors import AnalysisError
 from landmap.places import supports
 
-#: Relation of a non-exact case to a feature its commune (district...) overlaps.
+#: Relation of a case known only to its commune (district...) to a feature that unit overlaps.
 UNIT_RELATION = "in_unit"
+#: The coarsest precision whose point may be said to lie inside (or near) a feature: a
+#: village's site is small beside a concession; a commune is not.
+POINT_CLAIM_LEVEL = "village"
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -95,9 +98,10 @@ def case_links(
         ``case_id``, ``concession_id`` (or ``area_id``), ``name``, ``relation`` (``"inside"``
         or ``"near"``), ``distance_m`` (0 inside), ``crs``. A case inside two overlapping
         features has a row for each; a case near several equally close features likewise.
-        A case whose ``location_precision`` is not ``exact`` (its point stands for its village,
-        commune, district or province) is never ``inside`` or ``near``: it is linked with
-        relation ``"in_unit"`` (and no distance) to every feature its unit overlaps.
+        A case whose ``location_precision`` is ``commune``, ``district`` or ``province`` (its
+        point stands for that unit) is never ``inside`` or ``near``: it is linked with
+        relation ``"in_unit"`` (and no distance) to every feature its unit overlaps. Exact
+        and village points are taken as they are (:data:`POINT_CLAIM_LEVEL`).
 
     """
     import pandas as pd
@@ -115,7 +119,7 @@ def case_links(
     ly = prepare(l_frame, kind, use_crs, id_column=layer_id)
     pts = cs.usable & (shapely.get_type_id(cs.geoms) == 0)
     precision = case_precision(cs.frame)
-    exact = pts & supports(precision, "exact")
+    exact = pts & supports(precision, POINT_CLAIM_LEVEL)
     ci = np.flatnonzero(exact)
     xy = shapely.get_coordinates(cs.geoms[ci]) if len(ci) else np.empty((0, 2))
     lu = np.flatnonzero(ly.usable)
@@ -325,7 +329,8 @@ def cases_by_concession(
         ``cases_inside``, ``cases_near``, ``cases_in_overlapping_units``, ``households``,
         ``first_date``, ``last_date``, ``crs``; sorted by ``cases`` (most first), then id. A
         case inside two overlapping concessions counts for both. ``cases``, the households
-        and the dates count only cases with an exact point; a case known only to its commune
+        and the dates count only cases with an exact or village point; a case known only to
+        its commune
         (district, province) cannot be said to lie inside: it is counted in
         ``cases_in_overlapping_units`` ("N more cases in communes that the concession
         overlaps") of every concession its unit overlaps.

@@ -26,6 +26,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "export",
     "audit",
     "raster_stats",
+    "places",
 )
 
 

@@ -62,7 +62,8 @@ def _tables() -> dict[str, object]:
     numbers.update({str(i): str(i) for i in range(100)})
     km_prefixes = sorted(data["prefixes"]["km"], key=len, reverse=True)
     return {
-        "km_prefixes": tuple(unicodedata.normalize("NFC", p) for p in km_prefixes),
+        "km_prefixes": tuple(unicodedata.normalize("NFC", p).translate(_KHMER_OPTIONAL)
+                             .replace(_COENG_DA, _COENG_TA) for p in km_prefixes),
         "latin_prefixes": frozenset(data["prefixes"]["latin"]),
         "abbreviations": dict(data["abbreviations"]),
         "variants": variants,

@@ -3,7 +3,8 @@
 A case located by its own coordinates is ``exact``; one placed from its place names is known to
 its ``village``, ``commune``, ``district`` or ``province`` only, and its point is that unit's
 representative point. A count by commune may include a case only when its place is known to
-the commune or better; a claim that a case lies *inside* a concession needs an exact point.
+the commune or better; a claim that a case lies *inside* a concession needs the point of the
+case or of its village (a village is small beside a concession; a commune is not).
 A blank precision counts as ``exact`` (a point typed in the register).
 """
 
