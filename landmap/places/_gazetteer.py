@@ -102,6 +102,7 @@ class Gazetteer:
             self.units[level] = units
         self._pools: dict[tuple[str, str, str], Pool] = {}
         self._scope_index: dict[str, dict[str, set[int]]] = {}
+        self._keys_by_unit: dict[str, list[list[tuple[str, str, int]]]] = {}
 
     # -- lookups -------------------------------------------------------------------------------
     def find(self, code: str) -> tuple[Level, int] | None:
@@ -134,8 +135,8 @@ class Gazetteer:
         units = self.units[level]
         pairs = units.keys[script]
         if scope:
-            inside = self._scopes(level).get(scope, set())
-            pairs = [p for p in pairs if p[2] in inside]
+            by_unit = self._by_unit(level, script)
+            pairs = [p for i in sorted(self._scopes(level).get(scope, ())) for p in by_unit[i]]
         exact: dict[str, list[int]] = {}
         by_skeleton: dict[str, list[int]] = {}
         for key, skeleton, i in pairs:
@@ -146,6 +147,17 @@ class Gazetteer:
                     np.array([p[2] for p in pairs], dtype=np.int64), exact, by_skeleton)
         self._pools[cache_key] = pool
         return pool
+
+    def _by_unit(self, level: Level, script: Script) -> list[list[tuple[str, str, int]]]:
+        """The matching keys of each unit of a level, by unit position."""
+        cache_key = f"{level}:{script}"
+        found = self._keys_by_unit.get(cache_key)
+        if found is None:
+            found = [[] for _ in range(len(self.units[level].codes))]
+            for entry in self.units[level].keys[script]:
+                found[entry[2]].append(entry)
+            self._keys_by_unit[cache_key] = found
+        return found
 
     def _scopes(self, level: Level) -> dict[str, set[int]]:
         """``{code of a unit above: positions of the units of level below it}``."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -62,7 +62,7 @@ class Step:
 
     def describe(self, g: Gazetteer | None = None) -> str:
         """One clause for the load report, e.g. ``district 'Srok Batheay' -> Batheay (0301)``."""
-        g = g or gazetteer()
+        g = gazetteer() if g is None else g
         if self.status == "code":
             text = f"{self.level} code {self.given!r} -> {g.label(self.code or '')}"
         elif self.status == "matched":
@@ -116,9 +116,37 @@ class PlaceMatch:
                 return [c for c, _ in step.candidates]
         return []
 
-    def describe(self, g: Gazetteer | None = None) -> str:
-        """Every step in one line (what the load report shows)."""
-        return "; ".join(s.describe(g) for s in self.steps) or "no place name given"
+    def describe(self, g: Gazetteer | None = None, *,
+                 given: Mapping[str, str] | None = None) -> str:
+        """Every step in one line (what the load report shows).
+
+        ``given`` replaces the names quoted (``{level: name}``): a match made for one spelling
+        is described with another row's spelling of the same place.
+        """
+        if not given:
+            return "; ".join(s.describe(g) for s in self.steps) or "no place name given"
+        parts = []
+        for step in self.steps:
+            text = given.get(step.level)
+            if step.status == "code" or not text:
+                parts.append(step.describe(g))
+            else:
+                parts.append(_template(step, g).replace(_HOLE, repr(text), 1))
+        return "; ".join(parts) or "no place name given"
+
+
+_HOLE = repr("\ue000")
+_TEMPLATES: dict[Step, str] = {}
+
+
+def _template(step: Step, g: Gazetteer | None) -> str:
+    """A step's description with a hole where its name is quoted (cached per step)."""
+    found = _TEMPLATES.get(step)
+    if found is None:
+        if len(_TEMPLATES) > 500_000:
+            _TEMPLATES.clear()
+        found = _TEMPLATES[step] = replace(step, given="\ue000").describe(g)
+    return found
 
 
 def _clean(value: object) -> str:
@@ -261,9 +289,11 @@ class Matcher:
         return None
 
     # -- a whole row -----------------------------------------------------------------------------
-    def match(self, names: Mapping[str, object], code: object = None) -> PlaceMatch:
+    def match(self, names: Mapping[str, object], code: object = None, *,
+              clean: bool = True) -> PlaceMatch:
         """Match one row's names (``{level: name}``) and optional code, top-down."""
-        given = {lv: _clean(names.get(lv)) for lv in LEVELS}
+        given = ({lv: _clean(names.get(lv)) for lv in LEVELS} if clean
+                 else {lv: names.get(lv) or "" for lv in LEVELS})
         steps: list[Step] = []
         scope, start = "", 0
         clean_code = normalise_code(code)
@@ -391,8 +421,12 @@ def match_place(
     return _matcher().match(names, code)
 
 
-def match_places(names: pd.DataFrame, *, code: pd.Series | None = None) -> pd.DataFrame:
-    """Match every row of a table of names; each distinct combination is matched once.
+def match_places(names: pd.DataFrame, *, code: pd.Series | None = None,
+                 detail: bool = True) -> pd.DataFrame:
+    """Match every row of a table of names; each distinct place is matched once.
+
+    Names are reduced to their keys (:func:`~landmap.places.name_key`) first, so "Khet Kampong
+    Cham", "KAMPONG CHAM" and "Kg. Cham" are one place to match.
 
     Parameters
     ----------
@@ -401,14 +435,16 @@ def match_places(names: pd.DataFrame, *, code: pd.Series | None = None) -> pd.Da
         any may be missing), one row per place.
     code
         NCDD codes per row (aligned with ``names``); blank where none.
+    detail
+        Also return the ``detail`` column (one line per row, quoting the row's own names);
+        leaving it out saves most of the time on a register of mostly distinct spellings.
 
     Returns
     -------
     pandas.DataFrame
         Aligned with ``names``: ``admin_code``, ``level``, ``status`` (see
-        :class:`PlaceMatch`), ``matched_levels`` (comma-separated), ``detail`` (one line per
-        row, as in the load report) and ``candidates`` (codes, ``;``-separated, of the first
-        ambiguous or unmatched name).
+        :class:`PlaceMatch`), ``matched_levels`` (comma-separated), ``candidates`` (codes,
+        ``;``-separated, of the first ambiguous or unmatched name) and ``detail``.
 
     Examples
     --------
@@ -419,29 +455,64 @@ def match_places(names: pd.DataFrame, *, code: pd.Series | None = None) -> pd.Da
 
     """
     n = len(names)
-    cols = {lv: (names[lv] if lv in names.columns else pd.Series([None] * n, index=names.index))
-            for lv in LEVELS}
-    table = pd.DataFrame({lv: cols[lv].map(_clean, na_action=None).to_numpy(dtype=object)
-                          for lv in LEVELS})
-    table["code"] = ("" if code is None
-                     else pd.Series(code).map(_clean).to_numpy(dtype=object))
-    keys, uniques = pd.factorize(pd.MultiIndex.from_frame(table))
+    raw = pd.DataFrame({lv: _clean_column(names[lv]) if lv in names.columns else [""] * n
+                        for lv in LEVELS})
+    raw["code"] = [""] * n if code is None else _clean_column(pd.Series(code)).to_numpy()
+    keys = pd.DataFrame({lv: _map_distinct(raw[lv], _key_of) for lv in LEVELS})
+    keys["code"] = _map_distinct(raw["code"], lambda c: normalise_code(c) or (f"?{c}" if c
+                                                                              else ""))
+    place, first = _factorize_rows(keys)
     matcher = _matcher()
-    found = [matcher.match(dict(zip(LEVELS, u[:4], strict=True)), u[4]) for u in uniques]
-    g = matcher.g
+    rows = raw.to_numpy(dtype=object)
+    found = [matcher.match(dict(zip(LEVELS, rows[r, :4], strict=True)), rows[r, 4],
+                           clean=False) for r in first]
     out = pd.DataFrame({
         "admin_code": [m.admin_code for m in found],
         "level": [m.level for m in found],
         "status": [m.status for m in found],
         "matched_levels": [", ".join(m.matched_levels) for m in found],
-        "detail": [m.describe(g) for m in found],
         "candidates": ["; ".join(m.candidates()) for m in found],
     })
-    result = out.take(keys).reset_index(drop=True)
+    result = out.take(place).reset_index(drop=True)
+    if detail:
+        spelled, spelled_first = _factorize_rows(raw)
+        g = matcher.g
+        lines = [found[place[r]].describe(g, given=dict(zip(LEVELS, rows[r, :4], strict=True)))
+                 for r in spelled_first]
+        result["detail"] = np.asarray(lines, dtype=object)[spelled]
     for col in result.columns:
         result[col] = result[col].astype("string")
     result.index = names.index
     return result
+
+
+def _map_distinct(values: pd.Series, func: Any) -> np.ndarray:
+    """``values.map(func)``, calling ``func`` once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([func(u) for u in uniques] + [""], dtype=object)
+    return mapped[np.where(codes < 0, len(uniques), codes)]
+
+
+def _clean_column(values: pd.Series) -> pd.Series:
+    """Text with runs of whitespace made one space, trimmed; missing values as ``""``."""
+    text = values.astype("string").str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.fillna("").astype(object).reset_index(drop=True)
+
+
+def _key_of(text: str) -> str:
+    """What matching depends on: the key, its script and whether the name was cut short."""
+    if not text:
+        return ""
+    key = name_key(text.rstrip("*"))
+    return f"{key.script}:{key.key}:{'*' if text.endswith('*') else ''}"
+
+
+def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Group positions of each row and the first row of each group."""
+    codes, _ = pd.factorize(pd.MultiIndex.from_frame(frame))
+    codes = np.asarray(codes)
+    _, first = np.unique(codes, return_index=True)
+    return codes, first
 
 
 @cache
