@@ -77,12 +77,17 @@ def code_columns(columns: list[str]) -> list[tuple[str, int]]:
 
 
 def has_place_columns(frame: pd.DataFrame, columns: dict[str, str]) -> bool:
-    """Tell whether a table names places (admin name or code columns) a case could be placed by."""
+    """Tell whether a table names places a case could be placed by.
+
+    A province, district or commune column, or a code column; a village (or "site",
+    "community") column alone is not enough: village names repeat all over the country.
+    """
     names = [str(c) for c in frame.columns]
-    if any(k in _LEVELS or k == "admin_code" for k in columns):
+    wanted = ("province", "district", "commune", "admin_code")
+    if any(k in wanted for k in columns):
         return True
     table = aliases()["cases"]
-    if any(find_column(names, table.get(level, [])) for level in (*_LEVELS, "admin_code")):
+    if any(find_column(names, table.get(level, [])) for level in wanted):
         return True
     return bool(code_columns(names))
 
@@ -134,7 +139,7 @@ def place_rows(
 
     """
     names = pd.DataFrame({lv: frame[lv] if lv in frame.columns else None for lv in _LEVELS})
-    given = names.notna() & names.astype("string").apply(lambda s: s.str.strip().ne(""))
+    given = names.astype("string").apply(lambda s: s.str.strip().ne("").fillna(False))
     all_rows = np.arange(len(frame))
     code = _row_codes(frame, all_rows)
     has = given.any(axis=1).to_numpy() | code.ne("").to_numpy()
