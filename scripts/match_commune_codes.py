@@ -125,7 +125,7 @@ def _closest(table: pd.DataFrame, detail: pd.Series) -> None:
 
 
 def _why(detail: str) -> str:
-    """The part of the match detail that says why the commune name was not matched."""
+    """Return the part of the match detail that says why the commune name was not matched."""
     parts = [p for p in detail.split("; ") if p.startswith(("commune", "district"))
              and ("not found" in p or "ambiguous" in p)]
     text = "; ".join(parts) or detail

@@ -80,7 +80,8 @@ def test_a_district_case_counts_in_its_district_not_in_the_commune_under_its_poi
 
 
 @given(st.lists(st.sampled_from(PRECISIONS), min_size=1, max_size=40))
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_mix_of_precisions_adds_up(units, precisions):
     codes = ["030101", "120101", "171001", "0301", "17"] * 8
     cases = _cases(codes[:len(precisions)], precisions)

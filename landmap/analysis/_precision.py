@@ -22,7 +22,7 @@ ROW_KINDS = ("unit", "unknown", "outside")
 
 
 def case_precision(frame: Any) -> np.ndarray:
-    """The precision of each case (``exact`` where the layer has no precision column)."""
+    """Return the precision of each case (``exact`` where the layer has no precision column)."""
     if "location_precision" not in frame.columns:
         return np.full(len(frame), "exact", dtype=object)
     values = frame["location_precision"].astype(object).to_numpy()
@@ -31,7 +31,7 @@ def case_precision(frame: Any) -> np.ndarray:
 
 
 def coarse_codes(frame: Any, precision: np.ndarray, lonlat: np.ndarray) -> np.ndarray:
-    """The code of the unit each non-exact case is known to (``""`` where unknown).
+    """Return the code of the unit each non-exact case is known to (``""`` where unknown).
 
     From ``admin_code`` when it is fine enough, else from the bundled commune its point lies
     in (a point typed in the register with a coarse precision).
@@ -97,7 +97,7 @@ def _lonlat(frame: Any) -> np.ndarray:
 
 def level_rows(level: str, cases: np.ndarray, hits_case: np.ndarray, precision: np.ndarray,
                codes: np.ndarray, households: np.ndarray) -> list[dict[str, object]]:
-    """The "unknown" and "outside" rows of one level.
+    """Return the "unknown" and "outside" rows of one level.
 
     ``cases`` are the positions of the cases with a point; ``hits_case`` those counted in a
     unit of this level.

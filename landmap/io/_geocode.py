@@ -93,7 +93,7 @@ def has_place_columns(frame: pd.DataFrame, columns: dict[str, str]) -> bool:
 
 
 def _row_codes(frame: pd.DataFrame, rows: np.ndarray) -> pd.Series:
-    """The finest valid code per row: the canonical ``admin_code``, then level code columns."""
+    """Return the finest valid code per row: ``admin_code``, then the level code columns."""
     code = pd.Series("", index=rows, dtype=object)
     sources = []
     if "admin_code" in frame.columns:
@@ -139,10 +139,14 @@ def place_rows(
 
     """
     names = pd.DataFrame({lv: frame[lv] if lv in frame.columns else None for lv in _LEVELS})
-    given = names.astype("string").apply(lambda s: s.str.strip().ne("").fillna(False))
+    given = np.zeros(len(frame), dtype=bool)
+    for level in _LEVELS:
+        if level in frame.columns:
+            text = frame[level].astype("string").str.strip()
+            given |= text.ne("").fillna(False).to_numpy(dtype=bool)
     all_rows = np.arange(len(frame))
     code = _row_codes(frame, all_rows)
-    has = given.any(axis=1).to_numpy() | code.ne("").to_numpy()
+    has = given | code.ne("").to_numpy(dtype=bool)
     if not has.any():
         return None
     rows = np.flatnonzero(has)

@@ -337,6 +337,6 @@ def layer_spec(
     return spec, rows
 
 
-__all__ = ["UNIT_PRECISIONS", "precision_spec", "DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "column_label",
-           "choose_columns", "geometry_payload", "layer_label", "layer_spec", "style_spec",
-           "to_storage_crs"]
+__all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS",
+           "choose_columns", "column_label", "geometry_payload", "layer_label", "layer_spec", "precision_spec",
+           "style_spec", "to_storage_crs"]

@@ -149,7 +149,7 @@ class Gazetteer:
         return pool
 
     def _by_unit(self, level: Level, script: Script) -> list[list[tuple[str, str, int]]]:
-        """The matching keys of each unit of a level, by unit position."""
+        """Return the matching keys of each unit of a level, by unit position."""
         cache_key = f"{level}:{script}"
         found = self._keys_by_unit.get(cache_key)
         if found is None:
@@ -182,7 +182,7 @@ def _parent_code(record: object, level: Level) -> str:
 
 
 def _clean_code(code: str, level: Level) -> str | None:
-    """A code of the right length and digits only; ``None`` for placeholders (``0506140-``)."""
+    """Return a code of the right length and digits only; ``None`` for ``0506140-`` and such."""
     text = str(code).strip()
     return text if text.isdigit() and len(text) == CODE_LENGTH[level] else None
 

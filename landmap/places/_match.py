@@ -27,7 +27,6 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from landmap.places._gazetteer import (
-    CODE_LENGTH,
     LEVEL_OF_LENGTH,
     LEVELS,
     Gazetteer,
@@ -140,7 +139,7 @@ _TEMPLATES: dict[Step, str] = {}
 
 
 def _template(step: Step, g: Gazetteer | None) -> str:
-    """A step's description with a hole where its name is quoted (cached per step)."""
+    """Return a step's description with a hole where its name is quoted (cached per step)."""
     found = _TEMPLATES.get(step)
     if found is None:
         if len(_TEMPLATES) > 500_000:
@@ -264,7 +263,7 @@ class Matcher:
         return self._steps[cache_key]
 
     def _elsewhere(self, level: Level, given: str, key: Any, scope: str) -> Step | None:
-        """A unique equal name outside the stated parent (units move between parents).
+        """Find a unique equal name outside the stated parent (units move between parents).
 
         A district is looked for in the whole country (districts moved to a new province), a
         commune in its province (communes moved to a new district); village names repeat too
@@ -332,7 +331,7 @@ class Matcher:
         return self._result(tuple(steps), scope)
 
     def _moved(self, step: Step, scope: str, finer: str | None, finer_text: str) -> Step:
-        """The unit found under another parent, if the next finer name agrees with it."""
+        """Return the unit found under another parent, if the next finer name agrees with it."""
         moved = self.elsewhere(step.level, step.given, scope)
         if moved is None or moved.code is None:
             return step
@@ -357,7 +356,7 @@ class Matcher:
         return out
 
     def _resolve(self, pending: Step, level: Level, text: str) -> Step | None:
-        """The one candidate of an ambiguous level under which ``text`` matches, if one."""
+        """Return the one candidate of an ambiguous level under which ``text`` matches, if one."""
         fits = [code for code, _ in pending.candidates
                 if self.level(level, text, code).status == "matched"]
         if len(fits) != 1:
@@ -500,7 +499,7 @@ def _clean_column(values: pd.Series) -> pd.Series:
 
 
 def _key_of(text: str) -> str:
-    """What matching depends on: the key, its script and whether the name was cut short."""
+    """Return what matching depends on: the key, its script and whether the name was cut short."""
     if not text:
         return ""
     key = name_key(text.rstrip("*"))
@@ -523,7 +522,7 @@ def _level_words() -> dict[str, str]:
 
 
 def level_hint(text: str) -> Level | None:
-    """The level a name's prefix word names (``"Srok Batheay"`` -> ``"district"``), or ``None``.
+    """Return the level a name's prefix word names (``"Srok Batheay"``: district), or ``None``.
 
     Examples
     --------

@@ -87,7 +87,7 @@ def _index() -> _Index:
 
 
 def _finest_known(code: str) -> str | None:
-    """The code itself, or its nearest parent, that the bundled polygons can place."""
+    """Return the code itself, or its nearest parent, that the bundled polygons can place."""
     index = _index()
     while code:
         if len(code) <= 6 and code in index.by_prefix:
