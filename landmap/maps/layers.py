@@ -338,5 +338,5 @@ def layer_spec(
 
 
 __all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS",
-           "choose_columns", "column_label", "geometry_payload", "layer_label", "layer_spec", "precision_spec",
-           "style_spec", "to_storage_crs"]
+           "choose_columns", "column_label", "geometry_payload", "layer_label", "layer_spec",
+           "precision_spec", "style_spec", "to_storage_crs"]
