@@ -47,6 +47,9 @@ _LAZY: dict[str, str] = {
     "load_cases": "landmap.io.load:load_cases",
     "load_concessions": "landmap.io.load:load_concessions",
     "Project": "landmap.project:Project",
+    # places without coordinates
+    "match_place": "landmap.places:match_place",
+    "match_places": "landmap.places:match_places",
     # analysis
     "cases_by_concession": "landmap.analysis:cases_by_concession",
     "cases_in_areas": "landmap.analysis:cases_in_areas",
