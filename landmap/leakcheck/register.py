@@ -34,6 +34,7 @@ import shapely
 
 from landmap.errors import DataFileError, LandmapError
 from landmap.leakcheck.index import ValueIndex
+from landmap.places import at_unit_point
 from landmap.privacy.profiles import PrivacyProfile, get_profile
 from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, LayerKind
 
@@ -236,7 +237,11 @@ def _public_values(table: pd.DataFrame, layer: gpd.GeoDataFrame, public: set[str
 
 
 def _true_points(layer: gpd.GeoDataFrame, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return the true locations (points only) in metres, and their case ids."""
+    """Return the true locations (points only) in metres, and their case ids.
+
+    A case the loader placed at the official point of its commune, district or province (it
+    had place names, no coordinates) has no true location to protect and is left out.
+    """
     try:
         metric = np.asarray(layer.geometry.to_crs(CAMBODIA_METRIC_CRS).array)
     except (ValueError, LandmapError) as err:
@@ -245,6 +250,9 @@ def _true_points(layer: gpd.GeoDataFrame, kind: str) -> tuple[np.ndarray, np.nda
     ok = ~shapely.is_missing(metric) & ~shapely.is_empty(metric)
     if ok.any():
         ok &= np.isin(shapely.get_type_id(metric), (0, 4))
+    if kind == "cases" and ok.any():
+        # a case placed from its place names sits on its unit's official point: not a home
+        ok &= ~at_unit_point(layer)
     id_col = ID_COLUMN.get(kind)
     ids = (layer[id_col].astype(str).to_numpy()[ok] if id_col in layer.columns
            else np.flatnonzero(ok).astype(str))

@@ -28,13 +28,20 @@ from landmap.places._precision import (
     precision_rank,
     supports,
 )
-from landmap.places._units import commune_polygons, unit_geometries, unit_points, units_at
+from landmap.places._units import (
+    at_unit_point,
+    commune_polygons,
+    unit_geometries,
+    unit_points,
+    units_at,
+)
 
 __all__ = [
     "CODE_LENGTH",
     "CODE_LENGTH_OF",
     "PRECISIONS",
     "RANK",
+    "at_unit_point",
     "commune_polygons",
     "precision_rank",
     "supports",

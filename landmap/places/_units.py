@@ -176,4 +176,44 @@ def units_at(x: np.ndarray, y: np.ndarray, *, uncoded: str | None = None) -> np.
     return out
 
 
-__all__ = ["commune_polygons", "unit_geometries", "unit_points", "units_at"]
+#: How close (metres) a point must be to a unit's representative point to count as it.
+UNIT_POINT_TOLERANCE_M = 1.0
+_COARSE = ("commune", "district", "province")
+
+
+def at_unit_point(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Tell, per case, whether its point is the official point of the unit its record names.
+
+    True where ``location_precision`` is ``commune``, ``district`` or ``province`` and the
+    point lies within a metre of :func:`unit_points` of ``admin_code`` cut to that level: the
+    point the loader gives a case placed from its place names. Such a point is not anyone's
+    home; a recorded point is never taken for one (the check is on the geometry, not on a
+    column saying so).
+    """
+    from landmap.places._precision import CODE_LENGTH_OF
+    from landmap.schema import CAMBODIA_METRIC_CRS
+
+    out = np.zeros(len(frame), dtype=bool)
+    if not {"location_precision", "admin_code"} <= set(frame.columns) or not len(frame):
+        return out
+    precision = frame["location_precision"].astype("string").str.strip().str.lower()
+    rows = np.flatnonzero(precision.isin(_COARSE).fillna(False).to_numpy(dtype=bool))
+    if not len(rows):
+        return out
+    codes = [c[:CODE_LENGTH_OF[p]] if isinstance(c, str) and c else None
+             for c, p in zip(frame["admin_code"].astype("string").fillna("").to_numpy()[rows],
+                             precision.to_numpy()[rows], strict=True)]
+    expected, _ = unit_points(codes)
+    known = np.array([pt is not None for pt in expected], dtype=bool)
+    if not known.any():
+        return out
+    rows = rows[known]
+    points = gpd.GeoSeries(np.asarray(frame.geometry.array)[rows], crs=frame.crs)
+    target = gpd.GeoSeries(list(expected[known]), crs="EPSG:4326")
+    gap = shapely.distance(np.asarray(points.to_crs(CAMBODIA_METRIC_CRS).array),
+                           np.asarray(target.to_crs(CAMBODIA_METRIC_CRS).array))
+    out[rows] = np.nan_to_num(gap, nan=np.inf) <= UNIT_POINT_TOLERANCE_M
+    return out
+
+
+__all__ = ["at_unit_point", "commune_polygons", "unit_geometries", "unit_points", "units_at"]
