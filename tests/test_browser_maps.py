@@ -271,7 +271,7 @@ def test_plain_folium_map_saves_offline_too(open_page, tmp_path):
 def test_cases_known_only_to_their_commune_are_hollow_with_a_note(open_page, tmp_path, cluster):
     cases = row_cases(["a", "b", "c"])
     cases["location_precision"] = ["exact", "commune", "district"]
-    m = build_map(cases=cases, cluster=cluster, lang="both")
+    m = build_map(cases=cases, cluster=cluster, lang="both", profile="internal")
     page, log = open_map(open_page, save_map(m, tmp_path / "m.html"))
     click_at(page, 12.0, 104.0)
     assert "Location known to the" not in popup_text(page)
