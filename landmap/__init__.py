@@ -47,6 +47,9 @@ _LAZY: dict[str, str] = {
     "load_cases": "landmap.io.load:load_cases",
     "load_concessions": "landmap.io.load:load_concessions",
     "Project": "landmap.project:Project",
+    # places without coordinates
+    "match_place": "landmap.places:match_place",
+    "match_places": "landmap.places:match_places",
     # analysis
     "cases_by_concession": "landmap.analysis:cases_by_concession",
     "cases_in_areas": "landmap.analysis:cases_in_areas",
@@ -75,11 +78,11 @@ _LAZY: dict[str, str] = {
     "PrivacyProfile": "landmap.privacy:PrivacyProfile",
     "PublishedLayer": "landmap.privacy:PublishedLayer",
     "publish": "landmap.privacy:publish",
-    "audit_export": "landmap.audit:audit_export",
+    "audit_export": "landmap.leakcheck:audit_export",
     "briefing_map": "landmap.export.briefing:briefing_map",
     "export_layers": "landmap.export.bundle:export_layers",
     "public_summary": "landmap.privacy:public_summary",
-    "require_clean": "landmap.audit:require_clean",
+    "require_clean": "landmap.leakcheck:require_clean",
     "sensitive_columns": "landmap.privacy:sensitive_columns",
     "write_data": "landmap.export.data:write_data",
     # the shared case register

@@ -326,12 +326,12 @@ class _Run:
     def audit(self) -> None:
         """Run the leak check on every file in ``public/`` against every case layer.
 
-        A register file is checked as a file, so that the values of rows the loader rejected
-        are searched for too.
+        Each register is read again as the loader read it, so that the values of rows the loader
+        rejected are searched for too.
         """
         files = list(staged_files(self.out / "public"))
-        registers = {spec.name: spec.path for spec in self.project.layers_of("cases")
-                     if spec.name in self.loaded and spec.member is None}
+        registers = {spec.name: self.loaded[spec.name] for spec in self.project.layers_of("cases")
+                     if spec.name in self.loaded}
         findings = verify_outputs(files, self.published(), registers=registers,
                                   profile=self.project.privacy_profile())
         self.result.audit_findings.extend(findings)

@@ -265,3 +265,25 @@ def test_plain_folium_map_saves_offline_too(open_page, tmp_path):
     icon.click()
     assert "a folium popup" in popup_text(page)
     assert_clean(log)
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_cases_known_only_to_their_commune_are_hollow_with_a_note(open_page, tmp_path, cluster):
+    cases = row_cases(["a", "b", "c"])
+    cases["location_precision"] = ["exact", "commune", "district"]
+    m = build_map(cases=cases, cluster=cluster, lang="both", profile="internal")
+    page, log = open_map(open_page, save_map(m, tmp_path / "m.html"))
+    click_at(page, 12.0, 104.0)
+    assert "Location known to the" not in popup_text(page)
+    click_at(page, 12.0, 104.08)
+    text = popup_text(page)
+    assert "Location known to the commune only" in text and "ទីតាំងដឹងត្រឹមឃុំ" in text
+    click_at(page, 12.0, 104.16)
+    assert "Location known to the district only" in popup_text(page)
+    legend = page.evaluate("document.querySelector('.lm-legend').textContent")
+    assert "Hollow marker" in legend
+    if cluster:
+        styles = page.evaluate("""landmap.maps[0]._layers && Object.values(landmap.maps[0]._layers)
+            .filter(l => l instanceof L.CircleMarker).map(l => l.options.fillOpacity)""")
+        assert sorted(styles)[:2] == [0.08, 0.08] and max(styles) > 0.5
+    assert_clean(log)

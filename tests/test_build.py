@@ -151,3 +151,22 @@ def test_a_build_whose_public_outputs_leak_writes_nothing_to_the_output(tmp_path
     assert any("complainant_name" in line for line in findings)
     assert all(".landmap-staging" not in line for line in findings)
     assert sorted(p.name for p in out.iterdir()) == ["rejected"]
+
+
+def test_leak_check_of_the_demo_public_folder_finds_nothing(demo_build):
+    """False-positive guard: every non-public value and every true location was compared."""
+    from landmap.leakcheck import audit_export
+    from landmap.project import Project
+
+    out, _ = demo_build
+    project = Project.from_toml(ROOT / "data" / "demo.toml")
+    layers = project.load(["synthetic_cases", "eviction_sites"])
+    profile = project.privacy_profile()
+    for against in (ROOT / "data" / "synthetic_cases.csv", layers["synthetic_cases"],
+                    layers["eviction_sites"]):
+        columns = dict(project.layer("synthetic_cases").columns) if isinstance(
+            against, Path) else None
+        result = audit_export(out / "public", against, profile=profile, columns=columns)
+        assert result.ok, result.lines()[:5]
+        assert result.values_checked > 0 and result.points_found > 1000
+    assert result.cases_checked == len(layers["eviction_sites"].data)

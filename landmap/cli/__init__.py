@@ -27,6 +27,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "audit",
     "raster_stats",
     "register",
+    "places",
 )
 
 

@@ -94,8 +94,7 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
         layers = {spec.name: (spec.kind, loaded[spec.name].data) for spec in project.layers}
         communes_name = project.privacy.get("communes")
         communes = layers[communes_name][1] if communes_name in layers else None
-        registers = {spec.name: spec.path for spec in project.layers_of("cases")
-                     if spec.member is None}
+        registers = {spec.name: loaded[spec.name] for spec in project.layers_of("cases")}
         return layers, project, {"communes": communes, "registers": registers}
     from landmap.io.load import infer_kind, load
 
@@ -105,9 +104,10 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
         kind = infer_kind(path)
         stem = path.name.split(".")[0]
         name = stem if stem not in layers else f"{stem}_{len(layers)}"
-        layers[name] = (kind, load(path, kind).data)
+        loaded = load(path, kind)
+        layers[name] = (kind, loaded.data)
         if kind == "cases":
-            registers[name] = path
+            registers[name] = loaded
     return layers, None, {"communes": None, "registers": registers}
 
 

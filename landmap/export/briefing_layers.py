@@ -70,18 +70,34 @@ def plot_cases(ax, cases: gpd.GeoDataFrame, lang: Lang, sections: list[LegendSec
     xs, ys = cases.geometry.x.to_numpy(), cases.geometry.y.to_numpy()
     order = np.argsort(-sizes, kind="stable")  # big circles underneath small ones
     section = LegendSection(heading("case_type", lang))
+    vague = _vague(cases)
     for term in sorted(set(terms)):
         sw = swatch("case_type", term)
-        idx = order[terms[order] == term]
+        idx = order[(terms[order] == term) & ~vague[order]]
         ax.scatter(xs[idx], ys[idx], s=sizes[idx], color=sw.fill, edgecolors="white",
                    linewidths=0.5, alpha=0.9, zorder=12)
+        hollow = order[(terms[order] == term) & vague[order]]
+        if len(hollow):  # known only to the commune (district): an outline at the unit's point
+            ax.scatter(xs[hollow], ys[hollow], s=sizes[hollow], facecolors="none",
+                       edgecolors=sw.fill, linewidths=1.2, linestyle="--", zorder=12)
         section.entries.append(("point", sw.fill, "white", 1.0, label("case_type", term, lang)))
+    if vague.any():
+        section.entries.append(("hollow", "#333333", "#333333", 1.0,
+                                label("heading", "hollow_marker", lang)))
     sections.append(section)
     if largest > 0:
         grad = LegendSection(heading("households", lang))
         grad.circles = [(marker_area(v, largest) * scale**2, f"{v:,}")
                         for v in household_steps(largest)]
         sections.append(grad)
+
+
+def _vague(cases: gpd.GeoDataFrame) -> np.ndarray:
+    """Cases whose point stands for their commune, district or province."""
+    if "location_precision" not in cases:
+        return np.zeros(len(cases), dtype=bool)
+    return cases["location_precision"].isin(["commune", "district", "province"]).to_numpy(
+        dtype=bool, na_value=False)
 
 
 def feature_labels(provinces, concessions, areas, lang: Lang, scale: float, *, limit: int,

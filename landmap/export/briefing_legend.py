@@ -162,6 +162,9 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
         if kind == "point":
             ax.scatter([x0 + box_w / 2], [y], s=MARKER_MIN * 3, color=colour, edgecolors=edge,
                        linewidths=0.6, clip_on=False)
+        elif kind == "hollow":  # a case known only to its commune: an outline, no fill
+            ax.scatter([x0 + box_w / 2], [y], s=MARKER_MIN * 3, facecolors="none",
+                       edgecolors=edge, linewidths=1.2, linestyle="--", clip_on=False)
         else:
             ax.add_patch(Rectangle((x0, y - step * 0.3), box_w, step * 0.6, facecolor=colour,
                                    alpha=alpha, edgecolor=edge, linewidth=0.8, clip_on=False))

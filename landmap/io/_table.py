@@ -21,6 +21,7 @@ from pyproj import CRS, Transformer
 from landmap.coords import parse_coordinates, split_geopoint, utm_crs
 from landmap.errors import CRSError, DataFileError, LandmapError, SchemaError
 from landmap.io._aliases import aliases, find_column, normalise
+from landmap.io._geocode import has_place_columns
 from landmap.io._vector import Source, _crs
 
 _SAMPLE = 256 * 1024
@@ -274,10 +275,13 @@ def table_to_points(
     columns: dict[str, str],
     crs: object,
     utm_zone: object,
+    places_ok: bool = False,
 ) -> TablePoints:
     """Read the coordinates of every row (longitude/latitude arrays in EPSG:4326).
 
     Rows whose coordinates cannot be read get ``NaN`` and a reason (index = row position).
+    With ``places_ok``, a table with no coordinate columns but place-name columns (a register
+    that never had GPS) gives ``NaN`` for every row, for the loader to place by name.
     """
     found = _coordinate_columns(frame, columns)
     n = len(frame)
@@ -330,6 +334,12 @@ def table_to_points(
             x, y = lon.values, lat.values
             source_crs = user_crs or CRS.from_epsg(4326)
             src.details["coordinates"] = f"{found['geopoint']} (geopoint: lat lon alt acc)"
+        elif places_ok and has_place_columns(frame, columns):
+            used = []
+            x = y = np.full(n, np.nan)
+            reasons.append(pd.Series("no coordinate columns in the file", index=np.arange(n)))
+            source_crs = CRS.from_epsg(4326)
+            src.details["coordinates"] = "none in the file: cases placed from their place names"
         else:
             raise SchemaError(
                 "has no coordinate columns (looked for latitude/longitude, a geopoint, or "

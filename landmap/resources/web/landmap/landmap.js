@@ -76,6 +76,8 @@
     var titleCol = spec.titleColumn, title = titleCol && values[titleCol] ? values[titleCol][i] : null;
     if (title !== null && title !== undefined && !tooltip) { box.appendChild(el('div', 'lm-popup-title', title)); }
     box.appendChild(el('div', 'lm-popup-layer', spec.label));
+    var vague = hollowNote(spec, i);
+    if (vague) { box.appendChild(el('div', 'lm-popup-note', vague)); }
     var table = el('table'), rows = 0;
     for (var c = 0; c < cols.length; c++) {
       var v = values[cols[c]] ? values[cols[c]][i] : null;
@@ -93,11 +95,26 @@
     return box;
   }
 
+  /* A case known only to its commune (district...): the popup note, or null. */
+  function hollowNote(spec, i) {
+    var p = spec.precision;
+    if (!p) { return null; }
+    var col = columns(spec)[p.by], term = col ? col[i] : null;
+    return (term !== null && term !== undefined && p.hollow[term]) || null;
+  }
+
+  /* Such a case is drawn hollow: outline only, dashed, so it never reads as an exact place. */
+  function hollowStyle(st) {
+    return L.extend({}, st, { fillOpacity: 0.08, weight: 2, dashArray: '3 2' });
+  }
+
   function styleOf(spec, i) {
-    var s = spec.style, values = columns(spec);
-    if (!s.by) { return s.fixed; }
-    var term = values[s.by] ? values[s.by][i] : null;
-    return (term !== null && s.terms[term]) || s.fallback;
+    var s = spec.style, values = columns(spec), base;
+    if (!s.by) { base = s.fixed; } else {
+      var term = values[s.by] ? values[s.by][i] : null;
+      base = (term !== null && s.terms[term]) || s.fallback;
+    }
+    return hollowNote(spec, i) ? hollowStyle(base) : base;
   }
 
   function bindContent(group, spec) {
@@ -190,11 +207,11 @@
       }
       return index[key];
     }
-    if (!s.by) { add('', s.fixed); return { list: list, which: which }; }
-    var col = values[s.by] || [];
+    var col = s.by ? (values[s.by] || []) : [];
     for (var i = 0; i < n; i++) {
-      var term = col[i];
-      which[i] = (term !== null && term !== undefined && s.terms[term]) ? add('t' + term, s.terms[term]) : add('', s.fallback);
+      var term = s.by ? col[i] : null, known = term !== null && term !== undefined && s.terms[term];
+      var st = !s.by ? s.fixed : (known ? s.terms[term] : s.fallback), key = known ? 't' + term : '';
+      which[i] = hollowNote(spec, i) ? add('h' + key, hollowStyle(st)) : add(key, st);
     }
     return { list: list, which: which };
   }
@@ -592,7 +609,7 @@
         section.rows.forEach(function (row) {
           var item = el('div', 'lm-legend-row');
           item.setAttribute('data-term', row.term);
-          var sw = el('span', 'lm-swatch lm-swatch-' + section.shape);
+          var sw = el('span', 'lm-swatch lm-swatch-' + section.shape + (row.hollow ? ' lm-swatch-hollow' : ''));
           sw.style.background = row.fill;
           sw.style.borderColor = row.stroke;
           if (section.shape !== 'point') { sw.style.opacity = Math.max(0.45, row.fill_opacity); }
