@@ -32,10 +32,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import ExportError, PrivacyError, ProjectError
+from landmap.errors import PrivacyError, ProjectError
 from landmap.io.cells import write_csv
 from landmap.io.load import Loaded
-from landmap.io.outputs import OutputSet, safe_name, staged_files
+from landmap.io.outputs import OutputSet, staged_files
 from landmap.privacy import (
     PublishedLayer,
     get_profile,
@@ -389,11 +389,6 @@ def build(
     say = say or log.info
     path = Path(project) if project is not None else default_project()
     proj = Project.from_toml(path)
-    for spec in proj.layers:  # layer names become file names: none may leave the output folder
-        try:
-            safe_name(spec.name, what="layer name")
-        except ExportError as err:
-            raise ProjectError(err.message, path=path, fix=err.fix) from err
     out = Path(out_dir) if out_dir is not None else proj.output
     say(f"landmap build: {proj.name} ({path}) -> {out}")
     # Everything is written into a staging folder inside the output folder and moved into place

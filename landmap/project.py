@@ -66,7 +66,8 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from landmap.errors import LandmapError, ProjectError, SchemaError
+from landmap.errors import ExportError, LandmapError, ProjectError, SchemaError
+from landmap.io.outputs import safe_name
 from landmap.schema import COLUMNS, LAYER_KINDS, LayerKind
 
 if TYPE_CHECKING:
@@ -812,6 +813,11 @@ class _Builder:
             if entry["name"] in seen:
                 raise self.error(f"layer name {entry['name']!r} used twice", section="layers",
                                  key="name", index=i, fix="give every layer its own name")
+            try:  # layer names become file names: none may leave an output folder
+                safe_name(entry["name"], what="layer name")
+            except ExportError as err:
+                raise self.error(err.message, section="layers", key="name", index=i,
+                                 fix=err.fix) from err
             seen.add(entry["name"])
             if "register" in entry:
                 out.append(self.build_register_layer(entry, i))

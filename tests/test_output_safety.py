@@ -620,7 +620,7 @@ def test_an_interrupted_export_leaves_one_draw_and_the_next_replaces_it(project)
 
     def second_run_wrote() -> bool:
         if any(p.is_file() and p.name != ".landmap-staging"
-               for p in out.glob(".landmap-staging-*/**/*")):
+               for p in out.parent.glob(".landmap-staging-*/**/*")):
             return True
         return any(p.stat().st_mtime_ns != stamps.get(p.name) for p in out.iterdir()
                    if p.is_file())
@@ -629,13 +629,14 @@ def test_an_interrupted_export_leaves_one_draw_and_the_next_replaces_it(project)
     assert {rel: digest for rel, digest in files(out).items()
             if not rel.startswith(".")} == visible
     assert one_draw(out) == draw
-    # what the killed run staged is hidden in the folder until the next run removes it
-    assert all(p.name.startswith(".landmap-staging-") for p in out.iterdir()
-               if p.name.startswith("."))
+    # what the killed run staged is not even hidden in the folder: it was staged beside it
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert list(out.parent.glob(".landmap-staging-*"))
     third = subprocess.run(command, cwd=project.parent, capture_output=True, text=True,
                            check=False, timeout=TIMEOUT)
     assert third.returncode == 0, third.stderr[-3000:]
     assert set(files(out)) == set(visible)
+    assert not list(out.parent.glob(".landmap-staging-*"))  # the leftovers were removed
     assert one_draw(out) != draw
     ledger = json.loads((out / "small.manifest.json").read_text("utf-8"))
     assert {item["path"] for item in ledger["outputs"]} == set(visible) - {"small.manifest.json"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -102,13 +103,28 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
     registers = {}
     for path in paths:
         kind = infer_kind(path)
-        stem = path.name.split(".")[0]
+        stem = _layer_name(path)
         name = stem if stem not in layers else f"{stem}_{len(layers)}"
         loaded = load(path, kind)
         layers[name] = (kind, loaded.data)
         if kind == "cases":
             registers[name] = loaded
     return layers, None, {"communes": None, "registers": registers}
+
+
+def _layer_name(path: Path) -> str:
+    """Make a layer name from a file name: letters and digits kept, anything else a ``_``.
+
+    Examples
+    --------
+    >>> _layer_name(Path("farmers' register #2.csv")), _layer_name(Path("ករណី.xlsx"))
+    ('farmers_register_2', 'ករណី')
+
+    """
+    stem = path.name.split(".")[0]
+    clean = "_".join("".join(c if c.isalnum() or unicodedata.category(c)[0] == "M" else " "
+                             for c in stem).split())
+    return clean[:60] or "layer"
 
 
 def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
@@ -162,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         extent=_extent(args.extent), title=title,
         subtitle=args.subtitle or settings.get("subtitle"),
         dpi=args.dpi, basemap=args.basemap, registers=extra["registers"],
+        say=lambda line: sys.stdout.write(f"{line}\n"),
     )
     out = sys.stdout
     for path in written:

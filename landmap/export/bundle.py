@@ -191,7 +191,9 @@ def export_layers(
         safe_name(item, what="layer name")
     briefing = {"lang": lang, "paper": paper, "orientation": orientation, "extent": extent,
                 "title": title, "subtitle": subtitle, "dpi": dpi, "basemap": basemap}
-    with OutputSet(outdir, ledger=f"{name}.manifest.json") as out:
+    # staged beside the folder where possible: a folder of exports is shared whole, and an
+    # interrupted run must not leave a second masking draw inside it, even hidden
+    with OutputSet(outdir, ledger=f"{name}.manifest.json", stage_beside=True) as out:
         write_set(out.staging, layers, formats=formats, name=name, tables=tables,
                   profile=prof, briefing=briefing)
         cases = {n: layer for n, (k, layer) in layers.items() if k == "cases"}

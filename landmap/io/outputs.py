@@ -197,7 +197,34 @@ def recover(root: str | os.PathLike[str]) -> list[str]:
                 (staging / STAGING_MARKER).is_file() or not any(staging.iterdir())):
             shutil.rmtree(staging)
             done.append(f"removed the leftovers of an interrupted run ({staging.name})")
+    real = root.resolve()
+    for staging in real.parent.glob(STAGING_PREFIX + "*"):  # staged beside this folder
+        marker = staging / STAGING_MARKER
+        if (staging.is_dir() and not staging.is_symlink() and marker.is_file()
+                and f"for: {real}\n" in marker.read_text("utf-8", errors="replace")):
+            shutil.rmtree(staging)
+            done.append(f"removed the leftovers of an interrupted run ({staging.name})")
     return done
+
+
+def _staging_place(root: Path, token: str, *, beside: bool) -> Path:
+    """Where a set is staged: beside ``root`` when asked and possible, else inside it.
+
+    Beside (in the parent of the real folder, on the same filesystem) keeps an interrupted
+    run's files out of a folder that may be copied or zipped whole; inside is the fallback that
+    is always on the same filesystem.
+    """
+    name = f"{STAGING_PREFIX}{token}"
+    if beside:
+        real = root.resolve()
+        parent = real.parent
+        try:
+            same = parent != real and parent.stat().st_dev == real.stat().st_dev
+        except OSError:
+            same = False
+        if same and os.access(parent, os.W_OK | os.X_OK):
+            return parent / name
+    return root / name
 
 
 def _read_journal(journal: Path) -> dict[str, Any] | None:
@@ -269,6 +296,9 @@ class OutputSet:
         The destination folder (created if needed).
     ledger
         File name of the ledger in ``root`` listing what landmap wrote there.
+    stage_beside
+        Stage in the folder's parent (same filesystem only), so that files of a run that is
+        interrupted never sit inside a folder meant to be shared whole; inside it otherwise.
 
     Examples
     --------
@@ -284,9 +314,11 @@ class OutputSet:
 
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, ledger: str = "manifest.json") -> None:
+    def __init__(self, root: str | os.PathLike[str], *, ledger: str = "manifest.json",
+                 stage_beside: bool = False) -> None:
         self.root = Path(root)
         self.ledger = ledger
+        self.stage_beside = stage_beside
         self.token = secrets.token_hex(6)
         self.staging = self.root / f"{STAGING_PREFIX}{self.token}"
         self.committed = False
@@ -300,9 +332,11 @@ class OutputSet:
             self.root.mkdir(parents=True, exist_ok=True)
             read_ledger(self.root, self.ledger)  # refuse a foreign file under the ledger's name
             self.notes = recover(self.root)
+            self.staging = _staging_place(self.root, self.token, beside=self.stage_beside)
             self.staging.mkdir()
             (self.staging / STAGING_MARKER).write_text(
-                "landmap writes here first; this folder is removed when the run ends\n", "utf-8")
+                "landmap writes here first; this folder is removed when the run ends\n"
+                f"for: {self.root.resolve()}\n", "utf-8")
         except OSError as err:
             self.__exit__()
             raise ExportError(f"cannot write into the output folder ({err.strerror or err})",
