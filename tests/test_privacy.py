@@ -296,10 +296,11 @@ def test_seed_makes_it_reproducible_and_fresh_by_default(cases):
     small = cases.iloc[:50]
     a = apply_profile(small, communes=communes(), seed=5).data.geometry
     b = apply_profile(small, communes=communes(), seed=5).data.geometry
-    c = apply_profile(small, communes=communes()).data.geometry
-    d = apply_profile(small, communes=communes()).data.geometry
+    c = apply_profile(small, communes=communes()).data.set_index("case_id").geometry
+    d = apply_profile(small, communes=communes()).data.set_index("case_id").geometry
     assert a.geom_equals(b).all()
-    assert not c.geom_equals(d).any()
+    both = c.index.intersection(d.index)
+    assert len(both) > 40 and not c.loc[both].geom_equals(d.loc[both], align=False).any()
 
 
 def test_seed_is_not_in_the_audit_or_the_data(published):
