@@ -16,8 +16,12 @@ notebook is trusted. Offline, folium's own output fails even in a trusted notebo
 loads Leaflet from CDNs, the iframe stays blank and the "Make this Notebook Trusted" hint shows
 through it (checked in JupyterLab 4.6 with headless Chromium). :func:`map_widget` shows any
 folium map the explorer's way.
+
+:func:`column_form` is a form with one dropdown per canonical column, to say which column of a
+spreadsheet is which and save that mapping into a project file, without writing code.
 """
 
+from landmap.widgets._columns import ColumnForm, column_form
 from landmap.widgets._explorer import Explorer, explore, map_widget
 from landmap.widgets._view import (
     ExplorerData,
@@ -30,11 +34,13 @@ from landmap.widgets._view import (
 )
 
 __all__ = [
+    "ColumnForm",
     "Explorer",
     "ExplorerData",
     "View",
     "ViewFilter",
     "cases_per_year",
+    "column_form",
     "explore",
     "filter_view",
     "map_widget",
