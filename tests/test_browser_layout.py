@@ -27,8 +27,9 @@ BOXES = """() => {
       out.push({name, left: r.left, top: r.top, right: r.right, bottom: r.bottom});
     }
   };
-  document.querySelectorAll('.leaflet-control').forEach((n, i) =>
-    add(n, (n.className.split(' ').find(c => c.startsWith('lm-') || c.startsWith('leaflet-control-')) || 'control') + '#' + i));
+  const kind = n => n.className.split(' ').find(
+    c => c.startsWith('lm-') || c.startsWith('leaflet-control-')) || 'control';
+  document.querySelectorAll('.leaflet-control').forEach((n, i) => add(n, kind(n) + '#' + i));
   document.querySelectorAll('.lm-banner > div').forEach((n, i) => add(n, n.className + '#' + i));
   const map = document.querySelector('.leaflet-container').getBoundingClientRect();
   return {boxes: out, map: {left: map.left, top: map.top, right: map.right, bottom: map.bottom}};
