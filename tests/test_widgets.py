@@ -386,3 +386,11 @@ def test_table_and_chart_speak_the_explorers_language(explorer):
     assert "Households / គ្រួសារ" in explorer.table_view.value
     title = explorer.figure.axes[0].get_title()
     assert "ករណី" in title and "Cases" in title
+
+
+def test_export_reports_absolute_paths_from_a_relative_folder(explorer, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    written = explorer.export("relative/out")
+    assert all(p.is_absolute() and p.exists() for p in written.values())
+    explorer._on_export()  # the button's line names where the files are, in full
+    assert str(tmp_path) in explorer.status_line.value

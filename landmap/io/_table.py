@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
 import re
 from typing import NamedTuple
 
@@ -143,12 +142,13 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
 def _csv_rows(src: Source, encoding: str, skip: int, n: int) -> np.ndarray:
     """Row numbers a spreadsheet shows for the records of a CSV (header = row 1).
 
-    Records follow the header one per row, unless blank lines sit between them (pandas skips
-    those; a spreadsheet shows them as empty rows): only then are the records counted again
-    with the csv module, which costs a second pass over the file.
+    Records follow the header one per line, unless the file has blank lines (pandas skips
+    them; a spreadsheet shows them as empty rows) or cells that run over several lines: only
+    then, when the file has more lines than records, are the records counted again with the
+    csv module (a second, slower pass over the file).
     """
     first = skip + 2
-    if not _has_blank_lines(src.gdal_path, encoding):
+    if not encoding.lower().startswith("utf-16") and _lines(src.gdal_path) == n + first - 1:
         return np.arange(first, first + n, dtype=np.int64)
     with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
         for _ in range(skip):
@@ -160,23 +160,14 @@ def _csv_rows(src: Source, encoding: str, skip: int, n: int) -> np.ndarray:
     return np.asarray(numbers, dtype=np.int64)
 
 
-def _has_blank_lines(path: str, encoding: str) -> bool:
-    """Whether a text file holds an empty line before its last record (a fast byte search)."""
-    import mmap
-
-    size = os.path.getsize(path)
-    if size == 0:
-        return False
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        end = size
-        blanks = ("\n\n", "\n\r\n", "\r\r")
-        patterns = [b.encode(encoding.replace("-sig", "")) for b in blanks]
-        if encoding.lower().startswith("utf-16"):
-            patterns = [p[2:] if p[:2] in (b"\xff\xfe", b"\xfe\xff") else p for p in patterns]
-        tail = data[max(0, end - 64):end]
-        trimmed = len(tail.rstrip(b"\r\n\x00"))
-        end = max(0, end - 64) + trimmed
-        return any(0 <= data.find(p, 0, end) for p in patterns)
+def _lines(path: str) -> int:
+    """Count the lines of a text file (a last line without a line break counts too)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 23):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 def sheet_rows(src: Source, n: int) -> np.ndarray:
