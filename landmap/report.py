@@ -219,15 +219,18 @@ class LoadReport:
 
 
 #: Python spellings of loader options and the command line's own (``landmap check``).
+_OPTIONS = {"fix_swapped": "--fix-swapped", "utm_zone": "--utm-zone", "crs": "--crs",
+            "encoding": "--encoding", "layer": "--layer"}
 _COMMAND_LINE = (
     (re.compile(r"load with fix_swapped=True"), "run again with --fix-swapped"),
-    (re.compile(r"fix_swapped=True"), "--fix-swapped"),
+    (re.compile(r"\bfix_swapped=True"), "--fix-swapped"),
     (re.compile(r"columns=\{'([^']+)': '((?:[^'\\]|\\.)*)'\}"), r"--column \1='\2'"),
     (re.compile(r"columns=\{\.\.\.\}"), "--column NAME=COLUMN"),
-    (re.compile(r"\butm_zone=\s?"), "--utm-zone "),
-    (re.compile(r"\bcrs=\s?"), "--crs "),
-    (re.compile(r"\bencoding=\s?"), "--encoding "),
-    (re.compile(r"\blayer=\s?"), "--layer "),
+    # "utm_zone='48N'" -> "--utm-zone '48N'"; a bare "encoding=" -> "--encoding"
+    (re.compile(r"\b(utm_zone|crs|encoding|layer)=(?=[\w'\"])"),
+     lambda m: _OPTIONS[m.group(1)] + " "),
+    (re.compile(r"\b(utm_zone|crs|encoding|layer)=\s?"), lambda m: _OPTIONS[m.group(1)]),
+    (re.compile(r"(--[a-z-]+) \(or \1\)"), r"\1"),
 )
 
 
@@ -240,6 +243,8 @@ def for_command_line(text: str) -> str:
     'run again with --fix-swapped to swap it back'
     >>> for_command_line("map it with columns={'date': 'Date of incident'}")
     "map it with --column date='Date of incident'"
+    >>> for_command_line("pass utm_zone='48N' or crs='EPSG:32648'; or the right encoding=, e.g.")
+    "pass --utm-zone '48N' or --crs 'EPSG:32648'; or the right --encoding, e.g."
 
     """
     for pattern, replacement in _COMMAND_LINE:

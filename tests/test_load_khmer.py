@@ -369,3 +369,13 @@ def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_errors_on_the_command_line_name_its_own_options(tmp_path):
+    path = tmp_path / "utm.csv"
+    path.write_text("case_id,easting,northing\nA,491000,1277800\n", encoding="utf-8")
+    res = subprocess.run([LANDMAP, "check", str(path)], capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 2
+    assert "--utm-zone '48N'" in res.stderr and "--crs 'EPSG:32648'" in res.stderr
+    assert "utm_zone=" not in res.stderr and "Traceback" not in res.stderr
