@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
 
-from landmap.io._aliases import aliases, name_forms, normalise
-from landmap.schema import normalise_term, sensitive_reason, vocabulary
+from landmap.io._aliases import _forms, aliases, normalise
+from landmap.schema import sensitive_reason, vocabulary
 
-#: How many columns the likely-miss checks look at (a register has tens; a broken file may
-#: have thousands, and the checks must stay cheap).
-MAX_CHECKED = 300
+#: How many unused columns the likely-miss checks look at, by name and by content (a register
+#: has tens; a broken file may have thousands, and the checks must stay cheap).
+MAX_CHECKED = 120
+MAX_CONTENT_CHECKED = 60
 #: Rows sampled from a column to judge what its cells hold.
 SAMPLE = 200
 _VOCAB = {"type": "case_type", "status": "case_status", "location_precision": "location_precision",
@@ -111,14 +112,18 @@ def _metadata(col: str) -> bool:
 
 
 def _looks_by_name(col: str, spellings: tuple[str, ...]) -> str | None:
-    forms = [f for f in name_forms(col) if len(f) > 2]
-    for spelling in spellings:
-        if len(spelling) < 4:
-            continue
-        for form in forms:
+    forms = [f for f in _forms(str(col)) if len(f) > 2]
+    for form in forms:
+        match = difflib.SequenceMatcher(None, "", form)  # what it learns of ``form`` is kept
+        for spelling in spellings:
+            if len(spelling) < 4:
+                continue
             if len(spelling) >= 5 and spelling in form and len(spelling) >= 0.5 * len(form):
                 return f"its name contains {spelling!r}"
-            if difflib.SequenceMatcher(None, form, spelling).ratio() >= 0.84:
+            if 2 * min(len(form), len(spelling)) < 0.84 * (len(form) + len(spelling)):
+                continue  # lengths alone rule a close match out
+            match.set_seq1(spelling)
+            if match.quick_ratio() >= 0.84 and match.ratio() >= 0.84:
                 return f"its name is close to {spelling!r}"
     return None
 
@@ -136,28 +141,47 @@ def _vocab_spellings(field: str) -> frozenset[str]:
     return frozenset(w for w in words if w)
 
 
-def _looks_by_content(values: pd.Series, key: str, kind: str) -> str | None:
+@dataclass
+class _Content:
+    """What a column's first non-empty cells hold, worked out once for every canonical key."""
+
+    size: int
+    numeric: float = 0.0
+    dates: float | None = None
+    terms: dict[str, float] = field(default_factory=dict)
+
+
+def _content(values: pd.Series) -> _Content:
     text = values.dropna().astype("string").str.strip()
-    text = text[text.ne("")]
-    if len(text) < 3:
-        return None
-    sample = text.head(SAMPLE)
-    field = _VOCAB.get(key)
-    if key == "kind":
-        field = {"areas": "area_kind", "concessions": "concession_kind"}.get(kind)
-    if field is not None:
-        known = sample.map(lambda v: normalise_term(field, v) is not None
-                           or _compact(str(v)) in _vocab_spellings(field))
-        share = float(known.mean())
-        return f"{share:.0%} of its cells are {key} terms" if share >= 0.6 else None
-    if key in ("date", "granted"):
+    sample = text[text.ne("")].head(SAMPLE)
+    out = _Content(len(sample))
+    if out.size < 3:
+        return out
+    out.numeric = float(pd.to_numeric(sample, errors="coerce").notna().mean())
+    compact = [_compact(str(v)) for v in sample]
+    for field_name in ("case_type", "case_status", "location_precision", "area_kind",
+                       "concession_kind"):
+        words = _vocab_spellings(field_name)
+        out.terms[field_name] = sum(c in words for c in compact) / len(compact)
+    if out.numeric <= 0.5:  # plain numbers are counts or codes, not dates
         from landmap.io._dates import parse_dates
 
-        if pd.to_numeric(sample, errors="coerce").notna().mean() > 0.5:
-            return None  # plain numbers: counts or codes, not dates
         dates, _ = parse_dates(sample)
-        share = float(dates.notna().mean())
-        return f"{share:.0%} of its cells are dates" if share >= 0.8 else None
+        out.dates = float(dates.notna().mean())
+    return out
+
+
+def _looks_by_content(content: _Content, key: str, kind: str) -> str | None:
+    if content.size < 3:
+        return None
+    field_name = _VOCAB.get(key)
+    if key == "kind":
+        field_name = {"areas": "area_kind", "concessions": "concession_kind"}.get(kind)
+    if field_name is not None:
+        share = content.terms.get(field_name, 0.0)
+        return f"{share:.0%} of its cells are {key} terms" if share >= 0.6 else None
+    if key in ("date", "granted") and content.dates is not None and content.dates >= 0.8:
+        return f"{content.dates:.0%} of its cells are dates"
     return None
 
 
@@ -186,17 +210,20 @@ def likely_misses(
     unused = [r["column"] for r in records if r["became"] == "" and r["how"] == "kept as is"
               and not _metadata(r["column"])][:MAX_CHECKED]
     spellings = _spellings(kind)
+    contents: dict[str, _Content] = {}
     out: list[Miss] = []
     claimed: set[str] = set()
     for key, names in spellings.items():
         if key in mapping:
             continue
-        for col in unused:
+        for pos, col in enumerate(unused):
             if col in claimed:
                 continue
             why = _looks_by_name(col, names)
-            if why is None and col in frame.columns:
-                why = _looks_by_content(frame[col], key, kind)
+            if why is None and pos < MAX_CONTENT_CHECKED and col in frame.columns:
+                if col not in contents:
+                    contents[col] = _content(frame[col])
+                why = _looks_by_content(contents[col], key, kind)
             if why is not None:
                 out.append(Miss(key, col, why))
                 claimed.add(col)
@@ -204,4 +231,5 @@ def likely_misses(
     return out
 
 
-__all__ = ["MAX_CHECKED", "Miss", "fates", "likely_misses", "row_number_columns"]
+__all__ = ["MAX_CHECKED", "MAX_CONTENT_CHECKED", "Miss", "fates", "likely_misses",
+           "row_number_columns"]
