@@ -312,7 +312,8 @@ def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
     from landmap.maps import build_map
     from landmap.widgets import map_widget
 
-    widget = map_widget(build_map(profile="internal", cases=layers[0], title="<b>t</b>"), height=300)
+    widget = map_widget(build_map(profile="internal", cases=layers[0], title="<b>t</b>"),
+                        height=300)
     assert isinstance(widget, ipywidgets.HTML)  # not sanitised by JupyterLab, trusted or not
     match = re.fullmatch(r'<iframe srcdoc="([^"]*)" style="[^"]*height:300px[^"]*" '
                          r'sandbox="allow-scripts allow-popups"></iframe>', widget.value)
