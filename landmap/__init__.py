@@ -50,6 +50,8 @@ _LAZY: dict[str, str] = {
     # places without coordinates
     "match_place": "landmap.places:match_place",
     "match_places": "landmap.places:match_places",
+    "ColumnMapping": "landmap.io.suggest:ColumnMapping",
+    "suggest_columns": "landmap.io.suggest:suggest_columns",
     # analysis
     "cases_by_concession": "landmap.analysis:cases_by_concession",
     "cases_in_areas": "landmap.analysis:cases_in_areas",
@@ -59,6 +61,7 @@ _LAZY: dict[str, str] = {
     "hectares_check": "landmap.analysis:hectares_check",
     "metric_crs": "landmap.analysis:metric_crs",
     "overlap": "landmap.analysis:overlap",
+    "pretty": "landmap.analysis:pretty",
     "summarise_by_admin": "landmap.analysis:summarise_by_admin",
     "summarise_by_year": "landmap.analysis:summarise_by_year",
     "write_table": "landmap.analysis:write_table",
@@ -79,6 +82,7 @@ _LAZY: dict[str, str] = {
     "PublishedLayer": "landmap.privacy:PublishedLayer",
     "publish": "landmap.privacy:publish",
     "audit_export": "landmap.leakcheck:audit_export",
+    "briefing_figure": "landmap.export.briefing:briefing_figure",
     "briefing_map": "landmap.export.briefing:briefing_map",
     "export_layers": "landmap.export.bundle:export_layers",
     "public_summary": "landmap.privacy:public_summary",
@@ -91,6 +95,7 @@ _LAZY: dict[str, str] = {
     # the main job and the notebook explorer
     "build": "landmap.build:build",
     "Explorer": "landmap.widgets:Explorer",
+    "column_form": "landmap.widgets:column_form",
     "explore": "landmap.widgets:explore",
     "map_widget": "landmap.widgets:map_widget",
 }

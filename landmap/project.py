@@ -574,21 +574,29 @@ def _file_columns(spec: LayerSpec) -> list[str] | None:
                     continue
             else:
                 return None
-            first = sample.splitlines()[0] if sample else ""
+            lines = sample.splitlines()
+            if lines and re.match(r"^sep=.\s*$", lines[0]):  # Excel's delimiter hint line
+                lines = lines[1:]
+            first = lines[0] if lines else ""
             try:
                 dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
             except csv.Error:
                 dialect = csv.excel
             return next(csv.reader([first], dialect), [])
         if spec.member is None and suffix in (".xlsx", ".xlsm"):
+            import pandas as pd
             from openpyxl import load_workbook
+
+            from landmap.io._table import _header_row
 
             book = load_workbook(spec.path, read_only=True)
             try:
                 sheet = book[spec.options["layer"]] if "layer" in spec.options else book.active
-                row = next(sheet.iter_rows(max_row=1, values_only=True), ())
+                head = list(sheet.iter_rows(max_row=15, values_only=True))
             finally:
                 book.close()
+            # the header row the loader will use (title rows above it are skipped)
+            row = head[_header_row(pd.DataFrame(head))] if head else ()
             return [str(v) for v in row if v is not None]
         import pyogrio
 
@@ -613,7 +621,7 @@ def check_columns(spec: LayerSpec, *, project: Path | None = None) -> None:
     if present is None:
         return
     for canon, column in spec.columns.items():
-        if column in present:
+        if column in present or column == "":  # "": the file has no such column
             continue
         lower = {c.lower(): c for c in present}
         close = difflib.get_close_matches(column.lower(), list(lower), n=1)

@@ -63,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except LandmapError as err:
-        print(f"landmap {args.command}: error: {err}", file=sys.stderr)  # noqa: T201
+        from landmap.report import for_command_line  # the command's own option names
+
+        print(f"landmap {args.command}: error: {for_command_line(str(err))}",  # noqa: T201
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("landmap: interrupted; no output was left half-written.", file=sys.stderr)  # noqa: T201

@@ -24,7 +24,13 @@ from landmap.errors import DataFileError, DataValueError
 from landmap.io._aliases import match_profile
 from landmap.io._canonical import assign_ids, canonicalise
 from landmap.io._geocode import place_cases, with_placed
-from landmap.io._table import TablePoints, points_frame, read_table, table_to_points
+from landmap.io._table import (
+    TablePoints,
+    points_frame,
+    read_table,
+    sheet_rows,
+    table_to_points,
+)
 from landmap.io._vector import Source, list_layers, read_vector, resolve, to_storage_crs
 from landmap.report import LoadReport
 from landmap.schema import (
@@ -141,7 +147,8 @@ def _load(
     )
     profile = match_profile([c for c in table.columns if c != "geometry"], kind)
     prefix = profile.get("id_prefix") if profile else None  # type: ignore[union-attr]
-    id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix)
+    row_numbers = sheet_rows(src, n)
+    id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix, rows=row_numbers)
     geometry = points if points is not None else read.geometry.values
     placed = None
     if kind == "cases":
@@ -151,7 +158,7 @@ def _load(
         checked = with_placed(checked, placed, details)
     rows = pd.DataFrame(
         {
-            "row": np.arange(1, n + 1, dtype="int64"),
+            "row": row_numbers,
             "status": _status(checked),
             "reason": _finish_reasons(n, [*checked.reasons, *flags, *id_flags]),
             "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
