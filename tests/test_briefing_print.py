@@ -160,8 +160,8 @@ def test_households_key_shows_counts_of_the_dots_drawn(mondulkiri, demo):
     ax = next(c.axes for c in fig.findobj(PathCollection) if c.get_gid() == CASES_GID)
     drawn = np.concatenate([c.get_sizes() for c in ax.collections if c.get_gid() == CASES_GID])
     legend_ax = _axes(fig, "legend")
-    circles = [c for c in legend_ax.collections
-               if tuple(mcolors.to_hex(c.get_facecolor()[0])) == tuple("#bdbdbd")]
+    circles = [c for c in legend_ax.collections if len(c.get_facecolor())  # not the hollow key
+               and tuple(mcolors.to_hex(c.get_facecolor()[0])) == tuple("#bdbdbd")]
     sizes = sorted(float(c.get_sizes()[0]) for c in circles)
     assert len(sizes) >= 2
     assert sizes[-1] <= drawn.max() + 1e-6 and sizes[0] >= drawn.min() - 1e-6

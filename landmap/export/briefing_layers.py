@@ -63,8 +63,8 @@ def plot_cases(ax, cases: gpd.GeoDataFrame, lang: Lang, sections: list[LegendSec
 
     Marker areas grow with households, scaled to the largest count *on this map* (``bounds``),
     so the graduated legend section shows counts among the dots drawn, at exactly their areas
-    and in the same style. Returns an ``(n, 3)`` array of the markers in view: x, y (map
-    metres) and area (points²), for label placement to keep clear of.
+    and in the same style. Returns an ``(n, 3)`` array of the markers: x, y (map
+    metres) and area (points²) of every marker drawn, for label placement to keep clear of.
     """
     terms = _terms(cases, "type")
     households = (pd.to_numeric(cases["households"], errors="coerce")
@@ -111,7 +111,9 @@ def plot_cases(ax, cases: gpd.GeoDataFrame, lang: Lang, sections: list[LegendSec
                         for v in household_steps(largest)]
         grad.circle_style = ("#BDBDBD", edge or "#1A1A1A")
         sections.append(grad)
-    return np.column_stack([xs[view], ys[view], sizes[view]])
+    # every marker drawn is an obstacle for labels, also those beyond the data's extent that the
+    # page's aspect brings into the frame
+    return np.column_stack([xs, ys, sizes])
 
 
 def fade_outside(ax, focus, bounds, scale: float) -> None:
