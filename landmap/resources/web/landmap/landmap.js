@@ -812,6 +812,13 @@
         return others.some(function (c) { return meets(r, rectOf(c)); });
       };
       if (legendBox.open && !legendBox._lmUser && crowded()) { legendBox.open = false; }
+      /* still touching the time slider (a narrow map): narrow the slider to the room left */
+      var timeBox = map.getContainer().querySelector('.lm-time');
+      if (time && timeBox && meets(rectOf(legendBox), rectOf(timeBox))) {
+        var room = rectOf(legendBox).left - rectOf(timeBox).left - 10;
+        var extra = rectOf(timeBox).width - rectOf(time).width;
+        time.style.width = Math.max(60, room - extra) + 'px';
+      }
     }
     var bannerBox = map.getContainer().querySelector('.lm-banner');
     if (bannerBox) {
@@ -836,6 +843,10 @@
   function ready(map, options) {
     arrange(map);
     map.on('resize', function () { arrange(map); });
+    /* fonts that arrive late change the controls' sizes: arrange again once they are in */
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(function () { arrange(map); });
+    }
     if (options.fit) {
       var b = null;
       (map._lmLayers || []).forEach(function (g) {
@@ -870,6 +881,7 @@
       if (clustering()) { setTimeout(function () { whenClustered(fn); }, 20); } else { fn(); }
     }
     whenClustered(function () {
+      arrange(map);  /* the layers are drawn: the controls have their final sizes */
       requestAnimationFrame(function () {
         requestAnimationFrame(function () {
           (map._lmLayers || []).forEach(function (g) {
