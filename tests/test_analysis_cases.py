@@ -188,6 +188,9 @@ def test_geoparquet_invalid_parcels_are_repaired(tmp_path, engine):
     got = overlap(str(p), str(c), geometry=False, engine=engine).set_index("area_id")
     assert got.loc["bowtie", "overlap_ha"] == pytest.approx(0.5)
     assert got.loc["fine", "overlap_ha"] == pytest.approx(1.0)
+    shapes = overlap(str(p), str(c), engine=engine).set_index("area_id").to_crs(UTM)
+    assert shapes.area["bowtie"] == pytest.approx(5000.0)
+    assert shapes.loc["bowtie", "area_ha"] == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

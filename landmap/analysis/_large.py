@@ -35,24 +35,30 @@ ENGINES = ("auto", "memory", "sedonadb")
 INSTALL = "pip install 'landmap[large]'"
 
 #: Overlap of a left layer with polygons ``right_layer(right, g)``: one row per intersecting
-#: pair. Candidate left geometries are repaired (``ST_MakeValid`` returns a valid geometry as
-#: it is); a pair whose left geometry lies within the right one overlaps by the whole left
-#: geometry (no intersection computed).
+#: pair. A pair whose left geometry lies within the right one overlaps by the whole left
+#: geometry (no intersection computed). Pairs of an invalid left geometry are measured by
+#: shapely after repair (their ``raw`` column holds its WKB, their areas are null): GEOS
+#: overlays fail or mislead on invalid input, and such rows are rare.
 OVERLAP_SQL = """
-SELECT {columns}, right_id,
-       ST_Area(g) AS left_area,
-       CASE WHEN inside THEN ST_Area(g) ELSE ST_Area(ST_Intersection(g, rg)) END AS overlap{wkb}
+SELECT {columns}, right_id, raw,
+       CASE WHEN valid THEN ST_Area(g) END AS left_area,
+       CASE WHEN valid AND inside THEN ST_Area(g)
+            WHEN valid THEN ST_Area(ST_Intersection(g, rg)) END AS overlap{wkb}
 FROM (
-  SELECT {columns}, right_id, g, rg, ST_Within(g, rg) AS inside
+  SELECT {columns}, right_id, g, rg, valid,
+         CASE WHEN valid THEN ST_Within(g, rg) END AS inside,
+         CASE WHEN valid THEN NULL ELSE ST_AsBinary(g) END AS raw
   FROM (
-    SELECT {p_columns}, r.right AS right_id, r.g AS rg, ST_MakeValid(p.{geometry}) AS g
+    SELECT {p_columns}, r.right AS right_id, r.g AS rg, p.{geometry} AS g,
+           ST_IsValid(p.{geometry}) AS valid
     FROM left_layer p JOIN right_layer r ON ST_Intersects(p.{geometry}, r.g)
   )
 )
 """
 #: The overlap geometry column added to :data:`OVERLAP_SQL` when geometries are asked for.
 OVERLAP_WKB = """,
-       CASE WHEN inside THEN ST_AsBinary(g) ELSE ST_AsBinary(ST_Intersection(g, rg)) END AS wkb"""
+       CASE WHEN valid AND inside THEN ST_AsBinary(g)
+            WHEN valid THEN ST_AsBinary(ST_Intersection(g, rg)) END AS wkb"""
 #: Points of a left layer lying in or on the edge of polygons ``right(right, g)``.
 POINTS_SQL = """
 SELECT {p_columns}, r.right AS right_id
@@ -128,25 +134,34 @@ def choose(engine: str, *, id_column: str | None) -> str:
     return engine
 
 
-def _context(info: GeoParquetInfo, right: np.ndarray) -> Any:
-    """Open a SedonaDB context with views ``left_layer`` (the file) and ``right_layer``."""
+def _query(info: GeoParquetInfo, right: np.ndarray, sql: str) -> Any:
+    """Run ``sql`` on views ``left_layer`` (the file) and ``right_layer`` (the polygons).
+
+    The polygons go to SedonaDB as a small GeoParquet file in a temporary folder (removed
+    afterwards): SedonaDB joins against it faster than against an in-memory table.
+    """
+    import tempfile
+
     import geopandas as gpd
 
     sd = _sedonadb().connect()  # type: ignore[union-attr]
     sd.read_parquet(info.path).to_view("left_layer", overwrite=True)
     frame = gpd.GeoDataFrame({"right": np.arange(len(right), dtype=np.int64)},
                              geometry=gpd.GeoSeries(right, crs=info.crs), crs=info.crs)
-    sd.create_data_frame(frame.rename_geometry("g")).to_view("right_layer", overwrite=True)
-    return sd
+    with tempfile.TemporaryDirectory(prefix="landmap-") as folder:
+        path = f"{folder}/right.parquet"
+        frame.rename_geometry("g").to_parquet(path, write_covering_bbox=True)
+        sd.read_parquet(path).to_view("right_layer", overwrite=True)
+        return _run(sd, sql)
 
 
 def _run(sd: Any, sql: str) -> Any:
-    """Run ``sql``; return a pyarrow table with string views as plain strings."""
+    """Run ``sql``; return a pyarrow table with string and binary views as plain arrays."""
     import pyarrow as pa
 
     table = sd.sql(sql).to_arrow_table()
-    fields = [pa.field(f.name, pa.string()) if f.type == pa.string_view() else f
-              for f in table.schema]
+    plain = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
+    fields = [pa.field(f.name, plain.get(f.type, f.type)) for f in table.schema]
     return table.cast(pa.schema(fields)) if fields != list(table.schema) else table
 
 
@@ -163,19 +178,7 @@ def overlap_pairs(info: GeoParquetInfo, right: np.ndarray, *, engine: str, colum
     """
     columns = [c for c in dict.fromkeys(columns) if c in info.columns]
     if engine == "sedonadb" and len(right):
-        sql = OVERLAP_SQL.format(columns=_quoted(columns), p_columns=_quoted(columns, "p."),
-                                 geometry=f'"{info.geometry}"',
-                                 wkb=OVERLAP_WKB if geometry else "")
-        table = _run(_context(info, right), sql)
-        overlap = table.column("overlap").to_numpy(zero_copy_only=False)
-        keep = np.flatnonzero(overlap > 0)
-        geoms = None
-        if geometry:
-            geoms = shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False)[keep])
-        return LayerPairs(
-            table.select(columns).take(keep), None,
-            table.column("right_id").to_numpy().astype(np.intp)[keep], overlap[keep],
-            table.column("left_area").to_numpy(zero_copy_only=False)[keep], geoms)
+        return _sedonadb_overlap(info, right, columns=columns, geometry=geometry)
     attrs, left = read_small(info, columns=columns)
     tree = shapely.STRtree(right)
     cand = np.unique(tree.query(left)[0])
@@ -187,6 +190,33 @@ def overlap_pairs(info: GeoParquetInfo, right: np.ndarray, *, engine: str, colum
                       shapely.area(left_c[found.left]), found.geometry)
 
 
+def _sedonadb_overlap(info: GeoParquetInfo, right: np.ndarray, *, columns: list[str],
+                      geometry: bool) -> LayerPairs:
+    """Run :data:`OVERLAP_SQL`; measure the pairs of invalid left geometries after repair."""
+    sql = OVERLAP_SQL.format(columns=_quoted(columns), p_columns=_quoted(columns, "p."),
+                             geometry=f'"{info.geometry}"', wkb=OVERLAP_WKB if geometry else "")
+    table = _query(info, right, sql)
+    right_id = table.column("right_id").to_numpy().astype(np.intp)
+    overlap = table.column("overlap").to_numpy(zero_copy_only=False).astype(float)
+    left_area = table.column("left_area").to_numpy(zero_copy_only=False).astype(float)
+    geoms = (shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False))
+             if geometry else None)
+    bad = np.flatnonzero(table.column("raw").is_valid().to_numpy(zero_copy_only=False))
+    if len(bad):
+        fixed = repaired(shapely.from_wkb(
+            table.column("raw").take(bad).to_numpy(zero_copy_only=False)))
+        found = exact_pairs(fixed, right[right_id[bad]], geometry=geometry, threads=1)
+        pos = found.left == found.right  # each repaired geometry against its own pair only
+        hit = bad[found.left[pos]]
+        overlap[bad], left_area[bad] = 0.0, shapely.area(fixed)
+        overlap[hit] = found.area[pos]
+        if geoms is not None:
+            geoms[hit] = found.geometry[pos]
+    keep = np.flatnonzero(overlap > 0)
+    return LayerPairs(table.select(columns).take(keep), None, right_id[keep], overlap[keep],
+                      left_area[keep], geoms[keep] if geoms is not None else None)
+
+
 def point_pairs(info: GeoParquetInfo, right: np.ndarray, *, engine: str,
                 columns: list[str]) -> LayerPairs:
     """Points of a GeoParquet point layer in (or on the edge of) the polygons ``right``."""
@@ -195,7 +225,7 @@ def point_pairs(info: GeoParquetInfo, right: np.ndarray, *, engine: str,
     if engine == "sedonadb" and len(right):
         sql = POINTS_SQL.format(p_columns=_quoted(columns, "p."),
                                 geometry=f'"{info.geometry}"')
-        table = _run(_context(info, right), sql)
+        table = _query(info, right, sql)
         return LayerPairs(table.select(columns), None,
                           table.column("right_id").to_numpy().astype(np.intp), empty, empty,
                           None)
