@@ -450,6 +450,9 @@ def parent(args) -> None:
     if args.million and 1_000_000 not in sizes:
         sizes.append(1_000_000)
     fabrics = [f for f in args.fabrics.split(",") if f]
+    if "real" in fabrics and not _realfabric.PARCELS.exists():
+        print(f"real fabric skipped: no parcels at {_realfabric.PARCELS} (see _realfabric.py)")
+        fabrics.remove("real")
     engines = [e for e in args.engines.split(",") if e]
     pg = PostGIS()
     if "postgis" in engines or (args.points and "postgis" in args.point_engines):
