@@ -89,7 +89,8 @@ def case_links(
     cases
         Canonical cases layer (points) or a path any loader reads. A GeoParquet file of points
         in the same metric CRS as a GeoParquet ``layer`` (millions of points) goes to the
-        ``engine`` instead of the loaders (with ``within_m=0``).
+        ``engine`` instead of the loaders (with ``within_m=0``); its links come sorted by case
+        id (by file position where the file has no id column).
     layer
         Polygons: concessions (``kind="concessions"``) or areas (``kind="areas"``).
     within_m
