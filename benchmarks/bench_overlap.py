@@ -1,17 +1,23 @@
-"""Overlap benchmark: synthetic national parcel fabric x concessions, landmap against its peers.
+"""Overlap benchmark: national parcel fabrics x concessions, landmap's engines and their peers.
 
 Whole job, from GeoParquet on disk to the pair table (parcel id, concession id, overlap
-hectares, % of parcel, % of concession), at 10k, 100k and 1M parcels, for:
+hectares, % of parcel, % of concession), on two fabrics: ``synthetic`` (``_synthetic.py``:
+generated blocks of 8-vertex parcels, generated concessions) and ``real`` (``_realfabric.py``:
+the real cadastral parcels of ``../shared/data/parcels/`` tiled over Cambodia, the real ELCs),
+at 100k parcels (``--million`` adds 1M), for:
 
-* ``landmap``   landmap.analysis.overlap on the two GeoParquet paths (streamed)
-* ``duckdb``    DuckDB 1.5.5 + spatial extension (loaded offline from the pip package)
-* ``sedonadb``  SedonaDB 0.5.0
-* ``postgis``   PostGIS 3 on PostgreSQL 15 (Debian packages), started on loopback in a temp
-                dir as the ``postgres`` user; the job includes loading the parcels (binary COPY)
-                and building the GiST index
-* ``shapely``   the best plain geopandas/shapely code: read_parquet, STRtree, wholly-inside
-                fast path, intersection for the rest
-* ``overlay``   geopandas.overlay(how="intersection")
+* ``landmap``         landmap.analysis.overlap on the two GeoParquet paths, engine "auto"
+                      (SedonaDB when installed, as here)
+* ``landmap-memory``  the same call with engine="memory": the file read whole and measured by
+                      landmap's exact in-memory kernel (STRtree + prepared predicates)
+* ``sedonadb``        SedonaDB's own SQL on the two files
+* ``shapely``         the plain geopandas/shapely script: read_parquet, STRtree, prepared
+                      wholly-inside test, intersection for the rest
+* ``duckdb``          DuckDB + spatial extension (loaded offline from the pip package)
+* ``postgis``         PostGIS 3 on PostgreSQL 15 (Debian packages), started on loopback in a temp
+                      dir as the ``postgres`` user; the job includes loading the parcels (binary
+                      COPY) and building the GiST index
+* ``overlay``         geopandas.overlay(how="intersection")
 
 Every SQL peer uses the same "parcel wholly inside" fast path as landmap
 (``CASE WHEN ST_Within(...) THEN ST_Area(parcel) ELSE ST_Area(ST_Intersection(...))``).
@@ -24,13 +30,14 @@ Engines are interleaved so that load from other users of the machine falls on al
 alike. Every engine's pairs (ids) and total hectares are checked against landmap's (total to
 1e-9 relative).
 
-``--points`` adds 1M case points -> the concession each falls in (ST_Intersects semantics:
-a point on an edge counts).
+``--points`` adds 1M case points per fabric -> the concession each falls in (ST_Intersects
+semantics: a point on an edge counts).
 
 Usage::
 
-    python benchmarks/bench_overlap.py                       # everything (minutes)
-    python benchmarks/bench_overlap.py --sizes 100000 --engines landmap,duckdb
+    python benchmarks/bench_overlap.py                      # both fabrics at 100k (minutes)
+    python benchmarks/bench_overlap.py --million --points   # and 1M parcels, 1M points
+    python benchmarks/bench_overlap.py --engines landmap,sedonadb --fabrics real
 """
 
 from __future__ import annotations
@@ -50,10 +57,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import _realfabric  # noqa: E402
 import _synthetic  # noqa: E402
 
-ENGINES = ("landmap", "duckdb", "sedonadb", "postgis", "shapely", "overlay")
-POINT_ENGINES = ("landmap", "duckdb", "sedonadb", "postgis", "geopandas")
+ENGINES = ("landmap", "landmap-memory", "sedonadb", "shapely")
+MORE_ENGINES = ("duckdb", "postgis", "overlay")
+POINT_ENGINES = ("landmap", "landmap-memory", "sedonadb", "geopandas")
 
 SQL = """SELECT p.{pid} AS pid, c.concession_id AS cid,
   CASE WHEN ST_Within(p.{g}, c.{g}) THEN ST_Area(p.{g})
@@ -82,11 +91,15 @@ def _pct_table(pid, cid, overlap_m2, parea, carea):
     })
 
 
-def job_landmap(parcels, concessions, pg=None):
+def job_landmap(parcels, concessions, pg=None, engine="auto"):
     from landmap.analysis import overlap
 
-    t = overlap(parcels, concessions, geometry=False)
+    t = overlap(parcels, concessions, geometry=False, engine=engine)
     return t["area_id"].to_numpy(), t["concession_id"].to_numpy(), t["overlap_ha"].to_numpy()
+
+
+def job_landmap_memory(parcels, concessions, pg=None):
+    return job_landmap(parcels, concessions, pg, engine="memory")
 
 
 def job_duckdb(parcels, concessions, pg=None):
@@ -193,11 +206,15 @@ def _cols(t):
 
 # --- points -----------------------------------------------------------------------------------
 
-def points_landmap(cases, concessions, pg=None):
+def points_landmap(cases, concessions, pg=None, engine="auto"):
     from landmap.analysis import case_links
 
-    t = case_links(cases, concessions)
+    t = case_links(cases, concessions, engine=engine)
     return t["case_id"].to_numpy(), t["concession_id"].to_numpy(), None
+
+
+def points_landmap_memory(cases, concessions, pg=None):
+    return points_landmap(cases, concessions, pg, engine="memory")
 
 
 def points_duckdb(cases, concessions, pg=None):
@@ -260,7 +277,7 @@ def _digest(pid, cid, ha):
 
 def child(args) -> None:
     task = {"overlap": "job_", "points": "points_"}[args.task]
-    func = globals()[task + args.engine]
+    func = globals()[task + args.engine.replace("-", "_")]
     left, right = args.left, args.right
     if args.mode == "whole":
         t0 = time.perf_counter()
@@ -371,7 +388,7 @@ def _check(ref: dict, res: dict) -> str:
 
 def _print_table(title: str, rows: list[tuple[str, str, dict]]) -> None:
     print(f"\n{title}")
-    head = (f"{'size':>9}  {'engine':<9} {'whole s':>8} {'cpu s':>7} {'in-proc s':>9} "
+    head = (f"{'fabric size':>19}  {'engine':<14} {'whole s':>8} {'cpu s':>7} {'in-proc s':>9} "
             f"{'in-proc cpu':>11} {'peak MB':>8} {'x whole':>8} {'x in-proc':>9} "
             f"{'x cpu':>6} {'pairs':>8}  check vs landmap")
     print(head)
@@ -383,7 +400,7 @@ def _print_table(title: str, rows: list[tuple[str, str, dict]]) -> None:
         ref = engines.get("landmap", {})
         for engine, res in engines.items():
             if "error" in res:
-                print(f"{size:>9}  {engine:<9} {'skipped: ' + res['error']}")
+                print(f"{size:>19}  {engine:<14} {'skipped: ' + res['error']}")
                 continue
             whole = res["whole"]
             warm = res.get("warm", {})
@@ -393,7 +410,7 @@ def _print_table(title: str, rows: list[tuple[str, str, dict]]) -> None:
             xi = f"{warm['job_s'] / li:.2f}" if li and warm.get("job_s") else "-"
             lc = ref.get("warm", {}).get("job_cpu_s")
             xc = f"{warm['job_cpu_s'] / lc:.2f}" if lc and warm.get("job_cpu_s") else "-"
-            print(f"{size:>9}  {engine:<9} {whole['wall_s']:>8.2f} {whole['cpu_s']:>7.2f} "
+            print(f"{size:>19}  {engine:<14} {whole['wall_s']:>8.2f} {whole['cpu_s']:>7.2f} "
                   f"{warm.get('job_s', float('nan')):>9.2f} "
                   f"{warm.get('job_cpu_s', float('nan')):>11.2f} {whole['peak_mb']:>8.0f} "
                   f"{xw:>8} {xi:>9} {xc:>6} {whole['pairs']:>8}  "
@@ -402,58 +419,63 @@ def _print_table(title: str, rows: list[tuple[str, str, dict]]) -> None:
           "faster or uses less CPU); in-proc cpu: CPU seconds of the best warm job (all threads)")
 
 
+FABRICS = {"synthetic": _synthetic, "real": _realfabric}
+
+
+def _fabric_files(fabric: str, size: int | None) -> dict[str, Path]:
+    mod = FABRICS[fabric]
+    return mod.write_all(size or 10_000)
+
+
+def _run_engines(engines, task, left, right, pg, args, label) -> dict[str, dict]:
+    results: dict[str, dict] = {e: {} for e in engines}
+    for mode in ("whole", "warm"):
+        for engine in engines:  # interleaved: shared-machine noise hits every engine
+            if engine == "postgis" and not pg.dsn:
+                results[engine] = {"error": pg.reason or "not started"}
+                continue
+            if "error" in results[engine]:
+                continue
+            res = run_child(engine, task, mode, left, right, pg.dsn, args.repeat)
+            if "error" in res:
+                results[engine] = res
+            else:
+                results[engine][mode] = res
+            print(f"  {label} {engine} {mode}: {res}", file=sys.stderr)
+    return results
+
+
 def parent(args) -> None:
     sizes = [int(s) for s in args.sizes]
-    for size in sizes:
-        _synthetic.write_all(size)
+    if args.million and 1_000_000 not in sizes:
+        sizes.append(1_000_000)
+    fabrics = [f for f in args.fabrics.split(",") if f]
+    if "real" in fabrics and not _realfabric.PARCELS.exists():
+        print(f"real fabric skipped: no parcels at {_realfabric.PARCELS} (see _realfabric.py)")
+        fabrics.remove("real")
     engines = [e for e in args.engines.split(",") if e]
     pg = PostGIS()
     if "postgis" in engines or (args.points and "postgis" in args.point_engines):
         pg.start()
         if pg.reason:
             print(f"PostGIS skipped: {pg.reason}")
-    conc = _synthetic.WORK / "concessions.parquet"
     rows = []
+    prow = []
     try:
-        for size in sizes:
-            parcels = _synthetic.WORK / f"parcels_{size}.parquet"
-            results = {e: {} for e in engines}
-            for mode in ("whole", "warm"):
-                for engine in engines:  # interleaved: shared-machine noise hits every engine
-                    if engine == "postgis" and not pg.dsn:
-                        results[engine] = {"error": pg.reason or "not started"}
-                        continue
-                    if "error" in results[engine]:
-                        continue
-                    if engine == "overlay" and size > args.overlay_max:
-                        results[engine] = {"error": f"over --overlay-max {args.overlay_max}"}
-                        continue
-                    res = run_child(engine, "overlap", mode, parcels, conc, pg.dsn, args.repeat)
-                    if "error" in res:
-                        results[engine] = res
-                    else:
-                        results[engine][mode] = res
-                    print(f"  {size} {engine} {mode}: {res}", file=sys.stderr)
-            rows += [(f"{size:,}", e, r) for e, r in results.items()]
+        for fabric in fabrics:
+            for size in sizes:
+                files = _fabric_files(fabric, size)
+                eng = [e for e in engines if e != "overlay" or size <= args.overlay_max]
+                results = _run_engines(eng, "overlap", files["parcels"], files["concessions"],
+                                       pg, args, f"{fabric} {size}")
+                rows += [(f"{fabric} {size:,}", e, r) for e, r in results.items()]
+            if args.points:
+                files = _fabric_files(fabric, None)
+                presults = _run_engines(args.point_engines.split(","), "points", files["cases"],
+                                        files["concessions"], pg, args, f"{fabric} points")
+                prow += [(f"{fabric} 1,000,000", e, r) for e, r in presults.items()]
         _print_table("Overlap: parcels x concessions, GeoParquet -> pair table", rows)
-        if args.points:
-            cases = _synthetic.WORK / "cases_1000000.parquet"
-            prow = []
-            presults = {e: {} for e in args.point_engines.split(",")}
-            for mode in ("whole", "warm"):
-                for engine in presults:
-                    if engine == "postgis" and not pg.dsn:
-                        presults[engine] = {"error": pg.reason or "not started"}
-                        continue
-                    if "error" in presults[engine]:
-                        continue
-                    res = run_child(engine, "points", mode, cases, conc, pg.dsn, args.repeat)
-                    if "error" in res:
-                        presults[engine] = res
-                    else:
-                        presults[engine][mode] = res
-                    print(f"  points {engine} {mode}: {res}", file=sys.stderr)
-            prow += [("1,000,000", e, r) for e, r in presults.items()]
+        if prow:
             _print_table("Points: 1M case points -> concession they fall in", prow)
     finally:
         pg.stop()
@@ -461,8 +483,12 @@ def parent(args) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", nargs="*", default=["10000", "100000", "1000000"])
-    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--sizes", nargs="*", default=["100000"])
+    ap.add_argument("--million", action="store_true", help="also run 1,000,000 parcels")
+    ap.add_argument("--fabrics", default=",".join(FABRICS),
+                    help="parcel fabrics: synthetic (_synthetic.py), real (_realfabric.py)")
+    ap.add_argument("--engines", default=",".join(ENGINES),
+                    help=f"comma-separated, of {', '.join(ENGINES + MORE_ENGINES)}")
     ap.add_argument("--points", action="store_true", help="also run the 1M points benchmark")
     ap.add_argument("--point-engines", default=",".join(POINT_ENGINES))
     ap.add_argument("--repeat", type=int, default=2, help="measured in-process runs (best kept)")

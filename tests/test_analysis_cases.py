@@ -1,7 +1,8 @@
-"""Cases against areas, the GeoParquet streaming path and write_table."""
+"""Cases against areas, GeoParquet layers through each engine, and write_table."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import geopandas as gpd
@@ -14,12 +15,18 @@ from landmap.analysis import (
     case_links,
     cases_by_concession,
     cases_in_areas,
+    coverage_by_area,
     overlap,
     write_table,
 )
 from landmap.errors import AnalysisError, ExportError
 
 UTM = "EPSG:32648"
+#: Engines for GeoParquet layers; SedonaDB's tests skip only where it cannot be installed.
+HAS_SEDONADB = importlib.util.find_spec("sedonadb") is not None
+needs_sedonadb = pytest.mark.skipif(not HAS_SEDONADB, reason="SedonaDB is not installed "
+                                    "(pip install 'landmap[large]')")
+ENGINES = ["memory", pytest.param("sedonadb", marks=needs_sedonadb)]
 X0, Y0 = 500_000.0, 1_300_000.0
 
 
@@ -105,17 +112,16 @@ def _fabric(n_side: int):
     return parcels, concs
 
 
-@pytest.mark.parametrize("grid_rows", [0, 10**9], ids=["coverage-grid", "small-file"])
-def test_geoparquet_streaming_matches_in_memory_and_overlay(tmp_path, monkeypatch, grid_rows):
-    import landmap.analysis._geoparquet as gpq
-
-    monkeypatch.setattr(gpq, "GRID_ROWS", grid_rows)
-    monkeypatch.setattr(gpq, "THREADED_ROWS", 0)  # exercise the threaded reader too
+@pytest.mark.parametrize("engine", ENGINES)
+def test_geoparquet_engine_matches_in_memory_and_overlay(tmp_path, engine):
     parcels, concs = _fabric(60)
     p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
     parcels.to_parquet(p, write_covering_bbox=True, row_group_size=500)
     concs.to_parquet(c, write_covering_bbox=True)
-    fast = overlap(str(p), str(c), geometry=False)
+    fast = overlap(str(p), str(c), geometry=False, engine=engine)
+    assert fast.attrs["provenance"]["notes"][0].startswith(
+        {"memory": "GeoParquet layer measured in memory",
+         "sedonadb": "GeoParquet layer measured by SedonaDB"}[engine])
     slow = overlap(parcels, concs, area_id="parcel_id", geometry=False)
     ov = gpd.overlay(parcels, concs, how="intersection", keep_geom_type=True)
     ov = ov[ov.area > 0]
@@ -126,13 +132,14 @@ def test_geoparquet_streaming_matches_in_memory_and_overlay(tmp_path, monkeypatc
     assert sorted(key) == sorted(key2)
     np.testing.assert_allclose(np.sort(fast["overlap_ha"]), np.sort(slow["overlap_ha"]),
                                rtol=1e-9)
-    # without a bbox covering column the stream still works
+    # without a bbox covering column the engine still works
     parcels.to_parquet(p, row_group_size=500)
-    again = overlap(str(p), str(c), geometry=False)
+    again = overlap(str(p), str(c), geometry=False, engine=engine)
     assert again["overlap_ha"].sum() == pytest.approx(fast["overlap_ha"].sum(), rel=1e-12)
 
 
-def test_geoparquet_points_stream_matches_in_memory(tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_geoparquet_points_engine_matches_in_memory(tmp_path, engine):
     _, concs = _fabric(30)
     rng = np.random.default_rng(3)
     b = concs.total_bounds
@@ -142,7 +149,7 @@ def test_geoparquet_points_stream_matches_in_memory(tmp_path):
     p, c = tmp_path / "cases.parquet", tmp_path / "c.parquet"
     cases.to_parquet(p, write_covering_bbox=True, row_group_size=700)
     concs.to_parquet(c, write_covering_bbox=True)
-    fast = case_links(str(p), str(c))
+    fast = case_links(str(p), str(c), engine=engine)
     slow = case_links(cases, concs)
     assert len(fast) == len(slow) > 100
     assert sorted(zip(fast["case_id"].astype(str), fast["concession_id"], strict=True)) == \
@@ -170,59 +177,40 @@ def test_write_table_csv_xlsx_with_provenance(tmp_path):
     assert not (tmp_path / "pairs.txt").exists()
 
 
-def test_in_memory_grid_path_matches_overlay(monkeypatch):
-    import landmap.analysis._common as common
-
-    parcels, concs = _fabric(40)
-    exact = overlap(parcels, concs, area_id="parcel_id", geometry=True)
-    monkeypatch.setattr(common, "GRID_THRESHOLD", 10)  # national-scale path on a small fabric
-    gridded = overlap(parcels, concs, area_id="parcel_id", geometry=True)
-    pd.testing.assert_frame_equal(pd.DataFrame(exact.drop(columns="geometry")),
-                                  pd.DataFrame(gridded.drop(columns="geometry")),
-                                  check_exact=False, rtol=1e-9)
-    assert shapely.equals(exact.geometry.values, gridded.geometry.values).all()
-    rng = np.random.default_rng(5)
-    b = concs.total_bounds
-    cases = gpd.GeoDataFrame({"case_id": [f"k{i}" for i in range(500)]}, crs=UTM,
-                             geometry=shapely.points(rng.uniform(b[0], b[2], 500),
-                                                     rng.uniform(b[1], b[3], 500)))
-    links = case_links(cases, concs)
-    monkeypatch.setattr(common, "GRID_THRESHOLD", 10**9)
-    plain = case_links(cases, concs)
-    pd.testing.assert_frame_equal(links, plain)
-
-
-def test_geoparquet_invalid_parcels_are_repaired(tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_geoparquet_invalid_parcels_are_repaired(tmp_path, engine):
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
     parcels = gpd.GeoDataFrame({"area_id": ["bowtie", "fine"]}, crs=UTM,
                                geometry=[bowtie, shapely.box(X0 + 200, Y0, X0 + 300, Y0 + 100)])
     p, c = tmp_path / "p.parquet", tmp_path / "c.parquet"
     parcels.to_parquet(p, write_covering_bbox=True)
     conc([(-10, -10, 400, 400)]).to_parquet(c, write_covering_bbox=True)
-    got = overlap(str(p), str(c), geometry=False).set_index("area_id")
+    got = overlap(str(p), str(c), geometry=False, engine=engine).set_index("area_id")
     assert got.loc["bowtie", "overlap_ha"] == pytest.approx(0.5)
     assert got.loc["fine", "overlap_ha"] == pytest.approx(1.0)
+    shapes = overlap(str(p), str(c), engine=engine).set_index("area_id").to_crs(UTM)
+    assert shapes.area["bowtie"] == pytest.approx(5000.0)
+    assert shapes.loc["bowtie", "area_ha"] == pytest.approx(0.5)
 
 
-def test_geoparquet_streaming_returns_overlap_geometries(tmp_path, monkeypatch):
-    import landmap.analysis._geoparquet as gpq
-
-    monkeypatch.setattr(gpq, "GRID_ROWS", 0)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_geoparquet_engine_returns_overlap_geometries(tmp_path, engine):
     parcels, concs = _fabric(30)
     p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
     parcels.to_parquet(p, write_covering_bbox=True, row_group_size=300)
     concs.to_parquet(c, write_covering_bbox=True)
-    got = overlap(str(p), str(c))
+    got = overlap(str(p), str(c), engine=engine)
     assert got.crs == "EPSG:4326" and len(got) > 50
+    plain = overlap(parcels, concs, area_id="parcel_id")
+    assert shapely.equals(got.sort_values(["area_id", "concession_id"]).geometry.values,
+                          plain.assign(area_id=plain["area_id"].astype(int)).sort_values(
+                              ["area_id", "concession_id"]).geometry.values).all()
     np.testing.assert_allclose(got.to_crs(UTM).area / 1e4, got["overlap_ha"], rtol=1e-6)
     assert got.attrs["provenance"]["crs"] == "EPSG:32648"
 
 
-def test_geoparquet_coverage_matches_in_memory(tmp_path, monkeypatch):
-    import landmap.analysis._geoparquet as gpq
-    from landmap.analysis import coverage_by_area
-
-    monkeypatch.setattr(gpq, "GRID_ROWS", 0)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_geoparquet_coverage_matches_in_memory(tmp_path, engine):
     parcels, concs = _fabric(40)
     # a fourth concession over two others: overlapping grants must not be counted twice
     extra = gpd.GeoDataFrame({"concession_id": ["C3"], "name": ["d"]}, crs=UTM,
@@ -231,7 +219,7 @@ def test_geoparquet_coverage_matches_in_memory(tmp_path, monkeypatch):
     p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
     parcels.to_parquet(p, write_covering_bbox=True, row_group_size=400)
     concs.to_parquet(c, write_covering_bbox=True)
-    fast = coverage_by_area(str(p), str(c)).set_index("area_id")
+    fast = coverage_by_area(str(p), str(c), engine=engine).set_index("area_id")
     slow = coverage_by_area(parcels, concs, area_id="parcel_id").set_index("area_id")
     slow = slow[slow["n_concessions"] > 0]
     slow.index = slow.index.astype(int)
@@ -244,7 +232,8 @@ def test_geoparquet_coverage_matches_in_memory(tmp_path, monkeypatch):
     assert (fast["n_concessions"] > 1).any()
 
 
-def test_geoparquet_pairs_have_the_pair_columns(tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_geoparquet_pairs_have_the_pair_columns(tmp_path, engine):
     from landmap.analysis import PAIR_COLUMNS
 
     parcels, concs = _fabric(20)
@@ -255,7 +244,59 @@ def test_geoparquet_pairs_have_the_pair_columns(tmp_path):
     p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
     parcels.to_parquet(p, write_covering_bbox=True)
     concs.to_parquet(c, write_covering_bbox=True)
-    got = overlap(str(p), str(c), geometry=False)
+    got = overlap(str(p), str(c), geometry=False, engine=engine)
     assert list(got.columns) == list(PAIR_COLUMNS)
     assert got["area_name"].str.startswith("parcel ").all()
     assert set(got["area_kind"]) == {"parcel"} and set(got["concession_kind"]) == {"ELC"}
+
+
+def _parquet_pair(tmp_path, parcels, concs):
+    p, c = tmp_path / "parcels.parquet", tmp_path / "concessions.parquet"
+    parcels.to_parquet(p, write_covering_bbox=True, row_group_size=300)
+    concs.to_parquet(c, write_covering_bbox=True)
+    return str(p), str(c)
+
+
+@needs_sedonadb
+def test_engines_give_the_same_table(tmp_path):
+    p, c = _parquet_pair(tmp_path, *_fabric(40))
+    mem = overlap(p, c, engine="memory")
+    sdb = overlap(p, c, engine="sedonadb")
+    pd.testing.assert_frame_equal(pd.DataFrame(mem.drop(columns="geometry")),
+                                  pd.DataFrame(sdb.drop(columns="geometry")),
+                                  check_exact=False, rtol=1e-12)
+    assert shapely.equals(mem.geometry.values, sdb.geometry.values).all()
+    assert overlap(p, c).attrs["provenance"]["notes"] == sdb.attrs["provenance"]["notes"]
+
+
+def test_without_sedonadb_auto_measures_in_memory_and_sedonadb_names_the_install(
+        tmp_path, monkeypatch):
+    import sys
+
+    p, c = _parquet_pair(tmp_path, *_fabric(20))
+    monkeypatch.setitem(sys.modules, "sedonadb", None)  # import sedonadb now fails
+    got = overlap(p, c, geometry=False)
+    assert got.attrs["provenance"]["notes"] == [
+        "GeoParquet layer measured in memory (pip install 'landmap[large]' measures it with "
+        "SedonaDB)"]
+    pd.testing.assert_frame_equal(got, overlap(p, c, geometry=False, engine="memory"))
+    with pytest.raises(AnalysisError, match=r"pip install 'landmap\[large\]'"):
+        overlap(p, c, engine="sedonadb")
+    with pytest.raises(AnalysisError, match=r"pip install 'landmap\[large\]'"):
+        case_links(p, c, engine="sedonadb")
+
+
+def test_unknown_engine_and_sedonadb_without_ids(tmp_path):
+    parcels, concs = _fabric(20)
+    p, c = _parquet_pair(tmp_path, parcels.drop(columns="parcel_id"), concs)
+    with pytest.raises(AnalysisError, match="engine must be one of auto, memory, sedonadb"):
+        overlap(p, c, engine="duckdb")
+    with pytest.raises(AnalysisError, match="engine must be one of"):
+        coverage_by_area(parcels, concs, engine="spark")
+    # rows without an id are named by file position, which only the memory engine knows
+    got = overlap(p, c, geometry=False)
+    assert got["area_id"].str.match(r"row \d+$").all()
+    assert "in memory" in got.attrs["provenance"]["notes"][0]
+    if HAS_SEDONADB:
+        with pytest.raises(AnalysisError, match="needs an id column"):
+            overlap(p, c, engine="sedonadb")

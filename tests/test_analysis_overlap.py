@@ -20,8 +20,8 @@ from landmap.analysis import (
     metric_crs,
     overlap,
 )
+from landmap.analysis._common import points_in
 from landmap.analysis._engine import exact_pairs
-from landmap.analysis._grid import CoverGrid
 from landmap.errors import AnalysisError, CRSError
 
 UTM = "EPSG:32648"
@@ -108,25 +108,6 @@ def test_pairs_match_geopandas_overlay_and_row_order(ga, gc, rnd):
     pd.testing.assert_frame_equal(
         pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(again.drop(columns="geometry")),
         check_exact=False, rtol=1e-12)
-
-
-@settings(max_examples=25, deadline=None)
-@given(polygon_sets, st.lists(polygon(), min_size=0, max_size=40))
-def test_coverage_grid_never_misclassifies(gc, small):
-    conc = np.array(gc, dtype=object)
-    parcels = np.array(small + [shapely.box(X0 + x, Y0 + y, X0 + x + 37, Y0 + y + 23)
-                                for x in range(0, 2400, 97) for y in range(0, 2400, 131)],
-                       dtype=object)
-    grid = CoverGrid(conc, cell=50.0)
-    b = shapely.bounds(parcels)
-    covered, inside = grid.classify(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
-    touches = shapely.intersects(parcels[:, None], conc[None, :])
-    assert not (touches.any(axis=1) & ~covered).any()
-    for i in np.flatnonzero(inside >= 0):
-        k = inside[i]
-        assert shapely.covered_by(parcels[i], conc[k])
-        others = np.delete(np.arange(len(conc)), k)
-        assert not (shapely.area(shapely.intersection(parcels[i], conc[others])) > 0).any()
 
 
 # --- catalogue of awkward inputs --------------------------------------------------------------
@@ -286,20 +267,39 @@ def test_exact_kernel_reverse_fast_path():
 
 @settings(max_examples=20, deadline=None)
 @given(polygon_sets)
-def test_grid_point_candidates_include_every_hit(gc):
+def test_points_in_finds_every_point_in_or_on_a_polygon(gc):
     conc = np.array(gc, dtype=object)
-    grid = CoverGrid(conc, cell=50.0)
-    # points on cell corners and edges as well as inside cells
+    x0, y0, _, _ = shapely.total_bounds(conc)
+    # points on a 25 m lattice (on many edges and corners) as well as inside polygons
     steps = np.arange(-2, 60) * 25.0
-    xx, yy = np.meshgrid(grid.x0 + steps, grid.y0 + steps)
+    xx, yy = np.meshgrid(x0 + steps, y0 + steps)
     x, y = xx.ravel(), yy.ravel()
-    covered, inside = grid.classify(x, y, x, y)
     truth = shapely.intersects_xy(conc[None, :], x[:, None], y[:, None])
-    assert not (truth.any(axis=1) & ~covered).any()
-    lab = np.flatnonzero(inside >= 0)
-    assert truth[lab, inside[lab]].all() and (truth[lab].sum(axis=1) == 1).all()
-    ip, ik, sure = grid.point_candidates(x, y)
-    found = set(zip(ip.tolist(), ik.tolist(), strict=True))
+    ip, ik = points_in(x, y, conc)
     rows, cols = np.nonzero(truth)
-    assert set(zip(rows.tolist(), cols.tolist(), strict=True)) <= found
-    assert truth[ip[sure], ik[sure]].all()  # pairs the grid settles are true
+    assert sorted(zip(ip.tolist(), ik.tolist(), strict=True)) == \
+        sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+def test_union_cache_is_keyed_bounded_and_clearable():
+    from landmap.analysis import clear_caches
+    from landmap.analysis._common import UNIONS, UnionCache, union_parts
+
+    clear_caches()
+    assert len(UNIONS) == 0
+    a = np.array([box(0, 0, 100, 100), box(50, 0, 150, 100)], dtype=object)
+    b = np.array([box(0, 0, 100, 100), box(50, 0, 160, 100)], dtype=object)  # one edge moved
+    first = union_parts(a)
+    assert union_parts(a.copy()) is first  # same geometries: computed once
+    assert shapely.area(union_parts(b)).sum() == pytest.approx(16_000.0)  # not a's union
+    assert shapely.area(first).sum() == pytest.approx(15_000.0)
+    with pytest.raises(ValueError, match="read-only"):
+        first[0] = None
+    small = UnionCache(maxsize=2)
+    for k in range(5):
+        small.parts(np.array([box(0, 0, k + 1, 1)], dtype=object))
+    assert len(small) == 2
+    small.clear()
+    assert len(small) == 0
+    clear_caches()
+    assert len(UNIONS) == 0

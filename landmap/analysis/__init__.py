@@ -6,6 +6,7 @@ Cambodia), states that CRS in a ``crs`` column and ``attrs["crs"]``, and attache
 record (``attrs["provenance"]``) that :func:`write_table` writes beside the table.
 """
 
+from landmap.analysis._common import clear_caches
 from landmap.analysis.conflicts import concession_conflicts, hectares_check
 from landmap.analysis.crs import EQUAL_AREA_CRS, metric_crs
 from landmap.analysis.overlap import (
@@ -26,6 +27,7 @@ __all__ = [
     "case_links",
     "cases_by_concession",
     "cases_in_areas",
+    "clear_caches",
     "concession_conflicts",
     "coverage_by_area",
     "coverage_by_concession",

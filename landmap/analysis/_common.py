@@ -1,4 +1,4 @@
-"""Small pieces the analysis modules share: pair kernels choice, provenance, result framing."""
+"""Small pieces the analysis modules share: point-in-polygon, unions, provenance, framing."""
 
 from __future__ import annotations
 
@@ -7,81 +7,113 @@ from typing import Any
 import numpy as np
 import shapely
 
-from landmap.analysis._engine import Pairs, exact_pairs
-from landmap.analysis._grid import CoverGrid
-
-#: From this many left-hand features on, the coverage grid settles candidates before shapely.
-GRID_THRESHOLD = 20_000
-
 #: Column stating the CRS areas and distances were measured in (also in the provenance).
 CRS_COLUMN = "crs"
 
 
-def pairs_auto(left: np.ndarray, right: np.ndarray, *, geometry: bool, threads: int | None,
-               reverse_fast_path: bool = True) -> Pairs:
-    """Overlapping pairs of two polygon arrays, using the coverage grid for large inputs."""
-    if len(left) < GRID_THRESHOLD or len(right) == 0:
-        return exact_pairs(left, right, geometry=geometry, threads=threads,
-                           reverse_fast_path=reverse_fast_path)
-    grid = CoverGrid(right, cells=4 * len(left))
-    b = shapely.bounds(left)
-    covered, inside = grid.classify(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
-    direct = np.flatnonzero(inside >= 0)
-    rest = np.flatnonzero(covered & (inside < 0))
-    found = exact_pairs(left[rest], right, geometry=geometry, threads=threads,
-                        reverse_fast_path=False)
-    return Pairs(
-        np.concatenate([direct, rest[found.left]]),
-        np.concatenate([inside[direct].astype(np.intp), found.right]),
-        np.concatenate([shapely.area(left[direct]), found.area]),
-        np.concatenate([left[direct], found.geometry]) if geometry else None,
-    )
+class UnionCache:
+    """Unions of recently seen geometry sets, so that one layer is unioned once per table set.
+
+    The standard tables union one concession layer several times (coverage per area layer,
+    per concession, per administrative level). Entries are keyed by the SHA-256 of the
+    geometries' WKB (the same geometries in the same order give the same key; WKB is
+    self-delimiting), at most ``maxsize`` are kept (least recently used dropped first), and
+    :meth:`clear` empties the cache. Returned arrays are read-only.
+    """
+
+    def __init__(self, maxsize: int = 8) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.maxsize = maxsize
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def parts(self, geoms: np.ndarray) -> np.ndarray:
+        """Return the disjoint polygons of the union of ``geoms`` (computed once per key)."""
+        import hashlib
+
+        key = hashlib.sha256(b"".join(shapely.to_wkb(geoms).tolist())).hexdigest()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        parts = shapely.get_parts(shapely.union_all(geoms))
+        parts = parts[shapely.get_type_id(parts) == 3]
+        parts.flags.writeable = False
+        with self._lock:
+            self._items[key] = parts
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return parts
+
+    def clear(self) -> None:
+        """Forget every union."""
+        with self._lock:
+            self._items.clear()
 
 
-_UNION_CACHE: dict[str, np.ndarray] = {}
+#: The analysis functions' union cache (:func:`landmap.analysis.clear_caches` empties it).
+UNIONS = UnionCache()
+
+
+def clear_caches() -> None:
+    """Forget the unions the analysis functions remember (see :class:`UnionCache`)."""
+    UNIONS.clear()
 
 
 def union_parts(geoms: np.ndarray) -> np.ndarray:
     """Disjoint polygons covering the union of ``geoms`` (areas add up without double counts).
 
-    Unions of the same geometries are remembered (keyed by a hash of their WKB), because the
-    standard tables union one concession layer several times.
-    """
-    import hashlib
+    Parameters
+    ----------
+    geoms
+        Valid polygonal shapely geometries in one CRS.
 
+    Returns
+    -------
+    numpy.ndarray
+        The polygons of their union, one per part (read-only; remembered in :data:`UNIONS`).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> parts = union_parts(np.array([shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1),
+    ...                               shapely.box(5, 0, 6, 1)]))
+    >>> sorted(shapely.area(parts).tolist())
+    [1.0, 3.0]
+
+    """
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return np.empty(0, dtype=object)
-    digest = hashlib.sha256()
-    for blob in shapely.to_wkb(geoms):
-        digest.update(blob)
-    key = digest.hexdigest()
-    if key not in _UNION_CACHE:
-        parts = shapely.get_parts(shapely.union_all(geoms))
-        if len(_UNION_CACHE) >= 16:
-            _UNION_CACHE.pop(next(iter(_UNION_CACHE)))
-        _UNION_CACHE[key] = parts[shapely.get_type_id(parts) == 3]
-    return _UNION_CACHE[key]
+    return UNIONS.parts(geoms)
 
 
 def points_in(x: np.ndarray, y: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(point, polygon)`` of points lying in or on the edge of polygons."""
+    """Positions ``(point, polygon)`` of points lying in or on the edge of polygons.
+
+    An STRtree over the polygons gives the candidates; prepared ``intersects_xy`` settles them.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> points_in(np.array([0.5, 2.0, 5.0]), np.array([0.5, 0.5, 5.0]),
+    ...           np.array([shapely.box(0, 0, 2, 1)]))
+    (array([0, 1]), array([0, 0]))
+
+    """
     if len(x) == 0 or len(polys) == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp)
     shapely.prepare(polys)
     tree = shapely.STRtree(polys)
-    if len(x) >= GRID_THRESHOLD:
-        grid = CoverGrid(polys, cells=4 * len(x))
-        covered, inside = grid.classify(x, y, x, y)
-        direct = np.flatnonzero(inside >= 0)
-        cand = np.flatnonzero(covered & (inside < 0))
-    else:
-        direct, inside = np.empty(0, np.intp), np.empty(0, np.intp)
-        cand = np.arange(len(x))
-    il, ir = tree.query(shapely.points(x[cand], y[cand]))
-    hit = shapely.intersects_xy(polys[ir], x[cand[il]], y[cand[il]])
-    return (np.concatenate([direct, cand[il[hit]]]),
-            np.concatenate([inside[direct].astype(np.intp), ir[hit]]))
+    il, ir = tree.query(shapely.points(x, y))
+    hit = shapely.intersects_xy(polys[ir], x[il], y[il])
+    return il[hit], ir[hit]
 
 
 def prehash(paths: list[str]) -> Any:

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from landmap.analysis import _geoparquet
+from landmap.analysis import _geoparquet, _large
 from landmap.analysis._common import (
     CRS_COLUMN,
     finish,
-    pairs_auto,
     prehash,
     provenance,
     slug,
     to_storage,
     union_parts,
 )
+from landmap.analysis._engine import exact_pairs
 from landmap.analysis._layers import Layer, as_frame, is_path, polygonal, prepare
 from landmap.analysis.crs import metric_crs
 
@@ -34,10 +34,6 @@ PAIR_COLUMNS = (
     "area_id", "concession_id", "area_name", "concession_name", "area_kind", "concession_kind",
     "overlap_ha", "pct_of_area", "pct_of_concession", "area_ha", "concession_ha", CRS_COLUMN,
 )
-
-
-def _frames(*layers: Any) -> list[Any]:
-    return [layer for layer in layers if not is_path(layer)]
 
 
 def _pair_frame(a: Layer, c: Layer, ai: np.ndarray, ci: np.ndarray, overlap_m2: np.ndarray,
@@ -77,6 +73,7 @@ def overlap(
     area_id: str | None = None,
     concession_id: str | None = None,
     threads: int | None = None,
+    engine: str = "auto",
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """One row per overlapping (area, concession) pair, with hectares and percentages.
 
@@ -84,9 +81,9 @@ def overlap(
     ----------
     areas
         Community land, community forests, parcels or protected areas: a canonical ``areas``
-        GeoDataFrame or the path of any file the loaders read. A GeoParquet file in a metric
-        CRS (with a ``bbox`` covering column) is streamed: national cadastres of millions of
-        parcels are measured without loading them whole.
+        GeoDataFrame or the path of any file the loaders read. When both layers are GeoParquet
+        files in one metric CRS (a national cadastre of millions of parcels), they go to the
+        ``engine`` instead of the loaders.
     concessions
         ELC, mining or other concessions, likewise. Point concessions have no area and take no
         part (the provenance notes name them).
@@ -101,6 +98,12 @@ def overlap(
         are called ``"row N"`` (1-based position in the input).
     threads
         Threads for the intersection step (default: up to 4, no more than the CPUs).
+    engine
+        How GeoParquet layers are measured: ``"sedonadb"`` (SedonaDB, installed with
+        ``pip install 'landmap[large]'``), ``"memory"`` (read whole, measured by the same exact
+        kernel as layers in memory) or ``"auto"`` (SedonaDB when installed and the areas have
+        an id column, else memory). Both give the same pairs and hectares; the provenance notes
+        say which ran. Other inputs are always measured in memory.
 
     Returns
     -------
@@ -131,16 +134,18 @@ def overlap(
     """
     params = {"crs": crs, "geometry": geometry, "area_id": area_id,
               "concession_id": concession_id}
-    fast = _fast_overlap(areas, concessions, crs=crs, geometry=geometry, area_id=area_id,
-                         concession_id=concession_id, threads=threads, params=params)
-    if fast is not None:
-        return fast
+    _large.check(engine)
+    national = _parquet_overlap(areas, concessions, crs=crs, geometry=geometry, area_id=area_id,
+                                concession_id=concession_id, threads=threads, engine=engine,
+                                params=params)
+    if national is not None:
+        return national
     a_frame, c_frame = as_frame(areas, "areas"), as_frame(concessions, "concessions")
     use_crs = metric_crs(a_frame, c_frame, crs=crs)
     a = prepare(a_frame, "areas", use_crs, id_column=area_id)
     c = prepare(c_frame, "concessions", use_crs, id_column=concession_id)
     au, cu = np.flatnonzero(a.usable), np.flatnonzero(c.usable)
-    found = pairs_auto(a.geoms[au], c.geoms[cu], geometry=geometry, threads=threads)
+    found = exact_pairs(a.geoms[au], c.geoms[cu], geometry=geometry, threads=threads)
     ai, ci = au[found.left], cu[found.right]
     a_m2 = shapely.area(a.geoms[ai]) if len(ai) else np.empty(0)
     c_m2 = shapely.area(c.geoms[ci]) if len(ci) else np.empty(0)
@@ -150,71 +155,88 @@ def overlap(
     return finish(frame, record)
 
 
-def _fast_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bool,
-                  area_id: str | None, concession_id: str | None, threads: int | None,
-                  params: dict[str, Any]) -> Any:
-    """Run the streaming path for GeoParquet inputs in one metric CRS, or return ``None``."""
+def _parquet_layers(areas: Any, concessions: Any, crs: str | None) -> Any:
+    """Both layers' GeoParquet descriptions if they are such files in one metric CRS."""
     if not (is_path(areas) and is_path(concessions)):
         return None
-    ai = _geoparquet.inspect(areas)
-    ci = _geoparquet.inspect(concessions)
+    ai, ci = _geoparquet.inspect(areas), _geoparquet.inspect(concessions)
     if ai is None or ci is None or not (ai.metric and ci.metric) or ai.crs != ci.crs:
         return None
     if crs is not None and metric_crs(crs=crs) != ai.crs:
         return None
+    return ai, ci
+
+
+def _texts(table: Any, name: str, n: int) -> np.ndarray:
+    if table is None or name not in table.column_names:
+        return np.full(n, None, dtype=object)
+    return table.column(name).to_numpy(zero_copy_only=False).astype(object)
+
+
+def _left_ids(got: _large.LayerPairs, id_column: str | None) -> np.ndarray:
+    """Return the layer's id of each pair, or ``row N`` (1-based file position) without one."""
+    if id_column and id_column in got.table.column_names:
+        return got.table.column(id_column).to_numpy(zero_copy_only=False)
+    return np.array([f"row {r + 1}" for r in got.row], dtype=object)
+
+
+def _parquet_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bool,
+                     area_id: str | None, concession_id: str | None, threads: int | None,
+                     engine: str, params: dict[str, Any]) -> Any:
+    """Pairs of GeoParquet layers in one metric CRS through an engine, or ``None``."""
+    layers = _parquet_layers(areas, concessions, crs)
+    if layers is None:
+        return None
+    ai, ci = layers
     import pandas as pd
 
     hashing = prehash([str(areas), str(concessions)])
+    a_id = area_id or _geoparquet.id_column(ai, "area_id")
+    use = _large.choose(engine, id_column=a_id)
     c_attrs, c_geoms = _geoparquet.read_small(ci)
     c_geoms, usable = polygonal(c_geoms)
     cu = np.flatnonzero(usable)
-    a_id = area_id or _geoparquet.id_column(ai, "area_id")
     c_id = concession_id or _geoparquet.id_column(ci, "concession_id") or "concession_id"
-    streamed = _geoparquet.stream_overlap(ai, c_geoms[cu], id_column=a_id, geometry=geometry,
-                                          threads=threads, attributes=("name", "kind"))
-    c_idx = cu[streamed.right]
+    got = _large.overlap_pairs(ai, c_geoms[cu], engine=use, columns=[a_id or "", "name", "kind"],
+                               geometry=geometry, threads=threads)
+    c_idx = cu[got.right]
     c_ids = (c_attrs.column(c_id).to_numpy(zero_copy_only=False) if c_id in c_attrs.column_names
              else np.array([f"row {i + 1}" for i in range(c_attrs.num_rows)], dtype=object))
-    def text(table: Any, name: str, n: int) -> np.ndarray:
-        if table is None or name not in table.column_names:
-            return np.full(n, None, dtype=object)
-        return table.column(name).to_numpy(zero_copy_only=False).astype(object)
-
-    c_names = text(c_attrs, "name", c_attrs.num_rows)
-    c_kinds = text(c_attrs, "kind", c_attrs.num_rows)
-    a_names = text(streamed.attributes, "name", len(streamed.row))
-    a_kinds = text(streamed.attributes, "kind", len(streamed.row))
+    n = len(c_idx)
     c_m2 = shapely.area(c_geoms)
-    left = (streamed.left_id.to_numpy(zero_copy_only=False) if streamed.left_id is not None
-            else np.array([f"row {r + 1}" for r in streamed.row], dtype=object))
-    overlap_m2 = streamed.overlap
+    left = _left_ids(got, a_id)
     order = np.lexsort((c_idx, left))
     frame = pd.DataFrame({
         "area_id": left[order],
         "concession_id": c_ids[c_idx][order],
-        "area_name": pd.array(a_names[order], dtype="string"),
-        "concession_name": pd.array(c_names[c_idx][order], dtype="string"),
-        "area_kind": pd.array(a_kinds[order], dtype="string"),
-        "concession_kind": pd.array(c_kinds[c_idx][order], dtype="string"),
-        "overlap_ha": overlap_m2[order] / 1e4,
-        "pct_of_area": 100.0 * overlap_m2[order] / streamed.left_area[order],
-        "pct_of_concession": 100.0 * overlap_m2[order] / c_m2[c_idx][order],
-        "area_ha": streamed.left_area[order] / 1e4,
+        "area_name": pd.array(_texts(got.table, "name", n)[order], dtype="string"),
+        "concession_name": pd.array(_texts(c_attrs, "name", c_attrs.num_rows)[c_idx][order],
+                                    dtype="string"),
+        "area_kind": pd.array(_texts(got.table, "kind", n)[order], dtype="string"),
+        "concession_kind": pd.array(_texts(c_attrs, "kind", c_attrs.num_rows)[c_idx][order],
+                                    dtype="string"),
+        "overlap_ha": got.overlap[order] / 1e4,
+        "pct_of_area": 100.0 * got.overlap[order] / got.left_area[order],
+        "pct_of_concession": 100.0 * got.overlap[order] / c_m2[c_idx][order],
+        "area_ha": got.left_area[order] / 1e4,
         "concession_ha": c_m2[c_idx][order] / 1e4,
         CRS_COLUMN: ai.crs,
     })
     if geometry:
         import geopandas as gpd
 
-        frame = gpd.GeoDataFrame(frame, geometry=to_storage(streamed.geometry[order], ai.crs),
+        frame = gpd.GeoDataFrame(frame, geometry=to_storage(got.geometry[order], ai.crs),
                                  crs="EPSG:4326")
     hashing.join()
-    record = provenance("overlap", ai.crs or "", [str(areas), str(concessions)], params)
+    record = provenance("overlap", ai.crs or "", [str(areas), str(concessions)], params,
+                        [_engine_note(use)])
     return finish(frame, record)
 
 
-def _union_parts(geoms: np.ndarray) -> np.ndarray:
-    return union_parts(geoms)
+def _engine_note(engine: str) -> str:
+    if engine == "sedonadb":
+        return "GeoParquet layer measured by SedonaDB"
+    return f"GeoParquet layer measured in memory ({_large.INSTALL} measures it with SedonaDB)"
 
 
 def coverage_by_area(
@@ -225,6 +247,7 @@ def coverage_by_area(
     area_id: str | None = None,
     concession_id: str | None = None,
     threads: int | None = None,
+    engine: str = "auto",
 ) -> gpd.GeoDataFrame:
     """Per area: the hectares covered by any concession (overlapping concessions counted once).
 
@@ -232,7 +255,7 @@ def coverage_by_area(
     ----------
     areas, concessions
         Canonical layers or file paths, as for :func:`overlap`.
-    crs, area_id, concession_id, threads
+    crs, area_id, concession_id, threads, engine
         As for :func:`overlap`.
 
     Returns
@@ -241,13 +264,15 @@ def coverage_by_area(
         One row per area (input order): ``area_id``, ``name``, ``kind``, ``area_ha``,
         ``covered_ha`` (area of the area's intersection with the *union* of the concessions),
         ``pct_covered``, ``n_concessions``, ``concession_ids`` (``"; "``-joined), ``crs`` and the
-        area geometry (EPSG:4326). ``covered_ha`` never exceeds ``area_ha``.
+        area geometry (EPSG:4326). ``covered_ha`` never exceeds ``area_ha``. GeoParquet layers
+        (see :func:`overlap`) give the covered areas only, without geometry.
 
     """
-    fast = _fast_coverage(areas, concessions, crs=crs, area_id=area_id,
-                          concession_id=concession_id, threads=threads)
-    if fast is not None:
-        return fast
+    _large.check(engine)
+    national = _parquet_coverage(areas, concessions, crs=crs, area_id=area_id,
+                                 concession_id=concession_id, threads=threads, engine=engine)
+    if national is not None:
+        return national
     import geopandas as gpd
     import pandas as pd
 
@@ -258,12 +283,12 @@ def coverage_by_area(
     au, cu = np.flatnonzero(a.usable), np.flatnonzero(c.usable)
     area_m2 = np.zeros(len(a.ids))
     area_m2[au] = shapely.area(a.geoms[au])
-    union = _union_parts(c.geoms[cu])
+    union = union_parts(c.geoms[cu])
     covered = np.zeros(len(a.ids))
-    cov = pairs_auto(a.geoms[au], union, geometry=False, threads=threads)
+    cov = exact_pairs(a.geoms[au], union, geometry=False, threads=threads)
     np.add.at(covered, au[cov.left], cov.area)
     covered = np.minimum(covered, area_m2)  # float noise only
-    pairs = pairs_auto(a.geoms[au], c.geoms[cu], geometry=False, threads=threads)
+    pairs = exact_pairs(a.geoms[au], c.geoms[cu], geometry=False, threads=threads)
     links = pd.DataFrame({"a": au[pairs.left], "c": c.ids[cu[pairs.right]]})
     links = links.sort_values(["a", "c"])
     grouped = links.groupby("a")["c"]
@@ -293,28 +318,25 @@ def coverage_by_area(
     return finish(frame, record)
 
 
-def _fast_coverage(areas: Any, concessions: Any, *, crs: str | None, area_id: str | None,
-                   concession_id: str | None, threads: int | None) -> Any:
-    """Per-area union coverage for streamed GeoParquet inputs, or ``None``."""
-    if not (is_path(areas) and is_path(concessions)):
+def _parquet_coverage(areas: Any, concessions: Any, *, crs: str | None, area_id: str | None,
+                      concession_id: str | None, threads: int | None, engine: str) -> Any:
+    """Per-area union coverage of GeoParquet layers through an engine, or ``None``."""
+    layers = _parquet_layers(areas, concessions, crs)
+    if layers is None:
         return None
-    ai, ci = _geoparquet.inspect(areas), _geoparquet.inspect(concessions)
-    if ai is None or ci is None or not (ai.metric and ci.metric) or ai.crs != ci.crs:
-        return None
-    if crs is not None and metric_crs(crs=crs) != ai.crs:
-        return None
+    ai, ci = layers
     import pandas as pd
 
     pairs = overlap(areas, concessions, crs=crs, geometry=False, area_id=area_id,
-                    concession_id=concession_id, threads=threads)
+                    concession_id=concession_id, threads=threads, engine=engine)
     _, c_geoms = _geoparquet.read_small(ci, columns=[])
     c_geoms, usable = polygonal(c_geoms)
     a_id = area_id or _geoparquet.id_column(ai, "area_id")
-    got = _geoparquet.stream_overlap(ai, union_parts(c_geoms[usable]), id_column=a_id,
-                                     geometry=False, threads=threads)
-    keys = (got.left_id.to_numpy(zero_copy_only=False) if got.left_id is not None
-            else np.array([f"row {r + 1}" for r in got.row], dtype=object))
-    cov = pd.DataFrame({"area_id": keys, "covered": got.overlap, "area": got.left_area})
+    use = _large.choose(engine, id_column=a_id)
+    got = _large.overlap_pairs(ai, union_parts(c_geoms[usable]), engine=use,
+                               columns=[a_id or ""], geometry=False, threads=threads)
+    cov = pd.DataFrame({"area_id": _left_ids(got, a_id), "covered": got.overlap,
+                        "area": got.left_area})
     cov = cov.groupby("area_id", sort=True).agg(covered=("covered", "sum"), area=("area", "first"))
     grouped = pairs.groupby("area_id", sort=True)["concession_id"]
     counts = grouped.size()
@@ -336,7 +358,7 @@ def _fast_coverage(areas: Any, concessions: Any, *, crs: str | None, area_id: st
         CRS_COLUMN: ai.crs,
     })
     record = provenance("coverage_by_area", ai.crs or "", [str(areas), str(concessions)],
-                        {"crs": crs, "union": True, "streamed": True})
+                        {"crs": crs, "union": True, "streamed": True}, [_engine_note(use)])
     return finish(out, record)
 
 
@@ -416,16 +438,16 @@ def coverage_by_concession(
             layer = prepare(frame, "areas", use_crs)
             sources.append(layer.source)
             notes += layer.notes
-            parts = _union_parts(layer.geoms[layer.usable])
+            parts = union_parts(layer.geoms[layer.usable])
             all_parts.append(parts)
-            got = pairs_auto(c.geoms[cu], parts, geometry=False, threads=threads)
+            got = exact_pairs(c.geoms[cu], parts, geometry=False, threads=threads)
             ha = np.zeros(len(c.ids))
             np.add.at(ha, cu[got.left], got.area)
             data[f"{name}_ha"] = ha / 1e4
             data[f"{name}_pct"] = np.where(c_m2 > 0, 100.0 * ha / c_m2, np.nan)
         if len(all_parts) > 1:
-            parts = _union_parts(np.concatenate(all_parts))
-            got = pairs_auto(c.geoms[cu], parts, geometry=False, threads=threads)
+            parts = union_parts(np.concatenate(all_parts))
+            got = exact_pairs(c.geoms[cu], parts, geometry=False, threads=threads)
             ha = np.zeros(len(c.ids))
             np.add.at(ha, cu[got.left], got.area)
             data["any_area_ha"] = ha / 1e4

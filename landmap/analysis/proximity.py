@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from landmap.analysis import _geoparquet
+from landmap.analysis import _geoparquet, _large
 from landmap.analysis._common import (
     CRS_COLUMN,
     finish,
@@ -80,6 +80,7 @@ def case_links(
     case_id: str | None = None,
     layer_id: str | None = None,
     kind: str = "concessions",
+    engine: str = "auto",
 ) -> pd.DataFrame:
     """Every (case, feature) link: features a case lies in, else the nearest within ``within_m``.
 
@@ -87,7 +88,9 @@ def case_links(
     ----------
     cases
         Canonical cases layer (points) or a path any loader reads. A GeoParquet file of points
-        in the same metric CRS as a GeoParquet ``layer`` is streamed (millions of points).
+        in the same metric CRS as a GeoParquet ``layer`` (millions of points) goes to the
+        ``engine`` instead of the loaders (with ``within_m=0``); its links come sorted by case
+        id (by file position where the file has no id column).
     layer
         Polygons: concessions (``kind="concessions"``) or areas (``kind="areas"``).
     within_m
@@ -99,6 +102,9 @@ def case_links(
         Id columns if not the canonical ones.
     kind
         ``"concessions"`` or ``"areas"``: names the id column of the result.
+    engine
+        How GeoParquet layers are linked: ``"sedonadb"``, ``"memory"`` or ``"auto"``, as for
+        :func:`landmap.analysis.overlap`.
 
     Returns
     -------
@@ -117,10 +123,11 @@ def case_links(
     within = _check_distance(within_m)
     id_name = "concession_id" if kind == "concessions" else "area_id"
     params = {"within_m": within, "crs": crs, "kind": kind}
-    fast = _fast_links(cases, layer, within=within, crs=crs, case_id=case_id,
-                       layer_id=layer_id, id_name=id_name, params=params)
-    if fast is not None:
-        return fast
+    _large.check(engine)
+    national = _parquet_links(cases, layer, within=within, crs=crs, case_id=case_id,
+                              layer_id=layer_id, id_name=id_name, engine=engine, params=params)
+    if national is not None:
+        return national
     c_frame, l_frame = as_frame(cases, "cases"), as_frame(layer, kind)
     use_crs = metric_crs(c_frame, l_frame, crs=crs)
     cs = prepare(c_frame, "cases", use_crs, id_column=case_id, polygons=False)
@@ -156,9 +163,10 @@ def case_links(
     return finish(out, record)
 
 
-def _fast_links(cases: Any, layer: Any, *, within: float, crs: str | None,
-                case_id: str | None, layer_id: str | None, id_name: str,
-                params: dict[str, Any]) -> Any:
+def _parquet_links(cases: Any, layer: Any, *, within: float, crs: str | None,
+                   case_id: str | None, layer_id: str | None, id_name: str, engine: str,
+                   params: dict[str, Any]) -> Any:
+    """Links of a GeoParquet point layer to GeoParquet polygons through an engine, or ``None``."""
     if within > 0 or not (is_path(cases) and is_path(layer)):
         return None
     ci, li = _geoparquet.inspect(cases), _geoparquet.inspect(layer)
@@ -173,26 +181,29 @@ def _fast_links(cases: Any, layer: Any, *, within: float, crs: str | None,
     polys, usable = polygonal(polys)
     lu = np.flatnonzero(usable)
     cid = case_id or _geoparquet.id_column(ci, "case_id")
-    rows, ids, right = _geoparquet.stream_points(ci, polys[lu], id_column=cid)
-    feat = lu[right]
+    use = _large.choose(engine, id_column=cid)
+    got = _large.point_pairs(ci, polys[lu], engine=use, columns=[cid] if cid else [])
+    feat = lu[got.right]
     lid = layer_id or _geoparquet.id_column(li, id_name) or id_name
     f_ids = (attrs.column(lid).to_numpy(zero_copy_only=False) if lid in attrs.column_names
              else np.array([f"row {i + 1}" for i in range(attrs.num_rows)], dtype=object))
     names = (attrs.column("name").to_numpy(zero_copy_only=False) if "name" in attrs.column_names
              else np.full(attrs.num_rows, None, dtype=object))
-    case_ids = (ids.to_numpy(zero_copy_only=False) if ids is not None
-                else np.array([f"row {r + 1}" for r in rows], dtype=object))
-    order = np.lexsort((feat, rows))
+    case_ids = (got.table.column(cid).to_numpy(zero_copy_only=False) if cid
+                else np.array([f"row {r + 1}" for r in got.row], dtype=object))
+    order = np.lexsort((feat, case_ids)) if cid else np.lexsort((feat, got.row))
     out = pd.DataFrame({
         "case_id": case_ids[order],
         id_name: f_ids[feat][order],
         "name": names[feat][order],
         "relation": "inside",
-        "distance_m": np.zeros(len(rows)),
+        "distance_m": np.zeros(len(feat)),
         CRS_COLUMN: ci.crs,
     })
     hashing.join()
-    record = provenance("case_links", ci.crs or "", [str(cases), str(layer)], params)
+    note = ("GeoParquet cases linked by SedonaDB" if use == "sedonadb" else
+            f"GeoParquet cases linked in memory ({_large.INSTALL} links them with SedonaDB)")
+    record = provenance("case_links", ci.crs or "", [str(cases), str(layer)], params, [note])
     return finish(out, record)
 
 

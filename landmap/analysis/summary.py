@@ -10,12 +10,12 @@ import shapely
 from landmap.analysis._common import (
     CRS_COLUMN,
     finish,
-    pairs_auto,
     points_in,
     provenance,
     source_records,
     union_parts,
 )
+from landmap.analysis._engine import exact_pairs
 from landmap.analysis._layers import as_frame, layer_ids, polygonal, prepare, source_of
 from landmap.analysis._precision import case_precision, coarse_codes, level_rows, lonlat
 from landmap.analysis.crs import metric_crs
@@ -39,7 +39,7 @@ def _metric_union_parts(frame: Any, crs: str) -> np.ndarray:
 def _hectares_in(units: np.ndarray, parts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(units))
     if len(parts) and len(units):
-        got = pairs_auto(units, parts, geometry=False, threads=None)
+        got = exact_pairs(units, parts, geometry=False, threads=None)
         np.add.at(out, got.left, got.area)
     return out / 1e4
 
