@@ -22,6 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -90,29 +91,28 @@ def _data_name(key: str) -> str:
     return f"{key}_" if key.lower() in _PLACEMARK_FIELDS else key
 
 
-def _coords(coords) -> str:
-    return " ".join(f"{x:.7f},{y:.7f}" for x, y, *_ in coords)
+def _coords(coords, digits: int = 7) -> str:
+    xy = shapely.get_coordinates(coords) if not isinstance(coords, np.ndarray) else coords
+    text = np.char.mod(f"%.{digits}f", np.round(xy[:, :2], digits))
+    return " ".join(np.char.add(np.char.add(text[:, 0], ","), text[:, 1]).tolist())
 
 
-def _geometry(parent: ET.Element, geom) -> None:
+def _geometry(parent: ET.Element, geom, digits: int = 7) -> None:
     kind = geom.geom_type
-    if kind == "Point":
-        point = ET.SubElement(parent, "Point")
-        ET.SubElement(point, "coordinates").text = _coords(geom.coords)
-    elif kind == "LineString":
-        line = ET.SubElement(parent, "LineString")
-        ET.SubElement(line, "coordinates").text = _coords(geom.coords)
+    if kind in ("Point", "LineString"):
+        node = ET.SubElement(parent, kind)
+        ET.SubElement(node, "coordinates").text = _coords(geom, digits)
     elif kind == "Polygon":
         poly = ET.SubElement(parent, "Polygon")
         outer = ET.SubElement(ET.SubElement(poly, "outerBoundaryIs"), "LinearRing")
-        ET.SubElement(outer, "coordinates").text = _coords(geom.exterior.coords)
+        ET.SubElement(outer, "coordinates").text = _coords(geom.exterior, digits)
         for ring in geom.interiors:
             inner = ET.SubElement(ET.SubElement(poly, "innerBoundaryIs"), "LinearRing")
-            ET.SubElement(inner, "coordinates").text = _coords(ring.coords)
+            ET.SubElement(inner, "coordinates").text = _coords(ring, digits)
     else:  # Multi* and collections
         multi = ET.SubElement(parent, "MultiGeometry")
         for part in shapely.get_parts(geom):
-            _geometry(multi, part)
+            _geometry(multi, part, digits)
 
 
 def _style(doc: ET.Element, style_id: str, fill: str, edge: str, alpha: float, point: bool) -> None:
@@ -132,9 +132,12 @@ def _style(doc: ET.Element, style_id: str, fill: str, edge: str, alpha: float, p
 
 def build_kml(
     layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, title: str, notes: list[str],
-    lang: str = "en",
+    lang: str = "en", digits: int = 7,
 ) -> bytes:
-    """Return a KML document: one folder per layer ``{name: (kind, layer)}`` in EPSG:4326."""
+    """Return a KML document: one folder per layer ``{name: (kind, layer)}`` in EPSG:4326.
+
+    ``digits`` is the number of decimals of the coordinates.
+    """
     ET.register_namespace("", KML_NS)
     root = ET.Element("kml", xmlns=KML_NS)
     doc = ET.SubElement(root, "Document")
@@ -171,7 +174,7 @@ def build_kml(
             for key, value in record.items():
                 data = ET.SubElement(extended, "Data", name=_data_name(str(key)))
                 ET.SubElement(data, "value").text = _text(value)
-            _geometry(mark, geom)
+            _geometry(mark, geom, digits)
     buffer = io.BytesIO()
     ET.ElementTree(root).write(buffer, encoding="utf-8", xml_declaration=True)
     return buffer.getvalue()

@@ -13,11 +13,14 @@ land near another household by chance.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import html
 import json
 import logging
 import re
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -336,15 +339,59 @@ def _sqlite_table_points(path: Path, known: frozenset[str], listed: set[str]) ->
                     str(table) in listed):
                 continue  # extents and spatial-index boxes, or read through GDAL
             quoted = '"' + str(table).replace('"', '""') + '"'
-            frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
-            frame = frame[[c for c in frame.columns
-                           if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
+            frame = _read(("sqlite", str(path), str(table)),
+                          lambda quoted=quoted: _sqlite_text_columns(con, quoted))
             points += _table_points(frame, known)
     except (sqlite3.Error, pd.errors.DatabaseError) as err:  # the text scan reports it
         log.info("%s: could not read its tables (%s)", path, err)
     finally:
         con.close()
     return points
+
+
+_READS: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar(
+    "landmap_leakcheck_reads", default=None)
+
+
+@contextlib.contextmanager
+def cached_reads() -> Iterator[None]:
+    """Inside the block, a file's layers and tables are read once for every register checked.
+
+    The reading does not depend on the register; only the labelling of the points read does.
+    """
+    token = _READS.set({})
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+
+
+def _read(key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+    """Return ``read()``, or its result cached under ``key`` inside :func:`cached_reads`.
+
+    An exception is cached too (raised again), so that every register sees the same problem.
+    """
+    cache = _READS.get()
+    if cache is None:
+        return read()
+    if key not in cache:
+        try:
+            cache[key] = (True, read())
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+                pyogrio.errors.FieldError, pyogrio.errors.GeometryError,
+                pyogrio.errors.CRSError, pd.errors.ParserError, UnicodeDecodeError,
+                ValueError, sqlite3.Error, pd.errors.DatabaseError) as err:
+            cache[key] = (False, err)
+    ok, value = cache[key]
+    if not ok:
+        raise value
+    return value
+
+
+def _sqlite_text_columns(con: sqlite3.Connection, quoted: str) -> pd.DataFrame:
+    frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
+    return frame[[c for c in frame.columns
+                  if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
 
 
 def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
@@ -356,8 +403,9 @@ def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, l
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         try:
-            frame = pd.read_csv(path, dtype=str, sep=None, engine="python",
-                                encoding="utf-8-sig", encoding_errors="replace")
+            frame = _read(("csv", str(path)), lambda: pd.read_csv(
+                path, dtype=str, sep=None, engine="python", encoding="utf-8-sig",
+                encoding_errors="replace"))
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
             return [], False, []
         points = _table_points(frame, known)
@@ -378,14 +426,15 @@ def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, l
 def _workbook_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
     """Coordinate columns of every sheet of a workbook (read by GDAL's XLSX driver)."""
     try:
-        sheets = pyogrio.list_layers(path)[:, 0]
+        sheets = _read(("layers", str(path)), lambda: pyogrio.list_layers(path))[:, 0]
     except pyogrio.errors.DataSourceError as err:
         return [], False, [f"unreadable workbook ({err})"]
     points: list[Point] = []
     problems: list[str] = []
     for sheet in sheets:
         try:
-            frame = pyogrio.read_dataframe(path, layer=sheet, read_geometry=False)
+            frame = _read(("sheet", str(path), sheet), lambda sheet=sheet: pyogrio.read_dataframe(
+                path, layer=sheet, read_geometry=False))
         except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:
             problems.append(f"sheet {sheet!r} unreadable ({err})")
             continue
@@ -398,7 +447,8 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
     source, layers = str(path), None
     for candidate in (str(path), f"/vsizip/{path}"):
         try:
-            layers = pyogrio.list_layers(candidate)
+            layers = _read(("layers", candidate),
+                           lambda candidate=candidate: pyogrio.list_layers(candidate))
             source = candidate
             break
         except pyogrio.errors.DataSourceError:
@@ -411,7 +461,8 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
     problems: list[str] = []
     for name in layers[:, 0]:
         try:
-            gdf = pyogrio.read_dataframe(source, layer=name)
+            gdf = _read(("layer", source, name),
+                        lambda name=name: pyogrio.read_dataframe(source, layer=name))
         except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
                 pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as err:
             problems.append(f"layer {name!r} unreadable ({err})")
@@ -457,4 +508,5 @@ def points_to_metric(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-__all__ = ["Point", "decode_varints", "file_points", "points_to_metric", "stream_points"]
+__all__ = ["Point", "cached_reads", "decode_varints", "file_points", "points_to_metric",
+           "stream_points"]
