@@ -6,8 +6,8 @@ parcels, ids ``P000123``; and ``rural``, a Voronoi tessellation of random seeds 
 square in Kampong Thom (bigger, irregular parcels with 5-9 corners, ids ``KT-000123``).
 Cases: random points over Cambodia with a type, households, date, village, 10k / 100k. The
 baseline is what ``GeoDataFrame.explore()`` builds (without needing mapclassify):
-``folium.GeoJson`` of the frame with a tooltip of its columns, circle markers for points. Each map is built in this process
-(build seconds), written as one offline HTML file (bytes; the baseline gets the same bundled
+``folium.GeoJson`` of the frame with a tooltip of its columns, circle markers for points.
+Each map is built in this process (build seconds), written as one offline HTML file (bytes; the baseline gets the same bundled
 Leaflet inlined so it can draw without network), then opened in headless Chromium with the
 network cut: "draw s" is the time from navigation start until the page's scripts have run and
 two animation frames have painted (for landmap also: marker clustering, which runs in chunks
