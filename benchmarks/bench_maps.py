@@ -3,14 +3,14 @@
 Parcels, on two fabrics: ``paris``, the real Paris-18 cadastre (6,821 parcels,
 ../shared/data/parcels) tiled side by side and shifted to Cambodia, cut to 1k / 10k / 50k / 200k
 parcels, ids ``P000123``; and ``rural``, a Voronoi tessellation of random seeds over a 38 km
-square in Kampong Thom (bigger, irregular parcels with 5-9 corners, ids ``KT-000123``).
-Cases: random points over Cambodia with a type, households, date, village, 10k / 100k. The
-baseline is what ``GeoDataFrame.explore()`` builds (without needing mapclassify):
-``folium.GeoJson`` of the frame with a tooltip of its columns, circle markers for points.
-Each map is built in this process (build seconds), written as one offline HTML file (bytes; the baseline gets the same bundled
-Leaflet inlined so it can draw without network), then opened in headless Chromium with the
-network cut: "draw s" is the time from navigation start until the page's scripts have run and
-two animation frames have painted (for landmap also: marker clustering, which runs in chunks
+square in Kampong Thom (bigger, irregular parcels with 5-9 corners, ids ``KT-000123``). Cases:
+random points over Cambodia with a type, households, date, village, 10k / 100k. The baseline is
+what ``GeoDataFrame.explore()`` builds (without needing mapclassify): ``folium.GeoJson`` of the
+frame with a tooltip of its columns, circle markers for points. Each map is built in this
+process (build seconds), written as one offline HTML file (bytes; the baseline gets the same
+bundled Leaflet inlined so it can draw without network), then opened in headless Chromium with
+the network cut: "draw s" is the time from navigation start until the page's scripts have run
+and two animation frames have painted (for landmap also: marker clustering, which runs in chunks
 to keep the page responsive, has finished); "heap MB" is the JS heap used after that, plus for
 landmap the typed arrays holding decoded geometry (which live outside that heap).
 
