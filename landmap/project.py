@@ -323,6 +323,7 @@ class Project:
 
         """
         from landmap.io import load as loaders  # the loaders import GDAL: only when needed
+        from landmap.progress import current
 
         wanted = [self.layer(n) for n in names] if names is not None else list(self.layers)
         out: dict[str, Loaded] = {}
@@ -340,7 +341,8 @@ class Project:
                     kwargs["study_area"] = study
             loader = getattr(loaders, f"load_{spec.kind}")
             try:
-                loaded = loader(spec.source, **kwargs)
+                with current().step(f"load {spec.name}"):
+                    loaded = loader(spec.source, **kwargs)
             except LandmapError as err:
                 err.add_note(f"while loading layer {spec.name!r} of project {self.path}")
                 raise

@@ -24,8 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--full-resolution", action="store_true", default=None,
                         help="public GeoJSON and KML with every vertex (default: the version "
                              "for sharing, outlines simplified at 10 m)")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no progress: print only the final line (errors still show)")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress and no account of the steps: print only the final "
+                            "line (errors still show)")
+    shown.add_argument("--progress", action="store_true",
+                       help="show the time of each step on standard error even when it is not "
+                            "a terminal (a log file); by default only on a terminal")
     parser.set_defaults(func=run)
 
 
@@ -40,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
         if not quiet:
             print(line, file=sys.stdout, flush=True)  # noqa: T201
 
+    terminal = sys.stderr.isatty()
+    progress = Progress(enabled=not quiet and (args.progress or terminal), bars=terminal)
     result = build(args.project, out_dir=args.output, say=say,
-                   full_resolution=args.full_resolution, progress=Progress(enabled=not quiet))
+                   full_resolution=args.full_resolution, progress=progress)
     public = result.public
     print(f"done: {len(result.outputs)} files in {result.out_dir} "  # noqa: T201
           f"({len(public)} in public/, leak check clean) in "

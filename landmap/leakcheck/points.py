@@ -105,6 +105,7 @@ _VARINT_LUT[np.frombuffer(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
 )] = np.arange(64, dtype=np.uint8)
 _JSON_BLOCK = re.compile(r"<script[^>]*application/json[^>]*>(.*?)</script>", re.S | re.I)
+_NUMBERED_KEY = re.compile(rb'"n"\s*:\s*"')
 
 
 def decode_varints(text: str) -> np.ndarray:
@@ -132,6 +133,8 @@ def _column_values(encoded: Any, n: int) -> list[Any]:
         return encoded
     if isinstance(encoded, dict) and isinstance(encoded.get("v"), list):
         return encoded["v"]
+    if _is_numbered(encoded):
+        return numbered_values(encoded)
     if isinstance(encoded, dict) and isinstance(encoded.get("d"), list):
         codes = encoded.get("i")
         d = encoded["d"]
@@ -141,6 +144,73 @@ def _column_values(encoded: Any, n: int) -> list[Any]:
         if isinstance(codes, list):
             return [d[c] if isinstance(c, int) and 0 <= c < len(d) else None for c in codes]
     return [None] * n
+
+
+def _is_numbered(encoded: Any) -> bool:
+    return (isinstance(encoded, dict) and isinstance(encoded.get("n"), str)
+            and isinstance(encoded.get("d"), list))
+
+
+def numbered_values(encoded: dict[str, Any]) -> list[str | None]:
+    """Return the values of a map column of numbered identifiers (prefixes and deltas).
+
+    ``{"d": prefixes, "i": codes (0: missing; absent: ``len`` values of the first prefix),
+    "n": zigzag deltas of the numbers, "w": zero-padded width}``, as ``landmap.maps.encode``
+    writes it.
+
+    Raises
+    ------
+    ValueError
+        A column that is not well formed.
+    """
+    prefixes = [str(p) for p in encoded["d"]]
+    u = decode_varints(encoded["n"]) if encoded["n"] else np.zeros(0, dtype=np.uint64)
+    numbers = np.cumsum((u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(
+        np.int64)).tolist()
+    codes_text = encoded.get("i")
+    codes = (decode_varints(codes_text).astype(np.int64).tolist() if codes_text
+             else [1] * int(encoded.get("len", len(numbers))))
+    width = int(encoded.get("w") or 0)
+    numbers_iter = iter(numbers)
+    try:
+        return [None if not c else prefixes[c - 1] + str(next(numbers_iter)).zfill(width)
+                for c in codes]
+    except (IndexError, StopIteration) as err:
+        raise ValueError("not a landmap numbered column") from err
+
+
+def numbered_texts(data: bytes) -> list[bytes]:
+    """Return the numbered identifiers of landmap map payloads in ``data``, as text to search.
+
+    Such a column carries its values as prefixes and number deltas (a phone or ID number would
+    not appear as written), so the value search reads them decoded too. A payload that cannot
+    be decoded (which no browser could draw either) is searched only as written.
+    """
+    if not _NUMBERED_KEY.search(data):
+        return []
+    text = data.decode("utf-8", errors="replace")
+    blocks = _JSON_BLOCK.findall(text) or [text]
+    out: list[str] = []
+    for block in blocks:
+        if not _NUMBERED_KEY.search(block.encode("utf-8")):
+            continue
+        try:
+            _collect_numbered(json.loads(block), out)
+        except (json.JSONDecodeError, RecursionError, ValueError, TypeError):
+            continue  # not JSON: searched as written
+    return ["\n".join(out).encode("utf-8")] if out else []
+
+
+def _collect_numbered(obj: Any, out: list[str]) -> None:
+    if isinstance(obj, list):
+        for value in obj:
+            _collect_numbered(value, out)
+    elif isinstance(obj, dict):
+        if _is_numbered(obj):
+            out += [v for v in numbered_values(obj) if v is not None]
+            return
+        for value in obj.values():
+            _collect_numbered(value, out)
 
 
 def _map_payload_points(obj: Any, out: list[Point], known: frozenset[str]) -> None:
@@ -508,5 +578,5 @@ def points_to_metric(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-__all__ = ["Point", "cached_reads", "decode_varints", "file_points", "points_to_metric",
-           "stream_points"]
+__all__ = ["Point", "cached_reads", "decode_varints", "file_points", "numbered_texts",
+           "numbered_values", "points_to_metric", "stream_points"]
