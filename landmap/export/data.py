@@ -40,6 +40,7 @@ from landmap.errors import DataValueError, ExportError
 from landmap.export.kml import build_kml, write_kml
 from landmap.export.sharing import (
     SHARE_DIGITS,
+    check_tolerance,
     sharing_note,
     simplify_for_sharing,
     write_geojson_for_sharing,
@@ -195,7 +196,8 @@ def write_data(
     PrivacyError
         A raw case layer (or a layer of unknown kind) in a public export.
     DataValueError
-        Unknown extension, nothing to write, or several tables for a single CSV.
+        Unknown extension, nothing to write, several tables for a single CSV, or a
+        ``share_m`` that is not a positive number.
     ExportError
         When the writer fails; no partial file is left behind.
 
@@ -207,6 +209,8 @@ def write_data(
     if not layers and not tables:
         raise DataValueError("nothing to export: no layers and no tables were given.",
                              path=target, fix="pass layers={'cases': ...} or tables={...}")
+    if share_m is not None:
+        share_m = check_tolerance(share_m)
     omitted: list[str] = []
     cases: dict[str, PublishedLayer] = {}
     ready: dict[str, tuple[str, pd.DataFrame]] = {}

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landmap.errors import DataValueError
+
 #: Default tolerance (metres) of the outlines in the files for sharing.
 SHARE_TOLERANCE_M: float = 10.0
 #: Decimals of the coordinates in the files for sharing (1e-6 degrees is about 0.1 m).
@@ -53,6 +55,23 @@ def sharing_note(tolerance_m: float | None) -> str:
             "file: landmap build --full-resolution, or the GeoPackage")
 
 
+def check_tolerance(tolerance_m: object) -> float:
+    """Return the tolerance of a version for sharing, checked.
+
+    Raises
+    ------
+    DataValueError
+        Not a positive number of metres.
+    """
+    if (isinstance(tolerance_m, bool) or not isinstance(tolerance_m, int | float)
+            or not math.isfinite(tolerance_m) or tolerance_m <= 0):
+        raise DataValueError(
+            f"the sharing tolerance must be a positive number of metres, not {tolerance_m!r} "
+            f"of type {type(tolerance_m).__name__}",
+            fix=f"e.g. share_m={SHARE_TOLERANCE_M:g}, or None for full resolution")
+    return float(tolerance_m)
+
+
 def simplify_for_sharing(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
     """Return ``frame`` in EPSG:4326 with outlines simplified and coordinates rounded.
 
@@ -70,14 +89,11 @@ def simplify_for_sharing(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.Geo
 
     Raises
     ------
-    ValueError
+    DataValueError
         A tolerance that is not a positive number.
 
     """
-    if not (isinstance(tolerance_m, int | float) and math.isfinite(tolerance_m)
-            and tolerance_m > 0):
-        raise ValueError(f"the sharing tolerance must be a positive number of metres, "
-                         f"not {tolerance_m!r} of type {type(tolerance_m).__name__}")
+    check_tolerance(tolerance_m)
     out = frame.to_crs("EPSG:4326") if frame.crs is not None else frame.copy()
     geoms = np.asarray(out.geometry.array, dtype=object)
     types = shapely.get_type_id(geoms)
@@ -131,5 +147,5 @@ def write_geojson_for_sharing(path: Path, frame: gpd.GeoDataFrame, *, descriptio
     path.write_text(text, encoding="utf-8")
 
 
-__all__ = ["SHARE_DIGITS", "SHARE_TOLERANCE_M", "sharing_note", "simplify_for_sharing",
-           "write_geojson_for_sharing"]
+__all__ = ["SHARE_DIGITS", "SHARE_TOLERANCE_M", "check_tolerance", "sharing_note",
+           "simplify_for_sharing", "write_geojson_for_sharing"]
