@@ -1,20 +1,23 @@
 """Interactive map size and drawing speed: landmap.maps vs plain folium.
 
-Parcels: the real Paris-18 cadastre (6,821 parcels, ../shared/data/parcels) tiled side by side
-and shifted to Cambodia, cut to 1k / 10k / 50k / 200k parcels. Cases: random points over
-Cambodia with a type, households, date, village, 10k / 100k. The baseline is what
-``GeoDataFrame.explore()`` builds (without needing mapclassify): ``folium.GeoJson`` of the frame
-with a tooltip of its columns, circle markers for points. Each map is built in this process
-(build seconds), written as one offline HTML file (bytes; the baseline gets the same bundled
-Leaflet inlined so it can draw without network), then opened in headless Chromium with the
-network cut: "draw s" is the time from navigation start until the page's scripts have run and
-two animation frames have painted (for landmap also: marker clustering, which runs in chunks
+Parcels, on two fabrics: ``paris``, the real Paris-18 cadastre (6,821 parcels,
+../shared/data/parcels) tiled side by side and shifted to Cambodia, cut to 1k / 10k / 50k / 200k
+parcels, ids ``P000123``; and ``rural``, a Voronoi tessellation of random seeds over a 38 km
+square in Kampong Thom (bigger, irregular parcels with 5-9 corners, ids ``KT-000123``). Cases:
+random points over Cambodia with a type, households, date, village, 10k / 100k. The baseline is
+what ``GeoDataFrame.explore()`` builds (without needing mapclassify): ``folium.GeoJson`` of the
+frame with a tooltip of its columns, circle markers for points. Each map is built in this
+process (build seconds), written as one offline HTML file (bytes; the baseline gets the same
+bundled Leaflet inlined so it can draw without network), then opened in headless Chromium with
+the network cut: "draw s" is the time from navigation start until the page's scripts have run
+and two animation frames have painted (for landmap also: marker clustering, which runs in chunks
 to keep the page responsive, has finished); "heap MB" is the JS heap used after that, plus for
 landmap the typed arrays holding decoded geometry (which live outside that heap).
 
     python benchmarks/bench_maps.py     # all sizes; baseline up to 50k parcels / 10k cases
     python benchmarks/bench_maps.py --sizes 1000 10000 --cases 10000
     python benchmarks/bench_maps.py --baseline-max 10000
+    python benchmarks/bench_maps.py --fabrics rural --sizes 50000 --cases
 
 Timings on a shared machine are noisy: read the ratios of one run.
 """
@@ -55,6 +58,23 @@ def parcels(n: int) -> gpd.GeoDataFrame:
     kinds = np.where(np.arange(n) % 7 == 0, "community land", "parcel")
     return gpd.GeoDataFrame({"area_id": [f"P{i:06d}" for i in range(n)], "kind": kinds},
                             geometry=geoms, crs="EPSG:4326")
+
+
+def rural(n: int, seed: int = 3) -> gpd.GeoDataFrame:
+    """``n`` Voronoi parcels over a 0.35-degree square in Kampong Thom (a second fabric)."""
+    rng = np.random.default_rng(seed)
+    x0, y0, w = 104.8, 12.6, 0.35
+    seeds = shapely.multipoints(np.column_stack([rng.uniform(x0, x0 + w, n),
+                                                 rng.uniform(y0, y0 + w, n)]))
+    square = shapely.box(x0, y0, x0 + w, y0 + w)
+    cells = shapely.intersection(
+        shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=square)), square)
+    kinds = np.where(np.arange(len(cells)) % 7 == 0, "community land", "parcel")
+    return gpd.GeoDataFrame({"area_id": [f"KT-{i:06d}" for i in range(len(cells))],
+                             "kind": kinds}, geometry=cells, crs="EPSG:4326")
+
+
+FABRICS = {"paris": parcels, "rural": rural}
 
 
 def cases(n: int, seed: int = 7) -> gpd.GeoDataFrame:
@@ -132,12 +152,13 @@ def run(args: argparse.Namespace) -> None:
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="bench-maps-"))
-    jobs = [("parcels", n) for n in args.sizes] + [("cases", n) for n in args.cases]
+    jobs = ([("parcels", n, f) for f in args.fabrics for n in args.sizes]
+            + [("cases", n, "") for n in args.cases])
     rows = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for kind, n in jobs:
-            gdf = parcels(n) if kind == "parcels" else cases(n)
+        for kind, n, fabric in jobs:
+            gdf = FABRICS[fabric](n) if kind == "parcels" else cases(n)
             contenders = [("landmap", build_landmap), ("folium", build_folium)]
             if kind == "cases":  # the default clusters up to 20,000 cases; also time the canvas
                 contenders.insert(1, ("landmap canvas", lambda k, g, o: build_landmap(
@@ -146,13 +167,15 @@ def run(args: argparse.Namespace) -> None:
                 limit = args.baseline_max if kind == "parcels" else args.baseline_cases_max
                 if who == "folium" and n > limit:
                     continue
-                out = work / f"{who.replace(' ', '-')}-{kind}-{n}.html"
+                out = work / f"{who.replace(' ', '-')}-{kind}{fabric}-{n}.html"
                 build_s = builder(kind, gdf, out)
                 draw_s, heap = draw(browser, out, landmap=who.startswith("landmap"))
-                rows.append({"layer": kind, "n": n, "map": who,
+                rows.append({"layer": f"{kind} ({fabric})" if fabric else kind, "n": n,
+                             "map": who,
                              "MB": out.stat().st_size / 1e6, "build s": build_s,
                              "draw s": draw_s, "heap MB": heap})
-                print(f"{kind:8} {n:>7} {who:15} {rows[-1]['MB']:8.2f} MB  build {build_s:6.2f} s"
+                print(f"{rows[-1]['layer']:17} {n:>7} {who:15} {rows[-1]['MB']:8.2f} MB  "
+                      f"build {build_s:6.2f} s"
                       f"  draw {draw_s:6.2f} s  heap {heap:7.1f} MB", flush=True)
                 out.unlink()
         browser.close()
@@ -173,18 +196,27 @@ def run(args: argparse.Namespace) -> None:
               f"{f['build s'] / lm['build s']:.1f}x faster to build, "
               f"{f['heap MB'] / lm['heap MB']:.1f}x less JS heap")
     targets = {50_000: (2.5, 2.0), 200_000: (10.0, 4.0)}
-    for n, (mb, s) in targets.items():
-        hit = table[(table["layer"] == "parcels") & (table["n"] == n) & (table["map"] == "landmap")]
-        if len(hit):
-            r = hit.iloc[0]
-            print(f"  target {n:,} parcels: {r['MB']:.2f} MB (<= {mb}) "
-                  f"{'ok' if r['MB'] <= mb else 'MISSED'}, drawn in {r['draw s']:.2f} s "
+    for layer in table["layer"].unique():
+        if not layer.startswith("parcels"):
+            continue
+        for n, (mb, s) in targets.items():
+            mine = table[(table["layer"] == layer) & (table["n"] == n)].set_index("map")
+            if "landmap" not in mine.index:
+                continue
+            r = mine.loc["landmap"]
+            ratio = (f", {mine.loc['folium', 'MB'] / r['MB']:.1f}x smaller than folium (>= 10) "
+                     f"{'ok' if mine.loc['folium', 'MB'] / r['MB'] >= 10 else 'MISSED'}"
+                     if "folium" in mine.index else "")
+            print(f"  target {n:,} {layer}: {r['MB']:.2f} MB (<= {mb}) "
+                  f"{'ok' if r['MB'] <= mb else 'MISSED'}{ratio}, drawn in {r['draw s']:.2f} s "
                   f"(<= {s}) {'ok' if r['draw s'] <= s else 'MISSED'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 50_000, 200_000])
+    parser.add_argument("--fabrics", nargs="*", choices=sorted(FABRICS),
+                        default=["paris", "rural"], help="parcel fabrics to map (default both)")
     parser.add_argument("--cases", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--baseline-max", type=int, default=50_000,
                         help="largest parcel count also drawn with plain folium (slow: 50k "

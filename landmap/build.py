@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.errors import PrivacyError, ProjectError
+from landmap.export.sharing import SHARE_TOLERANCE_M, sharing_note
 from landmap.io.cells import write_csv
 from landmap.io.load import Loaded
 from landmap.io.outputs import OutputSet, staged_files
@@ -44,6 +44,7 @@ from landmap.privacy import (
     verify_outputs,
     write_audit,
 )
+from landmap.progress import Progress, current, use
 from landmap.provenance import make_provenance
 from landmap.report import combine_reports
 
@@ -113,8 +114,10 @@ def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
 class _Run:
     """State of one build: the project, its loaded layers, and the outputs written so far."""
 
-    def __init__(self, project: Any, out_dir: Path, say: Say, seed: int | None) -> None:
+    def __init__(self, project: Any, out_dir: Path, say: Say, seed: int | None,
+                 share_m: float | None) -> None:
         self.project = project
+        self.share_m = share_m
         self.out = out_dir
         self.say = say
         self.seed = seed
@@ -156,9 +159,10 @@ class _Run:
         self.wrote(write_table(frame, folder / f"{name}.csv", public=public))
 
     def step(self, name: str, func: Callable[[], None]) -> None:
-        start = time.perf_counter()
-        func()
-        self.result.seconds[name] = round(time.perf_counter() - start, 2)
+        progress = current()
+        with progress.step(name):
+            func()
+        self.result.seconds[name] = progress.seconds[name]
 
     # -- steps --------------------------------------------------------------------------------
     def load(self) -> None:
@@ -301,6 +305,7 @@ class _Run:
         from landmap.export.bundle import parse_formats, write_set
 
         settings = dict(self.project.export)
+        settings.pop("full_resolution", None)
         formats = list(settings.pop("formats", ["gpkg"]))
         lang = settings.get("lang", "en")
         title = {"en": self.project.title, "km": self.project.title_km or self.project.title}
@@ -320,7 +325,7 @@ class _Run:
         self.wrote(*write_set(
             self.out / "public", public, formats=parse_formats(["png", "pdf", *formats]),
             name="landmap-public", tables=public_tables,
-            profile=self.project.privacy_profile(), briefing=briefing,
+            profile=self.project.privacy_profile(), briefing=briefing, share_m=self.share_m,
         ))
 
     def audit(self) -> None:
@@ -348,6 +353,8 @@ class _Run:
                         "analysis": dict(self.project.analysis)},
         )
         record["seconds"] = self.result.seconds
+        record["public_geojson_kml"] = {"resolution": sharing_note(self.share_m),
+                                        "simplified_m": self.share_m}
         return record
 
 
@@ -357,6 +364,8 @@ def build(
     out_dir: str | os.PathLike[str] | None = None,
     seed: int | None = None,
     say: Say | None = None,
+    full_resolution: bool | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Run the main job on a project: load, check, analyse, map, export and audit.
 
@@ -370,7 +379,15 @@ def build(
         Seed of the geomasking (tests only). By default a fresh random seed is drawn for every
         run and never written out.
     say
-        Called with one line per progress message (``print`` on the command line).
+        Called with one line per message about what was done (``print`` on the command line).
+    full_resolution
+        Write the public GeoJSON and KML at full resolution; by default (``None``: the
+        project's ``[export] full_resolution``, else ``False``) they are the versions for
+        sharing, outlines simplified at :data:`~landmap.export.sharing.SHARE_TOLERANCE_M`
+        metres (the file, its provenance and ``manifest.json`` say which).
+    progress
+        Where the time of each step and the progress bars go
+        (:class:`landmap.progress.Progress`); by default :func:`landmap.progress.current`.
 
     Returns
     -------
@@ -390,7 +407,16 @@ def build(
     path = Path(project) if project is not None else default_project()
     proj = Project.from_toml(path)
     out = Path(out_dir) if out_dir is not None else proj.output
+    if full_resolution is None:
+        full_resolution = bool(proj.export.get("full_resolution", False))
     say(f"landmap build: {proj.name} ({path}) -> {out}")
+    with use(progress or current()):
+        return _build(proj, out, say=say, seed=seed,
+                      share_m=None if full_resolution else SHARE_TOLERANCE_M)
+
+
+def _build(proj: Any, out: Path, *, say: Say, seed: int | None, share_m: float | None
+           ) -> BuildResult:
     # Everything is written into a staging folder inside the output folder and moved into place
     # only when the whole job, leak check included, has succeeded: a failed or interrupted
     # build never leaves a mix of old and new files, or an unchecked public/ folder, and files
@@ -398,10 +424,9 @@ def build(
     with OutputSet(out, ledger="manifest.json") as staged:
         for note in staged.notes + _remove_old_staging(out):
             say(f"  {note}")
-        run = _Run(proj, staged.staging, say, seed)
+        run = _Run(proj, staged.staging, say, seed, share_m)
         for name, step in (("load", run.load), ("analyse", run.analyse), ("raster", run.raster),
                            ("maps", run.maps), ("exports", run.exports), ("audit", run.audit)):
-            say(f"[{name}]")
             run.step(name, step)
         if run.result.audit_findings:
             findings = [f.replace(str(staged.staging), str(out / REJECTED))
@@ -414,7 +439,6 @@ def build(
                 f"{rejected} (leak_check.txt). First: {findings[0]}",
                 fix="check the privacy settings of the project and run the build again",
             )
-        say("[manifest]")
         seen = len(staged.notes)
         written = staged.commit(run.manifest())
         for note in staged.notes[seen:]:

@@ -47,7 +47,8 @@ Tables and keys (``data/demo.toml`` uses nearly all of them; :data:`SPEC` is the
 ``[map]`` and ``[export]``
     ``lang`` (``en``, ``km``, ``both``), map ``popup`` / ``tooltip`` columns, ``basemap``,
     ``cluster``, ``heatmap``, ``time_slider``, ``rasters``; export ``paper`` (``A4``, ``A3``),
-    ``orientation``, ``formats``, ``title``, ``subtitle``.
+    ``orientation``, ``formats``, ``title``, ``subtitle``, ``full_resolution`` (``true``: public
+    GeoJSON/KML at full resolution instead of the version for sharing).
 :meth:`Project.from_toml` checks the whole file before anything is loaded: an unknown key, a
 missing file, an unknown layer kind or a mapping onto a column the kind does not have raises a
 :class:`~landmap.errors.ProjectError` naming the file, the line and the key, and saying how to
@@ -322,6 +323,7 @@ class Project:
 
         """
         from landmap.io import load as loaders  # the loaders import GDAL: only when needed
+        from landmap.progress import current
 
         wanted = [self.layer(n) for n in names] if names is not None else list(self.layers)
         out: dict[str, Loaded] = {}
@@ -339,7 +341,8 @@ class Project:
                     kwargs["study_area"] = study
             loader = getattr(loaders, f"load_{spec.kind}")
             try:
-                loaded = loader(spec.source, **kwargs)
+                with current().step(f"load {spec.name}"):
+                    loaded = loader(spec.source, **kwargs)
             except LandmapError as err:
                 err.add_note(f"while loading layer {spec.name!r} of project {self.path}")
                 raise
@@ -423,6 +426,7 @@ SPEC: dict[str, dict[str, _Key]] = {
         "paper": _Key(_STR, choices=("A4", "A3")),
         "orientation": _Key(_STR, choices=("landscape", "portrait")),
         "formats": _Key(_LIST, item=_STR), "title": _Key(_STR), "subtitle": _Key(_STR),
+        "full_resolution": _Key(_BOOL),
     },
     "raster": {
         "path": _Key(_STR, required=True), "kind": _Key(_STR, choices=("classified", "continuous")),

@@ -291,3 +291,27 @@ def test_cases_known_only_to_their_commune_are_hollow_with_a_note(open_page, tmp
             .filter(l => l instanceof L.CircleMarker).map(l => l.options.fillOpacity)""")
         assert sorted(styles)[:2] == [0.08, 0.08] and max(styles) > 0.5
     assert_clean(log)
+
+
+def test_numbered_parcel_ids_decode_in_the_browser(open_page, tmp_path):
+    from landmap.maps import encode
+
+    n = 150
+    cells = [shapely.box(104 + (i % 15) * 0.01, 12 + (i // 15) * 0.01,
+                         104.009 + (i % 15) * 0.01, 12.009 + (i // 15) * 0.01) for i in range(n)]
+    parcels = gpd.GeoDataFrame({"area_id": [f"P{i:06d}" for i in range(n)],
+                                "kind": ["parcel"] * n}, geometry=cells, crs="EPSG:4326")
+    path = save_map(build_map(areas=parcels, popup=["area_id"], tooltip=[], search=[],
+                              minimap=False), tmp_path / "parcels.html")
+    assert '"n":"' in path.read_text("utf-8")  # the ids travelled as prefix and deltas
+    page, log = open_map(open_page, path)
+    click_at(page, 12 + 7 * 0.01 + 0.0045, 104 + 3 * 0.01 + 0.0045)  # parcel 7 * 15 + 3
+    assert "P000108" in popup_text(page)
+    samples = [pd.Series([f"KT-{i}" if i % 4 else f"CF-{i:d}" for i in range(100)] + [None],
+                         dtype=object),
+               pd.Series([f"{i:012d}" for i in range(0, 10**12, 10**10)], dtype=object)]
+    for values in samples:
+        col = encode.encode_column(values)
+        assert "n" in col
+        assert page.evaluate("c => landmap.column(c, 0)", col) == list(values)
+    assert_clean(log)

@@ -263,3 +263,68 @@ def test_gdal_and_geopandas_see_the_same_fields_and_values(tmp_path, layers, ext
     assert [str(v) for v in back[expected[-1]]] == ["Cambodia", "កម្ពុជា"]
     assert [float(v) for v in back[expected[3]]] == [100.0, 2.5]
     assert list(back[expected[1]]) == ["Rubber & Co <Ltd>", "ក្រុមហ៊ុន ខ្មែរ"]
+
+
+def _wiggly(n_parcels: int = 40) -> gpd.GeoDataFrame:
+    """Parcels with a vertex every ~1 m along wavy edges (as digitised by hand)."""
+    import numpy as np
+
+    polys = []
+    for i in range(n_parcels):
+        x0, y0 = 104.0 + (i % 8) * 0.01, 12.0 + (i // 8) * 0.01
+        t = np.linspace(0, 1, 800)
+        wave = 0.00002 * np.sin(t * 60)  # about 2 m
+        ring = np.r_[np.c_[x0 + 0.008 * t, y0 + wave],
+                     np.c_[x0 + 0.008 + wave, y0 + 0.008 * t],
+                     np.c_[x0 + 0.008 * (1 - t), y0 + 0.008 + wave],
+                     np.c_[x0 + wave, y0 + 0.008 * (1 - t)]]
+        polys.append(shapely.Polygon(ring))
+    return gpd.GeoDataFrame({"area_id": [f"A{i}" for i in range(n_parcels)],
+                             "name": ["ព្រៃ " + str(i) for i in range(n_parcels)],
+                             "kind": ["community forest"] * n_parcels,
+                             "note": [None] * n_parcels},
+                            geometry=polys, crs="EPSG:4326")
+
+
+@pytest.mark.parametrize("ext", [".geojson", ".kml"])
+def test_version_for_sharing_is_smaller_keeps_every_feature_and_says_so(tmp_path, layers, ext):
+    areas = _wiggly()
+    full = write_data(tmp_path / f"full{ext}", {"areas": areas}, profile="public")
+    shared = write_data(tmp_path / f"shared{ext}", {"areas": areas}, profile="public",
+                        share_m=10)
+    assert shared.stat().st_size < full.stat().st_size / 3
+    back, whole = gpd.read_file(shared), gpd.read_file(full)
+    assert list(back["area_id"]) == list(whole["area_id"]) == list(areas["area_id"])
+    name = "name_" if ext == ".kml" else "name"  # KML keeps a placemark's own name apart
+    assert list(back[name]) == list(areas["name"])  # Khmer attributes intact
+    assert back.geometry.is_valid.all()
+    metric = back.to_crs(32648).geometry.values, areas.to_crs(32648).geometry.values
+    moved = shapely.hausdorff_distance(*metric)
+    assert moved.max() <= 10.5  # the stated tolerance (metres), plus rounding
+    assert shapely.get_num_coordinates(metric[0]).sum() < shapely.get_num_coordinates(
+        metric[1]).sum() / 10
+    text = shared.read_text("utf-8")
+    assert "for sharing: outlines simplified at 10 m" in text
+    provenance = json.loads(Path(f"{shared}.provenance.json").read_text("utf-8"))
+    assert provenance["parameters"]["simplified_m"] == 10
+    assert json.loads(Path(f"{full}.provenance.json").read_text("utf-8"))[
+        "parameters"]["simplified_m"] is None
+
+
+def test_points_are_not_moved_for_sharing(tmp_path, layers):
+    cases = publish(layers["cases"], "internal", kind="cases")
+    out = write_data(tmp_path / "c.geojson", {"cases": cases}, profile="internal", share_m=10)
+    doc = json.loads(out.read_text("utf-8"))
+    assert "null" not in json.dumps([f["properties"] for f in doc["features"]])  # nulls left out
+    back = gpd.read_file(out)
+    assert (shapely.distance(back.geometry.values, layers["cases"].geometry.values)
+            <= 1e-6).all()
+    assert doc["landmap"] == {"resolution": "for sharing", "tolerance_m": 10,
+                              "coordinate_decimals": 6}
+
+
+@pytest.mark.parametrize("bad", [0, -5, float("nan"), "10"])
+def test_a_sharing_tolerance_must_be_a_positive_number(tmp_path, layers, bad):
+    with pytest.raises(DataValueError, match="positive number of metres"):
+        write_data(tmp_path / "c.kml", {"concessions": layers["concessions"]},
+                   profile="internal", share_m=bad)

@@ -451,3 +451,41 @@ def test_gpkg_extents_are_not_points_but_attribute_coordinates_are(tmp_path, cas
     gpd.GeoDataFrame(table).to_file(path, layer="notes", driver="GPKG")
     found = audit_export(path, source).findings
     assert [f.kind for f in found] == ["point"] and found[0].distance_m < 1
+
+
+def test_numbered_ids_in_a_map_payload_are_read_decoded(tmp_path, cases, internal, source):
+    """A map sends ids such as 012345678 as prefixes and number deltas; they are still found."""
+    encode = pytest.importorskip("landmap.maps.encode")
+    phones = cases["complainant_phone"].dropna().map(
+        lambda p: "".join(ch for ch in p if ch.isdigit()))
+    phones = phones[phones.str.len() == phones.str.len().mode()[0]].drop_duplicates()
+    width = len(phones.iloc[0])
+    filler = [str(10 ** (width - 1) + i) for i in range(80)]  # numbers in no register
+    column = encode.encode_column(pd.Series(list(phones) + filler, dtype=object))
+    assert "n" in column, "the phone numbers should travel as numbered ids here"
+    payload = json.dumps({"id": "layer1", "props": {"reference": column}})
+    path = tmp_path / "map.html"
+    path.write_text(f'<html><script type="application/json">{payload}</script></html>', "utf-8")
+    assert phones.iloc[0] not in path.read_text("utf-8")  # not there as written
+    result = audit_export(path, source, min_radius_m=0)
+    found = {cid for f in result.findings if f.kind == "phone" for cid in f.case_ids}
+    owners = set(cases.loc[phones.index, "case_id"].astype(str))
+    assert owners <= found, result.lines()[:3]
+
+
+def test_numbered_case_ids_still_label_map_points(tmp_path):
+    """Points of a map whose case ids travel numbered are judged against their own case."""
+    builder = pytest.importorskip("landmap.maps.builder")
+    save = pytest.importorskip("landmap.maps.save")
+    n = 80
+    true = gpd.GeoDataFrame({"case_id": [f"C{i:04d}" for i in range(n)]},
+                            geometry=shapely.points(104 + np.arange(n) * 0.01, [12.0] * n),
+                            crs=4326)
+    # each published point 600 m east of its own case but only 300 m from its neighbour's
+    moved = true.copy()
+    moved["geometry"] = shapely.points(104 + np.arange(n) * 0.01 + 0.0055, [12.0] * n)
+    path = save.save_map(builder.build_map(cases=moved, profile="internal", popup=["case_id"]),
+                         tmp_path / "map.html")
+    assert '"n":"' in path.read_text("utf-8")
+    result = audit_export(path, true, min_radius_m=500)
+    assert not [f for f in result.findings if f.kind == "point"], result.lines()[:3]

@@ -138,3 +138,60 @@ def test_json_for_html_cannot_close_a_script_block(value):
     assert "\u2028" not in text and "\u2029" not in text
     assert "{{" not in text and "{%" not in text and "{#" not in text
     assert json.loads(text) == {"v": value}
+
+
+def decode_column(col: dict) -> list:
+    """Reference decoder of every column form (as landmap.js decodes it)."""
+    if "v" in col:
+        return col["v"]
+    if "n" in col:
+        codes = decode_varints(col["i"]) if "i" in col else [1] * col["len"]
+        nums, out, value = iter(decode_varints(col["n"])), [], 0
+        for code in codes:
+            if not code:
+                out.append(None)
+                continue
+            value += unzig(next(nums))
+            out.append(col["d"][code - 1] + str(value).zfill(col["w"]))
+        return out
+    return [col["d"][c - 1] if c else None for c in decode_varints(col["i"])]
+
+
+def test_numbered_identifiers_travel_as_prefix_and_deltas():
+    ids = pd.Series([f"P{i:06d}" for i in range(1000)])
+    col = encode.encode_column(ids)
+    assert col["d"] == ["P"] and col["w"] == 6 and "i" not in col
+    assert len(json.dumps(col)) < len(json.dumps(list(ids))) / 5
+    assert decode_column(col) == list(ids)
+    mixed = pd.Series([f"ELC-{i}" if i % 3 else f"CF-{i}" for i in range(200)] + [None],
+                      dtype=object)
+    col = encode.encode_column(mixed)
+    assert "n" in col and col["w"] == 0 and len(col["d"]) == 2
+    assert decode_column(col) == list(mixed)
+
+
+_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+
+
+@pytest.mark.parametrize("values", [
+    [f"A{i:02d}" for i in range(40)] + [f"A{i}" for i in range(100, 140)],  # mixed widths
+    [f"x{i}" for i in range(79)] + ["no number"],
+    ["9" * 20 + str(i) for i in range(80)],  # beyond 15 digits
+    [f"ភូមិ{str(i).translate(_KHMER_DIGITS)}" for i in range(80)],  # Khmer digits: text
+    [f"C{i}" for i in range(10)],  # a short column stays readable
+])
+def test_values_that_are_not_numbered_ids_stay_as_they_are(values):
+    col = encode.encode_column(pd.Series(values))
+    assert col == {"v": values}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.tuples(
+    st.sampled_from(["P", "KT-", "", "ELC ", "ក-"]), st.integers(0, 10**12))), min_size=64,
+    max_size=120, unique=True), st.booleans())
+def test_numbered_columns_decode_to_the_same_values(items, padded):
+    values = [None if it is None else f"{it[0]}{it[1]:013d}" if padded else f"{it[0]}{it[1]}"
+              for it in items]
+    series = pd.Series(values, dtype=object)
+    col = encode.encode_column(series)
+    assert decode_column(col) == values

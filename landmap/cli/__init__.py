@@ -60,8 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from landmap.progress import Progress, use
+
+    # long steps of every command (loading, raster statistics, the leak check) show progress
+    # on a terminal; ``landmap build`` sets its own (-q, --progress)
+    terminal = sys.stderr.isatty()
     try:
-        return int(args.func(args) or 0)
+        with use(Progress(enabled=terminal and not getattr(args, "quiet", False),
+                          bars=terminal)):
+            return int(args.func(args) or 0)
     except LandmapError as err:
         from landmap.report import for_command_line  # the command's own option names
 

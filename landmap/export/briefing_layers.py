@@ -25,6 +25,23 @@ CASES_GID = "landmap-cases"
 LABEL_GID = "landmap-label"
 
 
+#: The resolution the outlines are simplified for (dots per inch).
+PRINT_DPI = 300
+
+
+def for_print(layer: gpd.GeoDataFrame | None, tolerance: float) -> gpd.GeoDataFrame | None:
+    """Outlines simplified to ``tolerance`` metres (topology kept); points as they are."""
+    if layer is None or tolerance <= 0:
+        return layer
+    geoms = np.asarray(layer.geometry.array, dtype=object)
+    outline = np.isin(shapely.get_type_id(geoms), (1, 2, 3, 5, 6, 7))
+    if not outline.any():
+        return layer
+    geoms = geoms.copy()
+    geoms[outline] = shapely.simplify(geoms[outline], tolerance, preserve_topology=True)
+    return layer.set_geometry(gpd.GeoSeries(geoms, index=layer.index, crs=layer.crs))
+
+
 def _terms(layer: pd.DataFrame, column: str) -> np.ndarray:
     if column not in layer:
         return np.full(len(layer), "other", dtype=object)
@@ -186,5 +203,5 @@ def clip_to_country(artist, ax) -> None:
     artist.set_clip_path(patch)
 
 
-__all__ = ["CASES_GID", "LABEL_GID", "clip_to_country", "fade_outside", "feature_labels",
-           "plot_cases", "plot_polygons"]
+__all__ = ["CASES_GID", "LABEL_GID", "PRINT_DPI", "clip_to_country", "fade_outside",
+           "feature_labels", "for_print", "plot_cases", "plot_polygons"]

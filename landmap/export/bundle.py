@@ -19,7 +19,7 @@ import pandas as pd
 
 from landmap.errors import DataValueError, PrivacyError
 from landmap.export.briefing import briefing_maps, layer_sources
-from landmap.export.data import write_data
+from landmap.export.data import table_kind, write_data
 from landmap.io.outputs import OutputSet, safe_name, staged_files
 from landmap.privacy import (
     PrivacyProfile,
@@ -92,12 +92,22 @@ def _combined(layers: Mapping[str, tuple[str, Any]], kind: str, profile: Privacy
     return out
 
 
+def _published_table(name: str, table: Any, profile: PrivacyProfile) -> Any:
+    """Pass a table through the gate once for every format (one of unknown kind as it is)."""
+    kind = table_kind(name, table)
+    return table if kind in (None, "cases") else for_output(table, profile, kind=kind, name=name)
+
+
 def write_set(
     folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
     name: str, tables: Mapping[str, pd.DataFrame] | None, profile: PrivacyProfile,
-    briefing: Mapping[str, Any],
+    briefing: Mapping[str, Any], share_m: float | None = None,
 ) -> list[Path]:
-    """Write briefing maps and data files into ``folder`` (no staging: the caller's job)."""
+    """Write briefing maps and data files into ``folder`` (no staging: the caller's job).
+
+    ``share_m``: GeoJSON and KML in their version for sharing, outlines simplified at this many
+    metres (:mod:`landmap.export.sharing`); full resolution when ``None``.
+    """
     written: list[Path] = []
     maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if maps:
@@ -109,8 +119,11 @@ def write_set(
             boundaries=_combined(layers, "boundaries", profile, "province"), profile=profile,
             sources=layer_sources(sources), **briefing,
         )
-    data = {n: layer for n, (_, layer) in layers.items()}
     kinds = {n: k for n, (k, _) in layers.items()}
+    # every layer and table but the case layers goes through the gate once for all formats
+    data = {n: layer if k == "cases" else for_output(layer, profile, kind=k, name=n)
+            for n, (k, layer) in layers.items()}
+    tables = {n: _published_table(n, t, profile) for n, t in (tables or {}).items()}
     common = {"profile": profile, "kinds": kinds, "lang": briefing.get("lang", "en")}
     for fmt in formats:
         if fmt in ("png", "pdf"):
@@ -121,7 +134,8 @@ def write_set(
                 written.append(write_data(target, {item: frame} if item in data else None,
                                           None if item in data else {item: frame}, **common))
             continue
-        written.append(write_data(folder / f"{name}{FORMATS[fmt]}", data, tables, **common))
+        written.append(write_data(folder / f"{name}{FORMATS[fmt]}", data, tables,
+                                  share_m=share_m, **common))
     for item, (kind, layer) in layers.items():  # each case layer's audit, once per set
         if kind == "cases" and not profile.confidential:
             published = for_output(layer, profile, kind="cases", name=item)

@@ -38,6 +38,13 @@ import pyogrio
 
 from landmap.errors import DataValueError, ExportError
 from landmap.export.kml import build_kml, write_kml
+from landmap.export.sharing import (
+    SHARE_DIGITS,
+    check_tolerance,
+    sharing_note,
+    simplify_for_sharing,
+    write_geojson_for_sharing,
+)
 from landmap.io.atomic import atomic_path
 from landmap.io.cells import text_safe
 from landmap.privacy import (
@@ -56,6 +63,8 @@ log = logging.getLogger(__name__)
 #: Extensions :func:`write_data` understands.
 DATA_FORMATS: tuple[str, ...] = (".gpkg", ".geojson", ".kml", ".kmz", ".shp.zip", ".csv", ".xlsx")
 INFO_TABLE = "landmap_export"
+#: Formats written in a smaller version for sharing when ``share_m`` is given.
+_SHARED = (".geojson", ".kml", ".kmz")
 
 
 def data_format(path: str | os.PathLike[str]) -> str:
@@ -100,6 +109,11 @@ def _kind_of(name: str, layer: Any, kinds: Mapping[str, str] | None, *, table: b
     return "table" if table or not isinstance(frame, gpd.GeoDataFrame) else None
 
 
+def table_kind(name: str, table: Any) -> str | None:
+    """Return the kind :func:`write_data` gives a table passed in ``tables``."""
+    return _kind_of(name, table, None, table=True)
+
+
 def _clean_name(name: str, used: set[str], limit: int = 60) -> str:
     base = re.sub(r"[^0-9A-Za-z_]+", "_", str(name)).strip("_")[:limit] or "layer"
     out, n = base, 1
@@ -141,7 +155,7 @@ def _with_xy(layer: gpd.GeoDataFrame) -> tuple[pd.DataFrame, str | None]:
 def write_data(
     path: str | os.PathLike[str], layers: Mapping[str, Any] | None = None,
     tables: Mapping[str, Any] | None = None, *, profile: str | PrivacyProfile = "public",
-    kinds: Mapping[str, str] | None = None, lang: str = "en",
+    kinds: Mapping[str, str] | None = None, lang: str = "en", share_m: float | None = None,
 ) -> Path:
     """Write layers and tables to one data file, in the format its extension names.
 
@@ -165,6 +179,11 @@ def write_data(
         and their names are not ``cases``/``areas``/``concessions``/``boundaries``.
     lang
         Language of KML names and the XLSX ``about`` sheet.
+    share_m
+        For ``.geojson``, ``.kml`` and ``.kmz``: write the version for sharing, outlines
+        simplified at this many metres (:mod:`landmap.export.sharing`); ``None`` (default)
+        writes full resolution. Other formats are always full resolution. The file and its
+        provenance say which.
 
     Returns
     -------
@@ -177,7 +196,8 @@ def write_data(
     PrivacyError
         A raw case layer (or a layer of unknown kind) in a public export.
     DataValueError
-        Unknown extension, nothing to write, or several tables for a single CSV.
+        Unknown extension, nothing to write, several tables for a single CSV, or a
+        ``share_m`` that is not a positive number.
     ExportError
         When the writer fails; no partial file is left behind.
 
@@ -189,6 +209,8 @@ def write_data(
     if not layers and not tables:
         raise DataValueError("nothing to export: no layers and no tables were given.",
                              path=target, fix="pass layers={'cases': ...} or tables={...}")
+    if share_m is not None:
+        share_m = check_tolerance(share_m)
     omitted: list[str] = []
     cases: dict[str, PublishedLayer] = {}
     ready: dict[str, tuple[str, pd.DataFrame]] = {}
@@ -201,9 +223,11 @@ def write_data(
             cases[name] = published
         ready[name] = (published.kind, _plain(published.data))
     writer = _WRITERS[fmt]
+    share_m = share_m if fmt in _SHARED else None
     try:
         with atomic_path(target, suffix=".zip" if fmt == ".shp.zip" else None) as tmp:
-            omitted += writer(tmp, ready, profile=prof, lang=lang, omitted=omitted)
+            omitted += writer(tmp, ready, profile=prof, lang=lang, omitted=omitted,
+                              share_m=share_m)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, OSError, ValueError, TypeError) as err:
         if isinstance(err, DataValueError | ExportError):
@@ -214,6 +238,8 @@ def write_data(
                 if (m := f.attrs.get("landmap") or {}).get("source")],
         crs=STORAGE_CRS, operation="write_data",
         parameters={"format": fmt, "profile": prof.name,
+                    **({"resolution": sharing_note(share_m), "simplified_m": share_m}
+                       if fmt in _SHARED else {}),
                     "layers": {n: {"kind": k, "rows": len(f)} for n, (k, f) in ready.items()}},
     )
     record["omitted"] = omitted
@@ -237,7 +263,19 @@ def _mark(profile: PrivacyProfile) -> str:
     return label("heading", "confidential" if profile.confidential else "public", "en")
 
 
-def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
+    # The file is a temporary one, renamed into place only when complete (atomic_path): SQLite
+    # need not wait for the disk after every layer, which made a GeoPackage of many layers slow.
+    previous = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    try:
+        _write_gpkg_layers(tmp, ready, profile=profile, omitted=omitted)
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previous})
+    return []
+
+
+def _write_gpkg_layers(tmp: Path, ready, *, profile, omitted) -> None:
     used: set[str] = set()
     info = []
     meta = {"landmap_profile": profile.name, "landmap_notice": _mark(profile)}
@@ -255,10 +293,9 @@ def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     notes = _notes(profile, omitted)
     info += [{"item": INFO_TABLE, "kind": "note", "rows": 0, "note": n} for n in notes]
     pyogrio.write_dataframe(pd.DataFrame(info), tmp, layer=INFO_TABLE, driver="GPKG")
-    return []
 
 
-def _write_geojson(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+def _write_geojson(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
     spatial = {n: f for n, (_, f) in ready.items() if isinstance(f, gpd.GeoDataFrame)}
     left = [f"table {n!r} (GeoJSON holds features only: use .gpkg or .xlsx)"
             for n, (_, f) in ready.items() if not isinstance(f, gpd.GeoDataFrame)]
@@ -271,13 +308,17 @@ def _write_geojson(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
         frame = pd.concat([f.to_crs(STORAGE_CRS).assign(layer=n) for n, f in spatial.items()],
                           ignore_index=True)
         frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=STORAGE_CRS)
+    if share_m is not None:
+        write_geojson_for_sharing(tmp, frame, tolerance_m=share_m,
+                                  description=f"{_mark(profile)}; {sharing_note(share_m)}")
+        return left
     pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS), tmp, driver="GeoJSON",
                             layer_options={"RFC7946": "YES", "WRITE_NAME": "NO",
                                            "DESCRIPTION": _mark(profile)})
     return left
 
 
-def _write_kml(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+def _write_kml(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
     spatial = {n: (k, f) for n, (k, f) in ready.items() if isinstance(f, gpd.GeoDataFrame)}
     left = [f"table {n!r} (KML holds placemarks only: use .xlsx)"
             for n, (_, f) in ready.items() if not isinstance(f, gpd.GeoDataFrame)]
@@ -285,7 +326,11 @@ def _write_kml(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
         raise DataValueError("KML needs at least one layer with geometry.", path=tmp,
                              fix="write tables to .csv or .xlsx")
     title = f"landmap export ({profile.name})"
-    document = build_kml(spatial, title=title, notes=_notes(profile, omitted + left), lang=lang)
+    notes = _notes(profile, omitted + left) + [sharing_note(share_m)]
+    if share_m is not None:
+        spatial = {n: (k, simplify_for_sharing(f, share_m)) for n, (k, f) in spatial.items()}
+    document = build_kml(spatial, title=title, notes=notes, lang=lang,
+                         digits=SHARE_DIGITS if share_m is not None else 7)
     write_kml(tmp, document)
     return left
 
@@ -303,7 +348,7 @@ def _shp_fields(columns: list[str], used: set[str]) -> dict[str, str]:
     return mapping
 
 
-def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
     import tempfile
 
     mapping_rows = []
@@ -356,7 +401,7 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_csv(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+def _write_csv(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
     if len(ready) != 1:
         raise DataValueError(
             f"a CSV file holds one table, but {len(ready)} were given ({', '.join(ready)}).",
@@ -371,24 +416,23 @@ def _write_csv(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
     return left
 
 
-def _write_xlsx(tmp: Path, ready, *, profile, lang, omitted) -> list[str]:
+def _write_xlsx(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
     from openpyxl import Workbook
 
     left: list[str] = []
-    book = Workbook()
-    about = book.active
-    about.title = "about"
+    book = Workbook(write_only=True)  # rows streamed to the file: much faster for big sheets
+    about = book.create_sheet("about")
     used: set[str] = {"about"}
     for name, (_, frame) in ready.items():
         if isinstance(frame, gpd.GeoDataFrame):
             frame, note = _with_xy(frame)
             left += [f"{name}: {note}"] if note else []
         sheet = book.create_sheet(_clean_name(name, used, limit=31))
+        sheet.freeze_panes = "A2"
         frame = text_safe(frame)  # text that looks like a formula stays text
         sheet.append([str(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
             sheet.append([_cell(v) for v in row])
-        sheet.freeze_panes = "A2"
     for line in _notes(profile, omitted + left):
         about.append([line])
     book.properties.title = f"landmap export ({profile.name})"
@@ -414,4 +458,4 @@ _WRITERS = {
     ".shp.zip": _write_shp_zip, ".csv": _write_csv, ".xlsx": _write_xlsx,
 }
 
-__all__ = ["DATA_FORMATS", "INFO_TABLE", "data_format", "write_data"]
+__all__ = ["DATA_FORMATS", "INFO_TABLE", "data_format", "table_kind", "write_data"]

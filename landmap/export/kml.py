@@ -1,6 +1,6 @@
 """KML and KMZ for Google Earth: one folder per layer, styles per kind, readable descriptions.
 
-Written with :mod:`xml.etree.ElementTree` rather than GDAL's KML drivers: the classic KML
+Written as text here (every value XML-escaped) rather than with GDAL's KML drivers: the classic KML
 driver cannot write per-feature styles, and LIBKML's styling needs OGR style strings per feature
 and still writes bare attribute tables. Here each placemark gets
 
@@ -14,12 +14,10 @@ and still writes bare attribute tables. Here each placemark gets
 from __future__ import annotations
 
 import html
-import io
 import math
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 import geopandas as gpd
 import pandas as pd
@@ -90,66 +88,95 @@ def _data_name(key: str) -> str:
     return f"{key}_" if key.lower() in _PLACEMARK_FIELDS else key
 
 
-def _coords(coords) -> str:
-    return " ".join(f"{x:.7f},{y:.7f}" for x, y, *_ in coords)
+def _esc(text: str) -> str:
+    """Escape text for an XML element (as ElementTree does)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
-def _geometry(parent: ET.Element, geom) -> None:
+def _attr(text: str) -> str:
+    """Escape text for a double-quoted XML attribute (as ElementTree does)."""
+    return (_esc(text).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;")
+            .replace("\t", "&#09;"))
+
+
+def _element(tag: str, text: str) -> str:
+    return f"<{tag}>{_esc(text)}</{tag}>" if text else f"<{tag} />"
+
+
+def _coords(geom, digits: int = 7) -> str:
+    """Return ``x,y x,y ...`` with ``digits`` decimals (one C-level format of the whole ring)."""
+    xy = shapely.get_coordinates(geom)
+    if not len(xy):
+        return ""
+    return " ".join([f"%.{digits}f,%.{digits}f"] * len(xy)) % tuple(xy.ravel().tolist())
+
+
+def _ring(tag: str, ring, digits: int) -> str:
+    return (f"<{tag}><LinearRing><coordinates>{_coords(ring, digits)}</coordinates>"
+            f"</LinearRing></{tag}>")
+
+
+def _geometry(geom, digits: int = 7) -> str:
     kind = geom.geom_type
-    if kind == "Point":
-        point = ET.SubElement(parent, "Point")
-        ET.SubElement(point, "coordinates").text = _coords(geom.coords)
-    elif kind == "LineString":
-        line = ET.SubElement(parent, "LineString")
-        ET.SubElement(line, "coordinates").text = _coords(geom.coords)
-    elif kind == "Polygon":
-        poly = ET.SubElement(parent, "Polygon")
-        outer = ET.SubElement(ET.SubElement(poly, "outerBoundaryIs"), "LinearRing")
-        ET.SubElement(outer, "coordinates").text = _coords(geom.exterior.coords)
-        for ring in geom.interiors:
-            inner = ET.SubElement(ET.SubElement(poly, "innerBoundaryIs"), "LinearRing")
-            ET.SubElement(inner, "coordinates").text = _coords(ring.coords)
-    else:  # Multi* and collections
-        multi = ET.SubElement(parent, "MultiGeometry")
-        for part in shapely.get_parts(geom):
-            _geometry(multi, part)
+    if kind in ("Point", "LineString"):
+        return f"<{kind}><coordinates>{_coords(geom, digits)}</coordinates></{kind}>"
+    if kind == "Polygon":
+        return ("<Polygon>" + _ring("outerBoundaryIs", geom.exterior, digits)
+                + "".join(_ring("innerBoundaryIs", r, digits) for r in geom.interiors)
+                + "</Polygon>")
+    # Multi* and collections
+    return ("<MultiGeometry>" + "".join(_geometry(part, digits)
+                                        for part in shapely.get_parts(geom)) + "</MultiGeometry>")
 
 
-def _style(doc: ET.Element, style_id: str, fill: str, edge: str, alpha: float, point: bool) -> None:
-    style = ET.SubElement(doc, "Style", id=style_id)
-    if point:
-        icon = ET.SubElement(style, "IconStyle")
-        ET.SubElement(icon, "color").text = kml_colour(fill, 1.0)
-        ET.SubElement(icon, "scale").text = "0.9"
-        href = ET.SubElement(ET.SubElement(icon, "Icon"), "href")
-        href.text = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
-    line = ET.SubElement(style, "LineStyle")
-    ET.SubElement(line, "color").text = kml_colour(edge, 1.0)
-    ET.SubElement(line, "width").text = "1.5"
-    poly = ET.SubElement(style, "PolyStyle")
-    ET.SubElement(poly, "color").text = kml_colour(fill, alpha)
+def _style(style_id: str, fill: str, edge: str, alpha: float, point: bool) -> str:
+    icon = ("<IconStyle>" + _element("color", kml_colour(fill, 1.0)) + "<scale>0.9</scale>"
+            "<Icon><href>http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png</href>"
+            "</Icon></IconStyle>") if point else ""
+    return (f'<Style id={_quote(style_id)}>{icon}<LineStyle>'
+            + _element("color", kml_colour(edge, 1.0)) + "<width>1.5</width></LineStyle>"
+            "<PolyStyle>" + _element("color", kml_colour(fill, alpha)) + "</PolyStyle></Style>")
+
+
+def _quote(text: str) -> str:
+    return f'"{_attr(text)}"'
+
+
+def _placemark(record: Mapping[str, object], title: str, style_id: str, geom, *, lang: str,
+               digits: int) -> str:
+    data = "".join(f"<Data name={_quote(_data_name(str(key)))}>{_element('value', _text(value))}"
+                   "</Data>" for key, value in record.items())
+    return ("<Placemark>" + _element("name", title)
+            + _element("description", description_html(record, lang=lang))
+            + f"<styleUrl>#{_esc(style_id)}</styleUrl><ExtendedData>{data}</ExtendedData>"
+            + _geometry(geom, digits) + "</Placemark>")
 
 
 def build_kml(
     layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, title: str, notes: list[str],
-    lang: str = "en",
+    lang: str = "en", digits: int = 7,
 ) -> bytes:
-    """Return a KML document: one folder per layer ``{name: (kind, layer)}`` in EPSG:4326."""
-    ET.register_namespace("", KML_NS)
-    root = ET.Element("kml", xmlns=KML_NS)
-    doc = ET.SubElement(root, "Document")
-    ET.SubElement(doc, "name").text = title
-    ET.SubElement(doc, "description").text = "\n".join(notes)
-    styles: set[str] = set()
+    """Return a KML document: one folder per layer ``{name: (kind, layer)}`` in EPSG:4326.
+
+    ``digits`` is the number of decimals of the coordinates. Every text is XML-escaped; the
+    styles come first, then a folder per layer.
+    """
+    styles: dict[str, str] = {}
+    folders: list[str] = []
     for name, (kind, layer) in layers.items():
         layer = layer.to_crs("EPSG:4326") if layer.crs is not None else layer
-        folder = ET.SubElement(doc, "Folder")
-        ET.SubElement(folder, "name").text = str(name)
         column, field = _TERM_FIELD.get(kind, (None, None))
         attrs = [c for c in layer.columns if c != layer.geometry.name]
         name_col = _NAME_COLUMN.get(kind) if _NAME_COLUMN.get(kind) in layer else \
             (attrs[0] if attrs else None)
         records = layer[attrs].to_dict("records")
+        marks = []
         for record, geom in zip(records, layer.geometry, strict=True):
             if geom is None or geom.is_empty:
                 continue
@@ -158,23 +185,18 @@ def build_kml(
             style_id = f"{kind}-{term}-{'pt' if point else 'poly'}".replace(" ", "_")
             if style_id not in styles:
                 sw = swatch(field, term) if field else swatch("area_kind", "other")
-                _style(doc, style_id, sw.fill, sw.edge, sw.alpha, point)
-                styles.add(style_id)
-            mark = ET.SubElement(folder, "Placemark")
+                styles[style_id] = _style(style_id, sw.fill, sw.edge, sw.alpha, point)
             title_text = _text(record.get(name_col)) if name_col else ""
             if field and column in record:
                 title_text = title_text or label(field, term, lang)
-            ET.SubElement(mark, "name").text = title_text
-            ET.SubElement(mark, "description").text = description_html(record, lang=lang)
-            ET.SubElement(mark, "styleUrl").text = f"#{style_id}"
-            extended = ET.SubElement(mark, "ExtendedData")
-            for key, value in record.items():
-                data = ET.SubElement(extended, "Data", name=_data_name(str(key)))
-                ET.SubElement(data, "value").text = _text(value)
-            _geometry(mark, geom)
-    buffer = io.BytesIO()
-    ET.ElementTree(root).write(buffer, encoding="utf-8", xml_declaration=True)
-    return buffer.getvalue()
+            marks.append(_placemark(record, title_text, style_id, geom, lang=lang,
+                                    digits=digits))
+        folders.append("<Folder>" + _element("name", str(name)) + "\n".join(marks) + "</Folder>")
+    text = ("<?xml version='1.0' encoding='utf-8'?>\n"
+            f'<kml xmlns="{KML_NS}"><Document>' + _element("name", title)
+            + _element("description", "\n".join(notes)) + "".join(styles.values())
+            + "\n".join(folders) + "</Document></kml>")
+    return text.encode("utf-8")
 
 
 def write_kml(path: Path, document: bytes) -> None:

@@ -17,6 +17,12 @@ The modules: :mod:`~landmap.leakcheck.register` (what must not leave),
 
 from __future__ import annotations
 
-from landmap.leakcheck.check import AuditResult, Finding, audit_export, require_clean
+from landmap.leakcheck.check import (
+    AuditResult,
+    Finding,
+    audit_export,
+    audit_exports,
+    require_clean,
+)
 
-__all__ = ["AuditResult", "Finding", "audit_export", "require_clean"]
+__all__ = ["AuditResult", "Finding", "audit_export", "audit_exports", "require_clean"]

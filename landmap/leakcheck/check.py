@@ -20,9 +20,9 @@ import shapely
 
 from landmap.errors import DataFileError, PrivacyError
 from landmap.leakcheck.notation import text_points
-from landmap.leakcheck.points import file_points, points_to_metric, stream_points
+from landmap.leakcheck.points import cached_reads, file_points, points_to_metric, stream_points
 from landmap.leakcheck.register import Register, read_register
-from landmap.leakcheck.streams import Stream, Unchecked, walk
+from landmap.leakcheck.streams import Budget, Stream, Unchecked, walk
 from landmap.leakcheck.text import digit_view, normal_form
 from landmap.privacy.profiles import PrivacyProfile, get_profile
 from landmap.schema import LayerKind
@@ -154,12 +154,19 @@ class _Check:
         self.scanned: list[str] = []
         self.points_found = 0
 
-    def values(self, stream: Stream, views: list[bytes]) -> None:
+    def values(self, stream: Stream, views: list[bytes],
+               forms: list[tuple[bytes, bytes]] | None = None) -> None:
+        """Search the views for the register's values.
+
+        ``forms``: the normal and digit forms of the views, when already computed.
+        """
         index = self.register.index
         if not len(index):
             return
-        for view in views:
-            for hit in index.search(normal_form(view), digit_view(view), view):
+        if forms is None:
+            forms = [(normal_form(view), digit_view(view)) for view in views]
+        for view, (normal, digits) in zip(views, forms, strict=True):
+            for hit in index.search(normal, digits, view):
                 found = self.values_found.setdefault((stream.where, hit.kind, hit.column), {})
                 for cid in hit.case_ids:
                     found.setdefault(cid, hit.length)
@@ -255,18 +262,82 @@ def audit_export(
 
     """
     prof = get_profile(profile)
+    return audit_exports(paths, {"register": against}, profile=prof, min_radius_m=min_radius_m,
+                         kind=kind, columns=columns)["register"]
+
+
+def audit_exports(
+    paths: PathArg | Iterable[PathArg],
+    registers: Mapping[str, Any],
+    *,
+    profile: str | PrivacyProfile | None = None,
+    min_radius_m: float | None = None,
+    kind: LayerKind = "cases",
+    columns: Mapping[str, str] | None = None,
+) -> dict[str, AuditResult]:
+    """Check exported files against several registers, reading every file once.
+
+    The same check as :func:`audit_export` for each register: every stream of every file is
+    opened and decoded once, its text put in normal form once, and its tables read once; each
+    register's values and true locations are then searched in it.
+
+    Parameters
+    ----------
+    paths
+        An exported file, a folder (every file under it) or a list of them.
+    registers
+        ``{name: register}``, each as ``against`` of :func:`audit_export`.
+    profile, min_radius_m, kind, columns
+        As for :func:`audit_export`.
+
+    Returns
+    -------
+    dict of str to AuditResult
+        The result for each register, by name.
+
+    Raises
+    ------
+    DataFileError
+        When an export or a register does not exist.
+
+    """
+    from landmap.progress import current
+
+    prof = get_profile(profile)
     files = _files([paths] if isinstance(paths, (str, os.PathLike)) else paths)
-    register = read_register(against, kind=kind, columns=columns, profile=prof)
     radius = float(prof.min_radius_m if min_radius_m is None else min_radius_m)
-    check = _Check(register, radius)
-    notes = list(register.notes)
-    for item in walk(files):
-        if isinstance(item, Unchecked):
+    checks = {name: _Check(read_register(against, kind=kind, columns=columns, profile=prof),
+                           radius) for name, against in registers.items()}
+    budget = Budget()
+    for one in current().bar(files, desc="leak check", unit="file"):
+        with cached_reads():
+            for item in walk([one], budget=budget):
+                _check_stream(item, checks.values(), radius)
+    out = {}
+    for name, check in checks.items():
+        notes = list(check.register.notes)
+        if radius <= 0:
+            notes.append("the location check was skipped (minimum radius 0)")
+        out[name] = AuditResult(
+            check.value_findings() + list(check.findings.values()), check.scanned,
+            len(check.register.index), len(check.register.points_m), check.points_found,
+            radius, prof.name, list(check.register.searched), notes)
+    return out
+
+
+def _check_stream(item: Stream | Unchecked, checks: Iterable[_Check], radius: float) -> None:
+    """Check one stream against every register (its text forms computed once)."""
+    checks = list(checks)
+    if isinstance(item, Unchecked):
+        for check in checks:
             check.unchecked(item)
-            continue
+        return
+    views = list(item.text)
+    forms = ([(normal_form(view), digit_view(view)) for view in views]
+             if any(len(c.register.index) for c in checks) else None)
+    for check in checks:
         check.scanned.append(item.where)
-        views = list(item.text)
-        check.values(item, views)
+        check.values(item, views, forms)
         if radius <= 0:
             continue
         if item.kind == "file" and item.path is not None:
@@ -277,11 +348,6 @@ def audit_export(
         else:
             target = item.where.split("!", 1)[0] if item.kind != "name" else item.where
             check.points(target, check.stream_points(item, views, False))
-    if radius <= 0:
-        notes.append("the location check was skipped (minimum radius 0)")
-    return AuditResult(check.value_findings() + list(check.findings.values()), check.scanned,
-                       len(register.index), len(register.points_m), check.points_found, radius,
-                       prof.name, list(register.searched), notes)
 
 
 def require_clean(
@@ -314,4 +380,4 @@ def require_clean(
     return result
 
 
-__all__ = ["AuditResult", "Finding", "audit_export", "require_clean"]
+__all__ = ["AuditResult", "Finding", "audit_export", "audit_exports", "require_clean"]

@@ -13,11 +13,14 @@ land near another household by chance.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import html
 import json
 import logging
 import re
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +105,7 @@ _VARINT_LUT[np.frombuffer(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
 )] = np.arange(64, dtype=np.uint8)
 _JSON_BLOCK = re.compile(r"<script[^>]*application/json[^>]*>(.*?)</script>", re.S | re.I)
+_NUMBERED_KEY = re.compile(rb'"n"\s*:\s*"')
 
 
 def decode_varints(text: str) -> np.ndarray:
@@ -129,6 +133,8 @@ def _column_values(encoded: Any, n: int) -> list[Any]:
         return encoded
     if isinstance(encoded, dict) and isinstance(encoded.get("v"), list):
         return encoded["v"]
+    if _is_numbered(encoded):
+        return numbered_values(encoded)
     if isinstance(encoded, dict) and isinstance(encoded.get("d"), list):
         codes = encoded.get("i")
         d = encoded["d"]
@@ -138,6 +144,73 @@ def _column_values(encoded: Any, n: int) -> list[Any]:
         if isinstance(codes, list):
             return [d[c] if isinstance(c, int) and 0 <= c < len(d) else None for c in codes]
     return [None] * n
+
+
+def _is_numbered(encoded: Any) -> bool:
+    return (isinstance(encoded, dict) and isinstance(encoded.get("n"), str)
+            and isinstance(encoded.get("d"), list))
+
+
+def numbered_values(encoded: dict[str, Any]) -> list[str | None]:
+    """Return the values of a map column of numbered identifiers (prefixes and deltas).
+
+    ``{"d": prefixes, "i": codes (0: missing; absent: ``len`` values of the first prefix),
+    "n": zigzag deltas of the numbers, "w": zero-padded width}``, as ``landmap.maps.encode``
+    writes it.
+
+    Raises
+    ------
+    ValueError
+        A column that is not well formed.
+    """
+    prefixes = [str(p) for p in encoded["d"]]
+    u = decode_varints(encoded["n"]) if encoded["n"] else np.zeros(0, dtype=np.uint64)
+    numbers = np.cumsum((u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(
+        np.int64)).tolist()
+    codes_text = encoded.get("i")
+    codes = (decode_varints(codes_text).astype(np.int64).tolist() if codes_text
+             else [1] * int(encoded.get("len", len(numbers))))
+    width = int(encoded.get("w") or 0)
+    numbers_iter = iter(numbers)
+    try:
+        return [None if not c else prefixes[c - 1] + str(next(numbers_iter)).zfill(width)
+                for c in codes]
+    except (IndexError, StopIteration) as err:
+        raise ValueError("not a landmap numbered column") from err
+
+
+def numbered_texts(data: bytes) -> list[bytes]:
+    """Return the numbered identifiers of landmap map payloads in ``data``, as text to search.
+
+    Such a column carries its values as prefixes and number deltas (a phone or ID number would
+    not appear as written), so the value search reads them decoded too. A payload that cannot
+    be decoded (which no browser could draw either) is searched only as written.
+    """
+    if not _NUMBERED_KEY.search(data):
+        return []
+    text = data.decode("utf-8", errors="replace")
+    blocks = _JSON_BLOCK.findall(text) or [text]
+    out: list[str] = []
+    for block in blocks:
+        if not _NUMBERED_KEY.search(block.encode("utf-8")):
+            continue
+        try:
+            _collect_numbered(json.loads(block), out)
+        except (json.JSONDecodeError, RecursionError, ValueError, TypeError):
+            continue  # not JSON: searched as written
+    return ["\n".join(out).encode("utf-8")] if out else []
+
+
+def _collect_numbered(obj: Any, out: list[str]) -> None:
+    if isinstance(obj, list):
+        for value in obj:
+            _collect_numbered(value, out)
+    elif isinstance(obj, dict):
+        if _is_numbered(obj):
+            out += [v for v in numbered_values(obj) if v is not None]
+            return
+        for value in obj.values():
+            _collect_numbered(value, out)
 
 
 def _map_payload_points(obj: Any, out: list[Point], known: frozenset[str]) -> None:
@@ -336,15 +409,59 @@ def _sqlite_table_points(path: Path, known: frozenset[str], listed: set[str]) ->
                     str(table) in listed):
                 continue  # extents and spatial-index boxes, or read through GDAL
             quoted = '"' + str(table).replace('"', '""') + '"'
-            frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
-            frame = frame[[c for c in frame.columns
-                           if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
+            frame = _read(("sqlite", str(path), str(table)),
+                          lambda quoted=quoted: _sqlite_text_columns(con, quoted))
             points += _table_points(frame, known)
     except (sqlite3.Error, pd.errors.DatabaseError) as err:  # the text scan reports it
         log.info("%s: could not read its tables (%s)", path, err)
     finally:
         con.close()
     return points
+
+
+_READS: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar(
+    "landmap_leakcheck_reads", default=None)
+
+
+@contextlib.contextmanager
+def cached_reads() -> Iterator[None]:
+    """Inside the block, a file's layers and tables are read once for every register checked.
+
+    The reading does not depend on the register; only the labelling of the points read does.
+    """
+    token = _READS.set({})
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+
+
+def _read(key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+    """Return ``read()``, or its result cached under ``key`` inside :func:`cached_reads`.
+
+    An exception is cached too (raised again), so that every register sees the same problem.
+    """
+    cache = _READS.get()
+    if cache is None:
+        return read()
+    if key not in cache:
+        try:
+            cache[key] = (True, read())
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+                pyogrio.errors.FieldError, pyogrio.errors.GeometryError,
+                pyogrio.errors.CRSError, pd.errors.ParserError, UnicodeDecodeError,
+                ValueError, sqlite3.Error, pd.errors.DatabaseError) as err:
+            cache[key] = (False, err)
+    ok, value = cache[key]
+    if not ok:
+        raise value
+    return value
+
+
+def _sqlite_text_columns(con: sqlite3.Connection, quoted: str) -> pd.DataFrame:
+    frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
+    return frame[[c for c in frame.columns
+                  if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
 
 
 def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
@@ -356,8 +473,9 @@ def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, l
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         try:
-            frame = pd.read_csv(path, dtype=str, sep=None, engine="python",
-                                encoding="utf-8-sig", encoding_errors="replace")
+            frame = _read(("csv", str(path)), lambda: pd.read_csv(
+                path, dtype=str, sep=None, engine="python", encoding="utf-8-sig",
+                encoding_errors="replace"))
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
             return [], False, []
         points = _table_points(frame, known)
@@ -378,14 +496,15 @@ def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, l
 def _workbook_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
     """Coordinate columns of every sheet of a workbook (read by GDAL's XLSX driver)."""
     try:
-        sheets = pyogrio.list_layers(path)[:, 0]
+        sheets = _read(("layers", str(path)), lambda: pyogrio.list_layers(path))[:, 0]
     except pyogrio.errors.DataSourceError as err:
         return [], False, [f"unreadable workbook ({err})"]
     points: list[Point] = []
     problems: list[str] = []
     for sheet in sheets:
         try:
-            frame = pyogrio.read_dataframe(path, layer=sheet, read_geometry=False)
+            frame = _read(("sheet", str(path), sheet), lambda sheet=sheet: pyogrio.read_dataframe(
+                path, layer=sheet, read_geometry=False))
         except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:
             problems.append(f"sheet {sheet!r} unreadable ({err})")
             continue
@@ -398,7 +517,8 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
     source, layers = str(path), None
     for candidate in (str(path), f"/vsizip/{path}"):
         try:
-            layers = pyogrio.list_layers(candidate)
+            layers = _read(("layers", candidate),
+                           lambda candidate=candidate: pyogrio.list_layers(candidate))
             source = candidate
             break
         except pyogrio.errors.DataSourceError:
@@ -411,7 +531,8 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
     problems: list[str] = []
     for name in layers[:, 0]:
         try:
-            gdf = pyogrio.read_dataframe(source, layer=name)
+            gdf = _read(("layer", source, name),
+                        lambda name=name: pyogrio.read_dataframe(source, layer=name))
         except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
                 pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as err:
             problems.append(f"layer {name!r} unreadable ({err})")
@@ -457,4 +578,5 @@ def points_to_metric(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-__all__ = ["Point", "decode_varints", "file_points", "points_to_metric", "stream_points"]
+__all__ = ["Point", "cached_reads", "decode_varints", "file_points", "numbered_texts",
+           "numbered_values", "points_to_metric", "stream_points"]

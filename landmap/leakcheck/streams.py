@@ -86,16 +86,19 @@ class Unchecked:
     why: str
 
 
-class _Budget:
+class Budget:
+    """Bytes that may still be decompressed in one check (shared by every file of it)."""
+
     def __init__(self) -> None:
         self.left = MAX_EXPANDED_BYTES
 
     def take(self, n: int) -> bool:
+        """Take ``n`` bytes; ``False`` once the budget is spent."""
         self.left -= n
         return self.left >= 0
 
 
-def _limited(decompressor, data: bytes, budget: _Budget) -> bytes:
+def _limited(decompressor, data: bytes, budget: Budget) -> bytes:
     """Decompress at most the budget; raise ``MemoryError`` when it runs out."""
     out = decompressor.decompress(data, max_length=max(budget.left, 0) + 1)
     if not budget.take(len(out)):
@@ -103,7 +106,7 @@ def _limited(decompressor, data: bytes, budget: _Budget) -> bytes:
     return out
 
 
-def _decompress(data: bytes, budget: _Budget) -> tuple[str, bytes] | None:
+def _decompress(data: bytes, budget: Budget) -> tuple[str, bytes] | None:
     """Return ``(name, bytes)`` for gzip, bzip2 or xz data, ``None`` for anything else."""
     if data[:3] == b"\x1f\x8b\x08":
         parts, rest = [], data
@@ -119,7 +122,7 @@ def _decompress(data: bytes, budget: _Budget) -> tuple[str, bytes] | None:
     return None
 
 
-def _zip_members(data: bytes, where: str, budget: _Budget) -> Iterator[Stream | Unchecked]:
+def _zip_members(data: bytes, where: str, budget: Budget) -> Iterator[Stream | Unchecked]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in zf.infolist():
             name = f"{where}!{info.filename}"
@@ -140,7 +143,7 @@ def _zip_members(data: bytes, where: str, budget: _Budget) -> Iterator[Stream | 
                 yield Unchecked(name, f"corrupt archive member ({err})")
 
 
-def _tar_members(data: bytes, where: str, budget: _Budget) -> Iterator[Stream | Unchecked]:
+def _tar_members(data: bytes, where: str, budget: Budget) -> Iterator[Stream | Unchecked]:
     with tarfile.open(fileobj=io.BytesIO(data)) as tf:
         for info in tf:
             name = f"{where}!{info.name}"
@@ -306,7 +309,7 @@ def _base64_blobs(data: bytes, where: str) -> Iterator[Stream]:
             yield Stream(f"{where}!base64 {len(seen)}", blob, "base64")
 
 
-def _children(stream: Stream, budget: _Budget) -> Iterator[Stream | Unchecked]:
+def _children(stream: Stream, budget: Budget) -> Iterator[Stream | Unchecked]:
     data, where = stream.data, stream.where
     head = data[:16]
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
@@ -340,7 +343,7 @@ def _is_container(data: bytes) -> bool:
             or (len(data) > 262 and data[257:262] == b"ustar"))
 
 
-def expand(stream: Stream, budget: _Budget, depth: int = 0) -> Iterator[Stream | Unchecked]:
+def expand(stream: Stream, budget: Budget, depth: int = 0) -> Iterator[Stream | Unchecked]:
     """Yield ``stream`` (with its text) and everything decoded from it, depth first."""
     if stream.kind != "pdf-content":
         views, parsed = stream_text(stream.data)
@@ -367,13 +370,17 @@ def expand(stream: Stream, budget: _Budget, depth: int = 0) -> Iterator[Stream |
             yield from expand(child, budget, depth + 1)
 
 
-def walk(files: list[tuple[Path, str]]) -> Iterator[Stream | Unchecked]:
-    """Yield every stream of every file (``(path, name to report)`` pairs), then its name."""
-    budget = _Budget()
+def walk(files: list[tuple[Path, str]], *, budget: Budget | None = None
+         ) -> Iterator[Stream | Unchecked]:
+    """Yield every stream of every file (``(path, name to report)`` pairs), then its name.
+
+    ``budget``: the decompression budget, when one check walks its files in several calls.
+    """
+    budget = budget if budget is not None else Budget()
     for path, name in files:
         yield from expand(Stream(f"{name} (file name)", name.encode("utf-8"), "name"), budget)
         yield from expand(Stream(str(path), path.read_bytes(), "file", path), budget)
 
 
-__all__ = ["MAX_DEPTH", "MAX_EXPANDED_BYTES", "MIN_BASE64", "Stream", "Unchecked", "expand",
-           "pdf_text", "walk"]
+__all__ = ["Budget", "MAX_DEPTH", "MAX_EXPANDED_BYTES", "MIN_BASE64", "Stream", "Unchecked",
+           "expand", "pdf_text", "walk"]

@@ -200,8 +200,17 @@ def stream_text(data: bytes) -> tuple[list[bytes], Any]:
     """Return the texts to search in a stream, and the stream read as JSON (else ``None``).
 
     A JSON document and a KML document are searched without the numbers of their coordinate
-    arrays (they are read as points); anything else as :func:`text_views` gives it.
+    arrays (they are read as points); anything else as :func:`text_views` gives it. The
+    numbered identifiers of a landmap map payload (sent as prefixes and number deltas) are
+    added decoded.
     """
+    from landmap.leakcheck.points import numbered_texts
+
+    views, parsed = _stream_text(data)
+    return views + numbered_texts(data), parsed
+
+
+def _stream_text(data: bytes) -> tuple[list[bytes], Any]:
     head = data[:2000].lstrip()
     if head[:1] in (b"{", b"["):
         lean = data if b"MultiPoint" in data else _JSON_NESTED_COORDINATES.sub(rb"\1[]", data)

@@ -182,8 +182,9 @@ def encode_column(values: pd.Series) -> dict[str, Any]:
     """Encode one attribute column as display strings (``None`` for missing values).
 
     Columns with few distinct values become ``{"d": [distinct...], "i": codes}`` (codes as a
-    :func:`varint` string, 0 meaning missing); others ``{"v": [values...]}``. Numbers are written
-    as text here: popups show them, they are not computed on.
+    :func:`varint` string, 0 meaning missing); numbered identifiers (``P000123``) a few prefixes
+    and the deltas of their numbers (see :func:`_numbered`); others ``{"v": [values...]}``.
+    Numbers are written as text here: popups show them, they are not computed on.
     """
     s = pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(s):
@@ -196,7 +197,52 @@ def encode_column(values: pd.Series) -> dict[str, Any]:
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     if len(uniques) * 2 < len(s):
         return {"d": [str(u) for u in uniques], "i": varint(codes + 1)}
+    numbered = _numbered(text)
+    if numbered is not None:
+        return numbered
     return {"v": list(text)}
+
+
+#: Shortest column whose numbered identifiers are sent as prefixes and deltas.
+MIN_NUMBERED = 64
+_NUMBERED = r"^(?P<prefix>(?:.*[^0-9])?)(?P<digits>[0-9]{1,15})$"
+
+
+def _numbered(text: pd.Series) -> dict[str, Any] | None:
+    """Encode identifiers such as ``P000123`` as a few prefixes plus number deltas.
+
+    ``{"d": prefixes, "i": codes (0: missing; left out when every value has the one prefix),
+    "n": zigzag deltas of the numbers, "w": zero-padded width (0: no padding)}``. ``None`` when
+    the column is not like that (or would not be smaller): the values are written as they are.
+    """
+    present = text.notna().to_numpy()
+    if len(text) < MIN_NUMBERED or not present.any():
+        return None  # a short column stays readable: nothing to gain
+    parts = pd.Series(text[present], dtype="string").str.extract(_NUMBERED)
+    if parts["digits"].isna().any():
+        return None
+    digits = parts["digits"].astype(str)
+    lengths = digits.str.len()
+    if lengths.nunique() == 1 and int(lengths.iloc[0]) > 1:
+        width = int(lengths.iloc[0])
+    elif (digits.str.startswith("0") & (lengths > 1)).any():
+        return None  # padded to different widths: cannot be rebuilt exactly
+    else:
+        width = 0
+    prefix_codes, prefixes = pd.factorize(parts["prefix"].astype(str))
+    if len(prefixes) * 2 > len(text):
+        return None
+    numbers = digits.astype(np.int64).to_numpy()
+    out: dict[str, Any] = {"d": [str(p) for p in prefixes], "w": width,
+                           "n": varint(zigzag(np.diff(numbers, prepend=0)))}
+    if len(prefixes) > 1 or not present.all():
+        codes = np.zeros(len(text), dtype=np.int64)
+        codes[present] = prefix_codes + 1
+        out["i"] = varint(codes)
+    else:
+        out["len"] = len(text)
+    plain = int(text[present].map(len).sum()) + 3 * len(text)  # as a JSON list, about
+    return out if len(out["n"]) + len(out.get("i", "")) < plain else None
 
 
 __all__ = ["encode_column", "encode_points", "encode_polygons", "grid_step", "pixel_size_m",

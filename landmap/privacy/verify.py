@@ -47,7 +47,7 @@ def verify_outputs(
     prof = get_profile(profile)
     if prof.confidential:
         prof = PUBLIC
-    from landmap.leakcheck import audit_export
+    from landmap.leakcheck.check import audit_exports
 
     items = published.items() if isinstance(published, Mapping) else (
         (p.name or f"layer {i + 1}", p) for i, p in enumerate(published))
@@ -66,8 +66,16 @@ def verify_outputs(
     targets += list(registers.items())
     paths = [Path(f) for f in files]
     findings: list[str] = []
-    for name, against in targets:
-        result = audit_export(paths, against, profile=prof)
+    if not targets:
+        return findings
+    # every file is read once for all the registers (same check as one audit_export each)
+    names = [name for name, _ in targets]
+    if len(set(names)) != len(names):  # a register named twice: check each on its own
+        results = [(name, audit_exports(paths, {name: a}, profile=prof)[name])
+                   for name, a in targets]
+    else:
+        results = list(audit_exports(paths, dict(targets), profile=prof).items())
+    for name, result in results:
         findings += [f"{name}: {finding.line()}" for finding in result.findings]
     return findings
 

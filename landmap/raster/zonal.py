@@ -21,6 +21,7 @@ import rasterio
 import shapely
 
 from landmap.errors import AnalysisError, DataValueError
+from landmap.progress import current
 from landmap.provenance import attach, make_provenance
 from landmap.raster._coverage import METHODS, Method, center_coverage, edge_pieces, exact_coverage
 from landmap.raster._grid import (
@@ -67,7 +68,7 @@ def _scan(
     windows = [None if g is None else grid.pixel_window(g) for g in geoms]
     todo = [i for i, w in enumerate(windows) if w is not None]
     todo.sort(key=lambda i: (windows[i].row_off, windows[i].col_off))  # read the file in order
-    for i in todo:
+    for i in current().bar(todo, desc="raster statistics", unit="polygon"):
         geom = geoms[i]
         pieces = edge_pieces(geom, grid.transform) if method == "exact" else None
         for chunk in row_chunks(windows[i]):

@@ -30,10 +30,27 @@
 
   function unzig(v) { return (v % 2) ? -(v + 1) / 2 : v / 2; }
 
-  /* Decode a column: {"d": dictionary, "i": codes} or {"v": values}. */
+  /* Numbered identifiers: prefixes "d", prefix codes "i" (0: missing; absent: all the first
+     prefix, "len" values), number deltas "n", zero-padded width "w". */
+  function numbered(col) {
+    var nums = varints(col.n), codes = col.i ? varints(col.i) : null;
+    var count = codes ? codes.length : col.len, out = new Array(count), v = 0, k = 0;
+    for (var i = 0; i < count; i++) {
+      var code = codes ? codes[i] : 1;
+      if (!code) { out[i] = null; continue; }
+      v += unzig(nums[k++]);
+      var digits = String(v);
+      if (col.w && digits.length < col.w) { digits = '0'.repeat(col.w - digits.length) + digits; }
+      out[i] = col.d[code - 1] + digits;
+    }
+    return out;
+  }
+
+  /* Decode a column: {"d": dictionary, "i": codes}, numbered ids ("n") or {"v": values}. */
   function column(col, n) {
     if (!col) { return new Array(n).fill(null); }
     if (col.v) { return col.v; }
+    if (col.n !== undefined) { return numbered(col); }
     var codes = varints(col.i), out = new Array(codes.length);
     for (var i = 0; i < codes.length; i++) { out[i] = codes[i] ? col.d[codes[i] - 1] : null; }
     return out;
@@ -898,7 +915,7 @@
   }
 
   window.landmap = {
-    varints: varints, decodePolygons: decodePolygons, decodePoints: decodePoints,
+    varints: varints, column: column, decodePolygons: decodePolygons, decodePoints: decodePoints,
     polygonLayer: polygonLayer, pointLayer: pointLayer, heatLayer: heatLayer, legend: legend,
     search: search, timeSlider: timeSlider, banner: banner, miniMap: miniMap, ready: ready,
     arrange: arrange,
