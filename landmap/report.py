@@ -14,6 +14,8 @@ from typing import Literal
 
 import pandas as pd
 
+from landmap.terminal import printable
+
 Status = Literal["loaded", "repaired", "rejected"]
 STATUSES: tuple[Status, ...] = ("loaded", "repaired", "rejected")
 
@@ -103,16 +105,22 @@ class LoadReport:
     def summary(self) -> str:
         """One line: counts by status."""
         return (
-            f"{self.path} as {self.kind}: {self.input_rows} rows -> {self.loaded} loaded, "
+            f"{printable(self.path)} as {self.kind}: {self.input_rows} rows -> {self.loaded} loaded, "
             f"{self.repaired} repaired, {self.rejected} rejected ({self.flagged} flagged)"
         )
 
     def __str__(self) -> str:
+        """The summary, then one line per row with something to say.
+
+        Values from the file (ids, and the values quoted in reasons) are shown with control
+        characters escaped (:func:`landmap.terminal.printable`): a case id holding an ANSI
+        escape sequence or a line break cannot rewrite what the terminal shows.
+        """
         lines = [self.summary()]
         noted = self.rows[self.rows["reason"].fillna("").ne("")]
         for rec in noted.itertuples(index=False):
-            ident = f" [{rec.id}]" if isinstance(rec.id, str) and rec.id else ""
-            lines.append(f"  row {rec.row}{ident}: {rec.status}: {rec.reason}")
+            ident = f" [{printable(rec.id)}]" if isinstance(rec.id, str) and rec.id else ""
+            lines.append(f"  row {rec.row}{ident}: {rec.status}: {printable(rec.reason)}")
         return "\n".join(lines)
 
 

@@ -226,8 +226,9 @@ def run_export(args: argparse.Namespace) -> int:
                     lon=data.geometry.x, lat=data.geometry.y)
                 table.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
+                # named here: a GeoJSON layer would otherwise take the temporary file's name
                 data.to_file(tmp, driver=_EXPORTS[suffix],
-                             layer="cases" if suffix == ".gpkg" else None)
+                             layer="cases" if suffix == ".gpkg" else args.output.stem)
     except OSError as err:
         raise ExportError(f"could not be written ({err})", path=args.output,
                           fix="check the folder exists and is writable") from err

@@ -371,14 +371,81 @@ def _add_web_basemap(ax, basemap: str) -> str:
 
 @contextlib.contextmanager
 def _quiet_fonts() -> Iterator[None]:
-    """Silence matplotlib's "no bold weight for Khmer OS" notes (it falls back to regular)."""
+    """Draw text as given, and quietly.
+
+    Text on a briefing map (titles, legends, labels of concessions and provinces) comes from
+    users and their files, never markup: matplotlib's mathtext is off, so ``"$500 to $1000"``
+    prints as written and a lone ``$`` is a dollar sign, not a parse error. Matplotlib's "no
+    bold weight for Khmer OS" notes are silenced (it falls back to regular).
+    """
+    from matplotlib import rc_context
+
     logger = logging.getLogger("matplotlib.font_manager")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with rc_context({"text.parse_math": False, "text.usetex": False}):
+            yield
     finally:
         logger.setLevel(level)
+
+
+#: The lowest resolution a briefing map PNG may have (a screen preview; 300 is print quality).
+MIN_DPI = 50
+
+
+def check_dpi(dpi: object, *, paper: str = "A4", orientation: str = "landscape",
+              png: bool = True) -> int:
+    """Return ``dpi`` as a whole number, after checking it and the size of the PNG it makes.
+
+    Parameters
+    ----------
+    dpi
+        Dots per inch of the PNG (and of the raster parts of a PDF).
+    paper, orientation
+        The page, for the size of the image.
+    png
+        Whether a PNG will be made: its size in pixels is estimated before anything is drawn
+        and checked against the ``raster_megapixels`` limit (:mod:`landmap.limits`).
+
+    Raises
+    ------
+    DataValueError
+        If ``dpi`` is not a whole number of at least :data:`MIN_DPI`.
+    LimitError
+        If the PNG would be larger than the limit (A4 at 5000 dpi is 2,417 megapixels, about
+        10 GB of memory).
+
+    Examples
+    --------
+    >>> check_dpi(300, paper="A3")
+    300
+    >>> check_dpi(0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    landmap.errors.DataValueError: dpi 0 is too low...
+
+    """
+    import math
+
+    from landmap import limits
+
+    if (isinstance(dpi, bool) or not isinstance(dpi, int | float)
+            or not math.isfinite(dpi) or dpi != int(dpi)):
+        raise DataValueError(f"dpi {dpi!r} of type {type(dpi).__name__} is not a whole number.",
+                             fix="give the resolution in dots per inch, e.g. 300")
+    dpi = int(dpi)
+    if dpi < MIN_DPI:
+        raise DataValueError(f"dpi {dpi} is too low: a briefing map needs at least {MIN_DPI}.",
+                             fix="use 300 for print, 150 for a screen")
+    if png:
+        width, height = paper_inches(paper, orientation)
+        pixels = (round(width * dpi), round(height * dpi))
+        limits.check("raster_megapixels", pixels[0] * pixels[1] / 1e6,
+                     what=f"the {str(paper).upper()} PNG at {dpi} dpi "
+                          f"({pixels[0]:,} x {pixels[1]:,} pixels)",
+                     fix="lower the dpi (300 is print quality; 600 for a large-format print)")
+    return dpi
 
 
 def briefing_maps(
@@ -396,6 +463,9 @@ def briefing_maps(
     Same parameters as :func:`briefing_map`; the map is drawn once and saved to every path.
     """
     _check_lang(lang)
+    targets = [Path(p) for p in paths]
+    dpi = check_dpi(dpi, paper=paper, orientation=orientation,
+                    png=any(t.suffix.lower() == ".png" for t in targets))
     require_shaping()
     areas, concessions, boundaries = (
         layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer  # Loaded
@@ -403,7 +473,6 @@ def briefing_maps(
     )
     published = None if cases is None else for_output(
         cases, profile, kind="cases", what="the briefing map", name="cases")
-    targets = [Path(p) for p in paths]
     for target in targets:
         if target.suffix.lower() not in FORMATS:
             raise DataValueError(
@@ -437,7 +506,7 @@ def briefing_maps(
         # a PNG is a whole number of pixels: round the page to it (A4 at 300 dpi: 3508 x 2480)
         fig.set_size_inches(*(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v
                               for v in page))
-        with atomic_path(target) as tmp, rc_context({"pdf.fonttype": 42}), _quiet_fonts():
+        with atomic_path(target) as tmp, _quiet_fonts(), rc_context({"pdf.fonttype": 42}):
             try:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=info)
             except (OSError, ValueError, RuntimeError) as err:
@@ -532,5 +601,5 @@ def briefing_map(
     )[0]
 
 
-__all__ = ["FORMATS", "LANGS", "briefing_map", "briefing_maps", "heading", "layer_sources",
-           "text_for"]
+__all__ = ["FORMATS", "LANGS", "MIN_DPI", "briefing_map", "briefing_maps", "check_dpi", "heading",
+           "layer_sources", "text_for"]

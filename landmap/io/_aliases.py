@@ -35,7 +35,13 @@ def find_column(
     *,
     taken: set[str] | None = None,
 ) -> str | None:
-    """Return the first column matching a spelling (whole name, then Kobo tail, then suffix)."""
+    """Return the column matching the best spelling (whole name or Kobo tail), else a suffix.
+
+    Spellings are in order of preference, and the order decides: ``case/case_number`` (the
+    human case number, found after its Kobo group prefix) wins over ``_uuid`` (form metadata,
+    a later and worse spelling) even though ``_uuid`` matches as a whole name. For one
+    spelling, a whole-name match wins over a tail match.
+    """
     taken = taken or set()
     free = [c for c in columns if c not in taken]
     whole = {normalise(c): c for c in reversed(free)}
@@ -43,7 +49,6 @@ def find_column(
     for spelling in spellings:
         if spelling in whole:
             return whole[spelling]
-    for spelling in spellings:
         if spelling in tails:
             return tails[spelling]
     for suffix in suffixes:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import mmap
+import os
 import re
 from typing import NamedTuple
 
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
+from landmap import limits
 from landmap.coords import parse_coordinates, split_geopoint, utm_crs
 from landmap.errors import CRSError, DataFileError, LandmapError, SchemaError
 from landmap.io._aliases import aliases, find_column, normalise
@@ -91,13 +94,79 @@ def _sniff_delimiter(src: Source, encoding: str) -> tuple[str, int]:
         return (best if counts.get(best) else ","), 0
 
 
+def long_line(path: str, limit: int) -> tuple[int, int] | None:
+    """Return ``(length in bytes, 1-based line number)`` of a line longer than ``limit``.
+
+    ``None`` when every line is within the limit. A line longer than ``limit`` covers a
+    whole block of ``limit // 2`` bytes starting at a multiple of ``limit // 2``; so only
+    those blocks are searched for a line end (LF, or CR for old Mac files), which stops at
+    the first one, a few bytes in. A 100 MB register is checked by reading a few hundred
+    pages of it, not all of it.
+    """
+    size = os.path.getsize(path)
+    if size <= limit:
+        return None
+    block = max(1, limit // 2)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        for start in range(0, size, block):
+            end = min(size, start + block)
+            if mm.find(b"\n", start, end) >= 0 or mm.find(b"\r", start, end) >= 0:
+                continue
+            first = max(mm.rfind(b"\n", 0, start), mm.rfind(b"\r", 0, start)) + 1
+            after = [i for i in (mm.find(b"\n", end), mm.find(b"\r", end)) if i >= 0]
+            last = min(after) if after else size
+            if last - first > limit:
+                ends = b"\n" if mm.find(b"\n", 0, first) >= 0 else b"\r"
+                number = sum(mm[i:min(first, i + (1 << 24))].count(ends)
+                             for i in range(0, first, 1 << 24))
+                return last - first, number + 1
+    return None
+
+
+def _check_size(src: Source) -> None:
+    """Refuse a text table with a line longer than the ``line_bytes`` limit."""
+    found = long_line(src.gdal_path, limits.current("line_bytes"))
+    if found is None:
+        return
+    length, line = found
+    limits.check("line_bytes", length,
+                 what="the header line (line 1)" if line == 1 else f"line {line}",
+                 path=src.display,
+                 fix="check that this is a table with one record per line (a file that is "
+                 "not a table at all often reads as one long line)")
+
+
+def _check_columns(src: Source, sep: str, encoding: str, skip: int) -> None:
+    """Refuse a table whose header has more columns than the ``columns`` limit.
+
+    Counted from the header line before pandas reads anything: a header of millions of
+    columns would otherwise take gigabytes.
+    """
+    with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
+        header = fh.readline()
+    try:
+        count = len(next(csv.reader([header.lstrip("\ufeff")], delimiter=sep), []))
+    except csv.Error:  # a header cell longer than the csv module's field limit
+        count = header.count(sep) + 1
+    limits.check("columns", count, what="the header", path=src.display,
+                 fix="keep only the columns you need (a wide form export can leave out its "
+                 "repeat groups)")
+
+
 def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     """Read a CSV or XLSX table as text columns (so ids like ``007`` keep their zeros)."""
     if src.fmt == "xlsx":
-        return _read_xlsx(src)
+        frame = _read_xlsx(src)
+        limits.check("columns", frame.shape[1], what="the sheet", path=src.display,
+                     fix="keep only the columns you need")
+        return frame
+    _check_size(src)
     enc = detect_encoding(src, encoding)
     sep, skip = _sniff_delimiter(src, enc)
     src.details.update(encoding=enc, delimiter=sep)
+    _check_columns(src, sep, enc, skip)
     try:
         text = _text_columns(src, sep, enc, skip)
         frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip)
