@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from landmap.errors import DataValueError, ExportError
-from landmap.io.atomic import atomic_path
+from landmap.io.atomic import atomic_path, low_space_note
 from landmap.schema import LAYER_KINDS
 from landmap.terminal import printable
 
@@ -159,7 +159,8 @@ def _write_output(data, output: Path, kind: str) -> None:
         ) from err
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         raise ExportError(
-            f"GDAL could not write it ({str(err).strip().splitlines()[0]})",
+            f"GDAL could not write it ({str(err).strip().splitlines()[0]})"
+            f"{low_space_note(output)}",
             path=output,
             fix="write the other format (.gpkg or .geojson), or check the disk",
         ) from err
