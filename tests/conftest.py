@@ -10,6 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# `pytest -m fuzz --hypothesis-profile long`: the fuzzing harness (tests/test_fuzz.py) runs 25
+# times as many examples, new random ones on every run, and remembers the ones that failed.
+# Property tests that set their own max_examples are not changed by it.
+settings.register_profile("long", max_examples=1000, deadline=None)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
