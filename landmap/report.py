@@ -105,12 +105,13 @@ class LoadReport:
     def summary(self) -> str:
         """One line: counts by status."""
         return (
-            f"{printable(self.path)} as {self.kind}: {self.input_rows} rows -> {self.loaded} loaded, "
-            f"{self.repaired} repaired, {self.rejected} rejected ({self.flagged} flagged)"
+            f"{printable(self.path)} as {self.kind}: {self.input_rows} rows -> "
+            f"{self.loaded} loaded, {self.repaired} repaired, {self.rejected} rejected "
+            f"({self.flagged} flagged)"
         )
 
     def __str__(self) -> str:
-        """The summary, then one line per row with something to say.
+        """Return the summary, then one line per row with something to say.
 
         Values from the file (ids, and the values quoted in reasons) are shown with control
         characters escaped (:func:`landmap.terminal.printable`): a case id holding an ANSI

@@ -1,4 +1,4 @@
-"""Text from data, made safe to print on a terminal.
+r"""Text from data, made safe to print on a terminal.
 
 A value in a case file is written by whoever filled in the form. Printed as it is, an ANSI
 escape sequence in a ``case_id`` can clear the screen, move the cursor back over a line and

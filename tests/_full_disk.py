@@ -7,8 +7,9 @@ tmpfs it mounts is seen by no other process and vanishes with it:
 
 Each ``ARGS`` is one landmap command run in ``WORKDIR``, where ``@`` stands for the mount
 point. Before the first command the disk is empty; before each later one it is filled to the
-last byte, then ``LEAVE`` bytes are given back (so that a command fails half-way through). For every command the result holds its exit status, its stderr, and the SHA-256 of
-every file on the disk before and after it (minus the filler).
+last byte, then ``LEAVE`` bytes are given back (so that a command fails half-way through).
+For every command the result holds its exit status, its stderr, and the SHA-256 of every file
+on the disk before and after it (minus the filler).
 """
 
 from __future__ import annotations

@@ -161,8 +161,8 @@ def test_gdal_warnings_become_report_lines(tmp_path):
     path = tmp_path / "areas.geojson"
     features = [
         {"type": "Feature", "properties": {"PROV_CODE": {"code": 1}, "name": "A"},
-         "geometry": {"type": "Polygon", "coordinates": [[[104.9, 11.5, 1, 2], [105, 11.5, 1, 2],
-                                                           [105, 11.6, 1, 2], [104.9, 11.5, 1, 2]]]}},
+         "geometry": {"type": "Polygon", "coordinates": [[
+             [104.9, 11.5, 1, 2], [105, 11.5, 1, 2], [105, 11.6, 1, 2], [104.9, 11.5, 1, 2]]]}},
         {"type": "Feature", "properties": {"PROV_CODE": "12{", "name": "B"},
          "geometry": {"type": "Polygon", "coordinates": [[[104.9, 11.5], [105, 11.5],
                                                            [105, 11.6], [104.9, 11.5]]]}},

@@ -86,14 +86,24 @@ def companions(folder: Path) -> Path:
     return folder / "concessions.geojson"
 
 
-def report_is_complete(report: Path, rows: int | None) -> None:
+def report_problems(report: Path, rows: int | None = None) -> list[str]:
     """Every input row is in the row report once, with a known status and, if rejected, why."""
     table = pd.read_csv(report, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert table["row"].astype(int).tolist() == list(range(1, len(table) + 1))
-    assert set(table["status"]) <= {"loaded", "repaired", "rejected"}
-    assert table.loc[table["status"] == "rejected", "reason"].str.strip().ne("").all()
-    if rows is not None:
-        assert len(table) == rows
+    found = []
+    if table["row"].astype(int).tolist() != list(range(1, len(table) + 1)):
+        found.append("the row report does not number the rows 1..N")
+    if not set(table["status"]) <= {"loaded", "repaired", "rejected"}:
+        found.append(f"unknown statuses in the row report: {set(table['status'])}")
+    if not table.loc[table["status"] == "rejected", "reason"].str.strip().ne("").all():
+        found.append("a rejected row has no reason")
+    if rows is not None and len(table) != rows:
+        found.append(f"the file holds {rows} records, the row report {len(table)}")
+    return found
+
+
+def row_report(path: Path, rows: int | None = None):
+    """An ``after`` check for :func:`run`: the row report of a successful run is complete."""
+    return lambda proc: report_problems(path, rows) if proc.returncode == 0 else []
 
 
 @fuzz(14)
@@ -106,10 +116,8 @@ def test_check_tables(file: FuzzFile, output: str, as_kind: bool) -> None:
         args = [path.name, "--report", "out/report.csv", "--output", f"out/{output}"]
         if as_kind:
             args += ["--as", "cases"]
-        proc = run("check", args, cwd=folder, inputs=[path],
-                   outputs=[folder / "out" / output], rows=file.rows)
-        if proc.returncode == 0:
-            report_is_complete(folder / "out" / "report.csv", file.rows)
+        run("check", args, cwd=folder, inputs=[path], outputs=[folder / "out" / output],
+            rows=file.rows, after=row_report(folder / "out" / "report.csv", file.rows))
 
 
 @fuzz(14)
@@ -122,10 +130,8 @@ def test_check_vectors(file: FuzzFile, as_kind: bool) -> None:
         args = [path.name, "--report", "out/report.csv", "--output", "out/clean.geojson"]
         if as_kind and file.kind:
             args += ["--as", file.kind]
-        proc = run("check", args, cwd=folder, inputs=[path],
-                   outputs=[folder / "out" / "clean.geojson"])
-        if proc.returncode == 0:
-            report_is_complete(folder / "out" / "report.csv", None)
+        run("check", args, cwd=folder, inputs=[path], outputs=[folder / "out" / "clean.geojson"],
+            after=row_report(folder / "out" / "report.csv"))
 
 
 @fuzz(5)
@@ -176,14 +182,27 @@ def test_build(project: FuzzFile, cases: FuzzFile) -> None:
         path = project.write(folder)
         cases_path = cases.write(folder)
         companions(folder)
-        proc = run("build", [path.name], cwd=folder,
-                   inputs=[path, cases_path, folder / "concessions.geojson"])
-        report = folder / "out" / "internal" / "load_report.csv"
-        if proc.returncode == 0 and report.exists():
-            table = pd.read_csv(report, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-            assert set(table["status"]) <= {"loaded", "repaired", "rejected"}
-            for _, rows in table.groupby("file"):
-                assert rows["row"].astype(int).tolist() == list(range(1, len(rows) + 1))
+        run("build", [path.name], cwd=folder,
+            inputs=[path, cases_path, folder / "concessions.geojson"],
+            after=lambda proc: build_problems(folder / "out", proc))
+
+
+def build_problems(out: Path, proc) -> list[str]:
+    """A successful build wrote a load report with every row of every layer, and a manifest."""
+    if proc.returncode != 0:
+        return []
+    found = []
+    report = out / "internal" / "load_report.csv"
+    if not (out / "manifest.json").is_file() or not report.is_file():
+        return ["the build succeeded without a manifest.json or a load report"]
+    table = pd.read_csv(report, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    if not set(table["status"]) <= {"loaded", "repaired", "rejected"}:
+        found.append(f"unknown statuses in the load report: {set(table['status'])}")
+    numbers = table["row"].astype(int).tolist()  # one run of 1..N per layer, layer after layer
+    if any(b != a + 1 and b != 1 for a, b in zip(numbers, numbers[1:])) or numbers[:1] not in (
+            [], [1]):
+        found.append("the load report does not number each layer's rows 1..N")
+    return found
 
 
 CASES_KEPT = sorted(p.parent for p in CORPUS.glob("*/case.json"))

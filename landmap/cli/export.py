@@ -128,10 +128,9 @@ def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any
 
 def run(args: argparse.Namespace) -> int:
     """Run ``landmap export``; return the exit status."""
+    from landmap.export.briefing import check_dpi
     from landmap.export.bundle import export_layers, parse_formats
     from landmap.io.outputs import safe_name
-
-    from landmap.export.briefing import check_dpi
 
     name = safe_name(args.name, what="--name") if args.name else None
     check_dpi(args.dpi, png=False)  # a dpi of 0 fails before anything is loaded

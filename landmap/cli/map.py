@@ -138,7 +138,8 @@ def _save(m, args: argparse.Namespace, published, registers: dict[str, Path]) ->
     except OSError as err:
         raise ExportError(f"cannot write into the folder ({err.strerror or err})",
                           path=target.parent,
-                          fix="choose a folder you can write to, on a disk with free space") from err
+                          fix="choose a folder you can write to, on a disk with free space",
+                          ) from err
     with staging as tmp:
         staged = Path(tmp) / target.name
         files = [save_map(m, staged, offline=not args.online)]

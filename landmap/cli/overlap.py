@@ -93,13 +93,13 @@ def _missing(value: object) -> bool:
 
 
 def _short(text: object, n: int = 32) -> str:
-    """The cell as one printable line of at most ``n`` characters (empty when missing)."""
+    """Return the cell as one printable line of at most ``n`` characters (empty if missing)."""
     s = "" if _missing(text) else printable(text)
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def _label(row: Any, name: str, ident: str) -> str:
-    """A row's name column when it has one and it is filled in, else its id."""
+    """Return a row's name when it has one filled in, else its id."""
     value = getattr(row, name, None)
     return _short(getattr(row, ident) if _missing(value) else value)
 

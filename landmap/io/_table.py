@@ -387,7 +387,7 @@ def table_to_points(
         )
         reasons += zone_reasons
         source_crs = CRS.from_epsg(4326)  # already transformed
-    elif "lat" not in found:
+    elif not ("lat" in found and "lon" in found):  # no pair: a geopoint, or nothing usable
         if "geopoint" in found:
             used = [found["geopoint"]]
             parts = split_geopoint(frame[found["geopoint"]])
@@ -400,9 +400,13 @@ def table_to_points(
             source_crs = user_crs or CRS.from_epsg(4326)
             src.details["coordinates"] = f"{found['geopoint']} (geopoint: lat lon alt acc)"
         else:
+            half = {"lat": "a latitude", "lon": "a longitude", "easting": "an easting",
+                    "northing": "a northing"}
+            alone = [f"{half[r]} column {found[r]!r}" for r in half if r in found]
             raise SchemaError(
                 "has no coordinate columns (looked for latitude/longitude, a geopoint, or "
-                f"easting/northing; the columns are: {', '.join(map(str, frame.columns))})",
+                f"easting/northing{'; found only ' + ' and '.join(alone) if alone else ''}; "
+                f"the columns are: {', '.join(map(str, frame.columns))})",
                 path=src.display,
                 fix="map them: columns={'lat': 'Y_coord', 'lon': 'X_coord'} in Python, "
                 "--column lat=Y_coord --column lon=X_coord on the command line",

@@ -22,9 +22,12 @@ from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import shapely
+import shapely.errors
 from pyproj import CRS
 
 from landmap import limits
@@ -371,9 +374,36 @@ def _driver(src: Source, layer: str | int | None) -> str:
 def _read_layer(src: Source, layer: str | int | None) -> gpd.GeoDataFrame:
     try:
         with gdal_notes(src):
-            return pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True)
+            try:
+                return pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True)
+            except shapely.errors.GEOSException:
+                return _read_unbuildable(src, layer)
     except Exception as err:  # noqa: BLE001
         raise _gdal_error(src, err) from err
+
+
+def _read_unbuildable(src: Source, layer: str | int | None) -> gpd.GeoDataFrame:
+    """Read a layer some of whose geometries GEOS cannot build (a line of one point...).
+
+    One such feature used to fail the whole file. Now those features get no geometry, and a
+    reason (in ``src.details["geometry_reasons"]``, by row position) that the validator
+    rejects them with; every other feature is read as usual.
+    """
+    frame = pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True,
+                                   on_invalid="ignore")
+    wkb = pyogrio.raw.read(src.gdal_path, layer=layer, columns=[], read_geometry=True)[2]
+    built = shapely.from_wkb(wkb, on_invalid="ignore")
+    bad = np.flatnonzero(pd.notna(wkb) & pd.isna(built))
+    reasons = []
+    for i in bad:
+        try:
+            shapely.from_wkb(wkb[i])
+            reasons.append("geometry cannot be built")
+        except shapely.errors.GEOSException as err:
+            detail = str(err).split(": ", 1)[-1].strip()
+            reasons.append(f"geometry cannot be built ({detail})")
+    src.details["geometry_reasons"] = pd.Series(reasons, index=bad, dtype="string")
+    return frame
 
 
 def read_vector(src: Source, *, kind: str) -> gpd.GeoDataFrame:
