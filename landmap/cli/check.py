@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.kind:
         out.write(f"(read as {kind}; use --as to choose)\n")
     out.write(f"{report}\n")
-    for key in ("profile", "layer", "sheet", "encoding", "crs_source", "id"):
+    for key in ("profile", "layer", "sheet", "header_row", "blank_rows_skipped", "encoding",
+                "trailing_delimiter", "crs_source", "id"):
         if key in report.details:
             out.write(f"  {key}: {printable(report.details[key])}\n")
     for note in report.details.get("notes", []):

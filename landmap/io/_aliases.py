@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pandas as pd
@@ -21,7 +21,14 @@ def aliases() -> dict[str, object]:
 
 def normalise(name: object) -> str:
     """Lower-case, separators to ``_``, leading/trailing ``_`` removed."""
-    return re.sub(r"[^0-9a-z\u1780-\u17ff]+", "_", str(name).lower()).strip("_")
+    return _normalised(str(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalised(name: str) -> str:
+    # cached: every canonical column looks through every column name of the file, so a wide
+    # Kobo export would normalise each name dozens of times
+    return re.sub(r"[^0-9a-z\u1780-\u17ff]+", "_", name.lower()).strip("_")
 
 
 def _tail(name: object) -> str:

@@ -144,14 +144,16 @@ def canonicalise(
             num = pd.to_numeric(raw, errors="coerce")
             if pd.api.types.is_integer_dtype(num.dtype) and dtype == "Int64":
                 value = num.where(num >= 0)
-            elif dtype == "Int64":
-                value = num.where((num == num.round()) & (num >= 0))
+            elif dtype == "Int64":  # whole, not negative, and exact as a float (1e30 is not)
+                value = num.where((num == num.round()) & (num >= 0) & (num <= 2**53))
             else:
                 value = num
             bad = _unusable(raw, value)
             if bad.any():
-                what = "a whole number" if dtype == "Int64" else "a number"
-                texts = [f"{key} {v!r} is not {what}; left empty" for v in raw[bad]]
+                what = "not a whole number" if dtype == "Int64" else "not a number"
+                large = (num > 2**53).fillna(False).to_numpy()[bad] & (dtype == "Int64")
+                texts = [f"{key} {v!r} is {'too large' if big else what}; left empty"
+                         for v, big in zip(raw[bad], large, strict=True)]
                 flags.append(_sparse(bad, texts))
             out[key] = value.astype(dtype)
         else:

@@ -9,10 +9,13 @@ reason; the validator rejects them, so no row is lost on the way.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import mmap
 import os
 import re
+import warnings
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -167,9 +170,11 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     sep, skip = _sniff_delimiter(src, enc)
     src.details.update(encoding=enc, delimiter=sep)
     _check_columns(src, sep, enc, skip)
+    strict = _extra_values(src, sep, enc, skip) == 0
     try:
-        text = _text_columns(src, sep, enc, skip)
-        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip)
+        text = _text_columns(src, sep, enc, skip, strict=strict)
+        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip,
+                          strict=strict)
     except pd.errors.EmptyDataError as err:
         raise DataFileError(
             "has no header and no rows",
@@ -182,6 +187,7 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
             path=src.display,
             fix="quote values that contain the delimiter, or re-export the table as CSV",
         ) from err
+
     except UnicodeDecodeError as err:
         raise DataFileError(
             f"is not valid {enc} text ({err.reason} at byte {err.start})",
@@ -203,21 +209,63 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     return frame
 
 
-def _text_columns(src: Source, sep: str, encoding: str, skip: int) -> dict[str, type]:
+def _extra_values(src: Source, sep: str, encoding: str, skip: int) -> int:
+    """Count the rows that end with empty values past the header (a trailing delimiter).
+
+    Those are harmless and read without them. A first row with *filled* values past the
+    header is an error naming it: left to itself, pandas would take the first column for an
+    index and shift every value one column to the left (ids would become latitudes), or, told
+    not to, drop the extra values with a warning. Later rows with too many values are
+    refused by pandas itself (:func:`read_table`).
+    """
+    with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=sep)
+        try:
+            width = len(next(reader, []))
+            first = next(reader, None)
+            if first is None or len(first) <= width:
+                return 0
+            trailing = 0
+            # the rare trailing-delimiter file is read through here once, row by row: pandas
+            # will drop values past the header, so every one of them must be empty
+            for row, values in enumerate([first, *reader], start=1):
+                if len(values) > width:
+                    trailing += 1
+                    if any(v.strip() for v in values[width:]):
+                        raise DataFileError(
+                            f"could not be split into columns with the delimiter {sep!r}: row "
+                            f"{row} has {len(values)} values, the header {width} columns",
+                            path=src.display, row=row,
+                            fix="quote values that contain the delimiter, or add the missing "
+                                "column names",
+                        )
+        except csv.Error:
+            return 0  # pandas gives the precise error
+    src.details["trailing_delimiter"] = (
+        f"{trailing} rows end with a delimiter past the last column (ignored)")
+    return trailing
+
+
+def _text_columns(src: Source, sep: str, encoding: str, skip: int, *,
+                  strict: bool = True) -> dict[str, type]:
     """Id- and phone-like columns whose first rows hold bare numbers: read them as text.
 
     ``007`` or ``012345678`` would otherwise lose their leading zeros. Columns whose sample
     already holds text are left to pandas, which keeps them as typed anyway, and cheaper.
     """
-    sample = pd.read_csv(
-        src.gdal_path,
-        sep=sep,
-        encoding=encoding,
-        nrows=1000,
-        dtype=str,
-        keep_default_na=False,
-        skiprows=skip,
-    )
+    with _strict_fields(strict):
+        sample = pd.read_csv(
+            src.gdal_path,
+            sep=sep,
+            encoding=encoding,
+            nrows=1000,
+            dtype=str,
+            keep_default_na=False,
+            skiprows=skip,
+            index_col=False,
+        )
     forced: dict[str, type] = {}
     for col in sample.columns:
         if not _TEXT_COLUMN.search(normalise(str(col).rsplit("/", 1)[-1])):
@@ -230,19 +278,34 @@ def _text_columns(src: Source, sep: str, encoding: str, skip: int) -> dict[str, 
 
 
 def _read_csv(
-    path: str, *, sep: str, encoding: str, dtype: dict[str, type], skip: int = 0
+    path: str, *, sep: str, encoding: str, dtype: dict[str, type], skip: int = 0,
+    strict: bool = True,
 ) -> pd.DataFrame:
     """Read a CSV with pandas' C parser: blank cells are missing, text such as "NA" is kept."""
-    return pd.read_csv(
-        path,
-        sep=sep,
-        encoding=encoding,
-        dtype=dtype or None,
-        keep_default_na=False,
-        na_values=[""],
-        skip_blank_lines=True,
-        skiprows=skip,
-    )
+    with _strict_fields(strict):
+        return pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            dtype=dtype or None,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=True,
+            skiprows=skip,
+            index_col=False,
+        )
+
+
+@contextlib.contextmanager
+def _strict_fields(strict: bool) -> Iterator[None]:
+    """Read with ``index_col=False``: pandas' warning that it dropped values past the header.
+
+    ``strict``: the warning is an error (no row should have such values); otherwise the
+    dropped values are the empty ones of a trailing delimiter, and the warning is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error" if strict else "ignore", pd.errors.ParserWarning)
+        yield
 
 
 def _read_xlsx(src: Source) -> pd.DataFrame:

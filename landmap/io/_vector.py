@@ -104,6 +104,13 @@ def check_archive(path: Path, *, display: str | None = None) -> list[zipfile.Zip
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise DataFileError(
+                "is not a readable .xlsx workbook (not a zip archive underneath: truncated, or "
+                "another format under an .xlsx name)",
+                path=where,
+                fix="open it in Excel/LibreOffice and save it again as .xlsx",
+            ) from err
         raise DataFileError(
             "is not a readable zip archive (truncated or not a zip)",
             path=where,
