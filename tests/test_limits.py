@@ -191,7 +191,7 @@ def test_raster_size_is_estimated_before_drawing(monkeypatch):
     assert check_dpi(1200, paper="A3", png=False) == 1200  # a PDF is vector
     monkeypatch.setenv("LANDMAP_MAX_RASTER_MEGAPIXELS", "300")
     assert check_dpi(1200, paper="A3") == 1200
-    for bad in (0, 49, -1, 2.5, float("nan"), "300", True):
+    for bad in (0, 19, -1, 2.5, float("nan"), "300", True):
         with pytest.raises(DataValueError, match="dpi"):
             check_dpi(bad)
 

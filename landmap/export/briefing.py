@@ -294,6 +294,12 @@ def _render(**kw: Any):
     cases, areas, concessions, boundaries, published = _prepare_layers(kw, page)
     bounds, extent_text = resolve_extent(kw["extent"], cases=cases, areas=areas,
                                          concessions=concessions, boundaries=boundaries)
+    if not all(-1e8 < float(b) < 1e8 for b in bounds):  # metres of UTM 48N; NaN fails too
+        raise DataValueError(
+            f"the map's extent {tuple(float(b) for b in bounds)} (EPSG:32648) is not a place on "
+            "Earth: a layer has coordinates out of range.",
+            fix="load the layers with landmap's loaders (they reject such features), or give "
+                "--extent")
     title = text_for(kw["title"], lang) or describe_layers(cases, areas, concessions, lang)
     subtitle = text_for(kw["subtitle"], lang) or text_for(extent_text, lang, sep=" / ")
     sizes = {"title": 17 * scale, "subtitle": 10.5 * scale, "small": 6.3 * scale,
@@ -390,8 +396,8 @@ def _quiet_fonts() -> Iterator[None]:
         logger.setLevel(level)
 
 
-#: The lowest resolution a briefing map PNG may have (a screen preview; 300 is print quality).
-MIN_DPI = 50
+#: The lowest resolution a briefing map may have (a thumbnail; 150 for screens, 300 for print).
+MIN_DPI = 20
 
 
 def check_dpi(dpi: object, *, paper: str = "A4", orientation: str = "landscape",
