@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LANDMAP = Path(sys.executable).parent / "landmap"
 #: Address space each run may use: far above what a small input needs, far below what a
-#: runaway read (a zip bomb, a header of millions of columns) would take.
-MEMORY_CAP = 3_000_000_000
+#: runaway read (a zip bomb, a header of millions of columns) would take. Address space, not
+#: memory in use: thread stacks and malloc arenas count too (see ``environment``).
+MEMORY_CAP = 6_000_000_000
 
 
 def _cap_memory() -> None:  # pragma: no cover - runs in the child
@@ -29,6 +30,7 @@ def environment(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("MPLBACKEND", "Agg")
     env["NO_COLOR"] = "1"
+    env.setdefault("MALLOC_ARENA_MAX", "4")  # one 64 MB arena per thread adds up on many cores
     env.update(extra)
     return env
 
