@@ -287,18 +287,22 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
 @st.composite
 def xlsx_files(draw) -> FuzzFile:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def legal(text: str) -> str:  # openpyxl refuses control characters (Excel has none)
+        return ILLEGAL_CHARACTERS_RE.sub("", text)
 
     header, rows = draw(tables())
     book = Workbook()
     sheet = book.active
     sheet.title = draw(st.sampled_from(["Sheet1", "ករណី", "data", "x" * 31]))
     for _ in range(draw(st.integers(0, 2))):  # title rows above the header
-        sheet.append([draw(texts())])
-    sheet.append([h.replace("\x1b", "") for h in header])
+        sheet.append([legal(draw(texts()))])
+    sheet.append([legal(h) for h in header])
     for row in rows:
         values = []
         for cell in row:
-            cell = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", cell)  # openpyxl refuses these
+            cell = legal(cell)
             try:
                 values.append(float(cell) if draw(st.booleans()) else cell)
             except ValueError:
