@@ -18,9 +18,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# lab-settings/: no news, no update check, no extension catalogue, nothing fetched (offline)
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name landmap --display-name "landmap (Python)" >/dev/null
-	$(BIN)/jupyter lab notebooks/
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab-settings" $(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

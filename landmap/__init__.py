@@ -48,6 +48,11 @@ _LAZY: dict[str, str] = {
     "load_cases": "landmap.io.load:load_cases",
     "load_concessions": "landmap.io.load:load_concessions",
     "Project": "landmap.project:Project",
+    # places without coordinates
+    "match_place": "landmap.places:match_place",
+    "match_places": "landmap.places:match_places",
+    "ColumnMapping": "landmap.io.suggest:ColumnMapping",
+    "suggest_columns": "landmap.io.suggest:suggest_columns",
     # analysis
     "cases_by_concession": "landmap.analysis:cases_by_concession",
     "cases_in_areas": "landmap.analysis:cases_in_areas",
@@ -57,6 +62,7 @@ _LAZY: dict[str, str] = {
     "hectares_check": "landmap.analysis:hectares_check",
     "metric_crs": "landmap.analysis:metric_crs",
     "overlap": "landmap.analysis:overlap",
+    "pretty": "landmap.analysis:pretty",
     "summarise_by_admin": "landmap.analysis:summarise_by_admin",
     "summarise_by_year": "landmap.analysis:summarise_by_year",
     "write_table": "landmap.analysis:write_table",
@@ -76,11 +82,12 @@ _LAZY: dict[str, str] = {
     "PrivacyProfile": "landmap.privacy:PrivacyProfile",
     "PublishedLayer": "landmap.privacy:PublishedLayer",
     "publish": "landmap.privacy:publish",
-    "audit_export": "landmap.audit:audit_export",
+    "audit_export": "landmap.leakcheck:audit_export",
+    "briefing_figure": "landmap.export.briefing:briefing_figure",
     "briefing_map": "landmap.export.briefing:briefing_map",
     "export_layers": "landmap.export.bundle:export_layers",
     "public_summary": "landmap.privacy:public_summary",
-    "require_clean": "landmap.audit:require_clean",
+    "require_clean": "landmap.leakcheck:require_clean",
     "sensitive_columns": "landmap.privacy:sensitive_columns",
     "write_data": "landmap.export.data:write_data",
     # the shared case register
@@ -89,6 +96,7 @@ _LAZY: dict[str, str] = {
     # the main job and the notebook explorer
     "build": "landmap.build:build",
     "Explorer": "landmap.widgets:Explorer",
+    "column_form": "landmap.widgets:column_form",
     "explore": "landmap.widgets:explore",
     "map_widget": "landmap.widgets:map_widget",
 }

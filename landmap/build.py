@@ -285,6 +285,7 @@ class _Run:
                     item.data, self.project.privacy_profile(), kind="cases", name=name,
                     communes=self.boundary("commune"),
                     concessions=self.layers("concessions", "concessions"), seed=self.seed,
+                    key=self.project.masking_key(),
                 )
                 self.wrote(write_audit(result, self.out / "public" / name),
                            write_audit(result, self.out / "internal" / name, internal=True))
@@ -325,12 +326,12 @@ class _Run:
     def audit(self) -> None:
         """Run the leak check on every file in ``public/`` against every case layer.
 
-        A register file is checked as a file, so that the values of rows the loader rejected
-        are searched for too.
+        Each register is read again as the loader read it, so that the values of rows the loader
+        rejected are searched for too.
         """
         files = list(staged_files(self.out / "public"))
-        registers = {spec.name: spec.path for spec in self.project.layers_of("cases")
-                     if spec.name in self.loaded and spec.member is None}
+        registers = {spec.name: self.loaded[spec.name] for spec in self.project.layers_of("cases")
+                     if spec.name in self.loaded}
         findings = verify_outputs(files, self.published(), registers=registers,
                                   profile=self.project.privacy_profile())
         self.result.audit_findings.extend(findings)
@@ -414,7 +415,10 @@ def build(
                 fix="check the privacy settings of the project and run the build again",
             )
         say("[manifest]")
+        seen = len(staged.notes)
         written = staged.commit(run.manifest())
+        for note in staged.notes[seen:]:
+            say(f"  {note}")
     run.result.outputs = written
     run.result.out_dir = out
     return run.result

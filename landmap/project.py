@@ -66,7 +66,8 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from landmap.errors import LandmapError, ProjectError, SchemaError
+from landmap.errors import ExportError, LandmapError, ProjectError, SchemaError
+from landmap.io.outputs import safe_name
 from landmap.schema import COLUMNS, LAYER_KINDS, LayerKind
 
 if TYPE_CHECKING:
@@ -271,13 +272,38 @@ class Project:
         """
         from landmap.privacy.profiles import PrivacyProfile, get_profile
 
-        settings = {k: v for k, v in self.privacy.items()
-                    if k not in ("profile", "communes", "villages")}
+        settings = {k: v for k, v in self.privacy.items() if k not in _NOT_PROFILE}
         base = str(self.privacy.get("profile", "public"))
         if base in self.profiles:
             profile = PrivacyProfile(name=base, **dict(self.profiles[base]))
             return profile.replace(**settings) if settings else profile
         return get_profile(base, **settings)
+
+    def masking_key(self) -> bytes | None:
+        """Return the office's secret masking key when the profile is keyed, else ``None``.
+
+        ``[privacy] key_file`` (relative to the project file) holds it; it is created on first
+        use. Keep it with the internal data, never beside public outputs.
+
+        Raises
+        ------
+        ProjectError
+            When the profile is keyed and no ``key_file`` is set.
+        """
+        if self.privacy_profile().seed_policy != "keyed":
+            return None
+        if "key_file" not in self.privacy:
+            raise ProjectError(
+                "the privacy profile masks with the office's secret key (seed_policy = "
+                "\"keyed\"), and no key file is set",
+                path=self.path,
+                fix='add key_file = "masking.key" (a file kept in the office) to [privacy]',
+            )
+        from landmap.privacy import load_or_create_key
+
+        key_file = Path(str(self.privacy["key_file"]))
+        return load_or_create_key(key_file if key_file.is_absolute()
+                                  else self.path.parent / key_file)
 
     # -- loading -----------------------------------------------------------------------------
     def load(self, names: Iterable[str] | None = None) -> dict[str, Loaded]:
@@ -386,7 +412,8 @@ SPEC: dict[str, dict[str, _Key]] = {
         "area_kind": _Key(_STR), "concession_kind": _Key(_STR),
         "title": _Key(_STR), "title_km": _Key(_STR),
     },
-    "privacy": {"profile": _Key(_STR), "communes": _Key(_STR), "villages": _Key(_STR)},
+    "privacy": {"profile": _Key(_STR), "communes": _Key(_STR), "villages": _Key(_STR),
+                "key_file": _Key(_STR)},
     "analysis": {
         "within_m": _Key(_NUM), "areas": _Key(_LIST, item=_STR),
         "concessions": _Key(_LIST, item=_STR), "cases": _Key(_LIST, item=_STR),
@@ -409,6 +436,10 @@ SPEC: dict[str, dict[str, _Key]] = {
         "classes": _Key(_TABLE, item=_STR), "title": _Key(_STR), "title_km": _Key(_STR),
     },
 }
+
+
+#: [privacy] settings that are not settings of the profile itself.
+_NOT_PROFILE = ("profile", "communes", "villages", "key_file")
 
 
 def _privacy_keys() -> dict[str, _Key]:
@@ -554,21 +585,29 @@ def _file_columns(spec: LayerSpec) -> list[str] | None:
                     continue
             else:
                 return None
-            first = sample.splitlines()[0] if sample else ""
+            lines = sample.splitlines()
+            if lines and re.match(r"^sep=.\s*$", lines[0]):  # Excel's delimiter hint line
+                lines = lines[1:]
+            first = lines[0] if lines else ""
             try:
                 dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
             except csv.Error:
                 dialect = csv.excel
             return next(csv.reader([first], dialect), [])
         if spec.member is None and suffix in (".xlsx", ".xlsm"):
+            import pandas as pd
             from openpyxl import load_workbook
+
+            from landmap.io._table import _header_row
 
             book = load_workbook(spec.path, read_only=True)
             try:
                 sheet = book[spec.options["layer"]] if "layer" in spec.options else book.active
-                row = next(sheet.iter_rows(max_row=1, values_only=True), ())
+                head = list(sheet.iter_rows(max_row=15, values_only=True))
             finally:
                 book.close()
+            # the header row the loader will use (title rows above it are skipped)
+            row = head[_header_row(pd.DataFrame(head))] if head else ()
             return [str(v) for v in row if v is not None]
         import pyogrio
 
@@ -593,7 +632,7 @@ def check_columns(spec: LayerSpec, *, project: Path | None = None) -> None:
     if present is None:
         return
     for canon, column in spec.columns.items():
-        if column in present:
+        if column in present or column == "":  # "": the file has no such column
             continue
         lower = {c.lower(): c for c in present}
         close = difflib.get_close_matches(column.lower(), list(lower), n=1)
@@ -793,6 +832,11 @@ class _Builder:
             if entry["name"] in seen:
                 raise self.error(f"layer name {entry['name']!r} used twice", section="layers",
                                  key="name", index=i, fix="give every layer its own name")
+            try:  # layer names become file names: none may leave an output folder
+                safe_name(entry["name"], what="layer name")
+            except ExportError as err:
+                raise self.error(err.message, section="layers", key="name", index=i,
+                                 fix=err.fix) from err
             seen.add(entry["name"])
             if "register" in entry:
                 out.append(self.build_register_layer(entry, i))
@@ -948,8 +992,7 @@ class _Builder:
                 f"unknown profile {base!r}", section="privacy", key="profile",
                 fix=f"use 'public', 'internal' or define [profiles.{base}]",
             )
-        settings = {k: v for k, v in privacy.items() if k not in ("profile", "communes",
-                                                                  "villages")}
+        settings = {k: v for k, v in privacy.items() if k not in _NOT_PROFILE}
         try:
             if base in profiles:
                 profile = privacy_profiles.PrivacyProfile(name=base, **profiles[base])

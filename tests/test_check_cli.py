@@ -43,9 +43,12 @@ def test_check_prints_counts_and_reasons_and_exits_0(cases_csv):
     res = run(cases_csv, "--as", "cases")
     assert res.returncode == 0, res.stderr
     assert "4 rows -> 2 loaded, 0 repaired, 2 rejected" in res.stdout
-    assert "row 2 [C2]: loaded: impossible date '31/02/2015' (no such day)" in res.stdout
-    assert "row 3 [C3]: rejected: latitude 'abc' is not a number" in res.stdout
-    assert "row 4 [C4]: rejected: probably swapped latitude/longitude" in res.stdout
+    # rows as the spreadsheet shows them: the header is row 1
+    assert "row 3 [C2]: loaded: impossible date '31/02/2015' (no such day)" in res.stdout
+    assert "row 4 [C3]: rejected: latitude 'abc' is not a number" in res.stdout
+    assert "row 5 [C4]: rejected: probably swapped latitude/longitude" in res.stdout
+    # the command line's own option, not the Python argument
+    assert "run again with --fix-swapped" in res.stdout and "fix_swapped=True" not in res.stdout
     assert res.stderr == ""
 
 
@@ -56,7 +59,7 @@ def test_check_report_and_output(cases_csv, tmp_path):
     assert res.returncode == 0, res.stderr
     table = pd.read_csv(report, encoding="utf-8-sig")
     assert {"row", "status", "reason", "id"} <= set(table.columns)
-    assert table["row"].tolist() == [1, 2, 3, 4]
+    assert table["row"].tolist() == [2, 3, 4, 5]
     assert table["status"].tolist() == ["loaded", "loaded", "rejected", "repaired"]
     assert table["id"].tolist() == ["C1", "C2", "C3", "C4"]
     layer = gpd.read_file(output)

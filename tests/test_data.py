@@ -23,7 +23,9 @@ from landmap.schema import PHONE_PATTERN, normalise_term
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 SCRIPTS = ROOT / "scripts"
-N_ROWS = 2000
+N_GPS = 2000  # the register as collected with GPS
+N_PLACES = 120  # then rows of an older list with place names only
+N_ROWS = N_GPS + N_PLACES
 SYNTHETIC_LABEL = "SYNTHETIC - not a real case"
 FAKE_NAME = re.compile(r"^(SYNTHETIC Person \d{4}|ឈ្មោះសាកល្បង [០-៩]{4})$")
 # +855 then "00": no Cambodian number has an area/mobile code starting with 0; "000..." dialled
@@ -239,9 +241,11 @@ def test_dates_in_range_except_the_impossible_ones(register, faults):
 def test_vocabulary_terms_are_recognised(register):
     types = register["case_type"].map(lambda v: normalise_term("case_type", v))
     statuses = register["status"].map(lambda v: normalise_term("case_status", v))
-    precision = register["location_precision"].map(
+    gps = register.iloc[:N_GPS]
+    precision = gps["location_precision"].map(
         lambda v: normalise_term("location_precision", v))
     assert types.notna().all() and statuses.notna().all() and precision.notna().all()
+    assert (register.iloc[N_GPS:]["location_precision"] == "").all()  # the loader sets it
     assert types.nunique() == 6
     assert (register["case_type"] != types).sum() > 100  # typed variants exist
 
@@ -254,7 +258,8 @@ def test_households_plausible_and_skewed(register):
 
 
 def test_faults_are_where_the_list_says(register, faults):
-    assert len(faults) == 27 and faults["row"].is_unique
+    assert len(faults) == 33 and faults["row"].is_unique
+    assert (faults.loc[faults["fault"] == "impossible_place_name", "row"] > N_GPS).all()
     rows = {f: faults.loc[faults["fault"] == f, "row"].to_list() for f in faults["fault"].unique()}
     at = lambda r: register.iloc[r - 1]  # noqa: E731
     for r in rows["swapped_latlon"]:
@@ -274,7 +279,7 @@ def test_faults_are_where_the_list_says(register, faults):
 
 
 def _clean_points(register: pd.DataFrame, faults: pd.DataFrame) -> gpd.GeoDataFrame:
-    clean = register.drop(index=faults["row"] - 1)
+    clean = register.iloc[:N_GPS].drop(index=faults.loc[faults["row"] <= N_GPS, "row"] - 1)
     decimal = clean[~clean["latitude"].str.contains("°")]
     return gpd.GeoDataFrame(
         decimal, geometry=gpd.points_from_xy(decimal["longitude"].astype(float),
@@ -300,11 +305,11 @@ def test_cases_cluster_near_concessions_and_forests(register, faults):
     near = shapely.dwithin(elc, points.geometry.values, 3001) | shapely.dwithin(
         forests.make_valid().union_all(), points.geometry.values, 3001)
     assert 0.6 < near.mean() < 0.9  # most near ELCs / forests, some far away
-    assert register["province"].nunique() == 25
+    assert register.iloc[:N_GPS]["province"].nunique() == 25
 
 
 def test_dms_coordinates_parse_to_points_in_their_commune(register, faults):
-    dms = register.drop(index=faults["row"] - 1)
+    dms = register.iloc[:N_GPS].drop(index=faults.loc[faults["row"] <= N_GPS, "row"] - 1)
     dms = dms[dms["latitude"].str.contains("°")]
     assert len(dms) > 20
     pattern = re.compile(r"(\d+)°(\d{2})'(\d{2}\.\d)\"([NE])")
@@ -337,6 +342,18 @@ def test_khmer_text_is_well_formed_and_exact(register):
     assert "ការបណ្តេញចេញដោយបង្ខំ" in " ".join(khmer)
 
 
+def test_place_name_rows_have_no_coordinates_and_a_truth_table(register):
+    places = register.iloc[N_GPS:]
+    assert (places["latitude"] == "").all() and (places["longitude"] == "").all()
+    truth = pd.read_csv(DATA / "synthetic_cases_places.csv", dtype=str, keep_default_na=False)
+    assert truth["case_id"].tolist() == places["case_id"].tolist()
+    khmer = places["province"].str.contains("[\u1780-\u17ff]") | places["district"].str.contains(
+        "[\u1780-\u17ff]")
+    assert 20 < khmer.sum() < 100
+    assert set(truth["expected_precision"]) == {"", "commune", "district", "province"}
+    assert (truth["expected_admin_code"] == "").sum() == 6
+
+
 def test_xlsx_has_the_same_rows_with_typed_cells(register, faults):
     book = pd.read_excel(DATA / "synthetic_cases.xlsx", sheet_name="cases", dtype=object)
     assert list(book.columns) == list(register.columns)
@@ -357,7 +374,8 @@ def test_xlsx_has_the_same_rows_with_typed_cells(register, faults):
 def test_generator_is_deterministic(tmp_path):
     gen = _script("make_synthetic_cases")
     assert gen.main(["--data", str(DATA), "--out", str(tmp_path)]) == 0
-    for name in ("synthetic_cases.csv", "synthetic_cases_faults.csv", "synthetic_cases.xlsx"):
+    for name in ("synthetic_cases.csv", "synthetic_cases_faults.csv", "synthetic_cases.xlsx",
+                 "synthetic_cases_places.csv"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
 

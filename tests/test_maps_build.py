@@ -88,7 +88,8 @@ def test_default_popups_skip_sensitive_extra_columns():
 
 
 def test_saved_map_is_one_file_with_no_network_reference(tmp_path):
-    m = build_map(profile="internal", cases=cases_frame(80), concessions=concessions_frame(), heatmap=True,
+    m = build_map(profile="internal",
+                  cases=cases_frame(80), concessions=concessions_frame(), heatmap=True,
                   title="Offline", notice="CONFIDENTIAL — internal use only")
     out = save_map(m, tmp_path / "map.html")
     page = out.read_text("utf-8")
@@ -250,7 +251,8 @@ def test_one_popup_list_for_every_layer_keeps_each_feature_name():
     conc["province"] = "Kratie"
     cases = cases_frame()
     cases["province"] = "Kratie"
-    m = build_map(profile="internal", cases=cases, concessions=conc, popup=["province", "households"],
+    m = build_map(profile="internal",
+                  cases=cases, concessions=conc, popup=["province", "households"],
                   tooltip=["type"])
     popups = {lyr.spec["kind"]: lyr.spec["popup"] for lyr in m.landmap_layers}
     assert popups == {"concessions": ["name", "province"],

@@ -58,7 +58,7 @@ def test_split_spec_keeps_paths_with_colons():
 
 
 def test_quick_map_of_cases_is_public_by_default(data_dir, tmp_path, capsys):
-    from landmap.audit import audit_export
+    from landmap.leakcheck import audit_export
 
     register = data_dir / "synthetic_cases.csv"
     public = tmp_path / "public.html"

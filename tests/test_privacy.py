@@ -16,6 +16,7 @@ from shapely.geometry import Point, box
 from test_privacy_data import SENSITIVE, communes, concessions, register
 
 from landmap.errors import PrivacyError, SchemaError
+from landmap.places import at_unit_point, supports
 from landmap.privacy import (
     INTERNAL,
     PUBLIC,
@@ -60,7 +61,10 @@ def _true_commune(points_m, communes_m):
 
 @pytest.fixture(scope="module")
 def cases():
-    return register()
+    """The register's cases with a recorded point (those placed from place names stay at their
+    unit's point: tests/test_privacy_precision.py)."""
+    data = register()
+    return data[~at_unit_point(data)].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -292,10 +296,11 @@ def test_seed_makes_it_reproducible_and_fresh_by_default(cases):
     small = cases.iloc[:50]
     a = apply_profile(small, communes=communes(), seed=5).data.geometry
     b = apply_profile(small, communes=communes(), seed=5).data.geometry
-    c = apply_profile(small, communes=communes()).data.geometry
-    d = apply_profile(small, communes=communes()).data.geometry
+    c = apply_profile(small, communes=communes()).data.set_index("case_id").geometry
+    d = apply_profile(small, communes=communes()).data.set_index("case_id").geometry
     assert a.geom_equals(b).all()
-    assert not c.geom_equals(d).any()
+    both = c.index.intersection(d.index)
+    assert len(both) > 40 and not c.loc[both].geom_equals(d.loc[both], align=False).any()
 
 
 def test_seed_is_not_in_the_audit_or_the_data(published):
@@ -465,7 +470,9 @@ def test_public_summary_counts_true_locations(cases, published):
     conc = concessions()
     tables = public_summary(cases, concessions=conc, communes=communes())
     by_conc = tables["by_concession"]
-    p, c = shapely.STRtree(_metric(conc)).query(_metric(cases), predicate="intersects")
+    pointed = supports(cases["location_precision"], "village")  # may be said to lie inside
+    p, c = shapely.STRtree(_metric(conc)).query(_metric(cases)[pointed],
+                                                predicate="intersects")
     expected = pd.Series(c).map(dict(enumerate(conc["concession_id"]))).value_counts()
     shown = by_conc.set_index("concession_id")
     for cid, n in expected.items():

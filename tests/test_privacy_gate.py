@@ -208,3 +208,44 @@ def test_popup_column_removed_by_the_profile_says_so(register, tmp_path):
     assert "removed by the 'public' privacy profile" in run.stderr
     assert "--profile internal" in run.stderr
     assert not (tmp_path / "m.html").exists()
+
+
+def _keyed_project(folder: Path, register: Path, key_line: str) -> Path:
+    project = folder / "keyed.toml"
+    project.write_text(f"""
+[project]
+name = "keyed"
+output = "out"
+
+[[layers]]
+name = "cases"
+kind = "cases"
+path = "{register.as_posix()}"
+
+[privacy]
+profile = "public"
+seed_policy = "keyed"
+{key_line}
+""", "utf-8")
+    return project
+
+
+def test_keyed_publication_from_a_project_shows_the_same_points_every_time(register, tmp_path):
+    """Repeated publication: with the office's key every export moves each case the same way."""
+    project = _keyed_project(tmp_path, register, 'key_file = "masking.key"')
+    for out in ("first", "second"):
+        run = _cli("export", str(project), "--format", "geojson", "-o", str(tmp_path / out))
+        assert run.returncode == 0, run.stderr
+    first = gpd.read_file(tmp_path / "first" / "keyed.geojson").set_index("case_id")
+    second = gpd.read_file(tmp_path / "second" / "keyed.geojson").set_index("case_id")
+    assert first.geometry.geom_equals_exact(second.geometry.loc[first.index], 1e-9).all()
+    key = (tmp_path / "masking.key").read_text("ascii").strip()
+    assert key not in _all_bytes(tmp_path / "first").decode("utf-8", "replace")
+
+
+def test_keyed_profile_without_a_key_file_is_a_one_line_error(register, tmp_path):
+    project = _keyed_project(tmp_path, register, "")
+    run = _cli("export", str(project), "--format", "geojson", "-o", str(tmp_path / "out"))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "key_file" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -66,7 +66,7 @@ def test_demo_project_loads_every_layer():
     counts = {name: (item.report.input_rows, item.report.loaded, item.report.repaired,
                      item.report.rejected) for name, item in loaded.items()}
     assert counts == {
-        "synthetic_cases": (2000, 1980, 8, 12),
+        "synthetic_cases": (2120, 1980, 130, 10),
         "eviction_sites": (92, 92, 0, 0),
         "community_forests": (316, 312, 4, 0),
         "protected_areas": (33, 33, 0, 0),

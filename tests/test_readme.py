@@ -18,7 +18,7 @@ def test_readme_python_tour_runs(tmp_path, monkeypatch, capsys):
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     out = capsys.readouterr().out
-    assert "2000 rows -> 1980 loaded" in out
+    assert "2120 rows -> 1980 loaded, 122 repaired" in out
     assert len(namespace["pairs"]) > 0 and namespace["pairs"]["overlap_ha"].gt(0).all()
     assert "complainant_name" not in namespace["public"].data.columns
     html = (tmp_path / "map.html").read_text("utf-8")

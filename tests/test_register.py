@@ -114,7 +114,8 @@ def test_id_used_twice_in_a_file_is_accounted_for(register_db, tmp_path):
     with open_register(register_db, create=True) as reg:
         result = reg.import_file(write(tmp_path, table), source="Partner A")
     assert result.added == 2
-    assert result.skipped == [(2, "case_id 'C1' used again in this file; only its first row "
+    # the row as the spreadsheet shows it: the header is row 1, the second C1 row 3
+    assert result.skipped == [(3, "case_id 'C1' used again in this file; only its first row "
                                   "is stored")]
 
 

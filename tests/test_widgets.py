@@ -228,8 +228,10 @@ def test_explorer_starts_with_everything(explorer):
     assert (drawn, table_total, chart_total) == (n, n, n)
     assert png.startswith(b"\x89PNG")
     assert frame.startswith("<iframe srcdoc=")
+    # one province at a time, from a dropdown that starts at "all" (no Ctrl+click to clear)
     assert [label for label, _ in explorer.province.options] == [
-        "Kratie / ក្រចេះ", "Mondulkiri / មណ្ឌលគិរី"]
+        "All provinces / ខេត្តទាំងអស់", "Kratie / ក្រចេះ", "Mondulkiri / មណ្ឌលគិរី"]
+    assert explorer.province.value == ""
     # the chart draws one bar per year of the slider
     bars = explorer.figure.axes[0].patches
     assert [int(b.get_height()) for b in bars] == list(explorer.chart_data)
@@ -238,7 +240,7 @@ def test_explorer_starts_with_everything(explorer):
 @pytest.mark.parametrize(
     ("control", "value", "expected"),
     [
-        ("province", ("mondulkiri",), 5),
+        ("province", "mondulkiri", 5),
         ("years", (2016, 2018), 4),
         ("case_type", ("eviction",), 5),
         ("status", ("ongoing",), 6),
@@ -283,7 +285,7 @@ def test_hold_redraws_once_with_all_changes(explorer):
     explorer.update = lambda: (calls.append(1), original())  # type: ignore[method-assign]
     with explorer.hold():
         explorer.case_type.value = ("eviction",)
-        explorer.province.value = ("kratie",)
+        explorer.province.value = "kratie"
     assert len(calls) == 1
     assert set(explorer.view.cases["case_id"]) == {"C01", "C02", "C12"}
 
@@ -310,7 +312,8 @@ def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
     from landmap.maps import build_map
     from landmap.widgets import map_widget
 
-    widget = map_widget(build_map(profile="internal", cases=layers[0], title="<b>t</b>"), height=300)
+    widget = map_widget(build_map(profile="internal", cases=layers[0], title="<b>t</b>"),
+                        height=300)
     assert isinstance(widget, ipywidgets.HTML)  # not sanitised by JupyterLab, trusted or not
     match = re.fullmatch(r'<iframe srcdoc="([^"]*)" style="[^"]*height:300px[^"]*" '
                          r'sandbox="allow-scripts allow-popups"></iframe>', widget.value)
@@ -325,7 +328,7 @@ def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
 
 def test_a_selection_with_no_case_still_draws(explorer):
     with explorer.hold():
-        explorer.province.value = ("mondulkiri",)
+        explorer.province.value = "mondulkiri"
         explorer.case_type.value = ("threat of eviction",)
     assert map_case_count(explorer) == 0
     assert explorer.table.loc[explorer.table.index[-1], "cases"] == 0
@@ -362,3 +365,33 @@ def test_export_failure_is_shown_not_raised(explorer, tmp_path):
     explorer.output_dir = blocker
     explorer.export_button.click()
     assert explorer.status_line.value.startswith("<b>Export failed:</b>")
+
+
+def test_check_lists_behave_like_a_multiple_selection(explorer):
+    # ticking boxes sets the value, and a value set from code ticks the boxes
+    boxes = explorer.case_type.boxes
+    boxes[0].value = True
+    assert explorer.case_type.value == (explorer.case_type.options[0][1],)
+    explorer.case_type.value = ()
+    assert not any(b.value for b in boxes)
+    explorer.status.value = ("ongoing",)
+    assert [b.description for b in explorer.status.boxes if b.value] == ["Ongoing / កំពុងបន្ត"]
+    with pytest.raises(Exception, match="not one of the options"):
+        explorer.case_type.value = ("no such type",)
+    explorer.reset()
+    assert explorer.status.value == () and explorer.province.value == ""
+
+
+def test_table_and_chart_speak_the_explorers_language(explorer):
+    assert "Cases / ករណី" in explorer.table_view.value
+    assert "Households / គ្រួសារ" in explorer.table_view.value
+    title = explorer.figure.axes[0].get_title()
+    assert "ករណី" in title and "Cases" in title
+
+
+def test_export_reports_absolute_paths_from_a_relative_folder(explorer, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    written = explorer.export("relative/out")
+    assert all(p.is_absolute() and p.exists() for p in written.values())
+    explorer._on_export()  # the button's line names where the files are, in full
+    assert str(tmp_path) in explorer.status_line.value

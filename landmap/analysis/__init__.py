@@ -14,6 +14,7 @@ from landmap.analysis.overlap import (
     coverage_by_concession,
     overlap,
 )
+from landmap.analysis.present import pretty
 from landmap.analysis.proximity import case_links, cases_by_concession, cases_in_areas
 from landmap.analysis.summary import summarise_by_admin, summarise_by_year
 from landmap.analysis.tables import analysis_tables, write_table, write_tables
@@ -31,6 +32,7 @@ __all__ = [
     "hectares_check",
     "metric_crs",
     "overlap",
+    "pretty",
     "summarise_by_admin",
     "summarise_by_year",
     "write_table",

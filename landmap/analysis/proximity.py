@@ -23,8 +23,16 @@ from landmap.analysis._common import (
     source_records,
 )
 from landmap.analysis._layers import as_frame, is_path, layer_ids, polygonal, prepare
+from landmap.analysis._precision import case_precision, unit_links
 from landmap.analysis.crs import metric_crs
 from landmap.errors import AnalysisError
+from landmap.places import supports
+
+#: Relation of a case known only to its commune (district...) to a feature that unit overlaps.
+UNIT_RELATION = "in_unit"
+#: The coarsest precision whose point may be said to lie inside (or near) a feature: a
+#: village's site is small beside a concession; a commune is not.
+POINT_CLAIM_LEVEL = "village"
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -98,6 +106,10 @@ def case_links(
         ``case_id``, ``concession_id`` (or ``area_id``), ``name``, ``relation`` (``"inside"``
         or ``"near"``), ``distance_m`` (0 inside), ``crs``. A case inside two overlapping
         features has a row for each; a case near several equally close features likewise.
+        A case whose ``location_precision`` is ``commune``, ``district`` or ``province`` (its
+        point stands for that unit) is never ``inside`` or ``near``: it is linked with
+        relation ``"in_unit"`` (and no distance) to every feature its unit overlaps. Exact
+        and village points are taken as they are (:data:`POINT_CLAIM_LEVEL`).
 
     """
     import pandas as pd
@@ -114,18 +126,26 @@ def case_links(
     cs = prepare(c_frame, "cases", use_crs, id_column=case_id, polygons=False)
     ly = prepare(l_frame, kind, use_crs, id_column=layer_id)
     pts = cs.usable & (shapely.get_type_id(cs.geoms) == 0)
-    ci = np.flatnonzero(pts)
+    precision = case_precision(cs.frame)
+    exact = pts & supports(precision, POINT_CLAIM_LEVEL)
+    ci = np.flatnonzero(exact)
     xy = shapely.get_coordinates(cs.geoms[ci]) if len(ci) else np.empty((0, 2))
     lu = np.flatnonzero(ly.usable)
     ic, ip, dist, inside = _links(xy[:, 0], xy[:, 1], ly.geoms[lu], within)
-    case_pos, feat_pos = ci[ic], lu[ip]
+    # a case known only to its commune (district...) is never "inside" or "near": it is linked
+    # to the features its unit overlaps, and counted apart
+    uc, up, _ = unit_links(cs.frame, np.flatnonzero(pts & ~exact), precision, ly.geoms[lu],
+                           use_crs)
+    case_pos, feat_pos = np.concatenate([ci[ic], uc]), lu[np.concatenate([ip, up])]
+    relation = np.concatenate([np.where(inside, "inside", "near"),
+                               np.full(len(uc), UNIT_RELATION, dtype=object)])
     out = pd.DataFrame({
         "case_id": pd.array(cs.ids[case_pos], dtype="string"),
         id_name: pd.array(ly.ids[feat_pos], dtype="string"),
         "name": pd.array(ly.column("name")[feat_pos], dtype="string"),
-        "relation": pd.array(np.where(inside, "inside", "near"), dtype="string"),
-        "distance_m": dist,
-        CRS_COLUMN: pd.array([use_crs] * len(ic), dtype="string"),
+        "relation": pd.array(relation, dtype="string"),
+        "distance_m": np.concatenate([dist, np.full(len(uc), np.nan)]),
+        CRS_COLUMN: pd.array([use_crs] * len(case_pos), dtype="string"),
     })
     out["_row"] = case_pos
     out = out.sort_values(["_row", "distance_m", id_name], kind="stable").drop(columns="_row")
@@ -315,9 +335,12 @@ def cases_by_concession(
     pandas.DataFrame
         One row per concession: ``concession_id``, ``name``, ``kind``, ``cases``,
         ``cases_inside``, ``cases_near``, ``source_records`` (the source records behind the
-        cases), ``households``, ``first_date``, ``last_date``,
+        cases), ``cases_in_overlapping_units``, ``households``, ``first_date``, ``last_date``,
         ``crs``; sorted by ``cases`` (most first), then id. A case inside two overlapping
-        concessions counts for both.
+        concessions counts for both. ``cases``, the households and the dates count only cases
+        with an exact or village point; a case known only to its commune (district, province)
+        cannot be said to lie inside: it is counted in ``cases_in_overlapping_units`` ("N more
+        cases in communes that the concession overlaps") of every concession its unit overlaps.
 
     """
     import pandas as pd
@@ -337,7 +360,9 @@ def cases_by_concession(
     info["source_records"] = source_records(c_frame)
     info = info.drop_duplicates("case_id")
     joined = links.merge(info, on="case_id", how="left")
-    grouped = joined.groupby("concession_id", sort=False)
+    in_unit = joined["relation"] == UNIT_RELATION
+    by_unit = joined[in_unit].groupby("concession_id", sort=False).size()
+    grouped = joined[~in_unit].groupby("concession_id", sort=False)
     agg = pd.DataFrame({
         "cases": grouped.size(),
         "cases_inside": grouped["relation"].agg(lambda s: int((s == "inside").sum())),
@@ -357,6 +382,8 @@ def cases_by_concession(
     out["cases_inside"] = out["cases_inside"].fillna(0).astype("int64")
     out.insert(out.columns.get_loc("cases_inside") + 1, "cases_near",
                out["cases"] - out["cases_inside"])
+    out.insert(out.columns.get_loc("cases_near") + 1, "cases_in_overlapping_units",
+               out["concession_id"].map(by_unit).fillna(0).astype("int64"))
     out["households"] = out["households"].fillna(0).astype("int64")
     behind = out.pop("source_records").fillna(0).astype("int64")
     out.insert(out.columns.get_loc("cases_near") + 1, "source_records", behind)

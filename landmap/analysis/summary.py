@@ -17,8 +17,10 @@ from landmap.analysis._common import (
     union_parts,
 )
 from landmap.analysis._layers import as_frame, layer_ids, polygonal, prepare, source_of
+from landmap.analysis._precision import case_precision, coarse_codes, level_rows, lonlat
 from landmap.analysis.crs import metric_crs
 from landmap.errors import AnalysisError
+from landmap.places import RANK, precision_rank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,6 +59,47 @@ def _case_table(cases: Any) -> pd.DataFrame:
     })
 
 
+def _count_cases(case_frame: Any, units: Any, ug: np.ndarray, uu: np.ndarray, use_crs: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, object]]]:
+    """Cases, households and source records per unit, at the levels each precision supports."""
+    import pandas as pd
+
+    table = _case_table(case_frame)
+    pts = prepare(case_frame, "cases", use_crs, polygons=False)
+    ok = np.flatnonzero(pts.usable & (shapely.get_type_id(pts.geoms) == 0))
+    xy = shapely.get_coordinates(pts.geoms[ok]) if len(ok) else np.empty((0, 2))
+    ic, iu = points_in(xy[:, 0], xy[:, 1], ug[uu])
+    levels = np.array([lv if isinstance(lv, str) else None for lv in units.column("level")],
+                      dtype=object)
+    precision = case_precision(pts.frame)
+    unit_rank = np.array([RANK.get(lv, 0) if lv else 0 for lv in levels[uu[iu]]], dtype=int)
+    keep = precision_rank(precision[ok[ic]]) >= unit_rank
+    hits = pd.DataFrame({"case": ok[ic][keep], "unit": uu[iu][keep]})
+    hits["level"] = levels[hits["unit"].to_numpy()]
+    hits = hits.sort_values(["case", "unit"]).drop_duplicates(["case", "level"])
+    households = table["households"].to_numpy(dtype=float)
+    hits["households"] = households[hits["case"].to_numpy()]
+    records = table["source_records"].to_numpy(dtype=float)
+    hits["source_records"] = records[hits["case"].to_numpy()]
+    counts = hits.groupby("unit").size().reindex(range(len(ug)), fill_value=0)
+    hh = hits.groupby("unit")["households"].sum().reindex(range(len(ug)), fill_value=0)
+    behind = hits.groupby("unit")["source_records"].sum().reindex(range(len(ug)),
+                                                                   fill_value=0)
+    extra: list[dict[str, object]] = []
+    present = [lv for lv in dict.fromkeys(levels[uu]) if lv in RANK]
+    if present:
+        codes = coarse_codes(pts.frame, precision, lonlat(pts.frame))
+        for level in present:
+            counted = hits.loc[hits["level"] == level, "case"].to_numpy()
+            rows = level_rows(level, ok, counted, precision, codes, households)
+            # the same rows summing source records instead of households
+            sums = level_rows(level, ok, counted, precision, codes, records)
+            for row, other in zip(rows, sums, strict=True):
+                row["source_records"] = other["households"]
+            extra += rows
+    return (counts.to_numpy(dtype=np.int64), hh.fillna(0).to_numpy().astype(np.int64),
+            behind.to_numpy(dtype=np.int64), extra)
+
 
 def summarise_by_admin(
     boundaries: Any,
@@ -75,7 +118,10 @@ def summarise_by_admin(
         Canonical boundaries layer (``boundary_id``, ``level``, ``name``, ``name_km``,
         ``parent``) or a path; provinces, districts or communes.
     cases
-        Canonical cases layer or path: each case counts in the unit its point lies in.
+        Canonical cases layer or path: each case counts in the unit its point lies in, at the
+        levels its ``location_precision`` supports: a case known to the district only counts
+        in its district and province, and at the commune level in a "commune unknown" row of
+        its district, never in a commune (its point is the district's representative point).
     concessions
         Concessions layer or path: ``concession_ha`` is the unit's area under *any* concession
         (overlapping concessions counted once).
@@ -94,8 +140,12 @@ def summarise_by_admin(
         layer has it), ``parent``, ``unit_ha``, ``cases``, ``source_records`` (the source
         records behind the cases: more than ``cases`` where a merged register case stands for
         several partners' reports), ``households``, ``concession_ha``,
-        ``overlap_ha``, ``crs``; in the boundary layer's order. Columns whose input was not
-        given are left out.
+        ``overlap_ha``, ``crs``; in the boundary layer's order. With cases, a ``row_kind``
+        column (``unit``) and, after the units, one ``unknown`` row per coarser unit whose
+        cases cannot be placed in a unit of this level (``name`` says "commune unknown:
+        located to the district Batheay (0301)", ``parent`` names that unit) and an
+        ``outside`` row for cases in no unit of the layer: each level's ``cases`` add up to
+        the number of cases. Columns whose input was not given are left out.
 
     """
     import pandas as pd
@@ -124,23 +174,13 @@ def summarise_by_admin(
     area[uu] = shapely.area(ug[uu]) / 1e4
     out["unit_ha"] = area
     sources = [units.source]
+    extra: list[dict[str, object]] = []
     if case_frame is not None:
-        table = _case_table(case_frame)
-        pts = prepare(case_frame, "cases", use_crs, polygons=False)
-        ok = np.flatnonzero(pts.usable & (shapely.get_type_id(pts.geoms) == 0))
-        xy = shapely.get_coordinates(pts.geoms[ok]) if len(ok) else np.empty((0, 2))
-        ic, iu = points_in(xy[:, 0], xy[:, 1], ug[uu])
-        hits = pd.DataFrame({"case": ok[ic], "unit": uu[iu]}).sort_values(["case", "unit"])
-        hits = hits.drop_duplicates("case")  # a case on a shared edge counts once
-        hits["households"] = table["households"].to_numpy()[hits["case"].to_numpy()]
-        hits["source_records"] = table["source_records"].to_numpy()[hits["case"].to_numpy()]
-        counts = hits.groupby("unit").size().reindex(range(len(ug)), fill_value=0)
-        hh = hits.groupby("unit")["households"].sum().reindex(range(len(ug)), fill_value=0)
-        behind = hits.groupby("unit")["source_records"].sum().reindex(range(len(ug)),
-                                                                       fill_value=0)
-        out["cases"] = counts.to_numpy(dtype=np.int64)
-        out["source_records"] = behind.to_numpy(dtype=np.int64)
-        out["households"] = hh.fillna(0).to_numpy().astype(np.int64)
+        counts, hh, behind, extra = _count_cases(case_frame, units, ug, uu, use_crs)
+        out["cases"] = counts
+        out["source_records"] = behind
+        out["households"] = hh
+        out["row_kind"] = pd.array(["unit"] * len(out), dtype="string")
         sources.append(source_of(case_frame))
     if conc_frame is not None:
         ha = np.zeros(len(ug))
@@ -156,6 +196,10 @@ def summarise_by_admin(
         out["overlap_ha"] = ha
         prov = overlaps.attrs.get("provenance") or {}
         sources += [i.get("path") for i in prov.get("inputs", [])]
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+        for col in ("boundary_id", "level", "name", "name_km", "parent", "row_kind"):
+            out[col] = out[col].astype("string")
     out[CRS_COLUMN] = pd.array([use_crs] * len(out), dtype="string")
     record = provenance("summarise_by_admin", use_crs, [*dict.fromkeys(sources)],
                         {"level": level, "crs": crs}, units.notes)

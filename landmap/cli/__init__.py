@@ -38,6 +38,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "audit",
     "raster_stats",
     "register",
+    "places",
 )
 
 
@@ -140,7 +141,9 @@ def _main(argv: Sequence[str] | None) -> int:
     command = args.command
 
     def error(text: str) -> int:
-        sys.stderr.write(f"landmap {command}: error: {printable(text)}\n")
+        from landmap.report import for_command_line  # the command's own option names
+
+        sys.stderr.write(f"landmap {command}: error: {printable(for_command_line(text))}\n")
         return 2
 
     try:

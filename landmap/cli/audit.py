@@ -7,40 +7,58 @@ import json
 import sys
 from pathlib import Path
 
-from landmap.audit import audit_export
-from landmap.privacy.profiles import PUBLIC
+from landmap.errors import DataValueError
+from landmap.leakcheck import audit_export
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``audit`` subcommand."""
     parser = subparsers.add_parser(
         "audit",
-        help="check exported files for names, phone numbers, IDs and exact case locations",
+        help="check exported files for the register's non-public values and exact locations",
         description=(
             "Scan exported files (HTML, GeoJSON, KML/KMZ, GPKG, SHP.ZIP, CSV, XLSX, PNG, PDF, "
-            "or a folder of them) for any sensitive value of the source register and for any "
-            "point closer than the minimum radius to a true case location. Prints one line per "
-            "leak; exits 1 when anything leaked, 0 when the files are clean."
+            "archives, or a folder of them) for every value of every column of the source "
+            "register that the profile does not publish, and for any point closer than the "
+            "minimum radius to a true case location. Prints one line per finding (anything "
+            "that cannot be opened is one); exits 1 when there is any, 0 when the files are "
+            "clean."
         ),
     )
     parser.add_argument("export", nargs="+", type=Path, help="exported file(s) or folder(s)")
     parser.add_argument("--against", required=True, type=Path,
                         help="the source case register the exports were made from")
+    parser.add_argument("--profile", choices=("public", "internal"), default="public",
+                        help="the profile the export was made with: every column it does not "
+                             "publish is searched (default public; internal checks nothing)")
     parser.add_argument("--min-radius", type=float, default=None, metavar="M",
-                        help=f"metres; a point closer than this to a case is a leak "
-                             f"(default {PUBLIC.min_radius_m:g}; 0 skips the location check)")
-    parser.add_argument("--column", action="append", dest="columns", metavar="NAME",
-                        help="search only these source columns (repeatable; default: every "
-                             "column recognised as sensitive)")
+                        help="metres; a point closer than this to a case is a leak (default: "
+                             "the profile's minimum displacement; 0 skips the location check)")
+    parser.add_argument("--column", action="append", dest="columns", metavar="NAME=COLUMN",
+                        help="the register's column mapping, as for landmap check: "
+                             "--column date='Date of incident' (repeatable)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="also write the result as JSON (no sensitive values in it)")
     parser.set_defaults(func=run)
 
 
+def _mapping(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    mapping: dict[str, str] = {}
+    for item in items:
+        name, sep, column = item.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            raise DataValueError(f"--column {item!r} is not NAME=COLUMN",
+                                 fix="write it as --column date='Date of incident'")
+        mapping[name.strip()] = column.strip()
+    return mapping
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the leak check; return 1 when anything leaked."""
-    result = audit_export(args.export, args.against, min_radius_m=args.min_radius,
-                          columns=args.columns)
+    """Run the leak check; return 1 when there is any finding."""
+    result = audit_export(args.export, args.against, profile=args.profile,
+                          min_radius_m=args.min_radius, columns=_mapping(args.columns))
     for line in result.lines():
         print(line)  # noqa: T201 - the command's output
     if args.json is not None:

@@ -7,6 +7,7 @@ stderr when it could not (missing file, unreadable format, no CRS, no coordinate
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -48,7 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         metavar="NAME=COLUMN",
         help="map a canonical name onto the file's column, e.g. --column lat=Y_coord "
-        "--column date='Date of incident' (repeatable)",
+        "--column date='Date of incident' (repeatable); --column village= says the file has "
+        "no such column",
+    )
+    parser.add_argument(
+        "--suggest",
+        action="store_true",
+        help="print which column is which (as --column options and as a project-file "
+        "snippet) instead of loading the file",
     )
     parser.add_argument(
         "--fix-swapped",
@@ -77,7 +85,7 @@ def _column_mapping(items: list[str] | None) -> dict[str, str] | None:
     mapping: dict[str, str] = {}
     for item in items:
         name, sep, column = item.partition("=")
-        if not sep or not name.strip() or not column.strip():
+        if not sep or not name.strip():  # NAME= (empty): the file has no such column
             raise DataValueError(f"--column {item!r} is not NAME=COLUMN",
                                  fix="write it as --column lat=Y_coord")
         mapping[name.strip()] = column.strip()
@@ -95,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
             fix="name the output .gpkg or .geojson",
         )
     kind = args.kind or infer_kind(args.file, layer=args.layer)
+    if args.suggest:
+        return _suggest(args, kind)
     options = {
         "layer": args.layer,
         "crs": args.crs,
@@ -107,13 +117,14 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     if not args.kind:
         out.write(f"(read as {kind}; use --as to choose)\n")
-    out.write(f"{report}\n")
+    out.write(report.text(command_line=True) + "\n")
     for key in ("profile", "layer", "sheet", "header_row", "blank_rows_skipped", "encoding",
-                "trailing_delimiter", "crs_source", "id"):
+                "trailing_delimiter", "crs_source", "id", "rows"):
         if key in report.details:
             out.write(f"  {key}: {printable(report.details[key])}\n")
     for note in report.details.get("notes", []):
         out.write(f"  note: {printable(note)}\n")
+    out.write(_columns_text(report))
     if args.report is not None:
         try:
             report.to_csv(args.report)
@@ -165,6 +176,39 @@ def _write_output(data, output: Path, kind: str) -> None:
             path=output,
             fix="write the other format (.gpkg or .geojson), or check the disk",
         ) from err
+
+
+def _columns_text(report) -> str:
+    """Return the column listing: what each input column became."""
+    table = report.columns
+    if table.empty:
+        return ""
+    width = min(max(len(printable(c)) for c in table["column"]), 40)
+    lines = ["  columns:"]
+    for rec in table.itertuples(index=False):
+        became = f"-> {rec.became}" if rec.became else "-> (kept as is)"
+        how = "" if rec.how in ("kept as is", "") else f" ({rec.how})"
+        lines.append(f"    {printable(rec.column):<{width}} {became}{how}")
+    return "\n".join(lines) + "\n"
+
+
+def _suggest(args: argparse.Namespace, kind: str) -> int:
+    """Print the column mapping as --column options and as a project-file snippet."""
+    from landmap.io.suggest import suggest_columns
+
+    mapping = suggest_columns(args.file, kind, layer=args.layer, encoding=args.encoding)
+    out = sys.stdout
+    out.write(f"{args.file} as {kind}: {len(mapping.file_columns)} columns\n")
+    for key, col in mapping.mapping.items():
+        note = f"   (guessed: {mapping.guessed[key]}; check it)" if key in mapping.guessed else ""
+        out.write(f"  {key:<18} <- {col if col else '(not in the file)'}{note}\n")
+    unused = [c for c in mapping.file_columns if c not in mapping.columns.values()]
+    if unused:
+        out.write(f"  kept as they are: {', '.join(unused)}\n")
+    out.write("\nOn the command line:\n  landmap check " + shlex.quote(str(args.file))
+              + " " + mapping.as_options() + "\n")
+    out.write("\nIn a project file:\n" + mapping.as_toml() + "\n")
+    return 0
 
 
 __all__ = ["register", "run"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,7 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
         layers = {spec.name: (spec.kind, loaded[spec.name].data) for spec in project.layers}
         communes_name = project.privacy.get("communes")
         communes = layers[communes_name][1] if communes_name in layers else None
-        registers = {spec.name: spec.path for spec in project.layers_of("cases")
-                     if spec.member is None}
+        registers = {spec.name: loaded[spec.name] for spec in project.layers_of("cases")}
         return layers, project, {"communes": communes, "registers": registers}
     from landmap.io.load import infer_kind, load
 
@@ -103,16 +103,32 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
     registers = {}
     for path in paths:
         kind = infer_kind(path)
-        stem = path.name.split(".")[0]
+        stem = _layer_name(path)
         name = stem if stem not in layers else f"{stem}_{len(layers)}"
-        layers[name] = (kind, load(path, kind).data)
+        loaded = load(path, kind)
+        layers[name] = (kind, loaded.data)
         if kind == "cases":
-            registers[name] = path
+            registers[name] = loaded
     return layers, None, {"communes": None, "registers": registers}
 
 
-def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any
-             ) -> dict[str, tuple[str, Any]]:
+def _layer_name(path: Path) -> str:
+    """Make a layer name from a file name: letters and digits kept, anything else a ``_``.
+
+    Examples
+    --------
+    >>> _layer_name(Path("farmers' register #2.csv")), _layer_name(Path("ករណី.xlsx"))
+    ('farmers_register_2', 'ករណី')
+
+    """
+    stem = path.name.split(".")[0]
+    clean = "_".join("".join(c if c.isalnum() or unicodedata.category(c)[0] == "M" else " "
+                             for c in stem).split())
+    return clean[:60] or "layer"
+
+
+def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
+             key: bytes | None) -> dict[str, tuple[str, Any]]:
     """Publish every case layer once: every file of the export shows the same masked points."""
     from landmap.privacy import publish
 
@@ -121,7 +137,8 @@ def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any
     for name, (kind, layer) in layers.items():
         if kind == "cases":
             layer = publish(layer, profile, kind="cases", name=name, communes=communes,
-                            concessions=concessions[0] if len(concessions) == 1 else None)
+                            concessions=concessions[0] if len(concessions) == 1 else None,
+                            key=key)
         out[name] = (kind, layer)
     return out
 
@@ -157,13 +174,16 @@ def run(args: argparse.Namespace) -> int:
     base = (project.output if project is not None else Path("maps"))
     outdir = args.output or (base / profile_name)
     written = export_layers(
-        outdir, _publish(layers, profile, extra["communes"]), formats=formats,
+        outdir, _publish(layers, profile, extra["communes"],
+                         project.masking_key() if project is not None else None),
+        formats=formats,
         name=name or (project.name if project is not None else "landmap"),
         profile=profile, lang=args.lang or settings.get("lang", "en"),
         paper=paper, orientation=orientation,
         extent=_extent(args.extent), title=title,
         subtitle=args.subtitle or settings.get("subtitle"),
         dpi=args.dpi, basemap=args.basemap, registers=extra["registers"],
+        say=lambda line: sys.stdout.write(f"{line}\n"),
     )
     out = sys.stdout
     for path in written:

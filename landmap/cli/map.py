@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from landmap.errors import DataValueError, ExportError, PrivacyError
 from landmap.schema import LAYER_KINDS
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         raise ExportError("the map is an HTML file", path=args.output,
                           fix="name the output .html")
     layers: dict[str, list] = {}
-    registers: dict[str, Path] = {}
+    registers: dict[str, Any] = {}
     out = sys.stdout
     for spec in args.files:
         path, kind = split_spec(spec)
@@ -91,11 +92,14 @@ def run(args: argparse.Namespace) -> int:
             raise DataValueError("file not found", path=path,
                                  fix="check the path (FILE or FILE:KIND)")
         kind = kind or infer_kind(path)
-        data, report = load(path, kind)
+        loaded = load(path, kind)
+        data, report = loaded
         layers.setdefault(kind, []).append(data)
         if kind == "cases":
-            registers[f"cases {len(registers) + 1}"] = Path(path)
+            registers[f"cases {len(registers) + 1}"] = loaded
         out.write(f"{report.summary()}\n")
+    if len(registers) == 1:  # one register: it is what the published cases came from
+        registers = {"cases": next(iter(registers.values()))}
     frames = {k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True)
               for k, v in layers.items()}
     published = None
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(m, args: argparse.Namespace, published, registers: dict[str, Path]) -> Path:
+def _save(m, args: argparse.Namespace, published, registers: dict[str, Any]) -> Path:
     """Stage the map (and its audit), run the leak check on a public map, then move it in."""
     import os
     import tempfile

@@ -1,6 +1,7 @@
 """Publishing: print-ready briefing maps (PNG/PDF), data files, privacy profiles.
 
-- :func:`briefing_map` / :func:`briefing_maps`: an A4/A3 map page in English, Khmer or both.
+- :func:`briefing_map` / :func:`briefing_maps`: an A4/A3 map page in English, Khmer or both;
+  :func:`briefing_figure` draws the same page without saving it.
 - :func:`write_data`: layers and tables to GeoPackage, GeoJSON, KML/KMZ, zipped Shapefile, CSV
   or XLSX, chosen by the file extension, through the privacy profile, with provenance beside.
 - :func:`export_layers`: both at once for named layers (what ``landmap export`` runs).
@@ -14,6 +15,7 @@ import importlib
 from typing import Any
 
 _LAZY = {
+    "briefing_figure": "landmap.export.briefing",
     "briefing_map": "landmap.export.briefing",
     "briefing_maps": "landmap.export.briefing",
     "write_data": "landmap.export.data",
@@ -37,6 +39,7 @@ def __dir__() -> list[str]:
 
 __all__ = [  # noqa: F822 - resolved lazily by __getattr__
     "DATA_FORMATS",
+    "briefing_figure",
     "briefing_map",
     "briefing_maps",
     "export_layers",

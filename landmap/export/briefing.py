@@ -26,9 +26,11 @@ import pandas as pd
 
 from landmap.errors import AssetError, DataValueError, ExportError
 from landmap.export import briefing_background as bg
-from landmap.export.briefing_extent import describe_layers, resolve_extent
+from landmap.export.briefing_extent import describe_layers, resolve_focus
 from landmap.export.briefing_layers import (
+    LABEL_GID,
     clip_to_country,
+    fade_outside,
     feature_labels,
     plot_cases,
     plot_polygons,
@@ -39,15 +41,19 @@ from landmap.export.briefing_layout import (
     draw_inset,
     draw_north_arrow,
     draw_scale_bar,
+    page_rects,
     paper_inches,
     place_labels,
+    point_boxes,
 )
 from landmap.export.briefing_legend import (
     LegendSection,
     draw_legend,
+    natural_width,
+    needed_height,
 )
 from landmap.export.briefing_style import background_colour, boundary_style
-from landmap.export.briefing_text import LANGS, Lang, heading, text_for
+from landmap.export.briefing_text import LANGS, Lang, heading, number, source_line, text_for
 from landmap.export.fonts import LATIN_FAMILY, font_families, require_shaping
 from landmap.io.atomic import atomic_path
 from landmap.privacy import PrivacyProfile, for_output, get_profile, write_audit
@@ -111,36 +117,16 @@ def layer_sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str] = 
     return list(dict.fromkeys(line for line in lines if line))
 
 
-def _figure_axes(fig, *, landscape: bool, title_in: float, footer_in: float):
+def _place(ax, rect, fig) -> None:
+    """Put an axes at ``(x, y, w, h)`` inches on the page."""
     w, h = fig.get_figwidth(), fig.get_figheight()
-    m = 0.35
-    top = h - m - title_in
-    bottom = m + footer_in
-    if landscape:
-        panel = 0.26 * w
-        map_rect = (m, bottom, w - 2 * m - panel - 0.2, top - bottom)
-        px = map_rect[0] + map_rect[2] + 0.2
-        inset_h = min(panel * 0.75, (top - bottom) * 0.4)
-        legend_rect = (px, bottom + inset_h + 0.2, panel, top - bottom - inset_h - 0.2)
-        inset_rect = (px, bottom, panel, inset_h)
-    else:
-        panel = 0.24 * h
-        map_rect = (m, bottom + panel + 0.2, w - 2 * m, top - bottom - panel - 0.2)
-        inset_w = min(0.36 * (w - 2 * m), panel * 1.2)
-        legend_rect = (m, bottom, w - 2 * m - inset_w - 0.2, panel)
-        inset_rect = (w - m - inset_w, bottom, inset_w, panel)
-
-    def frac(rect):
-        x, y, rw, rh = rect
-        return (x / w, y / h, rw / w, rh / h)
-
-    return (fig.add_axes(frac(map_rect)), fig.add_axes(frac(legend_rect)),
-            fig.add_axes(frac(inset_rect)))
+    x, y, rw, rh = rect
+    ax.set_position((x / w, y / h, rw / w, rh / h))
 
 
 def _fit_aspect(bounds, ax) -> tuple[float, float, float, float]:
     xmin, ymin, xmax, ymax = bounds
-    pos = ax.get_position()
+    pos = ax.get_position(original=True)  # the box laid out, not one an earlier plot shrank
     ratio = (pos.width * ax.figure.get_figwidth()) / (pos.height * ax.figure.get_figheight())
     w, h = xmax - xmin, ymax - ymin
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
@@ -163,6 +149,8 @@ class _Page:
     family: list[str]
     omitted: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    points: Any = None  # case markers drawn: x, y, area (labels keep clear of them)
+    focus: Any = None  # the unit the extent names, emphasised
 
 
 def _prepare_layers(kw: Mapping[str, Any], page: _Page):
@@ -204,8 +192,8 @@ def _draw_background(ax, page: _Page, boundaries, bounds, kw: Mapping[str, Any])
         page.sources.append(_add_web_basemap(ax, kw["basemap"]))
 
 
-def _draw_layers(ax, page: _Page, areas, concessions, cases) -> list[LegendSection]:
-    """Areas, concessions and cases in the shared styles; return the legend sections."""
+def _draw_layers(ax, page: _Page, areas, concessions, cases, bounds) -> list[LegendSection]:
+    """Areas, concessions and cases in the print styles; return the legend sections."""
     sections: list[LegendSection] = []
     for layer, term, field_name, zorder in ((areas, "areas", "area_kind", 3),
                                             (concessions, "concessions", "concession_kind", 4)):
@@ -214,7 +202,7 @@ def _draw_layers(ax, page: _Page, areas, concessions, cases) -> list[LegendSecti
             plot_polygons(ax, layer, field_name, "kind", zorder, page.lang, section)
             sections.append(section)
     if cases is not None:
-        plot_cases(ax, cases, page.lang, sections, page.scale)
+        page.points = plot_cases(ax, cases, page.lang, sections, page.scale, bounds=bounds)
     return sections
 
 
@@ -242,30 +230,39 @@ def _draw_texts(page: _Page, kw: Mapping[str, Any], title: str, subtitle: str,
                             fontsize=sizes["subtitle"], family=fam, va="top", ha="left",
                             color="#333333")
         _fit_width(fig, sub_text, room)
-    sources = list(dict.fromkeys(line for line in page.sources if line))
+    sources = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
     head = heading("source", lang)
-    footer = textwrap.wrap(f"{head}: " + "; ".join(sources), wrap) if sources else []
+    colon = "៖ " if lang == "km" else ": "
+    footer = textwrap.wrap(head + colon + "; ".join(sources), wrap) if sources else []
     date = kw["date"] or dt.date.today()
-    stamp = f"{heading('date', lang)}: {date.isoformat()} · landmap {__version__} · {mark}"
+    stamp = (f"{heading('date', lang)}{colon}{number(date.isoformat(), lang)} · "
+             f"landmap {__version__} · {mark}")
     fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=sizes["small"],
              family=fam, va="bottom", ha="left", color="#333333",
              linespacing=1.35 if lang == "en" else 1.6)
 
 
 def _draw_labels(ax, page: _Page, boundaries, concessions, areas, bounds) -> None:
-    """Place names without overlaps; count what had to be left off."""
+    """Place names clear of each other and of the case markers; say what had to be left off."""
     labels = feature_labels(boundaries, concessions, areas, page.lang, page.scale,
-                     limit=int(18 * page.scale**2), bounds=bounds)
+                            limit=int(18 * page.scale**2), bounds=bounds, focus=page.focus)
     ax.apply_aspect()  # final axes box, so text extents are where they will be drawn
     obstacles = [artist.get_window_extent() for artist in [*ax.patches, *ax.texts]]
-    _, dropped = place_labels(page.fig, ax, labels, family=page.family, obstacles=obstacles)
+    obstacles += point_boxes(ax, page.points)
+    left_out: list[str] = []
+    _, dropped = place_labels(page.fig, ax, labels, family=page.family, obstacles=obstacles,
+                              gid=LABEL_GID, left_out=left_out)
     if dropped:
-        page.omitted.append(f"{dropped} labels (no room without overlapping others)")
+        page.omitted.append(f"{dropped} labels (no room without covering a case or another "
+                            f"label): {', '.join(left_out)}")
+        log.info("briefing map: %d labels left out (no room without covering a case or another "
+                 "label): %s", dropped, ", ".join(left_out))
     shown = sum(1 for item in labels if item.priority >= 0)
     total = sum(int(layer["name"].notna().sum()) for layer in (concessions, areas)
                 if layer is not None and "name" in layer)
     if total > shown:
-        page.omitted.append(f"names of {total - shown} smaller or out-of-view areas/concessions")
+        where = "outside the focus, smaller or" if page.focus is not None else "smaller or"
+        page.omitted.append(f"names of {total - shown} {where} out-of-view areas/concessions")
 
 
 def _families(lang: Lang) -> list[str]:
@@ -294,14 +291,8 @@ def _render(**kw: Any):
     if page.family == [LATIN_FAMILY]:
         page.omitted.append("Khmer script (no Khmer font installed: Khmer text shows as boxes)")
     cases, areas, concessions, boundaries, published = _prepare_layers(kw, page)
-    bounds, extent_text = resolve_extent(kw["extent"], cases=cases, areas=areas,
-                                         concessions=concessions, boundaries=boundaries)
-    if not all(-1e8 < float(b) < 1e8 for b in bounds):  # metres of UTM 48N; NaN fails too
-        raise DataValueError(
-            f"the map's extent {tuple(float(b) for b in bounds)} (EPSG:32648) is not a place on "
-            "Earth: a layer has coordinates out of range.",
-            fix="load the layers with landmap's loaders (they reject such features), or give "
-                "--extent")
+    bounds, extent_text, page.focus = resolve_focus(
+        kw["extent"], cases=cases, areas=areas, concessions=concessions, boundaries=boundaries)
     title = text_for(kw["title"], lang) or describe_layers(cases, areas, concessions, lang)
     subtitle = text_for(kw["subtitle"], lang) or text_for(extent_text, lang, sep=" / ")
     sizes = {"title": 17 * scale, "subtitle": 10.5 * scale, "small": 6.3 * scale,
@@ -314,24 +305,42 @@ def _render(**kw: Any):
     outline = bg.country_outline()
     page.sources.append(outline.attrs.get("attribution", ""))
     wrap = int((width - 0.7) * 72 / (sizes["small"] * 0.6))
-    lines = len(textwrap.wrap("; ".join(page.sources), wrap)) + 3  # + relief, stamp, margin
-    footer_in = lines * sizes["small"] * sizes["leading"] / 72 + 0.1
-    ax, lax, iax = _figure_axes(fig, landscape=kw["orientation"] == "landscape",
-                                title_in=title_in, footer_in=footer_in)
+    said = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
+    lines = len(textwrap.wrap("; ".join([*said, bg.ATTRIBUTION["kh_relief.tif"]]), wrap)) + 1
+    footer_in = (lines + 0.5) * sizes["small"] * sizes["leading"] / 72 + 0.1  # + the stamp
+    ax, lax, iax = (fig.add_axes((0, 0, 1, 1), gid=f"landmap-{part}")
+                    for part in ("map", "legend", "inset"))
+    sections = _draw_layers(ax, page, areas, concessions, cases, bounds)
+    legend_size = 7.2 * scale
+    line_factor = 2.0 if lang != "en" else 1.6
+    rects = page_rects(
+        width, height, title_in=title_in, footer_in=footer_in,
+        aspect=(bounds[2] - bounds[0]) / (bounds[3] - bounds[1]), scale=scale,
+        legend_height=lambda w, n: needed_height(sections, fontsize=legend_size, width_in=w,
+                                                 line_factor=line_factor, columns=n),
+        legend_width=natural_width(fig, sections, fontsize=legend_size, family=page.family))
+    for axes, rect in ((ax, rects.map), (lax, rects.legend), (iax, rects.inset)):
+        _place(axes, rect, fig)
     bounds = _fit_aspect(bounds, ax)
     _draw_background(ax, page, boundaries, bounds, kw)
-    sections = _draw_layers(ax, page, areas, concessions, cases)
+    if page.focus is not None:
+        fade_outside(ax, page.focus, bounds, scale)
     ax.set_xlim(bounds[0], bounds[2])
     ax.set_ylim(bounds[1], bounds[3])
     ax.set_aspect("equal", adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
-    draw_scale_bar(ax, unit_label="km", fontsize=7 * scale, family=page.family)
+    draw_scale_bar(ax, unit_label=heading("km_unit", lang) if lang != "both" else "km",
+                   fontsize=7 * scale, family=page.family,
+                   write=lambda v: number(float(f"{v:g}"), lang, grouped=False))
     draw_north_arrow(ax, letter=heading("north", lang) if lang != "both" else "N",
                      fontsize=9 * scale, family=page.family)
-    draw_legend(lax, sections, fontsize=7.2 * scale, family=page.family,
-                line_factor=2.0 if lang != "en" else 1.6)
-    draw_inset(iax, outline, bounds)
+    draw_legend(lax, sections, fontsize=legend_size, family=page.family,
+                line_factor=line_factor)
+    if _covers_country(bounds, outline):  # a locator of the whole country locates nothing
+        iax.set_visible(False)
+    else:
+        draw_inset(iax, outline, bounds)
     for a in (ax, iax):  # geopandas labels the axes "Easting [metre]": not on a printed map
         a.set_xlabel("")
         a.set_ylabel("")
@@ -341,8 +350,16 @@ def _render(**kw: Any):
     meta = {"title": title, "omitted": page.omitted,
             "sources": list(dict.fromkeys(line for line in page.sources if line)),
             "bounds_epsg32648": [float(b) for b in bounds],
-            "published": published}
+            "arrangement": rects.arrangement, "published": published}
     return fig, meta
+
+
+def _covers_country(bounds, outline) -> bool:
+    """Whether the map shows most of Cambodia (then an inset would only repeat it)."""
+    import shapely
+
+    country = outline.iloc[0]
+    return shapely.box(*bounds).intersection(country).area >= 0.8 * country.area
 
 
 def _fit_width(fig, text, max_inches: float) -> float:
@@ -398,6 +415,48 @@ def _quiet_fonts() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def _data(layer: Any) -> Any:
+    """Return a layer's GeoDataFrame (a loader's ``Loaded`` result is accepted as well)."""
+    return layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer
+
+
+def briefing_figure(
+    *, cases: gpd.GeoDataFrame | None = None, areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None, boundaries: gpd.GeoDataFrame | None = None,
+    extent: Any = None, lang: Lang = "en", paper: str = "A4", orientation: str = "landscape",
+    title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
+    profile: str | PrivacyProfile = "public", labels: bool = True,
+    relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
+    sources: Sequence[str] | None = None, date: dt.date | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Draw a briefing map without saving it: the matplotlib figure and what it holds.
+
+    Same parameters as :func:`briefing_map` (but no path and no dpi). For a look at the page
+    before it is written, or for checks: placed labels carry the gid ``"landmap-label"``, the
+    case markers ``"landmap-cases"``, and the axes ``"landmap-map"``, ``"landmap-legend"`` and
+    ``"landmap-inset"``.
+
+    Returns
+    -------
+    tuple
+        ``(figure, meta)``; ``meta`` holds the ``title``, what was ``omitted``, the
+        ``sources``, the map's bounds in EPSG:32648, the page ``arrangement`` (``"column"``
+        or ``"band"``) and the ``published`` case layer.
+
+    """
+    _check_lang(lang)
+    require_shaping()
+    published = None if cases is None else for_output(
+        cases, profile, kind="cases", what="the briefing map", name="cases")
+    with _quiet_fonts():
+        return _render(
+            cases=published, areas=_data(areas), concessions=_data(concessions),
+            boundaries=_data(boundaries), extent=extent, lang=lang, paper=paper,
+            orientation=orientation, title=title, subtitle=subtitle, profile=profile,
+            labels=labels, relief=relief, basemap=basemap, sources=sources, date=date,
+        )
+
+
 def briefing_maps(
     paths: Sequence[str | os.PathLike[str]], *, cases: gpd.GeoDataFrame | None = None,
     areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
@@ -412,30 +471,23 @@ def briefing_maps(
 
     Same parameters as :func:`briefing_map`; the map is drawn once and saved to every path.
     """
-    _check_lang(lang)
     targets = [Path(p) for p in paths]
     dpi = check_dpi(dpi, paper=paper, orientation=orientation,
                     png=any(t.suffix.lower() == ".png" for t in targets))
-    require_shaping()
-    areas, concessions, boundaries = (
-        layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer  # Loaded
-        for layer in (areas, concessions, boundaries)
-    )
-    published = None if cases is None else for_output(
-        cases, profile, kind="cases", what="the briefing map", name="cases")
     for target in targets:
         if target.suffix.lower() not in FORMATS:
             raise DataValueError(
                 f"cannot write a briefing map as {target.suffix or 'a file with no extension'!r}.",
                 path=target, fix="name the output .png or .pdf",
             )
-    with _quiet_fonts():
-        fig, meta = _render(
-            cases=published, areas=areas, concessions=concessions, boundaries=boundaries,
-            extent=extent, lang=lang, paper=paper, orientation=orientation, title=title,
-            subtitle=subtitle, profile=profile, labels=labels, relief=relief, basemap=basemap,
-            sources=sources, date=date,
-        )
+    fig, meta = briefing_figure(
+        cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
+        extent=extent, lang=lang, paper=paper, orientation=orientation, title=title,
+        subtitle=subtitle, profile=profile, labels=labels, relief=relief, basemap=basemap,
+        sources=sources, date=date,
+    )
+    published = meta["published"]
+    areas, concessions, boundaries = (_data(layer) for layer in (areas, concessions, boundaries))
     from matplotlib import rc_context
 
     from landmap import __version__
@@ -551,5 +603,5 @@ def briefing_map(
     )[0]
 
 
-__all__ = ["FORMATS", "LANGS", "MIN_DPI", "briefing_map", "briefing_maps", "check_dpi", "heading",
-           "layer_sources", "text_for"]
+__all__ = ["FORMATS", "LANGS", "MIN_DPI", "briefing_figure", "briefing_map", "briefing_maps",
+           "check_dpi", "heading", "layer_sources", "text_for"]

@@ -34,6 +34,12 @@ def _norm(text: object) -> str:
 
 def _padded(geoms: gpd.GeoSeries) -> tuple[float, float, float, float]:
     xmin, ymin, xmax, ymax = (float(v) for v in geoms.total_bounds)
+    if not all(-1e8 < b < 1e8 for b in (xmin, ymin, xmax, ymax)):  # metres; NaN fails too
+        raise DataValueError(
+            f"the map's extent {(xmin, ymin, xmax, ymax)} (EPSG:32648) is not a place on "
+            "Earth: a layer has coordinates out of range.",
+            fix="load the layers with landmap's loaders (they reject such features), or give "
+                "--extent")
     pad = max(PAD * max(xmax - xmin, ymax - ymin), MIN_PAD_M)
     return xmin - pad, ymin - pad, xmax + pad, ymax + pad
 
@@ -67,6 +73,23 @@ def resolve_extent(
 ) -> tuple[tuple[float, float, float, float], str | dict[str, str]]:
     """Return ``(bounds in EPSG:32648, description)`` of what the map should show.
 
+    See :func:`resolve_focus` for the parameters; this is its first two values.
+    """
+    bounds, text, _ = resolve_focus(extent, cases=cases, areas=areas, concessions=concessions,
+                                    boundaries=boundaries)
+    return bounds, text
+
+
+def resolve_focus(
+    extent: Any, *, cases: gpd.GeoDataFrame | None = None, areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None, boundaries: gpd.GeoDataFrame | None = None,
+) -> tuple[tuple[float, float, float, float], str | dict[str, str], Any]:
+    """Return ``(bounds in EPSG:32648, description, focus)`` of what the map should show.
+
+    ``focus`` is the outline (EPSG:32648) of the province, concession or area the extent names:
+    the unit the map emphasises while its neighbours are faded; ``None`` for a box, a list of
+    ids, ``"cases"`` or all layers.
+
     The description names the province, concession or area fitted to (``{"en": ..., "km": ...}``
     for a province), or is empty.
 
@@ -94,12 +117,13 @@ def resolve_extent(
             raise DataValueError("nothing to map: no layer and no extent was given.",
                                  fix="pass cases, areas, concessions or an extent")
         geoms = pd.concat([lay.geometry for lay in layers])
-        return _padded(gpd.GeoSeries(geoms, crs=CAMBODIA_METRIC_CRS)), ""
+        return _padded(gpd.GeoSeries(geoms, crs=CAMBODIA_METRIC_CRS)), "", None
     if isinstance(extent, gpd.GeoDataFrame | gpd.GeoSeries):
         geoms = extent.geometry if isinstance(extent, gpd.GeoDataFrame) else extent
-        return _padded(geoms.to_crs(CAMBODIA_METRIC_CRS)), ""
+        return _padded(geoms.to_crs(CAMBODIA_METRIC_CRS)), "", None
     if isinstance(extent, shapely.Geometry):
-        return _padded(gpd.GeoSeries([extent], crs=STORAGE_CRS).to_crs(CAMBODIA_METRIC_CRS)), ""
+        return (_padded(gpd.GeoSeries([extent], crs=STORAGE_CRS).to_crs(CAMBODIA_METRIC_CRS)),
+                "", None)
     if isinstance(extent, str):
         return _by_name(extent.strip(), cases, areas, concessions, boundaries)
     if isinstance(extent, Sequence) and len(extent) == 4 and all(
@@ -113,7 +137,7 @@ def resolve_extent(
             )
         box = gpd.GeoSeries([shapely.box(west, south, east, north)], crs=STORAGE_CRS)
         xmin, ymin, xmax, ymax = box.to_crs(CAMBODIA_METRIC_CRS).total_bounds
-        return (float(xmin), float(ymin), float(xmax), float(ymax)), ""
+        return (float(xmin), float(ymin), float(xmax), float(ymax)), "", None
     if isinstance(extent, Sequence) and not isinstance(extent, str | bytes):
         wanted = {str(v) for v in extent}
         for layer, column in ((cases, "case_id"), (concessions, "concession_id"),
@@ -122,7 +146,7 @@ def resolve_extent(
                 hits = layer[layer[column].astype("string").isin(wanted).fillna(False)
                              .astype(bool)]
                 if len(hits):
-                    return _padded(hits.geometry), ""
+                    return _padded(hits.geometry), "", None
         raise DataValueError(f"none of the ids {sorted(wanted)[:5]!r} is in the layers given.",
                              fix="give case, concession or area ids that exist")
     raise DataValueError(
@@ -131,29 +155,38 @@ def resolve_extent(
     )
 
 
+def _outline(hits: gpd.GeoDataFrame) -> Any:
+    """Return the union of the matched units: what the map emphasises (polygons only)."""
+    polygons = hits.geometry[hits.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polygons.empty:
+        return None
+    return shapely.union_all(shapely.make_valid(polygons.to_numpy()))
+
+
 def _by_name(query, cases, areas, concessions, boundaries):
     if _norm(query) in {"cases", _norm(label("heading", "cases", "km"))} and cases is not None:
-        return _padded(cases.geometry), ""
+        return _padded(cases.geometry), "", None
     provinces = _provinces(boundaries)
     hits = _match_names(provinces, query, ("name", "name_km", "boundary_id"))
     if hits is not None:
         row = hits.iloc[0]
         en = str(row.get("name", query))
         km = row.get("name_km")
-        return _padded(hits.geometry), {"en": en, "km": en if pd.isna(km) or not km else str(km)}
+        return (_padded(hits.geometry),
+                {"en": en, "km": en if pd.isna(km) or not km else str(km)}, _outline(hits))
     close = _close_province(provinces, query)
     if close is not None:
         log.info("extent %r read as the province %r", query, close)
         return _by_name(close, cases, areas, concessions, boundaries)
     hits = _match_names(concessions, query, ("concession_id", "name"))
     if hits is not None:
-        return _padded(hits.geometry), str(hits.iloc[0].get("name") or query)
+        return _padded(hits.geometry), str(hits.iloc[0].get("name") or query), _outline(hits)
     hits = _match_names(areas, query, ("area_id", "name"))
     if hits is not None:
-        return _padded(hits.geometry), str(hits.iloc[0].get("name") or query)
+        return _padded(hits.geometry), str(hits.iloc[0].get("name") or query), _outline(hits)
     hits = _match_names(cases, query, ("case_id",))
     if hits is not None:
-        return _padded(hits.geometry), ""
+        return _padded(hits.geometry), "", None
     known = sorted(provinces["name"].dropna().astype(str)) if provinces is not None and \
         "name" in provinces else []
     raise DataValueError(
@@ -184,4 +217,4 @@ def describe_layers(cases, areas, concessions, lang: str) -> str:
     return f"{join('en')}\n{join('km')}" if lang == "both" else join(lang)
 
 
-__all__ = ["describe_layers", "resolve_extent"]
+__all__ = ["describe_layers", "resolve_extent", "resolve_focus"]

@@ -9,7 +9,7 @@ map's latitude and longitude rather than only on the central meridian.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -136,8 +136,12 @@ def nice_length_km(span_km: float) -> float:
     return best * 10**exp
 
 
-def draw_scale_bar(ax: Axes, *, unit_label: str, fontsize: float, family: list[str]) -> float:
-    """Draw a two-segment km scale bar in the lower left of ``ax``; return its length in km."""
+def draw_scale_bar(ax: Axes, *, unit_label: str, fontsize: float, family: list[str],
+                   write: Callable[[float], str] = lambda v: f"{v:g}") -> float:
+    """Draw a two-segment km scale bar in the lower left of ``ax``; return its length in km.
+
+    ``write`` writes a number for the page (Khmer digits on a Khmer map).
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     k, _ = local_factors((x0 + x1) / 2, (y0 + y1) / 2)
@@ -151,7 +155,8 @@ def draw_scale_bar(ax: Axes, *, unit_label: str, fontsize: float, family: list[s
             (bx + i * map_len / 2, by), map_len / 2, bar_h, facecolor=colour,
             edgecolor="black", linewidth=0.6, zorder=20,
         ))
-    ticks = ((0.0, "0"), (0.5, f"{length_km / 2:g}"), (1.0, f"{length_km:g} {unit_label}"))
+    ticks = ((0.0, write(0)), (0.5, write(length_km / 2)),
+             (1.0, f"{write(length_km)} {unit_label}"))
     for frac, text in ticks:
         ax.text(
             bx + frac * map_len, by + bar_h * 1.6, text, ha="center" if frac < 1 else "left",
@@ -202,6 +207,81 @@ def draw_inset(ax: Axes, outline: gpd.GeoSeries, bounds: Sequence[float]) -> Non
         spine.set_linewidth(0.6)
 
 
+@dataclass(frozen=True)
+class PageRects:
+    """Where the map, the legend and the inset go on the page: ``(x, y, w, h)`` in inches."""
+
+    map: tuple[float, float, float, float]
+    legend: tuple[float, float, float, float]
+    inset: tuple[float, float, float, float]
+    arrangement: str
+
+
+#: Width of one legend column and of the locator inset on A4 (inches; × scale on A3).
+LEGEND_COLUMN_IN = 2.3
+INSET_IN = 1.45
+MARGIN_IN = 0.35
+GAP_IN = 0.2
+
+
+def page_rects(
+    width: float, height: float, *, title_in: float, footer_in: float, aspect: float,
+    legend_height: Callable[[float, int], float], legend_width: float | None = None,
+    scale: float = 1.0,
+) -> PageRects:
+    """Lay a page out so that the map is as large as the extent allows.
+
+    Two arrangements are tried: the legend and the inset in a column beside the map, or in a
+    band below it, each only as large as its content (``legend_height(width_in, columns)`` is
+    the height the legend needs in that many columns that wide; ``legend_width`` its longest
+    line). The one that gives the extent (``aspect`` = width / height) the larger area on the
+    page wins: a tall province on a portrait page gets a side column, a wide one a band.
+
+    Examples
+    --------
+    >>> need = lambda w, n: 3.0 / n
+    >>> page_rects(8.27, 11.69, title_in=1.0, footer_in=0.6, aspect=1.0,
+    ...            legend_height=need).arrangement
+    'band'
+    >>> page_rects(11.69, 8.27, title_in=1.0, footer_in=0.6, aspect=1.5,
+    ...            legend_height=need).arrangement
+    'column'
+
+    """
+    m, gap = MARGIN_IN, GAP_IN
+    top, bottom = height - m - title_in, m + footer_in
+    content_w, content_h = width - 2 * m, top - bottom
+    inset_w = INSET_IN * scale
+    inset_h = inset_w * 0.8  # Cambodia is about as wide as 1.25 times its height
+
+    def shown(rect: tuple[float, float, float, float]) -> float:
+        w, h = rect[2], rect[3]
+        return min(w, h * aspect) * min(h, w / aspect)
+
+    natural = legend_width if legend_width is not None else LEGEND_COLUMN_IN * scale
+    # a column beside the map
+    col_w = min(max(natural, inset_w, 0.16 * content_w), 0.3 * content_w)
+    legend_h = min(legend_height(col_w, 1) + 0.1, content_h - inset_h - gap)
+    x_col = m + content_w - col_w
+    column = PageRects(
+        map=(m, bottom, content_w - col_w - gap, content_h),
+        legend=(x_col, top - legend_h, col_w, legend_h),
+        inset=(x_col + (col_w - min(inset_w, col_w)) / 2, bottom, min(inset_w, col_w),
+               min(inset_w, col_w) * 0.8),
+        arrangement="column")
+    # a band below the map
+    band_w = content_w - inset_w - gap
+    columns = max(1, int(band_w // min(max(natural, 1.4 * scale), band_w)))
+    need = legend_height(band_w / columns, columns) + 0.1
+    band_h = min(max(need, inset_h), 0.45 * content_h)
+    band = PageRects(
+        map=(m, bottom + band_h + gap, content_w, content_h - band_h - gap),
+        legend=(m, bottom, band_w, band_h),
+        inset=(m + content_w - inset_w, bottom + band_h - inset_h, inset_w, inset_h),
+        arrangement="band")
+    return column if shown(column.map) >= shown(band.map) else band
+
+
 @dataclass
 class Label:
     """A label to place: anchor point (map metres), text, priority (higher first), style."""
@@ -219,25 +299,42 @@ class Label:
 _OFFSETS = (  # (dx, dy) in points, ha, va: right, left, above, below, and the diagonals
     ((4, 2), "left", "bottom"), ((-4, 2), "right", "bottom"), ((4, -2), "left", "top"),
     ((-4, -2), "right", "top"), ((0, 5), "center", "bottom"), ((0, -5), "center", "top"),
+    # a step further out, where the marks right beside the anchor leave no room
+    ((0, 12), "center", "bottom"), ((0, -12), "center", "top"), ((10, 8), "left", "bottom"),
+    ((-10, 8), "right", "bottom"), ((10, -8), "left", "top"), ((-10, -8), "right", "top"),
 )
+
+
+def point_boxes(ax: Axes, points, *, pad: float = 1.5) -> list[Bbox]:
+    """Display boxes of markers: ``points`` rows of x, y (data) and area (points²)."""
+    if points is None or not len(points):
+        return []
+    renderer_scale = ax.figure.dpi / 72
+    xy = ax.transData.transform([(p[0], p[1]) for p in points])
+    out = []
+    for (px, py), area in zip(xy, [p[2] for p in points], strict=True):
+        half = (math.sqrt(area) / 2 + pad) * renderer_scale
+        out.append(Bbox.from_extents(px - half, py - half, px + half, py + half))
+    return out
 
 
 def place_labels(
     fig: Figure, ax: Axes, labels: Sequence[Label], *, family: list[str],
-    obstacles: Sequence[Bbox] = (),
+    obstacles: Sequence[Bbox] = (), gid: str | None = None, left_out: list[str] | None = None,
 ) -> tuple[list[Text], int]:
     """Place labels greedily so that no two overlap; return ``(placed, dropped_count)``.
 
     Labels are tried in priority order; for each, up to six positions around its anchor are
     tried, and the first whose text box (padded) is inside the axes and touches no label already
-    placed nor any obstacle (legend, scale bar, north arrow) is kept. A label with no free
-    position is dropped and counted, so the caller can say how many were left out.
+    placed nor any obstacle (case markers, scale bar, north arrow) is kept. A label with no free
+    position is dropped and counted, so the caller can say how many were left out (their texts
+    are appended to ``left_out`` when a list is given). ``gid`` marks the placed texts.
     """
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     taken: list[Bbox] = list(obstacles)
     placed: list[Text] = []
-    dropped = 0
+    dropped: list[str] = []
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     for lab in sorted(labels, key=lambda item: -item.priority):
@@ -254,13 +351,17 @@ def place_labels(
                       and box.y1 <= frame.y1)
             if inside and not any(box.overlaps(other) for other in taken):
                 text.set_path_effects(_halo())
+                if gid:
+                    text.set_gid(gid)
                 taken.append(box)
                 placed.append(text)
                 break
             text.remove()
         else:
-            dropped += 1
-    return placed, dropped
+            dropped.append(lab.text)
+    if left_out is not None:
+        left_out.extend(dropped)
+    return placed, len(dropped)
 
 
 def _halo() -> list:
@@ -273,7 +374,9 @@ __all__ = [
     "MIN_DPI",
     "PAPER_MM",
     "Label",
+    "PageRects",
     "check_dpi",
+    "page_rects",
     "draw_inset",
     "draw_north_arrow",
     "draw_scale_bar",
@@ -281,4 +384,5 @@ __all__ = [
     "nice_length_km",
     "paper_inches",
     "place_labels",
+    "point_boxes",
 ]

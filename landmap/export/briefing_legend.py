@@ -2,7 +2,8 @@
 
 Matplotlib's own legend has no section headings and sizes its markers independently of the map;
 this panel is drawn entry by entry on an axes of its own, so headings can be Khmer, English or
-both, and the household circles use exactly the marker areas of the map.
+both, each case type shows its own marker shape, and the household circles are drawn like the
+map's markers, at exactly their areas, for counts among those drawn on the map.
 """
 
 from __future__ import annotations
@@ -56,11 +57,17 @@ def household_steps(largest: float) -> list[int]:
 
 @dataclass
 class LegendSection:
-    """A heading and its entries: ``(kind, colour, edge, alpha, label)`` or circle sizes."""
+    """A heading and its entries.
+
+    ``entries`` are ``(kind, colour, edge, alpha, label)``: ``kind`` is ``"poly"`` (a
+    swatch; ``"poly:<hatch>"`` hatched) or ``"point:<marker>"``. ``circles`` are household
+    sizes ``(area in points², label)``, drawn in ``circle_style`` ``(fill, edge)``.
+    """
 
     heading: str
     entries: list[tuple[str, str, str, float, str]] = field(default_factory=list)
     circles: list[tuple[float, str]] = field(default_factory=list)
+    circle_style: tuple[str, str] = ("#BDBDBD", "#1A1A1A")
 
 
 def _wrapped(text: str, chars: int) -> str:
@@ -80,13 +87,57 @@ def _prepared(sections: Sequence[LegendSection], chars: int) -> list[LegendSecti
         out.append(LegendSection(
             _wrapped(section.heading, int(chars * 0.8)),  # bold and 8 % larger
             [(k, c, e, a, _wrapped(t, chars - 3)) for k, c, e, a, t in section.entries],
-            list(section.circles),
+            list(section.circles), section.circle_style,
         ))
     return out
 
 
 def _lines(text: str) -> int:
     return text.count("\n") + 1
+
+
+def needed_height(sections: Sequence[LegendSection], *, fontsize: float, width_in: float,
+                  line_factor: float = 1.6, columns: int = 1) -> float:
+    """Return the height in inches the sections need in ``columns`` columns ``width_in`` wide.
+
+    The same measure and the same flow into columns as :func:`draw_legend`, so a page can be
+    laid out before it is drawn: the smallest height at which the sections, kept whole, fill
+    no more than ``columns`` columns.
+    """
+    chars = int(width_in * 72 / (fontsize * 0.56))
+    step_pt = fontsize * line_factor
+    heights = [_section_height(s, 1.0, 1.0, step_pt=step_pt) for s in _prepared(sections, chars)]
+    if not heights:
+        return 0.0
+    low, high = max(heights), sum(heights)
+    for _ in range(30):  # the smallest column height that takes every section
+        mid = (low + high) / 2
+        used, room = 1, mid
+        for h in heights:
+            if h > room:
+                used, room = used + 1, mid
+            room -= h
+        low, high = (mid, high) if used > columns else (low, mid)
+    return (high + step_pt * 0.6) / 72
+
+
+def natural_width(fig, sections: Sequence[LegendSection], *, fontsize: float,
+                  family: list[str]) -> float:
+    """Return the width in inches of the legend's longest line as drawn, swatch included.
+
+    Measured with the figure's renderer (Khmer is shaped: its marks take no width of their own).
+    """
+    renderer = fig.canvas.get_renderer()
+    widest = 0.0
+    for section in sections:
+        lines = [(section.heading, fontsize * 1.08), *((t, fontsize) for *_, t in section.entries),
+                 *((t, fontsize) for _, t in section.circles)]
+        for text, size in lines:
+            for line in text.split("\n"):
+                probe = fig.text(0, 0, line, fontsize=size, family=family)
+                widest = max(widest, probe.get_window_extent(renderer).width / fig.dpi)
+                probe.remove()
+    return widest + fontsize * 2.6 / 72
 
 
 def draw_legend(
@@ -128,7 +179,11 @@ def draw_legend(
     return count
 
 
-def _section_height(section: LegendSection, step: float, height_pt: float) -> float:
+def _section_height(section: LegendSection, step: float, height_pt: float, *,
+                    step_pt: float | None = None) -> float:
+    """Height of a section in axes fractions (or in points when ``step_pt`` is given)."""
+    if step_pt is not None:
+        step, height_pt = step_pt, 1.0
     height = step * (1.1 + 0.75 * (_lines(section.heading) - 1)) + step * 0.4
     height += sum(step * (1 + 0.75 * (_lines(text) - 1)) for *_, text in section.entries)
     for area, _ in section.circles:
@@ -159,12 +214,20 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
     y -= step * 1.1 + extra
     for kind, colour, edge, alpha, text in section.entries:
         extra = 0.75 * (_lines(text) - 1) * step
-        if kind == "point":
-            ax.scatter([x0 + box_w / 2], [y], s=MARKER_MIN * 3, color=colour, edgecolors=edge,
-                       linewidths=0.6, clip_on=False)
+        shape, _, style = kind.partition(":")
+        if shape == "point":
+            ax.scatter([x0 + box_w / 2], [y], s=(fontsize * 1.05) ** 2, color=colour,
+                       marker=style or "o", edgecolors=edge, linewidths=0.5, clip_on=False)
+        elif shape == "hollow":  # a case known only to its commune: an outline, no fill
+            ax.scatter([x0 + box_w / 2], [y], s=(fontsize * 1.05) ** 2, facecolors="none",
+                       edgecolors=edge, linewidths=1.2, linestyle="--", clip_on=False)
         else:
             ax.add_patch(Rectangle((x0, y - step * 0.3), box_w, step * 0.6, facecolor=colour,
                                    alpha=alpha, edgecolor=edge, linewidth=0.8, clip_on=False))
+            if style:  # the hatch, at full strength as on the map
+                ax.add_patch(Rectangle((x0, y - step * 0.3), box_w, step * 0.6,
+                                       facecolor="none", edgecolor=edge, hatch=style,
+                                       linewidth=0.8, clip_on=False))
         if extra:  # wrapped: the first line beside the swatch, the rest below
             ax.text(x0 + box_w * 1.5, y + step * 0.3, text, fontsize=fontsize, family=family,
                     va="top", ha="left")
@@ -175,8 +238,9 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
     for area, text in section.circles:
         radius = math.sqrt(area / math.pi) / height_pt  # axes-fraction, vertical
         y -= max(radius - step * 0.4, 0)
-        ax.scatter([x0 + box_w / 2], [y], s=area, facecolor="none", edgecolors="#333333",
-                   linewidths=0.8, clip_on=False)
+        fill, edge = section.circle_style  # drawn as the map draws its case markers
+        ax.scatter([x0 + box_w / 2], [y], s=area, facecolor=fill, edgecolors=edge,
+                   linewidths=0.5, clip_on=False)
         ax.text(x0 + box_w * 1.5 + radius * height_pt / width_pt, y, text, fontsize=fontsize,
                 family=family, va="center", ha="left")
         y -= max(radius + step * 0.5, step)
@@ -184,4 +248,4 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
 
 
 __all__ = ["MARKER_MAX", "MARKER_MIN", "LegendSection", "draw_legend", "household_steps",
-           "marker_area"]
+           "marker_area", "natural_width", "needed_height"]

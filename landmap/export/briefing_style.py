@@ -1,52 +1,66 @@
-"""Colours of the static briefing maps, shared with the interactive map.
+"""How printed briefing maps draw each term: colours, hatches, marker shapes, page colours.
 
-The interactive map's style presets live in ``landmap/resources/styles.json``. This module reads
-the colour of each case type, concession kind and area kind from it, so a printed map and the
-HTML map use the same legend.
-The defaults below are used only when the shared preset is not installed.
+Case colours are the interactive map's (``landmap/resources/styles.json``: Okabe & Ito, colour-
+blind safe), so a printed map and the HTML map share their case legend. Everything a page needs
+beyond that is in ``landmap/resources/briefing_style.json``: a marker shape per case type (a
+second channel for greyscale print and colour-blind readers), polygon fills chosen for paper
+(protected land green and hatched, never blue, so nothing reads as water), and the page's own
+colours (land and sea outside Cambodia, provinces, the focus outline and the veil over what lies
+outside the focus).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from landmap.errors import LandmapError
 
-#: Built-in colours (colour-blind-safe Okabe-Ito / Tableau picks).
-DEFAULT_COLOURS: dict[str, dict[str, str]] = {
-    "case_type": {
-        "eviction": "#d62728",
-        "threat of eviction": "#ff7f0e",
-        "land grab": "#8c564b",
-        "violence": "#7b1fa2",
-        "arrest or harassment of defenders": "#e377c2",
-        "other": "#7f7f7f",
-    },
-    "concession_kind": {
-        "ELC": "#e6a33e",
-        "SLC": "#bcbd22",
-        "mining": "#6d4c41",
-        "other": "#bdbdbd",
-    },
-    "area_kind": {
-        "community land": "#2ca02c",
-        "community forest": "#1b7837",
-        "protected area": "#4575b4",
-        "protected forest": "#74add1",
-        "parcel": "#9467bd",
-        "other": "#80cdc1",
-    },
+#: Case colours when the shared preset is not installed (Okabe & Ito).
+DEFAULT_CASE_COLOURS: dict[str, str] = {
+    "eviction": "#D55E00",
+    "threat of eviction": "#E69F00",
+    "land grab": "#CC79A7",
+    "violence": "#000000",
+    "arrest or harassment of defenders": "#0072B2",
+    "other": "#999999",
 }
 
 
 @dataclass(frozen=True)
 class Swatch:
-    """How one vocabulary term is drawn: fill colour, outline colour, fill opacity."""
+    """How one vocabulary term is drawn.
+
+    Attributes
+    ----------
+    fill, edge
+        Fill and outline colours.
+    alpha
+        Fill opacity.
+    hatch
+        A matplotlib hatch pattern drawn in the outline colour, or ``None``.
+    marker
+        Marker shape of a point (cases: one per case type).
+
+    """
 
     fill: str
     edge: str
     alpha: float = 0.55
+    hatch: str | None = None
+    marker: str = "o"
+
+
+@cache
+def print_style() -> dict[str, Any]:
+    """Return the print palette (``resources/briefing_style.json``)."""
+    text = resources.files("landmap").joinpath("resources/briefing_style.json").read_text("utf-8")
+    data = json.loads(text)
+    data.pop("_comment", None)
+    return data
 
 
 def _shared_style(group: str, term: str) -> dict[str, Any] | None:
@@ -61,45 +75,55 @@ def _shared_style(group: str, term: str) -> dict[str, Any] | None:
 
 
 def swatch(field: str, term: str) -> Swatch:
-    """Return the swatch of a vocabulary term (``field`` is ``case_type`` and so on).
-
-    Colours come from the shared preset ``landmap/resources/styles.json`` (through
-    :func:`landmap.maps.styles.style`); the built-in defaults are used only when that preset is
-    not installed. Polygon fills are drawn at least half opaque on paper, where the
-    interactive map's light fills would wash out.
+    """Return how a vocabulary term is drawn on paper (``field`` is ``case_type`` and so on).
 
     Examples
     --------
-    >>> swatch("case_type", "eviction").fill
-    '#D55E00'
+    >>> swatch("case_type", "eviction").fill, swatch("case_type", "land grab").marker
+    ('#D55E00', 's')
+    >>> swatch("area_kind", "protected area").hatch
+    '////'
 
     """
-    found = _shared_style(field, term)
-    if found is None:
-        default = DEFAULT_COLOURS.get(field, {})
-        fill = default.get(term, default.get("other", "#7f7f7f"))
-        return Swatch(fill=fill, edge=fill)
-    fill = str(found.get("fill", "#999999"))
-    edge = str(found.get("stroke", fill))
-    alpha = float(found.get("fill_opacity", 0.55))
-    return Swatch(fill=fill, edge=edge, alpha=max(alpha, 0.5))
+    table = print_style().get(field, {})
+    entry = {**table.get("default", {}), **table.get(term, {})}
+    if field == "case_type":
+        shared = _shared_style(field, term) or {}
+        fill = str(shared.get("fill") or DEFAULT_CASE_COLOURS.get(term, "#999999"))
+        return Swatch(fill=fill, edge=print_style().get("case_edge", "#1A1A1A"), alpha=1.0,
+                      marker=str(entry.get("marker", "o")))
+    if not entry:
+        shared = _shared_style(field, term) or {}
+        fill = str(shared.get("fill", "#999999"))
+        return Swatch(fill=fill, edge=str(shared.get("stroke", fill)),
+                      alpha=max(float(shared.get("fill_opacity", 0.55)), 0.5))
+    return Swatch(fill=str(entry["fill"]), edge=str(entry.get("stroke", entry["fill"])),
+                  alpha=float(entry.get("alpha", 0.7)), hatch=entry.get("hatch"))
+
+
+def page_colour(key: str) -> Any:
+    """Return one of the page's colours (``outside``, ``province``, ``focus_edge``, ``veil``...).
+
+    Examples
+    --------
+    >>> page_colour("outside")
+    '#E6E6E3'
+
+    """
+    return print_style()["page"][key]
 
 
 def background_colour() -> str:
-    """Return the colour of water and land outside Cambodia (the preset's ``background``)."""
-    try:
-        from landmap.maps.styles import load_styles
-
-        return str(load_styles().get("background", "#DDE6EC"))
-    except (ImportError, LandmapError):
-        return "#DDE6EC"
+    """Return the colour of everything outside Cambodia (land and sea alike)."""
+    return str(page_colour("outside"))
 
 
 def boundary_style(level: str) -> tuple[str, str, float]:
-    """Return ``(fill, stroke, line_width)`` of a boundary level from the shared preset."""
+    """Return ``(fill, stroke, line_width)`` of a boundary level."""
     found = _shared_style("boundaries", level) or {}
-    return (str(found.get("fill", "#F4F3EE")), str(found.get("stroke", "#8C8C8C")),
+    return (str(page_colour("province")), str(page_colour("province_edge")),
             float(found.get("weight", 1.0)) * 0.6)
 
 
-__all__ = ["DEFAULT_COLOURS", "Swatch", "background_colour", "boundary_style", "swatch"]
+__all__ = ["DEFAULT_CASE_COLOURS", "Swatch", "background_colour", "boundary_style",
+           "page_colour", "print_style", "swatch"]

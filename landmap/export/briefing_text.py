@@ -1,14 +1,25 @@
-"""Text of briefing maps in English, Khmer or both: titles and vocabulary headings."""
+"""Text of briefing maps in English, Khmer or both: titles, headings, sources, numbers.
+
+On a Khmer map every fixed phrase is Khmer (legend headings from the vocabulary, the words of
+the source lines from ``resources/attribution_phrases.json``) and numbers are written in Khmer
+digits; what others published under their own names (an organisation, a concession's company
+name) stays as they published it.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
+from functools import cache
+from importlib import resources
 from typing import Literal
 
 from landmap.schema import label
 
 Lang = Literal["en", "km", "both"]
 LANGS: tuple[str, ...] = ("en", "km", "both")
+_TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def text_for(value: str | Mapping[str, str] | None, lang: Lang, *, sep: str = "\n") -> str:
@@ -38,4 +49,58 @@ def heading(term: str, lang: Lang, *, sep: str = " / ") -> str:
         else label("heading", term, lang)
 
 
-__all__ = ["LANGS", "Lang", "heading", "text_for"]
+def number(value: float | int | str, lang: Lang, *, grouped: bool = True) -> str:
+    """Write a number for the page: Khmer digits on a Khmer map.
+
+    Examples
+    --------
+    >>> number(1500, "km"), number(1500, "en"), number("2024-05-01", "km")
+    ('១,៥០០', '1,500', '២០២៤-០៥-០១')
+
+    """
+    if isinstance(value, str):
+        text = value
+    elif grouped and float(value).is_integer():
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:g}"
+    return text.translate(_TO_KHMER_DIGITS) if lang == "km" else text
+
+
+@cache
+def _phrases() -> dict[str, dict[str, str]]:
+    text = (resources.files("landmap").joinpath("resources/attribution_phrases.json")
+            .read_text("utf-8"))
+    data = json.loads(text)
+    data.pop("_comment", None)
+    return data
+
+
+def source_line(line: str, lang: Lang) -> str:
+    """Say a source line in ``lang``: its fixed words translated, the publisher as published.
+
+    Examples
+    --------
+    >>> source_line("Concessions: Open Development Cambodia", "km")
+    'សម្បទាន៖ Open Development Cambodia'
+    >>> source_line("Concessions: Open Development Cambodia", "en")
+    'Concessions: Open Development Cambodia'
+
+    """
+    if lang != "km":
+        return line
+    phrases = _phrases()
+    if line in phrases["lines"]:
+        return phrases["lines"][line]
+    what, sep, who = line.partition(": ")
+    if sep and what in phrases["what"]:
+        return f"{phrases['what'][what]}៖ {_years(who)}"
+    return line
+
+
+def _years(text: str) -> str:
+    """Khmer digits for the years and dates in a publisher's line ("(2014)")."""
+    return re.sub(r"\d+", lambda m: m.group(0).translate(_TO_KHMER_DIGITS), text)
+
+
+__all__ = ["LANGS", "Lang", "heading", "number", "source_line", "text_for"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,7 @@ def export_layers(
     lang: str = "en", paper: str = "A4", orientation: str = "landscape", extent: Any = None,
     title: Any = None, subtitle: Any = None, dpi: int = 300, basemap: str | None = None,
     registers: Mapping[str, str | os.PathLike[str]] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write briefing maps and data files for named layers into ``outdir``, as one set.
 
@@ -165,6 +166,10 @@ def export_layers(
     registers
         ``{layer name: register file}``: the leak check also searches these files (so that the
         values of rows the loader rejected are searched too).
+    say
+        Called with one line for each thing the user should know about the folder (the
+        leftovers of an interrupted run removed, an output changed since landmap wrote it and
+        therefore kept); ``logging`` at INFO level when ``None``.
 
     Returns
     -------
@@ -186,9 +191,11 @@ def export_layers(
         safe_name(item, what="layer name")
     briefing = {"lang": lang, "paper": paper, "orientation": orientation, "extent": extent,
                 "title": title, "subtitle": subtitle, "dpi": dpi, "basemap": basemap}
-    with OutputSet(outdir, ledger=f"{name}.manifest.json") as out:
+    # staged beside the folder where possible: a folder of exports is shared whole, and an
+    # interrupted run must not leave a second masking draw inside it, even hidden
+    with OutputSet(outdir, ledger=f"{name}.manifest.json", stage_beside=True) as out:
         write_set(out.staging, layers, formats=formats, name=name, tables=tables,
-                           profile=prof, briefing=briefing)
+                  profile=prof, briefing=briefing)
         cases = {n: layer for n, (k, layer) in layers.items() if k == "cases"}
         findings = [] if prof.confidential else verify_outputs(
             list(staged_files(out.staging)), cases, profile=prof, registers=registers)
@@ -200,7 +207,7 @@ def export_layers(
             )
         written = out.commit({"operation": "landmap export", "profile": prof.name})
     for note in out.notes:
-        log.info("%s", note)
+        (say or log.info)(note)
     for path in written:
         log.info("wrote %s", path)
     return written

@@ -8,15 +8,19 @@ kept unchanged after the canonical ones.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from landmap.errors import SchemaError
-from landmap.io._aliases import aliases, find_column, level_term, match_profile
+from landmap.io._aliases import aliases, find_column, fold_khmer, level_term, match_profile
 from landmap.io._dates import parse_dates
-from landmap.schema import COLUMNS, ID_COLUMN, normalise_term
+from landmap.io._numbers import to_numbers
+from landmap.io._understood import fates, likely_misses
+from landmap.schema import COLUMNS, ID_COLUMN, normalise_term, vocabulary
 
 _VOCAB_FIELD = {
     ("cases", "type"): "case_type",
@@ -29,7 +33,11 @@ _ID_PREFIX = {"cases": "CASE", "areas": "AREA", "concessions": "CON", "boundarie
 
 
 def _term(field: str, value: object) -> str | None:
-    """Look a term up, tolerating hyphens and plurals ("Multiple-use Area", "Protected Forests")."""
+    """Look a term up, tolerating hyphens and plurals ("Multiple-use Area", "Protected Forests").
+
+    Khmer spellings are compared folded (:func:`fold_khmer`) and without the spaces people put
+    between Khmer words ("ការ បណ្តេញចេញ").
+    """
     text = str(value)
     for candidate in (
         text,
@@ -40,7 +48,23 @@ def _term(field: str, value: object) -> str | None:
         term = normalise_term(field, candidate)
         if term is not None:
             return term
-    return None
+    return _khmer_terms(field).get(_spaceless(text))
+
+
+def _spaceless(text: str) -> str:
+    return "".join(fold_khmer(text).lower().split())
+
+
+@cache
+def _khmer_terms(field: str) -> dict[str, str]:
+    """``{spelling without spaces: term}`` of a vocabulary (English, Khmer and aliases)."""
+    out: dict[str, str] = {}
+    for term, entry in vocabulary()[field].items():
+        for word in (term, entry["en"], entry["km"], *entry.get("aliases", [])):
+            key = _spaceless(str(word))
+            if key:
+                out.setdefault(key, term)
+    return out
 
 
 def _strings_from_codes(codes: np.ndarray, uniques: list[object], index: pd.Index) -> pd.Series:
@@ -76,9 +100,14 @@ def _sparse(mask: np.ndarray, text: object) -> pd.Series:
 def resolve_columns(
     frame: pd.DataFrame, kind: str, columns: dict[str, str], *, exclude: set[str]
 ) -> tuple[dict[str, list[str]], dict[str, object] | None]:
-    """Return ``{canonical: [source columns, first present wins]}`` and the profile used."""
+    """Return ``{canonical: [source columns, first present wins]}`` and the profile used.
+
+    A column mapped to ``""`` is one the file does not have: it is left empty, never guessed.
+    """
     names = [str(c) for c in frame.columns if c != "geometry" and c not in exclude]
     canon = COLUMNS[kind]  # type: ignore[index]
+    absent = {k for k, v in columns.items() if v == ""}
+    columns = {k: v for k, v in columns.items() if v != ""}
     for key, col in columns.items():
         if key in canon and col not in frame.columns:
             raise SchemaError(
@@ -93,12 +122,12 @@ def resolve_columns(
         for key, src in profile["columns"].items():  # type: ignore[union-attr]
             options = [src] if isinstance(src, str) else list(src)
             options = [o for o in options if o in frame.columns]
-            if key not in mapping and options:
+            if key not in mapping and key not in absent and options:
                 mapping[key] = options
     taken = {c for cols in mapping.values() for c in cols}
     table = aliases()[kind]
     for key in canon:
-        if key in mapping:
+        if key in mapping or key in absent:
             continue
         col = find_column(names, table.get(key, []), taken=taken)  # type: ignore[union-attr]
         if col is not None:
@@ -141,7 +170,7 @@ def canonicalise(
                 flags.append(bad.rename(None))
             out[key] = values.astype("datetime64[ns]")
         elif dtype in ("Int64", "float64"):
-            num = pd.to_numeric(raw, errors="coerce")
+            num = to_numbers(raw)
             if pd.api.types.is_integer_dtype(num.dtype) and dtype == "Int64":
                 value = num.where(num >= 0)
             elif dtype == "Int64":  # whole, not negative, and exact as a float (1e30 is not)
@@ -159,6 +188,7 @@ def canonicalise(
         else:
             out[key] = _as_string(raw)
     details["columns"] = {k: (v[0] if len(v) == 1 else v) for k, v in mapping.items()}
+    _understood(frame, kind, mapping, columns, profile, exclude, details)
     _vocabularies(out, kind, defaults, kind_default, flags, n)
     if kind == "boundaries":
         _levels(out, level, defaults, display, n, details)
@@ -182,18 +212,35 @@ def _unique_names(names: list[object], *, taken: set[str]) -> list[object]:
     file is dropped or overwritten.
     """
     seen = set(taken)
+    given = set(names)
     out = []
     for name in names:
         new = name
         if new in seen:
             new = base = f"{name}_original"
             n = 1
-            while new in seen or new in names:
+            while new in seen or new in given:
                 n += 1
                 new = f"{base}_{n}"
         seen.add(new)
         out.append(new)
     return out
+
+
+def _understood(frame, kind, mapping, columns, profile, exclude, details) -> None:
+    """Record the fate of every input column and warn about likely misses (see _understood)."""
+    names = [str(c) for c in frame.columns if c != "geometry"]
+    records = fates(names, mapping, explicit=columns,
+                    profile=profile["name"] if profile else None,
+                    coordinates={str(c) for c in exclude}, kind=kind)
+    details["input_columns"] = records
+    warnings = [m.message() for m in likely_misses(frame, kind, mapping, records)]
+    others = [r for r in records if r["became"] != "coordinates"]
+    if others and not mapping:
+        warnings.insert(0, "no column was recognised apart from the coordinates: every "
+                        f"canonical {kind} column is empty; map yours with columns={{...}}")
+    if warnings:
+        details["warnings"] = warnings
 
 
 def _unusable(raw: pd.Series, value: pd.Series) -> np.ndarray:
@@ -343,9 +390,13 @@ def _all_unique(ids: pd.Series) -> bool:
 
 
 def assign_ids(
-    frame: pd.DataFrame, kind: str, *, profile_prefix: str | None
+    frame: pd.DataFrame, kind: str, *, profile_prefix: str | None,
+    rows: np.ndarray | None = None,
 ) -> tuple[list[pd.Series], str]:
-    """Keep the file's ids when usable, else generate stable ones by input order."""
+    """Keep the file's ids when usable, else generate stable ones by input order.
+
+    ``rows`` are the row numbers messages name (a spreadsheet's own; 1, 2, 3... by default).
+    """
     col = ID_COLUMN[kind]  # type: ignore[index]
     ids = frame[col]
     n = len(frame)
@@ -380,9 +431,9 @@ def assign_ids(
         )
     if dup.any():
         pos = np.flatnonzero(dup.to_numpy())
-        rows = pd.Series(pos + 1, index=pos)
+        shown = pd.Series((pos + 1) if rows is None else np.asarray(rows)[pos], index=pos)
         key = ids.iloc[pos].to_numpy()
-        groups = rows.groupby(key).agg(lambda r: ", ".join(map(str, r)))
+        groups = shown.groupby(key).agg(lambda r: ", ".join(map(str, r)))
         flags.append(
             pd.Series(
                 [f"duplicate {col} {k!r} (rows {groups[k]})" for k in key],

@@ -2,7 +2,9 @@
 
 Recognised: ``20/08/2014``, ``20-08-14``, ``20.08.2014``, ``2014-08-20`` (and ISO date-times
 as Kobo writes them), ``2014/08/20``, ``20 Aug 2014``, ``August 2014``, Excel serial numbers,
-bare years (read as 1 January) and datetime values from Excel or GDAL. A date that only reads
+bare years (read as 1 January) and datetime values from Excel or GDAL; the same in Khmer digits
+(``១៥/០៣/២០២៣``) and with Khmer month names (``ថ្ងៃទី១៥ ខែមីនា ឆ្នាំ២០២៣``, ``មីនា ២០២៣``; the
+words are in ``resources/date_words.json``). A date that only reads
 month-first (``08/20/2014``) is accepted with a flag. Impossible dates (``31/02/2014``, year 0,
 before 1950, in the future) are flagged and left empty; the row itself is kept.
 
@@ -12,11 +14,16 @@ dates), so the cost does not grow with the number of rows.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
+
+from landmap.io._aliases import fold_khmer
 
 EARLIEST = pd.Timestamp("1950-01-01")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -24,6 +31,42 @@ _DAYFIRST = ["%d/%m/%Y", "%d/%m/%y"]
 _YEARFIRST = ["%Y/%m/%d"]
 _WORDS = ["%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%b %Y", "%B %Y", "%d %b %y"]
 _NUMERIC_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}$")
+
+
+@cache
+def _date_words() -> tuple[dict[str, str], tuple[str, ...]]:
+    text = resources.files("landmap").joinpath("resources/date_words.json").read_text("utf-8")
+    data = json.loads(text)
+    months = {fold_khmer(k): v for k, v in data["months"].items()}
+    drop = tuple(sorted((fold_khmer(w) for w in data["drop"]), key=len, reverse=True))
+    return months, drop
+
+
+def _khmer_date(text: str) -> str:
+    """Khmer digits as digits, Khmer month names as English ones, date words dropped.
+
+    Examples
+    --------
+    >>> _khmer_date("ថ្ងៃទី១៥ ខែមីនា ឆ្នាំ២០២៣")
+    '15 Mar 2023'
+    >>> _khmer_date("១៥/០៣/២០២៣")
+    '15/03/2023'
+
+    """
+    folded = fold_khmer(text)
+    if folded == text and not any("\u1780" <= c <= "\u17ff" for c in text):
+        return text
+    months, drop = _date_words()
+    named = False
+    for khmer, english in sorted(months.items(), key=lambda kv: -len(kv[0])):
+        if khmer in folded:
+            folded = folded.replace(khmer, f" {english} ")
+            named = True
+    for word in drop:
+        folded = folded.replace(word, " ")
+    if named:  # "១៥-មីនា-២០២៣": the separators around a month name are spaces
+        folded = re.sub(r"\s*[-/.]\s*", " ", folded)
+    return " ".join(folded.split())
 
 
 def _try(text: pd.Series, fmt: str) -> pd.Series:
@@ -38,7 +81,8 @@ def _parse_unique(uniq: pd.Series, today: pd.Timestamp) -> tuple[pd.Series, pd.S
     if is_dt.any():
         stamps = pd.to_datetime(uniq[is_dt].astype(object), errors="coerce", utc=True)
         out[is_dt] = stamps.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
-    text = uniq[~is_dt].astype(str).str.strip()
+    shown = uniq[~is_dt].astype(str).str.strip()  # messages echo what the file holds
+    text = shown.map(_khmer_date).str.strip()
     number = pd.to_numeric(text, errors="coerce")
     is_num = number.notna()
     if is_num.any():
@@ -51,7 +95,7 @@ def _parse_unique(uniq: pd.Series, today: pd.Timestamp) -> tuple[pd.Series, pd.S
         out[serial[serial].index] = _EXCEL_EPOCH + pd.to_timedelta(num[serial].round(), unit="D")
         other = ~year & ~zero & ~serial
         flag[other[other].index] = [
-            f"date {t!r} is not a date or a year" for t in text[is_num][other]
+            f"date {t!r} is not a date or a year" for t in shown[is_num][other]
         ]
     todo = text[~is_num]
     todo = todo[todo.ne("") & ~todo.str.lower().isin(["nan", "nat", "none", "n/a", "na", "-"])]
@@ -69,15 +113,19 @@ def _parse_unique(uniq: pd.Series, today: pd.Timestamp) -> tuple[pd.Series, pd.S
             got = got.fillna(_try(words.where(got.isna()), fmt))
         monthfirst = _try(slash.where(got.isna()), "%m/%d/%Y")
         mf = monthfirst.notna()
-        flag[mf[mf].index] = [f"date {t!r} read month-first (mm/dd/yyyy)" for t in todo[mf]]
+        flag[mf[mf].index] = [
+            f"date {t!r} read month-first (mm/dd/yyyy)" for t in shown[mf[mf].index]
+        ]
         got = got.fillna(monthfirst)
         out[got.index] = got.astype("datetime64[ns]")
         failed = got.isna()
         shaped = slash.str.match(_NUMERIC_DATE.pattern) & failed
-        flag[shaped[shaped].index] = [f"impossible date {t!r} (no such day)" for t in todo[shaped]]
+        flag[shaped[shaped].index] = [
+            f"impossible date {t!r} (no such day)" for t in shown[shaped[shaped].index]
+        ]
         rest = failed & ~shaped
         flag[rest[rest].index] = [
-            f"date {t!r} not understood (write dd/mm/yyyy)" for t in todo[rest]
+            f"date {t!r} not understood (write dd/mm/yyyy)" for t in shown[rest[rest].index]
         ]
     early = (out < EARLIEST).fillna(False)
     flag[early] = [f"impossible date {d:%Y-%m-%d} (before 1950)" for d in out[early]]

@@ -27,14 +27,19 @@ from landmap import limits
 from landmap.coords import parse_coordinates, split_geopoint, utm_crs
 from landmap.errors import CRSError, DataFileError, LandmapError, SchemaError
 from landmap.io._aliases import aliases, find_column, normalise
+from landmap.io._geocode import has_place_columns
 from landmap.io._vector import Source, _crs
 
 _SAMPLE = 256 * 1024
 #: Columns read as text whatever they hold, so that ids and phone numbers keep leading zeros.
 _TEXT_COLUMN = re.compile(
     r"(^|_)(id|uuid|code|no|num|number|ref|reference|phone|tel|telephone|mobile|contact|zip|postcode|case)(_|$)"
+    # Khmer: number (លេខ: case number, phone number), telephone, code
+    r"|លេខ|ទូរស័ព្ទ|កូដ"
 )
 _DELIMITERS = ",;\t|"
+#: Key of ``Source.details`` holding the spreadsheet row number of every record read.
+SHEET_ROWS = "_sheet_rows"
 
 
 def detect_encoding(src: Source, encoding: str | None) -> str:
@@ -194,6 +199,7 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
             path=src.display,
             fix="pass the right encoding=, e.g. 'cp1252'",
         ) from err
+    src.details[SHEET_ROWS] = _csv_rows(src, enc, skip, len(frame))
     if frame.shape[1] == 1:
         header = str(frame.columns[0])
         values = " ".join(frame.iloc[:5, 0].dropna().astype(str))
@@ -246,6 +252,50 @@ def _extra_values(src: Source, sep: str, encoding: str, skip: int) -> int:
     src.details["trailing_delimiter"] = (
         f"{trailing} rows end with a delimiter past the last column (ignored)")
     return trailing
+
+
+def _csv_rows(src: Source, encoding: str, skip: int, n: int) -> np.ndarray:
+    """Row numbers a spreadsheet shows for the records of a CSV (header = row 1).
+
+    Records follow the header one per line, unless the file has blank lines (pandas skips
+    them; a spreadsheet shows them as empty rows) or cells that run over several lines: only
+    then, when the file has more lines than records, are the records counted again with the
+    csv module (a second, slower pass over the file).
+    """
+    first = skip + 2
+    if not encoding.lower().startswith("utf-16") and _lines(src.gdal_path) == n + first - 1:
+        return np.arange(first, first + n, dtype=np.int64)
+    with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
+        numbers = [i for i, rec in enumerate(csv.reader(fh), start=skip + 1) if rec]
+    numbers = numbers[1:]  # the header
+    if len(numbers) != n:  # the two parsers disagree (odd quoting): count records instead
+        return np.arange(first, first + n, dtype=np.int64)
+    return np.asarray(numbers, dtype=np.int64)
+
+
+def _lines(path: str) -> int:
+    """Count the lines of a text file (a last line without a line break counts too)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 23):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def sheet_rows(src: Source, n: int) -> np.ndarray:
+    """Return the row numbers the report gives the ``n`` records read from ``src``.
+
+    A spreadsheet's (CSV or XLSX) are the rows it shows, header = row 1; other sources are
+    numbered 1, 2, 3... The numbers are taken out of ``src.details``.
+    """
+    rows = src.details.pop(SHEET_ROWS, None)
+    if rows is not None and len(rows) == n:
+        src.details["rows"] = "numbered as in the spreadsheet (the header is row 1)"
+        return np.asarray(rows, dtype=np.int64)
+    return np.arange(1, n + 1, dtype=np.int64)
 
 
 def _text_columns(src: Source, sep: str, encoding: str, skip: int, *,
@@ -337,6 +387,8 @@ def _read_xlsx(src: Source) -> pd.DataFrame:
     if blank.any():
         src.details["blank_rows_skipped"] = int(blank.sum())
     frame = frame[~blank]
+    # the sheet's own row numbers (1-based, header included): what Excel shows beside each row
+    src.details[SHEET_ROWS] = frame.index.to_numpy(dtype=np.int64) + header + 2
     frame.columns = [str(c) for c in frame.columns]
     for (
         col
@@ -366,10 +418,13 @@ def _coordinate_columns(frame: pd.DataFrame, columns: dict[str, str]) -> dict[st
     spec = aliases()["coordinates"]
     names = [str(c) for c in frame.columns]
     found: dict[str, str] = {}
+    absent: set[str] = set()  # mapped to "": the table has no such column
     explicit = {"latitude": "lat", "longitude": "lon", "y": "lat", "x": "lon"}
     for key, col in columns.items():
         role = explicit.get(key, key)
-        if role in spec:
+        if role in spec and col == "":
+            absent.add(role)
+        elif role in spec:
             if col not in frame.columns:
                 raise SchemaError(
                     f"columns={{{key!r}: {col!r}}} names a column that is not in the "
@@ -380,7 +435,7 @@ def _coordinate_columns(frame: pd.DataFrame, columns: dict[str, str]) -> dict[st
             found[role] = col
     taken = set(columns.values())
     for role, entry in spec.items():  # type: ignore[union-attr]
-        if role not in found:
+        if role not in found and role not in absent:
             col = find_column(
                 names, entry["aliases"], entry["suffixes"], taken=taken | set(found.values())
             )
@@ -406,10 +461,13 @@ def table_to_points(
     columns: dict[str, str],
     crs: object,
     utm_zone: object,
+    places_ok: bool = False,
 ) -> TablePoints:
     """Read the coordinates of every row (longitude/latitude arrays in EPSG:4326).
 
     Rows whose coordinates cannot be read get ``NaN`` and a reason (index = row position).
+    With ``places_ok``, a table with no coordinate columns but place-name columns (a register
+    that never had GPS) gives ``NaN`` for every row, for the loader to place by name.
     """
     found = _coordinate_columns(frame, columns)
     n = len(frame)
@@ -462,6 +520,12 @@ def table_to_points(
             x, y = lon.values, lat.values
             source_crs = user_crs or CRS.from_epsg(4326)
             src.details["coordinates"] = f"{found['geopoint']} (geopoint: lat lon alt acc)"
+        elif places_ok and has_place_columns(frame, columns):
+            used = []
+            x = y = np.full(n, np.nan)
+            reasons.append(pd.Series("no coordinate columns in the file", index=np.arange(n)))
+            source_crs = CRS.from_epsg(4326)
+            src.details["coordinates"] = "none in the file: cases placed from their place names"
         else:
             half = {"lat": "a latitude", "lon": "a longitude", "easting": "an easting",
                     "northing": "a northing"}
@@ -480,11 +544,21 @@ def table_to_points(
         x[~np.isfinite(x)] = np.nan
         y[~np.isfinite(y)] = np.nan
         src.details["crs_source"] = f"given: {source_crs.to_string()}"
+    src.details["coordinate_roles"] = _roles(found, used)
     reason = pd.concat(reasons) if reasons else pd.Series(dtype="string")
     reason = reason.groupby(level=0).agg("; ".join) if len(reason) else reason
     return TablePoints(
         frame, np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), reason, used
     )
+
+
+_ROLE_NAMES = {"lat": "latitude", "lon": "longitude", "easting": "easting",
+               "northing": "northing", "utm_zone": "UTM zone", "geopoint": "geopoint"}
+
+
+def _roles(found: dict[str, str], used: list[str]) -> dict[str, str]:
+    """``{column: role}`` of the coordinate columns the points were read from."""
+    return {col: _ROLE_NAMES.get(role, role) for role, col in found.items() if col in used}
 
 
 def points_frame(points: TablePoints) -> gpd.GeoDataFrame:
@@ -561,4 +635,12 @@ def _from_utm(frame, src, east, north, found, user_crs, utm_zone, used):
     return x, y, reasons, CRS.from_epsg(4326)
 
 
-__all__ = ["TablePoints", "detect_encoding", "points_frame", "read_table", "table_to_points"]
+__all__ = [
+    "SHEET_ROWS",
+    "TablePoints",
+    "detect_encoding",
+    "points_frame",
+    "read_table",
+    "sheet_rows",
+    "table_to_points",
+]

@@ -23,7 +23,14 @@ import pyarrow as pa
 from landmap.errors import DataFileError, DataValueError
 from landmap.io._aliases import match_profile
 from landmap.io._canonical import assign_ids, canonicalise
-from landmap.io._table import TablePoints, points_frame, read_table, table_to_points
+from landmap.io._geocode import place_cases, with_placed
+from landmap.io._table import (
+    TablePoints,
+    points_frame,
+    read_table,
+    sheet_rows,
+    table_to_points,
+)
 from landmap.io._vector import (
     Source,
     gdal_notes,
@@ -57,14 +64,17 @@ class Loaded(NamedTuple):
 
 def _read(src: Source, source: object, kind: str, *, crs, columns, encoding, utm_zone):
     """Read any source: a GeoDataFrame in EPSG:4326, or a table's coordinates (TablePoints)."""
+    places_ok = kind == "cases"
     if src.fmt in ("csv", "xlsx"):
         frame = read_table(src, encoding=encoding)
-        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone)
+        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone,
+                               places_ok=places_ok)
     if src.fmt == "frame":
         if isinstance(source, gpd.GeoDataFrame) and source.geometry.name in source.columns:
             return to_storage_crs(source.copy(), crs=crs, src=src).reset_index(drop=True)
         frame = source.reset_index(drop=True)  # type: ignore[union-attr]
-        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone)
+        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone,
+                               places_ok=places_ok)
     gdf = read_vector(src, kind=kind)
     return to_storage_crs(gdf, crs=crs, src=src).reset_index(drop=True)
 
@@ -144,12 +154,18 @@ def _load(
     )
     profile = match_profile([c for c in table.columns if c != "geometry"], kind)
     prefix = profile.get("id_prefix") if profile else None  # type: ignore[union-attr]
-    id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix)
+    row_numbers = sheet_rows(src, n)
+    id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix, rows=row_numbers)
     geometry = points if points is not None else read.geometry.values
+    placed = None
+    if kind == "cases":
+        geometry, no_geom, placed = place_cases(frame, geometry, no_geom, details)
     out, checked = _validated(frame, geometry, kind, study_area, fix_swapped, no_geom)
+    if placed is not None:
+        checked = with_placed(checked, placed, details)
     rows = pd.DataFrame(
         {
-            "row": np.arange(1, n + 1, dtype="int64"),
+            "row": row_numbers,
             "status": _status(checked),
             "reason": _finish_reasons(n, [*checked.reasons, *flags, *id_flags]),
             "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),

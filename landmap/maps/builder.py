@@ -75,8 +75,13 @@ class LandmapMap(folium.Map):
 
         Legend, search, time slider, minimap, layer control and the ready signal.
         """
+        root = self.get_root()
         for key in self._finishers:
             self._children.pop(key, None)
+            # and what an earlier rendering put on the page: a map rendered twice (saved, then
+            # shown in a notebook) would otherwise carry two legends, two search boxes...
+            for part in ("header", "html", "script"):
+                getattr(root, part, self)._children.pop(key, None)
         self._finishers = []
         for element in _finishing_elements(self):
             self.add_child(element)
@@ -220,8 +225,8 @@ def _ui(key: str, english: str, lang: Lang) -> str:
 def _finishing_elements(m: LandmapMap) -> list[Any]:
     o, lang, out = m.options_landmap, m.lang, []
     if o.get("legend", True) and m.legend_sections:
-        out.append(Control("legend", m.legend_sections, {"title": label("heading", "legend",
-                                                                        lang)}))
+        out.append(Control("legend", m.legend_sections, {
+            "title": label("heading", "legend", lang), "collapsed": "auto"}))
     if o.get("search", True) and any(lyr.spec["search"] for lyr in m.landmap_layers):
         out.append(Control("search", {
             "placeholder": _ui("search", "Search: case, village, concession…", lang),
@@ -231,7 +236,7 @@ def _finishing_elements(m: LandmapMap) -> list[Any]:
         out.append(Control("timeSlider", {"column": column, "label": label("heading", "date",
                                                                            lang),
                                           "all": _ui("all", "All", lang)}, refs=(layer,)))
-    if o.get("minimap", True):
+    if o.get("minimap") is not False:
         background = next((lyr for lyr in m.landmap_layers if lyr.spec["pane"] == "lmBackground"),
                           None)
         tiles = o.get("basemap")
@@ -242,7 +247,8 @@ def _finishing_elements(m: LandmapMap) -> list[Any]:
                 "background": {"geom": background.spec["geom"]} if background and not tiles
                 else None,
                 "style": {"color": "#8C8C8C", "weight": 0.6, "fillColor": "#F4F3EE",
-                          "fillOpacity": 1}},
+                          "fillOpacity": 1},
+                "auto": o.get("minimap") is None},
                 js=(("minimap_js", url("leaflet-minimap/Control.MiniMap.min.js")),),
                 css=(("minimap_css", url("leaflet-minimap/Control.MiniMap.min.css")),)))
     if o.get("layer_control", True) and m.landmap_layers:
@@ -270,7 +276,7 @@ def build_map(
     heatmap: bool = False,
     time_slider: bool | None = None,
     legend: bool = True,
-    minimap: bool = True,
+    minimap: bool | None = None,
     measure: bool = True,
     fullscreen: bool = True,
     max_zoom: int = 18,
@@ -312,7 +318,11 @@ def build_map(
     time_slider
         Add a slider showing cases up to a date (``None``: when cases have dates).
     legend, minimap, measure, fullscreen
-        Controls to include.
+        Controls to include. The legend folds away on a small map (a notebook cell, a phone)
+        and whenever it would touch another control; a reader opens it with one click.
+        ``minimap=None`` (default) shows the overview map only when the map is at least
+        900 × 600 pixels, so it never crowds the layer switcher in a notebook; ``True``
+        always, ``False`` never.
     max_zoom
         The map's deepest zoom.
     precision_zoom

@@ -128,6 +128,43 @@ def _leaflet_style(entry: dict[str, Any], points: bool) -> dict[str, Any]:
             "fillOpacity": entry["fill_opacity"], "opacity": 1}
 
 
+#: Precisions whose point stands for a whole unit: drawn hollow, with a note in the popup.
+UNIT_PRECISIONS = ("commune", "district", "province")
+
+
+def precision_spec(gdf: pd.DataFrame, lang: Lang = "en") -> dict[str, Any] | None:
+    """How cases known only to their commune (district, province) are drawn, if any are.
+
+    Returns ``{"by": "location_precision", "hollow": {term: popup note}, "legend": row}`` or
+    ``None`` when every case has an exact or village location.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> precision_spec(pd.DataFrame({"location_precision": ["exact", "commune"]}))["hollow"]
+    {'commune': 'Location known to the commune only'}
+
+    """
+    if "location_precision" not in gdf.columns:
+        return None
+    present = set(gdf["location_precision"].dropna().astype(str))
+    terms = [t for t in UNIT_PRECISIONS if t in present]
+    if not terms:
+        return None
+
+    def note(term: str) -> str:
+        def one(code: str) -> str:
+            unit = label("location_precision", term, code)  # type: ignore[arg-type]
+            text = label("heading", "location_known_to", code)  # type: ignore[arg-type]
+            return text.format(unit=unit.lower() if code == "en" else unit)
+        return one(lang) if lang != "both" else f"{one('en')} / {one('km')}"
+
+    legend = {"term": "", "label": label("heading", "hollow_marker", lang), "fill": "#ffffff",
+              "stroke": "#333333", "weight": 2, "fill_opacity": 0.0, "hollow": True}
+    return {"by": "location_precision", "hollow": {t: note(t) for t in terms},
+            "legend": legend}
+
+
 def style_spec(
     gdf: pd.DataFrame, kind: str, *, points: bool, group: str | None = None,
     by: str | None = None, lang: Lang = "en", fixed: dict[str, Any] | None = None,
@@ -269,7 +306,11 @@ def layer_spec(
     title = TITLE_COLUMN.get(kind)
     style_payload, rows = style_spec(gdf, kind, points=points, group=style_group, by=style_by,
                              lang=lang, fixed=fixed_style)
-    extra = [c for c in (style_payload["by"], size_by, time_column) if c and c in gdf.columns]
+    hollow = precision_spec(gdf, lang) if points and kind == "cases" else None
+    if hollow is not None:
+        rows.append(hollow.pop("legend"))
+    extra = [c for c in (style_payload["by"], size_by, time_column,
+                         hollow and hollow["by"]) if c and c in gdf.columns]
     needed = list(dict.fromkeys([*popup_cols, *tooltip_cols, *search_cols, *extra]))
     term_fields = TERM_FIELDS.get(kind, {})
     terms = {}
@@ -287,6 +328,8 @@ def layer_spec(
         "titleColumn": title if title in popup_cols else None, "style": style_payload,
         "pane": "overlayPane",
     }
+    if hollow is not None:
+        spec["precision"] = hollow
     if points and size_by and size_by in gdf.columns:
         top = pd.to_numeric(gdf[size_by], errors="coerce").max()
         top = float(top) if pd.notna(top) and top > 0 else 1.0
@@ -294,6 +337,6 @@ def layer_spec(
     return spec, rows
 
 
-__all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "column_label",
-           "choose_columns", "geometry_payload", "layer_label", "layer_spec", "style_spec",
-           "to_storage_crs"]
+__all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS",
+           "choose_columns", "column_label", "geometry_payload", "layer_label", "layer_spec",
+           "precision_spec", "style_spec", "to_storage_crs"]

@@ -14,13 +14,13 @@ Examples
 --------
 >>> import geopandas as gpd
 >>> from shapely.geometry import Point
->>> cases = gpd.GeoDataFrame({"case_id": ["c1"], "household_head": ["Test Person"]},
+>>> cases = gpd.GeoDataFrame({"case_id": ["c1"], "ward": ["W-7"]},
 ...                          geometry=[Point(104.92, 11.56)], crs="EPSG:4326")
 >>> published = publish(cases, kind="cases", seed=1)
 >>> list(published.data.columns)
 ['case_id', 'published_location', 'geometry']
 >>> published.audit["columns_removed"]
-{'household_head': 'not among the columns the profile publishes'}
+{'ward': 'not among the columns the profile publishes'}
 >>> 500 <= published.audit["points"]["distance_m"]["min"] <= 2000
 True
 

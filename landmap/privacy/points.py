@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from landmap.errors import PrivacyError
+from landmap.places import at_unit_point
 from landmap.privacy import mask as pm
 from landmap.privacy.profiles import PrivacyProfile
 from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN
@@ -34,12 +35,9 @@ OUTSIDE_COMMUNES = "outside every commune"
 SUPPRESSED = "suppressed (small count)"
 #: Column added to published case layers saying how each location was changed.
 PUBLISHED_LOCATION = "published_location"
-#: Note of a case published at its commune's own point (its location is known only that far).
-COMMUNE_LEVEL = "commune point (location known only to the commune)"
-#: Location precisions coarser than a village (the canonical vocabulary's terms).
-COARSE_PRECISION: tuple[str, ...] = ("commune", "district", "province")
-#: How close (metres) a point must be to its commune's representative point to count as it.
-GENERALISED_TOLERANCE_M = 1.0
+#: Note of a case published at the official point of its commune, district or province (it was
+#: placed there from its place names; see :func:`landmap.places.at_unit_point`).
+COMMUNE_LEVEL = "unit point (location known only to its commune, district or province)"
 
 
 def _unit_columns(units: gpd.GeoDataFrame) -> tuple[pd.Series, pd.Series]:
@@ -144,30 +142,6 @@ def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
     return bytes.fromhex(target.read_text("ascii").strip())
 
 
-def _generalised(xy: np.ndarray, unit: np.ndarray, unit_xy: np.ndarray) -> np.ndarray:
-    """Mask of points that are their commune's own representative point (within a metre).
-
-    A case whose record says its location is known only to the commune (or coarser) and whose
-    point is that commune's own point (a case placed from its commune's name) says nothing more
-    than "somewhere in this commune": it is published as it is, never displaced further. A
-    recorded point is always displaced, whatever the precision column says.
-    """
-    ok = unit >= 0
-    out = np.zeros(len(xy), dtype=bool)
-    if ok.any():
-        gap = np.hypot(*(xy[ok] - unit_xy[unit[ok]]).T)
-        out[ok] = gap <= GENERALISED_TOLERANCE_M
-    return out
-
-
-def _coarse(layer: pd.DataFrame) -> np.ndarray:
-    """Rows whose record says the location is known only to the commune or coarser."""
-    if "location_precision" not in layer.columns:
-        return np.zeros(len(layer), dtype=bool)
-    values = layer["location_precision"].astype("string").str.strip().str.lower()
-    return values.isin(COARSE_PRECISION).fillna(False).to_numpy(dtype=bool)
-
-
 def _displace(
     layer: gpd.GeoDataFrame, prof: PrivacyProfile, xy: np.ndarray, todo: np.ndarray,
     unit: np.ndarray, unit_polys: np.ndarray, draws: pm.Draw, new_xy: np.ndarray,
@@ -237,7 +211,7 @@ def _mask_cases(
     note[outside] = OUTSIDE_COMMUNES
     unit_xy = pm.unit_points(unit_polys)
     if prof.mode == "displace":
-        general = located & _coarse(layer) & _generalised(xy, unit, unit_xy)
+        general = located & at_unit_point(layer)
         new_xy[general] = xy[general]
         note[general] = COMMUNE_LEVEL
         points["commune_level"] = int(general.sum())
@@ -313,8 +287,8 @@ def _location_text(prof: PrivacyProfile, note: np.ndarray) -> pd.arrays.StringAr
         moved = "centre of the village; not the true location"
     text = np.full(len(note), moved, dtype=object)
     text[note == pm.FALLBACK] = "central point of its commune; not the true location"
-    text[note == COMMUNE_LEVEL] = "central point of its commune: the location is known only to " \
-        "the commune"
+    text[note == COMMUNE_LEVEL] = ("central point of its commune, district or province: the "
+                                   "location is known only that far")
     return pd.array(text, dtype="string")
 
 

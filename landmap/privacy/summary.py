@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landmap.analysis.proximity import POINT_CLAIM_LEVEL
+from landmap.places import CODE_LENGTH_OF, supports, unit_geometries
 from landmap.privacy import mask as pm
 from landmap.privacy.profiles import PrivacyProfile, get_profile
 from landmap.provenance import attach, make_provenance
@@ -65,9 +67,14 @@ def public_summary(
     -------
     dict
         ``"total"`` (one row: cases, households), ``"by_concession"`` (concession_id, name,
-        cases, households, suppressed) and ``"by_commune"`` (commune_id, commune, cases,
-        households, suppressed) when the layers are given; units without cases are omitted.
-        Each table carries provenance saying it was computed before masking.
+        cases, households, suppressed, cases_in_overlapping_units) and ``"by_commune"``
+        (commune_id, commune, cases, households, suppressed) when the layers are given; units
+        without cases are omitted. Each table carries provenance saying it was computed before
+        masking. Location precision is respected: only cases with an exact or village point
+        count inside a concession (a case known only to its commune, district or province is
+        counted in ``cases_in_overlapping_units`` of every concession its unit overlaps), and
+        only cases known to their commune count in a commune (the others are one "commune
+        unknown" row).
 
     Examples
     --------
@@ -101,21 +108,87 @@ def public_summary(
         "by_commune": (communes, ("boundary_id", "shapeID"), ("name", "shapeName"),
                        "commune_id", "commune"),
     }
+    precision = _precision(cases)
     for key, (layer, id_names, label_names, id_out, label_out) in layers.items():
         if layer is None:
             continue
         polys = pm.to_metric(layer, CAMBODIA_METRIC_CRS)
         units = pd.DataFrame({id_out: _first(layer, id_names, "unit"),
                               label_out: _first(layer, label_names, "")})
-        where = np.flatnonzero(ok)
+        # a case is counted in a unit only where its location precision supports it
+        level = "commune" if key == "by_commune" else POINT_CLAIM_LEVEL
+        where = np.flatnonzero(ok & supports(precision, level))
         p, u = shapely.STRtree(polys).query(pts[where], predicate="intersects")
         if key == "by_commune":  # a point on a shared edge counts once
             p, first = np.unique(p, return_index=True)
             u = u[first]
-        result[key] = _count((where[p], u), households, units, k)
+        table = _count((where[p], u), households, units, k)
+        coarse = np.flatnonzero(ok & ~supports(precision, level))
+        if key == "by_commune":
+            table = _with_unknown(table, coarse, households, k)
+        else:
+            table = _with_overlapping_units(table, cases, coarse, polys, units, id_out, k)
+        result[key] = table
     for table in result.values():
         attach(table, record)
     return result
 
 
-__all__ = ["public_summary"]
+def _precision(cases: pd.DataFrame) -> np.ndarray:
+    if "location_precision" not in cases.columns:
+        return np.full(len(cases), "exact", dtype=object)
+    return cases["location_precision"].astype("string").fillna("exact").to_numpy(dtype=object)
+
+
+def _with_unknown(table: pd.DataFrame, coarse: np.ndarray, households: np.ndarray, k: int
+                  ) -> pd.DataFrame:
+    """Add one row for the cases known only to their district or province."""
+    if not len(coarse):
+        return table
+    n = len(coarse)
+    row = {"commune_id": pd.NA, "commune": COMMUNE_UNKNOWN,
+           "cases": pd.NA if n < k else n,
+           "households": pd.NA if n < k else int(round(households[coarse].sum())),
+           "suppressed": n < k}
+    out = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+    for column in ("cases", "households"):
+        out[column] = pd.array(out[column], dtype="Int64")
+    return out
+
+
+def _with_overlapping_units(table: pd.DataFrame, cases: pd.DataFrame, coarse: np.ndarray,
+                            polys: np.ndarray, units: pd.DataFrame, id_out: str, k: int
+                            ) -> pd.DataFrame:
+    """Count, per concession, the cases known only to a unit that overlaps it (not inside)."""
+    counts = pd.Series(0, index=range(len(units)), dtype="int64")
+    if len(coarse) and "admin_code" in cases.columns:
+        codes = [c[:CODE_LENGTH_OF.get(str(p), 6)] if isinstance(c, str) and c else None
+                 for c, p in zip(cases["admin_code"].astype("string").fillna("").to_numpy()[coarse],
+                                 _precision(cases)[coarse], strict=True)]
+        shapes = unit_geometries(codes)
+        known = np.array([g is not None for g in shapes], dtype=bool)
+        if known.any():
+            metric = gpd.GeoSeries(list(shapes[known]), crs="EPSG:4326").to_crs(
+                CAMBODIA_METRIC_CRS)
+            _, u = shapely.STRtree(polys).query(np.asarray(metric.array),
+                                                predicate="intersects")
+            counts = counts.add(pd.Series(u).value_counts(), fill_value=0).astype("int64")
+    column = counts.reindex(range(len(units)), fill_value=0)
+    by_id = dict(zip(units[id_out], column, strict=True))
+    extra = table[id_out].map(by_id).fillna(0).astype("int64")
+    missing = units[~units[id_out].isin(table[id_out]) & (column.to_numpy() > 0)]
+    if len(missing):  # concessions with only such cases
+        added = missing.assign(cases=0, households=0, suppressed=False)
+        table = pd.concat([table, added], ignore_index=True)
+        extra = table[id_out].map(by_id).fillna(0).astype("int64")
+    table["cases_in_overlapping_units"] = pd.array(
+        [pd.NA if 0 < v < k else v for v in extra], dtype="Int64")
+    for column_name in ("cases", "households"):
+        table[column_name] = pd.array(table[column_name], dtype="Int64")
+    return table.sort_values(id_out).reset_index(drop=True)
+
+
+#: Name of the row counting cases whose location is known only to their district or province.
+COMMUNE_UNKNOWN = "commune unknown (location known only to the district or province)"
+
+__all__ = ["COMMUNE_UNKNOWN", "public_summary"]

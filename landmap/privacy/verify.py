@@ -23,7 +23,7 @@ def verify_outputs(
     published: Mapping[str, PublishedLayer] | Iterable[PublishedLayer],
     *,
     profile: str | PrivacyProfile = "public",
-    registers: Mapping[str, str | os.PathLike[str]] | None = None,
+    registers: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Return one line per leak found in ``files`` (empty when the set may be published).
 
@@ -39,15 +39,15 @@ def verify_outputs(
         files to. A confidential profile is checked as the public profile would be: files that
         reach this function are meant to be shared, whatever profile made them.
     registers
-        ``{name: path}`` of the register files behind case layers, searched as files (rows the
-        loader rejected are searched too). A layer with a register is checked against it
-        instead of its in-memory source.
+        ``{name: register}`` behind case layers: a loader's ``Loaded`` result (best: its column
+        mapping is known and the rows it rejected are read again) or a file path. A layer with a
+        register is checked against it instead of its in-memory source.
 
     """
     prof = get_profile(profile)
     if prof.confidential:
         prof = PUBLIC
-    from landmap.audit import audit_export
+    from landmap.leakcheck import audit_export
 
     items = published.items() if isinstance(published, Mapping) else (
         (p.name or f"layer {i + 1}", p) for i, p in enumerate(published))
@@ -67,7 +67,7 @@ def verify_outputs(
     paths = [Path(f) for f in files]
     findings: list[str] = []
     for name, against in targets:
-        result = audit_export(paths, against, min_radius_m=prof.min_radius_m)
+        result = audit_export(paths, against, profile=prof)
         findings += [f"{name}: {finding.line()}" for finding in result.findings]
     return findings
 

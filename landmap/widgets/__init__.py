@@ -16,9 +16,17 @@ notebook is trusted. Offline, folium's own output fails even in a trusted notebo
 loads Leaflet from CDNs, the iframe stays blank and the "Make this Notebook Trusted" hint shows
 through it (checked in JupyterLab 4.6 with headless Chromium). :func:`map_widget` shows any
 folium map the explorer's way.
+
+:func:`column_form` is a form with one dropdown per canonical column, to say which column of a
+spreadsheet is which and save that mapping into a project file, without writing code.
+
+``%load_ext landmap.widgets`` registers the ``%%solution`` cell magic of the workshop notebooks:
+an answer cell's output stays in a folded box even after *Run All*.
 """
 
+from landmap.widgets._columns import ColumnForm, column_form
 from landmap.widgets._explorer import Explorer, explore, map_widget
+from landmap.widgets._solution import answer_box, load_ipython_extension
 from landmap.widgets._view import (
     ExplorerData,
     View,
@@ -30,13 +38,17 @@ from landmap.widgets._view import (
 )
 
 __all__ = [
+    "ColumnForm",
     "Explorer",
     "ExplorerData",
     "View",
     "ViewFilter",
+    "answer_box",
     "cases_per_year",
+    "column_form",
     "explore",
     "filter_view",
+    "load_ipython_extension",
     "map_widget",
     "prepare",
     "summary_table",

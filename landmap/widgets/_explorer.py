@@ -118,6 +118,68 @@ def map_widget(m: Any, *, height: int = 480) -> Any:
 # The widget
 # --------------------------------------------------------------------------------------------
 
+#: Labels wrap instead of being cut off ("Show all / បង្ហា…"): Khmer labels are long, and a
+#: notebook column is narrow. Scoped to the explorer's own box.
+_STYLE = """<style>
+.lm-explorer .widget-label-basic, .lm-explorer .widget-checkbox label,
+.lm-explorer .widget-label { white-space: normal; overflow: visible; text-overflow: clip;
+  height: auto; line-height: 1.35; }
+.lm-explorer .widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height); }
+.lm-explorer .widget-button { white-space: normal; height: auto; min-height: 28px;
+  width: auto; max-width: 100%; line-height: 1.3; padding-top: 3px; padding-bottom: 3px; }
+.lm-explorer .widget-button .fa { margin-right: 4px; }
+.lm-explorer .lm-chart img { width: 100%; height: auto; }
+</style>"""
+
+
+def _check_list(options: list[tuple[str, str]]) -> Any:
+    """Return a column of checkboxes with a ``value`` tuple, as a ``SelectMultiple`` has.
+
+    No Ctrl+click to learn, and a long label wraps instead of being cut off.
+    """
+    import ipywidgets as w
+    import traitlets
+
+    class CheckList(w.VBox):
+        value = traitlets.Tuple()
+
+        def __init__(self) -> None:
+            self.options = list(options)
+            self._terms = [term for _, term in options]
+            self.boxes = [w.Checkbox(value=False, description=text, indent=False,
+                                     layout=w.Layout(width="100%"))
+                          for text, _ in options]
+            self._syncing = False
+            super().__init__(children=self.boxes, layout=w.Layout(width="98%"))
+            for box in self.boxes:
+                box.observe(self._from_boxes, names="value")
+            self.observe(self._to_boxes, names="value")
+
+        @traitlets.validate("value")
+        def _valid(self, proposal: Any) -> tuple[str, ...]:
+            value = tuple(proposal["value"])
+            unknown = [v for v in value if v not in self._terms]
+            if unknown:
+                raise traitlets.TraitError(
+                    f"{unknown[0]!r} is not one of the options {self._terms}")
+            return tuple(t for t in self._terms if t in value)
+
+        def _from_boxes(self, _change: object) -> None:
+            if not self._syncing:
+                self.value = tuple(t for t, b in zip(self._terms, self.boxes, strict=True)
+                                   if b.value)
+
+        def _to_boxes(self, change: Any) -> None:
+            self._syncing = True
+            try:
+                for term, box in zip(self._terms, self.boxes, strict=True):
+                    box.value = term in change["new"]
+            finally:
+                self._syncing = False
+
+    return CheckList()
+
+
 
 #: Shown on the explorer and its maps when every case is marked synthetic.
 SYNTHETIC_NOTICE = "SYNTHETIC cases: invented for training, not real"
@@ -206,44 +268,42 @@ class Explorer:
         def head(field_name: str) -> str:
             return label("heading", field_name, lang)
 
-        self.province = w.SelectMultiple(
-            options=[(v, k) for k, v in self.data.provinces.items()], rows=6,
-            layout=layout,
+        all_label = _bilingual("All provinces", "ខេត្តទាំងអស់", lang)
+        self.province = w.Dropdown(
+            options=[(all_label, ""), *[(v, k) for k, v in self.data.provinces.items()]],
+            value="", layout=layout,
         )
         self.years = w.IntRangeSlider(value=(first, last), min=first, max=last, step=1,
                                       layout=layout,
                                       continuous_update=False)
-        self.case_type = w.SelectMultiple(
-            options=[(label("case_type", t, lang), t) for t in self.data.case_types],
-            rows=min(6, max(2, len(self.data.case_types))),
-            layout=layout,
-        )
-        self.status = w.SelectMultiple(
-            options=[(label("case_status", t, lang), t) for t in self.data.case_statuses],
-            rows=min(5, max(2, len(self.data.case_statuses))),
-            layout=layout,
-        )
-        self.concession_kind = w.SelectMultiple(
-            options=[(label("concession_kind", k, lang), k) for k in self.data.concession_kinds],
-            rows=min(4, max(2, len(self.data.concession_kinds))),
-            layout=layout,
-        )
+        self.case_type = _check_list(
+            [(label("case_type", t, lang), t) for t in self.data.case_types])
+        self.status = _check_list(
+            [(label("case_status", t, lang), t) for t in self.data.case_statuses])
+        self.concession_kind = _check_list(
+            [(label("concession_kind", k, lang), k) for k in self.data.concession_kinds])
         self.near = w.Checkbox(value=False, description=_bilingual(
-            "Only cases near a concession", "តែករណីជិតសម្បទាន", lang), indent=False)
+            "Only cases near a concession", "តែករណីជិតសម្បទាន", lang), indent=False,
+            layout=w.Layout(width="98%"))
         self.within_km = w.FloatSlider(value=2.0, min=0.0, max=50.0, step=0.5,
                                        description="km", layout=layout,
                                        continuous_update=False, readout_format=".1f")
         self.export_button = w.Button(description=_bilingual("Export view", "នាំចេញ", lang),
-                                      icon="download", button_style="primary")
+                                      icon="download", button_style="primary",
+                                      layout=w.Layout(width="auto"))
         self.reset_button = w.Button(description=_bilingual("Show all", "បង្ហាញទាំងអស់", lang),
-                                     icon="undo")
+                                     icon="undo", layout=w.Layout(width="auto"))
         self.status_line = w.HTML()
         self.map_view = w.HTML()
-        self.table_view = w.HTML()
-        self.chart_view = w.Image(format="png")
+        # the table and the chart share the row: fixed shares, so a redrawn chart (more years
+        # after "Show all") scales inside its share instead of squeezing the table
+        self.table_view = w.HTML(layout=w.Layout(width="46%", overflow="auto"))
+        self.chart_view = w.Image(format="png", layout=w.Layout(width="52%", height="auto",
+                                                                object_fit="contain"))
+        self.chart_view.add_class("lm-chart")
         self.synthetic = _is_synthetic(self.data.cases)
-        notes = [_bilingual("Nothing selected in a list means all.", "មិនជ្រើសរើស = ទាំងអស់។",
-                            lang), self._privacy_note()]
+        notes = [_bilingual("No box ticked in a list means all.",
+                            "មិនធីកប្រអប់ណាមួយ = ទាំងអស់។", lang), self._privacy_note()]
         if self.synthetic:
             notes.insert(0, _bilingual(SYNTHETIC_NOTICE, "ករណីសាកល្បង មិនមែនករណីពិត", lang))
         self.hint = hint = w.HTML("<br>".join(f"<small>{html.escape(n)}</small>" for n in notes))
@@ -256,12 +316,18 @@ class Explorer:
             [titled("province", self.province), titled("year", self.years),
              titled("case_type", self.case_type), titled("status", self.status),
              titled("concessions", self.concession_kind), self.near, self.within_km, hint,
-             w.HBox([self.reset_button, self.export_button]), self.status_line],
+             w.HBox([self.reset_button, self.export_button],
+                    layout=w.Layout(flex_flow="row wrap", width="98%")), self.status_line],
             layout=w.Layout(width="34%", min_width="280px"),
         )
-        right = w.VBox([self.map_view, w.HBox([self.table_view, self.chart_view])],
+        right = w.VBox([self.map_view, w.HBox(
+            [self.table_view, self.chart_view],
+            layout=w.Layout(width="100%", justify_content="space-between",
+                            align_items="flex-start"))],
                        layout=w.Layout(width="66%"))
-        self.widget = w.HBox([controls, right], layout=w.Layout(width="100%"))
+        self.widget = w.HBox([w.HTML(_STYLE, layout=w.Layout(display="none")), controls, right],
+                             layout=w.Layout(width="100%"))
+        self.widget.add_class("lm-explorer")
         for control in (self.province, self.years, self.case_type, self.status,
                         self.concession_kind, self.near, self.within_km):
             control.observe(self._on_change, names="value")
@@ -274,7 +340,7 @@ class Explorer:
     def filter(self) -> ViewFilter:
         """The :class:`ViewFilter` the controls currently describe."""
         return ViewFilter(
-            provinces=tuple(self.province.value),
+            provinces=(self.province.value,) if self.province.value else (),
             years=tuple(self.years.value),  # type: ignore[arg-type]
             types=tuple(self.case_type.value),
             statuses=tuple(self.status.value),
@@ -304,7 +370,8 @@ class Explorer:
     def reset(self) -> None:
         """Clear every selection, widen the years to the full range and redraw once."""
         with self.hold():
-            for control in (self.province, self.case_type, self.status, self.concession_kind):
+            self.province.value = ""
+            for control in (self.case_type, self.status, self.concession_kind):
                 control.value = ()
             self.years.value = self.data.year_range
             self.near.value = False
@@ -335,7 +402,8 @@ class Explorer:
                               precision_zoom=LIVE_PRECISION_ZOOM)
         self.map_view.value = _iframe(_page_html(self.map), self.height)
         self.table = summary_table(self.view.cases, lang=self.lang)
-        self.table_view.value = self.table.to_html(escape=True, border=0)
+        headers = {c: label("heading", c, self.lang) for c in self.table.columns}
+        self.table_view.value = self.table.rename(columns=headers).to_html(escape=True, border=0)
         counts = cases_per_year(self.view.cases, years=tuple(self.years.value))
         if not counts.equals(getattr(self, "chart_data", None)):  # redraw only when it changed
             self.chart_data = counts
@@ -351,12 +419,15 @@ class Explorer:
         if getattr(self, "figure", None) is None:
             self.figure = Figure(figsize=(3.6, 2.4))
             self.figure.add_subplot()
-            self.figure.subplots_adjust(left=0.14, bottom=0.24, right=0.97, top=0.88)
+            self.figure.subplots_adjust(left=0.14, bottom=0.24, right=0.97, top=0.86)
         ax = self.figure.axes[0]
         ax.clear()
         ax.bar(counts.index.astype(str), counts.to_numpy(), color="#b2182b")
-        ax.set_title(f"{label('heading', 'cases', 'en')} / {label('heading', 'year', 'en')}",
-                     fontsize=9)
+        title = _bilingual(
+            f"{label('heading', 'cases', 'en')} per {label('heading', 'year', 'en').lower()}",
+            f"{label('heading', 'cases', 'km')}ក្នុងមួយ{label('heading', 'year', 'km')}",
+            self.lang)
+        ax.set_title(title, fontsize=9, family=_chart_fonts(self.lang))
         ax.tick_params(labelsize=7)
         if len(counts) > 8:
             for tick in ax.get_xticklabels():
@@ -445,6 +516,19 @@ class Explorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _chart_fonts(lang: Lang) -> list[str]:
+    """Fonts for the chart's text: the Khmer font when there is one (English otherwise)."""
+    from landmap.errors import AssetError
+    from landmap.export.fonts import LATIN_FAMILY, font_families
+
+    if lang == "en":
+        return [LATIN_FAMILY]
+    try:
+        return font_families()
+    except AssetError:
+        return [LATIN_FAMILY]
 
 
 def _export_note(shown: int, audit: dict[str, Any] | None) -> str:

@@ -76,6 +76,8 @@
     var titleCol = spec.titleColumn, title = titleCol && values[titleCol] ? values[titleCol][i] : null;
     if (title !== null && title !== undefined && !tooltip) { box.appendChild(el('div', 'lm-popup-title', title)); }
     box.appendChild(el('div', 'lm-popup-layer', spec.label));
+    var vague = hollowNote(spec, i);
+    if (vague) { box.appendChild(el('div', 'lm-popup-note', vague)); }
     var table = el('table'), rows = 0;
     for (var c = 0; c < cols.length; c++) {
       var v = values[cols[c]] ? values[cols[c]][i] : null;
@@ -93,11 +95,26 @@
     return box;
   }
 
+  /* A case known only to its commune (district...): the popup note, or null. */
+  function hollowNote(spec, i) {
+    var p = spec.precision;
+    if (!p) { return null; }
+    var col = columns(spec)[p.by], term = col ? col[i] : null;
+    return (term !== null && term !== undefined && p.hollow[term]) || null;
+  }
+
+  /* Such a case is drawn hollow: outline only, dashed, so it never reads as an exact place. */
+  function hollowStyle(st) {
+    return L.extend({}, st, { fillOpacity: 0.08, weight: 2, dashArray: '3 2' });
+  }
+
   function styleOf(spec, i) {
-    var s = spec.style, values = columns(spec);
-    if (!s.by) { return s.fixed; }
-    var term = values[s.by] ? values[s.by][i] : null;
-    return (term !== null && s.terms[term]) || s.fallback;
+    var s = spec.style, values = columns(spec), base;
+    if (!s.by) { base = s.fixed; } else {
+      var term = values[s.by] ? values[s.by][i] : null;
+      base = (term !== null && s.terms[term]) || s.fallback;
+    }
+    return hollowNote(spec, i) ? hollowStyle(base) : base;
   }
 
   function bindContent(group, spec) {
@@ -190,11 +207,11 @@
       }
       return index[key];
     }
-    if (!s.by) { add('', s.fixed); return { list: list, which: which }; }
-    var col = values[s.by] || [];
+    var col = s.by ? (values[s.by] || []) : [];
     for (var i = 0; i < n; i++) {
-      var term = col[i];
-      which[i] = (term !== null && term !== undefined && s.terms[term]) ? add('t' + term, s.terms[term]) : add('', s.fallback);
+      var term = s.by ? col[i] : null, known = term !== null && term !== undefined && s.terms[term];
+      var st = !s.by ? s.fixed : (known ? s.terms[term] : s.fallback), key = known ? 't' + term : '';
+      which[i] = hollowNote(spec, i) ? add('h' + key, hollowStyle(st)) : add(key, st);
     }
     return { list: list, which: which };
   }
@@ -584,7 +601,12 @@
     control.onAdd = function () {
       /* A <details> element: readers on small screens can fold the legend away. */
       var outer = el('details', 'lm-legend leaflet-bar'), box = outer;
-      outer.open = !options.collapsed;
+      /* "auto": folded on a small map (a notebook cell, a phone), open on a large one. */
+      outer.open = options.collapsed === 'auto' ? !small(map) : !options.collapsed;
+      outer._lmAuto = options.collapsed === 'auto';
+      outer.addEventListener('click', function (e) {
+        if (e.target && e.target.tagName === 'SUMMARY') { outer._lmUser = true; }
+      });
       outer.setAttribute('aria-label', options.title || 'Legend');
       outer.appendChild(el('summary', 'lm-legend-title', options.title || 'Legend'));
       sections.forEach(function (section) {
@@ -592,7 +614,7 @@
         section.rows.forEach(function (row) {
           var item = el('div', 'lm-legend-row');
           item.setAttribute('data-term', row.term);
-          var sw = el('span', 'lm-swatch lm-swatch-' + section.shape);
+          var sw = el('span', 'lm-swatch lm-swatch-' + section.shape + (row.hollow ? ' lm-swatch-hollow' : ''));
           sw.style.background = row.fill;
           sw.style.borderColor = row.stroke;
           if (section.shape !== 'point') { sw.style.opacity = Math.max(0.45, row.fill_opacity); }
@@ -731,6 +753,8 @@
 
   function miniMap(map, options) {
     var layer;
+    /* "auto": only on a map large enough that it does not crowd the other controls. */
+    if (options.auto && (map.getSize().x < 900 || map.getSize().y < 600)) { return null; }
     if (options.tiles) {
       layer = L.tileLayer(options.tiles.url, { attribution: options.tiles.attribution });
     } else if (options.background) {
@@ -739,11 +763,92 @@
     } else { return null; }
     var mm = new L.Control.MiniMap(layer, { toggleDisplay: true, position: 'bottomright', zoomLevelOffset: -3, width: 150, height: 150 });
     mm.addTo(map);
+    mm._lmAuto = !!options.auto;
+    map._lmMiniMap = mm;
     return mm;
+  }
+
+  /* A map too small for an open legend and a minimap (a notebook cell, a phone). */
+  function small(map) {
+    var size = map.getSize();
+    return size.x < 800 || size.y < 560;
+  }
+
+  function rectOf(node) { return node.getBoundingClientRect(); }
+  function shown(node) { var r = rectOf(node); return r.width > 0 && r.height > 0; }
+  function meets(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function corner(map, v, h) {
+    return map.getContainer().querySelector('.leaflet-' + v + '.leaflet-' + h);
+  }
+  function controlsIn(node) {
+    return node ? Array.prototype.filter.call(node.children, shown) : [];
+  }
+
+  /* Keep the controls clear of each other: the legend's height is limited to the room the
+   * right-hand column leaves, and it folds away when it would still touch another control;
+   * the time slider narrows; the title banner sits between the top corners, or below the
+   * top-left controls when there is no room beside them. Run on load and on every resize. */
+  function arrange(map) {
+    var box = rectOf(map.getContainer()), legendBox = map.getContainer().querySelector('.lm-legend');
+    map.getContainer().classList.toggle('lm-compact', box.width < 700);
+    if (map._lmMiniMap && map._lmMiniMap._lmAuto) {  /* the overview map only where there is room */
+      map._lmMiniMap.getContainer().style.display = small(map) ? 'none' : '';
+    }
+    var topRight = controlsIn(corner(map, 'top', 'right')), others = [];
+    var bottomRight = controlsIn(corner(map, 'bottom', 'right'));
+    var bottomLeft = controlsIn(corner(map, 'bottom', 'left'));
+    var topLeft = controlsIn(corner(map, 'top', 'left'));
+    var time = map.getContainer().querySelector('.lm-time input');
+    if (time) { time.style.width = Math.max(90, Math.min(220, box.width * 0.28)) + 'px'; }
+    if (legendBox && !legendBox._lmUser && legendBox._lmAuto) { legendBox.open = !small(map); }
+    if (legendBox) {
+      var above = 0;
+      topRight.forEach(function (c) { above = Math.max(above, rectOf(c).bottom - box.top); });
+      bottomRight.forEach(function (c) { if (c !== legendBox) { above += rectOf(c).height + 10; } });
+      legendBox.style.maxHeight = Math.max(60, box.height - above - 30) + 'px';
+      others = [].concat(topRight, bottomLeft, topLeft, bottomRight.filter(function (c) { return c !== legendBox; }));
+      var crowded = function () {
+        var r = rectOf(legendBox);
+        return others.some(function (c) { return meets(r, rectOf(c)); });
+      };
+      if (legendBox.open && !legendBox._lmUser && crowded()) { legendBox.open = false; }
+      /* still touching the time slider (a narrow map): narrow the slider to the room left */
+      var timeBox = map.getContainer().querySelector('.lm-time');
+      if (time && timeBox && meets(rectOf(legendBox), rectOf(timeBox))) {
+        var room = rectOf(legendBox).left - rectOf(timeBox).left - 10;
+        var extra = rectOf(timeBox).width - rectOf(time).width;
+        time.style.width = Math.max(60, room - extra) + 'px';
+      }
+    }
+    var bannerBox = map.getContainer().querySelector('.lm-banner');
+    if (bannerBox) {
+      bannerBox.style.top = '8px';
+      var left = 10, right = box.width - 10, top = bannerBox.offsetHeight + 16;
+      topLeft.forEach(function (c) { var r = rectOf(c); if (r.top - box.top < top) { left = Math.max(left, r.right - box.left + 10); } });
+      topRight.forEach(function (c) { var r = rectOf(c); if (r.top - box.top < top) { right = Math.min(right, r.left - box.left - 10); } });
+      if (right - left >= Math.min(260, box.width * 0.5)) {
+        bannerBox.style.left = left + 'px';
+        bannerBox.style.width = (right - left) + 'px';
+      } else {  /* no room beside the corners: below the top-left controls, full width */
+        var below = 0;
+        topLeft.forEach(function (c) { below = Math.max(below, rectOf(c).bottom - box.top); });
+        bannerBox.style.left = '10px';
+        bannerBox.style.width = (box.width - 20) + 'px';
+        bannerBox.style.top = (below + 8) + 'px';
+      }
+    }
   }
 
   /* Called last: fit the view, then mark the map ready once the canvases have painted. */
   function ready(map, options) {
+    arrange(map);
+    map.on('resize', function () { arrange(map); });
+    /* fonts that arrive late change the controls' sizes: arrange again once they are in */
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(function () { arrange(map); });
+    }
     if (options.fit) {
       var b = null;
       (map._lmLayers || []).forEach(function (g) {
@@ -778,6 +883,7 @@
       if (clustering()) { setTimeout(function () { whenClustered(fn); }, 20); } else { fn(); }
     }
     whenClustered(function () {
+      arrange(map);  /* the layers are drawn: the controls have their final sizes */
       requestAnimationFrame(function () {
         requestAnimationFrame(function () {
           (map._lmLayers || []).forEach(function (g) {
@@ -797,6 +903,7 @@
     varints: varints, decodePolygons: decodePolygons, decodePoints: decodePoints,
     polygonLayer: polygonLayer, pointLayer: pointLayer, heatLayer: heatLayer, legend: legend,
     search: search, timeSlider: timeSlider, banner: banner, miniMap: miniMap, ready: ready,
+    arrange: arrange,
     content: content, status: status, maps: maps,
     data: function (id) { return JSON.parse(document.getElementById(id).textContent); }
   };

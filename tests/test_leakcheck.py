@@ -24,10 +24,11 @@ import pytest
 import shapely
 from test_privacy_data import SENSITIVE, communes, register, register_source
 
-from landmap.audit import audit_export, iter_streams, require_clean
 from landmap.cli import main
 from landmap.errors import DataFileError, PrivacyError
-from landmap.privacy import apply_profile, write_audit
+from landmap.leakcheck import audit_export, require_clean
+from landmap.leakcheck.streams import walk
+from landmap.privacy import publish, write_audit
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -52,12 +53,18 @@ def cases():
 
 @pytest.fixture(scope="module")
 def public(cases):
-    return apply_profile(cases, "public", communes=communes(), seed=SEED)
+    """The public layer as the privacy gate publishes it: the allowed columns only."""
+    return publish(cases, "public", kind="cases", communes=communes(), seed=SEED)
 
 
 @pytest.fixture(scope="module")
 def internal(cases):
-    return apply_profile(cases, "internal").data
+    return publish(cases, "internal", kind="cases").data
+
+
+def _ids(findings):
+    """Every case a list of findings names."""
+    return {cid for f in findings for cid in (f.case_ids or (f.case_id,))}
 
 
 # ------------------------------------------------------------------ minimal writers
@@ -238,7 +245,7 @@ def test_hidden_values_found(hide, tmp_path, cases, source):
     expect = pid if hide.startswith("phone") else (
         str(khmer.iloc[0, 1]) if hide in ("json_ascii", "khmer_run_together") and len(khmer)
         else cid)
-    assert expect in {f.case_id for f in result.findings}, result.lines()
+    assert expect in _ids(result.findings), result.lines()
 
 
 def test_png_compressed_text_chunk(tmp_path, cases, source):
@@ -248,7 +255,7 @@ def test_png_compressed_text_chunk(tmp_path, cases, source):
     Image.new("RGB", (4, 4)).save(tmp_path / "x.png", pnginfo=info)
     assert name.encode() not in (tmp_path / "x.png").read_bytes()  # only compressed
     result = audit_export(tmp_path / "x.png", source, min_radius_m=0)
-    assert [f.case_id for f in result.findings] == [cid]
+    assert [f.case_ids for f in result.findings] == [(cid,)]
 
 
 def test_gpkg_side_table_and_xlsx_second_sheet(tmp_path, public, internal, source):
@@ -263,7 +270,7 @@ def test_gpkg_side_table_and_xlsx_second_sheet(tmp_path, public, internal, sourc
         notes.to_excel(xl, sheet_name="notes", index=False)
     for path in (gpkg, xlsx):
         result = audit_export(path, source)
-        assert {f.case_id for f in result.findings} == set(notes["case_id"]), result.lines()
+        assert _ids(result.findings) == set(notes["case_id"]), result.lines()
 
 
 def test_points_near_but_outside_the_radius(tmp_path, cases, source):
@@ -309,18 +316,18 @@ def test_coordinates_in_text_and_utm(tmp_path, cases, source):
 def test_seed_written_nowhere(tmp_path, public):
     for fmt, writer in WRITERS.items():
         writer(public.data, tmp_path / f"cases.{fmt}")
-        write_audit(public.audit, tmp_path / f"cases.{fmt}")
+        write_audit(public, tmp_path / f"cases.{fmt}")
     forms = [str(SEED).encode(), hex(SEED).encode(), hex(SEED)[2:].encode(),
              SEED.to_bytes(8, "little"), SEED.to_bytes(8, "big")]
     for path in tmp_path.iterdir():
-        for _, stream in iter_streams(path.read_bytes(), str(path), path=path):
-            assert not [f for f in forms if f in stream], path
+        for stream in walk([(path, path.name)]):
+            assert not [f for f in forms if f in stream.data], path
 
 
 def test_audit_file_beside_export_is_itself_clean(tmp_path, public, source):
     out = tmp_path / "cases.geojson"
     write_geojson(public.data, out)
-    write_audit(public.audit, out)
+    write_audit(public, out)
     assert audit_export(tmp_path, source).ok
 
 
@@ -330,7 +337,7 @@ def test_audit_file_beside_export_is_itself_clean(tmp_path, public, source):
 def test_require_clean_raises_with_every_finding(tmp_path, internal, source):
     path = tmp_path / "leaky.csv"
     write_csv(internal, path)
-    with pytest.raises(PrivacyError, match=r"leak\(s\) in the export"):
+    with pytest.raises(PrivacyError, match=r"finding\(s\) in the export"):
         require_clean(path, source)
 
 
@@ -368,13 +375,15 @@ def test_findings_do_not_print_values(tmp_path, internal, source):
     assert io.StringIO(text).readline().startswith("LEAK")
 
 
-def test_sensitive_columns_of_register_are_the_ones_searched(source):
-    from landmap.audit import load_source, secret_index
+def test_every_column_the_profile_does_not_publish_is_searched(source):
+    from landmap.leakcheck.register import read_register
 
-    layer, raw = load_source(source)
-    index = secret_index(layer, raw)
-    assert index.count >= len(layer) * 3
-    assert set(SENSITIVE) <= set(raw.columns)
+    register = read_register(source)
+    assert set(SENSITIVE) <= set(register.searched)
+    assert {"description", "_uuid", "_submission_time"} <= set(register.searched)
+    assert not set(register.searched) & {"case_id", "province", "village", "case_type"}
+    assert set(register.coordinates) == {"latitude", "longitude"}
+    assert len(register.index) >= register.rows * 4
 
 
 def test_labelled_points_judged_against_their_own_case(tmp_path):
@@ -411,11 +420,12 @@ def test_labelled_points_judged_against_their_own_case(tmp_path):
 def test_landmap_map_payload_decoded(tmp_path, cases, public, internal, source):
     builder = pytest.importorskip("landmap.maps.builder")
     save = pytest.importorskip("landmap.maps.save")
-    clean = save.save_map(builder.build_map(cases=public.data), tmp_path / "public.html")
+    clean = save.save_map(builder.build_map(cases=public), tmp_path / "public.html")
     result = audit_export(clean, source)
     assert result.ok, result.lines()[:3]
     assert result.points_found >= len(public.data)  # the compact payload was decoded
-    leaky = save.save_map(builder.build_map(cases=internal, popup=["case_id", "complainant_name"]),
+    leaky = save.save_map(builder.build_map(cases=internal, profile="internal",
+                                            popup=["case_id", "complainant_name"]),
                           tmp_path / "internal.html")
     found = audit_export(leaky, source).findings
     points = {f.case_id for f in found if f.kind == "point"}
@@ -424,7 +434,7 @@ def test_landmap_map_payload_decoded(tmp_path, cases, public, internal, source):
 
 def test_varint_decoder_matches_the_map_encoder():
     encode = pytest.importorskip("landmap.maps.encode")
-    from landmap.export.privacy_coords import decode_varints as _varints
+    from landmap.leakcheck.points import decode_varints as _varints
 
     values = np.array([0, 1, 31, 32, 1000, 2**40 + 7], dtype=np.uint64)
     assert _varints(encode.varint(values)).tolist() == values.tolist()

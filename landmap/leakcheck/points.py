@@ -1,10 +1,14 @@
-"""Points in exported files, with the case id each file gives them where it gives one.
+"""Points in the structure of exported files, with the case id a file gives them.
 
-Used by the leak check (:mod:`landmap.audit`): Point features of GeoJSON (also inside HTML),
-KML placemarks, every point layer GDAL reads, coordinate and WKT columns of CSV/XLSX/GeoPackage
-tables, landmap's own compact map payload (``landmap.maps.encode``), and decimal-degree or UTM
-number pairs in any other text. Polygon and line vertices are not taken for case locations, nor
-are GeoPackage extents and spatial-index boxes.
+Point features of GeoJSON (also inside HTML), KML placemarks, every point layer GDAL reads
+(GeoPackage, zipped shapefiles, FlatGeobuf, GML), coordinate and WKT columns of CSV, XLSX and
+GeoPackage tables, landmap's own compact map payload (``landmap.maps.encode``), and the rest of
+an HTML page read as text (:mod:`landmap.leakcheck.notation`). Polygon and line vertices are not
+taken for case locations, nor are GeoPackage extents and spatial-index boxes.
+
+A point labelled with a case id (a ``case_id`` property or column, a placemark name, or a column
+whose values are mostly known case ids) is judged against that case only: a masked point may
+land near another household by chance.
 """
 
 from __future__ import annotations
@@ -14,28 +18,28 @@ import json
 import logging
 import re
 import sqlite3
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
 import shapely
 
+from landmap.leakcheck.notation import bare_pairs
 from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN
 
-log = logging.getLogger("landmap.audit")
-
-_COORD = r"(-?\d{1,3}\.\d{3,}|\d{6,7}(?:\.\d+)?)"  # degrees to 3+ decimals, or UTM metres
-_NUMBER_PAIR = re.compile(rf"(?<![\w.]){_COORD}\s*[,\s]\s*{_COORD}(?![\w.])")
+log = logging.getLogger("landmap.leakcheck")
 _KML_POINT = re.compile(
     r"<(?:\w+:)?Point\b[^>]*>.*?<(?:\w+:)?coordinates>(.*?)</(?:\w+:)?coordinates>", re.S
 )
 _LON, _LAT = (101.5, 108.5), (9.0, 15.5)  # Cambodia with a margin, degrees
 _UTM_X, _UTM_Y = (100_000.0, 900_000.0), (990_000.0, 1_750_000.0)  # EPSG:32648, metres
-_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".kml", ".kmz", ".shp", ".fgb", ".gml",
-                    ".sqlite", ".zip", ".geojsonl", ".geojsons")
+#: Read through GDAL (GeoJSON, KML and KMZ are read from their text, faster).
+_VECTOR_SUFFIXES = (".gpkg", ".shp", ".shp.zip", ".fgb", ".gml", ".sqlite", ".zip", ".geojsonl",
+                    ".geojsons", ".gpx")
 
 Point = tuple[float, float, "str | None"]  # x, y and the case id the file gives it, if any
 _ID = ID_COLUMN["cases"]
@@ -60,6 +64,10 @@ def _geojson_points(
         elif kind == "MultiPoint" and isinstance(coords, list):
             out.extend((c[0], c[1], case_id) for c in coords
                        if isinstance(c, list) and len(c) >= 2)
+        if kind == "GeometryCollection" and not all(
+                isinstance(g, dict) and g.get("type") in ("Point", "MultiPoint")
+                for g in obj.get("geometries") or []):
+            return  # points beside polygons or lines: left over from an overlay, not cases
         for key, value in obj.items():
             if key not in ("coordinates", "properties"):
                 _geojson_points(value, out, case_id, known)
@@ -183,12 +191,16 @@ def _json_blocks(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
     return points, " ".join(rest)
 
 
-def _number_pairs(text: str) -> list[Point]:
-    pairs: list[Point] = []
-    for a, b in _NUMBER_PAIR.findall(text):
-        x, y = float(a), float(b)
-        pairs += [(x, y, None), (y, x, None)]
-    return pairs
+def _sample(values: np.ndarray, n: int = 64) -> list[Any]:
+    """Return the first ``n`` non-missing values of a column."""
+    out: list[Any] = []
+    for value in values:
+        if value is not None and value is not pd.NA and not (
+                isinstance(value, float) and np.isnan(value)):
+            out.append(value)
+            if len(out) >= n:
+                break
+    return out
 
 
 def _id_column(frame: pd.DataFrame, known: frozenset[str]) -> Any:
@@ -198,47 +210,72 @@ def _id_column(frame: pd.DataFrame, known: frozenset[str]) -> Any:
         return _ID
     best, share = None, 0.5
     for col in frame.columns:
-        values = frame[col].dropna()
-        if len(values) and (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            found = float(values.astype(str).isin(known).mean())
+        sample = [str(v) for v in _sample(frame[col].to_numpy(dtype=object), 200)]
+        if sample:
+            found = sum(v in known for v in sample) / len(sample)
             if found > share:
                 best, share = col, found
     return best
 
 
+def _numbers(values: np.ndarray) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan)
+
+
+def _share_within(v: np.ndarray, lo_hi: tuple[float, float]) -> float:
+    v = v[np.isfinite(v)]
+    return float(((v >= lo_hi[0]) & (v <= lo_hi[1])).mean()) if len(v) else 0.0
+
+
 def _table_points(frame: pd.DataFrame, known: frozenset[str]) -> list[Point]:
+    """Points of a table: every pair of longitude-like and latitude-like columns, WKT columns.
+
+    The first rows of a column decide whether it holds numbers (or WKT points); only those
+    columns are read whole.
+    """
     id_col = _id_column(frame, known)
-    numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns}
-    numeric = {c: s for c, s in numeric.items() if s.notna().mean() > 0.5}
-
-    def within(s: pd.Series, lo_hi: tuple[float, float]) -> bool:
-        v = s.dropna()
-        return bool(len(v)) and bool(v.between(*lo_hi).mean() > 0.8)
-
-    xs = [c for c, s in numeric.items() if within(s, _LON) or within(s, _UTM_X)]
-    ys = [c for c, s in numeric.items() if within(s, _LAT) or within(s, _UTM_Y)]
-    ids = (frame[id_col].astype("string").to_numpy(dtype=object, na_value=None)
+    numeric: dict[str, np.ndarray] = {}
+    wkt: list[np.ndarray] = []
+    for col in frame.columns:
+        values = frame[col].to_numpy(dtype=object)
+        sample = _sample(values)
+        if not sample:
+            continue
+        head = _numbers(np.asarray(sample, dtype=object))
+        if np.isfinite(head).mean() > 0.5:
+            full = _numbers(values)
+            if np.isfinite(full).mean() > 0.5:
+                numeric[col] = full
+        elif sum(isinstance(v, str) and v.lstrip()[:5].upper() in ("POINT", "MULTI")
+                 for v in sample) > len(sample) / 2:
+            wkt.append(values)
+    xs = [c for c, v in numeric.items()
+          if _share_within(v, _LON) > 0.8 or _share_within(v, _UTM_X) > 0.8]
+    ys = [c for c, v in numeric.items()
+          if _share_within(v, _LAT) > 0.8 or _share_within(v, _UTM_Y) > 0.8]
+    ids = ([None if v is None or v is pd.NA else str(v)
+            for v in frame[id_col].to_numpy(dtype=object)]
            if id_col is not None else [None] * len(frame))
     points: list[Point] = []
     for x in xs:
         for y in ys:
             if x != y:
-                points += list(zip(numeric[x], numeric[y], ids, strict=True))
-    for col in frame.columns:  # WKT geometry columns (GDAL's CSV writer)
-        text = frame[col].astype("string")
-        is_wkt = text.str.match(r"\s*(?:MULTI)?POINT\b", case=False, na=False)
-        if len(is_wkt) and int(is_wkt.sum()) > len(is_wkt) / 2:
-            wkt = text.to_numpy(dtype=object, na_value=None)
-            geoms = shapely.from_wkt(wkt, on_invalid="ignore")
-            coords, index = shapely.get_coordinates(geoms, return_index=True)
-            points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
-                                                            strict=True)]
+                points += list(zip(numeric[x].tolist(), numeric[y].tolist(), ids, strict=True))
+    for values in wkt:  # WKT geometry columns (GDAL's CSV writer)
+        text = np.asarray([v if isinstance(v, str) else None for v in values], dtype=object)
+        geoms = shapely.from_wkt(text, on_invalid="ignore")
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
+        points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
+                                                        strict=True)]
     return points
 
 
 def _kml_points(text: str, known: frozenset[str]) -> list[Point]:
     points: list[Point] = []
     for placemark in re.findall(r"<(?:\w+:)?Placemark\b.*?</(?:\w+:)?Placemark>", text, re.S):
+        if re.search(r"<(?:\w+:)?(?:Polygon|LineString|LinearRing)\b", placemark):
+            continue  # points beside polygons or lines: left over from an overlay, not cases
         found = re.search(
             rf'<(?:\w+:)?(?:SimpleData|Data) name="{_ID}"[^>]*>\s*(?:<(?:\w+:)?value>)?([^<]*)',
             placemark,
@@ -255,31 +292,38 @@ def _kml_points(text: str, known: frozenset[str]) -> list[Point]:
     return points
 
 
-def stream_points(data: bytes, known: frozenset[str]) -> list[Point]:
-    """Points in a text stream: KML placemarks, GeoJSON, GeoJSON inside HTML, number pairs."""
-    text = data.decode("utf-8", errors="replace")
-    head = text[:2000].lstrip().lower()
-    if "<kml" in head:
-        return _kml_points(text, known)
-    if head.startswith(("{", "[")):
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError:
-            return _number_pairs(text)
+def stream_points(data: bytes, known: frozenset[str], parsed: Any = None
+                  ) -> tuple[list[Point], bool]:
+    """Points in the structure of a text stream, and whether it had one.
+
+    KML placemarks, GeoJSON (``parsed``: the stream already read as JSON), and the GeoJSON,
+    map payload and number pairs of an HTML page. ``False`` means plain text: the caller reads
+    every notation in it, unlabelled number pairs included.
+    """
+    head = data[:2000].lstrip().lower()
+    if parsed is not None:
         points: list[Point] = []
-        _geojson_points(obj, points, known=known)
-        return points
-    if head.startswith(("<?xml", "<worksheet", "<sst")) or "spreadsheetml" in head:
-        return []  # XLSX parts: read as tables by _file_points
-    if "<" not in head:
-        return _number_pairs(text)
+        _geojson_points(parsed, points, known=known)
+        return points, True
+    if b"<kml" in head:
+        return _kml_points(data.decode("utf-8", errors="replace"), known), True
+    if head.startswith((b"{", b"[")):
+        return [], False
+    if head.startswith((b"<?xml", b"<worksheet", b"<sst")) or b"spreadsheetml" in head:
+        return [], True  # XLSX parts: read as tables by file_points
+    if b"<" not in head:
+        return [], False
+    text = data.decode("utf-8", errors="replace")
     points, rest = _json_blocks(text, known)
     more, rest = _embedded_geojson(rest, known)
-    return points + more + _number_pairs(rest)
+    return points + more + bare_pairs(rest.encode("utf-8")), True
 
 
-def _sqlite_table_points(path: Path, known: frozenset[str]) -> list[Point]:
-    """Coordinate columns of the tables of a GeoPackage/SQLite file (not its index tables)."""
+def _sqlite_table_points(path: Path, known: frozenset[str], listed: set[str]) -> list[Point]:
+    """Coordinate columns of the tables of a SQLite file that GDAL does not list as layers.
+
+    GeoPackage metadata, extents and spatial-index boxes are not records and are left out.
+    """
     points: list[Point] = []
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -288,55 +332,68 @@ def _sqlite_table_points(path: Path, known: frozenset[str]) -> list[Point]:
     try:
         query = "SELECT name FROM sqlite_master WHERE type='table'"
         for (table,) in con.execute(query).fetchall():
-            if str(table).lower().startswith(("gpkg_", "rtree_", "sqlite_", "gpkgext_")):
-                continue  # extents and spatial-index boxes, not records
+            if str(table).lower().startswith(("gpkg_", "rtree_", "sqlite_", "gpkgext_")) or (
+                    str(table) in listed):
+                continue  # extents and spatial-index boxes, or read through GDAL
             quoted = '"' + str(table).replace('"', '""') + '"'
             frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
             frame = frame[[c for c in frame.columns
                            if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
-            points += _table_points(frame.astype("string"), known)
-    except (sqlite3.Error, pd.errors.DatabaseError) as err:
+            points += _table_points(frame, known)
+    except (sqlite3.Error, pd.errors.DatabaseError) as err:  # the text scan reports it
         log.info("%s: could not read its tables (%s)", path, err)
     finally:
         con.close()
     return points
 
 
-def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
-    """Points of tables and of every GDAL vector layer; and whether the file was understood."""
-    import pyogrio
+def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
+    """Points of tables and of every GDAL vector layer.
 
+    Returns the points, whether the file was read as a table or a vector file, and what could
+    not be read (a layer GDAL lists but cannot read).
+    """
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         try:
             frame = pd.read_csv(path, dtype=str, sep=None, engine="python",
                                 encoding="utf-8-sig", encoding_errors="replace")
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
-            return [], False
+            return [], False, []
         points = _table_points(frame, known)
-        return points, bool(points)  # no coordinate columns: scan the text instead
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            sheets = pd.read_excel(path, sheet_name=None, dtype=str)
-        except (ValueError, OSError, zipfile.BadZipFile) as err:
-            log.info("%s: unreadable workbook (%s)", path, err)
-            return [], False
-        return [p for frame in sheets.values() for p in _table_points(frame, known)], True
-    if not "".join(path.suffixes[-2:]).lower().endswith(_VECTOR_SUFFIXES):
-        return [], False
+        return points, bool(points), []  # no coordinate columns: read as text
+    workbook = suffix in (".xlsx", ".xlsm")
+    if not workbook and not "".join(path.suffixes[-2:]).lower().endswith(_VECTOR_SUFFIXES):
+        return [], False, []
     # GDAL would otherwise write a .aux.xml sidecar beside a GeoPackage whose metadata it
     # read: the leak check must leave the folder it checks as it found it.
     previous = pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED")
     pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": "NO"})
     try:
-        return _gdal_points(path, known)
+        return _workbook_points(path, known) if workbook else _gdal_points(path, known)
     finally:
         pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": previous})
 
 
-def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
-    import pyogrio
+def _workbook_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
+    """Coordinate columns of every sheet of a workbook (read by GDAL's XLSX driver)."""
+    try:
+        sheets = pyogrio.list_layers(path)[:, 0]
+    except pyogrio.errors.DataSourceError as err:
+        return [], False, [f"unreadable workbook ({err})"]
+    points: list[Point] = []
+    problems: list[str] = []
+    for sheet in sheets:
+        try:
+            frame = pyogrio.read_dataframe(path, layer=sheet, read_geometry=False)
+        except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:
+            problems.append(f"sheet {sheet!r} unreadable ({err})")
+            continue
+        points += _table_points(pd.DataFrame(frame), known)
+    return points, True, problems
 
+
+def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
     suffix = path.suffix.lower()
     source, layers = str(path), None
     for candidate in (str(path), f"/vsizip/{path}"):
@@ -344,18 +401,24 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
             layers = pyogrio.list_layers(candidate)
             source = candidate
             break
-        except Exception:  # noqa: BLE001,S112 - any GDAL failure means: not this way
-            continue
+        except pyogrio.errors.DataSourceError:
+            continue  # not this way (a zip GDAL cannot read directly, or not a vector file)
     if layers is None:
-        return [], False
-    points: list[Point] = _sqlite_table_points(path, known) if suffix in (".gpkg", ".sqlite") \
-        else []
+        return [], False, []
+    listed = {str(n) for n in layers[:, 0]}
+    points: list[Point] = (_sqlite_table_points(path, known, listed)
+                           if suffix in (".gpkg", ".sqlite") else [])
+    problems: list[str] = []
     for name in layers[:, 0]:
         try:
             gdf = pyogrio.read_dataframe(source, layer=name)
-        except Exception as err:  # noqa: BLE001 - report and go on with the other layers
-            log.info("%s: layer %s unreadable (%s)", path, name, err)
+        except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+                pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as err:
+            problems.append(f"layer {name!r} unreadable ({err})")
             continue
+        attributes = pd.DataFrame(gdf.drop(columns=getattr(gdf, "_geometry_column_name",
+                                                            "geometry"), errors="ignore"))
+        points += _table_points(attributes, known)  # lat/lon columns beside the geometry
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all():
             continue
         geoms = np.asarray(gdf.geometry.array)
@@ -372,7 +435,7 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool]:
         coords, index = shapely.get_coordinates(geoms, return_index=True)
         points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
                                                         strict=True)]
-    return points, True
+    return points, True, problems
 
 
 def points_to_metric(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
