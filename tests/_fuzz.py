@@ -400,26 +400,6 @@ def mutated(draw, files: st.SearchStrategy[FuzzFile]) -> FuzzFile:
 _SUMMARY = re.compile(r"as (\w+): (\d+) rows -> (\d+) loaded, (\d+) repaired, (\d+) rejected")
 
 
-#: Failures whose fix belongs to a part of landmap being rewritten on another branch: the run
-#: is counted (as a hypothesis event) but not failed. The leak check (``landmap/audit.py`` and
-#: the ``landmap/export/privacy_*.py`` leftovers) is being rewritten into landmap/leakcheck/;
-#: what the harness found in it is listed in tests/corpus/README.md. This list goes with them.
-OWNED_ELSEWHERE = {
-    "the leak check": re.compile(r"/landmap/(?:audit\.py|export/privacy_\w+\.py)$"),
-}
-_FRAME = re.compile(r'^  File "([^"]+)", line \d+, in ', re.MULTILINE)
-
-
-def owned_elsewhere(proc: subprocess.CompletedProcess[str]) -> str | None:
-    """Name the part of landmap, owned elsewhere, in which this run's traceback ended."""
-    if proc.returncode != 1:
-        return None
-    ours = [f for f in _FRAME.findall(proc.stderr) if "/landmap/" in f and "site-packages" not in f]
-    if not ours:
-        return None
-    return next((name for name, where in OWNED_ELSEWHERE.items() if where.search(ours[-1])), None)
-
-
 def budget(command: str, inputs: list[Path]) -> float:
     size = sum(p.stat().st_size for p in inputs if p.is_file()) / 1e6
     return BUDGET_S[command] + BUDGET_S_PER_MB * size
@@ -445,11 +425,6 @@ def run(command: str, args: list[object], *, cwd: Path, inputs: list[Path],
     if currently_in_test_context():  # the corpus runs outside of hypothesis
         event(f"exit status {proc.returncode}")
     found = problems(proc, command)
-    known = owned_elsewhere(proc)
-    if known:
-        if currently_in_test_context():
-            event(f"known, fixed elsewhere: {known}")
-        found = []
     summaries = _SUMMARY.findall(proc.stdout)
     for _, total, *counts in summaries:
         if sum(map(int, counts)) != int(total):

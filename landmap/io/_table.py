@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import itertools
 import mmap
 import os
 import re
@@ -236,7 +237,8 @@ def _extra_values(src: Source, sep: str, encoding: str, skip: int) -> int:
             trailing = 0
             # the rare trailing-delimiter file is read through here once, row by row: pandas
             # will drop values past the header, so every one of them must be empty
-            for row, values in enumerate([first, *reader], start=1):
+            for values in itertools.chain([first], reader):
+                row = skip + reader.line_num  # as a spreadsheet numbers it (header = row 1)
                 if len(values) > width:
                     trailing += 1
                     if any(v.strip() for v in values[width:]):
