@@ -15,6 +15,7 @@ import pytest
 import shapely
 from _cli import assert_clean, assert_one_line_error, landmap
 
+from landmap.errors import DataFileError
 from landmap.io.load import load_cases
 
 
@@ -193,3 +194,38 @@ def test_popup_column_removed_by_the_public_profile_says_so(tmp_path, concession
                    "case_id,description")
     line = assert_one_line_error(proc, "map")
     assert "description" in line and "--profile internal" in line
+
+
+# -- what the fuzzing harness found beyond the known list (its corpus runs them as commands) --
+def test_trailing_delimiter_is_read_and_said(tmp_path):
+    """Rows ending in an empty value past the header load, with a note (was: shifted left)."""
+    path = tmp_path / "cases.csv"
+    path.write_text("case_id,lat,lon\nC-1,11.5,104.9,\nC-2,11.6,104.8,\n", "utf-8")
+    cases, report = load_cases(path)
+    assert cases["case_id"].tolist() == ["C-1", "C-2"]
+    assert cases.geometry.y.round(1).tolist() == [11.5, 11.6]
+    assert report.details["trailing_delimiter"].startswith("2 rows end with a delimiter")
+
+
+@pytest.mark.parametrize(("text", "row"), [
+    ("case_id,lat,lon\nC-1,11.5,104.9,extra\nC-2,11.6,104.8\n", 2),
+    ("case_id,lat,lon\nC-1,11.5,104.9,\nC-2,11.6,104.8,extra\n", 3),
+    ("sep=,\ncase_id,lat,lon\nC-1,11.5,104.9,\nC-2,11.6,104.8,extra\n", 4),
+])
+def test_filled_values_past_the_header_name_their_row(tmp_path, text, row):
+    """A value past the last column is an error naming the row a spreadsheet shows it in."""
+    path = tmp_path / "cases.csv"
+    path.write_text(text, "utf-8")
+    with pytest.raises(DataFileError, match=rf"row {row} has 4 values, the header 3 columns"):
+        load_cases(path)
+
+
+def test_household_count_too_large_for_an_integer_is_flagged(tmp_path):
+    """1e30 households is whole but no 64-bit integer (was: TypeError traceback)."""
+    path = tmp_path / "cases.csv"
+    path.write_text("case_id,lat,lon,households\nC-1,11.5,104.9,1e30\nC-2,11.6,104.8,12\n",
+                    "utf-8")
+    cases, report = load_cases(path)
+    assert cases["households"].tolist()[1] == 12 and pd.isna(cases["households"].iloc[0])
+    assert report.loaded == 2
+    assert "row 2 [C-1]: loaded: households 1e+30 is too large; left empty" in str(report)
