@@ -6,7 +6,7 @@ Two measurements, each against the obvious alternative in the same run:
   ``pandas.read_csv`` of the same file, and against the way the loader used to keep the file's
   other columns (one ``frame[name] = column`` per column, quadratic). The growth per doubling of
   the columns says whether the cost is linear (about 2x) or quadratic (about 4x).
-- **the line-length check** (``landmap.io._table.long_line``) on a 100 MB register, against
+- **the line-length check** (``landmap.io._csv_shape.long_line``) on a 100 MB register, against
   ``pandas.read_csv`` of it: the check must be a small fraction of the read it protects.
 
 Usage: python benchmarks/bench_wide.py [--repeat 3]
@@ -74,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     import warnings
 
-    from landmap.io._table import long_line
+    from landmap.io._csv_shape import long_line
     from landmap.io.load import load_cases
 
     warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
