@@ -104,6 +104,42 @@ class RegisterError(LandmapError, ValueError):
     """The case register cannot be opened or written, or names no such case or source."""
 
 
+class LimitError(LandmapError, ValueError):
+    """An input or an output is larger than one of landmap's named limits.
+
+    The limits (:mod:`landmap.limits`) stop a file from exhausting memory or time before any
+    work is done: a zip that would unpack to gigabytes, a table with tens of thousands of
+    columns, a briefing map of billions of pixels. The message gives the limit, the actual
+    value and the environment variable that raises the limit.
+
+    Attributes
+    ----------
+    name
+        The limit's name in :data:`landmap.limits.LIMITS`.
+    limit
+        The limit in force.
+    actual
+        The value that exceeded it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str,
+        limit: float,
+        actual: float,
+        path: str | PathLike[str] | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.name = name
+        self.limit = limit
+        self.actual = actual
+        super().__init__(message, path=path, row=row, column=column, fix=fix)
+
+
 class LandmapWarning(UserWarning):
     """Warnings landmap issues on purpose (treated as errors in landmap's own tests)."""
 
@@ -117,6 +153,7 @@ __all__ = [
     "ExportError",
     "LandmapError",
     "LandmapWarning",
+    "LimitError",
     "PrivacyError",
     "ProjectError",
     "RegisterError",

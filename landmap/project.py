@@ -226,7 +226,14 @@ class Project:
                 "project file not found", path=file,
                 fix="give the path of a .toml project file (the demo is data/demo.toml)",
             )
-        text = file.read_text(encoding="utf-8-sig")
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise ProjectError(
+                f"is not UTF-8 text ({err.reason} at byte {err.start}); a TOML file must be "
+                "UTF-8", path=file,
+                fix="save it again as UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+            ) from err
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
@@ -567,6 +574,10 @@ def _file_columns(spec: LayerSpec) -> list[str] | None:
 
     suffix = spec.path.suffix.lower()
     try:
+        if suffix in (".zip", ".kmz", ".xlsx", ".xlsm"):
+            from landmap.io._vector import check_archive
+
+            check_archive(spec.path)  # a zip bomb is refused (by the loader) before it is read
         if spec.member is None and suffix in (".csv", ".txt", ".tsv"):
             encoding = spec.options.get("encoding")
             for enc in ([encoding] if encoding else ["utf-8-sig", "cp1252"]):

@@ -20,6 +20,7 @@ from typing import Literal
 import pandas as pd
 
 from landmap.schema import label
+from landmap.terminal import printable
 
 Status = Literal["loaded", "repaired", "rejected"]
 STATUSES: tuple[Status, ...] = ("loaded", "repaired", "rejected")
@@ -148,16 +149,21 @@ class LoadReport:
 
         """
         line = (
-            f"{self.path} as {self.kind}: {self.input_rows} rows -> {self.loaded} loaded, "
-            f"{self.repaired} repaired, {self.rejected} rejected ({self.flagged} flagged)"
+            f"{printable(self.path)} as {self.kind}: {self.input_rows} rows -> "
+            f"{self.loaded} loaded, {self.repaired} repaired, {self.rejected} rejected "
+            f"({self.flagged} flagged)"
         )
         warnings = self.warnings
         if warnings:
-            line += "; WARNING: " + "; WARNING: ".join(warnings)
+            line += "; WARNING: " + "; WARNING: ".join(printable(w) for w in warnings)
         return for_command_line(line) if command_line else line
 
     def text(self, *, command_line: bool = False) -> str:
         """Return the summary line and one line per row with something to say.
+
+        Values from the file (ids, and the values quoted in reasons) are shown with control
+        characters escaped (:func:`landmap.terminal.printable`): a case id holding an ANSI
+        escape sequence or a line break cannot rewrite what the terminal shows.
 
         Parameters
         ----------
@@ -168,8 +174,8 @@ class LoadReport:
         lines = [self.summary()]
         noted = self.rows[self.rows["reason"].fillna("").ne("")]
         for rec in noted.itertuples(index=False):
-            ident = f" [{rec.id}]" if isinstance(rec.id, str) and rec.id else ""
-            lines.append(f"  row {rec.row}{ident}: {rec.status}: {rec.reason}")
+            ident = f" [{printable(rec.id)}]" if isinstance(rec.id, str) and rec.id else ""
+            lines.append(f"  row {rec.row}{ident}: {rec.status}: {printable(rec.reason)}")
         text = "\n".join(lines)
         return for_command_line(text) if command_line else text
 

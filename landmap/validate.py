@@ -388,6 +388,10 @@ def validate_geometries(
         )
         rejected |= wrong
 
+    shapes = ~rejected & (tid != _TYPE_IDS["Point"])
+    if shapes.any():  # points have their own range and study-area checks below
+        _check_range(geoms, shapes, rejected, note)
+
     if polygonal:
         poly = ~rejected & np.isin(tid, [_TYPE_IDS["Polygon"], _TYPE_IDS["MultiPolygon"]])
         invalid = poly.copy()
@@ -414,6 +418,27 @@ def validate_geometries(
     out = data.set_geometry(gpd.GeoSeries(geoms, index=data.index, crs=data.crs))
     repaired &= ~rejected
     return Validation(out, rejected, repaired, reasons)
+
+
+def _check_range(geoms, shapes, rejected, note) -> None:
+    """Reject lines and polygons with a coordinate that is no longitude or latitude.
+
+    A layer is held in EPSG:4326: a vertex at x = 500000 is a projected coordinate in a file
+    that declares degrees, and one at 1e308 is garbage; either would make every extent,
+    area and map of the layer meaningless.
+    """
+    bounds = shapely.bounds(geoms[shapes])
+    with np.errstate(invalid="ignore"):
+        bad = (~np.isfinite(bounds).all(axis=1) | (bounds[:, 0] < -180) | (bounds[:, 2] > 180)
+               | (bounds[:, 1] < -90) | (bounds[:, 3] > 90))
+    if not bad.any():
+        return
+    out = np.zeros(len(geoms), bool)
+    out[np.flatnonzero(shapes)[bad]] = True
+    note(out, [f"coordinates out of range for longitude/latitude (x {a:g} to {c:g}, y {b:g} to "
+               f"{d:g}): projected coordinates in a file that declares degrees?"
+               for a, b, c, d in bounds[bad]])
+    rejected |= out
 
 
 def _check_points(geoms, points, kind, study_area, fix_swapped, rejected, repaired, note) -> None:

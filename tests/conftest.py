@@ -10,8 +10,22 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis profiles (README, "When a file is wrong"). Both keep their example database in the
+# repository's .hypothesis/examples, wherever pytest is started: a plain folder, nothing remote.
+# "default" (`make test`): hypothesis' own settings for the property tests; the fuzzing harness
+# (tests/test_fuzz.py) runs its few derandomised examples, the same ones on every run.
+# "long" (`pytest -m fuzz --hypothesis-profile long`): the harness runs LONG_FACTOR times as many,
+# new random ones on every run, and replays the failures it saved before anything new. Property
+# tests that set their own max_examples are not changed by it.
+EXAMPLE_DATABASE = DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "examples")
+settings.register_profile("default", database=EXAMPLE_DATABASE)
+settings.register_profile("long", settings.get_profile("default"), max_examples=1000,
+                          deadline=None)
 DATA = ROOT / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 CHROMIUM = os.environ.get("LANDMAP_CHROMIUM", "/usr/bin/chromium")

@@ -91,6 +91,20 @@ def test_unmatched_name_reports_the_closest():
     assert "not found (closest:" in m.describe()
 
 
+def test_villages_without_a_code_are_never_offered_as_candidates():
+    """Nine villages of the 2025 list carry a placeholder, not a code (050614...).
+
+    A bare village name that also fits them was a TypeError (a None among the candidate
+    codes); the candidates are now codes only, and a match on such a village says so.
+    """
+    found = match_places(pd.DataFrame({"village": ["Phum 7", "Phum Ti Bei", "Sral"]}))
+    assert all(code for text in found["candidates"] for code in text.split("; ") if text)
+    assert found["status"].tolist()[:2] == ["ambiguous", "ambiguous"]
+    m = match_place(None, None, "Yeay Mau Pech Nil", "Sral")  # the placeholders' commune
+    assert (m.admin_code, m.status) == ("050614", "matched")
+    assert "an entry of the official list with no code" in m.describe()
+
+
 def test_district_moved_to_a_new_province_is_found_with_a_note():
     m = match_place("Kampong Cham", "Memot")  # Tboung Khmum since 2013
     assert m.admin_code == "2503"

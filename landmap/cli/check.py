@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from landmap.errors import DataValueError, ExportError
-from landmap.io.atomic import atomic_path
+from landmap.io.atomic import atomic_path, low_space_note
 from landmap.schema import LAYER_KINDS
+from landmap.terminal import printable
 
 _OUTPUT_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
@@ -117,27 +118,64 @@ def run(args: argparse.Namespace) -> int:
     if not args.kind:
         out.write(f"(read as {kind}; use --as to choose)\n")
     out.write(report.text(command_line=True) + "\n")
-    for key in ("profile", "layer", "sheet", "header_row", "encoding", "crs_source", "id",
-                "rows"):
+    for key in ("profile", "layer", "sheet", "header_row", "blank_rows_skipped", "encoding",
+                "trailing_delimiter", "crs_source", "id", "rows"):
         if key in report.details:
-            out.write(f"  {key}: {report.details[key]}\n")
+            out.write(f"  {key}: {printable(report.details[key])}\n")
+    for note in report.details.get("notes", []):
+        out.write(f"  note: {printable(note)}\n")
     out.write(_columns_text(report))
     if args.report is not None:
-        report.to_csv(args.report)
-        out.write(f"row report written to {args.report}\n")
-    if args.output is not None:
-        driver = _OUTPUT_DRIVERS[args.output.suffix.lower()]
         try:
-            with atomic_path(args.output) as tmp:
-                data.to_file(tmp, driver=driver, layer=kind if driver == "GPKG" else None)
+            report.to_csv(args.report)
         except OSError as err:
             raise ExportError(
-                f"could not be written ({err})",
-                path=args.output,
-                fix="check the folder exists and is writable",
+                f"the row report could not be written ({err.strerror or err})",
+                path=args.report,
+                fix="check the folder exists, is writable and the disk is not full",
             ) from err
+        out.write(f"row report written to {args.report}\n")
+    if args.output is not None:
+        _write_output(data, args.output, kind)
         out.write(f"{len(data)} features written to {args.output}\n")
     return 0
+
+
+#: SQLite's limit on the columns of a table, which a GeoPackage layer is (with fid and geometry).
+_GPKG_MAX_COLUMNS = 2000
+
+
+def _write_output(data, output: Path, kind: str) -> None:
+    """Write the clean layer atomically; a failure is an ExportError naming the file."""
+    import pyogrio.errors
+
+    driver = _OUTPUT_DRIVERS[output.suffix.lower()]
+    if driver == "GPKG" and data.shape[1] + 1 > _GPKG_MAX_COLUMNS:
+        raise ExportError(
+            f"a GeoPackage layer holds at most {_GPKG_MAX_COLUMNS - 2:,} columns besides its "
+            f"geometry; this layer has {data.shape[1] - 1:,}",
+            path=output,
+            fix="write a .geojson instead, or remove the columns you do not need from the table",
+        )
+    # the file is written under a temporary name and renamed: the layer is named here, or
+    # GeoJSON's "name" member would be the temporary file's
+    layer = kind if driver == "GPKG" else output.stem
+    try:
+        with atomic_path(output) as tmp:
+            data.to_file(tmp, driver=driver, layer=layer)
+    except OSError as err:
+        raise ExportError(
+            f"could not be written ({err.strerror or err})",
+            path=output,
+            fix="check the folder exists, is writable and the disk is not full",
+        ) from err
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        raise ExportError(
+            f"GDAL could not write it ({str(err).strip().splitlines()[0]})"
+            f"{low_space_note(output)}",
+            path=output,
+            fix="write the other format (.gpkg or .geojson), or check the disk",
+        ) from err
 
 
 def _columns_text(report) -> str:
@@ -145,12 +183,12 @@ def _columns_text(report) -> str:
     table = report.columns
     if table.empty:
         return ""
-    width = min(max(len(str(c)) for c in table["column"]), 40)
+    width = min(max(len(printable(c)) for c in table["column"]), 40)
     lines = ["  columns:"]
     for rec in table.itertuples(index=False):
         became = f"-> {rec.became}" if rec.became else "-> (kept as is)"
         how = "" if rec.how in ("kept as is", "") else f" ({rec.how})"
-        lines.append(f"    {str(rec.column):<{width}} {became}{how}")
+        lines.append(f"    {printable(rec.column):<{width}} {became}{how}")
     return "\n".join(lines) + "\n"
 
 

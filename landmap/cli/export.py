@@ -145,10 +145,12 @@ def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
 
 def run(args: argparse.Namespace) -> int:
     """Run ``landmap export``; return the exit status."""
+    from landmap.export.briefing import check_dpi
     from landmap.export.bundle import export_layers, parse_formats
     from landmap.io.outputs import safe_name
 
     name = safe_name(args.name, what="--name") if args.name else None
+    check_dpi(args.dpi, png=False)  # a dpi of 0 fails before anything is loaded
     layers, project, extra = _load_inputs(list(args.inputs))
     settings = dict(project.export) if project is not None else {}
     if args.formats:
@@ -165,6 +167,10 @@ def run(args: argparse.Namespace) -> int:
     title: Any = args.title or settings.get("title")
     if title is None and project is not None and project.title:
         title = {"en": project.title, "km": project.title_km or project.title}
+    paper = args.paper or settings.get("paper", "A4")
+    orientation = args.orientation or settings.get("orientation", "landscape")
+    # the PNG's size is estimated before anything is drawn
+    check_dpi(args.dpi, paper=paper, orientation=orientation, png="png" in formats)
     base = (project.output if project is not None else Path("maps"))
     outdir = args.output or (base / profile_name)
     written = export_layers(
@@ -173,8 +179,7 @@ def run(args: argparse.Namespace) -> int:
         formats=formats,
         name=name or (project.name if project is not None else "landmap"),
         profile=profile, lang=args.lang or settings.get("lang", "en"),
-        paper=args.paper or settings.get("paper", "A4"),
-        orientation=args.orientation or settings.get("orientation", "landscape"),
+        paper=paper, orientation=orientation,
         extent=_extent(args.extent), title=title,
         subtitle=args.subtitle or settings.get("subtitle"),
         dpi=args.dpi, basemap=args.basemap, registers=extra["registers"],

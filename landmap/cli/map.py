@@ -136,8 +136,15 @@ def _save(m, args: argparse.Namespace, published, registers: dict[str, Any]) -> 
     from landmap.privacy import verify_outputs, write_audit
 
     target = args.output
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".landmap-map-", dir=target.parent) as tmp:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = tempfile.TemporaryDirectory(prefix=".landmap-map-", dir=target.parent)
+    except OSError as err:
+        raise ExportError(f"cannot write into the folder ({err.strerror or err})",
+                          path=target.parent,
+                          fix="choose a folder you can write to, on a disk with free space",
+                          ) from err
+    with staging as tmp:
         staged = Path(tmp) / target.name
         files = [save_map(m, staged, offline=not args.online)]
         if published is not None and not published.confidential:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from landmap.errors import DataFileError, ExportError
+from landmap.terminal import printable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,18 +83,31 @@ def _fmt_table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(out)
 
 
+def _missing(value: object) -> bool:
+    """Whether a cell is empty: ``None``, NaN, ``pd.NA``, ``NaT`` or blank text."""
+    import pandas as pd
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
 def _short(text: object, n: int = 32) -> str:
-    s = "" if text is None or text != text else str(text)  # noqa: PLR0124 - NaN check
+    """Return the cell as one printable line of at most ``n`` characters (empty if missing)."""
+    s = "" if _missing(text) else printable(text)
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _label(row: Any, name: str, ident: str) -> str:
+    """Return a row's name when it has one filled in, else its id."""
+    value = getattr(row, name, None)
+    return _short(getattr(row, ident) if _missing(value) else value)
 
 
 def _summary_pairs(pairs: Any, top: int) -> str:
     crs = pairs.attrs.get("crs")
     head = pairs.sort_values("overlap_ha", ascending=False).head(top)
-    rows = [[_short(r.area_name if "area_name" in pairs.columns and r.area_name == r.area_name
-                    and r.area_name is not None else r.area_id),
-             _short(r.concession_name if r.concession_name is not None
-                    and r.concession_name == r.concession_name else r.concession_id),
+    rows = [[_label(r, "area_name", "area_id"), _label(r, "concession_name", "concession_id"),
              f"{r.overlap_ha:,.1f}", f"{r.pct_of_area:.1f}", f"{r.pct_of_concession:.1f}"]
             for r in head.itertuples()]
     n_areas = pairs["area_id"].nunique()
@@ -112,7 +126,7 @@ def _summary_cases(links: Any, cases_n: int, top: int, within: float) -> str:
         label=("name", "first"), cases=("case_id", "nunique"),
         inside=("relation", lambda s: int((s == "inside").sum())))
     per = per.sort_values(["cases"], ascending=False).head(top)
-    rows = [[_short(r.label if isinstance(r.label, str) else idx), str(r.cases),
+    rows = [[_short(idx if _missing(r.label) else r.label), str(r.cases),
              str(r.inside), str(r.cases - r.inside)] for idx, r in per.iterrows()]
     linked = links["case_id"].nunique()
     inside = links.loc[links["relation"] == "inside", "case_id"].nunique()

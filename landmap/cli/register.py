@@ -15,6 +15,7 @@ from typing import Any
 from landmap.cli.check import _column_mapping
 from landmap.errors import DataValueError, ExportError
 from landmap.io.atomic import atomic_path
+from landmap.terminal import printable
 
 _EXPORTS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": None}
 
@@ -126,7 +127,7 @@ def run_import(args: argparse.Namespace) -> int:
     _say(result.summary())
     _say(f"  {result.report}")
     for row, why in result.skipped[:20]:
-        _say(f"  row {row}: {why}")
+        _say(f"  row {row}: {printable(why)}")
     if args.report is not None:
         result.report.to_csv(args.report)
         _say(f"row report written to {args.report}")
@@ -140,8 +141,9 @@ def run_history(args: argparse.Namespace) -> int:
     _say(f"history of {table.attrs['record']} ({len(table)} entries)")
     for row in table.itertuples(index=False):
         version = "" if row.version is None or str(row.version) == "<NA>" else f" v{row.version}"
-        why = f" - {row.why}" if isinstance(row.why, str) and row.why else ""
-        _say(f"  {row.when}  {row.what}{version}  by {row.who}{why}: {row.detail}")
+        why = f" - {printable(row.why)}" if isinstance(row.why, str) and row.why else ""
+        _say(f"  {row.when}  {row.what}{version}  by {printable(row.who)}{why}: "
+             f"{printable(row.detail)}")
     if args.output is not None:
         _write_csv(table, args.output)
     return 0
@@ -226,8 +228,9 @@ def run_export(args: argparse.Namespace) -> int:
                     lon=data.geometry.x, lat=data.geometry.y)
                 table.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
+                # named here: a GeoJSON layer would otherwise take the temporary file's name
                 data.to_file(tmp, driver=_EXPORTS[suffix],
-                             layer="cases" if suffix == ".gpkg" else None)
+                             layer="cases" if suffix == ".gpkg" else args.output.stem)
     except OSError as err:
         raise ExportError(f"could not be written ({err})", path=args.output,
                           fix="check the folder exists and is writable") from err
@@ -242,8 +245,9 @@ def run_imports(args: argparse.Namespace) -> int:
     with _open(args) as reg:
         log = reg.imports()
     for row in log.itertuples(index=False):
-        _say(f"  #{row.import_id} {row.imported_at} {row.source!r} {row.file_name} "
-             f"(sha256 {str(row.sha256)[:12]}...) by {row.imported_by}: {row.rows_in} rows, "
+        _say(f"  #{row.import_id} {row.imported_at} {row.source!r} {printable(row.file_name)} "
+             f"(sha256 {str(row.sha256)[:12]}...) by {printable(row.imported_by)}: "
+             f"{row.rows_in} rows, "
              f"{row.added} new, {row.changed} changed, {row.rejected} rejected")
     return 0
 

@@ -38,6 +38,8 @@ from landmap.export.briefing_layers import (
     plot_polygons,
 )
 from landmap.export.briefing_layout import (
+    MIN_DPI,
+    check_dpi,
     draw_inset,
     draw_north_arrow,
     draw_scale_bar,
@@ -401,12 +403,21 @@ def _add_web_basemap(ax, basemap: str) -> str:
 
 @contextlib.contextmanager
 def _quiet_fonts() -> Iterator[None]:
-    """Silence matplotlib's "no bold weight for Khmer OS" notes (it falls back to regular)."""
+    """Draw text as given, and quietly.
+
+    Text on a briefing map (titles, legends, labels of concessions and provinces) comes from
+    users and their files, never markup: matplotlib's mathtext is off, so ``"$500 to $1000"``
+    prints as written and a lone ``$`` is a dollar sign, not a parse error. Matplotlib's "no
+    bold weight for Khmer OS" notes are silenced (it falls back to regular).
+    """
+    from matplotlib import rc_context
+
     logger = logging.getLogger("matplotlib.font_manager")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with rc_context({"text.parse_math": False, "text.usetex": False}):
+            yield
     finally:
         logger.setLevel(level)
 
@@ -468,6 +479,8 @@ def briefing_maps(
     Same parameters as :func:`briefing_map`; the map is drawn once and saved to every path.
     """
     targets = [Path(p) for p in paths]
+    dpi = check_dpi(dpi, paper=paper, orientation=orientation,
+                    png=any(t.suffix.lower() == ".png" for t in targets))
     for target in targets:
         if target.suffix.lower() not in FORMATS:
             raise DataValueError(
@@ -502,7 +515,7 @@ def briefing_maps(
         # a PNG is a whole number of pixels: round the page to it (A4 at 300 dpi: 3508 x 2480)
         fig.set_size_inches(*(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v
                               for v in page))
-        with atomic_path(target) as tmp, rc_context({"pdf.fonttype": 42}), _quiet_fonts():
+        with atomic_path(target) as tmp, _quiet_fonts(), rc_context({"pdf.fonttype": 42}):
             try:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=info)
             except (OSError, ValueError, RuntimeError) as err:
@@ -597,5 +610,5 @@ def briefing_map(
     )[0]
 
 
-__all__ = ["FORMATS", "LANGS", "briefing_figure", "briefing_map", "briefing_maps", "heading",
-           "layer_sources", "text_for"]
+__all__ = ["FORMATS", "LANGS", "MIN_DPI", "briefing_figure", "briefing_map", "briefing_maps",
+           "check_dpi", "heading", "layer_sources", "text_for"]

@@ -34,6 +34,12 @@ def _norm(text: object) -> str:
 
 def _padded(geoms: gpd.GeoSeries) -> tuple[float, float, float, float]:
     xmin, ymin, xmax, ymax = (float(v) for v in geoms.total_bounds)
+    if not all(-1e8 < b < 1e8 for b in (xmin, ymin, xmax, ymax)):  # metres; NaN fails too
+        raise DataValueError(
+            f"the map's extent {(xmin, ymin, xmax, ymax)} (EPSG:32648) is not a place on "
+            "Earth: a layer has coordinates out of range.",
+            fix="load the layers with landmap's loaders (they reject such features), or give "
+                "--extent")
     pad = max(PAD * max(xmax - xmin, ymax - ymin), MIN_PAD_M)
     return xmin - pad, ymin - pad, xmax + pad, ymax + pad
 

@@ -52,6 +52,62 @@ def paper_inches(paper: str, orientation: str) -> tuple[float, float]:
     return w / MM_PER_INCH, h / MM_PER_INCH
 
 
+#: The lowest resolution a briefing map may have (a thumbnail; 150 for screens, 300 for print).
+MIN_DPI = 20
+
+
+def check_dpi(dpi: object, *, paper: str = "A4", orientation: str = "landscape",
+              png: bool = True) -> int:
+    """Return ``dpi`` as a whole number, after checking it and the size of the PNG it makes.
+
+    Parameters
+    ----------
+    dpi
+        Dots per inch of the PNG (and of the raster parts of a PDF).
+    paper, orientation
+        The page, for the size of the image.
+    png
+        Whether a PNG will be made: its size in pixels is estimated before anything is drawn
+        and checked against the ``raster_megapixels`` limit (:mod:`landmap.limits`).
+
+    Raises
+    ------
+    DataValueError
+        If ``dpi`` is not a whole number of at least :data:`MIN_DPI`.
+    LimitError
+        If the PNG would be larger than the limit (A4 at 5000 dpi is 2,417 megapixels, about
+        10 GB of memory).
+
+    Examples
+    --------
+    >>> check_dpi(300, paper="A3")
+    300
+    >>> check_dpi(0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    landmap.errors.DataValueError: dpi 0 is too low...
+
+    """
+    from landmap import limits
+
+    if (isinstance(dpi, bool) or not isinstance(dpi, int | float)
+            or not math.isfinite(dpi) or dpi != int(dpi)):
+        raise DataValueError(f"dpi {dpi!r} of type {type(dpi).__name__} is not a whole number.",
+                             fix="give the resolution in dots per inch, e.g. 300")
+    dpi = int(dpi)
+    if dpi < MIN_DPI:
+        raise DataValueError(f"dpi {dpi} is too low: a briefing map needs at least {MIN_DPI}.",
+                             fix="use 300 for print, 150 for a screen")
+    if png:
+        width, height = paper_inches(paper, orientation)
+        pixels = (round(width * dpi), round(height * dpi))
+        limits.check("raster_megapixels", pixels[0] * pixels[1] / 1e6,
+                     what=f"the {str(paper).upper()} PNG at {dpi} dpi "
+                          f"({pixels[0]:,} x {pixels[1]:,} pixels)",
+                     fix="lower the dpi (300 is print quality; 600 for a large-format print)")
+    return dpi
+
+
 def local_factors(x: float, y: float) -> tuple[float, float]:
     """Return ``(scale_factor, convergence_deg)`` of EPSG:32648 at a metric point."""
     from pyproj import CRS, Proj, Transformer
@@ -315,9 +371,11 @@ def _halo() -> list:
 
 
 __all__ = [
+    "MIN_DPI",
     "PAPER_MM",
     "Label",
     "PageRects",
+    "check_dpi",
     "page_rects",
     "draw_inset",
     "draw_north_arrow",

@@ -45,7 +45,7 @@ from landmap.export.sharing import (
     simplify_for_sharing,
     write_geojson_for_sharing,
 )
-from landmap.io.atomic import atomic_path
+from landmap.io.atomic import atomic_path, low_space_note
 from landmap.io.cells import text_safe
 from landmap.privacy import (
     PrivacyProfile,
@@ -228,11 +228,14 @@ def write_data(
         with atomic_path(target, suffix=".zip" if fmt == ".shp.zip" else None) as tmp:
             omitted += writer(tmp, ready, profile=prof, lang=lang, omitted=omitted,
                               share_m=share_m)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError,
-            pyogrio.errors.GeometryError, OSError, ValueError, TypeError) as err:
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError, pyogrio.errors.GeometryError, OSError, ValueError,
+            TypeError) as err:
         if isinstance(err, DataValueError | ExportError):
             raise
-        raise ExportError(f"could not write the {fmt} export: {err}", path=target) from err
+        raise ExportError(f"could not write the {fmt} export: {err}{low_space_note(target)}",
+                          path=target,
+                          fix="check the folder is writable and the disk not full") from err
     record = make_provenance(
         inputs=[str(m["source"]) for _, f in ready.values()
                 if (m := f.attrs.get("landmap") or {}).get("source")],

@@ -71,8 +71,14 @@ def normalise(name: object) -> str:
     'ល_រ'
 
     """
-    text = fold_khmer(str(name)).lower()
-    return _SEPARATORS.sub("_", text).strip("_")
+    return _normalised(str(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalised(name: str) -> str:
+    # cached: every canonical column looks through every column name of the file, so a wide
+    # Kobo export would normalise each name dozens of times
+    return _SEPARATORS.sub("_", fold_khmer(name).lower()).strip("_")
 
 
 def _compact(form: str) -> str:

@@ -9,8 +9,11 @@ reason; the validator rejects them, so no row is lost on the way.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import re
+import warnings
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -18,9 +21,11 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
+from landmap import limits
 from landmap.coords import parse_coordinates, split_geopoint, utm_crs
 from landmap.errors import CRSError, DataFileError, LandmapError, SchemaError
 from landmap.io._aliases import aliases, find_column, normalise
+from landmap.io._csv_shape import check_header_width, check_line_lengths, values_past_header
 from landmap.io._geocode import has_place_columns
 from landmap.io._vector import Source, _crs
 
@@ -99,13 +104,20 @@ def _sniff_delimiter(src: Source, encoding: str) -> tuple[str, int]:
 def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
     """Read a CSV or XLSX table as text columns (so ids like ``007`` keep their zeros)."""
     if src.fmt == "xlsx":
-        return _read_xlsx(src)
+        frame = _read_xlsx(src)
+        limits.check("columns", frame.shape[1], what="the sheet", path=src.display,
+                     fix="keep only the columns you need")
+        return frame
+    check_line_lengths(src)
     enc = detect_encoding(src, encoding)
     sep, skip = _sniff_delimiter(src, enc)
     src.details.update(encoding=enc, delimiter=sep)
+    check_header_width(src, sep, enc, skip)
+    strict = values_past_header(src, sep, enc, skip) == 0
     try:
-        text = _text_columns(src, sep, enc, skip)
-        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip)
+        text = _text_columns(src, sep, enc, skip, strict=strict)
+        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip,
+                          strict=strict)
     except pd.errors.EmptyDataError as err:
         raise DataFileError(
             "has no header and no rows",
@@ -118,6 +130,7 @@ def read_table(src: Source, *, encoding: str | None) -> pd.DataFrame:
             path=src.display,
             fix="quote values that contain the delimiter, or re-export the table as CSV",
         ) from err
+
     except UnicodeDecodeError as err:
         raise DataFileError(
             f"is not valid {enc} text ({err.reason} at byte {err.start})",
@@ -184,21 +197,24 @@ def sheet_rows(src: Source, n: int) -> np.ndarray:
     return np.arange(1, n + 1, dtype=np.int64)
 
 
-def _text_columns(src: Source, sep: str, encoding: str, skip: int) -> dict[str, type]:
+def _text_columns(src: Source, sep: str, encoding: str, skip: int, *,
+                  strict: bool = True) -> dict[str, type]:
     """Id- and phone-like columns whose first rows hold bare numbers: read them as text.
 
     ``007`` or ``012345678`` would otherwise lose their leading zeros. Columns whose sample
     already holds text are left to pandas, which keeps them as typed anyway, and cheaper.
     """
-    sample = pd.read_csv(
-        src.gdal_path,
-        sep=sep,
-        encoding=encoding,
-        nrows=1000,
-        dtype=str,
-        keep_default_na=False,
-        skiprows=skip,
-    )
+    with _strict_fields(strict):
+        sample = pd.read_csv(
+            src.gdal_path,
+            sep=sep,
+            encoding=encoding,
+            nrows=1000,
+            dtype=str,
+            keep_default_na=False,
+            skiprows=skip,
+            index_col=False,
+        )
     forced: dict[str, type] = {}
     for col in sample.columns:
         if not _TEXT_COLUMN.search(normalise(str(col).rsplit("/", 1)[-1])):
@@ -211,19 +227,34 @@ def _text_columns(src: Source, sep: str, encoding: str, skip: int) -> dict[str, 
 
 
 def _read_csv(
-    path: str, *, sep: str, encoding: str, dtype: dict[str, type], skip: int = 0
+    path: str, *, sep: str, encoding: str, dtype: dict[str, type], skip: int = 0,
+    strict: bool = True,
 ) -> pd.DataFrame:
     """Read a CSV with pandas' C parser: blank cells are missing, text such as "NA" is kept."""
-    return pd.read_csv(
-        path,
-        sep=sep,
-        encoding=encoding,
-        dtype=dtype or None,
-        keep_default_na=False,
-        na_values=[""],
-        skip_blank_lines=True,
-        skiprows=skip,
-    )
+    with _strict_fields(strict):
+        return pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            dtype=dtype or None,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=True,
+            skiprows=skip,
+            index_col=False,
+        )
+
+
+@contextlib.contextmanager
+def _strict_fields(strict: bool) -> Iterator[None]:
+    """Read with ``index_col=False``: pandas' warning that it dropped values past the header.
+
+    ``strict``: the warning is an error (no row should have such values); otherwise the
+    dropped values are the empty ones of a trailing delimiter, and the warning is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error" if strict else "ignore", pd.errors.ParserWarning)
+        yield
 
 
 def _read_xlsx(src: Source) -> pd.DataFrame:
@@ -376,7 +407,7 @@ def table_to_points(
         )
         reasons += zone_reasons
         source_crs = CRS.from_epsg(4326)  # already transformed
-    elif "lat" not in found:
+    elif not ("lat" in found and "lon" in found):  # no pair: a geopoint, or nothing usable
         if "geopoint" in found:
             used = [found["geopoint"]]
             parts = split_geopoint(frame[found["geopoint"]])
@@ -395,9 +426,13 @@ def table_to_points(
             source_crs = CRS.from_epsg(4326)
             src.details["coordinates"] = "none in the file: cases placed from their place names"
         else:
+            half = {"lat": "a latitude", "lon": "a longitude", "easting": "an easting",
+                    "northing": "a northing"}
+            alone = [f"{half[r]} column {found[r]!r}" for r in half if r in found]
             raise SchemaError(
                 "has no coordinate columns (looked for latitude/longitude, a geopoint, or "
-                f"easting/northing; the columns are: {', '.join(map(str, frame.columns))})",
+                f"easting/northing{'; found only ' + ' and '.join(alone) if alone else ''}; "
+                f"the columns are: {', '.join(map(str, frame.columns))})",
                 path=src.display,
                 fix="map them: columns={'lat': 'Y_coord', 'lon': 'X_coord'} in Python, "
                 "--column lat=Y_coord --column lon=X_coord on the command line",

@@ -9,20 +9,28 @@ file and says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import warnings
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import shapely
+import shapely.errors
 from pyproj import CRS
 
+from landmap import limits
 from landmap.errors import CRSError, DataFileError
 
 Format = Literal["vector", "csv", "xlsx", "parquet", "frame"]
@@ -67,16 +75,95 @@ class Source:
         return digest.hexdigest()
 
 
-def _zip_members(path: Path) -> list[str]:
+#: Files that are zip archives underneath: their members are checked before anything reads them.
+ARCHIVE_SUFFIXES = (".zip", ".kmz", ".xlsx", ".xlsm")
+
+
+def check_archive(path: Path, *, display: str | None = None) -> list[zipfile.ZipInfo]:
+    """Refuse an archive whose members would unpack to more than the limits allow.
+
+    Every member is checked from the archive's directory, before a byte is decompressed: its
+    uncompressed size against ``archive_member_mb`` and, for members over
+    :data:`landmap.limits.RATIO_GRACE_BYTES`, its compression ratio against ``archive_ratio``
+    (a zip bomb packs gigabytes of repeated bytes into a few megabytes).
+
+    Returns
+    -------
+    list of zipfile.ZipInfo
+        The archive's members.
+
+    Raises
+    ------
+    DataFileError
+        If the file is not a readable zip archive.
+    LimitError
+        If a member is over a limit.
+    """
+    where = display or str(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-    except zipfile.BadZipFile as err:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise DataFileError(
+                "is not a readable .xlsx workbook (not a zip archive underneath: truncated, or "
+                "another format under an .xlsx name)",
+                path=where,
+                fix="open it in Excel/LibreOffice and save it again as .xlsx",
+            ) from err
         raise DataFileError(
             "is not a readable zip archive (truncated or not a zip)",
-            path=path,
+            path=where,
             fix="download or copy the file again",
         ) from err
+    for info in infos:
+        size = info.file_size
+        member = f"the archive member {info.filename!r}"
+        limits.check("archive_member_mb", size / 1e6, what=member, path=where,
+                     fix="unpack the archive and convert the file to GeoPackage or GeoParquet")
+        if size > limits.RATIO_GRACE_BYTES:
+            ratio = size / max(info.compress_size, 1)
+            limits.check("archive_ratio", ratio, what=member, path=where,
+                         fix="unpack the archive yourself and load the file itself")
+    return infos
+
+
+def check_gzip(path: Path) -> None:
+    """Refuse a gzip file that unpacks to more than the archive limits allow.
+
+    A gzip file records its size only modulo 4 GiB, so the stream is decompressed and counted
+    (the bytes are thrown away) until it ends or passes a limit.
+    """
+    size_limit = limits.current("archive_member_mb") * 1_000_000
+    unpacked = packed = 0
+    try:
+        with open(path, "rb") as fh:
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while chunk := fh.read(1 << 20):
+                packed += len(chunk)
+                data = inflate.decompress(chunk, 1 << 24)
+                while data:
+                    unpacked += len(data)
+                    if unpacked > size_limit or (unpacked > limits.RATIO_GRACE_BYTES and unpacked
+                                                 > packed * limits.current("archive_ratio")):
+                        break
+                    data = inflate.decompress(inflate.unconsumed_tail, 1 << 24)
+                else:
+                    continue
+                break
+    except zlib.error as err:
+        raise DataFileError("is not a readable gzip file (truncated or not gzip)", path=path,
+                            fix="download or copy the file again") from err
+    what = f"the compressed file {path.name!r}"
+    limits.check("archive_member_mb", unpacked / 1e6, what=what, path=path,
+                 fix="unpack it and convert the file to GeoPackage or GeoParquet")
+    if unpacked > limits.RATIO_GRACE_BYTES:
+        limits.check("archive_ratio", unpacked / max(packed, 1), what=what, path=path,
+                     fix="unpack it yourself and load the file itself")
+
+
+def _zip_members(path: Path) -> list[str]:
+    names = [info.filename for info in check_archive(path)]
     return [
         n
         for n in names
@@ -101,6 +188,10 @@ def resolve(source: object, *, layer: str | None) -> Source:
         file = Path(match.group(1)) if match else None
         if file is not None and not file.exists():
             raise DataFileError("file not found", path=file, fix="check the path")
+        if file is not None and file.suffix.lower() in ARCHIVE_SUFFIXES:
+            check_archive(file)
+        elif file is not None and file.suffix.lower() in (".gz", ".tgz"):
+            check_gzip(file)
         if text.lower().endswith(tuple(TABLE_SUFFIXES)):
             raise _zipped_table(text)
         return Source(display=text, fmt="vector", gdal_path=text, file=file, layer=layer)
@@ -112,6 +203,8 @@ def resolve(source: object, *, layer: str | None) -> Source:
             "the file is empty (0 bytes)", path=path, fix="export or copy the file again"
         )
     suffix = path.suffix.lower()
+    if suffix in ARCHIVE_SUFFIXES[1:] and path.is_file():  # .zip: checked as it is resolved
+        check_archive(path)
     if suffix in TABLE_SUFFIXES:
         return Source(
             display=str(path),
@@ -222,10 +315,56 @@ def _gdal_error(src: Source, err: Exception) -> DataFileError:
     )
 
 
+#: GDAL and pyogrio messages that say something about the data, and how the report says it.
+_NOTES = (
+    (re.compile(r"too many members in array", re.I),
+     "some coordinates have more than 3 values (M, time or another measure): only x, y and z "
+     "were read, and z is dropped"),
+    (re.compile(r"Could not parse column '(?P<col>.*)' as JSON", re.S),
+     "column {col!r} holds JSON objects or lists in some features and plain values in others: "
+     "it was kept as text"),
+)
+
+
+def _note(message: str) -> str:
+    for pattern, text in _NOTES:
+        match = pattern.search(message)
+        if match:
+            return text.format(**match.groupdict())
+    first = message.strip().splitlines()[0] if message.strip() else message
+    return f"GDAL: {first[:300]}"
+
+
+@contextlib.contextmanager
+def gdal_notes(src: Source) -> Iterator[None]:
+    """Turn the warnings GDAL and pyogrio give while reading into notes on the source.
+
+    pyogrio passes GDAL's warnings on as Python warnings, which would otherwise print raw in
+    the middle of a command's output. Each one becomes a line in ``src.details["notes"]``
+    (and so in the load report); landmap's own warnings pass through unchanged.
+    """
+    from landmap.errors import LandmapWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    notes = src.details.setdefault("notes", [])
+    for item in caught:
+        if issubclass(item.category, LandmapWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+            continue
+        note = _note(str(item.message))
+        if note not in notes:
+            notes.append(note)
+    if not notes:
+        del src.details["notes"]
+
+
 def list_layers(src: Source) -> list[tuple[str, str | None]]:
     """Return ``(name, geometry type)`` for each layer GDAL sees in ``src``."""
     try:
-        layers = pyogrio.list_layers(src.gdal_path)
+        with gdal_notes(src):
+            layers = pyogrio.list_layers(src.gdal_path)
     except Exception as err:  # noqa: BLE001  - every GDAL failure becomes one clear error
         raise _gdal_error(src, err) from err
     return [(str(name), None if gtype is None else str(gtype)) for name, gtype in layers]
@@ -233,16 +372,45 @@ def list_layers(src: Source) -> list[tuple[str, str | None]]:
 
 def _driver(src: Source, layer: str | int | None) -> str:
     try:
-        return str(pyogrio.read_info(src.gdal_path, layer=layer).get("driver", ""))
+        with gdal_notes(src):
+            return str(pyogrio.read_info(src.gdal_path, layer=layer).get("driver", ""))
     except Exception as err:  # noqa: BLE001
         raise _gdal_error(src, err) from err
 
 
 def _read_layer(src: Source, layer: str | int | None) -> gpd.GeoDataFrame:
     try:
-        return pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True)
+        with gdal_notes(src):
+            try:
+                return pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True)
+            except shapely.errors.GEOSException:
+                return _read_unbuildable(src, layer)
     except Exception as err:  # noqa: BLE001
         raise _gdal_error(src, err) from err
+
+
+def _read_unbuildable(src: Source, layer: str | int | None) -> gpd.GeoDataFrame:
+    """Read a layer some of whose geometries GEOS cannot build (a line of one point...).
+
+    One such feature used to fail the whole file. Now those features get no geometry, and a
+    reason (in ``src.details["geometry_reasons"]``, by row position) that the validator
+    rejects them with; every other feature is read as usual.
+    """
+    frame = pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True,
+                                   on_invalid="ignore")
+    wkb = pyogrio.raw.read(src.gdal_path, layer=layer, columns=[], read_geometry=True)[2]
+    built = shapely.from_wkb(wkb, on_invalid="ignore")
+    bad = np.flatnonzero(pd.notna(wkb) & pd.isna(built))
+    reasons = []
+    for i in bad:
+        try:
+            shapely.from_wkb(wkb[i])
+            reasons.append("geometry cannot be built")
+        except shapely.errors.GEOSException as err:
+            detail = str(err).split(": ", 1)[-1].strip()
+            reasons.append(f"geometry cannot be built ({detail})")
+    src.details["geometry_reasons"] = pd.Series(reasons, index=bad, dtype="string")
+    return frame
 
 
 def read_vector(src: Source, *, kind: str) -> gpd.GeoDataFrame:
@@ -303,10 +471,11 @@ def _read_kml(src: Source, names: list[str]) -> gpd.GeoDataFrame:
 
 
 def _read_gpx(src: Source, names: list[str], kind: str) -> gpd.GeoDataFrame:
-    counts = {
-        n: int(pyogrio.read_info(src.gdal_path, layer=n, force_feature_count=True)["features"])
-        for n in names
-    }
+    with gdal_notes(src):
+        counts = {
+            n: int(pyogrio.read_info(src.gdal_path, layer=n, force_feature_count=True)["features"])
+            for n in names
+        }
     lines = {n: c for n, c in counts.items() if n in ("tracks", "routes") and c}
     if kind != "cases":
         raise DataFileError(

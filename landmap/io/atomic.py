@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,3 +51,27 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str | None = None) ->
             tmp.unlink()
         for sidecar in tmp.parent.glob(tmp.name + "-*"):  # GPKG -wal/-shm/-journal
             sidecar.unlink()
+
+
+def low_space_note(path: str | os.PathLike[str], *, below: int = 10_000_000) -> str:
+    """Return ``" (the disk is full: N bytes free)"`` when little space is left near ``path``.
+
+    GDAL reports a full disk in its own words ("no such table: gpkg_contents", "could not
+    add feature"); a writer that catches such an error adds this note, so that the user
+    learns the real cause. Empty when there is space, or when it cannot be told.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> low_space_note(tempfile.gettempdir(), below=0)
+    ''
+
+    """
+    folder = Path(path)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    return f" (the disk is full: {free:,} bytes free)" if free < below else ""

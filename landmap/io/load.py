@@ -31,7 +31,14 @@ from landmap.io._table import (
     sheet_rows,
     table_to_points,
 )
-from landmap.io._vector import Source, list_layers, read_vector, resolve, to_storage_crs
+from landmap.io._vector import (
+    Source,
+    gdal_notes,
+    list_layers,
+    read_vector,
+    resolve,
+    to_storage_crs,
+)
 from landmap.report import LoadReport
 from landmap.schema import (
     BOUNDARY_LEVELS,
@@ -128,7 +135,7 @@ def _load(
     hasher.shutdown(wait=False)
     read = _read(src, source, kind, crs=crs, columns=columns, encoding=encoding, utm_zone=utm_zone)
     points = read if isinstance(read, TablePoints) else None
-    no_geom = points.reasons if points is not None else None
+    no_geom = points.reasons if points is not None else src.details.pop("geometry_reasons", None)
     used = points.used if points is not None else []
     if points is not None and "Point" not in GEOMETRY_TYPES[kind]:
         read, points = points_frame(points), None  # rejected row by row as the wrong type
@@ -605,7 +612,12 @@ def infer_kind(source: PathLike | pd.DataFrame, *, layer: str | None = None) -> 
         else ({"Polygon"} if any("Polygon" in g for g in gtypes) else set())
     )
     if not types:
-        sample = pyogrio.read_dataframe(src.gdal_path, layer=name, max_features=50)
+        try:
+            with gdal_notes(src):  # a guess from a sample: what cannot be read is left out
+                sample = pyogrio.read_dataframe(src.gdal_path, layer=name, max_features=50,
+                                                on_invalid="ignore")
+        except Exception as err:  # noqa: BLE001 - every GDAL failure becomes one clear error
+            raise DataFileError(f"GDAL could not read it ({err})", path=src.display) from err
         types = set(sample.geom_type.dropna())
     return _kind_from(types, [str(f) for f in info.get("fields", [])], src.display)
 

@@ -12,11 +12,19 @@ from landmap.errors import ExportError
 from landmap.io.atomic import atomic_path
 from landmap.maps.assets import inline_assets
 
-_NETWORK_REF = re.compile(
+#: Markup that makes a browser fetch something: an element with a network ``src``/``href``.
+_NETWORK_TAG = re.compile(
     r"""<(?:script|img|iframe|source|embed)\b[^>]*\ssrc\s*=\s*["']?(?:https?:)?//|"""
-    r"""<link\b[^>]*\shref\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""",
+    r"""<link\b[^>]*\shref\s*=\s*["']?(?:https?:)?//""",
     re.IGNORECASE,
 )
+#: CSS that fetches something, looked for only where CSS is: style blocks and attributes.
+_NETWORK_CSS = re.compile(r"""url\(\s*["']?(?:https?:)?//|@import""", re.IGNORECASE)
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>|\sstyle\s*=\s*(\"[^\"]*\"|'[^']*')",
+                    re.IGNORECASE | re.DOTALL)
+#: The data of the map: JSON that the runtime reads, never markup, CSS or a URL to fetch.
+_DATA_BLOCK = re.compile(r"""<script\s+type=["']application/json["'][^>]*>.*?</script\s*>""",
+                         re.IGNORECASE | re.DOTALL)
 
 
 def _uses_icons(m: folium.Map) -> bool:
@@ -55,17 +63,44 @@ def map_html(m: folium.Map, *, offline: bool = True) -> str:
     return page
 
 
+def network_reference(page: str) -> str | None:
+    """Return the text around the first thing in ``page`` that would fetch from the network.
+
+    Only the page's own markup is searched: elements with a network ``src`` or ``href``, and
+    ``url(//...)`` or ``@import`` inside CSS (``<style>`` blocks and ``style`` attributes).
+    The map's data travels in JSON blocks, escaped so that no value can end the block; a
+    value that happens to read ``@import`` or ``url(//...)`` is text there, not a fetch, and
+    so are such words in escaped text of the page (a title, a legend label).
+
+    Examples
+    --------
+    >>> network_reference('<script type="application/json">{"d":"@import url(//x.org)"}</script>')
+    >>> network_reference('<style>@import url(https://fonts.example/a.css);</style>')
+    '<style>@import url(https://fonts.example/a.css);</style>'
+
+    """
+    markup = _DATA_BLOCK.sub("", page)
+    found = [(m.start(), m.end()) for m in [_NETWORK_TAG.search(markup)] if m]
+    for block in _STYLE.finditer(markup):
+        css = _NETWORK_CSS.search(block.group(0))
+        if css:
+            found.append((block.start() + css.start(), block.start() + css.end()))
+            break
+    if not found:
+        return None
+    start, end = min(found)
+    return markup[max(0, start - 40):end + 60]
+
+
 def _assert_offline(page: str, m: folium.Map) -> None:
     """Refuse a page that would still fetch something (web tiles asked for are the exception)."""
     tiles = any(isinstance(c, folium.TileLayer) for c in m._children.values())
-    match = _NETWORK_REF.search(page)
-    if match and not tiles:
+    near = None if tiles else network_reference(page)
+    if near is not None:
         from landmap.errors import AssetError
 
-        start = max(0, match.start() - 40)
         raise AssetError(
-            "the offline page still refers to a network address near "
-            f"{page[start:match.end() + 60]!r}",
+            f"the offline page still refers to a network address near {near!r}",
             fix="remove the element that needs it, or save with offline=False",
         )
 

@@ -16,7 +16,7 @@ what its few thousand distinct places cost.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -66,7 +66,8 @@ class Step:
             text = f"{self.level} code {self.given!r} -> {g.label(self.code or '')}"
         elif self.status == "matched":
             how = "" if self.score >= 100 else f" (similarity {self.score:.0f})"
-            text = f"{self.level} {self.given!r} -> {g.label(self.code or '')}{how}"
+            unit = g.label(self.code) if self.code else "an entry of the official list with no code"
+            text = f"{self.level} {self.given!r} -> {unit}{how}"
         elif self.status == "overruled":
             text = f"{self.level} {self.given!r} -> {g.label(self.code or '')}, overruled"
         elif self.status == "ambiguous":
@@ -173,6 +174,27 @@ def normalise_code(value: object) -> str:
     return text if len(text) in LEVEL_OF_LENGTH else ""
 
 
+def _coded(codes: Any, scored: Sequence[tuple[int, float]]) -> tuple[tuple[str, float], ...]:
+    """``(code, score)`` of the units that have a code.
+
+    A few villages of the official list carry a placeholder instead of a code (``0506140-``):
+    a name may match one (the row is then placed at the commune above), but a candidate is
+    offered by its code, so they are never offered.
+    """
+    return tuple((codes[u], s) for u, s in scored if codes[u] is not None)
+
+
+def _ambiguous(level: Level, given: str, candidates: tuple[tuple[str, float], ...]) -> Step:
+    """Return an ambiguous step; unmatched when every unit of the name is a placeholder entry."""
+    if len(candidates) > 1:
+        return Step(level, given, "ambiguous", candidates=candidates)
+    if candidates:  # one coded unit and placeholder entries of the same name
+        return Step(level, given, "ambiguous", candidates=candidates,
+                    note="placeholder entries of the official list have that name too")
+    return Step(level, given, "unmatched",
+                note="only placeholder entries of the official list (no code) have that name")
+
+
 class Matcher:
     """Top-down matching with a cache of every (level, scope, name) seen."""
 
@@ -205,11 +227,9 @@ class Matcher:
             close = [(u, s) for u, s in scored if s >= best - MARGIN]
             if len(close) == 1:
                 return Step(level, given, "matched", codes[close[0][0]], best)
-            return Step(level, given, "ambiguous",
-                        candidates=tuple((codes[u], s) for u, s in close))
+            return _ambiguous(level, given, _coded(codes, close))
         closest = self._similar(key.key, pool, 0.0, limit=3) if pool.keys else []
-        return Step(level, given, "unmatched",
-                    candidates=tuple((codes[u], s) for u, s in closest))
+        return Step(level, given, "unmatched", candidates=_coded(codes, closest))
 
     @staticmethod
     def _equal(key: Any, pool: Any, *, truncated: bool = False, strict: bool = False
@@ -239,7 +259,7 @@ class Matcher:
         units, score = found
         if len(units) == 1:
             return Step(level, given, "matched", codes[units[0]], score)
-        return Step(level, given, "ambiguous", candidates=tuple((codes[u], score) for u in units))
+        return _ambiguous(level, given, _coded(codes, [(u, score) for u in units]))
 
     def _similar(self, key: str, pool: Any, cutoff: float, *, limit: int = 8
                  ) -> list[tuple[int, float]]:
@@ -282,6 +302,8 @@ class Matcher:
             if len(found[0]) > 1:
                 return None
             code = codes[found[0][0]]
+            if code is None:  # a placeholder entry of the official list: no code to give
+                return None
             return Step(level, given, "matched", code, found[1],
                         note=f"it lies in {self.g.path(code[:-2])}, not in the stated "
                              f"{self.g.label(scope)}")

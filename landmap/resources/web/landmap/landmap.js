@@ -700,15 +700,17 @@
     return control;
   }
 
+  /* Zoom to a search hit and open its popup. Point layers (clustered or drawn in bulk) know
+   * how to show one of their points (_lmShow); polygon layers are fitted to the feature. */
   function show(map, hit) {
-    var group = hit.group, spec = group._lmSpec;
+    var group = hit.group;
     if (!map.hasLayer(group)) { map.addLayer(group); }
-    if (group._lmOpen) {
-      map.fitBounds(group.featureBounds(hit.i), { maxZoom: 17, animate: false });
-      group._lmOpen(hit.i, null);
+    if (group._lmShow) {
+      group._lmShow(hit.i);
       return;
     }
-    group._lmShow(hit.i);
+    map.fitBounds(group.featureBounds(hit.i), { maxZoom: 17, animate: false });
+    group._lmOpen(hit.i, null);
   }
 
   /* Time slider over case dates: shows cases up to the chosen date. */
