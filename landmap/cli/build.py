@@ -1,4 +1,4 @@
-"""``landmap build [PROJECT.toml] [-o DIR]``: the main job."""
+"""``landmap build [PROJECT.toml | --project PROJECT.toml] [-o DIR]``: the main job."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "leak-checked)."
         ),
     )
-    parser.add_argument("project", nargs="?", help="project TOML file (default: data/demo.toml)")
+    parser.add_argument("project", nargs="?",
+                        help="project TOML file (default: data/demo.toml in this folder)")
+    parser.add_argument("--project", dest="project_option", metavar="PROJECT.toml",
+                        help="the project file, as an option (the same as PROJECT)")
     parser.add_argument("-o", "--output", metavar="DIR",
                         help="output folder (default: the project's `output`, maps/ for the demo)")
     parser.set_defaults(func=run)
@@ -27,11 +30,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the build and print a short account of it."""
     from landmap.build import build
+    from landmap.errors import ProjectError
 
     def say(line: str) -> None:
         print(line, file=sys.stdout, flush=True)  # noqa: T201
 
-    result = build(args.project, out_dir=args.output, say=say)
+    if args.project and args.project_option and args.project != args.project_option:
+        raise ProjectError(
+            f"two project files were given: {args.project} and --project {args.project_option}",
+            fix="give one project file",
+        )
+    result = build(args.project or args.project_option, out_dir=args.output, say=say)
     public = result.public
     say(f"done: {len(result.outputs)} files in {result.out_dir} "
         f"({len(public)} in public/, leak check clean)")

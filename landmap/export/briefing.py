@@ -304,7 +304,7 @@ def _render(**kw: Any):
     page.sources.append(outline.attrs.get("attribution", ""))
     wrap = int((width - 0.7) * 72 / (sizes["small"] * 0.6))
     said = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
-    lines = len(textwrap.wrap("; ".join([*said, bg.ATTRIBUTION["kh_relief.tif"]]), wrap)) + 1
+    lines = len(textwrap.wrap("; ".join([*said, bg.ATTRIBUTION["relief.tif"]]), wrap)) + 1
     footer_in = (lines + 0.5) * sizes["small"] * sizes["leading"] / 72 + 0.1  # + the stamp
     ax, lax, iax = (fig.add_axes((0, 0, 1, 1), gid=f"landmap-{part}")
                     for part in ("map", "legend", "inset"))
@@ -394,7 +394,7 @@ def _add_web_basemap(ax, basemap: str) -> str:
 
 @contextlib.contextmanager
 def _quiet_fonts() -> Iterator[None]:
-    """Silence matplotlib's "no bold weight for Khmer OS" notes (it falls back to regular)."""
+    """Silence matplotlib's "no bold weight for the Khmer font" notes (it falls back to regular)."""
     logger = logging.getLogger("matplotlib.font_manager")
     level = logger.level
     logger.setLevel(logging.ERROR)
