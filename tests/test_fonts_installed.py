@@ -180,17 +180,15 @@ def test_khmer_in_escaped_json_counts_as_khmer():
 
 
 @pytest.fixture(scope="module")
-def fontless_browser(no_system_fonts):
-    """A headless Chromium that sees no system font at all (empty fontconfig)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+def fontless_browser(browser, no_system_fonts):
+    """A second headless Chromium that sees no system font (started by the session's Playwright).
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                     env={**os.environ, **no_system_fonts})
-        yield browser
-        browser.close()
+    Same executable and flags as the ``browser`` fixture, with the fontconfig file above.
+    """
+    fontless = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                           env={**os.environ, **no_system_fonts})
+    yield fontless
+    fontless.close()
 
 
 def _fonts_drawing(page, selector: str) -> list[dict]:
