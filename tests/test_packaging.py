@@ -48,6 +48,9 @@ def test_pyproject_names_the_core_stack():
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_command():
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "make demo" in readme and "make test" in readme
+    # and the same without make, for Windows and macOS
+    assert "pip install ." in readme and "python -m landmap build" in readme
+    assert ".venv\\Scripts\\activate" in readme and "--project" in readme
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert re.search(r"^make test$", ci, re.MULTILINE)
 

@@ -1,4 +1,4 @@
-"""``landmap build [PROJECT.toml] [-o DIR]``: the main job."""
+"""``landmap build [PROJECT.toml | --project PROJECT.toml] [-o DIR]``: the main job."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "leak-checked)."
         ),
     )
-    parser.add_argument("project", nargs="?", help="project TOML file (default: data/demo.toml)")
+    parser.add_argument("project", nargs="?",
+                        help="project TOML file (default: data/demo.toml in this folder)")
+    parser.add_argument("--project", dest="project_option", metavar="PROJECT.toml",
+                        help="the project file, as an option (the same as PROJECT)")
     parser.add_argument("-o", "--output", metavar="DIR",
                         help="output folder (default: the project's `output`, maps/ for the demo)")
     parser.add_argument("--full-resolution", action="store_true", default=None,
@@ -37,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the build and print a short account of it."""
     from landmap.build import build
+    from landmap.errors import ProjectError
     from landmap.progress import Progress
 
     quiet = bool(getattr(args, "quiet", False))
@@ -45,9 +49,14 @@ def run(args: argparse.Namespace) -> int:
         if not quiet:
             print(line, file=sys.stdout, flush=True)  # noqa: T201
 
+    if args.project and args.project_option and args.project != args.project_option:
+        raise ProjectError(
+            f"two project files were given: {args.project} and --project {args.project_option}",
+            fix="give one project file",
+        )
     terminal = sys.stderr.isatty()
     progress = Progress(enabled=not quiet and (args.progress or terminal), bars=terminal)
-    result = build(args.project, out_dir=args.output, say=say,
+    result = build(args.project or args.project_option, out_dir=args.output, say=say,
                    full_resolution=args.full_resolution, progress=progress)
     public = result.public
     print(f"done: {len(result.outputs)} files in {result.out_dir} "  # noqa: T201

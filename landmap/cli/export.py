@@ -20,8 +20,6 @@ from typing import Any
 
 from landmap.errors import ProjectError
 
-_DEMO = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
@@ -82,7 +80,11 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
     ``extra`` holds the commune layer the project names for masking and the register files of
     the case layers (for the leak check).
     """
-    paths = [Path(p) for p in inputs] or [_DEMO]
+    if not inputs:
+        from landmap.build import default_project  # the demo, or a message saying where it is
+
+        inputs = [str(default_project())]
+    paths = [Path(p) for p in inputs]
     tomls = [p for p in paths if p.suffix.lower() == ".toml"]
     if tomls:
         if len(paths) > 1:

@@ -313,7 +313,7 @@ def _render(**kw: Any):
     page.sources.append(outline.attrs.get("attribution", ""))
     wrap = int((width - 0.7) * 72 / (sizes["small"] * 0.6))
     said = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
-    lines = len(textwrap.wrap("; ".join([*said, bg.ATTRIBUTION["kh_relief.tif"]]), wrap)) + 1
+    lines = len(textwrap.wrap("; ".join([*said, bg.ATTRIBUTION["relief.tif"]]), wrap)) + 1
     footer_in = (lines + 0.5) * sizes["small"] * sizes["leading"] / 72 + 0.1  # + the stamp
     ax, lax, iax = (fig.add_axes((0, 0, 1, 1), gid=f"landmap-{part}")
                     for part in ("map", "legend", "inset"))
@@ -408,7 +408,7 @@ def _quiet_fonts() -> Iterator[None]:
     Text on a briefing map (titles, legends, labels of concessions and provinces) comes from
     users and their files, never markup: matplotlib's mathtext is off, so ``"$500 to $1000"``
     prints as written and a lone ``$`` is a dollar sign, not a parse error. Matplotlib's "no
-    bold weight for Khmer OS" notes are silenced (it falls back to regular).
+    bold weight for the Khmer font" notes are silenced (it falls back to regular).
     """
     from matplotlib import rc_context
 

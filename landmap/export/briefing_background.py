@@ -1,9 +1,11 @@
 """The offline background of briefing maps: provinces, Cambodia's outline and hillshaded relief.
 
-The files are the ones bundled in the repository's ``data/`` folder (see ``data/README.md``):
-the government's 2022 province boundaries with Khmer names, geoBoundaries' country outline and a
-reduced copy of ODC's relief raster. ``LANDMAP_DATA`` points at another folder holding the same
-files. Hillshade is computed with numpy on the relief resampled into the map's metric grid.
+The files ship with the package in ``landmap/resources/background/`` (credited in its
+README.md, made by ``scripts/make_background.py``): the government's 2022 province boundaries
+with Khmer names, geoBoundaries' country outline and a reduced copy of ODC's relief raster, so an
+installed landmap draws the same background from any folder. ``LANDMAP_DATA`` names a folder
+whose files of the same names are used instead. Hillshade is computed with numpy on the relief
+resampled into the map's metric grid.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,29 +22,28 @@ import numpy as np
 from landmap.errors import AssetError
 from landmap.schema import CAMBODIA_METRIC_CRS, STORAGE_CRS
 
-#: Environment variable naming a folder with the background files.
+#: Environment variable naming a folder with background files that replace the bundled ones.
 DATA_ENV = "LANDMAP_DATA"
-PROVINCES_FILE = "khm_bnd_admin1_gov_ed2022.json"
-COUNTRY_FILE = "geoBoundaries-KHM-ADM0.geojson"
-RELIEF_FILES = ("kh_relief.tif", "kh_geographical_relief_tif.zip")
+#: Package resource folder holding the bundled background.
+BACKGROUND_RESOURCE = "resources/background"
+PROVINCES_FILE = "provinces.geojson"
+COUNTRY_FILE = "country.geojson"
+RELIEF_FILES = ("relief.tif",)
 
 #: Attribution of the background files, by file name.
 ATTRIBUTION: dict[str, str] = {
     PROVINCES_FILE: "Province boundaries: Royal Government of Cambodia / WFP (2022)",
     COUNTRY_FILE: "Country outline: geoBoundaries, © OpenStreetMap contributors (ODbL)",
-    "kh_relief.tif": "Relief: USGS; Open Development Cambodia",
-    "kh_geographical_relief_tif.zip": "Relief: USGS; Open Development Cambodia",
+    "relief.tif": "Relief: USGS; Open Development Cambodia",
 }
 
 
 def data_dirs() -> list[Path]:
-    """Folders searched for background files, in order."""
+    """Folders searched for background files, in order: ``LANDMAP_DATA``, then the package's."""
     dirs = []
     if os.environ.get(DATA_ENV):
         dirs.append(Path(os.environ[DATA_ENV]))
-    repo = Path(__file__).resolve().parents[2]
-    dirs += [repo / "data", repo.parent / "shared" / "data" / "boundaries",
-             repo.parent / "shared" / "data" / "rasters"]
+    dirs.append(Path(str(resources.files("landmap").joinpath(BACKGROUND_RESOURCE))))
     return dirs
 
 
@@ -92,7 +94,7 @@ def default_provinces() -> gpd.GeoDataFrame:
         raise AssetError(
             f"the province boundaries ({PROVINCES_FILE}) are not in any of "
             f"{[str(d) for d in data_dirs()]}.",
-            fix=f"run from a landmap checkout with its data/ folder, or set {DATA_ENV}.",
+            fix="reinstall landmap (pip install --force-reinstall landmap), or pass boundaries=",
         )
     return _read_provinces(str(path)).copy()
 

@@ -6,7 +6,8 @@ point to one glyph gets both wrong. Matplotlib 3.11 lays text out through libraq
 HarfBuzz) in its own FreeType wrapper, so Agg (PNG) and the PDF backend both draw shaped glyph
 runs; with ``pdf.fonttype = 42`` the font is embedded as a CID TrueType subset, so the PDF stays
 vector and searchable. This module checks that such a matplotlib is present, finds a Khmer font
-(Debian's ``fonts-khmeros`` by default), registers it, and exposes the shaped glyph sequence of a
+(Noto Sans Khmer, installed with landmap by the ``fontpkg-noto-sans-khmer`` package, so a map
+looks the same on every machine), registers it, and exposes the shaped glyph sequence of a
 string so tests can check the shaping itself.
 """
 
@@ -18,8 +19,12 @@ from pathlib import Path
 
 from landmap.errors import AssetError
 
-#: Environment variable naming a Khmer .ttf/.otf to use instead of the system one.
+#: Environment variable naming a Khmer .ttf/.otf to use instead of the installed one.
 FONT_ENV = "LANDMAP_KHMER_FONT"
+#: Environment variable that, set to ``1``, stops the finder from looking at system fonts.
+NO_SYSTEM_FONTS_ENV = "LANDMAP_NO_SYSTEM_FONTS"
+#: The Khmer font installed with landmap (SIL Open Font License 1.1).
+BUNDLED_FAMILY = "Noto Sans Khmer"
 #: Latin font used for English text (ships with matplotlib, so it is always there).
 LATIN_FAMILY = "DejaVu Sans"
 
@@ -32,8 +37,8 @@ _SYSTEM_CANDIDATES = (
 )
 _FAMILY_CANDIDATES = ("Khmer OS", "Noto Sans Khmer", "Khmer OS System", "Noto Serif Khmer")
 _INSTALL_FIX = (
-    "install a Khmer font: `apt-get install fonts-khmeros` (Debian/Ubuntu), or set "
-    f"{FONT_ENV}=/path/to/KhmerFont.ttf"
+    "install landmap's Khmer font: `pip install fontpkg-noto-sans-khmer` (it comes with "
+    f"`pip install landmap`), or set {FONT_ENV}=/path/to/KhmerFont.ttf"
 )
 
 
@@ -70,12 +75,57 @@ def _is_khmer_font(path: Path) -> bool:
     return font.get_char_index(0x1781) != 0 and font.get_char_index(0x17D2) != 0
 
 
+def system_fonts_allowed() -> bool:
+    """Return whether the font finder may use the operating system's fonts.
+
+    ``LANDMAP_NO_SYSTEM_FONTS=1`` (or ``true``/``yes``) turns them off, so a map is drawn with the
+    fonts installed with landmap only, as on a machine with no Khmer font of its own.
+    """
+    return os.environ.get(NO_SYSTEM_FONTS_ENV, "").strip().lower() not in {"1", "true", "yes"}
+
+
+def bundled_khmer_font() -> Path | None:
+    """Return the Noto Sans Khmer file installed with landmap, or ``None`` when it is absent.
+
+    The font comes from the ``fontpkg-noto-sans-khmer`` package (a dependency of landmap): the
+    upstream Noto file, unmodified, with its SIL Open Font License.
+
+    Examples
+    --------
+    >>> bundled_khmer_font().suffix
+    '.ttf'
+
+    """
+    import fontpkg
+
+    try:
+        path = Path(fontpkg.path(BUNDLED_FAMILY))
+    except fontpkg.FontpkgError:
+        return None
+    return path if path.is_file() else None
+
+
+def _system_khmer_font() -> Path | None:
+    for candidate in _SYSTEM_CANDIDATES:
+        path = Path(candidate)
+        if path.is_file() and _is_khmer_font(path):
+            return path
+    from matplotlib import font_manager
+
+    known = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
+    for family in _FAMILY_CANDIDATES:
+        if family in known and _is_khmer_font(Path(known[family])):
+            return Path(known[family])
+    return None
+
+
 @cache
 def khmer_font_path() -> Path:
     """Return the path of a font that covers Khmer.
 
-    Looked up in order: the ``LANDMAP_KHMER_FONT`` environment variable, a font shipped in
-    ``landmap/resources/fonts/``, Debian's ``fonts-khmeros`` / ``fonts-noto`` files, and any font
+    Looked up in order: the ``LANDMAP_KHMER_FONT`` environment variable, the Noto Sans Khmer
+    installed with landmap (:func:`bundled_khmer_font`), then, unless
+    ``LANDMAP_NO_SYSTEM_FONTS=1``, Debian's ``fonts-khmeros`` / ``fonts-noto`` files and any font
     matplotlib's font manager knows by a Khmer family name.
 
     Raises
@@ -93,19 +143,14 @@ def khmer_font_path() -> Path:
                 path=env, fix=_INSTALL_FIX,
             )
         return path
-    bundled = Path(__file__).resolve().parent.parent / "resources" / "fonts"
-    candidates = sorted(bundled.glob("*.[ot]tf")) if bundled.is_dir() else []
-    candidates += [Path(p) for p in _SYSTEM_CANDIDATES]
-    for path in candidates:
-        if path.is_file() and _is_khmer_font(path):
-            return path
-    from matplotlib import font_manager
-
-    known = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
-    for family in _FAMILY_CANDIDATES:
-        if family in known and _is_khmer_font(Path(known[family])):
-            return Path(known[family])
-    raise AssetError("no font covering Khmer script was found.", fix=_INSTALL_FIX)
+    bundled = bundled_khmer_font()
+    if bundled is not None and _is_khmer_font(bundled):
+        return bundled
+    found = _system_khmer_font() if system_fonts_allowed() else None
+    if found is not None:
+        return found
+    where = "installed with landmap" if not system_fonts_allowed() else "installed"
+    raise AssetError(f"no font covering Khmer script was {where}.", fix=_INSTALL_FIX)
 
 
 @cache
@@ -141,7 +186,8 @@ def shaped_glyphs(text: str, *, font: str | os.PathLike[str] | None = None) -> l
 
     This is the output of libraqm/HarfBuzz shaping with the Khmer font, the same sequence the
     PNG and PDF backends draw. For ``"ខ្មែរ"`` it starts with the pre-base vowel sign (``uni17C2``)
-    and holds the subscript form of MO (``uni1798.sub`` in Khmer OS), not the bare COENG.
+    and holds the subscript form of MO (``uni17D21798`` in Noto Sans Khmer, ``uni1798.sub`` in
+    Khmer OS), not the bare COENG.
 
     Parameters
     ----------
@@ -164,12 +210,16 @@ def shaped_glyphs(text: str, *, font: str | os.PathLike[str] | None = None) -> l
 
 
 __all__ = [
+    "BUNDLED_FAMILY",
     "FONT_ENV",
     "LATIN_FAMILY",
+    "NO_SYSTEM_FONTS_ENV",
+    "bundled_khmer_font",
     "font_families",
     "has_khmer",
     "khmer_family",
     "khmer_font_path",
     "require_shaping",
     "shaped_glyphs",
+    "system_fonts_allowed",
 ]

@@ -151,7 +151,7 @@ class _LegendBox(MacroElement):
 {% macro header(this, kwargs) %}
 <style>
 .lm-raster-legend{background:#fff;padding:6px 8px;border-radius:4px;
- box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px sans-serif}
+ box-shadow:0 1px 4px rgba(0,0,0,.4);font-size:12px}
 .lm-raster-title{font-weight:bold;margin-bottom:4px}
 .lm-raster-item{display:flex;align-items:center;gap:6px;margin:2px 0}
 .lm-raster-swatch{display:inline-block;width:14px;height:14px;border:1px solid #555}

@@ -11,6 +11,7 @@ import folium
 from landmap.errors import ExportError
 from landmap.io.atomic import atomic_path
 from landmap.maps.assets import inline_assets
+from landmap.maps.webfont import embed_khmer_font
 
 #: Markup that makes a browser fetch something: an element with a network ``src``/``href``.
 _NETWORK_TAG = re.compile(
@@ -46,8 +47,9 @@ def map_html(m: folium.Map, *, offline: bool = True) -> str:
         A map from :func:`~landmap.maps.build_map` (or any ``folium.Map``).
     offline
         Inline Leaflet, its plugins, their CSS and icons (default). With ``False`` third-party
-        libraries are loaded from their CDN when the page opens; landmap's own runtime is
-        always inlined.
+        libraries are loaded from their CDN when the page opens; landmap's own runtime and, on a
+        page with Khmer text, the Khmer web font (:mod:`landmap.maps.webfont`) are always
+        inlined.
 
     Raises
     ------
@@ -58,6 +60,7 @@ def map_html(m: folium.Map, *, offline: bool = True) -> str:
     """
     page = m.get_root().render()
     page = inline_assets(page, offline=offline, icons_used=_uses_icons(m))
+    page = embed_khmer_font(page)  # Khmer shows on a device without a Khmer font, offline too
     if offline:
         _assert_offline(page, m)
     return page
