@@ -126,6 +126,7 @@ class _Run:
         self.cases: gpd.GeoDataFrame | None = None  # every case layer, true locations
         self.overlaps: gpd.GeoDataFrame | None = None  # overlap polygons, for the maps
         self._published: dict[str, PublishedLayer] | None = None
+        self.drawing: Any = None  # the public briefing maps, drawn in a second process
 
     # -- helpers ------------------------------------------------------------------------------
     def names(self, key: str, kind: str) -> list[str]:
@@ -176,6 +177,7 @@ class _Run:
     def analyse(self) -> None:
         from landmap import analysis
 
+        self.start_briefing()  # drawn meanwhile in a second process; collected in exports
         within = float(self.project.analysis.get("within_m", 0) or 0)
         concessions = self.layers("concessions", "concessions")
         if concessions is None:
@@ -301,14 +303,38 @@ class _Run:
                 self._published[name] = result
         return self._published
 
-    def exports(self) -> None:
-        from landmap.export.bundle import parse_formats, write_set
+    def _public_set(self) -> dict[str, Any]:
+        """Return the public set's layers (case layers as published for the run) and settings."""
+        from landmap.export.bundle import parse_formats
 
         settings = dict(self.project.export)
         settings.pop("full_resolution", None)
         formats = list(settings.pop("formats", ["gpkg"]))
         lang = settings.get("lang", "en")
         title = {"en": self.project.title, "km": self.project.title_km or self.project.title}
+        briefing = {k: v for k, v in settings.items() if k in (
+            "lang", "paper", "orientation", "extent")}
+        briefing["title"] = title if lang != "en" else title["en"]
+        layers = {name: (item.report.kind, self.published().get(name, item.data))
+                  for name, item in self.loaded.items()}
+        return {"folder": self.out / "public", "layers": layers, "name": "landmap-public",
+                "formats": parse_formats(["png", "pdf", *formats]),
+                "profile": self.project.privacy_profile(), "briefing": briefing}
+
+    def start_briefing(self) -> None:
+        """Start drawing the public briefing maps in a second process (they need no table).
+
+        They are drawn while the analysis, raster statistics, interactive maps and data files
+        are made, and collected by :meth:`exports`.
+        """
+        from landmap.export.bundle import start_briefing
+
+        self.drawing = start_briefing(**self._public_set())
+
+    def exports(self) -> None:
+        from landmap.export.bundle import write_set
+
+        lang = self.project.export.get("lang", "en")
         layers = {name: (item.report.kind, item.data) for name, item in self.loaded.items()}
         public_tables = {k: v for k, v in self.result.tables.items()
                          if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs}
@@ -317,16 +343,9 @@ class _Run:
                               name="landmap-internal", tables=self.result.tables,
                               profile=get_profile("internal"), briefing={"lang": lang}))
         # public: briefing maps and data files, case layers as published once for the run
-        public = {name: (kind, self.published().get(name, data))
-                  for name, (kind, data) in layers.items()}
-        briefing = {k: v for k, v in settings.items() if k in (
-            "lang", "paper", "orientation", "extent")}
-        briefing["title"] = title if lang != "en" else title["en"]
-        self.wrote(*write_set(
-            self.out / "public", public, formats=parse_formats(["png", "pdf", *formats]),
-            name="landmap-public", tables=public_tables,
-            profile=self.project.privacy_profile(), briefing=briefing, share_m=self.share_m,
-        ))
+        drawing, self.drawing = self.drawing, None
+        self.wrote(*write_set(**self._public_set(), tables=public_tables, share_m=self.share_m,
+                              drawing=drawing))
 
     def audit(self) -> None:
         """Run the leak check on every file in ``public/`` against every case layer.
@@ -425,9 +444,14 @@ def _build(proj: Any, out: Path, *, say: Say, seed: int | None, share_m: float |
         for note in staged.notes + _remove_old_staging(out):
             say(f"  {note}")
         run = _Run(proj, staged.staging, say, seed, share_m)
-        for name, step in (("load", run.load), ("analyse", run.analyse), ("raster", run.raster),
-                           ("maps", run.maps), ("exports", run.exports), ("audit", run.audit)):
-            run.step(name, step)
+        try:
+            for name, step in (("load", run.load), ("analyse", run.analyse),
+                               ("raster", run.raster), ("maps", run.maps),
+                               ("exports", run.exports), ("audit", run.audit)):
+                run.step(name, step)
+        finally:
+            if run.drawing is not None:  # a step failed: stop the drawing before cleaning up
+                run.drawing.__exit__(None, None, None)
         if run.result.audit_findings:
             findings = [f.replace(str(staged.staging), str(out / REJECTED))
                         for f in run.result.audit_findings]
