@@ -19,6 +19,7 @@ file shows the same masked points.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -99,6 +100,16 @@ def default_project() -> Path:
     )
 
 
+def _forest_tables(raster: Path, polygons: dict[str, gpd.GeoDataFrame], *, forest: int,
+                   quiet: bool) -> dict[str, pd.DataFrame]:
+    """Return the forest cover table of each polygon layer (quiet: no progress bar)."""
+    from landmap.raster import forest_cover
+
+    with use(Progress(enabled=False)) if quiet else contextlib.nullcontext():
+        return {name: forest_cover(raster, layer, forest=forest)
+                for name, layer in polygons.items()}
+
+
 def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
     layers = [g for g in layers if g is not None and len(g)]
     if not layers:
@@ -126,7 +137,7 @@ class _Run:
         self.cases: gpd.GeoDataFrame | None = None  # every case layer, true locations
         self.overlaps: gpd.GeoDataFrame | None = None  # overlap polygons, for the maps
         self._published: dict[str, PublishedLayer] | None = None
-        self.drawing: Any = None  # the public briefing maps, drawn in a second process
+        self.background: dict[str, Any] = {}  # work started in a second process, by step
 
     # -- helpers ------------------------------------------------------------------------------
     def names(self, key: str, kind: str) -> list[str]:
@@ -177,7 +188,9 @@ class _Run:
     def analyse(self) -> None:
         from landmap import analysis
 
-        self.start_briefing()  # drawn meanwhile in a second process; collected in exports
+        # drawn meanwhile in second processes; collected by the raster and exports steps
+        self.start_raster()
+        self.start_briefing()
         within = float(self.project.analysis.get("within_m", 0) or 0)
         concessions = self.layers("concessions", "concessions")
         if concessions is None:
@@ -226,8 +239,9 @@ class _Run:
         for name, frame in summaries.items():
             self.table(f"public_{name}", frame, public=True)
 
-    def raster(self) -> None:
-        from landmap.raster import forest_cover
+    def start_raster(self) -> None:
+        """Start the forest statistics in a second process (they need only the loaded layers)."""
+        from landmap.export.parallel import Background, forking
 
         spec = self.project.rasters.get("forest")
         if spec is None:
@@ -235,10 +249,19 @@ class _Run:
         forest_value = next((v for v, term in spec.classes.items() if term == "forest"), 1)
         polygons = {n: self.layer(n) for n in self.names("concessions", "concessions")}
         polygons.update({n: self.layer(n) for n in self.names("areas", "areas")})
-        for name, layer in polygons.items():
-            table = forest_cover(spec.path, layer, forest=forest_value)
+        self.background["raster"] = Background(_forest_tables, spec.path, polygons,
+                                               forest=forest_value, quiet=forking())
+
+    def raster(self) -> None:
+        job = self.background.pop("raster", None)
+        if job is None:
+            return
+        with job:
+            tables = job.result()
+        for name, table in tables.items():
             self.table(f"forest_cover_{name}", table, public=True)
-        self.say(f"  forest cover from {spec.path.name} for {', '.join(polygons)}")
+        path = self.project.rasters["forest"].path
+        self.say(f"  forest cover from {path.name} for {', '.join(tables)}")
 
     def _map(self, cases: Any, path: Path, *, notice: str, profile: Any) -> None:
         from landmap.maps.builder import build_map
@@ -329,7 +352,9 @@ class _Run:
         """
         from landmap.export.bundle import start_briefing
 
-        self.drawing = start_briefing(**self._public_set())
+        drawing = start_briefing(**self._public_set())
+        if drawing is not None:
+            self.background["briefing"] = drawing
 
     def exports(self) -> None:
         from landmap.export.bundle import write_set
@@ -343,7 +368,7 @@ class _Run:
                               name="landmap-internal", tables=self.result.tables,
                               profile=get_profile("internal"), briefing={"lang": lang}))
         # public: briefing maps and data files, case layers as published once for the run
-        drawing, self.drawing = self.drawing, None
+        drawing = self.background.pop("briefing", None)
         self.wrote(*write_set(**self._public_set(), tables=public_tables, share_m=self.share_m,
                               drawing=drawing))
 
@@ -450,8 +475,8 @@ def _build(proj: Any, out: Path, *, say: Say, seed: int | None, share_m: float |
                                ("exports", run.exports), ("audit", run.audit)):
                 run.step(name, step)
         finally:
-            if run.drawing is not None:  # a step failed: stop the drawing before cleaning up
-                run.drawing.__exit__(None, None, None)
+            for job in run.background.values():  # a step failed: stop them before cleaning up
+                job.__exit__(None, None, None)
         if run.result.audit_findings:
             findings = [f.replace(str(staged.staging), str(out / REJECTED))
                         for f in run.result.audit_findings]
