@@ -39,6 +39,8 @@ FORMATS: dict[str, str] = {
     "png": ".png", "pdf": ".pdf", "gpkg": ".gpkg", "geojson": ".geojson", "kml": ".kml",
     "kmz": ".kmz", "shp": ".shp.zip", "csv": ".csv", "xlsx": ".xlsx",
 }
+#: Formats written by a second process when a set has several data files.
+_ASIDE = ("xlsx", "gpkg")
 _ALIASES = {"shapefile": "shp", "shp.zip": "shp", "json": "geojson", "excel": "xlsx",
             "geopackage": "gpkg", "jpg": "png"}
 
@@ -157,17 +159,27 @@ def _write_data_files(
             for n, (k, layer) in layers.items()}
     tables = {n: _published_table(n, t, profile) for n, t in (tables or {}).items()}
     common = {"profile": profile, "kinds": kinds, "lang": briefing.get("lang", "en")}
+
+    def write(fmt: str) -> Path:
+        return write_data(folder / f"{name}{FORMATS[fmt]}", data, tables, share_m=share_m,
+                          **common)
+
+    # with several files to write, the spreadsheet and the GeoPackage (about half the work) are
+    # written by a second process meanwhile; the files are listed in the order of ``formats``
+    files = [f for f in formats if f not in ("png", "pdf", "csv")]
+    aside = [f for f in files if f in _ASIDE] if len(files) > 1 else []
+    with Background(lambda: {f: write(f) for f in aside}) if aside else contextlib.nullcontext(
+    ) as job:
+        done = {f: write(f) for f in files if f not in aside}
+        done.update(job.result() if job is not None else {})
     for fmt in formats:
-        if fmt in ("png", "pdf"):
-            continue
-        if fmt == "csv":
+        if fmt in done:
+            written.append(done[fmt])
+        elif fmt == "csv":
             for item, frame in [*data.items(), *(tables or {}).items()]:
                 target = folder / f"{name}-{safe_name(item, what='layer name')}.csv"
                 written.append(write_data(target, {item: frame} if item in data else None,
                                           None if item in data else {item: frame}, **common))
-            continue
-        written.append(write_data(folder / f"{name}{FORMATS[fmt]}", data, tables,
-                                  share_m=share_m, **common))
     for item, (kind, layer) in layers.items():  # each case layer's audit, once per set
         if kind == "cases" and not profile.confidential:
             published = for_output(layer, profile, kind="cases", name=item)
