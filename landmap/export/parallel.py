@@ -5,8 +5,8 @@ processor) and its data files (as long again), which share no files: on a machin
 more processors they are written at the same time. The second process is a fork of this one, so
 it gets its arguments without pickling them — a :class:`~landmap.privacy.PublishedLayer` is
 deliberately not rebuildable outside the privacy gate — and only the result (a list of paths) or
-the error comes back. Where processes cannot be forked (Windows, or when
-``LANDMAP_PROCESSES=1``) the work is done in this process when its result is asked for.
+the error comes back. Elsewhere than on Linux, on one processor, or when
+``LANDMAP_PROCESSES=1``, the work is done in this process when its result is asked for.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,7 +30,8 @@ def forking() -> bool:
     """Return whether exports may run in a forked second process here."""
     if os.environ.get(PROCESSES_ENV, "").strip() == "1":
         return False
-    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+    # macOS can fork, but system libraries there may crash in a forked child: Linux only
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
 
 
 def _child(send: Any, func: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:
