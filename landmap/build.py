@@ -100,16 +100,6 @@ def default_project() -> Path:
     )
 
 
-def _forest_tables(raster: Path, polygons: dict[str, gpd.GeoDataFrame], *, forest: int,
-                   quiet: bool) -> dict[str, pd.DataFrame]:
-    """Return the forest cover table of each polygon layer (quiet: no progress bar)."""
-    from landmap.raster import forest_cover
-
-    with use(Progress(enabled=False)) if quiet else contextlib.nullcontext():
-        return {name: forest_cover(raster, layer, forest=forest)
-                for name, layer in polygons.items()}
-
-
 def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
     layers = [g for g in layers if g is not None and len(g)]
     if not layers:
@@ -120,6 +110,16 @@ def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
                            crs=layers[0].crs)
     out.attrs = dict(layers[0].attrs)
     return out
+
+
+def _forest_tables(raster: Path, polygons: dict[str, gpd.GeoDataFrame], *, forest: int,
+                   quiet: bool) -> dict[str, pd.DataFrame]:
+    """Return the forest cover table of each polygon layer (quiet: no progress bar)."""
+    from landmap.raster import forest_cover
+
+    with use(Progress(enabled=False)) if quiet else contextlib.nullcontext():
+        return {name: forest_cover(raster, layer, forest=forest)
+                for name, layer in polygons.items()}
 
 
 class _Run:
