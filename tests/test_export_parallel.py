@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -119,3 +120,102 @@ def test_warped_raster_is_read_back_from_the_cache(tmp_path, monkeypatch):
     _raster(tmp_path / "forest.tif", 2)
     raster_module.raster_layer(tif, classes={2: ("Forest", "#1b7a3a")})
     assert len(list((tmp_path / "cache" / "raster-warp").glob("*.npz"))) == 2
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory) -> Path:
+    """The eviction sites, the communes, community forests and a forest raster, small."""
+    folder = tmp_path_factory.mktemp("small")
+    data = (Path(__file__).resolve().parent.parent / "data").as_posix()
+    project = folder / "small.toml"
+    project.write_text(f"""
+[project]
+name = "small"
+title = "Eviction sites (test)"
+output = "maps"
+
+[[layers]]
+name = "eviction_sites"
+kind = "cases"
+path = "{data}/eviction_hotspots_geojson.zip"
+member = "eviction_sites.geojson"
+columns = {{ case_id = "ID", village = "Name", households = "TT_Family", source = "Reference" }}
+defaults = {{ type = "eviction", province = "Phnom Penh", location_precision = "village" }}
+
+[[layers]]
+name = "communes"
+kind = "boundaries"
+path = "{data}/cambodia-adm3-simplified.geojson"
+level = "commune"
+columns = {{ boundary_id = "shapeID", name = "shapeName" }}
+
+[[layers]]
+name = "community_forests"
+kind = "areas"
+path = "{data}/community_forests.geojson"
+area_kind = "community forest"
+
+[privacy]
+profile = "public"
+communes = "communes"
+
+[raster.forest]
+path = "{data}/FNF_mask_exercise.tif"
+kind = "classified"
+classes = {{ "0" = "non_forest", "1" = "forest" }}
+
+[export]
+formats = ["geojson", "kml", "xlsx", "gpkg"]
+""", "utf-8")
+    return project
+
+
+def _build(project: Path, out: Path) -> list[str]:
+    from landmap.build import build
+
+    lines: list[str] = []
+    build(project, out_dir=out, seed=7, say=lines.append)
+    return lines
+
+
+@needs_fork
+def test_the_build_writes_the_same_files_in_one_process_and_in_two(small_project, tmp_path,
+                                                                    monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    _build(small_project, tmp_path / "two")
+    monkeypatch.setenv(PROCESSES_ENV, "1")
+    _build(small_project, tmp_path / "one")
+    one = sorted(p.relative_to(tmp_path / "one").as_posix()
+                 for p in (tmp_path / "one").rglob("*") if p.is_file())
+    two = sorted(p.relative_to(tmp_path / "two").as_posix()
+                 for p in (tmp_path / "two").rglob("*") if p.is_file())
+    assert one == two
+    assert {"public/landmap-public.png", "public/landmap-public.pdf",
+            "public/landmap-public.xlsx", "public/landmap-public.gpkg",
+            "public/tables/forest_cover_community_forests.csv"} <= set(one)
+    for name in one:  # the tables computed in the second process are the same
+        if name.endswith(".csv"):
+            assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    ledger = json.loads((tmp_path / "two" / "manifest.json").read_text("utf-8"))
+    listed = json.dumps(ledger)
+    assert "landmap-public.png" in listed and "landmap-public.xlsx" in listed
+
+
+def _broken_drawing(*args, **kwargs):
+    raise ExportError("the drawing failed on purpose")
+
+
+@needs_fork
+def test_a_failure_in_the_second_process_fails_the_build_and_publishes_nothing(
+        small_project, tmp_path, monkeypatch):
+    import multiprocessing
+
+    from landmap.export import bundle
+
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(bundle, "briefing_maps", _broken_drawing)
+    with pytest.raises(ExportError, match="failed on purpose"):
+        _build(small_project, tmp_path / "out")
+    assert not (tmp_path / "out" / "public").exists()
+    assert not (tmp_path / "out" / "manifest.json").exists()
+    assert multiprocessing.active_children() == []
