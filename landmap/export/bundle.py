@@ -106,10 +106,22 @@ def start_briefing(
     folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
     name: str, profile: PrivacyProfile, briefing: Mapping[str, Any],
 ) -> Background | None:
-    """Start drawing the set's briefing maps (PNG/PDF) in a second process; ``None`` if none.
+    """Start drawing the set's briefing maps (PNG/PDF) in a second process.
 
     The drawing (a few seconds of matplotlib and 300-dpi saving) shares no file with the data
     files, so the caller goes on with other work and hands the result to :func:`write_set`.
+
+    Parameters
+    ----------
+    folder, layers, formats, name, profile, briefing
+        As for :func:`write_set`.
+
+    Returns
+    -------
+    Background or None
+        The drawing under way (:class:`~landmap.export.parallel.Background`), or ``None`` when
+        ``formats`` has neither ``png`` nor ``pdf``.
+
     """
     maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if not maps:

@@ -51,6 +51,20 @@ class Background:
 
     Use as a context manager: leaving the block early (an error in this process) stops the
     second process, so that nothing is left writing into the folder.
+
+    Parameters
+    ----------
+    func
+        What to call; its result must pickle (paths, tables), its arguments need not.
+    *args, **kwargs
+        Its arguments.
+
+    Examples
+    --------
+    >>> with Background(sum, [1, 2, 3]) as job:
+    ...     job.result()
+    6
+
     """
 
     def __init__(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> None:
