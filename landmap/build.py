@@ -19,6 +19,7 @@ file shows the same masked points.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -152,6 +153,16 @@ def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
     return out
 
 
+def _forest_tables(raster: Path, polygons: dict[str, gpd.GeoDataFrame], *, forest: int,
+                   quiet: bool) -> dict[str, pd.DataFrame]:
+    """Return the forest cover table of each polygon layer (quiet: no progress bar)."""
+    from landmap.raster import forest_cover
+
+    with use(Progress(enabled=False)) if quiet else contextlib.nullcontext():
+        return {name: forest_cover(raster, layer, forest=forest)
+                for name, layer in polygons.items()}
+
+
 class _Run:
     """State of one build: the project, its loaded layers, and the outputs written so far."""
 
@@ -167,6 +178,7 @@ class _Run:
         self.cases: gpd.GeoDataFrame | None = None  # every case layer, true locations
         self.overlaps: gpd.GeoDataFrame | None = None  # overlap polygons, for the maps
         self._published: dict[str, PublishedLayer] | None = None
+        self.background: dict[str, Any] = {}  # work started in a second process, by step
 
     # -- helpers ------------------------------------------------------------------------------
     def names(self, key: str, kind: str) -> list[str]:
@@ -217,6 +229,9 @@ class _Run:
     def analyse(self) -> None:
         from landmap import analysis
 
+        # drawn meanwhile in second processes; collected by the raster and exports steps
+        self.start_raster()
+        self.start_briefing()
         within = float(self.project.analysis.get("within_m", 0) or 0)
         concessions = self.layers("concessions", "concessions")
         if concessions is None:
@@ -265,8 +280,9 @@ class _Run:
         for name, frame in summaries.items():
             self.table(f"public_{name}", frame, public=True)
 
-    def raster(self) -> None:
-        from landmap.raster import forest_cover
+    def start_raster(self) -> None:
+        """Start the forest statistics in a second process (they need only the loaded layers)."""
+        from landmap.export.parallel import Background, forking
 
         spec = self.project.rasters.get("forest")
         if spec is None:
@@ -274,10 +290,19 @@ class _Run:
         forest_value = next((v for v, term in spec.classes.items() if term == "forest"), 1)
         polygons = {n: self.layer(n) for n in self.names("concessions", "concessions")}
         polygons.update({n: self.layer(n) for n in self.names("areas", "areas")})
-        for name, layer in polygons.items():
-            table = forest_cover(spec.path, layer, forest=forest_value)
+        self.background["raster"] = Background(_forest_tables, spec.path, polygons,
+                                               forest=forest_value, quiet=forking())
+
+    def raster(self) -> None:
+        job = self.background.pop("raster", None)
+        if job is None:
+            return
+        with job:
+            tables = job.result()
+        for name, table in tables.items():
             self.table(f"forest_cover_{name}", table, public=True)
-        self.say(f"  forest cover from {spec.path.name} for {', '.join(polygons)}")
+        path = self.project.rasters["forest"].path
+        self.say(f"  forest cover from {path.name} for {', '.join(tables)}")
 
     def _map(self, cases: Any, path: Path, *, notice: str, profile: Any) -> None:
         from landmap.maps.builder import build_map
@@ -342,14 +367,40 @@ class _Run:
                 self._published[name] = result
         return self._published
 
-    def exports(self) -> None:
-        from landmap.export.bundle import parse_formats, write_set
+    def _public_set(self) -> dict[str, Any]:
+        """Return the public set's layers (case layers as published for the run) and settings."""
+        from landmap.export.bundle import parse_formats
 
         settings = dict(self.project.export)
         settings.pop("full_resolution", None)
         formats = list(settings.pop("formats", ["gpkg"]))
         lang = settings.get("lang", "en")
         title = {"en": self.project.title, "km": self.project.title_km or self.project.title}
+        briefing = {k: v for k, v in settings.items() if k in (
+            "lang", "paper", "orientation", "extent")}
+        briefing["title"] = title if lang != "en" else title["en"]
+        layers = {name: (item.report.kind, self.published().get(name, item.data))
+                  for name, item in self.loaded.items()}
+        return {"folder": self.out / "public", "layers": layers, "name": "landmap-public",
+                "formats": parse_formats(["png", "pdf", *formats]),
+                "profile": self.project.privacy_profile(), "briefing": briefing}
+
+    def start_briefing(self) -> None:
+        """Start drawing the public briefing maps in a second process (they need no table).
+
+        They are drawn while the analysis, raster statistics, interactive maps and data files
+        are made, and collected by :meth:`exports`.
+        """
+        from landmap.export.bundle import start_briefing
+
+        drawing = start_briefing(**self._public_set())
+        if drawing is not None:
+            self.background["briefing"] = drawing
+
+    def exports(self) -> None:
+        from landmap.export.bundle import write_set
+
+        lang = self.project.export.get("lang", "en")
         layers = {name: (item.report.kind, item.data) for name, item in self.loaded.items()}
         public_tables = {k: v for k, v in self.result.tables.items()
                          if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs}
@@ -358,16 +409,9 @@ class _Run:
                               name="landmap-internal", tables=self.result.tables,
                               profile=get_profile("internal"), briefing={"lang": lang}))
         # public: briefing maps and data files, case layers as published once for the run
-        public = {name: (kind, self.published().get(name, data))
-                  for name, (kind, data) in layers.items()}
-        briefing = {k: v for k, v in settings.items() if k in (
-            "lang", "paper", "orientation", "extent")}
-        briefing["title"] = title if lang != "en" else title["en"]
-        self.wrote(*write_set(
-            self.out / "public", public, formats=parse_formats(["png", "pdf", *formats]),
-            name="landmap-public", tables=public_tables,
-            profile=self.project.privacy_profile(), briefing=briefing, share_m=self.share_m,
-        ))
+        drawing = self.background.pop("briefing", None)
+        self.wrote(*write_set(**self._public_set(), tables=public_tables, share_m=self.share_m,
+                              drawing=drawing))
 
     def audit(self) -> None:
         """Run the leak check on every file in ``public/`` against every case layer.
@@ -466,9 +510,14 @@ def _build(proj: Any, out: Path, *, say: Say, seed: int | None, share_m: float |
         for note in staged.notes + _remove_old_staging(out):
             say(f"  {note}")
         run = _Run(proj, staged.staging, say, seed, share_m)
-        for name, step in (("load", run.load), ("analyse", run.analyse), ("raster", run.raster),
-                           ("maps", run.maps), ("exports", run.exports), ("audit", run.audit)):
-            run.step(name, step)
+        try:
+            for name, step in (("load", run.load), ("analyse", run.analyse),
+                               ("raster", run.raster), ("maps", run.maps),
+                               ("exports", run.exports), ("audit", run.audit)):
+                run.step(name, step)
+        finally:
+            for job in run.background.values():  # a step failed: stop them before cleaning up
+                job.__exit__(None, None, None)
         if run.result.audit_findings:
             findings = [f.replace(str(staged.staging), str(out / REJECTED))
                         for f in run.result.audit_findings]

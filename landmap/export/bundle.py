@@ -8,6 +8,7 @@ Public case layers arrive already published (one masking draw for the whole set)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ import pandas as pd
 from landmap.errors import DataValueError, PrivacyError
 from landmap.export.briefing import briefing_maps, layer_sources
 from landmap.export.data import table_kind, write_data
+from landmap.export.parallel import Background
 from landmap.io.outputs import OutputSet, safe_name, staged_files
 from landmap.privacy import (
     PrivacyProfile,
@@ -37,6 +39,8 @@ FORMATS: dict[str, str] = {
     "png": ".png", "pdf": ".pdf", "gpkg": ".gpkg", "geojson": ".geojson", "kml": ".kml",
     "kmz": ".kmz", "shp": ".shp.zip", "csv": ".csv", "xlsx": ".xlsx",
 }
+#: Formats written by a second process when a set has several data files.
+_ASIDE = ("xlsx", "gpkg")
 _ALIASES = {"shapefile": "shp", "shp.zip": "shp", "json": "geojson", "excel": "xlsx",
             "geopackage": "gpkg", "jpg": "png"}
 
@@ -98,44 +102,96 @@ def _published_table(name: str, table: Any, profile: PrivacyProfile) -> Any:
     return table if kind in (None, "cases") else for_output(table, profile, kind=kind, name=name)
 
 
+def start_briefing(
+    folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
+    name: str, profile: PrivacyProfile, briefing: Mapping[str, Any],
+) -> Background | None:
+    """Start drawing the set's briefing maps (PNG/PDF) in a second process.
+
+    The drawing (a few seconds of matplotlib and 300-dpi saving) shares no file with the data
+    files, so the caller goes on with other work and hands the result to :func:`write_set`.
+
+    Parameters
+    ----------
+    folder, layers, formats, name, profile, briefing
+        As for :func:`write_set`.
+
+    Returns
+    -------
+    Background or None
+        The drawing under way (:class:`~landmap.export.parallel.Background`), or ``None`` when
+        ``formats`` has neither ``png`` nor ``pdf``.
+
+    """
+    maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
+    if not maps:
+        return None
+    sources = [layer.data if hasattr(layer, "data") else layer for _, layer in layers.values()]
+    return Background(
+        briefing_maps, maps, cases=_combined(layers, "cases", profile),
+        areas=_combined(layers, "areas", profile),
+        concessions=_combined(layers, "concessions", profile),
+        boundaries=_combined(layers, "boundaries", profile, "province"), profile=profile,
+        sources=layer_sources(sources), **briefing,
+    )
+
+
 def write_set(
     folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
     name: str, tables: Mapping[str, pd.DataFrame] | None, profile: PrivacyProfile,
     briefing: Mapping[str, Any], share_m: float | None = None,
+    drawing: Background | None = None,
 ) -> list[Path]:
     """Write briefing maps and data files into ``folder`` (no staging: the caller's job).
 
     ``share_m``: GeoJSON and KML in their version for sharing, outlines simplified at this many
-    metres (:mod:`landmap.export.sharing`); full resolution when ``None``.
+    metres (:mod:`landmap.export.sharing`); full resolution when ``None``. ``drawing``: the
+    briefing maps already started with :func:`start_briefing` (the same arguments); by default
+    they are started here and drawn while the data files are written.
     """
+    if drawing is None:
+        drawing = start_briefing(folder, layers, formats=formats, name=name, profile=profile,
+                                 briefing=briefing)
+    with drawing or contextlib.nullcontext():
+        data = _write_data_files(folder, layers, formats=formats, name=name, tables=tables,
+                                 profile=profile, briefing=briefing, share_m=share_m)
+        return [*(drawing.result() if drawing is not None else []), *data]
+
+
+def _write_data_files(
+    folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
+    name: str, tables: Mapping[str, pd.DataFrame] | None, profile: PrivacyProfile,
+    briefing: Mapping[str, Any], share_m: float | None,
+) -> list[Path]:
+    """Write the data files (every format but PNG and PDF) and each case layer's audit."""
     written: list[Path] = []
-    maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
-    if maps:
-        cases = _combined(layers, "cases", profile)
-        sources = [layer.data if hasattr(layer, "data") else layer for _, layer in layers.values()]
-        written += briefing_maps(
-            maps, cases=cases, areas=_combined(layers, "areas", profile),
-            concessions=_combined(layers, "concessions", profile),
-            boundaries=_combined(layers, "boundaries", profile, "province"), profile=profile,
-            sources=layer_sources(sources), **briefing,
-        )
     kinds = {n: k for n, (k, _) in layers.items()}
     # every layer and table but the case layers goes through the gate once for all formats
     data = {n: layer if k == "cases" else for_output(layer, profile, kind=k, name=n)
             for n, (k, layer) in layers.items()}
     tables = {n: _published_table(n, t, profile) for n, t in (tables or {}).items()}
     common = {"profile": profile, "kinds": kinds, "lang": briefing.get("lang", "en")}
+
+    def write(fmt: str) -> Path:
+        return write_data(folder / f"{name}{FORMATS[fmt]}", data, tables, share_m=share_m,
+                          **common)
+
+    # with several files to write, the spreadsheet and the GeoPackage (about half the work) are
+    # written by a second process meanwhile; the files are listed in the order of ``formats``
+    files = [f for f in formats if f not in ("png", "pdf", "csv")]
+    aside = [f for f in files if f in _ASIDE] if len(files) > 1 else []
+    with Background(lambda: {f: write(f) for f in aside}) if aside else contextlib.nullcontext(
+    ) as job:
+        done = {f: write(f) for f in files if f not in aside}
+        done.update(job.result() if job is not None else {})
     for fmt in formats:
-        if fmt in ("png", "pdf"):
-            continue
-        if fmt == "csv":
+        if fmt in done:
+            written.append(done[fmt])
+        elif fmt == "csv":
             for item, frame in [*data.items(), *(tables or {}).items()]:
                 target = folder / f"{name}-{safe_name(item, what='layer name')}.csv"
                 written.append(write_data(target, {item: frame} if item in data else None,
                                           None if item in data else {item: frame}, **common))
-            continue
-        written.append(write_data(folder / f"{name}{FORMATS[fmt]}", data, tables,
-                                  share_m=share_m, **common))
     for item, (kind, layer) in layers.items():  # each case layer's audit, once per set
         if kind == "cases" and not profile.confidential:
             published = for_output(layer, profile, kind="cases", name=item)

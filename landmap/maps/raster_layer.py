@@ -30,6 +30,8 @@ from rasterio.errors import RasterioIOError
 from rasterio.warp import calculate_default_transform, reproject
 
 from landmap.errors import CRSError, DataFileError, DataValueError
+from landmap.io.cache import cache_key, load_arrays, store_arrays
+from landmap.provenance import file_sha256
 
 WEB_MERCATOR = "EPSG:3857"
 #: Latitude limit of Web Mercator.
@@ -341,9 +343,19 @@ _WARPED: dict[tuple, tuple[np.ndarray, np.ndarray, list[list[float]]]] = {}
 def _warp_cached(key: tuple, src: rasterio.io.DatasetReader):
     """Warp once per file version and settings (a build draws the same raster on several maps)."""
     if key not in _WARPED:
-        _, _, band, nodata, max_size, resampling = key
-        image, valid, bounds = _warp(src, band=band, nodata=nodata, max_size=max_size,
-                                     resampling=resampling)
+        path, stat, band, nodata, max_size, resampling = key
+        # kept on disk too, keyed by the file's content: the next build reads it back
+        disk = stat and cache_key("warp-web-mercator-1", file_sha256(path), band, nodata,
+                                  max_size, resampling.name)
+        stored = load_arrays("raster-warp", disk) if disk else None
+        if stored is not None:
+            image, valid, bounds = stored["image"], stored["valid"], stored["bounds"].tolist()
+        else:
+            image, valid, bounds = _warp(src, band=band, nodata=nodata, max_size=max_size,
+                                         resampling=resampling)
+            if disk:
+                store_arrays("raster-warp", disk, {"image": image, "valid": valid,
+                                                   "bounds": np.asarray(bounds, dtype=float)})
         image.flags.writeable = valid.flags.writeable = False
         if len(_WARPED) >= 4:
             _WARPED.pop(next(iter(_WARPED)))
