@@ -91,11 +91,6 @@ def attach(frame: pd.DataFrame, record: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def provenance_of(frame: pd.DataFrame) -> dict[str, Any] | None:
-    """Return the provenance record attached to a result table, if any."""
-    return frame.attrs.get("provenance")
-
-
 def _file_name(text: str) -> str:
     path = text.removeprefix("/vsizip/")
     return PureWindowsPath(path).name if "\\" in path else Path(path).name
@@ -150,7 +145,6 @@ __all__ = [
     "attach",
     "file_sha256",
     "make_provenance",
-    "provenance_of",
     "public_record",
     "write_provenance",
 ]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
-from landmap.errors import AnalysisError, CRSError, DataFileError, SchemaError
+from landmap.errors import AnalysisError, CRSError, SchemaError
 from landmap.schema import ID_COLUMN
 
 if TYPE_CHECKING:
@@ -24,34 +23,12 @@ def is_path(obj: object) -> bool:
 def read_layer(source: str | os.PathLike[str], kind: str, **kw: Any) -> gpd.GeoDataFrame:
     """Read any file the loaders read as a canonical layer of ``kind``.
 
-    Uses :func:`landmap.io.load.load` when it is available; otherwise reads the file with
-    pyogrio/pyarrow and reprojects it to EPSG:4326 (the columns are then the file's own).
+    Uses :func:`landmap.io.load.load`, imported on first use so that importing the analysis
+    kernels does not import every reader.
     """
-    try:
-        from landmap.io.load import load
-    except ImportError:  # the loaders are optional for the analysis kernels
-        load = None
-    if load is not None:
-        return load(source, kind, **kw).data
-    import geopandas as gpd
+    from landmap.io.load import load
 
-    path = str(source)
-    if not path.startswith("/vsi") and not Path(path).exists():
-        raise DataFileError("file not found", path=path, fix="check the path and file name")
-    try:
-        if path.endswith((".parquet", ".geoparquet")):
-            gdf = gpd.read_parquet(path)
-        else:
-            gdf = gpd.read_file(path)
-    except Exception as err:  # GDAL/pyarrow raise many types for unreadable files
-        raise DataFileError(f"cannot read the file ({err})", path=path,
-                            fix="open it in QGIS to check it, or convert it to GeoPackage") from err
-    if gdf.crs is None:
-        raise CRSError("the file has no coordinate reference system", path=path,
-                       fix="add a .prj file or give the CRS when loading")
-    gdf = gdf.to_crs("EPSG:4326")
-    gdf.attrs["landmap"] = {"kind": kind, "source": path}
-    return gdf
+    return load(source, kind, **kw).data
 
 
 def as_frame(source: Any, kind: str) -> Any:

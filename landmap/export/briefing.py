@@ -23,8 +23,9 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from pyogrio.errors import DataLayerError, DataSourceError
 
-from landmap.errors import AssetError, DataValueError, ExportError
+from landmap.errors import AssetError, DataValueError, ExportError, LandmapError
 from landmap.export import briefing_background as bg
 from landmap.export.briefing_extent import describe_layers, resolve_focus
 from landmap.export.briefing_layers import (
@@ -164,7 +165,8 @@ def _prepare_layers(kw: Mapping[str, Any], page: _Page):
         try:
             boundaries = bg.default_provinces()
             page.sources.append(bg.ATTRIBUTION[bg.PROVINCES_FILE])
-        except Exception as err:  # noqa: BLE001 - a background is optional; say it was left out
+        except (LandmapError, OSError, DataSourceError, DataLayerError) as err:
+            # a background is optional: the page says it was left out, and why
             page.omitted.append(f"province background ({err})")
     return (cases, _metric(kw["areas"]), _metric(kw["concessions"]), _metric(boundaries),
             published)
