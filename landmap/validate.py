@@ -53,8 +53,17 @@ _BUNDLED = {"cambodia": "cambodia", "khm": "cambodia", "kh": "cambodia", "កម
 #: Below this many points one :func:`shapely.contains_xy` call is cheaper than the grid.
 _GRID_MIN_POINTS = 50_000
 _GRID_CELLS = 128
+#: Grids kept (the study areas a session validates against; each holds its geometry, so the
+#: ``id`` it is keyed on cannot be reused while it is kept).
+_GRID_CACHE_SIZE = 8
 _GRIDS: dict[int, tuple[BaseGeometry, _Grid]] = {}
 _GRIDS_LOCK = threading.Lock()
+
+
+def clear_grid_cache() -> None:
+    """Forget the study-area grids :func:`contains_xy` kept (to free their memory)."""
+    with _GRIDS_LOCK:
+        _GRIDS.clear()
 
 
 class Validation(NamedTuple):
@@ -203,7 +212,7 @@ def _grid(area: BaseGeometry) -> _Grid:
     state[-1] = 0
     grid = _Grid(x0, y0, dx, dy, n, state)
     with _GRIDS_LOCK:
-        if len(_GRIDS) >= 8:
+        if len(_GRIDS) >= _GRID_CACHE_SIZE:
             _GRIDS.pop(next(iter(_GRIDS)))
         _GRIDS[id(area)] = (area, grid)
     return grid
@@ -554,6 +563,7 @@ __all__ = [
     "PointValidation",
     "StudyAreaShape",
     "Validation",
+    "clear_grid_cache",
     "contains_xy",
     "study_area_shape",
     "validate_geometries",

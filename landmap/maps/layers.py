@@ -221,13 +221,15 @@ def geometry_payload(
 ) -> dict[str, Any]:
     """Encode a layer's geometries for the browser (see :mod:`landmap.maps.encode`).
 
-    The last few results are kept, keyed by the geometries' WKB digest, so a notebook that
-    redraws a map after filtering cases does not simplify the same concessions again.
+    The last few results (:data:`_PAYLOAD_CACHE_SIZE`) are kept, keyed by a digest of the
+    geometries' WKB and of where the missing ones are, so a notebook that redraws a map after
+    filtering cases does not simplify the same concessions again;
+    :func:`clear_payload_cache` empties it.
     """
-    digest = hashlib.blake2b(b"".join(
-        shapely.to_wkb(geoms[~shapely.is_missing(geoms)], flavor="iso").tolist()),
-        digest_size=16).hexdigest()
-    key = (digest, len(geoms), points, float(precision_zoom), simplify)
+    missing = shapely.is_missing(geoms)
+    digest = hashlib.blake2b(missing.tobytes(), digest_size=16)  # where the gaps are, too
+    digest.update(b"".join(shapely.to_wkb(geoms[~missing], flavor="iso").tolist()))
+    key = (digest.hexdigest(), len(geoms), points, float(precision_zoom), simplify)
     if key in _PAYLOADS:
         _PAYLOADS.move_to_end(key)
         return _PAYLOADS[key]
@@ -237,6 +239,11 @@ def geometry_payload(
     while len(_PAYLOADS) > _PAYLOAD_CACHE_SIZE:
         _PAYLOADS.popitem(last=False)
     return payload
+
+
+def clear_payload_cache() -> None:
+    """Forget the geometry payloads :func:`geometry_payload` kept (to free their memory)."""
+    _PAYLOADS.clear()
 
 
 def _geometry_payload(
@@ -338,5 +345,5 @@ def layer_spec(
 
 
 __all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS",
-           "choose_columns", "column_label", "geometry_payload", "layer_label", "layer_spec",
-           "precision_spec", "style_spec", "to_storage_crs"]
+           "choose_columns", "clear_payload_cache", "column_label", "geometry_payload",
+           "layer_label", "layer_spec", "precision_spec", "style_spec", "to_storage_crs"]
