@@ -26,15 +26,29 @@ import pandas as pd
 
 @lru_cache(maxsize=256)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
+    return _sha256(path)
+
+
+def _sha256(path: str | os.PathLike[str]) -> str:
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """Return the SHA-256 of a file (cached per path, size and modification time)."""
+def file_sha256(path: str | os.PathLike[str], *, cache: bool = True) -> str:
+    """Return the SHA-256 of a file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    cache
+        Reuse the digest of a file whose path, size and modification time are unchanged (for
+        inputs, hashed by every step that records them); ``False`` reads the file again (for a
+        file this run is writing).
+
+    """
+    if not cache:
+        return _sha256(path)
     p = Path(path)
     st = p.stat()
     return _sha256_cached(str(p.resolve()), st.st_size, st.st_mtime_ns)

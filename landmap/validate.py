@@ -26,6 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from landmap.errors import DataValueError
+from landmap.geometry import polygonal_parts, valid_polygons
 from landmap.schema import GEOMETRY_TYPES
 
 StudyArea = (
@@ -268,41 +269,6 @@ def contains_xy(area: BaseGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return inside
 
 
-def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of each geometry (None when nothing polygonal is left)."""
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    deeper = shapely.get_type_id(parts) == _TYPE_IDS["GeometryCollection"]
-    while deeper.any():  # nested collections from make_valid
-        sub, sub_idx = shapely.get_parts(parts[deeper], return_index=True)
-        parts = np.concatenate([parts[~deeper], sub])
-        index = np.concatenate([index[~deeper], index[deeper][sub_idx]])
-        deeper = shapely.get_type_id(parts) == _TYPE_IDS["GeometryCollection"]
-    tid = shapely.get_type_id(parts)
-    multi = tid == _TYPE_IDS["MultiPolygon"]
-    if multi.any():
-        sub, sub_idx = shapely.get_parts(parts[multi], return_index=True)
-        parts = np.concatenate([parts[~multi], sub])
-        index = np.concatenate([index[~multi], index[multi][sub_idx]])
-        tid = shapely.get_type_id(parts)
-    keep = (tid == _TYPE_IDS["Polygon"]) & ~shapely.is_empty(parts)
-    parts, index = parts[keep], index[keep]
-    out = np.full(len(geoms), None, dtype=object)
-    if len(parts):
-        order = np.argsort(index, kind="stable")
-        parts, index = parts[order], index[order]
-        uniq, counts = np.unique(index, return_counts=True)
-        single = uniq[counts == 1]
-        first = np.isin(index, single)
-        out[index[first]] = parts[first]
-        several = ~first
-        if several.any():
-            idx = index[several]
-            _, dense = np.unique(idx, return_inverse=True)
-            out[np.unique(idx)] = shapely.multipolygons(parts[several], indices=dense)
-    return out
-
-
-
 def _noter(reasons: list[pd.Series]):
     """Return ``note(mask, text)``, which records a reason for the rows where ``mask`` is true.
 
@@ -376,7 +342,7 @@ def validate_geometries(
     polygonal = "Polygon" in GEOMETRY_TYPES[kind]  # type: ignore[index]
     collection = (tid == _TYPE_IDS["GeometryCollection"]) & polygonal
     if collection.any():
-        parts = _polygonal_parts(geoms[collection])
+        parts = polygonal_parts(geoms[collection])
         ok = np.array([p is not None for p in parts])
         pos = np.flatnonzero(collection)
         geoms[pos[ok]] = parts[ok]
@@ -403,7 +369,7 @@ def validate_geometries(
         invalid[poly] = ~shapely.is_valid(geoms[poly])
         if invalid.any():
             why = shapely.is_valid_reason(geoms[invalid])
-            fixed = _polygonal_parts(shapely.make_valid(geoms[invalid]))
+            fixed = valid_polygons(geoms[invalid])
             ok = np.array([f is not None for f in fixed])
             pos = np.flatnonzero(invalid)
             geoms[pos[ok]] = fixed[ok]

@@ -47,6 +47,7 @@ from landmap.export.sharing import (
 )
 from landmap.io.atomic import atomic_path
 from landmap.io.cells import text_safe
+from landmap.io.load import layer_data
 from landmap.privacy import (
     PrivacyProfile,
     PublishedLayer,
@@ -103,7 +104,7 @@ def _kind_of(name: str, layer: Any, kinds: Mapping[str, str] | None, *, table: b
         return declared
     if name in LAYER_KINDS:
         return name
-    frame = layer.data if hasattr(layer, "data") else layer
+    frame = layer_data(layer)
     if "case_id" in getattr(frame, "columns", ()):
         return "cases"
     return "table" if table or not isinstance(frame, gpd.GeoDataFrame) else None

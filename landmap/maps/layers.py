@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from landmap.errors import CRSError, DataValueError, SchemaError
+from landmap.geometry import polygonal_parts
 from landmap.maps import encode
 from landmap.maps.styles import legend_entries, style
 from landmap.schema import STORAGE_CRS, label, vocabulary
@@ -193,23 +194,6 @@ def _first_level(gdf: pd.DataFrame) -> str | None:
     if "level" in gdf.columns and gdf["level"].notna().any():
         return str(gdf["level"].dropna().iloc[0])
     return "province"
-
-
-def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """Replace geometry collections by the multipolygon of their polygonal parts."""
-    out = np.array(geoms, dtype=object)
-    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)
-    parts, index = shapely.get_parts(out[mixed], return_index=True)
-    parts, inner = shapely.get_parts(parts, return_index=True)  # flatten nested multi-parts
-    index = index[inner]
-    keep = shapely.get_type_id(parts) == 3
-    result = np.full(len(mixed), None, dtype=object)
-    if keep.any():
-        present = np.unique(index[keep])
-        dense = np.searchsorted(present, index[keep])
-        result[present] = shapely.multipolygons(parts[keep], indices=dense)
-    out[mixed] = result
-    return out
 
 
 _PAYLOADS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from landmap.errors import PrivacyError
+from landmap.io.load import layer_data
 from landmap.privacy.columns import choose_columns
 from landmap.privacy.communes import bundled_communes
 from landmap.privacy.fields import sensitive_columns
@@ -129,12 +130,6 @@ class PublishedLayer:
                 f"profile={self.profile.name!r}, rows={len(self._data)})")
 
 
-def _unwrap(obj: Any) -> Any:
-    if hasattr(obj, "data") and hasattr(obj, "report") and not isinstance(obj, pd.DataFrame):
-        return obj.data  # a Loaded tuple
-    return obj
-
-
 def layer_kind(obj: Any, kind: str | None = None) -> str | None:
     """Return the kind of a layer: the one given, else the one the loader recorded."""
     if kind is not None:
@@ -144,13 +139,13 @@ def layer_kind(obj: Any, kind: str | None = None) -> str | None:
     report = getattr(obj, "report", None)
     if report is not None and getattr(report, "kind", None):
         return str(report.kind)
-    frame = _unwrap(obj)
+    frame = layer_data(obj)
     meta = getattr(frame, "attrs", {}).get("landmap") or {}
     return meta.get("kind")
 
 
 def _as_geoframe(obj: Any, what: str) -> gpd.GeoDataFrame:
-    obj = _unwrap(obj)
+    obj = layer_data(obj)
     if isinstance(obj, str | os.PathLike):
         obj = gpd.read_file(obj)
     if not isinstance(obj, gpd.GeoDataFrame):
@@ -266,7 +261,7 @@ def publish(
             f"cannot tell what kind of layer this is ({kind!r})",
             fix=f"say it: publish(layer, kind=...) with one of {', '.join(PUBLISH_KINDS)}",
         )
-    frame = _unwrap(layer)
+    frame = layer_data(layer)
     if not isinstance(frame, pd.DataFrame):
         raise PrivacyError(f"expected a GeoDataFrame or DataFrame, got {type(frame).__name__}",
                            fix="pass the layer itself (Loaded.data)")
