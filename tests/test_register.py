@@ -58,6 +58,7 @@ def snapshot(reg) -> dict:
 
 
 # -- import, re-import, newer export ----------------------------------------------------------
+@pytest.mark.slow
 def test_import_stores_every_row_with_its_source(register_db, tmp_path):
     path = write(tmp_path, cases_table())
     with open_register(register_db, create=True) as reg:
