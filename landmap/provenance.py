@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import platform
 from functools import lru_cache
@@ -146,13 +145,10 @@ def write_provenance(
     ``public=True`` (the default, the safe side) writes :func:`public_record`; outputs kept in
     the office pass ``public=False`` for the full record.
     """
-    from landmap.io.atomic import atomic_path
+    from landmap.io.atomic import write_json
 
     body = public_record(record) if public else record
-    out = Path(str(target) + ".provenance.json")
-    with atomic_path(out) as tmp:
-        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
-    return out
+    return write_json(str(target) + ".provenance.json", body)
 
 
 __all__ = [

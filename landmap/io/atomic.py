@@ -6,6 +6,7 @@ An interrupted export never leaves a half-written file under the target name.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -50,3 +51,24 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str | None = None) ->
             tmp.unlink()
         for sidecar in tmp.parent.glob(tmp.name + "-*"):  # GPKG -wal/-shm/-journal
             sidecar.unlink()
+
+
+def write_json(target: str | os.PathLike[str], body: object) -> Path:
+    """Write ``body`` as indented UTF-8 JSON (Khmer as it is, not escaped), atomically.
+
+    Values JSON does not know (dates, paths) are written as their text. Returns the path.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = write_json(pathlib.Path(tempfile.mkdtemp()) / "a.json", {"ខេត្ត": "កំពត"})
+    >>> print(path.read_text("utf-8"))
+    {
+      "ខេត្ត": "កំពត"
+    }
+
+    """
+    out = Path(target)
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
+    return out

@@ -29,7 +29,6 @@ True
 from __future__ import annotations
 
 import copy
-import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -462,7 +461,7 @@ def write_audit(
     ``internal=False`` (beside public outputs) writes the public audit only; the per-case
     detail goes only into an internal audit (``internal=True``), kept in the internal folder.
     """
-    from landmap.io.atomic import atomic_path
+    from landmap.io.atomic import write_json
 
     def record(item: PublishedLayer) -> dict[str, Any]:
         return item.internal_audit if internal else item.audit
@@ -471,10 +470,7 @@ def write_audit(
         body: dict[str, Any] = record(published)
     else:
         body = {"layers": {n: record(p) for n, p in published.items()}}
-    out = Path(str(target) + ".audit.json")
-    with atomic_path(out) as tmp:
-        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
-    return out
+    return write_json(str(target) + ".audit.json", body)
 
 
 __all__ = [
