@@ -19,8 +19,7 @@ import pandas as pd
 
 from landmap.errors import DataValueError, PrivacyError
 from landmap.export.briefing import briefing_maps, layer_sources
-from landmap.export.data import table_kind, write_data
-from landmap.io.load import layer_data
+from landmap.export.data import frame_of, table_kind, write_data
 from landmap.io.outputs import OutputSet, safe_name, staged_files
 from landmap.privacy import (
     PrivacyProfile,
@@ -77,7 +76,7 @@ def _combined(layers: Mapping[str, tuple[str, Any]], kind: str, profile: Privacy
                      for n, layer in items]
         published = [p for p in published if len(p)]
         return merge(published, name="cases") if published else None
-    parts = [layer_data(layer) for _, layer in items]
+    parts = [frame_of(layer) for _, layer in items]
     parts = [p.to_crs("EPSG:4326") for p in parts if len(p)]
     if level is not None:
         parts = [p[p["level"].astype("string").eq(level).fillna(False).astype(bool)]
@@ -113,7 +112,7 @@ def write_set(
     maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if maps:
         cases = _combined(layers, "cases", profile)
-        sources = [layer_data(layer) for _, layer in layers.values()]
+        sources = [frame_of(layer) for _, layer in layers.values()]
         written += briefing_maps(
             maps, cases=cases, areas=_combined(layers, "areas", profile),
             concessions=_combined(layers, "concessions", profile),
