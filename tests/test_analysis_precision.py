@@ -44,6 +44,7 @@ def _cases(codes, precision, households=None):
         geometry=list(points), crs="EPSG:4326")
 
 
+@pytest.mark.slow
 def test_totals_add_up_at_every_level(units, register):
     n = len(register)
     for level, layer in units.items():
