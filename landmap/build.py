@@ -233,41 +233,46 @@ class _Run:
         self.start_raster()
         self.start_briefing()
         within = float(self.project.analysis.get("within_m", 0) or 0)
+        crs = self.project.metric_crs  # the project's CRS for every hectare and metre
         concessions = self.layers("concessions", "concessions")
         if concessions is None:
             self.say("  no concession layer: overlap analysis skipped")
             return
         for name in self.names("areas", "areas"):
-            pairs = analysis.overlap(self.layer(name), concessions)
+            pairs = analysis.overlap(self.layer(name), concessions, crs=crs)
             self.table(f"overlap_{name}", pairs, public=True)
-            self.table(f"coverage_{name}", analysis.coverage_by_area(self.layer(name), concessions),
-                       public=True)
+            coverage = analysis.coverage_by_area(self.layer(name), concessions, crs=crs)
+            self.table(f"coverage_{name}", coverage, public=True)
             self.say(f"  {name} x concessions: {len(pairs)} overlapping pairs, "
                      f"{pairs['overlap_ha'].sum():,.0f} ha")
         areas = {n: self.layer(n) for n in self.names("areas", "areas")}
         overlaps = [self.result.tables[f"overlap_{n}"] for n in areas]
         self.overlaps = _combine([o for o in overlaps if isinstance(o, gpd.GeoDataFrame)])
-        self.table("concession_coverage", analysis.coverage_by_concession(concessions, areas),
-                   public=True)
-        conflicts = analysis.concession_conflicts(concessions)
+        self.table("concession_coverage",
+                   analysis.coverage_by_concession(concessions, areas, crs=crs), public=True)
+        conflicts = analysis.concession_conflicts(concessions, crs=crs)
         self.table("concession_self_overlaps", conflicts, public=True)
-        self.table("concession_hectares_check", analysis.hectares_check(concessions), public=True)
+        self.table("concession_hectares_check", analysis.hectares_check(concessions, crs=crs),
+                   public=True)
         self.say(f"  concessions overlapping each other: {len(conflicts)} pairs")
         cases = self.layers("cases", "cases")
         if cases is None:
             return
         self.cases = cases
-        links = analysis.cases_in_areas(cases, concessions, *areas.values(), within_m=within)
+        links = analysis.cases_in_areas(cases, concessions, *areas.values(), within_m=within,
+                                        crs=crs)
         self.table("cases_in_areas", links, public=False)
         self.table("cases_by_concession",
-                   analysis.cases_by_concession(cases, concessions, within_m=within), public=False)
+                   analysis.cases_by_concession(cases, concessions, within_m=within, crs=crs),
+                   public=False)
         for level in ("province", "district", "commune"):
             units = self.boundary(level)
             if units is not None:
                 self.table(f"summary_by_{level}",
-                           analysis.summarise_by_admin(units, cases=cases, concessions=concessions),
+                           analysis.summarise_by_admin(units, cases=cases, concessions=concessions,
+                                                       crs=crs),
                            public=False)
-        self.table("summary_by_year", analysis.summarise_by_year(cases=cases), public=True)
+        self.table("summary_by_year", analysis.summarise_by_year(cases=cases, crs=crs), public=True)
         self.public_summaries(cases, concessions)
 
     def public_summaries(self, cases: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame) -> None:

@@ -63,7 +63,6 @@ DMS_PATTERN = re.compile(
     re.VERBOSE,
 )
 _AXIS_WORD = {"lat": "latitude", "lon": "longitude", None: "coordinate"}
-_HEMI_AXIS = {"N": "lat", "S": "lat", "E": "lon", "W": "lon"}
 
 
 class ParsedCoordinates(NamedTuple):

@@ -571,6 +571,10 @@ class _Locator:
 def _file_columns(spec: LayerSpec) -> list[str] | None:
     """Return the column names of a layer's file, or ``None`` if they cannot be read cheaply."""
     import csv
+    import zipfile
+
+    from openpyxl.utils.exceptions import InvalidFileException
+    from pyogrio.errors import DataLayerError, DataSourceError
 
     suffix = spec.path.suffix.lower()
     try:
@@ -617,8 +621,9 @@ def _file_columns(spec: LayerSpec) -> list[str] | None:
 
         info = pyogrio.read_info(str(spec.source), layer=spec.options.get("layer"))
         return [str(f) for f in info["fields"]]
-    except Exception:  # noqa: BLE001 - unreadable here: the loader gives the precise error
-        return None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException,
+            DataSourceError, DataLayerError):
+        return None  # unreadable here: the loader reads it again and gives the precise error
 
 
 def check_columns(spec: LayerSpec, *, project: Path | None = None) -> None:

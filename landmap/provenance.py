@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import platform
 from functools import lru_cache
@@ -26,15 +25,29 @@ import pandas as pd
 
 @lru_cache(maxsize=256)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
+    return _sha256(path)
+
+
+def _sha256(path: str | os.PathLike[str]) -> str:
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """Return the SHA-256 of a file (cached per path, size and modification time)."""
+def file_sha256(path: str | os.PathLike[str], *, cache: bool = True) -> str:
+    """Return the SHA-256 of a file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    cache
+        Reuse the digest of a file whose path, size and modification time are unchanged (for
+        inputs, hashed by every step that records them); ``False`` reads the file again (for a
+        file this run is writing).
+
+    """
+    if not cache:
+        return _sha256(path)
     p = Path(path)
     st = p.stat()
     return _sha256_cached(str(p.resolve()), st.st_size, st.st_mtime_ns)
@@ -91,11 +104,6 @@ def attach(frame: pd.DataFrame, record: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def provenance_of(frame: pd.DataFrame) -> dict[str, Any] | None:
-    """Return the provenance record attached to a result table, if any."""
-    return frame.attrs.get("provenance")
-
-
 def _file_name(text: str) -> str:
     path = text.removeprefix("/vsizip/")
     return PureWindowsPath(path).name if "\\" in path else Path(path).name
@@ -137,20 +145,16 @@ def write_provenance(
     ``public=True`` (the default, the safe side) writes :func:`public_record`; outputs kept in
     the office pass ``public=False`` for the full record.
     """
-    from landmap.io.atomic import atomic_path
+    from landmap.io.atomic import write_json
 
     body = public_record(record) if public else record
-    out = Path(str(target) + ".provenance.json")
-    with atomic_path(out) as tmp:
-        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
-    return out
+    return write_json(str(target) + ".provenance.json", body)
 
 
 __all__ = [
     "attach",
     "file_sha256",
     "make_provenance",
-    "provenance_of",
     "public_record",
     "write_provenance",
 ]

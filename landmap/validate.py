@@ -26,6 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from landmap.errors import DataValueError
+from landmap.geometry import polygonal_parts, valid_polygons
 from landmap.schema import GEOMETRY_TYPES
 
 StudyArea = (
@@ -53,8 +54,17 @@ _BUNDLED = {"cambodia": "cambodia", "khm": "cambodia", "kh": "cambodia", "កម
 #: Below this many points one :func:`shapely.contains_xy` call is cheaper than the grid.
 _GRID_MIN_POINTS = 50_000
 _GRID_CELLS = 128
+#: Grids kept (the study areas a session validates against; each holds its geometry, so the
+#: ``id`` it is keyed on cannot be reused while it is kept).
+_GRID_CACHE_SIZE = 8
 _GRIDS: dict[int, tuple[BaseGeometry, _Grid]] = {}
 _GRIDS_LOCK = threading.Lock()
+
+
+def clear_grid_cache() -> None:
+    """Forget the study-area grids :func:`contains_xy` kept (to free their memory)."""
+    with _GRIDS_LOCK:
+        _GRIDS.clear()
 
 
 class Validation(NamedTuple):
@@ -203,7 +213,7 @@ def _grid(area: BaseGeometry) -> _Grid:
     state[-1] = 0
     grid = _Grid(x0, y0, dx, dy, n, state)
     with _GRIDS_LOCK:
-        if len(_GRIDS) >= 8:
+        if len(_GRIDS) >= _GRID_CACHE_SIZE:
             _GRIDS.pop(next(iter(_GRIDS)))
         _GRIDS[id(area)] = (area, grid)
     return grid
@@ -257,41 +267,6 @@ def contains_xy(area: BaseGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if len(border):
         inside[border] = shapely.contains_xy(area, x[border], y[border])
     return inside
-
-
-def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of each geometry (None when nothing polygonal is left)."""
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    deeper = shapely.get_type_id(parts) == _TYPE_IDS["GeometryCollection"]
-    while deeper.any():  # nested collections from make_valid
-        sub, sub_idx = shapely.get_parts(parts[deeper], return_index=True)
-        parts = np.concatenate([parts[~deeper], sub])
-        index = np.concatenate([index[~deeper], index[deeper][sub_idx]])
-        deeper = shapely.get_type_id(parts) == _TYPE_IDS["GeometryCollection"]
-    tid = shapely.get_type_id(parts)
-    multi = tid == _TYPE_IDS["MultiPolygon"]
-    if multi.any():
-        sub, sub_idx = shapely.get_parts(parts[multi], return_index=True)
-        parts = np.concatenate([parts[~multi], sub])
-        index = np.concatenate([index[~multi], index[multi][sub_idx]])
-        tid = shapely.get_type_id(parts)
-    keep = (tid == _TYPE_IDS["Polygon"]) & ~shapely.is_empty(parts)
-    parts, index = parts[keep], index[keep]
-    out = np.full(len(geoms), None, dtype=object)
-    if len(parts):
-        order = np.argsort(index, kind="stable")
-        parts, index = parts[order], index[order]
-        uniq, counts = np.unique(index, return_counts=True)
-        single = uniq[counts == 1]
-        first = np.isin(index, single)
-        out[index[first]] = parts[first]
-        several = ~first
-        if several.any():
-            idx = index[several]
-            _, dense = np.unique(idx, return_inverse=True)
-            out[np.unique(idx)] = shapely.multipolygons(parts[several], indices=dense)
-    return out
-
 
 
 def _noter(reasons: list[pd.Series]):
@@ -367,7 +342,7 @@ def validate_geometries(
     polygonal = "Polygon" in GEOMETRY_TYPES[kind]  # type: ignore[index]
     collection = (tid == _TYPE_IDS["GeometryCollection"]) & polygonal
     if collection.any():
-        parts = _polygonal_parts(geoms[collection])
+        parts = polygonal_parts(geoms[collection])
         ok = np.array([p is not None for p in parts])
         pos = np.flatnonzero(collection)
         geoms[pos[ok]] = parts[ok]
@@ -398,7 +373,7 @@ def validate_geometries(
         invalid[poly] = ~shapely.is_valid(geoms[poly])
         if invalid.any():
             why = shapely.is_valid_reason(geoms[invalid])
-            fixed = _polygonal_parts(shapely.make_valid(geoms[invalid]))
+            fixed = valid_polygons(geoms[invalid])
             ok = np.array([f is not None for f in fixed])
             pos = np.flatnonzero(invalid)
             geoms[pos[ok]] = fixed[ok]
@@ -579,6 +554,7 @@ __all__ = [
     "PointValidation",
     "StudyAreaShape",
     "Validation",
+    "clear_grid_cache",
     "contains_xy",
     "study_area_shape",
     "validate_geometries",

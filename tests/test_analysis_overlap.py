@@ -80,6 +80,7 @@ def polygon(draw):
 polygon_sets = st.lists(polygon(), min_size=1, max_size=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(polygon_sets, polygon_sets, st.randoms(use_true_random=False))
 def test_pairs_match_geopandas_overlay_and_row_order(ga, gc, rnd):

@@ -44,6 +44,7 @@ def _cases(codes, precision, households=None):
         geometry=list(points), crs="EPSG:4326")
 
 
+@pytest.mark.slow
 def test_totals_add_up_at_every_level(units, register):
     n = len(register)
     for level, layer in units.items():
@@ -79,6 +80,7 @@ def test_a_district_case_counts_in_its_district_not_in_the_commune_under_its_poi
     assert by_district.loc[by_district["row_kind"] == "unit", "cases"].sum() == 2
 
 
+@pytest.mark.slow
 @given(st.lists(st.sampled_from(PRECISIONS), min_size=1, max_size=40))
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -66,6 +66,7 @@ def _pdf_fonts(path: Path) -> list[str]:
     return out.stdout.splitlines()[2:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lang", "paper", "orientation"), [
     ("en", "A4", "landscape"), ("km", "A3", "portrait"), ("both", "A4", "portrait"),
 ])

@@ -74,6 +74,7 @@ def _meets(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+@pytest.mark.slow
 def test_labels_never_cover_a_case_or_another_label(mondulkiri):
     fig, meta = mondulkiri
     renderer = fig.canvas.get_renderer()

@@ -87,6 +87,7 @@ def drawn_after_export(explorer, open_page):
     return counts["drawn"], table, written
 
 
+@pytest.mark.slow
 def test_exported_view_draws_only_the_filtered_cases(explorer, open_page):
     drawn_all, table_all, _ = drawn_after_export(explorer, open_page)
     assert drawn_all == len(table_all) == len(CASES)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here runs the main job or a browser
+
 ROOT = Path(__file__).resolve().parent.parent
 LANDMAP = [sys.executable, "-m", "landmap.cli"]
 

@@ -113,6 +113,7 @@ def test_check_bad_input_one_line_exit_2(tmp_path, args, message):
     assert not (tmp_path / "out.txt").exists()
 
 
+@pytest.mark.slow
 def test_check_crs_and_layer_options(tmp_path):
     shp = tmp_path / "nocrs.shp"
     gpd.GeoDataFrame(
@@ -135,6 +136,7 @@ def test_check_crs_and_layer_options(tmp_path):
     assert res.returncode == 0 and "layer: two" in res.stdout
 
 
+@pytest.mark.slow
 def test_check_maps_columns_from_the_command_line(tmp_path):
     src = tmp_path / "own_names.csv"
     src.write_text("id,north_value,east_value,Date of incident\n"

@@ -121,6 +121,7 @@ coordinate_cell = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(coordinate_cell, coordinate_cell), min_size=1, max_size=25))
 def test_loader_never_loses_a_row(rows):
@@ -158,6 +159,7 @@ def _dms(value: float, pos: str, neg: str) -> str:
     return f"{d}°{m}'{s:.3f}\"{pos if value >= 0 else neg}"
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(

@@ -371,6 +371,7 @@ def test_xlsx_has_the_same_rows_with_typed_cells(register, faults):
     assert (DATA / "synthetic_cases.xlsx").stat().st_size < 1_000_000
 
 
+@pytest.mark.slow
 def test_generator_is_deterministic(tmp_path):
     gen = _script("make_synthetic_cases")
     assert gen.main(["--data", str(DATA), "--out", str(tmp_path)]) == 0

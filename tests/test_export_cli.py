@@ -47,6 +47,7 @@ def test_plain_files_to_google_earth_and_excel(tmp_path, files, capsys):
     assert "brief.kml" in said and "internal profile" in said
 
 
+@pytest.mark.slow
 def test_demo_project_briefing_map_in_khmer(tmp_path, capsys):
     code = main(["export", str(ROOT / "data" / "demo.toml"), "--format", "pdf", "--lang", "km",
                  "--paper", "a3", "--extent", "មណ្ឌលគិរី", "-o", str(tmp_path), "--dpi", "30"])

@@ -267,6 +267,7 @@ def _pdf_with_text(path: Path, text: str) -> None:
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_pdf_text_without_poppler(tmp_path):
     """Before: without pdftotext the page text was skipped with an info-level log line.
 
@@ -344,6 +345,7 @@ HEADERS = ["household_head", "land_owner", "owner", "spouse", "witness_1", "repo
            "village_chief", "perpetrator", "lawyer", "nom", "ម្ចាស់ដី", "អ្នកផ្តល់ព័ត៌មាន"]
 
 
+@pytest.mark.slow
 def test_names_under_any_header_found_by_the_command(tmp_path):
     """Before: only columns recognised as sensitive by name were searched; these passed."""
     values = {h: [f"SYNTHETIC Witness{i} Kosal", "", ""] for i, h in enumerate(HEADERS)}

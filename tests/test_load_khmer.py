@@ -270,6 +270,7 @@ def test_suggest_marks_guesses(tmp_path):
     assert report.columns.set_index("column").loc["ចំនួនគ្រួសារសរុប", "how"] == "your mapping"
 
 
+@pytest.mark.slow
 def test_check_suggest_prints_options_and_a_project_snippet(tmp_path):
     res = subprocess.run([LANDMAP, "check", str(KHMER_XLSX), "--suggest"], capture_output=True,
                          text=True, check=False)
@@ -287,6 +288,7 @@ def test_check_suggest_prints_options_and_a_project_snippet(tmp_path):
     assert "60 rows -> 60 loaded" in run.stdout
 
 
+@pytest.mark.slow
 def test_check_lists_every_column_and_its_fate():
     res = subprocess.run([LANDMAP, "check", str(KHMER_CSV)], capture_output=True, text=True,
                          check=False)

@@ -160,3 +160,16 @@ def test_large_table_gives_what_the_plain_paths_give():
         big[big["case_id"].isin(small["case_id"])].reset_index(drop=True).drop(columns="geometry"),
         small.drop(columns="geometry"),
     )
+
+
+def test_study_area_grids_are_bounded_reused_and_can_be_cleared():
+    from landmap import validate
+
+    validate.clear_grid_cache()
+    areas = [shapely.box(100 + i, 10, 101 + i, 11) for i in range(validate._GRID_CACHE_SIZE + 3)]
+    grids = [_grid(a) for a in areas]
+    assert len(validate._GRIDS) == validate._GRID_CACHE_SIZE
+    assert _grid(areas[-1]) is grids[-1]  # kept: not classified again
+    validate.clear_grid_cache()
+    assert not validate._GRIDS
+    assert _grid(areas[-1]) is not grids[-1]

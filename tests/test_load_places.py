@@ -141,6 +141,7 @@ def test_the_synthetic_register_places_its_name_only_rows(data_dir):
     assert set(precision.index) <= {"exact", "village", "commune", "district", "province"}
 
 
+@pytest.mark.slow
 def test_places_command_prints_matches_and_candidates():
     run = [sys.executable, "-m", "landmap", "places"]
     ok = subprocess.run([*run, "Kg. Cham", "Srok Batheay"], capture_output=True, text=True,

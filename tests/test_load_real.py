@@ -40,6 +40,7 @@ def loaded(shared_data):
     return {name: load(_path(shared_data, name), kind) for name, kind, _, _ in FILES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name,kind,features,repaired", FILES, ids=[f[0].rsplit("/", 1)[-1] for f in FILES]
 )

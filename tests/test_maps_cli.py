@@ -57,6 +57,7 @@ def test_split_spec_keeps_paths_with_colons():
     assert split_spec("C:/data/x.csv") == ("C:/data/x.csv", None)
 
 
+@pytest.mark.slow
 def test_quick_map_of_cases_is_public_by_default(data_dir, tmp_path, capsys):
     from landmap.leakcheck import audit_export
 

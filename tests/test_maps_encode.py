@@ -195,3 +195,32 @@ def test_numbered_columns_decode_to_the_same_values(items, padded):
     series = pd.Series(values, dtype=object)
     col = encode.encode_column(series)
     assert decode_column(col) == values
+
+
+def test_payload_cache_tells_apart_where_the_missing_geometries_are():
+    """[A, None, B] and [A, B, None] hold the same geometries but not at the same rows."""
+    from landmap.maps.layers import _geometry_payload, clear_payload_cache, geometry_payload
+
+    a, b = shapely.box(104.9, 11.5, 105.0, 11.6), shapely.box(105.2, 12.1, 105.3, 12.2)
+    first = np.array([a, None, b], dtype=object)
+    second = np.array([a, b, None], dtype=object)
+    clear_payload_cache()
+    options = {"points": False, "precision_zoom": 14.0}
+    geometry_payload(first, **options)
+    got = geometry_payload(second, **options)
+    assert json.dumps(got, sort_keys=True, default=str) == json.dumps(
+        _geometry_payload(second, **options), sort_keys=True, default=str)
+    assert json.dumps(got, default=str) != json.dumps(geometry_payload(first, **options),
+                                                      default=str)
+
+
+def test_payload_cache_is_bounded_and_can_be_cleared():
+    from landmap.maps import layers
+
+    layers.clear_payload_cache()
+    for i in range(layers._PAYLOAD_CACHE_SIZE + 5):
+        layers.geometry_payload(np.array([shapely.Point(104 + i / 100, 12)], dtype=object),
+                                points=True, precision_zoom=14.0)
+    assert len(layers._PAYLOADS) == layers._PAYLOAD_CACHE_SIZE
+    layers.clear_payload_cache()
+    assert not layers._PAYLOADS

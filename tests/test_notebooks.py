@@ -132,6 +132,7 @@ def _run_once(path: Path, tmp_path_factory) -> nbformat.NotebookNode:
     return _RUNS[key]
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_rel)
 def test_notebook_runs(path, tmp_path):
@@ -146,6 +147,7 @@ def test_notebook_runs(path, tmp_path):
     assert nb.cells[-1].outputs[0]["text"] == sys.executable
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
 def test_load_and_check_runs_on_a_workbook_with_khmer_headers(tmp_path):
     path = NOTEBOOK_DIR / "02_load_and_check.ipynb"

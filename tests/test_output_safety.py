@@ -280,6 +280,7 @@ def two_builds(small, baseline, tmp_path_factory):
     return out, user, runs
 
 
+@pytest.mark.slow
 def test_files_the_build_did_not_write_survive_two_builds(two_builds):
     out, user, (first, second) = two_builds
     assert first.returncode == 0, first.stderr[-3000:]
@@ -290,6 +291,7 @@ def test_files_the_build_did_not_write_survive_two_builds(two_builds):
     assert_complete(out, others=set(user))
 
 
+@pytest.mark.slow
 def test_stale_outputs_go_and_an_output_the_user_changed_stays(two_builds, baseline):
     out, user, (first, _) = two_builds
     assert first.returncode == 0, first.stderr[-3000:]
@@ -306,6 +308,7 @@ def test_stale_outputs_go_and_an_output_the_user_changed_stays(two_builds, basel
 
 
 # -- 3: a file in the way ------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["user file", "user manifest", "edited output"])
 def test_a_file_in_the_way_is_refused_and_nothing_changes(project, baseline, case):
     out = project.parent / "out"
@@ -330,6 +333,7 @@ def test_a_file_in_the_way_is_refused_and_nothing_changes(project, baseline, cas
 
 
 # -- 4: another filesystem -----------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["output folder", "sub-folder"])
 def test_an_output_behind_a_symlink_on_another_filesystem(project, baseline, shm, where):
     here = project.parent
@@ -370,6 +374,7 @@ os.execv(sys.argv[1], sys.argv[1:])
 USER = (sys.executable, "-c", AS_A_USER)
 
 
+@pytest.mark.slow
 def test_a_file_that_cannot_be_replaced_leaves_the_previous_set(project, baseline):
     out = project.parent / "out"
     shutil.copytree(baseline, out)
@@ -393,6 +398,7 @@ def test_a_file_that_cannot_be_replaced_leaves_the_previous_set(project, baselin
 
 
 # -- 6: killed builds ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_killed_build_leaves_the_previous_set_and_the_next_build_cleans_up(project, baseline):
     out = project.parent / "out"
     shutil.copytree(baseline, out)
@@ -493,6 +499,7 @@ def test_a_kill_during_the_swap_is_rolled_back_or_forward(tmp_path, when):
     assert not [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
+@pytest.mark.slow
 def test_a_build_killed_during_the_swap_is_rolled_back(project, baseline):
     from landmap.io.outputs import JOURNAL, OutputSet
 
@@ -608,6 +615,7 @@ def one_draw(out: Path) -> str:
     return draws.pop()
 
 
+@pytest.mark.slow
 def test_an_interrupted_export_leaves_one_draw_and_the_next_replaces_it(project):
     out = project.parent / "for-partners"
     command = [*LANDMAP, "export", str(project), "--format", "geojson,xlsx", "-o", str(out)]

@@ -70,6 +70,7 @@ def _all_bytes(folder: Path) -> bytes:
     return b"\n".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 
 
+@pytest.mark.slow
 def test_names_under_unknown_headers_never_reach_public_files(exported):
     """Finding 1: columns the old deny-list did not recognise were published."""
     blob = _all_bytes(exported)
@@ -200,6 +201,7 @@ def test_kept_column_that_looks_personal_is_published_with_a_warning(register):
     assert any("reported_by" in w and "looks like" in w for w in published.audit["warnings"])
 
 
+@pytest.mark.slow
 def test_popup_column_removed_by_the_profile_says_so(register, tmp_path):
     """A popup column the public profile removed is named as such, with the way out."""
     run = _cli("map", f"{register}:cases", "-o", str(tmp_path / "m.html"), "--popup",
@@ -230,6 +232,7 @@ seed_policy = "keyed"
     return project
 
 
+@pytest.mark.slow
 def test_keyed_publication_from_a_project_shows_the_same_points_every_time(register, tmp_path):
     """Repeated publication: with the office's key every export moves each case the same way."""
     project = _keyed_project(tmp_path, register, 'key_file = "masking.key"')
@@ -243,6 +246,7 @@ def test_keyed_publication_from_a_project_shows_the_same_points_every_time(regis
     assert key not in _all_bytes(tmp_path / "first").decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_keyed_profile_without_a_key_file_is_a_one_line_error(register, tmp_path):
     project = _keyed_project(tmp_path, register, "")
     run = _cli("export", str(project), "--format", "geojson", "-o", str(tmp_path / "out"))

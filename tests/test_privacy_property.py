@@ -110,6 +110,7 @@ def _check(folder: Path, layer: pd.DataFrame, published, profile) -> None:
     assert verify_outputs(files, {"cases": published}, profile=profile) == []
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=registers())
@@ -131,6 +132,7 @@ def test_no_public_writer_lets_a_protected_value_or_point_out(true_cases, case):
         shutil.rmtree(folder)
 
 
+@pytest.mark.slow
 @settings(max_examples=3, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=registers())

@@ -61,6 +61,7 @@ def test_demo_project_validates():
     assert [s.name for s in demo.layers_of("boundaries")] == ["provinces", "districts", "communes"]
 
 
+@pytest.mark.slow
 def test_demo_project_loads_every_layer():
     loaded = Project.from_toml(DEMO).load()
     counts = {name: (item.report.input_rows, item.report.loaded, item.report.repaired,

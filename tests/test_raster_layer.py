@@ -170,6 +170,7 @@ def test_overlay_on_a_plain_folium_map_draws_its_own_legend(tmp_path, open_page)
     assert log.network_requests == [] and log.page_errors == []
 
 
+@pytest.mark.slow
 def test_real_forest_mask_overlay(shared_data):
     layer = raster_layer(shared_data / "rasters" / "FNF_mask_exercise.tif",
                          classes=FOREST_CLASSES, name="Forest cover")

@@ -58,6 +58,7 @@ def snapshot(reg) -> dict:
 
 
 # -- import, re-import, newer export ----------------------------------------------------------
+@pytest.mark.slow
 def test_import_stores_every_row_with_its_source(register_db, tmp_path):
     path = write(tmp_path, cases_table())
     with open_register(register_db, create=True) as reg:
@@ -196,6 +197,7 @@ def test_duplicate_finder_precision_and_recall_on_the_synthetic_partners(partner
         "arrest or harassment of defenders", "other"}
 
 
+@pytest.mark.slow
 def test_merge_above_threshold_then_unmerge(partners):
     pairs = partners.duplicates(threshold=0.5)
     done = partners.merge(pairs, threshold=0.9, by="analyst", reason="score >= 0.9")

@@ -45,6 +45,7 @@ def _writing(register_db: str, server) -> bool:
     return rows[0][0] > 0
 
 
+@pytest.mark.slow
 def test_killing_an_import_mid_file_leaves_the_register_unchanged(register_db, tmp_path,
                                                                  request):
     server = request.getfixturevalue("postgis_server") if "://" in register_db else None
@@ -73,6 +74,7 @@ def test_killing_an_import_mid_file_leaves_the_register_unchanged(register_db, t
         assert after.added == 60_000 - after.report.rejected > 50_000
 
 
+@pytest.mark.slow
 def test_command_line_round_trip(tmp_path, capsys):
     db = str(tmp_path / "team.gpkg")
     a, b = ROOT / "data" / "partner_a_cases.csv", \

@@ -389,6 +389,7 @@ def test_table_and_chart_speak_the_explorers_language(explorer):
     assert "ករណី" in title and "Cases" in title
 
 
+@pytest.mark.slow
 def test_export_reports_absolute_paths_from_a_relative_folder(explorer, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     written = explorer.export("relative/out")

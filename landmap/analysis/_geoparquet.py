@@ -42,11 +42,12 @@ def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
     """Describe a GeoParquet file with WKB geometry, or return ``None`` if it is not one."""
     if not str(path).lower().endswith(GEOPARQUET_SUFFIXES) or not os.path.isfile(path):
         return None
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
-    except Exception:  # noqa: BLE001 - not a readable Parquet file: let the loaders report it
+    except (pa.ArrowException, OSError):  # not a readable Parquet file: the loaders report it
         return None
     meta = schema.metadata or {}
     if b"geo" not in meta:

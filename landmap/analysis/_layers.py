@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
-from landmap.errors import AnalysisError, CRSError, DataFileError, SchemaError
+from landmap.errors import AnalysisError, CRSError, SchemaError
+from landmap.geometry import valid_polygons
 from landmap.schema import ID_COLUMN
 
 if TYPE_CHECKING:
@@ -21,45 +21,13 @@ def is_path(obj: object) -> bool:
     return isinstance(obj, (str, os.PathLike))
 
 
-def read_layer(source: str | os.PathLike[str], kind: str, **kw: Any) -> gpd.GeoDataFrame:
-    """Read any file the loaders read as a canonical layer of ``kind``.
-
-    Uses :func:`landmap.io.load.load` when it is available; otherwise reads the file with
-    pyogrio/pyarrow and reprojects it to EPSG:4326 (the columns are then the file's own).
-    """
-    try:
-        from landmap.io.load import load
-    except ImportError:  # the loaders are optional for the analysis kernels
-        load = None
-    if load is not None:
-        return load(source, kind, **kw).data
-    import geopandas as gpd
-
-    path = str(source)
-    if not path.startswith("/vsi") and not Path(path).exists():
-        raise DataFileError("file not found", path=path, fix="check the path and file name")
-    try:
-        if path.endswith((".parquet", ".geoparquet")):
-            gdf = gpd.read_parquet(path)
-        else:
-            gdf = gpd.read_file(path)
-    except Exception as err:  # GDAL/pyarrow raise many types for unreadable files
-        raise DataFileError(f"cannot read the file ({err})", path=path,
-                            fix="open it in QGIS to check it, or convert it to GeoPackage") from err
-    if gdf.crs is None:
-        raise CRSError("the file has no coordinate reference system", path=path,
-                       fix="add a .prj file or give the CRS when loading")
-    gdf = gdf.to_crs("EPSG:4326")
-    gdf.attrs["landmap"] = {"kind": kind, "source": path}
-    return gdf
-
-
 def as_frame(source: Any, kind: str) -> Any:
-    """Return a layer as given, or read it from its path with the loaders."""
-    if is_path(source):
-        return read_layer(source, kind)
+    """Return a layer given as a frame, a loader's result or a path (read with the loaders)."""
     import geopandas as gpd
 
+    from landmap.io.load import layer_data  # on first use: the kernels need not import readers
+
+    source = layer_data(source, kind)
     if not isinstance(source, gpd.GeoDataFrame):
         raise AnalysisError(
             f"expected a GeoDataFrame or a file path for the {kind} layer, got "
@@ -86,24 +54,9 @@ def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     geoms = np.asarray(geoms, dtype=object).copy()
     present = ~shapely.is_missing(geoms)
     geoms[present] = shapely.force_2d(geoms[present])
-    bad = present & ~shapely.is_valid(geoms)
-    if bad.any():
-        geoms[bad] = shapely.make_valid(geoms[bad])
-    types = shapely.get_type_id(geoms)
-    mixed = np.flatnonzero(types == 7)  # GeometryCollection from make_valid
-    if len(mixed):
-        parts, idx = shapely.get_parts(geoms[mixed], return_index=True)
-        poly = np.isin(shapely.get_type_id(parts), (3, 6))
-        sub = np.full(len(mixed), None, dtype=object)
-        if poly.any():
-            flat, fidx = shapely.get_parts(parts[poly], return_index=True)
-            owner = idx[poly][fidx]
-            merged = shapely.multipolygons(flat, indices=owner)
-            sub[np.unique(owner)] = merged
-        geoms[mixed] = sub
-        types = shapely.get_type_id(geoms)
-    usable = np.isin(types, (3, 6)) & ~shapely.is_empty(geoms)
-    return geoms, usable
+    fixed = valid_polygons(geoms)
+    usable = ~shapely.is_missing(fixed)
+    return np.where(usable, fixed, geoms), usable
 
 
 @dataclass
@@ -171,15 +124,7 @@ def prepare(
     polygons: bool = True,
 ) -> Layer:
     """Read (if a path) and prepare a layer: ids, metric geometries, usable mask."""
-    import geopandas as gpd
-
-    frame = read_layer(source, kind) if is_path(source) else source
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise AnalysisError(
-            f"expected a GeoDataFrame or a file path for the {kind} layer, got "
-            f"{type(source).__name__}",
-            fix="load the layer with landmap.io.load first",
-        )
+    frame = as_frame(source, kind)
     if frame.crs is None and len(frame):
         raise CRSError(f"the {kind} layer has no CRS", path=source_of(frame),
                        fix="load it with landmap's loaders or call gdf.set_crs(...)")

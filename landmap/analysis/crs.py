@@ -101,11 +101,12 @@ def metric_crs(*frames: object, crs: object | None = None) -> str:
 
     """
     from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
 
     if crs is not None:
         try:
             chosen = CRS.from_user_input(crs)
-        except Exception as err:  # pyproj raises its own CRSError type
+        except (ProjCRSError, TypeError) as err:
             raise CRSError(f"unknown CRS {crs!r} of type {type(crs).__name__}",
                            fix="give an EPSG code such as 'EPSG:32648'") from err
         if not chosen.is_projected:

@@ -140,10 +140,7 @@ def overlap(
                                 params=params)
     if national is not None:
         return national
-    a_frame, c_frame = as_frame(areas, "areas"), as_frame(concessions, "concessions")
-    use_crs = metric_crs(a_frame, c_frame, crs=crs)
-    a = prepare(a_frame, "areas", use_crs, id_column=area_id)
-    c = prepare(c_frame, "concessions", use_crs, id_column=concession_id)
+    a, c, use_crs = _prepared(areas, concessions, crs, area_id, concession_id)
     au, cu = np.flatnonzero(a.usable), np.flatnonzero(c.usable)
     found = exact_pairs(a.geoms[au], c.geoms[cu], geometry=geometry, threads=threads)
     ai, ci = au[found.left], cu[found.right]
@@ -153,6 +150,17 @@ def overlap(
                         found.geometry if geometry else None)
     record = provenance("overlap", use_crs, [a.source, c.source], params, a.notes + c.notes)
     return finish(frame, record)
+
+
+def _prepared(
+    areas: Any, concessions: Any, crs: str | None, area_id: str | None,
+    concession_id: str | None,
+) -> tuple[Layer, Layer, str]:
+    """Both layers read (if paths) and prepared in one metric CRS, and that CRS."""
+    a_frame, c_frame = as_frame(areas, "areas"), as_frame(concessions, "concessions")
+    use_crs = metric_crs(a_frame, c_frame, crs=crs)
+    return (prepare(a_frame, "areas", use_crs, id_column=area_id),
+            prepare(c_frame, "concessions", use_crs, id_column=concession_id), use_crs)
 
 
 def _parquet_layers(areas: Any, concessions: Any, crs: str | None) -> Any:
@@ -276,10 +284,7 @@ def coverage_by_area(
     import geopandas as gpd
     import pandas as pd
 
-    a_frame, c_frame = as_frame(areas, "areas"), as_frame(concessions, "concessions")
-    use_crs = metric_crs(a_frame, c_frame, crs=crs)
-    a = prepare(a_frame, "areas", use_crs, id_column=area_id)
-    c = prepare(c_frame, "concessions", use_crs, id_column=concession_id)
+    a, c, use_crs = _prepared(areas, concessions, crs, area_id, concession_id)
     au, cu = np.flatnonzero(a.usable), np.flatnonzero(c.usable)
     area_m2 = np.zeros(len(a.ids))
     area_m2[au] = shapely.area(a.geoms[au])

@@ -47,18 +47,10 @@ def load_polygons(
     path: str, *, layer: str | None = None, kind: str | None = None
 ) -> gpd.GeoDataFrame:
     """Load a polygon layer through landmap's loaders; say on stderr if rows were rejected."""
+    from landmap.io.load import load
+
     if not path.startswith("/vsi") and not Path(path).exists():
         raise DataFileError("no such file", path=path, fix="check the path of the polygon layer.")
-    try:
-        from landmap.io.load import load
-    except ImportError:  # loaders not installed in this build: plain GDAL reading
-        try:
-            gdf = gpd.read_file(path, layer=layer)
-        except Exception as err:  # noqa: BLE001 - any GDAL failure is a file the user must fix
-            raise DataFileError(f"cannot read the polygon layer ({err})", path=path,
-                                fix="check the file opens in QGIS or with ogrinfo.") from err
-        gdf.attrs["landmap"] = {"source": str(path)}
-        return gdf
     loaded = load(path, kind, layer=layer)
     if loaded.report.rejected:
         print(f"landmap raster-stats: {loaded.report.summary()}", file=sys.stderr)  # noqa: T201

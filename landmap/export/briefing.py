@@ -23,8 +23,9 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from pyogrio.errors import DataLayerError, DataSourceError
 
-from landmap.errors import AssetError, DataValueError, ExportError
+from landmap.errors import AssetError, DataValueError, ExportError, LandmapError
 from landmap.export import briefing_background as bg
 from landmap.export.briefing_extent import describe_layers, resolve_focus
 from landmap.export.briefing_layers import (
@@ -58,6 +59,7 @@ from landmap.export.briefing_style import background_colour, boundary_style
 from landmap.export.briefing_text import LANGS, Lang, heading, number, source_line, text_for
 from landmap.export.fonts import LATIN_FAMILY, font_families, require_shaping
 from landmap.io.atomic import atomic_path
+from landmap.io.load import layer_data
 from landmap.privacy import PrivacyProfile, for_output, get_profile, write_audit
 from landmap.provenance import make_provenance, write_provenance
 from landmap.schema import CAMBODIA_METRIC_CRS
@@ -166,7 +168,8 @@ def _prepare_layers(kw: Mapping[str, Any], page: _Page):
         try:
             boundaries = bg.default_provinces()
             page.sources.append(bg.ATTRIBUTION[bg.PROVINCES_FILE])
-        except Exception as err:  # noqa: BLE001 - a background is optional; say it was left out
+        except (LandmapError, OSError, DataSourceError, DataLayerError) as err:
+            # a background is optional: the page says it was left out, and why
             page.omitted.append(f"province background ({err})")
     return (cases, _metric(kw["areas"]), _metric(kw["concessions"]), _metric(boundaries),
             published)
@@ -422,11 +425,6 @@ def _quiet_fonts() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _data(layer: Any) -> Any:
-    """Return a layer's GeoDataFrame (a loader's ``Loaded`` result is accepted as well)."""
-    return layer.data if hasattr(layer, "data") and hasattr(layer, "report") else layer
-
-
 def briefing_figure(
     *, cases: gpd.GeoDataFrame | None = None, areas: gpd.GeoDataFrame | None = None,
     concessions: gpd.GeoDataFrame | None = None, boundaries: gpd.GeoDataFrame | None = None,
@@ -457,8 +455,8 @@ def briefing_figure(
         cases, profile, kind="cases", what="the briefing map", name="cases")
     with _quiet_fonts():
         return _render(
-            cases=published, areas=_data(areas), concessions=_data(concessions),
-            boundaries=_data(boundaries), extent=extent, lang=lang, paper=paper,
+            cases=published, areas=layer_data(areas), concessions=layer_data(concessions),
+            boundaries=layer_data(boundaries), extent=extent, lang=lang, paper=paper,
             orientation=orientation, title=title, subtitle=subtitle, profile=profile,
             labels=labels, relief=relief, basemap=basemap, sources=sources, date=date,
         )
@@ -494,7 +492,7 @@ def briefing_maps(
         sources=sources, date=date,
     )
     published = meta["published"]
-    areas, concessions, boundaries = (_data(layer) for layer in (areas, concessions, boundaries))
+    areas, concessions, boundaries = (layer_data(x) for x in (areas, concessions, boundaries))
     from matplotlib import rc_context
 
     from landmap import __version__

@@ -17,17 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from landmap.errors import LandmapError
-
-#: Case colours when the shared preset is not installed (Okabe & Ito).
-DEFAULT_CASE_COLOURS: dict[str, str] = {
-    "eviction": "#D55E00",
-    "threat of eviction": "#E69F00",
-    "land grab": "#CC79A7",
-    "violence": "#000000",
-    "arrest or harassment of defenders": "#0072B2",
-    "other": "#999999",
-}
+from landmap.maps.styles import load_styles, style
 
 
 @dataclass(frozen=True)
@@ -63,15 +53,9 @@ def print_style() -> dict[str, Any]:
     return data
 
 
-def _shared_style(group: str, term: str) -> dict[str, Any] | None:
-    try:
-        from landmap.maps.styles import style
-    except ImportError:  # the interactive-map package is not in this build
-        return None
-    try:
-        return style(group, term)
-    except (LandmapError, KeyError):
-        return None
+def _shared_style(group: str, term: str) -> dict[str, Any]:
+    """Return the interactive map's style of a term, or ``{}`` for a group it does not style."""
+    return style(group, term) if group in load_styles() else {}
 
 
 def swatch(field: str, term: str) -> Swatch:
@@ -88,12 +72,11 @@ def swatch(field: str, term: str) -> Swatch:
     table = print_style().get(field, {})
     entry = {**table.get("default", {}), **table.get(term, {})}
     if field == "case_type":
-        shared = _shared_style(field, term) or {}
-        fill = str(shared.get("fill") or DEFAULT_CASE_COLOURS.get(term, "#999999"))
+        fill = str(_shared_style(field, term)["fill"])
         return Swatch(fill=fill, edge=print_style().get("case_edge", "#1A1A1A"), alpha=1.0,
                       marker=str(entry.get("marker", "o")))
     if not entry:
-        shared = _shared_style(field, term) or {}
+        shared = _shared_style(field, term)
         fill = str(shared.get("fill", "#999999"))
         return Swatch(fill=fill, edge=str(shared.get("stroke", fill)),
                       alpha=max(float(shared.get("fill_opacity", 0.55)), 0.5))
@@ -120,10 +103,10 @@ def background_colour() -> str:
 
 def boundary_style(level: str) -> tuple[str, str, float]:
     """Return ``(fill, stroke, line_width)`` of a boundary level."""
-    found = _shared_style("boundaries", level) or {}
+    found = _shared_style("boundaries", level)
     return (str(page_colour("province")), str(page_colour("province_edge")),
             float(found.get("weight", 1.0)) * 0.6)
 
 
-__all__ = ["DEFAULT_CASE_COLOURS", "Swatch", "background_colour", "boundary_style",
+__all__ = ["Swatch", "background_colour", "boundary_style",
            "page_colour", "print_style", "swatch"]

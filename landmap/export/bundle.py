@@ -20,7 +20,7 @@ import pandas as pd
 
 from landmap.errors import DataValueError, PrivacyError
 from landmap.export.briefing import briefing_maps, layer_sources
-from landmap.export.data import table_kind, write_data
+from landmap.export.data import frame_of, table_kind, write_data
 from landmap.export.parallel import Background
 from landmap.io.outputs import OutputSet, safe_name, staged_files
 from landmap.privacy import (
@@ -80,7 +80,7 @@ def _combined(layers: Mapping[str, tuple[str, Any]], kind: str, profile: Privacy
                      for n, layer in items]
         published = [p for p in published if len(p)]
         return merge(published, name="cases") if published else None
-    parts = [(layer.data if hasattr(layer, "data") else layer) for _, layer in items]
+    parts = [frame_of(layer) for _, layer in items]
     parts = [p.to_crs("EPSG:4326") for p in parts if len(p)]
     if level is not None:
         parts = [p[p["level"].astype("string").eq(level).fillna(False).astype(bool)]
@@ -126,7 +126,7 @@ def start_briefing(
     maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if not maps:
         return None
-    sources = [layer.data if hasattr(layer, "data") else layer for _, layer in layers.values()]
+    sources = [frame_of(layer) for _, layer in layers.values()]
     return Background(
         briefing_maps, maps, cases=_combined(layers, "cases", profile),
         areas=_combined(layers, "areas", profile),

@@ -47,6 +47,7 @@ from landmap.export.sharing import (
 )
 from landmap.io.atomic import atomic_path, low_space_note
 from landmap.io.cells import text_safe
+from landmap.io.load import layer_data
 from landmap.privacy import (
     PrivacyProfile,
     PublishedLayer,
@@ -90,6 +91,11 @@ def data_format(path: str | os.PathLike[str]) -> str:
     return suffix
 
 
+def frame_of(layer: Any) -> Any:
+    """Return the table of a layer given as a frame, a loader's result or a published layer."""
+    return layer.data if isinstance(layer, PublishedLayer) else layer_data(layer)
+
+
 def _kind_of(name: str, layer: Any, kinds: Mapping[str, str] | None, *, table: bool
              ) -> str | None:
     """Return the kind of an item to export; ``None`` when it cannot be told (refused if public).
@@ -103,7 +109,7 @@ def _kind_of(name: str, layer: Any, kinds: Mapping[str, str] | None, *, table: b
         return declared
     if name in LAYER_KINDS:
         return name
-    frame = layer.data if hasattr(layer, "data") else layer
+    frame = frame_of(layer)
     if "case_id" in getattr(frame, "columns", ()):
         return "cases"
     return "table" if table or not isinstance(frame, gpd.GeoDataFrame) else None

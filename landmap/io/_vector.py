@@ -10,7 +10,6 @@ file and says what to do.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import warnings
@@ -32,6 +31,7 @@ from pyproj import CRS
 
 from landmap import limits
 from landmap.errors import CRSError, DataFileError
+from landmap.provenance import file_sha256
 
 Format = Literal["vector", "csv", "xlsx", "parquet", "frame"]
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
@@ -68,11 +68,7 @@ class Source:
         """Hash of the file on disk (the zip for a zipped member)."""
         if self.file is None or not self.file.is_file():
             return None
-        digest = hashlib.sha256()
-        with self.file.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
+        return file_sha256(self.file)
 
 
 #: Files that are zip archives underneath: their members are checked before anything reads them.

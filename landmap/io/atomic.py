@@ -6,6 +6,7 @@ An interrupted export never leaves a half-written file under the target name.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -75,3 +76,24 @@ def low_space_note(path: str | os.PathLike[str], *, below: int = 10_000_000) -> 
     except OSError:
         return ""
     return f" (the disk is full: {free:,} bytes free)" if free < below else ""
+
+
+def write_json(target: str | os.PathLike[str], body: object) -> Path:
+    """Write ``body`` as indented UTF-8 JSON (Khmer as it is, not escaped), atomically.
+
+    Values JSON does not know (dates, paths) are written as their text. Returns the path.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = write_json(pathlib.Path(tempfile.mkdtemp()) / "a.json", {"ខេត្ត": "កំពត"})
+    >>> print(path.read_text("utf-8"))
+    {
+      "ខេត្ត": "កំពត"
+    }
+
+    """
+    out = Path(target)
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
+    return out

@@ -62,6 +62,32 @@ class Loaded(NamedTuple):
     report: LoadReport
 
 
+def layer_data(layer: Any, kind: str | None = None) -> Any:
+    """Return the table of a layer given as a frame, a :class:`Loaded` result or a file path.
+
+    Parameters
+    ----------
+    layer
+        A (Geo)DataFrame, returned as it is; a :class:`Loaded` result, whose ``data`` is
+        returned; or, when ``kind`` is given, a path, loaded with :func:`load`.
+    kind
+        The layer kind a path is loaded as; without it a path is returned as it is.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> frame = gpd.GeoDataFrame(geometry=[])
+    >>> layer_data(frame) is frame, layer_data(Loaded(frame, None)) is frame
+    (True, True)
+
+    """
+    if isinstance(layer, Loaded):
+        return layer.data
+    if kind is not None and isinstance(layer, str | os.PathLike):
+        return load(layer, kind).data
+    return layer
+
+
 def _read(src: Source, source: object, kind: str, *, crs, columns, encoding, utm_zone):
     """Read any source: a GeoDataFrame in EPSG:4326, or a table's coordinates (TablePoints)."""
     places_ok = kind == "cases"
@@ -313,7 +339,8 @@ def load_cases(
     Examples
     --------
     >>> import pandas as pd
-    >>> table = pd.DataFrame({"lat": ["11°33'12.5\"N", "104.9"], "lon": ["104.92", "11.55"]})
+    >>> table = pd.DataFrame({"case_id": ["A1", "A2"], "lat": ["11°33'12.5\"N", "104.9"],
+    ...                       "lon": ["104.92", "11.55"]})
     >>> cases, report = load_cases(table, fix_swapped=True)
     >>> report.summary()
     '<DataFrame> as cases: 2 rows -> 1 loaded, 1 repaired, 0 rejected (1 flagged)'
@@ -652,6 +679,7 @@ def _kind_from(types: set[str], cols: list[str], display: str) -> LayerKind:
 __all__ = [
     "Loaded",
     "infer_kind",
+    "layer_data",
     "load",
     "load_areas",
     "load_boundaries",

@@ -26,7 +26,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
 import os
@@ -38,6 +37,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from landmap.errors import ExportError
+from landmap.provenance import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +109,6 @@ def _relative(name: str | os.PathLike[str]) -> PurePosixPath:
             fix="use a plain file name, with sub-folders only below the output folder",
         )
     return posix
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _move(src: Path, dst: Path) -> None:
@@ -403,8 +398,8 @@ class OutputSet:
         owned = _owned(read_ledger(self.root, self.ledger))
         self._refuse_foreign(new, owned)
         existing = {rel for rel in owned if (self.root / rel).is_file()}
-        changed = {rel for rel in existing - set(new)
-                   if owned[rel] is not None and _sha256(self.root / rel) != owned[rel]}
+        changed = {rel for rel in existing - set(new) if owned[rel] is not None
+                   and file_sha256(self.root / rel, cache=False) != owned[rel]}
         for rel in sorted(changed):
             self.notes.append(f"{rel} was changed since landmap wrote it: kept as it is")
         existing -= changed
@@ -412,7 +407,7 @@ class OutputSet:
         moves = sorted(new)
         record = dict(record or {})
         record.update(written_by=WRITTEN_BY, set=self.token, outputs=[
-            {"path": rel, "sha256": _sha256(self.staging / rel)} for rel in moves])
+            {"path": rel, "sha256": file_sha256(self.staging / rel, cache=False)} for rel in moves])
         entry = {"ledger": self.ledger, "set": self.token, "moves": moves, "removes": removes,
                  "new": sorted(set(moves) - existing), "folders": self._new_folders(moves)}
         try:
@@ -454,7 +449,7 @@ class OutputSet:
                     f"{rel} exists and was not written by landmap, so it is left alone",
                     path=target, fix="move it away (or rename it), or choose another output "
                     "folder; nothing was changed")
-            if owned[rel] is not None and _sha256(target) != owned[rel]:
+            if owned[rel] is not None and file_sha256(target, cache=False) != owned[rel]:
                 raise ExportError(
                     f"{rel} was changed since landmap wrote it, so it is left alone",
                     path=target, fix="save your changes under another name (or move the file "

@@ -271,9 +271,13 @@ def suggest_columns(
 
     Examples
     --------
-    >>> m = suggest_columns("register.xlsx")  # doctest: +SKIP
-    >>> print(m.as_options())  # doctest: +SKIP
-    --column case_id='លេខករណី' --column date='កាលបរិច្ឆេទ' ...
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "register.csv"
+    >>> pd.DataFrame({"លេខករណី": ["A1"], "កាលបរិច្ឆេទ": ["2021-03-04"], "ប្រភេទ": ["eviction"],
+    ...               "រយៈទទឹង": [11.5], "រយៈបណ្តោយ": [104.9]}).to_csv(path, index=False)
+    >>> print(suggest_columns(path).as_options())
+    --column case_id='លេខករណី' --column date='កាលបរិច្ឆេទ' --column type='ប្រភេទ' ...
 
     """
     from landmap.io.load import infer_kind

@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 
 from landmap.errors import DataFileError, LandmapError
+from landmap.io.load import Loaded
 from landmap.leakcheck.index import ValueIndex
 from landmap.places import at_unit_point
 from landmap.privacy.profiles import PrivacyProfile, get_profile
@@ -67,11 +68,6 @@ class Register:
     rows: int
     rejected: int
     notes: tuple[str, ...]
-
-
-def _is_loaded(obj: Any) -> bool:
-    return hasattr(obj, "data") and hasattr(obj, "report") and isinstance(
-        obj.data, gpd.GeoDataFrame)
 
 
 def _raw_rows(display: str, details: Mapping[str, Any], kind: str) -> pd.DataFrame | None:
@@ -112,7 +108,7 @@ def _source(against: Any, kind: str, columns: Mapping[str, str] | None):
                                 fix="give the case file the export was made from (--against)")
         mtime = Path(text).stat().st_mtime_ns if Path(text).is_file() else 0
         against = _load_path(text, mtime, kind, tuple(sorted((columns or {}).items())))
-    if _is_loaded(against):
+    if isinstance(against, Loaded):
         layer, report = against.data, against.report
         found = report.details.get("columns", {}) or {}
         mapping = {k: ([v] if isinstance(v, str) else list(v)) for k, v in found.items()}
@@ -214,7 +210,7 @@ def _read(against: Any, kind: LayerKind, columns: Mapping[str, str] | None,
     index = ValueIndex(values, public=public_values)
     notes = [f"{n} value(s) not searched: {why}" for why, n in sorted(index.skipped.items())
              if why != "empty"]
-    if raw is None and _is_loaded(against):
+    if raw is None and isinstance(against, Loaded):
         notes.append("the rows the loader rejected could not be read again: give the "
                      "register's file to search them too")
     return Register(index, points_m, true_ids, tuple(searched),

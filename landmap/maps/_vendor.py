@@ -14,7 +14,6 @@ committed files and checks their SHA-256 against the manifest.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -22,6 +21,8 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+from landmap.provenance import file_sha256
 
 WEB = Path(__file__).resolve().parent.parent / "resources" / "web"
 
@@ -62,10 +63,6 @@ PACKAGES: dict[str, tuple[str, str, str, dict[str, str]]] = {
 }
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def vendor(dest: Path = WEB) -> dict:
     """Download the pinned packages with ``npm pack`` and copy their dist files into ``dest``."""
     manifest: dict = {"_comment": "Written by python -m landmap.maps._vendor; do not edit by hand.",
@@ -91,7 +88,8 @@ def vendor(dest: Path = WEB) -> dict:
             for key, src in files.items():
                 (target / key).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(root / src, target / key)
-                entry["files"][key] = {"source": src, "sha256": _sha256(target / key)}
+                entry["files"][key] = {"source": src,
+                                       "sha256": file_sha256(target / key, cache=False)}
             manifest["packages"][package] = entry
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
     write_licences(dest, manifest)

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from landmap.errors import CRSError, DataValueError, SchemaError
+from landmap.geometry import polygonal_parts
 from landmap.maps import encode
 from landmap.maps.styles import legend_entries, style
 from landmap.schema import STORAGE_CRS, label, vocabulary
@@ -195,23 +196,6 @@ def _first_level(gdf: pd.DataFrame) -> str | None:
     return "province"
 
 
-def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """Replace geometry collections by the multipolygon of their polygonal parts."""
-    out = np.array(geoms, dtype=object)
-    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)
-    parts, index = shapely.get_parts(out[mixed], return_index=True)
-    parts, inner = shapely.get_parts(parts, return_index=True)  # flatten nested multi-parts
-    index = index[inner]
-    keep = shapely.get_type_id(parts) == 3
-    result = np.full(len(mixed), None, dtype=object)
-    if keep.any():
-        present = np.unique(index[keep])
-        dense = np.searchsorted(present, index[keep])
-        result[present] = shapely.multipolygons(parts[keep], indices=dense)
-    out[mixed] = result
-    return out
-
-
 _PAYLOADS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 _PAYLOAD_CACHE_SIZE = 16
 
@@ -221,13 +205,15 @@ def geometry_payload(
 ) -> dict[str, Any]:
     """Encode a layer's geometries for the browser (see :mod:`landmap.maps.encode`).
 
-    The last few results are kept, keyed by the geometries' WKB digest, so a notebook that
-    redraws a map after filtering cases does not simplify the same concessions again.
+    The last few results (:data:`_PAYLOAD_CACHE_SIZE`) are kept, keyed by a digest of the
+    geometries' WKB and of where the missing ones are, so a notebook that redraws a map after
+    filtering cases does not simplify the same concessions again;
+    :func:`clear_payload_cache` empties it.
     """
-    digest = hashlib.blake2b(b"".join(
-        shapely.to_wkb(geoms[~shapely.is_missing(geoms)], flavor="iso").tolist()),
-        digest_size=16).hexdigest()
-    key = (digest, len(geoms), points, float(precision_zoom), simplify)
+    missing = shapely.is_missing(geoms)
+    digest = hashlib.blake2b(missing.tobytes(), digest_size=16)  # where the gaps are, too
+    digest.update(b"".join(shapely.to_wkb(geoms[~missing], flavor="iso").tolist()))
+    key = (digest.hexdigest(), len(geoms), points, float(precision_zoom), simplify)
     if key in _PAYLOADS:
         _PAYLOADS.move_to_end(key)
         return _PAYLOADS[key]
@@ -237,6 +223,11 @@ def geometry_payload(
     while len(_PAYLOADS) > _PAYLOAD_CACHE_SIZE:
         _PAYLOADS.popitem(last=False)
     return payload
+
+
+def clear_payload_cache() -> None:
+    """Forget the geometry payloads :func:`geometry_payload` kept (to free their memory)."""
+    _PAYLOADS.clear()
 
 
 def _geometry_payload(
@@ -338,5 +329,5 @@ def layer_spec(
 
 
 __all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS",
-           "choose_columns", "column_label", "geometry_payload", "layer_label", "layer_spec",
-           "precision_spec", "style_spec", "to_storage_crs"]
+           "choose_columns", "clear_payload_cache", "column_label", "geometry_payload",
+           "layer_label", "layer_spec", "precision_spec", "style_spec", "to_storage_crs"]

@@ -29,7 +29,6 @@ True
 from __future__ import annotations
 
 import copy
-import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -41,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from landmap.errors import PrivacyError
+from landmap.io.load import layer_data
 from landmap.privacy.columns import choose_columns
 from landmap.privacy.communes import bundled_communes
 from landmap.privacy.fields import sensitive_columns
@@ -129,12 +129,6 @@ class PublishedLayer:
                 f"profile={self.profile.name!r}, rows={len(self._data)})")
 
 
-def _unwrap(obj: Any) -> Any:
-    if hasattr(obj, "data") and hasattr(obj, "report") and not isinstance(obj, pd.DataFrame):
-        return obj.data  # a Loaded tuple
-    return obj
-
-
 def layer_kind(obj: Any, kind: str | None = None) -> str | None:
     """Return the kind of a layer: the one given, else the one the loader recorded."""
     if kind is not None:
@@ -144,13 +138,13 @@ def layer_kind(obj: Any, kind: str | None = None) -> str | None:
     report = getattr(obj, "report", None)
     if report is not None and getattr(report, "kind", None):
         return str(report.kind)
-    frame = _unwrap(obj)
+    frame = layer_data(obj)
     meta = getattr(frame, "attrs", {}).get("landmap") or {}
     return meta.get("kind")
 
 
 def _as_geoframe(obj: Any, what: str) -> gpd.GeoDataFrame:
-    obj = _unwrap(obj)
+    obj = layer_data(obj)
     if isinstance(obj, str | os.PathLike):
         obj = gpd.read_file(obj)
     if not isinstance(obj, gpd.GeoDataFrame):
@@ -266,7 +260,7 @@ def publish(
             f"cannot tell what kind of layer this is ({kind!r})",
             fix=f"say it: publish(layer, kind=...) with one of {', '.join(PUBLISH_KINDS)}",
         )
-    frame = _unwrap(layer)
+    frame = layer_data(layer)
     if not isinstance(frame, pd.DataFrame):
         raise PrivacyError(f"expected a GeoDataFrame or DataFrame, got {type(frame).__name__}",
                            fix="pass the layer itself (Loaded.data)")
@@ -467,7 +461,7 @@ def write_audit(
     ``internal=False`` (beside public outputs) writes the public audit only; the per-case
     detail goes only into an internal audit (``internal=True``), kept in the internal folder.
     """
-    from landmap.io.atomic import atomic_path
+    from landmap.io.atomic import write_json
 
     def record(item: PublishedLayer) -> dict[str, Any]:
         return item.internal_audit if internal else item.audit
@@ -476,10 +470,7 @@ def write_audit(
         body: dict[str, Any] = record(published)
     else:
         body = {"layers": {n: record(p) for n, p in published.items()}}
-    out = Path(str(target) + ".audit.json")
-    with atomic_path(out) as tmp:
-        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
-    return out
+    return write_json(str(target) + ".audit.json", body)
 
 
 __all__ = [

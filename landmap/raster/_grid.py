@@ -24,6 +24,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
 from landmap.errors import AnalysisError, CRSError, DataFileError, DataValueError
+from landmap.geometry import valid_polygons
 
 RasterSource = str | os.PathLike[str]
 
@@ -224,16 +225,7 @@ def polygons_in(polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid) -> np.nd
             column="geometry",
             fix="zonal statistics need polygons: buffer points or lines first, or drop these rows.",
         )
-    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
-    if invalid.any():
-        fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-        geoms[invalid] = fixed
-    collections = shapely.get_type_id(geoms) == 7
-    for i in np.flatnonzero(collections):  # make_valid can leave a collection: keep its polygons
-        parts = shapely.get_parts(geoms[i])
-        geoms[i] = shapely.union_all(parts[np.isin(shapely.get_type_id(parts), [3, 6])])
-    geoms[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = None
-    return geoms
+    return valid_polygons(geoms, method="structure")
 
 
 def id_columns(

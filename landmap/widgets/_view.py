@@ -330,7 +330,14 @@ def filter_view(data: ExplorerData, view: ViewFilter | None = None) -> View:
 
     Examples
     --------
-    >>> v = filter_view(data, ViewFilter(types=("eviction",), years=(2020, 2022)))  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from landmap.io.load import load_cases
+    >>> cases, _ = load_cases(pd.DataFrame({
+    ...     "case_id": ["A1", "A2"], "type": ["eviction", "land grab"],
+    ...     "date": ["2021-03-04", "2019-01-02"], "lat": [11.5, 12.0], "lon": [104.9, 105.0]}))
+    >>> v = filter_view(prepare(cases), ViewFilter(types=("eviction",), years=(2020, 2022)))
+    >>> list(v.cases["case_id"])
+    ['A1']
 
     """
     view = view or ViewFilter()
