@@ -151,7 +151,7 @@ def _axes(fig, part):
 def test_the_map_fills_the_page_and_the_inset_only_locates(mondulkiri):
     fig, meta = mondulkiri
     box = _axes(fig, "map").get_position()
-    # the page used 55 % of its height for the map; the map now gets more than that
+    # the old layout gave this page 55 % of its height for the map; the map now gets more than that
     # whether the legend sits beside it (taller map) or in a band below it (full width)
     assert box.height > 0.58 and box.width * box.height > 0.55
     inset = _axes(fig, "inset").get_position()
