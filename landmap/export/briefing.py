@@ -194,7 +194,7 @@ def _draw_background(ax, page: _Page, boundaries, bounds, kw: Mapping[str, Any])
             page.sources.append(bg.ATTRIBUTION.get(relief.source.name,
                                                    f"Relief: {relief.source.name}"))
     if kw["basemap"]:
-        page.sources.append(_add_web_basemap(ax, kw["basemap"]))
+        page.sources.append(bg.add_web_basemap(ax, kw["basemap"]))
 
 
 def _draw_layers(ax, page: _Page, areas, concessions, cases, bounds) -> list[LegendSection]:
@@ -380,28 +380,6 @@ def _fit_width(fig, text, max_inches: float) -> float:
         text.set_fontsize(text.get_fontsize() * max(max_inches / width, 0.55))
         width = text.get_window_extent(renderer).width / fig.dpi
     return width
-
-
-def _add_web_basemap(ax, basemap: str) -> str:
-    try:
-        import contextily
-    except ImportError as err:
-        raise ExportError(
-            "a web-tile basemap was asked for but contextily is not installed.",
-            fix="`pip install contextily` and be online, or leave basemap unset for the offline "
-                "background",
-        ) from err
-    try:
-        provider = contextily.providers.flatten()[basemap] if basemap not in ("osm", True) \
-            else contextily.providers.OpenStreetMap.Mapnik
-        contextily.add_basemap(ax, crs=CAMBODIA_METRIC_CRS, source=provider, zorder=1.5,
-                               attribution=False)
-    except Exception as err:  # noqa: BLE001 - network errors come in many types
-        raise ExportError(
-            f"could not fetch the web basemap {basemap!r}: {err}",
-            fix="check the internet connection, or leave basemap unset for the offline background",
-        ) from err
-    return f"Basemap: {provider.get('attribution', basemap)}"
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from landmap.errors import AssetError
+from landmap.errors import AssetError, ExportError
 from landmap.schema import CAMBODIA_METRIC_CRS, STORAGE_CRS
 
 #: Environment variable naming a folder with background files that replace the bundled ones.
@@ -204,8 +204,32 @@ def relief_for(
     return Relief(image=shade, extent=(xmin, xmax, ymin, ymax), source=path)
 
 
+def add_web_basemap(ax, basemap: str) -> str:
+    """Draw a web-tile basemap (only when one is asked for: it needs contextily and the network)."""
+    try:
+        import contextily
+    except ImportError as err:
+        raise ExportError(
+            "a web-tile basemap was asked for but contextily is not installed.",
+            fix="`pip install contextily` and be online, or leave basemap unset for the offline "
+                "background",
+        ) from err
+    try:
+        provider = contextily.providers.flatten()[basemap] if basemap not in ("osm", True) \
+            else contextily.providers.OpenStreetMap.Mapnik
+        contextily.add_basemap(ax, crs=CAMBODIA_METRIC_CRS, source=provider, zorder=1.5,
+                               attribution=False)
+    except Exception as err:  # noqa: BLE001 - network errors come in many types
+        raise ExportError(
+            f"could not fetch the web basemap {basemap!r}: {err}",
+            fix="check the internet connection, or leave basemap unset for the offline background",
+        ) from err
+    return f"Basemap: {provider.get('attribution', basemap)}"
+
+
 __all__ = [
     "ATTRIBUTION",
+    "add_web_basemap",
     "DATA_ENV",
     "Relief",
     "country_outline",
