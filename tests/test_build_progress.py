@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _projects import eviction_project
 
 ROOT = Path(__file__).resolve().parent.parent
 LANDMAP = [sys.executable, "-m", "landmap.cli"]
@@ -23,38 +24,7 @@ STEPS = ("load", "analyse", "raster", "maps", "exports", "audit")
 
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("small")
-    data = (ROOT / "data").as_posix()
-    project = folder / "small.toml"
-    project.write_text(f"""
-[project]
-name = "small"
-title = "Eviction sites (test)"
-output = "maps"
-
-[[layers]]
-name = "eviction_sites"
-kind = "cases"
-path = "{data}/eviction_hotspots_geojson.zip"
-member = "eviction_sites.geojson"
-columns = {{ case_id = "ID", village = "Name", households = "TT_Family", source = "Reference" }}
-defaults = {{ type = "eviction", province = "Phnom Penh", location_precision = "village" }}
-
-[[layers]]
-name = "communes"
-kind = "boundaries"
-path = "{data}/cambodia-adm3-simplified.geojson"
-level = "commune"
-columns = {{ boundary_id = "shapeID", name = "shapeName" }}
-
-[privacy]
-profile = "public"
-communes = "communes"
-
-[export]
-formats = ["geojson", "kml"]
-""", "utf-8")
-    return project
+    return eviction_project(tmp_path_factory.mktemp("small"), formats=["geojson", "kml"])
 
 
 def run_on_terminal(args: list[str]) -> tuple[int, str, str]:

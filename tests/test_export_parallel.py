@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from _projects import DATA, eviction_project
 from rasterio.transform import from_origin
 
 from landmap.errors import DataValueError, ExportError
@@ -125,49 +126,20 @@ def test_warped_raster_is_read_back_from_the_cache(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory) -> Path:
     """The eviction sites, the communes, community forests and a forest raster, small."""
-    folder = tmp_path_factory.mktemp("small")
-    data = (Path(__file__).resolve().parent.parent / "data").as_posix()
-    project = folder / "small.toml"
-    project.write_text(f"""
-[project]
-name = "small"
-title = "Eviction sites (test)"
-output = "maps"
-
-[[layers]]
-name = "eviction_sites"
-kind = "cases"
-path = "{data}/eviction_hotspots_geojson.zip"
-member = "eviction_sites.geojson"
-columns = {{ case_id = "ID", village = "Name", households = "TT_Family", source = "Reference" }}
-defaults = {{ type = "eviction", province = "Phnom Penh", location_precision = "village" }}
-
-[[layers]]
-name = "communes"
-kind = "boundaries"
-path = "{data}/cambodia-adm3-simplified.geojson"
-level = "commune"
-columns = {{ boundary_id = "shapeID", name = "shapeName" }}
-
+    more = f"""
 [[layers]]
 name = "community_forests"
 kind = "areas"
-path = "{data}/community_forests.geojson"
+path = "{DATA}/community_forests.geojson"
 area_kind = "community forest"
 
-[privacy]
-profile = "public"
-communes = "communes"
-
 [raster.forest]
-path = "{data}/FNF_mask_exercise.tif"
+path = "{DATA}/FNF_mask_exercise.tif"
 kind = "classified"
 classes = {{ "0" = "non_forest", "1" = "forest" }}
-
-[export]
-formats = ["geojson", "kml", "xlsx", "gpkg"]
-""", "utf-8")
-    return project
+"""
+    return eviction_project(tmp_path_factory.mktemp("small"), more=more,
+                            formats=["geojson", "kml", "xlsx", "gpkg"])
 
 
 def _build(project: Path, out: Path) -> list[str]:
