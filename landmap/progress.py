@@ -92,7 +92,10 @@ class Progress:
 
 
 def _in_notebook() -> bool:
-    return "ipykernel" in sys.modules
+    """Return whether this code runs in a Jupyter kernel (not merely with ipykernel imported)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 _CURRENT: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(

@@ -120,3 +120,18 @@ def test_sharing_version_by_default_and_full_resolution_on_request(shown, small_
     small = (out / "public" / "landmap-public.geojson").stat().st_size
     big = (full / "public" / "landmap-public.geojson").stat().st_size
     assert small < big * 0.8  # communes already simplified at the source: the least gain
+
+
+def test_progress_shows_in_a_jupyter_kernel_and_not_in_a_process_that_imported_ipykernel():
+    import ipykernel  # noqa: F401 - imported, as a test run or a tool may do, without a kernel
+    import nbformat
+    from nbclient import NotebookClient
+
+    from landmap.progress import current
+
+    assert current().enabled is False
+    cell = nbformat.v4.new_code_cell("from landmap.progress import current\n"
+                                     "print(current().enabled)")
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    assert notebook.cells[0].outputs[0]["text"].strip() == "True"
