@@ -40,3 +40,25 @@ communes = "communes"
 formats = {json.dumps(formats)}
 """, "utf-8")
     return project
+
+
+def cases_and_concessions(name: str, *, formats: list[str], title: str | None = None) -> str:
+    """The text of a project of ``cases.csv`` and ``concessions.geojson`` beside it."""
+    heading = f"\ntitle = {json.dumps(title, ensure_ascii=False)}" if title else ""
+    return f"""[project]
+name = "{name}"{heading}
+output = "out"
+
+[[layers]]
+name = "cases"
+kind = "cases"
+path = "cases.csv"
+
+[[layers]]
+name = "concessions"
+kind = "concessions"
+path = "concessions.geojson"
+
+[export]
+formats = {json.dumps(formats)}
+"""

@@ -21,27 +21,11 @@ import geopandas as gpd
 import pytest
 import shapely
 from _cli import ROOT, assert_one_line_error, environment, landmap
+from _projects import cases_and_concessions
 
 pytestmark = pytest.mark.slow
 
-PROJECT = """\
-[project]
-name = "disk"
-output = "out"
-
-[[layers]]
-name = "cases"
-kind = "cases"
-path = "cases.csv"
-
-[[layers]]
-name = "concessions"
-kind = "concessions"
-path = "concessions.geojson"
-
-[export]
-formats = ["gpkg"]
-"""
+PROJECT = cases_and_concessions("disk", formats=["gpkg"])
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from _fuzz import (
     texts,
     xlsx_files,
 )
+from _projects import cases_and_concessions
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -46,24 +47,8 @@ CASES = FuzzFile("cases.csv", b"case_id,date,type,households,latitude,longitude\
                  b"F-1,2023-01-05,eviction,12,11.52,104.92\n"
                  b"F-2,2023-02-11,land grab,3,11.55,104.95\n"
                  b"F-3,2023-03-09,eviction,40,11.61,105.02\n", 3, "cases")
-PROJECT = FuzzFile("project.toml", b"""[project]
-name = "fuzz"
-title = "Cases and concessions: $5 per hectare"
-output = "out"
-
-[[layers]]
-name = "cases"
-kind = "cases"
-path = "cases.csv"
-
-[[layers]]
-name = "concessions"
-kind = "concessions"
-path = "concessions.geojson"
-
-[export]
-formats = ["kml"]
-""")
+PROJECT = FuzzFile("project.toml", cases_and_concessions(
+    "fuzz", title="Cases and concessions: $5 per hectare", formats=["kml"]).encode())
 
 
 def fuzz(examples: int):
