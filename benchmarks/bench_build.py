@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from landmap.build import build  # noqa: E402
+from landmap.pipeline import build  # noqa: E402
 from landmap.progress import Progress  # noqa: E402
 
 STEPS = ("load", "analyse", "raster", "maps", "exports", "audit")
@@ -62,11 +62,7 @@ def one_run(project: Path, *, full: bool, seed: int) -> dict[str, object]:
 def _warm_imports() -> None:
     """Import what the build imports on first use, so that no run pays for it alone."""
     import landmap.analysis
-    import landmap.export.briefing
-    import landmap.export.bundle
     import landmap.leakcheck
-    import landmap.maps.builder
-    import landmap.maps.raster_layer
     import landmap.project
     import landmap.raster  # noqa: F401
 

@@ -47,7 +47,7 @@ def make_cases(n: int) -> Path:
         return path
     rng = np.random.default_rng(42)
     # points inside Cambodia (a real register's points mostly are); one in a thousand typed badly
-    from landmap.validate import study_area_shape
+    from landmap.io.validate import study_area_shape
 
     outline = study_area_shape("Cambodia").geometry
     lon = rng.uniform(102.4, 107.6, 2 * n)

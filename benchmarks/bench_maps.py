@@ -1,4 +1,4 @@
-"""Interactive map size and drawing speed: landmap.maps vs plain folium.
+"""Interactive map size and drawing speed: landmap.render.maps vs plain folium.
 
 Parcels, on two fabrics: ``paris``, the real Paris-18 cadastre (6,821 parcels,
 ../shared/data/parcels) tiled side by side and shifted to Cambodia, cut to 1k / 10k / 50k / 200k
@@ -93,7 +93,7 @@ def cases(n: int, seed: int = 7) -> gpd.GeoDataFrame:
 
 def build_landmap(kind: str, gdf: gpd.GeoDataFrame, out: Path, *, cluster: bool | None = None
                   ) -> float:
-    from landmap.maps import build_map, save_map
+    from landmap.render.maps import build_map, save_map
 
     t = time.perf_counter()
     if kind == "parcels":
@@ -109,7 +109,7 @@ def build_landmap(kind: str, gdf: gpd.GeoDataFrame, out: Path, *, cluster: bool 
 def build_folium(kind: str, gdf: gpd.GeoDataFrame, out: Path) -> float:
     import folium
 
-    from landmap.maps.assets import inline_assets
+    from landmap.render.maps.assets import inline_assets
 
     t = time.perf_counter()
     gdf = gdf.copy()

@@ -44,9 +44,9 @@ def main() -> None:
     n = args.repeat
 
     from landmap.leakcheck import audit_export
-    from landmap.maps import build_map, save_map
     from landmap.privacy import PUBLIC, apply_profile, public_summary
     from landmap.project import Project
+    from landmap.render.maps import build_map, save_map
 
     layers = Project.from_toml(ROOT / "data" / "demo.toml").load(
         ["synthetic_cases", "elc", "communes"])
@@ -116,7 +116,7 @@ def leak_check_against_grep(public: Path | None, register: Path, n: int, row) ->
 
     work = Path(tempfile.mkdtemp(prefix="landmap-bench-leakcheck-"))
     if public is None:
-        from landmap.build import build
+        from landmap.pipeline import build
 
         start = time.perf_counter()
         build(ROOT / "data" / "demo.toml", out_dir=work / "maps")

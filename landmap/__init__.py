@@ -39,7 +39,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 #: Public name -> "module:attribute", imported on first access.
 _LAZY: dict[str, str] = {
     # loading
-    "LoadReport": "landmap.report:LoadReport",
+    "LoadReport": "landmap.io.report:LoadReport",
     "Loaded": "landmap.io.load:Loaded",
     "infer_kind": "landmap.io.load:infer_kind",
     "load": "landmap.io.load:load",
@@ -69,13 +69,13 @@ _LAZY: dict[str, str] = {
     # rasters
     "clip_raster": "landmap.raster:clip",
     "forest_cover": "landmap.raster:forest_cover",
-    "raster_layer": "landmap.maps.raster_layer:raster_layer",
+    "raster_layer": "landmap.render.maps.raster_layer:raster_layer",
     "zonal_change": "landmap.raster:zonal_change",
     "zonal_stats": "landmap.raster:zonal_stats",
     # maps
-    "build_map": "landmap.maps:build_map",
-    "map_html": "landmap.maps:map_html",
-    "save_map": "landmap.maps:save_map",
+    "build_map": "landmap.render.maps:build_map",
+    "map_html": "landmap.render.maps:map_html",
+    "save_map": "landmap.render.maps:save_map",
     # exports and privacy
     "INTERNAL": "landmap.privacy:INTERNAL",
     "PUBLIC": "landmap.privacy:PUBLIC",
@@ -83,18 +83,18 @@ _LAZY: dict[str, str] = {
     "PublishedLayer": "landmap.privacy:PublishedLayer",
     "publish": "landmap.privacy:publish",
     "audit_export": "landmap.leakcheck:audit_export",
-    "briefing_figure": "landmap.export.briefing:briefing_figure",
-    "briefing_map": "landmap.export.briefing:briefing_map",
-    "export_layers": "landmap.export.bundle:export_layers",
+    "briefing_figure": "landmap.render.briefing.page:briefing_figure",
+    "briefing_map": "landmap.render.briefing.page:briefing_map",
+    "export_layers": "landmap.render.bundle:export_layers",
     "public_summary": "landmap.privacy:public_summary",
     "require_clean": "landmap.leakcheck:require_clean",
     "sensitive_columns": "landmap.privacy:sensitive_columns",
-    "write_data": "landmap.export.data:write_data",
+    "write_data": "landmap.render.formats.write:write_data",
     # the shared case register
     "Register": "landmap.register:Register",
     "open_register": "landmap.register:open_register",
     # the main job and the notebook explorer
-    "build": "landmap.build:build",
+    "build": "landmap.pipeline:build",
     "Explorer": "landmap.widgets:Explorer",
     "column_form": "landmap.widgets:column_form",
     "explore": "landmap.widgets:explore",

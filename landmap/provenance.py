@@ -137,24 +137,9 @@ def public_record(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_provenance(
-    record: dict[str, Any], target: str | os.PathLike[str], *, public: bool = True
-) -> Path:
-    """Write ``record`` as ``<target>.provenance.json`` beside an output and return its path.
-
-    ``public=True`` (the default, the safe side) writes :func:`public_record`; outputs kept in
-    the office pass ``public=False`` for the full record.
-    """
-    from landmap.io.atomic import write_json
-
-    body = public_record(record) if public else record
-    return write_json(str(target) + ".provenance.json", body)
-
-
 __all__ = [
     "attach",
     "file_sha256",
     "make_provenance",
     "public_record",
-    "write_provenance",
 ]

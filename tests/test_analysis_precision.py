@@ -125,8 +125,8 @@ def test_maps_and_briefings_draw_vague_cases_hollow():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from landmap.export.briefing_layers import plot_cases
-    from landmap.maps.layers import layer_spec
+    from landmap.render.briefing.layers import plot_cases
+    from landmap.render.maps.layers import layer_spec
 
     cases = _cases(["030101", "0301", "120101"], ["commune", "district", "exact"])
     cases["type"] = "eviction"

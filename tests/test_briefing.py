@@ -15,11 +15,11 @@ import shapely
 from PIL import Image
 
 from landmap.errors import DataValueError, ExportError, PrivacyError
-from landmap.export import briefing_layout as layout
-from landmap.export.briefing import briefing_map, briefing_maps
-from landmap.export.briefing_background import default_provinces, hillshade
-from landmap.export.briefing_extent import resolve_extent
 from landmap.privacy import publish
+from landmap.render.briefing import layout as layout
+from landmap.render.briefing.background import default_provinces, hillshade
+from landmap.render.briefing.extent import resolve_extent
+from landmap.render.briefing.page import briefing_map, briefing_maps
 from landmap.schema import CAMBODIA_METRIC_CRS
 
 MM_PT = 72 / 25.4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from landmap.export.briefing_style import boundary_style, swatch
+from landmap.render.briefing.style import boundary_style, swatch
 
 
 def test_every_case_colour_on_paper_is_the_interactive_maps_colour():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from landmap.errors import AssetError
-from landmap.export import fonts
+from landmap.render import fonts
 
 REFERENCE = Path(__file__).parent / "reference" / "khmer_word.png"
 WORD = "ខ្មែរ"  # "Khmer": KHA, COENG, MO, vowel sign AE (drawn before KHA), RO
@@ -97,7 +97,7 @@ def test_a_khmer_map_without_a_khmer_font_fails_clearly_an_english_one_does_not(
     import matplotlib
     import shapely
 
-    from landmap.export.briefing import briefing_map
+    from landmap.render.briefing.page import briefing_map
 
     concessions = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Rubber"], "kind": ["ELC"]},
                                    geometry=[shapely.box(107.0, 12.3, 107.2, 12.5)], crs=4326)

@@ -17,12 +17,12 @@ import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.text import Text
 
-from landmap.export import briefing_figure
-from landmap.export.briefing_layers import CASES_GID, LABEL_GID
-from landmap.export.briefing_style import background_colour, print_style, swatch
-from landmap.export.briefing_text import source_line
 from landmap.privacy import publish
 from landmap.project import Project
+from landmap.render import briefing_figure
+from landmap.render.briefing.layers import CASES_GID, LABEL_GID
+from landmap.render.briefing.style import background_colour, print_style, swatch
+from landmap.render.briefing.text import source_line
 from landmap.schema import vocabulary
 
 KHMER = re.compile(r"[\u1780-\u17ff]")
@@ -94,7 +94,7 @@ def test_labels_never_cover_a_case_or_another_label(mondulkiri):
 def test_labels_come_from_inside_the_focus(mondulkiri, demo):
     fig, _ = mondulkiri
     texts = {t.get_text() for t in _labels(fig)}
-    from landmap.export.briefing_background import default_provinces
+    from landmap.render.briefing.background import default_provinces
 
     concessions = demo["concessions"].to_crs(32648)
     focus = default_provinces().to_crs(32648)
@@ -108,7 +108,7 @@ def test_labels_come_from_inside_the_focus(mondulkiri, demo):
 
 
 def test_dropped_labels_are_said(demo, caplog):
-    with caplog.at_level(logging.INFO, logger="landmap.export.briefing"):
+    with caplog.at_level(logging.INFO, logger="landmap.render.briefing.page"):
         _, meta = briefing_figure(**demo, extent="Kratie", lang="en", paper="A4")
     said = [m for m in meta["omitted"] if "labels (no room" in m]
     assert said and any("labels left out" in r.message for r in caplog.records)
@@ -205,8 +205,8 @@ def test_a_box_has_no_unit_to_emphasise(demo):
     assert _axes(fig, "inset").get_visible()
 
 
-@pytest.mark.parametrize("name", ["landmap.export.briefing_text", "landmap.export.briefing_style",
-                                  "landmap.export.briefing_layout"])
+@pytest.mark.parametrize("name", ["landmap.render.briefing.text", "landmap.render.briefing.style",
+                                  "landmap.render.briefing.layout"])
 def test_docstring_examples(name):
     import doctest
     import importlib

@@ -12,7 +12,7 @@ import itertools
 
 import pytest
 
-from landmap.maps import build_map, save_map
+from landmap.render.maps import build_map, save_map
 from landmap.widgets import map_widget
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from landmap.maps import build_map, save_map
+from landmap.render.maps import build_map, save_map
 from landmap.schema import label
 
 pytestmark = pytest.mark.browser
@@ -294,7 +294,7 @@ def test_cases_known_only_to_their_commune_are_hollow_with_a_note(open_page, tmp
 
 
 def test_numbered_parcel_ids_decode_in_the_browser(open_page, tmp_path):
-    from landmap.maps import encode
+    from landmap.render.maps import encode
 
     n = 150
     cells = [shapely.box(104 + (i % 15) * 0.01, 12 + (i // 15) * 0.01,

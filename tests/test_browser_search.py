@@ -77,7 +77,7 @@ def test_css_like_data_values_do_not_stop_an_offline_map(open_page, small_files,
 
 
 def test_the_offline_check_still_catches_real_network_references():
-    from landmap.maps.save import network_reference
+    from landmap.render.maps.save import network_reference
 
     data = '<script type="application/json" id="x_data">{"n":"@import url(//a.example)"}</script>'
     assert network_reference(data + "<p>@import url(//b.example) is text here</p>") is None

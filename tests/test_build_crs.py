@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from landmap.build import _Run
+from landmap.pipeline import _Run
 from landmap.project import Project
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from landmap.coords import parse_coordinate, parse_coordinates, split_geopoint, utm_crs
 from landmap.errors import CRSError, DataValueError
+from landmap.io.coords import parse_coordinate, parse_coordinates, split_geopoint, utm_crs
 
 LAT = 11 + 33 / 60 + 12.5 / 3600
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from landmap.coords import parse_coordinate, parse_coordinates, utm_crs
 from landmap.errors import CRSError, DataValueError, LandmapError
+from landmap.io.coords import parse_coordinate, parse_coordinates, utm_crs
 from landmap.io.load import load_cases
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from landmap.cli import main
-from landmap.export.bundle import parse_formats
+from landmap.render.bundle import parse_formats
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 from landmap.errors import DataValueError, ExportError, PrivacyError
-from landmap.export.data import data_format, write_data
 from landmap.privacy import publish
+from landmap.render.formats.write import data_format, write_data
 
 HOSTILE = '<script>alert("x")</script> & <b>'
 SECRET = "SYNTHETIC Person 0007"

@@ -14,10 +14,10 @@ from _projects import DATA, eviction_project
 from rasterio.transform import from_origin
 
 from landmap.errors import DataValueError, ExportError
-from landmap.export import parallel
-from landmap.export.parallel import PROCESSES_ENV, Background
 from landmap.io import cache
-from landmap.maps import raster_layer as raster_module
+from landmap.render import parallel
+from landmap.render.maps import raster_layer as raster_module
+from landmap.render.parallel import PROCESSES_ENV, Background
 
 needs_fork = pytest.mark.skipif(not parallel.forking(), reason="no fork here")
 
@@ -143,7 +143,7 @@ classes = {{ "0" = "non_forest", "1" = "forest" }}
 
 
 def _build(project: Path, out: Path) -> list[str]:
-    from landmap.build import build
+    from landmap.pipeline import build
 
     lines: list[str] = []
     build(project, out_dir=out, seed=7, say=lines.append)
@@ -182,7 +182,7 @@ def test_a_failure_in_the_second_process_fails_the_build_and_publishes_nothing(
         small_project, tmp_path, monkeypatch):
     import multiprocessing
 
-    from landmap.export import bundle
+    from landmap.render import bundle
 
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(bundle, "briefing_maps", _broken_drawing)

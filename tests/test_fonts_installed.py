@@ -24,8 +24,8 @@ import shapely
 from conftest import CHROMIUM, CHROMIUM_ARGS
 
 from landmap.errors import AssetError
-from landmap.export import fonts
-from landmap.maps import build_map, save_map, webfont
+from landmap.render import fonts
+from landmap.render.maps import build_map, save_map, webfont
 
 KHMER_WORD = "ខ្មែរ"
 KHMER_NAME = "ព្រៃសហគមន៍អូរស្រែ"  # a community forest's name, as a label and in popups
@@ -104,8 +104,8 @@ def test_system_fonts_are_a_fallback_only_when_allowed(monkeypatch, fresh_finder
 _BRIEFING = """
 import sys
 import geopandas as gpd, shapely
-from landmap.export.briefing import briefing_map
-from landmap.export import fonts
+from landmap.render.briefing.page import briefing_map
+from landmap.render import fonts
 c = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["ក្រុមហ៊ុនរ៉ែ"], "kind": ["ELC"]},
                      geometry=[shapely.box(107.0, 12.3, 107.2, 12.5)], crs=4326)
 briefing_map(sys.argv[1], concessions=c, lang="km", dpi=30, labels=True)

@@ -418,8 +418,8 @@ def test_labelled_points_judged_against_their_own_case(tmp_path):
 
 
 def test_landmap_map_payload_decoded(tmp_path, cases, public, internal, source):
-    builder = pytest.importorskip("landmap.maps.builder")
-    save = pytest.importorskip("landmap.maps.save")
+    builder = pytest.importorskip("landmap.render.maps.builder")
+    save = pytest.importorskip("landmap.render.maps.save")
     clean = save.save_map(builder.build_map(cases=public), tmp_path / "public.html")
     result = audit_export(clean, source)
     assert result.ok, result.lines()[:3]
@@ -433,7 +433,7 @@ def test_landmap_map_payload_decoded(tmp_path, cases, public, internal, source):
 
 
 def test_varint_decoder_matches_the_map_encoder():
-    encode = pytest.importorskip("landmap.maps.encode")
+    encode = pytest.importorskip("landmap.render.maps.encode")
     from landmap.leakcheck.points import decode_varints as _varints
 
     values = np.array([0, 1, 31, 32, 1000, 2**40 + 7], dtype=np.uint64)
@@ -455,7 +455,7 @@ def test_gpkg_extents_are_not_points_but_attribute_coordinates_are(tmp_path, cas
 
 def test_numbered_ids_in_a_map_payload_are_read_decoded(tmp_path, cases, internal, source):
     """A map sends ids such as 012345678 as prefixes and number deltas; they are still found."""
-    encode = pytest.importorskip("landmap.maps.encode")
+    encode = pytest.importorskip("landmap.render.maps.encode")
     phones = cases["complainant_phone"].dropna().map(
         lambda p: "".join(ch for ch in p if ch.isdigit()))
     phones = phones[phones.str.len() == phones.str.len().mode()[0]].drop_duplicates()
@@ -475,8 +475,8 @@ def test_numbered_ids_in_a_map_payload_are_read_decoded(tmp_path, cases, interna
 
 def test_numbered_case_ids_still_label_map_points(tmp_path):
     """Points of a map whose case ids travel numbered are judged against their own case."""
-    builder = pytest.importorskip("landmap.maps.builder")
-    save = pytest.importorskip("landmap.maps.save")
+    builder = pytest.importorskip("landmap.render.maps.builder")
+    save = pytest.importorskip("landmap.render.maps.save")
     n = 80
     true = gpd.GeoDataFrame({"case_id": [f"C{i:04d}" for i in range(n)]},
                             geometry=shapely.points(104 + np.arange(n) * 0.01, [12.0] * n),

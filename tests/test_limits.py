@@ -19,8 +19,8 @@ from _cli import ROOT, assert_clean, assert_one_line_error, environment, landmap
 
 from landmap import limits
 from landmap.errors import DataValueError, LimitError
-from landmap.export.briefing import check_dpi
 from landmap.io.load import load_cases
+from landmap.render.briefing.page import check_dpi
 
 FEATURES_OPEN = b'{"type": "FeatureCollection", "features": ['
 FEATURES_CLOSE = b"]}"

@@ -366,7 +366,7 @@ def test_title_rows_do_not_hide_a_workbooks_columns_from_the_project_check(tmp_p
 
 
 @pytest.mark.parametrize("name", ["landmap.io._aliases", "landmap.io._numbers",
-                                  "landmap.io._dates", "landmap.report", "landmap.io.suggest"])
+                                  "landmap.io._dates", "landmap.io.report", "landmap.io.suggest"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

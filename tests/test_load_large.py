@@ -10,7 +10,7 @@ import shapely
 
 from landmap.io._canonical import _all_unique, _packed_keys
 from landmap.io.load import _select_rows, load_cases
-from landmap.validate import _GRID_MIN_POINTS, _grid, contains_xy, study_area_shape
+from landmap.io.validate import _GRID_MIN_POINTS, _grid, contains_xy, study_area_shape
 
 N = _GRID_MIN_POINTS + 10_000
 
@@ -163,7 +163,7 @@ def test_large_table_gives_what_the_plain_paths_give():
 
 
 def test_study_area_grids_are_bounded_reused_and_can_be_cleared():
-    from landmap import validate
+    from landmap.io import validate
 
     validate.clear_grid_cache()
     areas = [shapely.box(100 + i, 10, 101 + i, 11) for i in range(validate._GRID_CACHE_SIZE + 3)]

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from landmap.errors import AssetError, CRSError, DataValueError, SchemaError
-from landmap.maps import (
+from landmap.render.maps import (
     BASEMAPS,
     add_layer,
     assets,
@@ -211,7 +211,7 @@ def test_page_declares_utf8_early_and_carries_the_licences():
 
 
 def test_geometry_payload_is_reused_for_unchanged_layers():
-    from landmap.maps.layers import geometry_payload
+    from landmap.render.maps.layers import geometry_payload
 
     geoms = concessions_frame().geometry.values
     first = geometry_payload(geoms, points=False, precision_zoom=17)

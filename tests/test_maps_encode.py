@@ -11,7 +11,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landmap.maps import encode, json_for_html
+from landmap.render.maps import encode, json_for_html
 
 DIGIT = {c: i for i, c in enumerate(encode.ALPHABET.decode())}
 
@@ -199,7 +199,7 @@ def test_numbered_columns_decode_to_the_same_values(items, padded):
 
 def test_payload_cache_tells_apart_where_the_missing_geometries_are():
     """[A, None, B] and [A, B, None] hold the same geometries but not at the same rows."""
-    from landmap.maps.layers import _geometry_payload, clear_payload_cache, geometry_payload
+    from landmap.render.maps.layers import _geometry_payload, clear_payload_cache, geometry_payload
 
     a, b = shapely.box(104.9, 11.5, 105.0, 11.6), shapely.box(105.2, 12.1, 105.3, 12.2)
     first = np.array([a, None, b], dtype=object)
@@ -215,7 +215,7 @@ def test_payload_cache_tells_apart_where_the_missing_geometries_are():
 
 
 def test_payload_cache_is_bounded_and_can_be_cleared():
-    from landmap.maps import layers
+    from landmap.render.maps import layers
 
     layers.clear_payload_cache()
     for i in range(layers._PAYLOAD_CACHE_SIZE + 5):

@@ -147,8 +147,8 @@ def test_explorer_public_export_writes_only_the_public_audit(register, tmp_path)
 
 def test_every_public_writer_refuses_raw_cases(register, tmp_path):
     """Nothing decides from a column name that a layer is already masked: raw data is refused."""
-    from landmap.export import briefing_map, export_layers, write_data
-    from landmap.maps import build_map
+    from landmap.render import briefing_map, export_layers, write_data
+    from landmap.render.maps import build_map
 
     cases = load_cases(register).data
     disguised = cases.assign(published_location="moved")

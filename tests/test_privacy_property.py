@@ -22,11 +22,11 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from landmap.export import briefing_map, export_layers, write_data
 from landmap.io.load import load_cases
-from landmap.maps import build_map, save_map
 from landmap.places import at_unit_point
 from landmap.privacy import PUBLIC, publish, verify_outputs
+from landmap.render import briefing_map, export_layers, write_data
+from landmap.render.maps import build_map, save_map
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC = "EPSG:32648"

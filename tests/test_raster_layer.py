@@ -13,8 +13,8 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from landmap.errors import DataFileError, DataValueError
-from landmap.maps.raster_layer import raster_layer
 from landmap.raster import FOREST_CLASSES
+from landmap.render.maps.raster_layer import raster_layer
 
 FOREST = (0x1B, 0x7A, 0x3A)
 
@@ -110,7 +110,7 @@ def test_overlay_errors(tmp_path, half_forest):
 @pytest.mark.browser
 def test_overlay_renders_offline_with_legend_and_opacity_slider(tmp_path, half_forest,
                                                                  open_page):
-    from landmap.maps import build_map, save_map
+    from landmap.render.maps import build_map, save_map
 
     layer = raster_layer(half_forest, classes=FOREST_CLASSES, name="Forest <cover>",
                          max_size=256, opacity=0.6)
@@ -145,7 +145,7 @@ def test_overlay_renders_offline_with_legend_and_opacity_slider(tmp_path, half_f
 def test_overlay_on_a_plain_folium_map_draws_its_own_legend(tmp_path, open_page):
     import folium
 
-    from landmap.maps import save_map
+    from landmap.render.maps import save_map
 
     arr = np.linspace(0, 100, 400, dtype="float32").reshape(20, 20)
     path = make_raster(tmp_path / "dem.tif", arr)

@@ -106,7 +106,7 @@ def test_the_wheel_carries_every_resource(wheel):
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed):
     out = subprocess.run([str(installed["python"]), "-c",
-                          "import landmap, landmap.export.fonts as f; print(landmap.__file__); "
+                          "import landmap, landmap.render.fonts as f; print(landmap.__file__); "
                           "print(f.khmer_font_path())"],
                          capture_output=True, text=True, check=True, cwd=installed["cwd"],
                          env=_env(LANDMAP_NO_SYSTEM_FONTS="1"))

@@ -309,7 +309,7 @@ def test_export_writes_the_current_view(explorer, tmp_path):
 def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
     import ipywidgets
 
-    from landmap.maps import build_map
+    from landmap.render.maps import build_map
     from landmap.widgets import map_widget
 
     widget = map_widget(build_map(profile="internal", cases=layers[0], title="<b>t</b>"),

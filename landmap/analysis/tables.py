@@ -60,8 +60,8 @@ def write_table(result: Any, path: str | os.PathLike[str], *,
     ['t.csv', 't.csv.provenance.json']
 
     """
-    from landmap.io.atomic import atomic_path
-    from landmap.provenance import make_provenance, write_provenance
+    from landmap.io.atomic import atomic_path, write_provenance
+    from landmap.provenance import make_provenance
 
     target = Path(path)
     suffix = target.suffix.lower()

@@ -141,7 +141,7 @@ def _main(argv: Sequence[str] | None) -> int:
     command = args.command
 
     def error(text: str) -> int:
-        from landmap.report import for_command_line  # the command's own option names
+        from landmap.io.report import for_command_line  # the command's own option names
 
         sys.stderr.write(f"landmap {command}: error: {printable(for_command_line(text))}\n")
         return 2

@@ -39,8 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the build and print a short account of it."""
-    from landmap.build import build
     from landmap.errors import ProjectError
+    from landmap.pipeline import build
     from landmap.progress import Progress
 
     quiet = bool(getattr(args, "quiet", False))

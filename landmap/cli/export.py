@@ -81,7 +81,7 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
     the case layers (for the leak check).
     """
     if not inputs:
-        from landmap.build import default_project  # the demo, or a message saying where it is
+        from landmap.pipeline import default_project  # the demo, or a message saying where it is
 
         inputs = [str(default_project())]
     paths = [Path(p) for p in inputs]
@@ -147,9 +147,9 @@ def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
 
 def run(args: argparse.Namespace) -> int:
     """Run ``landmap export``; return the exit status."""
-    from landmap.export.briefing import check_dpi
-    from landmap.export.bundle import export_layers, parse_formats
     from landmap.io.outputs import safe_name
+    from landmap.render.briefing.page import check_dpi
+    from landmap.render.bundle import export_layers, parse_formats
 
     name = safe_name(args.name, what="--name") if args.name else None
     check_dpi(args.dpi, png=False)  # a dpi of 0 fails before anything is loaded

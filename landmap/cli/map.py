@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from landmap.io.load import infer_kind, load
-    from landmap.maps import build_map
+    from landmap.render.maps import build_map
     from landmap.schema import label
 
     if args.output.suffix.lower() not in (".html", ".htm"):
@@ -132,8 +132,8 @@ def _save(m, args: argparse.Namespace, published, registers: dict[str, Any]) -> 
     import os
     import tempfile
 
-    from landmap.maps import save_map
     from landmap.privacy import verify_outputs, write_audit
+    from landmap.render.maps import save_map
 
     target = args.output
     try:

@@ -59,8 +59,7 @@ def load_polygons(
 
 def run(args: argparse.Namespace) -> int:
     """Compute the table and write it."""
-    from landmap.io.atomic import atomic_path
-    from landmap.provenance import write_provenance
+    from landmap.io.atomic import atomic_path, write_provenance
     from landmap.raster import zonal_change, zonal_stats
 
     polygons = load_polygons(args.polygons, layer=args.layer, kind=args.kind)

@@ -22,12 +22,12 @@ import pandas as pd
 from pyproj import CRS, Transformer
 
 from landmap import limits
-from landmap.coords import parse_coordinates, split_geopoint, utm_crs
 from landmap.errors import CRSError, DataFileError, LandmapError, SchemaError
 from landmap.io._aliases import aliases, find_column, normalise
 from landmap.io._csv_shape import check_header_width, check_line_lengths, values_past_header
 from landmap.io._geocode import has_place_columns
 from landmap.io._vector import Source, _crs
+from landmap.io.coords import parse_coordinates, split_geopoint, utm_crs
 
 _SAMPLE = 256 * 1024
 #: Columns read as text whatever they hold, so that ids and phone numbers keep leading zeros.

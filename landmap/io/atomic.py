@@ -12,6 +12,9 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from landmap.provenance import public_record
 
 
 @contextlib.contextmanager
@@ -97,3 +100,15 @@ def write_json(target: str | os.PathLike[str], body: object) -> Path:
     with atomic_path(out) as tmp:
         tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str), "utf-8")
     return out
+
+
+def write_provenance(
+    record: dict[str, Any], target: str | os.PathLike[str], *, public: bool = True
+) -> Path:
+    """Write ``record`` as ``<target>.provenance.json`` beside an output and return its path.
+
+    ``public=True`` (the default, the safe side) writes :func:`public_record`; outputs kept in
+    the office pass ``public=False`` for the full record.
+    """
+    body = public_record(record) if public else record
+    return write_json(str(target) + ".provenance.json", body)

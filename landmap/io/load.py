@@ -3,7 +3,7 @@
 Each loader returns :class:`Loaded` ``(data, report)``: ``data`` is a GeoDataFrame in
 EPSG:4326 whose first columns are the canonical columns of its kind (``landmap.schema.COLUMNS``)
 followed by the file's other columns unchanged; ``report`` is a
-:class:`~landmap.report.LoadReport` with one row per input record (``loaded``, ``repaired`` or
+:class:`~landmap.io.report.LoadReport` with one row per input record (``loaded``, ``repaired`` or
 ``rejected``, and why). ``loaded + repaired + rejected`` always equals the number of input rows.
 """
 
@@ -37,7 +37,8 @@ from landmap.io._vector import (
     to_storage_crs,
 )
 from landmap.io.kinds import infer_kind
-from landmap.report import LoadReport
+from landmap.io.report import LoadReport
+from landmap.io.validate import StudyArea, validate_geometries, validate_points
 from landmap.schema import (
     BOUNDARY_LEVELS,
     COLUMNS,
@@ -46,7 +47,6 @@ from landmap.schema import (
     LAYER_KINDS,
     LayerKind,
 )
-from landmap.validate import StudyArea, validate_geometries, validate_points
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]

@@ -2,9 +2,9 @@
 
 Point features of GeoJSON (also inside HTML), KML placemarks, every point layer GDAL reads
 (GeoPackage, zipped shapefiles, FlatGeobuf, GML), coordinate and WKT columns of CSV, XLSX and
-GeoPackage tables, landmap's own compact map payload (``landmap.maps.encode``), and the rest of
-an HTML page read as text (:mod:`landmap.leakcheck.notation`). Polygon and line vertices are not
-taken for case locations, nor are GeoPackage extents and spatial-index boxes.
+GeoPackage tables, landmap's own compact map payload (``landmap.render.maps.encode``), and the
+rest of an HTML page read as text (:mod:`landmap.leakcheck.notation`). Polygon and line vertices
+are not taken for case locations, nor are GeoPackage extents and spatial-index boxes.
 
 A point labelled with a case id (a ``case_id`` property or column, a placemark name, or a column
 whose values are mostly known case ids) is judged against that case only: a masked point may
@@ -155,7 +155,7 @@ def numbered_values(encoded: dict[str, Any]) -> list[str | None]:
     """Return the values of a map column of numbered identifiers (prefixes and deltas).
 
     ``{"d": prefixes, "i": codes (0: missing; absent: ``len`` values of the first prefix),
-    "n": zigzag deltas of the numbers, "w": zero-padded width}``, as ``landmap.maps.encode``
+    "n": zigzag deltas of the numbers, "w": zero-padded width}``, as ``landmap.render.maps.encode``
     writes it.
 
     Raises
@@ -214,7 +214,7 @@ def _collect_numbered(obj: Any, out: list[str]) -> None:
 
 
 def _map_payload_points(obj: Any, out: list[Point], known: frozenset[str]) -> None:
-    """Points of landmap's own map layers (see ``landmap.maps.encode``), with their case ids."""
+    """Points of landmap's own map layers (``landmap.render.maps.encode``), with their case ids."""
     if isinstance(obj, list):
         for value in obj:
             _map_payload_points(value, out, known)

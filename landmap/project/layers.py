@@ -193,8 +193,8 @@ def load_register_layer(spec: LayerSpec, *, project: Path | None = None) -> Load
     import pandas as pd
 
     from landmap.io.load import Loaded
+    from landmap.io.report import LoadReport
     from landmap.register import open_register
-    from landmap.report import LoadReport
 
     try:
         with open_register(str(spec.register)) as reg:

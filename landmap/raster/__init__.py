@@ -2,7 +2,7 @@
 
 Built on rasterio (GDAL). Polygons are always reprojected to the raster's CRS and the raster is
 never resampled for statistics; every read is windowed, so a national 30 m mask never has to sit
-whole in memory. The map overlay lives in :mod:`landmap.maps.raster_layer`.
+whole in memory. The map overlay lives in :mod:`landmap.render.maps.raster_layer`.
 
 What it does not do: rotated or sheared rasters (warp them north-up first); comparing two
 rasters on different grids (warp one onto the other: the error message gives the ``gdalwarp``

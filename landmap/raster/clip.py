@@ -13,8 +13,8 @@ import shapely
 from rasterio import features
 
 from landmap.errors import AnalysisError, ExportError, LandmapWarning
-from landmap.io.atomic import atomic_path
-from landmap.provenance import make_provenance, write_provenance
+from landmap.io.atomic import atomic_path, write_provenance
+from landmap.provenance import make_provenance
 from landmap.raster._grid import RasterSource, open_raster, polygons_in
 
 #: Tile edge of written GeoTIFFs (pixels).

@@ -23,9 +23,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from landmap.errors import RegisterError
+from landmap.io.report import LoadReport
 from landmap.register import _db, _events
 from landmap.register._schema import PLAIN_FIELDS
-from landmap.report import LoadReport
 from landmap.schema import COLUMNS
 
 #: Column-mapping keys the register understands besides the loader's: the company involved.

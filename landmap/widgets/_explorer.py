@@ -41,7 +41,7 @@ def _build_map(
     precision_zoom: float = 17, cases: Any = None, profile: Any = "internal",
 ) -> Any:
     """Draw the true view on screen (internal), or a published view for an export."""
-    from landmap.maps import build_map
+    from landmap.render.maps import build_map
 
     return build_map(
         cases=view.cases if cases is None else cases, concessions=view.concessions,
@@ -52,7 +52,7 @@ def _build_map(
 
 def _page_html(m: Any) -> str:
     """Return a folium map as one self-contained HTML document (Leaflet inlined, offline)."""
-    from landmap.maps import map_html as _page
+    from landmap.render.maps import map_html as _page
 
     return _page(m, offline=True)
 
@@ -461,8 +461,8 @@ class Explorer:
             If the leak check finds anything in a public export (nothing is written).
 
         """
-        from landmap.maps import save_map
         from landmap.privacy import publish, verify_outputs, write_audit
+        from landmap.render.maps import save_map
 
         out = (Path(folder) if folder is not None else (
             self.output_dir or Path(tempfile.mkdtemp(prefix="landmap-explorer-")))).resolve()
@@ -521,7 +521,7 @@ class Explorer:
 def _chart_fonts(lang: Lang) -> list[str]:
     """Fonts for the chart's text: the Khmer font when there is one (English otherwise)."""
     from landmap.errors import AssetError
-    from landmap.export.fonts import LATIN_FAMILY, font_families
+    from landmap.render.fonts import LATIN_FAMILY, font_families
 
     if lang == "en":
         return [LATIN_FAMILY]

@@ -24,7 +24,7 @@ Lang = Literal["en", "km", "both"]
 PROVINCE_KEY = "_province_key"
 _YEAR = "_year"
 #: Zoom whose pixel size (about 20 m) sets coordinate precision of the map in the notebook;
-#: exported maps keep landmap.maps' full precision.
+#: exported maps keep landmap.render.maps' full precision.
 LIVE_PRECISION_ZOOM = 13
 
 # --------------------------------------------------------------------------------------------

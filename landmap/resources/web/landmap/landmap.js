@@ -1,6 +1,6 @@
 /* landmap.js — the small runtime of landmap's interactive maps (MIT licence, part of landmap).
  *
- * Decodes the compact layer payloads written by landmap.maps.encode, draws them with Leaflet,
+ * Decodes the compact layer payloads written by landmap.render.maps.encode, draws them with Leaflet,
  * and builds popups, tooltips, the legend, search, the time slider and the notice banner.
  * Every value that comes from data reaches the page through textContent or a DOM attribute,
  * never through innerHTML, so a description holding markup shows as text.

@@ -19,8 +19,8 @@ import shapely
 
 from landmap.errors import CRSError, DataValueError, SchemaError
 from landmap.geometry import polygonal_parts
-from landmap.maps import encode
-from landmap.maps.styles import legend_entries, style
+from landmap.render.maps import encode
+from landmap.render.maps.styles import legend_entries, style
 from landmap.schema import STORAGE_CRS, label, vocabulary
 
 Lang = Literal["en", "km", "both"]
@@ -203,7 +203,7 @@ _PAYLOAD_CACHE_SIZE = 16
 def geometry_payload(
     geoms: np.ndarray, *, points: bool, precision_zoom: float, simplify: bool = True
 ) -> dict[str, Any]:
-    """Encode a layer's geometries for the browser (see :mod:`landmap.maps.encode`).
+    """Encode a layer's geometries for the browser (see :mod:`landmap.render.maps.encode`).
 
     The last few results (:data:`_PAYLOAD_CACHE_SIZE`) are kept, keyed by a digest of the
     geometries' WKB and of where the missing ones are, so a notebook that redraws a map after
@@ -271,7 +271,7 @@ def layer_spec(
     Returns
     -------
     (spec, legend_rows)
-        ``spec`` is what :class:`~landmap.maps.elements.DataLayer` embeds.
+        ``spec`` is what :class:`~landmap.render.maps.elements.DataLayer` embeds.
 
     """
     gdf = to_storage_crs(gdf, name=kind)

@@ -10,8 +10,8 @@ import folium
 
 from landmap.errors import ExportError
 from landmap.io.atomic import atomic_path
-from landmap.maps.assets import inline_assets
-from landmap.maps.webfont import embed_khmer_font
+from landmap.render.maps.assets import inline_assets
+from landmap.render.maps.webfont import embed_khmer_font
 
 #: Markup that makes a browser fetch something: an element with a network ``src``/``href``.
 _NETWORK_TAG = re.compile(
@@ -44,11 +44,11 @@ def map_html(m: folium.Map, *, offline: bool = True) -> str:
     Parameters
     ----------
     m
-        A map from :func:`~landmap.maps.build_map` (or any ``folium.Map``).
+        A map from :func:`~landmap.render.maps.build_map` (or any ``folium.Map``).
     offline
         Inline Leaflet, its plugins, their CSS and icons (default). With ``False`` third-party
         libraries are loaded from their CDN when the page opens; landmap's own runtime and, on a
-        page with Khmer text, the Khmer web font (:mod:`landmap.maps.webfont`) are always
+        page with Khmer text, the Khmer web font (:mod:`landmap.render.maps.webfont`) are always
         inlined.
 
     Raises
@@ -135,7 +135,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from landmap.maps import build_map
+    >>> from landmap.render.maps import build_map
     >>> out = save_map(build_map(title="Empty"), pathlib.Path(tempfile.mkdtemp()) / "m.html")
     >>> out.read_text("utf-8").count("cdn.jsdelivr")
     0

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from landmap.maps.styles import load_styles, style
+from landmap.render.maps.styles import load_styles, style
 
 
 @dataclass(frozen=True)

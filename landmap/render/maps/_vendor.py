@@ -6,9 +6,9 @@ needs are committed under ``landmap/resources/web/`` together with each package'
 would otherwise reference. This script is how those files were obtained and how they are
 updated; it runs ``npm pack`` (the npm registry) for the pinned versions below::
 
-    python -m landmap.maps._vendor
+    python -m landmap.render.maps._vendor
 
-Nothing here runs when a map is built or saved: :mod:`landmap.maps.assets` only reads the
+Nothing here runs when a map is built or saved: :mod:`landmap.render.maps.assets` only reads the
 committed files and checks their SHA-256 against the manifest.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from landmap.provenance import file_sha256
 
-WEB = Path(__file__).resolve().parent.parent / "resources" / "web"
+WEB = Path(__file__).resolve().parents[2] / "resources" / "web"
 
 #: package -> (version, licence SPDX id, licence file in the tarball, {asset key: dist path}).
 PACKAGES: dict[str, tuple[str, str, str, dict[str, str]]] = {
@@ -65,8 +65,10 @@ PACKAGES: dict[str, tuple[str, str, str, dict[str, str]]] = {
 
 def vendor(dest: Path = WEB) -> dict:
     """Download the pinned packages with ``npm pack`` and copy their dist files into ``dest``."""
-    manifest: dict = {"_comment": "Written by python -m landmap.maps._vendor; do not edit by hand.",
-                      "packages": {}}
+    manifest: dict = {
+        "_comment": "Written by python -m landmap.render.maps._vendor; do not edit by hand.",
+        "packages": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for package, (version, spdx, licence, files) in PACKAGES.items():
             out = subprocess.run(  # noqa: S603 - pinned names, run by maintainers only
@@ -101,8 +103,8 @@ def write_licences(dest: Path = WEB, manifest: dict | None = None) -> Path:
     if manifest is None:
         manifest = json.loads((dest / "manifest.json").read_text("utf-8"))
     parts = ["Licences of the third-party files in this folder (copied from their npm packages",
-             "by landmap/maps/_vendor.py; versions and SHA-256 in manifest.json). landmap's own",
-             "runtime in landmap/ is MIT-licensed with landmap.", ""]
+             "by landmap/render/maps/_vendor.py; versions and SHA-256 in manifest.json).",
+             "landmap's own runtime in landmap/ is MIT-licensed with landmap.", ""]
     for package, entry in manifest["packages"].items():
         text = (dest / entry["license_file"]).read_text("utf-8").strip()
         parts += ["=" * 78, f"{package} {entry['version']} ({entry['license']})",

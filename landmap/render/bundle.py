@@ -19,9 +19,6 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.errors import DataValueError, PrivacyError
-from landmap.export.briefing import briefing_maps, layer_sources
-from landmap.export.data import frame_of, table_kind, write_data
-from landmap.export.parallel import Background
 from landmap.io.outputs import OutputSet, safe_name, staged_files
 from landmap.privacy import (
     PrivacyProfile,
@@ -31,6 +28,9 @@ from landmap.privacy import (
     verify_outputs,
     write_audit,
 )
+from landmap.render.briefing.page import briefing_maps, layer_sources
+from landmap.render.formats.write import frame_of, table_kind, write_data
+from landmap.render.parallel import Background
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def start_briefing(
     Returns
     -------
     Background or None
-        The drawing under way (:class:`~landmap.export.parallel.Background`), or ``None`` when
+        The drawing under way (:class:`~landmap.render.parallel.Background`), or ``None`` when
         ``formats`` has neither ``png`` nor ``pdf``.
 
     """
@@ -145,7 +145,7 @@ def write_set(
     """Write briefing maps and data files into ``folder`` (no staging: the caller's job).
 
     ``share_m``: GeoJSON and KML in their version for sharing, outlines simplified at this many
-    metres (:mod:`landmap.export.sharing`); full resolution when ``None``. ``drawing``: the
+    metres (:mod:`landmap.render.formats.sharing`); full resolution when ``None``. ``drawing``: the
     briefing maps already started with :func:`start_briefing` (the same arguments); by default
     they are started here and drawn while the data files are written.
     """
@@ -232,7 +232,7 @@ def export_layers(
     tables
         Result tables for the data formats (GeoPackage, XLSX, CSV, zipped Shapefile).
     profile, lang, paper, orientation, extent, title, subtitle, dpi, basemap
-        As for :func:`~landmap.export.briefing.briefing_map` and :func:`write_data`.
+        As for :func:`~landmap.render.briefing.page.briefing_map` and :func:`write_data`.
     registers
         ``{layer name: register file}``: the leak check also searches these files (so that the
         values of rows the loader rejected are searched too).

@@ -37,15 +37,7 @@ import pandas as pd
 import pyogrio
 
 from landmap.errors import DataValueError, ExportError
-from landmap.export.kml import build_kml, write_kml
-from landmap.export.sharing import (
-    SHARE_DIGITS,
-    check_tolerance,
-    sharing_note,
-    simplify_for_sharing,
-    write_geojson_for_sharing,
-)
-from landmap.io.atomic import atomic_path, low_space_note
+from landmap.io.atomic import atomic_path, low_space_note, write_provenance
 from landmap.io.cells import text_safe
 from landmap.io.load import layer_data
 from landmap.privacy import (
@@ -56,7 +48,15 @@ from landmap.privacy import (
     layer_kind,
     write_audit,
 )
-from landmap.provenance import make_provenance, write_provenance
+from landmap.provenance import make_provenance
+from landmap.render.formats.kml import build_kml, write_kml
+from landmap.render.formats.sharing import (
+    SHARE_DIGITS,
+    check_tolerance,
+    sharing_note,
+    simplify_for_sharing,
+    write_geojson_for_sharing,
+)
 from landmap.schema import LAYER_KINDS, STORAGE_CRS, label
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ def write_data(
         Language of KML names and the XLSX ``about`` sheet.
     share_m
         For ``.geojson``, ``.kml`` and ``.kmz``: write the version for sharing, outlines
-        simplified at this many metres (:mod:`landmap.export.sharing`); ``None`` (default)
+        simplified at this many metres (:mod:`landmap.render.formats.sharing`); ``None`` (default)
         writes full resolution. Other formats are always full resolution. The file and its
         provenance say which.
 

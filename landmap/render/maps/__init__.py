@@ -2,7 +2,7 @@
 
 Typical use::
 
-    from landmap.maps import build_map, save_map
+    from landmap.render.maps import build_map, save_map
 
     m = build_map(cases=cases, concessions=elcs, areas=forests, boundaries=provinces,
                   title="Cases and concessions", notice="CONFIDENTIAL - internal use only")
@@ -22,10 +22,10 @@ boundaries layer). A map is public by default: it takes case data only as a
 makes an office-only map with exact locations, marked confidential).
 """
 
-from landmap.maps.builder import BASEMAPS, LandmapMap, add_layer, build_map
-from landmap.maps.elements import json_for_html
-from landmap.maps.save import map_html, save_map
-from landmap.maps.styles import legend_entries, load_styles, palette, style
+from landmap.render.maps.builder import BASEMAPS, LandmapMap, add_layer, build_map
+from landmap.render.maps.elements import json_for_html
+from landmap.render.maps.save import map_html, save_map
+from landmap.render.maps.styles import legend_entries, load_styles, palette, style
 
 __all__ = [
     "BASEMAPS",

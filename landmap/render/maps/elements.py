@@ -17,7 +17,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from landmap.maps.assets import url
+from landmap.render.maps.assets import url
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
             "\u2029": "\\u2029"}
@@ -59,7 +59,7 @@ def _runtime_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 
 class DataLayer(JSCSSMixin, Layer):
-    """A polygon or point layer drawn from a compact payload (see :mod:`landmap.maps.encode`).
+    """A polygon or point layer drawn from a compact payload (:mod:`landmap.render.maps.encode`).
 
     Parameters
     ----------

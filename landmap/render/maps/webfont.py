@@ -64,7 +64,7 @@ def khmer_woff2() -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    from landmap.export.fonts import bundled_khmer_font
+    from landmap.render.fonts import bundled_khmer_font
 
     path = bundled_khmer_font()
     if path is None:

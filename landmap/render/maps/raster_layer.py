@@ -81,7 +81,7 @@ class RasterLayer:
         Parameters
         ----------
         m
-            The map (a plain ``folium.Map`` or one from ``landmap.maps.build_map``).
+            The map (a plain ``folium.Map`` or one from ``landmap.render.maps.build_map``).
         legend
             ``None`` (default): on a ``build_map`` map the classes join the map's own legend as
             a section; anywhere else (and for a colour bar) this layer draws its own legend box.

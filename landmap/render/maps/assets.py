@@ -1,10 +1,11 @@
 """Offline assets: the JavaScript, CSS and icons an interactive map inlines.
 
 The files are committed under ``landmap/resources/web/`` (third-party files copied from their npm
-packages by ``python -m landmap.maps._vendor``, with their licences and a ``manifest.json`` of
-versions and SHA-256; landmap's own small runtime in ``web/landmap/``). Map elements reference
-each file by its CDN address, so a map saved with ``offline=False`` stays light; an offline save
-swaps every such reference for the file's content, with CSS images as ``data:`` URIs.
+packages by ``python -m landmap.render.maps._vendor``, with their licences and a
+``manifest.json`` of versions and SHA-256; landmap's own small runtime in ``web/landmap/``).
+Map elements reference each file by its CDN address, so a map saved with ``offline=False`` stays
+light; an offline save swaps every such reference for the file's content, with CSS images as
+``data:`` URIs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from landmap.errors import AssetError
 OWN_PREFIX = "landmap-asset:"
 CDN = "https://cdn.jsdelivr.net/npm/"
 _FIX = ("reinstall landmap (pip install --force-reinstall landmap); a source checkout can "
-        "restore the files with python -m landmap.maps._vendor")
+        "restore the files with python -m landmap.render.maps._vendor")
 
 #: Other addresses folium's own elements use, mapped onto the bundled equivalent.
 FOLIUM_ALIASES: dict[str, str] = {

@@ -7,17 +7,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landmap.export import briefing_background as bg
-from landmap.export.briefing_layout import Label
-from landmap.export.briefing_legend import (
+from landmap.render.briefing import background as bg
+from landmap.render.briefing.layout import Label
+from landmap.render.briefing.legend import (
     MARKER_MAX,
     MARKER_MIN,
     LegendSection,
     household_steps,
     marker_area,
 )
-from landmap.export.briefing_style import page_colour, swatch
-from landmap.export.briefing_text import Lang, heading, number
+from landmap.render.briefing.style import page_colour, swatch
+from landmap.render.briefing.text import Lang, heading, number
 from landmap.schema import CAMBODIA_METRIC_CRS, label
 
 #: gid of the drawn case markers and of the placed labels (tests read the drawn boxes by it).

@@ -18,10 +18,6 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.errors import DataValueError, LandmapError, PrivacyError, SchemaError
-from landmap.maps.assets import url
-from landmap.maps.elements import Control, DataLayer, HeatLayer, PluginControl
-from landmap.maps.layers import TITLE_COLUMN, Lang, layer_spec
-from landmap.maps.styles import load_styles, style
 from landmap.privacy import (
     PrivacyProfile,
     PublishedLayer,
@@ -30,6 +26,10 @@ from landmap.privacy import (
     layer_kind,
     removed_columns,
 )
+from landmap.render.maps.assets import url
+from landmap.render.maps.elements import Control, DataLayer, HeatLayer, PluginControl
+from landmap.render.maps.layers import TITLE_COLUMN, Lang, layer_spec
+from landmap.render.maps.styles import load_styles, style
 from landmap.schema import label, vocabulary
 
 #: Web basemaps a map may ask for (they need internet; none is used by default).
@@ -92,7 +92,7 @@ class LandmapMap(folium.Map):
         super().render(**kwargs)
 
     def _repr_html_(self, **kwargs: Any) -> str:
-        from landmap.maps.save import map_html
+        from landmap.render.maps.save import map_html
 
         page = html.escape(map_html(self, offline=True), quote=True)
         return ('<div style="width:100%"><div style="position:relative;width:100%;height:0;'
@@ -336,7 +336,7 @@ def build_map(
     Returns
     -------
     LandmapMap
-        A ``folium.Map``; save it with :func:`landmap.maps.save_map`.
+        A ``folium.Map``; save it with :func:`landmap.render.maps.save_map`.
 
     Raises
     ------
@@ -415,7 +415,7 @@ def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
     is_point = gdf.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
     if not is_point.any() or is_point.all():
         return [(gdf, None)]
-    from landmap.maps.layers import layer_label
+    from landmap.render.maps.layers import layer_label
 
     name = layer_label(kind, lang)
     return [(gdf[~is_point], name), (gdf[is_point], f"{name} (location only)")]

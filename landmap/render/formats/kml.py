@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from landmap.export.briefing_style import swatch
+from landmap.render.briefing.style import swatch
 from landmap.schema import label
 
 KML_NS = "http://www.opengis.net/kml/2.2"

@@ -33,10 +33,10 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.errors import PrivacyError, ProjectError
-from landmap.export.sharing import SHARE_TOLERANCE_M, sharing_note
 from landmap.io.cells import write_csv
 from landmap.io.load import Loaded
 from landmap.io.outputs import OutputSet, staged_files
+from landmap.io.report import combine_reports
 from landmap.privacy import (
     PublishedLayer,
     get_profile,
@@ -47,7 +47,7 @@ from landmap.privacy import (
 )
 from landmap.progress import Progress, current, use
 from landmap.provenance import make_provenance
-from landmap.report import combine_reports
+from landmap.render.formats.sharing import SHARE_TOLERANCE_M, sharing_note
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,7 @@ class _Run:
 
     def start_raster(self) -> None:
         """Start the forest statistics in a second process (they need only the loaded layers)."""
-        from landmap.export.parallel import Background, forking
+        from landmap.render.parallel import Background, forking
 
         spec = self.project.rasters.get("forest")
         if spec is None:
@@ -310,9 +310,9 @@ class _Run:
         self.say(f"  forest cover from {path.name} for {', '.join(tables)}")
 
     def _map(self, cases: Any, path: Path, *, notice: str, profile: Any) -> None:
-        from landmap.maps.builder import build_map
-        from landmap.maps.raster_layer import raster_layer
-        from landmap.maps.save import save_map
+        from landmap.render.maps.builder import build_map
+        from landmap.render.maps.raster_layer import raster_layer
+        from landmap.render.maps.save import save_map
         from landmap.schema import label
 
         settings = dict(self.project.map)
@@ -374,7 +374,7 @@ class _Run:
 
     def _public_set(self) -> dict[str, Any]:
         """Return the public set's layers (case layers as published for the run) and settings."""
-        from landmap.export.bundle import parse_formats
+        from landmap.render.bundle import parse_formats
 
         settings = dict(self.project.export)
         settings.pop("full_resolution", None)
@@ -396,14 +396,14 @@ class _Run:
         They are drawn while the analysis, raster statistics, interactive maps and data files
         are made, and collected by :meth:`exports`.
         """
-        from landmap.export.bundle import start_briefing
+        from landmap.render.bundle import start_briefing
 
         drawing = start_briefing(**self._public_set())
         if drawing is not None:
             self.background["briefing"] = drawing
 
     def exports(self) -> None:
-        from landmap.export.bundle import write_set
+        from landmap.render.bundle import write_set
 
         lang = self.project.export.get("lang", "en")
         layers = {name: (item.report.kind, item.data) for name, item in self.loaded.items()}
@@ -473,7 +473,7 @@ def build(
     full_resolution
         Write the public GeoJSON and KML at full resolution; by default (``None``: the
         project's ``[export] full_resolution``, else ``False``) they are the versions for
-        sharing, outlines simplified at :data:`~landmap.export.sharing.SHARE_TOLERANCE_M`
+        sharing, outlines simplified at :data:`~landmap.render.formats.sharing.SHARE_TOLERANCE_M`
         metres (the file, its provenance and ``manifest.json`` say which).
     progress
         Where the time of each step and the progress bars go

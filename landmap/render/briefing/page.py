@@ -5,7 +5,7 @@ background of provinces and hillshaded relief; areas, concessions and cases styl
 interactive map), a legend with household circles, a km scale bar and a north arrow, an inset
 locating the map in Cambodia, and the sources, date, landmap version and privacy profile.
 
-Khmer text is shaped by matplotlib's libraqm layout (see :mod:`landmap.export.fonts`) and the
+Khmer text is shaped by matplotlib's libraqm layout (see :mod:`landmap.render.fonts`) and the
 PDF embeds the fonts as TrueType subsets. Public case points come only from the privacy gate.
 """
 
@@ -26,9 +26,13 @@ import pandas as pd
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from landmap.errors import AssetError, DataValueError, ExportError, LandmapError
-from landmap.export import briefing_background as bg
-from landmap.export.briefing_extent import describe_layers, resolve_focus
-from landmap.export.briefing_layers import (
+from landmap.io.atomic import atomic_path, write_provenance
+from landmap.io.load import layer_data
+from landmap.privacy import PrivacyProfile, for_output, get_profile, write_audit
+from landmap.provenance import make_provenance
+from landmap.render.briefing import background as bg
+from landmap.render.briefing.extent import describe_layers, resolve_focus
+from landmap.render.briefing.layers import (
     LABEL_GID,
     PRINT_DPI,
     clip_to_country,
@@ -38,7 +42,7 @@ from landmap.export.briefing_layers import (
     plot_cases,
     plot_polygons,
 )
-from landmap.export.briefing_layout import (
+from landmap.render.briefing.layout import (
     MIN_DPI,
     check_dpi,
     draw_inset,
@@ -49,19 +53,15 @@ from landmap.export.briefing_layout import (
     place_labels,
     point_boxes,
 )
-from landmap.export.briefing_legend import (
+from landmap.render.briefing.legend import (
     LegendSection,
     draw_legend,
     natural_width,
     needed_height,
 )
-from landmap.export.briefing_style import background_colour, boundary_style
-from landmap.export.briefing_text import LANGS, Lang, heading, number, source_line, text_for
-from landmap.export.fonts import LATIN_FAMILY, font_families, require_shaping
-from landmap.io.atomic import atomic_path
-from landmap.io.load import layer_data
-from landmap.privacy import PrivacyProfile, for_output, get_profile, write_audit
-from landmap.provenance import make_provenance, write_provenance
+from landmap.render.briefing.style import background_colour, boundary_style
+from landmap.render.briefing.text import LANGS, Lang, heading, number, source_line, text_for
+from landmap.render.fonts import LATIN_FAMILY, font_families, require_shaping
 from landmap.schema import CAMBODIA_METRIC_CRS
 
 log = logging.getLogger(__name__)
