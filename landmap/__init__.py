@@ -11,12 +11,11 @@ quickly and a notebook pays only for what it uses.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
 
 __version__ = "0.1.0"
 
+from landmap import errors  # noqa: E402
 from landmap.errors import (  # noqa: E402
     AnalysisError,
     AssetError,
@@ -32,6 +31,7 @@ from landmap.errors import (  # noqa: E402
     RegisterError,
     SchemaError,
 )
+from landmap.lazy import lazy_names  # noqa: E402
 from landmap.versions import show_versions  # noqa: E402
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -102,35 +102,6 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'landmap' has no attribute {name!r}")
-    module, _, attribute = target.partition(":")
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
-
-__all__ = sorted([
-    "AnalysisError",
-    "AssetError",
-    "CRSError",
-    "DataFileError",
-    "DataValueError",
-    "ExportError",
-    "LandmapError",
-    "LandmapWarning",
-    "LimitError",
-    "PrivacyError",
-    "ProjectError",
-    "RegisterError",
-    "SchemaError",
-    "__version__",
-    "show_versions",
-    *_LAZY,
-], key=str)
+__all__ = sorted([*errors.__all__, "__version__", "show_versions", *_LAZY], key=str)

@@ -17,8 +17,7 @@ pull matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from landmap.lazy import lazy_names
 
 _LAZY = {
     "briefing_figure": "landmap.render.briefing.page",
@@ -32,16 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'landmap.render' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
-
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 __all__ = [  # noqa: F822 - resolved lazily by __getattr__
     "DATA_FORMATS",
