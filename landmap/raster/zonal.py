@@ -208,10 +208,8 @@ def zonal_stats(
     declared = _class_values(classes)
     classified = classes is not None and classes is not False
     with open_raster(raster, band=band, nodata=nodata) as (src, grid):
-        geoms = polygons_in(polygons, grid)
-        total, within = polygon_areas_m2(geoms, grid)
+        geoms, total, within, nodata_m2 = _zones(polygons, grid)
         n = len(geoms)
-        nodata_m2 = np.zeros(n)
         if classified:
             by_class: list[dict[float, float]] = [defaultdict(float) for _ in range(n)]
             scan = _scan([src], grid, geoms, method=method, band=band)
@@ -225,12 +223,7 @@ def zonal_stats(
                 _scan([src], grid, geoms, method=method, band=band), n, nodata_m2
             )
         crs = grid.crs.to_string()
-    out = id_columns(polygons, id_column, name_column)
-    out["area_ha"] = total / _M2_PER_HA
-    stats.index = out.index
-    out = pd.concat([out, stats], axis=1)
-    out["nodata_ha"] = nodata_m2 / _M2_PER_HA
-    out["outside_ha"] = _outside_ha(total, within)
+    out = _table(polygons, id_column, name_column, total, within, nodata_m2, stats)
     if declared and any(v is not None for v in declared.values()):
         out.attrs["classes"] = {k: v for k, v in declared.items() if v is not None}
     return attach(out, _provenance(
@@ -329,10 +322,8 @@ def zonal_change(
                 f"-tr {grid.transform.a} {-grid.transform.e} -te {' '.join(map(str, grid.bounds))} "
                 "-r near AFTER.tif AFTER_aligned.tif`.",
             )
-        geoms = polygons_in(polygons, grid)
-        total, within = polygon_areas_m2(geoms, grid)
+        geoms, total, within, nodata_m2 = _zones(polygons, grid)
         n = len(geoms)
-        nodata_m2 = np.zeros(n)
         moves: list[dict[tuple[float, float], float]] = [defaultdict(float) for _ in range(n)]
         scan = _scan([src_a, src_b], grid, geoms, method=method, band=band)
         for i, (a, b), _frac, area, valid in scan:
@@ -350,12 +341,11 @@ def zonal_change(
                     moves[i][(va, vb)] += m2
         crs = grid.crs.to_string()
     keys = sorted({k for d in moves for k in d})
-    out = id_columns(polygons, id_column, name_column)
-    out["area_ha"] = total / _M2_PER_HA
-    for a, b in keys:
-        out[f"change_{_key(a)}_to_{_key(b)}_ha"] = [d.get((a, b), 0.0) / _M2_PER_HA for d in moves]
-    out["nodata_ha"] = nodata_m2 / _M2_PER_HA
-    out["outside_ha"] = _outside_ha(total, within)
+    changes = pd.DataFrame({
+        f"change_{_key(a)}_to_{_key(b)}_ha": [d.get((a, b), 0.0) / _M2_PER_HA for d in moves]
+        for a, b in keys
+    }, index=range(len(moves)))
+    out = _table(polygons, id_column, name_column, total, within, nodata_m2, changes)
     return attach(out, _provenance(
         "zonal_change", [before, after], polygons, crs,
         {"method": method, "band": band, "nodata": nodata},
@@ -414,6 +404,37 @@ def forest_cover(
     record["operation"] = "forest_cover"
     record["parameters"] = {**record["parameters"], "forest": forest}
     return attach(out, record)
+
+
+def _zones(
+    polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the polygons on the grid, their areas in m² (all, within the raster), zeros.
+
+    The zeros, one per polygon, are where the area over nodata pixels is added up.
+    """
+    geoms = polygons_in(polygons, grid)
+    total, within = polygon_areas_m2(geoms, grid)
+    return geoms, total, within, np.zeros(len(geoms))
+
+
+def _table(
+    polygons: gpd.GeoDataFrame | gpd.GeoSeries,
+    id_column: str | None,
+    name_column: str | None,
+    total: np.ndarray,
+    within: np.ndarray,
+    nodata_m2: np.ndarray,
+    middle: pd.DataFrame,
+) -> pd.DataFrame:
+    """Return the id and name, ``area_ha``, ``middle``, ``nodata_ha`` and ``outside_ha``."""
+    out = id_columns(polygons, id_column, name_column)
+    out["area_ha"] = total / _M2_PER_HA
+    middle.index = out.index
+    out = pd.concat([out, middle], axis=1)
+    out["nodata_ha"] = nodata_m2 / _M2_PER_HA
+    out["outside_ha"] = _outside_ha(total, within)
+    return out
 
 
 def _outside_ha(total: np.ndarray, within: np.ndarray) -> np.ndarray:
