@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from landmap.errors import DataValueError
+from landmap.cli.options import pairs
 from landmap.leakcheck import audit_export
 
 
@@ -42,23 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _mapping(items: list[str] | None) -> dict[str, str] | None:
-    if not items:
-        return None
-    mapping: dict[str, str] = {}
-    for item in items:
-        name, sep, column = item.partition("=")
-        if not sep or not name.strip() or not column.strip():
-            raise DataValueError(f"--column {item!r} is not NAME=COLUMN",
-                                 fix="write it as --column date='Date of incident'")
-        mapping[name.strip()] = column.strip()
-    return mapping
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the leak check; return 1 when there is any finding."""
+    columns = pairs(args.columns, example="date='Date of incident'", empty_value=False)
     result = audit_export(args.export, args.against, profile=args.profile,
-                          min_radius_m=args.min_radius, columns=_mapping(args.columns))
+                          min_radius_m=args.min_radius, columns=columns)
     for line in result.lines():
         print(line)  # noqa: T201 - the command's output
     if args.json is not None:

@@ -11,7 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from landmap.errors import DataValueError, ExportError
+from landmap.cli.options import add_reading_options, pairs, reading_options
+from landmap.errors import ExportError
 from landmap.io.atomic import atomic_path, low_space_note
 from landmap.schema import LAYER_KINDS
 from landmap.terminal import printable
@@ -39,10 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=LAYER_KINDS,
         help="layer kind (inferred from the file when omitted)",
     )
-    parser.add_argument("--crs", help="CRS when the file declares none, e.g. EPSG:32648")
-    parser.add_argument("--layer", help="layer, sheet or zip member to read")
-    parser.add_argument("--utm-zone", help="UTM zone of easting/northing columns, e.g. 48N")
-    parser.add_argument("--encoding", help="text encoding of a CSV (detected when omitted)")
+    add_reading_options(parser)
     parser.add_argument(
         "--column",
         dest="columns",
@@ -59,11 +57,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "snippet) instead of loading the file",
     )
     parser.add_argument(
-        "--fix-swapped",
-        action="store_true",
-        help="swap back points whose latitude and longitude were exchanged",
-    )
-    parser.add_argument(
         "--report",
         metavar="OUT.csv",
         type=Path,
@@ -76,20 +69,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write the clean canonical layer (.gpkg or .geojson)",
     )
     parser.set_defaults(func=run)
-
-
-def _column_mapping(items: list[str] | None) -> dict[str, str] | None:
-    """Turn ``["lat=Y_coord", ...]`` into ``{"lat": "Y_coord", ...}``."""
-    if not items:
-        return None
-    mapping: dict[str, str] = {}
-    for item in items:
-        name, sep, column = item.partition("=")
-        if not sep or not name.strip():  # NAME= (empty): the file has no such column
-            raise DataValueError(f"--column {item!r} is not NAME=COLUMN",
-                                 fix="write it as --column lat=Y_coord")
-        mapping[name.strip()] = column.strip()
-    return mapping
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,15 +84,7 @@ def run(args: argparse.Namespace) -> int:
     kind = args.kind or infer_kind(args.file, layer=args.layer)
     if args.suggest:
         return _suggest(args, kind)
-    options = {
-        "layer": args.layer,
-        "crs": args.crs,
-        "fix_swapped": args.fix_swapped,
-        "encoding": args.encoding,
-        "utm_zone": args.utm_zone,
-        "columns": _column_mapping(args.columns),
-    }
-    data, report = load(args.file, kind, **options)
+    data, report = load(args.file, kind, **reading_options(args), columns=pairs(args.columns))
     out = sys.stdout
     if not args.kind:
         out.write(f"(read as {kind}; use --as to choose)\n")

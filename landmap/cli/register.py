@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from landmap.cli.check import _column_mapping
+from landmap.cli.options import add_reading_options, pairs, reading_options
 from landmap.errors import DataValueError, ExportError
 from landmap.io.atomic import atomic_path
 from landmap.terminal import printable
@@ -96,12 +96,7 @@ def _add_import(sub: Any, common: argparse.ArgumentParser, who: argparse.Argumen
     p.add_argument("--column", dest="columns", action="append", metavar="NAME=COLUMN",
                    help="map a canonical name (or 'company') onto the file's column, "
                    "as for `landmap check` (repeatable)")
-    p.add_argument("--crs", help="CRS when the file declares none, e.g. EPSG:32648")
-    p.add_argument("--layer", help="layer, sheet or zip member to read")
-    p.add_argument("--utm-zone", help="UTM zone of easting/northing columns, e.g. 48N")
-    p.add_argument("--encoding", help="text encoding of a CSV (detected when omitted)")
-    p.add_argument("--fix-swapped", action="store_true",
-                   help="swap back points whose latitude and longitude were exchanged")
+    add_reading_options(p)
     p.add_argument("--report", type=Path, metavar="OUT.csv", help="write the row report")
     p.set_defaults(func=run_import)
 
@@ -118,12 +113,9 @@ def _say(text: str) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Run ``landmap register import``."""
-    options = {"crs": args.crs, "layer": args.layer, "utm_zone": args.utm_zone,
-               "encoding": args.encoding, "fix_swapped": args.fix_swapped}
     with _open(args, create=True) as reg:
-        result = reg.import_file(args.file, source=args.source,
-                                 columns=_column_mapping(args.columns), by=args.by,
-                                 reason=args.reason, **options)
+        result = reg.import_file(args.file, source=args.source, columns=pairs(args.columns),
+                                 by=args.by, reason=args.reason, **reading_options(args))
     _say(result.summary())
     _say(f"  {result.report}")
     for row, why in result.skipped[:20]:
@@ -199,13 +191,7 @@ def run_delete(args: argparse.Namespace) -> int:
 
 def run_edit(args: argparse.Namespace) -> int:
     """Run ``landmap register edit``."""
-    changes = {}
-    for item in args.changes:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise DataValueError(f"--set {item!r} is not FIELD=VALUE",
-                                 fix="write it as --set households=40")
-        changes[name.strip()] = value.strip()
+    changes = pairs(args.changes, option="--set", form="FIELD=VALUE", example="households=40")
     with _open(args) as reg:
         version = reg.edit(args.case, changes, by=args.by, reason=args.reason)
     _say(f"{args.case}: version {version} recorded ({', '.join(changes)})")
