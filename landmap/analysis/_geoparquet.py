@@ -77,6 +77,26 @@ def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
                           list(schema.names), tuple(col.get("geometry_types") or ()))
 
 
+def metric_pair(
+    a: object, b: object, *, crs: str | None = None
+) -> tuple[GeoParquetInfo, GeoParquetInfo] | None:
+    """Both files' descriptions if they are GeoParquet files in one metric CRS, else ``None``.
+
+    ``crs``, the CRS the caller asked to measure in, must then be that CRS too.
+    """
+    from landmap.analysis._layers import is_path
+    from landmap.analysis.crs import metric_crs
+
+    if not (is_path(a) and is_path(b)):
+        return None
+    ai, bi = inspect(a), inspect(b)
+    if ai is None or bi is None or not (ai.metric and bi.metric) or ai.crs != bi.crs:
+        return None
+    if crs is not None and metric_crs(crs=crs) != ai.crs:
+        return None
+    return ai, bi
+
+
 def id_column(info: GeoParquetInfo, canonical: str) -> str | None:
     """Return the id column of a GeoParquet layer: the canonical one, else ``id`` or ``*_id``."""
     if canonical in info.columns:

@@ -163,18 +163,6 @@ def _prepared(
             prepare(c_frame, "concessions", use_crs, id_column=concession_id), use_crs)
 
 
-def _parquet_layers(areas: Any, concessions: Any, crs: str | None) -> Any:
-    """Both layers' GeoParquet descriptions if they are such files in one metric CRS."""
-    if not (is_path(areas) and is_path(concessions)):
-        return None
-    ai, ci = _geoparquet.inspect(areas), _geoparquet.inspect(concessions)
-    if ai is None or ci is None or not (ai.metric and ci.metric) or ai.crs != ci.crs:
-        return None
-    if crs is not None and metric_crs(crs=crs) != ai.crs:
-        return None
-    return ai, ci
-
-
 def _texts(table: Any, name: str, n: int) -> np.ndarray:
     if table is None or name not in table.column_names:
         return np.full(n, None, dtype=object)
@@ -192,7 +180,7 @@ def _parquet_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry:
                      area_id: str | None, concession_id: str | None, threads: int | None,
                      engine: str, params: dict[str, Any]) -> Any:
     """Pairs of GeoParquet layers in one metric CRS through an engine, or ``None``."""
-    layers = _parquet_layers(areas, concessions, crs)
+    layers = _geoparquet.metric_pair(areas, concessions, crs=crs)
     if layers is None:
         return None
     ai, ci = layers
@@ -326,7 +314,7 @@ def coverage_by_area(
 def _parquet_coverage(areas: Any, concessions: Any, *, crs: str | None, area_id: str | None,
                       concession_id: str | None, threads: int | None, engine: str) -> Any:
     """Per-area union coverage of GeoParquet layers through an engine, or ``None``."""
-    layers = _parquet_layers(areas, concessions, crs)
+    layers = _geoparquet.metric_pair(areas, concessions, crs=crs)
     if layers is None:
         return None
     ai, ci = layers

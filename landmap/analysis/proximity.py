@@ -167,13 +167,10 @@ def _parquet_links(cases: Any, layer: Any, *, within: float, crs: str | None,
                    case_id: str | None, layer_id: str | None, id_name: str, engine: str,
                    params: dict[str, Any]) -> Any:
     """Links of a GeoParquet point layer to GeoParquet polygons through an engine, or ``None``."""
-    if within > 0 or not (is_path(cases) and is_path(layer)):
+    infos = None if within > 0 else _geoparquet.metric_pair(cases, layer, crs=crs)
+    if infos is None:
         return None
-    ci, li = _geoparquet.inspect(cases), _geoparquet.inspect(layer)
-    if ci is None or li is None or not (ci.metric and li.metric) or ci.crs != li.crs:
-        return None
-    if crs is not None and metric_crs(crs=crs) != ci.crs:
-        return None
+    ci, li = infos
     import pandas as pd
 
     hashing = prehash([str(cases), str(layer)])
