@@ -72,6 +72,10 @@ LIMITS: dict[str, Limit] = {
               "{what} unpacks to {actual} times its compressed size",
               "how many times its compressed size a file of more than 10 MB inside an "
               "archive may unpack to; real data: 3 to 20 times, a zip bomb: hundreds"),
+        Limit("cache_mb", "LANDMAP_MAX_CACHE_MB", 1000, "MB",
+              "{what} holds {actual} MB",
+              "size of landmap's cache folder; past it, the entries used least recently are "
+              "removed after each write (never refused)"),
         Limit("columns", "LANDMAP_MAX_COLUMNS", 5000, "columns",
               "{what} has {actual} columns", "columns in a CSV or XLSX table"),
         Limit("line_bytes", "LANDMAP_MAX_LINE_BYTES", 1_000_000, "bytes",

@@ -50,6 +50,30 @@ def test_shaping_of_a_coeng_ro_cluster():
     assert glyphs[0] != "uni179f"  # COENG RO is a pre-base form: SA is not first
 
 
+@pytest.mark.parametrize(("word", "vowel", "base"), [
+    ("ភ្នំពេញ", "uni17c1", "uni1796"),  # Phnom Penh: vowel E before PO
+    ("សៀមរាប", "uni17c1", "uni179f"),  # Siem Reap: the split vowel IE puts its E before SA
+    ("ខេត្ត", "uni17c1", "uni1781"),  # province: E before KHA, then a subscript TA
+])
+def test_pre_base_vowels_are_drawn_before_their_consonant(word, vowel, base):
+    glyphs = [name.lower() for name in fonts.shaped_glyphs(word)]
+    assert glyphs.index(vowel) < glyphs.index(base), glyphs
+    assert "uni17d2" not in glyphs
+
+
+def test_shaping_matches_the_font_matplotlib_draws_with():
+    # the same text in the Khmer font and in a Latin-only font: the shaping uses the font given
+    latin = fonts.shaped_glyphs("ខ្មែរ", font=_dejavu())
+    assert latin != fonts.shaped_glyphs("ខ្មែរ")
+    assert fonts.shaped_glyphs("Map", font=_dejavu()) == ["M", "a", "p"]
+
+
+def _dejavu() -> str:
+    from matplotlib import font_manager
+
+    return font_manager.findfont(fonts.LATIN_FAMILY, fallback_to_default=False)
+
+
 def test_rendering_matches_the_reference_and_a_wrong_word_does_not():
     reference = np.asarray(
         __import__("PIL.Image", fromlist=["Image"]).open(REFERENCE).convert("L"), dtype="float64"

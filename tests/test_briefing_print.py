@@ -203,13 +203,3 @@ def test_a_box_has_no_unit_to_emphasise(demo):
                              labels=False)
     assert not [c for c in _axes(fig, "map").collections if c.get_zorder() == 13]
     assert _axes(fig, "inset").get_visible()
-
-
-@pytest.mark.parametrize("name", ["landmap.render.briefing.text", "landmap.render.briefing.style",
-                                  "landmap.render.briefing.layout"])
-def test_docstring_examples(name):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0

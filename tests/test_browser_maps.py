@@ -315,3 +315,32 @@ def test_numbered_parcel_ids_decode_in_the_browser(open_page, tmp_path):
         assert "n" in col
         assert page.evaluate("c => landmap.column(c, 0)", col) == list(values)
     assert_clean(log)
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_points_without_a_location_are_decoded_as_none_and_not_drawn(open_page, tmp_path,
+                                                                     cluster):
+    import numpy as np
+
+    from landmap.render.maps import encode
+
+    cases = row_cases([f"Synthetic description {i}" for i in range(4)])
+    out = save_map(build_map(profile="internal", cases=cases, cluster=cluster), tmp_path / "m.html")
+    page, log = open_map(open_page, out)
+    geoms = np.array([shapely.Point(104.0, 12.0), None, shapely.Point(),
+                      shapely.Point(104.24, 12.0)], dtype=object)
+    payload = encode.encode_points(geoms, step=1e-5, origin=(104.0, 12.0))
+    decoded = page.evaluate("g => landmap.decodePoints(g).map(p => p && [p.lat, p.lng])",
+                            payload)
+    assert decoded[1] is None and decoded[2] is None
+    assert decoded[0] == pytest.approx([12.0, 104.0], abs=1e-5)
+    assert decoded[3] == pytest.approx([12.0, 104.24], abs=1e-5)
+    # the same four rows drawn from that payload: two points, and the filter keeps it so
+    drawn = page.evaluate("""g => { const m = landmap.maps[0], old = m._lmLayers[0]._lmSpec;
+        const spec = Object.assign({}, old, {geom: g, id: old.id + '-missing'});
+        const layer = landmap.pointLayer(m, spec).addTo(m);
+        layer._lmFilter(() => true);
+        layer._lmShow(1);  // a search hit on a row without a location does nothing
+        return [landmap.status.layers[spec.id].expected, layer._lmShown()]; }""", payload)
+    assert drawn == [2, 2]
+    assert_clean(log)

@@ -154,3 +154,26 @@ def test_check_maps_columns_from_the_command_line(tmp_path):
     assert str(layer["date"].iloc[0])[:10] == "2020-03-02"  # day first
     bad = run(str(src), "--as", "cases", "--column", "lat")
     assert bad.returncode == 2 and "NAME=COLUMN" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_wide_file_lists_the_columns_it_used_and_says_how_many_more(tmp_path):
+    extra = [f"q{i}" for i in range(3000)]  # a wide form export: thousands of answers
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["case_id", *extra, "lat", "lon"]) + "\n"
+                    + ",".join(["C1", *["x"] * len(extra), "11.55", "104.91"]) + "\n",
+                    encoding="utf-8")
+    res = run(path, "--as", "cases")
+    assert res.returncode == 0, res.stderr
+    listing = res.stdout.split("  columns:\n", 1)[1].splitlines()
+    assert len(listing) <= 41
+    assert any(line.split()[:3] == ["lat", "->", "latitude"] for line in listing)  # used
+    assert any(line.split()[:3] == ["lon", "->", "longitude"] for line in listing)
+    assert listing[-1].strip() == ("... and 2,963 more columns kept as they are "
+                                   "(3,003 in all; --all-columns lists every one)")
+    every = run(path, "--as", "cases", "--all-columns")
+    assert every.returncode == 0, every.stderr
+    listing = every.stdout.split("  columns:\n", 1)[1].splitlines()
+    assert len(listing) == 3003 and "more columns" not in every.stdout
+    suggest = run(path, "--as", "cases", "--suggest")
+    kept = next(line for line in suggest.stdout.splitlines() if "kept as they are" in line)
+    assert kept.endswith("... and 2,960 more (--all-columns lists every one)")

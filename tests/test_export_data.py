@@ -234,6 +234,25 @@ def test_an_interrupted_geopackage_leaves_no_file(tmp_path, layers, tables, monk
     assert list(tmp_path.iterdir()) == []  # no file, no temporary, no -wal/-shm
 
 
+def test_writing_a_geopackage_changes_no_process_wide_gdal_setting(tmp_path, layers, tables,
+                                                                    monkeypatch):
+    """GDAL settings are process-wide: one set around the write changes every other thread's
+    GDAL while it is set (OGR_SQLITE_SYNCHRONOUS=OFF was, before)."""
+    real = pyogrio.write_dataframe
+    seen = []
+
+    def spy(df, path, **kw):
+        seen.append({key: pyogrio.get_gdal_config_option(key)
+                     for key in ("OGR_SQLITE_SYNCHRONOUS", "OGR_SQLITE_JOURNAL",
+                                 "OGR_SQLITE_PRAGMA")})
+        return real(df, path, **kw)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", spy)
+    target = write_data(tmp_path / "all.gpkg", layers, tables, profile="internal")
+    assert len(seen) == len(pyogrio.list_layers(target)) > 2
+    assert all(set(options.values()) == {None} for options in seen), seen
+
+
 def fields(info: str, layer: str) -> list[str]:
     """Field names ogrinfo lists for one layer."""
     block = info.split(f"Layer name: {layer}\n", 1)[1].split("Layer name:", 1)[0]

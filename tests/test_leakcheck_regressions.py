@@ -432,3 +432,52 @@ def test_unrelated_numbers_in_a_pdf_drawing_are_not_points(tmp_path):
     fig.savefig(export)
     plt.close(fig)
     assert audit_export(export, _register(tmp_path)).ok
+
+
+# ------------------------------------------------------------------ reading leaves no trace
+
+
+def _geopackage_with_metadata(tmp_path: Path) -> Path:
+    """A GeoPackage of the exact case points with dataset metadata, as landmap writes them."""
+    import pyogrio
+
+    folder = tmp_path / "public"
+    folder.mkdir(exist_ok=True)
+    path = folder / "cases.gpkg"
+    frame = gpd.GeoDataFrame({"case_id": ["R-1", "R-2", "R-3"]},
+                             geometry=[shapely.Point(lon, lat) for lon, lat in POINTS], crs=4326)
+    pyogrio.write_dataframe(frame, path, layer="cases", driver="GPKG",
+                            dataset_metadata={"landmap_profile": "public"})
+    return path
+
+
+def test_reading_a_geopackage_leaves_its_folder_as_it_was(tmp_path):
+    """GDAL writes ``cases.gpkg.aux.xml`` beside a GeoPackage whose metadata it read."""
+    export = _geopackage_with_metadata(tmp_path)
+    before = {p.name: p.stat().st_mtime_ns for p in export.parent.iterdir()}
+    result = audit_export(export.parent, _register(tmp_path))
+    assert _found(result, "point") == {"R-1", "R-2", "R-3"}  # it was read
+    assert {p.name: p.stat().st_mtime_ns for p in export.parent.iterdir()} == before
+
+
+def test_reading_a_geopackage_changes_no_process_wide_gdal_setting(tmp_path, monkeypatch):
+    """Before: GDAL_PAM_ENABLED=NO was set for the whole process while the file was read, so
+    another thread reading or writing a raster then kept no .aux.xml statistics."""
+    import pyogrio
+
+    from landmap.leakcheck import points
+
+    seen = []
+
+    def spy(real):
+        def call(*args, **kwargs):
+            seen.append(pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED"))
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(points.pyogrio, "list_layers", spy(pyogrio.list_layers))
+    monkeypatch.setattr(points.pyogrio, "read_dataframe", spy(pyogrio.read_dataframe))
+    export = _geopackage_with_metadata(tmp_path)
+    result = audit_export(export, _register(tmp_path))
+    assert _found(result, "point") == {"R-1", "R-2", "R-3"}
+    assert seen and set(seen) == {None}, seen

@@ -7,8 +7,6 @@ make_khmer_register.py``) are written the way a Cambodian team writes one; every
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
 import subprocess
 import sys
@@ -363,14 +361,6 @@ def test_title_rows_do_not_hide_a_workbooks_columns_from_the_project_check(tmp_p
     ColumnMapping(tmp_path / "r.xlsx", "cases", [], {"case_id": "លេខករណី"}).save(
         tmp_path / "p.toml")
     assert Project.from_toml(tmp_path / "p.toml").load()["cases"].report.loaded == 1
-
-
-@pytest.mark.parametrize("name", ["landmap.io._aliases", "landmap.io._numbers",
-                                  "landmap.io._dates", "landmap.io.report", "landmap.io.suggest"])
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_errors_on_the_command_line_name_its_own_options(tmp_path):

@@ -115,6 +115,55 @@ def test_points_round_trip():
     np.testing.assert_allclose(ys, [11.5, 12.25, 13.0], atol=1e-5)
 
 
+def decode_points(payload: dict) -> list[tuple[float, float] | None]:
+    """Reference decoder, as landmap.js's decodePoints: ``None`` for a feature with no point."""
+    missing, at = set(), -1
+    for gap in decode_varints(payload.get("m", "")):
+        at += gap + 1
+        missing.add(at)
+    deltas = [unzig(v) for v in decode_varints(payload["c"])]
+    (ox, oy), q = payload["o"], payload["q"]
+    out, x, y, k = [], 0, 0, 0
+    for i in range(payload["n"]):
+        if i in missing:
+            out.append(None)
+            continue
+        x, y, k = x + deltas[k], y + deltas[k + 1], k + 2
+        out.append((ox + x * q, oy + y * q))
+    assert k == len(deltas)  # every coordinate belongs to a feature
+    return out
+
+
+_POINT_OR_NOTHING = st.one_of(
+    st.tuples(st.floats(102.0, 108.0), st.floats(10.0, 15.0)),
+    st.sampled_from([None, "empty"]),
+)
+
+
+@given(st.lists(_POINT_OR_NOTHING, max_size=40))
+@settings(max_examples=80, deadline=None)
+def test_points_round_trip_with_missing_and_empty_points(items):
+    geoms = np.array([None if v is None else shapely.Point() if v == "empty" else
+                      shapely.Point(*v) for v in items], dtype=object)
+    step = 1e-5
+    payload = encode.encode_points(geoms, step=step, origin=(102.0, 10.0))
+    decoded = decode_points(payload)
+    assert len(decoded) == payload["n"] == len(items)
+    for got, want in zip(decoded, items, strict=True):
+        if isinstance(want, tuple):
+            assert got is not None
+            np.testing.assert_allclose(got, want, atol=step)
+        else:
+            assert got is None
+    assert ("m" in payload) == any(not isinstance(v, tuple) for v in items)
+
+
+def test_points_refuse_multipoints():
+    with pytest.raises(ValueError, match="points only"):
+        encode.encode_points(np.array([shapely.MultiPoint([(1, 1), (2, 2)])]), step=1.0,
+                             origin=(0.0, 0.0))
+
+
 def test_encode_column_dictionary_and_plain():
     cat = encode.encode_column(pd.Series(["eviction", "eviction", None, "land grab"] * 5))
     assert cat["d"] == ["eviction", "land grab"]

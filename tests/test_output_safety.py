@@ -542,15 +542,6 @@ def test_a_file_where_a_folder_goes_is_refused(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
 
-def test_the_docstring_examples_of_output_sets_run():
-    import doctest
-
-    from landmap.io import outputs
-
-    result = doctest.testmod(outputs, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
-
-
 # -- 7: names ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("command", ["build", "export"])
 def test_a_layer_name_that_leaves_the_folder_is_refused(project, command):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pandas as pd
 import pytest
 
@@ -15,7 +13,6 @@ from landmap.analysis import (
     pretty,
     summarise_by_year,
 )
-from landmap.analysis import present as present_module
 from landmap.io.load import load_areas, load_cases, load_concessions
 
 
@@ -82,8 +79,3 @@ def test_a_plain_frame_and_kept_columns():
     styled = pretty(frame, keep=("area_id",))
     assert list(styled.data.columns) == ["area_id", "name", "distance_m"]
     assert "1.5 km" in styled.to_html()
-
-
-def test_docstring_examples():
-    result = doctest.testmod(present_module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0

@@ -11,6 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from landmap.cli.options import add_reading_options, pairs, reading_options
 from landmap.errors import ExportError
 from landmap.io.atomic import atomic_path, low_space_note
@@ -18,6 +20,8 @@ from landmap.schema import LAYER_KINDS
 from landmap.terminal import printable
 
 _OUTPUT_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+#: Lines of the column listing of a wide file, unless --all-columns (used columns always show).
+MAX_LISTED_COLUMNS = 40
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="print which column is which (as --column options and as a project-file "
         "snippet) instead of loading the file",
+    )
+    parser.add_argument(
+        "--all-columns",
+        action="store_true",
+        help=f"list every column of a wide file (by default the columns landmap used or "
+        f"changed, and the others up to {MAX_LISTED_COLUMNS} lines)",
     )
     parser.add_argument(
         "--report",
@@ -95,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             out.write(f"  {key}: {printable(report.details[key])}\n")
     for note in report.details.get("notes", []):
         out.write(f"  note: {printable(note)}\n")
-    out.write(_columns_text(report))
+    out.write(_columns_text(report, every=args.all_columns))
     if args.report is not None:
         try:
             report.to_csv(args.report)
@@ -149,17 +159,30 @@ def _write_output(data, output: Path, kind: str) -> None:
         ) from err
 
 
-def _columns_text(report) -> str:
-    """Return the column listing: what each input column became."""
+def _columns_text(report, *, every: bool = False) -> str:
+    """Return the column listing: what each input column became.
+
+    Columns landmap used or changed are always listed; of the others (kept as they are), only
+    as many as fit in :data:`MAX_LISTED_COLUMNS` lines unless ``every``, then a line saying how
+    many more there are and how to list them.
+    """
     table = report.columns
     if table.empty:
         return ""
-    width = min(max(len(printable(c)) for c in table["column"]), 40)
+    kept = (table["became"].fillna("").eq("")
+            & table["how"].fillna("").isin(["kept as is", ""])).to_numpy(dtype=bool)
+    room = max(MAX_LISTED_COLUMNS - int((~kept).sum()), 0)
+    shown = ~kept | (np.cumsum(kept) <= room) | every
+    width = min(max(len(printable(c)) for c in table["column"][shown]), 40)
     lines = ["  columns:"]
-    for rec in table.itertuples(index=False):
+    for rec in table[shown].itertuples(index=False):
         became = f"-> {rec.became}" if rec.became else "-> (kept as is)"
         how = "" if rec.how in ("kept as is", "") else f" ({rec.how})"
         lines.append(f"    {printable(rec.column):<{width}} {became}{how}")
+    hidden = int((~shown).sum())
+    if hidden:
+        lines.append(f"    ... and {hidden:,} more columns kept as they are "
+                     f"({len(table):,} in all; --all-columns lists every one)")
     return "\n".join(lines) + "\n"
 
 
@@ -175,7 +198,10 @@ def _suggest(args: argparse.Namespace, kind: str) -> int:
         out.write(f"  {key:<18} <- {col if col else '(not in the file)'}{note}\n")
     unused = [c for c in mapping.file_columns if c not in mapping.columns.values()]
     if unused:
-        out.write(f"  kept as they are: {', '.join(unused)}\n")
+        listed = unused if args.all_columns else unused[:MAX_LISTED_COLUMNS]
+        more = (f" ... and {len(unused) - len(listed):,} more (--all-columns lists every one)"
+                if len(listed) < len(unused) else "")
+        out.write(f"  kept as they are: {', '.join(listed)}{more}\n")
     out.write("\nOn the command line:\n  landmap check " + shlex.quote(str(args.file))
               + " " + mapping.as_options() + "\n")
     out.write("\nIn a project file:\n" + mapping.as_toml() + "\n")

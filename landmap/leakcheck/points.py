@@ -19,7 +19,9 @@ import html
 import json
 import logging
 import re
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -483,14 +485,7 @@ def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, l
     workbook = suffix in (".xlsx", ".xlsm")
     if not workbook and not "".join(path.suffixes[-2:]).lower().endswith(_VECTOR_SUFFIXES):
         return [], False, []
-    # GDAL would otherwise write a .aux.xml sidecar beside a GeoPackage whose metadata it
-    # read: the leak check must leave the folder it checks as it found it.
-    previous = pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED")
-    pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": "NO"})
-    try:
-        return _workbook_points(path, known) if workbook else _gdal_points(path, known)
-    finally:
-        pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": previous})
+    return _workbook_points(path, known) if workbook else _gdal_points(path, known)
 
 
 def _workbook_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
@@ -512,14 +507,41 @@ def _workbook_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bo
     return points, True, problems
 
 
+@contextlib.contextmanager
+def _private_view(path: Path) -> Iterator[Path]:
+    """Yield a name for ``path`` in a private temporary folder, removed afterwards.
+
+    GDAL writes a ``.aux.xml`` sidecar beside a GeoPackage or SQLite file whose dataset
+    metadata it read, and the leak check must leave the folder it checks as it found it. Read
+    through a link in a folder of our own, the sidecar lands there and goes with the folder; no
+    GDAL setting changes. A file that cannot be linked (Windows without the right) is copied.
+    """
+    with tempfile.TemporaryDirectory(prefix="landmap-leakcheck-") as folder:
+        view = Path(folder) / path.name
+        try:
+            view.symlink_to(path.resolve())
+        except OSError:
+            shutil.copyfile(path, view)
+        yield view
+
+
 def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
+    if path.suffix.lower() not in (".gpkg", ".sqlite"):
+        return _gdal_layer_points(path, known, opened=path)
+    with _private_view(path) as view:
+        return _gdal_layer_points(path, known, opened=view)
+
+
+def _gdal_layer_points(path: Path, known: frozenset[str], *,
+                       opened: Path) -> tuple[list[Point], bool, list[str]]:
+    """Points of every layer GDAL lists in ``path``, read under the name ``opened``."""
     suffix = path.suffix.lower()
     source, layers = str(path), None
     for candidate in (str(path), f"/vsizip/{path}"):
+        what = candidate.replace(str(path), str(opened), 1)
         try:
-            layers = _read(("layers", candidate),
-                           lambda candidate=candidate: pyogrio.list_layers(candidate))
-            source = candidate
+            layers = _read(("layers", candidate), lambda what=what: pyogrio.list_layers(what))
+            source, read_from = candidate, what
             break
         except pyogrio.errors.DataSourceError:
             continue  # not this way (a zip GDAL cannot read directly, or not a vector file)
@@ -532,7 +554,7 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
     for name in layers[:, 0]:
         try:
             gdf = _read(("layer", source, name),
-                        lambda name=name: pyogrio.read_dataframe(source, layer=name))
+                        lambda name=name: pyogrio.read_dataframe(read_from, layer=name))
         except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
                 pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as err:
             problems.append(f"layer {name!r} unreadable ({err})")

@@ -182,12 +182,13 @@ def has_khmer(text: str) -> bool:
 
 
 def shaped_glyphs(text: str, *, font: str | os.PathLike[str] | None = None) -> list[str]:
-    """Return the glyph names matplotlib draws for ``text``, in visual order.
+    """Return the glyph names of ``text`` shaped with the Khmer font, in visual order.
 
-    This is the output of libraqm/HarfBuzz shaping with the Khmer font, the same sequence the
-    PNG and PDF backends draw. For ``"ខ្មែរ"`` it starts with the pre-base vowel sign (``uni17C2``)
-    and holds the subscript form of MO (``uni17D21798`` in Noto Sans Khmer, ``uni1798.sub`` in
-    Khmer OS), not the bare COENG.
+    The text is shaped by HarfBuzz (through ``uharfbuzz``), the engine libraqm runs inside
+    matplotlib, with the same font file, so this is the glyph sequence the PNG and PDF backends
+    draw. For ``"ខ្មែរ"`` it starts with the pre-base vowel sign (``uni17C2``) and holds the
+    subscript form of MO (``uni17D21798`` in Noto Sans Khmer, ``uni1798.sub`` in Khmer OS), not
+    the bare COENG.
 
     Parameters
     ----------
@@ -196,17 +197,22 @@ def shaped_glyphs(text: str, *, font: str | os.PathLike[str] | None = None) -> l
     font
         A font file; defaults to :func:`khmer_font_path`.
 
-    """
-    from matplotlib import _text_helpers
-    from matplotlib.ft2font import FT2Font
+    Examples
+    --------
+    >>> shaped_glyphs("ខ្មែរ")[0]
+    'uni17C2'
 
-    require_shaping()
-    ft = FT2Font(str(font or khmer_font_path()))
-    ft.set_size(12, 72)
-    return [
-        item.ft_object.get_glyph_name(item.glyph_index)
-        for item in _text_helpers.layout(text, ft, language="km")
-    ]
+    """
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(str(font or khmer_font_path())))
+    shaper = hb.Font(face)
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    buf.language = "km"
+    hb.shape(shaper, buf)
+    return [shaper.get_glyph_name(info.codepoint) for info in buf.glyph_infos]
 
 
 __all__ = [

@@ -152,12 +152,33 @@ def encode_polygons(
 def encode_points(
     geoms: np.ndarray, *, step: float, origin: tuple[float, float]
 ) -> dict[str, Any]:
-    """Encode points as coordinate deltas on the grid ``origin + k * step``."""
-    xy = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
+    """Encode points as coordinate deltas on the grid ``origin + k * step``.
+
+    A feature without a location (missing or empty geometry) has no coordinates; ``"m"`` then
+    lists those features as the gaps between their indices (``i0, i1 - i0 - 1, ...``), and
+    the decoder gives them no point. Multipoints are not points: use one row per point.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> pts = np.array([shapely.Point(0, 0), None, shapely.Point(1, 2)])
+    >>> encode_points(pts, step=1.0, origin=(0.0, 0.0))
+    {'n': 3, 'c': 'AACE', 'o': [0.0, 0.0], 'q': 1.0, 'm': 'B'}
+
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    present = geoms[~missing]
+    if (shapely.get_type_id(present) != 0).any():
+        raise ValueError("encode_points takes points only (a multipoint is several points)")
+    xy = shapely.get_coordinates(present)
     q = _quantise(xy, step, origin)
     deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    return {"n": len(q), "c": varint(zigzag(deltas)),
-            "o": [float(origin[0]), float(origin[1])], "q": step}
+    out: dict[str, Any] = {"n": len(geoms), "c": varint(zigzag(deltas)),
+                           "o": [float(origin[0]), float(origin[1])], "q": step}
+    if missing.any():
+        out["m"] = varint(np.diff(np.flatnonzero(missing), prepend=-1) - 1)
+    return out
 
 
 def _text(value: object) -> str | None:

@@ -71,9 +71,13 @@
   function decodePoints(geom) {
     if (geom._decoded) { return geom._decoded; }
     var xy = varints(geom.c), q = geom.q, ox = geom.o[0], oy = geom.o[1];
-    var x = 0, y = 0, out = new Array(geom.n);
+    /* geom.m: the features without a location, as gaps between their indices; they are null */
+    var gaps = geom.m ? varints(geom.m) : [], missing = new Uint8Array(geom.n), at = -1;
+    for (var g = 0; g < gaps.length; g++) { at += gaps[g] + 1; missing[at] = 1; }
+    var x = 0, y = 0, k = 0, out = new Array(geom.n);
     for (var i = 0; i < geom.n; i++) {
-      x += unzig(xy[2 * i]); y += unzig(xy[2 * i + 1]);
+      if (missing[i]) { out[i] = null; continue; }
+      x += unzig(xy[2 * k]); y += unzig(xy[2 * k + 1]); k++;
       out[i] = new L.LatLng(oy + y * q, ox + x * q);
     }
     geom._decoded = out;
@@ -429,17 +433,19 @@
     layer._lmCount = n;
     layer._lmPoint = function (k) { return pts[k]; };
     layer._lmWeight = function (k) { return weights[k]; };
-    registerLayer(map, spec, layer, n);
+    registerLayer(map, spec, layer, pts.filter(Boolean).length);  /* what can be drawn */
     return layer;
   }
 
   function clusterLayer(map, spec, pts, weights, radii) {
-    var rend = renderer(map, spec.pane), markers = new Array(pts.length), group;
+    var rend = renderer(map, spec.pane), markers = [], byIndex = new Array(pts.length), group;
     for (var i = 0; i < pts.length; i++) {
+      if (!pts[i]) { continue; }  /* a feature without a location is not drawn */
       var m = new L.CircleMarker(pts[i], L.extend({ renderer: rend, radius: radii[i] }, styleOf(spec, i)));
       m._lmIndex = i;
       m._lmHouseholds = weights[i];
-      markers[i] = m;
+      markers.push(m);
+      byIndex[i] = m;
     }
     group = L.markerClusterGroup({
       chunkedLoading: true, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
@@ -456,7 +462,8 @@
       group.addLayers(markers.filter(function (m) { return keep(m._lmIndex); }));
     };
     group._lmShow = function (k) {
-      var marker = markers[k];
+      var marker = byIndex[k];
+      if (!marker) { return; }
       function open() {
         L.popup({ maxWidth: 360, minWidth: 260, autoPanPaddingTopLeft: [20, 100] }).setLatLng(marker.getLatLng()).setContent(content(spec, k, spec.popup || [], false)).openOn(map);
       }
@@ -474,13 +481,18 @@
       this._lmSpec = spec;
       this._lmX = new Float64Array(n);
       this._lmY = new Float64Array(n);
-      for (var i = 0; i < n; i++) { this._lmX[i] = mercX(pts[i].lng); this._lmY[i] = mercY(pts[i].lat); }
+      this._lmHas = new Uint8Array(n);  /* 0: a feature without a location, never drawn */
+      for (var i = 0; i < n; i++) {
+        if (!pts[i]) { this._lmX[i] = this._lmY[i] = NaN; continue; }
+        this._lmHas[i] = 1;
+        this._lmX[i] = mercX(pts[i].lng); this._lmY[i] = mercY(pts[i].lat);
+      }
       this._lmR = radii;
       status.typedBytes += this._lmX.byteLength * 2 + radii.byteLength + n;
       this._lmStyles = canvasStyles(spec);
-      this._lmVisible = new Uint8Array(n).fill(1);
+      this._lmVisible = this._lmHas.slice();
       this._lmDrawn = 0;
-      this._lmBounds = L.latLngBounds(pts);
+      this._lmBounds = L.latLngBounds(pts.filter(Boolean));
     },
     onAdd: function (map) {
       L.Canvas.prototype.onAdd.call(this, map);
@@ -570,10 +582,11 @@
       });
     },
     _lmFilter: function (keep) {
-      for (var i = 0; i < this._lmVisible.length; i++) { this._lmVisible[i] = keep(i) ? 1 : 0; }
+      for (var i = 0; i < this._lmVisible.length; i++) { this._lmVisible[i] = this._lmHas[i] && keep(i) ? 1 : 0; }
       if (this._map) { this._redraw(); }
     },
     _lmShow: function (k) {
+      if (!this._lmHas[k]) { return; }
       this._map.setView(worldToLatLng(this._lmX[k], this._lmY[k]), Math.max(this._map.getZoom(), 14), { animate: false });
       this._lmOpen(k);
     },
@@ -598,7 +611,7 @@
     var pts = [];
     for (var i = 0; i < cases._lmCount; i++) {
       var ll = cases._lmPoint(i);
-      pts.push([ll.lat, ll.lng, options.weighted ? Math.max(1, cases._lmWeight(i)) : 1]);
+      if (ll) { pts.push([ll.lat, ll.lng, options.weighted ? Math.max(1, cases._lmWeight(i)) : 1]); }
     }
     var heat = L.heatLayer(pts, L.extend({ radius: 20, blur: 18, minOpacity: 0.3 }, options.heat || {}));
     heat._lmSource = cases;
@@ -740,7 +753,7 @@
         cases._lmFilter(keep);
         if (cases._lmHeat) {
           var ll = [];
-          for (var i = 0; i < cases._lmCount; i++) { if (keep(i)) { ll.push(cases._lmPoint(i)); } }
+          for (var i = 0; i < cases._lmCount; i++) { if (keep(i) && cases._lmPoint(i)) { ll.push(cases._lmPoint(i)); } }
           cases._lmHeat.setLatLngs(ll);
         }
         box.setAttribute('data-shown', cases._lmShown());
