@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/landmap build
 
+# two workers on a 2-core machine (pytest-xdist); each test file stays on one worker
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # lab-settings/: no news, no update check, no extension catalogue, nothing fetched (offline)
 lab: $(STAMP)

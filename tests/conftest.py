@@ -35,6 +35,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: Test files that never run at the same time under ``make test`` (``pytest -n auto --dist
+#: loadfile``): test_build.py writes a project file into data/ while it builds (its paths are
+#: relative to data/), and test_data.py walks and measures data/.
+SAME_WORKER = {"tests/test_data.py": "tests/test_build.py"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``--dist loadfile``, share out the test files, keeping SAME_WORKER together.
+
+    Each file runs on one worker, so its module-scoped fixtures (a whole build, a wheel in a
+    fresh venv, a JupyterLab server) are made once, as in a run without workers.
+    """
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Files(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return SAME_WORKER.get(scope, scope)
+
+    return Files(config, log)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The repository's bundled ``data/`` folder."""
