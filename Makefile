@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lab bench clean
+.PHONY: demo test lint lab bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/landmap build
+
+# ruff's lint rules and its formatter, checked (the settings are in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check landmap tests benchmarks scripts
+	$(BIN)/ruff format --check landmap tests benchmarks scripts
 
 # two workers on a 2-core machine (pytest-xdist); each test file stays on one worker
 test: $(STAMP)
