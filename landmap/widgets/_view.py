@@ -9,16 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from landmap.errors import SchemaError
-from landmap.schema import CAMBODIA_METRIC_CRS, label, vocabulary
-
-Lang = Literal["en", "km", "both"]
+from landmap.schema import CAMBODIA_METRIC_CRS, Lang, label, vocabulary
 
 #: Column holding the province key the explorer filters on (added by :func:`prepare`).
 PROVINCE_KEY = "_province_key"

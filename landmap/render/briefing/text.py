@@ -13,12 +13,9 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Literal
 
-from landmap.schema import label
+from landmap.schema import LANGS, Lang, label
 
-Lang = Literal["en", "km", "both"]
-LANGS: tuple[str, ...] = ("en", "km", "both")
 _TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 

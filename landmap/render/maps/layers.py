@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,9 +21,7 @@ from landmap.errors import CRSError, DataValueError, SchemaError
 from landmap.geometry import polygonal_parts
 from landmap.render.maps import encode
 from landmap.render.maps.styles import legend_entries, style
-from landmap.schema import STORAGE_CRS, label, vocabulary
-
-Lang = Literal["en", "km", "both"]
+from landmap.schema import STORAGE_CRS, Lang, label, vocabulary
 
 #: Popup columns shown by default, per layer kind (those present in the layer).
 DEFAULT_POPUP: dict[str, tuple[str, ...]] = {
