@@ -32,7 +32,7 @@ class Lang(StrEnum):
 
 
 #: The language codes, in the order they are offered.
-LANGS: tuple[str, ...] = tuple(Lang)
+LANGS: tuple[str, ...] = tuple(m.value for m in Lang)
 
 
 class LocationPrecision(StrEnum):

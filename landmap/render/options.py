@@ -56,6 +56,11 @@ def choice(option: str, value: object, allowed: type[E], *, fold_case: bool = Fa
                       fix=f"use one of {', '.join(repr(str(m)) for m in allowed)}")
 
 
+def settle(obj: object, name: str, value: object) -> None:
+    """Set a field of a frozen dataclass from its own ``__post_init__`` (a normalised value)."""
+    object.__setattr__(obj, name, value)
+
+
 def given(option: str, value: T | None, kind: type[T]) -> T:
     """Return ``value``, or the defaults of ``kind`` when it is ``None``.
 
@@ -143,4 +148,4 @@ def names(option: str, value: Iterable[object], *, what: str = "columns") -> tup
     return tuple(items)  # type: ignore[arg-type]
 
 
-__all__ = ["check_lang", "choice", "flag", "given", "names", "number", "text"]
+__all__ = ["check_lang", "choice", "flag", "given", "names", "number", "settle", "text"]

@@ -95,7 +95,7 @@ class ExplorerData:
     distances: pd.DataFrame
     provinces: dict[str, str]
     crs: str
-    lang: Lang = "both"
+    lang: Lang = Lang.BOTH
 
     @property
     def year_range(self) -> tuple[int, int]:
@@ -209,7 +209,7 @@ def prepare(
     areas: gpd.GeoDataFrame | None = None,
     boundaries: gpd.GeoDataFrame | None = None,
     crs: str = CAMBODIA_METRIC_CRS,
-    lang: Lang = "both",
+    lang: Lang = Lang.BOTH,
 ) -> ExplorerData:
     """Prepare canonical layers for the explorer: every costly step is done here, once.
 
@@ -298,9 +298,9 @@ def prepare(
 
 
 def _bilingual(en: str, km: str | None, lang: Lang) -> str:
-    if lang == "en" or not km:
+    if lang == Lang.EN or not km:
         return en
-    if lang == "km":
+    if lang == Lang.KM:
         return km
     return f"{en} / {km}"
 
@@ -386,7 +386,7 @@ def filter_view(data: ExplorerData, view: ViewFilter | None = None) -> View:
     )
 
 
-def summary_table(cases: pd.DataFrame, *, lang: Lang = "both") -> pd.DataFrame:
+def summary_table(cases: pd.DataFrame, *, lang: Lang = Lang.BOTH) -> pd.DataFrame:
     """Cases and households per case type, with a total row.
 
     Parameters

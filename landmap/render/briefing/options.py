@@ -49,10 +49,6 @@ PAPER_MM: dict[PaperSize, tuple[float, float]] = {PaperSize.A4: (210.0, 297.0),
                                                   PaperSize.A3: (297.0, 420.0)}
 
 
-def _set(obj: object, name: str, value: object) -> None:
-    object.__setattr__(obj, name, value)  # a frozen dataclass normalising its own fields
-
-
 @dataclass(frozen=True)
 class Paper:
     """The sheet: its size, which way up, and the resolution of a PNG.
@@ -74,9 +70,11 @@ class Paper:
     dpi: int = 300
 
     def __post_init__(self) -> None:
-        _set(self, "size", check.choice("paper size", self.size, PaperSize, fold_case=True))
-        _set(self, "orientation", check.choice("orientation", self.orientation, Orientation))
-        _set(self, "dpi", check.number("dpi", self.dpi, low=MIN_DPI, whole=True, example=300))
+        size = check.choice("paper size", self.size, PaperSize, fold_case=True)
+        orientation = check.choice("orientation", self.orientation, Orientation)
+        dpi = check.number("dpi", self.dpi, low=MIN_DPI, whole=True, example=300)
+        for name, value in (("size", size), ("orientation", orientation), ("dpi", dpi)):
+            check.settle(self, name, value)
 
     @property
     def inches(self) -> tuple[float, float]:
@@ -115,8 +113,8 @@ class PageText:
     date: dt.date | None = None
 
     def __post_init__(self) -> None:
-        _set(self, "subtitle", bilingual("subtitle", self.subtitle))
-        _set(self, "sources", check.names("sources", self.sources, what="lines"))
+        check.settle(self, "subtitle", bilingual("subtitle", self.subtitle))
+        check.settle(self, "sources", check.names("sources", self.sources, what="lines"))
         if self.date is not None and not isinstance(self.date, dt.date):
             raise OptionError(f"date must be a datetime.date, not {self.date!r} of type "
                               f"{type(self.date).__name__}.",

@@ -250,14 +250,14 @@ def _draw_texts(page: _Page, job: _Job, title: str, subtitle: str,
         _fit_width(fig, sub_text, room)
     sources = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
     head = heading("source", lang)
-    colon = "៖ " if lang == "km" else ": "
+    colon = "៖ " if lang == Lang.KM else ": "
     footer = textwrap.wrap(head + colon + "; ".join(sources), wrap) if sources else []
     date = job.text.date or dt.date.today()
     stamp = (f"{heading('date', lang)}{colon}{number(date.isoformat(), lang)} · "
              f"landmap {__version__} · {mark}")
     fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=sizes["small"],
              family=fam, va="bottom", ha="left", color="#333333",
-             linespacing=1.35 if lang == "en" else 1.6)
+             linespacing=1.35 if lang == Lang.EN else 1.6)
 
 
 def _draw_labels(ax, page: _Page, boundaries, concessions, areas, bounds) -> None:
@@ -288,7 +288,7 @@ def _families(lang: Lang) -> list[str]:
     try:
         return font_families()
     except AssetError:
-        if lang == "en":
+        if lang == Lang.EN:
             return [LATIN_FAMILY]
         raise
 
@@ -319,7 +319,7 @@ def _render(job: _Job):
     title = text_for(job.title, lang) or describe_layers(cases, areas, concessions, lang)
     subtitle = text_for(job.text.subtitle, lang) or text_for(extent_text, lang, sep=" / ")
     sizes = {"title": 17 * scale, "subtitle": 10.5 * scale, "small": 6.3 * scale,
-             "leading": 1.45 if lang != "en" else 1.25}
+             "leading": 1.45 if lang != Lang.EN else 1.25}
     title_in = ((title.count("\n") + 1) * sizes["title"]
                 + (subtitle.count("\n") + 1 if subtitle else 0) * sizes["subtitle"]
                 ) * sizes["leading"] / 72 + 0.1
@@ -335,7 +335,7 @@ def _render(job: _Job):
                     for part in ("map", "legend", "inset"))
     sections = _draw_layers(ax, page, areas, concessions, cases, bounds)
     legend_size = 7.2 * scale
-    line_factor = 2.0 if lang != "en" else 1.6
+    line_factor = 2.0 if lang != Lang.EN else 1.6
     rects = page_rects(
         width, height, title_in=title_in, footer_in=footer_in,
         aspect=(bounds[2] - bounds[0]) / (bounds[3] - bounds[1]), scale=scale,
@@ -353,10 +353,10 @@ def _render(job: _Job):
     ax.set_aspect("equal", adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
-    draw_scale_bar(ax, unit_label=heading("km_unit", lang) if lang != "both" else "km",
+    draw_scale_bar(ax, unit_label=heading("km_unit", lang) if lang != Lang.BOTH else "km",
                    fontsize=7 * scale, family=page.family,
                    write=lambda v: number(float(f"{v:g}"), lang, grouped=False))
-    draw_north_arrow(ax, letter=heading("north", lang) if lang != "both" else "N",
+    draw_north_arrow(ax, letter=heading("north", lang) if lang != Lang.BOTH else "N",
                      fontsize=9 * scale, family=page.family)
     draw_legend(lax, sections, fontsize=legend_size, family=page.family,
                 line_factor=line_factor)

@@ -35,15 +35,16 @@ def text_for(value: str | Mapping[str, str] | None, lang: Lang, *, sep: str = "\
         return ""
     if isinstance(value, str):
         return value
-    if lang == "both":
-        return sep.join(v for v in (value.get("en"), value.get("km")) if v)
-    return str(value.get(lang) or value.get("en") or value.get("km") or "")
+    if lang == Lang.BOTH:
+        return sep.join(v for v in (value.get(Lang.EN), value.get(Lang.KM)) if v)
+    return str(value.get(lang) or value.get(Lang.EN) or value.get(Lang.KM) or "")
 
 
 def heading(term: str, lang: Lang, *, sep: str = " / ") -> str:
     """Return a legend heading from the vocabulary in ``lang``."""
-    return label("heading", term, "en") + sep + label("heading", term, "km") if lang == "both" \
-        else label("heading", term, lang)
+    if lang == Lang.BOTH:
+        return label("heading", term, Lang.EN) + sep + label("heading", term, Lang.KM)
+    return label("heading", term, lang)
 
 
 def number(value: float | int | str, lang: Lang, *, grouped: bool = True) -> str:
@@ -61,7 +62,7 @@ def number(value: float | int | str, lang: Lang, *, grouped: bool = True) -> str
         text = f"{int(value):,}"
     else:
         text = f"{value:g}"
-    return text.translate(_TO_KHMER_DIGITS) if lang == "km" else text
+    return text.translate(_TO_KHMER_DIGITS) if lang == Lang.KM else text
 
 
 @cache
@@ -84,7 +85,7 @@ def source_line(line: str, lang: Lang) -> str:
     'Concessions: Open Development Cambodia'
 
     """
-    if lang != "km":
+    if lang != Lang.KM:
         return line
     phrases = _phrases()
     if line in phrases["lines"]:

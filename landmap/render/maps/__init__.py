@@ -31,6 +31,7 @@ makes an office-only map with exact locations, marked confidential).
 
 from landmap.render.maps.builder import BASEMAPS, LandmapMap, add_layer, build_map
 from landmap.render.maps.elements import json_for_html
+from landmap.render.maps.layers import LayerLook
 from landmap.render.maps.options import Basemap, MapControls, MapFields, MapText, MapView
 from landmap.render.maps.save import map_html, save_map
 from landmap.render.maps.styles import legend_entries, load_styles, palette, style
@@ -39,6 +40,7 @@ __all__ = [
     "BASEMAPS",
     "Basemap",
     "LandmapMap",
+    "LayerLook",
     "MapControls",
     "MapFields",
     "MapText",

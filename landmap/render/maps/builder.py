@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import folium
@@ -28,8 +28,15 @@ from landmap.privacy import (
 )
 from landmap.render import options as check
 from landmap.render.maps.assets import url
-from landmap.render.maps.elements import Control, DataLayer, HeatLayer, PluginControl
-from landmap.render.maps.layers import TITLE_COLUMN, layer_spec
+from landmap.render.maps.elements import (
+    Control,
+    DataLayer,
+    HeatLayer,
+    LayerGeometry,
+    LegendShape,
+    PluginControl,
+)
+from landmap.render.maps.layers import TITLE_COLUMN, LayerLook, layer_spec
 from landmap.render.maps.options import (
     MIN_ZOOM,
     Basemap,
@@ -133,16 +140,9 @@ def add_layer(
     *,
     kind: str,
     name: str | None = None,
-    popup: Sequence[str] | None = None,
-    tooltip: Sequence[str] | None = None,
-    search: Sequence[str] | None = None,
-    style_by: str | None = None,
-    style_group: str | None = None,
-    fixed_style: Mapping[str, Any] | None = None,
+    look: LayerLook | None = None,
     show: bool = True,
     cluster: bool | None = None,
-    size_by: str | None = "households",
-    time_column: str | None = None,
     precision_zoom: float = 17,
     strict: bool = True,
     interactive: bool = True,
@@ -163,23 +163,14 @@ def add_layer(
         other name; it picks the default popup columns and style group.
     name
         Name in the layer control and the legend.
-    popup, tooltip, search
-        Columns shown in the popup / tooltip / searched; ``None`` for the kind's defaults,
-        ``[]`` for none. Only these columns (and those used for style, size and time) are
-        embedded in the HTML.
-    style_by, style_group
-        Column and ``styles.json`` group colouring the features (defaults per kind).
-    fixed_style
-        One style for every feature: ``{"fill", "stroke", "fill_opacity", "weight"}``.
+    look
+        Popup, tooltip and search columns, colours, marker size and time column
+        (:class:`~landmap.render.maps.layers.LayerLook`; the kind's defaults when ``None``).
     show
         Whether the layer is on when the map opens.
     cluster
         Cluster point markers (``None``: for 51 to 20,000 points; larger layers are drawn in
         bulk on a canvas).
-    size_by
-        Numeric column sizing point markers (households by default).
-    time_column
-        Date column the time slider filters on (point layers).
     precision_zoom
         Zoom level whose pixel size sets coordinate precision and simplification tolerance.
     strict
@@ -197,13 +188,9 @@ def add_layer(
         data = for_output(data, m.profile, kind="cases" if kind == "cases" else None,
                           what="the interactive map", name=name).data
     layer_id = f"layer{next(_ids)}"
-    spec, rows = layer_spec(
-        data, kind, layer_id=layer_id, popup=popup, tooltip=tooltip, search=search,
-        style_by=style_by, style_group=style_group,
-        fixed_style=dict(fixed_style) if fixed_style else None, size_by=size_by,
-        time_column=time_column, lang=m.lang, precision_zoom=precision_zoom, strict=strict,
-        name=name,
-    )
+    look = look or LayerLook()
+    spec, rows = layer_spec(data, kind, layer_id=layer_id, look=look, lang=m.lang,
+                            precision_zoom=precision_zoom, strict=strict, name=name)
     points = "h" not in spec["geom"]
     if points:
         n = spec["geom"]["n"]
@@ -214,15 +201,15 @@ def add_layer(
     spec["interactive"] = interactive and not background
     if not interactive or background:
         spec["popup"], spec["tooltip"], spec["search"] = [], [], []
-    layer = DataLayer(spec, name=spec["label"], kind="points" if points else "polygons",
-                      show=show)
+    layer = DataLayer(spec, name=spec["label"], show=show,
+                      kind=LayerGeometry.POINTS if points else LayerGeometry.POLYGONS)
     m.add_child(layer)
     m.landmap_layers.append(layer)
     if rows and not background:
-        m.legend_sections.append({"title": spec["label"], "shape": "point" if points else
-                                  "polygon", "rows": rows})
-    if time_column and points:
-        m.options_landmap.setdefault("time", (layer, time_column))
+        m.legend_sections.append({"title": spec["label"], "rows": rows,
+                                  "shape": LegendShape.POINT if points else LegendShape.POLYGON})
+    if look.time_column and points:
+        m.options_landmap.setdefault("time", (layer, look.time_column))
     return layer
 
 
@@ -385,15 +372,15 @@ def _add_area_layers(m: LandmapMap, present: Mapping[str, gpd.GeoDataFrame],
         if view.basemap:
             entry = {**entry, "fill_opacity": 0.0}
         add_layer(m, present["boundaries"], kind="boundaries", background=True,
-                  fixed_style=entry, precision_zoom=min(precision_zoom, 13), strict=False,
-                  search=[])
+                  look=LayerLook(fixed_style=entry, search=[]),
+                  precision_zoom=min(precision_zoom, 13), strict=False)
     for kind in ("areas", "concessions", "overlaps"):
         if present.get(kind) is None:
             continue
         columns = _layer_fields(fields, kind, present[kind])
         for part, name in _split_points(present[kind], kind, m.lang):
-            add_layer(m, part, kind=kind, name=name, size_by=None, cluster=False, strict=False,
-                      precision_zoom=precision_zoom, **columns)
+            add_layer(m, part, kind=kind, name=name, look=LayerLook(size_by=None, **columns),
+                      cluster=False, strict=False, precision_zoom=precision_zoom)
 
 
 def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
@@ -450,9 +437,10 @@ def _add_cases(m: LandmapMap, published: PublishedLayer, *, fields: MapFields,
         cases["date"], errors="coerce").dt.to_period("M").nunique() > 1
     use_time = (has_dates if controls.time_slider is None
                 else (controls.time_slider and "date" in cases.columns))
-    layer = add_layer(m, published, kind="cases", cluster=controls.cluster,
-                      time_column="date" if use_time else None, strict=False,
-                      precision_zoom=precision_zoom, **_layer_fields(fields, "cases", cases))
+    look = LayerLook(time_column="date" if use_time else None,
+                     **_layer_fields(fields, "cases", cases))
+    layer = add_layer(m, published, kind="cases", look=look, cluster=controls.cluster,
+                      strict=False, precision_zoom=precision_zoom)
     if controls.heatmap:
         name = f"{layer.spec['label']} — heatmap"
         js_heat = HeatLayer(layer, name=name, weighted="size" in layer.spec, show=False)

@@ -41,10 +41,6 @@ class Basemap(StrEnum):
     SATELLITE = "satellite"
 
 
-def _set(obj: object, name: str, value: object) -> None:
-    object.__setattr__(obj, name, value)  # a frozen dataclass normalising its own fields
-
-
 @dataclass(frozen=True)
 class MapText:
     """Text the map carries besides its title.
@@ -130,8 +126,8 @@ class MapView:
 
     def __post_init__(self) -> None:
         if self.basemap is not None:
-            _set(self, "basemap", check.choice("basemap", self.basemap, Basemap))
-        _set(self, "max_zoom", check.number("max_zoom", self.max_zoom, low=MIN_ZOOM,
+            check.settle(self, "basemap", check.choice("basemap", self.basemap, Basemap))
+        check.settle(self, "max_zoom", check.number("max_zoom", self.max_zoom, low=MIN_ZOOM,
                                             high=ZOOM_LIMIT, whole=True, example=18))
         if self.precision_zoom is not None:
             check.number("precision_zoom", self.precision_zoom, low=0, high=ZOOM_LIMIT,
@@ -165,7 +161,7 @@ class MapFields:
 
     def __post_init__(self) -> None:
         for name in ("popup", "tooltip", "search"):
-            _set(self, name, _columns(name, getattr(self, name)))
+            check.settle(self, name, _columns(name, getattr(self, name)))
 
     def items(self) -> tuple[tuple[str, Columns], ...]:
         """Return ``(("popup", ...), ("tooltip", ...), ("search", ...))``."""
