@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from landmap.errors import AssetError, DataValueError, ExportError, LandmapError
@@ -61,25 +60,19 @@ from landmap.render.briefing.legend import (
 )
 from landmap.render.briefing.options import Drawing, PageText, Paper, Text, bilingual
 from landmap.render.briefing.style import background_colour, boundary_style
-from landmap.render.briefing.text import heading, number, source_line, text_for
+from landmap.render.briefing.text import (
+    heading,
+    layer_sources,
+    number,
+    source_line,
+    text_for,
+)
 from landmap.render.fonts import LATIN_FAMILY, font_families, require_shaping
 from landmap.schema import CAMBODIA_METRIC_CRS, LANGS, Lang
 
 log = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = (".png", ".pdf")
-_KNOWN_SOURCES = {  # file-name fragment -> attribution line
-    "cam-elc": "Concessions: Open Development Cambodia",
-    "community_forest": "Community forests: Open Development Cambodia; Forestry Administration",
-    "protected_area": "Protected areas: Open Development Cambodia; WCS / SCW Atlas (2014)",
-    "eviction": "Eviction sites: Sahmakum Teang Tnaut (STT); Open Development Cambodia",
-    "synthetic": "Cases: SYNTHETIC demonstration register (not real cases)",
-    "geoboundaries": "Boundaries: geoBoundaries, © OpenStreetMap contributors (ODbL)",
-    "cambodia-adm": "Boundaries: geoBoundaries; Open Development Cambodia (CC BY 4.0)",
-    "khm_bnd_admin1": "Province boundaries: Royal Government of Cambodia / WFP (2022)",
-}
-
-
 def _metric(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     if layer is None or len(layer) == 0:
         return None
@@ -89,32 +82,6 @@ def _metric(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         raise CRSError("a layer passed to the briefing map has no CRS.",
                        fix="load it with landmap's loaders, which set EPSG:4326")
     return layer.to_crs(CAMBODIA_METRIC_CRS)
-
-
-def layer_sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str] = ()) -> list[str]:
-    """Return the attribution lines of layers, from their provenance (no duplicates).
-
-    A layer's ``attrs["landmap"]["attribution"]`` is used as given; otherwise the source file
-    names (``attrs["landmap"]["source"]`` and provenance inputs) are matched against the
-    bundled datasets (ODC, geoBoundaries, the government's boundaries, STT, the synthetic
-    register). ``extra`` lines are appended.
-    """
-    lines: list[str] = []
-    for layer in layers:
-        if layer is None:
-            continue
-        meta = layer.attrs.get("landmap") or {}
-        prov = layer.attrs.get("provenance") or {}
-        if meta.get("attribution"):
-            lines.append(str(meta["attribution"]))
-            continue
-        paths = [str(meta.get("source", ""))]
-        paths += [str(item.get("path", "")) for item in prov.get("inputs", [])]
-        for path in paths:
-            low = Path(path).name.lower()
-            lines += [text for key, text in _KNOWN_SOURCES.items() if key in low]
-    lines += list(extra)
-    return list(dict.fromkeys(line for line in lines if line))
 
 
 def _place(ax, rect, fig) -> None:
@@ -348,6 +315,23 @@ def _render(job: _Job):
     _draw_background(ax, page, boundaries, bounds, job.drawing)
     if page.focus is not None:
         fade_outside(ax, page.focus, bounds, scale)
+    _draw_furniture((ax, lax, iax), page, sections, bounds, outline,
+                    legend=(legend_size, line_factor))
+    _draw_texts(page, job, title, subtitle, sizes, wrap)
+    if job.drawing.labels:
+        _draw_labels(ax, page, boundaries, concessions, areas, bounds)
+    meta = {"title": title, "omitted": page.omitted,
+            "sources": list(dict.fromkeys(line for line in page.sources if line)),
+            "bounds_epsg32648": [float(b) for b in bounds],
+            "arrangement": rects.arrangement, "published": published}
+    return fig, meta
+
+
+def _draw_furniture(axes, page: _Page, sections, bounds, outline,
+                    legend: tuple[float, float]) -> None:
+    """Frame the map; draw the scale bar, north arrow, legend and the inset locator."""
+    ax, lax, iax = axes
+    lang, scale = page.lang, page.scale
     ax.set_xlim(bounds[0], bounds[2])
     ax.set_ylim(bounds[1], bounds[3])
     ax.set_aspect("equal", adjustable="box")
@@ -358,8 +342,7 @@ def _render(job: _Job):
                    write=lambda v: number(float(f"{v:g}"), lang, grouped=False))
     draw_north_arrow(ax, letter=heading("north", lang) if lang != Lang.BOTH else "N",
                      fontsize=9 * scale, family=page.family)
-    draw_legend(lax, sections, fontsize=legend_size, family=page.family,
-                line_factor=line_factor)
+    draw_legend(lax, sections, fontsize=legend[0], family=page.family, line_factor=legend[1])
     if _covers_country(bounds, outline):  # a locator of the whole country locates nothing
         iax.set_visible(False)
     else:
@@ -367,14 +350,6 @@ def _render(job: _Job):
     for a in (ax, iax):  # geopandas labels the axes "Easting [metre]": not on a printed map
         a.set_xlabel("")
         a.set_ylabel("")
-    _draw_texts(page, job, title, subtitle, sizes, wrap)
-    if job.drawing.labels:
-        _draw_labels(ax, page, boundaries, concessions, areas, bounds)
-    meta = {"title": title, "omitted": page.omitted,
-            "sources": list(dict.fromkeys(line for line in page.sources if line)),
-            "bounds_epsg32648": [float(b) for b in bounds],
-            "arrangement": rects.arrangement, "published": published}
-    return fig, meta
 
 
 def _covers_country(bounds, outline) -> bool:
