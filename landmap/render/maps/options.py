@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from types import MappingProxyType
 
 from landmap.errors import OptionError
 from landmap.render import options as check
@@ -176,8 +175,8 @@ def _columns(option: str, value: object) -> Columns:
         if bad:
             raise OptionError(f"{option} maps layer kinds to columns, not {bad[0]!r}.",
                                     fix=f"write {option}={{\"cases\": [\"case_id\"]}}")
-        return MappingProxyType({kind: None if cols is None else check.names(option, cols)
-                                 for kind, cols in value.items()})
+        return {kind: None if cols is None else check.names(option, cols)
+                for kind, cols in value.items()}
     if isinstance(value, str | Sequence):
         return check.names(option, value)
     raise OptionError(
