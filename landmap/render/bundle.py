@@ -9,6 +9,7 @@ Public case layers arrive already published (one masking draw for the whole set)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -128,13 +129,16 @@ def start_briefing(
     maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if not maps:
         return None
-    sources = [frame_of(layer) for _, layer in layers.values()]
+    # the sources of every layer of the set (a merged layer keeps only its first one's)
+    text = briefing.get("text") or PageText()
+    sources = layer_sources([frame_of(layer) for _, layer in layers.values()], text.sources)
+    briefing = {**briefing, "text": dataclasses.replace(text, sources=sources)}
     return Background(
         briefing_maps, maps, cases=_combined(layers, "cases", profile),
         areas=_combined(layers, "areas", profile),
         concessions=_combined(layers, "concessions", profile),
         boundaries=_combined(layers, "boundaries", profile, "province"), profile=profile,
-        sources=layer_sources(sources), **briefing,
+        **briefing,
     )
 
 
