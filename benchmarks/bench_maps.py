@@ -93,15 +93,17 @@ def cases(n: int, seed: int = 7) -> gpd.GeoDataFrame:
 
 def build_landmap(kind: str, gdf: gpd.GeoDataFrame, out: Path, *, cluster: bool | None = None
                   ) -> float:
-    from landmap.render.maps import build_map, save_map
+    from landmap.render.maps import MapControls, MapFields, build_map, save_map
 
     t = time.perf_counter()
     if kind == "parcels":
-        m = build_map(areas=gdf, popup=["area_id", "kind"], tooltip=[], search=[],
-                      minimap=False)
+        m = build_map(areas=gdf, fields=MapFields(popup=["area_id", "kind"], tooltip=[], search=[]),
+                      controls=MapControls(minimap=False))
     else:
-        m = build_map(cases=gdf, popup=["case_id", "type", "date", "households", "village"],
-                      tooltip=[], search=["case_id"], minimap=False, cluster=cluster)
+        m = build_map(cases=gdf,
+                      fields=MapFields(popup=["case_id", "type", "date", "households", "village"],
+                                       tooltip=[], search=["case_id"]),
+                      controls=MapControls(minimap=False, cluster=cluster))
     save_map(m, out)
     return time.perf_counter() - t
 

@@ -80,6 +80,13 @@ class DataValueError(LandmapError, ValueError):
     """A value cannot be used: a coordinate that does not parse, an unknown vocabulary term."""
 
 
+class OptionError(DataValueError):
+    """An option of a map or a page has a value landmap cannot use.
+
+    The message names the option, echoes the value and its type, and lists the values allowed.
+    """
+
+
 class ProjectError(LandmapError, ValueError):
     """A project file is malformed or names a path or column that does not exist."""
 
@@ -154,6 +161,7 @@ __all__ = [
     "LandmapError",
     "LandmapWarning",
     "LimitError",
+    "OptionError",
     "PrivacyError",
     "ProjectError",
     "RegisterError",

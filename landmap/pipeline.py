@@ -48,6 +48,7 @@ from landmap.privacy import (
 from landmap.progress import Progress, current, use
 from landmap.provenance import make_provenance
 from landmap.render.formats.sharing import SHARE_TOLERANCE_M, sharing_note
+from landmap.schema import Lang
 
 log = logging.getLogger(__name__)
 
@@ -310,20 +311,24 @@ class _Run:
         self.say(f"  forest cover from {path.name} for {', '.join(tables)}")
 
     def _map(self, cases: Any, path: Path, *, notice: str, profile: Any) -> None:
-        from landmap.render.maps.builder import build_map
+        from landmap.render.maps import MapControls, MapFields, MapText, MapView, build_map
         from landmap.render.maps.raster_layer import raster_layer
         from landmap.render.maps.save import save_map
         from landmap.schema import label
 
-        settings = dict(self.project.map)
-        lang = settings.pop("lang", "en")
+        settings = self.project.map
+        lang = settings.get("lang", Lang.EN)
+        title = settings.get("title") or (self.project.title if lang == Lang.EN else " / ".join(
+            t for t in (self.project.title, self.project.title_km) if t))
         m = build_map(
             cases=cases, areas=self.layers("areas", "areas"),
             concessions=self.layers("concessions", "concessions"),
             overlaps=self.overlaps, boundaries=self.boundary("province"),
-            title=self.project.title if lang == "en" else " / ".join(
-                t for t in (self.project.title, self.project.title_km) if t),
-            notice=notice, lang=lang, profile=profile, **settings,
+            title=title, lang=lang, profile=profile, text=MapText(notice=notice),
+            controls=MapControls(**{k: settings[k] for k in ("cluster", "heatmap",
+                                                             "time_slider") if k in settings}),
+            view=MapView(basemap=settings.get("basemap")),
+            fields=MapFields(popup=settings.get("popup"), tooltip=settings.get("tooltip")),
         )
         spec = self.project.rasters.get("forest")
         if spec is not None:
@@ -338,10 +343,10 @@ class _Run:
         from landmap.schema import label
 
         self._map(self.cases, self.out / "internal" / "map.html",
-                  notice=label("heading", "confidential", "both"), profile="internal")
+                  notice=label("heading", "confidential", Lang.BOTH), profile="internal")
         cases = [p for p in self.published().values() if len(p)]
         self._map(merge(cases, name="cases") if cases else None, self.out / "public" / "map.html",
-                  notice=label("heading", "public", "both"),
+                  notice=label("heading", "public", Lang.BOTH),
                   profile=self.project.privacy_profile())
 
     def published(self) -> dict[str, PublishedLayer]:
@@ -374,16 +379,20 @@ class _Run:
 
     def _public_set(self) -> dict[str, Any]:
         """Return the public set's layers (case layers as published for the run) and settings."""
+        from landmap.render.briefing.options import Orientation, Paper, PaperSize
         from landmap.render.bundle import parse_formats
 
         settings = dict(self.project.export)
         settings.pop("full_resolution", None)
         formats = list(settings.pop("formats", ["gpkg"]))
-        lang = settings.get("lang", "en")
-        title = {"en": self.project.title, "km": self.project.title_km or self.project.title}
-        briefing = {k: v for k, v in settings.items() if k in (
-            "lang", "paper", "orientation", "extent")}
-        briefing["title"] = title if lang != "en" else title["en"]
+        lang = settings.get("lang", Lang.EN)
+        title = {Lang.EN: self.project.title,
+                 Lang.KM: self.project.title_km or self.project.title}
+        briefing = {"lang": lang, "title": title if lang != Lang.EN else title[Lang.EN],
+                    "extent": settings.get("extent"),
+                    "paper": Paper(size=settings.get("paper", PaperSize.A4),
+                                   orientation=settings.get("orientation",
+                                                            Orientation.LANDSCAPE))}
         layers = {name: (item.report.kind, self.published().get(name, item.data))
                   for name, item in self.loaded.items()}
         return {"folder": self.out / "public", "layers": layers, "name": "landmap-public",
@@ -405,7 +414,7 @@ class _Run:
     def exports(self) -> None:
         from landmap.render.bundle import write_set
 
-        lang = self.project.export.get("lang", "en")
+        lang = self.project.export.get("lang", Lang.EN)
         layers = {name: (item.report.kind, item.data) for name, item in self.loaded.items()}
         public_tables = {k: v for k, v in self.result.tables.items()
                          if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs}

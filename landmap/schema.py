@@ -9,12 +9,41 @@ from __future__ import annotations
 
 import json
 import re
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Literal
 
 LayerKind = Literal["cases", "areas", "concessions", "boundaries"]
 LAYER_KINDS: tuple[LayerKind, ...] = ("cases", "areas", "concessions", "boundaries")
+
+
+
+class Lang(StrEnum):
+    """The language of every text landmap writes: English, Khmer, or both (English first).
+
+    A ``StrEnum``: each member is its plain string (``Lang.KM == "km"``), so anything that
+    takes a language also takes ``"en"``, ``"km"`` or ``"both"``, and files record those.
+    """
+
+    EN = "en"
+    KM = "km"
+    BOTH = "both"
+
+
+#: The language codes, in the order they are offered.
+LANGS: tuple[str, ...] = tuple(m.value for m in Lang)
+
+
+class LocationPrecision(StrEnum):
+    """How finely a case's place is known (the ``location_precision`` column), finest first."""
+
+    EXACT = "exact"
+    VILLAGE = "village"
+    COMMUNE = "commune"
+    DISTRICT = "district"
+    PROVINCE = "province"
+
 
 #: Storage CRS of every canonical layer.
 STORAGE_CRS = "EPSG:4326"
@@ -174,7 +203,7 @@ def vocabulary() -> dict[str, dict[str, dict[str, object]]]:
     return data
 
 
-def label(field: str, term: str, lang: Literal["en", "km", "both"] = "en") -> str:
+def label(field: str, term: str, lang: Lang | str = Lang.EN) -> str:
     """Return the display label of a vocabulary term.
 
     Parameters
@@ -199,9 +228,9 @@ def label(field: str, term: str, lang: Literal["en", "km", "both"] = "en") -> st
     entry = vocabulary().get(field, {}).get(term)
     if entry is None:
         return str(term)
-    if lang == "both":
-        return f"{entry['en']} / {entry['km']}"
-    return str(entry[lang])
+    if lang == Lang.BOTH:
+        return f"{entry[Lang.EN]} / {entry[Lang.KM]}"
+    return str(entry[str(lang)])
 
 
 def normalise_term(field: str, value: object) -> str | None:
@@ -232,11 +261,14 @@ __all__ = [
     "FREE_TEXT_COLUMNS",
     "GEOMETRY_TYPES",
     "ID_COLUMN",
+    "LANGS",
     "LAYER_KINDS",
     "PHONE_PATTERN",
     "SENSITIVE_NAME_PATTERNS",
     "STORAGE_CRS",
+    "Lang",
     "LayerKind",
+    "LocationPrecision",
     "label",
     "normalise_term",
     "sensitive_reason",

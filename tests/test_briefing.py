@@ -19,6 +19,7 @@ from landmap.privacy import publish
 from landmap.render.briefing import layout as layout
 from landmap.render.briefing.background import default_provinces, hillshade
 from landmap.render.briefing.extent import resolve_extent
+from landmap.render.briefing.options import Drawing, Paper
 from landmap.render.briefing.page import briefing_map, briefing_maps
 from landmap.schema import CAMBODIA_METRIC_CRS
 
@@ -71,10 +72,10 @@ def _pdf_fonts(path: Path) -> list[str]:
     ("en", "A4", "landscape"), ("km", "A3", "portrait"), ("both", "A4", "portrait"),
 ])
 def test_png_and_pdf_pages(tmp_path, layers, lang, paper, orientation):
-    png, pdf = briefing_maps(
-        [tmp_path / "map.png", tmp_path / "map.pdf"], **layers, extent="Mondulkiri", lang=lang,
-        paper=paper, orientation=orientation, dpi=40, profile="internal", relief=lang == "en",
-    )
+    png, pdf = briefing_maps([tmp_path / "map.png", tmp_path / "map.pdf"], **layers,
+                             extent="Mondulkiri", lang=lang, profile="internal",
+                             paper=Paper(size=paper, orientation=orientation, dpi=40),
+                             drawing=Drawing(relief=lang == "en"))
     w_mm, h_mm = layout.PAPER_MM[paper]
     if orientation == "landscape":
         w_mm, h_mm = h_mm, w_mm
@@ -108,7 +109,7 @@ def test_png_and_pdf_pages(tmp_path, layers, lang, paper, orientation):
 
 def test_full_resolution_png_has_300_dpi(tmp_path, layers):
     out = briefing_map(tmp_path / "brief.png", **layers, extent="Mondulkiri", lang="both",
-                       profile="internal", labels=False)
+                       profile="internal", drawing=Drawing(labels=False))
     with Image.open(out) as image:
         assert image.size == (3508, 2480)  # A4 landscape at 300 dpi
         assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
@@ -120,14 +121,14 @@ def test_full_resolution_png_has_300_dpi(tmp_path, layers):
 def test_public_map_refuses_raw_cases(tmp_path, layers):
     """A public briefing map takes case points only from the privacy gate."""
     with pytest.raises(PrivacyError, match="was given raw case data.*landmap.publish"):
-        briefing_map(tmp_path / "public.pdf", **layers, extent="Mondulkiri", dpi=40)
+        briefing_map(tmp_path / "public.pdf", **layers, extent="Mondulkiri", paper=Paper(dpi=40))
     assert not list(tmp_path.iterdir())
 
 
 def test_public_map_masks_cases_and_writes_the_audit(tmp_path, layers):
     published = publish(layers["cases"], kind="cases", seed=3)
     out = briefing_map(tmp_path / "public.pdf", **{**layers, "cases": published},
-                       extent="Mondulkiri", dpi=40)
+                       extent="Mondulkiri", paper=Paper(dpi=40))
     audit = json.loads(Path(str(out) + ".audit.json").read_text("utf-8"))
     assert audit["profile"] == "public"
     assert "complainant_name" in audit["columns_removed"]
@@ -187,13 +188,15 @@ def test_unknown_language_paper_and_format(tmp_path, layers):
 def test_web_basemap_is_never_silently_skipped(tmp_path, layers):
     # contextily is an optional extra and the tests run offline: either way, a clear error
     with pytest.raises(ExportError, match="basemap"):
-        briefing_map(tmp_path / "web.png", **layers, basemap="osm", dpi=30, profile="internal",
-                     relief=False, labels=False)
+        briefing_map(tmp_path / "web.png", **layers, profile="internal",
+                     drawing=Drawing(basemap="osm", relief=False, labels=False),
+                     paper=Paper(dpi=30))
     assert not (tmp_path / "web.png").exists()
 
 
 def test_sources_name_the_data_and_the_background(tmp_path, layers):
-    out = briefing_map(tmp_path / "s.png", **layers, dpi=30, profile="internal", labels=False)
+    out = briefing_map(tmp_path / "s.png", **layers, profile="internal", paper=Paper(dpi=30),
+                       drawing=Drawing(labels=False))
     sources = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))["sources"]
     assert any("SYNTHETIC" in line for line in sources)  # from the cases' provenance
     assert any("Royal Government of Cambodia" in line for line in sources)  # provinces
@@ -245,6 +248,6 @@ def test_an_interrupted_render_leaves_no_file(tmp_path, layers, monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", broken)
     with pytest.raises(Exception, match="disk full"):
-        briefing_map(tmp_path / "half.pdf", **layers, dpi=40, profile="internal", relief=False,
-                     labels=False)
+        briefing_map(tmp_path / "half.pdf", **layers, profile="internal", paper=Paper(dpi=40),
+                     drawing=Drawing(relief=False, labels=False))
     assert [p.name for p in tmp_path.iterdir()] == []

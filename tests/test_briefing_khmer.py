@@ -10,6 +10,7 @@ import pytest
 
 from landmap.errors import AssetError
 from landmap.render import fonts
+from landmap.render.briefing.options import Drawing, Paper
 
 REFERENCE = Path(__file__).parent / "reference" / "khmer_word.png"
 WORD = "ខ្មែរ"  # "Khmer": KHA, COENG, MO, vowel sign AE (drawn before KHA), RO
@@ -131,11 +132,11 @@ def test_a_khmer_map_without_a_khmer_font_fails_clearly_an_english_one_does_not(
     fonts.khmer_family.cache_clear()
     try:
         with pytest.raises(AssetError, match="pip install fontpkg-noto-sans-khmer"):
-            briefing_map(tmp_path / "km.png", concessions=concessions, lang="km", dpi=20,
-                         relief=False, labels=False)
+            briefing_map(tmp_path / "km.png", concessions=concessions, lang="km",
+                         paper=Paper(dpi=20), drawing=Drawing(relief=False, labels=False))
         assert not (tmp_path / "km.png").exists()
-        out = briefing_map(tmp_path / "en.png", concessions=concessions, lang="en", dpi=20,
-                           relief=False, labels=False)
+        out = briefing_map(tmp_path / "en.png", concessions=concessions, lang="en",
+                           paper=Paper(dpi=20), drawing=Drawing(relief=False, labels=False))
         omitted = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))["omitted"]
         assert any("Khmer script" in item for item in omitted)
     finally:

@@ -21,6 +21,7 @@ from landmap.privacy import publish
 from landmap.project import Project
 from landmap.render import briefing_figure
 from landmap.render.briefing.layers import CASES_GID, LABEL_GID
+from landmap.render.briefing.options import Drawing, Paper
 from landmap.render.briefing.style import background_colour, print_style, swatch
 from landmap.render.briefing.text import source_line
 from landmap.schema import vocabulary
@@ -42,8 +43,8 @@ def demo(data_dir):
 
 @pytest.fixture(scope="module")
 def mondulkiri(demo):
-    fig, meta = briefing_figure(**demo, extent="Mondulkiri", lang="km", paper="A3",
-                                orientation="portrait")
+    fig, meta = briefing_figure(**demo, extent="Mondulkiri", lang="km",
+                                paper=Paper(size="A3", orientation="portrait"))
     fig.canvas.draw()
     return fig, meta
 
@@ -109,7 +110,7 @@ def test_labels_come_from_inside_the_focus(mondulkiri, demo):
 
 def test_dropped_labels_are_said(demo, caplog):
     with caplog.at_level(logging.INFO, logger="landmap.render.briefing.page"):
-        _, meta = briefing_figure(**demo, extent="Kratie", lang="en", paper="A4")
+        _, meta = briefing_figure(**demo, extent="Kratie", lang="en", paper=Paper(size="A4"))
     said = [m for m in meta["omitted"] if "labels (no room" in m]
     assert said and any("labels left out" in r.message for r in caplog.records)
 
@@ -193,13 +194,13 @@ def test_nothing_on_the_page_reads_as_water():
 
 
 def test_a_whole_country_map_has_no_inset(demo):
-    fig, meta = briefing_figure(**demo, lang="en", labels=False)
+    fig, meta = briefing_figure(**demo, lang="en", drawing=Drawing(labels=False))
     assert meta["arrangement"] in ("column", "band")
     assert not _axes(fig, "inset").get_visible()  # it would only repeat the map
 
 
 def test_a_box_has_no_unit_to_emphasise(demo):
     fig, _ = briefing_figure(**demo, extent=(106.5, 12.0, 107.6, 13.0), lang="en",
-                             labels=False)
+                             drawing=Drawing(labels=False))
     assert not [c for c in _axes(fig, "map").collections if c.get_zorder() == 13]
     assert _axes(fig, "inset").get_visible()

@@ -12,7 +12,7 @@ import itertools
 
 import pytest
 
-from landmap.render.maps import build_map, save_map
+from landmap.render.maps import MapControls, MapText, build_map, save_map
 from landmap.widgets import map_widget
 
 pytestmark = pytest.mark.browser
@@ -58,8 +58,10 @@ def full_map(data_dir):
                            level="province").data,
     }
     return build_map(profile="internal", **layers, title="Land conflicts and concessions",
-                     subtitle="Cambodia, 2010-2024", notice="SYNTHETIC cases: not real",
-                     heatmap=True, lang="both")
+                     lang="both",
+                     text=MapText(subtitle="Cambodia, 2010-2024",
+                                  notice="SYNTHETIC cases: not real"),
+                     controls=MapControls(heatmap=True))
 
 
 def _check(frame, size):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from landmap.render.maps import build_map, save_map
+from landmap.render.maps import MapControls, MapFields, MapText, MapView, build_map, save_map
 from landmap.schema import label
 
 pytestmark = pytest.mark.browser
@@ -89,7 +89,8 @@ def demo(tmp_path_factory, data_dir):
     layers["overlaps"] = overlap(layers["areas"], layers["concessions"])
     assert len(layers["overlaps"]) > 0
     m = build_map(profile="internal",
-                  **layers, title="Demo", notice="Synthetic cases", heatmap=True, lang="both")
+                  **layers, title="Demo", lang="both", text=MapText(notice="Synthetic cases"),
+                  controls=MapControls(heatmap=True))
     return layers, save_map(m, tmp_path_factory.mktemp("demo") / "demo.html")
 
 
@@ -127,7 +128,8 @@ def test_clicking_a_case_opens_its_popup(open_page, tmp_path):
     elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Alpha Agro"], "kind": ["ELC"]},
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
     out = save_map(build_map(profile="internal",
-                             cases=cases, concessions=elc, cluster=False), tmp_path / "m.html")
+                             cases=cases, concessions=elc, controls=MapControls(cluster=False)),
+                   tmp_path / "m.html")
     page, log = open_map(open_page, out)
     # The concession is painted in its preset colour (ELC: #EE6677 at 35 % over the background).
     x, y = point_of(page, 12.3, 103.8)
@@ -162,10 +164,11 @@ def test_hostile_content_is_inert_and_shows_as_text(open_page, tmp_path):
                             HOSTILE[0]: ["column named with markup"]},
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
     m = build_map(profile="internal",
-                  cases=cases, concessions=elc, cluster=False, title="Hostile test",
-                  notice=HOSTILE[5], subtitle=HOSTILE[1],
-                  popup={"cases": ["case_id", "village", "description"],
-                         "concessions": ["name", "kind", HOSTILE[0]]})
+                  cases=cases, concessions=elc, title="Hostile test",
+                  controls=MapControls(cluster=False),
+                  text=MapText(notice=HOSTILE[5], subtitle=HOSTILE[1]),
+                  fields=MapFields(popup={"cases": ["case_id", "village", "description"],
+                                          "concessions": ["name", "kind", HOSTILE[0]]}))
     out = save_map(m, tmp_path / "hostile.html")
     page, log = open_map(open_page, out)
     injected = """() => ({pwned: window.__pwned === undefined ? null : window.__pwned,
@@ -196,7 +199,8 @@ def test_search_time_slider_and_clusters(open_page, tmp_path):
     spread["case_id"] = [f"S-{i:03d}" for i in range(30)]
     spread["village"] = [f"Village {i}" for i in range(30)]
     cases = pd.concat([spot, spread], ignore_index=True)
-    out = save_map(build_map(profile="internal", cases=cases, cluster=True), tmp_path / "m.html")
+    out = save_map(build_map(profile="internal", cases=cases,
+                             controls=MapControls(cluster=True)), tmp_path / "m.html")
     page, log = open_map(open_page, out)
     counts = page.locator(".lm-cluster span").all_inner_texts()
     assert "12" in counts
@@ -229,7 +233,8 @@ def test_heatmap_tooltips_and_measure_tool(open_page, tmp_path):
     elc = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Alpha Agro"], "kind": ["ELC"]},
                            geometry=[shapely.box(103.7, 12.2, 103.9, 12.4)], crs="EPSG:4326")
     out = save_map(build_map(profile="internal",
-                             cases=cases, concessions=elc, heatmap=True), tmp_path / "m.html")
+                             cases=cases, concessions=elc, controls=MapControls(heatmap=True)),
+                   tmp_path / "m.html")
     page, log = open_map(open_page, out)
     page.locator(".leaflet-control-layers").hover()
     page.get_by_text("Cases — heatmap").click()
@@ -248,7 +253,8 @@ def test_heatmap_tooltips_and_measure_tool(open_page, tmp_path):
 
 def test_web_basemap_is_the_only_network_use(open_page, tmp_path):
     cases = row_cases(["x"] * 3)
-    out = save_map(build_map(profile="internal", cases=cases, basemap="osm"), tmp_path / "m.html")
+    out = save_map(build_map(profile="internal", cases=cases,
+                             view=MapView(basemap="osm")), tmp_path / "m.html")
     page, log = open_page(out)
     page.wait_for_function("window.landmap && landmap.status.ready === true", timeout=30_000)
     page.wait_for_timeout(300)
@@ -275,7 +281,8 @@ def test_plain_folium_map_saves_offline_too(open_page, tmp_path):
 def test_cases_known_only_to_their_commune_are_hollow_with_a_note(open_page, tmp_path, cluster):
     cases = row_cases(["a", "b", "c"])
     cases["location_precision"] = ["exact", "commune", "district"]
-    m = build_map(cases=cases, cluster=cluster, lang="both", profile="internal")
+    m = build_map(cases=cases, lang="both", profile="internal",
+                  controls=MapControls(cluster=cluster))
     page, log = open_map(open_page, save_map(m, tmp_path / "m.html"))
     click_at(page, 12.0, 104.0)
     assert "Location known to the" not in popup_text(page)
@@ -301,8 +308,9 @@ def test_numbered_parcel_ids_decode_in_the_browser(open_page, tmp_path):
                          104.009 + (i % 15) * 0.01, 12.009 + (i // 15) * 0.01) for i in range(n)]
     parcels = gpd.GeoDataFrame({"area_id": [f"P{i:06d}" for i in range(n)],
                                 "kind": ["parcel"] * n}, geometry=cells, crs="EPSG:4326")
-    path = save_map(build_map(areas=parcels, popup=["area_id"], tooltip=[], search=[],
-                              minimap=False), tmp_path / "parcels.html")
+    path = save_map(build_map(areas=parcels,
+                              fields=MapFields(popup=["area_id"], tooltip=[], search=[]),
+                              controls=MapControls(minimap=False)), tmp_path / "parcels.html")
     assert '"n":"' in path.read_text("utf-8")  # the ids travelled as prefix and deltas
     page, log = open_map(open_page, path)
     click_at(page, 12 + 7 * 0.01 + 0.0045, 104 + 3 * 0.01 + 0.0045)  # parcel 7 * 15 + 3

@@ -104,11 +104,13 @@ def test_system_fonts_are_a_fallback_only_when_allowed(monkeypatch, fresh_finder
 _BRIEFING = """
 import sys
 import geopandas as gpd, shapely
+from landmap.render.briefing.options import Drawing, Paper
 from landmap.render.briefing.page import briefing_map
 from landmap.render import fonts
 c = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["ក្រុមហ៊ុនរ៉ែ"], "kind": ["ELC"]},
                      geometry=[shapely.box(107.0, 12.3, 107.2, 12.5)], crs=4326)
-briefing_map(sys.argv[1], concessions=c, lang="km", dpi=30, labels=True)
+briefing_map(sys.argv[1], concessions=c, lang="km", paper=Paper(dpi=30),
+             drawing=Drawing(labels=True))
 print(fonts.khmer_font_path())
 """
 

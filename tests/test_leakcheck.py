@@ -29,6 +29,7 @@ from landmap.errors import DataFileError, PrivacyError
 from landmap.leakcheck import audit_export, require_clean
 from landmap.leakcheck.streams import walk
 from landmap.privacy import publish, write_audit
+from landmap.render.maps import MapFields
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -424,8 +425,8 @@ def test_landmap_map_payload_decoded(tmp_path, cases, public, internal, source):
     result = audit_export(clean, source)
     assert result.ok, result.lines()[:3]
     assert result.points_found >= len(public.data)  # the compact payload was decoded
-    leaky = save.save_map(builder.build_map(cases=internal, profile="internal",
-                                            popup=["case_id", "complainant_name"]),
+    fields = MapFields(popup=["case_id", "complainant_name"])
+    leaky = save.save_map(builder.build_map(cases=internal, profile="internal", fields=fields),
                           tmp_path / "internal.html")
     found = audit_export(leaky, source).findings
     points = {f.case_id for f in found if f.kind == "point"}
@@ -484,7 +485,8 @@ def test_numbered_case_ids_still_label_map_points(tmp_path):
     # each published point 600 m east of its own case but only 300 m from its neighbour's
     moved = true.copy()
     moved["geometry"] = shapely.points(104 + np.arange(n) * 0.01 + 0.0055, [12.0] * n)
-    path = save.save_map(builder.build_map(cases=moved, profile="internal", popup=["case_id"]),
+    path = save.save_map(builder.build_map(cases=moved, profile="internal",
+                                           fields=MapFields(popup=["case_id"])),
                          tmp_path / "map.html")
     assert '"n":"' in path.read_text("utf-8")
     result = audit_export(path, true, min_radius_m=500)

@@ -15,6 +15,10 @@ import shapely
 from landmap.errors import AssetError, CRSError, DataValueError, SchemaError
 from landmap.render.maps import (
     BASEMAPS,
+    MapControls,
+    MapFields,
+    MapText,
+    MapView,
     add_layer,
     assets,
     build_map,
@@ -72,8 +76,8 @@ def test_legend_entries_are_bilingual():
 
 def test_only_chosen_columns_reach_the_html(tmp_path):
     m = build_map(profile="internal", cases=cases_frame(), concessions=concessions_frame(),
-                  popup={"cases": ["case_id", "type"], "concessions": ["name"]},
-                  search=[], tooltip=[])
+                  fields=MapFields(popup={"cases": ["case_id", "type"], "concessions": ["name"]},
+                                   search=[], tooltip=[]))
     page = map_html(m)
     for absent in ("012 345 678", "Synthetic Person", "do not publish", "Synthetic case",
                    "Phum 3", "Alpha Co.", "complainant_phone"):
@@ -89,8 +93,9 @@ def test_default_popups_skip_sensitive_extra_columns():
 
 def test_saved_map_is_one_file_with_no_network_reference(tmp_path):
     m = build_map(profile="internal",
-                  cases=cases_frame(80), concessions=concessions_frame(), heatmap=True,
-                  title="Offline", notice="CONFIDENTIAL — internal use only")
+                  cases=cases_frame(80), concessions=concessions_frame(),
+                  title="Offline", controls=MapControls(heatmap=True),
+                  text=MapText(notice="CONFIDENTIAL — internal use only"))
     out = save_map(m, tmp_path / "map.html")
     page = out.read_text("utf-8")
     assert out.stat().st_size < 1_000_000
@@ -134,9 +139,10 @@ def test_bundled_assets_match_their_manifest():
 
 def test_unknown_popup_column_is_a_schema_error():
     with pytest.raises(SchemaError, match="'nmae' is in none of the layers"):
-        build_map(concessions=concessions_frame(), popup=["nmae"])
+        build_map(concessions=concessions_frame(), fields=MapFields(popup=["nmae"]))
     with pytest.raises(SchemaError, match="'nmae' is not in the concessions layer"):
-        build_map(concessions=concessions_frame(), popup={"concessions": ["nmae"]})
+        build_map(concessions=concessions_frame(),
+                  fields=MapFields(popup={"concessions": ["nmae"]}))
 
 
 def test_layer_without_crs_and_unknown_basemap_are_errors():
@@ -144,7 +150,7 @@ def test_layer_without_crs_and_unknown_basemap_are_errors():
     with pytest.raises(CRSError, match="no coordinate reference system"):
         build_map(concessions=naive)
     with pytest.raises(DataValueError, match="unknown basemap 'google'"):
-        build_map(basemap="google")
+        build_map(view=MapView(basemap="google"))
 
 
 def test_layers_in_another_crs_are_reprojected():
@@ -155,7 +161,7 @@ def test_layers_in_another_crs_are_reprojected():
 
 
 def test_basemap_is_attributed_and_offline_background_is_default():
-    assert "OpenStreetMap" in map_html(build_map(basemap="osm"))
+    assert "OpenStreetMap" in map_html(build_map(view=MapView(basemap="osm")))
     assert "tile.openstreetmap.org" not in map_html(build_map())
     assert set(BASEMAPS) == {"osm", "satellite"}
 
@@ -202,7 +208,8 @@ def test_template_syntax_in_data_is_not_evaluated():
 
 
 def test_page_declares_utf8_early_and_carries_the_licences():
-    page = map_html(build_map(profile="internal", cases=cases_frame(80), heatmap=True))
+    page = map_html(build_map(profile="internal", cases=cases_frame(80),
+                              controls=MapControls(heatmap=True)))
     assert 0 < page.find("charset=UTF-8") < 1024  # browsers sniff the first 1024 bytes
     for package in ("leaflet 1.9.4 (BSD-2-Clause)", "leaflet.markercluster 1.5.3 (MIT)",
                     "leaflet.heat 0.2.0 (BSD-2-Clause)"):
@@ -232,7 +239,7 @@ def test_overlay_results_with_geometry_collections_draw_their_areas():
 
 
 def test_precision_follows_the_zoom_range():
-    coarse = build_map(concessions=concessions_frame(), max_zoom=12).landmap_layers[0]
+    coarse = build_map(concessions=concessions_frame(), view=MapView(max_zoom=12)).landmap_layers[0]
     fine = build_map(concessions=concessions_frame()).landmap_layers[0]
     assert coarse.spec["geom"]["q"] == pytest.approx(fine.spec["geom"]["q"] * 2**6)
 
@@ -252,12 +259,12 @@ def test_one_popup_list_for_every_layer_keeps_each_feature_name():
     cases = cases_frame()
     cases["province"] = "Kratie"
     m = build_map(profile="internal",
-                  cases=cases, concessions=conc, popup=["province", "households"],
-                  tooltip=["type"])
+                  cases=cases, concessions=conc, fields=MapFields(popup=["province", "households"],
+                                                                  tooltip=["type"]))
     popups = {lyr.spec["kind"]: lyr.spec["popup"] for lyr in m.landmap_layers}
     assert popups == {"concessions": ["name", "province"],
                       "cases": ["case_id", "province", "households"]}
     tooltips = {lyr.spec["kind"]: lyr.spec["tooltip"] for lyr in m.landmap_layers}
     assert tooltips == {"concessions": ["name"], "cases": ["case_id", "type"]}
-    exact = build_map(concessions=conc, popup={"concessions": ["province"]})
+    exact = build_map(concessions=conc, fields=MapFields(popup={"concessions": ["province"]}))
     assert exact.landmap_layers[0].spec["popup"] == ["province"]

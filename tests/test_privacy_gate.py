@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from landmap.errors import PrivacyError
 from landmap.io.load import load_cases
 from landmap.privacy import PUBLIC, PublishedLayer, merge, publish
+from landmap.render.briefing.options import Paper
 
 ROOT = Path(__file__).resolve().parent.parent
 LANDMAP = [sys.executable, "-m", "landmap.cli"]
@@ -155,7 +156,7 @@ def test_every_public_writer_refuses_raw_cases(register, tmp_path):
     attempts = [
         lambda: build_map(cases=disguised),
         lambda: write_data(tmp_path / "x.geojson", {"cases": disguised}),
-        lambda: briefing_map(tmp_path / "x.png", cases=disguised, dpi=20),
+        lambda: briefing_map(tmp_path / "x.png", cases=disguised, paper=Paper(dpi=20)),
         lambda: export_layers(tmp_path / "set", {"cases": ("cases", disguised)},
                               formats=["geojson"]),
     ]

@@ -26,7 +26,8 @@ from landmap.io.load import load_cases
 from landmap.places import at_unit_point
 from landmap.privacy import PUBLIC, publish, verify_outputs
 from landmap.render import briefing_map, export_layers, write_data
-from landmap.render.maps import build_map, save_map
+from landmap.render.briefing.options import Drawing, Paper
+from landmap.render.maps import MapFields, build_map, save_map
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC = "EPSG:32648"
@@ -122,8 +123,8 @@ def test_no_public_writer_lets_a_protected_value_or_point_out(true_cases, case):
     try:
         for suffix in (".geojson", ".gpkg", ".csv", ".xlsx", ".kml"):
             write_data(folder / f"cases{suffix}", {"cases": published}, profile=profile)
-        save_map(build_map(cases=published, profile=profile, popup=list(published.data.columns
-                                                                       .drop("geometry"))),
+        every_column = MapFields(popup=list(published.data.columns.drop("geometry")))
+        save_map(build_map(cases=published, profile=profile, fields=every_column),
                  folder / "map.html")
         export_layers(folder / "set", {"cases": ("cases", published)}, formats=["csv", "kmz"],
                       profile=profile)
@@ -143,8 +144,8 @@ def test_briefing_maps_let_no_protected_value_out(true_cases, case):
     folder = Path(tempfile.mkdtemp(prefix="landmap-property-"))
     try:
         write_data(folder / "cases.geojson", {"cases": published}, profile=profile)
-        briefing_map(folder / "brief.pdf", cases=published, profile=profile, dpi=30,
-                     labels=False, relief=False)
+        briefing_map(folder / "brief.pdf", cases=published, profile=profile, paper=Paper(dpi=30),
+                     drawing=Drawing(labels=False, relief=False))
         _check(folder, layer, published, profile)
     finally:
         shutil.rmtree(folder)

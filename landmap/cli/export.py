@@ -148,6 +148,7 @@ def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
 def run(args: argparse.Namespace) -> int:
     """Run ``landmap export``; return the exit status."""
     from landmap.io.outputs import safe_name
+    from landmap.render.briefing.options import Drawing, PageText, Paper
     from landmap.render.briefing.page import check_dpi
     from landmap.render.bundle import export_layers, parse_formats
 
@@ -181,10 +182,10 @@ def run(args: argparse.Namespace) -> int:
         formats=formats,
         name=name or (project.name if project is not None else "landmap"),
         profile=profile, lang=args.lang or settings.get("lang", "en"),
-        paper=paper, orientation=orientation,
         extent=_extent(args.extent), title=title,
-        subtitle=args.subtitle or settings.get("subtitle"),
-        dpi=args.dpi, basemap=args.basemap, registers=extra["registers"],
+        paper=Paper(size=paper, orientation=orientation, dpi=args.dpi),
+        text=PageText(subtitle=args.subtitle or settings.get("subtitle")),
+        drawing=Drawing(basemap=args.basemap), registers=extra["registers"],
         say=lambda line: sys.stdout.write(f"{line}\n"),
     )
     out = sys.stdout

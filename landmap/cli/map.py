@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from landmap.io.load import infer_kind, load
-    from landmap.render.maps import build_map
+    from landmap.render.maps import MapControls, MapFields, MapText, MapView, build_map
     from landmap.schema import label
 
     if args.output.suffix.lower() not in (".html", ".htm"):
@@ -115,9 +115,10 @@ def run(args: argparse.Namespace) -> int:
     m = build_map(
         cases=frames.get("cases"), areas=frames.get("areas"),
         concessions=frames.get("concessions"), boundaries=frames.get("boundaries"),
-        popup=_columns(args.popup), tooltip=_columns(args.tooltip), basemap=args.basemap,
-        title=args.title, notice=args.notice, lang=args.lang, heatmap=args.heatmap,
-        profile=args.profile,
+        title=args.title, lang=args.lang, profile=args.profile,
+        text=MapText(notice=args.notice), controls=MapControls(heatmap=args.heatmap),
+        view=MapView(basemap=args.basemap),
+        fields=MapFields(popup=_columns(args.popup), tooltip=_columns(args.tooltip)),
     )
     written = _save(m, args, published, registers)
     size = written.stat().st_size

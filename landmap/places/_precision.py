@@ -13,14 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Location precisions, finest first.
-PRECISIONS: tuple[str, ...] = ("exact", "village", "commune", "district", "province")
+from landmap.schema import LocationPrecision
+
+#: Location precisions, finest first (the members of :class:`~landmap.schema.LocationPrecision`).
+PRECISIONS: tuple[str, ...] = tuple(p.value for p in LocationPrecision)
 #: Rank of each precision and of each admin level: a precision supports a level of lower or
-#: equal rank.
-RANK: dict[str, int] = {"exact": 5, "village": 4, "commune": 3, "district": 2, "province": 1,
+#: equal rank (``exact`` 5 ... ``province`` 1, ``country`` 0).
+RANK: dict[str, int] = {**{p: len(PRECISIONS) - i for i, p in enumerate(PRECISIONS)},
                         "country": 0}
 #: Length of the NCDD code of the unit a precision names.
-CODE_LENGTH_OF: dict[str, int] = {"village": 8, "commune": 6, "district": 4, "province": 2}
+CODE_LENGTH_OF: dict[str, int] = dict(zip(PRECISIONS[1:], (8, 6, 4, 2), strict=True))
 
 
 def precision_rank(values: object) -> np.ndarray:

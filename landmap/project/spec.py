@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     pass
 
 from landmap.project.layers import LayerSpec  # noqa: F401 - used in annotations
+from landmap.schema import BOUNDARY_LEVELS, LANGS
 
 
 # -- what a project file may contain ---------------------------------------------------------
@@ -61,7 +62,7 @@ SPEC: dict[str, dict[str, _Key]] = {
         "member": _Key(_STR), "layer": _Key(_STR), "crs": _Key(_STR), "encoding": _Key(_STR),
         "utm_zone": _Key(_INT), "fix_swapped": _Key(_BOOL),
         "columns": _Key(_TABLE, item=_STR), "defaults": _Key(_TABLE, item=_SCALAR),
-        "level": _Key(_STR, choices=("country", "province", "district", "commune", "village")),
+        "level": _Key(_STR, choices=BOUNDARY_LEVELS),
         "area_kind": _Key(_STR), "concession_kind": _Key(_STR),
         "title": _Key(_STR), "title_km": _Key(_STR),
     },
@@ -73,13 +74,13 @@ SPEC: dict[str, dict[str, _Key]] = {
         "summary_boundaries": _Key(_LIST, item=_STR), "by_year": _Key(_BOOL),
     },
     "map": {
-        "lang": _Key(_STR, choices=("en", "km", "both")), "title": _Key(_STR),
+        "lang": _Key(_STR, choices=LANGS), "title": _Key(_STR),
         "popup": _Key(_LIST, item=_STR), "tooltip": _Key(_LIST, item=_STR),
         "basemap": _Key(_STR), "heatmap": _Key(_BOOL), "cluster": _Key(_BOOL),
         "time_slider": _Key(_BOOL), "rasters": _Key(_LIST, item=_STR),
     },
     "export": {
-        "lang": _Key(_STR, choices=("en", "km", "both")),
+        "lang": _Key(_STR, choices=LANGS),
         "paper": _Key(_STR, choices=("A4", "A3")),
         "orientation": _Key(_STR, choices=("landscape", "portrait")),
         "formats": _Key(_LIST, item=_STR), "title": _Key(_STR), "subtitle": _Key(_STR),

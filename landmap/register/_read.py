@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from landmap.errors import RegisterError
 from landmap.register import _db
 from landmap.register._schema import PLAIN_FIELDS
-from landmap.schema import COLUMNS
+from landmap.schema import COLUMNS, LocationPrecision
 
 #: Location precision, most precise first: a merged event takes the most precise point.
-_PRECISION = ("exact", "village", "commune", "district", "province")
+_PRECISION = tuple(p.value for p in LocationPrecision)
 #: Fields a merged event publishes, each from the first source (by priority) that has it.
 MERGED_FIELDS = ("date", "type", "status", "households", "province", "district", "commune",
                  "village", "description")

@@ -9,6 +9,7 @@ Public case layers arrive already published (one masking draw for the whole set)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -28,9 +29,11 @@ from landmap.privacy import (
     verify_outputs,
     write_audit,
 )
+from landmap.render.briefing.options import Drawing, PageText, Paper, Text
 from landmap.render.briefing.page import briefing_maps, layer_sources
 from landmap.render.formats.write import frame_of, table_kind, write_data
 from landmap.render.parallel import Background
+from landmap.schema import Lang
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +129,16 @@ def start_briefing(
     maps = [folder / f"{name}{FORMATS[f]}" for f in formats if f in ("png", "pdf")]
     if not maps:
         return None
-    sources = [frame_of(layer) for _, layer in layers.values()]
+    # the sources of every layer of the set (a merged layer keeps only its first one's)
+    text = briefing.get("text") or PageText()
+    sources = layer_sources([frame_of(layer) for _, layer in layers.values()], text.sources)
+    briefing = {**briefing, "text": dataclasses.replace(text, sources=sources)}
     return Background(
         briefing_maps, maps, cases=_combined(layers, "cases", profile),
         areas=_combined(layers, "areas", profile),
         concessions=_combined(layers, "concessions", profile),
         boundaries=_combined(layers, "boundaries", profile, "province"), profile=profile,
-        sources=layer_sources(sources), **briefing,
+        **briefing,
     )
 
 
@@ -170,7 +176,7 @@ def _write_data_files(
     data = {n: layer if k == "cases" else for_output(layer, profile, kind=k, name=n)
             for n, (k, layer) in layers.items()}
     tables = {n: _published_table(n, t, profile) for n, t in (tables or {}).items()}
-    common = {"profile": profile, "kinds": kinds, "lang": briefing.get("lang", "en")}
+    common = {"profile": profile, "kinds": kinds, "lang": briefing.get("lang", Lang.EN)}
 
     def write(fmt: str) -> Path:
         return write_data(folder / f"{name}{FORMATS[fmt]}", data, tables, share_m=share_m,
@@ -203,8 +209,8 @@ def export_layers(
     outdir: str | os.PathLike[str], layers: Mapping[str, tuple[str, Any]], *,
     formats: Sequence[str] = ("png", "pdf", "gpkg"), name: str = "landmap",
     tables: Mapping[str, pd.DataFrame] | None = None, profile: str | PrivacyProfile = "public",
-    lang: str = "en", paper: str = "A4", orientation: str = "landscape", extent: Any = None,
-    title: Any = None, subtitle: Any = None, dpi: int = 300, basemap: str | None = None,
+    lang: Lang | str = Lang.EN, extent: Any = None, title: Text = None,
+    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
     registers: Mapping[str, str | os.PathLike[str]] | None = None,
     say: Callable[[str], None] | None = None,
 ) -> list[Path]:
@@ -231,7 +237,7 @@ def export_layers(
         Stem of the file names (letters, digits, ``-``, ``_``; it cannot leave ``outdir``).
     tables
         Result tables for the data formats (GeoPackage, XLSX, CSV, zipped Shapefile).
-    profile, lang, paper, orientation, extent, title, subtitle, dpi, basemap
+    profile, lang, extent, title, paper, text, drawing
         As for :func:`~landmap.render.briefing.page.briefing_map` and :func:`write_data`.
     registers
         ``{layer name: register file}``: the leak check also searches these files (so that the
@@ -259,8 +265,8 @@ def export_layers(
     name = safe_name(name, what="export name")
     for item in layers:
         safe_name(item, what="layer name")
-    briefing = {"lang": lang, "paper": paper, "orientation": orientation, "extent": extent,
-                "title": title, "subtitle": subtitle, "dpi": dpi, "basemap": basemap}
+    briefing = {"lang": lang, "extent": extent, "title": title, "paper": paper, "text": text,
+                "drawing": drawing}
     # staged beside the folder where possible: a folder of exports is shared whole, and an
     # interrupted run must not leave a second masking draw inside it, even hidden
     with OutputSet(outdir, ledger=f"{name}.manifest.json", stage_beside=True) as out:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from landmap.io.suggest import ColumnMapping, suggest_columns
-from landmap.schema import label, vocabulary
-from landmap.widgets._view import Lang, _bilingual
+from landmap.schema import Lang, label, vocabulary
+from landmap.widgets._view import _bilingual
 
 #: Canonical keys whose heading has another name in the vocabulary.
 _HEADING = {"type": "case_type", "granted": "granted", "level": "kind"}
@@ -61,7 +61,7 @@ class ColumnForm:
 
     def __init__(self, source: str | os.PathLike[str], *, kind: str = "cases",
                  project: str | os.PathLike[str] | None = None, name: str | None = None,
-                 sheet: str | None = None, lang: Lang = "both") -> None:
+                 sheet: str | None = None, lang: Lang = Lang.BOTH) -> None:
         import ipywidgets as w
 
         self.source = Path(source)
@@ -178,7 +178,7 @@ class ColumnForm:
 
 def column_form(source: str | os.PathLike[str], *, kind: str = "cases",
                 project: str | os.PathLike[str] | None = None, name: str | None = None,
-                sheet: str | None = None, lang: Lang = "both") -> ColumnForm:
+                sheet: str | None = None, lang: Lang = Lang.BOTH) -> ColumnForm:
     """Build a :class:`ColumnForm` (displayed when it is the last value of a notebook cell).
 
     Examples

@@ -18,10 +18,10 @@ import pandas as pd
 
 from landmap.errors import PrivacyError
 from landmap.io.cells import write_csv
-from landmap.schema import label
+from landmap.render.options import check_lang
+from landmap.schema import Lang, label
 from landmap.widgets._view import (
     LIVE_PRECISION_ZOOM,
-    Lang,
     View,
     ViewFilter,
     _bilingual,
@@ -41,12 +41,13 @@ def _build_map(
     precision_zoom: float = 17, cases: Any = None, profile: Any = "internal",
 ) -> Any:
     """Draw the true view on screen (internal), or a published view for an export."""
-    from landmap.render.maps import build_map
+    from landmap.render.maps import MapControls, MapText, MapView, build_map
 
     return build_map(
         cases=view.cases if cases is None else cases, concessions=view.concessions,
-        areas=view.areas, boundaries=view.boundaries, title=title, notice=notice, lang=lang,
-        minimap=False, precision_zoom=precision_zoom, profile=profile,
+        areas=view.areas, boundaries=view.boundaries, title=title, lang=lang, profile=profile,
+        text=MapText(notice=notice), controls=MapControls(minimap=False),
+        view=MapView(precision_zoom=precision_zoom),
     )
 
 
@@ -185,6 +186,15 @@ def _check_list(options: list[tuple[str, str]]) -> Any:
 SYNTHETIC_NOTICE = "SYNTHETIC cases: invented for training, not real"
 
 
+def _communes_of(boundaries: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Return the commune level of ``boundaries``, if it has one."""
+    if boundaries is None or "level" not in boundaries:
+        return None
+    level = boundaries["level"].astype("string").str.lower()
+    is_commune = (level == "commune").fillna(False).astype(bool)
+    return boundaries[is_commune] if is_commune.any() else None
+
+
 def _is_synthetic(cases: pd.DataFrame) -> bool:
     """Whether every case carries the synthetic register's marker column."""
     if "synthetic" not in cases.columns or cases.empty:
@@ -238,44 +248,45 @@ class Explorer:
         concessions: gpd.GeoDataFrame | None = None,
         areas: gpd.GeoDataFrame | None = None,
         boundaries: gpd.GeoDataFrame | None = None,
-        lang: Lang = "both",
+        lang: Lang | str = Lang.BOTH,
         output_dir: str | Path | None = None,
         height: int = 560,
         title: str | None = None,
         profile: str = "public",
         communes: gpd.GeoDataFrame | None = None,
     ) -> None:
-        import ipywidgets as w
-
+        self.lang = check_lang(lang)
         self.data = prepare(cases, concessions=concessions, areas=areas, boundaries=boundaries,
-                            lang=lang)
-        self.lang: Lang = lang
+                            lang=self.lang)
         self.height = height
         self.title = title
         self.profile = profile
-        if communes is None and boundaries is not None and "level" in boundaries:
-            level = boundaries["level"].astype("string").str.lower()
-            communes = boundaries[level == "commune"] if (level == "commune").any() else None
-        self.communes = communes
+        self.communes = _communes_of(boundaries) if communes is None else communes
         self.output_dir = Path(output_dir) if output_dir is not None else None
         self.last_update_seconds = 0.0
         self.last_export_note = ""
         self.figure: Any = None
         self._hold = False
+        self.synthetic = _is_synthetic(self.data.cases)
+        self._make_filters()
+        self._make_buttons_and_views()
+        self.widget = self._lay_out()
+        self._connect()
+        self.update()
+
+    def _make_filters(self) -> None:
+        """Make the controls that filter the cases: province, years, lists, distance."""
+        import ipywidgets as w
+
+        lang, layout = self.lang, w.Layout(width="98%")
         first, last = self.data.year_range
-        layout = w.Layout(width="98%")
-
-        def head(field_name: str) -> str:
-            return label("heading", field_name, lang)
-
         all_label = _bilingual("All provinces", "ខេត្តទាំងអស់", lang)
         self.province = w.Dropdown(
             options=[(all_label, ""), *[(v, k) for k, v in self.data.provinces.items()]],
             value="", layout=layout,
         )
         self.years = w.IntRangeSlider(value=(first, last), min=first, max=last, step=1,
-                                      layout=layout,
-                                      continuous_update=False)
+                                      layout=layout, continuous_update=False)
         self.case_type = _check_list(
             [(label("case_type", t, lang), t) for t in self.data.case_types])
         self.status = _check_list(
@@ -284,10 +295,16 @@ class Explorer:
             [(label("concession_kind", k, lang), k) for k in self.data.concession_kinds])
         self.near = w.Checkbox(value=False, description=_bilingual(
             "Only cases near a concession", "តែករណីជិតសម្បទាន", lang), indent=False,
-            layout=w.Layout(width="98%"))
+            layout=layout)
         self.within_km = w.FloatSlider(value=2.0, min=0.0, max=50.0, step=0.5,
                                        description="km", layout=layout,
                                        continuous_update=False, readout_format=".1f")
+
+    def _make_buttons_and_views(self) -> None:
+        """Make the buttons, the hint under the controls and the map, table and chart panes."""
+        import ipywidgets as w
+
+        lang = self.lang
         self.export_button = w.Button(description=_bilingual("Export view", "នាំចេញ", lang),
                                       icon="download", button_style="primary",
                                       layout=w.Layout(width="auto"))
@@ -301,21 +318,25 @@ class Explorer:
         self.chart_view = w.Image(format="png", layout=w.Layout(width="52%", height="auto",
                                                                 object_fit="contain"))
         self.chart_view.add_class("lm-chart")
-        self.synthetic = _is_synthetic(self.data.cases)
         notes = [_bilingual("No box ticked in a list means all.",
                             "មិនធីកប្រអប់ណាមួយ = ទាំងអស់។", lang), self._privacy_note()]
         if self.synthetic:
             notes.insert(0, _bilingual(SYNTHETIC_NOTICE, "ករណីសាកល្បង មិនមែនករណីពិត", lang))
-        self.hint = hint = w.HTML("<br>".join(f"<small>{html.escape(n)}</small>" for n in notes))
+        self.hint = w.HTML("<br>".join(f"<small>{html.escape(n)}</small>" for n in notes))
+
+    def _lay_out(self) -> Any:
+        """Return the whole explorer: controls on the left, map, table and chart on the right."""
+        import ipywidgets as w
 
         def titled(field_name: str, control: Any) -> Any:
             # A heading above the control: Khmer labels are too long for a description column.
-            return w.VBox([w.HTML(f"<b>{html.escape(head(field_name))}</b>"), control])
+            head = html.escape(label("heading", field_name, self.lang))
+            return w.VBox([w.HTML(f"<b>{head}</b>"), control])
 
         controls = w.VBox(
             [titled("province", self.province), titled("year", self.years),
              titled("case_type", self.case_type), titled("status", self.status),
-             titled("concessions", self.concession_kind), self.near, self.within_km, hint,
+             titled("concessions", self.concession_kind), self.near, self.within_km, self.hint,
              w.HBox([self.reset_button, self.export_button],
                     layout=w.Layout(flex_flow="row wrap", width="98%")), self.status_line],
             layout=w.Layout(width="34%", min_width="280px"),
@@ -325,15 +346,18 @@ class Explorer:
             layout=w.Layout(width="100%", justify_content="space-between",
                             align_items="flex-start"))],
                        layout=w.Layout(width="66%"))
-        self.widget = w.HBox([w.HTML(_STYLE, layout=w.Layout(display="none")), controls, right],
-                             layout=w.Layout(width="100%"))
-        self.widget.add_class("lm-explorer")
+        widget = w.HBox([w.HTML(_STYLE, layout=w.Layout(display="none")), controls, right],
+                        layout=w.Layout(width="100%"))
+        widget.add_class("lm-explorer")
+        return widget
+
+    def _connect(self) -> None:
+        """Redraw when a filter changes; wire the two buttons."""
         for control in (self.province, self.years, self.case_type, self.status,
                         self.concession_kind, self.near, self.within_km):
             control.observe(self._on_change, names="value")
         self.export_button.on_click(lambda _b: self._on_export())
         self.reset_button.on_click(lambda _b: self.reset())
-        self.update()
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -354,7 +378,7 @@ class Explorer:
                               "កុំចែករំលែកឯកសារនាំចេញនេះ។", self.lang)
         return _bilingual(
             "Exports use the public profile: personal fields removed, locations displaced.",
-            label("heading", "public", "km"), self.lang,
+            label("heading", "public", Lang.KM), self.lang,
         )
 
     @contextlib.contextmanager
@@ -424,8 +448,9 @@ class Explorer:
         ax.clear()
         ax.bar(counts.index.astype(str), counts.to_numpy(), color="#b2182b")
         title = _bilingual(
-            f"{label('heading', 'cases', 'en')} per {label('heading', 'year', 'en').lower()}",
-            f"{label('heading', 'cases', 'km')}ក្នុងមួយ{label('heading', 'year', 'km')}",
+            f"{label('heading', 'cases', Lang.EN)} per "
+            f"{label('heading', 'year', Lang.EN).lower()}",
+            f"{label('heading', 'cases', Lang.KM)}ក្នុងមួយ{label('heading', 'year', Lang.KM)}",
             self.lang)
         ax.set_title(title, fontsize=9, family=_chart_fonts(self.lang))
         ax.tick_params(labelsize=7)
@@ -523,7 +548,7 @@ def _chart_fonts(lang: Lang) -> list[str]:
     from landmap.errors import AssetError
     from landmap.render.fonts import LATIN_FAMILY, font_families
 
-    if lang == "en":
+    if lang == Lang.EN:
         return [LATIN_FAMILY]
     try:
         return font_families()
@@ -547,25 +572,16 @@ def _export_note(shown: int, audit: dict[str, Any] | None) -> str:
     return note + ". Personal fields removed."
 
 
-def explore(
-    cases: gpd.GeoDataFrame,
-    *,
-    concessions: gpd.GeoDataFrame | None = None,
-    areas: gpd.GeoDataFrame | None = None,
-    boundaries: gpd.GeoDataFrame | None = None,
-    lang: Lang = "both",
-    output_dir: str | Path | None = None,
-    **options: Any,
-) -> Explorer:
+def explore(cases: gpd.GeoDataFrame, **options: Any) -> Explorer:
     """Build an :class:`Explorer` (displayed when it is the last value of a notebook cell).
 
     Parameters
     ----------
-    cases, concessions, areas, boundaries, lang, output_dir
-        As for :class:`Explorer`.
+    cases
+        A canonical case layer.
     **options
-        Further options of :class:`Explorer` (``height``, ``title``, ``profile``,
-        ``communes``).
+        The options of :class:`Explorer` (``concessions``, ``areas``, ``boundaries``, ``lang``,
+        ``output_dir``, ``height``, ``title``, ``profile``, ``communes``).
 
     Returns
     -------
@@ -577,6 +593,4 @@ def explore(
     >>> ex.case_type.value = ("eviction",)  # doctest: +SKIP
 
     """
-    return Explorer(cases, concessions=concessions, areas=areas, boundaries=boundaries,
-                    lang=lang, output_dir=output_dir, **options)
-
+    return Explorer(cases, **options)

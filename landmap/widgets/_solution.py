@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from landmap.widgets._view import Lang, _bilingual
+from landmap.schema import LANGS, Lang
+from landmap.widgets._view import _bilingual
 
 
-def answer_box(*, lang: Lang = "both") -> tuple[Any, Any]:
+def answer_box(*, lang: Lang = Lang.BOTH) -> tuple[Any, Any]:
     """Return ``(box, output)``: a folded box and the output area inside it.
 
     Parameters
@@ -47,9 +48,9 @@ def solution(line: str, cell: str) -> None:
     from IPython import get_ipython
     from IPython.display import display
 
-    lang = line.strip() or "both"
-    if lang not in ("en", "km", "both"):
-        lang = "both"
+    lang = line.strip() or Lang.BOTH
+    if lang not in LANGS:
+        lang = Lang.BOTH
     box, output = answer_box(lang=lang)  # type: ignore[arg-type]
     display(box)
     with output:

@@ -9,16 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from landmap.errors import SchemaError
-from landmap.schema import CAMBODIA_METRIC_CRS, label, vocabulary
-
-Lang = Literal["en", "km", "both"]
+from landmap.schema import CAMBODIA_METRIC_CRS, Lang, label, vocabulary
 
 #: Column holding the province key the explorer filters on (added by :func:`prepare`).
 PROVINCE_KEY = "_province_key"
@@ -98,7 +95,7 @@ class ExplorerData:
     distances: pd.DataFrame
     provinces: dict[str, str]
     crs: str
-    lang: Lang = "both"
+    lang: Lang = Lang.BOTH
 
     @property
     def year_range(self) -> tuple[int, int]:
@@ -212,7 +209,7 @@ def prepare(
     areas: gpd.GeoDataFrame | None = None,
     boundaries: gpd.GeoDataFrame | None = None,
     crs: str = CAMBODIA_METRIC_CRS,
-    lang: Lang = "both",
+    lang: Lang = Lang.BOTH,
 ) -> ExplorerData:
     """Prepare canonical layers for the explorer: every costly step is done here, once.
 
@@ -301,9 +298,9 @@ def prepare(
 
 
 def _bilingual(en: str, km: str | None, lang: Lang) -> str:
-    if lang == "en" or not km:
+    if lang == Lang.EN or not km:
         return en
-    if lang == "km":
+    if lang == Lang.KM:
         return km
     return f"{en} / {km}"
 
@@ -389,7 +386,7 @@ def filter_view(data: ExplorerData, view: ViewFilter | None = None) -> View:
     )
 
 
-def summary_table(cases: pd.DataFrame, *, lang: Lang = "both") -> pd.DataFrame:
+def summary_table(cases: pd.DataFrame, *, lang: Lang = Lang.BOTH) -> pd.DataFrame:
     """Cases and households per case type, with a total row.
 
     Parameters

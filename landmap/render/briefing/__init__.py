@@ -2,5 +2,6 @@
 
 ``page`` composes the page (:func:`~landmap.render.briefing.page.briefing_map`); ``extent``
 chooses what it shows, ``background`` draws the offline provinces and relief, ``layers`` draws
-the data, ``layout``, ``legend``, ``text`` and ``style`` place and word everything else.
+the data, ``layout``, ``legend``, ``text`` and ``style`` place and word everything else;
+``options`` holds the page's checked option objects (``Paper``, ``PageText``, ``Drawing``).
 """

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from landmap.errors import DataValueError
-from landmap.schema import CAMBODIA_METRIC_CRS, STORAGE_CRS, label
+from landmap.schema import CAMBODIA_METRIC_CRS, STORAGE_CRS, Lang, label
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ def _outline(hits: gpd.GeoDataFrame) -> Any:
 
 
 def _by_name(query, cases, areas, concessions, boundaries):
-    if _norm(query) in {"cases", _norm(label("heading", "cases", "km"))} and cases is not None:
+    if _norm(query) in {"cases", _norm(label("heading", "cases", Lang.KM))} and cases is not None:
         return _padded(cases.geometry), "", None
     provinces = _provinces(boundaries)
     hits = _match_names(provinces, query, ("name", "name_km", "boundary_id"))
@@ -173,7 +173,7 @@ def _by_name(query, cases, areas, concessions, boundaries):
         en = str(row.get("name", query))
         km = row.get("name_km")
         return (_padded(hits.geometry),
-                {"en": en, "km": en if pd.isna(km) or not km else str(km)}, _outline(hits))
+                {Lang.EN: en, Lang.KM: en if pd.isna(km) or not km else str(km)}, _outline(hits))
     close = _close_province(provinces, query)
     if close is not None:
         log.info("extent %r read as the province %r", query, close)
@@ -214,7 +214,7 @@ def describe_layers(cases, areas, concessions, lang: str) -> str:
     def join(code: str) -> str:
         return " · ".join(label("heading", term, code) for term in parts)
 
-    return f"{join('en')}\n{join('km')}" if lang == "both" else join(lang)
+    return f"{join(Lang.EN)}\n{join(Lang.KM)}" if lang == Lang.BOTH else join(lang)
 
 
 __all__ = ["describe_layers", "resolve_extent", "resolve_focus"]

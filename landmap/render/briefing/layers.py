@@ -13,6 +13,7 @@ from landmap.render.briefing.legend import (
     MARKER_MAX,
     MARKER_MIN,
     LegendSection,
+    Swatch,
     household_steps,
     marker_area,
 )
@@ -70,8 +71,8 @@ def plot_polygons(ax, layer: gpd.GeoDataFrame, field: str, column: str, zorder: 
         if len(point_part):
             point_part.plot(ax=ax, marker="s", markersize=18, color=sw.fill, edgecolor=sw.edge,
                             linewidth=0.5, zorder=zorder)
-        kind = f"poly:{sw.hatch}" if sw.hatch else "poly"
-        section.entries.append((kind, sw.fill, sw.edge, sw.alpha, label(field, term, lang)))
+        section.entries.append((Swatch.POLY.entry(sw.hatch), sw.fill, sw.edge, sw.alpha,
+                                label(field, term, lang)))
 
 
 def plot_cases(ax, cases: gpd.GeoDataFrame, lang: Lang, sections: list[LegendSection],
@@ -116,10 +117,10 @@ def plot_cases(ax, cases: gpd.GeoDataFrame, lang: Lang, sections: list[LegendSec
                                  marker=sw.marker, edgecolors=sw.fill, linewidths=1.2,
                                  linestyle="--", zorder=12)
             outline.set_gid(CASES_GID)
-        section.entries.append((f"point:{sw.marker}", sw.fill, sw.edge, 1.0,
+        section.entries.append((Swatch.POINT.entry(sw.marker), sw.fill, sw.edge, 1.0,
                                 label("case_type", term, lang)))
     if vague[view].any():
-        section.entries.append(("hollow", "#333333", "#333333", 1.0,
+        section.entries.append((Swatch.HOLLOW.entry(), "#333333", "#333333", 1.0,
                                 label("heading", "hollow_marker", lang)))
     sections.append(section)
     if largest > 0:
@@ -169,7 +170,7 @@ def feature_labels(provinces, concessions, areas, lang: Lang, scale: float, *, l
         pts = shown[keep].representative_point()
         for (_, row), pt in zip(provinces[keep].iterrows(), pts, strict=True):
             en, km = row.get("name"), row.get("name_km")
-            text = {"en": en, "km": km or en, "both": f"{en}\n{km}" if km else en}[lang]
+            text = {Lang.EN: en, Lang.KM: km or en, Lang.BOTH: f"{en}\n{km}" if km else en}[lang]
             if text and not pd.isna(text):
                 out.append(Label(pt.x, pt.y, str(text), priority=-1.0, fontsize=7.5 * scale,
                                  colour="#555555", style="italic"))

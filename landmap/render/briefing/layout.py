@@ -20,15 +20,17 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from landmap.errors import DataValueError
+from landmap.render.briefing.options import MIN_DPI, PAPER_MM, Paper
 from landmap.schema import CAMBODIA_METRIC_CRS
-
-#: ISO 216 paper sizes in millimetres (portrait: width, height).
-PAPER_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
-MM_PER_INCH = 25.4
 
 
 def paper_inches(paper: str, orientation: str) -> tuple[float, float]:
     """Return ``(width, height)`` in inches of a paper size and orientation.
+
+    Raises
+    ------
+    OptionError
+        For a size other than A4 or A3, or an orientation other than portrait or landscape.
 
     Examples
     --------
@@ -36,24 +38,7 @@ def paper_inches(paper: str, orientation: str) -> tuple[float, float]:
     [11.69, 8.27]
 
     """
-    key = str(paper).upper()
-    if key not in PAPER_MM:
-        raise DataValueError(
-            f"unknown paper size {paper!r} of type {type(paper).__name__}.",
-            fix=f"use one of {sorted(PAPER_MM)}",
-        )
-    if orientation not in ("portrait", "landscape"):
-        raise DataValueError(
-            f"unknown orientation {orientation!r}.", fix="use 'portrait' or 'landscape'",
-        )
-    w, h = PAPER_MM[key]
-    if orientation == "landscape":
-        w, h = h, w
-    return w / MM_PER_INCH, h / MM_PER_INCH
-
-
-#: The lowest resolution a briefing map may have (a thumbnail; 150 for screens, 300 for print).
-MIN_DPI = 20
+    return Paper(size=paper, orientation=orientation).inches
 
 
 def check_dpi(dpi: object, *, paper: str = "A4", orientation: str = "landscape",

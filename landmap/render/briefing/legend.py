@@ -12,6 +12,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
@@ -19,6 +20,18 @@ from matplotlib.patches import Rectangle
 #: Marker area (points²) of a case with no household count, and of the largest count.
 MARKER_MIN = 14.0
 MARKER_MAX = 260.0
+
+
+class Swatch(StrEnum):
+    """The shape of a legend entry: before a ``:``, then its hatch or marker (``"poly:///"``)."""
+
+    POLY = "poly"  # a filled box, hatched when a hatch follows
+    POINT = "point"  # a marker of the shape that follows
+    HOLLOW = "hollow"  # a dashed outline: a case known only to its commune or district
+
+    def entry(self, style: str | None = None) -> str:
+        """Return the entry kind, e.g. ``Swatch.POINT.entry("^") == "point:^"``."""
+        return f"{self.value}:{style}" if style else self.value
 
 
 def marker_area(households: float | None, largest: float) -> float:
@@ -60,8 +73,9 @@ class LegendSection:
     """A heading and its entries.
 
     ``entries`` are ``(kind, colour, edge, alpha, label)``: ``kind`` is ``"poly"`` (a
-    swatch; ``"poly:<hatch>"`` hatched) or ``"point:<marker>"``. ``circles`` are household
-    sizes ``(area in points², label)``, drawn in ``circle_style`` ``(fill, edge)``.
+    swatch; ``"poly:<hatch>"`` hatched), ``"point:<marker>"`` or ``"hollow"``
+    (:class:`Swatch`). ``circles`` are household sizes ``(area in points², label)``, drawn in
+    ``circle_style`` ``(fill, edge)``.
     """
 
     heading: str
@@ -215,10 +229,10 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
     for kind, colour, edge, alpha, text in section.entries:
         extra = 0.75 * (_lines(text) - 1) * step
         shape, _, style = kind.partition(":")
-        if shape == "point":
+        if shape == Swatch.POINT:
             ax.scatter([x0 + box_w / 2], [y], s=(fontsize * 1.05) ** 2, color=colour,
                        marker=style or "o", edgecolors=edge, linewidths=0.5, clip_on=False)
-        elif shape == "hollow":  # a case known only to its commune: an outline, no fill
+        elif shape == Swatch.HOLLOW:  # a case known only to its commune: an outline, no fill
             ax.scatter([x0 + box_w / 2], [y], s=(fontsize * 1.05) ** 2, facecolors="none",
                        edgecolors=edge, linewidths=1.2, linestyle="--", clip_on=False)
         else:
@@ -247,5 +261,5 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
     return y - step * 0.4
 
 
-__all__ = ["MARKER_MAX", "MARKER_MIN", "LegendSection", "draw_legend", "household_steps",
+__all__ = ["MARKER_MAX", "MARKER_MIN", "LegendSection", "Swatch", "draw_legend", "household_steps",
            "marker_area", "natural_width", "needed_height"]

@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from landmap.errors import AssetError, DataValueError, ExportError, LandmapError
 from landmap.io.atomic import atomic_path, write_provenance
 from landmap.io.load import layer_data
-from landmap.privacy import PrivacyProfile, for_output, get_profile, write_audit
+from landmap.privacy import PrivacyProfile, PublishedLayer, for_output, get_profile, write_audit
 from landmap.provenance import make_provenance
+from landmap.render import options as check
 from landmap.render.briefing import background as bg
 from landmap.render.briefing.extent import describe_layers, resolve_focus
 from landmap.render.briefing.layers import (
@@ -49,7 +49,6 @@ from landmap.render.briefing.layout import (
     draw_north_arrow,
     draw_scale_bar,
     page_rects,
-    paper_inches,
     place_labels,
     point_boxes,
 )
@@ -59,31 +58,21 @@ from landmap.render.briefing.legend import (
     natural_width,
     needed_height,
 )
+from landmap.render.briefing.options import Drawing, PageText, Paper, Text, bilingual
 from landmap.render.briefing.style import background_colour, boundary_style
-from landmap.render.briefing.text import LANGS, Lang, heading, number, source_line, text_for
+from landmap.render.briefing.text import (
+    heading,
+    layer_sources,
+    number,
+    source_line,
+    text_for,
+)
 from landmap.render.fonts import LATIN_FAMILY, font_families, require_shaping
-from landmap.schema import CAMBODIA_METRIC_CRS
+from landmap.schema import CAMBODIA_METRIC_CRS, LANGS, Lang
 
 log = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = (".png", ".pdf")
-_KNOWN_SOURCES = {  # file-name fragment -> attribution line
-    "cam-elc": "Concessions: Open Development Cambodia",
-    "community_forest": "Community forests: Open Development Cambodia; Forestry Administration",
-    "protected_area": "Protected areas: Open Development Cambodia; WCS / SCW Atlas (2014)",
-    "eviction": "Eviction sites: Sahmakum Teang Tnaut (STT); Open Development Cambodia",
-    "synthetic": "Cases: SYNTHETIC demonstration register (not real cases)",
-    "geoboundaries": "Boundaries: geoBoundaries, © OpenStreetMap contributors (ODbL)",
-    "cambodia-adm": "Boundaries: geoBoundaries; Open Development Cambodia (CC BY 4.0)",
-    "khm_bnd_admin1": "Province boundaries: Royal Government of Cambodia / WFP (2022)",
-}
-
-
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise DataValueError(f"unknown language {lang!r}.", fix="use 'en', 'km' or 'both'")
-
-
 def _metric(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     if layer is None or len(layer) == 0:
         return None
@@ -93,32 +82,6 @@ def _metric(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         raise CRSError("a layer passed to the briefing map has no CRS.",
                        fix="load it with landmap's loaders, which set EPSG:4326")
     return layer.to_crs(CAMBODIA_METRIC_CRS)
-
-
-def layer_sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str] = ()) -> list[str]:
-    """Return the attribution lines of layers, from their provenance (no duplicates).
-
-    A layer's ``attrs["landmap"]["attribution"]`` is used as given; otherwise the source file
-    names (``attrs["landmap"]["source"]`` and provenance inputs) are matched against the
-    bundled datasets (ODC, geoBoundaries, the government's boundaries, STT, the synthetic
-    register). ``extra`` lines are appended.
-    """
-    lines: list[str] = []
-    for layer in layers:
-        if layer is None:
-            continue
-        meta = layer.attrs.get("landmap") or {}
-        prov = layer.attrs.get("provenance") or {}
-        if meta.get("attribution"):
-            lines.append(str(meta["attribution"]))
-            continue
-        paths = [str(meta.get("source", ""))]
-        paths += [str(item.get("path", "")) for item in prov.get("inputs", [])]
-        for path in paths:
-            low = Path(path).name.lower()
-            lines += [text for key, text in _KNOWN_SOURCES.items() if key in low]
-    lines += list(extra)
-    return list(dict.fromkeys(line for line in lines if line))
 
 
 def _place(ax, rect, fig) -> None:
@@ -157,13 +120,30 @@ class _Page:
     focus: Any = None  # the unit the extent names, emphasised
 
 
-def _prepare_layers(kw: Mapping[str, Any], page: _Page):
+@dataclass(frozen=True)
+class _Job:
+    """What one page is asked to show, every option checked."""
+
+    cases: PublishedLayer | None
+    areas: gpd.GeoDataFrame | None
+    concessions: gpd.GeoDataFrame | None
+    boundaries: gpd.GeoDataFrame | None
+    extent: Any
+    title: Text
+    lang: Lang
+    profile: PrivacyProfile
+    paper: Paper
+    text: PageText
+    drawing: Drawing
+
+
+def _prepare_layers(job: _Job, page: _Page):
     """Privacy step for cases, metric CRS for everything, default provinces."""
-    published = kw["cases"]  # a PublishedLayer (see briefing_maps) or None
+    published = job.cases  # a PublishedLayer (see briefing_figure) or None
     if published is not None:
         page.omitted += published.omitted
     cases = _metric(published.data if published is not None else None)
-    boundaries = kw["boundaries"]
+    boundaries = job.boundaries
     if boundaries is None:
         try:
             boundaries = bg.default_provinces()
@@ -171,19 +151,19 @@ def _prepare_layers(kw: Mapping[str, Any], page: _Page):
         except (LandmapError, OSError, DataSourceError, DataLayerError) as err:
             # a background is optional: the page says it was left out, and why
             page.omitted.append(f"province background ({err})")
-    return (cases, _metric(kw["areas"]), _metric(kw["concessions"]), _metric(boundaries),
+    return (cases, _metric(job.areas), _metric(job.concessions), _metric(boundaries),
             published)
 
 
-def _draw_background(ax, page: _Page, boundaries, bounds, kw: Mapping[str, Any]) -> None:
+def _draw_background(ax, page: _Page, boundaries, bounds, drawing: Drawing) -> None:
     """Provinces, hillshade clipped to Cambodia, and web tiles only when asked for."""
     ax.set_facecolor(background_colour())
     if boundaries is not None:
         fill, stroke, lw = boundary_style("province")
         boundaries.plot(ax=ax, facecolor=fill, edgecolor="none", zorder=1)
         boundaries.boundary.plot(ax=ax, color=stroke, linewidth=lw * page.scale, zorder=6)
-    if kw["relief"] is not False:
-        source = None if kw["relief"] in (None, True) else kw["relief"]
+    if drawing.relief is not False:
+        source = None if drawing.relief is True else drawing.relief
         relief = bg.relief_for(bounds, source=source)
         if relief is None:
             page.omitted.append("hillshade (no relief raster found)")
@@ -193,8 +173,8 @@ def _draw_background(ax, page: _Page, boundaries, bounds, kw: Mapping[str, Any])
             clip_to_country(image, ax)
             page.sources.append(bg.ATTRIBUTION.get(relief.source.name,
                                                    f"Relief: {relief.source.name}"))
-    if kw["basemap"]:
-        page.sources.append(bg.add_web_basemap(ax, kw["basemap"]))
+    if drawing.basemap:
+        page.sources.append(bg.add_web_basemap(ax, drawing.basemap))
 
 
 def _draw_layers(ax, page: _Page, areas, concessions, cases, bounds) -> list[LegendSection]:
@@ -211,14 +191,14 @@ def _draw_layers(ax, page: _Page, areas, concessions, cases, bounds) -> list[Leg
     return sections
 
 
-def _draw_texts(page: _Page, kw: Mapping[str, Any], title: str, subtitle: str,
+def _draw_texts(page: _Page, job: _Job, title: str, subtitle: str,
                 sizes: Mapping[str, float], wrap: int) -> None:
     """Title, subtitle, privacy mark, sources, date and version."""
     from landmap import __version__
 
     fig, fam, width, height = page.fig, page.family, page.width, page.height
     lang, scale = page.lang, page.scale
-    confidential = get_profile(kw["profile"]).confidential
+    confidential = job.profile.confidential
     mark = heading("confidential" if confidential else "public", lang)
     room = width - 0.7
     if confidential:
@@ -237,14 +217,14 @@ def _draw_texts(page: _Page, kw: Mapping[str, Any], title: str, subtitle: str,
         _fit_width(fig, sub_text, room)
     sources = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
     head = heading("source", lang)
-    colon = "៖ " if lang == "km" else ": "
+    colon = "៖ " if lang == Lang.KM else ": "
     footer = textwrap.wrap(head + colon + "; ".join(sources), wrap) if sources else []
-    date = kw["date"] or dt.date.today()
+    date = job.text.date or dt.date.today()
     stamp = (f"{heading('date', lang)}{colon}{number(date.isoformat(), lang)} · "
              f"landmap {__version__} · {mark}")
     fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=sizes["small"],
              family=fam, va="bottom", ha="left", color="#333333",
-             linespacing=1.35 if lang == "en" else 1.6)
+             linespacing=1.35 if lang == Lang.EN else 1.6)
 
 
 def _draw_labels(ax, page: _Page, boundaries, concessions, areas, bounds) -> None:
@@ -275,18 +255,18 @@ def _families(lang: Lang) -> list[str]:
     try:
         return font_families()
     except AssetError:
-        if lang == "en":
+        if lang == Lang.EN:
             return [LATIN_FAMILY]
         raise
 
 
-def _render(**kw: Any):
+def _render(job: _Job):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    lang: Lang = kw["lang"]
-    width, height = paper_inches(kw["paper"], kw["orientation"])
-    scale = 1.0 if str(kw["paper"]).upper() == "A4" else 2**0.5
+    lang = job.lang
+    width, height = job.paper.inches
+    scale = job.paper.scale
     fig = Figure(figsize=(width, height))
     canvas = FigureCanvasAgg(fig)  # no pyplot: the caller's backend and figures are left alone
     # geopandas' plot() asks for a redraw after every layer; on an Agg canvas that is a full
@@ -295,23 +275,23 @@ def _render(**kw: Any):
     page = _Page(fig, lang, width, height, scale, _families(lang))
     if page.family == [LATIN_FAMILY]:
         page.omitted.append("Khmer script (no Khmer font installed: Khmer text shows as boxes)")
-    cases, areas, concessions, boundaries, published = _prepare_layers(kw, page)
+    cases, areas, concessions, boundaries, published = _prepare_layers(job, page)
     bounds, extent_text, page.focus = resolve_focus(
-        kw["extent"], cases=cases, areas=areas, concessions=concessions, boundaries=boundaries)
+        job.extent, cases=cases, areas=areas, concessions=concessions, boundaries=boundaries)
     # half a 300-dpi pixel even if the map filled the page's width: no visible change, and
     # far fewer vertices to draw and to write into the PDF
     tolerance = (bounds[2] - bounds[0]) / (width * PRINT_DPI * 2)
     areas, concessions, boundaries = (for_print(layer, tolerance)
                                       for layer in (areas, concessions, boundaries))
-    title = text_for(kw["title"], lang) or describe_layers(cases, areas, concessions, lang)
-    subtitle = text_for(kw["subtitle"], lang) or text_for(extent_text, lang, sep=" / ")
+    title = text_for(job.title, lang) or describe_layers(cases, areas, concessions, lang)
+    subtitle = text_for(job.text.subtitle, lang) or text_for(extent_text, lang, sep=" / ")
     sizes = {"title": 17 * scale, "subtitle": 10.5 * scale, "small": 6.3 * scale,
-             "leading": 1.45 if lang != "en" else 1.25}
+             "leading": 1.45 if lang != Lang.EN else 1.25}
     title_in = ((title.count("\n") + 1) * sizes["title"]
                 + (subtitle.count("\n") + 1 if subtitle else 0) * sizes["subtitle"]
                 ) * sizes["leading"] / 72 + 0.1
-    page.sources = layer_sources([cases, kw["areas"], kw["concessions"], kw["boundaries"]],
-                                 list(kw["sources"] or [])) + page.sources
+    page.sources = layer_sources([cases, job.areas, job.concessions, job.boundaries],
+                                 job.text.sources) + page.sources
     outline = bg.country_outline()
     page.sources.append(outline.attrs.get("attribution", ""))
     wrap = int((width - 0.7) * 72 / (sizes["small"] * 0.6))
@@ -322,7 +302,7 @@ def _render(**kw: Any):
                     for part in ("map", "legend", "inset"))
     sections = _draw_layers(ax, page, areas, concessions, cases, bounds)
     legend_size = 7.2 * scale
-    line_factor = 2.0 if lang != "en" else 1.6
+    line_factor = 2.0 if lang != Lang.EN else 1.6
     rects = page_rects(
         width, height, title_in=title_in, footer_in=footer_in,
         aspect=(bounds[2] - bounds[0]) / (bounds[3] - bounds[1]), scale=scale,
@@ -332,21 +312,37 @@ def _render(**kw: Any):
     for axes, rect in ((ax, rects.map), (lax, rects.legend), (iax, rects.inset)):
         _place(axes, rect, fig)
     bounds = _fit_aspect(bounds, ax)
-    _draw_background(ax, page, boundaries, bounds, kw)
+    _draw_background(ax, page, boundaries, bounds, job.drawing)
     if page.focus is not None:
         fade_outside(ax, page.focus, bounds, scale)
+    _draw_furniture((ax, lax, iax), page, sections, bounds, outline,
+                    legend=(legend_size, line_factor))
+    _draw_texts(page, job, title, subtitle, sizes, wrap)
+    if job.drawing.labels:
+        _draw_labels(ax, page, boundaries, concessions, areas, bounds)
+    meta = {"title": title, "omitted": page.omitted,
+            "sources": list(dict.fromkeys(line for line in page.sources if line)),
+            "bounds_epsg32648": [float(b) for b in bounds],
+            "arrangement": rects.arrangement, "published": published}
+    return fig, meta
+
+
+def _draw_furniture(axes, page: _Page, sections, bounds, outline,
+                    legend: tuple[float, float]) -> None:
+    """Frame the map; draw the scale bar, north arrow, legend and the inset locator."""
+    ax, lax, iax = axes
+    lang, scale = page.lang, page.scale
     ax.set_xlim(bounds[0], bounds[2])
     ax.set_ylim(bounds[1], bounds[3])
     ax.set_aspect("equal", adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
-    draw_scale_bar(ax, unit_label=heading("km_unit", lang) if lang != "both" else "km",
+    draw_scale_bar(ax, unit_label=heading("km_unit", lang) if lang != Lang.BOTH else "km",
                    fontsize=7 * scale, family=page.family,
                    write=lambda v: number(float(f"{v:g}"), lang, grouped=False))
-    draw_north_arrow(ax, letter=heading("north", lang) if lang != "both" else "N",
+    draw_north_arrow(ax, letter=heading("north", lang) if lang != Lang.BOTH else "N",
                      fontsize=9 * scale, family=page.family)
-    draw_legend(lax, sections, fontsize=legend_size, family=page.family,
-                line_factor=line_factor)
+    draw_legend(lax, sections, fontsize=legend[0], family=page.family, line_factor=legend[1])
     if _covers_country(bounds, outline):  # a locator of the whole country locates nothing
         iax.set_visible(False)
     else:
@@ -354,14 +350,6 @@ def _render(**kw: Any):
     for a in (ax, iax):  # geopandas labels the axes "Easting [metre]": not on a printed map
         a.set_xlabel("")
         a.set_ylabel("")
-    _draw_texts(page, kw, title, subtitle, sizes, wrap)
-    if kw["labels"]:
-        _draw_labels(ax, page, boundaries, concessions, areas, bounds)
-    meta = {"title": title, "omitted": page.omitted,
-            "sources": list(dict.fromkeys(line for line in page.sources if line)),
-            "bounds_epsg32648": [float(b) for b in bounds],
-            "arrangement": rects.arrangement, "published": published}
-    return fig, meta
 
 
 def _covers_country(bounds, outline) -> bool:
@@ -404,20 +392,18 @@ def _quiet_fonts() -> Iterator[None]:
 
 
 def briefing_figure(
-    *, cases: gpd.GeoDataFrame | None = None, areas: gpd.GeoDataFrame | None = None,
-    concessions: gpd.GeoDataFrame | None = None, boundaries: gpd.GeoDataFrame | None = None,
-    extent: Any = None, lang: Lang = "en", paper: str = "A4", orientation: str = "landscape",
-    title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
-    profile: str | PrivacyProfile = "public", labels: bool = True,
-    relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
-    sources: Sequence[str] | None = None, date: dt.date | None = None,
+    *, cases: gpd.GeoDataFrame | PublishedLayer | None = None,
+    areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, title: Text = None,
+    lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
+    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Draw a briefing map without saving it: the matplotlib figure and what it holds.
 
-    Same parameters as :func:`briefing_map` (but no path and no dpi). For a look at the page
-    before it is written, or for checks: placed labels carry the gid ``"landmap-label"``, the
-    case markers ``"landmap-cases"``, and the axes ``"landmap-map"``, ``"landmap-legend"`` and
-    ``"landmap-inset"``.
+    Same parameters as :func:`briefing_map` (but no path; ``paper.dpi`` is not used). For a
+    look at the page before it is written, or for checks: placed labels carry the gid
+    ``"landmap-label"``, the case markers ``"landmap-cases"``, and the axes ``"landmap-map"``,
+    ``"landmap-legend"`` and ``"landmap-inset"``.
 
     Returns
     -------
@@ -427,35 +413,49 @@ def briefing_figure(
         or ``"band"``) and the ``published`` case layer.
 
     """
-    _check_lang(lang)
+    job = _job(cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
+               extent=extent, title=title, lang=lang, profile=profile, paper=paper, text=text,
+               drawing=drawing)
+    return _figure(job)
+
+
+def _job(*, cases: Any, areas: Any, concessions: Any, boundaries: Any, extent: Any,
+         title: Text, lang: Any, profile: Any, paper: Any, text: Any, drawing: Any) -> _Job:
+    """Check every option, then pass the cases through the privacy gate."""
+    lang = check.check_lang(lang)
+    paper = check.given("paper", paper, Paper)
+    text = check.given("text", text, PageText)
+    drawing = check.given("drawing", drawing, Drawing)
+    title = bilingual("title", title)
+    prof = get_profile(profile)
     require_shaping()
     published = None if cases is None else for_output(
-        cases, profile, kind="cases", what="the briefing map", name="cases")
+        cases, prof, kind="cases", what="the briefing map", name="cases")
+    return _Job(cases=published, areas=layer_data(areas), concessions=layer_data(concessions),
+                boundaries=layer_data(boundaries), extent=extent, title=title, lang=lang,
+                profile=prof, paper=paper, text=text, drawing=drawing)
+
+
+def _figure(job: _Job) -> tuple[Any, dict[str, Any]]:
     with _quiet_fonts():
-        return _render(
-            cases=published, areas=layer_data(areas), concessions=layer_data(concessions),
-            boundaries=layer_data(boundaries), extent=extent, lang=lang, paper=paper,
-            orientation=orientation, title=title, subtitle=subtitle, profile=profile,
-            labels=labels, relief=relief, basemap=basemap, sources=sources, date=date,
-        )
+        return _render(job)
 
 
 def briefing_maps(
-    paths: Sequence[str | os.PathLike[str]], *, cases: gpd.GeoDataFrame | None = None,
+    paths: Sequence[str | os.PathLike[str]], *,
+    cases: gpd.GeoDataFrame | PublishedLayer | None = None,
     areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
-    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, lang: Lang = "en",
-    paper: str = "A4", orientation: str = "landscape",
-    title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
-    profile: str | PrivacyProfile = "public", dpi: int = 300, labels: bool = True,
-    relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
-    sources: Sequence[str] | None = None, date: dt.date | None = None,
+    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, title: Text = None,
+    lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
+    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
 ) -> list[Path]:
     """Render one briefing map and save it to several files (``.png`` and/or ``.pdf``).
 
     Same parameters as :func:`briefing_map`; the map is drawn once and saved to every path.
     """
     targets = [Path(p) for p in paths]
-    dpi = check_dpi(dpi, paper=paper, orientation=orientation,
+    paper = check.given("paper", paper, Paper)
+    dpi = check_dpi(paper.dpi, paper=paper.size, orientation=paper.orientation,
                     png=any(t.suffix.lower() == ".png" for t in targets))
     for target in targets:
         if target.suffix.lower() not in FORMATS:
@@ -463,72 +463,68 @@ def briefing_maps(
                 f"cannot write a briefing map as {target.suffix or 'a file with no extension'!r}.",
                 path=target, fix="name the output .png or .pdf",
             )
-    fig, meta = briefing_figure(
-        cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
-        extent=extent, lang=lang, paper=paper, orientation=orientation, title=title,
-        subtitle=subtitle, profile=profile, labels=labels, relief=relief, basemap=basemap,
-        sources=sources, date=date,
-    )
-    published = meta["published"]
-    areas, concessions, boundaries = (layer_data(x) for x in (areas, concessions, boundaries))
+    job = _job(cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
+               extent=extent, title=title, lang=lang, profile=profile, paper=paper, text=text,
+               drawing=drawing)
+    fig, meta = _figure(job)
+    return [_save(fig, meta, job, target, dpi) for target in targets]
+
+
+def _save(fig: Any, meta: Mapping[str, Any], job: _Job, target: Path, dpi: int) -> Path:
+    """Write the drawn page to one file, with its provenance and (public) audit beside it."""
     from matplotlib import rc_context
 
     from landmap import __version__
 
-    written = []
-    page = tuple(fig.get_size_inches())
-    case_frame = None if published is None else published.data
-    inputs = [str(m.get("source")) for layer in (case_frame, areas, concessions, boundaries)
-              if layer is not None and (m := layer.attrs.get("landmap") or {}).get("source")]
-    confidential = get_profile(profile).confidential
-    for target in targets:
-        fmt = target.suffix.lower().lstrip(".")
-        notice = heading("confidential" if confidential else "public", "en")
-        info = {"Title": meta["title"].replace("\n", " / "), "Software": f"landmap {__version__}",
-                "Description": notice}
-        if fmt == "pdf":
-            info = {"Title": info["Title"], "Creator": info["Software"], "Subject": notice}
-        # a PNG is a whole number of pixels: round the page to it (A4 at 300 dpi: 3508 x 2480)
-        fig.set_size_inches(*(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v
-                              for v in page))
-        with atomic_path(target) as tmp, _quiet_fonts(), rc_context({"pdf.fonttype": 42}):
-            try:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=info)
-            except (OSError, ValueError, RuntimeError) as err:
-                raise ExportError(f"could not write the briefing map: {err}", path=target) from err
-        record = make_provenance(
-            inputs=inputs, crs=CAMBODIA_METRIC_CRS, operation="briefing_map",
-            parameters={"lang": lang, "paper": paper, "orientation": orientation, "dpi": dpi,
-                        "profile": get_profile(profile).name, "extent": repr(extent),
-                        "bounds_epsg32648": meta["bounds_epsg32648"]},
-        )
-        record["omitted"] = meta["omitted"]
-        record["sources"] = meta["sources"]
-        write_provenance(record, target, public=not confidential)
-        if meta["published"] is not None:
-            write_audit(meta["published"], target)
-        log.info("wrote %s", target)
-        written.append(target)
-    return written
+    inputs = [str(m.get("source")) for layer in (
+        None if job.cases is None else job.cases.data, job.areas, job.concessions,
+        job.boundaries) if layer is not None and (m := layer.attrs.get("landmap") or {}).get(
+        "source")]
+    confidential = job.profile.confidential
+    fmt = target.suffix.lower().lstrip(".")
+    notice = heading("confidential" if confidential else "public", Lang.EN)
+    info = {"Title": meta["title"].replace("\n", " / "), "Software": f"landmap {__version__}",
+            "Description": notice}
+    if fmt == "pdf":
+        info = {"Title": info["Title"], "Creator": info["Software"], "Subject": notice}
+    # a PNG is a whole number of pixels: round the page to it (A4 at 300 dpi: 3508 x 2480)
+    fig.set_size_inches(*(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v
+                          for v in job.paper.inches))
+    with atomic_path(target) as tmp, _quiet_fonts(), rc_context({"pdf.fonttype": 42}):
+        try:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=info)
+        except (OSError, ValueError, RuntimeError) as err:
+            raise ExportError(f"could not write the briefing map: {err}", path=target) from err
+    record = make_provenance(
+        inputs=inputs, crs=CAMBODIA_METRIC_CRS, operation="briefing_map",
+        parameters={"lang": str(job.lang), "paper": str(job.paper.size),
+                    "orientation": str(job.paper.orientation), "dpi": dpi,
+                    "profile": job.profile.name, "extent": repr(job.extent),
+                    "bounds_epsg32648": meta["bounds_epsg32648"]},
+    )
+    record["omitted"] = meta["omitted"]
+    record["sources"] = meta["sources"]
+    write_provenance(record, target, public=not confidential)
+    if meta["published"] is not None:
+        write_audit(meta["published"], target)
+    log.info("wrote %s", target)
+    return target
 
 
 def briefing_map(
-    path: str | os.PathLike[str], *, cases: gpd.GeoDataFrame | None = None,
+    path: str | os.PathLike[str], *, cases: gpd.GeoDataFrame | PublishedLayer | None = None,
     areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
-    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, lang: Lang = "en",
-    paper: str = "A4", orientation: str = "landscape",
-    title: str | Mapping[str, str] | None = None, subtitle: str | Mapping[str, str] | None = None,
-    profile: str | PrivacyProfile = "public", dpi: int = 300, labels: bool = True,
-    relief: bool | str | os.PathLike[str] | None = True, basemap: str | None = None,
-    sources: Sequence[str] | None = None, date: dt.date | None = None,
+    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, title: Text = None,
+    lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
+    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
 ) -> Path:
     """Write a print-ready briefing map (PNG or PDF, by the file's extension).
 
     Parameters
     ----------
     path
-        Output file, ``.png`` (raster, ``dpi`` dots per inch, dpi recorded in the file) or
-        ``.pdf`` (vector, fonts embedded).
+        Output file, ``.png`` (raster, ``paper.dpi`` dots per inch, dpi recorded in the file)
+        or ``.pdf`` (vector, fonts embedded).
     cases, areas, concessions, boundaries
         Canonical layers (any CRS; drawn in EPSG:32648). ``boundaries`` defaults to the bundled
         provinces with their Khmer names.
@@ -536,31 +532,25 @@ def briefing_map(
         What the map shows: ``None`` (all given layers), a province name in English or Khmer, a
         concession or area id or name, ``"cases"``, a list of case ids, a ``(west, south, east,
         north)`` box in degrees, or a geometry / GeoDataFrame.
+    title
+        Text, or ``{"en": ..., "km": ...}``. By default it describes the layers.
     lang
-        ``"en"``, ``"km"`` or ``"both"``: language of every text element.
-    paper, orientation
-        ``"A4"`` or ``"A3"``; ``"landscape"`` or ``"portrait"``.
-    title, subtitle
-        Text, or ``{"en": ..., "km": ...}``. Defaults describe the layers and the extent.
+        ``"en"``, ``"km"`` or ``"both"`` (:class:`~landmap.schema.Lang`): language of every text
+        element.
     profile
         Privacy profile of the map (``"public"`` by default). Public case points must come
         from :func:`landmap.privacy.publish` (a ``PublishedLayer``); their audit is written
         beside the map as ``<path>.audit.json``. ``"internal"`` takes raw cases and marks the
         map confidential.
-    dpi
-        Resolution of PNG output (300 for print).
-    labels
-        Label provinces, concessions and areas (placed without overlaps; the rest are dropped
-        and counted in the provenance file's ``omitted``).
-    relief
-        Hillshade from the bundled relief raster (``True``), another raster path, or ``False``.
-    basemap
-        A web-tile basemap name (``"osm"`` or a contextily provider name): needs contextily
-        and internet; off by default.
-    sources
-        Extra attribution lines (the layers' own sources are found from their provenance).
-    date
-        Date printed on the map (today by default).
+    paper
+        Size, orientation and PNG resolution (:class:`~landmap.render.briefing.options.Paper`;
+        A4 landscape at 300 dpi by default).
+    text
+        Subtitle, extra source lines and the date printed
+        (:class:`~landmap.render.briefing.options.PageText`).
+    drawing
+        Labels, hillshade and web basemap
+        (:class:`~landmap.render.briefing.options.Drawing`).
 
     Returns
     -------
@@ -574,16 +564,15 @@ def briefing_map(
         For raw case data on a public map.
     AssetError
         When no Khmer font or no shaping-capable matplotlib is installed.
+    OptionError
+        For an unknown language, paper size or orientation, or an option of the wrong type.
     DataValueError
-        For an unknown extent, language, paper size or output format.
+        For an unknown extent or output format.
 
     """
-    return briefing_maps(
-        [path], cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
-        extent=extent, lang=lang, paper=paper, orientation=orientation, title=title,
-        subtitle=subtitle, profile=profile, dpi=dpi, labels=labels, relief=relief,
-        basemap=basemap, sources=sources, date=date,
-    )[0]
+    return briefing_maps([path], cases=cases, areas=areas, concessions=concessions,
+                         boundaries=boundaries, extent=extent, title=title, lang=lang,
+                         profile=profile, paper=paper, text=text, drawing=drawing)[0]
 
 
 __all__ = ["FORMATS", "LANGS", "MIN_DPI", "briefing_figure", "briefing_map", "briefing_maps",

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
-from typing import Literal
+from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-from landmap.schema import label
+from landmap.schema import LANGS, Lang, label
 
-Lang = Literal["en", "km", "both"]
-LANGS: tuple[str, ...] = ("en", "km", "both")
+if TYPE_CHECKING:
+    import pandas as pd
+
 _TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
@@ -38,15 +40,16 @@ def text_for(value: str | Mapping[str, str] | None, lang: Lang, *, sep: str = "\
         return ""
     if isinstance(value, str):
         return value
-    if lang == "both":
-        return sep.join(v for v in (value.get("en"), value.get("km")) if v)
-    return str(value.get(lang) or value.get("en") or value.get("km") or "")
+    if lang == Lang.BOTH:
+        return sep.join(v for v in (value.get(Lang.EN), value.get(Lang.KM)) if v)
+    return str(value.get(lang) or value.get(Lang.EN) or value.get(Lang.KM) or "")
 
 
 def heading(term: str, lang: Lang, *, sep: str = " / ") -> str:
     """Return a legend heading from the vocabulary in ``lang``."""
-    return label("heading", term, "en") + sep + label("heading", term, "km") if lang == "both" \
-        else label("heading", term, lang)
+    if lang == Lang.BOTH:
+        return label("heading", term, Lang.EN) + sep + label("heading", term, Lang.KM)
+    return label("heading", term, lang)
 
 
 def number(value: float | int | str, lang: Lang, *, grouped: bool = True) -> str:
@@ -64,7 +67,7 @@ def number(value: float | int | str, lang: Lang, *, grouped: bool = True) -> str
         text = f"{int(value):,}"
     else:
         text = f"{value:g}"
-    return text.translate(_TO_KHMER_DIGITS) if lang == "km" else text
+    return text.translate(_TO_KHMER_DIGITS) if lang == Lang.KM else text
 
 
 @cache
@@ -87,7 +90,7 @@ def source_line(line: str, lang: Lang) -> str:
     'Concessions: Open Development Cambodia'
 
     """
-    if lang != "km":
+    if lang != Lang.KM:
         return line
     phrases = _phrases()
     if line in phrases["lines"]:
@@ -103,4 +106,43 @@ def _years(text: str) -> str:
     return re.sub(r"\d+", lambda m: m.group(0).translate(_TO_KHMER_DIGITS), text)
 
 
-__all__ = ["LANGS", "Lang", "heading", "number", "source_line", "text_for"]
+#: File-name fragment of a bundled dataset -> its attribution line.
+_KNOWN_SOURCES = {  # file-name fragment -> attribution line
+    "cam-elc": "Concessions: Open Development Cambodia",
+    "community_forest": "Community forests: Open Development Cambodia; Forestry Administration",
+    "protected_area": "Protected areas: Open Development Cambodia; WCS / SCW Atlas (2014)",
+    "eviction": "Eviction sites: Sahmakum Teang Tnaut (STT); Open Development Cambodia",
+    "synthetic": "Cases: SYNTHETIC demonstration register (not real cases)",
+    "geoboundaries": "Boundaries: geoBoundaries, © OpenStreetMap contributors (ODbL)",
+    "cambodia-adm": "Boundaries: geoBoundaries; Open Development Cambodia (CC BY 4.0)",
+    "khm_bnd_admin1": "Province boundaries: Royal Government of Cambodia / WFP (2022)",
+}
+
+
+def layer_sources(layers: Sequence[pd.DataFrame | None], extra: Sequence[str] = ()) -> list[str]:
+    """Return the attribution lines of layers, from their provenance (no duplicates).
+
+    A layer's ``attrs["landmap"]["attribution"]`` is used as given; otherwise the source file
+    names (``attrs["landmap"]["source"]`` and provenance inputs) are matched against the
+    bundled datasets (ODC, geoBoundaries, the government's boundaries, STT, the synthetic
+    register). ``extra`` lines are appended.
+    """
+    lines: list[str] = []
+    for layer in layers:
+        if layer is None:
+            continue
+        meta = layer.attrs.get("landmap") or {}
+        prov = layer.attrs.get("provenance") or {}
+        if meta.get("attribution"):
+            lines.append(str(meta["attribution"]))
+            continue
+        paths = [str(meta.get("source", ""))]
+        paths += [str(item.get("path", "")) for item in prov.get("inputs", [])]
+        for path in paths:
+            low = PurePath(path).name.lower()
+            lines += [text for key, text in _KNOWN_SOURCES.items() if key in low]
+    lines += list(extra)
+    return list(dict.fromkeys(line for line in lines if line))
+
+
+__all__ = ["LANGS", "Lang", "heading", "layer_sources", "number", "source_line", "text_for"]

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from landmap.render.briefing.style import swatch
-from landmap.schema import label
+from landmap.schema import Lang, label
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 _TERM_FIELD = {"cases": ("type", "case_type"), "areas": ("kind", "area_kind"),
@@ -61,7 +61,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def description_html(row: Mapping[str, object], *, lang: str = "en") -> str:
+def description_html(row: Mapping[str, object], *, lang: Lang | str = Lang.EN) -> str:
     """Return the HTML table Google Earth shows for a feature; every value is escaped.
 
     Examples
@@ -160,7 +160,7 @@ def _placemark(record: Mapping[str, object], title: str, style_id: str, geom, *,
 
 def build_kml(
     layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, title: str, notes: list[str],
-    lang: str = "en", digits: int = 7,
+    lang: Lang | str = Lang.EN, digits: int = 7,
 ) -> bytes:
     """Return a KML document: one folder per layer ``{name: (kind, layer)}`` in EPSG:4326.
 

@@ -57,7 +57,7 @@ from landmap.render.formats.sharing import (
     simplify_for_sharing,
     write_geojson_for_sharing,
 )
-from landmap.schema import LAYER_KINDS, STORAGE_CRS, label
+from landmap.schema import LAYER_KINDS, STORAGE_CRS, Lang, label
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,8 @@ def _with_xy(layer: gpd.GeoDataFrame) -> tuple[pd.DataFrame, str | None]:
 def write_data(
     path: str | os.PathLike[str], layers: Mapping[str, Any] | None = None,
     tables: Mapping[str, Any] | None = None, *, profile: str | PrivacyProfile = "public",
-    kinds: Mapping[str, str] | None = None, lang: str = "en", share_m: float | None = None,
+    kinds: Mapping[str, str] | None = None, lang: Lang | str = Lang.EN,
+    share_m: float | None = None,
 ) -> Path:
     """Write layers and tables to one data file, in the format its extension names.
 
@@ -269,7 +270,7 @@ def _notes(profile: PrivacyProfile, omitted: list[str]) -> list[str]:
 
 
 def _mark(profile: PrivacyProfile) -> str:
-    return label("heading", "confidential" if profile.confidential else "public", "en")
+    return label("heading", "confidential" if profile.confidential else "public", Lang.EN)
 
 
 def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:

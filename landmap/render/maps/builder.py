@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import DataValueError, LandmapError, PrivacyError, SchemaError
+from landmap.errors import LandmapError, PrivacyError, SchemaError
 from landmap.privacy import (
     PrivacyProfile,
     PublishedLayer,
@@ -26,17 +26,34 @@ from landmap.privacy import (
     layer_kind,
     removed_columns,
 )
+from landmap.render import options as check
 from landmap.render.maps.assets import url
-from landmap.render.maps.elements import Control, DataLayer, HeatLayer, PluginControl
-from landmap.render.maps.layers import TITLE_COLUMN, Lang, layer_spec
+from landmap.render.maps.elements import (
+    Control,
+    DataLayer,
+    HeatLayer,
+    LayerGeometry,
+    LegendShape,
+    PluginControl,
+)
+from landmap.render.maps.layers import TITLE_COLUMN, LayerLook, layer_spec
+from landmap.render.maps.options import (
+    MIN_ZOOM,
+    Basemap,
+    Columns,
+    MapControls,
+    MapFields,
+    MapText,
+    MapView,
+)
 from landmap.render.maps.styles import load_styles, style
-from landmap.schema import label, vocabulary
+from landmap.schema import Lang, label, vocabulary
 
 #: Web basemaps a map may ask for (they need internet; none is used by default).
-BASEMAPS: dict[str, dict[str, str]] = {
-    "osm": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+BASEMAPS: dict[Basemap, dict[str, str]] = {
+    Basemap.OSM: {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             "attribution": "&copy; OpenStreetMap contributors", "name": "OpenStreetMap"},
-    "satellite": {
+    Basemap.SATELLITE: {
         "url": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/"
                "tile/{z}/{y}/{x}",
         "attribution": "Imagery &copy; Esri, Maxar, Earthstar Geographics, and the GIS User "
@@ -47,7 +64,6 @@ CAMBODIA_CENTRE = (12.6, 104.9)
 #: points; larger ones are drawn in bulk on a canvas (clustering 100,000 markers takes ~15 s).
 CLUSTER_RANGE = (50, 20_000)
 _ids = itertools.count(1)
-Columns = Sequence[str] | Mapping[str, Sequence[str]] | None
 
 
 class LandmapMap(folium.Map):
@@ -57,14 +73,14 @@ class LandmapMap(folium.Map):
     In a notebook it displays with every asset inlined, so it shows without internet.
     """
 
-    def __init__(self, *, lang: Lang = "en", profile: str | PrivacyProfile = "public",
+    def __init__(self, *, lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.profile = get_profile(profile)
         self.default_js = [("leaflet", url("leaflet/leaflet.js")),
                            ("folium_compat", url("landmap/folium-compat.js"))]
         self.default_css = [("leaflet_css", url("leaflet/leaflet.css"))]
-        self.lang = lang
+        self.lang = check.check_lang(lang)
         self.landmap_layers: list[DataLayer] = []
         self.legend_sections: list[dict[str, Any]] = []
         self.options_landmap: dict[str, Any] = {}
@@ -124,16 +140,9 @@ def add_layer(
     *,
     kind: str,
     name: str | None = None,
-    popup: Sequence[str] | None = None,
-    tooltip: Sequence[str] | None = None,
-    search: Sequence[str] | None = None,
-    style_by: str | None = None,
-    style_group: str | None = None,
-    fixed_style: Mapping[str, Any] | None = None,
+    look: LayerLook | None = None,
     show: bool = True,
     cluster: bool | None = None,
-    size_by: str | None = "households",
-    time_column: str | None = None,
     precision_zoom: float = 17,
     strict: bool = True,
     interactive: bool = True,
@@ -154,23 +163,14 @@ def add_layer(
         other name; it picks the default popup columns and style group.
     name
         Name in the layer control and the legend.
-    popup, tooltip, search
-        Columns shown in the popup / tooltip / searched; ``None`` for the kind's defaults,
-        ``[]`` for none. Only these columns (and those used for style, size and time) are
-        embedded in the HTML.
-    style_by, style_group
-        Column and ``styles.json`` group colouring the features (defaults per kind).
-    fixed_style
-        One style for every feature: ``{"fill", "stroke", "fill_opacity", "weight"}``.
+    look
+        Popup, tooltip and search columns, colours, marker size and time column
+        (:class:`~landmap.render.maps.layers.LayerLook`; the kind's defaults when ``None``).
     show
         Whether the layer is on when the map opens.
     cluster
         Cluster point markers (``None``: for 51 to 20,000 points; larger layers are drawn in
         bulk on a canvas).
-    size_by
-        Numeric column sizing point markers (households by default).
-    time_column
-        Date column the time slider filters on (point layers).
     precision_zoom
         Zoom level whose pixel size sets coordinate precision and simplification tolerance.
     strict
@@ -188,13 +188,9 @@ def add_layer(
         data = for_output(data, m.profile, kind="cases" if kind == "cases" else None,
                           what="the interactive map", name=name).data
     layer_id = f"layer{next(_ids)}"
-    spec, rows = layer_spec(
-        data, kind, layer_id=layer_id, popup=popup, tooltip=tooltip, search=search,
-        style_by=style_by, style_group=style_group,
-        fixed_style=dict(fixed_style) if fixed_style else None, size_by=size_by,
-        time_column=time_column, lang=m.lang, precision_zoom=precision_zoom, strict=strict,
-        name=name,
-    )
+    look = look or LayerLook()
+    spec, rows = layer_spec(data, kind, layer_id=layer_id, look=look, lang=m.lang,
+                            precision_zoom=precision_zoom, strict=strict, name=name)
     points = "h" not in spec["geom"]
     if points:
         n = spec["geom"]["n"]
@@ -205,15 +201,15 @@ def add_layer(
     spec["interactive"] = interactive and not background
     if not interactive or background:
         spec["popup"], spec["tooltip"], spec["search"] = [], [], []
-    layer = DataLayer(spec, name=spec["label"], kind="points" if points else "polygons",
-                      show=show)
+    layer = DataLayer(spec, name=spec["label"], show=show,
+                      kind=LayerGeometry.POINTS if points else LayerGeometry.POLYGONS)
     m.add_child(layer)
     m.landmap_layers.append(layer)
     if rows and not background:
-        m.legend_sections.append({"title": spec["label"], "shape": "point" if points else
-                                  "polygon", "rows": rows})
-    if time_column and points:
-        m.options_landmap.setdefault("time", (layer, time_column))
+        m.legend_sections.append({"title": spec["label"], "rows": rows,
+                                  "shape": LegendShape.POINT if points else LegendShape.POLYGON})
+    if look.time_column and points:
+        m.options_landmap.setdefault("time", (layer, look.time_column))
     return layer
 
 
@@ -264,24 +260,13 @@ def build_map(
     concessions: gpd.GeoDataFrame | None = None,
     overlaps: gpd.GeoDataFrame | None = None,
     boundaries: gpd.GeoDataFrame | None = None,
-    popup: Columns = None,
-    tooltip: Columns = None,
-    search: Columns = None,
-    basemap: str | None = None,
     title: str | None = None,
-    subtitle: str | None = None,
-    notice: str | None = None,
-    lang: Lang = "en",
-    cluster: bool | None = None,
-    heatmap: bool = False,
-    time_slider: bool | None = None,
-    legend: bool = True,
-    minimap: bool | None = None,
-    measure: bool = True,
-    fullscreen: bool = True,
-    max_zoom: int = 18,
-    precision_zoom: float | None = None,
+    lang: Lang | str = Lang.EN,
     profile: str | PrivacyProfile = "public",
+    text: MapText | None = None,
+    controls: MapControls | None = None,
+    view: MapView | None = None,
+    fields: MapFields | None = None,
 ) -> LandmapMap:
     """Build an interactive advocacy map from canonical landmap layers.
 
@@ -293,45 +278,24 @@ def build_map(
         offline background. On a public map ``cases`` must be a
         :class:`~landmap.privacy.PublishedLayer` (:func:`landmap.privacy.publish`), and every
         layer keeps only the columns the profile publishes.
-    popup, tooltip, search
-        Columns shown in popups / tooltips / searched: a list for every layer (columns a layer
-        lacks are skipped, a column no layer has is an error), a ``{kind: [columns]}`` mapping,
-        or ``None`` for the defaults (name, id, type or kind, date, description…). With one
-        list for every layer, popups and tooltips also show each feature's name or id. Only these
-        columns reach the HTML; every value is shown as text.
-    basemap
-        ``None`` (default: no web tiles, the boundaries are the background), ``"osm"`` or
-        ``"satellite"`` (needs internet when the map is opened; attributed on the map).
-    title, subtitle
+    title
         Shown at the top of the map (and as the page title).
-    notice
-        A banner such as ``"CONFIDENTIAL — internal use only"`` or
-        ``"Public version: locations displaced"``.
     lang
-        Labels in ``"en"``, ``"km"`` or ``"both"``.
-    cluster
-        Cluster case markers (``None``: for 51 to 20,000 cases; more are drawn in bulk on a
-        canvas). Clusters show how many cases they hold; many cases at one spot spread out on
-        click.
-    heatmap
-        Add a heatmap of cases weighted by households (off when the map opens).
-    time_slider
-        Add a slider showing cases up to a date (``None``: when cases have dates).
-    legend, minimap, measure, fullscreen
-        Controls to include. The legend folds away on a small map (a notebook cell, a phone)
-        and whenever it would touch another control; a reader opens it with one click.
-        ``minimap=None`` (default) shows the overview map only when the map is at least
-        900 × 600 pixels, so it never crowds the layer switcher in a notebook; ``True``
-        always, ``False`` never.
-    max_zoom
-        The map's deepest zoom.
-    precision_zoom
-        Zoom whose pixel size sets coordinate precision and simplification tolerance (default
-        ``max_zoom - 1``: about 1 m at zoom 17, so nothing visible is lost one zoom below the
-        deepest; 14 gives ~9 m and much smaller files for national maps).
+        Labels in ``"en"``, ``"km"`` or ``"both"`` (:class:`~landmap.schema.Lang`).
     profile
         ``"public"`` (default: a map that may be shared) or ``"internal"`` (exact locations and
-        every column; the map says CONFIDENTIAL unless ``notice`` says otherwise).
+        every column; the map says CONFIDENTIAL unless ``text.notice`` says otherwise).
+    text
+        Subtitle and notice banner (:class:`~landmap.render.maps.options.MapText`).
+    controls
+        Clustering, heatmap, time slider, legend, minimap, measure tool and full-screen button
+        (:class:`~landmap.render.maps.options.MapControls`).
+    view
+        Web basemap, deepest zoom and coordinate precision
+        (:class:`~landmap.render.maps.options.MapView`; no web tiles by default).
+    fields
+        Columns in popups and tooltips and searched
+        (:class:`~landmap.render.maps.options.MapFields`).
 
     Returns
     -------
@@ -340,6 +304,8 @@ def build_map(
 
     Raises
     ------
+    OptionError
+        For an unknown language or an option object of the wrong type.
     PrivacyError
         Raw case data on a public map, or a popup/tooltip/search column the profile removed.
     SchemaError
@@ -352,14 +318,17 @@ def build_map(
     >>> import geopandas as gpd, shapely
     >>> cases = gpd.GeoDataFrame({"case_id": ["C1"], "type": ["eviction"]},
     ...                          geometry=[shapely.Point(104.9, 11.55)], crs="EPSG:4326")
-    >>> m = build_map(cases=cases, title="Demo", notice="Synthetic data", profile="internal")
+    >>> m = build_map(cases=cases, title="Demo", text=MapText(notice="Synthetic data"),
+    ...               profile="internal")
     >>> [layer.spec["kind"] for layer in m.landmap_layers]
     ['cases']
 
     """
-    if basemap is not None and basemap not in BASEMAPS:
-        raise DataValueError(f"unknown basemap {basemap!r}",
-                             fix=f"use one of: {', '.join(BASEMAPS)} (or none)")
+    lang = check.check_lang(lang)
+    text = check.given("text", text, MapText)
+    controls = check.given("controls", controls, MapControls)
+    view = check.given("view", view, MapView)
+    fields = check.given("fields", fields, MapFields)
     prof = get_profile(profile)
     layers = {"boundaries": boundaries, "areas": areas, "concessions": concessions,
               "overlaps": overlaps, "cases": cases}
@@ -367,43 +336,51 @@ def build_map(
                                what="the interactive map", name=k)
                  for k, v in layers.items() if v is not None}
     present = {k: p.data for k, p in published.items()}
-    for what, spec in (("popup", popup), ("tooltip", tooltip), ("search", search)):
+    for what, spec in fields.items():
         _check_columns(what, spec, present, removed_columns(*published.values()), prof)
+    notice = text.notice
     if notice is None and prof.confidential and "cases" in present:
         notice = label("heading", "confidential", lang)
     m = LandmapMap(lang=lang, profile=prof, location=CAMBODIA_CENTRE, zoom_start=7,
-                   tiles=None, control_scale=True, prefer_canvas=True, maxZoom=max_zoom,
-                   minZoom=4)
-    m.options_landmap.update(legend=legend, minimap=minimap)
-    if basemap:
-        tiles = BASEMAPS[basemap]
-        folium.TileLayer(tiles=tiles["url"], attr=tiles["attribution"], name=tiles["name"],
-                         max_zoom=max_zoom, overlay=False, control=True).add_to(m)
-        m.options_landmap["basemap"] = tiles
-    if precision_zoom is None:
-        precision_zoom = max_zoom - 1
-    kw = {"strict": False, "precision_zoom": precision_zoom}
+                   tiles=None, control_scale=True, prefer_canvas=True, maxZoom=view.max_zoom,
+                   minZoom=MIN_ZOOM)
+    m.options_landmap.update(legend=controls.legend, minimap=controls.minimap)
+    _add_basemap(m, view)
+    _add_area_layers(m, present, fields, view)
+    if "cases" in present:
+        _add_cases(m, published["cases"], fields=fields, controls=controls,
+                   precision_zoom=view.coordinate_zoom)
+    _add_controls(m, title=title, subtitle=text.subtitle, notice=notice, controls=controls)
+    return m
+
+
+def _add_basemap(m: LandmapMap, view: MapView) -> None:
+    if view.basemap is None:
+        return
+    tiles = BASEMAPS[view.basemap]
+    folium.TileLayer(tiles=tiles["url"], attr=tiles["attribution"], name=tiles["name"],
+                     max_zoom=view.max_zoom, overlay=False, control=True).add_to(m)
+    m.options_landmap["basemap"] = tiles
+
+
+def _add_area_layers(m: LandmapMap, present: Mapping[str, gpd.GeoDataFrame],
+                     fields: MapFields, view: MapView) -> None:
+    """Add the background boundaries, then areas, concessions and overlaps."""
+    precision_zoom = view.coordinate_zoom
     if "boundaries" in present:
-        boundaries = present["boundaries"]
         entry = style("boundaries", None)
-        if basemap:
+        if view.basemap:
             entry = {**entry, "fill_opacity": 0.0}
-        add_layer(m, boundaries, kind="boundaries", background=True, fixed_style=entry,
-                  precision_zoom=min(precision_zoom, 13), strict=False, search=[])
+        add_layer(m, present["boundaries"], kind="boundaries", background=True,
+                  look=LayerLook(fixed_style=entry, search=[]),
+                  precision_zoom=min(precision_zoom, 13), strict=False)
     for kind in ("areas", "concessions", "overlaps"):
         if present.get(kind) is None:
             continue
-        columns = {what: _columns_for(spec, kind, present[kind]) for what, spec in
-                   (("popup", popup), ("tooltip", tooltip), ("search", search))}
-        for part, name in _split_points(present[kind], kind, lang):
-            add_layer(m, part, kind=kind, name=name, size_by=None, cluster=False, **columns,
-                      **kw)
-    if "cases" in present:
-        _add_cases(m, published["cases"], popup=popup, tooltip=tooltip, search=search,
-                   cluster=cluster, heatmap=heatmap, time_slider=time_slider, kw=kw)
-    _add_controls(m, title=title, subtitle=subtitle, notice=notice, measure=measure,
-                  fullscreen=fullscreen)
-    return m
+        columns = _layer_fields(fields, kind, present[kind])
+        for part, name in _split_points(present[kind], kind, m.lang):
+            add_layer(m, part, kind=kind, name=name, look=LayerLook(size_by=None, **columns),
+                      cluster=False, strict=False, precision_zoom=precision_zoom)
 
 
 def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
@@ -447,34 +424,40 @@ def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFra
             raise missing(col, "in none of the layers")
 
 
-def _add_cases(m: LandmapMap, published: PublishedLayer, *, popup: Columns, tooltip: Columns,
-               search: Columns, cluster: bool | None, heatmap: bool,
-               time_slider: bool | None, kw: dict[str, Any]) -> None:
+def _layer_fields(fields: MapFields, kind: str, gdf: gpd.GeoDataFrame
+                  ) -> dict[str, list[str] | None]:
+    """Return one layer's popup, tooltip and search columns."""
+    return {what: _columns_for(spec, kind, gdf) for what, spec in fields.items()}
+
+
+def _add_cases(m: LandmapMap, published: PublishedLayer, *, fields: MapFields,
+               controls: MapControls, precision_zoom: float) -> None:
     cases = published.data
     has_dates = "date" in cases.columns and pd.to_datetime(
         cases["date"], errors="coerce").dt.to_period("M").nunique() > 1
-    use_time = has_dates if time_slider is None else (time_slider and "date" in cases.columns)
-    layer = add_layer(m, published, kind="cases", popup=_columns_for(popup, "cases", cases),
-                      tooltip=_columns_for(tooltip, "cases", cases),
-                      search=_columns_for(search, "cases", cases),
-                      cluster=cluster, time_column="date" if use_time else None, **kw)
-    if heatmap:
+    use_time = (has_dates if controls.time_slider is None
+                else (controls.time_slider and "date" in cases.columns))
+    look = LayerLook(time_column="date" if use_time else None,
+                     **_layer_fields(fields, "cases", cases))
+    layer = add_layer(m, published, kind="cases", look=look, cluster=controls.cluster,
+                      strict=False, precision_zoom=precision_zoom)
+    if controls.heatmap:
         name = f"{layer.spec['label']} — heatmap"
         js_heat = HeatLayer(layer, name=name, weighted="size" in layer.spec, show=False)
         m.add_child(js_heat)
 
 
 def _add_controls(m: LandmapMap, *, title: str | None, subtitle: str | None,
-                  notice: str | None, measure: bool, fullscreen: bool) -> None:
+                  notice: str | None, controls: MapControls) -> None:
     if title or subtitle or notice:
         m.add_child(Control("banner", {"title": title, "subtitle": subtitle, "notice": notice}))
-    if fullscreen:
+    if controls.fullscreen:
         m.add_child(PluginControl(
             "L.control.fullscreen", {"position": "topleft", "title": "Full screen",
                                      "titleCancel": "Exit full screen"},
             js=[("fullscreen_js", url("leaflet.fullscreen/Control.FullScreen.js"))],
             css=[("fullscreen_css", url("leaflet.fullscreen/Control.FullScreen.css"))]))
-    if measure:
+    if controls.measure:
         m.add_child(PluginControl(
             "L.control.polylineMeasure", {"position": "topleft", "unit": "kilometres",
                                           "showBearings": False, "clearMeasurementsOnStop": False,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from enum import StrEnum
 from typing import Any
 
 from folium.elements import JSCSSMixin
@@ -58,6 +59,20 @@ def _runtime_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
             [("landmap_css", url("landmap/landmap.css"))])
 
 
+class LayerGeometry(StrEnum):
+    """What a :class:`DataLayer` draws (and which runtime factory draws it)."""
+
+    POINTS = "points"
+    POLYGONS = "polygons"
+
+
+class LegendShape(StrEnum):
+    """The swatch of a legend section on the map: a marker or a filled box."""
+
+    POINT = "point"
+    POLYGON = "polygon"
+
+
 class DataLayer(JSCSSMixin, Layer):
     """A polygon or point layer drawn from a compact payload (:mod:`landmap.render.maps.encode`).
 
@@ -93,11 +108,11 @@ var {{ this.get_name() }} = landmap.{{ this.factory }}({{ this._parent.get_name(
         self._name = "LandmapLayer"
         self.spec = spec
         self.geometry_kind = kind
-        self.factory = "pointLayer" if kind == "points" else "polygonLayer"
+        self.factory = "pointLayer" if kind == LayerGeometry.POINTS else "polygonLayer"
         js, css = _runtime_assets()
         self.default_js = list(js)
         self.default_css = list(css)
-        cluster = kind == "points" and spec.get("cluster")
+        cluster = kind == LayerGeometry.POINTS and spec.get("cluster")
         if cluster:
             self.default_js.insert(0, ("markercluster_js",
                                        url("leaflet.markercluster/leaflet.markercluster.js")))
@@ -187,4 +202,5 @@ class PluginControl(JSCSSMixin):
         self.default_css = css
 
 
-__all__ = ["Control", "DataLayer", "HeatLayer", "PluginControl", "json_for_html"]
+__all__ = ["Control", "DataLayer", "HeatLayer", "LayerGeometry", "LegendShape", "PluginControl",
+           "json_for_html"]

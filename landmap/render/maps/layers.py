@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,9 +22,7 @@ from landmap.errors import CRSError, DataValueError, SchemaError
 from landmap.geometry import polygonal_parts
 from landmap.render.maps import encode
 from landmap.render.maps.styles import legend_entries, style
-from landmap.schema import STORAGE_CRS, label, vocabulary
-
-Lang = Literal["en", "km", "both"]
+from landmap.schema import STORAGE_CRS, Lang, LocationPrecision, label, vocabulary
 
 #: Popup columns shown by default, per layer kind (those present in the layer).
 DEFAULT_POPUP: dict[str, tuple[str, ...]] = {
@@ -65,7 +64,7 @@ LAYER_HEADING = {"cases": "cases", "areas": "areas", "concessions": "concessions
                  "overlaps": "overlap", "boundaries": "province"}
 
 
-def column_label(column: str, lang: Lang = "en") -> str:
+def column_label(column: str, lang: Lang = Lang.EN) -> str:
     """Return the display label of a column (bilingual where the vocabulary has it).
 
     Examples
@@ -83,7 +82,7 @@ def column_label(column: str, lang: Lang = "en") -> str:
     return text[:1].upper() + text[1:]
 
 
-def layer_label(kind: str, lang: Lang = "en") -> str:
+def layer_label(kind: str, lang: Lang = Lang.EN) -> str:
     """Return the display name of a layer kind."""
     key = LAYER_HEADING.get(kind)
     return label("heading", key, lang) if key else kind.title()
@@ -130,10 +129,11 @@ def _leaflet_style(entry: dict[str, Any], points: bool) -> dict[str, Any]:
 
 
 #: Precisions whose point stands for a whole unit: drawn hollow, with a note in the popup.
-UNIT_PRECISIONS = ("commune", "district", "province")
+UNIT_PRECISIONS: tuple[str, ...] = tuple(p.value for p in (
+    LocationPrecision.COMMUNE, LocationPrecision.DISTRICT, LocationPrecision.PROVINCE))
 
 
-def precision_spec(gdf: pd.DataFrame, lang: Lang = "en") -> dict[str, Any] | None:
+def precision_spec(gdf: pd.DataFrame, lang: Lang = Lang.EN) -> dict[str, Any] | None:
     """How cases known only to their commune (district, province) are drawn, if any are.
 
     Returns ``{"by": "location_precision", "hollow": {term: popup note}, "legend": row}`` or
@@ -157,8 +157,8 @@ def precision_spec(gdf: pd.DataFrame, lang: Lang = "en") -> dict[str, Any] | Non
         def one(code: str) -> str:
             unit = label("location_precision", term, code)  # type: ignore[arg-type]
             text = label("heading", "location_known_to", code)  # type: ignore[arg-type]
-            return text.format(unit=unit.lower() if code == "en" else unit)
-        return one(lang) if lang != "both" else f"{one('en')} / {one('km')}"
+            return text.format(unit=unit.lower() if code == Lang.EN else unit)
+        return one(lang) if lang != Lang.BOTH else f"{one(Lang.EN)} / {one(Lang.KM)}"
 
     legend = {"term": "", "label": label("heading", "hollow_marker", lang), "fill": "#ffffff",
               "stroke": "#333333", "weight": 2, "fill_opacity": 0.0, "hollow": True}
@@ -168,7 +168,7 @@ def precision_spec(gdf: pd.DataFrame, lang: Lang = "en") -> dict[str, Any] | Non
 
 def style_spec(
     gdf: pd.DataFrame, kind: str, *, points: bool, group: str | None = None,
-    by: str | None = None, lang: Lang = "en", fixed: dict[str, Any] | None = None,
+    by: str | None = None, lang: Lang = Lang.EN, fixed: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return the layer's style payload and its legend rows."""
     default_group, default_by = STYLE_BY.get(kind, ("area_kind", None))
@@ -248,20 +248,43 @@ def _geometry_payload(
     return encode.encode_polygons(geoms, step=step, origin=origin)
 
 
+@dataclass(frozen=True)
+class LayerLook:
+    """Which columns one map layer shows, and how its features are coloured, sized and dated.
+
+    Parameters
+    ----------
+    popup, tooltip, search
+        Columns shown in the popup / tooltip / searched; ``None`` for the kind's defaults,
+        ``[]`` for none. Only these columns (and those used for style, size and time) are
+        embedded in the HTML.
+    style_by, style_group
+        Column and ``styles.json`` group colouring the features (defaults per kind).
+    fixed_style
+        One style for every feature: ``{"fill", "stroke", "fill_opacity", "weight"}``.
+    size_by
+        Numeric column sizing point markers (households by default).
+    time_column
+        Date column the time slider filters on (point layers).
+    """
+
+    popup: Sequence[str] | None = None
+    tooltip: Sequence[str] | None = None
+    search: Sequence[str] | None = None
+    style_by: str | None = None
+    style_group: str | None = None
+    fixed_style: Mapping[str, Any] | None = None
+    size_by: str | None = "households"
+    time_column: str | None = None
+
+
 def layer_spec(
     gdf: gpd.GeoDataFrame,
     kind: str,
     *,
     layer_id: str,
-    popup: Sequence[str] | None = None,
-    tooltip: Sequence[str] | None = None,
-    search: Sequence[str] | None = None,
-    style_by: str | None = None,
-    style_group: str | None = None,
-    fixed_style: dict[str, Any] | None = None,
-    size_by: str | None = None,
-    time_column: str | None = None,
-    lang: Lang = "en",
+    look: LayerLook | None = None,
+    lang: Lang = Lang.EN,
     precision_zoom: float = 17,
     strict: bool = True,
     name: str | None = None,
@@ -274,6 +297,7 @@ def layer_spec(
         ``spec`` is what :class:`~landmap.render.maps.elements.DataLayer` embeds.
 
     """
+    look = look or LayerLook()
     gdf = to_storage_crs(gdf, name=kind)
     drawable = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if not drawable.all():  # rows without a location cannot be drawn (or searched)
@@ -288,19 +312,21 @@ def layer_spec(
         raise DataValueError(
             f"the {kind} layer mixes points or lines with polygons ({sorted(types)})",
             fix="map points and polygons as separate layers (split by gdf.geom_type)")
-    popup_cols = choose_columns(gdf, popup, DEFAULT_POPUP.get(kind, ()), what="popup",
+    popup_cols = choose_columns(gdf, look.popup, DEFAULT_POPUP.get(kind, ()), what="popup",
                                 strict=strict)
-    tooltip_cols = choose_columns(gdf, tooltip, DEFAULT_TOOLTIP.get(kind, ()), what="tooltip",
+    tooltip_cols = choose_columns(gdf, look.tooltip, DEFAULT_TOOLTIP.get(kind, ()), what="tooltip",
                                   strict=strict)
-    search_cols = choose_columns(gdf, search, DEFAULT_SEARCH.get(kind, ()), what="search",
+    search_cols = choose_columns(gdf, look.search, DEFAULT_SEARCH.get(kind, ()), what="search",
                                  strict=strict)
     title = TITLE_COLUMN.get(kind)
-    style_payload, rows = style_spec(gdf, kind, points=points, group=style_group, by=style_by,
-                             lang=lang, fixed=fixed_style)
+    fixed = dict(look.fixed_style) if look.fixed_style else None
+    style_payload, rows = style_spec(gdf, kind, points=points, group=look.style_group,
+                                     by=look.style_by, lang=lang, fixed=fixed)
     hollow = precision_spec(gdf, lang) if points and kind == "cases" else None
     if hollow is not None:
         rows.append(hollow.pop("legend"))
-    extra = [c for c in (style_payload["by"], size_by, time_column,
+    size_by = look.size_by
+    extra = [c for c in (style_payload["by"], size_by, look.time_column,
                          hollow and hollow["by"]) if c and c in gdf.columns]
     needed = list(dict.fromkeys([*popup_cols, *tooltip_cols, *search_cols, *extra]))
     term_fields = TERM_FIELDS.get(kind, {})
@@ -328,6 +354,6 @@ def layer_spec(
     return spec, rows
 
 
-__all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS",
+__all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS", "LayerLook",
            "choose_columns", "clear_payload_cache", "column_label", "geometry_payload",
            "layer_label", "layer_spec", "precision_spec", "style_spec", "to_storage_crs"]

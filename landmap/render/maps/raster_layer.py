@@ -32,6 +32,7 @@ from rasterio.warp import calculate_default_transform, reproject
 from landmap.errors import CRSError, DataFileError, DataValueError
 from landmap.io.cache import cache_key, load_arrays, store_arrays
 from landmap.provenance import file_sha256
+from landmap.render.maps.elements import LegendShape
 
 WEB_MERCATOR = "EPSG:3857"
 #: Latitude limit of Web Mercator.
@@ -96,7 +97,7 @@ class RasterLayer:
         if legend is None:
             sections = getattr(m, "legend_sections", None)
             if sections is not None and self.legend_items and not self.colorbar:
-                sections.append({"title": self.name, "shape": "polygon", "rows": [
+                sections.append({"title": self.name, "shape": LegendShape.POLYGON, "rows": [
                     {"term": label, "label": label, "fill": colour, "stroke": colour,
                      "fill_opacity": 1.0} for label, colour in self.legend_items]})
                 own = False

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from landmap.errors import AssetError
-from landmap.schema import label, vocabulary
+from landmap.schema import Lang, label, vocabulary
 
 #: Style groups and the vocabulary each one's terms come from.
 STYLE_FIELDS: dict[str, str | None] = {
@@ -92,7 +92,7 @@ def palette(group: str) -> dict[str, str]:
 
 
 def legend_entries(
-    group: str, terms: list[str] | None = None, *, lang: Literal["en", "km", "both"] = "en"
+    group: str, terms: list[str] | None = None, *, lang: Lang = Lang.EN
 ) -> list[dict[str, Any]]:
     """Return legend rows ``{"term", "label", "fill", "stroke", ...}`` for a style group.
 
