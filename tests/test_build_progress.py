@@ -122,6 +122,7 @@ def test_sharing_version_by_default_and_full_resolution_on_request(shown, small_
     assert small < big * 0.8  # communes already simplified at the source: the least gain
 
 
+@pytest.mark.notebook
 def test_progress_shows_in_a_jupyter_kernel_and_not_in_a_process_that_imported_ipykernel():
     import ipykernel  # noqa: F401 - imported, as a test run or a tool may do, without a kernel
     import nbformat
