@@ -7,11 +7,11 @@ order), followed by any other columns the input had, under their original names.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 from typing import Literal
+
+from landmap.bundled import resource_json
 
 LayerKind = Literal["cases", "areas", "concessions", "boundaries"]
 LAYER_KINDS: tuple[LayerKind, ...] = ("cases", "areas", "concessions", "boundaries")
@@ -168,10 +168,7 @@ def vocabulary() -> dict[str, dict[str, dict[str, object]]]:
         ``case_status``, ``location_precision``, ``concession_kind``, ``area_kind`` and
         ``heading``.
     """
-    text = resources.files("landmap").joinpath("resources/vocabulary.json").read_text("utf-8")
-    data = json.loads(text)
-    data.pop("_comment", None)
-    return data
+    return resource_json("vocabulary.json")
 
 
 def label(field: str, term: str, lang: Literal["en", "km", "both"] = "en") -> str:
