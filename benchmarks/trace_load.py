@@ -6,7 +6,9 @@ call that goes from one landmap module into another during one ``load_cases`` ca
 the modules in the order they were entered (consecutive calls into the same module shown
 once) and the number of *returns*: entries into a module the walk had already entered and
 then left for another. A module that the stages all use (the error classes, the column-name
-forms in ``io._aliases``) counts too; the per-module counts say which ones come back.
+forms in ``io._aliases``) counts too; the per-module counts say which ones come back. The
+*stage returns* count only the calls the loader (``landmap.io.load``) makes itself: a module
+it calls into again after calling another is a stage visited twice.
 
 Each file is loaded once before it is traced, so the caches and lazy imports of a first call
 do not show in the walk.
@@ -48,28 +50,35 @@ def _caller_module(frame) -> str | None:
     return None
 
 
-def walk(path: Path) -> list[str]:
-    """Return the landmap modules entered, in order, by cross-module calls of one load."""
+def walk(path: Path) -> tuple[list[str], list[str]]:
+    """Return the landmap modules entered, in order, by cross-module calls of one load.
+
+    Also the modules the loader itself (``landmap.io.load``) called into: its stages.
+    """
     from landmap.io.load import load_cases
 
     load_cases(path)  # warm the caches
     entered: list[str] = []
+    stages: list[str] = []
 
     def profile(frame, event, _arg):
         if event != "call":
             return
         module = _module_of(frame)
-        if module is None or module == _caller_module(frame):
+        caller = _caller_module(frame)
+        if module is None or module == caller:
             return
         if not entered or entered[-1] != module:
             entered.append(module)
+        if caller == "landmap.io.load" and (not stages or stages[-1] != module):
+            stages.append(module)
 
     sys.setprofile(profile)
     try:
         load_cases(path)
     finally:
         sys.setprofile(None)
-    return entered
+    return entered, stages
 
 
 def returns(entered: list[str]) -> Counter[str]:
@@ -94,18 +103,22 @@ def main() -> None:
             kobo = Path(tmp) / "kobo_export.csv"
             kobo.write_text(KOBO, encoding="utf-8")
             files = [ROOT / "data/synthetic_cases.csv", ROOT / "data/synthetic_cases.xlsx", kobo]
-        total = 0
-        print(f"{'file':<28} {'steps':>6} {'modules':>8} {'returns':>8}  modules returned to")
+        total = total_stages = 0
+        print(f"{'file':<28} {'steps':>6} {'modules':>8} {'returns':>8} {'stage returns':>14}"
+              "  modules returned to")
         for path in files:
-            entered = walk(path)
-            back = returns(entered)
+            entered, stages = walk(path)
+            back, stage_back = returns(entered), returns(stages)
             total += sum(back.values())
+            total_stages += sum(stage_back.values())
             worst = ", ".join(f"{m.removeprefix('landmap.')} {c}" for m, c in back.most_common())
             print(f"{path.name:<28} {len(entered):>6} {len(set(entered)):>8} "
-                  f"{sum(back.values()):>8}  {worst}")
+                  f"{sum(back.values()):>8} {sum(stage_back.values()):>14}  {worst}")
             if args.walk:
-                print("   " + " -> ".join(m.removeprefix("landmap.") for m in entered))
-        print(f"total returns: {total}")
+                print("   stages: " + " -> ".join(m.removeprefix("landmap.") for m in stages))
+                print("   walk:   " + " -> ".join(m.removeprefix("landmap.") for m in entered))
+        print(f"total returns: {total}; returns of the loader to a stage it had left: "
+              f"{total_stages}")
 
 
 if __name__ == "__main__":
