@@ -96,12 +96,11 @@ def main() -> None:
 
 def _values_file(register: Path, folder: Path) -> tuple[Path, int]:
     """Every value the leak check searches for, one a line, for grep -F."""
-    from landmap.io._table import read_table
-    from landmap.io._vector import resolve
+    from landmap.io.read import read_table
     from landmap.leakcheck.register import read_register
 
     searched = read_register(register).searched
-    table = read_table(resolve(register, layer=None), encoding=None)
+    table = read_table(register)
     values = sorted({str(v).strip() for c in searched for v in table[c].dropna()
                      if str(v).strip()})
     path = folder / "values.txt"

@@ -7,12 +7,12 @@ order), followed by any other columns the input had, under their original names.
 
 from __future__ import annotations
 
-import json
 import re
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Literal
+
+from landmap.bundled import resource_json
 
 LayerKind = Literal["cases", "areas", "concessions", "boundaries"]
 LAYER_KINDS: tuple[LayerKind, ...] = ("cases", "areas", "concessions", "boundaries")
@@ -197,10 +197,7 @@ def vocabulary() -> dict[str, dict[str, dict[str, object]]]:
         ``case_status``, ``location_precision``, ``concession_kind``, ``area_kind`` and
         ``heading``.
     """
-    text = resources.files("landmap").joinpath("resources/vocabulary.json").read_text("utf-8")
-    data = json.loads(text)
-    data.pop("_comment", None)
-    return data
+    return resource_json("vocabulary.json")
 
 
 def label(field: str, term: str, lang: Lang | str = Lang.EN) -> str:

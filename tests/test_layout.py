@@ -19,7 +19,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "landmap"
 
 CORE = {"errors", "schema", "provenance", "geometry", "limits", "versions", "terminal", "lazy",
-        "progress", "__init__"}
+        "progress", "bundled", "__init__"}
 ROOMS = {"places", "io", "analysis", "raster", "privacy", "leakcheck", "register", "project",
          "render", "pipeline", "widgets", "cli"}
 

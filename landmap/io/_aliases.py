@@ -12,13 +12,13 @@ over a generic ``_uuid``.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache, lru_cache
-from importlib import resources
 
 import pandas as pd
+
+from landmap.bundled import resource_json
 
 #: Khmer digits ០-៩ as ASCII digits.
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
@@ -54,10 +54,7 @@ def fold_khmer(text: str) -> str:
 @cache
 def aliases() -> dict[str, object]:
     """Return the alias tables (see the file's ``_comment``)."""
-    text = resources.files("landmap").joinpath("resources/column_aliases.json").read_text("utf-8")
-    data = json.loads(text)
-    data.pop("_comment", None)
-    return data
+    return resource_json("column_aliases.json")
 
 
 def normalise(name: object) -> str:

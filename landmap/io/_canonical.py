@@ -9,6 +9,7 @@ kept unchanged after the canonical ones.
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,10 +18,14 @@ import pyarrow.compute as pc
 
 from landmap.errors import SchemaError
 from landmap.io._aliases import aliases, find_column, fold_khmer, level_term, match_profile
+from landmap.io._coordinate_columns import CoordinateColumns, coordinate_columns
 from landmap.io._dates import parse_dates
 from landmap.io._numbers import to_numbers
 from landmap.io._understood import fates, likely_misses
+from landmap.io._vector import Source
 from landmap.schema import COLUMNS, ID_COLUMN, normalise_term, vocabulary
+
+_GPX_COLUMNS = {"case_id": "name", "date": "time", "description": "desc"}
 
 _VOCAB_FIELD = {
     ("cases", "type"): "case_type",
@@ -134,6 +139,55 @@ def resolve_columns(
             mapping[key] = [col]
             taken.add(col)
     return mapping, profile
+
+
+class Columns(NamedTuple):
+    """A table's columns settled: the canonical frame and what was found on the way."""
+
+    frame: pd.DataFrame
+    #: sparse reasons per row (values that could not be read, vocabulary misses...)
+    flags: list[pd.Series]
+    #: the columns used, the fate of every input column, the profile
+    details: dict[str, object]
+    #: where the ids came from (the file's, or made by input order)
+    id_note: str
+    #: where a table's points come from (``None`` for a vector source)
+    coordinates: CoordinateColumns | None
+
+
+def settle_columns(
+    table: pd.DataFrame,
+    src: Source,
+    kind: str,
+    *,
+    is_table: bool,
+    rows: np.ndarray,
+    columns: dict[str, str],
+    crs: object = None,
+    utm_zone: object = None,
+    kind_default: str | None = None,
+    level: str | None = None,
+) -> Columns:
+    """Settle what every column of a read source is: coordinates, canonical columns, ids.
+
+    A table's coordinate columns come first (:func:`coordinate_columns`), so that no canonical
+    column is taken from them; then every canonical column, and the ids (from the file, or
+    made from the input order and ``rows``).
+    """
+    coordinates = None
+    if is_table:
+        coordinates = coordinate_columns(table, src, columns=columns, crs=crs,
+                                         utm_zone=utm_zone, places_ok=kind == "cases")
+    if src.details.get("driver") == "GPX":
+        columns = {**{k: v for k, v in _GPX_COLUMNS.items() if v in table.columns}, **columns}
+    frame, flags, details = canonicalise(
+        table, kind, columns=columns, exclude=set(coordinates.used if coordinates else []),
+        kind_default=kind_default, level=level, display=src.display,
+    )
+    profile = match_profile([c for c in table.columns if c != "geometry"], kind)
+    prefix = profile.get("id_prefix") if profile else None  # type: ignore[union-attr]
+    id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix, rows=rows)
+    return Columns(frame, [*flags, *id_flags], details, id_note, coordinates)
 
 
 def canonicalise(
@@ -449,4 +503,4 @@ def assign_ids(
     return flags, "from the file" + (" (duplicates flagged)" if dup.any() else "")
 
 
-__all__ = ["assign_ids", "canonicalise", "resolve_columns"]
+__all__ = ["Columns", "assign_ids", "canonicalise", "resolve_columns", "settle_columns"]

@@ -1,21 +1,114 @@
-"""The shape of a text table, checked before pandas reads it.
+"""The shape of a text table, found and checked before pandas reads it.
 
-A line longer than the ``line_bytes`` limit, a header of more columns than the ``columns``
-limit (:mod:`landmap.limits`), and values past the header's last column are found here with a
-cheap pass over the file, so that a file too big for the machine is refused at once and a
-ragged first row is never read with its values shifted one column to the left.
+Its encoding (byte-order mark, UTF-8, else charset detection) and delimiter (Excel's ``sep=``
+line, else sniffed) are found here. A line longer than the ``line_bytes`` limit, a header of
+more columns than the ``columns`` limit (:mod:`landmap.limits`), and values past the header's
+last column are found here with a cheap pass over the file, so that a file too big for the
+machine is refused at once and a ragged first row is never read with its values shifted one
+column to the left.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import itertools
 import mmap
 import os
+import re
+from typing import NamedTuple
 
 from landmap import limits
 from landmap.errors import DataFileError
 from landmap.io._vector import Source
+
+_SAMPLE = 256 * 1024
+DELIMITERS = ",;\t|"
+
+
+class TextShape(NamedTuple):
+    """How to read a text table: its encoding, delimiter, lines before the header, strictness."""
+
+    encoding: str
+    delimiter: str
+    skip: int
+    #: no row has (empty) values past the header: any row with too many values is an error
+    strict: bool
+
+
+def text_shape(src: Source, encoding: str | None) -> TextShape:
+    """Check a text table's shape and find how to read it (a clear error when it cannot be).
+
+    Lines over the ``line_bytes`` limit are refused first, then the encoding and delimiter are
+    found, then a header over the ``columns`` limit and filled values past the header are
+    refused. The encoding and delimiter are noted in ``src.details``.
+    """
+    check_line_lengths(src)
+    enc = detect_encoding(src, encoding)
+    sep, skip = sniff_delimiter(src, enc)
+    src.details.update(encoding=enc, delimiter=sep)
+    check_header_width(src, sep, enc, skip)
+    return TextShape(enc, sep, skip, values_past_header(src, sep, enc, skip) == 0)
+
+
+def detect_encoding(src: Source, encoding: str | None) -> str:
+    """Return the encoding to read a text table with (BOM, UTF-8, else charset detection)."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as err:
+            raise DataFileError(
+                f"unknown encoding {encoding!r}",
+                path=src.display,
+                fix="use a name such as 'utf-8', 'cp1252' or 'utf-16'",
+            ) from err
+        return encoding
+    with open(src.gdal_path, "rb") as fh:
+        sample = fh.read(_SAMPLE)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < _SAMPLE)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(sample)
+    best = results.best()
+    names = [m.encoding for m in results]
+    if (
+        "cp1252" in names
+    ):  # short Western samples fit several code pages; Windows-1252 is the usual one
+        return "cp1252"
+    if best is None:
+        raise DataFileError(
+            "is not text in any encoding landmap can recognise (a binary file named .csv?)",
+            path=src.display,
+            fix="export the sheet again as CSV UTF-8, or pass encoding=",
+        )
+    return str(best.encoding)
+
+
+def sniff_delimiter(src: Source, encoding: str) -> tuple[str, int]:
+    """Return the delimiter and the number of lines to skip (Excel's ``sep=;`` hint line)."""
+    with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
+        head = fh.read(64 * 1024)
+    lines = head.lstrip("\ufeff").splitlines()[:50]
+    hint = re.match(r"^sep=(.)\s*$", lines[0]) if lines else None
+    if hint:
+        return hint.group(1), 1
+    if len(lines) > 1 and len(head) == 64 * 1024:
+        lines = lines[:-1]  # the last line may be cut off
+    sample = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter, 0
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in DELIMITERS} if lines else {}
+        best = max(counts, key=counts.get) if counts else ","
+        return (best if counts.get(best) else ","), 0
 
 
 def long_line(path: str, limit: int) -> tuple[int, int] | None:
@@ -66,17 +159,22 @@ def check_header_width(src: Source, sep: str, encoding: str, skip: int) -> None:
     Counted from the header line before pandas reads anything: a header of millions of
     columns would otherwise take gigabytes.
     """
+    limits.check("columns", len(header_cells(src, sep, encoding, skip)), what="the header",
+                 path=src.display,
+                 fix="keep only the columns you need (a wide form export can leave out its "
+                 "repeat groups)")
+
+
+def header_cells(src: Source, sep: str, encoding: str, skip: int) -> list[str]:
+    """Return the cells of a text table's header line (the line after ``skip`` lines)."""
     with open(src.gdal_path, encoding=encoding, errors="replace", newline="") as fh:
         for _ in range(skip):
             fh.readline()
-        header = fh.readline()
+        header = fh.readline().rstrip("\r\n").lstrip("\ufeff")
     try:
-        count = len(next(csv.reader([header.lstrip("\ufeff")], delimiter=sep), []))
+        return next(csv.reader([header], delimiter=sep), [])
     except csv.Error:  # a header cell longer than the csv module's field limit
-        count = header.count(sep) + 1
-    limits.check("columns", count, what="the header", path=src.display,
-                 fix="keep only the columns you need (a wide form export can leave out its "
-                 "repeat groups)")
+        return header.split(sep)
 
 
 def values_past_header(src: Source, sep: str, encoding: str, skip: int) -> int:
@@ -119,4 +217,5 @@ def values_past_header(src: Source, sep: str, encoding: str, skip: int) -> int:
     return trailing
 
 
-__all__ = ["check_header_width", "check_line_lengths", "long_line", "values_past_header"]
+__all__ = ["DELIMITERS", "TextShape", "check_header_width", "check_line_lengths", "detect_encoding",
+           "header_cells", "long_line", "sniff_delimiter", "text_shape", "values_past_header"]

@@ -14,15 +14,14 @@ dates), so the cost does not grow with the number of rows.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from landmap.bundled import resource_json
 from landmap.io._aliases import fold_khmer
 
 EARLIEST = pd.Timestamp("1950-01-01")
@@ -35,8 +34,7 @@ _NUMERIC_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}$")
 
 @cache
 def _date_words() -> tuple[dict[str, str], tuple[str, ...]]:
-    text = resources.files("landmap").joinpath("resources/date_words.json").read_text("utf-8")
-    data = json.loads(text)
+    data = resource_json("date_words.json")
     months = {fold_khmer(k): v for k, v in data["months"].items()}
     drop = tuple(sorted((fold_khmer(w) for w in data["drop"]), key=len, reverse=True))
     return months, drop

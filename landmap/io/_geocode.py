@@ -24,20 +24,14 @@ from landmap.places import (
     gazetteer,
     match_places,
     normalise_code,
-    unit_geometries,
     unit_points,
-    units_at,
 )
 
-#: A point this close to the unit its row names is not flagged: the bundled commune polygons
-#: are simplified and a few hundred metres off along their edges.
-OUTSIDE_TOLERANCE_M = 500.0
 _LEVELS = ("province", "district", "commune", "village")
 _PRECISION_OF_LENGTH = {8: "village", 6: "commune", 4: "district", 2: "province"}
 _CODE_COLUMN = re.compile(
     r"^(?:(village|phum|phoum)|(commune|khum|sangkat)|(district|srok|khan)|(province|khet|khaet)"
     r"|admin|ncdd|gazetteer)_?(?:code|ncdd|pcode)$")
-_METRES_PER_DEGREE = 111_320.0
 
 
 class Placed(NamedTuple):
@@ -222,43 +216,6 @@ def _note(why: str, admin: str, placed: str, precision: str, detail: str, g) -> 
     return f"{text} [{detail}]"
 
 
-def outside_flags(x, y, check, admin) -> pd.Series:
-    """Flag rows whose point lies outside the unit their names matched (index = row)."""
-    rows = np.flatnonzero(check)
-    if not len(rows):
-        return pd.Series([], dtype="string")
-    codes = np.array([a[:6] for a in admin[rows]], dtype=object)
-    shapes = unit_geometries(codes)
-    _, placed = unit_points(codes)
-    have = np.array([s is not None for s in shapes], dtype=bool)
-    rows, shapes, placed = rows[have], shapes[have], placed[have]
-    inside = np.zeros(len(rows), dtype=bool)
-    for code in pd.unique(placed):  # one prepared polygon per unit, all its points at once
-        sel = np.flatnonzero(placed == code)
-        shape = shapes[sel[0]]
-        shapely.prepare(shape)
-        inside[sel] = shapely.intersects_xy(shape, x[rows[sel]], y[rows[sel]])
-    out = np.flatnonzero(~inside)
-    if not len(out):
-        return pd.Series([], dtype="string")
-    pts = shapely.points(x[rows[out]], y[rows[out]])
-    cos = np.cos(np.radians(y[rows[out]]))
-    far = shapely.distance(shapes[out], pts) * _METRES_PER_DEGREE * np.maximum(cos, 0.9)
-    actual = units_at(x[rows[out]], y[rows[out]], uncoded="")
-    # a point in one of the few polygons without a code cannot be checked: its unit is unknown
-    keep = (far > OUTSIDE_TOLERANCE_M) & np.array([a != "" for a in actual], dtype=bool)
-    out, far, actual = out[keep], far[keep], actual[keep]
-    g = gazetteer()
-    text = []
-    for k, pos in enumerate(out):
-        level = _PRECISION_OF_LENGTH[len(placed[pos])]
-        where = f"in {g.path(actual[k])}" if actual[k] else "in no commune of Cambodia"
-        text.append(f"the point lies outside the stated {level} {g.label(placed[pos])} "
-                    f"(about {far[k] / 1000:.1f} km from it), {where}: check the coordinates "
-                    "or the place names")
-    return pd.Series(text, index=rows[out], dtype="string")
-
-
 def _details(found, placed, todo: int) -> dict[str, object]:
     g = gazetteer()
     located = placed[0]
@@ -285,66 +242,29 @@ def precision_for_points(frame: pd.DataFrame, have_point: np.ndarray) -> None:
         frame["location_precision"] = pd.array(values, dtype="string")
 
 
-def place_cases(frame: pd.DataFrame, geometry: object, no_geom: pd.Series | None,
-                details: dict[str, object]) -> tuple[object, pd.Series | None, Placed | None]:
-    """Place the rows of a cases frame that have no point; return what validation needs.
+def place_cases(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, reasons: pd.Series,
+                missing: np.ndarray | None,
+                details: dict[str, object]) -> tuple[Placed | None, pd.Series]:
+    """Place the rows of a cases frame that have no point.
 
-    ``geometry`` is the coordinate reader's :class:`~landmap.io._table.TablePoints` or a
-    geometry array (vector files). Returns the geometry with the placed rows filled in, the
-    reasons of the rows still without a point, and the :class:`Placed` record (``None`` when
-    the rows name no place).
+    ``x``, ``y`` are the rows' longitudes and latitudes (``NaN`` where missing), ``reasons``
+    why rows have none, ``missing`` the rows without a usable geometry (default: ``NaN``).
+    Returns the :class:`Placed` record (``None`` when the rows name no place) and the reasons
+    of the rows still without a point.
     """
-    from landmap.io._table import TablePoints
-
-    if isinstance(geometry, TablePoints):
-        x, y, reasons, missing = geometry.x, geometry.y, geometry.reasons, None
-    else:
-        geoms = np.asarray(geometry, dtype=object)
-        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-        is_point = ~missing & (shapely.get_type_id(geoms) == 0)
-        x = np.where(is_point, shapely.get_x(np.where(is_point, geoms, None)), np.nan)
-        y = np.where(is_point, shapely.get_y(np.where(is_point, geoms, None)), np.nan)
-        reasons = no_geom if no_geom is not None else pd.Series([], dtype="string")
     sources = details.get("columns", {})
     placed = place_rows(frame, x, y, reasons=reasons, sources=sources,  # type: ignore[arg-type]
                         missing=missing)
     have_point = ~((np.isnan(x) | np.isnan(y)) if missing is None else missing)
     precision_for_points(frame, have_point)
     if placed is None:
-        return geometry, no_geom, None
+        return None, reasons
     details["places"] = placed.details
     kept = reasons[~reasons.index.isin(placed.unplaced.index)] if len(reasons) else reasons
-    new_reasons = pd.concat([kept.astype("string"), placed.unplaced]) if len(
-        placed.unplaced) else kept
-    if isinstance(geometry, TablePoints):
-        return geometry._replace(x=placed.x, y=placed.y, reasons=new_reasons), no_geom, placed
-    geoms = geoms.copy()
-    fill = np.flatnonzero(placed.located)
-    geoms[fill] = shapely.points(placed.x[fill], placed.y[fill])
-    return geoms, new_reasons, placed
+    if len(placed.unplaced):
+        return placed, pd.concat([kept.astype("string"), placed.unplaced])
+    return placed, kept
 
 
-def with_placed(checked: NamedTuple, placed: Placed, details: dict[str, object]) -> NamedTuple:
-    """Mark the rows placed from names as repaired; check the kept points against their places.
-
-    The check runs on the validated points (swapped coordinates already swapped back).
-    """
-    rejected = checked.rejected  # type: ignore[attr-defined]
-    repaired = checked.repaired | (placed.located & ~rejected)  # type: ignore[attr-defined]
-    x = np.full(len(rejected), np.nan)
-    y = np.full(len(rejected), np.nan)
-    keep = np.flatnonzero(~rejected)
-    if hasattr(checked, "x"):
-        x, y = checked.x, checked.y  # type: ignore[attr-defined]
-    else:
-        geoms = np.asarray(checked.data.geometry.values, dtype=object)  # type: ignore[attr-defined]
-        pts = keep[shapely.get_type_id(geoms[keep]) == 0]
-        x[pts], y[pts] = shapely.get_x(geoms[pts]), shapely.get_y(geoms[pts])
-    flags = outside_flags(x, y, placed.check & ~rejected & np.isfinite(x), placed.admin)
-    details["places"]["point_outside_stated_unit"] = len(flags)  # type: ignore[index]
-    reasons = [*checked.reasons, placed.notes, flags]  # type: ignore[attr-defined]
-    return checked._replace(repaired=repaired, reasons=reasons)  # type: ignore[attr-defined]
-
-
-__all__ = ["OUTSIDE_TOLERANCE_M", "Placed", "code_columns", "has_place_columns", "place_cases",
-           "outside_flags", "place_rows", "precision_for_points", "with_placed"]
+__all__ = ["Placed", "code_columns", "has_place_columns", "place_cases", "place_rows",
+           "precision_for_points"]

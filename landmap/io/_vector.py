@@ -31,6 +31,7 @@ from pyproj import CRS
 
 from landmap import limits
 from landmap.errors import CRSError, DataFileError
+from landmap.io.coords import parse_crs
 from landmap.provenance import file_sha256
 
 Format = Literal["vector", "csv", "xlsx", "parquet", "frame"]
@@ -530,12 +531,12 @@ def to_storage_crs(gdf: gpd.GeoDataFrame, *, crs: object, src: Source) -> gpd.Ge
             if str(src.display).lower().endswith(".shp") or ".shp" in str(src.display).lower():
                 fix = "copy the shapefile's .prj file beside it, or " + fix
             raise CRSError("declares no coordinate reference system", path=src.display, fix=fix)
-        declared = _crs(crs, src)
+        declared = parse_crs(crs, path=src.display)
         gdf = gdf.set_crs(declared, allow_override=True)
         src.details["crs_source"] = f"given: {declared.to_string()}"
     elif "crs_source" not in src.details:
         src.details["crs_source"] = f"declared: {declared.to_string()}"
-        if crs is not None and _crs(crs, src) != declared:
+        if crs is not None and parse_crs(crs, path=src.display) != declared:
             src.details["crs_ignored"] = (
                 f"crs={crs!r} ignored: the file declares {declared.to_string()}"
             )
@@ -549,17 +550,6 @@ def to_storage_crs(gdf: gpd.GeoDataFrame, *, crs: object, src: Source) -> gpd.Ge
     if not gdf.crs.equals(CRS.from_user_input("EPSG:4326")):
         gdf = gdf.to_crs("EPSG:4326")
     return gdf
-
-
-def _crs(value: object, src: Source) -> CRS:
-    try:
-        return CRS.from_user_input(value)
-    except Exception as err:  # noqa: BLE001 - pyproj raises several types
-        raise CRSError(
-            f"crs {value!r} is not a coordinate reference system pyproj knows",
-            path=src.display,
-            fix="give an EPSG code such as 'EPSG:32648'",
-        ) from err
 
 
 __all__ = ["Source", "list_layers", "read_vector", "resolve", "to_storage_crs"]

@@ -305,6 +305,24 @@ def split_geopoint(values: pd.Series) -> GeopointColumns:
 _ZONE = re.compile(r"^\s*(\d{1,2})\s*([A-Za-z]*)\s*$")
 
 
+def parse_crs(value: object, *, path: object = None) -> CRS:
+    """Return the CRS a user gave (``"EPSG:32648"``, ``32648``, a WKT or PROJ string...).
+
+    Raises
+    ------
+    CRSError
+        pyproj does not know it; the message names ``path``, the file it was given for.
+    """
+    try:
+        return CRS.from_user_input(value)
+    except Exception as err:  # noqa: BLE001 - pyproj raises several types
+        raise CRSError(
+            f"crs {value!r} is not a coordinate reference system pyproj knows",
+            path=path,
+            fix="give an EPSG code such as 'EPSG:32648'",
+        ) from err
+
+
 def utm_crs(zone: int | str, *, south: bool | None = None) -> CRS:
     """Return the WGS 84 / UTM CRS of a zone written as ``48``, ``"48N"``, ``"48 P"`` or ``"48S"``.
 
@@ -352,6 +370,7 @@ __all__ = [
     "ParsedCoordinates",
     "parse_coordinate",
     "parse_coordinates",
+    "parse_crs",
     "split_geopoint",
     "utm_crs",
 ]

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import geopandas as gpd
 import numpy as np
@@ -20,37 +19,17 @@ import pandas as pd
 import pyarrow as pa
 
 from landmap.errors import DataValueError
-from landmap.io._aliases import match_profile
-from landmap.io._canonical import assign_ids, canonicalise
-from landmap.io._geocode import place_cases, with_placed
-from landmap.io._table import (
-    TablePoints,
-    points_frame,
-    read_table,
-    sheet_rows,
-    table_to_points,
-)
-from landmap.io._vector import (
-    Source,
-    read_vector,
-    resolve,
-    to_storage_crs,
-)
+from landmap.io._canonical import Columns, settle_columns
+from landmap.io._place_check import with_placed
+from landmap.io._points import Located, locate
 from landmap.io.kinds import infer_kind
+from landmap.io.read import Raw, read_source
 from landmap.io.report import LoadReport
 from landmap.io.validate import StudyArea, validate_geometries, validate_points
-from landmap.schema import (
-    BOUNDARY_LEVELS,
-    COLUMNS,
-    GEOMETRY_TYPES,
-    ID_COLUMN,
-    LAYER_KINDS,
-    LayerKind,
-)
+from landmap.schema import BOUNDARY_LEVELS, COLUMNS, ID_COLUMN, LAYER_KINDS, LayerKind
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]
-_GPX_COLUMNS = {"case_id": "name", "date": "time", "description": "desc"}
 
 
 class Loaded(NamedTuple):
@@ -86,23 +65,6 @@ def layer_data(layer: Any, kind: str | None = None) -> Any:
     return layer
 
 
-def _read(src: Source, source: object, kind: str, *, crs, columns, encoding, utm_zone):
-    """Read any source: a GeoDataFrame in EPSG:4326, or a table's coordinates (TablePoints)."""
-    places_ok = kind == "cases"
-    if src.fmt in ("csv", "xlsx"):
-        frame = read_table(src, encoding=encoding)
-        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone,
-                               places_ok=places_ok)
-    if src.fmt == "frame":
-        if isinstance(source, gpd.GeoDataFrame) and source.geometry.name in source.columns:
-            return to_storage_crs(source.copy(), crs=crs, src=src).reset_index(drop=True)
-        frame = source.reset_index(drop=True)  # type: ignore[union-attr]
-        return table_to_points(frame, src, columns=columns, crs=crs, utm_zone=utm_zone,
-                               places_ok=places_ok)
-    gdf = read_vector(src, kind=kind)
-    return to_storage_crs(gdf, crs=crs, src=src).reset_index(drop=True)
-
-
 def _finish_reasons(n: int, parts: list[pd.Series]) -> pd.Series:
     """Join the sparse reason Series into one reason per row (``<NA>`` where none)."""
     parts = [p for p in parts if len(p)]
@@ -132,96 +94,81 @@ def _status(checked) -> pd.Series:
     return pd.Series(pd.array(names.take(pa.array(codes)), dtype="string"))
 
 
-def _load(
-    source: PathLike | pd.DataFrame,
-    kind: LayerKind,
-    *,
-    layer: str | None = None,
-    crs: Any = None,
-    columns: dict[str, str] | None = None,
-    study_area: StudyArea = None,
-    fix_swapped: bool = False,
-    encoding: str | None = None,
-    utm_zone: int | str | None = None,
-    area_kind: str | None = None,
-    level: str | None = None,
-) -> Loaded:
+class LoadOptions(TypedDict, total=False):
+    """The options every loader takes, by name (see :func:`load_cases`)."""
+
+    layer: str | None
+    crs: Any
+    columns: dict[str, str] | None
+    study_area: StudyArea
+    fix_swapped: bool
+    encoding: str | None
+    utm_zone: int | str | None
+
+
+class _Options(NamedTuple):
+    """The options every loader takes, with their defaults."""
+
+    layer: str | None = None
+    crs: Any = None
+    columns: dict[str, str] | None = None
+    study_area: StudyArea = None
+    fix_swapped: bool = False
+    encoding: str | None = None
+    utm_zone: int | str | None = None
+
+    @classmethod
+    def given(cls, options: dict[str, Any], loader: str) -> _Options:
+        """Return the options given to ``loader``; a TypeError names one it does not take."""
+        unknown = sorted(set(options) - set(cls._fields))
+        if unknown:
+            raise TypeError(f"{loader}() got an unexpected keyword argument {unknown[0]!r}")
+        return cls(**options)
+
+
+def _load(source: PathLike | pd.DataFrame, kind: LayerKind, options: _Options, *,
+          area_kind: str | None = None, level: str | None = None) -> Loaded:
+    """Load in stages, each once: read, settle the columns, locate, validate, report."""
     if kind not in LAYER_KINDS:
         raise DataValueError(
             f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
             fix="use cases, areas, concessions or boundaries",
         )
-    columns = dict(columns or {})
-    src = resolve(source, layer=layer)
-    # hash the file on a second thread while GDAL/Arrow parse it (hashlib releases the GIL)
-    hasher = ThreadPoolExecutor(max_workers=1)
-    digest = hasher.submit(src.sha256)
-    hasher.shutdown(wait=False)
-    read = _read(src, source, kind, crs=crs, columns=columns, encoding=encoding, utm_zone=utm_zone)
-    points = read if isinstance(read, TablePoints) else None
-    no_geom = points.reasons if points is not None else src.details.pop("geometry_reasons", None)
-    used = points.used if points is not None else []
-    if points is not None and "Point" not in GEOMETRY_TYPES[kind]:
-        read, points = points_frame(points), None  # rejected row by row as the wrong type
-    table = points.frame if points is not None else read
-    n = len(table)
-    if src.details.get("driver") == "GPX":
-        columns = {**{k: v for k, v in _GPX_COLUMNS.items() if v in table.columns}, **columns}
-    frame, flags, details = canonicalise(
-        table,
-        kind,
-        columns=columns,
-        exclude=set(used),
-        kind_default=area_kind,
-        level=level,
-        display=src.display,
+    raw = read_source(source, kind=kind, layer=options.layer, crs=options.crs,
+                      encoding=options.encoding)
+    settled = settle_columns(
+        raw.frame, raw.src, kind, is_table=raw.is_table, rows=raw.rows,
+        columns=dict(options.columns or {}), crs=options.crs, utm_zone=options.utm_zone,
+        kind_default=area_kind, level=level,
     )
-    profile = match_profile([c for c in table.columns if c != "geometry"], kind)
-    prefix = profile.get("id_prefix") if profile else None  # type: ignore[union-attr]
-    row_numbers = sheet_rows(src, n)
-    id_flags, id_note = assign_ids(frame, kind, profile_prefix=prefix, rows=row_numbers)
-    geometry = points if points is not None else read.geometry.values
-    placed = None
-    if kind == "cases":
-        geometry, no_geom, placed = place_cases(frame, geometry, no_geom, details)
-    out, checked = _validated(frame, geometry, kind, study_area, fix_swapped, no_geom)
-    if placed is not None:
-        checked = with_placed(checked, placed, details)
-    rows = pd.DataFrame(
-        {
-            "row": row_numbers,
-            "status": _status(checked),
-            "reason": _finish_reasons(n, [*checked.reasons, *flags, *id_flags]),
-            "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
-        }
+    located = locate(
+        settled.frame, kind, table=raw.frame if raw.is_table else None,
+        coordinates=settled.coordinates, src=raw.src, utm_zone=options.utm_zone,
+        geometry=None if raw.is_table else raw.frame.geometry.values,
+        no_geometry=raw.no_geometry, details=settled.details,
     )
-    details.update(src.details)
-    details["id"] = id_note
-    if used:
-        details["coordinate_columns"] = used
-    report = LoadReport(path=src.display, kind=kind, rows=rows, details=details)
-    assert report.is_complete(), "every input row must be loaded, repaired or rejected"
-    out = _canonical_dtypes(out, kind)
-    out.attrs["landmap"] = {"kind": kind, "source": src.display, "sha256": digest.result()}
-    if log.isEnabledFor(logging.INFO):
-        log.info("%s", report.summary())
-    return Loaded(out, report)
+    out, checked = _validated(settled.frame, located, kind, options.study_area,
+                              options.fix_swapped)
+    if located.placed is not None:
+        checked = with_placed(checked, located.placed, settled.details)
+    return _reported(raw, settled, out, checked, kind)
 
 
-def _validated(frame, geometry, kind, study_area, fix_swapped, no_geom):
+def _validated(frame, located: Located, kind, study_area, fix_swapped):
     """Validate every row; return the kept rows as a GeoDataFrame and the validation result.
 
-    A table's coordinates (TablePoints) are validated as plain arrays and shapely points are
-    built only for the rows kept; vector geometries go through :func:`validate_geometries`.
+    A table's coordinates are validated as plain arrays and shapely points are built only for
+    the rows kept; vector geometries go through :func:`validate_geometries`.
     """
-    if isinstance(geometry, TablePoints):
+    if located.points is not None:
+        points = located.points
         checked = validate_points(
-            geometry.x,
-            geometry.y,
+            points.x,
+            points.y,
             kind,
             study_area=study_area,
             fix_swapped=fix_swapped,
-            no_geometry_reasons=geometry.reasons,
+            no_geometry_reasons=points.reasons,
         )
         keep = ~checked.rejected
         kept = frame if keep.all() else _select_rows(frame, keep)
@@ -231,14 +178,40 @@ def _validated(frame, geometry, kind, study_area, fix_swapped, no_geom):
             crs="EPSG:4326",
         )
         return out, checked
-    data = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
-    checked = validate_geometries(
-        data, kind, study_area=study_area, fix_swapped=fix_swapped, no_geometry_reasons=no_geom
-    )
+    data = gpd.GeoDataFrame(frame, geometry=located.geometry, crs="EPSG:4326")
+    checked = validate_geometries(data, kind, study_area=study_area, fix_swapped=fix_swapped,
+                                  no_geometry_reasons=located.no_geometry)
     out = checked.data
     if checked.rejected.any():
         out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)
     return out, checked
+
+
+def _reported(raw: Raw, settled: Columns, out: gpd.GeoDataFrame, checked, kind: str) -> Loaded:
+    """Account for every input row, and give the layer its canonical order and types."""
+    src, frame = raw.src, settled.frame
+    rows = pd.DataFrame(
+        {
+            "row": raw.rows,
+            "status": _status(checked),
+            "reason": _finish_reasons(len(raw.rows), [*checked.reasons, *settled.flags]),
+            "id": frame[ID_COLUMN[kind]].astype("string").reset_index(drop=True),
+        }
+    )
+    if raw.spreadsheet:
+        src.details["rows"] = "numbered as in the spreadsheet (the header is row 1)"
+    details = settled.details
+    details.update(src.details)
+    details["id"] = settled.id_note
+    if settled.coordinates is not None and settled.coordinates.used:
+        details["coordinate_columns"] = settled.coordinates.used
+    report = LoadReport(path=src.display, kind=kind, rows=rows, details=details)
+    assert report.is_complete(), "every input row must be loaded, repaired or rejected"
+    out = _canonical_dtypes(out, kind)
+    out.attrs["landmap"] = {"kind": kind, "source": src.display, "sha256": raw.sha256.result()}
+    if log.isEnabledFor(logging.INFO):
+        log.info("%s", report.summary())
+    return Loaded(out, report)
 
 
 def _select_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -283,25 +256,7 @@ def _canonical_dtypes(data: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
     return data[order]
 
 
-def load_cases(
-    source: PathLike | pd.DataFrame,
-    *,
-    layer: str | None = None,
-    crs: Any = None,
-    columns: dict[str, str] | None = None,
-    study_area: StudyArea = None,
-    fix_swapped: bool = False,
-    encoding: str | None = None,
-    utm_zone: int | str | None = None,
-) -> Loaded:
-    r"""Load case locations (points) from a table (CSV, XLSX, Kobo/ODK export) or a vector file.
-
-    Parameters
-    ----------
-    source
-        A path (CSV, XLSX, GeoJSON, GPX waypoints, KML/KMZ, Shapefile, GeoPackage, GeoParquet,
-        a zip holding one of these, or a ``/vsizip/`` path), or a (Geo)DataFrame.
-    layer
+_OPTIONS_DOC = """layer
         Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
         member of a zip archive.
     crs
@@ -318,7 +273,26 @@ def load_cases(
     encoding
         Text encoding of a CSV (detected when omitted).
     utm_zone
-        UTM zone of easting/northing columns, e.g. ``"48N"``.
+        UTM zone of easting/northing columns, e.g. ``"48N"``."""
+
+
+def _shares_options(loader: Any) -> Any:
+    """Write the options every loader takes into its docstring, where it says ``{options}``."""
+    if loader.__doc__:  # None under python -OO
+        loader.__doc__ = loader.__doc__.replace("{options}", _OPTIONS_DOC)
+    return loader
+
+
+@_shares_options
+def load_cases(source: PathLike | pd.DataFrame, **options: Unpack[LoadOptions]) -> Loaded:
+    r"""Load case locations (points) from a table (CSV, XLSX, Kobo/ODK export) or a vector file.
+
+    Parameters
+    ----------
+    source
+        A path (CSV, XLSX, GeoJSON, GPX waypoints, KML/KMZ, Shapefile, GeoPackage, GeoParquet,
+        a zip holding one of these, or a ``/vsizip/`` path), or a (Geo)DataFrame.
+    {options}
 
     Returns
     -------
@@ -344,30 +318,12 @@ def load_cases(
     '<DataFrame> as cases: 2 rows -> 1 loaded, 1 repaired, 0 rejected (1 flagged)'
 
     """
-    return _load(
-        source,
-        "cases",
-        layer=layer,
-        crs=crs,
-        columns=columns,
-        study_area=study_area,
-        fix_swapped=fix_swapped,
-        encoding=encoding,
-        utm_zone=utm_zone,
-    )
+    return _load(source, "cases", _Options.given(options, "load_cases"))
 
 
+@_shares_options
 def load_areas(
-    source: PathLike | pd.DataFrame,
-    *,
-    kind: str | None = None,
-    layer: str | None = None,
-    crs: Any = None,
-    columns: dict[str, str] | None = None,
-    study_area: StudyArea = None,
-    fix_swapped: bool = False,
-    encoding: str | None = None,
-    utm_zone: int | str | None = None,
+    source: PathLike | pd.DataFrame, *, kind: str | None = None, **options: Unpack[LoadOptions]
 ) -> Loaded:
     """Load community land, community forests, protected areas or parcels (polygons).
 
@@ -378,24 +334,7 @@ def load_areas(
     kind
         Area kind (``"community land"``, ``"community forest"``, ``"protected area"``,
         ``"parcel"``...) for features whose file does not say.
-    layer
-        Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
-        member of a zip archive.
-    crs
-        CRS of the coordinates when the file declares none (a file's own CRS always wins), or of
-        a table's x/y columns (e.g. ``"EPSG:32648"`` for UTM 48N easting/northing).
-    columns
-        Explicit ``{canonical name: column in the file}`` mapping; for tables also
-        ``"lat"``, ``"lon"``, ``"easting"``, ``"northing"``, ``"utm_zone"``, ``"geopoint"``.
-    study_area
-        Where points may lie: ``None`` (Cambodia), a country name, a ``(min_lon, min_lat,
-        max_lon, max_lat)`` bbox, a GeoDataFrame or a polygon file.
-    fix_swapped
-        Swap back points whose latitude and longitude were exchanged (otherwise rejected).
-    encoding
-        Text encoding of a CSV (detected when omitted).
-    utm_zone
-        UTM zone of easting/northing columns, e.g. ``"48N"``.
+    {options}
 
     Returns
     -------
@@ -403,31 +342,12 @@ def load_areas(
         The canonical ``areas`` layer and its report; invalid polygons are repaired.
 
     """
-    return _load(
-        source,
-        "areas",
-        layer=layer,
-        crs=crs,
-        columns=columns,
-        study_area=study_area,
-        fix_swapped=fix_swapped,
-        encoding=encoding,
-        utm_zone=utm_zone,
-        area_kind=kind,
-    )
+    return _load(source, "areas", _Options.given(options, "load_areas"), area_kind=kind)
 
 
+@_shares_options
 def load_concessions(
-    source: PathLike | pd.DataFrame,
-    *,
-    kind: str | None = None,
-    layer: str | None = None,
-    crs: Any = None,
-    columns: dict[str, str] | None = None,
-    study_area: StudyArea = None,
-    fix_swapped: bool = False,
-    encoding: str | None = None,
-    utm_zone: int | str | None = None,
+    source: PathLike | pd.DataFrame, *, kind: str | None = None, **options: Unpack[LoadOptions]
 ) -> Loaded:
     """Load concessions (ELC, SLC, mining...): polygons, or points when only a location is known.
 
@@ -437,24 +357,7 @@ def load_concessions(
         A vector file such as ODC's ``cam-elc-complete.geojson`` (EPSG:32648).
     kind
         Concession kind for features whose file does not say (ODC's ELC file: ``"ELC"``).
-    layer
-        Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
-        member of a zip archive.
-    crs
-        CRS of the coordinates when the file declares none (a file's own CRS always wins), or of
-        a table's x/y columns (e.g. ``"EPSG:32648"`` for UTM 48N easting/northing).
-    columns
-        Explicit ``{canonical name: column in the file}`` mapping; for tables also
-        ``"lat"``, ``"lon"``, ``"easting"``, ``"northing"``, ``"utm_zone"``, ``"geopoint"``.
-    study_area
-        Where points may lie: ``None`` (Cambodia), a country name, a ``(min_lon, min_lat,
-        max_lon, max_lat)`` bbox, a GeoDataFrame or a polygon file.
-    fix_swapped
-        Swap back points whose latitude and longitude were exchanged (otherwise rejected).
-    encoding
-        Text encoding of a CSV (detected when omitted).
-    utm_zone
-        UTM zone of easting/northing columns, e.g. ``"48N"``.
+    {options}
 
     Returns
     -------
@@ -463,31 +366,12 @@ def load_concessions(
         whether ids came from the file or were generated (``ELC-0001``... by input order).
 
     """
-    return _load(
-        source,
-        "concessions",
-        layer=layer,
-        crs=crs,
-        columns=columns,
-        study_area=study_area,
-        fix_swapped=fix_swapped,
-        encoding=encoding,
-        utm_zone=utm_zone,
-        area_kind=kind,
-    )
+    return _load(source, "concessions", _Options.given(options, "load_concessions"), area_kind=kind)
 
 
+@_shares_options
 def load_boundaries(
-    source: PathLike | pd.DataFrame,
-    *,
-    level: str | None = None,
-    layer: str | None = None,
-    crs: Any = None,
-    columns: dict[str, str] | None = None,
-    study_area: StudyArea = None,
-    fix_swapped: bool = False,
-    encoding: str | None = None,
-    utm_zone: int | str | None = None,
+    source: PathLike | pd.DataFrame, *, level: str | None = None, **options: Unpack[LoadOptions]
 ) -> Loaded:
     """Load administrative boundaries (provinces, districts, communes), English and Khmer names.
 
@@ -498,24 +382,7 @@ def load_boundaries(
     level
         ``country``, ``province``, ``district``, ``commune`` or ``village``; inferred from the
         file (geoBoundaries ``shapeType``, the file name, the feature count) when omitted.
-    layer
-        Layer of a multi-layer file (GeoPackage, TopoJSON, KML folder), sheet of a workbook, or
-        member of a zip archive.
-    crs
-        CRS of the coordinates when the file declares none (a file's own CRS always wins), or of
-        a table's x/y columns (e.g. ``"EPSG:32648"`` for UTM 48N easting/northing).
-    columns
-        Explicit ``{canonical name: column in the file}`` mapping; for tables also
-        ``"lat"``, ``"lon"``, ``"easting"``, ``"northing"``, ``"utm_zone"``, ``"geopoint"``.
-    study_area
-        Where points may lie: ``None`` (Cambodia), a country name, a ``(min_lon, min_lat,
-        max_lon, max_lat)`` bbox, a GeoDataFrame or a polygon file.
-    fix_swapped
-        Swap back points whose latitude and longitude were exchanged (otherwise rejected).
-    encoding
-        Text encoding of a CSV (detected when omitted).
-    utm_zone
-        UTM zone of easting/northing columns, e.g. ``"48N"``.
+    {options}
 
     Returns
     -------
@@ -528,18 +395,7 @@ def load_boundaries(
             f"level {level!r} is not one of {', '.join(BOUNDARY_LEVELS)}",
             fix="use e.g. level='province'",
         )
-    return _load(
-        source,
-        "boundaries",
-        layer=layer,
-        crs=crs,
-        columns=columns,
-        study_area=study_area,
-        fix_swapped=fix_swapped,
-        encoding=encoding,
-        utm_zone=utm_zone,
-        level=level,
-    )
+    return _load(source, "boundaries", _Options.given(options, "load_boundaries"), level=level)
 
 
 _LOADERS = {
@@ -579,6 +435,7 @@ def load(source: PathLike | pd.DataFrame, kind: LayerKind | None = None, **kw: A
 
 
 __all__ = [
+    "LoadOptions",
     "Loaded",
     "infer_kind",
     "layer_data",

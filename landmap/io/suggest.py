@@ -24,7 +24,8 @@ import pandas as pd
 
 from landmap.errors import DataValueError, ProjectError
 from landmap.io._canonical import resolve_columns
-from landmap.io._table import _coordinate_columns, read_table
+from landmap.io._coordinate_columns import find_coordinate_columns
+from landmap.io._table import read_table
 from landmap.io._understood import fates, likely_misses
 from landmap.io._vector import read_vector, resolve
 from landmap.io.atomic import atomic_path
@@ -221,7 +222,7 @@ def _updated(text: str, target: Path, name: str, snippet: str, columns: dict[str
 
 def _sample(src: Any, kind: str, *, encoding: str | None) -> pd.DataFrame:
     if src.fmt in ("csv", "xlsx"):
-        return read_table(src, encoding=encoding)
+        return read_table(src, encoding=encoding).frame
     return read_vector(src, kind=kind)
 
 
@@ -229,7 +230,7 @@ def _coordinates(frame: pd.DataFrame, kind: str) -> dict[str, str | None]:
     """Return the coordinate keys a table's mapping shows: the pair the loader will use."""
     if kind not in ("cases", "concessions"):
         return {}
-    found = _coordinate_columns(frame, {})
+    found = find_coordinate_columns(frame, {})
     if "lat" in found and "lon" in found:
         keys = ("lat", "lon")
     elif "easting" in found and "northing" in found:

@@ -72,23 +72,14 @@ class Register:
 
 def _raw_rows(display: str, details: Mapping[str, Any], kind: str) -> pd.DataFrame | None:
     """Every row of the source file as the loader's reader sees it, or ``None`` if not a file."""
-    from landmap.io._table import read_table
-    from landmap.io._vector import read_vector, resolve
+    from landmap.io.read import read_records
 
     if display.startswith("<") or not (display.startswith("/vsi") or Path(display).exists()):
         return None
     layer = details.get("sheet") or details.get("layer")
-    src = resolve(display, layer=str(layer) if layer is not None else None)
-    if src.fmt in ("csv", "xlsx"):
-        encoding = details.get("encoding")
-        return read_table(src, encoding=str(encoding) if encoding else None)
-    if src.fmt == "vector":
-        frame = read_vector(src, kind=kind)
-        return pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    if src.fmt == "parquet":
-        frame = gpd.read_parquet(src.gdal_path)
-        return pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    return None
+    encoding = details.get("encoding")
+    return read_records(display, kind=kind, layer=str(layer) if layer is not None else None,
+                        encoding=str(encoding) if encoding else None)
 
 
 @functools.lru_cache(maxsize=8)

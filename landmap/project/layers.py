@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,59 +96,28 @@ class RasterSpec:
 # -- columns: does the file have them? -------------------------------------------------------
 def _file_columns(spec: LayerSpec) -> list[str] | None:
     """Return the column names of a layer's file, or ``None`` if they cannot be read cheaply."""
-    import csv
     import zipfile
 
     from openpyxl.utils.exceptions import InvalidFileException
     from pyogrio.errors import DataLayerError, DataSourceError
 
+    from landmap.errors import LandmapError
+    from landmap.io.read import check_archive, table_columns
+
     suffix = spec.path.suffix.lower()
     try:
         if suffix in (".zip", ".kmz", ".xlsx", ".xlsm"):
-            from landmap.io._vector import check_archive
-
             check_archive(spec.path)  # a zip bomb is refused (by the loader) before it is read
-        if spec.member is None and suffix in (".csv", ".txt", ".tsv"):
-            encoding = spec.options.get("encoding")
-            for enc in ([encoding] if encoding else ["utf-8-sig", "cp1252"]):
-                try:
-                    with spec.path.open(encoding=enc, newline="") as handle:
-                        sample = handle.read(65536)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                return None
-            lines = sample.splitlines()
-            if lines and re.match(r"^sep=.\s*$", lines[0]):  # Excel's delimiter hint line
-                lines = lines[1:]
-            first = lines[0] if lines else ""
-            try:
-                dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
-            except csv.Error:
-                dialect = csv.excel
-            return next(csv.reader([first], dialect), [])
-        if spec.member is None and suffix in (".xlsx", ".xlsm"):
-            import pandas as pd
-            from openpyxl import load_workbook
-
-            from landmap.io._table import _header_row
-
-            book = load_workbook(spec.path, read_only=True)
-            try:
-                sheet = book[spec.options["layer"]] if "layer" in spec.options else book.active
-                head = list(sheet.iter_rows(max_row=15, values_only=True))
-            finally:
-                book.close()
-            # the header row the loader will use (title rows above it are skipped)
-            row = head[_header_row(pd.DataFrame(head))] if head else ()
-            return [str(v) for v in row if v is not None]
+        if spec.member is None and suffix in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
+            # the header the loader will use (title rows above a workbook's header skipped)
+            return table_columns(spec.path, sheet=spec.options.get("layer"),
+                                 encoding=spec.options.get("encoding"))
         import pyogrio
 
         info = pyogrio.read_info(str(spec.source), layer=spec.options.get("layer"))
         return [str(f) for f in info["fields"]]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException,
-            DataSourceError, DataLayerError):
+            DataSourceError, DataLayerError, LandmapError):
         return None  # unreadable here: the loader reads it again and gives the precise error
 
 

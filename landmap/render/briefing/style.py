@@ -11,12 +11,11 @@ outside the focus).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from landmap.bundled import resource_json
 from landmap.render.maps.styles import load_styles, style
 
 
@@ -47,10 +46,7 @@ class Swatch:
 @cache
 def print_style() -> dict[str, Any]:
     """Return the print palette (``resources/briefing_style.json``)."""
-    text = resources.files("landmap").joinpath("resources/briefing_style.json").read_text("utf-8")
-    data = json.loads(text)
-    data.pop("_comment", None)
-    return data
+    return resource_json("briefing_style.json")
 
 
 def _shared_style(group: str, term: str) -> dict[str, Any]:
