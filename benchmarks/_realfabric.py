@@ -87,22 +87,29 @@ def write_all(n_parcels: int, *, work: Path = WORK) -> dict[str, Path]:
         elc = gpd.read_file(CONCESSIONS).to_crs(CRS)
         geoms = shapely.make_valid(elc.geometry.values)
         gdf = gpd.GeoDataFrame(
-            {"concession_id": [f"ELC{i:03d}" for i in range(len(elc))],
-             "name": elc["Name"].astype(str).to_numpy()}, geometry=geoms, crs=CRS)
+            {
+                "concession_id": [f"ELC{i:03d}" for i in range(len(elc))],
+                "name": elc["Name"].astype(str).to_numpy(),
+            },
+            geometry=geoms,
+            crs=CRS,
+        )
         gdf.to_parquet(out["concessions"], write_covering_bbox=True, index=False)
     if not out["parcels"].exists():
         geoms = parcel_geoms(n_parcels)
         gdf = gpd.GeoDataFrame(
-            {"parcel_id": np.arange(1, len(geoms) + 1, dtype=np.int64)}, geometry=geoms, crs=CRS)
-        gdf.to_parquet(out["parcels"], write_covering_bbox=True, index=False,
-                       row_group_size=65_536)
+            {"parcel_id": np.arange(1, len(geoms) + 1, dtype=np.int64)}, geometry=geoms, crs=CRS
+        )
+        gdf.to_parquet(out["parcels"], write_covering_bbox=True, index=False, row_group_size=65_536)
     if not out["cases"].exists():
         rng = np.random.default_rng(20261206)
         xy = np.column_stack([rng.uniform(X0, X1, 1_000_000), rng.uniform(Y0, Y1, 1_000_000)])
-        gdf = gpd.GeoDataFrame({"case_id": np.arange(1, len(xy) + 1, dtype=np.int64)},
-                               geometry=shapely.points(xy), crs=CRS)
-        gdf.to_parquet(out["cases"], write_covering_bbox=True, index=False,
-                       row_group_size=65_536)
+        gdf = gpd.GeoDataFrame(
+            {"case_id": np.arange(1, len(xy) + 1, dtype=np.int64)},
+            geometry=shapely.points(xy),
+            crs=CRS,
+        )
+        gdf.to_parquet(out["cases"], write_covering_bbox=True, index=False, row_group_size=65_536)
     return out
 
 

@@ -48,8 +48,9 @@ def block_origins(n_parcels: int, seed: int = SEED) -> np.ndarray:
     slots = np.arange(nx * ny)
     sx, sy = slots % nx, slots // nx
     weight = np.exp(-(((sy - ny * 0.55) / (ny * 0.07)) ** 2)) + 0.01
-    full = rng.choice(slots, size=-(-MAX_PARCELS // (SIDE * SIDE)), replace=False,
-                      p=weight / weight.sum())
+    full = rng.choice(
+        slots, size=-(-MAX_PARCELS // (SIDE * SIDE)), replace=False, p=weight / weight.sum()
+    )
     # smaller fabrics are a random subset of the largest one's blocks: same density pattern
     chosen = full[np.sort(rng.permutation(len(full))[:n_blocks])]
     chosen = chosen[np.argsort(_morton(sx[chosen], sy[chosen]), kind="stable")]
@@ -81,14 +82,34 @@ def parcel_coords(n_parcels: int, seed: int = SEED) -> np.ndarray:
     vx[:, :, 0] = gx[:, :-1, 0]
     vx[:, :, -1] = gx[:, :-1, -1]
     r, c = np.meshgrid(np.arange(SIDE), np.arange(SIDE), indexing="ij")
-    ring_x = np.stack([
-        gx[:, r, c], hx[:, r, c], gx[:, r, c + 1], vx[:, r, c + 1],
-        gx[:, r + 1, c + 1], hx[:, r + 1, c], gx[:, r + 1, c], vx[:, r, c], gx[:, r, c],
-    ], axis=-1)
-    ring_y = np.stack([
-        gy[:, r, c], hy[:, r, c], gy[:, r, c + 1], vy[:, r, c + 1],
-        gy[:, r + 1, c + 1], hy[:, r + 1, c], gy[:, r + 1, c], vy[:, r, c], gy[:, r, c],
-    ], axis=-1)
+    ring_x = np.stack(
+        [
+            gx[:, r, c],
+            hx[:, r, c],
+            gx[:, r, c + 1],
+            vx[:, r, c + 1],
+            gx[:, r + 1, c + 1],
+            hx[:, r + 1, c],
+            gx[:, r + 1, c],
+            vx[:, r, c],
+            gx[:, r, c],
+        ],
+        axis=-1,
+    )
+    ring_y = np.stack(
+        [
+            gy[:, r, c],
+            hy[:, r, c],
+            gy[:, r, c + 1],
+            vy[:, r, c + 1],
+            gy[:, r + 1, c + 1],
+            hy[:, r + 1, c],
+            gy[:, r + 1, c],
+            vy[:, r, c],
+            gy[:, r, c],
+        ],
+        axis=-1,
+    )
     coords = np.stack([ring_x, ring_y], axis=-1).reshape(-1, 9, 2)
     return coords[:n_parcels]
 
@@ -172,8 +193,13 @@ def write_all(n_parcels: int, *, work: Path = WORK, seed: int = SEED) -> dict[st
     if not out["concessions"].exists():
         ids, geoms, stated = concessions(n_parcels, seed)
         gdf = gpd.GeoDataFrame(
-            {"concession_id": ids, "name": [f"Concession {i}" for i in ids],
-             "hectares_stated": stated}, geometry=geoms, crs=CRS,
+            {
+                "concession_id": ids,
+                "name": [f"Concession {i}" for i in ids],
+                "hectares_stated": stated,
+            },
+            geometry=geoms,
+            crs=CRS,
         )
         gdf.to_parquet(out["concessions"], write_covering_bbox=True, index=False)
     if not out["parcels"].exists():
@@ -183,14 +209,13 @@ def write_all(n_parcels: int, *, work: Path = WORK, seed: int = SEED) -> dict[st
         gdf = gpd.GeoDataFrame(
             {"parcel_id": np.arange(1, n_parcels + 1, dtype=np.int64)}, geometry=geoms, crs=CRS
         )
-        gdf.to_parquet(
-            out["parcels"], write_covering_bbox=True, index=False, row_group_size=65_536
-        )
+        gdf.to_parquet(out["parcels"], write_covering_bbox=True, index=False, row_group_size=65_536)
     if not out["cases"].exists():
         pts = case_points(1_000_000, seed)
         gdf = gpd.GeoDataFrame(
             {"case_id": np.arange(1, len(pts) + 1, dtype=np.int64)},
-            geometry=shapely.points(pts), crs=CRS,
+            geometry=shapely.points(pts),
+            crs=CRS,
         )
         gdf.to_parquet(out["cases"], write_covering_bbox=True, index=False, row_group_size=65_536)
     del pd

@@ -50,13 +50,27 @@ def one_run(project: Path, *, full: bool, seed: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         out = Path(tmp) / "maps"
         start, cpu = time.perf_counter(), _cpu()
-        build(project, out_dir=out, seed=seed, say=lambda _line: None, full_resolution=full,
-              progress=progress)
+        build(
+            project,
+            out_dir=out,
+            seed=seed,
+            say=lambda _line: None,
+            full_resolution=full,
+            progress=progress,
+        )
         wall, cpu = time.perf_counter() - start, _cpu() - cpu
-        sizes = {p.suffix: p.stat().st_size for p in (out / "public").glob("landmap-public.*")
-                 if p.suffix in (".geojson", ".kml")}
-    return {"wall": progress.seconds, "cpu": progress.cpu_seconds, "total_wall": wall,
-            "total_cpu": cpu, "sizes": sizes}
+        sizes = {
+            p.suffix: p.stat().st_size
+            for p in (out / "public").glob("landmap-public.*")
+            if p.suffix in (".geojson", ".kml")
+        }
+    return {
+        "wall": progress.seconds,
+        "cpu": progress.cpu_seconds,
+        "total_wall": wall,
+        "total_cpu": cpu,
+        "sizes": sizes,
+    }
 
 
 def _warm_imports() -> None:
@@ -77,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--project", type=Path, default=ROOT / "data" / "demo.toml")
-    parser.add_argument("--sharing-only", action="store_true",
-                        help="skip the full-resolution runs (quicker; no ratio)")
+    parser.add_argument(
+        "--sharing-only",
+        action="store_true",
+        help="skip the full-resolution runs (quicker; no ratio)",
+    )
     args = parser.parse_args(argv)
     _warm_imports()
     runs: dict[bool, list[dict]] = {False: [], True: []}
@@ -86,26 +103,36 @@ def main(argv: list[str] | None = None) -> int:
         order = (False, True) if i % 2 == 0 else (True, False)
         for full in (False,) if args.sharing_only else order:
             runs[full].append(one_run(args.project, full=full, seed=i))
-            print(f"  run {i + 1}/{args.repeat} {'full' if full else 'sharing'}: "  # noqa: T201
-                  f"{runs[full][-1]['total_wall']:.1f} s", file=sys.stderr, flush=True)
+            print(
+                f"  run {i + 1}/{args.repeat} {'full' if full else 'sharing'}: "  # noqa: T201
+                f"{runs[full][-1]['total_wall']:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     share, full = runs[False], runs[True] or runs[False]
-    print(f"landmap build on {args.project.name}, median of {args.repeat}; "  # noqa: T201
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(
+        f"landmap build on {args.project.name}, median of {args.repeat}; "  # noqa: T201
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
+    )
     print("| step | wall s | cpu s | full-resolution wall s | cpu s | × (cpu) |")  # noqa: T201
     print("|---|---:|---:|---:|---:|---:|")  # noqa: T201
     for step in STEPS:
         sw, sc = _median(share, "wall", step), _median(share, "cpu", step)
         fw, fc = _median(full, "wall", step), _median(full, "cpu", step)
-        print(f"| {step} | {sw:.2f} | {sc:.2f} | {fw:.2f} | {fc:.2f} | "  # noqa: T201
-              f"{fc / sc if sc else float('nan'):.2f} |")
+        print(
+            f"| {step} | {sw:.2f} | {sc:.2f} | {fw:.2f} | {fc:.2f} | "  # noqa: T201
+            f"{fc / sc if sc else float('nan'):.2f} |"
+        )
     sw, sc = _median(share, "total_wall"), _median(share, "total_cpu")
     fw, fc = _median(full, "total_wall"), _median(full, "total_cpu")
     print(f"| **total** | {sw:.2f} | {sc:.2f} | {fw:.2f} | {fc:.2f} | {fc / sc:.2f} |")  # noqa: T201
     print()  # noqa: T201
     for suffix in (".geojson", ".kml"):
         a, b = share[0]["sizes"].get(suffix, 0), full[0]["sizes"].get(suffix, 0)
-        print(f"public {suffix}: {a / 1e6:.1f} MB for sharing, {b / 1e6:.1f} MB at full "  # noqa: T201
-              f"resolution ({b / a if a else float('nan'):.1f}× larger)")
+        print(
+            f"public {suffix}: {a / 1e6:.1f} MB for sharing, {b / 1e6:.1f} MB at full "  # noqa: T201
+            f"resolution ({b / a if a else float('nan'):.1f}× larger)"
+        )
     print(f"\nunder 20 s: {'yes' if sw < 20 else 'no'} (wall, median)")  # noqa: T201
     return 0
 

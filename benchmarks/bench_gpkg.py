@@ -67,8 +67,10 @@ def main() -> None:
     base = statistics.median(times["sync off"])
     print(f"{'':10} {'best s':>8} {'median s':>9} {'x sync off':>11}")
     for name, values in times.items():
-        print(f"{name:10} {min(values):8.3f} {statistics.median(values):9.3f} "
-              f"{statistics.median(values) / base:11.2f}")
+        print(
+            f"{name:10} {min(values):8.3f} {statistics.median(values):9.3f} "
+            f"{statistics.median(values) / base:11.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ FROM {cases} p JOIN {concessions} c ON ST_Intersects(p.{g}, c.{g})"""
 
 # --- the jobs, one per engine (run inside a child process) -----------------------------------
 
+
 def _pct_table(pid, cid, overlap_m2, parea, carea):
     """The pair table every engine ends with (pyarrow), overlaps of zero area dropped."""
     import numpy as np
@@ -82,13 +83,15 @@ def _pct_table(pid, cid, overlap_m2, parea, carea):
 
     keep = np.asarray(overlap_m2) > 0
     o = np.asarray(overlap_m2)[keep]
-    return pa.table({
-        "area_id": pa.array(np.asarray(pid)[keep]),
-        "concession_id": pa.array(np.asarray(cid, dtype=object)[keep]),
-        "overlap_ha": o / 1e4,
-        "pct_of_area": 100 * o / np.asarray(parea)[keep],
-        "pct_of_concession": 100 * o / np.asarray(carea)[keep],
-    })
+    return pa.table(
+        {
+            "area_id": pa.array(np.asarray(pid)[keep]),
+            "concession_id": pa.array(np.asarray(cid, dtype=object)[keep]),
+            "overlap_ha": o / 1e4,
+            "pct_of_area": 100 * o / np.asarray(parea)[keep],
+            "pct_of_concession": 100 * o / np.asarray(carea)[keep],
+        }
+    )
 
 
 def job_landmap(parcels, concessions, pg=None, engine="auto"):
@@ -106,14 +109,27 @@ def job_duckdb(parcels, concessions, pg=None):
     import duckdb
 
     con = duckdb.connect()
-    ext = glob.glob(str(Path(sys.prefix) / "lib/python*/site-packages/duckdb_extension_spatial"
-                        "/extensions/*/spatial.duckdb_extension"))[0]
+    ext = glob.glob(
+        str(
+            Path(sys.prefix) / "lib/python*/site-packages/duckdb_extension_spatial"
+            "/extensions/*/spatial.duckdb_extension"
+        )
+    )[0]
     con.execute(f"LOAD '{ext}'")
-    sql = SQL.format(pid="parcel_id", g="geometry", parcels=f"read_parquet('{parcels}')",
-                     concessions=f"read_parquet('{concessions}')")
+    sql = SQL.format(
+        pid="parcel_id",
+        g="geometry",
+        parcels=f"read_parquet('{parcels}')",
+        concessions=f"read_parquet('{concessions}')",
+    )
     tab = con.sql(sql).to_arrow_table()
-    t = _pct_table(tab["pid"], tab["cid"].to_numpy(zero_copy_only=False), tab["overlap_m2"],
-                   tab["parea"], tab["carea"])
+    t = _pct_table(
+        tab["pid"],
+        tab["cid"].to_numpy(zero_copy_only=False),
+        tab["overlap_m2"],
+        tab["parea"],
+        tab["carea"],
+    )
     return _cols(t)
 
 
@@ -123,10 +139,16 @@ def job_sedonadb(parcels, concessions, pg=None):
     sd = sedonadb.connect()
     sd.read_parquet(str(parcels)).to_view("parcels", overwrite=True)
     sd.read_parquet(str(concessions)).to_view("concessions", overwrite=True)
-    tab = sd.sql(SQL.format(pid="parcel_id", g="geometry", parcels="parcels",
-                            concessions="concessions")).to_arrow_table()
-    t = _pct_table(tab["pid"], tab["cid"].to_numpy(zero_copy_only=False), tab["overlap_m2"],
-                   tab["parea"], tab["carea"])
+    tab = sd.sql(
+        SQL.format(pid="parcel_id", g="geometry", parcels="parcels", concessions="concessions")
+    ).to_arrow_table()
+    t = _pct_table(
+        tab["pid"],
+        tab["cid"].to_numpy(zero_copy_only=False),
+        tab["overlap_m2"],
+        tab["parea"],
+        tab["carea"],
+    )
     return _cols(t)
 
 
@@ -152,16 +174,20 @@ def job_postgis(parcels, concessions, pg=None):
     with psycopg.connect(pg, autocommit=True) as conn, conn.cursor() as cur:
         _pg_load(cur, concessions, "concessions", "concession_id", "text")
         _pg_load(cur, parcels, "parcels", "parcel_id", "int8")
-        cur.execute(SQL.format(pid="parcel_id", g="geom", parcels="parcels",
-                               concessions="concessions"))
+        cur.execute(
+            SQL.format(pid="parcel_id", g="geom", parcels="parcels", concessions="concessions")
+        )
         rows = cur.fetchall()
     import numpy as np
 
     if not rows:
         return np.empty(0), np.empty(0), np.empty(0)
     pid, cid, o, pa_, ca = zip(*rows, strict=True)
-    return _cols(_pct_table(np.array(pid), np.array(cid, dtype=object), np.array(o),
-                            np.array(pa_), np.array(ca)))
+    return _cols(
+        _pct_table(
+            np.array(pid), np.array(cid, dtype=object), np.array(o), np.array(pa_), np.array(ca)
+        )
+    )
 
 
 def job_shapely(parcels, concessions, pg=None):
@@ -180,8 +206,13 @@ def job_shapely(parcels, concessions, pg=None):
     o = parea.copy()
     rest = ~inside
     o[rest] = shapely.area(shapely.intersection(pg_[ip[rest]], cg[ic[rest]]))
-    t = _pct_table(p["parcel_id"].to_numpy()[ip], c["concession_id"].to_numpy()[ic], o, parea,
-                   shapely.area(cg[ic]))
+    t = _pct_table(
+        p["parcel_id"].to_numpy()[ip],
+        c["concession_id"].to_numpy()[ic],
+        o,
+        parea,
+        shapely.area(cg[ic]),
+    )
     del np
     return _cols(t)
 
@@ -194,17 +225,26 @@ def job_overlay(parcels, concessions, pg=None):
     p["parea"] = p.area
     c["carea"] = c.area
     ov = gpd.overlay(p, c, how="intersection", keep_geom_type=True)
-    t = _pct_table(ov["parcel_id"].to_numpy(), ov["concession_id"].to_numpy(), ov.area.to_numpy(),
-                   ov["parea"].to_numpy(), ov["carea"].to_numpy())
+    t = _pct_table(
+        ov["parcel_id"].to_numpy(),
+        ov["concession_id"].to_numpy(),
+        ov.area.to_numpy(),
+        ov["parea"].to_numpy(),
+        ov["carea"].to_numpy(),
+    )
     return _cols(t)
 
 
 def _cols(t):
-    return (t["area_id"].to_numpy(zero_copy_only=False),
-            t["concession_id"].to_numpy(zero_copy_only=False), t["overlap_ha"].to_numpy())
+    return (
+        t["area_id"].to_numpy(zero_copy_only=False),
+        t["concession_id"].to_numpy(zero_copy_only=False),
+        t["overlap_ha"].to_numpy(),
+    )
 
 
 # --- points -----------------------------------------------------------------------------------
+
 
 def points_landmap(cases, concessions, pg=None, engine="auto"):
     from landmap.analysis import case_links
@@ -221,11 +261,20 @@ def points_duckdb(cases, concessions, pg=None):
     import duckdb
 
     con = duckdb.connect()
-    ext = glob.glob(str(Path(sys.prefix) / "lib/python*/site-packages/duckdb_extension_spatial"
-                        "/extensions/*/spatial.duckdb_extension"))[0]
+    ext = glob.glob(
+        str(
+            Path(sys.prefix) / "lib/python*/site-packages/duckdb_extension_spatial"
+            "/extensions/*/spatial.duckdb_extension"
+        )
+    )[0]
     con.execute(f"LOAD '{ext}'")
-    tab = con.sql(SQL_POINTS.format(g="geometry", cases=f"read_parquet('{cases}')",
-                                    concessions=f"read_parquet('{concessions}')")).to_arrow_table()
+    tab = con.sql(
+        SQL_POINTS.format(
+            g="geometry",
+            cases=f"read_parquet('{cases}')",
+            concessions=f"read_parquet('{concessions}')",
+        )
+    ).to_arrow_table()
     return (tab["pid"].to_numpy(), tab["cid"].to_numpy(zero_copy_only=False), None)
 
 
@@ -235,8 +284,9 @@ def points_sedonadb(cases, concessions, pg=None):
     sd = sedonadb.connect()
     sd.read_parquet(str(cases)).to_view("cases", overwrite=True)
     sd.read_parquet(str(concessions)).to_view("concessions", overwrite=True)
-    tab = sd.sql(SQL_POINTS.format(g="geometry", cases="cases",
-                                   concessions="concessions")).to_arrow_table()
+    tab = sd.sql(
+        SQL_POINTS.format(g="geometry", cases="cases", concessions="concessions")
+    ).to_arrow_table()
     return (tab["pid"].to_numpy(), tab["cid"].to_numpy(zero_copy_only=False), None)
 
 
@@ -264,11 +314,11 @@ def points_geopandas(cases, concessions, pg=None):
 
 # --- child process: run one engine, print JSON ------------------------------------------------
 
+
 def _digest(pid, cid, ha):
     import numpy as np
 
-    keys = np.char.add(np.char.add(np.asarray(pid).astype(str), "|"),
-                       np.asarray(cid).astype(str))
+    keys = np.char.add(np.char.add(np.asarray(pid).astype(str), "|"), np.asarray(cid).astype(str))
     keys.sort()
     h = hashlib.sha256("\n".join(keys.tolist()).encode()).hexdigest()[:16]
     total = None if ha is None else float(np.sum(ha, dtype=np.float64))
@@ -300,8 +350,22 @@ def child(args) -> None:
 
 
 def run_child(engine, task, mode, left, right, pg, repeat) -> dict:
-    cmd = [sys.executable, __file__, "--child", engine, "--task", task, "--mode", mode,
-           "--left", str(left), "--right", str(right), "--repeat", str(repeat)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        engine,
+        "--task",
+        task,
+        "--mode",
+        mode,
+        "--left",
+        str(left),
+        "--right",
+        str(right),
+        "--repeat",
+        str(repeat),
+    ]
     if pg:
         cmd += ["--pg", pg]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -321,6 +385,7 @@ def run_child(engine, task, mode, left, right, pg, repeat) -> dict:
 
 
 # --- PostGIS server ---------------------------------------------------------------------------
+
 
 class PostGIS:
     """A throw-away PostgreSQL + PostGIS cluster on loopback, owned by the postgres user."""
@@ -344,14 +409,32 @@ class PostGIS:
         port = 54329
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         try:
-            subprocess.run([*as_pg, str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                            "-U", "postgres"], check=True, capture_output=True)
-            opts = (f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB "
-                    "-c work_mem=64MB -c maintenance_work_mem=256MB")
-            subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-w",
-                            "-l", str(Path(self.dir) / "log"), "start"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [*as_pg, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                check=True,
+                capture_output=True,
+            )
+            opts = (
+                f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB "
+                "-c work_mem=64MB -c maintenance_work_mem=256MB"
+            )
+            subprocess.run(
+                [
+                    *as_pg,
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-w",
+                    "-l",
+                    str(Path(self.dir) / "log"),
+                    "start",
+                ],
+                check=True,
+                capture_output=True,
+            )
         except (subprocess.CalledProcessError, OSError) as err:
             stderr = getattr(err, "stderr", b"") or b""
             self.reason = f"PostgreSQL did not start: {stderr.decode(errors='replace')[-200:]}"
@@ -365,14 +448,25 @@ class PostGIS:
     def stop(self) -> None:
         if self.dir and self.dsn:
             as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-            subprocess.run([*as_pg, "/usr/lib/postgresql/15/bin/pg_ctl", "-D",
-                            str(Path(self.dir) / "data"), "-m", "immediate", "stop"],
-                           capture_output=True, check=False)
+            subprocess.run(
+                [
+                    *as_pg,
+                    "/usr/lib/postgresql/15/bin/pg_ctl",
+                    "-D",
+                    str(Path(self.dir) / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ],
+                capture_output=True,
+                check=False,
+            )
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # --- parent: run everything, print the table --------------------------------------------------
+
 
 def _check(ref: dict, res: dict) -> str:
     if "error" in res or "error" in ref:
@@ -388,9 +482,11 @@ def _check(ref: dict, res: dict) -> str:
 
 def _print_table(title: str, rows: list[tuple[str, str, dict]]) -> None:
     print(f"\n{title}")
-    head = (f"{'fabric size':>19}  {'engine':<14} {'whole s':>8} {'cpu s':>7} {'in-proc s':>9} "
-            f"{'in-proc cpu':>11} {'peak MB':>8} {'x whole':>8} {'x in-proc':>9} "
-            f"{'x cpu':>6} {'pairs':>8}  check vs landmap")
+    head = (
+        f"{'fabric size':>19}  {'engine':<14} {'whole s':>8} {'cpu s':>7} {'in-proc s':>9} "
+        f"{'in-proc cpu':>11} {'peak MB':>8} {'x whole':>8} {'x in-proc':>9} "
+        f"{'x cpu':>6} {'pairs':>8}  check vs landmap"
+    )
     print(head)
     print("-" * len(head))
     by_size: dict[str, dict[str, dict]] = {}
@@ -410,13 +506,17 @@ def _print_table(title: str, rows: list[tuple[str, str, dict]]) -> None:
             xi = f"{warm['job_s'] / li:.2f}" if li and warm.get("job_s") else "-"
             lc = ref.get("warm", {}).get("job_cpu_s")
             xc = f"{warm['job_cpu_s'] / lc:.2f}" if lc and warm.get("job_cpu_s") else "-"
-            print(f"{size:>19}  {engine:<14} {whole['wall_s']:>8.2f} {whole['cpu_s']:>7.2f} "
-                  f"{warm.get('job_s', float('nan')):>9.2f} "
-                  f"{warm.get('job_cpu_s', float('nan')):>11.2f} {whole['peak_mb']:>8.0f} "
-                  f"{xw:>8} {xi:>9} {xc:>6} {whole['pairs']:>8}  "
-                  f"{_check(ref.get('whole', {}), whole) if engine != 'landmap' else ''}")
-    print("x whole / x in-proc / x cpu: engine's divided by landmap's (above 1: landmap is "
-          "faster or uses less CPU); in-proc cpu: CPU seconds of the best warm job (all threads)")
+            print(
+                f"{size:>19}  {engine:<14} {whole['wall_s']:>8.2f} {whole['cpu_s']:>7.2f} "
+                f"{warm.get('job_s', float('nan')):>9.2f} "
+                f"{warm.get('job_cpu_s', float('nan')):>11.2f} {whole['peak_mb']:>8.0f} "
+                f"{xw:>8} {xi:>9} {xc:>6} {whole['pairs']:>8}  "
+                f"{_check(ref.get('whole', {}), whole) if engine != 'landmap' else ''}"
+            )
+    print(
+        "x whole / x in-proc / x cpu: engine's divided by landmap's (above 1: landmap is "
+        "faster or uses less CPU); in-proc cpu: CPU seconds of the best warm job (all threads)"
+    )
 
 
 FABRICS = {"synthetic": _synthetic, "real": _realfabric}
@@ -466,13 +566,27 @@ def parent(args) -> None:
             for size in sizes:
                 files = _fabric_files(fabric, size)
                 eng = [e for e in engines if e != "overlay" or size <= args.overlay_max]
-                results = _run_engines(eng, "overlap", files["parcels"], files["concessions"],
-                                       pg, args, f"{fabric} {size}")
+                results = _run_engines(
+                    eng,
+                    "overlap",
+                    files["parcels"],
+                    files["concessions"],
+                    pg,
+                    args,
+                    f"{fabric} {size}",
+                )
                 rows += [(f"{fabric} {size:,}", e, r) for e, r in results.items()]
             if args.points:
                 files = _fabric_files(fabric, None)
-                presults = _run_engines(args.point_engines.split(","), "points", files["cases"],
-                                        files["concessions"], pg, args, f"{fabric} points")
+                presults = _run_engines(
+                    args.point_engines.split(","),
+                    "points",
+                    files["cases"],
+                    files["concessions"],
+                    pg,
+                    args,
+                    f"{fabric} points",
+                )
                 prow += [(f"{fabric} 1,000,000", e, r) for e, r in presults.items()]
         _print_table("Overlap: parcels x concessions, GeoParquet -> pair table", rows)
         if prow:
@@ -485,15 +599,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", nargs="*", default=["100000"])
     ap.add_argument("--million", action="store_true", help="also run 1,000,000 parcels")
-    ap.add_argument("--fabrics", default=",".join(FABRICS),
-                    help="parcel fabrics: synthetic (_synthetic.py), real (_realfabric.py)")
-    ap.add_argument("--engines", default=",".join(ENGINES),
-                    help=f"comma-separated, of {', '.join(ENGINES + MORE_ENGINES)}")
+    ap.add_argument(
+        "--fabrics",
+        default=",".join(FABRICS),
+        help="parcel fabrics: synthetic (_synthetic.py), real (_realfabric.py)",
+    )
+    ap.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        help=f"comma-separated, of {', '.join(ENGINES + MORE_ENGINES)}",
+    )
     ap.add_argument("--points", action="store_true", help="also run the 1M points benchmark")
     ap.add_argument("--point-engines", default=",".join(POINT_ENGINES))
     ap.add_argument("--repeat", type=int, default=2, help="measured in-process runs (best kept)")
-    ap.add_argument("--overlay-max", type=int, default=1_000_000,
-                    help="largest size to run geopandas.overlay at")
+    ap.add_argument(
+        "--overlay-max",
+        type=int,
+        default=1_000_000,
+        help="largest size to run geopandas.overlay at",
+    )
     ap.add_argument("--child")
     ap.add_argument("--task", default="overlap")
     ap.add_argument("--mode", default="whole")

@@ -27,13 +27,29 @@ import time
 import numpy as np
 import pandas as pd
 
-SWAPS = [("Kampong", ["Kompong", "Kg.", "Kampong"]), ("Phnum", ["Phnom", "Phnum"]),
-         ("Stueng", ["Stung", "Steung"]), ("Preaek", ["Prek", "Preaek"]),
-         ("Boeng", ["Boeung", "Boeng"]), ("Kaoh", ["Koh", "Kaoh"]), ("Tuol", ["Toul", "Tuol"])]
-PREFIX = {"en": {"province": ["", "Khet "], "district": ["", "Srok "], "commune": ["", "Khum "],
-                 "village": ["", "Phum "]},
-          "km": {"province": ["", "ខេត្ត"], "district": ["", "ស្រុក"], "commune": ["", "ឃុំ"],
-                 "village": ["", "ភូមិ"]}}
+SWAPS = [
+    ("Kampong", ["Kompong", "Kg.", "Kampong"]),
+    ("Phnum", ["Phnom", "Phnum"]),
+    ("Stueng", ["Stung", "Steung"]),
+    ("Preaek", ["Prek", "Preaek"]),
+    ("Boeng", ["Boeung", "Boeng"]),
+    ("Kaoh", ["Koh", "Kaoh"]),
+    ("Tuol", ["Toul", "Tuol"]),
+]
+PREFIX = {
+    "en": {
+        "province": ["", "Khet "],
+        "district": ["", "Srok "],
+        "commune": ["", "Khum "],
+        "village": ["", "Phum "],
+    },
+    "km": {
+        "province": ["", "ខេត្ត"],
+        "district": ["", "ស្រុក"],
+        "commune": ["", "ឃុំ"],
+        "village": ["", "ភូមិ"],
+    },
+}
 LEVELS = ("province", "district", "commune", "village")
 
 
@@ -69,10 +85,10 @@ def register(rows: int, seed: int):
     truth = []
     for r in range(rows):
         code = villages.codes[picks[r]]
-        for k, level in enumerate(LEVELS[:depth[r]]):
-            unit = code[:2 * (k + 1)]
+        for k, level in enumerate(LEVELS[: depth[r]]):
+            unit = code[: 2 * (k + 1)]
             table[level][r] = spell(g.name(unit, lang[r]), level, lang[r], rng)
-        truth.append(code[:2 * depth[r]])
+        truth.append(code[: 2 * depth[r]])
     return pd.DataFrame(table), np.array(truth, dtype=object)
 
 
@@ -104,8 +120,9 @@ def plain_rapidfuzz(frame: pd.DataFrame):
                 parts = [g.name(code[:n], lang) for n in range(len(code), 0, -2)]
                 choices.append(", ".join(parts))
                 codes.append(code)
-    queries = [", ".join(v for v in reversed(row) if v.strip()) for row in frame.itertuples(
-        index=False)]
+    queries = [
+        ", ".join(v for v in reversed(row) if v.strip()) for row in frame.itertuples(index=False)
+    ]
     start = time.perf_counter()
     got = [codes[process.extractOne(q, choices, scorer=fuzz.WRatio)[2]] for q in queries]
     return time.perf_counter() - start, np.array(got, dtype=object)
@@ -126,23 +143,30 @@ def main() -> None:
     cold, got = landmap_match(frame, cold=True)
     warm, _ = landmap_match(frame, cold=False)
     right = (got == truth).mean()
-    coarser = np.mean([g != t and bool(g) and t.startswith(g) for g, t in zip(got, truth,
-                                                                           strict=True)])
-    print(f"landmap.places  codes only, cold {codes_only:5.2f} s  "
-          f"{codes_only / args.rows * 1e6:6.1f} us/row (no per-row detail line)")
-    print(f"landmap.places  cold {cold:6.2f} s  {cold / args.rows * 1e6:7.1f} us/row   "
-          f"warm {warm:5.2f} s  {warm / args.rows * 1e6:6.1f} us/row   "
-          f"right {right:.2%}, a parent unit {coarser:.2%}, wrong or none "
-          f"{1 - right - coarser:.2%}")
+    coarser = np.mean(
+        [g != t and bool(g) and t.startswith(g) for g, t in zip(got, truth, strict=True)]
+    )
+    print(
+        f"landmap.places  codes only, cold {codes_only:5.2f} s  "
+        f"{codes_only / args.rows * 1e6:6.1f} us/row (no per-row detail line)"
+    )
+    print(
+        f"landmap.places  cold {cold:6.2f} s  {cold / args.rows * 1e6:7.1f} us/row   "
+        f"warm {warm:5.2f} s  {warm / args.rows * 1e6:6.1f} us/row   "
+        f"right {right:.2%}, a parent unit {coarser:.2%}, wrong or none "
+        f"{1 - right - coarser:.2%}"
+    )
 
     sample = np.random.default_rng(args.seed).choice(args.rows, size=args.sample, replace=False)
     seconds, got_plain = plain_rapidfuzz(frame.iloc[sample])
     per_row = seconds / args.sample
     plain_right = (got_plain == truth[sample]).mean()
     mine_right = (got[sample] == truth[sample]).mean()
-    print(f"plain extractOne {per_row * args.rows:6.1f} s  {per_row * 1e6:7.1f} us/row "
-          f"(timed on {args.sample:,} rows, scaled)   right {plain_right:.2%} "
-          f"(landmap on the same rows: {mine_right:.2%})")
+    print(
+        f"plain extractOne {per_row * args.rows:6.1f} s  {per_row * 1e6:7.1f} us/row "
+        f"(timed on {args.sample:,} rows, scaled)   right {plain_right:.2%} "
+        f"(landmap on the same rows: {mine_right:.2%})"
+    )
     print(f"ratio: plain extractOne / landmap cold = {per_row * args.rows / cold:.0f}x")
 
 

@@ -38,8 +38,12 @@ def median_time(func, repeat):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--public", type=Path, default=None,
-                        help="the public folder of a demo build (default: build one)")
+    parser.add_argument(
+        "--public",
+        type=Path,
+        default=None,
+        help="the public folder of a demo build (default: build one)",
+    )
     args = parser.parse_args()
     n = args.repeat
 
@@ -49,7 +53,8 @@ def main() -> None:
     from landmap.render.maps import build_map, save_map
 
     layers = Project.from_toml(ROOT / "data" / "demo.toml").load(
-        ["synthetic_cases", "elc", "communes"])
+        ["synthetic_cases", "elc", "communes"]
+    )
     cases, concessions = layers["synthetic_cases"].data, layers["elc"].data
     communes = layers["communes"].data
     register = ROOT / "data" / "synthetic_cases.csv"
@@ -59,23 +64,31 @@ def main() -> None:
         rows.append((what, seconds, note))
         print(f"{what:<46} {seconds:8.3f} s  {note}", flush=True)
 
-    t, pub = median_time(lambda: apply_profile(cases, communes=communes,
-                                               concessions=concessions), n)
+    t, pub = median_time(
+        lambda: apply_profile(cases, communes=communes, concessions=concessions), n
+    )
     dist = pub.audit["points"]["distance_m"]
-    row(f"displace {len(cases):,} cases (+ concession check)", t,
+    row(
+        f"displace {len(cases):,} cases (+ concession check)",
+        t,
         f"moved {pub.audit['points']['moved']}, {dist['min']:.0f}/{dist['median']:.0f}/"
         f"{dist['max']:.0f} m min/median/max, left out {pub.audit['points']['left_out']}, "
-        f"commune crossings {pub.audit['consistency'].get('crossed_commune_boundary')}")
+        f"commune crossings {pub.audit['consistency'].get('crossed_commune_boundary')}",
+    )
     keyed = PUBLIC.replace(seed_policy="keyed")
-    t, _ = median_time(lambda: apply_profile(cases, keyed, communes=communes,
-                                             concessions=concessions, key=b"k" * 32), n)
+    t, _ = median_time(
+        lambda: apply_profile(
+            cases, keyed, communes=communes, concessions=concessions, key=b"k" * 32
+        ),
+        n,
+    )
     row("displace, keyed seed policy", t)
     for mode in ("commune_centroid", "aggregate"):
-        t, res = median_time(lambda m=mode: apply_profile(cases, PUBLIC.replace(mode=m),
-                                                          communes=communes), n)
+        t, res = median_time(
+            lambda m=mode: apply_profile(cases, PUBLIC.replace(mode=m), communes=communes), n
+        )
         row(f"mode {mode}", t, f"{len(res.data)} rows out")
-    t, _ = median_time(lambda: public_summary(cases, concessions=concessions,
-                                              communes=communes), n)
+    t, _ = median_time(lambda: public_summary(cases, concessions=concessions, communes=communes), n)
     row("public_summary (true locations)", t)
     big = pd.concat([cases] * 10, ignore_index=True)
     big["case_id"] = [f"B{i}" for i in range(len(big))]
@@ -89,8 +102,11 @@ def main() -> None:
     audit_export(geojson, register)  # first call loads and indexes the register
     for path in (geojson, html):
         t, res = median_time(lambda p=path: audit_export(p, register), n)
-        row(f"leak check {path.name} ({path.stat().st_size / 1e6:.1f} MB)", t,
-            f"clean={res.ok}, {res.points_found} points")
+        row(
+            f"leak check {path.name} ({path.stat().st_size / 1e6:.1f} MB)",
+            t,
+            f"clean={res.ok}, {res.points_found} points",
+        )
     leak_check_against_grep(args.public, register, n, row)
 
 
@@ -101,8 +117,7 @@ def _values_file(register: Path, folder: Path) -> tuple[Path, int]:
 
     searched = read_register(register).searched
     table = read_table(register)
-    values = sorted({str(v).strip() for c in searched for v in table[c].dropna()
-                     if str(v).strip()})
+    values = sorted({str(v).strip() for c in searched for v in table[c].dropna() if str(v).strip()})
     path = folder / "values.txt"
     path.write_text("\n".join(values) + "\n", "utf-8")
     return path, len(values)
@@ -127,13 +142,17 @@ def leak_check_against_grep(public: Path | None, register: Path, n: int, row) ->
     grep = shutil.which("grep")
 
     def run_grep() -> int:  # output to a pipe: grep stops at the first match when it is /dev/null
-        out = subprocess.run([grep, "-rF", "-f", str(values), str(public)], check=False,
-                             capture_output=True)
+        out = subprocess.run(
+            [grep, "-rF", "-f", str(values), str(public)], check=False, capture_output=True
+        )
         return out.stdout.count(b"\n")
 
     t_grep, lines = median_time(run_grep, n)
-    row(f"grep -rF, {count:,} values, {len(files)} files ({size:.0f} MB)", t_grep,
-        f"{lines} matching lines")
+    row(
+        f"grep -rF, {count:,} values, {len(files)} files ({size:.0f} MB)",
+        t_grep,
+        f"{lines} matching lines",
+    )
 
     def cold():
         _read_path.cache_clear()
@@ -141,12 +160,14 @@ def leak_check_against_grep(public: Path | None, register: Path, n: int, row) ->
         return audit_export(public, register)
 
     t_cold, res = median_time(cold, n)
-    row("leak check of the public folder (reads the register)", t_cold,
+    row(
+        "leak check of the public folder (reads the register)",
+        t_cold,
         f"{t_cold / t_grep:.1f}x grep; clean={res.ok}, {res.values_checked:,} values, "
-        f"{res.points_found:,} points, {len(res.scanned)} streams")
+        f"{res.points_found:,} points, {len(res.scanned)} streams",
+    )
     t_warm, _ = median_time(lambda: audit_export(public, register), n)
-    row("leak check of the public folder (register cached)", t_warm,
-        f"{t_warm / t_grep:.1f}x grep")
+    row("leak check of the public folder (register cached)", t_warm, f"{t_warm / t_grep:.1f}x grep")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -98,8 +98,9 @@ def worker(name: str, raster: str, polygons: str) -> dict:
 
         with PeakRSS() as mem:
             t0 = time.perf_counter()
-            frame = exact_extract(raster, gdf[["geometry"]], ["count", "unique", "frac"],
-                                  output="pandas")
+            frame = exact_extract(
+                raster, gdf[["geometry"]], ["count", "unique", "frac"], output="pandas"
+            )
             elapsed = time.perf_counter() - t0
         areas = {0: [], 1: []}
         for count, uniq, frac in zip(frame["count"], frame["unique"], frame["frac"], strict=True):
@@ -113,9 +114,20 @@ def worker(name: str, raster: str, polygons: str) -> dict:
 
 def run_fresh(name: str, args: argparse.Namespace) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--raster", args.raster,
-         "--polygons", args.polygons],
-        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            name,
+            "--raster",
+            args.raster,
+            "--polygons",
+            args.polygons,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -138,9 +150,11 @@ def main() -> None:
     with rasterio.open(args.raster) as src:
         raw_mb = src.width * src.height * np.dtype(src.dtypes[0]).itemsize / 2**20
         footprint = shapely.box(*src.bounds)
-        print(f"raster: {Path(args.raster).name} {src.width} x {src.height} = "
-              f"{src.width * src.height / 1e6:.0f} Mpx, uncompressed {raw_mb:.0f} MiB; "
-              f"cpu count {os.cpu_count()}; best of {args.repeat} fresh processes")
+        print(
+            f"raster: {Path(args.raster).name} {src.width} x {src.height} = "
+            f"{src.width * src.height / 1e6:.0f} Mpx, uncompressed {raw_mb:.0f} MiB; "
+            f"cpu count {os.cpu_count()}; best of {args.repeat} fresh processes"
+        )
     import geopandas as gpd
 
     polys = gpd.read_file(args.polygons)
@@ -157,18 +171,24 @@ def main() -> None:
     base = results["landmap exact"]["seconds"]
     fastest_peer = min(results["rasterstats"]["seconds"], results["exactextract"]["seconds"])
     print(f"\n{len(polys)} polygons ({int(inside.sum())} wholly inside the raster)\n")
-    print("| contender | seconds | x landmap exact | peak memory growth MiB | "
-          "forest ha | non-forest ha (polygons inside) |")
+    print(
+        "| contender | seconds | x landmap exact | peak memory growth MiB | "
+        "forest ha | non-forest ha (polygons inside) |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         a0 = np.asarray(r["areas"]["0"] if "0" in r["areas"] else r["areas"][0])
         a1 = np.asarray(r["areas"]["1"] if "1" in r["areas"] else r["areas"][1])
         r["a0"], r["a1"] = a0, a1
-        print(f"| {name} | {r['seconds']:.2f} | {r['seconds'] / base:.2f} | {r['mem_mb']:.0f} | "
-              f"{a1.sum():,.1f} | {a0[inside].sum():,.1f} |")
-    print(f"\nlandmap exact vs faster peer: {fastest_peer / base:.2f}x "
-          f"({'faster' if base <= fastest_peer else 'SLOWER'}); "
-          f"memory limit (uncompressed raster) {raw_mb:.0f} MiB")
+        print(
+            f"| {name} | {r['seconds']:.2f} | {r['seconds'] / base:.2f} | {r['mem_mb']:.0f} | "
+            f"{a1.sum():,.1f} | {a0[inside].sum():,.1f} |"
+        )
+    print(
+        f"\nlandmap exact vs faster peer: {fastest_peer / base:.2f}x "
+        f"({'faster' if base <= fastest_peer else 'SLOWER'}); "
+        f"memory limit (uncompressed raster) {raw_mb:.0f} MiB"
+    )
 
     def gap(a, b, rows):
         return float(np.abs(a[rows] - b[rows]).max()) if rows.any() else 0.0
@@ -177,20 +197,28 @@ def main() -> None:
     ex, ee = results["landmap exact"], results["exactextract"]
     ce, rs = results["landmap center"], results["rasterstats"]
     print("\nagreement, largest per-polygon difference in ha (one pixel = 0.09 ha):")
-    print(f"- exact vs exactextract (both exact coverage): forest "
-          f"{gap(ex['a1'], ee['a1'], everywhere):.2e}, non-forest "
-          f"{gap(ex['a0'], ee['a0'], everywhere):.2e}  (tolerance 1e-6 x area)")
-    print(f"- center vs rasterstats (both pixel centres): forest "
-          f"{gap(ce['a1'], rs['a1'], everywhere):.2e}, non-forest (polygons inside) "
-          f"{gap(ce['a0'], rs['a0'], inside):.2e}  (tolerance 0: same GDAL rule)")
+    print(
+        f"- exact vs exactextract (both exact coverage): forest "
+        f"{gap(ex['a1'], ee['a1'], everywhere):.2e}, non-forest "
+        f"{gap(ex['a0'], ee['a0'], everywhere):.2e}  (tolerance 1e-6 x area)"
+    )
+    print(
+        f"- center vs rasterstats (both pixel centres): forest "
+        f"{gap(ce['a1'], rs['a1'], everywhere):.2e}, non-forest (polygons inside) "
+        f"{gap(ce['a0'], rs['a0'], inside):.2e}  (tolerance 0: same GDAL rule)"
+    )
     outside = ~inside & (rs["a0"] > ce["a0"] + 1e-6)
-    print(f"  rasterstats also counts {int(outside.sum())} polygons' pixels beyond the raster's "
-          f"edge as class 0 ({(rs['a0'] - ce['a0'])[~inside].sum():,.0f} ha): its boundless read "
-          "fills them with 0 (this file sets no nodata)")
+    print(
+        f"  rasterstats also counts {int(outside.sum())} polygons' pixels beyond the raster's "
+        f"edge as class 0 ({(rs['a0'] - ce['a0'])[~inside].sum():,.0f} ha): its boundless read "
+        "fills them with 0 (this file sets no nodata)"
+    )
     total = np.asarray(ex["a0"]) + np.asarray(ex["a1"])
     worst = np.abs((ce["a0"] + ce["a1"]) - total).max() / PIXEL_HA
-    print(f"- center vs exact: largest per-polygon difference {worst:.0f} pixels (boundary "
-          "pixels counted whole or not at all)")
+    print(
+        f"- center vs exact: largest per-polygon difference {worst:.0f} pixels (boundary "
+        "pixels counted whole or not at all)"
+    )
 
 
 if __name__ == "__main__":

@@ -48,19 +48,31 @@ def make_partners(size: int, folder: Path, seed: int = 7) -> tuple[Path, Path, s
     types = rng.choice(["eviction", "land grab", "threat of eviction", "violence"], n)
     a_idx = np.arange(size)
     b_idx = np.concatenate([np.arange(shared), np.arange(size, n)])
-    a = pd.DataFrame({"case_id": [f"A{i:06d}" for i in a_idx], "date": date[a_idx],
-                      "type": types[a_idx], "households": hh[a_idx], "lat": lat[a_idx],
-                      "lon": lon[a_idx], "note": "SYNTHETIC"})
+    a = pd.DataFrame(
+        {
+            "case_id": [f"A{i:06d}" for i in a_idx],
+            "date": date[a_idx],
+            "type": types[a_idx],
+            "households": hh[a_idx],
+            "lat": lat[a_idx],
+            "lon": lon[a_idx],
+            "note": "SYNTHETIC",
+        }
+    )
     move = rng.uniform(0, 1500, len(b_idx)) * (np.arange(len(b_idx)) < shared)
     ang = rng.uniform(0, 2 * np.pi, len(b_idx))
     shift = rng.integers(-7, 8, len(b_idx)) * (np.arange(len(b_idx)) < shared)
-    b = pd.DataFrame({
-        "case_id": [f"B{i:06d}" for i in range(len(b_idx))],
-        "date": date[b_idx] + pd.to_timedelta(shift, "D"), "type": types[b_idx],
-        "households": np.maximum(10, np.round(hh[b_idx] / 10) * 10).astype(int),
-        "lat": lat[b_idx] + move * np.sin(ang) / 110_574,
-        "lon": lon[b_idx] + move * np.cos(ang) / (111_320 * np.cos(np.radians(lat[b_idx]))),
-        "note": "SYNTHETIC"})
+    b = pd.DataFrame(
+        {
+            "case_id": [f"B{i:06d}" for i in range(len(b_idx))],
+            "date": date[b_idx] + pd.to_timedelta(shift, "D"),
+            "type": types[b_idx],
+            "households": np.maximum(10, np.round(hh[b_idx] / 10) * 10).astype(int),
+            "lat": lat[b_idx] + move * np.sin(ang) / 110_574,
+            "lon": lon[b_idx] + move * np.cos(ang) / (111_320 * np.cos(np.radians(lat[b_idx]))),
+            "note": "SYNTHETIC",
+        }
+    )
     pa, pb = folder / "partner_a.csv", folder / "partner_b.csv"
     a.to_csv(pa, index=False)
     b.to_csv(pb, index=False)
@@ -76,19 +88,30 @@ def timed(func, *args, **kw):
 
 def naive_pairs(recs: pd.DataFrame) -> set:
     """Same 0.05-degree cell, then within 1 km and 7 days."""
-    frame = pd.DataFrame({"key": recs["record_key"], "source": recs["source"],
-                          "lat": recs.geometry.y, "lon": recs.geometry.x,
-                          "date": pd.to_datetime(recs["date"])})
-    frame["cell"] = (np.floor(frame["lat"] / 0.05).astype(int).astype(str) + "_"
-                     + np.floor(frame["lon"] / 0.05).astype(int).astype(str))
+    frame = pd.DataFrame(
+        {
+            "key": recs["record_key"],
+            "source": recs["source"],
+            "lat": recs.geometry.y,
+            "lon": recs.geometry.x,
+            "date": pd.to_datetime(recs["date"]),
+        }
+    )
+    frame["cell"] = (
+        np.floor(frame["lat"] / 0.05).astype(int).astype(str)
+        + "_"
+        + np.floor(frame["lon"] / 0.05).astype(int).astype(str)
+    )
     a, b = (frame[frame["source"] == s] for s in sorted(frame["source"].unique()))
     j = a.merge(b, on="cell", suffixes=("_a", "_b"))
     dy = (j["lat_a"] - j["lat_b"]) * 110.574
     dx = (j["lon_a"] - j["lon_b"]) * 111.32 * np.cos(np.radians(j["lat_a"]))
     keep = (np.hypot(dx, dy) <= 1.0) & ((j["date_a"] - j["date_b"]).abs().dt.days <= 7)
     j = j[keep]
-    return {(x.split(":", 1)[1], y.split(":", 1)[1]) for x, y in zip(j["key_a"], j["key_b"],
-                                                                     strict=True)}
+    return {
+        (x.split(":", 1)[1], y.split(":", 1)[1])
+        for x, y in zip(j["key_a"], j["key_b"], strict=True)
+    }
 
 
 def quality(found: set, truth: set) -> str:
@@ -106,16 +129,17 @@ def run(backend: str, db: str, pa: Path, pb: Path, truth: set, sql_url: str) -> 
     with open_register(db, create=True) as reg:
         res, t_a = timed(reg.import_file, pa, source="Partner A")
         res_b, t_b = timed(reg.import_file, pb, source="Partner B")
-        rows += [(backend, "import partner A", t_a, res.added),
-                 (backend, "import partner B (into A's register)", t_b, res_b.added)]
+        rows += [
+            (backend, "import partner A", t_a, res.added),
+            (backend, "import partner B (into A's register)", t_b, res_b.added),
+        ]
         engine = sa.create_engine(sql_url)
 
         def plain() -> int:
             data, _ = load_cases(pa)
             frame = pd.DataFrame(data.drop(columns="geometry"))
             frame["lon"], frame["lat"] = data.geometry.x, data.geometry.y
-            frame.to_sql("plain_cases", engine, if_exists="replace", index=False,
-                         chunksize=10_000)
+            frame.to_sql("plain_cases", engine, if_exists="replace", index=False, chunksize=10_000)
             return len(frame)
 
         n, t_plain = timed(plain)
@@ -126,18 +150,18 @@ def run(backend: str, db: str, pa: Path, pb: Path, truth: set, sql_url: str) -> 
         truth = {(x, y) for x, y in truth if x in ids and y in ids}  # both rows loaded
         pairs, t_dup = timed(reg.duplicates, threshold=0.5)
         found = set(zip(pairs["id_a"], pairs["id_b"], strict=True))
-        rows.append((backend, f"duplicates (splink), {quality(found, truth)}", t_dup,
-                     len(pairs)))
+        rows.append((backend, f"duplicates (splink), {quality(found, truth)}", t_dup, len(pairs)))
         recs, t_read = timed(reg.records)
         naive, t_naive = timed(naive_pairs, recs)
-        rows.append((backend, f"naive blocking join, {quality(naive, truth)}", t_naive,
-                     len(naive)))
+        rows.append((backend, f"naive blocking join, {quality(naive, truth)}", t_naive, len(naive)))
         rows.append((backend, "  ratio duplicates / naive join", t_dup / t_naive, None))
         merged, t_merge = timed(reg.merge, pairs, threshold=0.9)
         cases, t_cases = timed(reg.cases)
-        rows += [(backend, "merge pairs >= 0.9", t_merge, merged["merged"]),
-                 (backend, "read merged cases", t_cases, len(cases)),
-                 (backend, "read current records", t_read, len(recs))]
+        rows += [
+            (backend, "merge pairs >= 0.9", t_merge, merged["merged"]),
+            (backend, "read merged cases", t_cases, len(cases)),
+            (backend, "read current records", t_read, len(recs)),
+        ]
     return rows
 
 

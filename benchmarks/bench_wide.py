@@ -29,8 +29,9 @@ def wide_csv(columns: int, rows: int = 200) -> Path:
     if path.exists():
         return path
     rng = np.random.default_rng(columns)
-    frame = pd.DataFrame(rng.integers(0, 1000, (rows, columns)),
-                         columns=[f"q{i}" for i in range(columns)])
+    frame = pd.DataFrame(
+        rng.integers(0, 1000, (rows, columns)), columns=[f"q{i}" for i in range(columns)]
+    )
     frame.insert(0, "longitude", np.round(rng.uniform(103, 107, rows), 5))
     frame.insert(0, "latitude", np.round(rng.uniform(11, 14, rows), 5))
     frame.insert(0, "case_id", [f"W-{i:05d}" for i in range(rows)])
@@ -79,8 +80,10 @@ def main() -> None:
 
     warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
     print("wide tables (200 rows): seconds, best of", args.repeat)  # noqa: T201
-    print(f"{'columns':>8} {'read_csv':>9} {'landmap':>9} {'x read_csv':>10} "  # noqa: T201
-          f"{'growth':>7} {'one by one':>11} {'growth':>7}")
+    print(
+        f"{'columns':>8} {'read_csv':>9} {'landmap':>9} {'x read_csv':>10} "  # noqa: T201
+        f"{'growth':>7} {'one by one':>11} {'growth':>7}"
+    )
     last = last_old = None
     for columns in (250, 500, 1000, 2000, 4000):
         path = wide_csv(columns)
@@ -90,15 +93,19 @@ def main() -> None:
         old = best(lambda f=frame: one_by_one(f), args.repeat)
         growth = f"{ours / last:.1f}x" if last else ""
         growth_old = f"{old / last_old:.1f}x" if last_old else ""
-        print(f"{columns:>8} {bare:>9.3f} {ours:>9.3f} {ours / bare:>9.1f}x "  # noqa: T201
-              f"{growth:>7} {old:>11.3f} {growth_old:>7}")
+        print(
+            f"{columns:>8} {bare:>9.3f} {ours:>9.3f} {ours / bare:>9.1f}x "  # noqa: T201
+            f"{growth:>7} {old:>11.3f} {growth_old:>7}"
+        )
         last, last_old = ours, old
     path = long_csv()
     check = best(lambda: long_line(str(path), 1_000_000), args.repeat)
     read = best(lambda: pd.read_csv(path), args.repeat)
     size = path.stat().st_size / 1e6
-    print(f"\nline-length check of a {size:.0f} MB register: {check * 1000:.2f} ms; "  # noqa: T201
-          f"pandas.read_csv: {read:.2f} s; the check costs {check / read:.2%} of the read")
+    print(
+        f"\nline-length check of a {size:.0f} MB register: {check * 1000:.2f} ms; "  # noqa: T201
+        f"pandas.read_csv: {read:.2f} s; the check costs {check / read:.2%} of the read"
+    )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,10 @@ def main() -> None:
     from landmap.widgets import Explorer
 
     cases, elc, provinces, t_load = load()
-    print(f"register: {len(cases):,} cases, {len(elc)} ELCs, {len(provinces)} provinces "
-          f"(loading {t_load:.2f} s)")
+    print(
+        f"register: {len(cases):,} cases, {len(elc)} ELCs, {len(provinces)} provinces "
+        f"(loading {t_load:.2f} s)"
+    )
     t = time.perf_counter()
     ex = Explorer(cases, concessions=elc, boundaries=provinces, profile="internal")
     t_init = time.perf_counter() - t
@@ -78,8 +80,10 @@ def main() -> None:
         "years": lambda i: setattr(ex.years, "value", (first + i, last - i)),
         "case type": lambda i: setattr(ex.case_type, "value", (ex.data.case_types[i % 3],)),
         "status": lambda i: setattr(ex.status, "value", (ex.data.case_statuses[i % 3],)),
-        "distance": lambda i: (setattr(ex.near, "value", True),
-                               setattr(ex.within_km, "value", 1.0 + 2 * i)),
+        "distance": lambda i: (
+            setattr(ex.near, "value", True),
+            setattr(ex.within_km, "value", 1.0 + 2 * i),
+        ),
         "all cases": lambda i: ex.update(force=True),
     }
     print(f"\n{'control':20} {'cases':>6} {'median s':>9} {'max s':>7}   (target: about 1 s)")
@@ -91,8 +95,9 @@ def main() -> None:
             change(i)
             times.append(ex.last_update_seconds)
         all_times += times
-        print(f"{name:20} {len(ex.view.cases):6,} {statistics.median(times):9.3f} "
-              f"{max(times):7.3f}")
+        print(
+            f"{name:20} {len(ex.view.cases):6,} {statistics.median(times):9.3f} {max(times):7.3f}"
+        )
     print(f"{'all updates':20} {'':6} {statistics.median(all_times):9.3f} {max(all_times):7.3f}")
 
     # breakdown on the full register (the heaviest view)

@@ -104,21 +104,26 @@ def main() -> None:
             kobo.write_text(KOBO, encoding="utf-8")
             files = [ROOT / "data/synthetic_cases.csv", ROOT / "data/synthetic_cases.xlsx", kobo]
         total = total_stages = 0
-        print(f"{'file':<28} {'steps':>6} {'modules':>8} {'returns':>8} {'stage returns':>14}"
-              "  modules returned to")
+        print(
+            f"{'file':<28} {'steps':>6} {'modules':>8} {'returns':>8} {'stage returns':>14}"
+            "  modules returned to"
+        )
         for path in files:
             entered, stages = walk(path)
             back, stage_back = returns(entered), returns(stages)
             total += sum(back.values())
             total_stages += sum(stage_back.values())
             worst = ", ".join(f"{m.removeprefix('landmap.')} {c}" for m, c in back.most_common())
-            print(f"{path.name:<28} {len(entered):>6} {len(set(entered)):>8} "
-                  f"{sum(back.values()):>8} {sum(stage_back.values()):>14}  {worst}")
+            print(
+                f"{path.name:<28} {len(entered):>6} {len(set(entered)):>8} "
+                f"{sum(back.values()):>8} {sum(stage_back.values()):>14}  {worst}"
+            )
             if args.walk:
                 print("   stages: " + " -> ".join(m.removeprefix("landmap.") for m in stages))
                 print("   walk:   " + " -> ".join(m.removeprefix("landmap.") for m in entered))
-        print(f"total returns: {total}; returns of the loader to a stage it had left: "
-              f"{total_stages}")
+        print(
+            f"total returns: {total}; returns of the loader to a stage it had left: {total_stages}"
+        )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     """
     geoms = np.asarray(geoms, dtype=object)
     tid = shapely.get_type_id(geoms)
-    out = np.where(np.isin(tid, (_POLYGON, _MULTIPOLYGON)) & ~shapely.is_empty(geoms),
-                   geoms, None).astype(object)
+    out = np.where(
+        np.isin(tid, (_POLYGON, _MULTIPOLYGON)) & ~shapely.is_empty(geoms), geoms, None
+    ).astype(object)
     mixed = np.flatnonzero(tid == _COLLECTION)
     if len(mixed):
         out[mixed] = _collection_polygons(geoms[mixed])
@@ -70,8 +71,9 @@ def _collection_polygons(collections: np.ndarray) -> np.ndarray:
         merged = shapely.multipolygons(parts[several], indices=dense_several)
         overlapping = ~shapely.is_valid(merged)  # a collection may hold overlapping polygons
         if overlapping.any():  # "structure" unions them
-            merged[overlapping] = shapely.make_valid(merged[overlapping], method="structure",
-                                                     keep_collapsed=False)
+            merged[overlapping] = shapely.make_valid(
+                merged[overlapping], method="structure", keep_collapsed=False
+            )
         out[owners_several] = merged
     return out
 

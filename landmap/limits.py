@@ -65,24 +65,56 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     limit.name: limit
     for limit in (
-        Limit("archive_member_mb", "LANDMAP_MAX_ARCHIVE_MEMBER_MB", 1000, "MB",
-              "{what} unpacks to {actual} MB",
-              "uncompressed size of one file inside a zip, KMZ or XLSX archive"),
-        Limit("archive_ratio", "LANDMAP_MAX_ARCHIVE_RATIO", 100, "times",
-              "{what} unpacks to {actual} times its compressed size",
-              "how many times its compressed size a file of more than 10 MB inside an "
-              "archive may unpack to; real data: 3 to 20 times, a zip bomb: hundreds"),
-        Limit("cache_mb", "LANDMAP_MAX_CACHE_MB", 1000, "MB",
-              "{what} holds {actual} MB",
-              "size of landmap's cache folder; past it, the entries used least recently are "
-              "removed after each write (never refused)"),
-        Limit("columns", "LANDMAP_MAX_COLUMNS", 5000, "columns",
-              "{what} has {actual} columns", "columns in a CSV or XLSX table"),
-        Limit("line_bytes", "LANDMAP_MAX_LINE_BYTES", 1_000_000, "bytes",
-              "{what} is {actual} bytes long", "length of one line of a CSV file"),
-        Limit("raster_megapixels", "LANDMAP_MAX_RASTER_MEGAPIXELS", 150, "megapixels",
-              "{what} would be {actual} megapixels",
-              "size of a briefing map PNG; A4 at 1200 dpi is 139 megapixels, A3 at 600 dpi 70"),
+        Limit(
+            "archive_member_mb",
+            "LANDMAP_MAX_ARCHIVE_MEMBER_MB",
+            1000,
+            "MB",
+            "{what} unpacks to {actual} MB",
+            "uncompressed size of one file inside a zip, KMZ or XLSX archive",
+        ),
+        Limit(
+            "archive_ratio",
+            "LANDMAP_MAX_ARCHIVE_RATIO",
+            100,
+            "times",
+            "{what} unpacks to {actual} times its compressed size",
+            "how many times its compressed size a file of more than 10 MB inside an "
+            "archive may unpack to; real data: 3 to 20 times, a zip bomb: hundreds",
+        ),
+        Limit(
+            "cache_mb",
+            "LANDMAP_MAX_CACHE_MB",
+            1000,
+            "MB",
+            "{what} holds {actual} MB",
+            "size of landmap's cache folder; past it, the entries used least recently are "
+            "removed after each write (never refused)",
+        ),
+        Limit(
+            "columns",
+            "LANDMAP_MAX_COLUMNS",
+            5000,
+            "columns",
+            "{what} has {actual} columns",
+            "columns in a CSV or XLSX table",
+        ),
+        Limit(
+            "line_bytes",
+            "LANDMAP_MAX_LINE_BYTES",
+            1_000_000,
+            "bytes",
+            "{what} is {actual} bytes long",
+            "length of one line of a CSV file",
+        ),
+        Limit(
+            "raster_megapixels",
+            "LANDMAP_MAX_RASTER_MEGAPIXELS",
+            150,
+            "megapixels",
+            "{what} would be {actual} megapixels",
+            "size of a briefing map PNG; A4 at 1200 dpi is 139 megapixels, A3 at 600 dpi 70",
+        ),
     )
 }
 
@@ -146,12 +178,19 @@ def check(
         return
     unit = limit.unit
     raise_to = max(allowed + 1, math.ceil(actual * 1.1))
-    advice = (f"if you need it and the machine has the memory, raise the limit: set the "
-              f"environment variable {limit.env}={raise_to} (default {limit.default})")
+    advice = (
+        f"if you need it and the machine has the memory, raise the limit: set the "
+        f"environment variable {limit.env}={raise_to} (default {limit.default})"
+    )
     measured = limit.measured.format(what=what, actual=_number(actual))
     raise LimitError(
         f"{measured}; the limit is {_number(allowed)} {unit} ({limit.description})",
-        name=name, limit=allowed, actual=actual, path=path, row=row, column=column,
+        name=name,
+        limit=allowed,
+        actual=actual,
+        path=path,
+        row=row,
+        column=column,
         fix=f"{fix}; or, {advice}" if fix else advice[0].upper() + advice[1:],
     )
 

@@ -102,8 +102,10 @@ def default_project() -> Path:
         (when pip recorded one) and how to point at a project with ``--project``.
 
     """
-    candidates = [Path.cwd() / "data" / "demo.toml",
-                  Path(__file__).resolve().parent.parent / "data" / "demo.toml"]
+    candidates = [
+        Path.cwd() / "data" / "demo.toml",
+        Path(__file__).resolve().parent.parent / "data" / "demo.toml",
+    ]
     for path in candidates:
         if path.is_file():
             return path
@@ -148,27 +150,31 @@ def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
         return None
     if len(layers) == 1:
         return layers[0]
-    out = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry",
-                           crs=layers[0].crs)
+    out = gpd.GeoDataFrame(
+        pd.concat(layers, ignore_index=True), geometry="geometry", crs=layers[0].crs
+    )
     out.attrs = dict(layers[0].attrs)
     return out
 
 
-def _forest_tables(raster: Path, polygons: dict[str, gpd.GeoDataFrame], *, forest: int,
-                   quiet: bool) -> dict[str, pd.DataFrame]:
+def _forest_tables(
+    raster: Path, polygons: dict[str, gpd.GeoDataFrame], *, forest: int, quiet: bool
+) -> dict[str, pd.DataFrame]:
     """Return the forest cover table of each polygon layer (quiet: no progress bar)."""
     from landmap.raster import forest_cover
 
     with use(Progress(enabled=False)) if quiet else contextlib.nullcontext():
-        return {name: forest_cover(raster, layer, forest=forest)
-                for name, layer in polygons.items()}
+        return {
+            name: forest_cover(raster, layer, forest=forest) for name, layer in polygons.items()
+        }
 
 
 class _Run:
     """State of one build: the project, its loaded layers, and the outputs written so far."""
 
-    def __init__(self, project: Any, out_dir: Path, say: Say, seed: int | None,
-                 share_m: float | None) -> None:
+    def __init__(
+        self, project: Any, out_dir: Path, say: Say, seed: int | None, share_m: float | None
+    ) -> None:
         self.project = project
         self.share_m = share_m
         self.out = out_dir
@@ -244,35 +250,47 @@ class _Run:
             self.table(f"overlap_{name}", pairs, public=True)
             coverage = analysis.coverage_by_area(self.layer(name), concessions, crs=crs)
             self.table(f"coverage_{name}", coverage, public=True)
-            self.say(f"  {name} x concessions: {len(pairs)} overlapping pairs, "
-                     f"{pairs['overlap_ha'].sum():,.0f} ha")
+            self.say(
+                f"  {name} x concessions: {len(pairs)} overlapping pairs, "
+                f"{pairs['overlap_ha'].sum():,.0f} ha"
+            )
         areas = {n: self.layer(n) for n in self.names("areas", "areas")}
         overlaps = [self.result.tables[f"overlap_{n}"] for n in areas]
         self.overlaps = _combine([o for o in overlaps if isinstance(o, gpd.GeoDataFrame)])
-        self.table("concession_coverage",
-                   analysis.coverage_by_concession(concessions, areas, crs=crs), public=True)
+        self.table(
+            "concession_coverage",
+            analysis.coverage_by_concession(concessions, areas, crs=crs),
+            public=True,
+        )
         conflicts = analysis.concession_conflicts(concessions, crs=crs)
         self.table("concession_self_overlaps", conflicts, public=True)
-        self.table("concession_hectares_check", analysis.hectares_check(concessions, crs=crs),
-                   public=True)
+        self.table(
+            "concession_hectares_check", analysis.hectares_check(concessions, crs=crs), public=True
+        )
         self.say(f"  concessions overlapping each other: {len(conflicts)} pairs")
         cases = self.layers("cases", "cases")
         if cases is None:
             return
         self.cases = cases
-        links = analysis.cases_in_areas(cases, concessions, *areas.values(), within_m=within,
-                                        crs=crs)
+        links = analysis.cases_in_areas(
+            cases, concessions, *areas.values(), within_m=within, crs=crs
+        )
         self.table("cases_in_areas", links, public=False)
-        self.table("cases_by_concession",
-                   analysis.cases_by_concession(cases, concessions, within_m=within, crs=crs),
-                   public=False)
+        self.table(
+            "cases_by_concession",
+            analysis.cases_by_concession(cases, concessions, within_m=within, crs=crs),
+            public=False,
+        )
         for level in ("province", "district", "commune"):
             units = self.boundary(level)
             if units is not None:
-                self.table(f"summary_by_{level}",
-                           analysis.summarise_by_admin(units, cases=cases, concessions=concessions,
-                                                       crs=crs),
-                           public=False)
+                self.table(
+                    f"summary_by_{level}",
+                    analysis.summarise_by_admin(
+                        units, cases=cases, concessions=concessions, crs=crs
+                    ),
+                    public=False,
+                )
         self.table("summary_by_year", analysis.summarise_by_year(cases=cases, crs=crs), public=True)
         self.public_summaries(cases, concessions)
 
@@ -280,9 +298,12 @@ class _Run:
         """Write counts per concession and per commune, from true locations."""
         from landmap.privacy.summary import public_summary
 
-        summaries = public_summary(cases, concessions=concessions,
-                                   communes=self.boundary("commune"),
-                                   profile=self.project.privacy_profile())
+        summaries = public_summary(
+            cases,
+            concessions=concessions,
+            communes=self.boundary("commune"),
+            profile=self.project.privacy_profile(),
+        )
         for name, frame in summaries.items():
             self.table(f"public_{name}", frame, public=True)
 
@@ -296,8 +317,9 @@ class _Run:
         forest_value = next((v for v, term in spec.classes.items() if term == "forest"), 1)
         polygons = {n: self.layer(n) for n in self.names("concessions", "concessions")}
         polygons.update({n: self.layer(n) for n in self.names("areas", "areas")})
-        self.background["raster"] = Background(_forest_tables, spec.path, polygons,
-                                               forest=forest_value, quiet=forking())
+        self.background["raster"] = Background(
+            _forest_tables, spec.path, polygons, forest=forest_value, quiet=forking()
+        )
 
     def raster(self) -> None:
         job = self.background.pop("raster", None)
@@ -318,36 +340,55 @@ class _Run:
 
         settings = self.project.map
         lang = settings.get("lang", Lang.EN)
-        title = settings.get("title") or (self.project.title if lang == Lang.EN else " / ".join(
-            t for t in (self.project.title, self.project.title_km) if t))
+        title = settings.get("title") or (
+            self.project.title
+            if lang == Lang.EN
+            else " / ".join(t for t in (self.project.title, self.project.title_km) if t)
+        )
         m = build_map(
-            cases=cases, areas=self.layers("areas", "areas"),
+            cases=cases,
+            areas=self.layers("areas", "areas"),
             concessions=self.layers("concessions", "concessions"),
-            overlaps=self.overlaps, boundaries=self.boundary("province"),
-            title=title, lang=lang, profile=profile, text=MapText(notice=notice),
-            controls=MapControls(**{k: settings[k] for k in ("cluster", "heatmap",
-                                                             "time_slider") if k in settings}),
+            overlaps=self.overlaps,
+            boundaries=self.boundary("province"),
+            title=title,
+            lang=lang,
+            profile=profile,
+            text=MapText(notice=notice),
+            controls=MapControls(
+                **{k: settings[k] for k in ("cluster", "heatmap", "time_slider") if k in settings}
+            ),
             view=MapView(basemap=settings.get("basemap")),
             fields=MapFields(popup=settings.get("popup"), tooltip=settings.get("tooltip")),
         )
         spec = self.project.rasters.get("forest")
         if spec is not None:
             forest = [v for v, term in spec.classes.items() if term == "forest"] or [1]
-            layer = raster_layer(spec.path, classes={forest[0]: (label("heading", "forest", lang),
-                                                                 "#1b7a3a")},
-                                 opacity=0.5, name=spec.title or "Forest")
+            layer = raster_layer(
+                spec.path,
+                classes={forest[0]: (label("heading", "forest", lang), "#1b7a3a")},
+                opacity=0.5,
+                name=spec.title or "Forest",
+            )
             layer.add_to(m)
         self.wrote(save_map(m, path, offline=True))
 
     def maps(self) -> None:
         from landmap.schema import label
 
-        self._map(self.cases, self.out / "internal" / "map.html",
-                  notice=label("heading", "confidential", Lang.BOTH), profile="internal")
+        self._map(
+            self.cases,
+            self.out / "internal" / "map.html",
+            notice=label("heading", "confidential", Lang.BOTH),
+            profile="internal",
+        )
         cases = [p for p in self.published().values() if len(p)]
-        self._map(merge(cases, name="cases") if cases else None, self.out / "public" / "map.html",
-                  notice=label("heading", "public", Lang.BOTH),
-                  profile=self.project.privacy_profile())
+        self._map(
+            merge(cases, name="cases") if cases else None,
+            self.out / "public" / "map.html",
+            notice=label("heading", "public", Lang.BOTH),
+            profile=self.project.privacy_profile(),
+        )
 
     def published(self) -> dict[str, PublishedLayer]:
         """Every case layer as the public outputs show it: published once for the whole run.
@@ -362,18 +403,26 @@ class _Run:
                 if item.report.kind != "cases":
                     continue
                 result = publish(
-                    item.data, self.project.privacy_profile(), kind="cases", name=name,
+                    item.data,
+                    self.project.privacy_profile(),
+                    kind="cases",
+                    name=name,
                     communes=self.boundary("commune"),
-                    concessions=self.layers("concessions", "concessions"), seed=self.seed,
+                    concessions=self.layers("concessions", "concessions"),
+                    seed=self.seed,
                     key=self.project.masking_key(),
                 )
-                self.wrote(write_audit(result, self.out / "public" / name),
-                           write_audit(result, self.out / "internal" / name, internal=True))
+                self.wrote(
+                    write_audit(result, self.out / "public" / name),
+                    write_audit(result, self.out / "internal" / name, internal=True),
+                )
                 points = result.audit["points"]
-                self.say(f"  {name}: {len(result)} of {len(item.data)} cases published, "
-                         f"{points.get('moved', 0)} moved "
-                         f"({points.get('distance_m', {})} m); "
-                         f"{points.get('left_out', 0)} left out (see the audit)")
+                self.say(
+                    f"  {name}: {len(result)} of {len(item.data)} cases published, "
+                    f"{points.get('moved', 0)} moved "
+                    f"({points.get('distance_m', {})} m); "
+                    f"{points.get('left_out', 0)} left out (see the audit)"
+                )
                 self._published[name] = result
         return self._published
 
@@ -386,18 +435,28 @@ class _Run:
         settings.pop("full_resolution", None)
         formats = list(settings.pop("formats", ["gpkg"]))
         lang = settings.get("lang", Lang.EN)
-        title = {Lang.EN: self.project.title,
-                 Lang.KM: self.project.title_km or self.project.title}
-        briefing = {"lang": lang, "title": title if lang != Lang.EN else title[Lang.EN],
-                    "extent": settings.get("extent"),
-                    "paper": Paper(size=settings.get("paper", PaperSize.A4),
-                                   orientation=settings.get("orientation",
-                                                            Orientation.LANDSCAPE))}
-        layers = {name: (item.report.kind, self.published().get(name, item.data))
-                  for name, item in self.loaded.items()}
-        return {"folder": self.out / "public", "layers": layers, "name": "landmap-public",
-                "formats": parse_formats(["png", "pdf", *formats]),
-                "profile": self.project.privacy_profile(), "briefing": briefing}
+        title = {Lang.EN: self.project.title, Lang.KM: self.project.title_km or self.project.title}
+        briefing = {
+            "lang": lang,
+            "title": title if lang != Lang.EN else title[Lang.EN],
+            "extent": settings.get("extent"),
+            "paper": Paper(
+                size=settings.get("paper", PaperSize.A4),
+                orientation=settings.get("orientation", Orientation.LANDSCAPE),
+            ),
+        }
+        layers = {
+            name: (item.report.kind, self.published().get(name, item.data))
+            for name, item in self.loaded.items()
+        }
+        return {
+            "folder": self.out / "public",
+            "layers": layers,
+            "name": "landmap-public",
+            "formats": parse_formats(["png", "pdf", *formats]),
+            "profile": self.project.privacy_profile(),
+            "briefing": briefing,
+        }
 
     def start_briefing(self) -> None:
         """Start drawing the public briefing maps in a second process (they need no table).
@@ -416,16 +475,30 @@ class _Run:
 
         lang = self.project.export.get("lang", Lang.EN)
         layers = {name: (item.report.kind, item.data) for name, item in self.loaded.items()}
-        public_tables = {k: v for k, v in self.result.tables.items()
-                         if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs}
+        public_tables = {
+            k: v
+            for k, v in self.result.tables.items()
+            if (self.out / "public" / "tables" / f"{k}.csv") in self.result.outputs
+        }
         # internal: every layer, every table, exact points, marked confidential
-        self.wrote(*write_set(self.out / "internal", layers, formats=["gpkg"],
-                              name="landmap-internal", tables=self.result.tables,
-                              profile=get_profile("internal"), briefing={"lang": lang}))
+        self.wrote(
+            *write_set(
+                self.out / "internal",
+                layers,
+                formats=["gpkg"],
+                name="landmap-internal",
+                tables=self.result.tables,
+                profile=get_profile("internal"),
+                briefing={"lang": lang},
+            )
+        )
         # public: briefing maps and data files, case layers as published once for the run
         drawing = self.background.pop("briefing", None)
-        self.wrote(*write_set(**self._public_set(), tables=public_tables, share_m=self.share_m,
-                              drawing=drawing))
+        self.wrote(
+            *write_set(
+                **self._public_set(), tables=public_tables, share_m=self.share_m, drawing=drawing
+            )
+        )
 
     def audit(self) -> None:
         """Run the leak check on every file in ``public/`` against every case layer.
@@ -434,26 +507,38 @@ class _Run:
         rejected are searched for too.
         """
         files = list(staged_files(self.out / "public"))
-        registers = {spec.name: self.loaded[spec.name] for spec in self.project.layers_of("cases")
-                     if spec.name in self.loaded}
-        findings = verify_outputs(files, self.published(), registers=registers,
-                                  profile=self.project.privacy_profile())
+        registers = {
+            spec.name: self.loaded[spec.name]
+            for spec in self.project.layers_of("cases")
+            if spec.name in self.loaded
+        }
+        findings = verify_outputs(
+            files, self.published(), registers=registers, profile=self.project.privacy_profile()
+        )
         self.result.audit_findings.extend(findings)
-        self.say(f"  leak check: {len(files)} public files against "
-                 f"{len(self.published())} case layer(s), {len(findings)} findings")
+        self.say(
+            f"  leak check: {len(files)} public files against "
+            f"{len(self.published())} case layer(s), {len(findings)} findings"
+        )
 
     def manifest(self) -> dict[str, Any]:
         """Return the provenance of the run (the ledger's other fields)."""
         record = make_provenance(
             inputs=[spec.path for spec in self.project.layers]
             + [r.path for r in self.project.rasters.values()],
-            crs=self.project.metric_crs, operation="landmap build",
-            parameters={"project": str(self.project.path), "privacy": dict(self.project.privacy),
-                        "analysis": dict(self.project.analysis)},
+            crs=self.project.metric_crs,
+            operation="landmap build",
+            parameters={
+                "project": str(self.project.path),
+                "privacy": dict(self.project.privacy),
+                "analysis": dict(self.project.analysis),
+            },
         )
         record["seconds"] = self.result.seconds
-        record["public_geojson_kml"] = {"resolution": sharing_note(self.share_m),
-                                        "simplified_m": self.share_m}
+        record["public_geojson_kml"] = {
+            "resolution": sharing_note(self.share_m),
+            "simplified_m": self.share_m,
+        }
         return record
 
 
@@ -510,12 +595,14 @@ def build(
         full_resolution = bool(proj.export.get("full_resolution", False))
     say(f"landmap build: {proj.name} ({path}) -> {out}")
     with use(progress or current()):
-        return _build(proj, out, say=say, seed=seed,
-                      share_m=None if full_resolution else SHARE_TOLERANCE_M)
+        return _build(
+            proj, out, say=say, seed=seed, share_m=None if full_resolution else SHARE_TOLERANCE_M
+        )
 
 
-def _build(proj: Any, out: Path, *, say: Say, seed: int | None, share_m: float | None
-           ) -> BuildResult:
+def _build(
+    proj: Any, out: Path, *, say: Say, seed: int | None, share_m: float | None
+) -> BuildResult:
     # Everything is written into a staging folder inside the output folder and moved into place
     # only when the whole job, leak check included, has succeeded: a failed or interrupted
     # build never leaves a mix of old and new files, or an unchecked public/ folder, and files
@@ -525,16 +612,23 @@ def _build(proj: Any, out: Path, *, say: Say, seed: int | None, share_m: float |
             say(f"  {note}")
         run = _Run(proj, staged.staging, say, seed, share_m)
         try:
-            for name, step in (("load", run.load), ("analyse", run.analyse),
-                               ("raster", run.raster), ("maps", run.maps),
-                               ("exports", run.exports), ("audit", run.audit)):
+            for name, step in (
+                ("load", run.load),
+                ("analyse", run.analyse),
+                ("raster", run.raster),
+                ("maps", run.maps),
+                ("exports", run.exports),
+                ("audit", run.audit),
+            ):
                 run.step(name, step)
         finally:
             for job in run.background.values():  # a step failed: stop them before cleaning up
                 job.__exit__(None, None, None)
         if run.result.audit_findings:
-            findings = [f.replace(str(staged.staging), str(out / REJECTED))
-                        for f in run.result.audit_findings]
+            findings = [
+                f.replace(str(staged.staging), str(out / REJECTED))
+                for f in run.result.audit_findings
+            ]
             (staged.staging / "leak_check.txt").write_text("\n".join(findings) + "\n", "utf-8")
             rejected = staged.keep_aside(REJECTED)
             raise PrivacyError(
@@ -566,8 +660,12 @@ def _remove_old_staging(out: Path) -> list[str]:
     done = []
     for folder in out.parent.glob(f".{out.name}.partial-*"):
         match = _OLD_STAGING.match(folder.name)
-        if (match and match["name"] == out.name and folder.is_dir()
-                and {p.name for p in folder.iterdir()} <= {"internal", "public", "manifest.json"}):
+        if (
+            match
+            and match["name"] == out.name
+            and folder.is_dir()
+            and {p.name for p in folder.iterdir()} <= {"internal", "public", "manifest.json"}
+        ):
             shutil.rmtree(folder)
             done.append(f"removed {folder.name}, left by an interrupted build")
     return done

@@ -42,8 +42,9 @@ class Progress:
 
     """
 
-    def __init__(self, *, enabled: bool = True, stream: IO[str] | None = None,
-                 bars: bool = True) -> None:
+    def __init__(
+        self, *, enabled: bool = True, stream: IO[str] | None = None, bars: bool = True
+    ) -> None:
         self.enabled = enabled
         self.stream = stream
         self.bars = bars
@@ -78,8 +79,9 @@ class Progress:
             self.cpu_seconds[name] = round(time.process_time() - cpu, 2)
             self.line(f"[{name}] {took:.1f} s" if ok else f"[{name}] failed after {took:.1f} s")
 
-    def bar(self, items: Iterable[T], *, total: int | None = None, desc: str = "",
-            unit: str = "it") -> Iterable[T]:
+    def bar(
+        self, items: Iterable[T], *, total: int | None = None, desc: str = "", unit: str = "it"
+    ) -> Iterable[T]:
         """Return ``items``, drawn as a progress bar when shown and the size is known."""
         if total is None and hasattr(items, "__len__"):
             total = len(items)  # type: ignore[arg-type]
@@ -87,8 +89,16 @@ class Progress:
             return items
         from tqdm.auto import tqdm
 
-        return tqdm(items, total=total, desc=desc, unit=unit, file=self._out, leave=False,
-                    mininterval=0.5, dynamic_ncols=True)
+        return tqdm(
+            items,
+            total=total,
+            desc=desc,
+            unit=unit,
+            file=self._out,
+            leave=False,
+            mininterval=0.5,
+            dynamic_ncols=True,
+        )
 
 
 def _in_notebook() -> bool:
@@ -99,7 +109,8 @@ def _in_notebook() -> bool:
 
 
 _CURRENT: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
-    "landmap_progress", default=None)
+    "landmap_progress", default=None
+)
 
 
 def current() -> Progress:

@@ -132,8 +132,12 @@ def public_record(record: dict[str, Any]) -> dict[str, Any]:
     """
     out = {k: _scrub(v) for k, v in record.items() if k != "inputs"}
     if "inputs" in record:
-        out = {"inputs": [{"name": _file_name(str(item.get("path", "")))}
-                          for item in record["inputs"]], **out}
+        out = {
+            "inputs": [
+                {"name": _file_name(str(item.get("path", "")))} for item in record["inputs"]
+            ],
+            **out,
+        }
     return out
 
 

@@ -18,7 +18,6 @@ LayerKind = Literal["cases", "areas", "concessions", "boundaries"]
 LAYER_KINDS: tuple[LayerKind, ...] = ("cases", "areas", "concessions", "boundaries")
 
 
-
 class Lang(StrEnum):
     """The language of every text landmap writes: English, Khmer, or both (English first).
 

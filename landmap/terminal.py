@@ -20,7 +20,7 @@ from typing import TextIO
 _CONTROL = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f"[{_CONTROL}]")
 #: The same, less the line feed and the tab.
-_LINE_SAFE = re.compile("[\x00-\x08\x0b-\x1f" + _CONTROL[len("\x00-\x1f"):] + "]")
+_LINE_SAFE = re.compile("[\x00-\x08\x0b-\x1f" + _CONTROL[len("\x00-\x1f") :] + "]")
 
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -7,8 +7,20 @@ import platform
 import sys
 
 _PACKAGES = (
-    "landmap", "geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "pyarrow",
-    "folium", "ipywidgets", "rasterio", "matplotlib", "openpyxl", "jupyterlab",
+    "landmap",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "folium",
+    "ipywidgets",
+    "rasterio",
+    "matplotlib",
+    "openpyxl",
+    "jupyterlab",
 )
 
 

@@ -44,12 +44,19 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     provinces = gpd.read_file(DATA / "khm_bnd_admin1_gov_ed2022.json").to_crs(METRIC)
     simple = shapely.coverage_simplify(provinces.geometry.make_valid().values, TOLERANCE_M)
-    _write(gpd.GeoDataFrame(provinces[PROVINCE_COLUMNS], geometry=simple, crs=METRIC),
-           OUT / "provinces.geojson")
+    _write(
+        gpd.GeoDataFrame(provinces[PROVINCE_COLUMNS], geometry=simple, crs=METRIC),
+        OUT / "provinces.geojson",
+    )
     country = gpd.read_file(DATA / "geoBoundaries-KHM-ADM0.geojson").to_crs(METRIC)
-    _write(gpd.GeoDataFrame({"shapeName": country["shapeName"]},
-                            geometry=country.geometry.simplify(TOLERANCE_M), crs=METRIC),
-           OUT / "country.geojson")
+    _write(
+        gpd.GeoDataFrame(
+            {"shapeName": country["shapeName"]},
+            geometry=country.geometry.simplify(TOLERANCE_M),
+            crs=METRIC,
+        ),
+        OUT / "country.geojson",
+    )
     shutil.copyfile(DATA / "kh_relief.tif", OUT / "relief.tif")
     for path in sorted(OUT.iterdir()):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size:,} bytes")

@@ -41,8 +41,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = 20250315
 N = 60
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
-MONTHS = ("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា",
-          "តុលា", "វិច្ឆិកា", "ធ្នូ")
+MONTHS = (
+    "មករា",
+    "កុម្ភៈ",
+    "មីនា",
+    "មេសា",
+    "ឧសភា",
+    "មិថុនា",
+    "កក្កដា",
+    "សីហា",
+    "កញ្ញា",
+    "តុលា",
+    "វិច្ឆិកា",
+    "ធ្នូ",
+)
 #: How the team writes each case type (a few with a space, or with the subscript DA).
 TYPES = {
     "eviction": ("ការបណ្តេញចេញ", "ការ បណ្តេញចេញ", "ការបណ្ដេញចេញ"),
@@ -51,20 +63,45 @@ TYPES = {
     "violence": ("អំពើហិង្សា",),
     "arrest or harassment of defenders": ("ការចាប់ខ្លួន ឬយាយីអ្នកការពារសិទ្ធិ", "ការចាប់ខ្លួន"),
 }
-STATUSES = {"reported": "បានរាយការណ៍", "ongoing": "កំពុងបន្ត", "resolved": "បានដោះស្រាយ",
-            "closed": "បានបិទ"}
+STATUSES = {
+    "reported": "បានរាយការណ៍",
+    "ongoing": "កំពុងបន្ត",
+    "resolved": "បានដោះស្រាយ",
+    "closed": "បានបិទ",
+}
 MARK = "SYNTHETIC - not a real case"
 CSV_HEADERS = {
-    "synthetic": "synthetic", "no": "ល.រ", "id": "លេខករណី", "date": "កាលបរិច្ឆេទ",
-    "type": "ប្រភេទករណី", "status": "ស្ថានភាព", "households": "ចំនួនគ្រួសារ",
-    "province": "ខេត្ត", "district": "ស្រុក", "commune": "ឃុំ", "village": "ភូមិ",
-    "name": "ឈ្មោះ", "phone": "លេខទូរស័ព្ទ", "lat": "រយៈទទឹង", "lon": "រយៈបណ្តោយ",
+    "synthetic": "synthetic",
+    "no": "ល.រ",
+    "id": "លេខករណី",
+    "date": "កាលបរិច្ឆេទ",
+    "type": "ប្រភេទករណី",
+    "status": "ស្ថានភាព",
+    "households": "ចំនួនគ្រួសារ",
+    "province": "ខេត្ត",
+    "district": "ស្រុក",
+    "commune": "ឃុំ",
+    "village": "ភូមិ",
+    "name": "ឈ្មោះ",
+    "phone": "លេខទូរស័ព្ទ",
+    "lat": "រយៈទទឹង",
+    "lon": "រយៈបណ្តោយ",
 }
 XLSX_HEADERS = {
-    "synthetic": "synthetic", "no": "ល.រ", "id": "លេខ ករណី", "date": "ថ្ងៃខែឆ្នាំ",
-    "type": "ប្រភេទ ករណី", "status": "ស្ថានភាព ករណី", "households": "ចំនួន គ្រួសារ",
-    "province": "ខេត្ត/រាជធានី", "district": "ស្រុក/ខណ្ឌ", "commune": "ឃុំ/សង្កាត់",
-    "village": "ឈ្មោះភូមិ", "name": "ឈ្មោះ", "phone": "លេខទូរស័ព្ទ", "gps": "GPS",
+    "synthetic": "synthetic",
+    "no": "ល.រ",
+    "id": "លេខ ករណី",
+    "date": "ថ្ងៃខែឆ្នាំ",
+    "type": "ប្រភេទ ករណី",
+    "status": "ស្ថានភាព ករណី",
+    "households": "ចំនួន គ្រួសារ",
+    "province": "ខេត្ត/រាជធានី",
+    "district": "ស្រុក/ខណ្ឌ",
+    "commune": "ឃុំ/សង្កាត់",
+    "village": "ឈ្មោះភូមិ",
+    "name": "ឈ្មោះ",
+    "phone": "លេខទូរស័ព្ទ",
+    "gps": "GPS",
 }
 TITLE = "បញ្ជីករណីជម្លោះដីធ្លី ឆ្នាំ២០២១-២០២៤ (សាកល្បង) - SYNTHETIC register, not real cases"
 
@@ -79,13 +116,23 @@ def _places(rng: np.random.Generator) -> gpd.GeoDataFrame:
     communes = gpd.read_file(ROOT / "data" / "cambodia-adm3-simplified.geojson")
     districts = gpd.read_file(ROOT / "data" / "cambodia-adm2-simplified.geojson")
     provinces = gpd.read_file(ROOT / "data" / "khm_bnd_admin1_gov_ed2022.json").to_crs(4326)
-    wanted = ("Mondul Kiri", "Ratanak Kiri", "Kratie", "Stung Treng", "Preah Vihear",
-              "Kampong Thom", "Koh Kong", "Kampong Speu")
+    wanted = (
+        "Mondul Kiri",
+        "Ratanak Kiri",
+        "Kratie",
+        "Stung Treng",
+        "Preah Vihear",
+        "Kampong Thom",
+        "Koh Kong",
+        "Kampong Speu",
+    )
     provinces = provinces[provinces["Adm1_Name"].isin(wanted)]
-    centres = gpd.GeoDataFrame(communes[["shapeName"]], geometry=communes.representative_point(),
-                               crs=communes.crs)
-    inside = gpd.sjoin(centres, provinces[["Adm1_Name", "Adm1_Name_", "geometry"]],
-                       predicate="within").drop(columns="index_right")
+    centres = gpd.GeoDataFrame(
+        communes[["shapeName"]], geometry=communes.representative_point(), crs=communes.crs
+    )
+    inside = gpd.sjoin(
+        centres, provinces[["Adm1_Name", "Adm1_Name_", "geometry"]], predicate="within"
+    ).drop(columns="index_right")
     pick = inside.iloc[np.sort(rng.choice(len(inside), N, replace=False))]
     polygons = communes.loc[pick.index, "geometry"].to_numpy()
     points = []
@@ -96,11 +143,12 @@ def _places(rng: np.random.Generator) -> gpd.GeoDataFrame:
             if poly.contains(pt):
                 points.append(pt)
                 break
-    out = gpd.GeoDataFrame({"commune": pick["shapeName"].to_numpy(),
-                            "province": pick["Adm1_Name_"].to_numpy()},
-                           geometry=points, crs=communes.crs)
-    joined = gpd.sjoin(out, districts[["shapeName", "geometry"]], how="left",
-                       predicate="within")
+    out = gpd.GeoDataFrame(
+        {"commune": pick["shapeName"].to_numpy(), "province": pick["Adm1_Name_"].to_numpy()},
+        geometry=points,
+        crs=communes.crs,
+    )
+    joined = gpd.sjoin(out, districts[["shapeName", "geometry"]], how="left", predicate="within")
     joined = joined[~joined.index.duplicated()]
     out["district"] = joined["shapeName"].fillna("").to_numpy()
     return out.reset_index(drop=True)
@@ -114,38 +162,53 @@ def register(rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     for i in range(N):
         spellings = TYPES[types[i]]
-        rows.append({
-            "synthetic": MARK,
-            "no": khmer(i + 1),
-            "id": f"SYN-KH-{i + 1:04d}",
-            "day": days[i],
-            "type": spellings[rng.integers(len(spellings))],
-            "status": rng.choice(list(STATUSES.values())),
-            "households": int(rng.choice([2, 3, 5, 8, 12, 15, 24, 40, 65, 120])),
-            "province": places["province"][i],
-            "district": places["district"][i],
-            "commune": places["commune"][i],
-            "village": f"ភូមិ{khmer(int(rng.integers(1, 9)))}",
-            "name": f"ឈ្មោះសាកល្បង {khmer(f'{i + 1:04d}')}",
-            "phone": f"+855 00 000 {i + 1:04d}",
-            "lat": round(places.geometry.y[i], 6),
-            "lon": round(places.geometry.x[i], 6),
-        })
+        rows.append(
+            {
+                "synthetic": MARK,
+                "no": khmer(i + 1),
+                "id": f"SYN-KH-{i + 1:04d}",
+                "day": days[i],
+                "type": spellings[rng.integers(len(spellings))],
+                "status": rng.choice(list(STATUSES.values())),
+                "households": int(rng.choice([2, 3, 5, 8, 12, 15, 24, 40, 65, 120])),
+                "province": places["province"][i],
+                "district": places["district"][i],
+                "commune": places["commune"][i],
+                "village": f"ភូមិ{khmer(int(rng.integers(1, 9)))}",
+                "name": f"ឈ្មោះសាកល្បង {khmer(f'{i + 1:04d}')}",
+                "phone": f"+855 00 000 {i + 1:04d}",
+                "lat": round(places.geometry.y[i], 6),
+                "lon": round(places.geometry.x[i], 6),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def as_csv(reg: pd.DataFrame) -> pd.DataFrame:
     """Khmer digits in dates, households and every third point."""
-    out = pd.DataFrame({
-        "synthetic": reg["synthetic"], "no": reg["no"], "id": reg["id"],
-        "date": [khmer(d.strftime("%d/%m/%Y")) for d in reg["day"]],
-        "type": reg["type"], "status": reg["status"],
-        "households": [khmer(h) for h in reg["households"]],
-        "province": reg["province"], "district": reg["district"], "commune": reg["commune"],
-        "village": reg["village"], "name": reg["name"], "phone": reg["phone"],
-        "lat": [khmer(f"{v:.6f}") if i % 3 == 0 else f"{v:.6f}" for i, v in enumerate(reg["lat"])],
-        "lon": [khmer(f"{v:.6f}") if i % 3 == 0 else f"{v:.6f}" for i, v in enumerate(reg["lon"])],
-    })
+    out = pd.DataFrame(
+        {
+            "synthetic": reg["synthetic"],
+            "no": reg["no"],
+            "id": reg["id"],
+            "date": [khmer(d.strftime("%d/%m/%Y")) for d in reg["day"]],
+            "type": reg["type"],
+            "status": reg["status"],
+            "households": [khmer(h) for h in reg["households"]],
+            "province": reg["province"],
+            "district": reg["district"],
+            "commune": reg["commune"],
+            "village": reg["village"],
+            "name": reg["name"],
+            "phone": reg["phone"],
+            "lat": [
+                khmer(f"{v:.6f}") if i % 3 == 0 else f"{v:.6f}" for i, v in enumerate(reg["lat"])
+            ],
+            "lon": [
+                khmer(f"{v:.6f}") if i % 3 == 0 else f"{v:.6f}" for i, v in enumerate(reg["lon"])
+            ],
+        }
+    )
     return out.rename(columns=CSV_HEADERS)
 
 
@@ -158,11 +221,29 @@ def as_xlsx(reg: pd.DataFrame, path: Path) -> None:
     ws.append(list(XLSX_HEADERS.values()))
     for rec in reg.itertuples(index=False):
         day = rec.day
-        date = (f"ថ្ងៃទី{khmer(day.day)} ខែ{MONTHS[day.month - 1]} ឆ្នាំ{khmer(day.year)}"
-                if day.day % 2 else khmer(day.strftime("%d/%m/%Y")))
-        ws.append([rec.synthetic, rec.no, rec.id, date, rec.type, rec.status,
-                   khmer(rec.households), rec.province, rec.district, rec.commune,
-                   rec.village, rec.name, rec.phone, f"{rec.lat:.6f}, {rec.lon:.6f}"])
+        date = (
+            f"ថ្ងៃទី{khmer(day.day)} ខែ{MONTHS[day.month - 1]} ឆ្នាំ{khmer(day.year)}"
+            if day.day % 2
+            else khmer(day.strftime("%d/%m/%Y"))
+        )
+        ws.append(
+            [
+                rec.synthetic,
+                rec.no,
+                rec.id,
+                date,
+                rec.type,
+                rec.status,
+                khmer(rec.households),
+                rec.province,
+                rec.district,
+                rec.commune,
+                rec.village,
+                rec.name,
+                rec.phone,
+                f"{rec.lat:.6f}, {rec.lon:.6f}",
+            ]
+        )
     wb.properties.title = "SYNTHETIC register (not real cases)"
     wb.save(path)
 
@@ -172,8 +253,10 @@ def make(out: Path) -> dict[str, Path]:
     rng = np.random.default_rng(SEED)
     reg = register(rng)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"csv": out / "synthetic_khmer_register.csv",
-             "xlsx": out / "synthetic_khmer_register.xlsx"}
+    paths = {
+        "csv": out / "synthetic_khmer_register.csv",
+        "xlsx": out / "synthetic_khmer_register.xlsx",
+    }
     as_csv(reg).to_csv(paths["csv"], index=False, encoding="utf-8")
     as_xlsx(reg, paths["xlsx"])
     return paths

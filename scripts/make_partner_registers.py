@@ -35,24 +35,56 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20241117
 N_SHARED, N_ONLY_A, N_ONLY_B = 180, 420, 270
-KHMER_TYPE = {"eviction": "ការបណ្តេញចេញ", "threat of eviction": "ការគំរាមបណ្តេញចេញ",
-              "land grab": "ការរំលោភយកដី", "violence": "អំពើហិង្សា",
-              "arrest or harassment of defenders": "ការចាប់ខ្លួន ឬយាយីអ្នកការពារសិទ្ធិ",
-              "other": "ផ្សេងៗ"}
-KHMER_STATUS = {"reported": "បានរាយការណ៍", "ongoing": "កំពុងបន្ត", "resolved": "បានដោះស្រាយ",
-                "closed": "បានបិទ", "unknown": "មិនដឹង"}
-NEIGHBOUR_TYPE = {"eviction": "threat of eviction", "threat of eviction": "eviction",
-                  "land grab": "eviction", "violence": "arrest or harassment of defenders",
-                  "arrest or harassment of defenders": "violence", "other": "land grab"}
-SPELLING = (("Kampong", "Kompong"), ("Kaoh", "Koh"), ("Prey", "Prei"), ("Chong", "Chung"),
-            ("Phnum", "Phnom"), ("Ou ", "O "), ("Tuol", "Toul"), ("Srae", "Sre"))
+KHMER_TYPE = {
+    "eviction": "ការបណ្តេញចេញ",
+    "threat of eviction": "ការគំរាមបណ្តេញចេញ",
+    "land grab": "ការរំលោភយកដី",
+    "violence": "អំពើហិង្សា",
+    "arrest or harassment of defenders": "ការចាប់ខ្លួន ឬយាយីអ្នកការពារសិទ្ធិ",
+    "other": "ផ្សេងៗ",
+}
+KHMER_STATUS = {
+    "reported": "បានរាយការណ៍",
+    "ongoing": "កំពុងបន្ត",
+    "resolved": "បានដោះស្រាយ",
+    "closed": "បានបិទ",
+    "unknown": "មិនដឹង",
+}
+NEIGHBOUR_TYPE = {
+    "eviction": "threat of eviction",
+    "threat of eviction": "eviction",
+    "land grab": "eviction",
+    "violence": "arrest or harassment of defenders",
+    "arrest or harassment of defenders": "violence",
+    "other": "land grab",
+}
+SPELLING = (
+    ("Kampong", "Kompong"),
+    ("Kaoh", "Koh"),
+    ("Prey", "Prei"),
+    ("Chong", "Chung"),
+    ("Phnum", "Phnom"),
+    ("Ou ", "O "),
+    ("Tuol", "Toul"),
+    ("Srae", "Sre"),
+)
 COMPANY_WORDS = ("Agro", "Rubber", "Sugar", "Timber", "Development", "Mining", "Plantation")
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 B_HEADERS = {
-    "id": "លេខករណី", "date": "កាលបរិច្ឆេទ", "type": "ប្រភេទករណី", "status": "ស្ថានភាព",
-    "households": "ចំនួនគ្រួសារ", "province": "ខេត្ត", "district": "ស្រុក", "commune": "ឃុំ",
-    "village": "ភូមិ", "lat": "រយៈទទឹង", "lon": "រយៈបណ្តោយ", "company": "ក្រុមហ៊ុន",
-    "name": "ឈ្មោះអ្នកដាក់ពាក្យ", "note": "កំណត់សម្គាល់",
+    "id": "លេខករណី",
+    "date": "កាលបរិច្ឆេទ",
+    "type": "ប្រភេទករណី",
+    "status": "ស្ថានភាព",
+    "households": "ចំនួនគ្រួសារ",
+    "province": "ខេត្ត",
+    "district": "ស្រុក",
+    "commune": "ឃុំ",
+    "village": "ភូមិ",
+    "lat": "រយៈទទឹង",
+    "lon": "រយៈបណ្តោយ",
+    "company": "ក្រុមហ៊ុន",
+    "name": "ឈ្មោះអ្នកដាក់ពាក្យ",
+    "note": "កំណត់សម្គាល់",
 }
 
 
@@ -66,7 +98,7 @@ def _base(rng: np.random.Generator) -> pd.DataFrame:
     cases["when"] = pd.to_datetime(cases["date_of_incident"], format="%d/%m/%Y", errors="coerce")
     cases = cases.dropna(subset=["lat", "lon", "when"]).drop_duplicates("case_id")
     n = len(cases)
-    names = [f"SYNTHETIC {w} Co {i:02d}" for i in range(1, 21) for w in COMPANY_WORDS[i % 7:][:1]]
+    names = [f"SYNTHETIC {w} Co {i:02d}" for i in range(1, 21) for w in COMPANY_WORDS[i % 7 :][:1]]
     has = rng.random(n) < 0.55
     cases["company"] = np.where(has, rng.choice(names, n), None)
     cases["households"] = pd.to_numeric(cases["households"], errors="coerce")
@@ -91,21 +123,25 @@ def _round(hh: float, rng: np.random.Generator) -> object:
 def partner_a(events: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Partner A's export: its own English headers, exact values."""
     n = len(events)
-    return pd.DataFrame({
-        "SYNTHETIC": "SYNTHETIC - not a real case",
-        "Ref No": [f"PA-{i:04d}" for i in range(1, n + 1)],
-        "Incident date": events["when"].dt.strftime("%d/%m/%Y").to_numpy(),
-        "Incident type": events["case_type"].to_numpy(),
-        "Status": events["status"].to_numpy(),
-        "Families affected": events["households"].astype("Int64").to_numpy(),
-        "Province": events["province"].to_numpy(), "District": events["district"].to_numpy(),
-        "Commune": events["commune"].to_numpy(), "Village": events["village"].to_numpy(),
-        "GPS latitude": events["lat"].round(6).to_numpy(),
-        "GPS longitude": events["lon"].round(6).to_numpy(),
-        "Company": events["company"].to_numpy(),
-        "Complainant": [f"SYNTHETIC Person A{i:04d}" for i in range(1, n + 1)],
-        "Phone": [f"+855 00 {i // 10000:03d} {i % 10000:04d}" for i in range(1, n + 1)],
-    })
+    return pd.DataFrame(
+        {
+            "SYNTHETIC": "SYNTHETIC - not a real case",
+            "Ref No": [f"PA-{i:04d}" for i in range(1, n + 1)],
+            "Incident date": events["when"].dt.strftime("%d/%m/%Y").to_numpy(),
+            "Incident type": events["case_type"].to_numpy(),
+            "Status": events["status"].to_numpy(),
+            "Families affected": events["households"].astype("Int64").to_numpy(),
+            "Province": events["province"].to_numpy(),
+            "District": events["district"].to_numpy(),
+            "Commune": events["commune"].to_numpy(),
+            "Village": events["village"].to_numpy(),
+            "GPS latitude": events["lat"].round(6).to_numpy(),
+            "GPS longitude": events["lon"].round(6).to_numpy(),
+            "Company": events["company"].to_numpy(),
+            "Complainant": [f"SYNTHETIC Person A{i:04d}" for i in range(1, n + 1)],
+            "Phone": [f"+855 00 {i // 10000:03d} {i % 10000:04d}" for i in range(1, n + 1)],
+        }
+    )
 
 
 def partner_b(events: pd.DataFrame, shared: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
@@ -117,31 +153,40 @@ def partner_b(events: pd.DataFrame, shared: np.ndarray, rng: np.random.Generator
     angle = rng.uniform(0, 2 * np.pi, n)
     lat = events["lat"].to_numpy() + move * np.sin(angle) / 110_574
     lon = events["lon"].to_numpy() + move * np.cos(angle) / (
-        111_320 * np.cos(np.radians(events["lat"].to_numpy())))
+        111_320 * np.cos(np.radians(events["lat"].to_numpy()))
+    )
     types = events["case_type"].to_numpy().copy()
     swap = shared & (rng.random(n) < 0.125)
     types[swap] = [NEIGHBOUR_TYPE.get(t, "other") for t in types[swap]]
-    company = [None if not isinstance(c, str) else (c.upper().replace(" CO ", " COMPANY ") + " LTD")
-               for c in events["company"]]
-    return pd.DataFrame({
-        "SYNTHETIC": "SYNTHETIC - not a real case",
-        B_HEADERS["id"]: [f"B{i:05d}" for i in range(1, n + 1)],
-        B_HEADERS["date"]: (events["when"] + pd.to_timedelta(days, unit="D")
-                            ).dt.strftime("%Y-%m-%d").to_numpy(),
-        B_HEADERS["type"]: [KHMER_TYPE.get(t, t) for t in types],
-        B_HEADERS["status"]: [KHMER_STATUS.get(s, s) for s in events["status"]],
-        B_HEADERS["households"]: pd.array([_round(h, rng) for h in events["households"]],
-                                          dtype="Int64"),
-        B_HEADERS["province"]: events["province"].to_numpy(),
-        B_HEADERS["district"]: [_respell(v, rng) for v in events["district"]],
-        B_HEADERS["commune"]: [_respell(v, rng) for v in events["commune"]],
-        B_HEADERS["village"]: [_respell(v, rng) for v in events["village"]],
-        B_HEADERS["lat"]: lat.round(6), B_HEADERS["lon"]: lon.round(6),
-        B_HEADERS["company"]: company,
-        B_HEADERS["name"]: [f"ឈ្មោះសាកល្បង {i:04d}".translate(KHMER_DIGITS)
-                            for i in range(1, n + 1)],
-        B_HEADERS["note"]: "SYNTHETIC",
-    })
+    company = [
+        None if not isinstance(c, str) else (c.upper().replace(" CO ", " COMPANY ") + " LTD")
+        for c in events["company"]
+    ]
+    return pd.DataFrame(
+        {
+            "SYNTHETIC": "SYNTHETIC - not a real case",
+            B_HEADERS["id"]: [f"B{i:05d}" for i in range(1, n + 1)],
+            B_HEADERS["date"]: (events["when"] + pd.to_timedelta(days, unit="D"))
+            .dt.strftime("%Y-%m-%d")
+            .to_numpy(),
+            B_HEADERS["type"]: [KHMER_TYPE.get(t, t) for t in types],
+            B_HEADERS["status"]: [KHMER_STATUS.get(s, s) for s in events["status"]],
+            B_HEADERS["households"]: pd.array(
+                [_round(h, rng) for h in events["households"]], dtype="Int64"
+            ),
+            B_HEADERS["province"]: events["province"].to_numpy(),
+            B_HEADERS["district"]: [_respell(v, rng) for v in events["district"]],
+            B_HEADERS["commune"]: [_respell(v, rng) for v in events["commune"]],
+            B_HEADERS["village"]: [_respell(v, rng) for v in events["village"]],
+            B_HEADERS["lat"]: lat.round(6),
+            B_HEADERS["lon"]: lon.round(6),
+            B_HEADERS["company"]: company,
+            B_HEADERS["name"]: [
+                f"ឈ្មោះសាកល្បង {i:04d}".translate(KHMER_DIGITS) for i in range(1, n + 1)
+            ],
+            B_HEADERS["note"]: "SYNTHETIC",
+        }
+    )
 
 
 def make(out: Path) -> dict[str, Path]:
@@ -150,8 +195,8 @@ def make(out: Path) -> dict[str, Path]:
     base = _base(rng)
     pick = rng.permutation(len(base))[: N_SHARED + N_ONLY_A + N_ONLY_B]
     shared = base.iloc[pick[:N_SHARED]]
-    only_a = base.iloc[pick[N_SHARED:N_SHARED + N_ONLY_A]]
-    only_b = base.iloc[pick[N_SHARED + N_ONLY_A:]]
+    only_a = base.iloc[pick[N_SHARED : N_SHARED + N_ONLY_A]]
+    only_b = base.iloc[pick[N_SHARED + N_ONLY_A :]]
     a_events = pd.concat([shared, only_a]).sample(frac=1, random_state=1)
     b_events = pd.concat([shared, only_b]).sample(frac=1, random_state=2)
     a = partner_a(a_events, rng)
@@ -159,12 +204,22 @@ def make(out: Path) -> dict[str, Path]:
     b = partner_b(b_events, b_shared, rng)
     a_id = dict(zip(a_events["case_id"], a["Ref No"], strict=True))
     b_id = dict(zip(b_events["case_id"], b[B_HEADERS["id"]], strict=True))
-    truth = pd.DataFrame({"id_a": [a_id[c] for c in shared["case_id"]],
-                          "id_b": [b_id[c] for c in shared["case_id"]]}
-                         ).sort_values("id_a").reset_index(drop=True)
+    truth = (
+        pd.DataFrame(
+            {
+                "id_a": [a_id[c] for c in shared["case_id"]],
+                "id_b": [b_id[c] for c in shared["case_id"]],
+            }
+        )
+        .sort_values("id_a")
+        .reset_index(drop=True)
+    )
     out.mkdir(parents=True, exist_ok=True)
-    files = {"a": out / "partner_a_cases.csv", "b": out / "partner_b_cases.csv",
-             "truth": out / "partner_shared_events.csv"}
+    files = {
+        "a": out / "partner_a_cases.csv",
+        "b": out / "partner_b_cases.csv",
+        "truth": out / "partner_shared_events.csv",
+    }
     a.to_csv(files["a"], index=False)
     b.to_csv(files["b"], index=False)
     truth.to_csv(files["truth"], index=False)

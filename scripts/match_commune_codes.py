@@ -69,30 +69,39 @@ def build() -> pd.DataFrame:
     communes = gpd.read_file(DATA / "cambodia-adm3-simplified.geojson")
     districts = gpd.read_file(DATA / "cambodia-adm2-simplified.geojson")
     provinces = gpd.read_file(DATA / "khm_bnd_admin1_gov_ed2022.json")
-    points = gpd.GeoDataFrame(geometry=communes.representative_point(),
-                              crs=communes.crs).to_crs(METRIC)
+    points = gpd.GeoDataFrame(geometry=communes.representative_point(), crs=communes.crs).to_crs(
+        METRIC
+    )
     xy = np.column_stack([points.geometry.x, points.geometry.y])
     province = pd.Series(_name_at(points, provinces, "Adm1_NCDD")).astype(str).str.zfill(2)
-    names = pd.DataFrame({"district": _name_at(points, districts, "shapeName"),
-                          "commune": communes["shapeName"]})
+    names = pd.DataFrame(
+        {"district": _name_at(points, districts, "shapeName"), "commune": communes["shapeName"]}
+    )
     found = match_places(names, code=province)
     g = gazetteer()
-    table = pd.DataFrame({
-        "shapeID": communes["shapeID"],
-        "shapeName": communes["shapeName"],
-        "district_2014": names["district"],
-        "province_code": province,
-        "ambiguous": found["detail"].str.contains("commune '[^']*' is ambiguous").to_numpy(),
-        "candidates": found["candidates"].fillna("").to_numpy(),
-        "district_code": [c[:4] if isinstance(c, str) and len(c) >= 4 else ""
-                          for c in found["admin_code"]],
-    })
+    table = pd.DataFrame(
+        {
+            "shapeID": communes["shapeID"],
+            "shapeName": communes["shapeName"],
+            "district_2014": names["district"],
+            "province_code": province,
+            "ambiguous": found["detail"].str.contains("commune '[^']*' is ambiguous").to_numpy(),
+            "candidates": found["candidates"].fillna("").to_numpy(),
+            "district_code": [
+                c[:4] if isinstance(c, str) and len(c) >= 4 else "" for c in found["admin_code"]
+            ],
+        }
+    )
     is_commune = (found["level"] == "commune").to_numpy()
     table["ncdd_code"] = np.where(is_commune, found["admin_code"].fillna(""), "")
-    how = np.where(found["detail"].str.contains("similarity").to_numpy(), "similar spelling",
-                   "same name")
-    how = np.where(found["detail"].str.contains("not in the stated").to_numpy(),
-                   "same name, moved to another district", how)
+    how = np.where(
+        found["detail"].str.contains("similarity").to_numpy(), "similar spelling", "same name"
+    )
+    how = np.where(
+        found["detail"].str.contains("not in the stated").to_numpy(),
+        "same name, moved to another district",
+        how,
+    )
     table["how"] = np.where(is_commune, how, "")
     _by_position(table, xy)
     _closest(table, found["detail"])
@@ -102,10 +111,12 @@ def build() -> pd.DataFrame:
     table["name_en"] = [g.name(c) if c else "" for c in table["ncdd_code"]]
     table["name_km"] = [g.name(c, "km") if c else "" for c in table["ncdd_code"]]
     shared = table["ncdd_code"].ne("") & table["ncdd_code"].duplicated(keep=False)
-    table.loc[shared, "note"] = "one commune drawn as several polygons, or two 2014 communes " \
-        "merged since"
-    return table[["shapeID", "shapeName", "district_2014", "ncdd_code", "name_en", "name_km",
-                  "how", "note"]]
+    table.loc[shared, "note"] = (
+        "one commune drawn as several polygons, or two 2014 communes merged since"
+    )
+    return table[
+        ["shapeID", "shapeName", "district_2014", "ncdd_code", "name_en", "name_km", "how", "note"]
+    ]
 
 
 def _closest(table: pd.DataFrame, detail: pd.Series) -> None:
@@ -121,18 +132,25 @@ def _closest(table: pd.DataFrame, detail: pd.Series) -> None:
         hit = re.search(pattern, detail.iloc[idx])
         if hit and int(hit.group(2)) >= 70 and int(hit.group(2)) - int(hit.group(3)) >= 15:
             table.loc[table.index[idx], ["ncdd_code", "how"]] = [
-                hit.group(1), f"closest spelling ({hit.group(2)}), checked by hand"]
+                hit.group(1),
+                f"closest spelling ({hit.group(2)}), checked by hand",
+            ]
 
 
 def _why(detail: str) -> str:
     """Return the part of the match detail that says why the commune name was not matched."""
-    parts = [p for p in detail.split("; ") if p.startswith(("commune", "district"))
-             and ("not found" in p or "ambiguous" in p)]
+    parts = [
+        p
+        for p in detail.split("; ")
+        if p.startswith(("commune", "district")) and ("not found" in p or "ambiguous" in p)
+    ]
     text = "; ".join(parts) or detail
     if "ambiguous" in text:
         return "the name fits several 2025 communes (split or renamed since 2014): " + text
-    return "no 2025 commune of this name in its district (renamed, split or merged since " \
+    return (
+        "no 2025 commune of this name in its district (renamed, split or merged since "
         "2014): " + text
+    )
 
 
 def main() -> int:

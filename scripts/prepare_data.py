@@ -128,9 +128,11 @@ def name_hash(word: str) -> str:
 
 def clean_eviction_text(text: str) -> str:
     """Replace the personal names in the eviction sites' free text."""
-    return re.sub(r"[A-Za-z]+",
-                  lambda m: NAME_PLACEHOLDER if name_hash(m.group()) in EVICTION_NAME_HASHES
-                  else m.group(), text)
+    return re.sub(
+        r"[A-Za-z]+",
+        lambda m: NAME_PLACEHOLDER if name_hash(m.group()) in EVICTION_NAME_HASHES else m.group(),
+        text,
+    )
 
 
 def prepare_evictions(source: Path, dest: Path) -> None:
@@ -165,25 +167,40 @@ def prepare_relief(source: Path, dest: Path) -> None:
         window = window.round_offsets().round_lengths()
         height = window.height // RELIEF_FACTOR
         width = window.width // RELIEF_FACTOR
-        window = Window(window.col_off, window.row_off,
-                        width * RELIEF_FACTOR, height * RELIEF_FACTOR)
-        data = src.read(1, window=window, out_shape=(height, width),
-                        resampling=Resampling.average, masked=True)
-        transform = (src.transform @ Affine.translation(window.col_off, window.row_off)
-                     @ Affine.scale(RELIEF_FACTOR, RELIEF_FACTOR))
+        window = Window(
+            window.col_off, window.row_off, width * RELIEF_FACTOR, height * RELIEF_FACTOR
+        )
+        data = src.read(
+            1, window=window, out_shape=(height, width), resampling=Resampling.average, masked=True
+        )
+        transform = (
+            src.transform
+            @ Affine.translation(window.col_off, window.row_off)
+            @ Affine.scale(RELIEF_FACTOR, RELIEF_FACTOR)
+        )
         profile = {
-            "driver": "GTiff", "dtype": "int16", "count": 1, "width": width, "height": height,
-            "crs": src.crs, "transform": transform, "nodata": src.nodata,
-            "compress": "deflate", "predictor": 2, "zlevel": 9,
-            "tiled": True, "blockxsize": 256, "blockysize": 256,
+            "driver": "GTiff",
+            "dtype": "int16",
+            "count": 1,
+            "width": width,
+            "height": height,
+            "crs": src.crs,
+            "transform": transform,
+            "nodata": src.nodata,
+            "compress": "deflate",
+            "predictor": 2,
+            "zlevel": 9,
+            "tiled": True,
+            "blockxsize": 256,
+            "blockysize": 256,
         }
         with rasterio.open(dest / RELIEF[2], "w", **profile) as out:
             out.write(data.filled(src.nodata).astype("int16"), 1)
             out.update_tags(
                 SOURCE="USGS via Save Cambodia's Wildlife Atlas / Open Development Cambodia "
-                       "(kh_geographical_relief_tif.zip, CamGeorel.tif)",
+                "(kh_geographical_relief_tif.zip, CamGeorel.tif)",
                 PROCESSING=f"clipped to Cambodia + {m} deg, {RELIEF_FACTOR}x{RELIEF_FACTOR} "
-                           "average (nodata excluded) by scripts/prepare_data.py",
+                "average (nodata excluded) by scripts/prepare_data.py",
             )
 
 

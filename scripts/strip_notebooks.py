@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     """Strip (or ``--check``) notebooks; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", help="notebooks (default: all under notebooks/)")
-    parser.add_argument("--check", action="store_true",
-                        help="report, do not change; exit 1 if dirty")
+    parser.add_argument(
+        "--check", action="store_true", help="report, do not change; exit 1 if dirty"
+    )
     args = parser.parse_args(argv)
     status = 0
     for path in notebooks(args.paths):

@@ -35,15 +35,24 @@ def environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def landmap(*args: object, cwd: Path | None = None, timeout: float = 300,
-            env: dict[str, str] | None = None, prefix: Sequence[str] = (),
-            cap_memory: bool = True) -> subprocess.CompletedProcess[str]:
+def landmap(
+    *args: object,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+    cap_memory: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """Run ``landmap ARGS...``; return the finished process (text output)."""
     if not LANDMAP.exists():
         raise AssertionError(f"{LANDMAP} is missing: install the package (make test does)")
     return subprocess.run(
-        [*prefix, str(LANDMAP), *map(str, args)], capture_output=True, text=True, cwd=cwd,
-        timeout=timeout, env=env or environment(),
+        [*prefix, str(LANDMAP), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=env or environment(),
         preexec_fn=_cap_memory if cap_memory and not prefix else None,
         check=False,
     )
@@ -59,7 +68,7 @@ def problems(proc: subprocess.CompletedProcess[str], command: str) -> list[str]:
     text = proc.stdout + proc.stderr
     if "Traceback (most recent call last)" in text:
         found.append("a traceback was printed")
-    raw = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f]
+    raw = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
     if raw:
         found.append(f"raw control characters reached the terminal: {sorted(set(raw))!r}")
     if "Warning:" in proc.stderr or "Warning 1:" in proc.stderr or "ERROR 1:" in proc.stderr:
@@ -79,8 +88,10 @@ def problems(proc: subprocess.CompletedProcess[str], command: str) -> list[str]:
 def assert_clean(proc: subprocess.CompletedProcess[str], command: str) -> None:
     """Fail with the run's output unless it ended cleanly (see :func:`problems`)."""
     found = problems(proc, command)
-    assert not found, (f"{'; '.join(found)}\n--- stdout ---\n{proc.stdout[-3000:]}\n"
-                       f"--- stderr ---\n{proc.stderr[-3000:]}")
+    assert not found, (
+        f"{'; '.join(found)}\n--- stdout ---\n{proc.stdout[-3000:]}\n"
+        f"--- stderr ---\n{proc.stderr[-3000:]}"
+    )
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess[str], command: str) -> str:

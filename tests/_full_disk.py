@@ -64,19 +64,33 @@ def main() -> int:
             current.append(arg)
     root = Path(mount)
     root.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0777", "tmpfs", mount],
-                   check=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0777", "tmpfs", mount], check=True
+    )
     landmap = Path(sys.executable).parent / "landmap"
     results = []
     for i, args in enumerate(commands):
         if i:
             fill(root, int(leave or 0))
         before = snapshot(root)
-        proc = subprocess.run([str(landmap), *(a.replace("@", mount) for a in args)],
-                              capture_output=True, text=True, cwd=workdir, env=dict(os.environ),
-                              check=False)
-        results.append({"args": args, "returncode": proc.returncode, "stdout": proc.stdout,
-                        "stderr": proc.stderr, "before": before, "after": snapshot(root)})
+        proc = subprocess.run(
+            [str(landmap), *(a.replace("@", mount) for a in args)],
+            capture_output=True,
+            text=True,
+            cwd=workdir,
+            env=dict(os.environ),
+            check=False,
+        )
+        results.append(
+            {
+                "args": args,
+                "returncode": proc.returncode,
+                "stdout": proc.stdout,
+                "stderr": proc.stderr,
+                "before": before,
+                "after": snapshot(root),
+            }
+        )
     print(json.dumps(results))  # noqa: T201 - the report to the test
     return 0
 

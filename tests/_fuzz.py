@@ -50,19 +50,85 @@ BUDGET_S_PER_MB = 15
 # -- values ------------------------------------------------------------------------------------
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 PAYLOADS = [
-    "<script>alert(1)</script>", "=HYPERLINK(\"http://x.example\")", "@SUM(1+1)", "+cmd|' /C",
-    "\x1b[2J\x1b[H0 rejected", "line\nbreak", "carriage\rreturn", "tab\there", "nul\x00byte",
-    "\u202etxt.exe", "$500 to $1000", "$\\frac{a}{b}$", "{{ 7*7 }}", "]]><x>", "&amp;&lt;",
-    "url(//x.example/a.css)", "@import 'y'", "NaN", "inf", "-0", "None", "null", "NA", "#N/A",
-    "ភូមិថ្មី ឃុំ", "ករណី ០០៧", "\ufeffbom", "\u200bzero width", "é" * 3, "   ",
+    "<script>alert(1)</script>",
+    '=HYPERLINK("http://x.example")',
+    "@SUM(1+1)",
+    "+cmd|' /C",
+    "\x1b[2J\x1b[H0 rejected",
+    "line\nbreak",
+    "carriage\rreturn",
+    "tab\there",
+    "nul\x00byte",
+    "\u202etxt.exe",
+    "$500 to $1000",
+    "$\\frac{a}{b}$",
+    "{{ 7*7 }}",
+    "]]><x>",
+    "&amp;&lt;",
+    "url(//x.example/a.css)",
+    "@import 'y'",
+    "NaN",
+    "inf",
+    "-0",
+    "None",
+    "null",
+    "NA",
+    "#N/A",
+    "ភូមិថ្មី ឃុំ",
+    "ករណី ០០៧",
+    "\ufeffbom",
+    "\u200bzero width",
+    "é" * 3,
+    "   ",
 ]
 HEADERS = [
-    "case_id", "Case No", "case/case_number", "_uuid", "_id", "id", "lat", "latitude", "Latitude",
-    "lon", "long", "longitude", "x", "y", "easting", "northing", "utm_zone", "zone", "geopoint",
-    "gps", "group/_gps_latitude", "group/_gps_longitude", "date", "Date of incident", "type",
-    "case_type", "status", "households", "province", "district", "commune", "village",
-    "description", "source", "location_precision", "name", "phone", "ឈ្មោះ", "ភូមិ",
-    "កាលបរិច្ឆេទ", "", " ", "Unnamed: 0", "a,b", 'q"uote', "x" * 300, "\x1b[31mred",
+    "case_id",
+    "Case No",
+    "case/case_number",
+    "_uuid",
+    "_id",
+    "id",
+    "lat",
+    "latitude",
+    "Latitude",
+    "lon",
+    "long",
+    "longitude",
+    "x",
+    "y",
+    "easting",
+    "northing",
+    "utm_zone",
+    "zone",
+    "geopoint",
+    "gps",
+    "group/_gps_latitude",
+    "group/_gps_longitude",
+    "date",
+    "Date of incident",
+    "type",
+    "case_type",
+    "status",
+    "households",
+    "province",
+    "district",
+    "commune",
+    "village",
+    "description",
+    "source",
+    "location_precision",
+    "name",
+    "phone",
+    "ឈ្មោះ",
+    "ភូមិ",
+    "កាលបរិច្ឆេទ",
+    "",
+    " ",
+    "Unnamed: 0",
+    "a,b",
+    'q"uote',
+    "x" * 300,
+    "\x1b[31mred",
 ]
 
 
@@ -73,8 +139,23 @@ def numbers() -> st.SearchStrategy[str]:
         st.floats(102.0, 108.0).map(lambda v: f"{v:.5f}"),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),
         st.integers(-(10**30), 10**30).map(str),
-        st.sampled_from(["1e308", "-1e-320", "1e400", "0x1F", "1_000", "12,5", "11.5.3", "٫5",
-                         "11°33'12.5\"N", "104° 55' E", "N 11 33.2", "11 33 12 N", "-0.0"]),
+        st.sampled_from(
+            [
+                "1e308",
+                "-1e-320",
+                "1e400",
+                "0x1F",
+                "1_000",
+                "12,5",
+                "11.5.3",
+                "٫5",
+                "11°33'12.5\"N",
+                "104° 55' E",
+                "N 11 33.2",
+                "11 33 12 N",
+                "-0.0",
+            ]
+        ),
         st.floats(10.0, 15.0).map(lambda v: f"{v:.4f}".translate(KHMER_DIGITS)),
         st.integers(100_000, 2_000_000).map(str),  # UTM metres
     )
@@ -85,8 +166,19 @@ def texts() -> st.SearchStrategy[str]:
         st.sampled_from(PAYLOADS),
         st.text(max_size=20),
         st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
-        st.sampled_from(["2024-01-31", "31/02/2015", "13/13/2013", "2013", "Jan 5 2020",
-                         "៣១/០១/២០២៤", "1899-12-30", "9999-12-31", "0000-00-00"]),
+        st.sampled_from(
+            [
+                "2024-01-31",
+                "31/02/2015",
+                "13/13/2013",
+                "2013",
+                "Jan 5 2020",
+                "៣១/០១/២០២៤",
+                "1899-12-30",
+                "9999-12-31",
+                "0000-00-00",
+            ]
+        ),
         st.integers(0, 20).map(lambda n: "long text " * (50 * n)),
     )
 
@@ -114,15 +206,26 @@ class FuzzFile:
 @st.composite
 def tables(draw) -> tuple[list[str], list[list[str]]]:
     """A header and rows of cells; usually with a coordinate pair, sometimes without."""
-    coords = draw(st.sampled_from([["lat", "lon"], ["latitude", "longitude"], ["y", "x"],
-                                   ["easting", "northing", "utm_zone"], ["geopoint"],
-                                   ["group/_gps_latitude", "group/_gps_longitude"], []]))
+    coords = draw(
+        st.sampled_from(
+            [
+                ["lat", "lon"],
+                ["latitude", "longitude"],
+                ["y", "x"],
+                ["easting", "northing", "utm_zone"],
+                ["geopoint"],
+                ["group/_gps_latitude", "group/_gps_longitude"],
+                [],
+            ]
+        )
+    )
     extra = draw(st.lists(st.sampled_from(HEADERS), max_size=6))
     header = draw(st.permutations(coords + extra))
     wide = draw(st.sampled_from([0] * 12 + [1_999, 5_200]))  # past GeoPackage's, past the limit
     header = header + [f"q{i}" for i in range(wide)]
-    rows = draw(st.lists(st.lists(cells(), min_size=len(header), max_size=len(header)),
-                         max_size=12))
+    rows = draw(
+        st.lists(st.lists(cells(), min_size=len(header), max_size=len(header)), max_size=12)
+    )
     if wide:
         rows = [row[:-wide] + ["1"] * wide for row in rows]
     ragged = draw(st.sampled_from([False] * 6 + [True]))
@@ -150,22 +253,37 @@ def csv_files(draw) -> FuzzFile:
     encoding = draw(st.sampled_from(["utf-8"] * 5 + ["utf-8-sig", "utf-16", "cp1252", "latin-1"]))
     data = text.encode(encoding, errors="replace")
     # the number of records is known when the file is plain enough to count them
-    plain = (encoding.startswith("utf-8") and "\r" not in "".join(map("".join, rows))
-             and "\n" not in "".join(map("".join, rows)) and not text.startswith("sep=")
-             and all(len(r) == len(header) for r in rows) and len(header) > 1)
+    plain = (
+        encoding.startswith("utf-8")
+        and "\r" not in "".join(map("".join, rows))
+        and "\n" not in "".join(map("".join, rows))
+        and not text.startswith("sep=")
+        and all(len(r) == len(header) for r in rows)
+        and len(header) > 1
+    )
     return FuzzFile("cases.csv", data, len(rows) if plain else None, "cases")
 
 
-GEOMETRIES = ["Point", "MultiPoint", "LineString", "Polygon", "MultiPolygon",
-              "GeometryCollection", None]
+GEOMETRIES = [
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+    None,
+]
 
 
 @st.composite
 def positions(draw, n: int | None = None) -> list:
     dims = draw(st.sampled_from([2, 2, 2, 3, 4, 5, 1, 0]))
-    number = st.one_of(st.floats(104.0, 106.0), st.floats(11.0, 13.0),
-                       st.floats(allow_nan=False, allow_infinity=False),
-                       st.sampled_from([1e308, -1e308, 0.0, 5e-324]))
+    number = st.one_of(
+        st.floats(104.0, 106.0),
+        st.floats(11.0, 13.0),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from([1e308, -1e308, 0.0, 5e-324]),
+    )
     count = n if n is not None else draw(st.integers(0, 6))
     return [[draw(number) for _ in range(dims)] for _ in range(count)]
 
@@ -193,20 +311,44 @@ def geometries(draw) -> dict | None:
 
 
 def properties() -> st.SearchStrategy[dict]:
-    value = st.one_of(cells(), st.integers(), st.floats(), st.booleans(), st.none(),
-                      st.lists(st.integers(), max_size=3),
-                      st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+    value = st.one_of(
+        cells(),
+        st.integers(),
+        st.floats(),
+        st.booleans(),
+        st.none(),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+    )
     return st.dictionaries(st.sampled_from(HEADERS), value, max_size=6)
 
 
 @st.composite
 def geojson_files(draw) -> FuzzFile:
-    features = draw(st.lists(st.builds(lambda g, p: {"type": "Feature", "geometry": g,
-                                                     "properties": p},
-                                       geometries(), properties()), max_size=10))
+    features = draw(
+        st.lists(
+            st.builds(
+                lambda g, p: {"type": "Feature", "geometry": g, "properties": p},
+                geometries(),
+                properties(),
+            ),
+            max_size=10,
+        )
+    )
     doc: dict = {"type": "FeatureCollection", "features": features}
-    crs = draw(st.sampled_from([None, None, "EPSG:4326", "EPSG:32648",
-                                "urn:ogc:def:crs:EPSG::4979", "EPSG:999999", "nonsense"]))
+    crs = draw(
+        st.sampled_from(
+            [
+                None,
+                None,
+                "EPSG:4326",
+                "EPSG:32648",
+                "urn:ogc:def:crs:EPSG::4979",
+                "EPSG:999999",
+                "nonsense",
+            ]
+        )
+    )
     if crs:
         doc["crs"] = {"type": "name", "properties": {"name": crs}}
     text = json.dumps(doc, ensure_ascii=draw(st.booleans()), allow_nan=True)
@@ -222,50 +364,73 @@ def _kml_coords(points: list) -> str:
 def kml_texts(draw) -> str:
     placemarks = []
     for _ in range(draw(st.integers(0, 6))):
-        name = draw(st.one_of(texts(), st.just("<![CDATA[<b>bold</b> ]]>"),
-                              st.just("&amp;&#x1b;&#0;")))
+        name = draw(
+            st.one_of(texts(), st.just("<![CDATA[<b>bold</b> ]]>"), st.just("&amp;&#x1b;&#0;"))
+        )
         name = name.replace("]]>", "") if "CDATA" not in name else name
         shape = draw(st.sampled_from(["Point", "Polygon", "LineString", "MultiGeometry", "none"]))
         pts = draw(positions())
         inner = {
             "Point": f"<Point><coordinates>{_kml_coords(pts[:1])}</coordinates></Point>",
             "LineString": f"<LineString><coordinates>{_kml_coords(pts)}</coordinates></LineString>",
-            "Polygon": ("<Polygon><outerBoundaryIs><LinearRing><coordinates>"
-                        f"{_kml_coords(pts + pts[:1])}</coordinates></LinearRing>"
-                        "</outerBoundaryIs></Polygon>"),
-            "MultiGeometry": (f"<MultiGeometry><Point><coordinates>{_kml_coords(pts[:1])}"
-                              "</coordinates></Point></MultiGeometry>"),
+            "Polygon": (
+                "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+                f"{_kml_coords(pts + pts[:1])}</coordinates></LinearRing>"
+                "</outerBoundaryIs></Polygon>"
+            ),
+            "MultiGeometry": (
+                f"<MultiGeometry><Point><coordinates>{_kml_coords(pts[:1])}"
+                "</coordinates></Point></MultiGeometry>"
+            ),
             "none": "",
         }[shape]
-        data = "".join(f'<Data name="{k}"><value>{v}</value></Data>'
-                       for k, v in draw(st.dictionaries(st.sampled_from(["case_id", "date",
-                                                                          "type", "name"]),
-                                                        texts(), max_size=3)).items())
+        data = "".join(
+            f'<Data name="{k}"><value>{v}</value></Data>'
+            for k, v in draw(
+                st.dictionaries(
+                    st.sampled_from(["case_id", "date", "type", "name"]), texts(), max_size=3
+                )
+            ).items()
+        )
         escape = draw(st.booleans())
         if escape:
             name = name.replace("&", "&amp;").replace("<", "&lt;")
-        placemarks.append(f"<Placemark><name>{name}</name>"
-                          f"<ExtendedData>{data}</ExtendedData>{inner}</Placemark>")
+        placemarks.append(
+            f"<Placemark><name>{name}</name><ExtendedData>{data}</ExtendedData>{inner}</Placemark>"
+        )
     folders = draw(st.integers(0, 2))
     body = "".join(placemarks)
     for i in range(folders):
         body = f"<Folder><name>folder {i}</name>{body}</Folder>"
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
-            f"<Document><name>fuzz</name>{body}</Document></kml>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><name>fuzz</name>{body}</Document></kml>"
+    )
 
 
 @st.composite
 def kml_files(draw) -> FuzzFile:
-    return FuzzFile("layer.kml", draw(kml_texts()).encode("utf-8"), None,
-                    draw(st.sampled_from(["cases", "areas", None])))
+    return FuzzFile(
+        "layer.kml",
+        draw(kml_texts()).encode("utf-8"),
+        None,
+        draw(st.sampled_from(["cases", "areas", None])),
+    )
 
 
 @st.composite
 def kmz_files(draw) -> FuzzFile:
     members = {}
-    for name in draw(st.lists(st.sampled_from(["doc.kml", "files/other.kml", "a.png",
-                                               "../evil.kml", "__MACOSX/._doc.kml"]),
-                              min_size=0, max_size=3, unique=True)):
+    for name in draw(
+        st.lists(
+            st.sampled_from(
+                ["doc.kml", "files/other.kml", "a.png", "../evil.kml", "__MACOSX/._doc.kml"]
+            ),
+            min_size=0,
+            max_size=3,
+            unique=True,
+        )
+    ):
         members[name] = draw(kml_texts()).encode() if name.endswith(".kml") else b"\x89PNG"
     return FuzzFile("layer.kmz", zip_bytes(members), None, draw(st.sampled_from(["cases", None])))
 
@@ -279,8 +444,11 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
-            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data,
-                        compress_type=zipfile.ZIP_DEFLATED)
+            zf.writestr(
+                zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return buffer.getvalue()
 
 
@@ -313,15 +481,18 @@ def xlsx_files(draw) -> FuzzFile:
     buffer = io.BytesIO()
     book.save(buffer)
     with zipfile.ZipFile(buffer) as saved:  # without the time of saving (see zip_bytes)
-        members = {n: re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-01-01T00:00:00Z",
-                             saved.read(n)) for n in saved.namelist()}
+        members = {
+            n: re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-01-01T00:00:00Z", saved.read(n))
+            for n in saved.namelist()
+        }
     return FuzzFile("cases.xlsx", zip_bytes(members), None, "cases")
 
 
 # -- project files -----------------------------------------------------------------------------
 def _toml_value(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else \
-        str(value).lower()
+    return (
+        json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()
+    )
 
 
 @st.composite
@@ -336,37 +507,73 @@ def project_files(draw) -> FuzzFile:
     if draw(st.sampled_from([False] * 4 + [True])):
         area = draw(st.sampled_from(["Cambodia", "Mars", [1, 2, 3, 4], 7]))
         lines.append(f"study_area = {_toml_value(area)}")
-    layers = draw(st.lists(st.sampled_from(["cases", "concessions", "missing", "cases-bad"]),
-                           min_size=0, max_size=3))
+    layers = draw(
+        st.lists(
+            st.sampled_from(["cases", "concessions", "missing", "cases-bad"]),
+            min_size=0,
+            max_size=3,
+        )
+    )
     for i, which in enumerate(layers):
-        path = {"cases": "cases.csv", "concessions": "concessions.geojson",
-                "missing": "missing.csv", "cases-bad": "cases.csv"}[which]
-        kind = {"cases": "cases", "concessions": "concessions", "missing": "cases",
-                "cases-bad": draw(st.sampled_from(["areas", "boundaries", "bogus"]))}[which]
-        lines += ["", "[[layers]]", f'name = "{which}{i}"', f'kind = "{kind}"',
-                  f'path = "{path}"']
+        path = {
+            "cases": "cases.csv",
+            "concessions": "concessions.geojson",
+            "missing": "missing.csv",
+            "cases-bad": "cases.csv",
+        }[which]
+        kind = {
+            "cases": "cases",
+            "concessions": "concessions",
+            "missing": "cases",
+            "cases-bad": draw(st.sampled_from(["areas", "boundaries", "bogus"])),
+        }[which]
+        lines += ["", "[[layers]]", f'name = "{which}{i}"', f'kind = "{kind}"', f'path = "{path}"']
         if draw(st.sampled_from([False] * 3 + [True])):
             key = draw(st.sampled_from(["case_id", "date", "lat", "name", "bogus"]))
             column = draw(st.sampled_from(["case_id", "lat", "nope", ""]))
             lines.append(f"columns = {{ {key} = {_toml_value(column)} }}")
     if draw(st.booleans()):
-        lines += ["", "[privacy]",
-                  f"profile = {_toml_value(draw(st.sampled_from(['public', 'internal', 'x'])))}",
-                  f"k = {_toml_value(draw(st.sampled_from([3, 0, -1, 10**6, 'three'])))}",
-                  f"max_radius_m = {_toml_value(draw(st.sampled_from([2000, 0, -5, 1e9])))}"]
+        lines += [
+            "",
+            "[privacy]",
+            f"profile = {_toml_value(draw(st.sampled_from(['public', 'internal', 'x'])))}",
+            f"k = {_toml_value(draw(st.sampled_from([3, 0, -1, 10**6, 'three'])))}",
+            f"max_radius_m = {_toml_value(draw(st.sampled_from([2000, 0, -5, 1e9])))}",
+        ]
     if draw(st.booleans()):
-        lines += ["", "[analysis]",
-                  f"within_m = {_toml_value(draw(st.sampled_from([0, 2000, -1, 1e12, 'far'])))}"]
+        lines += [
+            "",
+            "[analysis]",
+            f"within_m = {_toml_value(draw(st.sampled_from([0, 2000, -1, 1e12, 'far'])))}",
+        ]
     formats = draw(st.lists(st.sampled_from(["gpkg", "kml", "csv", "xlsx", "doc"]), max_size=2))
-    lines += ["", "[export]",
-              f"paper = {_toml_value(draw(st.sampled_from(['A4', 'A3', 'A0', 3])))}",
-              f"formats = {_toml_value(formats)}"]
+    lines += [
+        "",
+        "[export]",
+        f"paper = {_toml_value(draw(st.sampled_from(['A4', 'A3', 'A0', 3])))}",
+        f"formats = {_toml_value(formats)}",
+    ]
     return FuzzFile("project.toml", "\n".join(lines).encode("utf-8") + b"\n")
 
 
 # -- mutations ---------------------------------------------------------------------------------
-SPLICES = [b"\x00", b"\xff\xfe", b"\r", b"\n", b'"', b",", b"<", b"{", b"]]>", b"\x1b[2J",
-           b"\xe1\x9e", b"PK\x03\x04", b"[[layers]]\n", b"=", b"\\"]
+SPLICES = [
+    b"\x00",
+    b"\xff\xfe",
+    b"\r",
+    b"\n",
+    b'"',
+    b",",
+    b"<",
+    b"{",
+    b"]]>",
+    b"\x1b[2J",
+    b"\xe1\x9e",
+    b"PK\x03\x04",
+    b"[[layers]]\n",
+    b"=",
+    b"\\",
+]
 
 
 @st.composite
@@ -382,16 +589,19 @@ def mutated(draw, files: st.SearchStrategy[FuzzFile]) -> FuzzFile:
         if op == "truncate":
             del data[at:]
         elif op == "cut":
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
         elif op == "splice":
             data[at:at] = draw(st.sampled_from(SPLICES))
         elif op == "duplicate":
-            data[at:at] = data[at:at + draw(st.integers(1, 256))]
+            data[at:at] = data[at : at + draw(st.integers(1, 256))]
         elif op == "flip":
             data[at] ^= 1 << draw(st.integers(0, 7))
         else:
-            data = bytearray(bytes(data).decode("utf-8", "replace").encode(
-                draw(st.sampled_from(["utf-16", "utf-32", "cp1252"])), "replace"))
+            data = bytearray(
+                bytes(data)
+                .decode("utf-8", "replace")
+                .encode(draw(st.sampled_from(["utf-16", "utf-32", "cp1252"])), "replace")
+            )
         item = dataclasses.replace(item, rows=None)
     return dataclasses.replace(item, data=bytes(data))
 
@@ -405,10 +615,16 @@ def budget(command: str, inputs: list[Path]) -> float:
     return BUDGET_S[command] + BUDGET_S_PER_MB * size
 
 
-def run(command: str, args: list[object], *, cwd: Path, inputs: list[Path],
-        outputs: list[Path] = (), rows: int | None = None,
-        after: Callable[[subprocess.CompletedProcess[str]], list[str]] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    command: str,
+    args: list[object],
+    *,
+    cwd: Path,
+    inputs: list[Path],
+    outputs: list[Path] = (),
+    rows: int | None = None,
+    after: Callable[[subprocess.CompletedProcess[str]], list[str]] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run ``landmap COMMAND ARGS`` in ``cwd`` and assert the rules of the harness.
 
     ``outputs`` are the files the command is asked to write: after a failure none may exist.
@@ -436,8 +652,11 @@ def run(command: str, args: list[object], *, cwd: Path, inputs: list[Path],
         left = [p for p in outputs if p.exists()]
         if left:
             found.append(f"a failed run left {', '.join(map(str, left))}")
-    leftovers = [p for p in cwd.rglob(".*") if not p.name.startswith(".landmap-staging")
-                 and p.name not in (".landmap-staging",)]
+    leftovers = [
+        p
+        for p in cwd.rglob(".*")
+        if not p.name.startswith(".landmap-staging") and p.name not in (".landmap-staging",)
+    ]
     if leftovers:
         found.append(f"temporary files were left behind: {', '.join(map(str, leftovers))}")
     if not found and after is not None:
@@ -448,8 +667,13 @@ def run(command: str, args: list[object], *, cwd: Path, inputs: list[Path],
     return proc
 
 
-def fail(what: str, command: str, args: list[object], inputs: list[Path],
-         proc: subprocess.CompletedProcess[str] | None = None) -> None:
+def fail(
+    what: str,
+    command: str,
+    args: list[object],
+    inputs: list[Path],
+    proc: subprocess.CompletedProcess[str] | None = None,
+) -> None:
     """Keep the inputs where they can be copied into the corpus, and fail the example."""
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in inputs if p.is_file())).hexdigest()
     folder = FOUND / digest[:12]
@@ -457,10 +681,26 @@ def fail(what: str, command: str, args: list[object], inputs: list[Path],
     for path in inputs:
         if path.is_file():
             (folder / path.name).write_bytes(path.read_bytes())
-    (folder / "case.json").write_text(json.dumps(
-        {"command": [command, *[str(a).replace(str(inputs[0].parent), "{dir}") for a in args]],
-         "problem": what}, ensure_ascii=False, indent=1), "utf-8")
-    output = "" if proc is None else (f"\n--- stdout ---\n{proc.stdout[-2000:]}\n"
-                                      f"--- stderr ---\n{proc.stderr[-3000:]}")
-    raise AssertionError(f"landmap {command}: {what}\ninputs kept in {folder} (copy the folder "
-                         f"into tests/corpus/ to keep the case){output}")
+    (folder / "case.json").write_text(
+        json.dumps(
+            {
+                "command": [
+                    command,
+                    *[str(a).replace(str(inputs[0].parent), "{dir}") for a in args],
+                ],
+                "problem": what,
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        "utf-8",
+    )
+    output = (
+        ""
+        if proc is None
+        else (f"\n--- stdout ---\n{proc.stdout[-2000:]}\n--- stderr ---\n{proc.stderr[-3000:]}")
+    )
+    raise AssertionError(
+        f"landmap {command}: {what}\ninputs kept in {folder} (copy the folder "
+        f"into tests/corpus/ to keep the case){output}"
+    )

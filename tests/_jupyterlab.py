@@ -49,20 +49,29 @@ class JupyterLabServer:
         env = dict(os.environ)
         for name in ("config", "runtime", "data"):
             (self.home / name).mkdir(parents=True, exist_ok=True)
-        env.update(JUPYTER_CONFIG_DIR=str(self.home / "config"),
-                   JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
-                   JUPYTER_DATA_DIR=str(self.home / "data"),
-                   JUPYTER_CONFIG_PATH=str(SETTINGS))
+        env.update(
+            JUPYTER_CONFIG_DIR=str(self.home / "config"),
+            JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
+            JUPYTER_DATA_DIR=str(self.home / "data"),
+            JUPYTER_CONFIG_PATH=str(SETTINGS),
+        )
         command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-            f"--ServerApp.root_dir={self.root}", "--ServerApp.allow_root=True",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            "--ServerApp.allow_root=True",
             "--LabApp.expose_app_in_browser=True",
         ]
         with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                            env=env, cwd=self.root)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.root
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -140,13 +149,16 @@ def open_notebook(page, server: JupyterLabServer, path: str, *, timeout: float =
 def show_cell(page, text: str) -> None:
     """Scroll the first cell whose source holds ``text`` into view (JupyterLab draws only the
     cells in view of a long notebook)."""
-    page.evaluate("""async (text) => {
+    page.evaluate(
+        """async (text) => {
       const nb = window.jupyterapp.shell.currentWidget.content;
       const index = nb.widgets.findIndex(c => c.model.sharedModel.getSource().includes(text));
       if (index < 0) { throw new Error('no cell holds ' + text); }
       nb.activeCellIndex = index;
       await nb.scrollToItem(index, 'start');
-    }""", text)
+    }""",
+        text,
+    )
     page.wait_for_timeout(500)
 
 

@@ -35,31 +35,62 @@ class PostGISServer:
 
     def start(self) -> None:
         if self.bindir is None:
-            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql "
-                               "postgresql-15-postgis-3)")
+            raise RuntimeError(
+                "PostgreSQL is not installed (apt-get install postgresql postgresql-15-postgis-3)"
+            )
         share = self.bindir.parent.parent.parent.parent / "share" / "postgresql"
         if not list(share.glob("*/extension/postgis.control")):
-            raise RuntimeError("PostGIS is not installed (apt-get install "
-                               "postgresql-15-postgis-3)")
+            raise RuntimeError("PostGIS is not installed (apt-get install postgresql-15-postgis-3)")
         self.dir = Path(tempfile.mkdtemp(prefix="landmap-pg-"))
         os.chmod(self.dir, 0o777)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         data = self.dir / "data"
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off")
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
         try:
-            subprocess.run([*self.as_pg, str(self.bindir / "initdb"), "-D", str(data), "-A",
-                            "trust", "-U", "postgres", "-E", "UTF8"],
-                           check=True, capture_output=True, timeout=120)
-            subprocess.run([*self.as_pg, str(self.bindir / "pg_ctl"), "-D", str(data), "-o",
-                            opts, "-w", "-l", str(self.dir / "log"), "start"],
-                           check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                [
+                    *self.as_pg,
+                    str(self.bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            subprocess.run(
+                [
+                    *self.as_pg,
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-w",
+                    "-l",
+                    str(self.dir / "log"),
+                    "start",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         except (subprocess.CalledProcessError, OSError, subprocess.TimeoutExpired) as err:
             out = getattr(err, "stderr", b"") or b""
-            raise RuntimeError(f"PostgreSQL did not start: {out.decode(errors='replace')[-300:]}"
-                               ) from err
+            raise RuntimeError(
+                f"PostgreSQL did not start: {out.decode(errors='replace')[-300:]}"
+            ) from err
         self.sql("postgres", "CREATE DATABASE landmap_template")
         self.sql("landmap_template", "CREATE EXTENSION postgis")
 
@@ -69,8 +100,9 @@ class PostGISServer:
     def sql(self, dbname: str, statement: str) -> list[tuple]:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname,
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=dbname, autocommit=True
+        ) as conn:
             cur = conn.execute(statement)
             return cur.fetchall() if cur.description else []
 
@@ -81,7 +113,17 @@ class PostGISServer:
 
     def stop(self) -> None:
         if self.dir is not None and self.bindir is not None:
-            subprocess.run([*self.as_pg, str(self.bindir / "pg_ctl"), "-D",
-                            str(self.dir / "data"), "-m", "immediate", "stop"],
-                           capture_output=True, check=False)
+            subprocess.run(
+                [
+                    *self.as_pg,
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.dir / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ],
+                capture_output=True,
+                check=False,
+            )
             shutil.rmtree(self.dir, ignore_errors=True)

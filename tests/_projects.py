@@ -11,7 +11,8 @@ DATA = (Path(__file__).resolve().parent.parent / "data").as_posix()
 def eviction_project(folder: Path, *, formats: list[str], more: str = "") -> Path:
     """Write ``small.toml``: the eviction sites, the communes, ``more`` TOML, the export formats."""
     project = folder / "small.toml"
-    project.write_text(f"""
+    project.write_text(
+        f"""
 [project]
 name = "small"
 title = "Eviction sites (test)"
@@ -38,7 +39,9 @@ communes = "communes"
 {more}
 [export]
 formats = {json.dumps(formats)}
-""", "utf-8")
+""",
+        "utf-8",
+    )
     return project
 
 

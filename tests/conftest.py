@@ -24,14 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # tests that set their own max_examples are not changed by it.
 EXAMPLE_DATABASE = DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "examples")
 settings.register_profile("default", database=EXAMPLE_DATABASE)
-settings.register_profile("long", settings.get_profile("default"), max_examples=1000,
-                          deadline=None)
+settings.register_profile("long", settings.get_profile("default"), max_examples=1000, deadline=None)
 DATA = ROOT / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 CHROMIUM = os.environ.get("LANDMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

@@ -30,14 +30,18 @@ X0, Y0 = 500_000.0, 1_300_000.0  # central Cambodia in UTM 48N
 
 def areas(geoms, ids=None, crs=UTM, **cols):
     ids = ids or [f"A{i}" for i in range(len(geoms))]
-    return gpd.GeoDataFrame({"area_id": ids, "name": [f"area {i}" for i in ids], **cols},
-                            geometry=list(geoms), crs=crs)
+    return gpd.GeoDataFrame(
+        {"area_id": ids, "name": [f"area {i}" for i in ids], **cols}, geometry=list(geoms), crs=crs
+    )
 
 
 def concessions(geoms, ids=None, crs=UTM, **cols):
     ids = ids or [f"C{i}" for i in range(len(geoms))]
-    return gpd.GeoDataFrame({"concession_id": ids, "name": [f"conc {i}" for i in ids], **cols},
-                            geometry=list(geoms), crs=crs)
+    return gpd.GeoDataFrame(
+        {"concession_id": ids, "name": [f"conc {i}" for i in ids], **cols},
+        geometry=list(geoms),
+        crs=crs,
+    )
 
 
 def box(x0, y0, x1, y1):
@@ -46,14 +50,18 @@ def box(x0, y0, x1, y1):
 
 def overlay_areas(a: gpd.GeoDataFrame, c: gpd.GeoDataFrame) -> dict[tuple[str, str], float]:
     """The independent answer: geopandas.overlay, hectares per (area, concession)."""
-    ov = gpd.overlay(a[["area_id", "geometry"]], c[["concession_id", "geometry"]],
-                     how="intersection", keep_geom_type=True)
+    ov = gpd.overlay(
+        a[["area_id", "geometry"]],
+        c[["concession_id", "geometry"]],
+        how="intersection",
+        keep_geom_type=True,
+    )
     ov = ov[ov.area > 0]
-    return (ov.assign(ha=ov.area / 1e4).groupby(["area_id", "concession_id"])["ha"].sum()
-            .to_dict())
+    return ov.assign(ha=ov.area / 1e4).groupby(["area_id", "concession_id"])["ha"].sum().to_dict()
 
 
 # --- random polygon sets --------------------------------------------------------------------
+
 
 @st.composite
 def polygon(draw):
@@ -67,8 +75,9 @@ def polygon(draw):
     n = draw(st.integers(5, 16))
     radii = draw(st.lists(st.floats(0.5, 1.0), min_size=n, max_size=n))
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    ring = np.column_stack([X0 + cx + r * np.array(radii) * np.cos(t),
-                            Y0 + cy + r * np.array(radii) * np.sin(t)])
+    ring = np.column_stack(
+        [X0 + cx + r * np.array(radii) * np.cos(t), Y0 + cy + r * np.array(radii) * np.sin(t)]
+    )
     shell = shapely.Polygon(ring)
     if kind == "holed":
         shell = shell.difference(shapely.Point(X0 + cx, Y0 + cy).buffer(r * 0.3))
@@ -107,11 +116,15 @@ def test_pairs_match_geopandas_overlay_and_row_order(ga, gc, rnd):
     rnd.shuffle(order_c)
     again = overlap(a.iloc[order_a], c.iloc[order_c])
     pd.testing.assert_frame_equal(
-        pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(again.drop(columns="geometry")),
-        check_exact=False, rtol=1e-12)
+        pd.DataFrame(got.drop(columns="geometry")),
+        pd.DataFrame(again.drop(columns="geometry")),
+        check_exact=False,
+        rtol=1e-12,
+    )
 
 
 # --- catalogue of awkward inputs --------------------------------------------------------------
+
 
 def test_touching_is_not_overlap():
     a = areas([box(0, 0, 100, 100)])
@@ -215,24 +228,31 @@ def test_bad_input_type_is_an_error():
 def test_metric_crs_choice():
     lonlat = gpd.GeoDataFrame(geometry=[shapely.Point(104.9, 11.6)], crs="EPSG:4326")
     assert metric_crs(lonlat) == "EPSG:32648"
-    wide = gpd.GeoDataFrame(geometry=[shapely.Point(-60, 0), shapely.Point(60, 10)],
-                            crs="EPSG:4326")
+    wide = gpd.GeoDataFrame(
+        geometry=[shapely.Point(-60, 0), shapely.Point(60, 10)], crs="EPSG:4326"
+    )
     assert metric_crs(wide) == "EPSG:6933"
     assert metric_crs(crs="EPSG:32647") == "EPSG:32647"
 
 
 def test_provenance_and_crs_on_every_result():
     a, c = areas([box(0, 0, 100, 100)]), concessions([box(50, 0, 150, 100), box(60, 0, 70, 10)])
-    for result in (overlap(a, c), coverage_by_area(a, c), coverage_by_concession(c, a),
-                   concession_conflicts(c), hectares_check(c)):
+    for result in (
+        overlap(a, c),
+        coverage_by_area(a, c),
+        coverage_by_concession(c, a),
+        concession_conflicts(c),
+        hectares_check(c),
+    ):
         prov = result.attrs["provenance"]
         assert prov["crs"] == "EPSG:32648" and prov["landmap_version"]
         assert (result["crs"] == "EPSG:32648").all()
 
 
 def test_conflicts_each_pair_once_and_contained_concession():
-    c = concessions([box(0, 0, 100, 100), box(50, 0, 150, 100), box(10, 10, 20, 20),
-                     box(100, 0, 200, 100)])  # C3 only touches C0
+    c = concessions(
+        [box(0, 0, 100, 100), box(50, 0, 150, 100), box(10, 10, 20, 20), box(100, 0, 200, 100)]
+    )  # C3 only touches C0
     got = concession_conflicts(c)
     pairs = {(r.concession_id_a, r.concession_id_b): r.overlap_ha for r in got.itertuples()}
     assert pairs == pytest.approx({("C0", "C1"): 0.5, ("C0", "C2"): 0.01, ("C1", "C3"): 0.5})
@@ -278,8 +298,9 @@ def test_points_in_finds_every_point_in_or_on_a_polygon(gc):
     truth = shapely.intersects_xy(conc[None, :], x[:, None], y[:, None])
     ip, ik = points_in(x, y, conc)
     rows, cols = np.nonzero(truth)
-    assert sorted(zip(ip.tolist(), ik.tolist(), strict=True)) == \
-        sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert sorted(zip(ip.tolist(), ik.tolist(), strict=True)) == sorted(
+        zip(rows.tolist(), cols.tolist(), strict=True)
+    )
 
 
 def test_union_cache_is_keyed_bounded_and_clearable():

@@ -21,12 +21,15 @@ PRECISIONS = ["exact", "village", "commune", "district", "province"]
 @pytest.fixture(scope="module")
 def units(data_dir):
     return {
-        "province": load_boundaries(data_dir / "khm_bnd_admin1_gov_ed2022.json",
-                                    level="province").data,
-        "district": load_boundaries(data_dir / "cambodia-adm2-simplified.geojson",
-                                    level="district").data,
-        "commune": load_boundaries(data_dir / "cambodia-adm3-simplified.geojson",
-                                   level="commune").data,
+        "province": load_boundaries(
+            data_dir / "khm_bnd_admin1_gov_ed2022.json", level="province"
+        ).data,
+        "district": load_boundaries(
+            data_dir / "cambodia-adm2-simplified.geojson", level="district"
+        ).data,
+        "commune": load_boundaries(
+            data_dir / "cambodia-adm3-simplified.geojson", level="commune"
+        ).data,
     }
 
 
@@ -38,10 +41,15 @@ def register(data_dir):
 def _cases(codes, precision, households=None):
     points, _ = unit_points(codes)
     return gpd.GeoDataFrame(
-        {"case_id": [f"K{i}" for i in range(len(codes))], "admin_code": codes,
-         "location_precision": precision,
-         "households": households or [1] * len(codes)},
-        geometry=list(points), crs="EPSG:4326")
+        {
+            "case_id": [f"K{i}" for i in range(len(codes))],
+            "admin_code": codes,
+            "location_precision": precision,
+            "households": households or [1] * len(codes),
+        },
+        geometry=list(points),
+        crs="EPSG:4326",
+    )
 
 
 @pytest.mark.slow
@@ -82,19 +90,23 @@ def test_a_district_case_counts_in_its_district_not_in_the_commune_under_its_poi
 
 @pytest.mark.slow
 @given(st.lists(st.sampled_from(PRECISIONS), min_size=1, max_size=40))
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_any_mix_of_precisions_adds_up(units, precisions):
     codes = ["030101", "120101", "171001", "0301", "17"] * 8
-    cases = _cases(codes[:len(precisions)], precisions)
+    cases = _cases(codes[: len(precisions)], precisions)
     for layer in units.values():
         assert summarise_by_admin(layer, cases=cases)["cases"].sum() == len(precisions)
 
 
 def test_a_case_in_a_commune_is_never_inside_a_concession():
     commune = unit_geometries(["030101"])[0]
-    concession = gpd.GeoDataFrame({"concession_id": ["C1"], "name": ["ELC"]},
-                                  geometry=[commune.buffer(-0.001)], crs="EPSG:4326")
+    concession = gpd.GeoDataFrame(
+        {"concession_id": ["C1"], "name": ["ELC"]},
+        geometry=[commune.buffer(-0.001)],
+        crs="EPSG:4326",
+    )
     cases = _cases(["030101", "030101"], ["commune", "exact"], [10, 3])
     per = cases_by_concession(cases, concession).iloc[0]
     assert (per["cases"], per["cases_inside"], per["cases_in_overlapping_units"]) == (1, 1, 1)
@@ -113,8 +125,9 @@ def test_the_demo_counts_its_vague_cases_apart(register, data_dir):
     per = cases_by_concession(register, concessions, within_m=2000)
     links = case_links(register, concessions, within_m=2000)
     vague = register["location_precision"].isin(["commune", "district", "province"])
-    assert set(links.loc[links["case_id"].isin(register.loc[vague, "case_id"]),
-                         "relation"]) == {"in_unit"}
+    assert set(links.loc[links["case_id"].isin(register.loc[vague, "case_id"]), "relation"]) == {
+        "in_unit"
+    }
     assert per["cases_in_overlapping_units"].sum() == (links["relation"] == "in_unit").sum() > 0
     assert per["cases"].sum() == links["relation"].isin(["inside", "near"]).sum()
 
@@ -131,8 +144,10 @@ def test_maps_and_briefings_draw_vague_cases_hollow():
     cases = _cases(["030101", "0301", "120101"], ["commune", "district", "exact"])
     cases["type"] = "eviction"
     spec, rows = layer_spec(cases, "cases", layer_id="c", lang="en")
-    assert spec["precision"]["hollow"] == {"commune": "Location known to the commune only",
-                                           "district": "Location known to the district only"}
+    assert spec["precision"]["hollow"] == {
+        "commune": "Location known to the commune only",
+        "district": "Location known to the district only",
+    }
     assert any(r.get("hollow") for r in rows)
     assert "location_precision" in spec["props"]
     fig, ax = plt.subplots()

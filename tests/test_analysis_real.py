@@ -37,8 +37,9 @@ def layers(data_dir):
         "elc": get("cam-elc-complete.geojson", "concessions"),
         "cf": get("community_forests.geojson", "areas"),
         "pa": get("protected_areas_and_forests.geojson", "areas"),
-        "evictions": get(f"/vsizip/{data_dir}/eviction_hotspots_geojson.zip/eviction_sites.geojson",
-                         "cases"),
+        "evictions": get(
+            f"/vsizip/{data_dir}/eviction_hotspots_geojson.zip/eviction_sites.geojson", "cases"
+        ),
         "provinces": get("khm_bnd_admin1_gov_ed2022.json", "boundaries"),
     }
 
@@ -69,8 +70,9 @@ def test_elc_overlaps_match_overlay_and_geodesic_areas(layers, area_layer):
     mine = got.set_index(["area_id", "concession_id"])["overlap_ha"]
     big = expected[expected > 1e-6].index
     assert set(big) <= set(mine.index)
-    np.testing.assert_allclose(mine.reindex(expected.index).fillna(0), expected, rtol=1e-6,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        mine.reindex(expected.index).fillna(0), expected, rtol=1e-6, atol=1e-6
+    )
     assert got["overlap_ha"].sum() == pytest.approx(expected.sum(), rel=1e-9)
     # UTM 48N areas agree with geodesic areas on the ellipsoid within the projection's scale
     geodesic = _geodesic_ha(got.geometry.values)
@@ -119,8 +121,9 @@ def test_eviction_sites_nearest_concession_matches_sjoin_nearest(layers):
     got = cases_in_areas(ev, elc, within_m=2000)
     pts = ev.to_crs(UTM).reset_index(drop=True)
     conc = _valid_utm(elc)[["concession_id", "geometry"]]
-    nearest = gpd.sjoin_nearest(pts[["case_id", "geometry"]], conc, max_distance=2000,
-                                distance_col="dist")
+    nearest = gpd.sjoin_nearest(
+        pts[["case_id", "geometry"]], conc, max_distance=2000, distance_col="dist"
+    )
     expected = nearest.groupby("case_id")["dist"].min()
     mine = got.set_index("case_id")["concession_distance_m"].dropna()
     assert set(mine.index) == set(expected.index)
@@ -136,8 +139,9 @@ def test_eviction_sites_nearest_concession_matches_sjoin_nearest(layers):
 
 def test_summaries_by_province_and_year(layers):
     pairs = overlap(layers["cf"], layers["elc"])
-    by_prov = summarise_by_admin(layers["provinces"], cases=layers["evictions"],
-                                 concessions=layers["elc"], overlaps=pairs)
+    by_prov = summarise_by_admin(
+        layers["provinces"], cases=layers["evictions"], concessions=layers["elc"], overlaps=pairs
+    )
     assert by_prov["name_km"].notna().all()  # Khmer names from the government edition
     assert by_prov["cases"].sum() == len(layers["evictions"])
     pp = by_prov.set_index("name").loc["Phnom Penh"]
@@ -145,8 +149,9 @@ def test_summaries_by_province_and_year(layers):
     # provinces partition the country: the overlap hectares add up to the union of the pairs
     union = _geodesic_ha([shapely.union_all(pairs.geometry.values)])
     assert by_prov["overlap_ha"].sum() == pytest.approx(union, rel=5e-3)
-    by_year = summarise_by_year(cases=layers["evictions"], concessions=layers["elc"],
-                                overlaps=pairs)
+    by_year = summarise_by_year(
+        cases=layers["evictions"], concessions=layers["elc"], overlaps=pairs
+    )
     assert by_year["year"].is_monotonic_increasing
     dated = pd.to_datetime(layers["evictions"]["date"]).notna().sum()
     assert by_year["cases"].sum() == dated
@@ -158,22 +163,41 @@ def test_standard_tables_for_the_main_job(layers, tmp_path):
     tables = analysis_tables(
         concessions=layers["elc"],
         areas={"community_forests": layers["cf"], "protected_areas": layers["pa"]},
-        cases=layers["evictions"], boundaries={"province": layers["provinces"]}, within_m=2000)
+        cases=layers["evictions"],
+        boundaries={"province": layers["provinces"]},
+        within_m=2000,
+    )
     assert set(tables) == {
-        "concessions_x_community_forests", "coverage_community_forests",
-        "concessions_x_protected_areas", "coverage_protected_areas", "concession_coverage",
-        "concession_overlaps", "concession_hectares", "case_links", "cases_by_concession",
-        "by_year", "by_province"}
+        "concessions_x_community_forests",
+        "coverage_community_forests",
+        "concessions_x_protected_areas",
+        "coverage_protected_areas",
+        "concession_coverage",
+        "concession_overlaps",
+        "concession_hectares",
+        "case_links",
+        "cases_by_concession",
+        "by_year",
+        "by_province",
+    }
     written = write_tables(tables, tmp_path)
     assert len(written) == len(tables)
     for path in written:
         assert path.with_name(path.name + ".provenance.json").exists()
     pairs = pd.read_csv(tmp_path / "concessions_x_community_forests.csv", encoding="utf-8-sig")
     assert pairs["overlap_ha"].sum() == pytest.approx(
-        tables["concessions_x_community_forests"]["overlap_ha"].sum())
+        tables["concessions_x_community_forests"]["overlap_ha"].sum()
+    )
     cov = tables["concession_coverage"]
-    assert cov["any_area_ha"].sum() <= (cov["community_forests_ha"].sum()
-                                        + cov["protected_areas_ha"].sum() + 1e-6)
+    assert cov["any_area_ha"].sum() <= (
+        cov["community_forests_ha"].sum() + cov["protected_areas_ha"].sum() + 1e-6
+    )
     links = pd.read_csv(tmp_path / "case_links.csv", encoding="utf-8-sig")
-    assert list(links.columns) == ["case_id", "concession_id", "name", "relation", "distance_m",
-                                   "crs"]  # no personal fields
+    assert list(links.columns) == [
+        "case_id",
+        "concession_id",
+        "name",
+        "relation",
+        "distance_m",
+        "crs",
+    ]  # no personal fields

@@ -31,25 +31,32 @@ SECRET_NAME = "SYNTHETIC Person 0042"
 def layers():
     """A few concessions, a community forest and cases in Mondulkiri (all synthetic)."""
     concessions = gpd.GeoDataFrame(
-        {"concession_id": pd.array(["E1", "E2"], dtype="string"),
-         "name": pd.array(["Rubber <b>&</b> Co", "ក្រុមហ៊ុនរ៉ែ"], dtype="string"),
-         "kind": pd.array(["ELC", "mining"], dtype="string")},
-        geometry=[shapely.box(107.05, 12.2, 107.25, 12.38),
-                  shapely.box(107.3, 12.45, 107.45, 12.6)],
+        {
+            "concession_id": pd.array(["E1", "E2"], dtype="string"),
+            "name": pd.array(["Rubber <b>&</b> Co", "ក្រុមហ៊ុនរ៉ែ"], dtype="string"),
+            "kind": pd.array(["ELC", "mining"], dtype="string"),
+        },
+        geometry=[
+            shapely.box(107.05, 12.2, 107.25, 12.38),
+            shapely.box(107.3, 12.45, 107.45, 12.6),
+        ],
         crs="EPSG:4326",
     )
     areas = gpd.GeoDataFrame(
         {"area_id": ["A1"], "name": ["Prey Lang CF"], "kind": ["community forest"]},
-        geometry=[shapely.box(107.2, 12.3, 107.35, 12.5)], crs="EPSG:4326",
+        geometry=[shapely.box(107.2, 12.3, 107.35, 12.5)],
+        crs="EPSG:4326",
     )
     rng = np.random.default_rng(7)
     n = 8
     cases = gpd.GeoDataFrame(
-        {"case_id": pd.array([f"C{i}" for i in range(n)], dtype="string"),
-         "type": pd.array(rng.choice(["eviction", "land grab", "violence"], n), dtype="string"),
-         "households": pd.array(rng.integers(1, 120, n), dtype="Int64"),
-         "complainant_name": [SECRET_NAME] * n,
-         "phone": ["+855 00 012 3456"] * n},
+        {
+            "case_id": pd.array([f"C{i}" for i in range(n)], dtype="string"),
+            "type": pd.array(rng.choice(["eviction", "land grab", "violence"], n), dtype="string"),
+            "households": pd.array(rng.integers(1, 120, n), dtype="Int64"),
+            "complainant_name": [SECRET_NAME] * n,
+            "phone": ["+855 00 012 3456"] * n,
+        },
         geometry=gpd.points_from_xy(rng.uniform(107.1, 107.4, n), rng.uniform(12.25, 12.55, n)),
         crs="EPSG:4326",
     )
@@ -68,14 +75,24 @@ def _pdf_fonts(path: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "paper", "orientation"), [
-    ("en", "A4", "landscape"), ("km", "A3", "portrait"), ("both", "A4", "portrait"),
-])
+@pytest.mark.parametrize(
+    ("lang", "paper", "orientation"),
+    [
+        ("en", "A4", "landscape"),
+        ("km", "A3", "portrait"),
+        ("both", "A4", "portrait"),
+    ],
+)
 def test_png_and_pdf_pages(tmp_path, layers, lang, paper, orientation):
-    png, pdf = briefing_maps([tmp_path / "map.png", tmp_path / "map.pdf"], **layers,
-                             extent="Mondulkiri", lang=lang, profile="internal",
-                             paper=Paper(size=paper, orientation=orientation, dpi=40),
-                             drawing=Drawing(relief=lang == "en"))
+    png, pdf = briefing_maps(
+        [tmp_path / "map.png", tmp_path / "map.pdf"],
+        **layers,
+        extent="Mondulkiri",
+        lang=lang,
+        profile="internal",
+        paper=Paper(size=paper, orientation=orientation, dpi=40),
+        drawing=Drawing(relief=lang == "en"),
+    )
     w_mm, h_mm = layout.PAPER_MM[paper]
     if orientation == "landscape":
         w_mm, h_mm = h_mm, w_mm
@@ -98,8 +115,9 @@ def test_png_and_pdf_pages(tmp_path, layers, lang, paper, orientation):
     assert provenance["parameters"]["lang"] == lang
     assert isinstance(provenance["omitted"], list)
     # an internal map says so on the page, in the PDF metadata and in its audit
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     if lang != "km":
         assert "CONFIDENTIAL" in text
     assert "CONFIDENTIAL" in _pdf_info(pdf)["Subject"]
@@ -108,8 +126,14 @@ def test_png_and_pdf_pages(tmp_path, layers, lang, paper, orientation):
 
 
 def test_full_resolution_png_has_300_dpi(tmp_path, layers):
-    out = briefing_map(tmp_path / "brief.png", **layers, extent="Mondulkiri", lang="both",
-                       profile="internal", drawing=Drawing(labels=False))
+    out = briefing_map(
+        tmp_path / "brief.png",
+        **layers,
+        extent="Mondulkiri",
+        lang="both",
+        profile="internal",
+        drawing=Drawing(labels=False),
+    )
     with Image.open(out) as image:
         assert image.size == (3508, 2480)  # A4 landscape at 300 dpi
         assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
@@ -127,16 +151,21 @@ def test_public_map_refuses_raw_cases(tmp_path, layers):
 
 def test_public_map_masks_cases_and_writes_the_audit(tmp_path, layers):
     published = publish(layers["cases"], kind="cases", seed=3)
-    out = briefing_map(tmp_path / "public.pdf", **{**layers, "cases": published},
-                       extent="Mondulkiri", paper=Paper(dpi=40))
+    out = briefing_map(
+        tmp_path / "public.pdf",
+        **{**layers, "cases": published},
+        extent="Mondulkiri",
+        paper=Paper(dpi=40),
+    )
     audit = json.loads(Path(str(out) + ".audit.json").read_text("utf-8"))
     assert audit["profile"] == "public"
     assert "complainant_name" in audit["columns_removed"]
     provenance = json.loads(Path(str(out) + ".provenance.json").read_text("utf-8"))
     assert any("complainant_name" in item for item in provenance["omitted"])
     assert any("displaced" in item for item in provenance["omitted"])
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Public version" in text
     assert SECRET_NAME not in text and SECRET_NAME.encode() not in out.read_bytes()
 
@@ -188,15 +217,24 @@ def test_unknown_language_paper_and_format(tmp_path, layers):
 def test_web_basemap_is_never_silently_skipped(tmp_path, layers):
     # contextily is an optional extra and the tests run offline: either way, a clear error
     with pytest.raises(ExportError, match="basemap"):
-        briefing_map(tmp_path / "web.png", **layers, profile="internal",
-                     drawing=Drawing(basemap="osm", relief=False, labels=False),
-                     paper=Paper(dpi=30))
+        briefing_map(
+            tmp_path / "web.png",
+            **layers,
+            profile="internal",
+            drawing=Drawing(basemap="osm", relief=False, labels=False),
+            paper=Paper(dpi=30),
+        )
     assert not (tmp_path / "web.png").exists()
 
 
 def test_sources_name_the_data_and_the_background(tmp_path, layers):
-    out = briefing_map(tmp_path / "s.png", **layers, profile="internal", paper=Paper(dpi=30),
-                       drawing=Drawing(labels=False))
+    out = briefing_map(
+        tmp_path / "s.png",
+        **layers,
+        profile="internal",
+        paper=Paper(dpi=30),
+        drawing=Drawing(labels=False),
+    )
     sources = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))["sources"]
     assert any("SYNTHETIC" in line for line in sources)  # from the cases' provenance
     assert any("Royal Government of Cambodia" in line for line in sources)  # provinces
@@ -221,13 +259,14 @@ def test_labels_do_not_overlap():
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
-    crowd = [layout.Label(50 + i * 0.1, 50, f"Concession number {i}", priority=i)
-             for i in range(30)]
+    crowd = [
+        layout.Label(50 + i * 0.1, 50, f"Concession number {i}", priority=i) for i in range(30)
+    ]
     placed, dropped = layout.place_labels(fig, ax, crowd, family=["DejaVu Sans"])
     assert 1 <= len(placed) <= 6 and dropped == 30 - len(placed)
     assert placed[0].get_text() == "Concession number 29"  # highest priority first
     boxes = [t.get_window_extent() for t in placed]
-    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def test_hillshade_lights_north_west_slopes():
@@ -248,6 +287,11 @@ def test_an_interrupted_render_leaves_no_file(tmp_path, layers, monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", broken)
     with pytest.raises(Exception, match="disk full"):
-        briefing_map(tmp_path / "half.pdf", **layers, profile="internal", paper=Paper(dpi=40),
-                     drawing=Drawing(relief=False, labels=False))
+        briefing_map(
+            tmp_path / "half.pdf",
+            **layers,
+            profile="internal",
+            paper=Paper(dpi=40),
+            drawing=Drawing(relief=False, labels=False),
+        )
     assert [p.name for p in tmp_path.iterdir()] == []

@@ -9,8 +9,9 @@ from landmap.render.briefing.style import boundary_style, swatch
 
 
 def test_every_case_colour_on_paper_is_the_interactive_maps_colour():
-    preset = json.loads(resources.files("landmap").joinpath("resources/styles.json")
-                        .read_text("utf-8"))
+    preset = json.loads(
+        resources.files("landmap").joinpath("resources/styles.json").read_text("utf-8")
+    )
     for term, entry in preset["case_type"].items():
         assert swatch("case_type", term).fill == entry["fill"], term
     assert swatch("case_type", "eviction").fill == "#D55E00"

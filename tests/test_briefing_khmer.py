@@ -51,11 +51,14 @@ def test_shaping_of_a_coeng_ro_cluster():
     assert glyphs[0] != "uni179f"  # COENG RO is a pre-base form: SA is not first
 
 
-@pytest.mark.parametrize(("word", "vowel", "base"), [
-    ("ភ្នំពេញ", "uni17c1", "uni1796"),  # Phnom Penh: vowel E before PO
-    ("សៀមរាប", "uni17c1", "uni179f"),  # Siem Reap: the split vowel IE puts its E before SA
-    ("ខេត្ត", "uni17c1", "uni1781"),  # province: E before KHA, then a subscript TA
-])
+@pytest.mark.parametrize(
+    ("word", "vowel", "base"),
+    [
+        ("ភ្នំពេញ", "uni17c1", "uni1796"),  # Phnom Penh: vowel E before PO
+        ("សៀមរាប", "uni17c1", "uni179f"),  # Siem Reap: the split vowel IE puts its E before SA
+        ("ខេត្ត", "uni17c1", "uni1781"),  # province: E before KHA, then a subscript TA
+    ],
+)
 def test_pre_base_vowels_are_drawn_before_their_consonant(word, vowel, base):
     glyphs = [name.lower() for name in fonts.shaped_glyphs(word)]
     assert glyphs.index(vowel) < glyphs.index(base), glyphs
@@ -76,9 +79,13 @@ def _dejavu() -> str:
 
 
 def test_rendering_matches_the_reference_and_a_wrong_word_does_not():
-    reference = np.asarray(
-        __import__("PIL.Image", fromlist=["Image"]).open(REFERENCE).convert("L"), dtype="float64"
-    ) / 255.0
+    reference = (
+        np.asarray(
+            __import__("PIL.Image", fromlist=["Image"]).open(REFERENCE).convert("L"),
+            dtype="float64",
+        )
+        / 255.0
+    )
     shaped = render_word(WORD)
     assert shaped.shape == reference.shape
     assert np.abs(shaped - reference).mean() < 0.01
@@ -124,19 +131,32 @@ def test_a_khmer_map_without_a_khmer_font_fails_clearly_an_english_one_does_not(
 
     from landmap.render.briefing.page import briefing_map
 
-    concessions = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["Rubber"], "kind": ["ELC"]},
-                                   geometry=[shapely.box(107.0, 12.3, 107.2, 12.5)], crs=4326)
+    concessions = gpd.GeoDataFrame(
+        {"concession_id": ["E1"], "name": ["Rubber"], "kind": ["ELC"]},
+        geometry=[shapely.box(107.0, 12.3, 107.2, 12.5)],
+        crs=4326,
+    )
     dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
     monkeypatch.setenv(fonts.FONT_ENV, str(dejavu))
     fonts.khmer_font_path.cache_clear()
     fonts.khmer_family.cache_clear()
     try:
         with pytest.raises(AssetError, match="pip install fontpkg-noto-sans-khmer"):
-            briefing_map(tmp_path / "km.png", concessions=concessions, lang="km",
-                         paper=Paper(dpi=20), drawing=Drawing(relief=False, labels=False))
+            briefing_map(
+                tmp_path / "km.png",
+                concessions=concessions,
+                lang="km",
+                paper=Paper(dpi=20),
+                drawing=Drawing(relief=False, labels=False),
+            )
         assert not (tmp_path / "km.png").exists()
-        out = briefing_map(tmp_path / "en.png", concessions=concessions, lang="en",
-                           paper=Paper(dpi=20), drawing=Drawing(relief=False, labels=False))
+        out = briefing_map(
+            tmp_path / "en.png",
+            concessions=concessions,
+            lang="en",
+            paper=Paper(dpi=20),
+            drawing=Drawing(relief=False, labels=False),
+        )
         omitted = json.loads(Path(f"{out}.provenance.json").read_text("utf-8"))["omitted"]
         assert any("Khmer script" in item for item in omitted)
     finally:

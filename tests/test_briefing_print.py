@@ -32,10 +32,12 @@ KHMER = re.compile(r"[\u1780-\u17ff]")
 @pytest.fixture(scope="module")
 def demo(data_dir):
     project = Project.from_toml(data_dir / "demo.toml")
-    layers = project.load(["synthetic_cases", "community_forests", "protected_areas", "elc",
-                           "communes"])
-    areas = pd.concat([layers["community_forests"].data, layers["protected_areas"].data],
-                      ignore_index=True)
+    layers = project.load(
+        ["synthetic_cases", "community_forests", "protected_areas", "elc", "communes"]
+    )
+    areas = pd.concat(
+        [layers["community_forests"].data, layers["protected_areas"].data], ignore_index=True
+    )
     cases = publish(layers["synthetic_cases"].data, communes=layers["communes"].data, seed=11)
     title = {"en": project.title, "km": project.title_km}
     return {"cases": cases, "areas": areas, "concessions": layers["elc"].data, "title": title}
@@ -43,8 +45,9 @@ def demo(data_dir):
 
 @pytest.fixture(scope="module")
 def mondulkiri(demo):
-    fig, meta = briefing_figure(**demo, extent="Mondulkiri", lang="km",
-                                paper=Paper(size="A3", orientation="portrait"))
+    fig, meta = briefing_figure(
+        **demo, extent="Mondulkiri", lang="km", paper=Paper(size="A3", orientation="portrait")
+    )
     fig.canvas.draw()
     return fig, meta
 
@@ -83,12 +86,13 @@ def test_labels_never_cover_a_case_or_another_label(mondulkiri):
     assert len(labels) >= 5, [t.get_text() for t in labels]
     boxes = [t.get_window_extent(renderer).extents for t in labels]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not _meets(a, b)
     markers = _markers(fig)
     assert len(markers) > 50
-    covered = [(labels[i].get_text(), m) for i, a in enumerate(boxes) for m in markers
-               if _meets(a, m)]
+    covered = [
+        (labels[i].get_text(), m) for i, a in enumerate(boxes) for m in markers if _meets(a, m)
+    ]
     assert covered == []
 
 
@@ -119,8 +123,11 @@ def test_a_khmer_map_has_no_latin_text_but_published_names_and_numbers(mondulkir
     fig, meta = mondulkiri
     allowed = {t.get_text() for t in _labels(fig)}  # names as their publishers wrote them
     publishers = [source_line(line, "km").split("៖ ", 1)[-1] for line in meta["sources"]]
-    texts = [t.get_text() for t in fig.findobj(Text)
-             if t.get_visible() and t.get_text().strip() and t.get_gid() != LABEL_GID]
+    texts = [
+        t.get_text()
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_gid() != LABEL_GID
+    ]
     assert any(KHMER.search(text) for text in texts)
     leftover = []
     for text in texts:
@@ -164,8 +171,12 @@ def test_households_key_shows_counts_of_the_dots_drawn(mondulkiri, demo):
     ax = next(c.axes for c in fig.findobj(PathCollection) if c.get_gid() == CASES_GID)
     drawn = np.concatenate([c.get_sizes() for c in ax.collections if c.get_gid() == CASES_GID])
     legend_ax = _axes(fig, "legend")
-    circles = [c for c in legend_ax.collections if len(c.get_facecolor())  # not the hollow key
-               and tuple(mcolors.to_hex(c.get_facecolor()[0])) == tuple("#bdbdbd")]
+    circles = [
+        c
+        for c in legend_ax.collections
+        if len(c.get_facecolor())  # not the hollow key
+        and tuple(mcolors.to_hex(c.get_facecolor()[0])) == tuple("#bdbdbd")
+    ]
     sizes = sorted(float(c.get_sizes()[0]) for c in circles)
     assert len(sizes) >= 2
     assert sizes[-1] <= drawn.max() + 1e-6 and sizes[0] >= drawn.min() - 1e-6
@@ -200,7 +211,8 @@ def test_a_whole_country_map_has_no_inset(demo):
 
 
 def test_a_box_has_no_unit_to_emphasise(demo):
-    fig, _ = briefing_figure(**demo, extent=(106.5, 12.0, 107.6, 13.0), lang="en",
-                             drawing=Drawing(labels=False))
+    fig, _ = briefing_figure(
+        **demo, extent=(106.5, 12.0, 107.6, 13.0), lang="en", drawing=Drawing(labels=False)
+    )
     assert not [c for c in _axes(fig, "map").collections if c.get_zorder() == 13]
     assert _axes(fig, "inset").get_visible()

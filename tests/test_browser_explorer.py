@@ -18,12 +18,18 @@ from landmap.widgets import Explorer
 pytestmark = pytest.mark.browser
 
 CASES = [
-    ("C01", 105.50, 12.50, 2015, "eviction"), ("C02", 105.55, 12.45, 2016, "eviction"),
-    ("C03", 105.61, 12.50, 2017, "land grab"), ("C04", 105.90, 12.90, 2018, "violence"),
-    ("C05", 105.10, 12.10, 2019, "threat of eviction"), ("C06", 106.50, 12.50, 2020, "eviction"),
-    ("C07", 106.62, 12.50, 2021, "land grab"), ("C08", 106.90, 12.90, 2022, "eviction"),
-    ("C09", 106.10, 12.10, 2022, "other"), ("C10", 105.45, 12.55, 2021, "land grab"),
-    ("C11", 106.45, 12.45, 2015, "violence"), ("C12", 105.20, 12.80, 2018, "eviction"),
+    ("C01", 105.50, 12.50, 2015, "eviction"),
+    ("C02", 105.55, 12.45, 2016, "eviction"),
+    ("C03", 105.61, 12.50, 2017, "land grab"),
+    ("C04", 105.90, 12.90, 2018, "violence"),
+    ("C05", 105.10, 12.10, 2019, "threat of eviction"),
+    ("C06", 106.50, 12.50, 2020, "eviction"),
+    ("C07", 106.62, 12.50, 2021, "land grab"),
+    ("C08", 106.90, 12.90, 2022, "eviction"),
+    ("C09", 106.10, 12.10, 2022, "other"),
+    ("C10", 105.45, 12.55, 2021, "land grab"),
+    ("C11", 106.45, 12.45, 2015, "violence"),
+    ("C12", 105.20, 12.80, 2018, "eviction"),
 ]
 
 # What the map runtime drew once it was ready: circles painted on the canvas (bulk layers) or
@@ -55,22 +61,36 @@ def explorer(tmp_path):
     )
     elc = gpd.GeoDataFrame(
         {"concession_id": ["E1"], "name": ["Synthetic ELC"], "kind": ["ELC"]},
-        geometry=[box(105.4, 12.4, 105.6, 12.6)], crs="EPSG:4326",
-    )
-    provinces = gpd.GeoDataFrame(
-        {"boundary_id": ["10", "11"], "level": ["province"] * 2,
-         "name": ["Kratie", "Mondulkiri"], "name_km": ["ក្រចេះ", "មណ្ឌលគិរី"]},
-        geometry=[box(105, 12, 106, 13), box(106, 12, 107, 13)], crs="EPSG:4326",
-    )
-    communes = gpd.GeoDataFrame(
-        {"boundary_id": [f"c{i}" for i in range(4)], "level": ["commune"] * 4,
-         "name": [f"Commune {i}" for i in range(4)]},
-        geometry=[box(105, 12, 106, 12.5), box(105, 12.5, 106, 13),
-                  box(106, 12, 107, 12.5), box(106, 12.5, 107, 13)],
+        geometry=[box(105.4, 12.4, 105.6, 12.6)],
         crs="EPSG:4326",
     )
-    return Explorer(cases, concessions=elc, boundaries=provinces, communes=communes,
-                    output_dir=tmp_path)
+    provinces = gpd.GeoDataFrame(
+        {
+            "boundary_id": ["10", "11"],
+            "level": ["province"] * 2,
+            "name": ["Kratie", "Mondulkiri"],
+            "name_km": ["ក្រចេះ", "មណ្ឌលគិរី"],
+        },
+        geometry=[box(105, 12, 106, 13), box(106, 12, 107, 13)],
+        crs="EPSG:4326",
+    )
+    communes = gpd.GeoDataFrame(
+        {
+            "boundary_id": [f"c{i}" for i in range(4)],
+            "level": ["commune"] * 4,
+            "name": [f"Commune {i}" for i in range(4)],
+        },
+        geometry=[
+            box(105, 12, 106, 12.5),
+            box(105, 12.5, 106, 13),
+            box(106, 12, 107, 12.5),
+            box(106, 12.5, 107, 13),
+        ],
+        crs="EPSG:4326",
+    )
+    return Explorer(
+        cases, concessions=elc, boundaries=provinces, communes=communes, output_dir=tmp_path
+    )
 
 
 def drawn_after_export(explorer, open_page):
@@ -117,13 +137,17 @@ def test_map_in_a_hidden_notebook_output_fits_its_cases_once_shown(explorer, ope
     # JupyterLab hides outputs of cells outside the visible window; a map that starts in a
     # frame with no size must still fit its cases when the cell scrolls into view.
     parent = tmp_path / "notebook_like.html"
-    parent.write_text("<html><body><div id='cell' style='display:none;width:900px'>"
-                      f"{explorer.map_view.value}</div></body></html>", encoding="utf-8")
+    parent.write_text(
+        "<html><body><div id='cell' style='display:none;width:900px'>"
+        f"{explorer.map_view.value}</div></body></html>",
+        encoding="utf-8",
+    )
     page, log = open_page(parent, wait_ms=500)
     page.evaluate("document.getElementById('cell').style.display = 'block'")
     page.wait_for_timeout(500)
     frame = page.frames[1]
     zoom = frame.evaluate(
-        "() => Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k].getZoom())")
+        "() => Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k].getZoom())"
+    )
     assert zoom and 5 <= zoom[0] <= 10, zoom  # two provinces in view, not zoomed to the maximum
     assert log.page_errors == [] and log.network_requests == []

@@ -39,8 +39,12 @@ BOXES = """() => {
 def _overlaps(boxes):
     found = []
     for a, b in itertools.combinations(boxes, 2):
-        if a["left"] < b["right"] - 0.5 and b["left"] < a["right"] - 0.5 and \
-                a["top"] < b["bottom"] - 0.5 and b["top"] < a["bottom"] - 0.5:
+        if (
+            a["left"] < b["right"] - 0.5
+            and b["left"] < a["right"] - 0.5
+            and a["top"] < b["bottom"] - 0.5
+            and b["top"] < a["bottom"] - 0.5
+        ):
             found.append((a["name"], b["name"]))
     return found
 
@@ -54,14 +58,18 @@ def full_map(data_dir):
         "cases": cases,
         "concessions": load(data_dir / "cam-elc-complete.geojson", "concessions").data,
         "areas": load(data_dir / "community_forests.geojson", "areas").data,
-        "boundaries": load(data_dir / "khm_bnd_admin1_gov_ed2022.json", "boundaries",
-                           level="province").data,
+        "boundaries": load(
+            data_dir / "khm_bnd_admin1_gov_ed2022.json", "boundaries", level="province"
+        ).data,
     }
-    return build_map(profile="internal", **layers, title="Land conflicts and concessions",
-                     lang="both",
-                     text=MapText(subtitle="Cambodia, 2010-2024",
-                                  notice="SYNTHETIC cases: not real"),
-                     controls=MapControls(heatmap=True))
+    return build_map(
+        profile="internal",
+        **layers,
+        title="Land conflicts and concessions",
+        lang="both",
+        text=MapText(subtitle="Cambodia, 2010-2024", notice="SYNTHETIC cases: not real"),
+        controls=MapControls(heatmap=True),
+    )
 
 
 def _check(frame, size):
@@ -95,7 +103,8 @@ def test_no_two_controls_overlap_at_notebook_size(open_page, full_map, tmp_path,
     page_html.write_text(
         "<!DOCTYPE html><html><body style='margin:0'>"
         f"<div style='width:{width}px;padding:5px'>{widget.value}</div></body></html>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     page, log = open_page(page_html, viewport=(width + 40, 700))
     frame = next(f for f in page.frames if f != page.main_frame)
     names = _check(frame, (width, 480))

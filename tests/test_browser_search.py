@@ -29,15 +29,25 @@ def no_trouble(log):
 @pytest.fixture
 def small_files(tmp_path):
     cases = tmp_path / "cases.csv"
-    rows = [f"KH-{i:03d},2023-0{1 + i % 9}-1{i % 9},eviction,Phum {i},{11.5 + i / 100},"
-            f"{104.8 + i / 100}" for i in range(12)]
-    cases.write_text("case_id,date,type,village,latitude,longitude\n" + "\n".join(rows) + "\n",
-                     "utf-8")
+    rows = [
+        f"KH-{i:03d},2023-0{1 + i % 9}-1{i % 9},eviction,Phum {i},{11.5 + i / 100},"
+        f"{104.8 + i / 100}"
+        for i in range(12)
+    ]
+    cases.write_text(
+        "case_id,date,type,village,latitude,longitude\n" + "\n".join(rows) + "\n", "utf-8"
+    )
     elc = tmp_path / "elc.geojson"
     gpd.GeoDataFrame(
-        {"concession_id": ["E1"], "name": ["Agro @import url(//tracker.example/c.css) Co"],
-         "company": ["url(https://evil.example/x.png) Ltd"], "kind": ["ELC"]},
-        geometry=[shapely.box(104.7, 11.4, 105.0, 11.7)], crs="EPSG:4326").to_file(elc)
+        {
+            "concession_id": ["E1"],
+            "name": ["Agro @import url(//tracker.example/c.css) Co"],
+            "company": ["url(https://evil.example/x.png) Ltd"],
+            "kind": ["ELC"],
+        },
+        geometry=[shapely.box(104.7, 11.4, 105.0, 11.7)],
+        crs="EPSG:4326",
+    ).to_file(elc)
     return cases, elc
 
 
@@ -54,7 +64,8 @@ def test_search_opens_an_unclustered_case(open_page, small_files, tmp_path):
     # the popup opens once the zoom has ended; on a busy machine it may be drawn twice
     page.wait_for_function(
         "(document.querySelector('.leaflet-popup-content') || {}).textContent?.includes('KH-007')",
-        timeout=10_000)
+        timeout=10_000,
+    )
     text = page.evaluate("document.querySelector('.leaflet-popup-content').textContent")
     assert "KH-007" in text and "Phum 7" in text
     assert page.evaluate("landmap.maps[0].getZoom()") >= 14
@@ -84,9 +95,11 @@ def test_the_offline_check_still_catches_real_network_references():
 
     data = '<script type="application/json" id="x_data">{"n":"@import url(//a.example)"}</script>'
     assert network_reference(data + "<p>@import url(//b.example) is text here</p>") is None
-    for page in ('<link rel="stylesheet" href="https://cdn.example/leaflet.css">',
-                 '<script src="//cdn.example/leaflet.js"></script>',
-                 "<style>.x { background: url('https://tiles.example/a.png') }</style>",
-                 '<div style="background:url(//tiles.example/a.png)"></div>',
-                 "<style>@import 'https://fonts.example/k.css';</style>"):
+    for page in (
+        '<link rel="stylesheet" href="https://cdn.example/leaflet.css">',
+        '<script src="//cdn.example/leaflet.js"></script>',
+        "<style>.x { background: url('https://tiles.example/a.png') }</style>",
+        '<div style="background:url(//tiles.example/a.png)"></div>',
+        "<style>@import 'https://fonts.example/k.css';</style>",
+    ):
         assert network_reference(data + page) is not None, page

@@ -21,8 +21,9 @@ LANDMAP = [sys.executable, "-m", "landmap.cli"]
 @pytest.fixture(scope="module")
 def demo_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("build") / "maps"
-    run = subprocess.run([*LANDMAP, "build", "-o", str(out)], cwd=ROOT, capture_output=True,
-                         text=True, check=False)
+    run = subprocess.run(
+        [*LANDMAP, "build", "-o", str(out)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return out, run
 
@@ -30,14 +31,27 @@ def demo_build(tmp_path_factory):
 def test_build_writes_internal_and_public_outputs(demo_build):
     out, run = demo_build
     assert "leak check clean" in run.stdout
-    for name in ("internal/load_report.csv", "internal/map.html", "internal/landmap-internal.gpkg",
-                 "public/map.html", "public/landmap-public.png", "public/landmap-public.pdf",
-                 "public/landmap-public.gpkg", "public/synthetic_cases.audit.json",
-                 "internal/synthetic_cases.audit.json", "manifest.json"):
+    for name in (
+        "internal/load_report.csv",
+        "internal/map.html",
+        "internal/landmap-internal.gpkg",
+        "public/map.html",
+        "public/landmap-public.png",
+        "public/landmap-public.pdf",
+        "public/landmap-public.gpkg",
+        "public/synthetic_cases.audit.json",
+        "internal/synthetic_cases.audit.json",
+        "manifest.json",
+    ):
         assert (out / name).is_file(), name
     tables = {p.stem for p in (out / "public" / "tables").glob("*.csv")}
-    assert {"overlap_community_forests", "overlap_protected_areas", "concession_self_overlaps",
-            "concession_hectares_check", "forest_cover_elc"} <= tables
+    assert {
+        "overlap_community_forests",
+        "overlap_protected_areas",
+        "concession_self_overlaps",
+        "concession_hectares_check",
+        "forest_cover_elc",
+    } <= tables
     # case-level tables never go to public/
     assert not any("cases_in_areas" in p.name for p in (out / "public").rglob("*"))
     assert (out / "internal" / "tables" / "cases_in_areas.csv").is_file()
@@ -64,8 +78,10 @@ def test_manifest_hashes_match_the_files(demo_build):
     out, _ = demo_build
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["crs"] == "EPSG:32648"
-    assert any(i["path"].endswith("synthetic_cases.csv") and len(i["sha256"]) == 64
-               for i in manifest["inputs"])
+    assert any(
+        i["path"].endswith("synthetic_cases.csv") and len(i["sha256"]) == 64
+        for i in manifest["inputs"]
+    )
     assert len(manifest["outputs"]) > 10
     for entry in manifest["outputs"]:
         digest = hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest()
@@ -83,8 +99,9 @@ def test_no_name_or_phone_of_the_register_in_any_public_file(demo_build):
     finder = BytesAhoCorasick(needles)
 
     def leaked(data: bytes) -> list[bytes]:
-        return sorted({needles[i] for i, _, _ in finder.find_matches_as_indexes(
-            data, overlapping=True)})
+        return sorted(
+            {needles[i] for i, _, _ in finder.find_matches_as_indexes(data, overlapping=True)}
+        )
 
     # the search finds a value anywhere, even inside another (it can fail)
     assert leaked(b"x" + needles[0] + b"x" + needles[-1]) == [needles[0], needles[-1]]
@@ -114,17 +131,27 @@ def _build_variant(tmp_path, old: str, new: str) -> subprocess.CompletedProcess:
     bad = ROOT / "data" / f".test-{tmp_path.name}.toml"
     bad.write_text(text.replace(old, new), "utf-8")
     try:
-        return subprocess.run([*LANDMAP, "build", str(bad), "-o", str(tmp_path / "out")],
-                              capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [*LANDMAP, "build", str(bad), "-o", str(tmp_path / "out")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     finally:
         bad.unlink()
 
 
-@pytest.mark.parametrize(("old", "new", "named"), [
-    ('path = "community_forests.geojson"', 'path = "community_forest.geojson"',
-     "community_forest.geojson"),
-    ('date = "date_of_incident"', 'date = "incident_date"', "incident_date"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        (
+            'path = "community_forests.geojson"',
+            'path = "community_forest.geojson"',
+            "community_forest.geojson",
+        ),
+        ('date = "date_of_incident"', 'date = "incident_date"', "incident_date"),
+    ],
+)
 def test_a_project_with_a_wrong_path_or_column_is_one_line_error(tmp_path, old, new, named):
     run = _build_variant(tmp_path, old, new)
     assert run.returncode == 2
@@ -148,10 +175,13 @@ def test_every_public_file_shows_the_same_masked_points(demo_build):
     b = geojson.set_index("case_id").geometry.loc[a.index]
     assert len(a) > 1900
     assert (a.to_crs(32648).distance(b.to_crs(32648)) < 0.5).all()  # metres
-    true = pd.read_csv(ROOT / "data" / "synthetic_cases.csv", dtype=str).drop_duplicates(
-        "case_id").set_index("case_id")
+    true = (
+        pd.read_csv(ROOT / "data" / "synthetic_cases.csv", dtype=str)
+        .drop_duplicates("case_id")
+        .set_index("case_id")
+    )
     lat = pd.to_numeric(true.loc[a.index, "latitude"], errors="coerce")
-    moved = (a.y.to_numpy() != lat.to_numpy())
+    moved = a.y.to_numpy() != lat.to_numpy()
     assert moved.mean() > 0.99
 
 
@@ -178,10 +208,14 @@ def test_leak_check_of_the_demo_public_folder_finds_nothing(demo_build):
     project = Project.from_toml(ROOT / "data" / "demo.toml")
     layers = project.load(["synthetic_cases", "eviction_sites"])
     profile = project.privacy_profile()
-    for against in (ROOT / "data" / "synthetic_cases.csv", layers["synthetic_cases"],
-                    layers["eviction_sites"]):
-        columns = dict(project.layer("synthetic_cases").columns) if isinstance(
-            against, Path) else None
+    for against in (
+        ROOT / "data" / "synthetic_cases.csv",
+        layers["synthetic_cases"],
+        layers["eviction_sites"],
+    ):
+        columns = (
+            dict(project.layer("synthetic_cases").columns) if isinstance(against, Path) else None
+        )
         result = audit_export(out / "public", against, profile=profile, columns=columns)
         assert result.ok, result.lines()[:5]
         assert result.values_checked > 0 and result.points_found > 1000

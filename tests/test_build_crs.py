@@ -16,17 +16,26 @@ def _square(x0: float, y0: float, size: float) -> list[list[list[float]]]:
 
 
 def _write(path: Path, rows: list[dict]) -> None:
-    features = [{"type": "Feature", "properties": props,
-                 "geometry": {"type": "Polygon", "coordinates": coords}}
-                for coords, props in ((r.pop("coords"), r) for r in rows)]
+    features = [
+        {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Polygon", "coordinates": coords},
+        }
+        for coords, props in ((r.pop("coords"), r) for r in rows)
+    ]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
 
 
 def _project(tmp_path: Path, metric_crs: str | None) -> Project:
-    _write(tmp_path / "forests.geojson",
-           [{"coords": _square(104.90, 12.00, 0.02), "map_id": "F1", "name": "Forest one"}])
-    _write(tmp_path / "elc.geojson",
-           [{"coords": _square(104.91, 12.01, 0.02), "id": "E1", "name": "Company one"}])
+    _write(
+        tmp_path / "forests.geojson",
+        [{"coords": _square(104.90, 12.00, 0.02), "map_id": "F1", "name": "Forest one"}],
+    )
+    _write(
+        tmp_path / "elc.geojson",
+        [{"coords": _square(104.91, 12.01, 0.02), "id": "E1", "name": "Company one"}],
+    )
     setting = f'metric_crs = "{metric_crs}"\n' if metric_crs else ""
     (tmp_path / "p.toml").write_text(
         f'[project]\nname = "crs"\n{setting}'
@@ -34,7 +43,8 @@ def _project(tmp_path: Path, metric_crs: str | None) -> Project:
         'area_kind = "community forest"\ncolumns = { area_id = "map_id", name = "name" }\n'
         '[[layers]]\nname = "elc"\nkind = "concessions"\npath = "elc.geojson"\n'
         'concession_kind = "ELC"\ncolumns = { concession_id = "id", name = "name" }\n',
-        "utf-8")
+        "utf-8",
+    )
     return Project.from_toml(tmp_path / "p.toml")
 
 
@@ -61,6 +71,8 @@ def test_the_stated_crs_changes_the_hectares(tmp_path):
     own = _analyse(_project(tmp_path / "a", None), tmp_path / "a" / "out")
     other = _analyse(_project(tmp_path / "b", "EPSG:32647"), tmp_path / "b" / "out")
     assert set(own["overlap_forests"]["crs"]) == {"EPSG:32648"}
-    here, there = own["overlap_forests"]["overlap_ha"].iloc[0], \
-        other["overlap_forests"]["overlap_ha"].iloc[0]
+    here, there = (
+        own["overlap_forests"]["overlap_ha"].iloc[0],
+        other["overlap_forests"]["overlap_ha"].iloc[0],
+    )
     assert here == pytest.approx(there, rel=0.02) and here != there

@@ -30,8 +30,9 @@ def small_project(tmp_path_factory) -> Path:
 def run_on_terminal(args: list[str]) -> tuple[int, str, str]:
     """Run the command with standard error on a pseudo-terminal; return code, stdout, stderr."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([*LANDMAP, *args], stdout=subprocess.PIPE, stderr=slave,
-                            stdin=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [*LANDMAP, *args], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, text=True
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -90,28 +91,35 @@ def test_progress_goes_into_no_output_file(shown, quiet):
 
 def test_without_a_terminal_only_when_asked(small_project, tmp_path):
     """In a log file the step times appear only with --progress (an error stays one line)."""
-    run = subprocess.run([*LANDMAP, "build", str(small_project), "-o", str(tmp_path / "a"),
-                          "--progress"], capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [*LANDMAP, "build", str(small_project), "-o", str(tmp_path / "a"), "--progress"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert set(STEPS) <= set(re.findall(r"^\[(\w+)\] \d+\.\d s$", run.stderr, re.M))
     assert "\r" not in run.stderr  # no bars in a log file
 
 
-def test_sharing_version_by_default_and_full_resolution_on_request(shown, small_project,
-                                                                   tmp_path):
+def test_sharing_version_by_default_and_full_resolution_on_request(shown, small_project, tmp_path):
     out, _ = shown
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["public_geojson_kml"]["simplified_m"] == 10.0
     geojson = json.loads((out / "public" / "landmap-public.geojson").read_text("utf-8"))
     assert "for sharing" in geojson["description"] and geojson["landmap"]["tolerance_m"] == 10.0
     assert "for sharing: outlines simplified at 10 m" in (
-        out / "public" / "landmap-public.kml").read_text("utf-8")
+        out / "public" / "landmap-public.kml"
+    ).read_text("utf-8")
     record = json.loads((out / "public" / "landmap-public.kml.provenance.json").read_text())
     assert record["parameters"]["simplified_m"] == 10.0
     full = tmp_path / "full"
-    run = subprocess.run([*LANDMAP, "build", str(small_project), "-o", str(full),
-                          "--full-resolution", "-q"], capture_output=True, text=True,
-                         check=False)
+    run = subprocess.run(
+        [*LANDMAP, "build", str(small_project), "-o", str(full), "--full-resolution", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     manifest = json.loads((full / "manifest.json").read_text("utf-8"))
     assert manifest["public_geojson_kml"]["simplified_m"] is None
@@ -131,8 +139,9 @@ def test_progress_shows_in_a_jupyter_kernel_and_not_in_a_process_that_imported_i
     from landmap.progress import current
 
     assert current().enabled is False
-    cell = nbformat.v4.new_code_cell("from landmap.progress import current\n"
-                                     "print(current().enabled)")
+    cell = nbformat.v4.new_code_cell(
+        "from landmap.progress import current\nprint(current().enabled)"
+    )
     notebook = nbformat.v4.new_notebook(cells=[cell])
     NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
     assert notebook.cells[0].outputs[0]["text"].strip() == "True"

@@ -139,14 +139,29 @@ def test_check_crs_and_layer_options(tmp_path):
 @pytest.mark.slow
 def test_check_maps_columns_from_the_command_line(tmp_path):
     src = tmp_path / "own_names.csv"
-    src.write_text("id,north_value,east_value,Date of incident\n"
-                   "A1,11.55,104.92,02/03/2020\nA2,12.1,105.3,15/07/2021\n", encoding="utf-8")
+    src.write_text(
+        "id,north_value,east_value,Date of incident\n"
+        "A1,11.55,104.92,02/03/2020\nA2,12.1,105.3,15/07/2021\n",
+        encoding="utf-8",
+    )
     plain = run(str(src), "--as", "cases")
     assert plain.returncode == 2 and "--column lat=Y_coord" in plain.stderr
     out = tmp_path / "clean.geojson"
-    mapped = run(str(src), "--as", "cases", "--column", "lat=north_value",
-                 "--column", "lon=east_value", "--column", "date=Date of incident",
-                 "--column", "case_id=id", "--output", str(out))
+    mapped = run(
+        str(src),
+        "--as",
+        "cases",
+        "--column",
+        "lat=north_value",
+        "--column",
+        "lon=east_value",
+        "--column",
+        "date=Date of incident",
+        "--column",
+        "case_id=id",
+        "--output",
+        str(out),
+    )
     assert mapped.returncode == 0, mapped.stderr
     layer = gpd.read_file(out)
     assert list(layer["case_id"]) == ["A1", "A2"]
@@ -159,17 +174,22 @@ def test_check_maps_columns_from_the_command_line(tmp_path):
 def test_a_wide_file_lists_the_columns_it_used_and_says_how_many_more(tmp_path):
     extra = [f"q{i}" for i in range(3000)]  # a wide form export: thousands of answers
     path = tmp_path / "wide.csv"
-    path.write_text(",".join(["case_id", *extra, "lat", "lon"]) + "\n"
-                    + ",".join(["C1", *["x"] * len(extra), "11.55", "104.91"]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        ",".join(["case_id", *extra, "lat", "lon"])
+        + "\n"
+        + ",".join(["C1", *["x"] * len(extra), "11.55", "104.91"])
+        + "\n",
+        encoding="utf-8",
+    )
     res = run(path, "--as", "cases")
     assert res.returncode == 0, res.stderr
     listing = res.stdout.split("  columns:\n", 1)[1].splitlines()
     assert len(listing) <= 41
     assert any(line.split()[:3] == ["lat", "->", "latitude"] for line in listing)  # used
     assert any(line.split()[:3] == ["lon", "->", "longitude"] for line in listing)
-    assert listing[-1].strip() == ("... and 2,963 more columns kept as they are "
-                                   "(3,003 in all; --all-columns lists every one)")
+    assert listing[-1].strip() == (
+        "... and 2,963 more columns kept as they are (3,003 in all; --all-columns lists every one)"
+    )
     every = run(path, "--as", "cases", "--all-columns")
     assert every.returncode == 0, every.stderr
     listing = every.stdout.split("  columns:\n", 1)[1].splitlines()

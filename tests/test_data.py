@@ -31,8 +31,10 @@ FAKE_NAME = re.compile(r"^(SYNTHETIC Person \d{4}|ឈ្មោះសាកល្
 # +855 then "00": no Cambodian number has an area/mobile code starting with 0; "000..." dialled
 # locally is the international prefix followed by a country code 0, which does not exist.
 FAKE_PHONE = re.compile(r"^(\+855 00 0\d{2} \d{4}|000 \d{3} \d{3})$")
-KHMER_CLUSTER = (r"[\u1780-\u17B3](?:\u17D2[\u1780-\u17A2])*[\u17C9\u17CA\u17CC]?"
-                 r"(?:[\u17B6-\u17C5])?[\u17C6-\u17D1\u17D3\u17DD]*")
+KHMER_CLUSTER = (
+    r"[\u1780-\u17B3](?:\u17D2[\u1780-\u17A2])*[\u17C9\u17CA\u17CC]?"
+    r"(?:[\u17B6-\u17C5])?[\u17C6-\u17D1\u17D3\u17DD]*"
+)
 KHMER_RUN = re.compile(rf"(?:{KHMER_CLUSTER}|[\u17D4-\u17DA\u17E0-\u17E9])+")
 
 
@@ -46,14 +48,16 @@ def _script(name: str):
 
 @pytest.fixture(scope="module")
 def register() -> pd.DataFrame:
-    return pd.read_csv(DATA / "synthetic_cases.csv", dtype=str, keep_default_na=False,
-                       encoding="utf-8")
+    return pd.read_csv(
+        DATA / "synthetic_cases.csv", dtype=str, keep_default_na=False, encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")
 def faults() -> pd.DataFrame:
-    return pd.read_csv(DATA / "synthetic_cases_faults.csv", dtype={"row": int},
-                       keep_default_na=False)
+    return pd.read_csv(
+        DATA / "synthetic_cases_faults.csv", dtype={"row": int}, keep_default_na=False
+    )
 
 
 # --- the folder ---------------------------------------------------------------------------------
@@ -66,15 +70,17 @@ def test_readme_lists_exactly_the_files_present():
     text = (DATA / "README.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `([^`]+)` \|", text, flags=re.MULTILINE))
     present = {p.name for p in DATA.iterdir() if p.is_file() and not p.name.startswith(".")}
-    assert listed == present, (f"in README only: {sorted(listed - present)}; "
-                               f"on disk only: {sorted(present - listed)}")
+    assert listed == present, (
+        f"in README only: {sorted(listed - present)}; on disk only: {sorted(present - listed)}"
+    )
 
 
 def test_readme_fault_table_matches_the_fault_list(faults):
     text = (DATA / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (\d+) \| (SYN-\d{5}) \| (\w+) \|", text, flags=re.MULTILINE)
     assert [(int(r), c, f) for r, c, f in rows] == list(
-        faults[["row", "case_id", "fault"]].itertuples(index=False, name=None))
+        faults[["row", "case_id", "fault"]].itertuples(index=False, name=None)
+    )
 
 
 # --- the real layers --------------------------------------------------------------------------
@@ -101,20 +107,26 @@ def _strings(value) -> list[str]:
 
 def test_no_owner_name_or_address_from_the_source_anywhere_in_data(shared_data):
     source = json.loads((shared_data / "cambodia/cam-elc-complete.geojson").read_text("utf-8"))
-    secrets = {f["properties"][k] for f in source["features"]
-               for k in ("Owner_Name", "Address") if f["properties"][k]}
+    secrets = {
+        f["properties"][k]
+        for f in source["features"]
+        for k in ("Owner_Name", "Address")
+        if f["properties"][k]
+    }
     # A registered company name may contain its owner's name (one ELC's does):
     # the concession's own public name stays; no name may appear anywhere else.
     company_names = {f["properties"]["Name"] for f in source["features"]}
     texts: list[str] = []
     for path in DATA.iterdir():
         if path.suffix in (".geojson", ".json"):
-            texts += [t for t in _strings(json.loads(path.read_text("utf-8")))
-                      if t not in company_names]
+            texts += [
+                t for t in _strings(json.loads(path.read_text("utf-8"))) if t not in company_names
+            ]
         elif path.suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
-                texts += [t for n in archive.namelist()
-                          for t in _strings(json.loads(archive.read(n)))]
+                texts += [
+                    t for n in archive.namelist() for t in _strings(json.loads(archive.read(n)))
+                ]
         elif path.suffix == ".xlsx":
             with zipfile.ZipFile(path) as archive:
                 texts += [archive.read(n).decode("utf-8") for n in archive.namelist()]
@@ -150,13 +162,16 @@ def test_eviction_sites_names_removed_and_nothing_else_changed(shared_data):
     assert len(sites) == 92
 
 
-@pytest.mark.parametrize("name, source", [
-    ("cambodia-adm2-simplified.geojson", "boundaries/cambodia-adm2-simplified.geojson"),
-    ("cambodia-adm3-simplified.geojson", "boundaries/cambodia-adm3-simplified.geojson"),
-    ("khm_bnd_admin1_gov_ed2022.json", "boundaries/khm_bnd_admin1_gov_ed2022.json"),
-    ("protected_areas_and_forests.geojson", "cambodia/protected_areas_and_forests.geojson"),
-    ("community_forests.geojson", "cambodia/community_forests.geojson"),
-])
+@pytest.mark.parametrize(
+    "name, source",
+    [
+        ("cambodia-adm2-simplified.geojson", "boundaries/cambodia-adm2-simplified.geojson"),
+        ("cambodia-adm3-simplified.geojson", "boundaries/cambodia-adm3-simplified.geojson"),
+        ("khm_bnd_admin1_gov_ed2022.json", "boundaries/khm_bnd_admin1_gov_ed2022.json"),
+        ("protected_areas_and_forests.geojson", "cambodia/protected_areas_and_forests.geojson"),
+        ("community_forests.geojson", "cambodia/community_forests.geojson"),
+    ],
+)
 def test_compacted_files_parse_to_the_source_json(shared_data, name, source):
     ours = (DATA / name).read_text(encoding="utf-8")
     theirs = (shared_data / source).read_text(encoding="utf-8")
@@ -165,14 +180,19 @@ def test_compacted_files_parse_to_the_source_json(shared_data, name, source):
     assert re.sub(r"\s", "", ours) == re.sub(r"\s", "", theirs)
 
 
-@pytest.mark.parametrize("name, source", [
-    ("geoBoundaries-KHM-ADM0.geojson", "boundaries/geoBoundaries-KHM-ADM0.geojson"),
-    ("geoBoundaries-KHM-ADM1.geojson", "boundaries/geoBoundaries-KHM-ADM1.geojson"),
-    ("FNF_mask_exercise.tif", "rasters/FNF_mask_exercise.tif"),
-])
+@pytest.mark.parametrize(
+    "name, source",
+    [
+        ("geoBoundaries-KHM-ADM0.geojson", "boundaries/geoBoundaries-KHM-ADM0.geojson"),
+        ("geoBoundaries-KHM-ADM1.geojson", "boundaries/geoBoundaries-KHM-ADM1.geojson"),
+        ("FNF_mask_exercise.tif", "rasters/FNF_mask_exercise.tif"),
+    ],
+)
 def test_byte_for_byte_copies(shared_data, name, source):
-    assert (hashlib.sha256((DATA / name).read_bytes()).digest()
-            == hashlib.sha256((shared_data / source).read_bytes()).digest())
+    assert (
+        hashlib.sha256((DATA / name).read_bytes()).digest()
+        == hashlib.sha256((shared_data / source).read_bytes()).digest()
+    )
 
 
 def test_invalid_community_forests_are_kept():
@@ -242,8 +262,7 @@ def test_vocabulary_terms_are_recognised(register):
     types = register["case_type"].map(lambda v: normalise_term("case_type", v))
     statuses = register["status"].map(lambda v: normalise_term("case_status", v))
     gps = register.iloc[:N_GPS]
-    precision = gps["location_precision"].map(
-        lambda v: normalise_term("location_precision", v))
+    precision = gps["location_precision"].map(lambda v: normalise_term("location_precision", v))
     assert types.notna().all() and statuses.notna().all() and precision.notna().all()
     assert (register.iloc[N_GPS:]["location_precision"] == "").all()  # the loader sets it
     assert types.nunique() == 6
@@ -282,8 +301,12 @@ def _clean_points(register: pd.DataFrame, faults: pd.DataFrame) -> gpd.GeoDataFr
     clean = register.iloc[:N_GPS].drop(index=faults.loc[faults["row"] <= N_GPS, "row"] - 1)
     decimal = clean[~clean["latitude"].str.contains("°")]
     return gpd.GeoDataFrame(
-        decimal, geometry=gpd.points_from_xy(decimal["longitude"].astype(float),
-                                             decimal["latitude"].astype(float)), crs=4326)
+        decimal,
+        geometry=gpd.points_from_xy(
+            decimal["longitude"].astype(float), decimal["latitude"].astype(float)
+        ),
+        crs=4326,
+    )
 
 
 def test_clean_points_lie_in_their_commune(register, faults):
@@ -303,7 +326,8 @@ def test_cases_cluster_near_concessions_and_forests(register, faults):
     elc = gpd.read_file(DATA / "cam-elc-complete.geojson").make_valid().union_all()
     forests = gpd.read_file(DATA / "community_forests.geojson").to_crs(32648)
     near = shapely.dwithin(elc, points.geometry.values, 3001) | shapely.dwithin(
-        forests.make_valid().union_all(), points.geometry.values, 3001)
+        forests.make_valid().union_all(), points.geometry.values, 3001
+    )
     assert 0.6 < near.mean() < 0.9  # most near ELCs / forests, some far away
     assert register.iloc[:N_GPS]["province"].nunique() == 25
 
@@ -318,11 +342,13 @@ def test_dms_coordinates_parse_to_points_in_their_commune(register, faults):
         d, m, s, _ = pattern.fullmatch(value).groups()
         return int(d) + int(m) / 60 + float(s) / 3600
 
-    points = gpd.GeoDataFrame(dms, geometry=gpd.points_from_xy(
-        dms["longitude"].map(parse), dms["latitude"].map(parse)), crs=4326)
+    points = gpd.GeoDataFrame(
+        dms,
+        geometry=gpd.points_from_xy(dms["longitude"].map(parse), dms["latitude"].map(parse)),
+        crs=4326,
+    )
     communes = gpd.read_file(DATA / "cambodia-adm3-simplified.geojson")
-    joined = gpd.sjoin_nearest(points.to_crs(32648), communes.to_crs(32648),
-                               distance_col="d")
+    joined = gpd.sjoin_nearest(points.to_crs(32648), communes.to_crs(32648), distance_col="d")
     joined = joined[~joined.index.duplicated()]
     # DMS to 0.1" is ~3 m: a point may land just over a commune line, never far from it
     assert (joined["d"] < 10).all()
@@ -348,7 +374,8 @@ def test_place_name_rows_have_no_coordinates_and_a_truth_table(register):
     truth = pd.read_csv(DATA / "synthetic_cases_places.csv", dtype=str, keep_default_na=False)
     assert truth["case_id"].tolist() == places["case_id"].tolist()
     khmer = places["province"].str.contains("[\u1780-\u17ff]") | places["district"].str.contains(
-        "[\u1780-\u17ff]")
+        "[\u1780-\u17ff]"
+    )
     assert 20 < khmer.sum() < 100
     assert set(truth["expected_precision"]) == {"", "commune", "district", "province"}
     assert (truth["expected_admin_code"] == "").sum() == 6
@@ -364,8 +391,9 @@ def test_xlsx_has_the_same_rows_with_typed_cells(register, faults):
     assert all(isinstance(dates[i], str) for i in impossible)
     real = dates.drop(index=impossible)
     assert real.map(lambda v: isinstance(v, datetime)).all()
-    expected = pd.to_datetime(register["date_of_incident"].drop(index=impossible),
-                              format="%d/%m/%Y")
+    expected = pd.to_datetime(
+        register["date_of_incident"].drop(index=impossible), format="%d/%m/%Y"
+    )
     assert (pd.to_datetime(real) == expected).all()
     assert book["description"].tolist() == register["description"].tolist()
     assert (DATA / "synthetic_cases.xlsx").stat().st_size < 1_000_000
@@ -375,8 +403,12 @@ def test_xlsx_has_the_same_rows_with_typed_cells(register, faults):
 def test_generator_is_deterministic(tmp_path):
     gen = _script("make_synthetic_cases")
     assert gen.main(["--data", str(DATA), "--out", str(tmp_path)]) == 0
-    for name in ("synthetic_cases.csv", "synthetic_cases_faults.csv", "synthetic_cases.xlsx",
-                 "synthetic_cases_places.csv"):
+    for name in (
+        "synthetic_cases.csv",
+        "synthetic_cases_faults.csv",
+        "synthetic_cases.xlsx",
+        "synthetic_cases_places.csv",
+    ):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
 

@@ -19,15 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def files(tmp_path):
     cases = gpd.GeoDataFrame(
-        {"case_id": ["K1", "K2", "K3"], "date": ["2023-01-05", "2023-02-11", "2023-03-09"],
-         "type": ["eviction", "land grab", "violence"], "households": [5, 12, 30],
-         "village": ["ភូមិថ្មី", "Phum Chas", "Phum Kandal"]},
-        geometry=[shapely.Point(107.2, 12.4), shapely.Point(107.25, 12.45),
-                  shapely.Point(107.1, 12.35)], crs="EPSG:4326",
+        {
+            "case_id": ["K1", "K2", "K3"],
+            "date": ["2023-01-05", "2023-02-11", "2023-03-09"],
+            "type": ["eviction", "land grab", "violence"],
+            "households": [5, 12, 30],
+            "village": ["ភូមិថ្មី", "Phum Chas", "Phum Kandal"],
+        },
+        geometry=[
+            shapely.Point(107.2, 12.4),
+            shapely.Point(107.25, 12.45),
+            shapely.Point(107.1, 12.35),
+        ],
+        crs="EPSG:4326",
     )
     concessions = gpd.GeoDataFrame(
         {"concession_id": ["E1"], "name": ["Rubber Co"], "kind": ["ELC"]},
-        geometry=[shapely.box(107.0, 12.3, 107.3, 12.5)], crs="EPSG:4326",
+        geometry=[shapely.box(107.0, 12.3, 107.3, 12.5)],
+        crs="EPSG:4326",
     )
     cases.to_file(tmp_path / "cases.geojson")
     concessions.to_file(tmp_path / "concessions.geojson")
@@ -36,8 +45,20 @@ def files(tmp_path):
 
 def test_plain_files_to_google_earth_and_excel(tmp_path, files, capsys):
     out = tmp_path / "for-partners"
-    code = main(["export", *map(str, files), "--format", "kml,xlsx,csv", "-o", str(out),
-                 "--profile", "internal", "--name", "brief"])
+    code = main(
+        [
+            "export",
+            *map(str, files),
+            "--format",
+            "kml,xlsx,csv",
+            "-o",
+            str(out),
+            "--profile",
+            "internal",
+            "--name",
+            "brief",
+        ]
+    )
     assert code == 0
     written = {p.name for p in out.iterdir() if not p.name.endswith(".json")}
     assert written == {"brief.kml", "brief.xlsx", "brief-cases.csv", "brief-concessions.csv"}
@@ -49,8 +70,24 @@ def test_plain_files_to_google_earth_and_excel(tmp_path, files, capsys):
 
 @pytest.mark.slow
 def test_demo_project_briefing_map_in_khmer(tmp_path, capsys):
-    code = main(["export", str(ROOT / "data" / "demo.toml"), "--format", "pdf", "--lang", "km",
-                 "--paper", "a3", "--extent", "មណ្ឌលគិរី", "-o", str(tmp_path), "--dpi", "30"])
+    code = main(
+        [
+            "export",
+            str(ROOT / "data" / "demo.toml"),
+            "--format",
+            "pdf",
+            "--lang",
+            "km",
+            "--paper",
+            "a3",
+            "--extent",
+            "មណ្ឌលគិរី",
+            "-o",
+            str(tmp_path),
+            "--dpi",
+            "30",
+        ]
+    )
     assert code == 0
     pdf = tmp_path / "demo.pdf"
     provenance = json.loads(Path(f"{pdf}.provenance.json").read_text("utf-8"))
@@ -60,10 +97,13 @@ def test_demo_project_briefing_map_in_khmer(tmp_path, capsys):
     assert "public profile" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--format", "png,docx"], "unknown output format 'docx'"),
-    (["--extent", "Atlantis", "--format", "png"], "not a province"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "png,docx"], "unknown output format 'docx'"),
+        (["--extent", "Atlantis", "--format", "png"], "not a province"),
+    ],
+)
 def test_mistakes_are_one_line_and_exit_2(tmp_path, files, capsys, args, message):
     code = main(["export", *map(str, files), "-o", str(tmp_path / "out"), *args])
     assert code == 2

@@ -94,9 +94,18 @@ def test_cache_round_trip_and_off(tmp_path, monkeypatch):
 def _raster(path: Path, value: int) -> Path:
     data = np.zeros((200, 300), dtype=np.uint8)
     data[50:150, 100:250] = value
-    with rasterio.open(path, "w", driver="GTiff", width=300, height=200, count=1,
-                       dtype="uint8", crs="EPSG:32648", nodata=0,
-                       transform=from_origin(480000, 1300000, 30, 30)) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=300,
+        height=200,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:32648",
+        nodata=0,
+        transform=from_origin(480000, 1300000, 30, 30),
+    ) as dst:
         dst.write(data, 1)
     return path
 
@@ -138,8 +147,9 @@ path = "{DATA}/FNF_mask_exercise.tif"
 kind = "classified"
 classes = {{ "0" = "non_forest", "1" = "forest" }}
 """
-    return eviction_project(tmp_path_factory.mktemp("small"), more=more,
-                            formats=["geojson", "kml", "xlsx", "gpkg"])
+    return eviction_project(
+        tmp_path_factory.mktemp("small"), more=more, formats=["geojson", "kml", "xlsx", "gpkg"]
+    )
 
 
 def _build(project: Path, out: Path) -> list[str]:
@@ -151,20 +161,31 @@ def _build(project: Path, out: Path) -> list[str]:
 
 
 @needs_fork
-def test_the_build_writes_the_same_files_in_one_process_and_in_two(small_project, tmp_path,
-                                                                    monkeypatch):
+def test_the_build_writes_the_same_files_in_one_process_and_in_two(
+    small_project, tmp_path, monkeypatch
+):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     _build(small_project, tmp_path / "two")
     monkeypatch.setenv(PROCESSES_ENV, "1")
     _build(small_project, tmp_path / "one")
-    one = sorted(p.relative_to(tmp_path / "one").as_posix()
-                 for p in (tmp_path / "one").rglob("*") if p.is_file())
-    two = sorted(p.relative_to(tmp_path / "two").as_posix()
-                 for p in (tmp_path / "two").rglob("*") if p.is_file())
+    one = sorted(
+        p.relative_to(tmp_path / "one").as_posix()
+        for p in (tmp_path / "one").rglob("*")
+        if p.is_file()
+    )
+    two = sorted(
+        p.relative_to(tmp_path / "two").as_posix()
+        for p in (tmp_path / "two").rglob("*")
+        if p.is_file()
+    )
     assert one == two
-    assert {"public/landmap-public.png", "public/landmap-public.pdf",
-            "public/landmap-public.xlsx", "public/landmap-public.gpkg",
-            "public/tables/forest_cover_community_forests.csv"} <= set(one)
+    assert {
+        "public/landmap-public.png",
+        "public/landmap-public.pdf",
+        "public/landmap-public.xlsx",
+        "public/landmap-public.gpkg",
+        "public/tables/forest_cover_community_forests.csv",
+    } <= set(one)
     for name in one:  # the tables computed in the second process are the same
         if name.endswith(".csv"):
             assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
@@ -179,7 +200,8 @@ def _broken_drawing(*args, **kwargs):
 
 @needs_fork
 def test_a_failure_in_the_second_process_fails_the_build_and_publishes_nothing(
-        small_project, tmp_path, monkeypatch):
+    small_project, tmp_path, monkeypatch
+):
     import multiprocessing
 
     from landmap.render import bundle

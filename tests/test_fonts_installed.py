@@ -42,14 +42,23 @@ def no_system_fonts(tmp_path_factory) -> dict[str, str]:
     conf.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
         f"<fontconfig><dir>{latin}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>\n",
-        "utf-8")
-    return {fonts.NO_SYSTEM_FONTS_ENV: "1", "FONTCONFIG_FILE": str(conf),
-            "FONTCONFIG_PATH": str(folder)}
+        "utf-8",
+    )
+    return {
+        fonts.NO_SYSTEM_FONTS_ENV: "1",
+        "FONTCONFIG_FILE": str(conf),
+        "FONTCONFIG_PATH": str(folder),
+    }
 
 
 def _fc_list(*args: str, env: dict[str, str] | None = None) -> list[str]:
-    out = subprocess.run(["fc-list", *args], capture_output=True, text=True, check=True,
-                         env={**os.environ, **(env or {})})
+    out = subprocess.run(
+        ["fc-list", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
     return out.stdout.split()
 
 
@@ -61,6 +70,7 @@ def test_the_fontconfig_file_hides_every_system_font(no_system_fonts):
 
 
 # --- the font finder ---------------------------------------------------------------------------
+
 
 def test_the_finder_prefers_the_font_installed_with_landmap():
     bundled = fonts.bundled_khmer_font()
@@ -83,8 +93,11 @@ def test_no_system_fonts_means_none_is_used(monkeypatch, fresh_finder, value):
     monkeypatch.setattr(fonts, "bundled_khmer_font", lambda: None)
     monkeypatch.setenv(fonts.NO_SYSTEM_FONTS_ENV, value)
     assert not fonts.system_fonts_allowed()
-    with pytest.raises(AssetError, match="no font covering Khmer script was installed with "
-                                         "landmap.*pip install fontpkg-noto-sans-khmer"):
+    with pytest.raises(
+        AssetError,
+        match="no font covering Khmer script was installed with "
+        "landmap.*pip install fontpkg-noto-sans-khmer",
+    ):
         fonts.khmer_font_path()
 
 
@@ -126,8 +139,14 @@ def test_briefing_pdf_embeds_the_installed_khmer_font_with_system_fonts_hidden(
     pdf = tmp_path / "km.pdf"
     env = {**os.environ, **no_system_fonts, "MPLCONFIGDIR": str(tmp_path / "mpl")}
     env.pop(fonts.FONT_ENV, None)
-    run = subprocess.run([sys.executable, "-c", _BRIEFING, str(pdf)], capture_output=True,
-                         text=True, env=env, cwd=tmp_path, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", _BRIEFING, str(pdf)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "fontpkg_noto_sans_khmer" in run.stdout
     khmer = [line for line in _pdf_fonts(pdf) if "NotoSansKhmer" in line]
@@ -140,11 +159,17 @@ def test_briefing_pdf_embeds_the_installed_khmer_font_with_system_fonts_hidden(
 
 # --- the interactive map -----------------------------------------------------------------------
 
+
 def _khmer_map(tmp_path: Path, name: str = "km.html") -> Path:
     areas = gpd.GeoDataFrame(
-        {"area_id": ["A1"], "name": pd.array([KHMER_NAME], dtype="string"),
-         "kind": ["community forest"]},
-        geometry=[shapely.box(104.8, 11.5, 104.9, 11.6)], crs="EPSG:4326")
+        {
+            "area_id": ["A1"],
+            "name": pd.array([KHMER_NAME], dtype="string"),
+            "kind": ["community forest"],
+        },
+        geometry=[shapely.box(104.8, 11.5, 104.9, 11.6)],
+        crs="EPSG:4326",
+    )
     m = build_map(areas=areas, title=f"{KHMER_WORD} / Khmer", lang="km", profile="internal")
     return save_map(m, tmp_path / name)
 
@@ -167,11 +192,14 @@ def test_a_khmer_page_embeds_the_khmer_letters_as_woff2(tmp_path):
 
 
 def test_a_page_without_khmer_carries_no_font(tmp_path):
-    areas = gpd.GeoDataFrame({"area_id": ["A1"], "name": ["Prey Lang"],
-                              "kind": ["community forest"]},
-                             geometry=[shapely.box(104.8, 11.5, 104.9, 11.6)], crs=4326)
-    page = save_map(build_map(areas=areas, title="English", lang="en"),
-                    tmp_path / "en.html").read_text("utf-8")
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["A1"], "name": ["Prey Lang"], "kind": ["community forest"]},
+        geometry=[shapely.box(104.8, 11.5, 104.9, 11.6)],
+        crs=4326,
+    )
+    page = save_map(
+        build_map(areas=areas, title="English", lang="en"), tmp_path / "en.html"
+    ).read_text("utf-8")
     assert "@font-face" not in page
 
 
@@ -187,8 +215,9 @@ def fontless_browser(browser, no_system_fonts):
 
     Same executable and flags as the ``browser`` fixture, with the fontconfig file above.
     """
-    fontless = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                           env={**os.environ, **no_system_fonts})
+    fontless = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, **no_system_fonts}
+    )
     yield fontless
     fontless.close()
 
@@ -207,9 +236,15 @@ def _fonts_drawing(page, selector: str) -> list[dict]:
 def _open(browser, path: Path):
     context = browser.new_context(viewport={"width": 1000, "height": 700})
     requests: list[str] = []
-    context.route("**/*", lambda route: (requests.append(route.request.url),
-                                         route.continue_() if route.request.url.startswith(
-                                             ("file:", "data:")) else route.abort()))
+    context.route(
+        "**/*",
+        lambda route: (
+            requests.append(route.request.url),
+            route.continue_()
+            if route.request.url.startswith(("file:", "data:"))
+            else route.abort(),
+        ),
+    )
     page = context.new_page()
     page.goto(path.resolve().as_uri(), wait_until="load")
     page.wait_for_function("window.landmap && landmap.status.ready === true", timeout=30_000)
@@ -230,15 +265,17 @@ def test_chromium_without_fonts_draws_the_khmer_title_with_the_embedded_font(
         drawn = _fonts_drawing(page, ".lm-title")
         khmer = [f for f in drawn if f["familyName"] == fonts.BUNDLED_FAMILY]
         assert khmer and khmer[0]["isCustomFont"] and khmer[0]["glyphCount"] >= 4, drawn
-        assert page.evaluate(f"document.fonts.check('16px \"{webfont.FAMILY}\"', "
-                             f"'{KHMER_WORD}')")
+        assert page.evaluate(f"document.fonts.check('16px \"{webfont.FAMILY}\"', '{KHMER_WORD}')")
         # Khmer typed into the search box (letters that are nowhere else on the page) shows too
         family = page.evaluate(
-            "getComputedStyle(document.querySelector('.lm-search input')).fontFamily")
+            "getComputedStyle(document.querySelector('.lm-search input')).fontFamily"
+        )
         assert family.startswith(f'"{webfont.FAMILY}"'), family
-        page.evaluate("""(w) => { const s = document.createElement('span'); s.id = 'lm-typed';
+        page.evaluate(
+            """(w) => { const s = document.createElement('span'); s.id = 'lm-typed';
             s.textContent = w; document.querySelector('.leaflet-container').appendChild(s); }""",
-                      "ឈ្មោះឆ្នាំ២០២៥")  # no space: a space is Latin
+            "ឈ្មោះឆ្នាំ២០២៥",
+        )  # no space: a space is Latin
         typed = _fonts_drawing(page, "#lm-typed")
         assert [f["familyName"] for f in typed] == [fonts.BUNDLED_FAMILY], typed
         # shaped: the subscript MO sits under KHA, so the word is narrower than its letters
@@ -246,7 +283,8 @@ def test_chromium_without_fonts_draws_the_khmer_title_with_the_embedded_font(
             """(words) => words.map(w => { const s = document.createElement('span');
             s.textContent = w; document.querySelector('.leaflet-container').appendChild(s);
             const x = s.getBoundingClientRect().width; s.remove(); return x; })""",
-            [KHMER_WORD, "ខមែរ"])
+            [KHMER_WORD, "ខមែរ"],
+        )
         assert 0 < widths[0] < widths[1] * 0.95, widths
     finally:
         context.close()

@@ -37,18 +37,43 @@ pytestmark = pytest.mark.fuzz
 #: How many more examples each test runs under ``--hypothesis-profile long`` (see conftest.py).
 LONG_FACTOR = 40
 
-CONCESSIONS = json.dumps({"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"concession_id": "E1", "name": "Alpha Agro",
-                                       "kind": "ELC", "company": "Alpha Co"},
-     "geometry": {"type": "Polygon", "coordinates": [[[104.7, 11.4], [105.3, 11.4],
-                                                      [105.3, 11.8], [104.7, 11.8],
-                                                      [104.7, 11.4]]]}}]}).encode()
-CASES = FuzzFile("cases.csv", b"case_id,date,type,households,latitude,longitude\n"
-                 b"F-1,2023-01-05,eviction,12,11.52,104.92\n"
-                 b"F-2,2023-02-11,land grab,3,11.55,104.95\n"
-                 b"F-3,2023-03-09,eviction,40,11.61,105.02\n", 3, "cases")
-PROJECT = FuzzFile("project.toml", cases_and_concessions(
-    "fuzz", title="Cases and concessions: $5 per hectare", formats=["kml"]).encode())
+CONCESSIONS = json.dumps(
+    {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "concession_id": "E1",
+                    "name": "Alpha Agro",
+                    "kind": "ELC",
+                    "company": "Alpha Co",
+                },
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[104.7, 11.4], [105.3, 11.4], [105.3, 11.8], [104.7, 11.8], [104.7, 11.4]]
+                    ],
+                },
+            }
+        ],
+    }
+).encode()
+CASES = FuzzFile(
+    "cases.csv",
+    b"case_id,date,type,households,latitude,longitude\n"
+    b"F-1,2023-01-05,eviction,12,11.52,104.92\n"
+    b"F-2,2023-02-11,land grab,3,11.55,104.95\n"
+    b"F-3,2023-03-09,eviction,40,11.61,105.02\n",
+    3,
+    "cases",
+)
+PROJECT = FuzzFile(
+    "project.toml",
+    cases_and_concessions(
+        "fuzz", title="Cases and concessions: $5 per hectare", formats=["kml"]
+    ).encode(),
+)
 
 
 def fuzz(examples: int):
@@ -60,10 +85,16 @@ def fuzz(examples: int):
     """
     long = settings.get_current_profile_name() == "long"
     return settings(
-        max_examples=examples * (LONG_FACTOR if long else 1), deadline=None,
-        derandomize=not long, database=settings.get_profile("long").database if long else None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.large_base_example, HealthCheck.filter_too_much],
+        max_examples=examples * (LONG_FACTOR if long else 1),
+        deadline=None,
+        derandomize=not long,
+        database=settings.get_profile("long").database if long else None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+            HealthCheck.filter_too_much,
+        ],
     )
 
 
@@ -100,8 +131,11 @@ def row_report(path: Path, rows: int | None = None):
 
 
 @fuzz(6)
-@given(file=mutated(st.one_of(csv_files(), xlsx_files())),
-       output=st.sampled_from(["clean.gpkg", "clean.geojson"]), as_kind=st.booleans())
+@given(
+    file=mutated(st.one_of(csv_files(), xlsx_files())),
+    output=st.sampled_from(["clean.gpkg", "clean.geojson"]),
+    as_kind=st.booleans(),
+)
 def test_check_tables(file: FuzzFile, output: str, as_kind: bool) -> None:
     with workdir() as tmp:
         folder = Path(tmp)
@@ -109,13 +143,19 @@ def test_check_tables(file: FuzzFile, output: str, as_kind: bool) -> None:
         args = [path.name, "--report", "out/report.csv", "--output", f"out/{output}"]
         if as_kind:
             args += ["--as", "cases"]
-        run("check", args, cwd=folder, inputs=[path], outputs=[folder / "out" / output],
-            rows=file.rows, after=row_report(folder / "out" / "report.csv", file.rows))
+        run(
+            "check",
+            args,
+            cwd=folder,
+            inputs=[path],
+            outputs=[folder / "out" / output],
+            rows=file.rows,
+            after=row_report(folder / "out" / "report.csv", file.rows),
+        )
 
 
 @fuzz(6)
-@given(file=mutated(st.one_of(geojson_files(), kml_files(), kmz_files())),
-       as_kind=st.booleans())
+@given(file=mutated(st.one_of(geojson_files(), kml_files(), kmz_files())), as_kind=st.booleans())
 def test_check_vectors(file: FuzzFile, as_kind: bool) -> None:
     with workdir() as tmp:
         folder = Path(tmp)
@@ -123,44 +163,79 @@ def test_check_vectors(file: FuzzFile, as_kind: bool) -> None:
         args = [path.name, "--report", "out/report.csv", "--output", "out/clean.geojson"]
         if as_kind and file.kind:
             args += ["--as", file.kind]
-        run("check", args, cwd=folder, inputs=[path], outputs=[folder / "out" / "clean.geojson"],
-            after=row_report(folder / "out" / "report.csv"))
+        run(
+            "check",
+            args,
+            cwd=folder,
+            inputs=[path],
+            outputs=[folder / "out" / "clean.geojson"],
+            after=row_report(folder / "out" / "report.csv"),
+        )
 
 
 @fuzz(2)
 @example(file=CASES, profile="public", popup="case_id,type", title="$ \x1b[2J ភូមិ")
-@given(file=mutated(st.one_of(csv_files(), geojson_files(), kml_files(), xlsx_files())),
-       profile=st.sampled_from(["public", "internal"]),
-       popup=st.sampled_from([None, "case_id,type", "name", "description"]),
-       title=st.one_of(st.none(), texts()))
+@given(
+    file=mutated(st.one_of(csv_files(), geojson_files(), kml_files(), xlsx_files())),
+    profile=st.sampled_from(["public", "internal"]),
+    popup=st.sampled_from([None, "case_id,type", "name", "description"]),
+    title=st.one_of(st.none(), texts()),
+)
 def test_map(file: FuzzFile, profile: str, popup: str | None, title: str | None) -> None:
     with workdir() as tmp:
         folder = Path(tmp)
         path = file.write(folder)
-        args = [f"{path.name}:{file.kind}" if file.kind else path.name,
-                companions(folder).name, "-o", "out/map.html", "--profile", profile]
+        args = [
+            f"{path.name}:{file.kind}" if file.kind else path.name,
+            companions(folder).name,
+            "-o",
+            "out/map.html",
+            "--profile",
+            profile,
+        ]
         if popup:
             args += ["--popup", popup]
         if title:
             args += ["--title", title.replace("\x00", "")]
-        run("map", args, cwd=folder, inputs=[path, folder / "concessions.geojson"],
-            outputs=[folder / "out" / "map.html"])
+        run(
+            "map",
+            args,
+            cwd=folder,
+            inputs=[path, folder / "concessions.geojson"],
+            outputs=[folder / "out" / "map.html"],
+        )
 
 
 @fuzz(1)
 @example(file=CASES, formats=["png", "kml"], dpi=60, lang="both", title="$500 to $1000")
-@given(file=mutated(st.one_of(csv_files(), geojson_files(), xlsx_files())),
-       formats=st.lists(st.sampled_from(["gpkg", "geojson", "kml", "csv", "xlsx", "png", "pdf"]),
-                        min_size=1, max_size=3, unique=True),
-       dpi=st.integers(50, 90), lang=st.sampled_from(["en", "km", "both"]),
-       title=st.one_of(st.none(), texts()))
-def test_export(file: FuzzFile, formats: list[str], dpi: int, lang: str,
-                title: str | None) -> None:
+@given(
+    file=mutated(st.one_of(csv_files(), geojson_files(), xlsx_files())),
+    formats=st.lists(
+        st.sampled_from(["gpkg", "geojson", "kml", "csv", "xlsx", "png", "pdf"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    dpi=st.integers(50, 90),
+    lang=st.sampled_from(["en", "km", "both"]),
+    title=st.one_of(st.none(), texts()),
+)
+def test_export(file: FuzzFile, formats: list[str], dpi: int, lang: str, title: str | None) -> None:
     with workdir() as tmp:
         folder = Path(tmp)
         path = file.write(folder)
-        args = [path.name, companions(folder).name, "--format", ",".join(formats), "--dpi", dpi,
-                "--lang", lang, "-o", "out"]
+        args = [
+            path.name,
+            companions(folder).name,
+            "--format",
+            ",".join(formats),
+            "--dpi",
+            dpi,
+            "--lang",
+            lang,
+            "-o",
+            "out",
+        ]
         if title:
             args += ["--title", title.replace("\x00", "")]
         run("export", args, cwd=folder, inputs=[path, folder / "concessions.geojson"])
@@ -175,9 +250,13 @@ def test_build(project: FuzzFile, cases: FuzzFile) -> None:
         path = project.write(folder)
         cases_path = cases.write(folder)
         companions(folder)
-        run("build", [path.name], cwd=folder,
+        run(
+            "build",
+            [path.name],
+            cwd=folder,
             inputs=[path, cases_path, folder / "concessions.geojson"],
-            after=lambda proc: build_problems(folder / "out", proc))
+            after=lambda proc: build_problems(folder / "out", proc),
+        )
 
 
 def build_problems(out: Path, proc) -> list[str]:
@@ -200,7 +279,8 @@ def build_problems(out: Path, proc) -> list[str]:
 def numbered(numbers: list[int]) -> bool:
     """Row numbers in file order, each once: 1, 2, 3... or as a spreadsheet shows them."""
     return all(n >= 1 for n in numbers[:1]) and all(
-        b > a for a, b in zip(numbers, numbers[1:], strict=False))
+        b > a for a, b in zip(numbers, numbers[1:], strict=False)
+    )
 
 
 CASES_KEPT = sorted(p.parent for p in CORPUS.glob("*/case.json"))

@@ -32,8 +32,11 @@ def _titled_workbook(path):
 
 def test_a_csv_is_read_as_the_loader_reads_it(tmp_path):
     path = tmp_path / "r.csv"
-    path.write_bytes("sep=;\ncase_id;lat;lon;phone\n007;11.55;104.92;012345678\n"
-                     "008;12,1;105.2;\n".encode("utf-8-sig"))
+    path.write_bytes(
+        "sep=;\ncase_id;lat;lon;phone\n007;11.55;104.92;012345678\n008;12,1;105.2;\n".encode(
+            "utf-8-sig"
+        )
+    )
     table = read_table(path)
     assert list(table.columns) == ["case_id", "lat", "lon", "phone"]
     assert table["case_id"].tolist() == ["007", "008"]  # leading zeros kept

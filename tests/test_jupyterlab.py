@@ -26,8 +26,11 @@ from _jupyterlab import (  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
 
-WORKSHOP = ["workshop/01_cases_on_a_map.ipynb", "workshop/02_concessions_and_forests.ipynb",
-            "workshop/03_explore_and_share.ipynb"]
+WORKSHOP = [
+    "workshop/01_cases_on_a_map.ipynb",
+    "workshop/02_concessions_and_forests.ipynb",
+    "workshop/03_explore_and_share.ipynb",
+]
 
 #: Text cut off inside a control of the explorer: its content wider (or taller) than its box.
 CUT_OFF = """() => {
@@ -64,8 +67,7 @@ ROW_SHARES = """() => {
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    root = lab_folder(tmp_path_factory.mktemp("lab"),
-                      ["04_explorer.ipynb", *WORKSHOP])
+    root = lab_folder(tmp_path_factory.mktemp("lab"), ["04_explorer.ipynb", *WORKSHOP])
     server = JupyterLabServer(root, tmp_path_factory.mktemp("jupyter-home"))
     try:
         server.start()
@@ -84,8 +86,15 @@ def lab_page(browser, lab):
 
     def route(r):
         url = r.request.url
-        if url.startswith((f"http://127.0.0.1:{lab.port}/", f"ws://127.0.0.1:{lab.port}/",
-                           "data:", "blob:", "about:")):
+        if url.startswith(
+            (
+                f"http://127.0.0.1:{lab.port}/",
+                f"ws://127.0.0.1:{lab.port}/",
+                "data:",
+                "blob:",
+                "about:",
+            )
+        ):
             r.continue_()
         else:
             outside.append(url)
@@ -103,7 +112,8 @@ def test_the_server_fetches_no_news_and_checks_no_update(lab, lab_page):
     assert lab.get("lab/api/update") == {"notification": None}
     open_notebook(lab_page, lab, "notebooks/workshop/01_cases_on_a_map.ipynb")
     config = lab_page.evaluate(
-        "JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent)"
+    )
     assert config["news"] == {"disabled": True}
     notification = lab.get("lab/api/settings/@jupyterlab/apputils-extension:notification")
     defaults = {k: v.get("default") for k, v in notification["schema"]["properties"].items()}
@@ -150,20 +160,32 @@ def test_workshop_answers_stay_folded_after_run_all(lab, lab_page, name):
     }""")
     cells = []
     for index in indexes:  # JupyterLab draws only the cells in view: look at each in turn
-        lab_page.evaluate("""async (i) => {
+        lab_page.evaluate(
+            """async (i) => {
           const nb = window.jupyterapp.shell.currentWidget.content;
           nb.activeCellIndex = i; await nb.scrollToItem(i, 'center');
-        }""", index)
-        lab_page.wait_for_function("""(i) => {
+        }""",
+            index,
+        )
+        lab_page.wait_for_function(
+            """(i) => {
           const c = window.jupyterapp.shell.currentWidget.content.widgets[i];
           return c.node.querySelector('.lm-solution .jupyter-widget-Collapse-header, .lm-solution');
-        }""", arg=index, timeout=30_000)
+        }""",
+            arg=index,
+            timeout=30_000,
+        )
         lab_page.wait_for_timeout(300)
-        cells.append(lab_page.evaluate("""(i) => {
+        cells.append(
+            lab_page.evaluate(
+                """(i) => {
           const c = window.jupyterapp.shell.currentWidget.content.widgets[i];
           return {source: c.inputHidden, boxes: c.node.querySelectorAll('.lm-solution').length,
                   text: c.outputArea.node.innerText.trim()};
-        }""", index))
+        }""",
+                index,
+            )
+        )
     assert cells, "no answer cell found"
     for cell in cells:
         assert cell["source"] is True  # the code stays hidden too

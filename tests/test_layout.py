@@ -18,10 +18,33 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "landmap"
 
-CORE = {"errors", "schema", "provenance", "geometry", "limits", "versions", "terminal", "lazy",
-        "progress", "bundled", "__init__"}
-ROOMS = {"places", "io", "analysis", "raster", "privacy", "leakcheck", "register", "project",
-         "render", "pipeline", "widgets", "cli"}
+CORE = {
+    "errors",
+    "schema",
+    "provenance",
+    "geometry",
+    "limits",
+    "versions",
+    "terminal",
+    "lazy",
+    "progress",
+    "bundled",
+    "__init__",
+}
+ROOMS = {
+    "places",
+    "io",
+    "analysis",
+    "raster",
+    "privacy",
+    "leakcheck",
+    "register",
+    "project",
+    "render",
+    "pipeline",
+    "widgets",
+    "cli",
+}
 
 #: room -> the rooms it may import (its own room is always allowed).
 ALLOWED: dict[str, set[str]] = {
@@ -35,10 +58,31 @@ ALLOWED: dict[str, set[str]] = {
     "privacy": {"core", "places", "io", "analysis", "leakcheck"},
     "project": {"core", "io", "privacy", "register"},
     "render": {"core", "io", "privacy"},
-    "pipeline": {"core", "places", "io", "analysis", "raster", "privacy", "leakcheck",
-                 "register", "project", "render"},
-    "widgets": {"core", "places", "io", "analysis", "raster", "privacy", "leakcheck",
-                "register", "project", "render", "pipeline"},
+    "pipeline": {
+        "core",
+        "places",
+        "io",
+        "analysis",
+        "raster",
+        "privacy",
+        "leakcheck",
+        "register",
+        "project",
+        "render",
+    },
+    "widgets": {
+        "core",
+        "places",
+        "io",
+        "analysis",
+        "raster",
+        "privacy",
+        "leakcheck",
+        "register",
+        "project",
+        "render",
+        "pipeline",
+    },
     "cli": ROOMS | {"core"},
 }
 #: Rooms that may reach into another room only through named modules.
@@ -95,9 +139,14 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 
 def test_no_relative_imports_hide_from_the_rules():
-    relative = [str(p.relative_to(PACKAGE)) for p in SOURCES
-                if any(isinstance(n, ast.ImportFrom) and n.level
-                       for n in ast.walk(ast.parse(p.read_text("utf-8"))))]
+    relative = [
+        str(p.relative_to(PACKAGE))
+        for p in SOURCES
+        if any(
+            isinstance(n, ast.ImportFrom) and n.level
+            for n in ast.walk(ast.parse(p.read_text("utf-8")))
+        )
+    ]
     assert relative == []
 
 
@@ -126,8 +175,11 @@ def test_imports_follow_the_rules(path):
 def test_the_rules_catch_a_broken_import(tmp_path):
     # the checker itself: an analysis module that draws, and a render module that opens the gate
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from landmap.render.maps import build_map\n"
-                   "    from landmap.privacy.gate import publish\n", "utf-8")
+    bad.write_text(
+        "def f():\n    from landmap.render.maps import build_map\n"
+        "    from landmap.privacy.gate import publish\n",
+        "utf-8",
+    )
     found = imports_of(bad)
     assert "landmap.render.maps" in found and "landmap.privacy.gate" in found
     assert "render" not in ALLOWED["analysis"]
@@ -135,7 +187,9 @@ def test_the_rules_catch_a_broken_import(tmp_path):
 
 
 def test_only_the_command_line_and_widgets_import_the_pipeline():
-    users = {module_name(p) for p in SOURCES
-             if any(t == "landmap.pipeline" or t.startswith("landmap.pipeline.")
-                    for t in imports_of(p))}
+    users = {
+        module_name(p)
+        for p in SOURCES
+        if any(t == "landmap.pipeline" or t.startswith("landmap.pipeline.") for t in imports_of(p))
+    }
     assert {room_of(m) for m in users} <= {"cli", "widgets"}

@@ -133,8 +133,14 @@ def write_pdf(gdf, path):
 
 
 WRITERS = {
-    "geojson": write_geojson, "gpkg": write_gpkg, "kmz": write_kmz, "csv": write_csv,
-    "xlsx": write_xlsx, "html": write_html, "png": write_png, "pdf": write_pdf,
+    "geojson": write_geojson,
+    "gpkg": write_gpkg,
+    "kmz": write_kmz,
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "html": write_html,
+    "png": write_png,
+    "pdf": write_pdf,
 }
 HAS_POINTS = {"geojson", "gpkg", "kmz", "csv", "xlsx", "html"}
 
@@ -159,8 +165,7 @@ def _independent_streams(path: Path):
         with Image.open(path) as img:
             yield json.dumps(img.info, default=str, ensure_ascii=False).encode()
     if path.suffix == ".pdf":
-        yield subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
-                             check=True).stdout
+        yield subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
         for match in __import__("re").finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, 16):
             try:
                 yield zlib.decompress(match.group(1))
@@ -209,21 +214,32 @@ def test_leaky_export_is_caught(fmt, tmp_path, internal, source):
 
 
 def _first(cases, column):
-    return str(cases[column].dropna().iloc[0]), str(cases.loc[cases[column].notna(), "case_id"]
-                                                      .iloc[0])
+    return str(cases[column].dropna().iloc[0]), str(
+        cases.loc[cases[column].notna(), "case_id"].iloc[0]
+    )
 
 
 @pytest.mark.parametrize(
     "hide",
-    ["json_ascii", "html_entities", "percent", "phone_dashes", "phone_compact", "phone_khmer",
-     "base64_uri", "utf16", "khmer_run_together"],
+    [
+        "json_ascii",
+        "html_entities",
+        "percent",
+        "phone_dashes",
+        "phone_compact",
+        "phone_khmer",
+        "base64_uri",
+        "utf16",
+        "khmer_run_together",
+    ],
 )
 def test_hidden_values_found(hide, tmp_path, cases, source):
     name, cid = _first(cases, "complainant_name")
     phone, pid = _first(cases, "complainant_phone")
     digits = "".join(ch for ch in phone if ch.isdigit())
-    khmer = cases.loc[cases["complainant_name"].str.contains("ឈ្មោះ", na=False),
-                      ["complainant_name", "case_id"]]
+    khmer = cases.loc[
+        cases["complainant_name"].str.contains("ឈ្មោះ", na=False), ["complainant_name", "case_id"]
+    ]
     body = {
         "json_ascii": json.dumps({"p": str(khmer.iloc[0, 0]) if len(khmer) else name}),
         "html_entities": "".join(f"&#{ord(ch)};" for ch in name),
@@ -232,7 +248,7 @@ def test_hidden_values_found(hide, tmp_path, cases, source):
         "phone_compact": f"contact {digits}",
         "phone_khmer": phone.translate(str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")),
         "base64_uri": "data:application/json;base64,"
-                      + base64.b64encode(json.dumps({"n": name}).encode()).decode(),
+        + base64.b64encode(json.dumps({"n": name}).encode()).decode(),
         "utf16": None,
         "khmer_run_together": ("គាត់" + str(khmer.iloc[0, 0]) + "បានប្តឹង") if len(khmer) else name,
     }[hide]
@@ -243,9 +259,15 @@ def test_hidden_values_found(hide, tmp_path, cases, source):
     else:
         path.write_text(f"<html><body><p>{body}</p></body></html>", "utf-8")
     result = audit_export(path, source, min_radius_m=0)
-    expect = pid if hide.startswith("phone") else (
-        str(khmer.iloc[0, 1]) if hide in ("json_ascii", "khmer_run_together") and len(khmer)
-        else cid)
+    expect = (
+        pid
+        if hide.startswith("phone")
+        else (
+            str(khmer.iloc[0, 1])
+            if hide in ("json_ascii", "khmer_run_together") and len(khmer)
+            else cid
+        )
+    )
     assert expect in _ids(result.findings), result.lines()
 
 
@@ -262,8 +284,9 @@ def test_png_compressed_text_chunk(tmp_path, cases, source):
 def test_gpkg_side_table_and_xlsx_second_sheet(tmp_path, public, internal, source):
     gpkg = tmp_path / "pub.gpkg"
     write_gpkg(public.data, gpkg)
-    notes = pd.DataFrame({"case_id": internal["case_id"].iloc[:3],
-                          "who": internal["complainant_name"].iloc[:3]})
+    notes = pd.DataFrame(
+        {"case_id": internal["case_id"].iloc[:3], "who": internal["complainant_name"].iloc[:3]}
+    )
     gpd.GeoDataFrame(notes).to_file(gpkg, layer="notes", driver="GPKG")
     xlsx = tmp_path / "pub.xlsx"
     with pd.ExcelWriter(xlsx, engine="openpyxl") as xl:
@@ -280,8 +303,9 @@ def test_points_near_but_outside_the_radius(tmp_path, cases, source):
     out = {}
     for shift in (100, 600):
         moved = metric.copy()
-        moved["geometry"] = shapely.transform(np.asarray(metric.geometry.array),
-                                              lambda xy, s=shift: xy + [s, 0])
+        moved["geometry"] = shapely.transform(
+            np.asarray(metric.geometry.array), lambda xy, s=shift: xy + [s, 0]
+        )
         path = tmp_path / f"shift{shift}.geojson"
         moved[["case_id", "geometry"]].to_crs(4326).to_file(path, driver="GeoJSON")
         out[shift] = audit_export(path, source, min_radius_m=500)
@@ -318,8 +342,13 @@ def test_seed_written_nowhere(tmp_path, public):
     for fmt, writer in WRITERS.items():
         writer(public.data, tmp_path / f"cases.{fmt}")
         write_audit(public, tmp_path / f"cases.{fmt}")
-    forms = [str(SEED).encode(), hex(SEED).encode(), hex(SEED)[2:].encode(),
-             SEED.to_bytes(8, "little"), SEED.to_bytes(8, "big")]
+    forms = [
+        str(SEED).encode(),
+        hex(SEED).encode(),
+        hex(SEED)[2:].encode(),
+        SEED.to_bytes(8, "little"),
+        SEED.to_bytes(8, "big"),
+    ]
     for path in tmp_path.iterdir():
         for stream in walk([(path, path.name)]):
             assert not [f for f in forms if f in stream.data], path
@@ -389,20 +418,35 @@ def test_every_column_the_profile_does_not_publish_is_searched(source):
 
 def test_labelled_points_judged_against_their_own_case(tmp_path):
     """A masked point of case A may land near household B: that is not B's location."""
-    metric = gpd.GeoSeries([shapely.Point(500_000, 1_300_000), shapely.Point(500_700, 1_300_000)],
-                           crs=32648)
-    source = gpd.GeoDataFrame({"case_id": ["A-1", "B-2"], "complainant_name": ["x", "y"]},
-                              geometry=metric.to_crs(4326).to_numpy(), crs=4326)
+    metric = gpd.GeoSeries(
+        [shapely.Point(500_000, 1_300_000), shapely.Point(500_700, 1_300_000)], crs=32648
+    )
+    source = gpd.GeoDataFrame(
+        {"case_id": ["A-1", "B-2"], "complainant_name": ["x", "y"]},
+        geometry=metric.to_crs(4326).to_numpy(),
+        crs=4326,
+    )
     masked = gpd.GeoSeries([shapely.Point(500_600, 1_300_000)], crs=32648).to_crs(4326)
     lon, lat = masked.x.iloc[0], masked.y.iloc[0]
     labelled = {
         "bom.csv": f"\ufeffref,longitude,latitude\nA-1,{lon:.7f},{lat:.7f}\n".encode(),
-        "named.kml": (f'<?xml version="1.0"?><kml><Document><Placemark><name>A-1</name>'
-                      f"<Point><coordinates>{lon:.7f},{lat:.7f}</coordinates></Point>"
-                      "</Placemark></Document></kml>").encode(),
-        "feature.geojson": json.dumps({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"ref": "A-1"},
-             "geometry": {"type": "Point", "coordinates": [lon, lat]}}]}).encode(),
+        "named.kml": (
+            f'<?xml version="1.0"?><kml><Document><Placemark><name>A-1</name>'
+            f"<Point><coordinates>{lon:.7f},{lat:.7f}</coordinates></Point>"
+            "</Placemark></Document></kml>"
+        ).encode(),
+        "feature.geojson": json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"ref": "A-1"},
+                        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    }
+                ],
+            }
+        ).encode(),
     }
     for name, body in labelled.items():
         (tmp_path / name).write_bytes(body)
@@ -410,8 +454,7 @@ def test_labelled_points_judged_against_their_own_case(tmp_path):
     (tmp_path / "bare.txt").write_text(f"{lat:.6f}, {lon:.6f}")
     result = audit_export(tmp_path / "bare.txt", source)
     assert [(f.case_id, round(f.distance_m or 0)) for f in result.findings] == [("B-2", 100)]
-    (tmp_path / "own.csv").write_text("ref,longitude,latitude\nB-2,"
-                                      f"{lon:.7f},{lat:.7f}\n")
+    (tmp_path / "own.csv").write_text(f"ref,longitude,latitude\nB-2,{lon:.7f},{lat:.7f}\n")
     assert [f.case_id for f in audit_export(tmp_path / "own.csv", source).findings] == ["B-2"]
 
 
@@ -426,8 +469,10 @@ def test_landmap_map_payload_decoded(tmp_path, cases, public, internal, source):
     assert result.ok, result.lines()[:3]
     assert result.points_found >= len(public.data)  # the compact payload was decoded
     fields = MapFields(popup=["case_id", "complainant_name"])
-    leaky = save.save_map(builder.build_map(cases=internal, profile="internal", fields=fields),
-                          tmp_path / "internal.html")
+    leaky = save.save_map(
+        builder.build_map(cases=internal, profile="internal", fields=fields),
+        tmp_path / "internal.html",
+    )
     found = audit_export(leaky, source).findings
     points = {f.case_id for f in found if f.kind == "point"}
     assert points >= set(internal["case_id"]) and {f.kind for f in found} == {"point", "value"}
@@ -457,8 +502,9 @@ def test_gpkg_extents_are_not_points_but_attribute_coordinates_are(tmp_path, cas
 def test_numbered_ids_in_a_map_payload_are_read_decoded(tmp_path, cases, internal, source):
     """A map sends ids such as 012345678 as prefixes and number deltas; they are still found."""
     encode = pytest.importorskip("landmap.render.maps.encode")
-    phones = cases["complainant_phone"].dropna().map(
-        lambda p: "".join(ch for ch in p if ch.isdigit()))
+    phones = (
+        cases["complainant_phone"].dropna().map(lambda p: "".join(ch for ch in p if ch.isdigit()))
+    )
     phones = phones[phones.str.len() == phones.str.len().mode()[0]].drop_duplicates()
     width = len(phones.iloc[0])
     filler = [str(10 ** (width - 1) + i) for i in range(80)]  # numbers in no register
@@ -479,15 +525,18 @@ def test_numbered_case_ids_still_label_map_points(tmp_path):
     builder = pytest.importorskip("landmap.render.maps.builder")
     save = pytest.importorskip("landmap.render.maps.save")
     n = 80
-    true = gpd.GeoDataFrame({"case_id": [f"C{i:04d}" for i in range(n)]},
-                            geometry=shapely.points(104 + np.arange(n) * 0.01, [12.0] * n),
-                            crs=4326)
+    true = gpd.GeoDataFrame(
+        {"case_id": [f"C{i:04d}" for i in range(n)]},
+        geometry=shapely.points(104 + np.arange(n) * 0.01, [12.0] * n),
+        crs=4326,
+    )
     # each published point 600 m east of its own case but only 300 m from its neighbour's
     moved = true.copy()
     moved["geometry"] = shapely.points(104 + np.arange(n) * 0.01 + 0.0055, [12.0] * n)
-    path = save.save_map(builder.build_map(cases=moved, profile="internal",
-                                           fields=MapFields(popup=["case_id"])),
-                         tmp_path / "map.html")
+    path = save.save_map(
+        builder.build_map(cases=moved, profile="internal", fields=MapFields(popup=["case_id"])),
+        tmp_path / "map.html",
+    )
     assert '"n":"' in path.read_text("utf-8")
     result = audit_export(path, true, min_radius_m=500)
     assert not [f for f in result.findings if f.kind == "point"], result.lines()[:3]

@@ -36,19 +36,27 @@ PHONE = "+855 12 987 654"
 POINTS = [(104.9160, 11.5564), (103.8602, 13.3633), (105.9732, 12.4883)]  # lon, lat
 
 
-def _register(tmp_path: Path, extra: dict[str, list[str]] | None = None, *, sep: str = ",",
-              encoding: str = "utf-8", name: str = "register.csv") -> Path:
+def _register(
+    tmp_path: Path,
+    extra: dict[str, list[str]] | None = None,
+    *,
+    sep: str = ",",
+    encoding: str = "utf-8",
+    name: str = "register.csv",
+) -> Path:
     """A three-case register with a name and a phone number in unusual columns."""
-    frame = pd.DataFrame({
-        "case_id": ["R-1", "R-2", "R-3"],
-        "latitude": [lat for _, lat in POINTS],
-        "longitude": [lon for lon, _ in POINTS],
-        "type": ["eviction", "land grab", "eviction"],
-        "province": ["Phnom Penh", "Siem Reap", "Kratie"],
-        "household_head": [NAME, "SYNTHETIC Sokha Dara", "SYNTHETIC Pich Sreymom"],
-        "contact": [PHONE, "+855 17 555 101", "+855 92 555 202"],
-        **(extra or {}),
-    })
+    frame = pd.DataFrame(
+        {
+            "case_id": ["R-1", "R-2", "R-3"],
+            "latitude": [lat for _, lat in POINTS],
+            "longitude": [lon for lon, _ in POINTS],
+            "type": ["eviction", "land grab", "eviction"],
+            "province": ["Phnom Penh", "Siem Reap", "Kratie"],
+            "household_head": [NAME, "SYNTHETIC Sokha Dara", "SYNTHETIC Pich Sreymom"],
+            "contact": [PHONE, "+855 17 555 101", "+855 92 555 202"],
+            **(extra or {}),
+        }
+    )
     path = tmp_path / name
     frame.to_csv(path, sep=sep, index=False, encoding=encoding)
     return path
@@ -63,8 +71,12 @@ def _export(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def _found(result, kind=None) -> set[str]:
-    return {cid for f in result.findings if kind is None or f.kind == kind
-            for cid in (f.case_ids or (f.case_id,))}
+    return {
+        cid
+        for f in result.findings
+        if kind is None or f.kind == kind
+        for cid in (f.case_ids or (f.case_id,))
+    }
 
 
 # ------------------------------------------------------------------ reading the register
@@ -81,10 +93,10 @@ def test_semicolon_separated_register(tmp_path):
 
 def test_cp1252_register(tmp_path):
     """Before: a register saved by Excel in Windows-1252 gave a UnicodeDecodeError traceback."""
-    register = _register(tmp_path, {"spouse": ["SYNTHETIC Renée Dupré", "", ""]},
-                         encoding="cp1252")
-    export = _export(tmp_path, "page.html", "<p>Renée Dupré</p> <p>SYNTHETIC Renée Dupré</p>"
-                     .encode())
+    register = _register(tmp_path, {"spouse": ["SYNTHETIC Renée Dupré", "", ""]}, encoding="cp1252")
+    export = _export(
+        tmp_path, "page.html", "<p>Renée Dupré</p> <p>SYNTHETIC Renée Dupré</p>".encode()
+    )
     result = audit_export(export, register, min_radius_m=0)
     assert any(f.column == "spouse" for f in result.findings), result.lines()
 
@@ -105,8 +117,12 @@ def test_rows_the_loader_rejected_are_searched(tmp_path):
 def test_name_split_by_html_tags(tmp_path):
     """Before: tags were not stripped: ``<b>First</b> Last`` read as "b first b last"."""
     first, last = NAME.rsplit(" ", 1)
-    for i, html in enumerate([f"<td><b>{first}</b> {last}</td>",
-                              f"<p>{first[:5]}<span style='x'>{first[5:]}</span> {last}</p>"]):
+    for i, html in enumerate(
+        [
+            f"<td><b>{first}</b> {last}</td>",
+            f"<p>{first[:5]}<span style='x'>{first[5:]}</span> {last}</p>",
+        ]
+    ):
         export = _export(tmp_path, f"page{i}.html", html.encode())
         assert _found(audit_export(export, _register(tmp_path), min_radius_m=0)) == {"R-1"}
 
@@ -168,8 +184,9 @@ def test_phone_in_compressed_streams(tmp_path, fmt):
             tf.addfile(info, io.BytesIO(text))
         data = buf.getvalue()
     else:
-        data = {"xz": lzma.compress, "bz2": bz2.compress, "gz": __import__("gzip").compress}[
-            fmt](text)
+        data = {"xz": lzma.compress, "bz2": bz2.compress, "gz": __import__("gzip").compress}[fmt](
+            text
+        )
     export = _export(tmp_path, f"notes.{fmt}", data)
     assert _found(audit_export(export, _register(tmp_path), min_radius_m=0), "phone") == {"R-1"}
 
@@ -198,10 +215,36 @@ def _encrypted_zip(name: str, data: bytes, password: bytes) -> bytes:
     crc = zlib.crc32(data)
     body = _zipcrypto(data, password, os.urandom(11) + bytes([crc >> 24]))
     fname = name.encode()
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 1, 0, 0, 0, crc, len(body), len(data),
-                        len(fname), 0) + fname + body
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 1, 0, 0, 0, crc, len(body),
-                          len(data), len(fname), 0, 0, 0, 0, 0, 0) + fname
+    local = (
+        struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 20, 1, 0, 0, 0, crc, len(body), len(data), len(fname), 0
+        )
+        + fname
+        + body
+    )
+    central = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            20,
+            1,
+            0,
+            0,
+            0,
+            crc,
+            len(body),
+            len(data),
+            len(fname),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
+        + fname
+    )
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local), 0)
     return local + central + end
 
@@ -216,7 +259,8 @@ def test_encrypted_zip_is_a_finding(tmp_path):
     assert not result.ok
     assert [f.kind for f in result.findings] == ["unchecked"]
     assert "encrypted" in result.findings[0].detail and "notes.zip!notes.txt" in (
-        result.findings[0].where)
+        result.findings[0].where
+    )
     assert result.lines()[0].startswith("UNCHECKED: ")
 
 
@@ -241,12 +285,15 @@ def test_zip_nested_six_deep_is_a_finding(tmp_path):
     assert "nested more than 5 levels" in result.findings[0].detail
 
 
-@pytest.mark.parametrize("magic, what", [
-    (b"\x28\xb5\x2f\xfd" + b"\0" * 32, "zstd"),
-    (b"7z\xbc\xaf\x27\x1c" + b"\0" * 32, "7-Zip"),
-    (b"PK\x03\x04" + b"\xff" * 40, "corrupt"),
-    (b"\xfd7zXZ\x00" + b"\x01" * 40, "corrupt"),
-])
+@pytest.mark.parametrize(
+    "magic, what",
+    [
+        (b"\x28\xb5\x2f\xfd" + b"\0" * 32, "zstd"),
+        (b"7z\xbc\xaf\x27\x1c" + b"\0" * 32, "7-Zip"),
+        (b"PK\x03\x04" + b"\xff" * 40, "corrupt"),
+        (b"\xfd7zXZ\x00" + b"\x01" * 40, "corrupt"),
+    ],
+)
 def test_what_cannot_be_opened_is_a_finding(tmp_path, magic, what):
     """Before: unknown or broken containers were logged at info level (or ignored) and passed."""
     export = _export(tmp_path, "blob.bin", magic)
@@ -278,18 +325,27 @@ def test_pdf_text_without_poppler(tmp_path):
     export.parent.mkdir()
     _pdf_with_text(export, f"Interviewed {NAME}")
     assert NAME.encode() not in export.read_bytes()  # only as glyphs in compressed streams
-    code = ("import json, sys; from landmap.leakcheck import audit_export; "
-            "r = audit_export(sys.argv[1], sys.argv[2], min_radius_m=0); "
-            "print(json.dumps([(f.kind, f.where, list(f.case_ids)) for f in r.findings]))")
+    code = (
+        "import json, sys; from landmap.leakcheck import audit_export; "
+        "r = audit_export(sys.argv[1], sys.argv[2], min_radius_m=0); "
+        "print(json.dumps([(f.kind, f.where, list(f.case_ids)) for f in r.findings]))"
+    )
     empty = tmp_path / "bin"
     empty.mkdir()
     env = {**os.environ, "PATH": str(empty)}
-    run = subprocess.run([sys.executable, "-c", code, str(export), str(register)], env=env,
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(export), str(register)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     findings = json.loads(run.stdout)
-    assert any(kind == "value" and where.endswith("!pypdf") and ids == ["R-1"]
-               for kind, where, ids in findings), findings
+    assert any(
+        kind == "value" and where.endswith("!pypdf") and ids == ["R-1"]
+        for kind, where, ids in findings
+    ), findings
 
 
 def test_unreadable_pdf_is_a_finding(tmp_path):
@@ -308,8 +364,9 @@ def _dms(value: float) -> tuple[int, int, float]:
     return degrees, minutes, round((value - degrees - minutes / 60) * 3600, 1)
 
 
-@pytest.mark.parametrize("style", ["hemisphere", "dms", "dms_letters", "degrees_minutes",
-                                   "prefix", "utm_labelled"])
+@pytest.mark.parametrize(
+    "style", ["hemisphere", "dms", "dms_letters", "degrees_minutes", "prefix", "utm_labelled"]
+)
 def test_points_in_common_notations(tmp_path, style):
     """Before: only bare decimal pairs with 3+ decimals (or UTM pairs) were read as points."""
     lon, lat = POINTS[1]
@@ -341,8 +398,20 @@ def test_two_decimal_hemisphere_pair(tmp_path):
 
 # ------------------------------------------------------------------ any header, real command
 
-HEADERS = ["household_head", "land_owner", "owner", "spouse", "witness_1", "reported_by",
-           "village_chief", "perpetrator", "lawyer", "nom", "ម្ចាស់ដី", "អ្នកផ្តល់ព័ត៌មាន"]
+HEADERS = [
+    "household_head",
+    "land_owner",
+    "owner",
+    "spouse",
+    "witness_1",
+    "reported_by",
+    "village_chief",
+    "perpetrator",
+    "lawyer",
+    "nom",
+    "ម្ចាស់ដី",
+    "អ្នកផ្តល់ព័ត៌មាន",
+]
 
 
 @pytest.mark.slow
@@ -356,22 +425,40 @@ def test_names_under_any_header_found_by_the_command(tmp_path):
     frame = pd.read_csv(register, dtype=str, keep_default_na=False)
     export = tmp_path / "public" / "cases.geojson"
     export.parent.mkdir()
-    gdf = gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]),
-                           geometry=gpd.points_from_xy(frame.longitude.astype(float) + 0.05,
-                                                       frame.latitude.astype(float)), crs=4326)
+    gdf = gpd.GeoDataFrame(
+        frame.drop(columns=["latitude", "longitude"]),
+        geometry=gpd.points_from_xy(
+            frame.longitude.astype(float) + 0.05, frame.latitude.astype(float)
+        ),
+        crs=4326,
+    )
     gdf.to_file(export, driver="GeoJSON")
-    run = subprocess.run([sys.executable, "-m", "landmap.cli", "audit", str(export.parent),
-                          "--against", str(register)], capture_output=True, text=True,
-                         check=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "landmap.cli",
+            "audit",
+            str(export.parent),
+            "--against",
+            str(register),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     for header in HEADERS:
         assert f": {header}: " in run.stdout, header
     assert "SYNTHETIC" not in run.stdout and "សាកល្បង" not in run.stdout  # never the value
     clean = gdf[["case_id", "type", "province", "geometry"]]
     clean.to_file(export, driver="GeoJSON")
-    run = subprocess.run([sys.executable, "-m", "landmap.cli", "audit", str(export),
-                          "--against", str(register)], capture_output=True, text=True,
-                         check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "landmap.cli", "audit", str(export), "--against", str(register)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0 and "no leak found" in run.stdout, run.stdout + run.stderr
 
 
@@ -380,18 +467,28 @@ def test_names_under_any_header_found_by_the_command(tmp_path):
 
 def test_values_that_cannot_identify_anyone_are_not_searched(tmp_path):
     """Short values, public values, vocabulary terms and dates are left out, and counted."""
-    register = _register(tmp_path, {
-        "notes": ["Sok", "eviction", "Phnom Penh"],       # short, vocabulary, a public value
-        "visited": ["2024-03-01", "01/03/2024", "unknown"],  # dates, a placeholder
-        "plot": ["1234", "12.5", "7"],                     # short numbers
-    })
-    export = _export(tmp_path, "summary.txt",
-                     b"Sok eviction Phnom Penh 2024-03-01 01/03/2024 unknown 1234 12.5 7")
+    register = _register(
+        tmp_path,
+        {
+            "notes": ["Sok", "eviction", "Phnom Penh"],  # short, vocabulary, a public value
+            "visited": ["2024-03-01", "01/03/2024", "unknown"],  # dates, a placeholder
+            "plot": ["1234", "12.5", "7"],  # short numbers
+        },
+    )
+    export = _export(
+        tmp_path,
+        "summary.txt",
+        b"Sok eviction Phnom Penh 2024-03-01 01/03/2024 unknown 1234 12.5 7",
+    )
     result = audit_export(export, register, min_radius_m=0)
     assert result.ok, result.lines()
     notes = " ".join(result.notes)
-    for why in ("shorter than 4 letters", "public value or vocabulary term", "date only",
-                "number shorter than 8 digits"):
+    for why in (
+        "shorter than 4 letters",
+        "public value or vocabulary term",
+        "date only",
+        "number shorter than 8 digits",
+    ):
         assert why in notes, notes
 
 
@@ -407,8 +504,9 @@ def test_confidential_profile_checks_nothing_and_says_so(tmp_path):
 
 def test_phone_numbers_in_any_spelling_but_not_inside_other_numbers(tmp_path):
     register = _register(tmp_path)
-    for i, text in enumerate(["012-987-654", "85512987654", "+855 (0)12 987 654",
-                              "tel:012987654", "លេខ ០១២ ៩៨៧ ៦៥៤"]):
+    for i, text in enumerate(
+        ["012-987-654", "85512987654", "+855 (0)12 987 654", "tel:012987654", "លេខ ០១២ ៩៨៧ ៦៥៤"]
+    ):
         export = _export(tmp_path, f"found{i}.txt", text.encode())
         assert _found(audit_export(export, register, min_radius_m=0), "phone") == {"R-1"}, text
     for i, text in enumerate(["3312987654", "id ab12987654", "0.012987654", "ff12987654"]):
@@ -444,10 +542,14 @@ def _geopackage_with_metadata(tmp_path: Path) -> Path:
     folder = tmp_path / "public"
     folder.mkdir(exist_ok=True)
     path = folder / "cases.gpkg"
-    frame = gpd.GeoDataFrame({"case_id": ["R-1", "R-2", "R-3"]},
-                             geometry=[shapely.Point(lon, lat) for lon, lat in POINTS], crs=4326)
-    pyogrio.write_dataframe(frame, path, layer="cases", driver="GPKG",
-                            dataset_metadata={"landmap_profile": "public"})
+    frame = gpd.GeoDataFrame(
+        {"case_id": ["R-1", "R-2", "R-3"]},
+        geometry=[shapely.Point(lon, lat) for lon, lat in POINTS],
+        crs=4326,
+    )
+    pyogrio.write_dataframe(
+        frame, path, layer="cases", driver="GPKG", dataset_metadata={"landmap_profile": "public"}
+    )
     return path
 
 
@@ -473,6 +575,7 @@ def test_reading_a_geopackage_changes_no_process_wide_gdal_setting(tmp_path, mon
         def call(*args, **kwargs):
             seen.append(pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED"))
             return real(*args, **kwargs)
+
         return call
 
     monkeypatch.setattr(points.pyogrio, "list_layers", spy(pyogrio.list_layers))

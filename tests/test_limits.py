@@ -26,8 +26,10 @@ FEATURES_OPEN = b'{"type": "FeatureCollection", "features": ['
 FEATURES_CLOSE = b"]}"
 
 
-FEATURE = (b'{"type": "Feature", "properties": {"case_id": "C-1", "type": "eviction"}, '
-           b'"geometry": {"type": "Point", "coordinates": [104.91, 11.55]}}')
+FEATURE = (
+    b'{"type": "Feature", "properties": {"case_id": "C-1", "type": "eviction"}, '
+    b'"geometry": {"type": "Point", "coordinates": [104.91, 11.55]}}'
+)
 
 
 def deflate_bomb(size: int) -> tuple[bytes, int, int]:
@@ -57,12 +59,39 @@ def write_zip(path: Path, members: dict[str, tuple[bytes, int, int]]) -> Path:
     for name, (data, crc, size) in members.items():
         raw = name.encode("utf-8")
         offset = len(local)
-        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(data),
-                             size, len(raw), 0) + raw + data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 8, 0, 0x21,
-                               crc, len(data), size, len(raw), 0, 0, 0, 0, 0, offset) + raw
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central),
-                      len(local), 0)
+        local += (
+            struct.pack(
+                "<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(data), size, len(raw), 0
+            )
+            + raw
+            + data
+        )
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0x800,
+                8,
+                0,
+                0x21,
+                crc,
+                len(data),
+                size,
+                len(raw),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + raw
+        )
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(local), 0
+    )
     path.write_bytes(bytes(local + central + end))
     return path
 
@@ -102,15 +131,19 @@ def test_smaller_bomb_is_refused_for_its_ratio(tmp_path):
     """Under the size limit, a member that unpacks to a thousand times its size is refused."""
     path = write_zip(tmp_path / "sites.zip", {"sites.geojson": deflate_bomb(300_000_000)})
     line = assert_one_line_error(landmap("check", path, "--as", "cases", timeout=120), "check")
-    assert re.search(r"'sites.geojson' unpacks to [\d,]+ times its compressed size; the limit "
-                     r"is 100 times", line)
+    assert re.search(
+        r"'sites.geojson' unpacks to [\d,]+ times its compressed size; the limit "
+        r"is 100 times",
+        line,
+    )
     assert "LANDMAP_MAX_ARCHIVE_RATIO=" in line
 
 
 def test_zip_bomb_through_a_gdal_path_and_in_a_workbook(tmp_path, bomb):
     path = write_zip(tmp_path / "sites.zip", {"sites.geojson": bomb})
     line = assert_one_line_error(
-        landmap("check", f"/vsizip/{path}/sites.geojson", timeout=120), "check")
+        landmap("check", f"/vsizip/{path}/sites.geojson", timeout=120), "check"
+    )
     assert "'sites.geojson' unpacks to 1,900 MB" in line
     book = tmp_path / "register.xlsx"
     with zipfile.ZipFile(ROOT / "data" / "synthetic_cases.xlsx") as real:
@@ -134,9 +167,11 @@ def test_gzip_bomb_is_refused(tmp_path):
 
 def test_member_size_limit_and_how_to_raise_it(tmp_path, monkeypatch):
     """A member over the size limit is refused; the variable the message names lets it in."""
-    lines = b"".join(b'{"type": "Feature", "properties": {"case_id": "C-%06d"}, '
-                     b'"geometry": {"type": "Point", "coordinates": [104.9, 11.5]}},\n' % i
-                     for i in range(20_000))
+    lines = b"".join(
+        b'{"type": "Feature", "properties": {"case_id": "C-%06d"}, '
+        b'"geometry": {"type": "Point", "coordinates": [104.9, 11.5]}},\n' % i
+        for i in range(20_000)
+    )
     data = FEATURES_OPEN + lines.rstrip(b",\n") + FEATURES_CLOSE
     path = write_zip(tmp_path / "cases.zip", {"cases.geojson": deflated(data)})
     proc = landmap("check", path, env=environment(LANDMAP_MAX_ARCHIVE_MEMBER_MB="1"))
@@ -154,8 +189,9 @@ def test_member_size_limit_and_how_to_raise_it(tmp_path, monkeypatch):
 
 
 def test_real_archives_pass_the_default_limits(data_dir):
-    cases, report = load_cases(data_dir / "eviction_hotspots_geojson.zip",
-                               layer="eviction_sites.geojson")
+    cases, report = load_cases(
+        data_dir / "eviction_hotspots_geojson.zip", layer="eviction_sites.geojson"
+    )
     assert report.input_rows == len(cases) + report.rejected > 0
     cases, _ = load_cases(data_dir / "synthetic_cases.xlsx")
     assert len(cases) > 1000
@@ -184,8 +220,11 @@ def test_a_bad_limit_setting_is_a_clear_error(monkeypatch):
 
 def test_raster_size_is_estimated_before_drawing(monkeypatch):
     assert check_dpi(600, paper="A3") == 600  # 70 megapixels
-    with pytest.raises(LimitError, match=r"A3 PNG at 1200 dpi \(19,843 x 14,031 pixels\) would "
-                                         r"be 278 megapixels") as info:
+    with pytest.raises(
+        LimitError,
+        match=r"A3 PNG at 1200 dpi \(19,843 x 14,031 pixels\) would "
+        r"be 278 megapixels",
+    ) as info:
         check_dpi(1200, paper="A3")
     assert info.value.name == "raster_megapixels"
     assert check_dpi(1200, paper="A3", png=False) == 1200  # a PDF is vector
@@ -198,8 +237,11 @@ def test_raster_size_is_estimated_before_drawing(monkeypatch):
 
 def test_every_limit_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text("utf-8")
-    rows = {line.split("|")[1].strip(): line for line in readme.splitlines()
-            if line.startswith("| `LANDMAP_")}
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in readme.splitlines()
+        if line.startswith("| `LANDMAP_")
+    }
     for limit in limits.LIMITS.values():
         assert f"`{limit.env}`" in rows, f"the README's table of limits has no {limit.env}"
         assert f"| {limit.default:,} |" in rows[f"`{limit.env}`"], limit.env

@@ -44,12 +44,17 @@ def _first_key(kind: str, spelling: str) -> str:
     raise AssertionError(spelling)
 
 
-ALIASES = [(kind, key, spelling) for kind in ("cases", "areas", "concessions", "boundaries")
-           for key, spellings in aliases()[kind].items() for spelling in spellings]
+ALIASES = [
+    (kind, key, spelling)
+    for kind in ("cases", "areas", "concessions", "boundaries")
+    for key, spellings in aliases()[kind].items()
+    for spelling in spellings
+]
 
 
-@pytest.mark.parametrize(("kind", "key", "spelling"), ALIASES,
-                         ids=[f"{k}.{c}={s}" for k, c, s in ALIASES])
+@pytest.mark.parametrize(
+    ("kind", "key", "spelling"), ALIASES, ids=[f"{k}.{c}={s}" for k, c, s in ALIASES]
+)
 def test_every_column_alias_is_recognised(kind, key, spelling):
     frame = pd.DataFrame({spelling: ["x"], "other": ["y"]})
     mapping, _ = resolve_columns(frame, kind, {}, exclude=set())
@@ -57,12 +62,16 @@ def test_every_column_alias_is_recognised(kind, key, spelling):
     assert mapping[expected] == [spelling], (expected, mapping)
 
 
-KHMER_ALIASES = [(kind, key, s) for kind, key, s in ALIASES
-                 if any("\u1780" <= ch <= "\u17ff" for ch in s) and len(s) > 3]
+KHMER_ALIASES = [
+    (kind, key, s)
+    for kind, key, s in ALIASES
+    if any("\u1780" <= ch <= "\u17ff" for ch in s) and len(s) > 3
+]
 
 
-@pytest.mark.parametrize(("kind", "key", "spelling"), KHMER_ALIASES,
-                         ids=[f"{k}.{c}={s}" for k, c, s in KHMER_ALIASES])
+@pytest.mark.parametrize(
+    ("kind", "key", "spelling"), KHMER_ALIASES, ids=[f"{k}.{c}={s}" for k, c, s in KHMER_ALIASES]
+)
 def test_khmer_aliases_match_with_spaces_prefixes_and_the_other_subscript(kind, key, spelling):
     expected = _first_key(kind, spelling)
     # a zero-width space, a question number, the other spelling of a subscript TA
@@ -73,22 +82,25 @@ def test_khmer_aliases_match_with_spaces_prefixes_and_the_other_subscript(kind, 
     assert mapping.get(expected) == [written]
 
 
-COORDINATES = [(role, s) for role, entry in aliases()["coordinates"].items()
-               for s in entry["aliases"]]
+COORDINATES = [
+    (role, s) for role, entry in aliases()["coordinates"].items() for s in entry["aliases"]
+]
 
 
-@pytest.mark.parametrize(("role", "spelling"), COORDINATES,
-                         ids=[f"{r}={s}" for r, s in COORDINATES])
+@pytest.mark.parametrize(
+    ("role", "spelling"), COORDINATES, ids=[f"{r}={s}" for r, s in COORDINATES]
+)
 def test_every_coordinate_alias_is_recognised(role, spelling):
     entry = aliases()["coordinates"][role]
-    assert find_column(["notes", spelling.upper()], entry["aliases"], entry["suffixes"]) \
+    assert (
+        find_column(["notes", spelling.upper()], entry["aliases"], entry["suffixes"])
         == spelling.upper()
+    )
 
 
 def test_bilingual_headers_and_kobo_groups():
     cols = ["ខេត្ត (Province)", "District / ស្រុក", "grp/លេខករណី", "_uuid"]
-    mapping, _ = resolve_columns(pd.DataFrame({c: ["x"] for c in cols}), "cases", {},
-                                 exclude=set())
+    mapping, _ = resolve_columns(pd.DataFrame({c: ["x"] for c in cols}), "cases", {}, exclude=set())
     assert mapping["province"] == ["ខេត្ត (Province)"]
     assert mapping["district"] == ["District / ស្រុក"]
     # the team's case number wins over Kobo's own record id
@@ -96,21 +108,26 @@ def test_bilingual_headers_and_kobo_groups():
 
 
 def test_a_row_number_column_is_never_the_case_id():
-    data, report = load_cases(pd.DataFrame({"ល.រ": ["1", "2"], "lat": [11.5, 11.6],
-                                            "lon": [104.9, 104.9]}))
+    data, report = load_cases(
+        pd.DataFrame({"ល.រ": ["1", "2"], "lat": [11.5, 11.6], "lon": [104.9, 104.9]})
+    )
     assert data["case_id"].tolist() == ["CASE-0001", "CASE-0002"]
     assert report.columns.set_index("column").loc["ល.រ", "how"] == "row number"
     assert "case ids generated" in report.summary()
 
 
-VOCAB = [(field, term, spelling) for field in ("case_type", "case_status")
-         for term, entry in vocabulary()[field].items()
-         for spelling in [entry["km"], *entry.get("aliases", [])]
-         if spelling and any("\u1780" <= ch <= "\u17ff" for ch in spelling)]
+VOCAB = [
+    (field, term, spelling)
+    for field in ("case_type", "case_status")
+    for term, entry in vocabulary()[field].items()
+    for spelling in [entry["km"], *entry.get("aliases", [])]
+    if spelling and any("\u1780" <= ch <= "\u17ff" for ch in spelling)
+]
 
 
-@pytest.mark.parametrize(("field", "term", "spelling"), VOCAB,
-                         ids=[f"{f}.{t}={s}" for f, t, s in VOCAB])
+@pytest.mark.parametrize(
+    ("field", "term", "spelling"), VOCAB, ids=[f"{f}.{t}={s}" for f, t, s in VOCAB]
+)
 def test_every_khmer_term_spelling(field, term, spelling):
     assert _term(field, spelling) == term
     # with a space between the words and the other subscript: the same term
@@ -130,10 +147,14 @@ def test_every_khmer_month_name(khmer, english):
 
 
 def test_khmer_digits_in_dates_and_numbers_and_the_message_echoes_the_file():
-    table = pd.DataFrame({"lat": ["១១.៥៥", "11.6", "11.7", "11.8"],
-                          "lon": ["១០៤.៩", "104.9", "104.9", "104.9"],
-                          "date": ["១៥/០៣/២០២៣", "15-មីនា-2023", "៣១/០២/២០២៣", "ឆ្នាំ២០២០"],
-                          "households": ["១៥", "1,200", "១២ គ្រួសារ", "៣.៥"]})
+    table = pd.DataFrame(
+        {
+            "lat": ["១១.៥៥", "11.6", "11.7", "11.8"],
+            "lon": ["១០៤.៩", "104.9", "104.9", "104.9"],
+            "date": ["១៥/០៣/២០២៣", "15-មីនា-2023", "៣១/០២/២០២៣", "ឆ្នាំ២០២០"],
+            "households": ["១៥", "1,200", "១២ គ្រួសារ", "៣.៥"],
+        }
+    )
     data, report = load_cases(table)
     assert data["date"].dt.strftime("%Y-%m-%d").tolist()[:2] == ["2023-03-15"] * 2
     assert pd.isna(data["date"].iloc[2])
@@ -157,8 +178,17 @@ def test_khmer_register_every_column_matched_and_the_teams_ids_kept(path):
     kept = set(columns.loc[columns["became"] == "", "column"])
     assert kept == KEPT
     became = set(columns["became"]) - {""}
-    assert {"case_id", "date", "type", "status", "households", "province", "district",
-            "commune", "village"} <= became
+    assert {
+        "case_id",
+        "date",
+        "type",
+        "status",
+        "households",
+        "province",
+        "district",
+        "commune",
+        "village",
+    } <= became
     assert became & {"latitude", "longitude", "geopoint"}
     assert data["case_id"].tolist() == [f"SYN-KH-{i:04d}" for i in range(1, 61)]
     assert report.details["id"] == "from the file"
@@ -186,8 +216,9 @@ def test_spreadsheet_row_numbers_in_the_workbook():
 
 def test_csv_row_numbers_count_blank_lines(tmp_path):
     path = tmp_path / "gaps.csv"
-    path.write_text("case_id,lat,lon\nA,11.5,104.9\n\nB,abc,104.9\n\n\nC,11.7,104.9\n",
-                    encoding="utf-8")
+    path.write_text(
+        "case_id,lat,lon\nA,11.5,104.9\n\nB,abc,104.9\n\n\nC,11.7,104.9\n", encoding="utf-8"
+    )
     data, report = load_cases(path)
     assert report.rows["row"].tolist() == [2, 4, 7]
     assert "row 4 [B]: rejected" in str(report)
@@ -197,15 +228,22 @@ def test_csv_row_numbers_count_blank_lines(tmp_path):
 # -- what was not understood -------------------------------------------------------------------
 def test_a_likely_column_left_unmatched_warns_in_the_summary_line(tmp_path):
     path = tmp_path / "register.csv"
-    pd.DataFrame({"លេខករណី": ["A1", "A2", "A3"], "ចំនួនគ្រួសារសរុប": ["៣", "៥", "៧"],
-                  "When it happened": ["01/02/2020", "03/04/2021", "05/06/2022"],
-                  "lat": [11.5, 11.6, 11.7], "lon": [104.9] * 3}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "លេខករណី": ["A1", "A2", "A3"],
+            "ចំនួនគ្រួសារសរុប": ["៣", "៥", "៧"],
+            "When it happened": ["01/02/2020", "03/04/2021", "05/06/2022"],
+            "lat": [11.5, 11.6, 11.7],
+            "lon": [104.9] * 3,
+        }
+    ).to_csv(path, index=False)
     data, report = load_cases(path)
     line = report.summary()
     assert "\n" not in line
     assert "WARNING: column 'ចំនួនគ្រួសារសរុប' looks like households" in line
-    assert "WARNING: column 'When it happened' looks like date (100% of its cells are dates)" \
-        in line
+    assert (
+        "WARNING: column 'When it happened' looks like date (100% of its cells are dates)" in line
+    )
     assert "columns={'households': 'ចំនួនគ្រួសារសរុប'}" in line
     # on the command line the fix is spelt with the command's own option
     assert "--column households='ចំនួនគ្រួសារសរុប'" in report.summary(command_line=True)
@@ -213,23 +251,32 @@ def test_a_likely_column_left_unmatched_warns_in_the_summary_line(tmp_path):
 
 
 def test_nothing_recognised_apart_from_the_coordinates_is_a_warning():
-    _, report = load_cases(pd.DataFrame({"a": ["1"], "b": ["2"], "lat": [11.5],
-                                         "lon": [104.9]}))
+    _, report = load_cases(pd.DataFrame({"a": ["1"], "b": ["2"], "lat": [11.5], "lon": [104.9]}))
     assert report.details["columns"] == {}
     assert "no column was recognised apart from the coordinates" in report.summary()
 
 
 def test_vocabulary_content_is_a_likely_miss():
-    table = pd.DataFrame({"what": ["eviction", "land grab", "ការបណ្តេញចេញ", "eviction"],
-                          "lat": [11.5] * 4, "lon": [104.9] * 4, "case_id": list("abcd")})
+    table = pd.DataFrame(
+        {
+            "what": ["eviction", "land grab", "ការបណ្តេញចេញ", "eviction"],
+            "lat": [11.5] * 4,
+            "lon": [104.9] * 4,
+            "case_id": list("abcd"),
+        }
+    )
     _, report = load_cases(table)
-    assert any("'what' looks like type (100% of its cells are type terms)" in w
-               for w in report.warnings)
+    assert any(
+        "'what' looks like type (100% of its cells are type terms)" in w for w in report.warnings
+    )
 
 
 def test_personal_columns_are_listed_as_kept():
-    _, report = load_cases(pd.DataFrame({"complainant_phone": ["012"], "lat": [11.5],
-                                         "lon": [104.9], "case_id": ["A"]}))
+    _, report = load_cases(
+        pd.DataFrame(
+            {"complainant_phone": ["012"], "lat": [11.5], "lon": [104.9], "case_id": ["A"]}
+        )
+    )
     row = report.columns.set_index("column").loc["complainant_phone"]
     assert row["how"] == "kept as is (personal: phone number)"
 
@@ -258,8 +305,9 @@ def test_suggest_on_the_workbook():
 
 def test_suggest_marks_guesses(tmp_path):
     path = tmp_path / "r.csv"
-    pd.DataFrame({"ចំនួនគ្រួសារសរុប": ["៣", "៥", "៧"], "lat": [11.5] * 3,
-                  "lon": [104.9] * 3}).to_csv(path, index=False)
+    pd.DataFrame({"ចំនួនគ្រួសារសរុប": ["៣", "៥", "៧"], "lat": [11.5] * 3, "lon": [104.9] * 3}).to_csv(
+        path, index=False
+    )
     mapping = suggest_columns(path)
     assert mapping.mapping["households"] == "ចំនួនគ្រួសារសរុប"
     assert "households" in mapping.guessed
@@ -270,8 +318,12 @@ def test_suggest_marks_guesses(tmp_path):
 
 @pytest.mark.slow
 def test_check_suggest_prints_options_and_a_project_snippet(tmp_path):
-    res = subprocess.run([LANDMAP, "check", str(KHMER_XLSX), "--suggest"], capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        [LANDMAP, "check", str(KHMER_XLSX), "--suggest"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     assert "--column case_id='លេខ ករណី'" in res.stdout
     assert "--column geopoint=GPS" in res.stdout
@@ -280,16 +332,21 @@ def test_check_suggest_prints_options_and_a_project_snippet(tmp_path):
     assert layer["columns"]["households"] == "ចំនួន គ្រួសារ"
     # the printed options load the file as printed
     command = res.stdout.split("On the command line:\n", 1)[1].splitlines()[0].strip()
-    run = subprocess.run(["bash", "-c", command.replace("landmap", LANDMAP, 1)],
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        ["bash", "-c", command.replace("landmap", LANDMAP, 1)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "60 rows -> 60 loaded" in run.stdout
 
 
 @pytest.mark.slow
 def test_check_lists_every_column_and_its_fate():
-    res = subprocess.run([LANDMAP, "check", str(KHMER_CSV)], capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        [LANDMAP, "check", str(KHMER_CSV)], capture_output=True, text=True, check=False
+    )
     assert res.returncode == 0, res.stderr
     assert "លេខករណី" in res.stdout and "-> case_id" in res.stdout
     assert "រយៈបណ្តោយ" in res.stdout and "-> longitude" in res.stdout
@@ -310,10 +367,12 @@ def test_save_updates_one_layer_and_keeps_the_rest(tmp_path):
     project.write_text(
         '# our monitoring project\n[project]\nname = "team"\n\n'
         '[[layers]]\nname = "elc"\nkind = "concessions"\n'
-        f'path = {json.dumps(str(DATA / "cam-elc-complete.geojson"))}  # ODC\n\n'
+        f"path = {json.dumps(str(DATA / 'cam-elc-complete.geojson'))}  # ODC\n\n"
         '[[layers]]\nname = "cases"\nkind = "cases"\n'
         f'path = {json.dumps(str(KHMER_CSV))}\ncolumns = {{ case_id = "old" }}\n'
-        'fix_swapped = true\n\n[map]\nlang = "km"\n', encoding="utf-8")
+        'fix_swapped = true\n\n[map]\nlang = "km"\n',
+        encoding="utf-8",
+    )
     mapping = suggest_columns(KHMER_CSV)
     mapping.save(project)
     text = project.read_text(encoding="utf-8")
@@ -327,7 +386,10 @@ def test_save_updates_one_layer_and_keeps_the_rest(tmp_path):
     # a new layer name is added at the end
     ColumnMapping(KHMER_CSV, "cases", [], {"case_id": "លេខករណី"}).save(project, name="team_b")
     assert [layer["name"] for layer in tomllib.loads(project.read_text())["layers"]] == [
-        "elc", "cases", "team_b"]
+        "elc",
+        "cases",
+        "team_b",
+    ]
 
 
 def test_the_form_maps_saves_and_loads(tmp_path):
@@ -339,14 +401,17 @@ def test_the_form_maps_saves_and_loads(tmp_path):
     form.save_button.click()
     assert "បានរក្សាទុក" in form.status.value
     # "not in my file" is written down, so that no loader guesses it again
-    assert tomllib.loads((tmp_path / "p.toml").read_text())["layers"][0]["columns"][
-        "village"] == ""
+    assert tomllib.loads((tmp_path / "p.toml").read_text())["layers"][0]["columns"]["village"] == ""
     data, report = form.load()
     assert data["village"].isna().all() and report.loaded == 60
     project = Project.from_toml(tmp_path / "p.toml").load()["cases"]
     assert project.data["village"].isna().all()
-    res = subprocess.run([LANDMAP, "check", str(KHMER_CSV), "--column", "village="],
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [LANDMAP, "check", str(KHMER_CSV), "--column", "village="],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     assert "ភូមិ" in res.stdout and "-> village" not in res.stdout
 
@@ -358,16 +423,14 @@ def test_title_rows_do_not_hide_a_workbooks_columns_from_the_project_check(tmp_p
     ws.append(["លេខករណី", "រយៈទទឹង", "រយៈបណ្តោយ"])
     ws.append(["A1", 11.5, 104.9])
     wb.save(tmp_path / "r.xlsx")
-    ColumnMapping(tmp_path / "r.xlsx", "cases", [], {"case_id": "លេខករណី"}).save(
-        tmp_path / "p.toml")
+    ColumnMapping(tmp_path / "r.xlsx", "cases", [], {"case_id": "លេខករណី"}).save(tmp_path / "p.toml")
     assert Project.from_toml(tmp_path / "p.toml").load()["cases"].report.loaded == 1
 
 
 def test_errors_on_the_command_line_name_its_own_options(tmp_path):
     path = tmp_path / "utm.csv"
     path.write_text("case_id,easting,northing\nA,491000,1277800\n", encoding="utf-8")
-    res = subprocess.run([LANDMAP, "check", str(path)], capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run([LANDMAP, "check", str(path)], capture_output=True, text=True, check=False)
     assert res.returncode == 2
     assert "--utm-zone '48N'" in res.stderr and "--crs 'EPSG:32648'" in res.stderr
     assert "utm_zone=" not in res.stderr and "Traceback" not in res.stderr

@@ -41,8 +41,7 @@ def test_a_register_without_gps_loads_with_every_row_accounted_for(tmp_path):
     assert got.loc["A2", ["admin_code", "location_precision"]].tolist() == ["0301", "district"]
     assert got.loc["A3", ["admin_code", "location_precision"]].tolist() == ["03", "province"]
     # a village is matched (its code kept) but placed at its commune: no village locations
-    assert got.loc["A5", ["admin_code", "location_precision"]].tolist() == ["03010101",
-                                                                            "commune"]
+    assert got.loc["A5", ["admin_code", "location_precision"]].tolist() == ["03010101", "commune"]
     assert "has no location" in rows.loc["A5", "reason"]
     # an ambiguous commune: placed at the district, the candidates in the reason
     assert got.loc["A6", "location_precision"] == "district"
@@ -66,9 +65,11 @@ def test_codes_in_the_register_win_over_names(tmp_path):
 
 
 def test_rows_with_gps_keep_exact_precision_and_get_their_code(tmp_path):
-    text = ("case_id,lat,lon,province,district,commune\n"
-            "P1,11.96189,104.9026,Kampong Cham,Batheay,Batheay\n"
-            "P2,,,Kampong Cham,Batheay,Batheay\n")
+    text = (
+        "case_id,lat,lon,province,district,commune\n"
+        "P1,11.96189,104.9026,Kampong Cham,Batheay,Batheay\n"
+        "P2,,,Kampong Cham,Batheay,Batheay\n"
+    )
     cases, report = load_cases(_register(tmp_path, text))
     got = cases.set_index("case_id")
     assert got.loc["P1", "location_precision"] == "exact"
@@ -80,8 +81,10 @@ def test_rows_with_gps_keep_exact_precision_and_get_their_code(tmp_path):
 
 def test_a_point_outside_its_stated_commune_is_flagged(tmp_path):
     # 030101 Batheay; the point is Phnom Penh's Tonle Basak (120101)
-    text = ("case_id,lat,lon,province,district,commune\n"
-            "T1,11.548,104.935,Kampong Cham,Batheay,Batheay\n")
+    text = (
+        "case_id,lat,lon,province,district,commune\n"
+        "T1,11.548,104.935,Kampong Cham,Batheay,Batheay\n"
+    )
     cases, report = load_cases(_register(tmp_path, text))
     reason = report.rows["reason"].iloc[0]
     assert report.loaded == 1
@@ -91,8 +94,10 @@ def test_a_point_outside_its_stated_commune_is_flagged(tmp_path):
 
 
 def test_swapped_points_are_checked_after_the_swap(tmp_path):
-    text = ("case_id,lat,lon,province,district,commune\n"
-            "S1,104.9026,11.96189,Kampong Cham,Batheay,Batheay\n")
+    text = (
+        "case_id,lat,lon,province,district,commune\n"
+        "S1,104.9026,11.96189,Kampong Cham,Batheay,Batheay\n"
+    )
     _, report = load_cases(_register(tmp_path, text), fix_swapped=True)
     assert report.repaired == 1
     assert "outside the stated" not in report.rows["reason"].iloc[0]
@@ -102,9 +107,14 @@ def test_vector_cases_with_null_geometry_are_placed(tmp_path):
     import geopandas as gpd
 
     frame = gpd.GeoDataFrame(
-        {"case_id": ["V1", "V2"], "province": ["Kampot", "Kampot"],
-         "district": ["Kampong Trach", None]},
-        geometry=[None, shapely.Point(104.4, 10.6)], crs="EPSG:4326")
+        {
+            "case_id": ["V1", "V2"],
+            "province": ["Kampot", "Kampot"],
+            "district": ["Kampong Trach", None],
+        },
+        geometry=[None, shapely.Point(104.4, 10.6)],
+        crs="EPSG:4326",
+    )
     path = tmp_path / "cases.gpkg"
     frame.to_file(path)
     cases, report = load_cases(path)
@@ -123,8 +133,7 @@ def test_table_with_neither_coordinates_nor_places_still_fails_clearly(tmp_path)
 
 def test_the_synthetic_register_places_its_name_only_rows(data_dir):
     cases, report = load_cases(data_dir / "synthetic_cases.csv", fix_swapped=True)
-    truth = pd.read_csv(data_dir / "synthetic_cases_places.csv", dtype=str,
-                        keep_default_na=False)
+    truth = pd.read_csv(data_dir / "synthetic_cases_places.csv", dtype=str, keep_default_na=False)
     assert report.is_complete()
     rows = report.rows.set_index("row")
     got = cases.drop_duplicates("case_id").set_index("case_id")
@@ -134,8 +143,7 @@ def test_the_synthetic_register_places_its_name_only_rows(data_dir):
     assert (rows.loc[spreadsheet_rows, "status"] == "rejected").all()
     expected = truth[~impossible].set_index("case_id")
     assert (got.loc[expected.index, "admin_code"] == expected["expected_admin_code"]).all()
-    assert (got.loc[expected.index, "location_precision"]
-            == expected["expected_precision"]).all()
+    assert (got.loc[expected.index, "location_precision"] == expected["expected_precision"]).all()
     assert report.details["places"]["point_outside_stated_unit"] == 0
     precision = cases["location_precision"].value_counts()
     assert set(precision.index) <= {"exact", "village", "commune", "district", "province"}
@@ -144,25 +152,30 @@ def test_the_synthetic_register_places_its_name_only_rows(data_dir):
 @pytest.mark.slow
 def test_places_command_prints_matches_and_candidates():
     run = [sys.executable, "-m", "landmap", "places"]
-    ok = subprocess.run([*run, "Kg. Cham", "Srok Batheay"], capture_output=True, text=True,
-                        check=False)
+    ok = subprocess.run(
+        [*run, "Kg. Cham", "Srok Batheay"], capture_output=True, text=True, check=False
+    )
     assert ok.returncode == 0, ok.stderr
     assert "0301" in ok.stdout and "បាធាយ" in ok.stdout and "finest unit: 0301" in ok.stdout
-    amb = subprocess.run([*run, "Tboung Khmum", "Memot", "Kokir"], capture_output=True,
-                         text=True, check=False)
+    amb = subprocess.run(
+        [*run, "Tboung Khmum", "Memot", "Kokir"], capture_output=True, text=True, check=False
+    )
     assert amb.returncode == 1 and "ambiguous" in amb.stdout and "250321" in amb.stdout
     none = subprocess.run([*run, "Atlantis"], capture_output=True, text=True, check=False)
     assert none.returncode == 1 and "matches no province" in none.stdout
-    bad = subprocess.run([*run, "Khet A", "Khet B"], capture_output=True, text=True,
-                         check=False)
+    bad = subprocess.run([*run, "Khet A", "Khet B"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 
 def test_match_cost_is_paid_per_distinct_place(tmp_path):
     n = 20_000
-    frame = pd.DataFrame({"case_id": [f"R{i}" for i in range(n)],
-                          "province": np.where(np.arange(n) % 2, "Kg. Cham", "Kampot"),
-                          "district": np.where(np.arange(n) % 2, "Batheay", "Kampong Trach")})
+    frame = pd.DataFrame(
+        {
+            "case_id": [f"R{i}" for i in range(n)],
+            "province": np.where(np.arange(n) % 2, "Kg. Cham", "Kampot"),
+            "district": np.where(np.arange(n) % 2, "Batheay", "Kampong Trach"),
+        }
+    )
     cases, report = load_cases(frame)
     assert report.repaired == n
     assert cases["admin_code"].nunique() == 2

@@ -51,9 +51,13 @@ def cases_frame(n: int = 6) -> gpd.GeoDataFrame:
 
 def concessions_frame() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"concession_id": ["E1", "M1"], "name": ["Alpha Agro", "Beta Mining"],
-         "company": ["Alpha Co.", "Beta Co."], "kind": ["ELC", "mining"],
-         "secret_note": ["do not publish", "do not publish"]},
+        {
+            "concession_id": ["E1", "M1"],
+            "name": ["Alpha Agro", "Beta Mining"],
+            "company": ["Alpha Co.", "Beta Co."],
+            "kind": ["ELC", "mining"],
+            "secret_note": ["do not publish", "do not publish"],
+        },
         geometry=[shapely.box(104.0, 12.1, 104.3, 12.4), shapely.box(104.5, 12.1, 104.8, 12.3)],
         crs="EPSG:4326",
     )
@@ -75,12 +79,24 @@ def test_legend_entries_are_bilingual():
 
 
 def test_only_chosen_columns_reach_the_html(tmp_path):
-    m = build_map(profile="internal", cases=cases_frame(), concessions=concessions_frame(),
-                  fields=MapFields(popup={"cases": ["case_id", "type"], "concessions": ["name"]},
-                                   search=[], tooltip=[]))
+    m = build_map(
+        profile="internal",
+        cases=cases_frame(),
+        concessions=concessions_frame(),
+        fields=MapFields(
+            popup={"cases": ["case_id", "type"], "concessions": ["name"]}, search=[], tooltip=[]
+        ),
+    )
     page = map_html(m)
-    for absent in ("012 345 678", "Synthetic Person", "do not publish", "Synthetic case",
-                   "Phum 3", "Alpha Co.", "complainant_phone"):
+    for absent in (
+        "012 345 678",
+        "Synthetic Person",
+        "do not publish",
+        "Synthetic case",
+        "Phum 3",
+        "Alpha Co.",
+        "complainant_phone",
+    ):
         assert absent not in page, absent
     assert "C-003" in page and "Beta Mining" in page
 
@@ -92,10 +108,14 @@ def test_default_popups_skip_sensitive_extra_columns():
 
 
 def test_saved_map_is_one_file_with_no_network_reference(tmp_path):
-    m = build_map(profile="internal",
-                  cases=cases_frame(80), concessions=concessions_frame(),
-                  title="Offline", controls=MapControls(heatmap=True),
-                  text=MapText(notice="CONFIDENTIAL — internal use only"))
+    m = build_map(
+        profile="internal",
+        cases=cases_frame(80),
+        concessions=concessions_frame(),
+        title="Offline",
+        controls=MapControls(heatmap=True),
+        text=MapText(notice="CONFIDENTIAL — internal use only"),
+    )
     out = save_map(m, tmp_path / "map.html")
     page = out.read_text("utf-8")
     assert out.stat().st_size < 1_000_000
@@ -103,13 +123,14 @@ def test_saved_map_is_one_file_with_no_network_reference(tmp_path):
     assert "cdn.jsdelivr" not in page and "cdnjs" not in page and "code.jquery" not in page
     assert "jQuery v" not in page  # the library itself is not needed, hence not inlined
     assert "leaflet.markercluster" in page and "L.heatLayer" in page
-    assert "url(\"data:image/png;base64," in page  # Leaflet's layer icons inlined
+    assert 'url("data:image/png;base64,' in page  # Leaflet's layer icons inlined
     assert list(tmp_path.iterdir()) == [out]  # atomic write left nothing beside it
 
 
 def test_online_save_leaves_libraries_on_the_cdn(tmp_path):
-    page = save_map(build_map(profile="internal", cases=cases_frame()), tmp_path / "m.html",
-                    offline=False).read_text("utf-8")
+    page = save_map(
+        build_map(profile="internal", cases=cases_frame()), tmp_path / "m.html", offline=False
+    ).read_text("utf-8")
     assert 'src="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"' in page
     assert "landmap-asset:" not in page and "window.landmap" in page
 
@@ -141,8 +162,9 @@ def test_unknown_popup_column_is_a_schema_error():
     with pytest.raises(SchemaError, match="'nmae' is in none of the layers"):
         build_map(concessions=concessions_frame(), fields=MapFields(popup=["nmae"]))
     with pytest.raises(SchemaError, match="'nmae' is not in the concessions layer"):
-        build_map(concessions=concessions_frame(),
-                  fields=MapFields(popup={"concessions": ["nmae"]}))
+        build_map(
+            concessions=concessions_frame(), fields=MapFields(popup={"concessions": ["nmae"]})
+        )
 
 
 def test_layer_without_crs_and_unknown_basemap_are_errors():
@@ -168,8 +190,11 @@ def test_basemap_is_attributed_and_offline_background_is_default():
 
 def test_add_layer_and_legend_follow_every_layer():
     m = build_map(profile="internal", cases=cases_frame())
-    extra = gpd.GeoDataFrame({"area_id": ["A1"], "name": ["Forest"], "kind": ["community forest"]},
-                             geometry=[shapely.box(104, 11.5, 104.2, 11.7)], crs="EPSG:4326")
+    extra = gpd.GeoDataFrame(
+        {"area_id": ["A1"], "name": ["Forest"], "kind": ["community forest"]},
+        geometry=[shapely.box(104, 11.5, 104.2, 11.7)],
+        crs="EPSG:4326",
+    )
     add_layer(m, extra, kind="areas")
     page = map_html(m)
     assert page.index("landmap.legend(") > page.index("landmap.polygonLayer(")
@@ -182,9 +207,12 @@ def test_concessions_known_only_by_a_point_get_their_own_layer():
     mixed.loc[1, "geometry"] = shapely.Point(104.5, 12.1)
     layers = build_map(concessions=mixed).landmap_layers
     assert [(lyr.geometry_kind, lyr.spec["label"], lyr.spec["geom"]["n"]) for lyr in layers] == [
-        ("polygons", "Concessions", 1), ("points", "Concessions (location only)", 1)]
-    lines = gpd.GeoDataFrame({"name": ["road"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])],
-                             crs="EPSG:4326")
+        ("polygons", "Concessions", 1),
+        ("points", "Concessions (location only)", 1),
+    ]
+    lines = gpd.GeoDataFrame(
+        {"name": ["road"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs="EPSG:4326"
+    )
     with pytest.raises(DataValueError, match="mixes points or lines"):
         add_layer(build_map(), pd.concat([mixed, lines]), kind="concessions")
 
@@ -208,11 +236,15 @@ def test_template_syntax_in_data_is_not_evaluated():
 
 
 def test_page_declares_utf8_early_and_carries_the_licences():
-    page = map_html(build_map(profile="internal", cases=cases_frame(80),
-                              controls=MapControls(heatmap=True)))
+    page = map_html(
+        build_map(profile="internal", cases=cases_frame(80), controls=MapControls(heatmap=True))
+    )
     assert 0 < page.find("charset=UTF-8") < 1024  # browsers sniff the first 1024 bytes
-    for package in ("leaflet 1.9.4 (BSD-2-Clause)", "leaflet.markercluster 1.5.3 (MIT)",
-                    "leaflet.heat 0.2.0 (BSD-2-Clause)"):
+    for package in (
+        "leaflet 1.9.4 (BSD-2-Clause)",
+        "leaflet.markercluster 1.5.3 (MIT)",
+        "leaflet.heat 0.2.0 (BSD-2-Clause)",
+    ):
         assert f"== {package} ==" in page
     assert "leaflet-minimap" not in page.split("</head>")[0].split("<!--")[-1]  # unused: absent
 
@@ -229,10 +261,14 @@ def test_geometry_payload_is_reused_for_unchanged_layers():
 
 
 def test_overlay_results_with_geometry_collections_draw_their_areas():
-    gc = shapely.GeometryCollection([shapely.box(104.0, 12.0, 104.1, 12.1),
-                                     shapely.LineString([(104.0, 12.0), (104.2, 12.2)])])
-    overlaps = gpd.GeoDataFrame({"area_name": ["Forest"], "concession_name": ["Alpha Agro"],
-                                 "overlap_ha": [1234.5678]}, geometry=[gc], crs="EPSG:4326")
+    gc = shapely.GeometryCollection(
+        [shapely.box(104.0, 12.0, 104.1, 12.1), shapely.LineString([(104.0, 12.0), (104.2, 12.2)])]
+    )
+    overlaps = gpd.GeoDataFrame(
+        {"area_name": ["Forest"], "concession_name": ["Alpha Agro"], "overlap_ha": [1234.5678]},
+        geometry=[gc],
+        crs="EPSG:4326",
+    )
     layer = build_map(overlaps=overlaps).landmap_layers[0]
     assert layer.spec["geom"]["h"] == "S"  # one feature, one ring of 4 points (4 << 2 | 2)
     assert layer.spec["props"]["overlap_ha"] == {"v": ["1\u202f234.57"]}
@@ -258,12 +294,17 @@ def test_one_popup_list_for_every_layer_keeps_each_feature_name():
     conc["province"] = "Kratie"
     cases = cases_frame()
     cases["province"] = "Kratie"
-    m = build_map(profile="internal",
-                  cases=cases, concessions=conc, fields=MapFields(popup=["province", "households"],
-                                                                  tooltip=["type"]))
+    m = build_map(
+        profile="internal",
+        cases=cases,
+        concessions=conc,
+        fields=MapFields(popup=["province", "households"], tooltip=["type"]),
+    )
     popups = {lyr.spec["kind"]: lyr.spec["popup"] for lyr in m.landmap_layers}
-    assert popups == {"concessions": ["name", "province"],
-                      "cases": ["case_id", "province", "households"]}
+    assert popups == {
+        "concessions": ["name", "province"],
+        "cases": ["case_id", "province", "households"],
+    }
     tooltips = {lyr.spec["kind"]: lyr.spec["tooltip"] for lyr in m.landmap_layers}
     assert tooltips == {"concessions": ["name"], "cases": ["case_id", "type"]}
     exact = build_map(concessions=conc, fields=MapFields(popup={"concessions": ["province"]}))

@@ -82,9 +82,13 @@ def test_polygons_round_trip_within_one_grid_step():
     assert [len(f) for f in (decoded[0], decoded[3])] == [2, 2]  # shell + hole; two parts
     rebuilt = shapely.Polygon(decoded[0][0], holes=[decoded[0][1]])
     assert rebuilt.symmetric_difference(donut).area < 1e-6
-    assert shapely.MultiPolygon([shapely.Polygon(r) for r in decoded[3]]).equals_exact(
-        multi.normalize(), 0.001) or abs(shapely.MultiPolygon(
-            [shapely.Polygon(r) for r in decoded[3]]).area - multi.area) < 1e-6
+    assert (
+        shapely.MultiPolygon([shapely.Polygon(r) for r in decoded[3]]).equals_exact(
+            multi.normalize(), 0.001
+        )
+        or abs(shapely.MultiPolygon([shapely.Polygon(r) for r in decoded[3]]).area - multi.area)
+        < 1e-6
+    )
 
 
 def test_shared_edges_stay_shared_after_simplification():
@@ -94,8 +98,10 @@ def test_shared_edges_stay_shared_after_simplification():
     left = shapely.Polygon([(0, 0), *edge, (0, 1)])
     right = shapely.Polygon([(2, 0), (2, 1), *reversed(edge)])
     out = encode.simplify(np.array([left, right], dtype=object), 0.01)
-    assert shapely.get_num_coordinates(out).sum() < shapely.get_num_coordinates(
-        np.array([left, right])).sum()
+    assert (
+        shapely.get_num_coordinates(out).sum()
+        < shapely.get_num_coordinates(np.array([left, right])).sum()
+    )
     assert out[0].intersection(out[1]).area == pytest.approx(0, abs=1e-12)
     assert out[0].union(out[1]).area == pytest.approx(2.0, rel=1e-6)
 
@@ -143,8 +149,13 @@ _POINT_OR_NOTHING = st.one_of(
 @given(st.lists(_POINT_OR_NOTHING, max_size=40))
 @settings(max_examples=80, deadline=None)
 def test_points_round_trip_with_missing_and_empty_points(items):
-    geoms = np.array([None if v is None else shapely.Point() if v == "empty" else
-                      shapely.Point(*v) for v in items], dtype=object)
+    geoms = np.array(
+        [
+            None if v is None else shapely.Point() if v == "empty" else shapely.Point(*v)
+            for v in items
+        ],
+        dtype=object,
+    )
     step = 1e-5
     payload = encode.encode_points(geoms, step=step, origin=(102.0, 10.0))
     decoded = decode_points(payload)
@@ -160,8 +171,9 @@ def test_points_round_trip_with_missing_and_empty_points(items):
 
 def test_points_refuse_multipoints():
     with pytest.raises(ValueError, match="points only"):
-        encode.encode_points(np.array([shapely.MultiPoint([(1, 1), (2, 2)])]), step=1.0,
-                             origin=(0.0, 0.0))
+        encode.encode_points(
+            np.array([shapely.MultiPoint([(1, 1), (2, 2)])]), step=1.0, origin=(0.0, 0.0)
+        )
 
 
 def test_encode_column_dictionary_and_plain():
@@ -177,10 +189,18 @@ def test_encode_column_dictionary_and_plain():
     assert numbers == {"v": ["1.5", "2", None, "12\u202f345.68"]}
 
 
-@pytest.mark.parametrize("value", [
-    "</script><script>alert(1)</script>", "<!--", "a\u2028b\u2029c", "&amp; & <b>",
-    "\"quoted\" 'single' `back` ${x}", "ភូមិថ្មី \u202eevil", "{{ 7 * 7 }} {% raw %} {# x #}",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "</script><script>alert(1)</script>",
+        "<!--",
+        "a\u2028b\u2029c",
+        "&amp; & <b>",
+        "\"quoted\" 'single' `back` ${x}",
+        "ភូមិថ្មី \u202eevil",
+        "{{ 7 * 7 }} {% raw %} {# x #}",
+    ],
+)
 def test_json_for_html_cannot_close_a_script_block(value):
     text = json_for_html({"v": value})
     assert "<" not in text and ">" not in text and "&" not in text
@@ -212,8 +232,9 @@ def test_numbered_identifiers_travel_as_prefix_and_deltas():
     assert col["d"] == ["P"] and col["w"] == 6 and "i" not in col
     assert len(json.dumps(col)) < len(json.dumps(list(ids))) / 5
     assert decode_column(col) == list(ids)
-    mixed = pd.Series([f"ELC-{i}" if i % 3 else f"CF-{i}" for i in range(200)] + [None],
-                      dtype=object)
+    mixed = pd.Series(
+        [f"ELC-{i}" if i % 3 else f"CF-{i}" for i in range(200)] + [None], dtype=object
+    )
     col = encode.encode_column(mixed)
     assert "n" in col and col["w"] == 0 and len(col["d"]) == 2
     assert decode_column(col) == list(mixed)
@@ -222,25 +243,39 @@ def test_numbered_identifiers_travel_as_prefix_and_deltas():
 _KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
-@pytest.mark.parametrize("values", [
-    [f"A{i:02d}" for i in range(40)] + [f"A{i}" for i in range(100, 140)],  # mixed widths
-    [f"x{i}" for i in range(79)] + ["no number"],
-    ["9" * 20 + str(i) for i in range(80)],  # beyond 15 digits
-    [f"ភូមិ{str(i).translate(_KHMER_DIGITS)}" for i in range(80)],  # Khmer digits: text
-    [f"C{i}" for i in range(10)],  # a short column stays readable
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"A{i:02d}" for i in range(40)] + [f"A{i}" for i in range(100, 140)],  # mixed widths
+        [f"x{i}" for i in range(79)] + ["no number"],
+        ["9" * 20 + str(i) for i in range(80)],  # beyond 15 digits
+        [f"ភូមិ{str(i).translate(_KHMER_DIGITS)}" for i in range(80)],  # Khmer digits: text
+        [f"C{i}" for i in range(10)],  # a short column stays readable
+    ],
+)
 def test_values_that_are_not_numbered_ids_stay_as_they_are(values):
     col = encode.encode_column(pd.Series(values))
     assert col == {"v": values}
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.tuples(
-    st.sampled_from(["P", "KT-", "", "ELC ", "ក-"]), st.integers(0, 10**12))), min_size=64,
-    max_size=120, unique=True), st.booleans())
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.tuples(st.sampled_from(["P", "KT-", "", "ELC ", "ក-"]), st.integers(0, 10**12)),
+        ),
+        min_size=64,
+        max_size=120,
+        unique=True,
+    ),
+    st.booleans(),
+)
 def test_numbered_columns_decode_to_the_same_values(items, padded):
-    values = [None if it is None else f"{it[0]}{it[1]:013d}" if padded else f"{it[0]}{it[1]}"
-              for it in items]
+    values = [
+        None if it is None else f"{it[0]}{it[1]:013d}" if padded else f"{it[0]}{it[1]}"
+        for it in items
+    ]
     series = pd.Series(values, dtype=object)
     col = encode.encode_column(series)
     assert decode_column(col) == values
@@ -258,9 +293,11 @@ def test_payload_cache_tells_apart_where_the_missing_geometries_are():
     geometry_payload(first, **options)
     got = geometry_payload(second, **options)
     assert json.dumps(got, sort_keys=True, default=str) == json.dumps(
-        _geometry_payload(second, **options), sort_keys=True, default=str)
-    assert json.dumps(got, default=str) != json.dumps(geometry_payload(first, **options),
-                                                      default=str)
+        _geometry_payload(second, **options), sort_keys=True, default=str
+    )
+    assert json.dumps(got, default=str) != json.dumps(
+        geometry_payload(first, **options), default=str
+    )
 
 
 def test_payload_cache_is_bounded_and_can_be_cleared():
@@ -268,8 +305,11 @@ def test_payload_cache_is_bounded_and_can_be_cleared():
 
     layers.clear_payload_cache()
     for i in range(layers._PAYLOAD_CACHE_SIZE + 5):
-        layers.geometry_payload(np.array([shapely.Point(104 + i / 100, 12)], dtype=object),
-                                points=True, precision_zoom=14.0)
+        layers.geometry_payload(
+            np.array([shapely.Point(104 + i / 100, 12)], dtype=object),
+            points=True,
+            precision_zoom=14.0,
+        )
     assert len(layers._PAYLOADS) == layers._PAYLOAD_CACHE_SIZE
     layers.clear_payload_cache()
     assert not layers._PAYLOADS

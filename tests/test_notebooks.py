@@ -20,9 +20,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = sorted(
-    p for p in NOTEBOOK_DIR.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-)
+NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 WORKSHOP = [p for p in NOTEBOOKS if p.parent.name == "workshop"]
 
 
@@ -31,8 +29,9 @@ def _rel(path: Path) -> str:
 
 
 def _load_strip_script():
-    spec = importlib.util.spec_from_file_location("strip_notebooks",
-                                                  ROOT / "scripts" / "strip_notebooks.py")
+    spec = importlib.util.spec_from_file_location(
+        "strip_notebooks", ROOT / "scripts" / "strip_notebooks.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -44,9 +43,14 @@ def _files(folder: Path) -> set[Path]:
 
 def test_the_kit_is_complete():
     names = {_rel(p) for p in NOTEBOOKS}
-    for expected in ("01_quickstart.ipynb", "02_load_and_check.ipynb",
-                     "03_overlap_analysis.ipynb", "04_explorer.ipynb",
-                     "05_briefing_exports.ipynb", "06_register.ipynb"):
+    for expected in (
+        "01_quickstart.ipynb",
+        "02_load_and_check.ipynb",
+        "03_overlap_analysis.ipynb",
+        "04_explorer.ipynb",
+        "05_briefing_exports.ipynb",
+        "06_register.ipynb",
+    ):
         assert expected in names
     assert 3 <= len(WORKSHOP) <= 4
     assert (NOTEBOOK_DIR / "workshop" / "TRAINER_GUIDE.md").is_file()
@@ -91,8 +95,9 @@ def _inject_output_dir(nb: nbformat.NotebookNode, out: Path) -> None:
     for i, cell in enumerate(nb.cells):
         if "parameters" in cell.metadata.get("tags", []):
             injected = nbformat.v4.new_code_cell(
-                f"OUTPUT_DIR = Path({str(out)!r})  # injected by the test", metadata={"tags": [
-                    "injected-parameters"]})
+                f"OUTPUT_DIR = Path({str(out)!r})  # injected by the test",
+                metadata={"tags": ["injected-parameters"]},
+            )
             nb.cells.insert(i + 1, injected)
             return
     raise AssertionError("no cell tagged 'parameters'")
@@ -109,7 +114,10 @@ def _execute(path: Path, out: Path, extra: str = "") -> nbformat.NotebookNode:
                 break
     nb.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable, end='')"))
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", allow_errors=False,
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()  # raises CellExecutionError naming the failing cell
@@ -121,8 +129,13 @@ _RUNS: dict[str, nbformat.NotebookNode] = {}
 
 
 def _text(nb: nbformat.NotebookNode) -> str:
-    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                     for o in c.outputs if o.output_type == "stream")
+    return "\n".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream"
+    )
 
 
 def _run_once(path: Path, tmp_path_factory) -> nbformat.NotebookNode:
@@ -139,8 +152,9 @@ def test_notebook_runs(path, tmp_path):
     before = _files(NOTEBOOK_DIR)
     nb = _execute(path, tmp_path / "out")
     _RUNS[_rel(path)] = nb
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert errors == []
     assert _files(NOTEBOOK_DIR) == before, "a notebook wrote into notebooks/"
     # the kernel ran the project's interpreter, not whatever "python" is first on PATH
@@ -151,8 +165,7 @@ def test_notebook_runs(path, tmp_path):
 @pytest.mark.notebook
 def test_load_and_check_runs_on_a_workbook_with_khmer_headers(tmp_path):
     path = NOTEBOOK_DIR / "02_load_and_check.ipynb"
-    nb = _execute(path, tmp_path / "out",
-                  'CASES_FILE = DATA / "synthetic_khmer_register.xlsx"')
+    nb = _execute(path, tmp_path / "out", 'CASES_FILE = DATA / "synthetic_khmer_register.xlsx"')
     text = _text(nb)
     assert "synthetic_khmer_register.xlsx as cases: 60 rows -> 60 loaded" in text
     assert "WARNING" not in text
@@ -171,8 +184,9 @@ def test_overlap_headline_is_the_union_coverage_by_area_gives(tmp_path_factory):
     from landmap.io.load import load_areas, load_concessions
 
     nb = _run_once(NOTEBOOK_DIR / "03_overlap_analysis.ipynb", tmp_path_factory)
-    found = re.search(r"([\d,]+) ha of protected areas lie inside economic land concessions",
-                      _text(nb))
+    found = re.search(
+        r"([\d,]+) ha of protected areas lie inside economic land concessions", _text(nb)
+    )
     assert found, "the headline is missing"
     data = ROOT / "data"
     protected = load_areas(data / "protected_areas_and_forests.geojson").data
@@ -201,8 +215,9 @@ def test_the_quickstart_and_the_overlaps_print_the_same_case_count(tmp_path_fact
     counts = set()
     for name in ("01_quickstart.ipynb", "03_overlap_analysis.ipynb"):
         text = _text(_run_once(NOTEBOOK_DIR / name, tmp_path_factory))
-        counts |= {int(n.replace(",", "")) for n in re.findall(r"([\d,]+) cases \(synthetic\)",
-                                                                 text)}
+        counts |= {
+            int(n.replace(",", "")) for n in re.findall(r"([\d,]+) cases \(synthetic\)", text)
+        }
     expected = len(load_cases(ROOT / "data" / "synthetic_cases.csv", fix_swapped=True).data)
     demo = Project.from_toml(ROOT / "data" / "demo.toml").load(["synthetic_cases"])
     assert counts == {expected} == {len(demo["synthetic_cases"].data)}

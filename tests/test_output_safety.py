@@ -31,11 +31,13 @@ DATA = ROOT / "data"
 LANDMAP = [sys.executable, "-m", "landmap.cli"]
 TIMEOUT = 900  # seconds; a small build takes 10-40 s on a busy two-core machine
 
-CASES = ('{ case_id = "case_id", date = "date_of_incident", type = "case_type", '
-         'status = "status", households = "households", province = "province", '
-         'district = "district", commune = "commune", village = "village", '
-         'description = "description", source = "source", '
-         'location_precision = "location_precision", lat = "latitude", lon = "longitude" }')
+CASES = (
+    '{ case_id = "case_id", date = "date_of_incident", type = "case_type", '
+    'status = "status", households = "households", province = "province", '
+    'district = "district", commune = "commune", village = "village", '
+    'description = "description", source = "source", '
+    'location_precision = "location_precision", lat = "latitude", lon = "longitude" }'
+)
 
 PROJECT = """\
 # SYNTHETIC cases: a small copy of the demo project for the output-safety tests.
@@ -96,11 +98,13 @@ formats = {formats}
 """
 
 
-def write_project(folder: Path, *, cases: str = "cases.csv",
-                  formats: tuple[str, ...] = ("geojson", "xlsx")) -> Path:
+def write_project(
+    folder: Path, *, cases: str = "cases.csv", formats: tuple[str, ...] = ("geojson", "xlsx")
+) -> Path:
     path = folder / "small.toml"
-    path.write_text(PROJECT.format(cases=cases, columns=CASES, formats=json.dumps(list(formats))),
-                    "utf-8")
+    path.write_text(
+        PROJECT.format(cases=cases, columns=CASES, formats=json.dumps(list(formats))), "utf-8"
+    )
     return path
 
 
@@ -119,20 +123,24 @@ def small(tmp_path_factory) -> Path:
     register = register[register["province"] == "Ratanak Kiri"].head(40).copy()
     # SYNTHETIC phone numbers that do not look like a PDF's zero-padded byte offsets (the
     # register's "+855 00 000 0012" is found by the leak check in a PDF's cross-reference table)
-    register["complainant_phone"] = [f"+855 97 {500 + i:03d} {1000 + 7 * i:04d}"
-                                     for i in range(len(register))]
+    register["complainant_phone"] = [
+        f"+855 97 {500 + i:03d} {1000 + 7 * i:04d}" for i in range(len(register))
+    ]
     register.to_csv(folder / "cases.csv", index=False)
     provinces = gpd.read_file(DATA / "khm_bnd_admin1_gov_ed2022.json")
     area = provinces[provinces["Adm1_Name"] == "Ratanak Kiri"].to_crs(32648).buffer(10_000)
     area = area.to_crs(4326).union_all()
-    for source, name in (("khm_bnd_admin1_gov_ed2022.json", "provinces"),
-                         ("cambodia-adm2-simplified.geojson", "districts"),
-                         ("cambodia-adm3-simplified.geojson", "communes"),
-                         ("cam-elc-complete.geojson", "elc")):
+    for source, name in (
+        ("khm_bnd_admin1_gov_ed2022.json", "provinces"),
+        ("cambodia-adm2-simplified.geojson", "districts"),
+        ("cambodia-adm3-simplified.geojson", "communes"),
+        ("cam-elc-complete.geojson", "elc"),
+    ):
         layer = gpd.read_file(DATA / source)
         near = layer[layer.to_crs(4326).intersects(area).to_numpy()]
-        (near.head(4) if name == "elc" else near).to_file(folder / f"{name}.geojson",
-                                                          driver="GeoJSON")
+        (near.head(4) if name == "elc" else near).to_file(
+            folder / f"{name}.geojson", driver="GeoJSON"
+        )
     write_project(folder)
     return folder
 
@@ -168,9 +176,14 @@ def shm():
 
 # -- helpers -------------------------------------------------------------------------------------
 def build(toml: Path, out: Path, *, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, *LANDMAP, "build", str(toml), "-o", str(out)],
-                          cwd=toml.parent, capture_output=True, text=True, check=False,
-                          timeout=TIMEOUT)
+    return subprocess.run(
+        [*prefix, *LANDMAP, "build", str(toml), "-o", str(out)],
+        cwd=toml.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+    )
 
 
 def sha256(path: Path) -> str:
@@ -189,15 +202,19 @@ def files(folder: Path) -> dict[str, str]:
 
 def leftovers(out: Path, *, mine: set[str] = frozenset()) -> list[str]:
     """Anything a landmap run left behind in or beside ``out`` (``mine``: the user's)."""
-    inside = [p for p in files(out) if any(part.startswith(".landmap") or ".landmap-" in part
-                                           for part in p.split("/"))]
+    inside = [
+        p
+        for p in files(out)
+        if any(part.startswith(".landmap") or ".landmap-" in part for part in p.split("/"))
+    ]
     inside += [p.name for p in out.rglob(".landmap*")]
     beside = [p.name for p in out.parent.glob(f".{out.name}.partial-*") if p.name not in mine]
     return sorted(set(inside + beside))
 
 
-def assert_complete(out: Path, *, others: set[str] = frozenset(),
-                    beside: set[str] = frozenset()) -> dict[str, str]:
+def assert_complete(
+    out: Path, *, others: set[str] = frozenset(), beside: set[str] = frozenset()
+) -> dict[str, str]:
     """Check that ``out`` holds one whole set: what the manifest lists, with those hashes.
 
     ``others`` are the files in ``out`` that the build did not write, ``beside`` the user's
@@ -226,8 +243,7 @@ def assert_one_line_error(run: subprocess.CompletedProcess, *words: str) -> str:
 
 def kill_when(command: list[str], ready: Callable[[], bool], *, cwd: Path) -> None:
     """Start ``command``; SIGKILL it as soon as ``ready()`` is true."""
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + TIMEOUT
     try:
         while True:
@@ -250,8 +266,9 @@ def kill_when(command: list[str], ready: Callable[[], bool], *, cwd: Path) -> No
 
 def staged(out: Path, pattern: str) -> bool:
     """Whether a run writing into ``out`` has staged a file matching ``pattern``."""
-    return (any(out.glob(f".landmap-staging-*/**/{pattern}"))
-            or any(out.parent.glob(f".{out.name}.partial-*/**/{pattern}")))
+    return any(out.glob(f".landmap-staging-*/**/{pattern}")) or any(
+        out.parent.glob(f".{out.name}.partial-*/**/{pattern}")
+    )
 
 
 # -- 1 and 2: only the build's own files ---------------------------------------------------------
@@ -273,9 +290,12 @@ def two_builds(small, baseline, tmp_path_factory):
     (out / "README.txt").write_text("this folder is backed up every night\n", "utf-8")
     with open(out / "public" / "landmap-public.kml", "a", encoding="utf-8") as fh:
         fh.write("<!-- checked by the field team -->\n")
-    user = {rel: digest for rel, digest in files(out).items()
-            if rel in ("internal/register.csv", "public/notes.txt", "README.txt",
-                       "public/landmap-public.kml")}
+    user = {
+        rel: digest
+        for rel, digest in files(out).items()
+        if rel
+        in ("internal/register.csv", "public/notes.txt", "README.txt", "public/landmap-public.kml")
+    }
     runs = [build(toml, out), build(toml, out)]
     return out, user, runs
 
@@ -299,8 +319,10 @@ def test_stale_outputs_go_and_an_output_the_user_changed_stays(two_builds, basel
     # the KML's own sidecars were the build's, unchanged: removed with the format
     before = json.loads((baseline / "manifest.json").read_text("utf-8"))
     stale = {item["path"] for item in before["outputs"]} - set(listed)
-    assert {"public/landmap-public.kml.audit.json",
-            "public/landmap-public.kml.provenance.json"} <= stale
+    assert {
+        "public/landmap-public.kml.audit.json",
+        "public/landmap-public.kml.provenance.json",
+    } <= stale
     assert not any((out / rel).exists() for rel in stale - {"public/landmap-public.kml"})
     # the KML the user edited is neither overwritten nor removed, and the build says so
     assert files(out)["public/landmap-public.kml"] == user["public/landmap-public.kml"]
@@ -353,8 +375,11 @@ def test_an_output_behind_a_symlink_on_another_filesystem(project, baseline, shm
     assert run.returncode == 0, run.stderr[-3000:]
     assert "cross-device" not in run.stdout + run.stderr
     assert linked.is_symlink()
-    assert (shm / "out" / "manifest.json" if where == "output folder"
-            else shm / "internal" / "load_report.csv").is_file()
+    assert (
+        shm / "out" / "manifest.json"
+        if where == "output folder"
+        else shm / "internal" / "load_report.csv"
+    ).is_file()
     assert_complete(out)
     assert not [p for p in shm.rglob("*") if p.name.startswith(".landmap")]
 
@@ -381,10 +406,18 @@ def test_a_file_that_cannot_be_replaced_leaves_the_previous_set(project, baselin
     locked = out / "public" / "tables"
     locked.chmod(0o555)
     try:
-        probe = subprocess.run([*USER, sys.executable, "-c",
-                                "import os, sys; os.rename(sys.argv[1], sys.argv[1] + '.x')",
-                                str(locked / "summary_by_year.csv")],
-                               capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            [
+                *USER,
+                sys.executable,
+                "-c",
+                "import os, sys; os.rename(sys.argv[1], sys.argv[1] + '.x')",
+                str(locked / "summary_by_year.csv"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if probe.returncode == 0 or "PermissionError" not in probe.stderr:
             pytest.fail(f"a read-only folder does not stop a rename here: {probe.stderr}")
         before = files(out)
@@ -403,10 +436,14 @@ def test_a_killed_build_leaves_the_previous_set_and_the_next_build_cleans_up(pro
     out = project.parent / "out"
     shutil.copytree(baseline, out)
     before = files(out)
-    kill_when([*LANDMAP, "build", str(project), "-o", str(out)], lambda: staged(out, "*.gpkg"),
-              cwd=project.parent)
-    assert {rel: digest for rel, digest in files(out).items()
-            if not rel.startswith(".landmap-")} == before
+    kill_when(
+        [*LANDMAP, "build", str(project), "-o", str(out)],
+        lambda: staged(out, "*.gpkg"),
+        cwd=project.parent,
+    )
+    assert {
+        rel: digest for rel, digest in files(out).items() if not rel.startswith(".landmap-")
+    } == before
     # what the previous version left when it was killed: staging folders beside the output
     legacy = project.parent / ".out.partial-k3x9a1b2"
     shutil.copytree(baseline, legacy)
@@ -458,17 +495,26 @@ from landmap.cli import main
 sys.exit(main(sys.argv[2:]))
 """
 
-SET_A = {"internal/cases.gpkg": "A cases", "public/map.html": "A map",
-         "public/old/only-a.csv": "A only", "public/same.txt": "same",
-         "public/ករណី.audit.json": "A audit"}
-SET_B = {"internal/cases.gpkg": "B cases", "public/map.html": "B map",
-         "public/new/only-b.csv": "B only", "public/same.txt": "same",
-         "public/ករណី.audit.json": "B audit"}
+SET_A = {
+    "internal/cases.gpkg": "A cases",
+    "public/map.html": "A map",
+    "public/old/only-a.csv": "A only",
+    "public/same.txt": "same",
+    "public/ករណី.audit.json": "A audit",
+}
+SET_B = {
+    "internal/cases.gpkg": "B cases",
+    "public/map.html": "B map",
+    "public/new/only-b.csv": "B only",
+    "public/same.txt": "same",
+    "public/ករណី.audit.json": "B audit",
+}
 USER_FILES = {"mine.txt": "a user's file", "public/notes.txt": "a user's note"}
 
 
-@pytest.mark.parametrize("when", [f"move-{n}" for n in range(len(SET_B))]
-                         + ["before-ledger", "after-ledger"])
+@pytest.mark.parametrize(
+    "when", [f"move-{n}" for n in range(len(SET_B))] + ["before-ledger", "after-ledger"]
+)
 def test_a_kill_during_the_swap_is_rolled_back_or_forward(tmp_path, when):
     from landmap.io.outputs import OutputSet
 
@@ -480,10 +526,16 @@ def test_a_kill_during_the_swap_is_rolled_back_or_forward(tmp_path, when):
     for name, text in USER_FILES.items():
         (root / name).write_text(text, "utf-8")
     spec = tmp_path / "set.json"
-    spec.write_text(json.dumps({"root": str(root), "ledger": "outputs.json", "files": SET_B}),
-                    "utf-8")
-    run = subprocess.run([sys.executable, "-c", KILL_IN_SWAP, when, "set", str(spec)],
-                         capture_output=True, text=True, check=False, timeout=TIMEOUT)
+    spec.write_text(
+        json.dumps({"root": str(root), "ledger": "outputs.json", "files": SET_B}), "utf-8"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", KILL_IN_SWAP, when, "set", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+    )
     assert run.returncode == -signal.SIGKILL, run.stderr
     with OutputSet(root, ledger="outputs.json") as out:
         notes = out.notes
@@ -493,9 +545,11 @@ def test_a_kill_during_the_swap_is_rolled_back_or_forward(tmp_path, when):
     assert now == expected
     ledger = json.loads((root / "outputs.json").read_text("utf-8"))
     assert {item["path"] for item in ledger["outputs"]} == set(
-        SET_B if when == "after-ledger" else SET_A)
-    assert sorted(p.name for p in root.iterdir()) == sorted(["internal", "mine.txt",
-                                                             "outputs.json", "public"])
+        SET_B if when == "after-ledger" else SET_A
+    )
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        ["internal", "mine.txt", "outputs.json", "public"]
+    )
     assert not [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
@@ -506,9 +560,14 @@ def test_a_build_killed_during_the_swap_is_rolled_back(project, baseline):
     out = project.parent / "out"
     shutil.copytree(baseline, out)
     before = files(out)
-    run = subprocess.run([sys.executable, "-c", KILL_IN_SWAP, "move-12", "build",
-                          str(project), "-o", str(out)], cwd=project.parent,
-                         capture_output=True, text=True, check=False, timeout=TIMEOUT)
+    run = subprocess.run(
+        [sys.executable, "-c", KILL_IN_SWAP, "move-12", "build", str(project), "-o", str(out)],
+        cwd=project.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+    )
     assert run.returncode == -signal.SIGKILL, run.stderr[-3000:]
     assert (out / JOURNAL).is_file()  # killed half-way through the swap
     assert files(out) != before
@@ -550,18 +609,35 @@ def test_a_layer_name_that_leaves_the_folder_is_refused(project, command):
     everything = project.parent.parent
     before = files(everything)
     options = ["--format", "geojson"] if command == "export" else []
-    run = subprocess.run([*LANDMAP, command, str(project), *options, "-o", "out/deep"],
-                         cwd=project.parent, capture_output=True, text=True, check=False,
-                         timeout=TIMEOUT)
+    run = subprocess.run(
+        [*LANDMAP, command, str(project), *options, "-o", "out/deep"],
+        cwd=project.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+    )
     assert_one_line_error(run, "../../../cases")
     assert files(everything) == before
 
 
-@pytest.mark.parametrize(("name", "ok"), [
-    ("synthetic_cases", True), ("ករណី ២០២៤ (Ratanak Kiri)", True), ("ក" * 33, True),
-    ("ក" * 34, False), ("../x", False), ("a/b", False), ("a\\b", False), (".hidden", False),
-    ("C:x", False), ("x..y", False), ("", False), ("a\x00b", False),
-])
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("synthetic_cases", True),
+        ("ករណី ២០២៤ (Ratanak Kiri)", True),
+        ("ក" * 33, True),
+        ("ក" * 34, False),
+        ("../x", False),
+        ("a/b", False),
+        ("a\\b", False),
+        (".hidden", False),
+        ("C:x", False),
+        ("x..y", False),
+        ("", False),
+        ("a\x00b", False),
+    ],
+)
 def test_safe_names(name, ok):
     from landmap.errors import ExportError
     from landmap.io.outputs import safe_name
@@ -576,9 +652,24 @@ def test_safe_names(name, ok):
 def test_an_export_name_that_leaves_the_folder_is_refused(project):
     everything = project.parent.parent
     before = files(everything)
-    run = subprocess.run([*LANDMAP, "export", "cases.csv", "--format", "geojson",
-                          "--name", "../../x", "-o", "out/deep"], cwd=project.parent,
-                         capture_output=True, text=True, check=False, timeout=TIMEOUT)
+    run = subprocess.run(
+        [
+            *LANDMAP,
+            "export",
+            "cases.csv",
+            "--format",
+            "geojson",
+            "--name",
+            "../../x",
+            "-o",
+            "out/deep",
+        ],
+        cwd=project.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+    )
     assert_one_line_error(run, "../../x")
     assert files(everything) == before
 
@@ -597,7 +688,8 @@ def one_draw(out: Path) -> str:
     mapped = gpd.read_file(out / "small.geojson")
     mapped = mapped[mapped["layer"] == "cases"].drop_duplicates("case_id", keep=False)
     table = pd.read_excel(out / "small.xlsx", sheet_name="cases").drop_duplicates(
-        "case_id", keep=False)
+        "case_id", keep=False
+    )
     points = mapped.set_index("case_id").geometry
     rows = table.set_index("case_id").loc[points.index]
     assert len(points) >= 30
@@ -610,29 +702,31 @@ def one_draw(out: Path) -> str:
 def test_an_interrupted_export_leaves_one_draw_and_the_next_replaces_it(project):
     out = project.parent / "for-partners"
     command = [*LANDMAP, "export", str(project), "--format", "geojson,xlsx", "-o", str(out)]
-    first = subprocess.run(command, cwd=project.parent, capture_output=True, text=True,
-                           check=False, timeout=TIMEOUT)
+    first = subprocess.run(
+        command, cwd=project.parent, capture_output=True, text=True, check=False, timeout=TIMEOUT
+    )
     assert first.returncode == 0, first.stderr[-3000:]
     visible = {rel: digest for rel, digest in files(out).items() if not rel.startswith(".")}
     draw = one_draw(out)
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
 
     def second_run_wrote() -> bool:
-        if any(p.is_file() and p.name != ".landmap-staging"
-               for p in out.parent.glob(".landmap-staging-*/**/*")):
+        if any(
+            p.is_file() and p.name != ".landmap-staging"
+            for p in out.parent.glob(".landmap-staging-*/**/*")
+        ):
             return True
-        return any(p.stat().st_mtime_ns != stamps.get(p.name) for p in out.iterdir()
-                   if p.is_file())
+        return any(p.stat().st_mtime_ns != stamps.get(p.name) for p in out.iterdir() if p.is_file())
 
     kill_when(command, second_run_wrote, cwd=project.parent)
-    assert {rel: digest for rel, digest in files(out).items()
-            if not rel.startswith(".")} == visible
+    assert {rel: digest for rel, digest in files(out).items() if not rel.startswith(".")} == visible
     assert one_draw(out) == draw
     # what the killed run staged is not even hidden in the folder: it was staged beside it
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     assert list(out.parent.glob(".landmap-staging-*"))
-    third = subprocess.run(command, cwd=project.parent, capture_output=True, text=True,
-                           check=False, timeout=TIMEOUT)
+    third = subprocess.run(
+        command, cwd=project.parent, capture_output=True, text=True, check=False, timeout=TIMEOUT
+    )
     assert third.returncode == 0, third.stderr[-3000:]
     assert set(files(out)) == set(visible)
     assert not list(out.parent.glob(".landmap-staging-*"))  # the leftovers were removed

@@ -39,8 +39,16 @@ def test_environment_yml_matches_pyproject_core_and_test_dependencies():
 def test_pyproject_names_the_core_stack():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     names = {_requirement_name(r) for r in project["dependencies"]}
-    core = {"geopandas", "shapely", "pyogrio", "pyproj", "folium", "ipywidgets", "rasterio",
-            "jupyterlab"}
+    core = {
+        "geopandas",
+        "shapely",
+        "pyogrio",
+        "pyproj",
+        "folium",
+        "ipywidgets",
+        "rasterio",
+        "jupyterlab",
+    }
     assert core <= names
     assert project["scripts"]["landmap"] == "landmap.cli:main"
 
@@ -56,11 +64,16 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_command():
 
 
 def test_version_and_help_run_without_traceback():
-    out = subprocess.run([sys.executable, "-m", "landmap.cli", "--version"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "landmap.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0 and out.stdout.startswith("landmap ")
-    out = subprocess.run([sys.executable, "-m", "landmap.cli", "--help"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "landmap.cli", "--help"], capture_output=True, text=True, check=False
+    )
     assert out.returncode == 0 and "COMMAND" in out.stdout
     assert "Traceback" not in out.stderr
 

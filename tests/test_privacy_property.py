@@ -31,8 +31,22 @@ from landmap.render.maps import MapFields, build_map, save_map
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC = "EPSG:32648"
-HEADERS = ["owner", "spouse_name", "witness", "contact", "notes_2", "head", "ward", "informant",
-           "ម្ចាស់ដី", "សាក្សី", "លេខទូរស័ព្ទ២", "កំណត់ត្រា", "photo", "extra"]
+HEADERS = [
+    "owner",
+    "spouse_name",
+    "witness",
+    "contact",
+    "notes_2",
+    "head",
+    "ward",
+    "informant",
+    "ម្ចាស់ដី",
+    "សាក្សី",
+    "លេខទូរស័ព្ទ២",
+    "កំណត់ត្រា",
+    "photo",
+    "extra",
+]
 WORDS = ["Dara", "Vanna", "Sophea", "Bopha", "Rith", "Dalin", "Sovann", "Chanthy"]
 KHMER = ["សុខា", "ដារ៉ា", "វណ្ណា", "សុភា", "បុប្ផា", "រិទ្ធ"]
 
@@ -112,8 +126,11 @@ def _check(folder: Path, layer: pd.DataFrame, published, profile) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case=registers())
 def test_no_public_writer_lets_a_protected_value_or_point_out(true_cases, case):
     rows, extra, profile = case
@@ -124,18 +141,23 @@ def test_no_public_writer_lets_a_protected_value_or_point_out(true_cases, case):
         for suffix in (".geojson", ".gpkg", ".csv", ".xlsx", ".kml"):
             write_data(folder / f"cases{suffix}", {"cases": published}, profile=profile)
         every_column = MapFields(popup=list(published.data.columns.drop("geometry")))
-        save_map(build_map(cases=published, profile=profile, fields=every_column),
-                 folder / "map.html")
-        export_layers(folder / "set", {"cases": ("cases", published)}, formats=["csv", "kmz"],
-                      profile=profile)
+        save_map(
+            build_map(cases=published, profile=profile, fields=every_column), folder / "map.html"
+        )
+        export_layers(
+            folder / "set", {"cases": ("cases", published)}, formats=["csv", "kmz"], profile=profile
+        )
         _check(folder, layer, published, profile)
     finally:
         shutil.rmtree(folder)
 
 
 @pytest.mark.slow
-@settings(max_examples=3, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case=registers())
 def test_briefing_maps_let_no_protected_value_out(true_cases, case):
     rows, extra, profile = case
@@ -144,8 +166,13 @@ def test_briefing_maps_let_no_protected_value_out(true_cases, case):
     folder = Path(tempfile.mkdtemp(prefix="landmap-property-"))
     try:
         write_data(folder / "cases.geojson", {"cases": published}, profile=profile)
-        briefing_map(folder / "brief.pdf", cases=published, profile=profile, paper=Paper(dpi=30),
-                     drawing=Drawing(labels=False, relief=False))
+        briefing_map(
+            folder / "brief.pdf",
+            cases=published,
+            profile=profile,
+            paper=Paper(dpi=30),
+            drawing=Drawing(labels=False, relief=False),
+        )
         _check(folder, layer, published, profile)
     finally:
         shutil.rmtree(folder)

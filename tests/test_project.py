@@ -40,9 +40,14 @@ def test_demo_project_validates():
     demo = Project.from_toml(DEMO)
     assert demo.name == "demo"
     assert [(s.name, s.kind) for s in demo.layers] == [
-        ("synthetic_cases", "cases"), ("eviction_sites", "cases"),
-        ("community_forests", "areas"), ("protected_areas", "areas"), ("elc", "concessions"),
-        ("provinces", "boundaries"), ("districts", "boundaries"), ("communes", "boundaries"),
+        ("synthetic_cases", "cases"),
+        ("eviction_sites", "cases"),
+        ("community_forests", "areas"),
+        ("protected_areas", "areas"),
+        ("elc", "concessions"),
+        ("provinces", "boundaries"),
+        ("districts", "boundaries"),
+        ("communes", "boundaries"),
     ]
     assert demo.output == ROOT / "maps"
     assert demo.metric_crs == "EPSG:32648"
@@ -64,8 +69,15 @@ def test_demo_project_validates():
 @pytest.mark.slow
 def test_demo_project_loads_every_layer():
     loaded = Project.from_toml(DEMO).load()
-    counts = {name: (item.report.input_rows, item.report.loaded, item.report.repaired,
-                     item.report.rejected) for name, item in loaded.items()}
+    counts = {
+        name: (
+            item.report.input_rows,
+            item.report.loaded,
+            item.report.repaired,
+            item.report.rejected,
+        )
+        for name, item in loaded.items()
+    }
     assert counts == {
         "synthetic_cases": (2120, 1980, 130, 10),
         "eviction_sites": (92, 92, 0, 0),
@@ -99,8 +111,12 @@ def test_minimal_project_with_relative_paths(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "cases.csv").write_text(
         "Case No,Date,Lat,Long,Type\nA-1,03/04/2021,11.55,104.92,Forced eviction\n"
-        "A-2,05/06/2022,13.36,103.86,ការរំលោភយកដី\n", encoding="utf-8")
-    path = write(tmp_path, """
+        "A-2,05/06/2022,13.36,103.86,ការរំលោភយកដី\n",
+        encoding="utf-8",
+    )
+    path = write(
+        tmp_path,
+        """
         [project]
         name = "mine"
         output = "out"
@@ -119,7 +135,8 @@ def test_minimal_project_with_relative_paths(tmp_path):
 
         [layers.defaults]
         status = "reported"
-        """)
+        """,
+    )
     project = Project.from_toml(path)
     assert project.output == tmp_path / "out"
     assert project.layer("cases").path == tmp_path / "in" / "cases.csv"
@@ -132,7 +149,10 @@ def test_minimal_project_with_relative_paths(tmp_path):
 
 def test_study_area_box_and_custom_profile(tmp_path):
     text = GOOD.replace('name = "test"', 'name = "test"\nstudy_area = [102.3, 9.9, 107.7, 14.7]')
-    path = write(tmp_path, text + """
+    path = write(
+        tmp_path,
+        text
+        + """
 [privacy]
 profile = "workshop"
 k = 5
@@ -140,7 +160,8 @@ k = 5
 [profiles.workshop]
 mode = "commune_centroid"
 description = "Workshop handouts"
-""")
+""",
+    )
     project = Project.from_toml(path)
     assert project.study_area_for_loader() == (102.3, 9.9, 107.7, 14.7)
     profile = project.privacy_profile()
@@ -151,87 +172,128 @@ description = "Workshop handouts"
 BAD = {
     "unknown table": (
         GOOD + '\n[mapp]\nlang = "en"\n',
-        ["line 10", "top level", "key 'mapp'", "unknown key", "did you mean 'map'"]),
+        ["line 10", "top level", "key 'mapp'", "unknown key", "did you mean 'map'"],
+    ),
     "unknown layer key": (
         GOOD.replace("columns =", "colums ="),
-        ["line 8", "[[layers]] #1 ('cases')", "key 'colums'", "did you mean 'columns'"]),
+        ["line 8", "[[layers]] #1 ('cases')", "key 'colums'", "did you mean 'columns'"],
+    ),
     "missing file": (
         GOOD.replace(CASES, "nope/cases.csv"),
-        ["line 7", "key 'path'", "file 'nope/cases.csv' not found", "relative paths start from"]),
+        ["line 7", "key 'path'", "file 'nope/cases.csv' not found", "relative paths start from"],
+    ),
     "unknown kind": (
         GOOD.replace('kind = "cases"', 'kind = "case"'),
-        ["line 6", "key 'kind'", "unknown layer kind 'case'", "use 'cases'"]),
+        ["line 6", "key 'kind'", "unknown layer kind 'case'", "use 'cases'"],
+    ),
     "wrong type": (
         GOOD + '\n[analysis]\nwithin_m = "2km"\n',
-        ["line 11", "[analysis]", "key 'within_m'", "expected a number, got '2km'"]),
+        ["line 11", "[analysis]", "key 'within_m'", "expected a number, got '2km'"],
+    ),
     "missing name": (
         GOOD.replace('name = "test"', 'title = "x"'),
-        ["[project]", "key 'name'", "required key missing"]),
+        ["[project]", "key 'name'", "required key missing"],
+    ),
     "duplicate layer": (
         GOOD + GOOD.split("\n", 3)[3],
-        ["line 11", "[[layers]] #2 ('cases')", "used twice"]),
+        ["line 11", "[[layers]] #2 ('cases')", "used twice"],
+    ),
     "not a canonical column in a subtable": (
-        GOOD.replace('columns = { case_id = "case_id", date = "date_of_incident" }',
-                     '[layers.columns]\ncase_id = "case_id"\ndate_of_incident = "date"'),
-        ["line 10", "key 'columns.date_of_incident'",
-         "write date = 'date_of_incident' (canonical name first)"]),
+        GOOD.replace(
+            'columns = { case_id = "case_id", date = "date_of_incident" }',
+            '[layers.columns]\ncase_id = "case_id"\ndate_of_incident = "date"',
+        ),
+        [
+            "line 10",
+            "key 'columns.date_of_incident'",
+            "write date = 'date_of_incident' (canonical name first)",
+        ],
+    ),
     "not a canonical column": (
         GOOD.replace("case_id = ", "caseid = "),
-        ["line 8", "key 'columns.caseid'", "not a canonical column of cases",
-         "did you mean 'case_id'"]),
+        [
+            "line 8",
+            "key 'columns.caseid'",
+            "not a canonical column of cases",
+            "did you mean 'case_id'",
+        ],
+    ),
     "zip member": (
         GOOD.replace(CASES, ZIP).replace(
             'columns = { case_id = "case_id", date = "date_of_incident" }',
-            'member = "evictions.geojson"'),
-        ["line 8", "key 'member'", "'evictions.geojson' is not in eviction_hotspots_geojson.zip",
-         "eviction_sites.geojson, relocation_sites.geojson"]),
+            'member = "evictions.geojson"',
+        ),
+        [
+            "line 8",
+            "key 'member'",
+            "'evictions.geojson' is not in eviction_hotspots_geojson.zip",
+            "eviction_sites.geojson, relocation_sites.geojson",
+        ],
+    ),
     "bad crs": (
         GOOD.replace('kind = "cases"', 'kind = "cases"\ncrs = "EPSG:99999999"'),
-        ["line 7", "key 'crs'", "not a CRS pyproj knows", "EPSG:32648"]),
+        ["line 7", "key 'crs'", "not a CRS pyproj knows", "EPSG:32648"],
+    ),
     "geographic metric crs": (
         GOOD.replace('name = "test"', 'name = "test"\nmetric_crs = "EPSG:4326"'),
-        ["line 3", "key 'metric_crs'", "not a projected (metric) CRS"]),
+        ["line 3", "key 'metric_crs'", "not a projected (metric) CRS"],
+    ),
     "privacy mode": (
         GOOD + '\n[privacy]\nmode = "blur"\nmin_radius_m = 500\n',
-        ["line 11", "[privacy]", "key 'mode'", "unknown masking mode 'blur'", "displace"]),
+        ["line 11", "[privacy]", "key 'mode'", "unknown masking mode 'blur'", "displace"],
+    ),
     "privacy radii": (
-        GOOD + '\n[privacy]\nmin_radius_m = 3000\nmax_radius_m = 2000\n',
-        ["line 11", "[privacy], key 'min_radius_m'", "min_radius_m < max_radius_m"]),
+        GOOD + "\n[privacy]\nmin_radius_m = 3000\nmax_radius_m = 2000\n",
+        ["line 11", "[privacy], key 'min_radius_m'", "min_radius_m < max_radius_m"],
+    ),
     "analysis reference": (
         GOOD + '\n[analysis]\nconcessions = ["elcs"]\n',
-        ["line 11", "key 'concessions'", "'elcs': no layer", "name a concessions layer"]),
+        ["line 11", "key 'concessions'", "'elcs': no layer", "name a concessions layer"],
+    ),
     "privacy communes is not boundaries": (
         GOOD + '\n[privacy]\ncommunes = "cases"\n',
-        ["key 'communes'", "layer of kind 'cases', not 'boundaries'"]),
+        ["key 'communes'", "layer of kind 'cases', not 'boundaries'"],
+    ),
     "fix_swapped on areas": (
-        GOOD.replace('kind = "cases"', 'kind = "areas"\nfix_swapped = true')
-            .replace('columns = { case_id = "case_id", date = "date_of_incident" }', ""),
-        ["line 7", "key 'fix_swapped'", "only applies to cases layers"]),
+        GOOD.replace('kind = "cases"', 'kind = "areas"\nfix_swapped = true').replace(
+            'columns = { case_id = "case_id", date = "date_of_incident" }', ""
+        ),
+        ["line 7", "key 'fix_swapped'", "only applies to cases layers"],
+    ),
     "level on cases": (
         GOOD.replace('kind = "cases"', 'kind = "cases"\nlevel = "province"'),
-        ["line 7", "key 'level'", "belongs to boundaries layers"]),
+        ["line 7", "key 'level'", "belongs to boundaries layers"],
+    ),
     "level not allowed": (
-        GOOD.replace('kind = "cases"', 'kind = "boundaries"\nlevel = "region"')
-            .replace('columns = { case_id = "case_id", date = "date_of_incident" }', ""),
-        ["line 7", "key 'level'", "'region' is not allowed", "'province'"]),
+        GOOD.replace('kind = "cases"', 'kind = "boundaries"\nlevel = "region"').replace(
+            'columns = { case_id = "case_id", date = "date_of_incident" }', ""
+        ),
+        ["line 7", "key 'level'", "'region' is not allowed", "'province'"],
+    ),
     "no layers": (
         '[project]\nname = "x"\n',
-        ["top level", "key 'layers'", "required key missing", "add a [[layers]] table"]),
+        ["top level", "key 'layers'", "required key missing", "add a [[layers]] table"],
+    ),
     "raster missing": (
         GOOD + '\n[raster]\nforest = "forest.tif"\n',
-        ["line 11", "key 'forest'", "file 'forest.tif' not found"]),
+        ["line 11", "key 'forest'", "file 'forest.tif' not found"],
+    ),
     "raster unknown key": (
         GOOD + '\n[raster]\nforest = { path = "forest.tif", colours = "green" }\n',
-        ["line 11", "key 'forest.colours'", "unknown key"]),
+        ["line 11", "key 'forest.colours'", "unknown key"],
+    ),
     "bad bbox": (
         GOOD.replace('name = "test"', 'name = "test"\nstudy_area = [107.7, 9.9, 102.3, 14.7]'),
-        ["line 3", "key 'study_area'", "[west, south, east, north]"]),
+        ["line 3", "key 'study_area'", "[west, south, east, north]"],
+    ),
     "list of wrong items": (
         GOOD + '\n[map]\npopup = ["case_id", 3]\n',
-        ["line 11", "key 'popup'", "expected every entry to be a string, got 3"]),
+        ["line 11", "key 'popup'", "expected every entry to be a string, got 3"],
+    ),
     "toml syntax": (
         GOOD.replace('name = "test"', 'name = "test'),
-        ["not valid TOML", "line 2", "check the quotes"]),
+        ["not valid TOML", "line 2", "check the quotes"],
+    ),
 }
 
 
@@ -262,15 +324,21 @@ def test_project_error_is_a_value_error():
 
 
 # --- columns that the file does not have -------------------------------------------------------
-@pytest.mark.parametrize("path, column, present", [
-    (CASES, "date of incident", "date_of_incident"),
-    ((DATA / "synthetic_cases.xlsx").as_posix(), "date of incident", "date_of_incident"),
-    ((DATA / "community_forests.geojson").as_posix(), "Map ID", "map_id"),
-])
+@pytest.mark.parametrize(
+    "path, column, present",
+    [
+        (CASES, "date of incident", "date_of_incident"),
+        ((DATA / "synthetic_cases.xlsx").as_posix(), "date of incident", "date_of_incident"),
+        ((DATA / "community_forests.geojson").as_posix(), "Map ID", "map_id"),
+    ],
+)
 def test_a_mapping_onto_a_missing_column_is_a_schema_error(tmp_path, path, column, present):
     kind = "areas" if path.endswith("geojson") else "cases"
     canon = "area_id" if kind == "areas" else "date"
-    project = Project.from_toml(write(tmp_path, f"""
+    project = Project.from_toml(
+        write(
+            tmp_path,
+            f"""
         [project]
         name = "t"
 
@@ -279,7 +347,9 @@ def test_a_mapping_onto_a_missing_column_is_a_schema_error(tmp_path, path, colum
         kind = "{kind}"
         path = "{path}"
         columns = {{ {canon} = "{column}" }}
-        """))
+        """,
+        )
+    )
     with pytest.raises(SchemaError) as info:
         project.load()
     message = str(info.value)
@@ -315,9 +385,14 @@ def test_kind_is_inferred_when_omitted_or_explained(tmp_path):
     good = write(tmp_path, f'[project]\nname = "t"\n\n[[layers]]\nname = "c"\npath = "{elc}"\n')
     assert Project.from_toml(good).layer("c").kind == "concessions"
     (tmp_path / "notes.dat").write_bytes(b"\x00\x01 not a GIS file")
-    bad = write(tmp_path, '[project]\nname = "t"\n\n[[layers]]\nname = "n"\npath = "notes.dat"\n',
-                name="bad.toml")
-    expected = (r"line 4: \[\[layers\]\] #1 \('n'\), key 'kind': no kind given and none could "
-                r"be inferred.*Fix: add kind = ")
+    bad = write(
+        tmp_path,
+        '[project]\nname = "t"\n\n[[layers]]\nname = "n"\npath = "notes.dat"\n',
+        name="bad.toml",
+    )
+    expected = (
+        r"line 4: \[\[layers\]\] #1 \('n'\), key 'kind': no kind given and none could "
+        r"be inferred.*Fix: add kind = "
+    )
     with pytest.raises(ProjectError, match=expected):
         Project.from_toml(bad)

@@ -28,17 +28,23 @@ from landmap.raster._coverage import edge_pieces, exact_coverage
 
 X0, Y0, PX = 500_000.0, 1_400_040.0, 10.0  # 4x4 grid of 10 m pixels (0.01 ha each) in UTM 48N
 GRID = from_origin(X0, Y0, PX, PX)
-CLASSES = np.array([[1, 1, 0, 0],
-                    [1, 1, 1, 0],
-                    [2, 0, 0, 0],
-                    [2, 2, 0, 0]], dtype="uint8")
+CLASSES = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [2, 0, 0, 0], [2, 2, 0, 0]], dtype="uint8")
 
 
 def make_raster(path, array, *, crs="EPSG:32648", transform=GRID, nodata=None):
     array = np.asarray(array)
-    with rasterio.open(path, "w", driver="GTiff", width=array.shape[1], height=array.shape[0],
-                       count=1, dtype=array.dtype, crs=crs, transform=transform,
-                       nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=array.shape[1],
+        height=array.shape[0],
+        count=1,
+        dtype=array.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
         dst.write(array, 1)
     return path
 
@@ -60,8 +66,12 @@ def classes_tif(tmp_path):
 @pytest.mark.parametrize("method", ["center", "exact"])
 def test_polygon_covering_exactly_six_pixels(classes_tif, method):
     # Columns 0-2, rows 0-1: values 1 1 0 / 1 1 1 -> five of class 1, one of class 0.
-    out = zonal_stats(classes_tif, layer(cells(0, 0, 3, 2), area_id=["a"], name=["Six"]),
-                      classes=True, method=method)
+    out = zonal_stats(
+        classes_tif,
+        layer(cells(0, 0, 3, 2), area_id=["a"], name=["Six"]),
+        classes=True,
+        method=method,
+    )
     row = out.iloc[0]
     assert list(out.columns[:3]) == ["area_id", "name", "area_ha"]
     assert row["area_ha"] == pytest.approx(0.06)
@@ -84,25 +94,35 @@ def test_half_pixels_exact_versus_center(classes_tif):
     assert center["class_0_ha"] in (pytest.approx(0.01), pytest.approx(0.03))
     # A triangle cutting pixel (0, 0) on its diagonal covers half of it.
     tri = shapely.Polygon([(X0, Y0), (X0 + PX, Y0), (X0, Y0 - PX)])
-    assert zonal_stats(classes_tif, layer(tri), classes=True).iloc[0]["class_1_ha"] == \
-        pytest.approx(0.005)
+    assert zonal_stats(classes_tif, layer(tri), classes=True).iloc[0][
+        "class_1_ha"
+    ] == pytest.approx(0.005)
 
 
 def test_exact_coverage_matches_shapely_intersection_areas():
-    poly = shapely.Polygon([(0.3, 0.2), (3.7, 0.9), (2.2, 3.8)],
-                           holes=[[(1.5, 1.5), (2, 1.4), (1.8, 2)]])
+    poly = shapely.Polygon(
+        [(0.3, 0.2), (3.7, 0.9), (2.2, 3.8)], holes=[[(1.5, 1.5), (2, 1.4), (1.8, 2)]]
+    )
     multi = shapely.MultiPolygon([poly, shapely.box(3.1, 3.1, 3.9, 3.6)])
     t = Affine(1, 0, 0, 0, -1, 4)
-    ref = np.array([[multi.intersection(shapely.box(c, 3 - r, c + 1, 4 - r)).area
-                     for c in range(4)] for r in range(4)])
+    ref = np.array(
+        [
+            [multi.intersection(shapely.box(c, 3 - r, c + 1, 4 - r)).area for c in range(4)]
+            for r in range(4)
+        ]
+    )
     assert np.allclose(exact_coverage(edge_pieces(multi, t), 0, 0, 4, 4), ref, atol=1e-12)
-    assert np.allclose(exact_coverage(edge_pieces(multi, t), 1, 2, 3, 2), ref[1:4, 2:4],
-                       atol=1e-12)
+    assert np.allclose(exact_coverage(edge_pieces(multi, t), 1, 2, 3, 2), ref[1:4, 2:4], atol=1e-12)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.5, 9.5), st.floats(0.5, 9.5), st.floats(0.3, 3.0)),
-                min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.floats(0.5, 9.5), st.floats(0.5, 9.5), st.floats(0.3, 3.0)),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_exact_coverage_equals_pixel_by_pixel_intersection(discs):
     # Overlapping discs merge into shapes with holes and several parts.
     shape = shapely.union_all([shapely.Point(x, y).buffer(r, 5) for x, y, r in discs])
@@ -119,8 +139,9 @@ def test_exact_coverage_equals_pixel_by_pixel_intersection(discs):
 def test_crs_mismatch_gives_the_same_answer_as_reprojected_polygons(classes_tif, method):
     # A tilted quadrilateral drawn in UTM, handed over in WGS 84: polygons are reprojected to
     # the raster (never the other way round) and the answers agree.
-    poly = shapely.Polygon([(X0 + 1, Y0 - 2), (X0 + 37, Y0 - 9), (X0 + 31, Y0 - 38),
-                            (X0 + 2, Y0 - 37)])
+    poly = shapely.Polygon(
+        [(X0 + 1, Y0 - 2), (X0 + 37, Y0 - 9), (X0 + 31, Y0 - 38), (X0 + 2, Y0 - 37)]
+    )
     utm = layer(poly)
     wgs = utm.to_crs("EPSG:4326")
     a = zonal_stats(classes_tif, wgs, classes=True, method=method)
@@ -172,8 +193,11 @@ def test_empty_layer_gives_empty_table(classes_tif):
 
 
 def test_declared_classes_always_get_columns_and_labels(classes_tif):
-    out = zonal_stats(classes_tif, layer(cells(0, 0, 2, 2)),
-                      classes={0: "Non-forest", 1: ("Forest", "#1b7a3a"), 5: "Water"})
+    out = zonal_stats(
+        classes_tif,
+        layer(cells(0, 0, 2, 2)),
+        classes={0: "Non-forest", 1: ("Forest", "#1b7a3a"), 5: "Water"},
+    )
     assert out.iloc[0]["class_5_ha"] == 0 and out.iloc[0]["class_0_ha"] == 0
     assert out.attrs["classes"] == {0: "Non-forest", 1: "Forest", 5: "Water"}
     record = out.attrs["provenance"]
@@ -182,12 +206,23 @@ def test_declared_classes_always_get_columns_and_labels(classes_tif):
 
 
 def test_overlap_pairs_keep_both_ids_and_names(classes_tif):
-    pairs = layer(cells(0, 0, 1, 1), cells(0, 0, 2, 1), area_id=["A1", "A1"],
-                  concession_id=["C1", "C2"], area_name=["Forest", "Forest"],
-                  concession_name=["North", "South"], overlap_ha=[0.01, 0.02])
+    pairs = layer(
+        cells(0, 0, 1, 1),
+        cells(0, 0, 2, 1),
+        area_id=["A1", "A1"],
+        concession_id=["C1", "C2"],
+        area_name=["Forest", "Forest"],
+        concession_name=["North", "South"],
+        overlap_ha=[0.01, 0.02],
+    )
     out = zonal_stats(classes_tif, pairs, classes=True)
-    assert list(out.columns[:5]) == ["area_id", "concession_id", "area_name", "concession_name",
-                                     "area_ha"]
+    assert list(out.columns[:5]) == [
+        "area_id",
+        "concession_id",
+        "area_name",
+        "concession_name",
+        "area_ha",
+    ]
     assert out["class_1_ha"].tolist() == pytest.approx([0.01, 0.02])
 
 
@@ -197,8 +232,9 @@ def test_continuous_statistics(tmp_path):
     path = make_raster(tmp_path / "v.tif", values)
     out = zonal_stats(path, layer(cells(2, 2, 4, 4), cells(0, 0, 1.5, 1)), method="exact")
     a, b = out.iloc[0], out.iloc[1]
-    assert (a["mean"], a["min"], a["max"], a["sum"], a["count"]) == \
-        pytest.approx((35 / 3, 10, 14, 35, 3))
+    assert (a["mean"], a["min"], a["max"], a["sum"], a["count"]) == pytest.approx(
+        (35 / 3, 10, 14, 35, 3)
+    )
     assert a["nodata_ha"] == pytest.approx(0.01)  # the NaN pixel
     # Pixel 0 whole (value 0) and half of pixel 1 (value 1): weighted mean 1/3.
     assert (b["mean"], b["sum"], b["count"]) == pytest.approx((1 / 3, 0.5, 1.5))
@@ -209,8 +245,9 @@ def test_continuous_statistics(tmp_path):
 def test_geographic_raster_rows_have_their_own_area(tmp_path):
     # 0.01 degree pixels from 60 N down to 59.96 N: each row's area checked against pyproj.Geod.
     t = from_origin(10.0, 60.0, 0.01, 0.01)
-    path = make_raster(tmp_path / "g.tif", np.ones((4, 4), dtype="uint8"), crs="EPSG:4326",
-                       transform=t)
+    path = make_raster(
+        tmp_path / "g.tif", np.ones((4, 4), dtype="uint8"), crs="EPSG:4326", transform=t
+    )
     rows = [shapely.box(10.0, 60.0 - 0.01 * (r + 1), 10.04, 60.0 - 0.01 * r) for r in range(4)]
     out = zonal_stats(path, gpd.GeoSeries(rows, crs="EPSG:4326"), classes=True)
     geod = pyproj.Geod(ellps="WGS84")
@@ -261,8 +298,10 @@ def test_clip_writes_a_tiled_compressed_geotiff(tmp_path, classes_tif):
         assert src.transform.c == pytest.approx(X0 + PX)
         assert src.nodata == 255
         assert src.read(1).tolist() == [[1, 1], [0, 0]]
-    assert json.loads((tmp_path / "sub" / "cut.tif.provenance.json").read_text())["operation"] \
+    assert (
+        json.loads((tmp_path / "sub" / "cut.tif.provenance.json").read_text())["operation"]
         == "clip"
+    )
     assert sorted(p.name for p in out.parent.iterdir()) == ["cut.tif", "cut.tif.provenance.json"]
     tri = shapely.Polygon([(X0, Y0), (X0 + 40, Y0), (X0, Y0 - 40)])
     clip(classes_tif, layer(tri), out, nodata=7)
@@ -288,6 +327,7 @@ def test_clip_refuses_polygons_off_the_raster(tmp_path, classes_tif):
 
 
 # --- the real bundled forest mask -------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def fnf(shared_data):
@@ -327,7 +367,14 @@ def test_real_mask_exact_totals_match_polygon_areas(fnf, elcs):
     perimeter_px = elcs.to_crs("EPSG:32648").length.to_numpy() / 30
     diff = (center["forest_ha"] + center["non_forest_ha"] - utm_area).abs() / 0.09
     assert (diff <= perimeter_px).all()
-    assert list(exact.columns[2:]) == ["area_ha", "forest_ha", "non_forest_ha", "forest_pct",
-                                       "nodata_ha", "outside_ha", "mapped_pct"]
+    assert list(exact.columns[2:]) == [
+        "area_ha",
+        "forest_ha",
+        "non_forest_ha",
+        "forest_pct",
+        "nodata_ha",
+        "outside_ha",
+        "mapped_pct",
+    ]
     assert (exact["forest_ha"].iloc[:3] > 3000).all() and exact["forest_ha"].iloc[3] == 0
     assert np.allclose(exact["mapped_pct"], 100)

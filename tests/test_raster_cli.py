@@ -21,13 +21,25 @@ X0, Y0 = 500_000.0, 1_400_040.0
 def inputs(tmp_path):
     raster = tmp_path / "fnf.tif"
     arr = np.array([[1, 1, 0, 0]] * 4, dtype="uint8")
-    with rasterio.open(raster, "w", driver="GTiff", width=4, height=4, count=1, dtype="uint8",
-                       crs="EPSG:32648", transform=from_origin(X0, Y0, 10, 10)) as dst:
+    with rasterio.open(
+        raster,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:32648",
+        transform=from_origin(X0, Y0, 10, 10),
+    ) as dst:
         dst.write(arr, 1)
     polys = gpd.GeoDataFrame(
         {"name": ["West <forest>", "Whole", "ព្រៃសហគមន៍"]},
-        geometry=[shapely.box(X0, Y0 - 40, X0 + 20, Y0), shapely.box(X0, Y0 - 40, X0 + 40, Y0),
-                  shapely.box(X0 + 20, Y0 - 20, X0 + 40, Y0)],
+        geometry=[
+            shapely.box(X0, Y0 - 40, X0 + 20, Y0),
+            shapely.box(X0, Y0 - 40, X0 + 40, Y0),
+            shapely.box(X0 + 20, Y0 - 20, X0 + 40, Y0),
+        ],
         crs="EPSG:32648",
     ).to_crs("EPSG:4326")
     vector = tmp_path / "areas.geojson"
@@ -41,8 +53,16 @@ def test_classes_table_has_id_name_and_class_columns(inputs, tmp_path, capsys):
     assert main(["raster-stats", str(raster), str(vector), "--classes", "-o", str(out)]) == 0
     table = pd.read_csv(out)
     assert len(table) == 3
-    assert {"name", "area_ha", "class_0_ha", "class_1_ha", "class_0_pct", "class_1_pct",
-            "nodata_ha", "outside_ha"} <= set(table.columns)
+    assert {
+        "name",
+        "area_ha",
+        "class_0_ha",
+        "class_1_ha",
+        "class_0_pct",
+        "class_1_pct",
+        "nodata_ha",
+        "outside_ha",
+    } <= set(table.columns)
     assert table.columns[0].endswith("id") or table.columns[0] == "row"
     assert list(table["name"]) == ["West <forest>", "Whole", "ព្រៃសហគមន៍"]
     assert table["class_1_ha"].tolist() == pytest.approx([0.08, 0.08, 0.0], abs=1e-4)
@@ -71,8 +91,9 @@ def test_change_between_two_dates(inputs, tmp_path):
     with rasterio.open(later, "w", **profile) as dst:
         dst.write(data, 1)
     out = tmp_path / "change.csv"
-    assert main(["raster-stats", str(raster), str(vector), "--after", str(later),
-                 "-o", str(out)]) == 0
+    assert (
+        main(["raster-stats", str(raster), str(vector), "--after", str(later), "-o", str(out)]) == 0
+    )
     table = pd.read_csv(out)
     assert table["change_1_to_0_ha"].tolist() == pytest.approx([0.04, 0.04, 0.0])
     assert table["change_1_to_1_ha"].tolist() == pytest.approx([0.04, 0.04, 0.0])

@@ -21,9 +21,18 @@ FOREST = (0x1B, 0x7A, 0x3A)
 
 def make_raster(path, array, *, crs="EPSG:32648", transform=None, nodata=None):
     transform = transform or from_origin(480_000, 1_400_000, 30, 30)
-    with rasterio.open(path, "w", driver="GTiff", width=array.shape[1], height=array.shape[0],
-                       count=1, dtype=array.dtype, crs=crs, transform=transform,
-                       nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=array.shape[1],
+        height=array.shape[0],
+        count=1,
+        dtype=array.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
         dst.write(array, 1)
     return path
 
@@ -66,8 +75,9 @@ def test_geographic_raster_lands_at_its_latitude_in_web_mercator(tmp_path):
     # far higher in the image than a linear-in-latitude placement would put it.
     arr = np.zeros((60, 10), dtype="uint8")
     arr[60 - 41, :] = 1
-    path = make_raster(tmp_path / "g.tif", arr, crs="EPSG:4326",
-                       transform=from_origin(100.0, 60.0, 1.0, 1.0))
+    path = make_raster(
+        tmp_path / "g.tif", arr, crs="EPSG:4326", transform=from_origin(100.0, 60.0, 1.0, 1.0)
+    )
     layer = raster_layer(path, classes={1: ("Stripe", "#ff0000")}, max_size=600)
     image = png(layer)
     rows = np.flatnonzero(image[:, :, 3].max(axis=1) > 0)
@@ -84,8 +94,9 @@ def test_continuous_overlay_has_a_colour_bar_and_escaped_legend(tmp_path):
     arr = np.linspace(0, 100, 400, dtype="float32").reshape(20, 20)
     arr[:6, :6] = -9999
     path = make_raster(tmp_path / "dem.tif", arr, nodata=-9999)
-    layer = raster_layer(path, cmap="terrain", vmin=0, vmax=100, name="<b>Relief</b>{{ 7*7 }}",
-                         label="Elevation (m)")
+    layer = raster_layer(
+        path, cmap="terrain", vmin=0, vmax=100, name="<b>Relief</b>{{ 7*7 }}", label="Elevation (m)"
+    )
     assert layer.colorbar["vmin"] == 0 and layer.colorbar["vmax"] == 100
     assert len(layer.colorbar["colors"]) == 9 and not layer.legend_items
     image = png(layer)
@@ -108,12 +119,12 @@ def test_overlay_errors(tmp_path, half_forest):
 
 
 @pytest.mark.browser
-def test_overlay_renders_offline_with_legend_and_opacity_slider(tmp_path, half_forest,
-                                                                 open_page):
+def test_overlay_renders_offline_with_legend_and_opacity_slider(tmp_path, half_forest, open_page):
     from landmap.render.maps import build_map, save_map
 
-    layer = raster_layer(half_forest, classes=FOREST_CLASSES, name="Forest <cover>",
-                         max_size=256, opacity=0.6)
+    layer = raster_layer(
+        half_forest, classes=FOREST_CLASSES, name="Forest <cover>", max_size=256, opacity=0.6
+    )
     m = build_map(title="Forest")
     layer.add_to(m)
     m.fit_bounds(layer.bounds)
@@ -136,8 +147,10 @@ def test_overlay_renders_offline_with_legend_and_opacity_slider(tmp_path, half_f
     own = page.locator(".leaflet-bottom.leaflet-left .lm-raster-legend")
     assert own.is_visible() and "Forest <cover>" in own.inner_text()
     own.locator("input[type=range]").fill("0.2")
-    assert page.evaluate(
-        "() => document.querySelector('img.leaflet-image-layer').style.opacity") == "0.2"
+    assert (
+        page.evaluate("() => document.querySelector('img.leaflet-image-layer').style.opacity")
+        == "0.2"
+    )
     assert log.network_requests == [] and log.page_errors == [] and log.console_errors == []
 
 
@@ -172,8 +185,11 @@ def test_overlay_on_a_plain_folium_map_draws_its_own_legend(tmp_path, open_page)
 
 @pytest.mark.slow
 def test_real_forest_mask_overlay(shared_data):
-    layer = raster_layer(shared_data / "rasters" / "FNF_mask_exercise.tif",
-                         classes=FOREST_CLASSES, name="Forest cover")
+    layer = raster_layer(
+        shared_data / "rasters" / "FNF_mask_exercise.tif",
+        classes=FOREST_CLASSES,
+        name="Forest cover",
+    )
     assert max(layer.size) == 2048
     (s, w), (n, e) = layer.bounds
     assert 10 < s < n < 15 and 102 < w < e < 108  # Cambodia

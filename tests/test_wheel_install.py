@@ -43,9 +43,14 @@ def _copy_sources(dest: Path) -> Path:
 
 
 def _pip(*args: str, cwd: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check",
-                          "--no-input", *args], cwd=cwd, capture_output=True, text=True,
-                         check=False, env=_env())
+    run = subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_env(),
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
 
@@ -53,14 +58,27 @@ def _fresh_venv(where: Path, install: str, cwd: Path) -> Path:
     """A new virtual environment with landmap installed from ``install``, deps from this one."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     python = where / ("Scripts" if os.name == "nt" else "bin") / "python"
-    _pip("--python", str(python), "install", "--no-deps", "--no-index", "--no-build-isolation",
-         install, cwd=cwd)
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                           "['purelib'])"], capture_output=True, text=True, check=True)
+    _pip(
+        "--python",
+        str(python),
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--no-build-isolation",
+        install,
+        cwd=cwd,
+    )
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     ours = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     # after the install: pip must not see (or touch) the test environment's own landmap
     (Path(site.stdout.strip()) / "landmap-test-dependencies.pth").write_text(
-        "\n".join(ours) + "\n", "utf-8")
+        "\n".join(ours) + "\n", "utf-8"
+    )
     return python
 
 
@@ -74,8 +92,16 @@ def wheel(tmp_path_factory) -> Path:
     """landmap's wheel, built from a copy of the sources (offline: no build isolation)."""
     work = tmp_path_factory.mktemp("wheel")
     src = _copy_sources(work / "src")
-    _pip("wheel", "--no-deps", "--no-index", "--no-build-isolation", "-w", str(work / "dist"),
-         f".{os.sep}src", cwd=work)
+    _pip(
+        "wheel",
+        "--no-deps",
+        "--no-index",
+        "--no-build-isolation",
+        "-w",
+        str(work / "dist"),
+        f".{os.sep}src",
+        cwd=work,
+    )
     assert src.is_dir()
     (built,) = (work / "dist").glob("landmap-*.whl")
     return built
@@ -94,9 +120,11 @@ def installed(wheel, tmp_path_factory) -> dict[str, Path]:
 def test_the_wheel_carries_every_resource(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-    resources = [p.relative_to(ROOT).as_posix()
-                 for p in (ROOT / "landmap" / "resources").rglob("*")
-                 if p.is_file() and "__pycache__" not in p.parts]
+    resources = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "landmap" / "resources").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     assert len(resources) > 40
     missing = sorted(set(resources) - names)
     assert missing == [], f"package data missing from the wheel: {missing}"
@@ -105,11 +133,19 @@ def test_the_wheel_carries_every_resource(wheel):
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed):
-    out = subprocess.run([str(installed["python"]), "-c",
-                          "import landmap, landmap.render.fonts as f; print(landmap.__file__); "
-                          "print(f.khmer_font_path())"],
-                         capture_output=True, text=True, check=True, cwd=installed["cwd"],
-                         env=_env(LANDMAP_NO_SYSTEM_FONTS="1"))
+    out = subprocess.run(
+        [
+            str(installed["python"]),
+            "-c",
+            "import landmap, landmap.render.fonts as f; print(landmap.__file__); "
+            "print(f.khmer_font_path())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=installed["cwd"],
+        env=_env(LANDMAP_NO_SYSTEM_FONTS="1"),
+    )
     package, font = out.stdout.split("\n")[:2]
     assert Path(package).is_relative_to(installed["python"].parent.parent)
     assert not Path(package).is_relative_to(ROOT)
@@ -117,8 +153,14 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed):
 
 
 def test_build_from_another_folder_with_no_project_says_where_the_demo_is(installed):
-    run = subprocess.run([str(installed["landmap"]), "build"], capture_output=True, text=True,
-                         check=False, cwd=installed["cwd"], env=_env())
+    run = subprocess.run(
+        [str(installed["landmap"]), "build"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=installed["cwd"],
+        env=_env(),
+    )
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
@@ -137,14 +179,24 @@ def test_installed_from_a_source_folder_the_message_names_its_demo(wheel, tmp_pa
     (src / "data").mkdir(parents=True)
     shutil.copy2(ROOT / "data" / "demo.toml", src / "data" / "demo.toml")
     python = _fresh_venv(tmp_path / "venv", str(wheel), cwd=tmp_path)
-    (record,) = {p.resolve() for p in (tmp_path / "venv").glob(
-        "lib*/python*/site-packages/landmap-*.dist-info/direct_url.json")}  # lib64 -> lib
+    (record,) = {
+        p.resolve()
+        for p in (tmp_path / "venv").glob(
+            "lib*/python*/site-packages/landmap-*.dist-info/direct_url.json"
+        )
+    }  # lib64 -> lib
     assert "archive_info" in json.loads(record.read_text("utf-8"))
     record.write_text(json.dumps({"url": src.as_uri(), "dir_info": {}}), "utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    run = subprocess.run([str(python.with_name("landmap")), "build"], capture_output=True,
-                         text=True, check=False, cwd=elsewhere, env=_env())
+    run = subprocess.run(
+        [str(python.with_name("landmap")), "build"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=elsewhere,
+        env=_env(),
+    )
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
     demo = src / "data" / "demo.toml"
     assert f"the demo project is {demo}" in run.stderr
@@ -154,10 +206,20 @@ def test_installed_from_a_source_folder_the_message_names_its_demo(wheel, tmp_pa
 def test_demo_build_from_the_installed_wheel_in_another_folder(installed, tmp_path):
     out = tmp_path / "out"
     run = subprocess.run(
-        [str(installed["landmap"]), "build", "--project", str(ROOT / "data" / "demo.toml"),
-         "-o", str(out)],
-        capture_output=True, text=True, check=False, cwd=installed["cwd"],
-        env=_env(LANDMAP_NO_SYSTEM_FONTS="1"))
+        [
+            str(installed["landmap"]),
+            "build",
+            "--project",
+            str(ROOT / "data" / "demo.toml"),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=installed["cwd"],
+        env=_env(LANDMAP_NO_SYSTEM_FONTS="1"),
+    )
     said = run.stdout + run.stderr
     assert run.returncode == 0, said[-4000:]
     assert "leak check clean" in run.stdout
@@ -165,10 +227,14 @@ def test_demo_build_from_the_installed_wheel_in_another_folder(installed, tmp_pa
     assert "missing" not in said.lower() and "not found" not in said.lower(), said[-4000:]
     assert not list(installed["cwd"].iterdir())  # nothing written where it was run
     # nothing left out of the briefing map for want of a file: the background came along
-    provenance = json.loads((out / "public" / "landmap-public.pdf.provenance.json")
-                            .read_text("utf-8"))
-    assert not [o for o in provenance["omitted"] if o.startswith(
-        ("province background", "hillshade", "Khmer script"))], provenance["omitted"]
+    provenance = json.loads(
+        (out / "public" / "landmap-public.pdf.provenance.json").read_text("utf-8")
+    )
+    assert not [
+        o
+        for o in provenance["omitted"]
+        if o.startswith(("province background", "hillshade", "Khmer script"))
+    ], provenance["omitted"]
     sources = "; ".join(provenance["sources"])
     assert "Relief: USGS" in sources and "geoBoundaries" in sources  # the bundled background
     # the demo's maps are bilingual: each carries the Khmer web font installed with landmap
@@ -182,8 +248,7 @@ def _assert_masked_points_stay_in_their_communes(out: Path) -> None:
     communes = communes[["shapeID", "geometry"]]
 
     def commune_of(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
-        joined = gpd.sjoin(frame[["case_id", "geometry"]], communes, predicate="within",
-                           how="left")
+        joined = gpd.sjoin(frame[["case_id", "geometry"]], communes, predicate="within", how="left")
         return joined.drop_duplicates("case_id").set_index("case_id")["shapeID"]
 
     for layer in ("synthetic_cases", "eviction_sites"):
@@ -191,8 +256,11 @@ def _assert_masked_points_stay_in_their_communes(out: Path) -> None:
         internal = gpd.read_file(out / "internal" / "landmap-internal.gpkg", layer=layer)
         moved = public[public["published_location"].str.startswith("moved")]
         assert len(moved) > 50
-        pairs = commune_of(moved).to_frame("public").join(
-            commune_of(internal).rename("true"), how="inner")
+        pairs = (
+            commune_of(moved)
+            .to_frame("public")
+            .join(commune_of(internal).rename("true"), how="inner")
+        )
         pairs = pairs[pairs["true"].notna()]
         assert len(pairs) > 50
         assert pairs["public"].notna().all()

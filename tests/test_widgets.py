@@ -30,18 +30,18 @@ from landmap.widgets import (
 # one degree of longitude at 12.5 N is about 108.7 km: 0.01 deg ~ 1.09 km
 CASES = [
     # id, lon, lat, year, type, status, households, province
-    ("C01", 105.50, 12.50, 2015, "eviction", "ongoing", 10, "Kratie"),         # inside ELC
-    ("C02", 105.55, 12.45, 2016, "eviction", "resolved", 5, "Kratie"),         # inside ELC
-    ("C03", 105.61, 12.50, 2017, "land grab", "ongoing", 7, "Kratie"),         # ~1.1 km from ELC
-    ("C04", 105.90, 12.90, 2018, "violence", "reported", 2, "Kratie"),         # far
+    ("C01", 105.50, 12.50, 2015, "eviction", "ongoing", 10, "Kratie"),  # inside ELC
+    ("C02", 105.55, 12.45, 2016, "eviction", "resolved", 5, "Kratie"),  # inside ELC
+    ("C03", 105.61, 12.50, 2017, "land grab", "ongoing", 7, "Kratie"),  # ~1.1 km from ELC
+    ("C04", 105.90, 12.90, 2018, "violence", "reported", 2, "Kratie"),  # far
     ("C05", 105.10, 12.10, 2019, "threat of eviction", "closed", 30, "Kratié"),  # far; accent
-    ("C06", 106.50, 12.50, 2020, "eviction", "ongoing", 12, "Mondulkiri"),     # inside mining
-    ("C07", 106.62, 12.50, 2021, "land grab", "reported", 3, "Mondulkiri"),    # ~2.2 km from mining
-    ("C08", 106.90, 12.90, 2022, "eviction", "ongoing", 8, "Mondulkiri"),      # far
-    ("C09", 106.10, 12.10, 2022, "other", "unknown", 1, None),                 # far; no province
-    ("C10", 105.45, 12.55, 2021, "land grab", "ongoing", 4, "Kratie"),         # inside ELC
-    ("C11", 106.45, 12.45, 2015, "violence", "resolved", 6, "Mondulkiri"),     # inside mining
-    ("C12", 105.20, 12.80, 2018, "eviction", "ongoing", 9, "Kratie"),          # far
+    ("C06", 106.50, 12.50, 2020, "eviction", "ongoing", 12, "Mondulkiri"),  # inside mining
+    ("C07", 106.62, 12.50, 2021, "land grab", "reported", 3, "Mondulkiri"),  # ~2.2 km from mining
+    ("C08", 106.90, 12.90, 2022, "eviction", "ongoing", 8, "Mondulkiri"),  # far
+    ("C09", 106.10, 12.10, 2022, "other", "unknown", 1, None),  # far; no province
+    ("C10", 105.45, 12.55, 2021, "land grab", "ongoing", 4, "Kratie"),  # inside ELC
+    ("C11", 106.45, 12.45, 2015, "violence", "resolved", 6, "Mondulkiri"),  # inside mining
+    ("C12", 105.20, 12.80, 2018, "eviction", "ongoing", 9, "Kratie"),  # far
 ]
 
 
@@ -157,8 +157,9 @@ def test_summary_table_counts_cases_and_households(data):
 
 
 def test_cases_per_year_fills_missing_years(data):
-    counts = cases_per_year(filter_view(data, ViewFilter(types=("violence",))).cases,
-                            years=(2015, 2018))
+    counts = cases_per_year(
+        filter_view(data, ViewFilter(types=("violence",))).cases, years=(2015, 2018)
+    )
     assert counts.to_dict() == {2015: 1, 2016: 0, 2017: 0, 2018: 1}
 
 
@@ -172,9 +173,14 @@ def test_khmer_labels(layers):
 def test_province_filter_applies_to_areas(layers):
     cases, concessions, boundaries = layers
     areas = gpd.GeoDataFrame(
-        {"area_id": ["F1", "F2"], "name": ["Forest A", "Forest B"],
-         "kind": ["community forest"] * 2},
-        geometry=[box(105.1, 12.1, 105.2, 12.2), box(106.1, 12.1, 106.2, 12.2)], crs="EPSG:4326")
+        {
+            "area_id": ["F1", "F2"],
+            "name": ["Forest A", "Forest B"],
+            "kind": ["community forest"] * 2,
+        },
+        geometry=[box(105.1, 12.1, 105.2, 12.2), box(106.1, 12.1, 106.2, 12.2)],
+        crs="EPSG:4326",
+    )
     data = prepare(cases, concessions=concessions, areas=areas, boundaries=boundaries)
     assert list(filter_view(data).areas["area_id"]) == ["F1", "F2"]
     view = filter_view(data, ViewFilter(provinces=("kratie",)))
@@ -193,7 +199,11 @@ def test_without_boundaries_provinces_come_from_the_cases(layers):
     assert data.provinces["kratie"] == "Kratie"
     assert "" not in data.provinces
     assert ids(filter_view(data, ViewFilter(provinces=("mondulkiri",)))) == {
-        "C06", "C07", "C08", "C11"}
+        "C06",
+        "C07",
+        "C08",
+        "C11",
+    }
 
 
 # ---------------------------------------------------------------- the widget
@@ -201,15 +211,23 @@ def test_without_boundaries_provinces_come_from_the_cases(layers):
 
 def map_case_count(explorer: Explorer) -> int:
     """Case markers on the explorer's current map (from the layers the map builder added)."""
-    return sum(layer.spec["geom"]["n"] for layer in explorer.map.landmap_layers
-               if layer.spec["kind"] == "cases")
+    return sum(
+        layer.spec["geom"]["n"]
+        for layer in explorer.map.landmap_layers
+        if layer.spec["kind"] == "cases"
+    )
 
 
 @pytest.fixture
 def explorer(layers, tmp_path):
     cases, concessions, boundaries = layers
-    return explore(cases, concessions=concessions, boundaries=boundaries, output_dir=tmp_path,
-                   profile="internal")
+    return explore(
+        cases,
+        concessions=concessions,
+        boundaries=boundaries,
+        output_dir=tmp_path,
+        profile="internal",
+    )
 
 
 def state(ex: Explorer) -> tuple[int, int, int, bytes, str]:
@@ -230,7 +248,10 @@ def test_explorer_starts_with_everything(explorer):
     assert frame.startswith("<iframe srcdoc=")
     # one province at a time, from a dropdown that starts at "all" (no Ctrl+click to clear)
     assert [label for label, _ in explorer.province.options] == [
-        "All provinces / ខេត្តទាំងអស់", "Kratie / ក្រចេះ", "Mondulkiri / មណ្ឌលគិរី"]
+        "All provinces / ខេត្តទាំងអស់",
+        "Kratie / ក្រចេះ",
+        "Mondulkiri / មណ្ឌលគិរី",
+    ]
     assert explorer.province.value == ""
     # the chart draws one bar per year of the slider
     bars = explorer.figure.axes[0].patches
@@ -312,11 +333,15 @@ def test_map_widget_shows_an_offline_page_in_an_iframe(layers):
     from landmap.render.maps import build_map
     from landmap.widgets import map_widget
 
-    widget = map_widget(build_map(profile="internal", cases=layers[0], title="<b>t</b>"),
-                        height=300)
+    widget = map_widget(
+        build_map(profile="internal", cases=layers[0], title="<b>t</b>"), height=300
+    )
     assert isinstance(widget, ipywidgets.HTML)  # not sanitised by JupyterLab, trusted or not
-    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" style="[^"]*height:300px[^"]*" '
-                         r'sandbox="allow-scripts allow-popups"></iframe>', widget.value)
+    match = re.fullmatch(
+        r'<iframe srcdoc="([^"]*)" style="[^"]*height:300px[^"]*" '
+        r'sandbox="allow-scripts allow-popups"></iframe>',
+        widget.value,
+    )
     assert match, widget.value[:200]
     page = html.unescape(match.group(1))
     assert page.startswith("<!DOCTYPE html>") and "L.map(" in page

@@ -137,13 +137,19 @@ def prehash(paths: list[str]) -> Any:
     return thread
 
 
-def provenance(operation: str, crs: str, sources: list[str | None], parameters: dict[str, Any],
-               notes: list[str] | None = None) -> dict[str, Any]:
+def provenance(
+    operation: str,
+    crs: str,
+    sources: list[str | None],
+    parameters: dict[str, Any],
+    notes: list[str] | None = None,
+) -> dict[str, Any]:
     """Return a provenance record for an analysis result."""
     from landmap.provenance import make_provenance
 
-    record = make_provenance(inputs=[s for s in sources if s], crs=crs, parameters=parameters,
-                             operation=operation)
+    record = make_provenance(
+        inputs=[s for s in sources if s], crs=crs, parameters=parameters, operation=operation
+    )
     if notes:
         record["notes"] = notes
     return record

@@ -40,9 +40,12 @@ def _threaded(func, a: np.ndarray, b: np.ndarray, threads: int) -> np.ndarray:
         return func(a, b)
     bounds = np.linspace(0, n, threads + 1).astype(int)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(
-            lambda i: func(a[bounds[i]:bounds[i + 1]], b[bounds[i]:bounds[i + 1]]),
-            range(threads)))
+        parts = list(
+            pool.map(
+                lambda i: func(a[bounds[i] : bounds[i + 1]], b[bounds[i] : bounds[i + 1]]),
+                range(threads),
+            )
+        )
     return np.concatenate(parts)
 
 
@@ -76,8 +79,12 @@ class Pairs:
 
     @classmethod
     def empty(cls, geometry: bool) -> Pairs:
-        return cls(np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0, float),
-                   np.empty(0, object) if geometry else None)
+        return cls(
+            np.empty(0, np.intp),
+            np.empty(0, np.intp),
+            np.empty(0, float),
+            np.empty(0, object) if geometry else None,
+        )
 
     @classmethod
     def concat(cls, parts: list[Pairs], geometry: bool) -> Pairs:

@@ -35,7 +35,8 @@ class GeoParquetInfo:
     def points(self) -> bool:
         """Whether the file declares only point geometries."""
         return bool(self.geometry_types) and all(
-            t.split(" ")[0] in ("Point", "MultiPoint") for t in self.geometry_types)
+            t.split(" ")[0] in ("Point", "MultiPoint") for t in self.geometry_types
+        )
 
 
 def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
@@ -65,16 +66,26 @@ def inspect(path: str | os.PathLike[str]) -> GeoParquetInfo | None:
         if ident.get("authority") and ident.get("code"):
             crs = f"{ident['authority']}:{ident['code']}"
         axes = (crs_json.get("coordinate_system") or {}).get("axis") or []
-        metric = crs_json.get("type") == "ProjectedCRS" and bool(axes) and all(
-            a.get("unit") in ("metre", "m") for a in axes)
+        metric = (
+            crs_json.get("type") == "ProjectedCRS"
+            and bool(axes)
+            and all(a.get("unit") in ("metre", "m") for a in axes)
+        )
     elif crs_json == "missing":
         crs = "OGC:CRS84"  # GeoParquet's default
     bbox = None
     cover = (col.get("covering") or {}).get("bbox")
     if cover:
         bbox = tuple(cover[k][0] + "." + cover[k][1] for k in ("xmin", "ymin", "xmax", "ymax"))
-    return GeoParquetInfo(str(path), name, crs, metric and crs is not None, bbox,  # type: ignore[arg-type]
-                          list(schema.names), tuple(col.get("geometry_types") or ()))
+    return GeoParquetInfo(
+        str(path),
+        name,
+        crs,
+        metric and crs is not None,
+        bbox,  # type: ignore[arg-type]
+        list(schema.names),
+        tuple(col.get("geometry_types") or ()),
+    )
 
 
 def metric_pair(
@@ -132,8 +143,9 @@ def read_points(info: GeoParquetInfo, columns: list[str]) -> tuple[Any, np.ndarr
         struct_name = info.bbox[0].split(".")[0]
         table = pq.read_table(info.path, columns=[*wanted, struct_name])
         struct = table.column(struct_name).combine_chunks()
-        x, y = (struct.field(n.split(".", 1)[1]).to_numpy(zero_copy_only=False)
-                for n in info.bbox[:2])
+        x, y = (
+            struct.field(n.split(".", 1)[1]).to_numpy(zero_copy_only=False) for n in info.bbox[:2]
+        )
         return table.select(wanted), np.asarray(x, float), np.asarray(y, float)
     table, geoms = read_small(info, columns=wanted)
     return table, shapely.get_x(geoms), shapely.get_y(geoms)

@@ -95,8 +95,10 @@ def _sedonadb() -> ModuleType | None:
 def check(engine: object) -> None:
     """Raise :class:`~landmap.errors.AnalysisError` unless ``engine`` is one of :data:`ENGINES`."""
     if engine not in ENGINES:
-        raise AnalysisError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}",
-                            fix="leave engine='auto', or give 'memory' or 'sedonadb'")
+        raise AnalysisError(
+            f"engine must be one of {', '.join(ENGINES)}, got {engine!r}",
+            fix="leave engine='auto', or give 'memory' or 'sedonadb'",
+        )
 
 
 def choose(engine: str, *, id_column: str | None) -> str:
@@ -124,13 +126,16 @@ def choose(engine: str, *, id_column: str | None) -> str:
     if engine == "auto":
         return "sedonadb" if available and id_column else "memory"
     if not available:
-        raise AnalysisError("engine='sedonadb' needs SedonaDB, which is not installed",
-                            fix=f"{INSTALL}, or use engine='auto' or 'memory'")
+        raise AnalysisError(
+            "engine='sedonadb' needs SedonaDB, which is not installed",
+            fix=f"{INSTALL}, or use engine='auto' or 'memory'",
+        )
     if not id_column:
-        raise AnalysisError("engine='sedonadb' needs an id column in the GeoParquet layer "
-                            "(rows without one are named by file position)",
-                            fix="add an id column (e.g. area_id or case_id), or use "
-                                "engine='memory'")
+        raise AnalysisError(
+            "engine='sedonadb' needs an id column in the GeoParquet layer "
+            "(rows without one are named by file position)",
+            fix="add an id column (e.g. area_id or case_id), or use engine='memory'",
+        )
     return engine
 
 
@@ -146,8 +151,11 @@ def _query(info: GeoParquetInfo, right: np.ndarray, sql: str) -> Any:
 
     sd = _sedonadb().connect()  # type: ignore[union-attr]
     sd.read_parquet(info.path).to_view("left_layer", overwrite=True)
-    frame = gpd.GeoDataFrame({"right": np.arange(len(right), dtype=np.int64)},
-                             geometry=gpd.GeoSeries(right, crs=info.crs), crs=info.crs)
+    frame = gpd.GeoDataFrame(
+        {"right": np.arange(len(right), dtype=np.int64)},
+        geometry=gpd.GeoSeries(right, crs=info.crs),
+        crs=info.crs,
+    )
     with tempfile.TemporaryDirectory(prefix="landmap-") as folder:
         path = f"{folder}/right.parquet"
         frame.rename_geometry("g").to_parquet(path, write_covering_bbox=True)
@@ -169,8 +177,15 @@ def _quoted(columns: list[str], prefix: str = "") -> str:
     return ", ".join(f'{prefix}"{c}"' for c in columns) if columns else ""
 
 
-def overlap_pairs(info: GeoParquetInfo, right: np.ndarray, *, engine: str, columns: list[str],
-                  geometry: bool, threads: int | None) -> LayerPairs:
+def overlap_pairs(
+    info: GeoParquetInfo,
+    right: np.ndarray,
+    *,
+    engine: str,
+    columns: list[str],
+    geometry: bool,
+    threads: int | None,
+) -> LayerPairs:
     """Overlapping pairs of a GeoParquet polygon layer with ``right`` (metric, valid).
 
     ``engine`` is ``"memory"`` or ``"sedonadb"`` (see :func:`choose`); ``columns`` names the
@@ -183,28 +198,42 @@ def overlap_pairs(info: GeoParquetInfo, right: np.ndarray, *, engine: str, colum
     tree = shapely.STRtree(right)
     cand = np.unique(tree.query(left)[0])
     left_c = repaired(left[cand])
-    found = exact_pairs(left_c, right, geometry=geometry, tree=tree, threads=threads,
-                        reverse_fast_path=False)
+    found = exact_pairs(
+        left_c, right, geometry=geometry, tree=tree, threads=threads, reverse_fast_path=False
+    )
     rows = cand[found.left]
-    return LayerPairs(attrs.take(rows), rows, found.right, found.area,
-                      shapely.area(left_c[found.left]), found.geometry)
+    return LayerPairs(
+        attrs.take(rows),
+        rows,
+        found.right,
+        found.area,
+        shapely.area(left_c[found.left]),
+        found.geometry,
+    )
 
 
-def _sedonadb_overlap(info: GeoParquetInfo, right: np.ndarray, *, columns: list[str],
-                      geometry: bool) -> LayerPairs:
+def _sedonadb_overlap(
+    info: GeoParquetInfo, right: np.ndarray, *, columns: list[str], geometry: bool
+) -> LayerPairs:
     """Run :data:`OVERLAP_SQL`; measure the pairs of invalid left geometries after repair."""
-    sql = OVERLAP_SQL.format(columns=_quoted(columns), p_columns=_quoted(columns, "p."),
-                             geometry=f'"{info.geometry}"', wkb=OVERLAP_WKB if geometry else "")
+    sql = OVERLAP_SQL.format(
+        columns=_quoted(columns),
+        p_columns=_quoted(columns, "p."),
+        geometry=f'"{info.geometry}"',
+        wkb=OVERLAP_WKB if geometry else "",
+    )
     table = _query(info, right, sql)
     right_id = table.column("right_id").to_numpy().astype(np.intp)
     overlap = table.column("overlap").to_numpy(zero_copy_only=False).astype(float)
     left_area = table.column("left_area").to_numpy(zero_copy_only=False).astype(float)
-    geoms = (shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False))
-             if geometry else None)
+    geoms = (
+        shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False)) if geometry else None
+    )
     bad = np.flatnonzero(table.column("raw").is_valid().to_numpy(zero_copy_only=False))
     if len(bad):
-        fixed = repaired(shapely.from_wkb(
-            table.column("raw").take(bad).to_numpy(zero_copy_only=False)))
+        fixed = repaired(
+            shapely.from_wkb(table.column("raw").take(bad).to_numpy(zero_copy_only=False))
+        )
         found = exact_pairs(fixed, right[right_id[bad]], geometry=geometry, threads=1)
         pos = found.left == found.right  # each repaired geometry against its own pair only
         hit = bad[found.left[pos]]
@@ -213,22 +242,33 @@ def _sedonadb_overlap(info: GeoParquetInfo, right: np.ndarray, *, columns: list[
         if geoms is not None:
             geoms[hit] = found.geometry[pos]
     keep = np.flatnonzero(overlap > 0)
-    return LayerPairs(table.select(columns).take(keep), None, right_id[keep], overlap[keep],
-                      left_area[keep], geoms[keep] if geoms is not None else None)
+    return LayerPairs(
+        table.select(columns).take(keep),
+        None,
+        right_id[keep],
+        overlap[keep],
+        left_area[keep],
+        geoms[keep] if geoms is not None else None,
+    )
 
 
-def point_pairs(info: GeoParquetInfo, right: np.ndarray, *, engine: str,
-                columns: list[str]) -> LayerPairs:
+def point_pairs(
+    info: GeoParquetInfo, right: np.ndarray, *, engine: str, columns: list[str]
+) -> LayerPairs:
     """Points of a GeoParquet point layer in (or on the edge of) the polygons ``right``."""
     columns = [c for c in dict.fromkeys(columns) if c in info.columns]
     empty = np.empty(0)
     if engine == "sedonadb" and len(right):
-        sql = POINTS_SQL.format(p_columns=_quoted(columns, "p."),
-                                geometry=f'"{info.geometry}"')
+        sql = POINTS_SQL.format(p_columns=_quoted(columns, "p."), geometry=f'"{info.geometry}"')
         table = _query(info, right, sql)
-        return LayerPairs(table.select(columns), None,
-                          table.column("right_id").to_numpy().astype(np.intp), empty, empty,
-                          None)
+        return LayerPairs(
+            table.select(columns),
+            None,
+            table.column("right_id").to_numpy().astype(np.intp),
+            empty,
+            empty,
+            None,
+        )
     attrs, x, y = read_points(info, columns)
     rows, hit = points_in(x, y, right)
     return LayerPairs(attrs.take(rows), rows, hit, empty, empty, None)

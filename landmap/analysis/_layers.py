@@ -16,6 +16,7 @@ from landmap.schema import ID_COLUMN
 if TYPE_CHECKING:
     import geopandas as gpd
 
+
 def is_path(obj: object) -> bool:
     """Whether ``obj`` names a file rather than holding a layer."""
     return isinstance(obj, (str, os.PathLike))
@@ -103,7 +104,8 @@ def layer_ids(frame: gpd.GeoDataFrame, kind: str, id_column: str | None) -> tupl
     if name not in frame.columns:
         if id_column is not None:
             raise SchemaError(
-                f"the layer has no column {id_column!r}", column=id_column,
+                f"the layer has no column {id_column!r}",
+                column=id_column,
                 fix=f"choose one of {list(map(str, frame.columns))[:12]}",
             )
         return rows, ID_COLUMN.get(kind, "id")  # type: ignore[call-overload]
@@ -126,8 +128,11 @@ def prepare(
     """Read (if a path) and prepare a layer: ids, metric geometries, usable mask."""
     frame = as_frame(source, kind)
     if frame.crs is None and len(frame):
-        raise CRSError(f"the {kind} layer has no CRS", path=source_of(frame),
-                       fix="load it with landmap's loaders or call gdf.set_crs(...)")
+        raise CRSError(
+            f"the {kind} layer has no CRS",
+            path=source_of(frame),
+            fix="load it with landmap's loaders or call gdf.set_crs(...)",
+        )
     src = source_of(frame) or (str(source) if is_path(source) else None)
     frame = frame.reset_index(drop=True)
     ids, id_name = layer_ids(frame, kind, id_column)
@@ -141,13 +146,27 @@ def prepare(
         skipped = np.flatnonzero(~usable)
         for i in skipped[:50]:
             gtype = "missing" if raw[i] is None else shapely.get_type_id(raw[i])
-            what = {0: "a point", 1: "a line", 2: "a line", 4: "points", 5: "lines",
-                    "missing": "no geometry"}.get(gtype, "an empty or unusable geometry")
+            what = {
+                0: "a point",
+                1: "a line",
+                2: "a line",
+                4: "points",
+                5: "lines",
+                "missing": "no geometry",
+            }.get(gtype, "an empty or unusable geometry")
             notes.append(f"{ids[i]}: {what}, so it has no area and takes no part in overlaps")
         if len(skipped) > 50:
             notes.append(f"... and {len(skipped) - 50} more rows without a usable polygon")
     else:
         geoms = shapely.force_2d(raw) if len(raw) else raw
         usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    return Layer(frame=frame, ids=ids, geoms=geoms, usable=usable, kind=kind, id_name=id_name,
-                 source=src, notes=notes)
+    return Layer(
+        frame=frame,
+        ids=ids,
+        geoms=geoms,
+        usable=usable,
+        kind=kind,
+        id_name=id_name,
+        source=src,
+        notes=notes,
+    )

@@ -26,8 +26,9 @@ def case_precision(frame: Any) -> np.ndarray:
     if "location_precision" not in frame.columns:
         return np.full(len(frame), "exact", dtype=object)
     values = frame["location_precision"].astype(object).to_numpy()
-    return np.array([v if isinstance(v, str) and v in RANK else "exact" for v in values],
-                    dtype=object)
+    return np.array(
+        [v if isinstance(v, str) and v in RANK else "exact" for v in values], dtype=object
+    )
 
 
 def coarse_codes(frame: Any, precision: np.ndarray, lonlat: np.ndarray) -> np.ndarray:
@@ -39,26 +40,31 @@ def coarse_codes(frame: Any, precision: np.ndarray, lonlat: np.ndarray) -> np.nd
     n = len(frame)
     out = np.full(n, "", dtype=object)
     length = np.array([CODE_LENGTH_OF.get(p, 0) for p in precision])
-    admin = (frame["admin_code"].astype(object).to_numpy() if "admin_code" in frame.columns
-             else np.full(n, None, dtype=object))
+    admin = (
+        frame["admin_code"].astype(object).to_numpy()
+        if "admin_code" in frame.columns
+        else np.full(n, None, dtype=object)
+    )
     todo = np.flatnonzero(length > 0)
     need_point = []
     for i in todo:
         code = admin[i]
         if isinstance(code, str) and len(code) >= length[i]:
-            out[i] = code[:length[i]]
+            out[i] = code[: length[i]]
         else:
             need_point.append(i)
     if need_point:
         idx = np.array(need_point)
         found = units_at(lonlat[idx, 0], lonlat[idx, 1])
-        out[idx] = [f[:length[i]] if isinstance(f, str) else "" for f, i in zip(found, idx,
-                                                                                strict=True)]
+        out[idx] = [
+            f[: length[i]] if isinstance(f, str) else "" for f, i in zip(found, idx, strict=True)
+        ]
     return out
 
 
-def unit_links(frame: Any, positions: np.ndarray, precision: np.ndarray, features: np.ndarray,
-               crs: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def unit_links(
+    frame: Any, positions: np.ndarray, precision: np.ndarray, features: np.ndarray, crs: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Link non-exact cases to the features their unit (commune, district...) overlaps.
 
     Returns positions ``(case, feature)`` and the code of the case's unit, for the cases at
@@ -77,8 +83,9 @@ def unit_links(frame: Any, positions: np.ndarray, precision: np.ndarray, feature
     have = np.flatnonzero([s is not None for s in shapes])
     if not len(have):
         return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0, dtype=object)
-    metric = np.asarray(gpd.GeoSeries(shapes[have], crs="EPSG:4326").to_crs(crs).values,
-                        dtype=object)
+    metric = np.asarray(
+        gpd.GeoSeries(shapes[have], crs="EPSG:4326").to_crs(crs).values, dtype=object
+    )
     tree = shapely.STRtree(features)
     left, right = tree.query(metric, predicate="intersects")
     return positions[have[left]], right, codes[have[left]]
@@ -95,8 +102,14 @@ def _lonlat(frame: Any) -> np.ndarray:
     return out
 
 
-def level_rows(level: str, cases: np.ndarray, hits_case: np.ndarray, precision: np.ndarray,
-               codes: np.ndarray, households: np.ndarray) -> list[dict[str, object]]:
+def level_rows(
+    level: str,
+    cases: np.ndarray,
+    hits_case: np.ndarray,
+    precision: np.ndarray,
+    codes: np.ndarray,
+    households: np.ndarray,
+) -> list[dict[str, object]]:
     """Return the "unknown" and "outside" rows of one level.
 
     ``cases`` are the positions of the cases with a point; ``hits_case`` those counted in a
@@ -109,29 +122,55 @@ def level_rows(level: str, cases: np.ndarray, hits_case: np.ndarray, precision: 
     need = RANK[level]
     rows: list[dict[str, object]] = []
     coarse = cases[ranks[cases] < need]
-    frame = pd.DataFrame({"code": codes[coarse], "precision": precision[coarse],
-                          "households": households[coarse]})
+    frame = pd.DataFrame(
+        {"code": codes[coarse], "precision": precision[coarse], "households": households[coarse]}
+    )
     for (code, prec), part in frame.groupby(["code", "precision"], sort=True):
         known = f"{prec} {g.label(code)}" if code else f"{prec} only"
-        known_km = (f"{label('location_precision', prec, 'km')}{g.name(code, 'km')}"
-                    if code else label("location_precision", prec, "km"))
-        rows.append(_row(level, f"{label('heading', level)} unknown: located to the {known}",
-                         f"មិនស្គាល់{label('location_precision', level, 'km')} ({known_km})",
-                         g.label(code) if code else None, "unknown", part["households"]))
+        known_km = (
+            f"{label('location_precision', prec, 'km')}{g.name(code, 'km')}"
+            if code
+            else label("location_precision", prec, "km")
+        )
+        rows.append(
+            _row(
+                level,
+                f"{label('heading', level)} unknown: located to the {known}",
+                f"មិនស្គាល់{label('location_precision', level, 'km')} ({known_km})",
+                g.label(code) if code else None,
+                "unknown",
+                part["households"],
+            )
+        )
     lost = cases[(ranks[cases] >= need) & ~counted[cases]]
     if len(lost):
-        rows.append(_row(level, "outside every unit of this layer",
-                         "នៅក្រៅព្រំប្រទល់ទាំងអស់", None, "outside",
-                         pd.Series(households[lost])))
+        rows.append(
+            _row(
+                level,
+                "outside every unit of this layer",
+                "នៅក្រៅព្រំប្រទល់ទាំងអស់",
+                None,
+                "outside",
+                pd.Series(households[lost]),
+            )
+        )
     return rows
 
 
-def _row(level: str, name: str, name_km: str, parent: str | None, kind: str,
-         households: pd.Series) -> dict[str, object]:
-    return {"boundary_id": None, "level": level, "name": name, "name_km": name_km,
-            "parent": parent, "unit_ha": np.nan, "cases": len(households),
-            "households": int(np.nansum(households.to_numpy(dtype=float))),
-            "row_kind": kind}
+def _row(
+    level: str, name: str, name_km: str, parent: str | None, kind: str, households: pd.Series
+) -> dict[str, object]:
+    return {
+        "boundary_id": None,
+        "level": level,
+        "name": name,
+        "name_km": name_km,
+        "parent": parent,
+        "unit_ha": np.nan,
+        "cases": len(households),
+        "households": int(np.nansum(households.to_numpy(dtype=float))),
+        "row_kind": kind,
+    }
 
 
 __all__ = ["ROW_KINDS", "case_precision", "coarse_codes", "level_rows", "lonlat", "unit_links"]

@@ -63,31 +63,35 @@ def concession_conflicts(
     use_crs = metric_crs(frame, crs=crs)
     c = prepare(frame, "concessions", use_crs, id_column=concession_id)
     cu = np.flatnonzero(c.usable)
-    found = exact_pairs(c.geoms[cu], c.geoms[cu], geometry=geometry, threads=threads,
-                        upper_only=True)
+    found = exact_pairs(
+        c.geoms[cu], c.geoms[cu], geometry=geometry, threads=threads, upper_only=True
+    )
     keep = found.left < found.right
     ia, ib = cu[found.left[keep]], cu[found.right[keep]]
     area = found.area[keep]
     a_m2 = shapely.area(c.geoms[ia]) if len(ia) else np.empty(0)
     b_m2 = shapely.area(c.geoms[ib]) if len(ib) else np.empty(0)
     names = c.column("name")
-    out = pd.DataFrame({
-        "concession_id_a": pd.array(c.ids[ia], dtype="string"),
-        "name_a": pd.array(names[ia], dtype="string"),
-        "concession_id_b": pd.array(c.ids[ib], dtype="string"),
-        "name_b": pd.array(names[ib], dtype="string"),
-        "overlap_ha": area / 1e4,
-        "pct_of_a": 100.0 * area / a_m2,
-        "pct_of_b": 100.0 * area / b_m2,
-        CRS_COLUMN: pd.array([use_crs] * len(ia), dtype="string"),
-    })
+    out = pd.DataFrame(
+        {
+            "concession_id_a": pd.array(c.ids[ia], dtype="string"),
+            "name_a": pd.array(names[ia], dtype="string"),
+            "concession_id_b": pd.array(c.ids[ib], dtype="string"),
+            "name_b": pd.array(names[ib], dtype="string"),
+            "overlap_ha": area / 1e4,
+            "pct_of_a": 100.0 * area / a_m2,
+            "pct_of_b": 100.0 * area / b_m2,
+            CRS_COLUMN: pd.array([use_crs] * len(ia), dtype="string"),
+        }
+    )
     order = np.lexsort((c.ids[ib].astype(str), c.ids[ia].astype(str))) if len(ia) else []
     out = out.iloc[order].reset_index(drop=True)
     if geometry:
         geoms = found.geometry[keep][order] if len(ia) else np.empty(0, object)
         out = gpd.GeoDataFrame(out, geometry=to_storage(geoms, use_crs), crs="EPSG:4326")
-    record = provenance("concession_conflicts", use_crs, [c.source],
-                        {"crs": crs, "geometry": geometry}, c.notes)
+    record = provenance(
+        "concession_conflicts", use_crs, [c.source], {"crs": crs, "geometry": geometry}, c.notes
+    )
     return finish(out, record)
 
 
@@ -134,23 +138,31 @@ def hectares_check(
     c = prepare(frame, "concessions", use_crs, id_column=concession_id)
     drawn = np.full(len(c.ids), np.nan)
     drawn[c.usable] = shapely.area(c.geoms[c.usable]) / 1e4
-    stated = (pd.to_numeric(c.frame["hectares_stated"], errors="coerce").to_numpy(dtype=float)
-              if "hectares_stated" in c.frame.columns else np.full(len(c.ids), np.nan))
+    stated = (
+        pd.to_numeric(c.frame["hectares_stated"], errors="coerce").to_numpy(dtype=float)
+        if "hectares_stated" in c.frame.columns
+        else np.full(len(c.ids), np.nan)
+    )
     diff = drawn - stated
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(stated > 0, 100.0 * diff / stated, np.nan)
-    out = pd.DataFrame({
-        "concession_id": pd.array(c.ids, dtype="string"),
-        "name": pd.array(c.column("name"), dtype="string"),
-        "hectares_stated": stated,
-        "hectares_drawn": drawn,
-        "difference_ha": diff,
-        "difference_pct": pct,
-        "flagged": np.abs(np.nan_to_num(pct, nan=0.0)) > tolerance_pct,
-        CRS_COLUMN: pd.array([use_crs] * len(c.ids), dtype="string"),
-    })
-    out.attrs["totals"] = {"hectares_stated": float(np.nansum(stated)),
-                           "hectares_drawn": float(np.nansum(drawn))}
-    record = provenance("hectares_check", use_crs, [c.source],
-                        {"crs": crs, "tolerance_pct": tolerance_pct}, c.notes)
+    out = pd.DataFrame(
+        {
+            "concession_id": pd.array(c.ids, dtype="string"),
+            "name": pd.array(c.column("name"), dtype="string"),
+            "hectares_stated": stated,
+            "hectares_drawn": drawn,
+            "difference_ha": diff,
+            "difference_pct": pct,
+            "flagged": np.abs(np.nan_to_num(pct, nan=0.0)) > tolerance_pct,
+            CRS_COLUMN: pd.array([use_crs] * len(c.ids), dtype="string"),
+        }
+    )
+    out.attrs["totals"] = {
+        "hectares_stated": float(np.nansum(stated)),
+        "hectares_drawn": float(np.nansum(drawn)),
+    }
+    record = provenance(
+        "hectares_check", use_crs, [c.source], {"crs": crs, "tolerance_pct": tolerance_pct}, c.notes
+    )
     return finish(out, record)

@@ -43,8 +43,12 @@ def _lonlat_bounds(frames: Iterable[object]) -> tuple[float, float, float, float
         boxes.append((x0, y0, x1, y1))
     if not boxes:
         return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _shared_utm(frames: Iterable[object]) -> str | None:
@@ -107,8 +111,10 @@ def metric_crs(*frames: object, crs: object | None = None) -> str:
         try:
             chosen = CRS.from_user_input(crs)
         except (ProjCRSError, TypeError) as err:
-            raise CRSError(f"unknown CRS {crs!r} of type {type(crs).__name__}",
-                           fix="give an EPSG code such as 'EPSG:32648'") from err
+            raise CRSError(
+                f"unknown CRS {crs!r} of type {type(crs).__name__}",
+                fix="give an EPSG code such as 'EPSG:32648'",
+            ) from err
         if not chosen.is_projected:
             raise CRSError(
                 f"CRS {crs!r} is not projected, so it cannot measure hectares or metres",

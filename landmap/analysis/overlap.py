@@ -31,13 +31,32 @@ LayerLike = Any  # a canonical GeoDataFrame or a path any loader reads
 
 #: Columns of the pair table, in order (``geometry`` last when geometries are returned).
 PAIR_COLUMNS = (
-    "area_id", "concession_id", "area_name", "concession_name", "area_kind", "concession_kind",
-    "overlap_ha", "pct_of_area", "pct_of_concession", "area_ha", "concession_ha", CRS_COLUMN,
+    "area_id",
+    "concession_id",
+    "area_name",
+    "concession_name",
+    "area_kind",
+    "concession_kind",
+    "overlap_ha",
+    "pct_of_area",
+    "pct_of_concession",
+    "area_ha",
+    "concession_ha",
+    CRS_COLUMN,
 )
 
 
-def _pair_frame(a: Layer, c: Layer, ai: np.ndarray, ci: np.ndarray, overlap_m2: np.ndarray,
-                a_m2: np.ndarray, c_m2: np.ndarray, crs: str, geoms: np.ndarray | None):
+def _pair_frame(
+    a: Layer,
+    c: Layer,
+    ai: np.ndarray,
+    ci: np.ndarray,
+    overlap_m2: np.ndarray,
+    a_m2: np.ndarray,
+    c_m2: np.ndarray,
+    crs: str,
+    geoms: np.ndarray | None,
+):
     import geopandas as gpd
     import pandas as pd
 
@@ -56,8 +75,11 @@ def _pair_frame(a: Layer, c: Layer, ai: np.ndarray, ci: np.ndarray, overlap_m2: 
         CRS_COLUMN: pd.array([crs] * len(ai), dtype="string"),
     }
     frame = pd.DataFrame(data)
-    order = np.lexsort((frame["overlap_ha"].to_numpy(), c.ids[ci].astype(str),
-                        a.ids[ai].astype(str))) if len(ai) else np.empty(0, np.intp)
+    order = (
+        np.lexsort((frame["overlap_ha"].to_numpy(), c.ids[ci].astype(str), a.ids[ai].astype(str)))
+        if len(ai)
+        else np.empty(0, np.intp)
+    )
     frame = frame.iloc[order].reset_index(drop=True)
     if geoms is None:
         return frame
@@ -132,12 +154,19 @@ def overlap(
     0       A             C         1.0         50.0
 
     """
-    params = {"crs": crs, "geometry": geometry, "area_id": area_id,
-              "concession_id": concession_id}
+    params = {"crs": crs, "geometry": geometry, "area_id": area_id, "concession_id": concession_id}
     _large.check(engine)
-    national = _parquet_overlap(areas, concessions, crs=crs, geometry=geometry, area_id=area_id,
-                                concession_id=concession_id, threads=threads, engine=engine,
-                                params=params)
+    national = _parquet_overlap(
+        areas,
+        concessions,
+        crs=crs,
+        geometry=geometry,
+        area_id=area_id,
+        concession_id=concession_id,
+        threads=threads,
+        engine=engine,
+        params=params,
+    )
     if national is not None:
         return national
     a, c, use_crs = _prepared(areas, concessions, crs, area_id, concession_id)
@@ -146,21 +175,28 @@ def overlap(
     ai, ci = au[found.left], cu[found.right]
     a_m2 = shapely.area(a.geoms[ai]) if len(ai) else np.empty(0)
     c_m2 = shapely.area(c.geoms[ci]) if len(ci) else np.empty(0)
-    frame = _pair_frame(a, c, ai, ci, found.area, a_m2, c_m2, use_crs,
-                        found.geometry if geometry else None)
+    frame = _pair_frame(
+        a, c, ai, ci, found.area, a_m2, c_m2, use_crs, found.geometry if geometry else None
+    )
     record = provenance("overlap", use_crs, [a.source, c.source], params, a.notes + c.notes)
     return finish(frame, record)
 
 
 def _prepared(
-    areas: Any, concessions: Any, crs: str | None, area_id: str | None,
+    areas: Any,
+    concessions: Any,
+    crs: str | None,
+    area_id: str | None,
     concession_id: str | None,
 ) -> tuple[Layer, Layer, str]:
     """Both layers read (if paths) and prepared in one metric CRS, and that CRS."""
     a_frame, c_frame = as_frame(areas, "areas"), as_frame(concessions, "concessions")
     use_crs = metric_crs(a_frame, c_frame, crs=crs)
-    return (prepare(a_frame, "areas", use_crs, id_column=area_id),
-            prepare(c_frame, "concessions", use_crs, id_column=concession_id), use_crs)
+    return (
+        prepare(a_frame, "areas", use_crs, id_column=area_id),
+        prepare(c_frame, "concessions", use_crs, id_column=concession_id),
+        use_crs,
+    )
 
 
 def _texts(table: Any, name: str, n: int) -> np.ndarray:
@@ -176,9 +212,18 @@ def _left_ids(got: _large.LayerPairs, id_column: str | None) -> np.ndarray:
     return np.array([f"row {r + 1}" for r in got.row], dtype=object)
 
 
-def _parquet_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry: bool,
-                     area_id: str | None, concession_id: str | None, threads: int | None,
-                     engine: str, params: dict[str, Any]) -> Any:
+def _parquet_overlap(
+    areas: Any,
+    concessions: Any,
+    *,
+    crs: str | None,
+    geometry: bool,
+    area_id: str | None,
+    concession_id: str | None,
+    threads: int | None,
+    engine: str,
+    params: dict[str, Any],
+) -> Any:
     """Pairs of GeoParquet layers in one metric CRS through an engine, or ``None``."""
     layers = _geoparquet.metric_pair(areas, concessions, crs=crs)
     if layers is None:
@@ -193,39 +238,54 @@ def _parquet_overlap(areas: Any, concessions: Any, *, crs: str | None, geometry:
     c_geoms, usable = polygonal(c_geoms)
     cu = np.flatnonzero(usable)
     c_id = concession_id or _geoparquet.id_column(ci, "concession_id") or "concession_id"
-    got = _large.overlap_pairs(ai, c_geoms[cu], engine=use, columns=[a_id or "", "name", "kind"],
-                               geometry=geometry, threads=threads)
+    got = _large.overlap_pairs(
+        ai,
+        c_geoms[cu],
+        engine=use,
+        columns=[a_id or "", "name", "kind"],
+        geometry=geometry,
+        threads=threads,
+    )
     c_idx = cu[got.right]
-    c_ids = (c_attrs.column(c_id).to_numpy(zero_copy_only=False) if c_id in c_attrs.column_names
-             else np.array([f"row {i + 1}" for i in range(c_attrs.num_rows)], dtype=object))
+    c_ids = (
+        c_attrs.column(c_id).to_numpy(zero_copy_only=False)
+        if c_id in c_attrs.column_names
+        else np.array([f"row {i + 1}" for i in range(c_attrs.num_rows)], dtype=object)
+    )
     n = len(c_idx)
     c_m2 = shapely.area(c_geoms)
     left = _left_ids(got, a_id)
     order = np.lexsort((c_idx, left))
-    frame = pd.DataFrame({
-        "area_id": left[order],
-        "concession_id": c_ids[c_idx][order],
-        "area_name": pd.array(_texts(got.table, "name", n)[order], dtype="string"),
-        "concession_name": pd.array(_texts(c_attrs, "name", c_attrs.num_rows)[c_idx][order],
-                                    dtype="string"),
-        "area_kind": pd.array(_texts(got.table, "kind", n)[order], dtype="string"),
-        "concession_kind": pd.array(_texts(c_attrs, "kind", c_attrs.num_rows)[c_idx][order],
-                                    dtype="string"),
-        "overlap_ha": got.overlap[order] / 1e4,
-        "pct_of_area": 100.0 * got.overlap[order] / got.left_area[order],
-        "pct_of_concession": 100.0 * got.overlap[order] / c_m2[c_idx][order],
-        "area_ha": got.left_area[order] / 1e4,
-        "concession_ha": c_m2[c_idx][order] / 1e4,
-        CRS_COLUMN: ai.crs,
-    })
+    frame = pd.DataFrame(
+        {
+            "area_id": left[order],
+            "concession_id": c_ids[c_idx][order],
+            "area_name": pd.array(_texts(got.table, "name", n)[order], dtype="string"),
+            "concession_name": pd.array(
+                _texts(c_attrs, "name", c_attrs.num_rows)[c_idx][order], dtype="string"
+            ),
+            "area_kind": pd.array(_texts(got.table, "kind", n)[order], dtype="string"),
+            "concession_kind": pd.array(
+                _texts(c_attrs, "kind", c_attrs.num_rows)[c_idx][order], dtype="string"
+            ),
+            "overlap_ha": got.overlap[order] / 1e4,
+            "pct_of_area": 100.0 * got.overlap[order] / got.left_area[order],
+            "pct_of_concession": 100.0 * got.overlap[order] / c_m2[c_idx][order],
+            "area_ha": got.left_area[order] / 1e4,
+            "concession_ha": c_m2[c_idx][order] / 1e4,
+            CRS_COLUMN: ai.crs,
+        }
+    )
     if geometry:
         import geopandas as gpd
 
-        frame = gpd.GeoDataFrame(frame, geometry=to_storage(got.geometry[order], ai.crs),
-                                 crs="EPSG:4326")
+        frame = gpd.GeoDataFrame(
+            frame, geometry=to_storage(got.geometry[order], ai.crs), crs="EPSG:4326"
+        )
     hashing.join()
-    record = provenance("overlap", ai.crs or "", [str(areas), str(concessions)], params,
-                        [_engine_note(use)])
+    record = provenance(
+        "overlap", ai.crs or "", [str(areas), str(concessions)], params, [_engine_note(use)]
+    )
     return finish(frame, record)
 
 
@@ -265,8 +325,15 @@ def coverage_by_area(
 
     """
     _large.check(engine)
-    national = _parquet_coverage(areas, concessions, crs=crs, area_id=area_id,
-                                 concession_id=concession_id, threads=threads, engine=engine)
+    national = _parquet_coverage(
+        areas,
+        concessions,
+        crs=crs,
+        area_id=area_id,
+        concession_id=concession_id,
+        threads=threads,
+        engine=engine,
+    )
     if national is not None:
         return national
     import geopandas as gpd
@@ -294,25 +361,41 @@ def coverage_by_area(
         joined[names.index.to_numpy()] = names.to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(area_m2 > 0, 100.0 * covered / area_m2, np.nan)
-    frame = gpd.GeoDataFrame({
-        "area_id": pd.array(a.ids, dtype="string"),
-        "name": pd.array(a.column("name"), dtype="string"),
-        "kind": pd.array(a.column("kind"), dtype="string"),
-        "area_ha": area_m2 / 1e4,
-        "covered_ha": covered / 1e4,
-        "pct_covered": pct,
-        "n_concessions": n_conc,
-        "concession_ids": pd.array(joined, dtype="string"),
-        CRS_COLUMN: pd.array([use_crs] * len(a.ids), dtype="string"),
-    }, geometry=a.frame.geometry.to_crs("EPSG:4326").values if len(a.ids) else [],
-        crs="EPSG:4326")
-    record = provenance("coverage_by_area", use_crs, [a.source, c.source],
-                        {"crs": crs, "union": True}, a.notes + c.notes)
+    frame = gpd.GeoDataFrame(
+        {
+            "area_id": pd.array(a.ids, dtype="string"),
+            "name": pd.array(a.column("name"), dtype="string"),
+            "kind": pd.array(a.column("kind"), dtype="string"),
+            "area_ha": area_m2 / 1e4,
+            "covered_ha": covered / 1e4,
+            "pct_covered": pct,
+            "n_concessions": n_conc,
+            "concession_ids": pd.array(joined, dtype="string"),
+            CRS_COLUMN: pd.array([use_crs] * len(a.ids), dtype="string"),
+        },
+        geometry=a.frame.geometry.to_crs("EPSG:4326").values if len(a.ids) else [],
+        crs="EPSG:4326",
+    )
+    record = provenance(
+        "coverage_by_area",
+        use_crs,
+        [a.source, c.source],
+        {"crs": crs, "union": True},
+        a.notes + c.notes,
+    )
     return finish(frame, record)
 
 
-def _parquet_coverage(areas: Any, concessions: Any, *, crs: str | None, area_id: str | None,
-                      concession_id: str | None, threads: int | None, engine: str) -> Any:
+def _parquet_coverage(
+    areas: Any,
+    concessions: Any,
+    *,
+    crs: str | None,
+    area_id: str | None,
+    concession_id: str | None,
+    threads: int | None,
+    engine: str,
+) -> Any:
     """Per-area union coverage of GeoParquet layers through an engine, or ``None``."""
     layers = _geoparquet.metric_pair(areas, concessions, crs=crs)
     if layers is None:
@@ -320,38 +403,64 @@ def _parquet_coverage(areas: Any, concessions: Any, *, crs: str | None, area_id:
     ai, ci = layers
     import pandas as pd
 
-    pairs = overlap(areas, concessions, crs=crs, geometry=False, area_id=area_id,
-                    concession_id=concession_id, threads=threads, engine=engine)
+    pairs = overlap(
+        areas,
+        concessions,
+        crs=crs,
+        geometry=False,
+        area_id=area_id,
+        concession_id=concession_id,
+        threads=threads,
+        engine=engine,
+    )
     _, c_geoms = _geoparquet.read_small(ci, columns=[])
     c_geoms, usable = polygonal(c_geoms)
     a_id = area_id or _geoparquet.id_column(ai, "area_id")
     use = _large.choose(engine, id_column=a_id)
-    got = _large.overlap_pairs(ai, union_parts(c_geoms[usable]), engine=use,
-                               columns=[a_id or ""], geometry=False, threads=threads)
-    cov = pd.DataFrame({"area_id": _left_ids(got, a_id), "covered": got.overlap,
-                        "area": got.left_area})
+    got = _large.overlap_pairs(
+        ai,
+        union_parts(c_geoms[usable]),
+        engine=use,
+        columns=[a_id or ""],
+        geometry=False,
+        threads=threads,
+    )
+    cov = pd.DataFrame(
+        {"area_id": _left_ids(got, a_id), "covered": got.overlap, "area": got.left_area}
+    )
     cov = cov.groupby("area_id", sort=True).agg(covered=("covered", "sum"), area=("area", "first"))
     grouped = pairs.groupby("area_id", sort=True)["concession_id"]
     counts = grouped.size()
     ids = grouped.first().astype(object)
     many = counts.index[counts.to_numpy() > 1]
     if len(many):
-        joined = pairs[pairs["area_id"].isin(many)].groupby("area_id")["concession_id"].agg(
-            lambda col: "; ".join(sorted(map(str, col))))
+        joined = (
+            pairs[pairs["area_id"].isin(many)]
+            .groupby("area_id")["concession_id"]
+            .agg(lambda col: "; ".join(sorted(map(str, col))))
+        )
         ids.loc[joined.index] = joined
     covered = np.minimum(cov["covered"].to_numpy(), cov["area"].to_numpy())
-    out = pd.DataFrame({
-        "area_id": cov.index.to_numpy(),
-        "area_ha": cov["area"].to_numpy() / 1e4,
-        "covered_ha": covered / 1e4,
-        "pct_covered": 100.0 * covered / cov["area"].to_numpy(),
-        "n_concessions": counts.reindex(cov.index).fillna(0).to_numpy(dtype=np.int64),
-        "concession_ids": pd.array(ids.reindex(cov.index).astype(str).to_numpy(),
-                                   dtype="string"),
-        CRS_COLUMN: ai.crs,
-    })
-    record = provenance("coverage_by_area", ai.crs or "", [str(areas), str(concessions)],
-                        {"crs": crs, "union": True, "streamed": True}, [_engine_note(use)])
+    out = pd.DataFrame(
+        {
+            "area_id": cov.index.to_numpy(),
+            "area_ha": cov["area"].to_numpy() / 1e4,
+            "covered_ha": covered / 1e4,
+            "pct_covered": 100.0 * covered / cov["area"].to_numpy(),
+            "n_concessions": counts.reindex(cov.index).fillna(0).to_numpy(dtype=np.int64),
+            "concession_ids": pd.array(
+                ids.reindex(cov.index).astype(str).to_numpy(), dtype="string"
+            ),
+            CRS_COLUMN: ai.crs,
+        }
+    )
+    record = provenance(
+        "coverage_by_area",
+        ai.crs or "",
+        [str(areas), str(concessions)],
+        {"crs": crs, "union": True, "streamed": True},
+        [_engine_note(use)],
+    )
     return finish(out, record)
 
 
@@ -365,8 +474,10 @@ def _layer_names(area_layers: tuple[Any, ...]) -> dict[str, Any]:
         if not is_path(item) and "kind" in getattr(item, "columns", []):
             mode = item["kind"].dropna().mode()
             kinds = mode.iloc[0] if len(mode) else None
-        base = slug(kinds or (os.path.splitext(os.path.basename(str(item)))[0]
-                              if is_path(item) else None), "areas")
+        base = slug(
+            kinds or (os.path.splitext(os.path.basename(str(item)))[0] if is_path(item) else None),
+            "areas",
+        )
         name, k = base, 2
         while name in named:
             name, k = f"{base}_{k}", k + 1
@@ -418,9 +529,11 @@ def coverage_by_concession(
         "name": pd.array(c.column("name"), dtype="string"),
         "kind": pd.array(c.column("kind"), dtype="string"),
         "company": pd.array(c.column("company"), dtype="string"),
-        "hectares_stated": pd.to_numeric(
-            c.frame["hectares_stated"], errors="coerce").to_numpy(dtype=float)
-        if "hectares_stated" in c.frame.columns else np.full(len(c.ids), np.nan),
+        "hectares_stated": pd.to_numeric(c.frame["hectares_stated"], errors="coerce").to_numpy(
+            dtype=float
+        )
+        if "hectares_stated" in c.frame.columns
+        else np.full(len(c.ids), np.nan),
         "concession_ha": c_m2 / 1e4,
     }
     sources = [c.source]
@@ -446,8 +559,12 @@ def coverage_by_concession(
             data["any_area_ha"] = ha / 1e4
             data["any_area_pct"] = np.where(c_m2 > 0, 100.0 * ha / c_m2, np.nan)
     data[CRS_COLUMN] = pd.array([use_crs] * len(c.ids), dtype="string")
-    out = gpd.GeoDataFrame(data, geometry=c.frame.geometry.to_crs("EPSG:4326").values
-                           if len(c.ids) else [], crs="EPSG:4326")
-    record = provenance("coverage_by_concession", use_crs, sources,
-                        {"crs": crs, "layers": list(named)}, notes)
+    out = gpd.GeoDataFrame(
+        data,
+        geometry=c.frame.geometry.to_crs("EPSG:4326").values if len(c.ids) else [],
+        crs="EPSG:4326",
+    )
+    record = provenance(
+        "coverage_by_concession", use_crs, sources, {"crs": crs, "layers": list(named)}, notes
+    )
     return finish(out, record)

@@ -30,10 +30,14 @@ _NAMED_BY = {
 #: Columns a reader never needs: bookkeeping of the method, said once in the caption instead.
 _NOISE = ("geometry", "crs", "level", "parent")
 #: Term columns and their vocabulary.
-_TERMS = {"area_kind": "area_kind", "concession_kind": "concession_kind",
-          "type": "case_type", "status": "case_status",
-          "location_precision": "location_precision",
-          "concession_relation": "concession_relation"}
+_TERMS = {
+    "area_kind": "area_kind",
+    "concession_kind": "concession_kind",
+    "type": "case_type",
+    "status": "case_status",
+    "location_precision": "location_precision",
+    "concession_relation": "concession_relation",
+}
 #: Headings of result columns (the vocabulary's ``heading`` table holds the labels).
 _HEADING_OF = {"type": "case_type", "count": "cases"}
 
@@ -76,14 +80,18 @@ def _format(column: str, values: pd.Series) -> Any:
     if column.startswith("pct") or column.endswith("_pct"):
         return lambda v: "" if pd.isna(v) else f"{v:.1f} %"
     if column.endswith("_m"):
-        return lambda v: "" if pd.isna(v) else (f"{v / 1000:,.1f} km" if v >= 1000
-                                                 else f"{v:,.0f} m")
-    return lambda v: "" if pd.isna(v) else (f"{v:,.0f}" if float(v).is_integer()
-                                            else f"{v:,.2f}")
+        return lambda v: (
+            "" if pd.isna(v) else (f"{v / 1000:,.1f} km" if v >= 1000 else f"{v:,.0f} m")
+        )
+    return lambda v: "" if pd.isna(v) else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
 
 
 def pretty(
-    table: Any, *, lang: Lang = "en", top: int | None = None, sliver_ha: float = SLIVER_HA,
+    table: Any,
+    *,
+    lang: Lang = "en",
+    top: int | None = None,
+    sliver_ha: float = SLIVER_HA,
     keep: tuple[str, ...] = (),
 ) -> Any:
     """Return a result table as a reader should see it (a pandas ``Styler``).
@@ -133,20 +141,27 @@ def pretty(
         values = frame["crs"].dropna().unique()
         crs = str(values[0]) if len(values) == 1 else None
     pair_table = ({"area_id", "area_name"} & set(frame.columns)) and (
-        {"concession_id", "concession_name", "concession_id_b"} & set(frame.columns))
+        {"concession_id", "concession_name", "concession_id_b"} & set(frame.columns)
+    )
     if "overlap_ha" in frame and sliver_ha > 0 and pair_table:
         small = pd.to_numeric(frame["overlap_ha"], errors="coerce").fillna(0) < sliver_ha
         if small.any():
             n = int(small.sum())
-            notes.append(f"{n:,} overlap{'s' if n > 1 else ''} under {sliver_ha:g} ha not shown "
-                         f"(a sliver where boundaries were drawn apart)")
+            notes.append(
+                f"{n:,} overlap{'s' if n > 1 else ''} under {sliver_ha:g} ha not shown "
+                f"(a sliver where boundaries were drawn apart)"
+            )
             frame = frame[~small]
     drop = [c for c in frame.columns if c in _NOISE and c not in keep]
     for col, names in _NAMED_BY.items():
         if col in frame and col not in keep and any(n in frame for n in names):
             drop.append(col)
-    if "source_records" in frame and "cases" in frame and "source_records" not in keep \
-            and frame["source_records"].equals(frame["cases"]):
+    if (
+        "source_records" in frame
+        and "cases" in frame
+        and "source_records" not in keep
+        and frame["source_records"].equals(frame["cases"])
+    ):
         drop.append("source_records")  # one record per case: nothing merged, nothing to say
     frame = frame.drop(columns=drop)
     if top is not None:
@@ -156,8 +171,11 @@ def pretty(
     for col in list(frame.columns):
         field = _TERMS.get(col) or (kind_field if col == "kind" else None)
         if field is not None and field in vocabulary():
-            frame[col] = frame[col].map(
-                lambda v, f=field: "" if pd.isna(v) else label(f, str(v), lang)).astype(object)
+            frame[col] = (
+                frame[col]
+                .map(lambda v, f=field: "" if pd.isna(v) else label(f, str(v), lang))
+                .astype(object)
+            )
             values = frame[col].unique()
             if len(frame) > 1 and len(values) == 1 and col not in keep and col != "type":
                 same.append(str(values[0]))  # one kind on every row: said once, below

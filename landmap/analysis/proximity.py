@@ -43,12 +43,16 @@ def _check_distance(within_m: float) -> float:
     try:
         value = float(within_m)
     except (TypeError, ValueError) as err:
-        raise AnalysisError(f"within_m must be a number of metres, got {within_m!r} of type "
-                            f"{type(within_m).__name__}", fix="give e.g. within_m=2000") from err
+        raise AnalysisError(
+            f"within_m must be a number of metres, got {within_m!r} of type "
+            f"{type(within_m).__name__}",
+            fix="give e.g. within_m=2000",
+        ) from err
     if not np.isfinite(value) or value < 0:
-        raise AnalysisError(f"within_m must be zero or a positive number of metres, got "
-                            f"{within_m!r}",
-                            fix="give e.g. within_m=2000 (2 km), or 0 for 'inside only'")
+        raise AnalysisError(
+            f"within_m must be zero or a positive number of metres, got {within_m!r}",
+            fix="give e.g. within_m=2000 (2 km), or 0 for 'inside only'",
+        )
     return value
 
 
@@ -61,9 +65,12 @@ def _links(cx: np.ndarray, cy: np.ndarray, polys: np.ndarray, within_m: float):
         outside = np.setdiff1d(np.arange(len(cx)), ic)
         if len(outside):
             tree = shapely.STRtree(polys)
-            (qi, qp), qd = tree.query_nearest(shapely.points(cx[outside], cy[outside]),
-                                              max_distance=within_m, return_distance=True,
-                                              all_matches=True)
+            (qi, qp), qd = tree.query_nearest(
+                shapely.points(cx[outside], cy[outside]),
+                max_distance=within_m,
+                return_distance=True,
+                all_matches=True,
+            )
             ic = np.concatenate([ic, outside[qi]])
             ip = np.concatenate([ip, qp])
             dist = np.concatenate([dist, qd])
@@ -124,8 +131,17 @@ def case_links(
     id_name = "concession_id" if kind == "concessions" else "area_id"
     params = {"within_m": within, "crs": crs, "kind": kind}
     _large.check(engine)
-    national = _parquet_links(cases, layer, within=within, crs=crs, case_id=case_id,
-                              layer_id=layer_id, id_name=id_name, engine=engine, params=params)
+    national = _parquet_links(
+        cases,
+        layer,
+        within=within,
+        crs=crs,
+        case_id=case_id,
+        layer_id=layer_id,
+        id_name=id_name,
+        engine=engine,
+        params=params,
+    )
     if national is not None:
         return national
     c_frame, l_frame = as_frame(cases, "cases"), as_frame(layer, kind)
@@ -141,31 +157,45 @@ def case_links(
     ic, ip, dist, inside = _links(xy[:, 0], xy[:, 1], ly.geoms[lu], within)
     # a case known only to its commune (district...) is never "inside" or "near": it is linked
     # to the features its unit overlaps, and counted apart
-    uc, up, _ = unit_links(cs.frame, np.flatnonzero(pts & ~exact), precision, ly.geoms[lu],
-                           use_crs)
+    uc, up, _ = unit_links(cs.frame, np.flatnonzero(pts & ~exact), precision, ly.geoms[lu], use_crs)
     case_pos, feat_pos = np.concatenate([ci[ic], uc]), lu[np.concatenate([ip, up])]
-    relation = np.concatenate([np.where(inside, "inside", "near"),
-                               np.full(len(uc), UNIT_RELATION, dtype=object)])
-    out = pd.DataFrame({
-        "case_id": pd.array(cs.ids[case_pos], dtype="string"),
-        id_name: pd.array(ly.ids[feat_pos], dtype="string"),
-        "name": pd.array(ly.column("name")[feat_pos], dtype="string"),
-        "relation": pd.array(relation, dtype="string"),
-        "distance_m": np.concatenate([dist, np.full(len(uc), np.nan)]),
-        CRS_COLUMN: pd.array([use_crs] * len(case_pos), dtype="string"),
-    })
+    relation = np.concatenate(
+        [np.where(inside, "inside", "near"), np.full(len(uc), UNIT_RELATION, dtype=object)]
+    )
+    out = pd.DataFrame(
+        {
+            "case_id": pd.array(cs.ids[case_pos], dtype="string"),
+            id_name: pd.array(ly.ids[feat_pos], dtype="string"),
+            "name": pd.array(ly.column("name")[feat_pos], dtype="string"),
+            "relation": pd.array(relation, dtype="string"),
+            "distance_m": np.concatenate([dist, np.full(len(uc), np.nan)]),
+            CRS_COLUMN: pd.array([use_crs] * len(case_pos), dtype="string"),
+        }
+    )
     out["_row"] = case_pos
     out = out.sort_values(["_row", "distance_m", id_name], kind="stable").drop(columns="_row")
     out = out.reset_index(drop=True)
-    notes = [f"{int((~pts).sum())} case rows without a point location were not linked"] \
-        if (~pts).any() else []
+    notes = (
+        [f"{int((~pts).sum())} case rows without a point location were not linked"]
+        if (~pts).any()
+        else []
+    )
     record = provenance("case_links", use_crs, [cs.source, ly.source], params, notes + ly.notes)
     return finish(out, record)
 
 
-def _parquet_links(cases: Any, layer: Any, *, within: float, crs: str | None,
-                   case_id: str | None, layer_id: str | None, id_name: str, engine: str,
-                   params: dict[str, Any]) -> Any:
+def _parquet_links(
+    cases: Any,
+    layer: Any,
+    *,
+    within: float,
+    crs: str | None,
+    case_id: str | None,
+    layer_id: str | None,
+    id_name: str,
+    engine: str,
+    params: dict[str, Any],
+) -> Any:
     """Links of a GeoParquet point layer to GeoParquet polygons through an engine, or ``None``."""
     infos = None if within > 0 else _geoparquet.metric_pair(cases, layer, crs=crs)
     if infos is None:
@@ -182,24 +212,38 @@ def _parquet_links(cases: Any, layer: Any, *, within: float, crs: str | None,
     got = _large.point_pairs(ci, polys[lu], engine=use, columns=[cid] if cid else [])
     feat = lu[got.right]
     lid = layer_id or _geoparquet.id_column(li, id_name) or id_name
-    f_ids = (attrs.column(lid).to_numpy(zero_copy_only=False) if lid in attrs.column_names
-             else np.array([f"row {i + 1}" for i in range(attrs.num_rows)], dtype=object))
-    names = (attrs.column("name").to_numpy(zero_copy_only=False) if "name" in attrs.column_names
-             else np.full(attrs.num_rows, None, dtype=object))
-    case_ids = (got.table.column(cid).to_numpy(zero_copy_only=False) if cid
-                else np.array([f"row {r + 1}" for r in got.row], dtype=object))
+    f_ids = (
+        attrs.column(lid).to_numpy(zero_copy_only=False)
+        if lid in attrs.column_names
+        else np.array([f"row {i + 1}" for i in range(attrs.num_rows)], dtype=object)
+    )
+    names = (
+        attrs.column("name").to_numpy(zero_copy_only=False)
+        if "name" in attrs.column_names
+        else np.full(attrs.num_rows, None, dtype=object)
+    )
+    case_ids = (
+        got.table.column(cid).to_numpy(zero_copy_only=False)
+        if cid
+        else np.array([f"row {r + 1}" for r in got.row], dtype=object)
+    )
     order = np.lexsort((feat, case_ids)) if cid else np.lexsort((feat, got.row))
-    out = pd.DataFrame({
-        "case_id": case_ids[order],
-        id_name: f_ids[feat][order],
-        "name": names[feat][order],
-        "relation": "inside",
-        "distance_m": np.zeros(len(feat)),
-        CRS_COLUMN: ci.crs,
-    })
+    out = pd.DataFrame(
+        {
+            "case_id": case_ids[order],
+            id_name: f_ids[feat][order],
+            "name": names[feat][order],
+            "relation": "inside",
+            "distance_m": np.zeros(len(feat)),
+            CRS_COLUMN: ci.crs,
+        }
+    )
     hashing.join()
-    note = ("GeoParquet cases linked by SedonaDB" if use == "sedonadb" else
-            f"GeoParquet cases linked in memory ({_large.INSTALL} links them with SedonaDB)")
+    note = (
+        "GeoParquet cases linked by SedonaDB"
+        if use == "sedonadb"
+        else f"GeoParquet cases linked in memory ({_large.INSTALL} links them with SedonaDB)"
+    )
     record = provenance("case_links", ci.crs or "", [str(cases), str(layer)], params, [note])
     return finish(out, record)
 
@@ -217,9 +261,12 @@ def _layer_prefixes(layers: tuple[Any, ...]) -> list[tuple[str, Any, str]]:
     for name, layer in items:
         frame = as_frame(layer, "areas") if is_path(layer) else layer
         cols = getattr(frame, "columns", [])
-        kind = "concessions" if "concession_id" in cols or (
-            getattr(frame, "attrs", {}).get("landmap", {}).get("kind") == "concessions") \
+        kind = (
+            "concessions"
+            if "concession_id" in cols
+            or (getattr(frame, "attrs", {}).get("landmap", {}).get("kind") == "concessions")
             else "areas"
+        )
         if name is None:
             label = None
             if kind == "concessions":
@@ -300,8 +347,9 @@ def cases_in_areas(
         key = pd.Index(ids)
         base[f"{prefix}_id"] = pd.array(first[id_col].reindex(key).to_numpy(), dtype="string")
         base[f"{prefix}_name"] = pd.array(first["name"].reindex(key).to_numpy(), dtype="string")
-        base[f"{prefix}_relation"] = pd.array(first["relation"].reindex(key).to_numpy(),
-                                              dtype="string")
+        base[f"{prefix}_relation"] = pd.array(
+            first["relation"].reindex(key).to_numpy(), dtype="string"
+        )
         base[f"{prefix}_distance_m"] = first["distance_m"].reindex(key).to_numpy(dtype=float)
         base[f"{prefix}_count"] = counts.reindex(key).fillna(0).to_numpy(dtype=np.int64)
     use_crs = use_crs or metric_crs(c_frame, crs=crs)
@@ -309,9 +357,12 @@ def cases_in_areas(
     if base.crs is not None and len(base):
         base = base.to_crs("EPSG:4326")
     out = gpd.GeoDataFrame(base, geometry=base.geometry.name, crs=base.crs)
-    record = provenance("cases_in_areas", use_crs, [*dict.fromkeys(sources)],
-                        {"within_m": within, "crs": crs,
-                         "layers": [p for p, _, _ in _layer_prefixes(layers)]})
+    record = provenance(
+        "cases_in_areas",
+        use_crs,
+        [*dict.fromkeys(sources)],
+        {"within_m": within, "crs": crs, "layers": [p for p, _, _ in _layer_prefixes(layers)]},
+    )
     return finish(out, record)
 
 
@@ -356,49 +407,73 @@ def cases_by_concession(
     within = _check_distance(within_m)
     c_frame = as_frame(cases, "cases").reset_index(drop=True)
     k_frame = as_frame(concessions, "concessions")
-    links = case_links(c_frame, k_frame, within_m=within, crs=crs, case_id=case_id,
-                       layer_id=concession_id, kind="concessions")
+    links = case_links(
+        c_frame,
+        k_frame,
+        within_m=within,
+        crs=crs,
+        case_id=case_id,
+        layer_id=concession_id,
+        kind="concessions",
+    )
     use_crs = links.attrs["crs"]
     ids, _ = layer_ids(c_frame, "cases", case_id)
     info = pd.DataFrame({"case_id": pd.array(ids, dtype="string")})
-    info["households"] = (pd.to_numeric(c_frame["households"], errors="coerce").to_numpy()
-                          if "households" in c_frame.columns else np.nan)
-    info["date"] = (pd.to_datetime(c_frame["date"], errors="coerce").to_numpy()
-                    if "date" in c_frame.columns else pd.NaT)
+    info["households"] = (
+        pd.to_numeric(c_frame["households"], errors="coerce").to_numpy()
+        if "households" in c_frame.columns
+        else np.nan
+    )
+    info["date"] = (
+        pd.to_datetime(c_frame["date"], errors="coerce").to_numpy()
+        if "date" in c_frame.columns
+        else pd.NaT
+    )
     info["source_records"] = source_records(c_frame)
     info = info.drop_duplicates("case_id")
     joined = links.merge(info, on="case_id", how="left")
     in_unit = joined["relation"] == UNIT_RELATION
     by_unit = joined[in_unit].groupby("concession_id", sort=False).size()
     grouped = joined[~in_unit].groupby("concession_id", sort=False)
-    agg = pd.DataFrame({
-        "cases": grouped.size(),
-        "cases_inside": grouped["relation"].agg(lambda s: int((s == "inside").sum())),
-        "source_records": grouped["source_records"].sum(),
-        "households": grouped["households"].sum(min_count=1),
-        "first_date": grouped["date"].min(),
-        "last_date": grouped["date"].max(),
-    })
+    agg = pd.DataFrame(
+        {
+            "cases": grouped.size(),
+            "cases_inside": grouped["relation"].agg(lambda s: int((s == "inside").sum())),
+            "source_records": grouped["source_records"].sum(),
+            "households": grouped["households"].sum(min_count=1),
+            "first_date": grouped["date"].min(),
+            "last_date": grouped["date"].max(),
+        }
+    )
     k = prepare(k_frame, "concessions", use_crs, id_column=concession_id)
-    out = pd.DataFrame({
-        "concession_id": pd.array(k.ids, dtype="string"),
-        "name": pd.array(k.column("name"), dtype="string"),
-        "kind": pd.array(k.column("kind"), dtype="string"),
-    }).drop_duplicates("concession_id")
+    out = pd.DataFrame(
+        {
+            "concession_id": pd.array(k.ids, dtype="string"),
+            "name": pd.array(k.column("name"), dtype="string"),
+            "kind": pd.array(k.column("kind"), dtype="string"),
+        }
+    ).drop_duplicates("concession_id")
     out = out.merge(agg, left_on="concession_id", right_index=True, how="left")
     out["cases"] = out["cases"].fillna(0).astype("int64")
     out["cases_inside"] = out["cases_inside"].fillna(0).astype("int64")
-    out.insert(out.columns.get_loc("cases_inside") + 1, "cases_near",
-               out["cases"] - out["cases_inside"])
-    out.insert(out.columns.get_loc("cases_near") + 1, "cases_in_overlapping_units",
-               out["concession_id"].map(by_unit).fillna(0).astype("int64"))
+    out.insert(
+        out.columns.get_loc("cases_inside") + 1, "cases_near", out["cases"] - out["cases_inside"]
+    )
+    out.insert(
+        out.columns.get_loc("cases_near") + 1,
+        "cases_in_overlapping_units",
+        out["concession_id"].map(by_unit).fillna(0).astype("int64"),
+    )
     out["households"] = out["households"].fillna(0).astype("int64")
     behind = out.pop("source_records").fillna(0).astype("int64")
     out.insert(out.columns.get_loc("cases_near") + 1, "source_records", behind)
     out[CRS_COLUMN] = pd.array([use_crs] * len(out), dtype="string")
     out = out.sort_values(["cases", "concession_id"], ascending=[False, True], kind="stable")
     out = out.reset_index(drop=True)
-    record = provenance("cases_by_concession", use_crs,
-                        [i["path"] for i in links.attrs["provenance"]["inputs"]],
-                        {"within_m": within, "crs": crs})
+    record = provenance(
+        "cases_by_concession",
+        use_crs,
+        [i["path"] for i in links.attrs["provenance"]["inputs"]],
+        {"within_m": within, "crs": crs},
+    )
     return finish(out, record)

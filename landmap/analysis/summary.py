@@ -49,18 +49,27 @@ def _case_table(cases: Any) -> pd.DataFrame:
 
     frame = cases.reset_index(drop=True)
     ids, _ = layer_ids(frame, "cases", None)
-    return pd.DataFrame({
-        "case_id": ids,
-        "households": (pd.to_numeric(frame["households"], errors="coerce").to_numpy()
-                       if "households" in frame.columns else np.nan),
-        "date": (pd.to_datetime(frame["date"], errors="coerce").to_numpy()
-                 if "date" in frame.columns else pd.NaT),
-        "source_records": source_records(frame),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": ids,
+            "households": (
+                pd.to_numeric(frame["households"], errors="coerce").to_numpy()
+                if "households" in frame.columns
+                else np.nan
+            ),
+            "date": (
+                pd.to_datetime(frame["date"], errors="coerce").to_numpy()
+                if "date" in frame.columns
+                else pd.NaT
+            ),
+            "source_records": source_records(frame),
+        }
+    )
 
 
-def _count_cases(case_frame: Any, units: Any, ug: np.ndarray, uu: np.ndarray, use_crs: str
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, object]]]:
+def _count_cases(
+    case_frame: Any, units: Any, ug: np.ndarray, uu: np.ndarray, use_crs: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, object]]]:
     """Cases, households and source records per unit, at the levels each precision supports."""
     import pandas as pd
 
@@ -69,8 +78,9 @@ def _count_cases(case_frame: Any, units: Any, ug: np.ndarray, uu: np.ndarray, us
     ok = np.flatnonzero(pts.usable & (shapely.get_type_id(pts.geoms) == 0))
     xy = shapely.get_coordinates(pts.geoms[ok]) if len(ok) else np.empty((0, 2))
     ic, iu = points_in(xy[:, 0], xy[:, 1], ug[uu])
-    levels = np.array([lv if isinstance(lv, str) else None for lv in units.column("level")],
-                      dtype=object)
+    levels = np.array(
+        [lv if isinstance(lv, str) else None for lv in units.column("level")], dtype=object
+    )
     precision = case_precision(pts.frame)
     unit_rank = np.array([RANK.get(lv, 0) if lv else 0 for lv in levels[uu[iu]]], dtype=int)
     keep = precision_rank(precision[ok[ic]]) >= unit_rank
@@ -83,8 +93,7 @@ def _count_cases(case_frame: Any, units: Any, ug: np.ndarray, uu: np.ndarray, us
     hits["source_records"] = records[hits["case"].to_numpy()]
     counts = hits.groupby("unit").size().reindex(range(len(ug)), fill_value=0)
     hh = hits.groupby("unit")["households"].sum().reindex(range(len(ug)), fill_value=0)
-    behind = hits.groupby("unit")["source_records"].sum().reindex(range(len(ug)),
-                                                                   fill_value=0)
+    behind = hits.groupby("unit")["source_records"].sum().reindex(range(len(ug)), fill_value=0)
     extra: list[dict[str, object]] = []
     present = [lv for lv in dict.fromkeys(levels[uu]) if lv in RANK]
     if present:
@@ -97,8 +106,12 @@ def _count_cases(case_frame: Any, units: Any, ug: np.ndarray, uu: np.ndarray, us
             for row, other in zip(rows, sums, strict=True):
                 row["source_records"] = other["households"]
             extra += rows
-    return (counts.to_numpy(dtype=np.int64), hh.fillna(0).to_numpy().astype(np.int64),
-            behind.to_numpy(dtype=np.int64), extra)
+    return (
+        counts.to_numpy(dtype=np.int64),
+        hh.fillna(0).to_numpy().astype(np.int64),
+        behind.to_numpy(dtype=np.int64),
+        extra,
+    )
 
 
 def summarise_by_admin(
@@ -153,12 +166,18 @@ def summarise_by_admin(
     bounds = as_frame(boundaries, "boundaries")
     if level is not None:
         if "level" not in bounds.columns:
-            raise AnalysisError("the boundary layer has no 'level' column to select by",
-                                column="level", fix="load it with landmap.io.load_boundaries")
+            raise AnalysisError(
+                "the boundary layer has no 'level' column to select by",
+                column="level",
+                fix="load it with landmap.io.load_boundaries",
+            )
         bounds = bounds[bounds["level"] == level]
         if bounds.empty:
-            raise AnalysisError(f"the boundary layer has no units of level {level!r}",
-                                column="level", fix="choose province, district or commune")
+            raise AnalysisError(
+                f"the boundary layer has no units of level {level!r}",
+                column="level",
+                fix="choose province, district or commune",
+            )
     frames = [bounds]
     case_frame = as_frame(cases, "cases") if cases is not None else None
     conc_frame = as_frame(concessions, "concessions") if concessions is not None else None
@@ -189,8 +208,10 @@ def summarise_by_admin(
         sources.append(source_of(conc_frame))
     if overlaps is not None:
         if "geometry" not in getattr(overlaps, "columns", []):
-            raise AnalysisError("the overlaps table has no geometry column",
-                                fix="compute it with overlap(..., geometry=True)")
+            raise AnalysisError(
+                "the overlaps table has no geometry column",
+                fix="compute it with overlap(..., geometry=True)",
+            )
         ha = np.zeros(len(ug))
         ha[uu] = _hectares_in(ug[uu], _metric_union_parts(overlaps, use_crs))
         out["overlap_ha"] = ha
@@ -201,8 +222,13 @@ def summarise_by_admin(
         for col in ("boundary_id", "level", "name", "name_km", "parent", "row_kind"):
             out[col] = out[col].astype("string")
     out[CRS_COLUMN] = pd.array([use_crs] * len(out), dtype="string")
-    record = provenance("summarise_by_admin", use_crs, [*dict.fromkeys(sources)],
-                        {"level": level, "crs": crs}, units.notes)
+    record = provenance(
+        "summarise_by_admin",
+        use_crs,
+        [*dict.fromkeys(sources)],
+        {"level": level, "crs": crs},
+        units.notes,
+    )
     return finish(out, record)
 
 
@@ -251,14 +277,23 @@ def summarise_by_year(
         year = pd.to_datetime(table["date"]).dt.year
         notes.append(f"{int(year.isna().sum())} cases without a date")
         by = table.assign(year=year).dropna(subset=["year"]).groupby("year")
-        parts.append(pd.DataFrame({"cases": by.size(),
-                                   "source_records": by["source_records"].sum(),
-                                   "households": by["households"].sum(min_count=1)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "cases": by.size(),
+                    "source_records": by["source_records"].sum(),
+                    "households": by["households"].sum(min_count=1),
+                }
+            )
+        )
         sources.append(source_of(case_frame))
     if conc_frame is not None:
         c = prepare(conc_frame, "concessions", use_crs)
-        granted = (pd.to_datetime(c.frame["granted"], errors="coerce")
-                   if "granted" in c.frame.columns else pd.Series(pd.NaT, index=c.frame.index))
+        granted = (
+            pd.to_datetime(c.frame["granted"], errors="coerce")
+            if "granted" in c.frame.columns
+            else pd.Series(pd.NaT, index=c.frame.index)
+        )
         years = granted.dt.year.to_numpy()
         notes.append(f"{int(np.isnan(years).sum())} concessions without a grant date")
         rows = {}
@@ -266,14 +301,20 @@ def summarise_by_year(
             sel = (years == y) & c.usable
             ha = shapely.union_all(c.geoms[sel]).area / 1e4 if sel.any() else 0.0
             rows[y] = {"concessions_granted": int((years == y).sum()), "concession_ha": ha}
-        parts.append(pd.DataFrame.from_dict(rows, orient="index",
-                                            columns=["concessions_granted", "concession_ha"]))
+        parts.append(
+            pd.DataFrame.from_dict(
+                rows, orient="index", columns=["concessions_granted", "concession_ha"]
+            )
+        )
         sources.append(c.source)
         if overlaps is not None and len(overlaps):
             year_of = dict(zip(c.ids, years, strict=True))
-            ov = pd.DataFrame({"year": [year_of.get(str(i), np.nan)
-                                        for i in overlaps["concession_id"]],
-                               "overlap_ha": overlaps["overlap_ha"].to_numpy(dtype=float)})
+            ov = pd.DataFrame(
+                {
+                    "year": [year_of.get(str(i), np.nan) for i in overlaps["concession_id"]],
+                    "overlap_ha": overlaps["overlap_ha"].to_numpy(dtype=float),
+                }
+            )
             parts.append(ov.dropna(subset=["year"]).groupby("year")[["overlap_ha"]].sum())
     out = pd.concat(parts, axis=1) if parts else pd.DataFrame()
     out.index = out.index.astype(int) if len(out) else out.index

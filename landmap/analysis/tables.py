@@ -23,8 +23,13 @@ def plain(result: Any) -> Any:
     return frame
 
 
-def write_table(result: Any, path: str | os.PathLike[str], *,
-                provenance: dict[str, Any] | None = None, public: bool = True) -> Path:
+def write_table(
+    result: Any,
+    path: str | os.PathLike[str],
+    *,
+    provenance: dict[str, Any] | None = None,
+    public: bool = True,
+) -> Path:
     """Write a result table to CSV or XLSX, atomically, with ``<path>.provenance.json`` beside.
 
     Parameters
@@ -66,15 +71,23 @@ def write_table(result: Any, path: str | os.PathLike[str], *,
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
-        raise ExportError(f"cannot write a table as {suffix or 'a file without suffix'!r}",
-                          path=target, fix="name the output .csv or .xlsx")
+        raise ExportError(
+            f"cannot write a table as {suffix or 'a file without suffix'!r}",
+            path=target,
+            fix="name the output .csv or .xlsx",
+        )
     frame = plain(result)
-    record = provenance or result.attrs.get("provenance") or make_provenance(
-        operation="table", crs=result.attrs.get("crs"))
+    record = (
+        provenance
+        or result.attrs.get("provenance")
+        or make_provenance(operation="table", crs=result.attrs.get("crs"))
+    )
     frame = frame.copy()
     for col in frame.columns:  # Excel cannot hold time zones; keep dates as dates
-        if str(frame[col].dtype).startswith("datetime64") and getattr(
-                frame[col].dt, "tz", None) is not None:
+        if (
+            str(frame[col].dtype).startswith("datetime64")
+            and getattr(frame[col].dt, "tz", None) is not None
+        ):
             frame[col] = frame[col].dt.tz_localize(None)
     try:
         with atomic_path(target) as tmp:
@@ -83,8 +96,11 @@ def write_table(result: Any, path: str | os.PathLike[str], *,
             else:
                 text_safe(frame).to_excel(tmp, index=False, engine="openpyxl")
     except OSError as err:
-        raise ExportError(f"cannot write the table ({err})", path=target,
-                          fix="check the folder exists and is writable") from err
+        raise ExportError(
+            f"cannot write the table ({err})",
+            path=target,
+            fix="check the folder exists and is writable",
+        ) from err
     write_provenance(record, target, public=public)
     return target
 
@@ -151,18 +167,22 @@ def analysis_tables(
         overlaps.attrs = dict(pairs_all[0].attrs)
     if cases is not None:
         out["case_links"] = case_links(cases, concessions, within_m=within_m, crs=crs)
-        out["cases_by_concession"] = cases_by_concession(cases, concessions, within_m=within_m,
-                                                         crs=crs)
-    out["by_year"] = summarise_by_year(cases=cases, concessions=concessions, overlaps=overlaps,
-                                       crs=crs)
+        out["cases_by_concession"] = cases_by_concession(
+            cases, concessions, within_m=within_m, crs=crs
+        )
+    out["by_year"] = summarise_by_year(
+        cases=cases, concessions=concessions, overlaps=overlaps, crs=crs
+    )
     for level, layer in (boundaries or {}).items():
-        out[f"by_{level}"] = summarise_by_admin(layer, cases=cases, concessions=concessions,
-                                                overlaps=overlaps, crs=crs)
+        out[f"by_{level}"] = summarise_by_admin(
+            layer, cases=cases, concessions=concessions, overlaps=overlaps, crs=crs
+        )
     return out
 
 
-def write_tables(tables: Mapping[str, Any], folder: str | os.PathLike[str], *,
-                 suffix: str = ".csv") -> list[Path]:
+def write_tables(
+    tables: Mapping[str, Any], folder: str | os.PathLike[str], *, suffix: str = ".csv"
+) -> list[Path]:
     """Write each table of :func:`analysis_tables` as ``<folder>/<name><suffix>`` (+ provenance).
 
     Returns

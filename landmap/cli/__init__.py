@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 _OS_FIXES = {
     errno.EROFS: "the disk is mounted read-only: write to another folder (-o DIR)",
     errno.EACCES: "you may not write there: choose a folder you can write to (-o DIR) or ask "
-                  "for write permission on it",
+    "for write permission on it",
     errno.EPERM: "you may not write there: choose a folder you can write to (-o DIR)",
     errno.ENOSPC: "the disk is full: free some space on it, or write to another disk (-o DIR)",
     errno.EDQUOT: "your disk quota is used up: free some space, or write elsewhere (-o DIR)",
@@ -160,8 +160,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except OSError as err:  # what no step turned into an ExportError/DataFileError
         return error(os_error_line(err))
     except MemoryError:
-        return error("the machine ran out of memory. Fix: close other programs, or split the "
-                     "input; the limits in landmap.limits refuse most files that cannot fit")
+        return error(
+            "the machine ran out of memory. Fix: close other programs, or split the "
+            "input; the limits in landmap.limits refuse most files that cannot fit"
+        )
     except KeyboardInterrupt:
         sys.stderr.write("landmap: interrupted; no output was left half-written.\n")
         return 130

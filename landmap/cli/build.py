@@ -18,22 +18,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "leak-checked)."
         ),
     )
-    parser.add_argument("project", nargs="?",
-                        help="project TOML file (default: data/demo.toml in this folder)")
-    parser.add_argument("--project", dest="project_option", metavar="PROJECT.toml",
-                        help="the project file, as an option (the same as PROJECT)")
-    parser.add_argument("-o", "--output", metavar="DIR",
-                        help="output folder (default: the project's `output`, maps/ for the demo)")
-    parser.add_argument("--full-resolution", action="store_true", default=None,
-                        help="public GeoJSON and KML with every vertex (default: the version "
-                             "for sharing, outlines simplified at 10 m)")
+    parser.add_argument(
+        "project", nargs="?", help="project TOML file (default: data/demo.toml in this folder)"
+    )
+    parser.add_argument(
+        "--project",
+        dest="project_option",
+        metavar="PROJECT.toml",
+        help="the project file, as an option (the same as PROJECT)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="output folder (default: the project's `output`, maps/ for the demo)",
+    )
+    parser.add_argument(
+        "--full-resolution",
+        action="store_true",
+        default=None,
+        help="public GeoJSON and KML with every vertex (default: the version "
+        "for sharing, outlines simplified at 10 m)",
+    )
     shown = parser.add_mutually_exclusive_group()
-    shown.add_argument("-q", "--quiet", action="store_true",
-                       help="no progress and no account of the steps: print only the final "
-                            "line (errors still show)")
-    shown.add_argument("--progress", action="store_true",
-                       help="show the time of each step on standard error even when it is not "
-                            "a terminal (a log file); by default only on a terminal")
+    shown.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress and no account of the steps: print only the final "
+        "line (errors still show)",
+    )
+    shown.add_argument(
+        "--progress",
+        action="store_true",
+        help="show the time of each step on standard error even when it is not "
+        "a terminal (a log file); by default only on a terminal",
+    )
     parser.set_defaults(func=run)
 
 
@@ -56,12 +76,20 @@ def run(args: argparse.Namespace) -> int:
         )
     terminal = sys.stderr.isatty()
     progress = Progress(enabled=not quiet and (args.progress or terminal), bars=terminal)
-    result = build(args.project or args.project_option, out_dir=args.output, say=say,
-                   full_resolution=args.full_resolution, progress=progress)
+    result = build(
+        args.project or args.project_option,
+        out_dir=args.output,
+        say=say,
+        full_resolution=args.full_resolution,
+        progress=progress,
+    )
     public = result.public
-    print(f"done: {len(result.outputs)} files in {result.out_dir} "  # noqa: T201
-          f"({len(public)} in public/, leak check clean) in "
-          f"{sum(result.seconds.values()):.1f} s", flush=True)
+    print(  # noqa: T201
+        f"done: {len(result.outputs)} files in {result.out_dir} "
+        f"({len(public)} in public/, leak check clean) in "
+        f"{sum(result.seconds.values()):.1f} s",
+        flush=True,
+    )
     for path in sorted(result.outputs):
         say(f"  {path}")
     return 0

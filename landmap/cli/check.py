@@ -99,8 +99,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.kind:
         out.write(f"(read as {kind}; use --as to choose)\n")
     out.write(report.text(command_line=True) + "\n")
-    for key in ("profile", "layer", "sheet", "header_row", "blank_rows_skipped", "encoding",
-                "trailing_delimiter", "crs_source", "id", "rows"):
+    for key in (
+        "profile",
+        "layer",
+        "sheet",
+        "header_row",
+        "blank_rows_skipped",
+        "encoding",
+        "trailing_delimiter",
+        "crs_source",
+        "id",
+        "rows",
+    ):
         if key in report.details:
             out.write(f"  {key}: {printable(report.details[key])}\n")
     for note in report.details.get("notes", []):
@@ -152,8 +162,7 @@ def _write_output(data, output: Path, kind: str) -> None:
         ) from err
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         raise ExportError(
-            f"GDAL could not write it ({str(err).strip().splitlines()[0]})"
-            f"{low_space_note(output)}",
+            f"GDAL could not write it ({str(err).strip().splitlines()[0]}){low_space_note(output)}",
             path=output,
             fix="write the other format (.gpkg or .geojson), or check the disk",
         ) from err
@@ -169,8 +178,9 @@ def _columns_text(report, *, every: bool = False) -> str:
     table = report.columns
     if table.empty:
         return ""
-    kept = (table["became"].fillna("").eq("")
-            & table["how"].fillna("").isin(["kept as is", ""])).to_numpy(dtype=bool)
+    kept = (
+        table["became"].fillna("").eq("") & table["how"].fillna("").isin(["kept as is", ""])
+    ).to_numpy(dtype=bool)
     room = max(MAX_LISTED_COLUMNS - int((~kept).sum()), 0)
     shown = ~kept | (np.cumsum(kept) <= room) | every
     width = min(max(len(printable(c)) for c in table["column"][shown]), 40)
@@ -181,8 +191,10 @@ def _columns_text(report, *, every: bool = False) -> str:
         lines.append(f"    {printable(rec.column):<{width}} {became}{how}")
     hidden = int((~shown).sum())
     if hidden:
-        lines.append(f"    ... and {hidden:,} more columns kept as they are "
-                     f"({len(table):,} in all; --all-columns lists every one)")
+        lines.append(
+            f"    ... and {hidden:,} more columns kept as they are "
+            f"({len(table):,} in all; --all-columns lists every one)"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -199,11 +211,19 @@ def _suggest(args: argparse.Namespace, kind: str) -> int:
     unused = [c for c in mapping.file_columns if c not in mapping.columns.values()]
     if unused:
         listed = unused if args.all_columns else unused[:MAX_LISTED_COLUMNS]
-        more = (f" ... and {len(unused) - len(listed):,} more (--all-columns lists every one)"
-                if len(listed) < len(unused) else "")
+        more = (
+            f" ... and {len(unused) - len(listed):,} more (--all-columns lists every one)"
+            if len(listed) < len(unused)
+            else ""
+        )
         out.write(f"  kept as they are: {', '.join(listed)}{more}\n")
-    out.write("\nOn the command line:\n  landmap check " + shlex.quote(str(args.file))
-              + " " + mapping.as_options() + "\n")
+    out.write(
+        "\nOn the command line:\n  landmap check "
+        + shlex.quote(str(args.file))
+        + " "
+        + mapping.as_options()
+        + "\n"
+    )
     out.write("\nIn a project file:\n" + mapping.as_toml() + "\n")
     return 0
 

@@ -35,30 +35,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "  landmap export cases.xlsx concessions.geojson --format kml,xlsx -o for-partners\n"
         "  landmap export data/demo.toml --format gpkg --profile internal",
     )
-    parser.add_argument("inputs", nargs="*", metavar="PROJECT.toml | FILE",
-                        help="a project file, or data files (kind guessed from the columns); "
-                        "default: the bundled demo project")
-    parser.add_argument("-f", "--format", dest="formats", metavar="LIST",
-                        help="comma-separated: png,pdf,gpkg,geojson,kml,kmz,shp,csv,xlsx "
-                        "(default: the project's [export] formats plus png,pdf; else png,pdf,gpkg)")
-    parser.add_argument("--lang", choices=("en", "km", "both"),
-                        help="language of the map text: English, Khmer or both")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="PROJECT.toml | FILE",
+        help="a project file, or data files (kind guessed from the columns); "
+        "default: the bundled demo project",
+    )
+    parser.add_argument(
+        "-f",
+        "--format",
+        dest="formats",
+        metavar="LIST",
+        help="comma-separated: png,pdf,gpkg,geojson,kml,kmz,shp,csv,xlsx "
+        "(default: the project's [export] formats plus png,pdf; else png,pdf,gpkg)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "km", "both"),
+        help="language of the map text: English, Khmer or both",
+    )
     parser.add_argument("--paper", type=str.upper, choices=("A4", "A3"), help="paper size")
     parser.add_argument("--orientation", choices=("landscape", "portrait"))
-    parser.add_argument("--extent", metavar="PLACE",
-                        help="what the map shows: a province (English or Khmer), a concession "
-                        "id or name, or WEST,SOUTH,EAST,NORTH in degrees (default: everything)")
+    parser.add_argument(
+        "--extent",
+        metavar="PLACE",
+        help="what the map shows: a province (English or Khmer), a concession "
+        "id or name, or WEST,SOUTH,EAST,NORTH in degrees (default: everything)",
+    )
     parser.add_argument("--title", help="map title (default: the project's title)")
     parser.add_argument("--subtitle", help="map subtitle")
-    parser.add_argument("-o", "--output", type=Path, metavar="DIR",
-                        help="output folder (default: maps/public or maps/internal)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: maps/public or maps/internal)",
+    )
     parser.add_argument("--name", help="file name stem (default: the project name)")
-    parser.add_argument("--profile", choices=("public", "internal"),
-                        help="public (default): safe to share; internal: everything, marked "
-                        "CONFIDENTIAL")
+    parser.add_argument(
+        "--profile",
+        choices=("public", "internal"),
+        help="public (default): safe to share; internal: everything, marked CONFIDENTIAL",
+    )
     parser.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
-    parser.add_argument("--basemap", metavar="NAME",
-                        help="web-tile basemap (needs internet and contextily), e.g. osm")
+    parser.add_argument(
+        "--basemap",
+        metavar="NAME",
+        help="web-tile basemap (needs internet and contextily), e.g. osm",
+    )
     parser.set_defaults(func=run)
 
 
@@ -88,8 +113,11 @@ def _load_inputs(inputs: list[str]) -> tuple[dict[str, tuple[str, Any]], Any, di
     tomls = [p for p in paths if p.suffix.lower() == ".toml"]
     if tomls:
         if len(paths) > 1:
-            raise ProjectError("give either one project file or data files, not both.",
-                               path=tomls[0], fix="list the data files in the project instead")
+            raise ProjectError(
+                "give either one project file or data files, not both.",
+                path=tomls[0],
+                fix="list the data files in the project instead",
+            )
         from landmap.project import Project
 
         project = Project.from_toml(tomls[0])
@@ -124,13 +152,17 @@ def _layer_name(path: Path) -> str:
 
     """
     stem = path.name.split(".")[0]
-    clean = "_".join("".join(c if c.isalnum() or unicodedata.category(c)[0] == "M" else " "
-                             for c in stem).split())
+    clean = "_".join(
+        "".join(
+            c if c.isalnum() or unicodedata.category(c)[0] == "M" else " " for c in stem
+        ).split()
+    )
     return clean[:60] or "layer"
 
 
-def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
-             key: bytes | None) -> dict[str, tuple[str, Any]]:
+def _publish(
+    layers: dict[str, tuple[str, Any]], profile: Any, communes: Any, key: bytes | None
+) -> dict[str, tuple[str, Any]]:
     """Publish every case layer once: every file of the export shows the same masked points."""
     from landmap.privacy import publish
 
@@ -138,9 +170,15 @@ def _publish(layers: dict[str, tuple[str, Any]], profile: Any, communes: Any,
     out = {}
     for name, (kind, layer) in layers.items():
         if kind == "cases":
-            layer = publish(layer, profile, kind="cases", name=name, communes=communes,
-                            concessions=concessions[0] if len(concessions) == 1 else None,
-                            key=key)
+            layer = publish(
+                layer,
+                profile,
+                kind="cases",
+                name=name,
+                communes=communes,
+                concessions=concessions[0] if len(concessions) == 1 else None,
+                key=key,
+            )
         out[name] = (kind, layer)
     return out
 
@@ -162,8 +200,9 @@ def run(args: argparse.Namespace) -> int:
         formats = parse_formats(["png", "pdf", *settings["formats"]])
     else:
         formats = ["png", "pdf", "gpkg"]
-    profile_name = args.profile or (str(project.privacy.get("profile", "public"))
-                                    if project is not None else "public")
+    profile_name = args.profile or (
+        str(project.privacy.get("profile", "public")) if project is not None else "public"
+    )
     profile: Any = profile_name
     if project is not None and args.profile is None:
         profile = project.privacy_profile()
@@ -174,26 +213,36 @@ def run(args: argparse.Namespace) -> int:
     orientation = args.orientation or settings.get("orientation", "landscape")
     # the PNG's size is estimated before anything is drawn
     check_dpi(args.dpi, paper=paper, orientation=orientation, png="png" in formats)
-    base = (project.output if project is not None else Path("maps"))
+    base = project.output if project is not None else Path("maps")
     outdir = args.output or (base / profile_name)
     written = export_layers(
-        outdir, _publish(layers, profile, extra["communes"],
-                         project.masking_key() if project is not None else None),
+        outdir,
+        _publish(
+            layers,
+            profile,
+            extra["communes"],
+            project.masking_key() if project is not None else None,
+        ),
         formats=formats,
         name=name or (project.name if project is not None else "landmap"),
-        profile=profile, lang=args.lang or settings.get("lang", "en"),
-        extent=_extent(args.extent), title=title,
+        profile=profile,
+        lang=args.lang or settings.get("lang", "en"),
+        extent=_extent(args.extent),
+        title=title,
         paper=Paper(size=paper, orientation=orientation, dpi=args.dpi),
         text=PageText(subtitle=args.subtitle or settings.get("subtitle")),
-        drawing=Drawing(basemap=args.basemap), registers=extra["registers"],
+        drawing=Drawing(basemap=args.basemap),
+        registers=extra["registers"],
         say=lambda line: sys.stdout.write(f"{line}\n"),
     )
     out = sys.stdout
     for path in written:
         out.write(f"wrote {path}\n")
-    out.write(f"{len(written)} file(s) in {outdir} ({profile_name} profile). What each one left "
-              "out is listed in its .provenance.json; public files have an .audit.json, and "
-              "the leak check found nothing in them.\n")
+    out.write(
+        f"{len(written)} file(s) in {outdir} ({profile_name} profile). What each one left "
+        "out is listed in its .provenance.json; public files have an .audit.json, and "
+        "the leak check found nothing in them.\n"
+    )
     return 0
 
 

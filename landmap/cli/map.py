@@ -27,25 +27,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Load each FILE (kind inferred, or given as FILE:KIND) and write one "
         "self-contained HTML map that opens without internet.",
     )
-    p.add_argument("files", metavar="FILE[:KIND]", nargs="+",
-                   help=f"a file the loaders read; KIND is one of {', '.join(LAYER_KINDS)}")
-    p.add_argument("-o", "--output", metavar="OUT.html", type=Path, required=True,
-                   help="the HTML file to write")
+    p.add_argument(
+        "files",
+        metavar="FILE[:KIND]",
+        nargs="+",
+        help=f"a file the loaders read; KIND is one of {', '.join(LAYER_KINDS)}",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.html",
+        type=Path,
+        required=True,
+        help="the HTML file to write",
+    )
     p.add_argument("--popup", metavar="COL,COL", help="columns to show in popups (every layer)")
     p.add_argument("--tooltip", metavar="COL,COL", help="columns to show on hover")
-    p.add_argument("--basemap", choices=["osm", "satellite"],
-                   help="web tiles under the data (needs internet to show; default: none, the "
-                   "boundaries are the background)")
+    p.add_argument(
+        "--basemap",
+        choices=["osm", "satellite"],
+        help="web tiles under the data (needs internet to show; default: none, the "
+        "boundaries are the background)",
+    )
     p.add_argument("--title", help="title shown on the map")
     p.add_argument("--notice", help='banner, e.g. "CONFIDENTIAL — internal use only"')
-    p.add_argument("--lang", choices=["en", "km", "both"], default="en",
-                   help="language of labels (default en)")
+    p.add_argument(
+        "--lang", choices=["en", "km", "both"], default="en", help="language of labels (default en)"
+    )
     p.add_argument("--heatmap", action="store_true", help="add a heatmap of cases")
-    p.add_argument("--profile", choices=["public", "internal"], default="public",
-                   help="public (default): case points masked and sensitive columns dropped, "
-                        "with an audit beside the map; internal: exact, marked confidential")
-    p.add_argument("--online", action="store_true",
-                   help="load Leaflet from its CDN instead of inlining it (smaller file)")
+    p.add_argument(
+        "--profile",
+        choices=["public", "internal"],
+        default="public",
+        help="public (default): case points masked and sensitive columns dropped, "
+        "with an audit beside the map; internal: exact, marked confidential",
+    )
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="load Leaflet from its CDN instead of inlining it (smaller file)",
+    )
     p.set_defaults(func=run)
 
 
@@ -81,16 +102,16 @@ def run(args: argparse.Namespace) -> int:
     from landmap.schema import label
 
     if args.output.suffix.lower() not in (".html", ".htm"):
-        raise ExportError("the map is an HTML file", path=args.output,
-                          fix="name the output .html")
+        raise ExportError("the map is an HTML file", path=args.output, fix="name the output .html")
     layers: dict[str, list] = {}
     registers: dict[str, Any] = {}
     out = sys.stdout
     for spec in args.files:
         path, kind = split_spec(spec)
         if not Path(path).exists():
-            raise DataValueError("file not found", path=path,
-                                 fix="check the path (FILE or FILE:KIND)")
+            raise DataValueError(
+                "file not found", path=path, fix="check the path (FILE or FILE:KIND)"
+            )
         kind = kind or infer_kind(path)
         loaded = load(path, kind)
         data, report = loaded
@@ -100,23 +121,34 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"{report.summary()}\n")
     if len(registers) == 1:  # one register: it is what the published cases came from
         registers = {"cases": next(iter(registers.values()))}
-    frames = {k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True)
-              for k, v in layers.items()}
+    frames = {
+        k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True) for k, v in layers.items()
+    }
     published = None
     if frames.get("cases") is not None:
         from landmap.privacy import publish
 
-        published = publish(frames["cases"], args.profile, kind="cases", name="cases",
-                            concessions=frames.get("concessions"))
+        published = publish(
+            frames["cases"],
+            args.profile,
+            kind="cases",
+            name="cases",
+            concessions=frames.get("concessions"),
+        )
         frames["cases"] = published
         if args.notice is None:
             key = "confidential" if published.confidential else "public"
             args.notice = label("heading", key, args.lang)
     m = build_map(
-        cases=frames.get("cases"), areas=frames.get("areas"),
-        concessions=frames.get("concessions"), boundaries=frames.get("boundaries"),
-        title=args.title, lang=args.lang, profile=args.profile,
-        text=MapText(notice=args.notice), controls=MapControls(heatmap=args.heatmap),
+        cases=frames.get("cases"),
+        areas=frames.get("areas"),
+        concessions=frames.get("concessions"),
+        boundaries=frames.get("boundaries"),
+        title=args.title,
+        lang=args.lang,
+        profile=args.profile,
+        text=MapText(notice=args.notice),
+        controls=MapControls(heatmap=args.heatmap),
         view=MapView(basemap=args.basemap),
         fields=MapFields(popup=_columns(args.popup), tooltip=_columns(args.tooltip)),
     )
@@ -141,22 +173,25 @@ def _save(m, args: argparse.Namespace, published, registers: dict[str, Any]) -> 
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = tempfile.TemporaryDirectory(prefix=".landmap-map-", dir=target.parent)
     except OSError as err:
-        raise ExportError(f"cannot write into the folder ({err.strerror or err})",
-                          path=target.parent,
-                          fix="choose a folder you can write to, on a disk with free space",
-                          ) from err
+        raise ExportError(
+            f"cannot write into the folder ({err.strerror or err})",
+            path=target.parent,
+            fix="choose a folder you can write to, on a disk with free space",
+        ) from err
     with staging as tmp:
         staged = Path(tmp) / target.name
         files = [save_map(m, staged, offline=not args.online)]
         if published is not None and not published.confidential:
             files.append(write_audit(published, staged))
-            findings = verify_outputs(files, {"cases": published}, profile=published.profile,
-                                      registers=registers)
+            findings = verify_outputs(
+                files, {"cases": published}, profile=published.profile, registers=registers
+            )
             if findings:
                 raise PrivacyError(
                     f"the leak check found {len(findings)} problem(s) in the map, so it was not "
                     f"written. First: {findings[0]}",
-                    fix="check the popup and tooltip columns and the privacy profile")
+                    fix="check the popup and tooltip columns and the privacy profile",
+                )
         for file in files[1:]:  # the audit first: it is in place when the map appears
             os.replace(file, target.parent / file.name.replace(staged.name, target.name, 1))
         os.replace(staged, target)

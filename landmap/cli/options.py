@@ -22,14 +22,22 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help="layer, sheet or zip member to read")
     parser.add_argument("--utm-zone", help="UTM zone of easting/northing columns, e.g. 48N")
     parser.add_argument("--encoding", help="text encoding of a CSV (detected when omitted)")
-    parser.add_argument("--fix-swapped", action="store_true",
-                        help="swap back points whose latitude and longitude were exchanged")
+    parser.add_argument(
+        "--fix-swapped",
+        action="store_true",
+        help="swap back points whose latitude and longitude were exchanged",
+    )
 
 
 def reading_options(args: argparse.Namespace) -> dict[str, Any]:
     """Return the options :func:`add_reading_options` added, as the loaders' keyword arguments."""
-    return {"crs": args.crs, "layer": args.layer, "utm_zone": args.utm_zone,
-            "encoding": args.encoding, "fix_swapped": args.fix_swapped}
+    return {
+        "crs": args.crs,
+        "layer": args.layer,
+        "utm_zone": args.utm_zone,
+        "encoding": args.encoding,
+        "fix_swapped": args.fix_swapped,
+    }
 
 
 def pairs(
@@ -73,8 +81,9 @@ def pairs(
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not (empty_value or value.strip()):
-            raise DataValueError(f"{option} {item!r} is not {form}",
-                                 fix=f"write it as {option} {example}")
+            raise DataValueError(
+                f"{option} {item!r} is not {form}", fix=f"write it as {option} {example}"
+            )
         mapping[name.strip()] = value.strip()
     return mapping
 

@@ -35,15 +35,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("areas", metavar="AREAS", help="areas (polygons) or cases (points) file")
     p.add_argument("concessions", metavar="CONCESSIONS", help="concessions file")
-    p.add_argument("-o", "--output", metavar="OUT",
-                   help="write the full table here (.csv or .xlsx) with provenance beside it")
-    p.add_argument("--within", metavar="METRES", type=float, default=0.0,
-                   help="cases: also link cases outside every concession to the nearest one "
-                        "within this distance (default 0: inside only)")
-    p.add_argument("--first", choices=("auto", "areas", "cases"), default="auto",
-                   help="what AREAS holds (default: inferred from the file)")
-    p.add_argument("--areas-kind", metavar="KIND",
-                   help="kind of the areas, e.g. 'community forest', 'protected area'")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write the full table here (.csv or .xlsx) with provenance beside it",
+    )
+    p.add_argument(
+        "--within",
+        metavar="METRES",
+        type=float,
+        default=0.0,
+        help="cases: also link cases outside every concession to the nearest one "
+        "within this distance (default 0: inside only)",
+    )
+    p.add_argument(
+        "--first",
+        choices=("auto", "areas", "cases"),
+        default="auto",
+        help="what AREAS holds (default: inferred from the file)",
+    )
+    p.add_argument(
+        "--areas-kind",
+        metavar="KIND",
+        help="kind of the areas, e.g. 'community forest', 'protected area'",
+    )
     p.add_argument("--concessions-kind", metavar="KIND", help="kind of the concessions, e.g. ELC")
     p.add_argument("--crs", help="metric CRS to measure in (default: chosen for the data)")
     p.add_argument("--top", type=int, default=10, help="rows to print (default 10)")
@@ -107,15 +123,23 @@ def _label(row: Any, name: str, ident: str) -> str:
 def _summary_pairs(pairs: Any, top: int) -> str:
     crs = pairs.attrs.get("crs")
     head = pairs.sort_values("overlap_ha", ascending=False).head(top)
-    rows = [[_label(r, "area_name", "area_id"), _label(r, "concession_name", "concession_id"),
-             f"{r.overlap_ha:,.1f}", f"{r.pct_of_area:.1f}", f"{r.pct_of_concession:.1f}"]
-            for r in head.itertuples()]
+    rows = [
+        [
+            _label(r, "area_name", "area_id"),
+            _label(r, "concession_name", "concession_id"),
+            f"{r.overlap_ha:,.1f}",
+            f"{r.pct_of_area:.1f}",
+            f"{r.pct_of_concession:.1f}",
+        ]
+        for r in head.itertuples()
+    ]
     n_areas = pairs["area_id"].nunique()
     n_conc = pairs["concession_id"].nunique()
-    text = _fmt_table(rows, ["area", "concession", "overlap ha", "% of area",
-                             "% of concession"])
-    return (f"{len(pairs)} overlapping pairs: {n_areas} areas x {n_conc} concessions, "
-            f"{pairs['overlap_ha'].sum():,.1f} ha in pairs (measured in {crs})\n{text}\n")
+    text = _fmt_table(rows, ["area", "concession", "overlap ha", "% of area", "% of concession"])
+    return (
+        f"{len(pairs)} overlapping pairs: {n_areas} areas x {n_conc} concessions, "
+        f"{pairs['overlap_ha'].sum():,.1f} ha in pairs (measured in {crs})\n{text}\n"
+    )
 
 
 def _summary_cases(links: Any, cases_n: int, top: int, within: float) -> str:
@@ -123,17 +147,28 @@ def _summary_cases(links: Any, cases_n: int, top: int, within: float) -> str:
 
     crs = links.attrs.get("crs")
     per = links.groupby(["concession_id"], dropna=False).agg(
-        label=("name", "first"), cases=("case_id", "nunique"),
-        inside=("relation", lambda s: int((s == "inside").sum())))
+        label=("name", "first"),
+        cases=("case_id", "nunique"),
+        inside=("relation", lambda s: int((s == "inside").sum())),
+    )
     per = per.sort_values(["cases"], ascending=False).head(top)
-    rows = [[_short(idx if _missing(r.label) else r.label), str(r.cases),
-             str(r.inside), str(r.cases - r.inside)] for idx, r in per.iterrows()]
+    rows = [
+        [
+            _short(idx if _missing(r.label) else r.label),
+            str(r.cases),
+            str(r.inside),
+            str(r.cases - r.inside),
+        ]
+        for idx, r in per.iterrows()
+    ]
     linked = links["case_id"].nunique()
     inside = links.loc[links["relation"] == "inside", "case_id"].nunique()
     text = _fmt_table(rows, ["concession", "cases", "inside", "near"])
     del pd
-    return (f"{cases_n} cases: {inside} inside a concession, {linked - inside} more within "
-            f"{within:g} m of one, {cases_n - linked} not linked (measured in {crs})\n{text}\n")
+    return (
+        f"{cases_n} cases: {inside} inside a concession, {linked - inside} more within "
+        f"{within:g} m of one, {cases_n - linked} not linked (measured in {crs})\n{text}\n"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -143,8 +178,11 @@ def run(args: argparse.Namespace) -> int:
 
     _check_paths(args.areas, args.concessions)
     if args.output and Path(args.output).suffix.lower() not in (".csv", ".xlsx"):
-        raise ExportError("the output must be a .csv or .xlsx file", path=args.output,
-                          fix="name it e.g. overlap.csv or overlap.xlsx")
+        raise ExportError(
+            "the output must be a .csv or .xlsx file",
+            path=args.output,
+            fix="name it e.g. overlap.csv or overlap.xlsx",
+        )
     first = args.first
     if first == "auto":
         from landmap.analysis._geoparquet import inspect
@@ -169,8 +207,10 @@ def run(args: argparse.Namespace) -> int:
         if args.within:
             from landmap.errors import AnalysisError
 
-            raise AnalysisError("--within applies to a cases layer, but AREAS holds areas",
-                                fix="drop --within, or pass --first cases for a points file")
+            raise AnalysisError(
+                "--within applies to a cases layer, but AREAS holds areas",
+                fix="drop --within, or pass --first cases for a points file",
+            )
         table = analysis.overlap(left, conc, crs=args.crs, geometry=False)
         sys.stdout.write(_summary_pairs(table, args.top))
     if args.output:

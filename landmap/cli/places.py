@@ -29,11 +29,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "prefixes such as Khet, Srok, Khum, Phum, ស្រុក, ឃុំ) against the official list of "
         "provinces, districts, communes and villages (Ministry of Economy and Finance, 2025).",
     )
-    parser.add_argument("names", metavar="NAME", nargs="+",
-                        help="names from the coarsest to the finest, e.g. 'Kg. Cham' "
-                             "'Srok Batheay'")
-    parser.add_argument("--level", choices=_LEVELS,
-                        help="look one NAME up at this level in the whole country")
+    parser.add_argument(
+        "names",
+        metavar="NAME",
+        nargs="+",
+        help="names from the coarsest to the finest, e.g. 'Kg. Cham' 'Srok Batheay'",
+    )
+    parser.add_argument(
+        "--level", choices=_LEVELS, help="look one NAME up at this level in the whole country"
+    )
     parser.add_argument("--code", help="an NCDD code the names below it are matched in")
     parser.set_defaults(func=run)
 
@@ -50,7 +54,8 @@ def _levels(names: list[str], code: str | None) -> dict[str, str]:
         if level is None or level in out:
             raise DataValueError(
                 f"cannot tell the level of {name!r}: {', '.join(out)} already given",
-                fix="give at most one name per level, coarsest first, or use --level")
+                fix="give at most one name per level, coarsest first, or use --level",
+            )
         out[level] = name
         nxt = _LEVELS.index(level) + 1
     return out
@@ -98,8 +103,9 @@ def run(args: argparse.Namespace) -> int:
         name = args.names[0]
         if len(args.names) > 1:
             raise DataValueError("--level looks up one name", fix="give a single NAME")
-        levels = [args.level or level_hint(name)] if (args.level or level_hint(name)) \
-            else list(_LEVELS)
+        levels = (
+            [args.level or level_hint(name)] if (args.level or level_hint(name)) else list(_LEVELS)
+        )
         found = False
         for level in levels:
             step = matcher.level(level, name, "")

@@ -28,18 +28,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("polygons", help="polygon layer (GeoJSON, GPKG, SHP, KML...)")
     p.add_argument("-o", "--output", help="CSV to write (default: print to standard output)")
     p.add_argument("--classes", action="store_true", help="the raster holds classes, not values")
-    p.add_argument("--method", choices=("center", "exact"), default="exact",
-                   help="pixel coverage: exact fraction (default) or pixel centre inside")
+    p.add_argument(
+        "--method",
+        choices=("center", "exact"),
+        default="exact",
+        help="pixel coverage: exact fraction (default) or pixel centre inside",
+    )
     p.add_argument("--nodata", type=float, help="value to treat as nodata if the file sets none")
     p.add_argument("--band", type=int, default=1, help="band number (default 1)")
     p.add_argument("--layer", help="layer of a multi-layer polygon file")
-    p.add_argument("--kind", choices=("areas", "concessions", "boundaries"),
-                   help="what the polygons are (default: inferred from the file)")
+    p.add_argument(
+        "--kind",
+        choices=("areas", "concessions", "boundaries"),
+        help="what the polygons are (default: inferred from the file)",
+    )
     p.add_argument("--id-column", help="column identifying each polygon")
     p.add_argument("--name-column", help="column naming each polygon")
-    p.add_argument("--after", metavar="RASTER2",
-                   help="a later classified raster on the same grid: write the class changes "
-                        "per polygon instead (change_<from>_to_<to>_ha, e.g. forest lost)")
+    p.add_argument(
+        "--after",
+        metavar="RASTER2",
+        help="a later classified raster on the same grid: write the class changes "
+        "per polygon instead (change_<from>_to_<to>_ha, e.g. forest lost)",
+    )
     p.set_defaults(func=run)
 
 
@@ -63,13 +73,19 @@ def run(args: argparse.Namespace) -> int:
     from landmap.raster import zonal_change, zonal_stats
 
     polygons = load_polygons(args.polygons, layer=args.layer, kind=args.kind)
-    options = {"method": args.method, "band": args.band, "nodata": args.nodata,
-               "id_column": args.id_column, "name_column": args.name_column}
+    options = {
+        "method": args.method,
+        "band": args.band,
+        "nodata": args.nodata,
+        "id_column": args.id_column,
+        "name_column": args.name_column,
+    }
     if args.after:
         table = zonal_change(args.raster, args.after, polygons, **options)
     else:
-        table = zonal_stats(args.raster, polygons, classes=True if args.classes else None,
-                            **options)
+        table = zonal_stats(
+            args.raster, polygons, classes=True if args.classes else None, **options
+        )
     numeric = table.select_dtypes("number").columns
     rounded = table.copy()
     rounded[numeric] = rounded[numeric].round(4)
@@ -86,8 +102,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         if isinstance(err, LandmapError):
             raise
-        raise DataFileError(f"cannot write the table ({err})", path=out,
-                            fix="check the folder exists and is writable.") from err
+        raise DataFileError(
+            f"cannot write the table ({err})",
+            path=out,
+            fix="check the folder exists and is writable.",
+        ) from err
     write_provenance(table.attrs["provenance"], out, public=False)  # no case data
     print(f"wrote {out}: {len(table)} polygon(s)", file=sys.stderr)  # noqa: T201
     return 0

@@ -98,7 +98,7 @@ def _without_prefix(form: str) -> list[str]:
     out = [stripped] if stripped != form else []
     for prefix in _prefixes():
         if stripped.startswith(prefix) and len(stripped) > len(prefix):
-            rest = stripped[len(prefix):].lstrip("_")
+            rest = stripped[len(prefix) :].lstrip("_")
             if rest:
                 out.append(rest)
                 break

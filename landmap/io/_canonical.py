@@ -176,13 +176,19 @@ def settle_columns(
     """
     coordinates = None
     if is_table:
-        coordinates = coordinate_columns(table, src, columns=columns, crs=crs,
-                                         utm_zone=utm_zone, places_ok=kind == "cases")
+        coordinates = coordinate_columns(
+            table, src, columns=columns, crs=crs, utm_zone=utm_zone, places_ok=kind == "cases"
+        )
     if src.details.get("driver") == "GPX":
         columns = {**{k: v for k, v in _GPX_COLUMNS.items() if v in table.columns}, **columns}
     frame, flags, details = canonicalise(
-        table, kind, columns=columns, exclude=set(coordinates.used if coordinates else []),
-        kind_default=kind_default, level=level, display=src.display,
+        table,
+        kind,
+        columns=columns,
+        exclude=set(coordinates.used if coordinates else []),
+        kind_default=kind_default,
+        level=level,
+        display=src.display,
     )
     profile = match_profile([c for c in table.columns if c != "geometry"], kind)
     prefix = profile.get("id_prefix") if profile else None  # type: ignore[union-attr]
@@ -235,8 +241,10 @@ def canonicalise(
             if bad.any():
                 what = "not a whole number" if dtype == "Int64" else "not a number"
                 large = (num > 2**53).fillna(False).to_numpy()[bad] & (dtype == "Int64")
-                texts = [f"{key} {v!r} is {'too large' if big else what}; left empty"
-                         for v, big in zip(raw[bad], large, strict=True)]
+                texts = [
+                    f"{key} {v!r} is {'too large' if big else what}; left empty"
+                    for v, big in zip(raw[bad], large, strict=True)
+                ]
                 flags.append(_sparse(bad, texts))
             out[key] = value.astype(dtype)
         else:
@@ -284,15 +292,23 @@ def _unique_names(names: list[object], *, taken: set[str]) -> list[object]:
 def _understood(frame, kind, mapping, columns, profile, exclude, details) -> None:
     """Record the fate of every input column and warn about likely misses (see _understood)."""
     names = [str(c) for c in frame.columns if c != "geometry"]
-    records = fates(names, mapping, explicit=columns,
-                    profile=profile["name"] if profile else None,
-                    coordinates={str(c) for c in exclude}, kind=kind)
+    records = fates(
+        names,
+        mapping,
+        explicit=columns,
+        profile=profile["name"] if profile else None,
+        coordinates={str(c) for c in exclude},
+        kind=kind,
+    )
     details["input_columns"] = records
     warnings = [m.message() for m in likely_misses(frame, kind, mapping, records)]
     others = [r for r in records if r["became"] != "coordinates"]
     if others and not mapping:
-        warnings.insert(0, "no column was recognised apart from the coordinates: every "
-                        f"canonical {kind} column is empty; map yours with columns={{...}}")
+        warnings.insert(
+            0,
+            "no column was recognised apart from the coordinates: every "
+            f"canonical {kind} column is empty; map yours with columns={{...}}",
+        )
     if warnings:
         details["warnings"] = warnings
 
@@ -444,7 +460,10 @@ def _all_unique(ids: pd.Series) -> bool:
 
 
 def assign_ids(
-    frame: pd.DataFrame, kind: str, *, profile_prefix: str | None,
+    frame: pd.DataFrame,
+    kind: str,
+    *,
+    profile_prefix: str | None,
     rows: np.ndarray | None = None,
 ) -> tuple[list[pd.Series], str]:
     """Keep the file's ids when usable, else generate stable ones by input order.

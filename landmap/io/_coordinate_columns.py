@@ -102,8 +102,9 @@ def coordinate_columns(
         lon = parse_coordinates(frame[found["lon"]], axis="lon", check_range=False)
         big = _typical_size(lon.values, lat.values)
         if big <= 1000 and not ("easting" in found and "northing" in found):
-            return CoordinateColumns(found, "degrees", [found["lat"], found["lon"]], user_crs,
-                                     lat, lon)
+            return CoordinateColumns(
+                found, "degrees", [found["lat"], found["lon"]], user_crs, lat, lon
+            )
         if big <= 1000:  # degrees, and easting/northing too: those win, both are checked
             return _utm(found, src, user_crs, utm_zone, lat, lon)
         if utm_zone is None and "utm_zone" not in found:  # most values are metres
@@ -145,8 +146,12 @@ def _typical_size(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _no_coordinates(frame: pd.DataFrame, found: dict[str, str], src: Source) -> SchemaError:
-    half = {"lat": "a latitude", "lon": "a longitude", "easting": "an easting",
-            "northing": "a northing"}
+    half = {
+        "lat": "a latitude",
+        "lon": "a longitude",
+        "easting": "an easting",
+        "northing": "a northing",
+    }
     alone = [f"{half[r]} column {found[r]!r}" for r in half if r in found]
     return SchemaError(
         "has no coordinate columns (looked for latitude/longitude, a geopoint, or "

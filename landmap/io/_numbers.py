@@ -16,11 +16,26 @@ from landmap.io._aliases import fold_khmer
 
 #: Words that may follow a number in a cell (a unit, or what is counted); compared lower-cased.
 UNIT_WORDS = (
-    "គ្រួសារ", "ខ្នងផ្ទះ", "នាក់", "ហិកតា", "ហ.ត", "ហត", "families", "family", "households",
-    "household", "hh", "ha", "hectares", "hectare", "people", "persons",
+    "គ្រួសារ",
+    "ខ្នងផ្ទះ",
+    "នាក់",
+    "ហិកតា",
+    "ហ.ត",
+    "ហត",
+    "families",
+    "family",
+    "households",
+    "household",
+    "hh",
+    "ha",
+    "hectares",
+    "hectare",
+    "people",
+    "persons",
 )
 _UNIT = re.compile(
-    r"\s*(?:" + "|".join(re.escape(w) for w in sorted(UNIT_WORDS, key=len, reverse=True))
+    r"\s*(?:"
+    + "|".join(re.escape(w) for w in sorted(UNIT_WORDS, key=len, reverse=True))
     + r")\.?\s*$",
     re.IGNORECASE,
 )

@@ -54,12 +54,12 @@ def outside_flags(x, y, check, admin) -> pd.Series:
     for k, pos in enumerate(out):
         level = _PRECISION_OF_LENGTH[len(placed[pos])]
         where = f"in {g.path(actual[k])}" if actual[k] else "in no commune of Cambodia"
-        text.append(f"the point lies outside the stated {level} {g.label(placed[pos])} "
-                    f"(about {far[k] / 1000:.1f} km from it), {where}: check the coordinates "
-                    "or the place names")
+        text.append(
+            f"the point lies outside the stated {level} {g.label(placed[pos])} "
+            f"(about {far[k] / 1000:.1f} km from it), {where}: check the coordinates "
+            "or the place names"
+        )
     return pd.Series(text, index=rows[out], dtype="string")
-
-
 
 
 def with_placed(checked: NamedTuple, placed: Placed, details: dict[str, object]) -> NamedTuple:

@@ -26,8 +26,14 @@ from landmap.io.coords import parse_coordinates, split_geopoint, utm_crs
 from landmap.schema import GEOMETRY_TYPES
 
 _WGS84 = CRS.from_epsg(4326)
-_ROLE_NAMES = {"lat": "latitude", "lon": "longitude", "easting": "easting",
-               "northing": "northing", "utm_zone": "UTM zone", "geopoint": "geopoint"}
+_ROLE_NAMES = {
+    "lat": "latitude",
+    "lon": "longitude",
+    "easting": "easting",
+    "northing": "northing",
+    "utm_zone": "UTM zone",
+    "geopoint": "geopoint",
+}
 
 
 class TablePoints(NamedTuple):
@@ -51,8 +57,9 @@ class Located(NamedTuple):
     placed: Placed | None
 
 
-def table_points(frame: pd.DataFrame, cols: CoordinateColumns, src: Source, *,
-                 utm_zone: object) -> TablePoints:
+def table_points(
+    frame: pd.DataFrame, cols: CoordinateColumns, src: Source, *, utm_zone: object
+) -> TablePoints:
     """Read the coordinates of every row as longitude/latitude arrays in EPSG:4326."""
     found, n = cols.found, len(frame)
     reasons: list[pd.Series] = []
@@ -83,8 +90,9 @@ def table_points(frame: pd.DataFrame, cols: CoordinateColumns, src: Source, *,
     if not source_crs.equals(_WGS84):
         x, y = _transform(source_crs, x, y)
         src.details["crs_source"] = f"given: {source_crs.to_string()}"
-    src.details["coordinate_roles"] = {col: _ROLE_NAMES.get(role, role)
-                                       for role, col in found.items() if col in cols.used}
+    src.details["coordinate_roles"] = {
+        col: _ROLE_NAMES.get(role, role) for role, col in found.items() if col in cols.used
+    }
     reason = pd.concat(reasons) if reasons else pd.Series(dtype="string")
     reason = reason.groupby(level=0).agg("; ".join) if len(reason) else reason
     return TablePoints(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), reason)
@@ -115,8 +123,9 @@ def _pair_reasons(a, b, name_a: str, name_b: str) -> list[pd.Series]:
     return out
 
 
-def _zones(frame: pd.DataFrame, cols: CoordinateColumns, utm_zone: object,
-           reasons: list[pd.Series]) -> dict[str, tuple[CRS, np.ndarray]]:
+def _zones(
+    frame: pd.DataFrame, cols: CoordinateColumns, utm_zone: object, reasons: list[pd.Series]
+) -> dict[str, tuple[CRS, np.ndarray]]:
     """Return the UTM zones of the rows, ``{label: (CRS, rows)}``; explain rows without one."""
     everyone = np.ones(len(frame), bool)
     if cols.crs is not None and cols.crs.is_projected:
@@ -132,8 +141,11 @@ def _zones(frame: pd.DataFrame, cols: CoordinateColumns, utm_zone: object,
         try:
             zcrs = utm_crs(value)
         except LandmapError as err:
-            reasons.append(pd.Series(f"UTM zone {value!r} not understood ({err.message})",
-                                     index=np.flatnonzero(mask)))
+            reasons.append(
+                pd.Series(
+                    f"UTM zone {value!r} not understood ({err.message})", index=np.flatnonzero(mask)
+                )
+            )
             continue
         groups[f"{zcrs.to_string()}#{value}"] = (zcrs, mask)
     missing = zones.isna().to_numpy()
@@ -166,10 +178,18 @@ def point_geometries(points: TablePoints) -> np.ndarray:
     return geoms
 
 
-def locate(frame: pd.DataFrame, kind: str, *, table: pd.DataFrame | None,
-           coordinates: CoordinateColumns | None, src: Source, utm_zone: object,
-           geometry: object, no_geometry: pd.Series | None,
-           details: dict[str, object]) -> Located:
+def locate(
+    frame: pd.DataFrame,
+    kind: str,
+    *,
+    table: pd.DataFrame | None,
+    coordinates: CoordinateColumns | None,
+    src: Source,
+    utm_zone: object,
+    geometry: object,
+    no_geometry: pd.Series | None,
+    details: dict[str, object],
+) -> Located:
     """Put every row where it can be checked: its own point, or a case placed by its names.
 
     ``table`` and ``coordinates`` are a table's records and coordinate columns (``None`` for a

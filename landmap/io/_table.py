@@ -49,14 +49,20 @@ def read_table(src: Source, *, encoding: str | None) -> Sheet:
     """Read a CSV or XLSX table as text columns (so ids like ``007`` keep their zeros)."""
     if src.fmt == "xlsx":
         sheet = _read_xlsx(src)
-        limits.check("columns", sheet.frame.shape[1], what="the sheet", path=src.display,
-                     fix="keep only the columns you need")
+        limits.check(
+            "columns",
+            sheet.frame.shape[1],
+            what="the sheet",
+            path=src.display,
+            fix="keep only the columns you need",
+        )
         return sheet
     enc, sep, skip, strict = text_shape(src, encoding)
     try:
         text = _text_columns(src, sep, enc, skip, strict=strict)
-        frame = _read_csv(src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip,
-                          strict=strict)
+        frame = _read_csv(
+            src.gdal_path, sep=sep, encoding=enc, dtype=text, skip=skip, strict=strict
+        )
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise _unreadable(src, err, sep, enc) from err
     if frame.shape[1] == 1:
@@ -118,8 +124,9 @@ def _lines(path: str) -> int:
     return count + (last != b"\n")
 
 
-def _text_columns(src: Source, sep: str, encoding: str, skip: int, *,
-                  strict: bool = True) -> dict[str, type]:
+def _text_columns(
+    src: Source, sep: str, encoding: str, skip: int, *, strict: bool = True
+) -> dict[str, type]:
     """Id- and phone-like columns whose first rows hold bare numbers: read them as text.
 
     ``007`` or ``012345678`` would otherwise lose their leading zeros. Columns whose sample
@@ -148,7 +155,12 @@ def _text_columns(src: Source, sep: str, encoding: str, skip: int, *,
 
 
 def _read_csv(
-    path: str, *, sep: str, encoding: str, dtype: dict[str, type], skip: int = 0,
+    path: str,
+    *,
+    sep: str,
+    encoding: str,
+    dtype: dict[str, type],
+    skip: int = 0,
     strict: bool = True,
 ) -> pd.DataFrame:
     """Read a CSV with pandas' C parser: blank cells are missing, text such as "NA" is kept."""

@@ -25,8 +25,12 @@ MAX_CHECKED = 120
 MAX_CONTENT_CHECKED = 60
 #: Rows sampled from a column to judge what its cells hold.
 SAMPLE = 200
-_VOCAB = {"type": "case_type", "status": "case_status", "location_precision": "location_precision",
-          "kind": None}
+_VOCAB = {
+    "type": "case_type",
+    "status": "case_status",
+    "location_precision": "location_precision",
+    "kind": None,
+}
 _KHMER_SPACE = str.maketrans("", "", " \u200b")
 
 
@@ -40,13 +44,20 @@ class Miss:
 
     def message(self) -> str:
         """One sentence for the summary line, with the mapping that would fix it."""
-        return (f"column {self.column!r} looks like {self.canonical} ({self.why}) but was not "
-                f"used: map it with columns={{{self.canonical!r}: {self.column!r}}}")
+        return (
+            f"column {self.column!r} looks like {self.canonical} ({self.why}) but was not "
+            f"used: map it with columns={{{self.canonical!r}: {self.column!r}}}"
+        )
 
 
 def fates(
-    columns: list[str], mapping: dict[str, list[str]], *, explicit: dict[str, str],
-    profile: str | None, coordinates: set[str], kind: str,
+    columns: list[str],
+    mapping: dict[str, list[str]],
+    *,
+    explicit: dict[str, str],
+    profile: str | None,
+    coordinates: set[str],
+    kind: str,
 ) -> list[dict[str, str]]:
     """Return one ``{"column", "became", "how"}`` record per input column, in file order.
 
@@ -76,8 +87,13 @@ def fates(
             out.append({"column": col, "became": "coordinates", "how": how})
         else:
             reason = sensitive_reason(col, kind)  # type: ignore[arg-type]
-            how = ("row number" if col in rows else f"kept as is (personal: {reason})"
-                   if reason else "kept as is")
+            how = (
+                "row number"
+                if col in rows
+                else f"kept as is (personal: {reason})"
+                if reason
+                else "kept as is"
+            )
             out.append({"column": col, "became": "", "how": how})
     return out
 
@@ -94,15 +110,17 @@ def row_number_columns(columns: list[str]) -> set[str]:
     """Columns whose name says they hold a running row number (``ល.រ``, ``No.``)."""
     spellings = {normalise(s) for s in aliases().get("row_numbers", [])}  # type: ignore[union-attr]
     spellings |= {s.replace("_", "") for s in spellings}
-    return {c for c in columns if normalise(c) in spellings or normalise(c).replace("_", "")
-            in spellings}
+    return {
+        c
+        for c in columns
+        if normalise(c) in spellings or normalise(c).replace("_", "") in spellings
+    }
 
 
 @cache
 def _spellings(kind: str) -> dict[str, tuple[str, ...]]:
     table = aliases()[kind]  # type: ignore[index]
-    return {key: tuple(normalise(s) for s in spellings)
-            for key, spellings in table.items()}  # type: ignore[union-attr]
+    return {key: tuple(normalise(s) for s in spellings) for key, spellings in table.items()}  # type: ignore[union-attr]
 
 
 def _metadata(col: str) -> bool:
@@ -159,8 +177,13 @@ def _content(values: pd.Series) -> _Content:
         return out
     out.numeric = float(pd.to_numeric(sample, errors="coerce").notna().mean())
     compact = [_compact(str(v)) for v in sample]
-    for field_name in ("case_type", "case_status", "location_precision", "area_kind",
-                       "concession_kind"):
+    for field_name in (
+        "case_type",
+        "case_status",
+        "location_precision",
+        "area_kind",
+        "concession_kind",
+    ):
         words = _vocab_spellings(field_name)
         out.terms[field_name] = sum(c in words for c in compact) / len(compact)
     if out.numeric <= 0.5:  # plain numbers are counts or codes, not dates
@@ -186,7 +209,10 @@ def _looks_by_content(content: _Content, key: str, kind: str) -> str | None:
 
 
 def likely_misses(
-    frame: pd.DataFrame, kind: str, mapping: dict[str, list[str]], records: list[dict[str, str]],
+    frame: pd.DataFrame,
+    kind: str,
+    mapping: dict[str, list[str]],
+    records: list[dict[str, str]],
 ) -> list[Miss]:
     """Canonical columns left empty that an unused column probably holds.
 
@@ -207,8 +233,11 @@ def likely_misses(
         At most one per canonical column, the first likely column in file order.
 
     """
-    unused = [r["column"] for r in records if r["became"] == "" and r["how"] == "kept as is"
-              and not _metadata(r["column"])][:MAX_CHECKED]
+    unused = [
+        r["column"]
+        for r in records
+        if r["became"] == "" and r["how"] == "kept as is" and not _metadata(r["column"])
+    ][:MAX_CHECKED]
     spellings = _spellings(kind)
     contents: dict[str, _Content] = {}
     out: list[Miss] = []
@@ -231,5 +260,11 @@ def likely_misses(
     return out
 
 
-__all__ = ["MAX_CHECKED", "MAX_CONTENT_CHECKED", "Miss", "fates", "likely_misses",
-           "row_number_columns"]
+__all__ = [
+    "MAX_CHECKED",
+    "MAX_CONTENT_CHECKED",
+    "Miss",
+    "fates",
+    "likely_misses",
+    "row_number_columns",
+]

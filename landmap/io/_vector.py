@@ -116,12 +116,22 @@ def check_archive(path: Path, *, display: str | None = None) -> list[zipfile.Zip
     for info in infos:
         size = info.file_size
         member = f"the archive member {info.filename!r}"
-        limits.check("archive_member_mb", size / 1e6, what=member, path=where,
-                     fix="unpack the archive and convert the file to GeoPackage or GeoParquet")
+        limits.check(
+            "archive_member_mb",
+            size / 1e6,
+            what=member,
+            path=where,
+            fix="unpack the archive and convert the file to GeoPackage or GeoParquet",
+        )
         if size > limits.RATIO_GRACE_BYTES:
             ratio = size / max(info.compress_size, 1)
-            limits.check("archive_ratio", ratio, what=member, path=where,
-                         fix="unpack the archive yourself and load the file itself")
+            limits.check(
+                "archive_ratio",
+                ratio,
+                what=member,
+                path=where,
+                fix="unpack the archive yourself and load the file itself",
+            )
     return infos
 
 
@@ -141,22 +151,37 @@ def check_gzip(path: Path) -> None:
                 data = inflate.decompress(chunk, 1 << 24)
                 while data:
                     unpacked += len(data)
-                    if unpacked > size_limit or (unpacked > limits.RATIO_GRACE_BYTES and unpacked
-                                                 > packed * limits.current("archive_ratio")):
+                    if unpacked > size_limit or (
+                        unpacked > limits.RATIO_GRACE_BYTES
+                        and unpacked > packed * limits.current("archive_ratio")
+                    ):
                         break
                     data = inflate.decompress(inflate.unconsumed_tail, 1 << 24)
                 else:
                     continue
                 break
     except zlib.error as err:
-        raise DataFileError("is not a readable gzip file (truncated or not gzip)", path=path,
-                            fix="download or copy the file again") from err
+        raise DataFileError(
+            "is not a readable gzip file (truncated or not gzip)",
+            path=path,
+            fix="download or copy the file again",
+        ) from err
     what = f"the compressed file {path.name!r}"
-    limits.check("archive_member_mb", unpacked / 1e6, what=what, path=path,
-                 fix="unpack it and convert the file to GeoPackage or GeoParquet")
+    limits.check(
+        "archive_member_mb",
+        unpacked / 1e6,
+        what=what,
+        path=path,
+        fix="unpack it and convert the file to GeoPackage or GeoParquet",
+    )
     if unpacked > limits.RATIO_GRACE_BYTES:
-        limits.check("archive_ratio", unpacked / max(packed, 1), what=what, path=path,
-                     fix="unpack it yourself and load the file itself")
+        limits.check(
+            "archive_ratio",
+            unpacked / max(packed, 1),
+            what=what,
+            path=path,
+            fix="unpack it yourself and load the file itself",
+        )
 
 
 def _zip_members(path: Path) -> list[str]:
@@ -314,12 +339,16 @@ def _gdal_error(src: Source, err: Exception) -> DataFileError:
 
 #: GDAL and pyogrio messages that say something about the data, and how the report says it.
 _NOTES = (
-    (re.compile(r"too many members in array", re.I),
-     "some coordinates have more than 3 values (M, time or another measure): only x, y and z "
-     "were read, and z is dropped"),
-    (re.compile(r"Could not parse column '(?P<col>.*)' as JSON", re.S),
-     "column {col!r} holds JSON objects or lists in some features and plain values in others: "
-     "it was kept as text"),
+    (
+        re.compile(r"too many members in array", re.I),
+        "some coordinates have more than 3 values (M, time or another measure): only x, y and z "
+        "were read, and z is dropped",
+    ),
+    (
+        re.compile(r"Could not parse column '(?P<col>.*)' as JSON", re.S),
+        "column {col!r} holds JSON objects or lists in some features and plain values in others: "
+        "it was kept as text",
+    ),
 )
 
 
@@ -393,8 +422,7 @@ def _read_unbuildable(src: Source, layer: str | int | None) -> gpd.GeoDataFrame:
     reason (in ``src.details["geometry_reasons"]``, by row position) that the validator
     rejects them with; every other feature is read as usual.
     """
-    frame = pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True,
-                                   on_invalid="ignore")
+    frame = pyogrio.read_dataframe(src.gdal_path, layer=layer, use_arrow=True, on_invalid="ignore")
     wkb = pyogrio.raw.read(src.gdal_path, layer=layer, columns=[], read_geometry=True)[2]
     built = shapely.from_wkb(wkb, on_invalid="ignore")
     bad = np.flatnonzero(pd.notna(wkb) & pd.isna(built))

@@ -136,16 +136,22 @@ def prune(*, limit_mb: float | None = None) -> list[Path]:
         total -= size
         removed.append(path)
     if removed:
-        log.info("removed %d cache entries used least recently (cache bound %.0f MB)",
-                 len(removed), limit / 1_000_000)
+        log.info(
+            "removed %d cache entries used least recently (cache bound %.0f MB)",
+            len(removed),
+            limit / 1_000_000,
+        )
     return removed
 
 
 def _own_entries(folder: Path) -> list[tuple[int, int, Path]]:
     """(last used, size, path) of every entry in ``folder`` that landmap wrote."""
     found = []
-    kinds = [k for k in folder.iterdir() if k.is_dir() and not k.is_symlink()] \
-        if folder.is_dir() else []
+    kinds = (
+        [k for k in folder.iterdir() if k.is_dir() and not k.is_symlink()]
+        if folder.is_dir()
+        else []
+    )
     for kind in kinds:
         for path in kind.iterdir():
             if not _ENTRY_NAME.fullmatch(path.name) or path.is_symlink() or not path.is_file():
@@ -166,5 +172,12 @@ def _is_own(path: Path) -> bool:
         return False
 
 
-__all__ = ["CACHE_ENV", "KEY_ARRAY", "cache_dir", "cache_key", "load_arrays", "prune",
-           "store_arrays"]
+__all__ = [
+    "CACHE_ENV",
+    "KEY_ARRAY",
+    "cache_dir",
+    "cache_key",
+    "load_arrays",
+    "prune",
+    "store_arrays",
+]

@@ -56,8 +56,11 @@ def text_safe(frame: pd.DataFrame) -> pd.DataFrame:
         series = out.iloc[:, i]
         if series.dtype == object:
             values = series.to_numpy(dtype=object, copy=True)
-            risky = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START)
-                                 for v in values), dtype=bool, count=len(values))
+            risky = np.fromiter(
+                (isinstance(v, str) and v.startswith(FORMULA_START) for v in values),
+                dtype=bool,
+                count=len(values),
+            )
             if risky.any():
                 values[risky] = [TEXT_PREFIX + v for v in values[risky]]
                 out.isetitem(i, pd.Series(values, index=series.index, dtype=object))

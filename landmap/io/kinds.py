@@ -86,8 +86,9 @@ def infer_kind(source: PathLike | pd.DataFrame, *, layer: str | None = None) -> 
     if not types:
         try:
             with gdal_notes(src):  # a guess from a sample: what cannot be read is left out
-                sample = pyogrio.read_dataframe(src.gdal_path, layer=name, max_features=50,
-                                                on_invalid="ignore")
+                sample = pyogrio.read_dataframe(
+                    src.gdal_path, layer=name, max_features=50, on_invalid="ignore"
+                )
         except Exception as err:  # noqa: BLE001 - every GDAL failure becomes one clear error
             raise DataFileError(f"GDAL could not read it ({err})", path=src.display) from err
         types = set(sample.geom_type.dropna())

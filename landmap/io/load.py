@@ -126,29 +126,47 @@ class _Options(NamedTuple):
         return cls(**options)
 
 
-def _load(source: PathLike | pd.DataFrame, kind: LayerKind, options: _Options, *,
-          area_kind: str | None = None, level: str | None = None) -> Loaded:
+def _load(
+    source: PathLike | pd.DataFrame,
+    kind: LayerKind,
+    options: _Options,
+    *,
+    area_kind: str | None = None,
+    level: str | None = None,
+) -> Loaded:
     """Load in stages, each once: read, settle the columns, locate, validate, report."""
     if kind not in LAYER_KINDS:
         raise DataValueError(
             f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
             fix="use cases, areas, concessions or boundaries",
         )
-    raw = read_source(source, kind=kind, layer=options.layer, crs=options.crs,
-                      encoding=options.encoding)
+    raw = read_source(
+        source, kind=kind, layer=options.layer, crs=options.crs, encoding=options.encoding
+    )
     settled = settle_columns(
-        raw.frame, raw.src, kind, is_table=raw.is_table, rows=raw.rows,
-        columns=dict(options.columns or {}), crs=options.crs, utm_zone=options.utm_zone,
-        kind_default=area_kind, level=level,
+        raw.frame,
+        raw.src,
+        kind,
+        is_table=raw.is_table,
+        rows=raw.rows,
+        columns=dict(options.columns or {}),
+        crs=options.crs,
+        utm_zone=options.utm_zone,
+        kind_default=area_kind,
+        level=level,
     )
     located = locate(
-        settled.frame, kind, table=raw.frame if raw.is_table else None,
-        coordinates=settled.coordinates, src=raw.src, utm_zone=options.utm_zone,
+        settled.frame,
+        kind,
+        table=raw.frame if raw.is_table else None,
+        coordinates=settled.coordinates,
+        src=raw.src,
+        utm_zone=options.utm_zone,
         geometry=None if raw.is_table else raw.frame.geometry.values,
-        no_geometry=raw.no_geometry, details=settled.details,
+        no_geometry=raw.no_geometry,
+        details=settled.details,
     )
-    out, checked = _validated(settled.frame, located, kind, options.study_area,
-                              options.fix_swapped)
+    out, checked = _validated(settled.frame, located, kind, options.study_area, options.fix_swapped)
     if located.placed is not None:
         checked = with_placed(checked, located.placed, settled.details)
     return _reported(raw, settled, out, checked, kind)
@@ -179,8 +197,13 @@ def _validated(frame, located: Located, kind, study_area, fix_swapped):
         )
         return out, checked
     data = gpd.GeoDataFrame(frame, geometry=located.geometry, crs="EPSG:4326")
-    checked = validate_geometries(data, kind, study_area=study_area, fix_swapped=fix_swapped,
-                                  no_geometry_reasons=located.no_geometry)
+    checked = validate_geometries(
+        data,
+        kind,
+        study_area=study_area,
+        fix_swapped=fix_swapped,
+        no_geometry_reasons=located.no_geometry,
+    )
     out = checked.data
     if checked.rejected.any():
         out = out.take(np.flatnonzero(~checked.rejected)).reset_index(drop=True)

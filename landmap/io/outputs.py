@@ -84,9 +84,12 @@ def safe_name(name: str, *, what: str = "name") -> str:
 
     """
     text = unicodedata.normalize("NFC", str(name))
-    ok = (0 < len(text.encode("utf-8")) <= MAX_NAME_BYTES and ".." not in text
-          and unicodedata.category(text[0])[0] in "LN"
-          and all(unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCTUATION for c in text))
+    ok = (
+        0 < len(text.encode("utf-8")) <= MAX_NAME_BYTES
+        and ".." not in text
+        and unicodedata.category(text[0])[0] in "LN"
+        and all(unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCTUATION for c in text)
+    )
     if not ok:
         raise ExportError(
             f"the {what} {name!r} cannot be used in a file name (it could leave the output "
@@ -102,8 +105,14 @@ def _relative(name: str | os.PathLike[str]) -> PurePosixPath:
     text = str(name)
     windows = PureWindowsPath(text)
     posix = PurePosixPath(text.replace("\\", "/"))
-    if (not text or posix.is_absolute() or windows.is_absolute() or windows.drive
-            or any(part in ("..", "") for part in posix.parts) or "\0" in text):
+    if (
+        not text
+        or posix.is_absolute()
+        or windows.is_absolute()
+        or windows.drive
+        or any(part in ("..", "") for part in posix.parts)
+        or "\0" in text
+    ):
         raise ExportError(
             f"the output name {text!r} would leave the output folder",
             fix="use a plain file name, with sub-folders only below the output folder",
@@ -145,12 +154,14 @@ def read_ledger(root: Path, ledger: str) -> dict[str, Any] | None:
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise ExportError(
             f"{ledger} in the output folder is not a landmap manifest ({err})",
-            path=path, fix="choose another output folder, or move that file away",
+            path=path,
+            fix="choose another output folder, or move that file away",
         ) from err
     if not isinstance(record, dict) or not isinstance(record.get("outputs"), list):
         raise ExportError(
             f"{ledger} in the output folder was not written by landmap",
-            path=path, fix="choose another output folder, or move that file away",
+            path=path,
+            fix="choose another output folder, or move that file away",
         )
     return record
 
@@ -181,22 +192,31 @@ def recover(root: str | os.PathLike[str]) -> list[str]:
         record = read_ledger(root, entry["ledger"])
         committed = record is not None and record.get("set") == entry["set"]
         _finish(root, entry, committed=committed)
-        done.append(("completed" if committed else "undid") + " an interrupted swap of "
-                    f"{len(entry['moves']) + len(entry['removes'])} file(s)")
+        done.append(
+            ("completed" if committed else "undid") + " an interrupted swap of "
+            f"{len(entry['moves']) + len(entry['removes'])} file(s)"
+        )
         journal.unlink()
     for tmp in root.glob(TMP_PREFIX + "*"):
         if tmp.is_file():
             tmp.unlink()
     for staging in root.glob(STAGING_PREFIX + "*"):
-        if staging.is_dir() and not staging.is_symlink() and (
-                (staging / STAGING_MARKER).is_file() or not any(staging.iterdir())):
+        if (
+            staging.is_dir()
+            and not staging.is_symlink()
+            and ((staging / STAGING_MARKER).is_file() or not any(staging.iterdir()))
+        ):
             shutil.rmtree(staging)
             done.append(f"removed the leftovers of an interrupted run ({staging.name})")
     real = root.resolve()
     for staging in real.parent.glob(STAGING_PREFIX + "*"):  # staged beside this folder
         marker = staging / STAGING_MARKER
-        if (staging.is_dir() and not staging.is_symlink() and marker.is_file()
-                and f"for: {real}\n" in marker.read_text("utf-8", errors="replace")):
+        if (
+            staging.is_dir()
+            and not staging.is_symlink()
+            and marker.is_file()
+            and f"for: {real}\n" in marker.read_text("utf-8", errors="replace")
+        ):
             shutil.rmtree(staging)
             done.append(f"removed the leftovers of an interrupted run ({staging.name})")
     return done
@@ -229,14 +249,23 @@ def _read_journal(journal: Path) -> dict[str, Any] | None:
     try:
         entry = json.loads(journal.read_text("utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise ExportError(f"{JOURNAL} in the output folder cannot be read ({err})",
-                          path=journal, fix="move that file away and run again") from err
+        raise ExportError(
+            f"{JOURNAL} in the output folder cannot be read ({err})",
+            path=journal,
+            fix="move that file away and run again",
+        ) from err
     lists = ("moves", "removes", "new", "folders")
-    if (not isinstance(entry, dict) or not isinstance(entry.get("ledger"), str)
-            or not isinstance(entry.get("set"), str)
-            or not all(isinstance(entry.get(k, []), list) for k in lists)):
-        raise ExportError(f"{JOURNAL} in the output folder was not written by landmap",
-                          path=journal, fix="move that file away and run again")
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("ledger"), str)
+        or not isinstance(entry.get("set"), str)
+        or not all(isinstance(entry.get(k, []), list) for k in lists)
+    ):
+        raise ExportError(
+            f"{JOURNAL} in the output folder was not written by landmap",
+            path=journal,
+            fix="move that file away and run again",
+        )
     _relative(entry["ledger"])
     for key in lists:
         entry[key] = [str(_relative(rel)) for rel in entry.get(key, [])]
@@ -276,8 +305,12 @@ def _prune(root: Path, removed: list[Path]) -> None:
     """Remove folders left empty by removed outputs (never a folder with anything in it)."""
     for path in removed:
         folder = path.parent
-        while (folder != root and folder.is_dir() and not folder.is_symlink()
-               and not any(folder.iterdir())):
+        while (
+            folder != root
+            and folder.is_dir()
+            and not folder.is_symlink()
+            and not any(folder.iterdir())
+        ):
             folder.rmdir()
             folder = folder.parent
 
@@ -309,8 +342,13 @@ class OutputSet:
 
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, ledger: str = "manifest.json",
-                 stage_beside: bool = False) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        ledger: str = "manifest.json",
+        stage_beside: bool = False,
+    ) -> None:
         self.root = Path(root)
         self.ledger = ledger
         self.stage_beside = stage_beside
@@ -331,13 +369,16 @@ class OutputSet:
             self.staging.mkdir()
             (self.staging / STAGING_MARKER).write_text(
                 "landmap writes here first; this folder is removed when the run ends\n"
-                f"for: {self.root.resolve()}\n", "utf-8")
+                f"for: {self.root.resolve()}\n",
+                "utf-8",
+            )
         except OSError as err:
             self.__exit__()
-            raise ExportError(f"cannot write into the output folder ({err.strerror or err})",
-                              path=self.root,
-                              fix="check that the folder is writable and the disk not full"
-                              ) from err
+            raise ExportError(
+                f"cannot write into the output folder ({err.strerror or err})",
+                path=self.root,
+                fix="check that the folder is writable and the disk not full",
+            ) from err
         except BaseException:
             self.__exit__()
             raise
@@ -363,9 +404,11 @@ class OutputSet:
 
     def files(self) -> list[PurePosixPath]:
         """Every staged file, relative to the destination."""
-        return sorted(PurePosixPath(p.relative_to(self.staging).as_posix())
-                      for p in self.staging.rglob("*")
-                      if p.is_file() and p.name != STAGING_MARKER)
+        return sorted(
+            PurePosixPath(p.relative_to(self.staging).as_posix())
+            for p in self.staging.rglob("*")
+            if p.is_file() and p.name != STAGING_MARKER
+        )
 
     def keep_aside(self, folder: str | os.PathLike[str]) -> Path:
         """Move the staged files to ``folder`` (inside the destination) instead of committing.
@@ -378,7 +421,9 @@ class OutputSet:
             if not (target / STAGING_MARKER).is_file():
                 raise ExportError(
                     "the folder for rejected outputs exists and was not written by landmap",
-                    path=target, fix="move it away and run again")
+                    path=target,
+                    fix="move it away and run again",
+                )
             shutil.rmtree(target)
         os.replace(self.staging, target)
         return target
@@ -398,18 +443,33 @@ class OutputSet:
         owned = _owned(read_ledger(self.root, self.ledger))
         self._refuse_foreign(new, owned)
         existing = {rel for rel in owned if (self.root / rel).is_file()}
-        changed = {rel for rel in existing - set(new) if owned[rel] is not None
-                   and file_sha256(self.root / rel, cache=False) != owned[rel]}
+        changed = {
+            rel
+            for rel in existing - set(new)
+            if owned[rel] is not None and file_sha256(self.root / rel, cache=False) != owned[rel]
+        }
         for rel in sorted(changed):
             self.notes.append(f"{rel} was changed since landmap wrote it: kept as it is")
         existing -= changed
         removes = sorted(existing - set(new))
         moves = sorted(new)
         record = dict(record or {})
-        record.update(written_by=WRITTEN_BY, set=self.token, outputs=[
-            {"path": rel, "sha256": file_sha256(self.staging / rel, cache=False)} for rel in moves])
-        entry = {"ledger": self.ledger, "set": self.token, "moves": moves, "removes": removes,
-                 "new": sorted(set(moves) - existing), "folders": self._new_folders(moves)}
+        record.update(
+            written_by=WRITTEN_BY,
+            set=self.token,
+            outputs=[
+                {"path": rel, "sha256": file_sha256(self.staging / rel, cache=False)}
+                for rel in moves
+            ],
+        )
+        entry = {
+            "ledger": self.ledger,
+            "set": self.token,
+            "moves": moves,
+            "removes": removes,
+            "new": sorted(set(moves) - existing),
+            "folders": self._new_folders(moves),
+        }
         try:
             self._write(self.root / JOURNAL, entry)
             for index, rel in enumerate([*moves, *removes]):
@@ -426,8 +486,10 @@ class OutputSet:
             _finish(self.root, entry, committed=True)
             (self.root / JOURNAL).unlink(missing_ok=True)
         except OSError as err:  # the new set is in place; the next run removes the old copies
-            self.notes.append(f"could not remove the previous copies yet ({err}); the next run "
-                              "into this folder removes them")
+            self.notes.append(
+                f"could not remove the previous copies yet ({err}); the next run "
+                "into this folder removes them"
+            )
         return [self.root / rel for rel in moves] + [self.root / self.ledger]
 
     def _refuse_foreign(self, new: list[str], owned: dict[str, str | None]) -> None:
@@ -436,29 +498,42 @@ class OutputSet:
             for parent in PurePosixPath(rel).parents:
                 folder = self.root / parent
                 if str(parent) != "." and folder.exists() and not folder.is_dir():
-                    raise ExportError(f"{parent} is in the way: landmap writes a folder there",
-                                      path=folder,
-                                      fix="move it away, or choose another output folder")
+                    raise ExportError(
+                        f"{parent} is in the way: landmap writes a folder there",
+                        path=folder,
+                        fix="move it away, or choose another output folder",
+                    )
             if target.is_dir() or (target.exists() and not target.is_file()):
-                raise ExportError(f"{rel} is in the way: it is a folder", path=target,
-                                  fix="move it away, or choose another output folder")
+                raise ExportError(
+                    f"{rel} is in the way: it is a folder",
+                    path=target,
+                    fix="move it away, or choose another output folder",
+                )
             if not target.exists():
                 continue
             if rel not in owned:
                 raise ExportError(
                     f"{rel} exists and was not written by landmap, so it is left alone",
-                    path=target, fix="move it away (or rename it), or choose another output "
-                    "folder; nothing was changed")
+                    path=target,
+                    fix="move it away (or rename it), or choose another output "
+                    "folder; nothing was changed",
+                )
             if owned[rel] is not None and file_sha256(target, cache=False) != owned[rel]:
                 raise ExportError(
                     f"{rel} was changed since landmap wrote it, so it is left alone",
-                    path=target, fix="save your changes under another name (or move the file "
-                    "away) and run again; nothing was changed")
+                    path=target,
+                    fix="save your changes under another name (or move the file "
+                    "away) and run again; nothing was changed",
+                )
 
     def _new_folders(self, moves: list[str]) -> list[str]:
         """Folders the swap will create for ``moves``, deepest first."""
-        folders = {parent for rel in moves for parent in PurePosixPath(rel).parents
-                   if str(parent) != "." and not (self.root / parent).exists()}
+        folders = {
+            parent
+            for rel in moves
+            for parent in PurePosixPath(rel).parents
+            if str(parent) != "." and not (self.root / parent).exists()
+        }
         return sorted((str(f) for f in folders), key=lambda f: (-f.count("/"), f))
 
     def _undo(self, entry: dict[str, Any], err: OSError) -> ExportError:
@@ -473,8 +548,10 @@ class OutputSet:
                 f"could not replace {name} in the output folder ({err.strerror or err}), nor "
                 f"put the previous outputs back ({again.strerror or again}); the next run "
                 "of landmap into this folder puts them back",
-                path=self.root, fix="close the file if another program has it open (e.g. "
-                "Excel), check the disk is not full and the folder writable, and run again")
+                path=self.root,
+                fix="close the file if another program has it open (e.g. "
+                "Excel), check the disk is not full and the folder writable, and run again",
+            )
         (self.root / JOURNAL).unlink(missing_ok=True)
         return ExportError(
             f"could not replace {name} in the output folder ({err.strerror or err}); "
@@ -488,8 +565,7 @@ class OutputSet:
     def _write(path: Path, record: dict[str, Any]) -> None:
         tmp = path.with_name(f"{TMP_PREFIX}{secrets.token_hex(6)}")
         try:
-            tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str),
-                           "utf-8")
+            tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), "utf-8")
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

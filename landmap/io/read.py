@@ -43,8 +43,14 @@ class Raw(NamedTuple):
     sha256: Future
 
 
-def read_source(source: PathLike | pd.DataFrame, *, kind: str, layer: str | None = None,
-                crs: object = None, encoding: str | None = None) -> Raw:
+def read_source(
+    source: PathLike | pd.DataFrame,
+    *,
+    kind: str,
+    layer: str | None = None,
+    crs: object = None,
+    encoding: str | None = None,
+) -> Raw:
     """Read ``source`` as it is: a table's records, or features in EPSG:4326.
 
     The file is hashed on a second thread while GDAL or pandas parse it (hashlib releases the
@@ -57,8 +63,9 @@ def read_source(source: PathLike | pd.DataFrame, *, kind: str, layer: str | None
     if src.fmt in ("csv", "xlsx"):
         frame, rows = _read_sheet(src, encoding=encoding)
         return Raw(src, frame, True, rows, True, None, digest)
-    if src.fmt == "frame" and not (isinstance(source, gpd.GeoDataFrame)
-                                   and source.geometry.name in source.columns):
+    if src.fmt == "frame" and not (
+        isinstance(source, gpd.GeoDataFrame) and source.geometry.name in source.columns
+    ):
         frame = source.reset_index(drop=True)  # type: ignore[union-attr]
         return Raw(src, frame, True, _numbered(len(frame)), False, None, digest)
     gdf = source.copy() if src.fmt == "frame" else read_vector(src, kind=kind)  # type: ignore[union-attr]
@@ -74,13 +81,17 @@ def _numbered(n: int) -> np.ndarray:
 def _table_source(path: PathLike, sheet: str | None) -> Source:
     src = resolve(path, layer=sheet)
     if src.fmt not in ("csv", "xlsx"):
-        raise DataFileError("is not a table (CSV or XLSX)", path=src.display,
-                            fix="give a .csv, .tsv, .txt or .xlsx file")
+        raise DataFileError(
+            "is not a table (CSV or XLSX)",
+            path=src.display,
+            fix="give a .csv, .tsv, .txt or .xlsx file",
+        )
     return src
 
 
-def read_table(path: PathLike, *, sheet: str | None = None,
-               encoding: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: PathLike, *, sheet: str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
     """Read a CSV or XLSX table as the loaders do: every record, cells as they were typed.
 
     Parameters
@@ -110,8 +121,9 @@ def read_table(path: PathLike, *, sheet: str | None = None,
     return _read_sheet(_table_source(path, sheet), encoding=encoding).frame
 
 
-def table_columns(path: PathLike, *, sheet: str | None = None,
-                  encoding: str | None = None) -> list[str]:
+def table_columns(
+    path: PathLike, *, sheet: str | None = None, encoding: str | None = None
+) -> list[str]:
     """Return the column names of a CSV or XLSX table, reading only its first lines.
 
     The header is the one :func:`read_table` finds: after Excel's ``sep=`` line in a CSV,
@@ -126,8 +138,9 @@ def table_columns(path: PathLike, *, sheet: str | None = None,
     return table_header(_table_source(path, sheet), encoding=encoding)
 
 
-def read_records(path: PathLike, *, kind: str, layer: str | None = None,
-                 encoding: str | None = None) -> pd.DataFrame | None:
+def read_records(
+    path: PathLike, *, kind: str, layer: str | None = None, encoding: str | None = None
+) -> pd.DataFrame | None:
     """Return every record of a file as the loaders read it, without its geometry.
 
     Tables are read with :func:`read_table`, vector files (and GeoParquet) through GDAL;

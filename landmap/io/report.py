@@ -51,8 +51,12 @@ class LoadReport:
     kind: str
     rows: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(
-            {"row": pd.Series(dtype="int64"), "status": pd.Series(dtype="string"),
-             "reason": pd.Series(dtype="string"), "id": pd.Series(dtype="string")}
+            {
+                "row": pd.Series(dtype="int64"),
+                "status": pd.Series(dtype="string"),
+                "reason": pd.Series(dtype="string"),
+                "id": pd.Series(dtype="string"),
+            }
         )
     )
     details: dict[str, object] = field(default_factory=dict)
@@ -208,33 +212,46 @@ class LoadReport:
         """
         rows = self.rows
         noted = rows[rows["status"].ne("loaded") | rows["reason"].fillna("").ne("")]
-        what = noted["status"].map(
-            lambda s: label("load_status", str(s), lang)).astype("string")
+        what = noted["status"].map(lambda s: label("load_status", str(s), lang)).astype("string")
         flagged = noted["status"].eq("loaded")
         what[flagged] = label("load_status", "flagged", lang)
-        id_head = {"cases": "case_id", "areas": "area_id", "concessions": "concession_id",
-                   "boundaries": "boundary_id"}.get(self.kind, "id")
-        table = pd.DataFrame({
-            label("heading", id_head, lang): noted["id"].astype("string").fillna(""),
-            label("heading", "what_happened", lang): what,
-            label("heading", "why", lang): noted["reason"].astype("string").fillna(""),
-        })
-        table.index = pd.Index(noted["row"].astype("int64").to_numpy(),
-                               name=label("heading", "row", lang))
+        id_head = {
+            "cases": "case_id",
+            "areas": "area_id",
+            "concessions": "concession_id",
+            "boundaries": "boundary_id",
+        }.get(self.kind, "id")
+        table = pd.DataFrame(
+            {
+                label("heading", id_head, lang): noted["id"].astype("string").fillna(""),
+                label("heading", "what_happened", lang): what,
+                label("heading", "why", lang): noted["reason"].astype("string").fillna(""),
+            }
+        )
+        table.index = pd.Index(
+            noted["row"].astype("int64").to_numpy(), name=label("heading", "row", lang)
+        )
         return table
 
 
 #: Python spellings of loader options and the command line's own (``landmap check``).
-_OPTIONS = {"fix_swapped": "--fix-swapped", "utm_zone": "--utm-zone", "crs": "--crs",
-            "encoding": "--encoding", "layer": "--layer"}
+_OPTIONS = {
+    "fix_swapped": "--fix-swapped",
+    "utm_zone": "--utm-zone",
+    "crs": "--crs",
+    "encoding": "--encoding",
+    "layer": "--layer",
+}
 _COMMAND_LINE = (
     (re.compile(r"load with fix_swapped=True"), "run again with --fix-swapped"),
     (re.compile(r"\bfix_swapped=True"), "--fix-swapped"),
     (re.compile(r"columns=\{'([^']+)': '((?:[^'\\]|\\.)*)'\}"), r"--column \1='\2'"),
     (re.compile(r"columns=\{\.\.\.\}"), "--column NAME=COLUMN"),
     # "utm_zone='48N'" -> "--utm-zone '48N'"; a bare "encoding=" -> "--encoding"
-    (re.compile(r"\b(utm_zone|crs|encoding|layer)=(?=[\w'\"])"),
-     lambda m: _OPTIONS[m.group(1)] + " "),
+    (
+        re.compile(r"\b(utm_zone|crs|encoding|layer)=(?=[\w'\"])"),
+        lambda m: _OPTIONS[m.group(1)] + " ",
+    ),
     (re.compile(r"\b(utm_zone|crs|encoding|layer)=\s?"), lambda m: _OPTIONS[m.group(1)]),
     (re.compile(r"(--[a-z-]+) \(or \1\)"), r"\1"),
 )

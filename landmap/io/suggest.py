@@ -89,11 +89,11 @@ class ColumnMapping:
         "--column case_id=No --column date='Date of incident'"
 
         """
-        return " ".join(f"--column {key}={shlex.quote(col)}" for key, col in
-                        self.columns.items())
+        return " ".join(f"--column {key}={shlex.quote(col)}" for key, col in self.columns.items())
 
-    def as_toml(self, *, name: str | None = None, project: str | os.PathLike[str] | None = None
-                ) -> str:
+    def as_toml(
+        self, *, name: str | None = None, project: str | os.PathLike[str] | None = None
+    ) -> str:
         """Return a ``[[layers]]`` table to paste into a project file.
 
         Parameters
@@ -116,13 +116,15 @@ class ColumnMapping:
         """
         path = _relative(self.source, None if project is None else Path(project).parent)
         pairs = ", ".join(f"{key} = {_toml_string(col)}" for key, col in self.columns.items())
-        return "\n".join([
-            "[[layers]]",
-            f"name = {_toml_string(name or self.kind)}",
-            f"kind = {_toml_string(self.kind)}",
-            f"path = {_toml_string(path)}",
-            f"columns = {{ {pairs} }}" if pairs else "columns = {}",
-        ])
+        return "\n".join(
+            [
+                "[[layers]]",
+                f"name = {_toml_string(name or self.kind)}",
+                f"kind = {_toml_string(self.kind)}",
+                f"path = {_toml_string(path)}",
+                f"columns = {{ {pairs} }}" if pairs else "columns = {}",
+            ]
+        )
 
     def save(self, project: str | os.PathLike[str], *, name: str | None = None) -> Path:
         """Write the mapping into a project file (created when it does not exist).
@@ -166,12 +168,14 @@ class ColumnMapping:
         except (tomllib.TOMLDecodeError, KeyError, StopIteration) as err:
             raise ProjectError(
                 f"could not write the column mapping of layer {name!r} into it ({err})",
-                path=target, fix="paste this into the file by hand:\n" + snippet,
+                path=target,
+                fix="paste this into the file by hand:\n" + snippet,
             ) from err
         if written.get("columns", {}) != self.columns:
             raise ProjectError(
                 f"layer {name!r} keeps its columns in a form landmap cannot update",
-                path=target, fix="replace its columns by hand with:\n" + snippet,
+                path=target,
+                fix="replace its columns by hand with:\n" + snippet,
             )
         with atomic_path(target) as tmp:
             tmp.write_text(new, encoding="utf-8")
@@ -197,8 +201,11 @@ def _updated(text: str, target: Path, name: str, snippet: str, columns: dict[str
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ProjectError(f"is not valid TOML ({err})", path=target,
-                           fix="correct the file, or give a new file name") from err
+        raise ProjectError(
+            f"is not valid TOML ({err})",
+            path=target,
+            fix="correct the file, or give a new file name",
+        ) from err
     layers = raw.get("layers", [])
     index = next((i for i, layer in enumerate(layers) if layer.get("name") == name), None)
     if index is None:
@@ -243,7 +250,10 @@ def _coordinates(frame: pd.DataFrame, kind: str) -> dict[str, str | None]:
 
 
 def suggest_columns(
-    source: str | os.PathLike[str], kind: str | None = None, *, layer: str | None = None,
+    source: str | os.PathLike[str],
+    kind: str | None = None,
+    *,
+    layer: str | None = None,
     encoding: str | None = None,
 ) -> ColumnMapping:
     """Return the column mapping the loaders would use for a file, with guesses marked.
@@ -285,18 +295,27 @@ def suggest_columns(
 
     kind = kind or infer_kind(source, layer=layer)
     if kind not in LAYER_KINDS:
-        raise DataValueError(f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
-                             fix="use cases, areas, concessions or boundaries")
+        raise DataValueError(
+            f"kind {kind!r} is not one of {', '.join(LAYER_KINDS)}",
+            fix="use cases, areas, concessions or boundaries",
+        )
     src = resolve(source, layer=layer)
     frame = _sample(src, kind, encoding=encoding)
     names = [str(c) for c in frame.columns if c != "geometry"]
     coords = _coordinates(frame, kind) if src.fmt in ("csv", "xlsx") else {}
     used = {c for c in coords.values() if c}
     mapping, profile = resolve_columns(frame, kind, {}, exclude=used)
-    records = fates(names, mapping, explicit={}, profile=profile["name"] if profile else None,
-                    coordinates=used, kind=kind)
-    out: dict[str, str | None] = {key: (mapping[key][0] if key in mapping else None)
-                                  for key in COLUMNS[kind]}  # type: ignore[index]
+    records = fates(
+        names,
+        mapping,
+        explicit={},
+        profile=profile["name"] if profile else None,
+        coordinates=used,
+        kind=kind,
+    )
+    out: dict[str, str | None] = {
+        key: (mapping[key][0] if key in mapping else None) for key in COLUMNS[kind]
+    }  # type: ignore[index]
     guessed: dict[str, str] = {}
     for miss in likely_misses(frame, kind, mapping, records):
         out[miss.canonical] = miss.column

@@ -283,6 +283,7 @@ def _noter(reasons: list[pd.Series]):
 
     return note
 
+
 def validate_geometries(
     data: gpd.GeoDataFrame,
     kind: str,
@@ -404,15 +405,25 @@ def _check_range(geoms, shapes, rejected, note) -> None:
     """
     bounds = shapely.bounds(geoms[shapes])
     with np.errstate(invalid="ignore"):
-        bad = (~np.isfinite(bounds).all(axis=1) | (bounds[:, 0] < -180) | (bounds[:, 2] > 180)
-               | (bounds[:, 1] < -90) | (bounds[:, 3] > 90))
+        bad = (
+            ~np.isfinite(bounds).all(axis=1)
+            | (bounds[:, 0] < -180)
+            | (bounds[:, 2] > 180)
+            | (bounds[:, 1] < -90)
+            | (bounds[:, 3] > 90)
+        )
     if not bad.any():
         return
     out = np.zeros(len(geoms), bool)
     out[np.flatnonzero(shapes)[bad]] = True
-    note(out, [f"coordinates out of range for longitude/latitude (x {a:g} to {c:g}, y {b:g} to "
-               f"{d:g}): projected coordinates in a file that declares degrees?"
-               for a, b, c, d in bounds[bad]])
+    note(
+        out,
+        [
+            f"coordinates out of range for longitude/latitude (x {a:g} to {c:g}, y {b:g} to "
+            f"{d:g}): projected coordinates in a file that declares degrees?"
+            for a, b, c, d in bounds[bad]
+        ],
+    )
     rejected |= out
 
 

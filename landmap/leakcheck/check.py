@@ -111,13 +111,15 @@ class AuditResult:
         leaks = sum(f.kind != "unchecked" for f in self.findings)
         unchecked = len(self.findings) - leaks
         head = (f"{leaks} leak(s)" if leaks else "no leak found") + (
-            f", {unchecked} thing(s) that could not be checked" if unchecked else "")
-        summary = (f"{head} in {len(self.scanned)} stream(s) (profile {self.profile}); "
-                   f"{self.values_checked} values of {len(self.columns_searched)} column(s) and "
-                   f"{self.cases_checked} true locations checked; {self.points_found} points "
-                   f"found, minimum radius {self.min_radius_m:g} m")
-        return ([f.line() for f in self.findings] + [f"note: {n}" for n in self.notes]
-                + [summary])
+            f", {unchecked} thing(s) that could not be checked" if unchecked else ""
+        )
+        summary = (
+            f"{head} in {len(self.scanned)} stream(s) (profile {self.profile}); "
+            f"{self.values_checked} values of {len(self.columns_searched)} column(s) and "
+            f"{self.cases_checked} true locations checked; {self.points_found} points "
+            f"found, minimum radius {self.min_radius_m:g} m"
+        )
+        return [f.line() for f in self.findings] + [f"note: {n}" for n in self.notes] + [summary]
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable summary (no sensitive values)."""
@@ -136,8 +138,11 @@ def _files(paths: Iterable[PathArg]) -> list[tuple[Path, str]]:
         elif p.is_file():
             out.append((p, p.name))
         else:
-            raise DataFileError("the export to check does not exist", path=p,
-                                fix="give a file or a folder of exported files")
+            raise DataFileError(
+                "the export to check does not exist",
+                path=p,
+                fix="give a file or a folder of exported files",
+            )
     return out
 
 
@@ -154,8 +159,9 @@ class _Check:
         self.scanned: list[str] = []
         self.points_found = 0
 
-    def values(self, stream: Stream, views: list[bytes],
-               forms: list[tuple[bytes, bytes]] | None = None) -> None:
+    def values(
+        self, stream: Stream, views: list[bytes], forms: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
         """Search the views for the register's values.
 
         ``forms``: the normal and digit forms of the views, when already computed.
@@ -177,8 +183,16 @@ class _Check:
             ids = tuple(found)
             shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
             what = "phone number" if kind == "phone" else "value"
-            out.append(Finding(kind, where, f"{column}: the {what} of {len(ids)} case(s) "
-                               f"({shown}) found as text", ids[0], column=column, case_ids=ids))
+            out.append(
+                Finding(
+                    kind,
+                    where,
+                    f"{column}: the {what} of {len(ids)} case(s) ({shown}) found as text",
+                    ids[0],
+                    column=column,
+                    case_ids=ids,
+                )
+            )
         return out
 
     def stream_points(self, stream: Stream, views: list[bytes], structured_file: bool) -> list:
@@ -202,20 +216,28 @@ class _Check:
         ids = self.register.ids
         # A point labelled with a case id is judged against that case only: a masked point may
         # land near another household by chance. Unlabelled points against every case.
-        own = np.array([i is None or i == ids[t] for i, t in zip(found_ids[hit_p], hit_t,
-                                                                 strict=True)], dtype=bool)
+        own = np.array(
+            [i is None or i == ids[t] for i, t in zip(found_ids[hit_p], hit_t, strict=True)],
+            dtype=bool,
+        )
         hit_p, hit_t = hit_p[own], hit_t[own]
         dist = shapely.distance(pts[hit_p], self.register.points_m[hit_t])
         for t, d in zip(hit_t.tolist(), dist.tolist(), strict=True):
             key = (where, "point", ids[t])
             if key not in self.findings or d < (self.findings[key].distance_m or 0.0):
                 self.findings[key] = Finding(
-                    "point", where, f"a point {d:.0f} m from the true location of case "
-                    f"{ids[t]} (minimum {self.radius:g} m)", ids[t], round(d, 1))
+                    "point",
+                    where,
+                    f"a point {d:.0f} m from the true location of case "
+                    f"{ids[t]} (minimum {self.radius:g} m)",
+                    ids[t],
+                    round(d, 1),
+                )
 
     def unchecked(self, item: Unchecked) -> None:
         self.findings[(item.where, "unchecked", item.why)] = Finding(
-            "unchecked", item.where, f"{item.why}; check it by hand or leave it out")
+            "unchecked", item.where, f"{item.why}; check it by hand or leave it out"
+        )
 
 
 def audit_export(
@@ -262,8 +284,14 @@ def audit_export(
 
     """
     prof = get_profile(profile)
-    return audit_exports(paths, {"register": against}, profile=prof, min_radius_m=min_radius_m,
-                         kind=kind, columns=columns)["register"]
+    return audit_exports(
+        paths,
+        {"register": against},
+        profile=prof,
+        min_radius_m=min_radius_m,
+        kind=kind,
+        columns=columns,
+    )["register"]
 
 
 def audit_exports(
@@ -306,8 +334,10 @@ def audit_exports(
     prof = get_profile(profile)
     files = _files([paths] if isinstance(paths, (str, os.PathLike)) else paths)
     radius = float(prof.min_radius_m if min_radius_m is None else min_radius_m)
-    checks = {name: _Check(read_register(against, kind=kind, columns=columns, profile=prof),
-                           radius) for name, against in registers.items()}
+    checks = {
+        name: _Check(read_register(against, kind=kind, columns=columns, profile=prof), radius)
+        for name, against in registers.items()
+    }
     budget = Budget()
     for one in current().bar(files, desc="leak check", unit="file"):
         with cached_reads():
@@ -319,9 +349,16 @@ def audit_exports(
         if radius <= 0:
             notes.append("the location check was skipped (minimum radius 0)")
         out[name] = AuditResult(
-            check.value_findings() + list(check.findings.values()), check.scanned,
-            len(check.register.index), len(check.register.points_m), check.points_found,
-            radius, prof.name, list(check.register.searched), notes)
+            check.value_findings() + list(check.findings.values()),
+            check.scanned,
+            len(check.register.index),
+            len(check.register.points_m),
+            check.points_found,
+            radius,
+            prof.name,
+            list(check.register.searched),
+            notes,
+        )
     return out
 
 
@@ -333,8 +370,11 @@ def _check_stream(item: Stream | Unchecked, checks: Iterable[_Check], radius: fl
             check.unchecked(item)
         return
     views = list(item.text)
-    forms = ([(normal_form(view), digit_view(view)) for view in views]
-             if any(len(c.register.index) for c in checks) else None)
+    forms = (
+        [(normal_form(view), digit_view(view)) for view in views]
+        if any(len(c.register.index) for c in checks)
+        else None
+    )
     for check in checks:
         check.scanned.append(item.where)
         check.values(item, views, forms)
@@ -369,13 +409,14 @@ def require_clean(
         Listing every finding, one per line.
 
     """
-    result = audit_export(paths, against, profile=profile, min_radius_m=min_radius_m,
-                          kind=kind, columns=columns)
+    result = audit_export(
+        paths, against, profile=profile, min_radius_m=min_radius_m, kind=kind, columns=columns
+    )
     if not result.ok:
         raise PrivacyError(
             f"{len(result.findings)} finding(s) in the export:\n" + "\n".join(result.lines()),
             fix="publish case data only through the public profile "
-                "(landmap.privacy.apply_profile), and leave out what cannot be checked",
+            "(landmap.privacy.apply_profile), and leave out what cannot be checked",
         )
     return result
 

@@ -57,8 +57,10 @@ MIN_DIGITS = 8
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 _WORD = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]|[^\W_]")
 _NUMBER_LIKE = re.compile(r"^[\s+\-.()\d]+$")
-_DATE_ONLY = re.compile(r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
-                        r"(?:[T ]00:00(?::00(?:\.0+)?)?)?\s*$")
+_DATE_ONLY = re.compile(
+    r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+    r"(?:[T ]00:00(?::00(?:\.0+)?)?)?\s*$"
+)
 _PHONE_PREFIXES = (b"0", b"855", b"8550")
 
 
@@ -125,8 +127,9 @@ class ValueIndex:
 
     """
 
-    def __init__(self, values: Iterable[tuple[str, str, str]], *,
-                 public: Iterable[str] = ()) -> None:
+    def __init__(
+        self, values: Iterable[tuple[str, str, str]], *, public: Iterable[str] = ()
+    ) -> None:
         ignored = set(ignored_terms()) | {normal_form(str(v).encode()) for v in public}
         texts: dict[bytes, dict[str, list[str]]] = {}
         numbers: dict[bytes, tuple[bool, dict[str, list[str]]]] = {}
@@ -143,14 +146,15 @@ class ValueIndex:
         self._text_owner = [texts[k] for k in self._text_keys]
         self._num_keys = list(numbers)
         self._num_owner = [numbers[k] for k in self._num_keys]
-        self._text_ac = (ahocorasick_rs.BytesAhoCorasick(self._text_keys)
-                         if self._text_keys else None)
-        self._num_ac = (ahocorasick_rs.BytesAhoCorasick(self._num_keys)
-                        if self._num_keys else None)
+        self._text_ac = (
+            ahocorasick_rs.BytesAhoCorasick(self._text_keys) if self._text_keys else None
+        )
+        self._num_ac = ahocorasick_rs.BytesAhoCorasick(self._num_keys) if self._num_keys else None
 
     @staticmethod
-    def _add(value: str, column: str, case_id: str, texts: dict, numbers: dict,
-             ignored: set[bytes]) -> str | None:
+    def _add(
+        value: str, column: str, case_id: str, texts: dict, numbers: dict, ignored: set[bytes]
+    ) -> str | None:
         """Add one value; return why it was left out, or ``None``."""
         if not value:
             return "empty"
@@ -163,8 +167,9 @@ class ValueIndex:
         for match in PHONE_PATTERN.finditer(clean_unicode(value.encode()).decode()):
             core = _phone_core(_digits(match.group()))
             if len(core) >= MIN_DIGITS - 1:
-                numbers.setdefault(core.encode(), (True, {}))[1].setdefault(
-                    column, []).append(case_id)
+                numbers.setdefault(core.encode(), (True, {}))[1].setdefault(column, []).append(
+                    case_id
+                )
                 found_number = True
         if _NUMBER_LIKE.match(value):
             digits = _digits(value)
@@ -172,15 +177,22 @@ class ValueIndex:
                 return None
             if len(digits) < MIN_DIGITS:
                 return f"number shorter than {MIN_DIGITS} digits"
-            numbers.setdefault(digits.encode(), (False, {}))[1].setdefault(
-                column, []).append(case_id)
+            numbers.setdefault(digits.encode(), (False, {}))[1].setdefault(column, []).append(
+                case_id
+            )
             return None
         khmer = bool(_KHMER.search(value))
         letters = len(_WORD.findall(value))
         if letters < (MIN_KHMER_CHARS if khmer else MIN_CHARS):
-            return None if found_number else (
-                f"Khmer, shorter than {MIN_KHMER_CHARS} characters" if khmer
-                else f"shorter than {MIN_CHARS} letters and digits")
+            return (
+                None
+                if found_number
+                else (
+                    f"Khmer, shorter than {MIN_KHMER_CHARS} characters"
+                    if khmer
+                    else f"shorter than {MIN_CHARS} letters and digits"
+                )
+            )
         keys = {normal_form(v.encode()) for v in _variants(value)}
         if khmer:
             keys = {k.strip() for k in keys} | {k.replace(b" ", b"") for k in keys}
@@ -215,21 +227,21 @@ class ValueIndex:
         positions: np.ndarray | None = None
         cleaned = b""
         for i, start, end in self._num_ac.find_matches_as_indexes(digits, overlapping=True):
-            if i in found or (end < len(digits) and digits[end:end + 1].isdigit()):
+            if i in found or (end < len(digits) and digits[end : end + 1].isdigit()):
                 continue
             phone, owners = self._num_owner[i]
             run = start
-            while run and digits[run - 1:run].isdigit() and start - run <= 4:
+            while run and digits[run - 1 : run].isdigit() and start - run <= 4:
                 run -= 1
             if run < start and (not phone or digits[run:start] not in _PHONE_PREFIXES):
                 continue
-            touching = (run and digits[run - 1:run].isalpha()) or digits[end:end + 1].isalpha()
+            touching = (run and digits[run - 1 : run].isalpha()) or digits[end : end + 1].isalpha()
             if touching:  # a letter in the digit view: was there a space between them?
                 if positions is None:
                     cleaned = clean_unicode(raw)
                     positions = _positions(cleaned)
                 first, last = positions[run], positions[end - 1]
-                if cleaned[first - 1:first].isalpha() or cleaned[last + 1:last + 2].isalpha():
+                if cleaned[first - 1 : first].isalpha() or cleaned[last + 1 : last + 2].isalpha():
                     continue
             found.add(i)
             for column, ids in owners.items():

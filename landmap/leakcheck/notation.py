@@ -29,9 +29,11 @@ _NUM = r"\d{1,3}(?:[.,]\d+)?"
 _DEG = r"(?:°|º|˚|deg(?:rees?)?\.?|d(?=\s*\d))"
 _MIN = r"(?:'|′|’|m(?:in)?\.?(?![a-z]))"
 _SEC = r"(?:\"|″|”|''|s(?:ec)?\.?(?![a-z]))"
-_BODY = (rf"(?P<deg>{_NUM})\s*(?P<dmark>{_DEG})?\s*"
-         rf"(?:(?P<min>\d{{1,2}}(?:[.,]\d+)?)\s*(?P<mmark>{_MIN})?\s*"
-         rf"(?:(?P<sec>\d{{1,2}}(?:[.,]\d+)?)\s*{_SEC}?)?)?")
+_BODY = (
+    rf"(?P<deg>{_NUM})\s*(?P<dmark>{_DEG})?\s*"
+    rf"(?:(?P<min>\d{{1,2}}(?:[.,]\d+)?)\s*(?P<mmark>{_MIN})?\s*"
+    rf"(?:(?P<sec>\d{{1,2}}(?:[.,]\d+)?)\s*{_SEC}?)?)?"
+)
 _AXIS = re.compile(
     rf"(?<![\w.])(?:(?P<pre>[NSEW])\s*{_BODY.replace('?P<', '?P<p')}"
     rf"|{_BODY}\s*(?P<post>[NSEW])(?![a-zA-Z])"
@@ -39,18 +41,25 @@ _AXIS = re.compile(
     rf"(?:(?P<msec>\d{{1,2}}(?:[.,]\d+)?)\s*{_SEC})?)?)",
 )
 #: Literal strings one of which every labelled coordinate contains: found in one pass.
-_ANCHORS = ahocorasick_rs.BytesAhoCorasick([a.encode() for a in sorted(
-    {"°", "º", "˚", "′", "″", "deg", "asting", "ASTING"}
-    | {f"{d}{s}{h}" for d in "0123456789" for s in ("", " ") for h in "NSEW"}
-    | {f"{h}{s}{d}" for d in "0123456789" for s in ("", " ") for h in "NSEW"}
-    | {f"{a}d{b}" for a in "0123456789" for b in "0123456789"}
-    | {f"{a} d {b}" for a in "0123456789" for b in "0123456789"}
-)])
+_ANCHORS = ahocorasick_rs.BytesAhoCorasick(
+    [
+        a.encode()
+        for a in sorted(
+            {"°", "º", "˚", "′", "″", "deg", "asting", "ASTING"}
+            | {f"{d}{s}{h}" for d in "0123456789" for s in ("", " ") for h in "NSEW"}
+            | {f"{h}{s}{d}" for d in "0123456789" for s in ("", " ") for h in "NSEW"}
+            | {f"{a}d{b}" for a in "0123456789" for b in "0123456789"}
+            | {f"{a} d {b}" for a in "0123456789" for b in "0123456789"}
+        )
+    ]
+)
 _WINDOW = 48  # characters kept around an anchor (a DMS coordinate is shorter)
 _GAP = re.compile(r"^\s*(?:[,;/|]|and|&)?\s*$")
 _UTM_LABELLED = re.compile(
     r"(?:\bE|\bEasting|\bX)\s*[:=]?\s*(\d{6}(?:\.\d+)?)\s*m?\s*[,;/]?\s*"
-    r"(?:\bN|\bNorthing|\bY)\s*[:=]?\s*(\d{7}(?:\.\d+)?)", re.I)
+    r"(?:\bN|\bNorthing|\bY)\s*[:=]?\s*(\d{7}(?:\.\d+)?)",
+    re.I,
+)
 _COORD = r"(-?\d{1,3}\.\d{3,}|\d{6,7}(?:\.\d+)?)"
 _BARE_PAIR = re.compile(rf"(?<![\w.]){_COORD}\s*[,;\s]\s*{_COORD}(?![\w.])".encode())
 

@@ -43,8 +43,18 @@ _KML_POINT = re.compile(
 _LON, _LAT = (101.5, 108.5), (9.0, 15.5)  # Cambodia with a margin, degrees
 _UTM_X, _UTM_Y = (100_000.0, 900_000.0), (990_000.0, 1_750_000.0)  # EPSG:32648, metres
 #: Read through GDAL (GeoJSON, KML and KMZ are read from their text, faster).
-_VECTOR_SUFFIXES = (".gpkg", ".shp", ".shp.zip", ".fgb", ".gml", ".sqlite", ".zip", ".geojsonl",
-                    ".geojsons", ".gpx")
+_VECTOR_SUFFIXES = (
+    ".gpkg",
+    ".shp",
+    ".shp.zip",
+    ".fgb",
+    ".gml",
+    ".sqlite",
+    ".zip",
+    ".geojsonl",
+    ".geojsons",
+    ".gpx",
+)
 
 Point = tuple[float, float, "str | None"]  # x, y and the case id the file gives it, if any
 _ID = ID_COLUMN["cases"]
@@ -67,11 +77,11 @@ def _geojson_points(
         if kind == "Point" and isinstance(coords, list) and len(coords) >= 2:
             out.append((coords[0], coords[1], case_id))
         elif kind == "MultiPoint" and isinstance(coords, list):
-            out.extend((c[0], c[1], case_id) for c in coords
-                       if isinstance(c, list) and len(c) >= 2)
+            out.extend((c[0], c[1], case_id) for c in coords if isinstance(c, list) and len(c) >= 2)
         if kind == "GeometryCollection" and not all(
-                isinstance(g, dict) and g.get("type") in ("Point", "MultiPoint")
-                for g in obj.get("geometries") or []):
+            isinstance(g, dict) and g.get("type") in ("Point", "MultiPoint")
+            for g in obj.get("geometries") or []
+        ):
             return  # points beside polygons or lines: left over from an overlay, not cases
         for key, value in obj.items():
             if key not in ("coordinates", "properties"):
@@ -93,19 +103,22 @@ def _embedded_geojson(text: str, known: frozenset[str]) -> tuple[list[Point], st
             obj, end = decoder.raw_decode(text, match.start())
         except json.JSONDecodeError:
             continue
-        if isinstance(obj, dict) and ("features" in obj or "coordinates" in obj
-                                      or "geometry" in obj):
+        if isinstance(obj, dict) and (
+            "features" in obj or "coordinates" in obj or "geometry" in obj
+        ):
             _geojson_points(obj, points, known=known)
-            kept.append(text[pos:match.start()])
+            kept.append(text[pos : match.start()])
             pos = end
     kept.append(text[pos:])
     return points, " ".join(kept)
 
 
 _VARINT_LUT = np.full(256, 255, dtype=np.uint8)
-_VARINT_LUT[np.frombuffer(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
-)] = np.arange(64, dtype=np.uint8)
+_VARINT_LUT[
+    np.frombuffer(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
+    )
+] = np.arange(64, dtype=np.uint8)
 _JSON_BLOCK = re.compile(r"<script[^>]*application/json[^>]*>(.*?)</script>", re.S | re.I)
 _NUMBERED_KEY = re.compile(rb'"n"\s*:\s*"')
 
@@ -149,8 +162,11 @@ def _column_values(encoded: Any, n: int) -> list[Any]:
 
 
 def _is_numbered(encoded: Any) -> bool:
-    return (isinstance(encoded, dict) and isinstance(encoded.get("n"), str)
-            and isinstance(encoded.get("d"), list))
+    return (
+        isinstance(encoded, dict)
+        and isinstance(encoded.get("n"), str)
+        and isinstance(encoded.get("d"), list)
+    )
 
 
 def numbered_values(encoded: dict[str, Any]) -> list[str | None]:
@@ -167,16 +183,21 @@ def numbered_values(encoded: dict[str, Any]) -> list[str | None]:
     """
     prefixes = [str(p) for p in encoded["d"]]
     u = decode_varints(encoded["n"]) if encoded["n"] else np.zeros(0, dtype=np.uint64)
-    numbers = np.cumsum((u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(
-        np.int64)).tolist()
+    numbers = np.cumsum(
+        (u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(np.int64)
+    ).tolist()
     codes_text = encoded.get("i")
-    codes = (decode_varints(codes_text).astype(np.int64).tolist() if codes_text
-             else [1] * int(encoded.get("len", len(numbers))))
+    codes = (
+        decode_varints(codes_text).astype(np.int64).tolist()
+        if codes_text
+        else [1] * int(encoded.get("len", len(numbers)))
+    )
     width = int(encoded.get("w") or 0)
     numbers_iter = iter(numbers)
     try:
-        return [None if not c else prefixes[c - 1] + str(next(numbers_iter)).zfill(width)
-                for c in codes]
+        return [
+            None if not c else prefixes[c - 1] + str(next(numbers_iter)).zfill(width) for c in codes
+        ]
     except (IndexError, StopIteration) as err:
         raise ValueError("not a landmap numbered column") from err
 
@@ -239,8 +260,10 @@ def _map_payload_points(obj: Any, out: list[Point], known: frozenset[str]) -> No
                 values = _column_values(encoded, len(xy))
             except ValueError:
                 continue
-            if len(values) == len(xy) and (col == _ID or (
-                    len(values) and sum(str(v) in known for v in values) > len(values) / 2)):
+            if len(values) == len(xy) and (
+                col == _ID
+                or (len(values) and sum(str(v) in known for v in values) > len(values) / 2)
+            ):
                 ids = [None if v is None else str(v) for v in values]
                 break
         out += [(x, y, i) for (x, y), i in zip(xy.tolist(), ids, strict=True)]
@@ -260,7 +283,7 @@ def _json_blocks(text: str, known: frozenset[str]) -> tuple[list[Point], str]:
             continue
         _map_payload_points(obj, points, known)
         _geojson_points(obj, points, known=known)
-        rest.append(text[pos:match.start()])
+        rest.append(text[pos : match.start()])
         pos = match.end()
     rest.append(text[pos:])
     return points, " ".join(rest)
@@ -270,8 +293,11 @@ def _sample(values: np.ndarray, n: int = 64) -> list[Any]:
     """Return the first ``n`` non-missing values of a column."""
     out: list[Any] = []
     for value in values:
-        if value is not None and value is not pd.NA and not (
-                isinstance(value, float) and np.isnan(value)):
+        if (
+            value is not None
+            and value is not pd.NA
+            and not (isinstance(value, float) and np.isnan(value))
+        ):
             out.append(value)
             if len(out) >= n:
                 break
@@ -295,7 +321,8 @@ def _id_column(frame: pd.DataFrame, known: frozenset[str]) -> Any:
 
 def _numbers(values: np.ndarray) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
-        dtype="float64", na_value=np.nan)
+        dtype="float64", na_value=np.nan
+    )
 
 
 def _share_within(v: np.ndarray, lo_hi: tuple[float, float]) -> float:
@@ -322,16 +349,26 @@ def _table_points(frame: pd.DataFrame, known: frozenset[str]) -> list[Point]:
             full = _numbers(values)
             if np.isfinite(full).mean() > 0.5:
                 numeric[col] = full
-        elif sum(isinstance(v, str) and v.lstrip()[:5].upper() in ("POINT", "MULTI")
-                 for v in sample) > len(sample) / 2:
+        elif (
+            sum(isinstance(v, str) and v.lstrip()[:5].upper() in ("POINT", "MULTI") for v in sample)
+            > len(sample) / 2
+        ):
             wkt.append(values)
-    xs = [c for c, v in numeric.items()
-          if _share_within(v, _LON) > 0.8 or _share_within(v, _UTM_X) > 0.8]
-    ys = [c for c, v in numeric.items()
-          if _share_within(v, _LAT) > 0.8 or _share_within(v, _UTM_Y) > 0.8]
-    ids = ([None if v is None or v is pd.NA else str(v)
-            for v in frame[id_col].to_numpy(dtype=object)]
-           if id_col is not None else [None] * len(frame))
+    xs = [
+        c
+        for c, v in numeric.items()
+        if _share_within(v, _LON) > 0.8 or _share_within(v, _UTM_X) > 0.8
+    ]
+    ys = [
+        c
+        for c, v in numeric.items()
+        if _share_within(v, _LAT) > 0.8 or _share_within(v, _UTM_Y) > 0.8
+    ]
+    ids = (
+        [None if v is None or v is pd.NA else str(v) for v in frame[id_col].to_numpy(dtype=object)]
+        if id_col is not None
+        else [None] * len(frame)
+    )
     points: list[Point] = []
     for x in xs:
         for y in ys:
@@ -341,8 +378,9 @@ def _table_points(frame: pd.DataFrame, known: frozenset[str]) -> list[Point]:
         text = np.asarray([v if isinstance(v, str) else None for v in values], dtype=object)
         geoms = shapely.from_wkt(text, on_invalid="ignore")
         coords, index = shapely.get_coordinates(geoms, return_index=True)
-        points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
-                                                        strict=True)]
+        points += [
+            (x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(), strict=True)
+        ]
     return points
 
 
@@ -356,9 +394,13 @@ def _kml_points(text: str, known: frozenset[str]) -> list[Point]:
             placemark,
         )
         name = re.search(r"<(?:\w+:)?name>\s*([^<]*?)\s*</", placemark)
-        case_id = (html.unescape(found.group(1)).strip() if found
-                   else html.unescape(name.group(1)) if name and html.unescape(name.group(1))
-                   in known else None)
+        case_id = (
+            html.unescape(found.group(1)).strip()
+            if found
+            else html.unescape(name.group(1))
+            if name and html.unescape(name.group(1)) in known
+            else None
+        )
         for coords in _KML_POINT.findall(placemark):
             for item in coords.split():
                 parts = item.split(",")
@@ -367,8 +409,9 @@ def _kml_points(text: str, known: frozenset[str]) -> list[Point]:
     return points
 
 
-def stream_points(data: bytes, known: frozenset[str], parsed: Any = None
-                  ) -> tuple[list[Point], bool]:
+def stream_points(
+    data: bytes, known: frozenset[str], parsed: Any = None
+) -> tuple[list[Point], bool]:
     """Points in the structure of a text stream, and whether it had one.
 
     KML placemarks, GeoJSON (``parsed``: the stream already read as JSON), and the GeoJSON,
@@ -408,11 +451,14 @@ def _sqlite_table_points(path: Path, known: frozenset[str], listed: set[str]) ->
         query = "SELECT name FROM sqlite_master WHERE type='table'"
         for (table,) in con.execute(query).fetchall():
             if str(table).lower().startswith(("gpkg_", "rtree_", "sqlite_", "gpkgext_")) or (
-                    str(table) in listed):
+                str(table) in listed
+            ):
                 continue  # extents and spatial-index boxes, or read through GDAL
             quoted = '"' + str(table).replace('"', '""') + '"'
-            frame = _read(("sqlite", str(path), str(table)),
-                          lambda quoted=quoted: _sqlite_text_columns(con, quoted))
+            frame = _read(
+                ("sqlite", str(path), str(table)),
+                lambda quoted=quoted: _sqlite_text_columns(con, quoted),
+            )
             points += _table_points(frame, known)
     except (sqlite3.Error, pd.errors.DatabaseError) as err:  # the text scan reports it
         log.info("%s: could not read its tables (%s)", path, err)
@@ -422,7 +468,8 @@ def _sqlite_table_points(path: Path, known: frozenset[str], listed: set[str]) ->
 
 
 _READS: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar(
-    "landmap_leakcheck_reads", default=None)
+    "landmap_leakcheck_reads", default=None
+)
 
 
 @contextlib.contextmanager
@@ -449,10 +496,18 @@ def _read(key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
     if key not in cache:
         try:
             cache[key] = (True, read())
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-                pyogrio.errors.FieldError, pyogrio.errors.GeometryError,
-                pyogrio.errors.CRSError, pd.errors.ParserError, UnicodeDecodeError,
-                ValueError, sqlite3.Error, pd.errors.DatabaseError) as err:
+        except (
+            pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError,
+            pyogrio.errors.CRSError,
+            pd.errors.ParserError,
+            UnicodeDecodeError,
+            ValueError,
+            sqlite3.Error,
+            pd.errors.DatabaseError,
+        ) as err:
             cache[key] = (False, err)
     ok, value = cache[key]
     if not ok:
@@ -462,8 +517,9 @@ def _read(key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
 
 def _sqlite_text_columns(con: sqlite3.Connection, quoted: str) -> pd.DataFrame:
     frame = pd.read_sql_query(f"SELECT * FROM {quoted}", con)  # noqa: S608
-    return frame[[c for c in frame.columns
-                  if not frame[c].map(lambda v: isinstance(v, bytes)).any()]]
+    return frame[
+        [c for c in frame.columns if not frame[c].map(lambda v: isinstance(v, bytes)).any()]
+    ]
 
 
 def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
@@ -475,9 +531,17 @@ def file_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, l
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         try:
-            frame = _read(("csv", str(path)), lambda: pd.read_csv(
-                path, dtype=str, sep=None, engine="python", encoding="utf-8-sig",
-                encoding_errors="replace"))
+            frame = _read(
+                ("csv", str(path)),
+                lambda: pd.read_csv(
+                    path,
+                    dtype=str,
+                    sep=None,
+                    engine="python",
+                    encoding="utf-8-sig",
+                    encoding_errors="replace",
+                ),
+            )
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
             return [], False, []
         points = _table_points(frame, known)
@@ -498,8 +562,10 @@ def _workbook_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bo
     problems: list[str] = []
     for sheet in sheets:
         try:
-            frame = _read(("sheet", str(path), sheet), lambda sheet=sheet: pyogrio.read_dataframe(
-                path, layer=sheet, read_geometry=False))
+            frame = _read(
+                ("sheet", str(path), sheet),
+                lambda sheet=sheet: pyogrio.read_dataframe(path, layer=sheet, read_geometry=False),
+            )
         except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:
             problems.append(f"sheet {sheet!r} unreadable ({err})")
             continue
@@ -532,8 +598,9 @@ def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, 
         return _gdal_layer_points(path, known, opened=view)
 
 
-def _gdal_layer_points(path: Path, known: frozenset[str], *,
-                       opened: Path) -> tuple[list[Point], bool, list[str]]:
+def _gdal_layer_points(
+    path: Path, known: frozenset[str], *, opened: Path
+) -> tuple[list[Point], bool, list[str]]:
     """Points of every layer GDAL lists in ``path``, read under the name ``opened``."""
     suffix = path.suffix.lower()
     source, layers = str(path), None
@@ -548,19 +615,27 @@ def _gdal_layer_points(path: Path, known: frozenset[str], *,
     if layers is None:
         return [], False, []
     listed = {str(n) for n in layers[:, 0]}
-    points: list[Point] = (_sqlite_table_points(path, known, listed)
-                           if suffix in (".gpkg", ".sqlite") else [])
+    points: list[Point] = (
+        _sqlite_table_points(path, known, listed) if suffix in (".gpkg", ".sqlite") else []
+    )
     problems: list[str] = []
     for name in layers[:, 0]:
         try:
-            gdf = _read(("layer", source, name),
-                        lambda name=name: pyogrio.read_dataframe(read_from, layer=name))
-        except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-                pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as err:
+            gdf = _read(
+                ("layer", source, name),
+                lambda name=name: pyogrio.read_dataframe(read_from, layer=name),
+            )
+        except (
+            pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError,
+            pyogrio.errors.CRSError,
+        ) as err:
             problems.append(f"layer {name!r} unreadable ({err})")
             continue
-        attributes = pd.DataFrame(gdf.drop(columns=getattr(gdf, "_geometry_column_name",
-                                                            "geometry"), errors="ignore"))
+        attributes = pd.DataFrame(
+            gdf.drop(columns=getattr(gdf, "_geometry_column_name", "geometry"), errors="ignore")
+        )
         points += _table_points(attributes, known)  # lat/lon columns beside the geometry
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.isna().all():
             continue
@@ -570,14 +645,18 @@ def _gdal_layer_points(path: Path, known: frozenset[str], *,
             continue  # a case layer holds points only; points among polygons are artefacts
         keep = np.isin(types, (0, 4))
         id_col = _id_column(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), known)
-        ids = (gdf[id_col].astype("string").to_numpy(dtype=object, na_value=None)[keep]
-               if id_col is not None else np.full(keep.sum(), None))
+        ids = (
+            gdf[id_col].astype("string").to_numpy(dtype=object, na_value=None)[keep]
+            if id_col is not None
+            else np.full(keep.sum(), None)
+        )
         geoms = geoms[keep]
         if gdf.crs is not None and len(geoms):
             geoms = np.asarray(gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326).array)
         coords, index = shapely.get_coordinates(geoms, return_index=True)
-        points += [(x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(),
-                                                        strict=True)]
+        points += [
+            (x, y, ids[i]) for (x, y), i in zip(coords.tolist(), index.tolist(), strict=True)
+        ]
     return points, True, problems
 
 
@@ -598,7 +677,13 @@ def points_to_metric(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
     return xy, np.concatenate([ids[deg], ids[utm]])
 
 
-
-
-__all__ = ["Point", "cached_reads", "decode_varints", "file_points", "numbered_texts",
-           "numbered_values", "points_to_metric", "stream_points"]
+__all__ = [
+    "Point",
+    "cached_reads",
+    "decode_varints",
+    "file_points",
+    "numbered_texts",
+    "numbered_values",
+    "points_to_metric",
+    "stream_points",
+]

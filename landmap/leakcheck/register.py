@@ -78,8 +78,12 @@ def _raw_rows(display: str, details: Mapping[str, Any], kind: str) -> pd.DataFra
         return None
     layer = details.get("sheet") or details.get("layer")
     encoding = details.get("encoding")
-    return read_records(display, kind=kind, layer=str(layer) if layer is not None else None,
-                        encoding=str(encoding) if encoding else None)
+    return read_records(
+        display,
+        kind=kind,
+        layer=str(layer) if layer is not None else None,
+        encoding=str(encoding) if encoding else None,
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -95,8 +99,11 @@ def _source(against: Any, kind: str, columns: Mapping[str, str] | None):
     if isinstance(against, (str, os.PathLike)):
         text = os.fspath(against)
         if not text.startswith("/vsi") and not Path(text).is_file():
-            raise DataFileError("the source register does not exist", path=text,
-                                fix="give the case file the export was made from (--against)")
+            raise DataFileError(
+                "the source register does not exist",
+                path=text,
+                fix="give the case file the export was made from (--against)",
+            )
         mtime = Path(text).stat().st_mtime_ns if Path(text).is_file() else 0
         against = _load_path(text, mtime, kind, tuple(sorted((columns or {}).items())))
     if isinstance(against, Loaded):
@@ -107,14 +114,21 @@ def _source(against: Any, kind: str, columns: Mapping[str, str] | None):
         raw = _raw_rows(str(report.path), report.details, kind)
         ids = report.rows["id"].astype("string").fillna("").to_numpy(dtype=object)
         if raw is not None and len(raw) == len(ids):
-            return layer, mapping, coords, raw, ids, int((report.rows["status"] == "rejected")
-                                                        .sum())
+            return (
+                layer,
+                mapping,
+                coords,
+                raw,
+                ids,
+                int((report.rows["status"] == "rejected").sum()),
+            )
         return layer, mapping, coords, None, None, 0
     if isinstance(against, gpd.GeoDataFrame):
         return against, mapping, [], None, None, 0
     raise DataFileError(
         f"cannot check against {against!r} of type {type(against).__name__}",
-        fix="give the register's path, the loader's result (data, report) or a GeoDataFrame")
+        fix="give the register's path, the loader's result (data, report) or a GeoDataFrame",
+    )
 
 
 def _column_values(series: pd.Series, ids: np.ndarray) -> Iterator[tuple[str, str]]:
@@ -122,7 +136,8 @@ def _column_values(series: pd.Series, ids: np.ndarray) -> Iterator[tuple[str, st
     if isinstance(series, pd.DataFrame):  # duplicate column names
         series = series.iloc[:, 0]
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or pd.api.types.is_bool_dtype(
-            series.dtype):
+        series.dtype
+    ):
         return
     for cid, value in zip(ids, series.to_numpy(dtype=object), strict=True):
         if value is None or value is pd.NA or isinstance(value, bool):
@@ -136,7 +151,10 @@ def _column_values(series: pd.Series, ids: np.ndarray) -> Iterator[tuple[str, st
 
 
 def read_register(
-    against: Any, *, kind: LayerKind = "cases", columns: Mapping[str, str] | None = None,
+    against: Any,
+    *,
+    kind: LayerKind = "cases",
+    columns: Mapping[str, str] | None = None,
     profile: str | PrivacyProfile | None = None,
 ) -> Register:
     """Read the register and index what must not be found in a public export.
@@ -163,54 +181,87 @@ def read_register(
     prof = get_profile(profile)
     if isinstance(against, (str, os.PathLike)) and Path(against).is_file():
         path = Path(against).resolve()
-        return _read_path(str(path), path.stat().st_mtime_ns, kind,
-                          tuple(sorted((columns or {}).items())), prof)
+        return _read_path(
+            str(path), path.stat().st_mtime_ns, kind, tuple(sorted((columns or {}).items())), prof
+        )
     return _read(against, kind, columns, prof)
 
 
 @functools.lru_cache(maxsize=8)
-def _read_path(name: str, _mtime: int, kind: LayerKind, columns: tuple[tuple[str, str], ...],
-               prof: PrivacyProfile) -> Register:
+def _read_path(
+    name: str,
+    _mtime: int,
+    kind: LayerKind,
+    columns: tuple[tuple[str, str], ...],
+    prof: PrivacyProfile,
+) -> Register:
     """Read and index a register file (once per modification time)."""
     return _read(name, kind, dict(columns), prof)
 
 
-def _read(against: Any, kind: LayerKind, columns: Mapping[str, str] | None,
-          prof: PrivacyProfile) -> Register:
+def _read(
+    against: Any, kind: LayerKind, columns: Mapping[str, str] | None, prof: PrivacyProfile
+) -> Register:
     layer, mapping, coords, raw, ids, rejected = _source(against, kind, columns)
     allowed = prof.public_columns(kind)
     points_m, true_ids = _true_points(layer, kind)
     if allowed is None:
-        return Register(ValueIndex([]), points_m, true_ids, (), (), tuple(coords), len(layer),
-                        0, (f"profile {prof.name!r} is confidential: it publishes every column, "
-                            "so no value is searched",))
+        return Register(
+            ValueIndex([]),
+            points_m,
+            true_ids,
+            (),
+            (),
+            tuple(coords),
+            len(layer),
+            0,
+            (
+                f"profile {prof.name!r} is confidential: it publishes every column, "
+                "so no value is searched",
+            ),
+        )
     table = raw if raw is not None else pd.DataFrame(layer.drop(columns=layer.geometry.name))
     if ids is None:
         id_col = ID_COLUMN.get(kind)
-        ids = (table[id_col].astype("string").fillna("").to_numpy(dtype=object)
-               if id_col in table.columns
-               else np.array([f"row {i + 1}" for i in range(len(table))], dtype=object))
+        ids = (
+            table[id_col].astype("string").fillna("").to_numpy(dtype=object)
+            if id_col in table.columns
+            else np.array([f"row {i + 1}" for i in range(len(table))], dtype=object)
+        )
     public = {o for canon in allowed for o in mapping.get(canon, [])} | set(prof.keep)
     if raw is None:  # a loaded layer: its canonical columns carry their canonical names
         public |= {c for c in table.columns if c in allowed}
     public -= set(prof.drop)
     searched = [str(c) for c in table.columns if c not in public and c not in coords]
     public_values = _public_values(table, layer, public, allowed)
-    values = ((col, cid, text) for col in searched for cid, text in _column_values(
-        table[col], ids))
+    values = ((col, cid, text) for col in searched for cid, text in _column_values(table[col], ids))
     index = ValueIndex(values, public=public_values)
-    notes = [f"{n} value(s) not searched: {why}" for why, n in sorted(index.skipped.items())
-             if why != "empty"]
+    notes = [
+        f"{n} value(s) not searched: {why}"
+        for why, n in sorted(index.skipped.items())
+        if why != "empty"
+    ]
     if raw is None and isinstance(against, Loaded):
-        notes.append("the rows the loader rejected could not be read again: give the "
-                     "register's file to search them too")
-    return Register(index, points_m, true_ids, tuple(searched),
-                    tuple(sorted(str(c) for c in public if c in table.columns)), tuple(coords),
-                    len(table), rejected, tuple(notes))
+        notes.append(
+            "the rows the loader rejected could not be read again: give the "
+            "register's file to search them too"
+        )
+    return Register(
+        index,
+        points_m,
+        true_ids,
+        tuple(searched),
+        tuple(sorted(str(c) for c in public if c in table.columns)),
+        tuple(coords),
+        len(table),
+        rejected,
+        tuple(notes),
+    )
 
 
-def _public_values(table: pd.DataFrame, layer: gpd.GeoDataFrame, public: set[str],
-                   allowed: frozenset[str]) -> set[str]:
+def _public_values(
+    table: pd.DataFrame, layer: gpd.GeoDataFrame, public: set[str], allowed: frozenset[str]
+) -> set[str]:
     values: set[str] = set()
     frames = [(table, public), (layer, set(allowed))]
     for frame, cols in frames:
@@ -232,8 +283,10 @@ def _true_points(layer: gpd.GeoDataFrame, kind: str) -> tuple[np.ndarray, np.nda
     try:
         metric = np.asarray(layer.geometry.to_crs(CAMBODIA_METRIC_CRS).array)
     except (ValueError, LandmapError) as err:
-        raise DataFileError(f"the register's locations cannot be projected ({err})",
-                            fix="give the register with a CRS (EPSG:4326)") from err
+        raise DataFileError(
+            f"the register's locations cannot be projected ({err})",
+            fix="give the register with a CRS (EPSG:4326)",
+        ) from err
     ok = ~shapely.is_missing(metric) & ~shapely.is_empty(metric)
     if ok.any():
         ok &= np.isin(shapely.get_type_id(metric), (0, 4))
@@ -241,8 +294,11 @@ def _true_points(layer: gpd.GeoDataFrame, kind: str) -> tuple[np.ndarray, np.nda
         # a case placed from its place names sits on its unit's official point: not a home
         ok &= ~at_unit_point(layer)
     id_col = ID_COLUMN.get(kind)
-    ids = (layer[id_col].astype(str).to_numpy()[ok] if id_col in layer.columns
-           else np.flatnonzero(ok).astype(str))
+    ids = (
+        layer[id_col].astype(str).to_numpy()[ok]
+        if id_col in layer.columns
+        else np.flatnonzero(ok).astype(str)
+    )
     points = shapely.get_parts(metric[ok])
     if len(points) != ok.sum():  # multipoints: one id per part
         parts, index = shapely.get_parts(metric[ok], return_index=True)

@@ -55,8 +55,10 @@ _UNREADABLE = (  # magic bytes of formats this check cannot open
     (b"\x1f\x9d", "Unix compress (.Z) data"),
     (b"LZIP", "lzip-compressed data"),
     (b"MSCF", "Microsoft cabinet archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-     "OLE compound file (an old .xls/.doc, or a password-protected Office file)"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "OLE compound file (an old .xls/.doc, or a password-protected Office file)",
+    ),
 )
 
 
@@ -161,9 +163,9 @@ def _tar_members(data: bytes, where: str, budget: Budget) -> Iterator[Stream | U
 def _png_text(data: bytes, where: str) -> Iterator[Stream | Unchecked]:
     pos = 8
     while pos + 8 <= len(data):
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        ctype = data[pos + 4:pos + 8].decode("latin-1")
-        body = data[pos + 8:pos + 8 + length]
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        ctype = data[pos + 4 : pos + 8].decode("latin-1")
+        body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         name = f"{where}!{ctype}"
         try:
@@ -204,8 +206,9 @@ def _pdf(data: bytes, where: str, path: Path | None) -> Iterator[Stream | Unchec
     yield from pdf_text(data, where, path)
 
 
-def pdf_text(data: bytes, where: str, path: Path | None = None, *,
-             poppler: bool | None = None) -> Iterator[Stream | Unchecked]:
+def pdf_text(
+    data: bytes, where: str, path: Path | None = None, *, poppler: bool | None = None
+) -> Iterator[Stream | Unchecked]:
     """Yield the page text and metadata of a PDF, or :class:`Unchecked` if they cannot be read.
 
     Poppler's ``pdftotext`` and ``pdfinfo`` are used when they are on the ``PATH`` (or when
@@ -217,14 +220,20 @@ def pdf_text(data: bytes, where: str, path: Path | None = None, *,
         return
     file, tmp = _on_disk(data, path, ".pdf")
     try:
-        for tool, args in (("pdftotext", ["-enc", "UTF-8", str(file), "-"]),
-                           ("pdfinfo", ["-enc", "UTF-8", "-meta", str(file)])):
+        for tool, args in (
+            ("pdftotext", ["-enc", "UTF-8", str(file), "-"]),
+            ("pdfinfo", ["-enc", "UTF-8", "-meta", str(file)]),
+        ):
             out = subprocess.run(  # noqa: S603 - fixed poppler tools, no shell
-                [tool, *args], capture_output=True, timeout=300, check=False)
+                [tool, *args], capture_output=True, timeout=300, check=False
+            )
             if out.returncode != 0:
                 message = out.stderr.decode("utf-8", "replace").strip().splitlines()
-                yield Unchecked(f"{where}!{tool}", f"the PDF could not be read by {tool} "
-                                f"({message[-1] if message else f'exit {out.returncode}'})")
+                yield Unchecked(
+                    f"{where}!{tool}",
+                    f"the PDF could not be read by {tool} "
+                    f"({message[-1] if message else f'exit {out.returncode}'})",
+                )
                 return
             yield Stream(f"{where}!{tool}", out.stdout)
     finally:
@@ -264,10 +273,13 @@ def _sqlite_tables(data: bytes, where: str, path: Path | None) -> Iterator[Strea
                 rows = con.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - names from the file
                 parts = ["\t".join(d[0] for d in rows.description)]
                 for row in rows:
-                    parts.append("\t".join(
-                        v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-                        for v in row if v is not None and not (isinstance(v, bytes)
-                                                              and v[:2] == b"GP")))
+                    parts.append(
+                        "\t".join(
+                            v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                            for v in row
+                            if v is not None and not (isinstance(v, bytes) and v[:2] == b"GP")
+                        )
+                    )
                 yield Stream(f"{where}!table {table}", "\n".join(parts).encode(), "table")
         finally:
             con.close()
@@ -296,8 +308,15 @@ def _base64_blobs(data: bytes, where: str) -> Iterator[Stream]:
     runs = [r for r in data.translate(_NOT_B64).split() if len(r) >= MIN_BASE64]
     for run in runs:
         body = run.rstrip(b"=")
-        if (len(body) < MIN_BASE64 or run in seen or b"=" in body or _HEX.match(body)
-                or body.islower() or body.isupper() or len(body) % 4 == 1):
+        if (
+            len(body) < MIN_BASE64
+            or run in seen
+            or b"=" in body
+            or _HEX.match(body)
+            or body.islower()
+            or body.isupper()
+            or len(body) % 4 == 1
+        ):
             continue  # short, a repeat, a hash, an identifier, or not base64 at all
         seen.add(run)
         alt = b"-_" if (b"-" in run or b"_" in run) else None
@@ -338,9 +357,13 @@ def _children(stream: Stream, budget: Budget) -> Iterator[Stream | Unchecked]:
 
 def _is_container(data: bytes) -> bool:
     head = data[:16]
-    return (head[:4] in (b"PK\x03\x04", b"PK\x05\x06") or head[:2] == b"\x1f\x8b"
-            or head[:3] == b"BZh" or head[:6] == b"\xfd7zXZ\x00"
-            or (len(data) > 262 and data[257:262] == b"ustar"))
+    return (
+        head[:4] in (b"PK\x03\x04", b"PK\x05\x06")
+        or head[:2] == b"\x1f\x8b"
+        or head[:3] == b"BZh"
+        or head[:6] == b"\xfd7zXZ\x00"
+        or (len(data) > 262 and data[257:262] == b"ustar")
+    )
 
 
 def expand(stream: Stream, budget: Budget, depth: int = 0) -> Iterator[Stream | Unchecked]:
@@ -357,8 +380,15 @@ def expand(stream: Stream, budget: Budget, depth: int = 0) -> Iterator[Stream | 
     except MemoryError:
         yield Unchecked(stream.where, f"more than {MAX_EXPANDED_BYTES:,} bytes decompressed")
         return
-    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, OSError,
-            EOFError, ValueError) as err:
+    except (
+        zipfile.BadZipFile,
+        tarfile.TarError,
+        zlib.error,
+        lzma.LZMAError,
+        OSError,
+        EOFError,
+        ValueError,
+    ) as err:
         yield Unchecked(stream.where, f"corrupt or truncated container ({err})")
         return
     for child in children:
@@ -370,8 +400,9 @@ def expand(stream: Stream, budget: Budget, depth: int = 0) -> Iterator[Stream | 
             yield from expand(child, budget, depth + 1)
 
 
-def walk(files: list[tuple[Path, str]], *, budget: Budget | None = None
-         ) -> Iterator[Stream | Unchecked]:
+def walk(
+    files: list[tuple[Path, str]], *, budget: Budget | None = None
+) -> Iterator[Stream | Unchecked]:
     """Yield every stream of every file (``(path, name to report)`` pairs), then its name.
 
     ``budget``: the decompression budget, when one check walks its files in several calls.
@@ -382,5 +413,14 @@ def walk(files: list[tuple[Path, str]], *, budget: Budget | None = None
         yield from expand(Stream(str(path), path.read_bytes(), "file", path), budget)
 
 
-__all__ = ["Budget", "MAX_DEPTH", "MAX_EXPANDED_BYTES", "MIN_BASE64", "Stream", "Unchecked",
-           "expand", "pdf_text", "walk"]
+__all__ = [
+    "Budget",
+    "MAX_DEPTH",
+    "MAX_EXPANDED_BYTES",
+    "MIN_BASE64",
+    "Stream",
+    "Unchecked",
+    "expand",
+    "pdf_text",
+    "walk",
+]

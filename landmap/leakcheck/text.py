@@ -54,38 +54,85 @@ def _by_lead(keys: list[bytes]) -> bytes:
     groups: dict[bytes, list[bytes]] = {}
     for key in keys:
         groups.setdefault(key[:-1], []).append(key[-1:])
-    return b"|".join(re.escape(lead) + b"[" + b"".join(re.escape(t) for t in tails) + b"]"
-                     for lead, tails in sorted(groups.items()))
+    return b"|".join(
+        re.escape(lead) + b"[" + b"".join(re.escape(t) for t in tails) + b"]"
+        for lead, tails in sorted(groups.items())
+    )
 
 
 _UNICODE_RE = re.compile(_by_lead(list(_UNICODE_MAP)))
 _LEADS = (b"\xc2", b"\xe2\x80", b"\xe2\x81", b"\xef\xbb\xbf", b"\xe1\x9f", b"\xe3\x80\x80")
 
 _PUNCT = bytearray(range(256))
-for _b in list(range(0, 0x30)) + list(range(0x3A, 0x41)) + list(range(0x5B, 0x61)) + list(
-        range(0x7B, 0x80)):
+for _b in (
+    list(range(0, 0x30))
+    + list(range(0x3A, 0x41))
+    + list(range(0x5B, 0x61))
+    + list(range(0x7B, 0x80))
+):
     _PUNCT[_b] = 0x20
 _PUNCT_TABLE = bytes(_PUNCT)
 
 _JSON_PAIR = re.compile(rb"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.I)
 _JSON_ONE = re.compile(rb"\\u([0-9a-f]{4})", re.I)
-_COMMON_ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"),
-                    (b"&#39;", b"'"), (b"&nbsp;", b" "), (b"&amp;", b"&"))
+_COMMON_ENTITIES = (
+    (b"&lt;", b"<"),
+    (b"&gt;", b">"),
+    (b"&quot;", b'"'),
+    (b"&apos;", b"'"),
+    (b"&#39;", b"'"),
+    (b"&nbsp;", b" "),
+    (b"&amp;", b"&"),
+)
 _ENTITY = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 _PERCENT = re.compile(rb"(?:%[0-9A-Fa-f]{2})+")
 _FORMATTING = re.compile(rb"<(?:\w+:)?rPr\b[^<>]*?(?:/>|>.*?</(?:\w+:)?rPr>)", re.S)
 _INLINE_TAGS = (
-    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "del", "em", "font", "i", "ins",
-    "kbd", "mark", "q", "r", "s", "small", "span", "strike", "strong", "sub", "sup", "t",
-    "tt", "u", "var", "wbr",
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "big",
+    "cite",
+    "code",
+    "del",
+    "em",
+    "font",
+    "i",
+    "ins",
+    "kbd",
+    "mark",
+    "q",
+    "r",
+    "s",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "t",
+    "tt",
+    "u",
+    "var",
+    "wbr",
 )
 _INLINE = re.compile(
     rb"</?(?:\w+:)?(?:" + "|".join(_INLINE_TAGS).encode() + rb")(?:\s[^<>]*)?/?>", re.I
 )
-_INLINE_OPENERS = ahocorasick_rs.BytesAhoCorasick(sorted(
-    {f"<{p}{c(t)}{e}".encode() for t in _INLINE_TAGS for p in ("", "/") for e in (">", " ")
-     for c in (str.lower, str.upper)}
-    | {f":{t}{e}".encode() for t in ("r", "t", "rPr") for e in (">", " ")}))
+_INLINE_OPENERS = ahocorasick_rs.BytesAhoCorasick(
+    sorted(
+        {
+            f"<{p}{c(t)}{e}".encode()
+            for t in _INLINE_TAGS
+            for p in ("", "/")
+            for e in (">", " ")
+            for c in (str.lower, str.upper)
+        }
+        | {f":{t}{e}".encode() for t in ("r", "t", "rPr") for e in (">", " ")}
+    )
+)
 _TAG = re.compile(rb"<[/!?]?[A-Za-z][\w:.\-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
 
 
@@ -140,7 +187,7 @@ def _entities(data: bytes) -> bytes:
             out.append(b"&" + part)
         else:
             char = html.unescape(m.group().decode()).encode("utf-8", "replace")
-            out.append(char + part[m.end() - 1:])
+            out.append(char + part[m.end() - 1 :])
     return b"".join(out)
 
 
@@ -184,10 +231,17 @@ def utf16_views(data: bytes) -> list[bytes]:
     else:
         odd, even = sample[1::2].count(0), sample[0::2].count(0)
         half = len(sample) // 2
-        codecs = (["utf-16-le"] if odd > 0.4 * half and even < 0.1 * half
-                  else ["utf-16-be"] if even > 0.4 * half and odd < 0.1 * half else [])
-    return [data[: len(data) // 2 * 2].decode(c, errors="replace").encode("utf-8", "replace")
-            for c in codecs]
+        codecs = (
+            ["utf-16-le"]
+            if odd > 0.4 * half and even < 0.1 * half
+            else ["utf-16-be"]
+            if even > 0.4 * half and odd < 0.1 * half
+            else []
+        )
+    return [
+        data[: len(data) // 2 * 2].decode(c, errors="replace").encode("utf-8", "replace")
+        for c in codecs
+    ]
 
 
 _KML_COORDINATES = re.compile(rb"<(?:\w+:)?coordinates>[^<]*</(?:\w+:)?coordinates>")
@@ -238,5 +292,12 @@ def text_views(data: bytes) -> list[bytes]:
     return [decoded(data)]
 
 
-__all__ = ["clean_unicode", "decoded", "digit_view", "normal_form", "stream_text", "text_views",
-           "utf16_views"]
+__all__ = [
+    "clean_unicode",
+    "decoded",
+    "digit_view",
+    "normal_form",
+    "stream_text",
+    "text_views",
+    "utf16_views",
+]

@@ -143,8 +143,13 @@ class Gazetteer:
             for table, value in ((exact, key), (by_skeleton, skeleton)):
                 if i not in table.setdefault(value, []):
                     table[value].append(i)
-        pool = Pool([p[0] for p in pairs], [p[1] for p in pairs],
-                    np.array([p[2] for p in pairs], dtype=np.int64), exact, by_skeleton)
+        pool = Pool(
+            [p[0] for p in pairs],
+            [p[1] for p in pairs],
+            np.array([p[2] for p in pairs], dtype=np.int64),
+            exact,
+            by_skeleton,
+        )
         self._pools[cache_key] = pool
         return pool
 
@@ -176,8 +181,12 @@ class Gazetteer:
 
 
 def _parent_code(record: object, level: Level) -> str:
-    field_name = {"province": None, "district": "province_code", "commune": "district_code",
-                  "village": "commune_code"}[level]
+    field_name = {
+        "province": None,
+        "district": "province_code",
+        "commune": "district_code",
+        "village": "commune_code",
+    }[level]
     return "" if field_name is None else str(getattr(record, field_name)).strip()
 
 
@@ -209,5 +218,13 @@ def gazetteer() -> Gazetteer:
     return Gazetteer()
 
 
-__all__ = ["CODE_LENGTH", "LEVELS", "LEVEL_OF_LENGTH", "Gazetteer", "Level", "Pool", "Units",
-           "gazetteer"]
+__all__ = [
+    "CODE_LENGTH",
+    "LEVELS",
+    "LEVEL_OF_LENGTH",
+    "Gazetteer",
+    "Level",
+    "Pool",
+    "Units",
+    "gazetteer",
+]

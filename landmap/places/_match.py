@@ -71,13 +71,17 @@ class Step:
         elif self.status == "overruled":
             text = f"{self.level} {self.given!r} -> {g.label(self.code or '')}, overruled"
         elif self.status == "ambiguous":
-            text = (f"{self.level} {self.given!r} is ambiguous: could be "
-                    + " or ".join(g.path(c) for c, _ in self.candidates))
+            text = f"{self.level} {self.given!r} is ambiguous: could be " + " or ".join(
+                g.path(c) for c, _ in self.candidates
+            )
         else:
             text = f"{self.level} {self.given!r} not found"
             if self.candidates:
-                text += " (closest: " + ", ".join(
-                    f"{g.label(c)} {s:.0f}" for c, s in self.candidates) + ")"
+                text += (
+                    " (closest: "
+                    + ", ".join(f"{g.label(c)} {s:.0f}" for c, s in self.candidates)
+                    + ")"
+                )
         return f"{text}; {self.note}" if self.note else text
 
 
@@ -116,8 +120,9 @@ class PlaceMatch:
                 return [c for c, _ in step.candidates]
         return []
 
-    def describe(self, g: Gazetteer | None = None, *,
-                 given: Mapping[str, str] | None = None) -> str:
+    def describe(
+        self, g: Gazetteer | None = None, *, given: Mapping[str, str] | None = None
+    ) -> str:
         """Every step in one line (what the load report shows).
 
         ``given`` replaces the names quoted (``{level: name}``): a match made for one spelling
@@ -189,10 +194,19 @@ def _ambiguous(level: Level, given: str, candidates: tuple[tuple[str, float], ..
     if len(candidates) > 1:
         return Step(level, given, "ambiguous", candidates=candidates)
     if candidates:  # one coded unit and placeholder entries of the same name
-        return Step(level, given, "ambiguous", candidates=candidates,
-                    note="placeholder entries of the official list have that name too")
-    return Step(level, given, "unmatched",
-                note="only placeholder entries of the official list (no code) have that name")
+        return Step(
+            level,
+            given,
+            "ambiguous",
+            candidates=candidates,
+            note="placeholder entries of the official list have that name too",
+        )
+    return Step(
+        level,
+        given,
+        "unmatched",
+        note="only placeholder entries of the official list (no code) have that name",
+    )
 
 
 class Matcher:
@@ -232,15 +246,26 @@ class Matcher:
         return Step(level, given, "unmatched", candidates=_coded(codes, closest))
 
     @staticmethod
-    def _equal(key: Any, pool: Any, *, truncated: bool = False, strict: bool = False
-               ) -> tuple[list[int], float] | None:
+    def _equal(
+        key: Any, pool: Any, *, truncated: bool = False, strict: bool = False
+    ) -> tuple[list[int], float] | None:
         """Units whose key (else whose consonant skeleton) equals the name's; ``None``: none."""
         if truncated:
-            units = sorted({int(i) for k, i in zip(pool.keys, pool.units, strict=True)
-                            if k.startswith(key.key)})
+            units = sorted(
+                {
+                    int(i)
+                    for k, i in zip(pool.keys, pool.units, strict=True)
+                    if k.startswith(key.key)
+                }
+            )
             if not units and len(key.skeleton) >= 3:
-                units = sorted({int(i) for k, i in zip(pool.skeletons, pool.units, strict=True)
-                                if k.startswith(key.skeleton)})
+                units = sorted(
+                    {
+                        int(i)
+                        for k, i in zip(pool.skeletons, pool.units, strict=True)
+                        if k.startswith(key.skeleton)
+                    }
+                )
             return (units, 100.0) if units else None
         units = pool.exact.get(key.key, [])
         if units:
@@ -261,13 +286,15 @@ class Matcher:
             return Step(level, given, "matched", codes[units[0]], score)
         return _ambiguous(level, given, _coded(codes, [(u, score) for u in units]))
 
-    def _similar(self, key: str, pool: Any, cutoff: float, *, limit: int = 8
-                 ) -> list[tuple[int, float]]:
+    def _similar(
+        self, key: str, pool: Any, cutoff: float, *, limit: int = 8
+    ) -> list[tuple[int, float]]:
         """Units of the pool by similarity (best first), one entry per unit."""
         if not pool.keys or (cutoff > 0 and len(key) < MIN_FUZZY_LENGTH):
             return []
-        found = process.extract(key, pool.keys, scorer=fuzz.ratio, limit=limit * 2,
-                                score_cutoff=cutoff or None)
+        found = process.extract(
+            key, pool.keys, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=cutoff or None
+        )
         best: dict[int, float] = {}
         for _, score, pos in found:
             unit = int(pool.units[pos])
@@ -304,17 +331,27 @@ class Matcher:
             code = codes[found[0][0]]
             if code is None:  # a placeholder entry of the official list: no code to give
                 return None
-            return Step(level, given, "matched", code, found[1],
-                        note=f"it lies in {self.g.path(code[:-2])}, not in the stated "
-                             f"{self.g.label(scope)}")
+            return Step(
+                level,
+                given,
+                "matched",
+                code,
+                found[1],
+                note=f"it lies in {self.g.path(code[:-2])}, not in the stated "
+                f"{self.g.label(scope)}",
+            )
         return None
 
     # -- a whole row -----------------------------------------------------------------------------
-    def match(self, names: Mapping[str, object], code: object = None, *,
-              clean: bool = True) -> PlaceMatch:
+    def match(
+        self, names: Mapping[str, object], code: object = None, *, clean: bool = True
+    ) -> PlaceMatch:
         """Match one row's names (``{level: name}``) and optional code, top-down."""
-        given = ({lv: _clean(names.get(lv)) for lv in LEVELS} if clean
-                 else {lv: names.get(lv) or "" for lv in LEVELS})
+        given = (
+            {lv: _clean(names.get(lv)) for lv in LEVELS}
+            if clean
+            else {lv: names.get(lv) or "" for lv in LEVELS}
+        )
         steps: list[Step] = []
         scope, start = "", 0
         clean_code = normalise_code(code)
@@ -323,8 +360,14 @@ class Matcher:
             steps.append(Step(level, clean_code, "code", clean_code, 100.0))
             scope, start = clean_code, LEVELS.index(level) + 1
         elif _clean(code):
-            steps.append(Step(LEVEL_OF_LENGTH.get(len(clean_code), "commune"), _clean(code),
-                              "unmatched", note="not a code of the gazetteer; names used"))
+            steps.append(
+                Step(
+                    LEVEL_OF_LENGTH.get(len(clean_code), "commune"),
+                    _clean(code),
+                    "unmatched",
+                    note="not a code of the gazetteer; names used",
+                )
+            )
         todo = [lv for lv in LEVELS[start:] if given[lv]]
         pending: Step | None = None
         for k, level in enumerate(todo):
@@ -332,9 +375,14 @@ class Matcher:
             if pending is not None:  # an ambiguous level: does this name fit under one only?
                 resolved = self._resolve(pending, level, text)
                 if resolved is None:
-                    steps.append(Step(level, text, "unmatched",
-                                      note=f"not looked for: the {pending.level} above is "
-                                           "ambiguous"))
+                    steps.append(
+                        Step(
+                            level,
+                            text,
+                            "unmatched",
+                            note=f"not looked for: the {pending.level} above is ambiguous",
+                        )
+                    )
                     break
                 steps[-1], scope, pending = resolved, resolved.code or scope, None
             step = self.level(level, text, scope)
@@ -360,9 +408,14 @@ class Matcher:
         check = finer if step.level == "district" else None  # village names are too loose
         fit = self.level(check, finer_text, moved.code).status if check else "matched"  # type: ignore[arg-type]
         if fit not in ("matched", "ambiguous"):
-            return Step(step.level, step.given, "unmatched", candidates=step.candidates,
-                        note=f"{self.g.path(moved.code)} has that name, but the {finer} "
-                             f"{finer_text!r} is not in it")
+            return Step(
+                step.level,
+                step.given,
+                "unmatched",
+                candidates=step.candidates,
+                note=f"{self.g.path(moved.code)} has that name, but the {finer} "
+                f"{finer_text!r} is not in it",
+            )
         return moved
 
     def _overruled(self, steps: list[Step], code: str) -> list[Step]:
@@ -370,34 +423,52 @@ class Matcher:
         out = []
         for s in steps:
             if s.status in ("matched", "code") and s.code and not code.startswith(s.code):
-                out.append(Step(s.level, s.given, "overruled", s.code, s.score,
-                                note=f"the finer name lies in "
-                                     f"{self.g.label(code[:len(s.code)])}"))
+                out.append(
+                    Step(
+                        s.level,
+                        s.given,
+                        "overruled",
+                        s.code,
+                        s.score,
+                        note=f"the finer name lies in {self.g.label(code[: len(s.code)])}",
+                    )
+                )
             else:
                 out.append(s)
         return out
 
     def _resolve(self, pending: Step, level: Level, text: str) -> Step | None:
         """Return the one candidate of an ambiguous level under which ``text`` matches, if one."""
-        fits = [code for code, _ in pending.candidates
-                if self.level(level, text, code).status == "matched"]
+        fits = [
+            code
+            for code, _ in pending.candidates
+            if self.level(level, text, code).status == "matched"
+        ]
         if len(fits) != 1:
             return None
-        return Step(pending.level, pending.given, "matched", fits[0], 100.0,
-                    note=f"the only one with a {level} {text!r}")
+        return Step(
+            pending.level,
+            pending.given,
+            "matched",
+            fits[0],
+            100.0,
+            note=f"the only one with a {level} {text!r}",
+        )
 
     def _result(self, steps: tuple[Step, ...], scope: str) -> PlaceMatch:
         if not steps:
             return PlaceMatch(None, None, "empty", steps)
         matched = [s for s in steps if s.status in ("matched", "code") and s.code]
         if not matched:
-            status: MatchStatus = ("ambiguous" if any(s.status == "ambiguous" for s in steps)
-                                   else "unmatched")
+            status: MatchStatus = (
+                "ambiguous" if any(s.status == "ambiguous" for s in steps) else "unmatched"
+            )
             return PlaceMatch(None, None, status, steps)
         code = max((s.code for s in matched), key=len)  # type: ignore[arg-type]
         whole = all(s.status in ("matched", "code") for s in steps)
-        return PlaceMatch(code, LEVEL_OF_LENGTH[len(code)], "matched" if whole else "partial",
-                          steps)
+        return PlaceMatch(
+            code, LEVEL_OF_LENGTH[len(code)], "matched" if whole else "partial", steps
+        )
 
 
 @cache
@@ -437,13 +508,13 @@ def match_place(
     '030101'
 
     """
-    names = {"province": province, "district": district, "commune": commune,
-             "village": village}
+    names = {"province": province, "district": district, "commune": commune, "village": village}
     return _matcher().match(names, code)
 
 
-def match_places(names: pd.DataFrame, *, code: pd.Series | None = None,
-                 detail: bool = True) -> pd.DataFrame:
+def match_places(
+    names: pd.DataFrame, *, code: pd.Series | None = None, detail: bool = True
+) -> pd.DataFrame:
     """Match every row of a table of names; each distinct place is matched once.
 
     Names are reduced to their keys (:func:`~landmap.places.name_key`) first, so "Khet Kampong
@@ -476,30 +547,36 @@ def match_places(names: pd.DataFrame, *, code: pd.Series | None = None,
 
     """
     n = len(names)
-    raw = pd.DataFrame({lv: _clean_column(names[lv]) if lv in names.columns else [""] * n
-                        for lv in LEVELS})
+    raw = pd.DataFrame(
+        {lv: _clean_column(names[lv]) if lv in names.columns else [""] * n for lv in LEVELS}
+    )
     raw["code"] = [""] * n if code is None else _clean_column(pd.Series(code)).to_numpy()
     keys = pd.DataFrame({lv: _map_distinct(raw[lv], _key_of) for lv in LEVELS})
-    keys["code"] = _map_distinct(raw["code"], lambda c: normalise_code(c) or (f"?{c}" if c
-                                                                              else ""))
+    keys["code"] = _map_distinct(raw["code"], lambda c: normalise_code(c) or (f"?{c}" if c else ""))
     place, first = _factorize_rows(keys)
     matcher = _matcher()
     rows = raw.to_numpy(dtype=object)
-    found = [matcher.match(dict(zip(LEVELS, rows[r, :4], strict=True)), rows[r, 4],
-                           clean=False) for r in first]
-    out = pd.DataFrame({
-        "admin_code": [m.admin_code for m in found],
-        "level": [m.level for m in found],
-        "status": [m.status for m in found],
-        "matched_levels": [", ".join(m.matched_levels) for m in found],
-        "candidates": ["; ".join(m.candidates()) for m in found],
-    })
+    found = [
+        matcher.match(dict(zip(LEVELS, rows[r, :4], strict=True)), rows[r, 4], clean=False)
+        for r in first
+    ]
+    out = pd.DataFrame(
+        {
+            "admin_code": [m.admin_code for m in found],
+            "level": [m.level for m in found],
+            "status": [m.status for m in found],
+            "matched_levels": [", ".join(m.matched_levels) for m in found],
+            "candidates": ["; ".join(m.candidates()) for m in found],
+        }
+    )
     result = out.take(place).reset_index(drop=True)
     if detail:
         spelled, spelled_first = _factorize_rows(raw)
         g = matcher.g
-        lines = [found[place[r]].describe(g, given=dict(zip(LEVELS, rows[r, :4], strict=True)))
-                 for r in spelled_first]
+        lines = [
+            found[place[r]].describe(g, given=dict(zip(LEVELS, rows[r, :4], strict=True)))
+            for r in spelled_first
+        ]
         result["detail"] = np.asarray(lines, dtype=object)[spelled]
     for col in result.columns:
         result[col] = result[col].astype("string")
@@ -563,5 +640,15 @@ def level_hint(text: str) -> Level | None:
     return None
 
 
-__all__ = ["CUTOFF", "MARGIN", "MIN_FUZZY_LENGTH", "Matcher", "PlaceMatch", "Step",
-           "level_hint", "match_place", "match_places", "normalise_code"]
+__all__ = [
+    "CUTOFF",
+    "MARGIN",
+    "MIN_FUZZY_LENGTH",
+    "Matcher",
+    "PlaceMatch",
+    "Step",
+    "level_hint",
+    "match_place",
+    "match_places",
+    "normalise_code",
+]

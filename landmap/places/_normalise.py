@@ -62,8 +62,10 @@ def _tables() -> dict[str, object]:
     numbers.update({str(i): str(i) for i in range(100)})
     km_prefixes = sorted(data["prefixes"]["km"], key=len, reverse=True)
     return {
-        "km_prefixes": tuple(unicodedata.normalize("NFC", p).translate(_KHMER_OPTIONAL)
-                             .replace(_COENG_DA, _COENG_TA) for p in km_prefixes),
+        "km_prefixes": tuple(
+            unicodedata.normalize("NFC", p).translate(_KHMER_OPTIONAL).replace(_COENG_DA, _COENG_TA)
+            for p in km_prefixes
+        ),
         "latin_prefixes": frozenset(data["prefixes"]["latin"]),
         "abbreviations": dict(data["abbreviations"]),
         "variants": variants,
@@ -93,7 +95,7 @@ def _khmer_key(text: str) -> str:
         stripped = False
         for prefix in tables["km_prefixes"]:  # type: ignore[union-attr]
             if text.startswith(prefix) and len(text) > len(prefix):
-                text, stripped = text[len(prefix):], True
+                text, stripped = text[len(prefix) :], True
                 break
     text = _KHMER_ORDINAL.sub("", text)
     return text

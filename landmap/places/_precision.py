@@ -19,8 +19,7 @@ from landmap.schema import LocationPrecision
 PRECISIONS: tuple[str, ...] = tuple(p.value for p in LocationPrecision)
 #: Rank of each precision and of each admin level: a precision supports a level of lower or
 #: equal rank (``exact`` 5 ... ``province`` 1, ``country`` 0).
-RANK: dict[str, int] = {**{p: len(PRECISIONS) - i for i, p in enumerate(PRECISIONS)},
-                        "country": 0}
+RANK: dict[str, int] = {**{p: len(PRECISIONS) - i for i, p in enumerate(PRECISIONS)}, "country": 0}
 #: Length of the NCDD code of the unit a precision names.
 CODE_LENGTH_OF: dict[str, int] = dict(zip(PRECISIONS[1:], (8, 6, 4, 2), strict=True))
 
@@ -39,7 +38,8 @@ def precision_rank(values: object) -> np.ndarray:
     """
     series = pd.Series(np.asarray(values, dtype=object), dtype="object")
     return series.map(lambda v: RANK.get(v, 5) if isinstance(v, str) else 5).to_numpy(
-        dtype=np.int64)
+        dtype=np.int64
+    )
 
 
 def supports(values: object, level: str) -> np.ndarray:

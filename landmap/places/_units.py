@@ -45,8 +45,7 @@ def commune_polygons() -> gpd.GeoDataFrame:
     with resources.as_file(root.joinpath(_CODES)) as path:
         codes = pd.read_csv(path, dtype=str, keep_default_na=False)
     code = dict(zip(codes["shapeID"], codes["ncdd_code"], strict=True))
-    frame["admin_code"] = pd.array([code.get(s) or None for s in frame["shapeID"]],
-                                   dtype="string")
+    frame["admin_code"] = pd.array([code.get(s) or None for s in frame["shapeID"]], dtype="string")
     frame["geometry"] = shapely.make_valid(frame.geometry.values)
     return frame.to_crs("EPSG:4326") if frame.crs and not frame.crs.equals(4326) else frame
 
@@ -70,8 +69,13 @@ class _Index:
     def shape(self, code: str) -> object | None:
         if code not in self.shapes:
             pos = self.by_prefix.get(code)
-            self.shapes[code] = (None if not pos else self.geoms[pos[0]] if len(pos) == 1
-                                 else shapely.union_all(self.geoms[pos]))
+            self.shapes[code] = (
+                None
+                if not pos
+                else self.geoms[pos[0]]
+                if len(pos) == 1
+                else shapely.union_all(self.geoms[pos])
+            )
         return self.shapes[code]
 
     def point(self, code: str) -> object | None:
@@ -119,8 +123,10 @@ def unit_points(codes: object) -> tuple[np.ndarray, np.ndarray]:
     ['030101', '030101', None]
 
     """
-    values = [None if c is None or c is pd.NA or c != c else str(c)
-              for c in np.asarray(codes, dtype=object)]
+    values = [
+        None if c is None or c is pd.NA or c != c else str(c)
+        for c in np.asarray(codes, dtype=object)
+    ]
     index = _index()
     placed = np.array([_finest_known(c) if c else None for c in values], dtype=object)
     points = np.array([index.point(c) if c else None for c in placed], dtype=object)
@@ -200,9 +206,14 @@ def at_unit_point(frame: gpd.GeoDataFrame) -> np.ndarray:
     rows = np.flatnonzero(precision.isin(_COARSE).fillna(False).to_numpy(dtype=bool))
     if not len(rows):
         return out
-    codes = [c[:CODE_LENGTH_OF[p]] if isinstance(c, str) and c else None
-             for c, p in zip(frame["admin_code"].astype("string").fillna("").to_numpy()[rows],
-                             precision.to_numpy()[rows], strict=True)]
+    codes = [
+        c[: CODE_LENGTH_OF[p]] if isinstance(c, str) and c else None
+        for c, p in zip(
+            frame["admin_code"].astype("string").fillna("").to_numpy()[rows],
+            precision.to_numpy()[rows],
+            strict=True,
+        )
+    ]
     expected, _ = unit_points(codes)
     known = np.array([pt is not None for pt in expected], dtype=bool)
     if not known.any():
@@ -210,8 +221,10 @@ def at_unit_point(frame: gpd.GeoDataFrame) -> np.ndarray:
     rows = rows[known]
     points = gpd.GeoSeries(np.asarray(frame.geometry.array)[rows], crs=frame.crs)
     target = gpd.GeoSeries(list(expected[known]), crs="EPSG:4326")
-    gap = shapely.distance(np.asarray(points.to_crs(CAMBODIA_METRIC_CRS).array),
-                           np.asarray(target.to_crs(CAMBODIA_METRIC_CRS).array))
+    gap = shapely.distance(
+        np.asarray(points.to_crs(CAMBODIA_METRIC_CRS).array),
+        np.asarray(target.to_crs(CAMBODIA_METRIC_CRS).array),
+    )
     out[rows] = np.nan_to_num(gap, nan=np.inf) <= UNIT_POINT_TOLERANCE_M
     return out
 

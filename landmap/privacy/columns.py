@@ -57,8 +57,9 @@ def redact(values: pd.Series, secrets_in_text: list[str]) -> tuple[pd.Series, in
     def scrub(item: object) -> object:
         if not isinstance(item, str):
             return item
-        found = {v for w in set(_WORD.findall(item.casefold())) & by_first.keys()
-                 for v in by_first[w]}
+        found = {
+            v for w in set(_WORD.findall(item.casefold())) & by_first.keys() for v in by_first[w]
+        }
         if khmer and _KHMER.search(item):
             found |= {v for v in khmer if v in item}
         if not found:
@@ -66,15 +67,12 @@ def redact(values: pd.Series, secrets_in_text: list[str]) -> tuple[pd.Series, in
         pattern = "|".join(re.escape(v) for v in sorted(found, key=len, reverse=True))
         return re.sub(pattern, REDACTED, item, flags=re.IGNORECASE)
 
-    text = pd.Series([scrub(v) for v in text.astype(object)], index=text.index,
-                     dtype="string")
+    text = pd.Series([scrub(v) for v in text.astype(object)], index=text.index, dtype="string")
     changed = int((text.fillna("") != before.fillna("")).sum())
     return text, changed
 
 
-def choose_columns(
-    layer: pd.DataFrame, prof: PrivacyProfile, kind: str | None
-) -> ColumnChoice:
+def choose_columns(layer: pd.DataFrame, prof: PrivacyProfile, kind: str | None) -> ColumnChoice:
     """Keep the columns ``prof`` publishes for ``kind``; drop and explain every other one."""
     geometry = getattr(layer, "_geometry_column_name", None)
     allowed = prof.public_columns(kind)
@@ -103,7 +101,9 @@ def choose_columns(
     free = [c for c in out.columns if sensitive.get(str(c), "").startswith(FREE_TEXT_REASON)]
     if free and allowed is not None:
         secret_values = [
-            str(v) for c in removed for v in layer[c].dropna().unique()
+            str(v)
+            for c in removed
+            for v in layer[c].dropna().unique()
             if isinstance(v, str) and len(v) >= 3
         ]
         for col in free:

@@ -64,8 +64,11 @@ def bundled_communes() -> gpd.GeoDataFrame:
         cached = _CACHE.get(str(path))
         if cached is None:
             cached = gpd.read_file(path)
-            cached.attrs["landmap"] = {"kind": "boundaries", "source": path.name,
-                                       "attribution": COMMUNES_ATTRIBUTION}
+            cached.attrs["landmap"] = {
+                "kind": "boundaries",
+                "source": path.name,
+                "attribution": COMMUNES_ATTRIBUTION,
+            }
             _CACHE[str(path)] = cached
     return cached.copy()
 

@@ -71,20 +71,47 @@ class PublishedLayer:
 
     """
 
-    __slots__ = ("_audit", "_data", "_detail", "_source", "kind", "name", "omitted", "profile",
-                 "publication")
+    __slots__ = (
+        "_audit",
+        "_data",
+        "_detail",
+        "_source",
+        "kind",
+        "name",
+        "omitted",
+        "profile",
+        "publication",
+    )
 
-    def __init__(self, token: object, *, data: pd.DataFrame, kind: str, name: str | None,
-                 profile: PrivacyProfile, audit: dict[str, Any], detail: dict[str, Any],
-                 omitted: list[str], source: pd.DataFrame | None) -> None:
+    def __init__(
+        self,
+        token: object,
+        *,
+        data: pd.DataFrame,
+        kind: str,
+        name: str | None,
+        profile: PrivacyProfile,
+        audit: dict[str, Any],
+        detail: dict[str, Any],
+        omitted: list[str],
+        source: pd.DataFrame | None,
+    ) -> None:
         if token is not _GATE:
             raise PrivacyError(
                 "a PublishedLayer is made only by landmap.privacy.publish()",
                 fix="call landmap.publish(layer, profile) instead of building one",
             )
-        values = {"_data": data, "kind": kind, "name": name, "profile": profile,
-                  "_audit": audit, "_detail": detail, "omitted": tuple(omitted),
-                  "publication": audit.get("publication", ""), "_source": source}
+        values = {
+            "_data": data,
+            "kind": kind,
+            "name": name,
+            "profile": profile,
+            "_audit": audit,
+            "_detail": detail,
+            "omitted": tuple(omitted),
+            "publication": audit.get("publication", ""),
+            "_source": source,
+        }
         for key, value in values.items():
             object.__setattr__(self, key, value)
 
@@ -125,8 +152,10 @@ class PublishedLayer:
         return len(self._data)
 
     def __repr__(self) -> str:
-        return (f"PublishedLayer(name={self.name!r}, kind={self.kind!r}, "
-                f"profile={self.profile.name!r}, rows={len(self._data)})")
+        return (
+            f"PublishedLayer(name={self.name!r}, kind={self.kind!r}, "
+            f"profile={self.profile.name!r}, rows={len(self._data)})"
+        )
 
 
 def layer_kind(obj: Any, kind: str | None = None) -> str | None:
@@ -156,8 +185,10 @@ def _as_geoframe(obj: Any, what: str) -> gpd.GeoDataFrame:
 
 
 def _notes(kind: str, audit: Mapping[str, Any]) -> list[str]:
-    omitted = [f"{kind}: column {c!r} removed ({reason})"
-               for c, reason in dict(audit.get("columns_removed") or {}).items()]
+    omitted = [
+        f"{kind}: column {c!r} removed ({reason})"
+        for c, reason in dict(audit.get("columns_removed") or {}).items()
+    ]
     points = audit.get("points") or {}
     if points.get("left_out"):
         omitted.append(f"{kind}: {points['left_out']} case(s) left out by the privacy profile")
@@ -169,8 +200,14 @@ def _notes(kind: str, audit: Mapping[str, Any]) -> list[str]:
     return omitted
 
 
-def _new_audit(layer: pd.DataFrame, prof: PrivacyProfile, kind: str, name: str | None,
-               seed: int | None, concessions: Any) -> dict[str, Any]:
+def _new_audit(
+    layer: pd.DataFrame,
+    prof: PrivacyProfile,
+    kind: str,
+    name: str | None,
+    seed: int | None,
+    concessions: Any,
+) -> dict[str, Any]:
     return {
         "layer": name,
         "kind": kind,
@@ -178,8 +215,11 @@ def _new_audit(layer: pd.DataFrame, prof: PrivacyProfile, kind: str, name: str |
         "confidential": prof.confidential,
         "publication": secrets.token_hex(8),
         "parameters": prof.parameters(),
-        "seed": ("supplied by the caller (tests only); not recorded" if seed is not None
-                 else "drawn fresh for this publication; not recorded"),
+        "seed": (
+            "supplied by the caller (tests only); not recorded"
+            if seed is not None
+            else "drawn fresh for this publication; not recorded"
+        ),
         "crs_for_distances": CAMBODIA_METRIC_CRS,
         "rows_in": len(layer),
         "columns_removed": {},
@@ -262,8 +302,10 @@ def publish(
         )
     frame = layer_data(layer)
     if not isinstance(frame, pd.DataFrame):
-        raise PrivacyError(f"expected a GeoDataFrame or DataFrame, got {type(frame).__name__}",
-                           fix="pass the layer itself (Loaded.data)")
+        raise PrivacyError(
+            f"expected a GeoDataFrame or DataFrame, got {type(frame).__name__}",
+            fix="pass the layer itself (Loaded.data)",
+        )
     if kind == "table":
         return _publish_table(frame, prof, name)
     audit = _new_audit(frame, prof, kind, name, seed, concessions)
@@ -273,21 +315,46 @@ def publish(
     audit["warnings"] += choice.warnings
     data = choice.data.reset_index(drop=True)
     detail: dict[str, Any] = {}
-    masks = (kind == "cases" and not prof.confidential and isinstance(data, gpd.GeoDataFrame)
-             and prof.mode != "exact" and bool(data.geometry.notna().any()))
+    masks = (
+        kind == "cases"
+        and not prof.confidential
+        and isinstance(data, gpd.GeoDataFrame)
+        and prof.mode != "exact"
+        and bool(data.geometry.notna().any())
+    )
     if not masks:
         audit["points"]["published_as"] = (
-            "unchanged geometry (not a case layer)" if kind != "cases"
-            else "exact locations (confidential)" if prof.confidential or prof.mode == "exact"
+            "unchanged geometry (not a case layer)"
+            if kind != "cases"
+            else "exact locations (confidential)"
+            if prof.confidential or prof.mode == "exact"
             else "no case locations in the layer"
         )
     else:
-        data = _mask(data, prof, audit, detail, communes=communes, concessions=concessions,
-                     villages=villages, seed=seed, key=key)
+        data = _mask(
+            data,
+            prof,
+            audit,
+            detail,
+            communes=communes,
+            concessions=concessions,
+            villages=villages,
+            seed=seed,
+            key=key,
+        )
     audit["rows_out"] = len(data)
     data.attrs = _attrs(frame, prof, kind)
-    return PublishedLayer(_GATE, data=data, kind=kind, name=name, profile=prof, audit=audit,
-                          detail=detail, omitted=_notes(kind, audit), source=frame)
+    return PublishedLayer(
+        _GATE,
+        data=data,
+        kind=kind,
+        name=name,
+        profile=prof,
+        audit=audit,
+        detail=detail,
+        omitted=_notes(kind, audit),
+        source=frame,
+    )
 
 
 def merge(layers: list[PublishedLayer], *, name: str | None = None) -> PublishedLayer:
@@ -307,9 +374,12 @@ def merge(layers: list[PublishedLayer], *, name: str | None = None) -> Published
         return layers[0]
     first = layers[0]
     if any(not isinstance(p, PublishedLayer) for p in layers) or any(
-            p.profile != first.profile or p.kind != first.kind for p in layers):
-        raise PrivacyError("only PublishedLayers of one kind and one profile can be merged",
-                           fix="publish every layer with the same profile first")
+        p.profile != first.profile or p.kind != first.kind for p in layers
+    ):
+        raise PrivacyError(
+            "only PublishedLayers of one kind and one profile can be merged",
+            fix="publish every layer with the same profile first",
+        )
     frames = [p._data for p in layers]  # noqa: SLF001 - the gate's own objects
     data = pd.concat(frames, ignore_index=True)
     if isinstance(frames[0], gpd.GeoDataFrame):
@@ -319,20 +389,42 @@ def merge(layers: list[PublishedLayer], *, name: str | None = None) -> Published
     source = pd.concat(sources, ignore_index=True) if len(sources) == len(layers) else None
     if isinstance(source, pd.DataFrame) and isinstance(sources[0], gpd.GeoDataFrame):
         source = gpd.GeoDataFrame(source, geometry=sources[0].geometry.name, crs=sources[0].crs)
-    audit = {"layers": {p.name or str(i): p.audit for i, p in enumerate(layers)},
-             "publication": "+".join(p.publication for p in layers)}
+    audit = {
+        "layers": {p.name or str(i): p.audit for i, p in enumerate(layers)},
+        "publication": "+".join(p.publication for p in layers),
+    }
     detail = {p.name or str(i): p._detail for i, p in enumerate(layers)}  # noqa: SLF001
     omitted = [note for p in layers for note in p.omitted]
-    return PublishedLayer(_GATE, data=data, kind=first.kind, name=name, profile=first.profile,
-                          audit=audit, detail=detail, omitted=omitted, source=source)
+    return PublishedLayer(
+        _GATE,
+        data=data,
+        kind=first.kind,
+        name=name,
+        profile=first.profile,
+        audit=audit,
+        detail=detail,
+        omitted=omitted,
+        source=source,
+    )
 
 
-def _mask(data: gpd.GeoDataFrame, prof: PrivacyProfile, audit: dict[str, Any],
-          detail: dict[str, Any], *, communes: Any, concessions: Any, villages: Any,
-          seed: int | None, key: bytes | str | None) -> gpd.GeoDataFrame:
+def _mask(
+    data: gpd.GeoDataFrame,
+    prof: PrivacyProfile,
+    audit: dict[str, Any],
+    detail: dict[str, Any],
+    *,
+    communes: Any,
+    concessions: Any,
+    villages: Any,
+    seed: int | None,
+    key: bytes | str | None,
+) -> gpd.GeoDataFrame:
     if data.crs is None:
-        raise PrivacyError("the case layer has no CRS, so its points cannot be masked",
-                           fix="load it with landmap.load_cases (EPSG:4326) or set its CRS")
+        raise PrivacyError(
+            "the case layer has no CRS, so its points cannot be masked",
+            fix="load it with landmap.load_cases (EPSG:4326) or set its CRS",
+        )
     if prof.seed_policy == "keyed" and key is None:
         raise PrivacyError(
             f"profile {prof.name!r} masks each case with the office's secret key, "
@@ -341,25 +433,31 @@ def _mask(data: gpd.GeoDataFrame, prof: PrivacyProfile, audit: dict[str, Any],
         )
     key_bytes = None if key is None else (key.encode() if isinstance(key, str) else bytes(key))
     if key_bytes is not None:
-        audit["seed"] = ("derived for each case from the office's secret key; the key is not "
-                         "recorded (the same case is masked the same way in every publication)")
+        audit["seed"] = (
+            "derived for each case from the office's secret key; the key is not "
+            "recorded (the same case is masked the same way in every publication)"
+        )
     communes_gdf = bundled_communes() if communes is None else _as_geoframe(communes, "commune")
-    audit["communes"] = ("installed with landmap (geoBoundaries)" if communes is None
-                         else "given by the project")
+    audit["communes"] = (
+        "installed with landmap (geoBoundaries)" if communes is None else "given by the project"
+    )
     rng = np.random.default_rng(seed if seed is not None else secrets.randbits(128))
     internal: dict[str, Any] = {}
     out = mask_points(
-        data, prof, communes=communes_gdf,
+        data,
+        prof,
+        communes=communes_gdf,
         concessions=None if concessions is None else _as_geoframe(concessions, "concession"),
         villages=None if villages is None else _as_geoframe(villages, "village"),
-        rng=rng, key=key_bytes, audit={**audit, "detail": internal},
+        rng=rng,
+        key=key_bytes,
+        audit={**audit, "detail": internal},
     )
     detail.update(internal)
     return out
 
 
-def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None
-                   ) -> PublishedLayer:
+def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None) -> PublishedLayer:
     """Publish a result table: no per-case rows in public, no column that looks personal."""
     audit = _new_audit(frame, prof, "table", name, None, None)
     id_col = ID_COLUMN["cases"]
@@ -375,8 +473,17 @@ def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None
     audit["points"]["published_as"] = "a table (no case locations)"
     audit["rows_out"] = len(data)
     data.attrs = _attrs(frame, prof, "table")
-    return PublishedLayer(_GATE, data=data, kind="table", name=name, profile=prof, audit=audit,
-                          detail={}, omitted=_notes("table", audit), source=None)
+    return PublishedLayer(
+        _GATE,
+        data=data,
+        kind="table",
+        name=name,
+        profile=prof,
+        audit=audit,
+        detail={},
+        omitted=_notes("table", audit),
+        source=None,
+    )
 
 
 def _attrs(layer: pd.DataFrame, prof: PrivacyProfile, kind: str) -> dict[str, Any]:
@@ -390,8 +497,12 @@ def _attrs(layer: pd.DataFrame, prof: PrivacyProfile, kind: str) -> dict[str, An
 
 
 def for_output(
-    obj: Any, profile: str | PrivacyProfile | None, *, kind: str | None = None,
-    what: str = "this output", name: str | None = None,
+    obj: Any,
+    profile: str | PrivacyProfile | None,
+    *,
+    kind: str | None = None,
+    what: str = "this output",
+    name: str | None = None,
 ) -> PublishedLayer:
     """Return the :class:`PublishedLayer` a writer may put in an output made with ``profile``.
 
@@ -434,8 +545,12 @@ def for_output(
 
 
 def data_for_output(
-    obj: Any, profile: str | PrivacyProfile | None, *, kind: str | None = None,
-    what: str = "this output", name: str | None = None,
+    obj: Any,
+    profile: str | PrivacyProfile | None,
+    *,
+    kind: str | None = None,
+    what: str = "this output",
+    name: str | None = None,
 ) -> pd.DataFrame:
     """Return the rows :func:`for_output` allows (a copy the writer may change)."""
     return for_output(obj, profile, kind=kind, what=what, name=name).data
@@ -453,8 +568,10 @@ def removed_columns(*layers: Any) -> dict[str, str]:
 
 
 def write_audit(
-    published: PublishedLayer | Mapping[str, PublishedLayer], target: str | os.PathLike[str],
-    *, internal: bool = False,
+    published: PublishedLayer | Mapping[str, PublishedLayer],
+    target: str | os.PathLike[str],
+    *,
+    internal: bool = False,
 ) -> Path:
     """Write ``<target>.audit.json`` for one published layer or several; return its path.
 

@@ -50,13 +50,14 @@ def _unit_columns(units: gpd.GeoDataFrame) -> tuple[pd.Series, pd.Series]:
     return pick("boundary_id", "shapeID", "id", "code"), pick("name", "shapeName", "name_en")
 
 
-
 def _stats(distances: np.ndarray) -> dict[str, float | None]:
     d = distances[np.isfinite(distances)]
     if len(d) == 0:
         return {"min": None, "median": None, "max": None}
-    return {k: round(float(f(d)), 1) for k, f in (("min", np.min), ("median", np.median),
-                                                   ("max", np.max))}
+    return {
+        k: round(float(f(d)), 1)
+        for k, f in (("min", np.min), ("median", np.median), ("max", np.max))
+    }
 
 
 def _membership(points: np.ndarray, polys: np.ndarray, ids: np.ndarray) -> list[frozenset]:
@@ -75,21 +76,37 @@ def _consistency(
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     polys = pm.to_metric(concessions, CAMBODIA_METRIC_CRS)
     id_col = ID_COLUMN["concessions"]
-    ids = (concessions[id_col] if id_col in concessions.columns
-           else pd.Series(range(len(concessions)))).astype(str).to_numpy()
+    ids = (
+        (
+            concessions[id_col]
+            if id_col in concessions.columns
+            else pd.Series(range(len(concessions)))
+        )
+        .astype(str)
+        .to_numpy()
+    )
     before = _membership(true_pts, polys, ids)
     after = _membership(new_pts, polys, ids)
-    counts = {"moved_out_of_concession": 0, "moved_into_concession": 0,
-              "moved_between_concessions": 0}
+    counts = {
+        "moved_out_of_concession": 0,
+        "moved_into_concession": 0,
+        "moved_between_concessions": 0,
+    }
     cases = []
     for cid, b, a, gone in zip(case_ids, before, after, shapely.is_missing(new_pts), strict=True):
         if gone or a == b:
             continue
-        change = ("moved_out_of_concession" if not a else "moved_into_concession" if not b
-                  else "moved_between_concessions")
+        change = (
+            "moved_out_of_concession"
+            if not a
+            else "moved_into_concession"
+            if not b
+            else "moved_between_concessions"
+        )
         counts[change] += 1
-        cases.append({"case_id": str(cid), "change": change, "true": sorted(b),
-                      "published": sorted(a)})
+        cases.append(
+            {"case_id": str(cid), "change": change, "true": sorted(b), "published": sorted(a)}
+        )
     return counts, cases
 
 
@@ -102,8 +119,12 @@ def _suppress(units: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _draws(
-    layer: pd.DataFrame, idx: np.ndarray, xy: np.ndarray, rng: np.random.Generator,
-    key: bytes | None, audit: dict[str, Any],
+    layer: pd.DataFrame,
+    idx: np.ndarray,
+    xy: np.ndarray,
+    rng: np.random.Generator,
+    key: bytes | None,
+    audit: dict[str, Any],
 ) -> pm.Draw:
     if key is None:
         return pm.rng_draws(rng)
@@ -133,9 +154,11 @@ def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
         try:
             return bytes.fromhex(text)
         except ValueError as err:
-            raise PrivacyError("the masking key file is not a hex key", path=target,
-                               fix="delete it to create a new key (masked points will change)"
-                               ) from err
+            raise PrivacyError(
+                "the masking key file is not a hex key",
+                path=target,
+                fix="delete it to create a new key (masked points will change)",
+            ) from err
     with atomic_path(target) as tmp:
         tmp.write_text(secrets.token_hex(32) + "\n", "ascii")
         tmp.chmod(0o600)
@@ -143,15 +166,25 @@ def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
 
 
 def _displace(
-    layer: gpd.GeoDataFrame, prof: PrivacyProfile, xy: np.ndarray, todo: np.ndarray,
-    unit: np.ndarray, unit_polys: np.ndarray, draws: pm.Draw, new_xy: np.ndarray,
+    layer: gpd.GeoDataFrame,
+    prof: PrivacyProfile,
+    xy: np.ndarray,
+    todo: np.ndarray,
+    unit: np.ndarray,
+    unit_polys: np.ndarray,
+    draws: pm.Draw,
+    new_xy: np.ndarray,
     note: np.ndarray,
 ) -> None:
     idx = np.flatnonzero(todo)
     moved, status = pm.displace(
-        xy[idx], unit_polys[unit[idx]], draws=draws,
+        xy[idx],
+        unit_polys[unit[idx]],
+        draws=draws,
         min_radius_m=min(prof.min_radius_m + ROUNDING_MARGIN_M, prof.max_radius_m),
-        max_radius_m=prof.max_radius_m, candidates=prof.candidates, max_rounds=prof.max_rounds,
+        max_radius_m=prof.max_radius_m,
+        candidates=prof.candidates,
+        max_rounds=prof.max_rounds,
     )
     new_xy[idx] = moved
     note[idx] = np.where(status == pm.LEFT_OUT, "", status)
@@ -166,7 +199,9 @@ def _displace(
 
 
 def _village_units(
-    villages: gpd.GeoDataFrame | None, true_pts: np.ndarray, located: np.ndarray,
+    villages: gpd.GeoDataFrame | None,
+    true_pts: np.ndarray,
+    located: np.ndarray,
     prof: PrivacyProfile,
 ) -> tuple[np.ndarray, np.ndarray]:
     if villages is None:
@@ -186,8 +221,12 @@ def _village_units(
 
 
 def _mask_cases(
-    layer: gpd.GeoDataFrame, prof: PrivacyProfile, communes: gpd.GeoDataFrame,
-    villages: gpd.GeoDataFrame | None, rng: np.random.Generator, key: bytes | None,
+    layer: gpd.GeoDataFrame,
+    prof: PrivacyProfile,
+    communes: gpd.GeoDataFrame,
+    villages: gpd.GeoDataFrame | None,
+    rng: np.random.Generator,
+    key: bytes | None,
     audit: dict[str, Any],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return true points, published points (missing = left out), unit index and notes."""
@@ -230,8 +269,9 @@ def _mask_cases(
     new_xy[ok] = centres[snap_unit[ok]]
     note[ok] = pm.SNAPPED
     note[small] = SUPPRESSED
-    audit["suppression"].update(units_suppressed=len(small_units),
-                                cases_suppressed=int(small.sum()))
+    audit["suppression"].update(
+        units_suppressed=len(small_units), cases_suppressed=int(small.sum())
+    )
     return true_pts, _points(new_xy), snap_unit, note
 
 
@@ -242,24 +282,31 @@ def _points(xy: np.ndarray) -> np.ndarray:
 
 
 def _aggregate(
-    layer: gpd.GeoDataFrame, prof: PrivacyProfile, communes: gpd.GeoDataFrame,
+    layer: gpd.GeoDataFrame,
+    prof: PrivacyProfile,
+    communes: gpd.GeoDataFrame,
     audit: dict[str, Any],
 ) -> gpd.GeoDataFrame:
     true_pts = pm.to_metric(layer, CAMBODIA_METRIC_CRS)
     unit_polys = pm.to_metric(communes, CAMBODIA_METRIC_CRS)
     unit, how = pm.assign_units(true_pts, unit_polys, snap_m=prof.snap_to_commune_m)
-    audit["points"].update(in_commune=int((how == "inside").sum()),
-                           assigned_to_nearest_commune=int((how == "nearest").sum()),
-                           not_in_any_commune=int((unit < 0).sum()))
-    households = (pd.to_numeric(layer["households"], errors="coerce").to_numpy(dtype="float64")
-                  if "households" in layer.columns else np.full(len(layer), np.nan))
+    audit["points"].update(
+        in_commune=int((how == "inside").sum()),
+        assigned_to_nearest_commune=int((how == "nearest").sum()),
+        not_in_any_commune=int((unit < 0).sum()),
+    )
+    households = (
+        pd.to_numeric(layer["households"], errors="coerce").to_numpy(dtype="float64")
+        if "households" in layer.columns
+        else np.full(len(layer), np.nan)
+    )
     frame = pd.DataFrame({"unit": unit, "households": households})
     frame = frame[frame["unit"] >= 0]
-    grouped = frame.groupby("unit").agg(cases=("unit", "size"),
-                                         households=("households", "sum"))
+    grouped = frame.groupby("unit").agg(cases=("unit", "size"), households=("households", "sum"))
     small = grouped["cases"] < prof.k
-    audit["suppression"].update(units_suppressed=int(small.sum()),
-                                cases_suppressed=int(grouped.loc[small, "cases"].sum()))
+    audit["suppression"].update(
+        units_suppressed=int(small.sum()), cases_suppressed=int(grouped.loc[small, "cases"].sum())
+    )
     grouped = grouped[~small]
     ids, names = _unit_columns(communes)
     out = gpd.GeoDataFrame(
@@ -279,23 +326,32 @@ def _aggregate(
 def _location_text(prof: PrivacyProfile, note: np.ndarray) -> pd.arrays.StringArray:
     """Say, row by row, how each published point relates to the true location."""
     if prof.mode == "displace":
-        moved = (f"moved {prof.min_radius_m:g}-{prof.max_radius_m:g} m in a random direction "
-                 "within its commune; not the true location")
+        moved = (
+            f"moved {prof.min_radius_m:g}-{prof.max_radius_m:g} m in a random direction "
+            "within its commune; not the true location"
+        )
     elif prof.mode == "commune_centroid":
         moved = "centre of the commune; not the true location"
     else:
         moved = "centre of the village; not the true location"
     text = np.full(len(note), moved, dtype=object)
     text[note == pm.FALLBACK] = "central point of its commune; not the true location"
-    text[note == COMMUNE_LEVEL] = ("central point of its commune, district or province: the "
-                                   "location is known only that far")
+    text[note == COMMUNE_LEVEL] = (
+        "central point of its commune, district or province: the location is known only that far"
+    )
     return pd.array(text, dtype="string")
 
 
 def mask_points(
-    data: gpd.GeoDataFrame, prof: PrivacyProfile, *, communes: gpd.GeoDataFrame,
-    concessions: gpd.GeoDataFrame | None, villages: gpd.GeoDataFrame | None,
-    rng: np.random.Generator, key: bytes | None, audit: dict[str, Any],
+    data: gpd.GeoDataFrame,
+    prof: PrivacyProfile,
+    *,
+    communes: gpd.GeoDataFrame,
+    concessions: gpd.GeoDataFrame | None,
+    villages: gpd.GeoDataFrame | None,
+    rng: np.random.Generator,
+    key: bytes | None,
+    audit: dict[str, Any],
 ) -> gpd.GeoDataFrame:
     """Return the case layer with its published points, and fill in the audit.
 
@@ -323,8 +379,11 @@ def mask_points(
         inside = shapely.contains(unit_polys[unit[within]], new_pts[within])
         audit["consistency"]["crossed_commune_boundary"] = int((~inside).sum())
     id_col = ID_COLUMN["cases"]
-    case_ids = (data[id_col].astype(str).to_numpy() if id_col in data.columns
-                else np.arange(len(data)).astype(str))
+    case_ids = (
+        data[id_col].astype(str).to_numpy()
+        if id_col in data.columns
+        else np.arange(len(data)).astype(str)
+    )
     if concessions is not None:
         counts, cases = _consistency(case_ids, true_pts, new_pts, concessions)
         audit["consistency"].update(counts)
@@ -338,8 +397,7 @@ def mask_points(
     left_out = located & ~moved
     points["left_out"] = int(left_out.sum())
     audit["detail"]["left_out"] = [
-        {"case_id": c, "reason": r} for c, r in zip(case_ids[left_out], note[left_out],
-                                                      strict=True)
+        {"case_id": c, "reason": r} for c, r in zip(case_ids[left_out], note[left_out], strict=True)
     ]
     if left_out.any():
         audit["warnings"].append(f"{int(left_out.sum())} case(s) left out of the published layer")

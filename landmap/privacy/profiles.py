@@ -22,7 +22,11 @@ from landmap.errors import PrivacyError
 
 MaskMode = Literal["exact", "displace", "commune_centroid", "village_centroid", "aggregate"]
 MASK_MODES: tuple[str, ...] = (
-    "exact", "displace", "commune_centroid", "village_centroid", "aggregate",
+    "exact",
+    "displace",
+    "commune_centroid",
+    "village_centroid",
+    "aggregate",
 )
 SEED_POLICIES: tuple[str, ...] = ("fresh", "keyed")
 

@@ -92,29 +92,39 @@ def public_summary(
     k = int(prof.k) if prof.is_public else 1
     pts = pm.to_metric(cases, CAMBODIA_METRIC_CRS)
     ok = ~shapely.is_missing(pts) & ~shapely.is_empty(pts)
-    households = (pd.to_numeric(cases["households"], errors="coerce").fillna(0)
-                  .to_numpy(dtype="float64") if "households" in cases.columns
-                  else np.zeros(len(cases)))
+    households = (
+        pd.to_numeric(cases["households"], errors="coerce").fillna(0).to_numpy(dtype="float64")
+        if "households" in cases.columns
+        else np.zeros(len(cases))
+    )
     record = make_provenance(
-        operation="public_summary", crs=CAMBODIA_METRIC_CRS,
+        operation="public_summary",
+        crs=CAMBODIA_METRIC_CRS,
         parameters={"k": k, "locations": "true (before masking)", "profile": prof.name},
     )
     result: dict[str, pd.DataFrame] = {
-        "total": pd.DataFrame({"cases": [int(len(cases))],
-                               "households": [int(round(households.sum()))]}),
+        "total": pd.DataFrame(
+            {"cases": [int(len(cases))], "households": [int(round(households.sum()))]}
+        ),
     }
     layers: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...], str, str]] = {
         "by_concession": (concessions, ("concession_id",), ("name",), "concession_id", "name"),
-        "by_commune": (communes, ("boundary_id", "shapeID"), ("name", "shapeName"),
-                       "commune_id", "commune"),
+        "by_commune": (
+            communes,
+            ("boundary_id", "shapeID"),
+            ("name", "shapeName"),
+            "commune_id",
+            "commune",
+        ),
     }
     precision = _precision(cases)
     for key, (layer, id_names, label_names, id_out, label_out) in layers.items():
         if layer is None:
             continue
         polys = pm.to_metric(layer, CAMBODIA_METRIC_CRS)
-        units = pd.DataFrame({id_out: _first(layer, id_names, "unit"),
-                              label_out: _first(layer, label_names, "")})
+        units = pd.DataFrame(
+            {id_out: _first(layer, id_names, "unit"), label_out: _first(layer, label_names, "")}
+        )
         # a case is counted in a unit only where its location precision supports it
         level = "commune" if key == "by_commune" else POINT_CLAIM_LEVEL
         where = np.flatnonzero(ok & supports(precision, level))
@@ -140,38 +150,51 @@ def _precision(cases: pd.DataFrame) -> np.ndarray:
     return cases["location_precision"].astype("string").fillna("exact").to_numpy(dtype=object)
 
 
-def _with_unknown(table: pd.DataFrame, coarse: np.ndarray, households: np.ndarray, k: int
-                  ) -> pd.DataFrame:
+def _with_unknown(
+    table: pd.DataFrame, coarse: np.ndarray, households: np.ndarray, k: int
+) -> pd.DataFrame:
     """Add one row for the cases known only to their district or province."""
     if not len(coarse):
         return table
     n = len(coarse)
-    row = {"commune_id": pd.NA, "commune": COMMUNE_UNKNOWN,
-           "cases": pd.NA if n < k else n,
-           "households": pd.NA if n < k else int(round(households[coarse].sum())),
-           "suppressed": n < k}
+    row = {
+        "commune_id": pd.NA,
+        "commune": COMMUNE_UNKNOWN,
+        "cases": pd.NA if n < k else n,
+        "households": pd.NA if n < k else int(round(households[coarse].sum())),
+        "suppressed": n < k,
+    }
     out = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
     for column in ("cases", "households"):
         out[column] = pd.array(out[column], dtype="Int64")
     return out
 
 
-def _with_overlapping_units(table: pd.DataFrame, cases: pd.DataFrame, coarse: np.ndarray,
-                            polys: np.ndarray, units: pd.DataFrame, id_out: str, k: int
-                            ) -> pd.DataFrame:
+def _with_overlapping_units(
+    table: pd.DataFrame,
+    cases: pd.DataFrame,
+    coarse: np.ndarray,
+    polys: np.ndarray,
+    units: pd.DataFrame,
+    id_out: str,
+    k: int,
+) -> pd.DataFrame:
     """Count, per concession, the cases known only to a unit that overlaps it (not inside)."""
     counts = pd.Series(0, index=range(len(units)), dtype="int64")
     if len(coarse) and "admin_code" in cases.columns:
-        codes = [c[:CODE_LENGTH_OF.get(str(p), 6)] if isinstance(c, str) and c else None
-                 for c, p in zip(cases["admin_code"].astype("string").fillna("").to_numpy()[coarse],
-                                 _precision(cases)[coarse], strict=True)]
+        codes = [
+            c[: CODE_LENGTH_OF.get(str(p), 6)] if isinstance(c, str) and c else None
+            for c, p in zip(
+                cases["admin_code"].astype("string").fillna("").to_numpy()[coarse],
+                _precision(cases)[coarse],
+                strict=True,
+            )
+        ]
         shapes = unit_geometries(codes)
         known = np.array([g is not None for g in shapes], dtype=bool)
         if known.any():
-            metric = gpd.GeoSeries(list(shapes[known]), crs="EPSG:4326").to_crs(
-                CAMBODIA_METRIC_CRS)
-            _, u = shapely.STRtree(polys).query(np.asarray(metric.array),
-                                                predicate="intersects")
+            metric = gpd.GeoSeries(list(shapes[known]), crs="EPSG:4326").to_crs(CAMBODIA_METRIC_CRS)
+            _, u = shapely.STRtree(polys).query(np.asarray(metric.array), predicate="intersects")
             counts = counts.add(pd.Series(u).value_counts(), fill_value=0).astype("int64")
     column = counts.reindex(range(len(units)), fill_value=0)
     by_id = dict(zip(units[id_out], column, strict=True))
@@ -182,7 +205,8 @@ def _with_overlapping_units(table: pd.DataFrame, cases: pd.DataFrame, coarse: np
         table = pd.concat([table, added], ignore_index=True)
         extra = table[id_out].map(by_id).fillna(0).astype("int64")
     table["cases_in_overlapping_units"] = pd.array(
-        [pd.NA if 0 < v < k else v for v in extra], dtype="Int64")
+        [pd.NA if 0 < v < k else v for v in extra], dtype="Int64"
+    )
     for column_name in ("cases", "households"):
         table[column_name] = pd.array(table[column_name], dtype="Int64")
     return table.sort_values(id_out).reset_index(drop=True)

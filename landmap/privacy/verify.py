@@ -49,8 +49,11 @@ def verify_outputs(
         prof = PUBLIC
     from landmap.leakcheck.check import audit_exports
 
-    items = published.items() if isinstance(published, Mapping) else (
-        (p.name or f"layer {i + 1}", p) for i, p in enumerate(published))
+    items = (
+        published.items()
+        if isinstance(published, Mapping)
+        else ((p.name or f"layer {i + 1}", p) for i, p in enumerate(published))
+    )
     targets: list[tuple[str, Any]] = []
     registers = dict(registers or {})
     for name, layer in items:
@@ -60,8 +63,10 @@ def verify_outputs(
         if against is None:
             against = layer.source
         if against is None:
-            return [f"{name}: the layer it was published from is not known, so the set cannot "
-                    "be checked"]
+            return [
+                f"{name}: the layer it was published from is not known, so the set cannot "
+                "be checked"
+            ]
         targets.append((name, against))
     targets += list(registers.items())
     paths = [Path(f) for f in files]
@@ -71,8 +76,9 @@ def verify_outputs(
     # every file is read once for all the registers (same check as one audit_export each)
     names = [name for name, _ in targets]
     if len(set(names)) != len(names):  # a register named twice: check each on its own
-        results = [(name, audit_exports(paths, {name: a}, profile=prof)[name])
-                   for name, a in targets]
+        results = [
+            (name, audit_exports(paths, {name: a}, profile=prof)[name]) for name, a in targets
+        ]
     else:
         results = list(audit_exports(paths, dict(targets), profile=prof).items())
     for name, result in results:

@@ -68,6 +68,14 @@ from landmap.project.model import Project
 from landmap.project.spec import COORDINATE_KEYS, SPEC
 
 __all__ = [
-    "COORDINATE_KEYS", "DEFAULT_METRIC_CRS", "DEFAULT_STUDY_AREA", "SPEC", "LayerSpec", "Project",
-    "RasterSpec", "check_columns", "fill_defaults", "load_register_layer",
+    "COORDINATE_KEYS",
+    "DEFAULT_METRIC_CRS",
+    "DEFAULT_STUDY_AREA",
+    "SPEC",
+    "LayerSpec",
+    "Project",
+    "RasterSpec",
+    "check_columns",
+    "fill_defaults",
+    "load_register_layer",
 ]

@@ -1,6 +1,5 @@
 """The layers a project file names, and whether their files have the columns mapped onto them."""
 
-
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +13,6 @@ from landmap.schema import COLUMNS, LayerKind
 
 if TYPE_CHECKING:
     from landmap.io.load import Loaded
-
 
 
 DEFAULT_METRIC_CRS = "EPSG:32648"
@@ -92,7 +90,6 @@ class RasterSpec:
     title_km: str | None = None
 
 
-
 # -- columns: does the file have them? -------------------------------------------------------
 def _file_columns(spec: LayerSpec) -> list[str] | None:
     """Return the column names of a layer's file, or ``None`` if they cannot be read cheaply."""
@@ -110,14 +107,23 @@ def _file_columns(spec: LayerSpec) -> list[str] | None:
             check_archive(spec.path)  # a zip bomb is refused (by the loader) before it is read
         if spec.member is None and suffix in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
             # the header the loader will use (title rows above a workbook's header skipped)
-            return table_columns(spec.path, sheet=spec.options.get("layer"),
-                                 encoding=spec.options.get("encoding"))
+            return table_columns(
+                spec.path, sheet=spec.options.get("layer"), encoding=spec.options.get("encoding")
+            )
         import pyogrio
 
         info = pyogrio.read_info(str(spec.source), layer=spec.options.get("layer"))
         return [str(f) for f in info["fields"]]
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException,
-            DataSourceError, DataLayerError, LandmapError):
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+        InvalidFileException,
+        DataSourceError,
+        DataLayerError,
+        LandmapError,
+    ):
         return None  # unreadable here: the loader reads it again and gives the precise error
 
 
@@ -142,11 +148,12 @@ def check_columns(spec: LayerSpec, *, project: Path | None = None) -> None:
         close = difflib.get_close_matches(column.lower(), list(lower), n=1)
         hint = f"did you mean {lower[close[0]]!r}? " if close else ""
         where = f" (project {project}, layer {spec.name!r}" + (
-            f", [[layers]] at line {spec.line})" if spec.line else ")")
+            f", [[layers]] at line {spec.line})" if spec.line else ")"
+        )
         raise SchemaError(
-            f"the column mapping {canon} = {column!r}{where} names a column the file does not "
-            "have",
-            path=spec.source, column=column,
+            f"the column mapping {canon} = {column!r}{where} names a column the file does not have",
+            path=spec.source,
+            column=column,
             fix=f"{hint}the file's columns are: {', '.join(present)}",
         )
 
@@ -172,14 +179,20 @@ def load_register_layer(spec: LayerSpec, *, project: Path | None = None) -> Load
     except LandmapError as err:
         err.add_note(f"while reading register layer {spec.name!r} of project {project}")
         raise
-    rows = pd.DataFrame({
-        "row": pd.Series(range(1, len(data) + 1), dtype="int64"),
-        "status": pd.Series(["loaded"] * len(data), dtype="string"),
-        "reason": pd.Series([pd.NA] * len(data), dtype="string"),
-        "id": data["case_id"].astype("string").reset_index(drop=True),
-    })
-    details = {"register": display, "events": len(data), "sources": sources,
-               "source_records": int(data["source_records"].sum())}
+    rows = pd.DataFrame(
+        {
+            "row": pd.Series(range(1, len(data) + 1), dtype="int64"),
+            "status": pd.Series(["loaded"] * len(data), dtype="string"),
+            "reason": pd.Series([pd.NA] * len(data), dtype="string"),
+            "id": data["case_id"].astype("string").reset_index(drop=True),
+        }
+    )
+    details = {
+        "register": display,
+        "events": len(data),
+        "sources": sources,
+        "source_records": int(data["source_records"].sum()),
+    }
     data.attrs["landmap"] = {"kind": "cases", "source": display, "sha256": None}
     return Loaded(data, LoadReport(path=display, kind="cases", rows=rows, details=details))
 
@@ -206,4 +219,3 @@ def fill_defaults(loaded: Loaded, spec: LayerSpec) -> Loaded:
             data[canon] = column.mask(empty, fill).astype(dtype)
     loaded.report.details["project_defaults"] = dict(spec.defaults)
     return loaded
-

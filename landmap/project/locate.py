@@ -1,6 +1,5 @@
 """The line of a table or key in a project file's TOML text (tomllib does not report lines)."""
 
-
 from __future__ import annotations
 
 import re
@@ -8,7 +7,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     pass
-
 
 
 class _Locator:
@@ -36,7 +34,7 @@ class _Locator:
             if index is not None and seen != index:
                 continue
             end = len(self.lines)
-            for m, _, other in self.headers[pos + 1:]:
+            for m, _, other in self.headers[pos + 1 :]:
                 if not other.startswith(section + "."):
                     end = m
                     break
@@ -62,4 +60,3 @@ class _Locator:
                     found = n
                     break
         return found + 1
-

@@ -1,6 +1,5 @@
 """The Project: a validated project file, and loading every layer it names."""
 
-
 from __future__ import annotations
 
 import dataclasses
@@ -103,22 +102,24 @@ class Project:
         file = Path(path).expanduser()
         if not file.is_file():
             raise ProjectError(
-                "project file not found", path=file,
+                "project file not found",
+                path=file,
                 fix="give the path of a .toml project file (the demo is data/demo.toml)",
             )
         try:
             text = file.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as err:
             raise ProjectError(
-                f"is not UTF-8 text ({err.reason} at byte {err.start}); a TOML file must be "
-                "UTF-8", path=file,
+                f"is not UTF-8 text ({err.reason} at byte {err.start}); a TOML file must be UTF-8",
+                path=file,
                 fix="save it again as UTF-8 (in Notepad: Save as, Encoding UTF-8)",
             ) from err
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise ProjectError(
-                f"not valid TOML: {err}", path=file,
+                f"not valid TOML: {err}",
+                path=file,
                 fix="check the quotes, brackets and '=' on that line (https://toml.io)",
             ) from err
         from landmap.project.reader import _Builder  # it builds Projects: imported when used
@@ -139,7 +140,8 @@ class Project:
             if spec.name == name:
                 return spec
         raise ProjectError(
-            f"no layer named {name!r}", path=self.path,
+            f"no layer named {name!r}",
+            path=self.path,
             fix=f"use one of {', '.join(repr(s.name) for s in self.layers)}",
         )
 
@@ -178,15 +180,16 @@ class Project:
         if "key_file" not in self.privacy:
             raise ProjectError(
                 "the privacy profile masks with the office's secret key (seed_policy = "
-                "\"keyed\"), and no key file is set",
+                '"keyed"), and no key file is set',
                 path=self.path,
                 fix='add key_file = "masking.key" (a file kept in the office) to [privacy]',
             )
         from landmap.privacy import load_or_create_key
 
         key_file = Path(str(self.privacy["key_file"]))
-        return load_or_create_key(key_file if key_file.is_absolute()
-                                  else self.path.parent / key_file)
+        return load_or_create_key(
+            key_file if key_file.is_absolute() else self.path.parent / key_file
+        )
 
     # -- loading -----------------------------------------------------------------------------
     def load(self, names: Iterable[str] | None = None) -> dict[str, Loaded]:
@@ -244,4 +247,3 @@ class Project:
         if isinstance(area, str) and area.strip().lower() == DEFAULT_STUDY_AREA.lower():
             return None
         return area  # a country name, a (west, south, east, north) box or a polygon file
-

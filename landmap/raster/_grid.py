@@ -134,34 +134,45 @@ def open_raster(
             src = rasterio.open(path)
         except RasterioIOError as err:
             raise DataFileError(
-                f"cannot open the raster ({err})", path=path,
+                f"cannot open the raster ({err})",
+                path=path,
                 fix="check the path, and that the file is a GeoTIFF or another format GDAL reads.",
             ) from err
         with src:
             if not 1 <= band <= src.count:
                 raise DataFileError(
-                    f"the raster has {src.count} band(s); band {band} was asked for", path=path,
+                    f"the raster has {src.count} band(s); band {band} was asked for",
+                    path=path,
                     fix=f"choose a band between 1 and {src.count}.",
                 )
             if src.crs is None:
                 raise CRSError(
-                    "the raster has no coordinate reference system", path=path,
+                    "the raster has no coordinate reference system",
+                    path=path,
                     fix="set it with `gdal_edit.py -a_srs EPSG:32648 FILE` (its real CRS).",
                 )
             t = src.transform
             if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
                 raise AnalysisError(
-                    "the raster is rotated or not north-up", path=path,
+                    "the raster is rotated or not north-up",
+                    path=path,
                     fix="warp it to a north-up grid first: `gdalwarp SRC DST`.",
                 )
             flags = src.mask_flag_enums[band - 1]
             declared = src.nodatavals[band - 1]
-            use_mask = nodata is None and declared is None and any(
-                f.name in ("per_dataset", "alpha") for f in flags
+            use_mask = (
+                nodata is None
+                and declared is None
+                and any(f.name in ("per_dataset", "alpha") for f in flags)
             )
             grid = Grid(
-                path=str(path), width=src.width, height=src.height, transform=t, crs=src.crs,
-                dtype=src.dtypes[band - 1], nodata=nodata if nodata is not None else declared,
+                path=str(path),
+                width=src.width,
+                height=src.height,
+                transform=t,
+                crs=src.crs,
+                dtype=src.dtypes[band - 1],
+                nodata=nodata if nodata is not None else declared,
                 use_mask=use_mask,
             )
             yield src, grid
@@ -209,7 +220,8 @@ def polygons_in(polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid) -> np.nd
     source = polygons.attrs.get("landmap", {}).get("source")
     if polygons.crs is None and len(polygons):
         raise CRSError(
-            "the polygon layer has no CRS", path=source,
+            "the polygon layer has no CRS",
+            path=source,
             fix="set it with gdf.set_crs('EPSG:4326') (or the CRS the file was drawn in).",
         )
     series = polygons.geometry if isinstance(polygons, gpd.GeoDataFrame) else polygons
@@ -221,7 +233,9 @@ def polygons_in(polygons: gpd.GeoDataFrame | gpd.GeoSeries, grid: Grid) -> np.nd
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataValueError(
-            f"geometry is a {geoms[row].geom_type}, not a polygon", path=source, row=row + 1,
+            f"geometry is a {geoms[row].geom_type}, not a polygon",
+            path=source,
+            row=row + 1,
             column="geometry",
             fix="zonal statistics need polygons: buffer points or lines first, or drop these rows.",
         )
@@ -239,7 +253,8 @@ def id_columns(
         if wanted is not None and wanted not in cols:
             raise DataValueError(
                 f"no column {wanted!r} in the polygon layer (columns: {', '.join(map(str, cols))})",
-                column=wanted, fix="name one of the layer's columns.",
+                column=wanted,
+                fix="name one of the layer's columns.",
             )
     pair = ("area_id", "concession_id", "area_name", "concession_name")
     if id_column is None and name_column is None and {"area_id", "concession_id"} <= set(cols):
@@ -248,8 +263,12 @@ def id_columns(
     if id_column is None:
         candidates = ("concession_id", "area_id", "boundary_id", "case_id", "id", "Id", "ID")
         id_column = next(
-            (c for c in candidates if c in cols and polygons[c].notna().all()
-             and polygons[c].is_unique), None,
+            (
+                c
+                for c in candidates
+                if c in cols and polygons[c].notna().all() and polygons[c].is_unique
+            ),
+            None,
         )
     if name_column is None:
         name_column = next((c for c in ("name", "Name", "NAME") if c in cols), None)
@@ -274,8 +293,10 @@ def polygon_areas_m2(geoms: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndar
         within = np.where(present, shapely.area(inside), 0.0) * unit * unit
         return np.nan_to_num(total), np.nan_to_num(within)
     geod = pyproj.CRS.from_user_input(grid.crs.to_wkt()).get_geod()
-    total = np.array([abs(geod.geometry_area_perimeter(g)[0]) if g is not None else 0.0
-                      for g in geoms])
-    within = np.array([abs(geod.geometry_area_perimeter(g)[0]) if g is not None else 0.0
-                       for g in inside])
+    total = np.array(
+        [abs(geod.geometry_area_perimeter(g)[0]) if g is not None else 0.0 for g in geoms]
+    )
+    within = np.array(
+        [abs(geod.geometry_area_perimeter(g)[0]) if g is not None else 0.0 for g in inside]
+    )
     return total, within

@@ -83,11 +83,13 @@ def clip(
     with open_raster(raster) as (src, grid):
         geoms = polygons_in(polygons, grid)
         present = geoms[~shapely.is_missing(geoms)]
-        window = grid.pixel_window(shapely.box(*shapely.total_bounds(present))) if present.size \
-            else None
+        window = (
+            grid.pixel_window(shapely.box(*shapely.total_bounds(present))) if present.size else None
+        )
         if window is None:
             raise AnalysisError(
-                "no polygon overlaps the raster, so there is nothing to clip", path=raster,
+                "no polygon overlaps the raster, so there is nothing to clip",
+                path=raster,
                 fix="check that the polygons and the raster cover the same place.",
             )
         declared = src.nodata
@@ -96,11 +98,20 @@ def clip(
         if chosen:
             fill = _fill_value(src.dtypes[0])
         profile = {
-            "driver": "GTiff", "width": int(window.width), "height": int(window.height),
-            "count": src.count, "dtype": src.dtypes[0], "crs": src.crs,
-            "transform": grid.window_transform(window), "nodata": fill, "tiled": True,
-            "blockxsize": TILE, "blockysize": TILE, "compress": compress,
-            "predictor": 3 if np.dtype(src.dtypes[0]).kind == "f" else 2, "BIGTIFF": "IF_SAFER",
+            "driver": "GTiff",
+            "width": int(window.width),
+            "height": int(window.height),
+            "count": src.count,
+            "dtype": src.dtypes[0],
+            "crs": src.crs,
+            "transform": grid.window_transform(window),
+            "nodata": fill,
+            "tiled": True,
+            "blockxsize": TILE,
+            "blockysize": TILE,
+            "compress": compress,
+            "predictor": 3 if np.dtype(src.dtypes[0]).kind == "f" else 2,
+            "BIGTIFF": "IF_SAFER",
         }
         clash = False
         try:
@@ -115,25 +126,38 @@ def clip(
                 dst.update_tags(**src.tags())
                 clash = _copy_inside(src, dst, list(present), window, fill, all_touched, chosen)
         except rasterio.errors.RasterioIOError as err:
-            raise ExportError(f"cannot write the GeoTIFF ({err})", path=out,
-                              fix="check the folder exists and is writable.") from err
+            raise ExportError(
+                f"cannot write the GeoTIFF ({err})",
+                path=out,
+                fix="check the folder exists and is writable.",
+            ) from err
         crs = grid.crs.to_string()
     if clash:
         warnings.warn(
             f"{out}: the value {fill:g} chosen as nodata also occurs inside the polygons; those "
             "pixels now read as nodata. Pass nodata= with a value the raster never holds.",
-            LandmapWarning, stacklevel=2,
+            LandmapWarning,
+            stacklevel=2,
         )
     if provenance:
         inputs = [str(raster)]
         source = getattr(polygons, "attrs", {}).get("landmap", {}).get("source")
         if source:
             inputs.append(source)
-        write_provenance(make_provenance(
-            inputs=inputs, crs=crs, operation="clip",
-            parameters={"nodata": fill if not np.isnan(fill) else "nan",
-                        "all_touched": all_touched, "compress": compress},
-        ), out, public=False)  # a raster of public layers: the full record with hashes
+        write_provenance(
+            make_provenance(
+                inputs=inputs,
+                crs=crs,
+                operation="clip",
+                parameters={
+                    "nodata": fill if not np.isnan(fill) else "nan",
+                    "all_touched": all_touched,
+                    "compress": compress,
+                },
+            ),
+            out,
+            public=False,
+        )  # a raster of public layers: the full record with hashes
     return out
 
 
@@ -159,7 +183,10 @@ def _copy_inside(
         inside = np.zeros((h, int(window.width)), dtype=bool)
         if near:
             inside = features.geometry_mask(
-                near, out_shape=inside.shape, transform=transform, invert=True,
+                near,
+                out_shape=inside.shape,
+                transform=transform,
+                invert=True,
                 all_touched=all_touched,
             )
         data = src.read(window=part)

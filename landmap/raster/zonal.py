@@ -112,8 +112,11 @@ def _class_values(classes: Classes) -> dict[float, str | None]:
     if isinstance(classes, Mapping):
         out = {}
         for value, label in classes.items():
-            out[value] = label[0] if isinstance(label, tuple | list) else (
-                None if label is None else str(label))
+            out[value] = (
+                label[0]
+                if isinstance(label, tuple | list)
+                else (None if label is None else str(label))
+            )
         return out
     return {value: None for value in classes}
 
@@ -226,19 +229,33 @@ def zonal_stats(
     out = _table(polygons, id_column, name_column, total, within, nodata_m2, stats)
     if declared and any(v is not None for v in declared.values()):
         out.attrs["classes"] = {k: v for k, v in declared.items() if v is not None}
-    return attach(out, _provenance(
-        "zonal_stats", [raster], polygons, crs,
-        {"method": method, "band": band, "nodata": nodata,
-         "classes": None if not classified else sorted(map(_key, declared)) or True},
-    ))
+    return attach(
+        out,
+        _provenance(
+            "zonal_stats",
+            [raster],
+            polygons,
+            crs,
+            {
+                "method": method,
+                "band": band,
+                "nodata": nodata,
+                "classes": None if not classified else sorted(map(_key, declared)) or True,
+            },
+        ),
+    )
 
 
 def _class_table(
     by_class: list[dict[float, float]], declared: dict[float, str | None]
 ) -> pd.DataFrame:
     values = sorted(set(declared) | {v for d in by_class for v in d})
-    ha = np.array([[d.get(v, 0.0) for v in values] for d in by_class]).reshape(
-        len(by_class), len(values)) / _M2_PER_HA
+    ha = (
+        np.array([[d.get(v, 0.0) for v in values] for d in by_class]).reshape(
+            len(by_class), len(values)
+        )
+        / _M2_PER_HA
+    )
     with_data = ha.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(with_data > 0, 100.0 * ha / with_data, np.nan)
@@ -268,13 +285,15 @@ def _continuous_table(scan: Iterator, n: int, nodata_m2: np.ndarray) -> pd.DataF
     has = count > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(has, wsum / wtot, np.nan)
-    return pd.DataFrame({
-        "mean": mean,
-        "min": np.where(has, vmin, np.nan),
-        "max": np.where(has, vmax, np.nan),
-        "sum": np.where(has, vsum, np.nan),
-        "count": count,
-    })
+    return pd.DataFrame(
+        {
+            "mean": mean,
+            "min": np.where(has, vmin, np.nan),
+            "max": np.where(has, vmax, np.nan),
+            "sum": np.where(has, vsum, np.nan),
+            "count": count,
+        }
+    )
 
 
 def zonal_change(
@@ -312,12 +331,15 @@ def zonal_change(
 
     """
     _check_method(method)
-    with open_raster(before, band=band, nodata=nodata) as (src_a, grid), \
-            open_raster(after, band=band, nodata=nodata) as (src_b, grid_b):
+    with (
+        open_raster(before, band=band, nodata=nodata) as (src_a, grid),
+        open_raster(after, band=band, nodata=nodata) as (src_b, grid_b),
+    ):
         if not grid.same_grid(grid_b):
             raise AnalysisError(
                 "the two rasters are not on the same grid (CRS, pixel size, origin or size "
-                "differ); they would have to be resampled", path=after,
+                "differ); they would have to be resampled",
+                path=after,
                 fix=f"warp one onto the other, e.g. `gdalwarp -t_srs {grid.crs.to_string()} "
                 f"-tr {grid.transform.a} {-grid.transform.e} -te {' '.join(map(str, grid.bounds))} "
                 "-r near AFTER.tif AFTER_aligned.tif`.",
@@ -341,15 +363,24 @@ def zonal_change(
                     moves[i][(va, vb)] += m2
         crs = grid.crs.to_string()
     keys = sorted({k for d in moves for k in d})
-    changes = pd.DataFrame({
-        f"change_{_key(a)}_to_{_key(b)}_ha": [d.get((a, b), 0.0) / _M2_PER_HA for d in moves]
-        for a, b in keys
-    }, index=range(len(moves)))
+    changes = pd.DataFrame(
+        {
+            f"change_{_key(a)}_to_{_key(b)}_ha": [d.get((a, b), 0.0) / _M2_PER_HA for d in moves]
+            for a, b in keys
+        },
+        index=range(len(moves)),
+    )
     out = _table(polygons, id_column, name_column, total, within, nodata_m2, changes)
-    return attach(out, _provenance(
-        "zonal_change", [before, after], polygons, crs,
-        {"method": method, "band": band, "nodata": nodata},
-    ))
+    return attach(
+        out,
+        _provenance(
+            "zonal_change",
+            [before, after],
+            polygons,
+            crs,
+            {"method": method, "band": band, "nodata": nodata},
+        ),
+    )
 
 
 def forest_cover(
@@ -385,8 +416,13 @@ def forest_cover(
 
     """
     stats = zonal_stats(
-        raster, polygons, classes={v: label for v, (label, _) in FOREST_CLASSES.items()},
-        method=method, nodata=nodata, id_column=id_column, name_column=name_column,
+        raster,
+        polygons,
+        classes={v: label for v, (label, _) in FOREST_CLASSES.items()},
+        method=method,
+        nodata=nodata,
+        id_column=id_column,
+        name_column=name_column,
     )
     ha_cols = [c for c in stats.columns if c.startswith("class_") and c.endswith("_ha")]
     forest_col = f"class_{_key(forest)}_ha"

@@ -64,9 +64,16 @@ class Register:
         return f"<Register {self.backend} {self.display}>"
 
     # -- writing ------------------------------------------------------------------------------
-    def import_file(self, file: PathOrUrl | pd.DataFrame, *, source: str,
-                    columns: dict[str, str] | None = None, by: str | None = None,
-                    reason: str | None = None, **loader_options: Any) -> ImportResult:
+    def import_file(
+        self,
+        file: PathOrUrl | pd.DataFrame,
+        *,
+        source: str,
+        columns: dict[str, str] | None = None,
+        by: str | None = None,
+        reason: str | None = None,
+        **loader_options: Any,
+    ) -> ImportResult:
         """Import a file any case loader reads, under ``source``; one transaction.
 
         Parameters
@@ -95,19 +102,33 @@ class Register:
         DataFileError, SchemaError, CRSError
             The file cannot be loaded (nothing is written).
         """
-        return import_file(self._store, file, source=source, columns=columns, by=by,
-                           reason=reason, **loader_options)
+        return import_file(
+            self._store,
+            file,
+            source=source,
+            columns=columns,
+            by=by,
+            reason=reason,
+            **loader_options,
+        )
 
-    def edit(self, case: str, changes: dict[str, Any], *, by: str | None = None,
-             reason: str | None = None) -> int:
+    def edit(
+        self,
+        case: str,
+        changes: dict[str, Any],
+        *,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> int:
         """Correct fields of record ``case`` (``SOURCE:ID``); a new version with ``reason``.
 
         Returns the new version number.
         """
         return _changes.edit(self._store, case, changes, by=by, reason=reason)
 
-    def delete_personal(self, case: str, *, by: str | None = None,
-                        reason: str | None = None) -> int:
+    def delete_personal(
+        self, case: str, *, by: str | None = None, reason: str | None = None
+    ) -> int:
         """Erase the personal fields of ``case`` from every version (see the user guide).
 
         The description and every non-canonical column (names, phones, ID numbers) are
@@ -116,8 +137,14 @@ class Register:
         """
         return _changes.delete_personal(self._store, case, by=by, reason=reason)
 
-    def merge(self, pairs: pd.DataFrame | PathOrUrl, *, threshold: float | None = None,
-              by: str | None = None, reason: str | None = None) -> dict[str, int]:
+    def merge(
+        self,
+        pairs: pd.DataFrame | PathOrUrl,
+        *,
+        threshold: float | None = None,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, int]:
         """Merge duplicate pairs: those scoring at least ``threshold``, or a reviewed table.
 
         ``pairs`` is :meth:`duplicates`' table or its CSV; with a ``decision`` column,
@@ -126,8 +153,14 @@ class Register:
         """
         return _changes.merge(self._store, pairs, threshold=threshold, by=by, reason=reason)
 
-    def unmerge(self, case: str, *, other: str | None = None, by: str | None = None,
-                reason: str | None = None) -> int:
+    def unmerge(
+        self,
+        case: str,
+        *,
+        other: str | None = None,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> int:
         """Take record ``case`` out of its event (or unlink it from ``other`` only)."""
         return _changes.unmerge(self._store, case, other=other, by=by, reason=reason)
 
@@ -158,8 +191,9 @@ class Register:
         """Return the sources, in the order their first file was imported."""
         return _read.source_order(self._store, None)
 
-    def duplicates(self, *, threshold: float = 0.5, sources: list[str] | None = None,
-                   seed: int = 1) -> pd.DataFrame:
+    def duplicates(
+        self, *, threshold: float = 0.5, sources: list[str] | None = None, seed: int = 1
+    ) -> pd.DataFrame:
         """Find pairs of records from different sources that may be the same event.
 
         Returns
@@ -167,12 +201,18 @@ class Register:
         pandas.DataFrame
             ``source_a, id_a, source_b, id_b, score`` (0-1) and the evidence per field.
         """
-        return _linkage.find_duplicates(self._store, threshold=threshold, sources=sources,
-                                        seed=seed)
+        return _linkage.find_duplicates(
+            self._store, threshold=threshold, sources=sources, seed=seed
+        )
 
     # -- access -------------------------------------------------------------------------------
-    def roles_sql(self, *, field: str = "landmap_field", analyst: str = "landmap_analyst",
-                  publisher: str = "landmap_publisher") -> list[str]:
+    def roles_sql(
+        self,
+        *,
+        field: str = "landmap_field",
+        analyst: str = "landmap_analyst",
+        publisher: str = "landmap_publisher",
+    ) -> list[str]:
         """Return the SQL that sets up the three PostGIS roles (see the README)."""
         return _roles.roles_sql(field=field, analyst=analyst, publisher=publisher)
 

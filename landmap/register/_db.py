@@ -39,7 +39,7 @@ class Store:
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """Yield ``items`` in slices of at most ``size`` (bound-parameter limits, batches)."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def now() -> str:
@@ -73,12 +73,17 @@ def _pg_url(db: str) -> sa.URL:
     try:
         url = sa.engine.make_url(db)
     except sa.exc.ArgumentError as err:
-        raise RegisterError(f"{db!r} is not a database URL", path=redact(db),
-                            fix="write postgresql://user@host:5432/dbname") from err
+        raise RegisterError(
+            f"{db!r} is not a database URL",
+            path=redact(db),
+            fix="write postgresql://user@host:5432/dbname",
+        ) from err
     if url.drivername not in _PG_DRIVERS:
         raise RegisterError(
             f"a register is a GeoPackage file or a PostgreSQL database, not {url.drivername}",
-            path=redact(db), fix="give a .gpkg path or a postgresql://user@host/db URL")
+            path=redact(db),
+            fix="give a .gpkg path or a postgresql://user@host/db URL",
+        )
     return url.set(drivername="postgresql+psycopg")
 
 
@@ -106,20 +111,30 @@ def connect(db: str | os.PathLike[str], *, create: bool) -> Store:
     else:
         path = Path(db).expanduser().absolute()
         if not path.exists() and not create:
-            raise RegisterError("no register here", path=display,
-                                fix="import a file first (landmap register import FILE "
-                                    "--source NAME), or give --db the register's path")
+            raise RegisterError(
+                "no register here",
+                path=display,
+                fix="import a file first (landmap register import FILE "
+                "--source NAME), or give --db the register's path",
+            )
         if path.exists() and path.is_dir():
-            raise RegisterError("is a folder, not a register file", path=display,
-                                fix="give a file name such as register.gpkg")
+            raise RegisterError(
+                "is a folder, not a register file",
+                path=display,
+                fix="give a file name such as register.gpkg",
+            )
         if not path.parent.is_dir():
-            raise RegisterError("its folder does not exist", path=display,
-                                fix="create the folder first or choose another path")
+            raise RegisterError(
+                "its folder does not exist",
+                path=display,
+                fix="create the folder first or choose another path",
+            )
         engine = _sqlite_engine(path)
         backend = "geopackage"
     metadata = sa.MetaData()
-    store = Store(engine, _schema.tables(metadata, postgis=backend == "postgis"), display,
-                  backend, path)
+    store = Store(
+        engine, _schema.tables(metadata, postgis=backend == "postgis"), display, backend, path
+    )
     try:
         _ensure_schema(store, metadata, create=create)
     except sa.exc.OperationalError as err:
@@ -128,13 +143,17 @@ def connect(db: str | os.PathLike[str], *, create: bool) -> Store:
             f"could not open the register ({str(err.orig).strip().splitlines()[0]})",
             path=display,
             fix="check the host, port and database name; give the password through PGPASSWORD "
-                "or ~/.pgpass, never in a project file" if backend == "postgis"
+            "or ~/.pgpass, never in a project file"
+            if backend == "postgis"
             else "check the file is a landmap register and not open in another program",
         ) from err
     except sa.exc.DatabaseError as err:
         engine.dispose()
-        raise RegisterError(f"is not a register landmap can read ({err.orig})", path=display,
-                            fix="give the path of a landmap register (.gpkg)") from err
+        raise RegisterError(
+            f"is not a register landmap can read ({err.orig})",
+            path=display,
+            fix="give the path of a landmap register (.gpkg)",
+        ) from err
     return store
 
 
@@ -146,27 +165,41 @@ def _ensure_schema(store: Store, metadata: sa.MetaData, *, create: bool) -> None
             ours = {t.name for t in store.tables.values()}
             if store.backend == "geopackage" and names - ours - _GPKG_SYSTEM:
                 raise RegisterError(
-                    "is a GeoPackage with other data, not a landmap register", path=store.display,
-                    fix="choose a new file name for the register, e.g. register.gpkg")
+                    "is a GeoPackage with other data, not a landmap register",
+                    path=store.display,
+                    fix="choose a new file name for the register, e.g. register.gpkg",
+                )
             if not create:
-                raise RegisterError("holds no landmap register", path=store.display,
-                                    fix="import a file first: landmap register import FILE "
-                                        "--source NAME --db ...")
+                raise RegisterError(
+                    "holds no landmap register",
+                    path=store.display,
+                    fix="import a file first: landmap register import FILE --source NAME --db ...",
+                )
             _create(conn, store, metadata)
             return
-        version = int(conn.execute(sa.select(meta.c.value).where(
-            meta.c.key == "schema_version")).scalar_one())
+        version = int(
+            conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one()
+        )
         if version > _schema.SCHEMA_VERSION:
             raise RegisterError(
                 f"was written by a newer landmap (schema {version}; this one reads up to "
-                f"{_schema.SCHEMA_VERSION})", path=store.display,
-                fix="upgrade landmap (pip install -U landmap)")
+                f"{_schema.SCHEMA_VERSION})",
+                path=store.display,
+                fix="upgrade landmap (pip install -U landmap)",
+            )
         migrate(conn, store, version)
 
 
-_GPKG_SYSTEM = {"gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_extensions",
-                "gpkg_geometry_columns", "gpkg_tile_matrix", "gpkg_tile_matrix_set",
-                "gpkg_ogr_contents", "sqlite_sequence"}
+_GPKG_SYSTEM = {
+    "gpkg_spatial_ref_sys",
+    "gpkg_contents",
+    "gpkg_extensions",
+    "gpkg_geometry_columns",
+    "gpkg_tile_matrix",
+    "gpkg_tile_matrix_set",
+    "gpkg_ogr_contents",
+    "sqlite_sequence",
+}
 
 
 def _create(conn: sa.Connection, store: Store, metadata: sa.MetaData) -> None:
@@ -177,11 +210,14 @@ def _create(conn: sa.Connection, store: Store, metadata: sa.MetaData) -> None:
         conn.exec_driver_sql(_schema.PUBLIC_VIEW_SQL)
     else:
         _schema.init_geopackage(conn, [t.name for t in store.tables.values()])
-    conn.execute(store.tables["meta"].insert(), [
-        {"key": "schema_version", "value": str(_schema.SCHEMA_VERSION)},
-        {"key": "created_at", "value": now()},
-        {"key": "created_by", "value": who(None)},
-    ])
+    conn.execute(
+        store.tables["meta"].insert(),
+        [
+            {"key": "schema_version", "value": str(_schema.SCHEMA_VERSION)},
+            {"key": "created_at", "value": now()},
+            {"key": "created_by", "value": who(None)},
+        ],
+    )
 
 
 def migrate(conn: sa.Connection, store: Store, version: int) -> int:
@@ -194,12 +230,14 @@ def migrate(conn: sa.Connection, store: Store, version: int) -> int:
     while version < _schema.SCHEMA_VERSION:
         step = _schema.MIGRATIONS.get(version)
         if step is None:
-            raise RegisterError(f"no migration from schema {version}", path=store.display,
-                                fix="open it with the landmap version that wrote it")
+            raise RegisterError(
+                f"no migration from schema {version}",
+                path=store.display,
+                fix="open it with the landmap version that wrote it",
+            )
         step(conn)
         version += 1
-        conn.execute(meta.update().where(meta.c.key == "schema_version")
-                     .values(value=str(version)))
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(version)))
     return version
 
 
@@ -219,5 +257,15 @@ def read(store: Store) -> Iterator[sa.Connection]:
         yield conn
 
 
-__all__ = ["Store", "chunks", "connect", "is_url", "migrate", "now", "read", "redact", "who",
-           "write"]
+__all__ = [
+    "Store",
+    "chunks",
+    "connect",
+    "is_url",
+    "migrate",
+    "now",
+    "read",
+    "redact",
+    "who",
+    "write",
+]

@@ -53,15 +53,15 @@ def links(conn: sa.Connection, t: dict[str, sa.Table]) -> pd.DataFrame:
     d = t["decisions"]
     rows = conn.execute(sa.select(d.c.decision_id, d.c.op, d.c.record_a, d.c.record_b)).all()
     frame = pd.DataFrame(rows, columns=["decision_id", "op", "record_a", "record_b"])
-    latest = frame.sort_values("decision_id").drop_duplicates(["record_a", "record_b"],
-                                                             keep="last")
+    latest = frame.sort_values("decision_id").drop_duplicates(["record_a", "record_b"], keep="last")
     return latest.loc[latest["op"] == "merge", ["record_a", "record_b"]]
 
 
 def grouping(conn: sa.Connection, t: dict[str, sa.Table]) -> pd.Series:
     """Return record_key -> event_key, computed from the decisions."""
-    keys = np.array(sorted(r for (r,) in conn.execute(sa.select(t["records"].c.record_key))),
-                    dtype=object)
+    keys = np.array(
+        sorted(r for (r,) in conn.execute(sa.select(t["records"].c.record_key))), dtype=object
+    )
     pairs = links(conn, t)
     a = np.searchsorted(keys, pairs["record_a"].to_numpy(dtype=object))
     b = np.searchsorted(keys, pairs["record_b"].to_numpy(dtype=object))
@@ -72,8 +72,9 @@ def refresh(conn: sa.Connection, t: dict[str, sa.Table]) -> int:
     """Bring ``register_events`` in step with the decisions; return how many rows changed."""
     e = t["events"]
     want = grouping(conn, t)
-    have = pd.Series(dict(conn.execute(sa.select(e.c.record_key, e.c.event_key)).all()),
-                     dtype=object)
+    have = pd.Series(
+        dict(conn.execute(sa.select(e.c.record_key, e.c.event_key)).all()), dtype=object
+    )
     have = have.reindex(want.index)
     stale = want.index[(have != want).to_numpy()]
     for chunk in _db.chunks(stale.tolist(), 900):
@@ -94,13 +95,23 @@ def known_keys(conn: sa.Connection, t: dict[str, sa.Table], keys: Iterable[str])
     r = t["records"]
     found: set[str] = set()
     for chunk in _db.chunks(sorted(set(keys)), 900):
-        found.update(k for (k,) in conn.execute(
-            sa.select(r.c.record_key).where(r.c.record_key.in_(chunk))))
+        found.update(
+            k for (k,) in conn.execute(sa.select(r.c.record_key).where(r.c.record_key.in_(chunk)))
+        )
     return found
 
 
-def decide(conn: sa.Connection, t: dict[str, sa.Table], pairs: pd.DataFrame, *, op: str,
-           method: str, by: str, stamp: str, reason: str | None) -> int:
+def decide(
+    conn: sa.Connection,
+    t: dict[str, sa.Table],
+    pairs: pd.DataFrame,
+    *,
+    op: str,
+    method: str,
+    by: str,
+    stamp: str,
+    reason: str | None,
+) -> int:
     """Append one decision per pair (``record_a``, ``record_b``, optional ``score``).
 
     Raises
@@ -116,20 +127,33 @@ def decide(conn: sa.Connection, t: dict[str, sa.Table], pairs: pd.DataFrame, *, 
     same = (a == b).to_numpy()
     if same.any():
         row = int(np.flatnonzero(same)[0]) + 1
-        raise RegisterError(f"pair {row} links record {a.iloc[row - 1]!r} with itself",
-                            row=row, fix="a pair must name two different records")
+        raise RegisterError(
+            f"pair {row} links record {a.iloc[row - 1]!r} with itself",
+            row=row,
+            fix="a pair must name two different records",
+        )
     missing = set(a) | set(b)
     missing -= known_keys(conn, t, missing)
     if missing:
         raise RegisterError(
             f"no such record in the register: {', '.join(sorted(missing)[:5])}",
-            fix="records are named SOURCE:ID as in `landmap register duplicates` output")
+            fix="records are named SOURCE:ID as in `landmap register duplicates` output",
+        )
     low, high = np.minimum(a.to_numpy(), b.to_numpy()), np.maximum(a.to_numpy(), b.to_numpy())
     score = pairs["score"] if "score" in pairs.columns else pd.Series(None, index=pairs.index)
-    rows = [{"op": op, "record_a": x, "record_b": y,
-             "score": None if pd.isna(s) else float(s), "method": method,
-             "decided_at": stamp, "decided_by": by, "reason": reason}
-            for x, y, s in zip(low, high, score, strict=True)]
+    rows = [
+        {
+            "op": op,
+            "record_a": x,
+            "record_b": y,
+            "score": None if pd.isna(s) else float(s),
+            "method": method,
+            "decided_at": stamp,
+            "decided_by": by,
+            "reason": reason,
+        }
+        for x, y, s in zip(low, high, score, strict=True)
+    ]
     conn.execute(t["decisions"].insert(), rows)
     refresh(conn, t)
     return len(rows)

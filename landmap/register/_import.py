@@ -71,13 +71,17 @@ class ImportResult:
     def summary(self) -> str:
         """One line: what happened to the file's rows."""
         if self.already_imported:
-            return (f"{self.file}: already imported for source {self.source!r} "
-                    f"(same SHA-256); nothing added")
-        return (f"{self.file} -> source {self.source!r}: {self.report.input_rows} rows, "
-                f"{self.report.rejected} rejected by the loader, {len(self.skipped)} skipped "
-                f"(id used twice); {self.added} new, {self.changed} changed, "
-                f"{self.unchanged} unchanged; {self.not_in_file} earlier records not in "
-                "this file (kept)")
+            return (
+                f"{self.file}: already imported for source {self.source!r} "
+                f"(same SHA-256); nothing added"
+            )
+        return (
+            f"{self.file} -> source {self.source!r}: {self.report.input_rows} rows, "
+            f"{self.report.rejected} rejected by the loader, {len(self.skipped)} skipped "
+            f"(id used twice); {self.added} new, {self.changed} changed, "
+            f"{self.unchanged} unchanged; {self.not_in_file} earlier records not in "
+            "this file (kept)"
+        )
 
     def __str__(self) -> str:
         return self.summary()
@@ -88,9 +92,11 @@ def check_source(source: str) -> str:
     name = str(source or "").strip()
     if not name or ":" in name or len(name) > 100:
         raise RegisterError(
-            f"source name {source!r} is not usable", column="source",
+            f"source name {source!r} is not usable",
+            column="source",
             fix="name the organisation or register in a few words without ':' "
-                "(e.g. --source 'Partner A')")
+            "(e.g. --source 'Partner A')",
+        )
     return name
 
 
@@ -112,19 +118,26 @@ def import_file(
     company = columns.pop("company", None)
     data, report = load_cases(file, columns=columns or None, **loader_options)
     if company is not None and company not in data.columns:
-        raise RegisterError(f"--column company={company!r} names a column the file does not "
-                            "have", path=report.path, column=company,
-                            fix=f"use one of {', '.join(map(str, data.columns[:-1]))}")
+        raise RegisterError(
+            f"--column company={company!r} names a column the file does not have",
+            path=report.path,
+            column=company,
+            fix=f"use one of {', '.join(map(str, data.columns[:-1]))}",
+        )
     meta = data.attrs.get("landmap", {})
     display = Path(report.path).name if isinstance(file, str | os.PathLike) else report.path
-    result = ImportResult(source=source, file=display, sha256=str(meta.get("sha256", "")),
-                          report=report)
+    result = ImportResult(
+        source=source, file=display, sha256=str(meta.get("sha256", "")), report=report
+    )
     rows, result.skipped = _rows(data, report, source, company)
     user, stamp = _db.who(by), _db.now()
     t = store.tables
     with _db.write(store) as conn:
-        seen = conn.execute(sa.select(t["imports"].c.import_id).where(
-            t["imports"].c.source == source, t["imports"].c.sha256 == result.sha256)).first()
+        seen = conn.execute(
+            sa.select(t["imports"].c.import_id).where(
+                t["imports"].c.source == source, t["imports"].c.sha256 == result.sha256
+            )
+        ).first()
         if seen is not None and result.sha256:
             result.already_imported = True
             return result
@@ -145,14 +158,17 @@ def import_file(
     return result
 
 
-def _rows(data: pd.DataFrame, report: LoadReport, source: str,
-          company: str | None) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+def _rows(
+    data: pd.DataFrame, report: LoadReport, source: str, company: str | None
+) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Return the loaded rows as register columns; later rows reusing an id are skipped."""
     input_rows = report.rows.loc[report.rows["status"] != "rejected", "row"].to_numpy()
     ids = data["case_id"].astype("string").fillna("").str.strip()
     dup = ids.duplicated(keep="first").to_numpy()
-    skipped = [(int(r), f"case_id {i!r} used again in this file; only its first row is stored")
-               for r, i in zip(input_rows[dup], ids[dup], strict=True)]
+    skipped = [
+        (int(r), f"case_id {i!r} used again in this file; only its first row is stored")
+        for r, i in zip(input_rows[dup], ids[dup], strict=True)
+    ]
     frame = data.loc[~dup].reset_index(drop=True)
     ids = ids[~dup].reset_index(drop=True)
     out = pd.DataFrame({"record_key": source + ":" + ids, "original_id": ids})
@@ -184,8 +200,12 @@ def _extra_json(frame: pd.DataFrame) -> pd.Series:
 
 
 def _hashes(rows: pd.DataFrame) -> list[str]:
-    parts = [rows[c].map(lambda v: "" if v is None else repr(v)) if c not in ("lon", "lat")
-             else rows[c].round(7).astype(str) for c in _HASHED]
+    parts = [
+        rows[c].map(lambda v: "" if v is None else repr(v))
+        if c not in ("lon", "lat")
+        else rows[c].round(7).astype(str)
+        for c in _HASHED
+    ]
     joined = parts[0].str.cat(parts[1:], sep="\x1f")
     return [hashlib.sha1(s.encode("utf-8"), usedforsecurity=False).hexdigest() for s in joined]
 
@@ -193,12 +213,15 @@ def _hashes(rows: pd.DataFrame) -> list[str]:
 def _current(conn: sa.Connection, t: dict[str, sa.Table], source: str) -> pd.DataFrame:
     """Return a source's current versions: record_key -> content_hash, version, erased."""
     v, r = t["versions"], t["records"]
-    query = (sa.select(v.c.record_key, v.c.content_hash, v.c.version, v.c.erased)
-             .join(r, r.c.record_key == v.c.record_key)
-             .where(r.c.source == source, v.c.is_current))
+    query = (
+        sa.select(v.c.record_key, v.c.content_hash, v.c.version, v.c.erased)
+        .join(r, r.c.record_key == v.c.record_key)
+        .where(r.c.source == source, v.c.is_current)
+    )
     rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=["record_key", "content_hash", "version", "erased"]
-                        ).set_index("record_key")
+    return pd.DataFrame(
+        rows, columns=["record_key", "content_hash", "version", "erased"]
+    ).set_index("record_key")
 
 
 def _erase_where_erased(rows: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
@@ -210,8 +233,9 @@ def _erase_where_erased(rows: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _record_import(conn: sa.Connection, t: dict[str, sa.Table], result: ImportResult,
-                   user: str, stamp: str) -> int:
+def _record_import(
+    conn: sa.Connection, t: dict[str, sa.Table], result: ImportResult, user: str, stamp: str
+) -> int:
     rep = result.report
     flagged = rep.rows[(rep.rows["status"] != "loaded") | rep.rows["reason"].fillna("").ne("")]
     report = {
@@ -222,32 +246,66 @@ def _record_import(conn: sa.Connection, t: dict[str, sa.Table], result: ImportRe
         "not_in_file": result.not_in_file,
     }
     values = {
-        "source": result.source, "file_name": result.file, "sha256": result.sha256,
-        "imported_at": stamp, "imported_by": user, "rows_in": rep.input_rows,
-        "loaded": rep.loaded, "repaired": rep.repaired, "rejected": rep.rejected,
-        "added": result.added, "changed": result.changed, "unchanged": result.unchanged,
+        "source": result.source,
+        "file_name": result.file,
+        "sha256": result.sha256,
+        "imported_at": stamp,
+        "imported_by": user,
+        "rows_in": rep.input_rows,
+        "loaded": rep.loaded,
+        "repaired": rep.repaired,
+        "rejected": rep.rejected,
+        "added": result.added,
+        "changed": result.changed,
+        "unchanged": result.unchanged,
         "report": json.dumps(report, ensure_ascii=False, default=str),
     }
     return int(conn.execute(t["imports"].insert().values(**values)).inserted_primary_key[0])
 
 
-def _store(conn: sa.Connection, t: dict[str, sa.Table], new: pd.DataFrame,
-           changed: pd.DataFrame, prev: pd.DataFrame, import_id: int, user: str,
-           stamp: str, reason: str | None) -> None:
+def _store(
+    conn: sa.Connection,
+    t: dict[str, sa.Table],
+    new: pd.DataFrame,
+    changed: pd.DataFrame,
+    prev: pd.DataFrame,
+    import_id: int,
+    user: str,
+    stamp: str,
+    reason: str | None,
+) -> None:
     if len(new):
-        conn.execute(t["records"].insert(), [
-            {"record_key": k, "source": k.split(":", 1)[0], "original_id": o,
-             "first_import": import_id}
-            for k, o in zip(new["record_key"], new["original_id"], strict=True)])
+        conn.execute(
+            t["records"].insert(),
+            [
+                {
+                    "record_key": k,
+                    "source": k.split(":", 1)[0],
+                    "original_id": o,
+                    "first_import": import_id,
+                }
+                for k, o in zip(new["record_key"], new["original_id"], strict=True)
+            ],
+        )
     v = t["versions"]
     for chunk in _db.chunks(changed["record_key"].tolist(), _CHUNK):
-        conn.execute(v.update().where(v.c.record_key.in_(chunk), v.c.is_current)
-                     .values(is_current=False))
-    base = {"op": "import", "import_id": import_id, "changed_at": stamp, "changed_by": user,
-            "reason": reason, "is_current": True}
-    numbers = np.concatenate([np.ones(len(new), dtype=np.int64),
-                              prev.loc[changed["record_key"], "version"].to_numpy(
-                                  dtype=np.int64) + 1])
+        conn.execute(
+            v.update().where(v.c.record_key.in_(chunk), v.c.is_current).values(is_current=False)
+        )
+    base = {
+        "op": "import",
+        "import_id": import_id,
+        "changed_at": stamp,
+        "changed_by": user,
+        "reason": reason,
+        "is_current": True,
+    }
+    numbers = np.concatenate(
+        [
+            np.ones(len(new), dtype=np.int64),
+            prev.loc[changed["record_key"], "version"].to_numpy(dtype=np.int64) + 1,
+        ]
+    )
     both = pd.concat([new, changed], ignore_index=True).drop(columns=["original_id"])
     both["version"] = numbers
     records = both.to_dict("records")

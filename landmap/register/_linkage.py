@@ -29,7 +29,8 @@ from landmap.register._read import records
 _KHMER = re.compile(r"[\u1780-\u17FF]")
 _ADMIN_WORDS = re.compile(
     r"\b(khett?|khaet|province|srok|khan|district|khum|sangkat|commune|phum|phoum|village|"
-    r"krong|city|municipality)\b")
+    r"krong|city|municipality)\b"
+)
 _CELL = 0.05  # degrees (~5.5 km)
 #: Output columns before the evidence.
 PAIR_COLUMNS = ("source_a", "id_a", "source_b", "id_b", "score")
@@ -63,14 +64,17 @@ def linkage_input(recs: pd.DataFrame) -> pd.DataFrame:
     """Return the columns splink compares, one row per current record."""
     geom = recs.geometry
     lat, lon = geom.y.to_numpy(), geom.x.to_numpy()
-    out = pd.DataFrame({
-        "unique_id": recs["record_key"].astype(str).to_numpy(),
-        "source_dataset": recs["source"].astype(str).to_numpy(),
-        "date": pd.to_datetime(recs["date"]).to_numpy(),
-        "lat": lat, "lon": lon,
-        "type": recs["type"].astype(object).where(recs["type"].notna(), None).to_numpy(),
-        "households": pd.to_numeric(recs["households"]).astype("float64").to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "unique_id": recs["record_key"].astype(str).to_numpy(),
+            "source_dataset": recs["source"].astype(str).to_numpy(),
+            "date": pd.to_datetime(recs["date"]).to_numpy(),
+            "lat": lat,
+            "lon": lon,
+            "type": recs["type"].astype(object).where(recs["type"].notna(), None).to_numpy(),
+            "households": pd.to_numeric(recs["households"]).astype("float64").to_numpy(),
+        }
+    )
     for col in ("province", "district", "commune", "village", "company"):
         out[f"{col}_key"] = name_key(recs[col].reset_index(drop=True)).to_numpy()
     khmer = recs["province"].fillna("").astype(str).str.contains(_KHMER).to_numpy()
@@ -98,47 +102,75 @@ def _comparisons(with_company: bool) -> list[Any]:
 
     days = p["date"]["thresholds_days"]
     out = [
-        fitted(cl.AbsoluteDateDifferenceAtThresholds(
-            "date", input_is_string=False, metrics=["day"] * len(days), thresholds=days),
-            "date"),
-        fitted(cl.DistanceInKMAtThresholds("lat", "lon", p["location"]["thresholds_km"]),
-               "location"),
-        fitted(cl.CustomComparison(output_column_name="admin", comparison_levels=[
-            cll.CustomLevel("province_key_l IS NULL OR province_key_r IS NULL "
-                            "OR script_l <> script_r",
-                            "no comparable province").configure(is_null_level=True),
-            cll.And(cll.JaroWinklerLevel("commune_key", 0.92),
-                    cll.JaroWinklerLevel("province_key", 0.9)).configure(
-                label_for_charts="same commune"),
-            cll.And(cll.JaroWinklerLevel("district_key", 0.92),
-                    cll.JaroWinklerLevel("province_key", 0.9)).configure(
-                label_for_charts="same district"),
-            cll.JaroWinklerLevel("province_key", 0.9).configure(
-                label_for_charts="same province"),
-            cll.ElseLevel().configure(label_for_charts="different province"),
-        ]), "admin"),
+        fitted(
+            cl.AbsoluteDateDifferenceAtThresholds(
+                "date", input_is_string=False, metrics=["day"] * len(days), thresholds=days
+            ),
+            "date",
+        ),
+        fitted(
+            cl.DistanceInKMAtThresholds("lat", "lon", p["location"]["thresholds_km"]), "location"
+        ),
+        fitted(
+            cl.CustomComparison(
+                output_column_name="admin",
+                comparison_levels=[
+                    cll.CustomLevel(
+                        "province_key_l IS NULL OR province_key_r IS NULL OR script_l <> script_r",
+                        "no comparable province",
+                    ).configure(is_null_level=True),
+                    cll.And(
+                        cll.JaroWinklerLevel("commune_key", 0.92),
+                        cll.JaroWinklerLevel("province_key", 0.9),
+                    ).configure(label_for_charts="same commune"),
+                    cll.And(
+                        cll.JaroWinklerLevel("district_key", 0.92),
+                        cll.JaroWinklerLevel("province_key", 0.9),
+                    ).configure(label_for_charts="same district"),
+                    cll.JaroWinklerLevel("province_key", 0.9).configure(
+                        label_for_charts="same province"
+                    ),
+                    cll.ElseLevel().configure(label_for_charts="different province"),
+                ],
+            ),
+            "admin",
+        ),
         fitted(cl.ExactMatch("type"), "type"),
-        fitted(cl.CustomComparison(output_column_name="households", comparison_levels=[
-            cll.NullLevel("households"),
-            cll.ExactMatchLevel("households"),
-            *(cll.PercentageDifferenceLevel("households", w)
-              for w in p["households"]["within"]),
-            cll.ElseLevel(),
-        ]), "households"),
-        fitted(cl.JaroWinklerAtThresholds("village_key", p["village"]["jaro_winkler"]),
-               "village"),
+        fitted(
+            cl.CustomComparison(
+                output_column_name="households",
+                comparison_levels=[
+                    cll.NullLevel("households"),
+                    cll.ExactMatchLevel("households"),
+                    *(
+                        cll.PercentageDifferenceLevel("households", w)
+                        for w in p["households"]["within"]
+                    ),
+                    cll.ElseLevel(),
+                ],
+            ),
+            "households",
+        ),
+        fitted(cl.JaroWinklerAtThresholds("village_key", p["village"]["jaro_winkler"]), "village"),
     ]
     if with_company:
-        out.append(fitted(cl.JaroWinklerAtThresholds(
-            "company_key", p["company"]["jaro_winkler"]), "company"))
+        out.append(
+            fitted(
+                cl.JaroWinklerAtThresholds("company_key", p["company"]["jaro_winkler"]), "company"
+            )
+        )
     return out
 
 
 def _blocking() -> list[Any]:
     from splink import block_on
 
-    return [block_on("cell"), block_on("cell2"), block_on("commune_key", "year"),
-            block_on("date", "province_key")]
+    return [
+        block_on("cell"),
+        block_on("cell2"),
+        block_on("commune_key", "year"),
+        block_on("date", "province_key"),
+    ]
 
 
 def find_duplicates(
@@ -170,8 +202,9 @@ def find_duplicates(
     labels = _level_labels(linker)
     out = _evidence(pairs, labels, recs)
     out = _not_decided(store, out)
-    out = out.sort_values(["score", "source_a", "id_a", "id_b"],
-                          ascending=[False, True, True, True]).reset_index(drop=True)
+    out = out.sort_values(
+        ["score", "source_a", "id_a", "id_b"], ascending=[False, True, True, True]
+    ).reset_index(drop=True)
     out.attrs["model"] = note
     return out
 
@@ -181,24 +214,29 @@ def _linker(data: pd.DataFrame, *, seed: int) -> tuple[Any, dict[str, Any]]:
 
     logging.getLogger("splink").addHandler(logging.NullHandler())
     sizes = data.groupby("source_dataset").size()
-    cross = (sizes.sum() ** 2 - (sizes ** 2).sum()) / 2
+    cross = (sizes.sum() ** 2 - (sizes**2).sum()) / 2
     prior = float(min(0.5, model()["expected_share"] * sizes.min() / max(cross, 1)))
     with_company = bool(data["company_key"].notna().any())
     settings = SettingsCreator(
-        link_type="link_only", unique_id_column_name="unique_id",
+        link_type="link_only",
+        unique_id_column_name="unique_id",
         comparisons=_comparisons(with_company),
         blocking_rules_to_generate_predictions=_blocking(),
         probability_two_random_records_match=prior,
-        retain_intermediate_calculation_columns=True, retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
     )
     db = DuckDBAPI()
-    tables = [db.register(frame.reset_index(drop=True), dataset_display_name=f"source_{i}")
-              for i, (_, frame) in enumerate(data.groupby("source_dataset", sort=True))]
+    tables = [
+        db.register(frame.reset_index(drop=True), dataset_display_name=f"source_{i}")
+        for i, (_, frame) in enumerate(data.groupby("source_dataset", sort=True))
+    ]
     linker = Linker(tables, settings, log_level=None)
     note = {"prior": prior, "u": "model file", "records": len(data), "sources": len(sizes)}
     if len(data) >= model()["estimate_u_min_records"]:
         linker.training.estimate_u_using_random_sampling(
-            max_pairs=model()["estimate_u_max_pairs"], seed=seed)
+            max_pairs=model()["estimate_u_max_pairs"], seed=seed
+        )
         note["u"] = "estimated from the register by random sampling"
     return linker, note
 
@@ -207,19 +245,28 @@ def _level_labels(linker: Any) -> dict[str, dict[int, str]]:
     out: dict[str, dict[int, str]] = {}
     for comp in linker._settings_obj.comparisons:  # noqa: SLF001 - labels of the levels
         out[comp.output_column_name] = {
-            lvl.comparison_vector_value: lvl.label_for_charts for lvl in comp.comparison_levels}
+            lvl.comparison_vector_value: lvl.label_for_charts for lvl in comp.comparison_levels
+        }
     return out
 
 
-def _evidence(pairs: pd.DataFrame, labels: dict[str, dict[int, str]],
-              recs: pd.DataFrame) -> pd.DataFrame:
+def _evidence(
+    pairs: pd.DataFrame, labels: dict[str, dict[int, str]], recs: pd.DataFrame
+) -> pd.DataFrame:
     first = pairs["source_dataset_l"] <= pairs["source_dataset_r"]
     a = np.where(first, pairs["unique_id_l"], pairs["unique_id_r"])
     b = np.where(first, pairs["unique_id_r"], pairs["unique_id_l"])
     sa, ia = _split(a)
     sb, ib = _split(b)
-    out = pd.DataFrame({"source_a": sa, "id_a": ia, "source_b": sb, "id_b": ib,
-                        "score": pairs["match_probability"].round(6).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "source_a": sa,
+            "id_a": ia,
+            "source_b": sb,
+            "id_b": ib,
+            "score": pairs["match_probability"].round(6).to_numpy(),
+        }
+    )
     info = recs.set_index("record_key")
     for side, keys in (("a", a), ("b", b)):
         sub = info.reindex(keys)
@@ -227,11 +274,18 @@ def _evidence(pairs: pd.DataFrame, labels: dict[str, dict[int, str]],
             out[f"{col}_{side}"] = sub[col].to_numpy()
     pa = info.reindex(a).geometry
     pb = info.reindex(b).geometry
-    out["distance_km"] = _haversine(pa.y.to_numpy(), pa.x.to_numpy(), pb.y.to_numpy(),
-                                    pb.x.to_numpy()).round(3)
-    names = {"date": "date", "lat_lon": "location", "admin": "admin", "type": "type",
-             "households": "households", "village_key": "village",
-             "company_key": "company"}
+    out["distance_km"] = _haversine(
+        pa.y.to_numpy(), pa.x.to_numpy(), pb.y.to_numpy(), pb.x.to_numpy()
+    ).round(3)
+    names = {
+        "date": "date",
+        "lat_lon": "location",
+        "admin": "admin",
+        "type": "type",
+        "households": "households",
+        "village_key": "village",
+        "company_key": "company",
+    }
     for col, name in names.items():
         if f"gamma_{col}" not in pairs.columns:
             continue
@@ -245,8 +299,9 @@ def _split(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parts[0].to_numpy(), parts[1].to_numpy()
 
 
-def _haversine(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
-               lon2: np.ndarray) -> np.ndarray:
+def _haversine(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi, dl = p2 - p1, np.radians(lon2 - lon1)
     h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -262,14 +317,14 @@ def _not_decided(store: _db.Store, out: pd.DataFrame) -> pd.DataFrame:
     d = store.tables["decisions"]
     with _db.read(store) as conn:
         events = _events.grouping(conn, store.tables)
-        dec = pd.DataFrame(conn.execute(sa.select(d.c.decision_id, d.c.op, d.c.record_a,
-                                                  d.c.record_b)).all(),
-                           columns=["decision_id", "op", "record_a", "record_b"])
+        dec = pd.DataFrame(
+            conn.execute(sa.select(d.c.decision_id, d.c.op, d.c.record_a, d.c.record_b)).all(),
+            columns=["decision_id", "op", "record_a", "record_b"],
+        )
     ka = out["source_a"] + ":" + out["id_a"]
     kb = out["source_b"] + ":" + out["id_b"]
     same = events.reindex(ka).to_numpy() == events.reindex(kb).to_numpy()
-    latest = dec.sort_values("decision_id").drop_duplicates(["record_a", "record_b"],
-                                                           keep="last")
+    latest = dec.sort_values("decision_id").drop_duplicates(["record_a", "record_b"], keep="last")
     distinct = latest[latest["op"] == "distinct"]
     apart = set(zip(distinct["record_a"], distinct["record_b"], strict=True))
     low, high = np.minimum(ka, kb), np.maximum(ka, kb)
@@ -278,8 +333,9 @@ def _not_decided(store: _db.Store, out: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty_pairs() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="float64" if c == "score" else object)
-                         for c in PAIR_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="float64" if c == "score" else object) for c in PAIR_COLUMNS}
+    )
 
 
 __all__ = ["PAIR_COLUMNS", "find_duplicates", "linkage_input", "model", "name_key"]

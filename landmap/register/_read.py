@@ -18,8 +18,17 @@ from landmap.schema import COLUMNS, LocationPrecision
 #: Location precision, most precise first: a merged event takes the most precise point.
 _PRECISION = tuple(p.value for p in LocationPrecision)
 #: Fields a merged event publishes, each from the first source (by priority) that has it.
-MERGED_FIELDS = ("date", "type", "status", "households", "province", "district", "commune",
-                 "village", "description")
+MERGED_FIELDS = (
+    "date",
+    "type",
+    "status",
+    "households",
+    "province",
+    "district",
+    "commune",
+    "village",
+    "description",
+)
 
 
 def records(store: _db.Store, *, history: bool = False) -> gpd.GeoDataFrame:
@@ -27,9 +36,11 @@ def records(store: _db.Store, *, history: bool = False) -> gpd.GeoDataFrame:
     t = store.tables
     v, r, e = t["versions"], t["records"], t["events"]
     cols = [c for c in v.c if c.name != "geom"]
-    query = (sa.select(*cols, r.c.source, r.c.original_id, e.c.event_key)
-             .join(r, r.c.record_key == v.c.record_key)
-             .join(e, e.c.record_key == v.c.record_key, isouter=True))
+    query = (
+        sa.select(*cols, r.c.source, r.c.original_id, e.c.event_key)
+        .join(r, r.c.record_key == v.c.record_key)
+        .join(e, e.c.record_key == v.c.record_key, isouter=True)
+    )
     if not history:
         query = query.where(v.c.is_current)
     with _db.read(store) as conn:
@@ -49,19 +60,21 @@ def source_order(store: _db.Store, priority: Sequence[str] | None) -> list[str]:
     """Return sources by priority: those named first, then the rest by first import."""
     imp = store.tables["imports"]
     with _db.read(store) as conn:
-        rows = conn.execute(sa.select(imp.c.source, sa.func.min(imp.c.import_id))
-                            .group_by(imp.c.source)).all()
+        rows = conn.execute(
+            sa.select(imp.c.source, sa.func.min(imp.c.import_id)).group_by(imp.c.source)
+        ).all()
     known = [s for s, _ in sorted(rows, key=lambda x: x[1])]
     unknown = [s for s in (priority or []) if s not in known]
     if unknown:
-        raise RegisterError(f"no source named {unknown[0]!r} in the register",
-                            fix=f"sources are: {', '.join(known) or 'none yet'}")
+        raise RegisterError(
+            f"no source named {unknown[0]!r} in the register",
+            fix=f"sources are: {', '.join(known) or 'none yet'}",
+        )
     named = list(priority or [])
     return named + [s for s in known if s not in named]
 
 
-def merged_cases(store: _db.Store, *, priority: Sequence[str] | None = None
-                 ) -> gpd.GeoDataFrame:
+def merged_cases(store: _db.Store, *, priority: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     """Merge the records into one row per event, saying where each value came from.
 
     Returns
@@ -85,8 +98,12 @@ def merged_cases(store: _db.Store, *, priority: Sequence[str] | None = None
     came = origin.groupby("event_key", sort=True).first()
     # location: the most precise point, then by source priority
     prec = recs["location_precision"].map({p: i for i, p in enumerate(_PRECISION)})
-    loc = recs.assign(_prec=prec.fillna(len(_PRECISION)).astype("int64")).sort_values(
-        ["event_key", "_prec", "_rank"], kind="stable").groupby("event_key", sort=True).first()
+    loc = (
+        recs.assign(_prec=prec.fillna(len(_PRECISION)).astype("int64"))
+        .sort_values(["event_key", "_prec", "_rank"], kind="stable")
+        .groupby("event_key", sort=True)
+        .first()
+    )
     came["location"] = loc["source"]
     out["location_precision"] = loc["location_precision"]
     out["source"] = groups["source"].agg(lambda s: "; ".join(dict.fromkeys(s)))
@@ -109,8 +126,11 @@ def _values_from(came: pd.DataFrame, fields: list[str]) -> np.ndarray:
 def _typed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     canon = COLUMNS["cases"]
     for col, dtype in canon.items():
-        frame[col] = frame[col].astype(dtype) if col in frame else pd.Series(
-            pd.NA, index=frame.index).astype(dtype)
+        frame[col] = (
+            frame[col].astype(dtype)
+            if col in frame
+            else pd.Series(pd.NA, index=frame.index).astype(dtype)
+        )
     for col in ("record_ids", "values_from"):
         frame[col] = frame[col].astype("string")
     order = [*canon, "source_records", "record_ids", "values_from", "geometry"]
@@ -119,8 +139,11 @@ def _typed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _empty() -> gpd.GeoDataFrame:
     data = {c: pd.Series(dtype=d) for c, d in COLUMNS["cases"].items()}
-    data.update(source_records=pd.Series(dtype="int64"), record_ids=pd.Series(dtype="string"),
-                values_from=pd.Series(dtype="string"))
+    data.update(
+        source_records=pd.Series(dtype="int64"),
+        record_ids=pd.Series(dtype="string"),
+        values_from=pd.Series(dtype="string"),
+    )
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
 
 
@@ -130,16 +153,23 @@ def resolve_key(store: _db.Store, case: str) -> str:
     with _db.read(store) as conn:
         if conn.execute(sa.select(r.c.record_key).where(r.c.record_key == case)).first():
             return case
-        hits = [k for (k,) in conn.execute(
-            sa.select(r.c.record_key).where(r.c.original_id == case).limit(5))]
+        hits = [
+            k
+            for (k,) in conn.execute(
+                sa.select(r.c.record_key).where(r.c.original_id == case).limit(5)
+            )
+        ]
     if len(hits) == 1:
         return hits[0]
     if hits:
-        raise RegisterError(f"{case!r} is an id in several sources: {', '.join(hits)}",
-                            fix="name it as SOURCE:ID")
-    raise RegisterError(f"no record {case!r} in the register", path=store.display,
-                        fix="name a record as SOURCE:ID (see `landmap register export "
-                            "--records`)")
+        raise RegisterError(
+            f"{case!r} is an id in several sources: {', '.join(hits)}", fix="name it as SOURCE:ID"
+        )
+    raise RegisterError(
+        f"no record {case!r} in the register",
+        path=store.display,
+        fix="name a record as SOURCE:ID (see `landmap register export --records`)",
+    )
 
 
 def history(store: _db.Store, case: str) -> pd.DataFrame:
@@ -156,24 +186,46 @@ def history(store: _db.Store, case: str) -> pd.DataFrame:
     t = store.tables
     v, d, imp = t["versions"], t["decisions"], t["imports"]
     with _db.read(store) as conn:
-        vers = pd.read_sql(sa.select(v, imp.c.file_name, imp.c.sha256)
-                           .join(imp, imp.c.import_id == v.c.import_id, isouter=True)
-                           .where(v.c.record_key == key).order_by(v.c.version), conn)
-        dec = pd.read_sql(sa.select(d).where(sa.or_(d.c.record_a == key, d.c.record_b == key))
-                          .order_by(d.c.decision_id), conn)
+        vers = pd.read_sql(
+            sa.select(v, imp.c.file_name, imp.c.sha256)
+            .join(imp, imp.c.import_id == v.c.import_id, isouter=True)
+            .where(v.c.record_key == key)
+            .order_by(v.c.version),
+            conn,
+        )
+        dec = pd.read_sql(
+            sa.select(d)
+            .where(sa.or_(d.c.record_a == key, d.c.record_b == key))
+            .order_by(d.c.decision_id),
+            conn,
+        )
     rows = []
     previous: dict[str, object] | None = None
     for rec in vers.to_dict("records"):
-        rows.append({"when": rec["changed_at"], "who": rec["changed_by"], "what": rec["op"],
-                     "version": rec["version"], "why": rec["reason"],
-                     "detail": _version_detail(rec, previous)})
+        rows.append(
+            {
+                "when": rec["changed_at"],
+                "who": rec["changed_by"],
+                "what": rec["op"],
+                "version": rec["version"],
+                "why": rec["reason"],
+                "detail": _version_detail(rec, previous),
+            }
+        )
         previous = rec
     for rec in dec.to_dict("records"):
         other = rec["record_b"] if rec["record_a"] == key else rec["record_a"]
         score = "" if pd.isna(rec["score"]) else f" (score {rec['score']:.2f})"
-        rows.append({"when": rec["decided_at"], "who": rec["decided_by"], "what": rec["op"],
-                     "version": None, "why": rec["reason"],
-                     "detail": f"with {other}{score}, {rec['method']}"})
+        rows.append(
+            {
+                "when": rec["decided_at"],
+                "who": rec["decided_by"],
+                "what": rec["op"],
+                "version": None,
+                "why": rec["reason"],
+                "detail": f"with {other}{score}, {rec['method']}",
+            }
+        )
     out = pd.DataFrame(rows, columns=["when", "who", "what", "version", "why", "detail"])
     out = out.sort_values("when", kind="stable").reset_index(drop=True)
     out["version"] = out["version"].astype("Int64")
@@ -182,8 +234,11 @@ def history(store: _db.Store, case: str) -> pd.DataFrame:
 
 
 def _version_detail(rec: dict[str, object], previous: dict[str, object] | None) -> str:
-    where = (f"from {rec['file_name']} (sha256 {str(rec['sha256'])[:12]}...)"
-             if rec.get("file_name") else "")
+    where = (
+        f"from {rec['file_name']} (sha256 {str(rec['sha256'])[:12]}...)"
+        if rec.get("file_name")
+        else ""
+    )
     if rec["op"] == "delete":
         return "personal fields erased from every version"
     if previous is None:
@@ -199,8 +254,10 @@ def _version_detail(rec: dict[str, object], previous: dict[str, object] | None) 
 
 
 def _differs(a: object, b: object) -> bool:
-    na, nb = a is None or (isinstance(a, float) and np.isnan(a)), \
-        b is None or (isinstance(b, float) and np.isnan(b))
+    na, nb = (
+        a is None or (isinstance(a, float) and np.isnan(a)),
+        b is None or (isinstance(b, float) and np.isnan(b)),
+    )
     if na or nb:
         return na != nb
     return a != b
@@ -215,5 +272,12 @@ def import_log(store: _db.Store) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["MERGED_FIELDS", "history", "import_log", "merged_cases", "records", "resolve_key",
-           "source_order"]
+__all__ = [
+    "MERGED_FIELDS",
+    "history",
+    "import_log",
+    "merged_cases",
+    "records",
+    "resolve_key",
+    "source_order",
+]

@@ -19,14 +19,22 @@ from landmap.errors import RegisterError
 from landmap.register import _db
 from landmap.register._schema import PUBLIC_VIEW
 
-_ALL = ("register_meta", "register_imports", "register_records", "register_versions",
-        "register_decisions", "register_events")
+_ALL = (
+    "register_meta",
+    "register_imports",
+    "register_records",
+    "register_versions",
+    "register_decisions",
+    "register_events",
+)
 
 
 def _ident(name: str) -> str:
     if not name.replace("_", "").isalnum() or not name[0].isalpha():
-        raise RegisterError(f"role name {name!r} is not a plain identifier",
-                            fix="use letters, digits and underscores, e.g. landmap_field")
+        raise RegisterError(
+            f"role name {name!r} is not a plain identifier",
+            fix="use letters, digits and underscores, e.g. landmap_field",
+        )
     return name
 
 
@@ -57,8 +65,11 @@ def roles_sql(*, field: str, analyst: str, publisher: str) -> list[str]:
 def grant(store: _db.Store, statements: list[str]) -> list[str]:
     """Run ``statements`` in one transaction on a PostGIS register."""
     if store.backend != "postgis":
-        raise RegisterError("roles exist only on a PostgreSQL register", path=store.display,
-                            fix="a GeoPackage is protected by the file's permissions")
+        raise RegisterError(
+            "roles exist only on a PostgreSQL register",
+            path=store.display,
+            fix="a GeoPackage is protected by the file's permissions",
+        )
     with _db.write(store) as conn:
         for sql in statements:
             conn.exec_driver_sql(sql)

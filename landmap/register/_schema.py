@@ -40,7 +40,14 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
 #: Case fields stored in every version that are not personal (the public allow-list, less the
 #: ids and the register source which are columns of their own).
 PLAIN_FIELDS: tuple[str, ...] = (
-    "date", "type", "status", "households", "province", "district", "commune", "village",
+    "date",
+    "type",
+    "status",
+    "households",
+    "province",
+    "district",
+    "commune",
+    "village",
     "location_precision",
 )
 #: Fields erased from every version when a person asks for deletion.
@@ -75,23 +82,37 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
     text, key = sa.Text, _str(400)
     out = {
         "meta": sa.Table(
-            "register_meta", metadata,
+            "register_meta",
+            metadata,
             sa.Column("key", _str(64), primary_key=True),
             sa.Column("value", text, nullable=False),
         ),
         "imports": sa.Table(
-            "register_imports", metadata,
+            "register_imports",
+            metadata,
             sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
             sa.Column("source", key, nullable=False, index=True),
-            sa.Column("file_name", text), sa.Column("sha256", _str(64), index=True),
+            sa.Column("file_name", text),
+            sa.Column("sha256", _str(64), index=True),
             sa.Column("imported_at", _str(32), nullable=False),
             sa.Column("imported_by", text, nullable=False),
-            *(sa.Column(c, sa.Integer, nullable=False) for c in (
-                "rows_in", "loaded", "repaired", "rejected", "added", "changed", "unchanged")),
+            *(
+                sa.Column(c, sa.Integer, nullable=False)
+                for c in (
+                    "rows_in",
+                    "loaded",
+                    "repaired",
+                    "rejected",
+                    "added",
+                    "changed",
+                    "unchanged",
+                )
+            ),
             sa.Column("report", text),
         ),
         "records": sa.Table(
-            "register_records", metadata,
+            "register_records",
+            metadata,
             sa.Column("record_key", key, primary_key=True),
             sa.Column("source", key, nullable=False, index=True),
             sa.Column("original_id", key, nullable=False),
@@ -100,7 +121,8 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
             sa.UniqueConstraint("source", "original_id"),
         ),
         "decisions": sa.Table(
-            "register_decisions", metadata,
+            "register_decisions",
+            metadata,
             sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
             sa.Column("op", _str(16), nullable=False),
             sa.Column("record_a", key, nullable=False, index=True),
@@ -112,7 +134,8 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
             sa.Column("reason", text),
         ),
         "events": sa.Table(
-            "register_events", metadata,
+            "register_events",
+            metadata,
             sa.Column("record_key", key, primary_key=True),
             sa.Column("event_key", key, nullable=False, index=True),
         ),
@@ -128,21 +151,38 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
         sa.Column("reason", text),
         sa.Column("is_current", sa.Boolean, nullable=False, index=True),
         sa.Column("content_hash", _str(40), nullable=False),
-        sa.Column("date", sa.Date), sa.Column("type", text), sa.Column("status", text),
+        sa.Column("date", sa.Date),
+        sa.Column("type", text),
+        sa.Column("status", text),
         sa.Column("households", sa.Integer),
-        *(sa.Column(c, text) for c in ("province", "district", "commune", "village",
-                                        "location_precision", "source_detail", "company",
-                                        "description", "extra")),
-        sa.Column("lon", sa.Float(53)), sa.Column("lat", sa.Float(53)),
+        *(
+            sa.Column(c, text)
+            for c in (
+                "province",
+                "district",
+                "commune",
+                "village",
+                "location_precision",
+                "source_detail",
+                "company",
+                "description",
+                "extra",
+            )
+        ),
+        sa.Column("lon", sa.Float(53)),
+        sa.Column("lat", sa.Float(53)),
         sa.Column("erased", sa.Boolean, nullable=False, default=False),
     ]
     if postgis:
         from geoalchemy2 import Geometry
 
-        version_columns.append(sa.Column(
-            "geom", Geometry("POINT", srid=4326, spatial_index=True),
-            sa.Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
-        ))
+        version_columns.append(
+            sa.Column(
+                "geom",
+                Geometry("POINT", srid=4326, spatial_index=True),
+                sa.Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
+            )
+        )
     out["versions"] = sa.Table("register_versions", metadata, *version_columns)
     return out
 
@@ -166,17 +206,20 @@ def init_geopackage(conn: sa.Connection, names: list[str]) -> None:
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, "
         "srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id "
-        "INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)")
+        "INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)"
+    )
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, "
         "data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', "
         "last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), "
-        "min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)")
+        "min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)"
+    )
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL, "
         "column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, "
         "z TINYINT NOT NULL, m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY "
-        "(table_name, column_name))")
+        "(table_name, column_name))"
+    )
     from pyproj import CRS
 
     wgs84 = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
@@ -188,12 +231,15 @@ def init_geopackage(conn: sa.Connection, names: list[str]) -> None:
     for ref in refs:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, "
-            "organization_coordsys_id, definition) VALUES (?, ?, ?, ?, ?)", ref)
+            "organization_coordsys_id, definition) VALUES (?, ?, ?, ?, ?)",
+            ref,
+        )
     for name in names:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
             "description) VALUES (?, 'attributes', ?, ?)",
-            (name, name, "landmap case register"))
+            (name, name, "landmap case register"),
+        )
 
 
 __all__ = [

@@ -39,13 +39,26 @@ log = logging.getLogger(__name__)
 
 #: Format names a user may ask for, and the file ending each one writes.
 FORMATS: dict[str, str] = {
-    "png": ".png", "pdf": ".pdf", "gpkg": ".gpkg", "geojson": ".geojson", "kml": ".kml",
-    "kmz": ".kmz", "shp": ".shp.zip", "csv": ".csv", "xlsx": ".xlsx",
+    "png": ".png",
+    "pdf": ".pdf",
+    "gpkg": ".gpkg",
+    "geojson": ".geojson",
+    "kml": ".kml",
+    "kmz": ".kmz",
+    "shp": ".shp.zip",
+    "csv": ".csv",
+    "xlsx": ".xlsx",
 }
 #: Formats written by a second process when a set has several data files.
 _ASIDE = ("xlsx", "gpkg")
-_ALIASES = {"shapefile": "shp", "shp.zip": "shp", "json": "geojson", "excel": "xlsx",
-            "geopackage": "gpkg", "jpg": "png"}
+_ALIASES = {
+    "shapefile": "shp",
+    "shp.zip": "shp",
+    "json": "geojson",
+    "excel": "xlsx",
+    "geopackage": "gpkg",
+    "jpg": "png",
+}
 
 
 def parse_formats(value: str | Sequence[str]) -> list[str]:
@@ -65,8 +78,9 @@ def parse_formats(value: str | Sequence[str]) -> list[str]:
             continue
         name = _ALIASES.get(name, name)
         if name not in FORMATS:
-            raise DataValueError(f"unknown output format {raw!r}.",
-                                 fix="choose from " + ", ".join(FORMATS))
+            raise DataValueError(
+                f"unknown output format {raw!r}.", fix="choose from " + ", ".join(FORMATS)
+            )
         if name not in out:
             out.append(name)
     if not out:
@@ -74,27 +88,37 @@ def parse_formats(value: str | Sequence[str]) -> list[str]:
     return out
 
 
-def _combined(layers: Mapping[str, tuple[str, Any]], kind: str, profile: PrivacyProfile,
-              level: str | None = None) -> Any:
+def _combined(
+    layers: Mapping[str, tuple[str, Any]],
+    kind: str,
+    profile: PrivacyProfile,
+    level: str | None = None,
+) -> Any:
     """One layer of ``kind`` for the briefing map: case layers merged as published layers."""
     items = [(n, layer) for n, (k, layer) in layers.items() if k == kind]
     if kind == "cases":
-        published = [for_output(layer, profile, kind="cases", what="the briefing map", name=n)
-                     for n, layer in items]
+        published = [
+            for_output(layer, profile, kind="cases", what="the briefing map", name=n)
+            for n, layer in items
+        ]
         published = [p for p in published if len(p)]
         return merge(published, name="cases") if published else None
     parts = [frame_of(layer) for _, layer in items]
     parts = [p.to_crs("EPSG:4326") for p in parts if len(p)]
     if level is not None:
-        parts = [p[p["level"].astype("string").eq(level).fillna(False).astype(bool)]
-                 for p in parts if "level" in p]
+        parts = [
+            p[p["level"].astype("string").eq(level).fillna(False).astype(bool)]
+            for p in parts
+            if "level" in p
+        ]
         parts = [p for p in parts if len(p)]
     if not parts:
         return None
     if len(parts) == 1:
         return parts[0]
-    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
-                           crs="EPSG:4326")
+    out = gpd.GeoDataFrame(
+        pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:4326"
+    )
     out.attrs = parts[0].attrs  # attribution of the first source; others listed in provenance
     return out
 
@@ -106,8 +130,13 @@ def _published_table(name: str, table: Any, profile: PrivacyProfile) -> Any:
 
 
 def start_briefing(
-    folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
-    name: str, profile: PrivacyProfile, briefing: Mapping[str, Any],
+    folder: Path,
+    layers: Mapping[str, tuple[str, Any]],
+    *,
+    formats: Sequence[str],
+    name: str,
+    profile: PrivacyProfile,
+    briefing: Mapping[str, Any],
 ) -> Background | None:
     """Start drawing the set's briefing maps (PNG/PDF) in a second process.
 
@@ -134,18 +163,27 @@ def start_briefing(
     sources = layer_sources([frame_of(layer) for _, layer in layers.values()], text.sources)
     briefing = {**briefing, "text": dataclasses.replace(text, sources=sources)}
     return Background(
-        briefing_maps, maps, cases=_combined(layers, "cases", profile),
+        briefing_maps,
+        maps,
+        cases=_combined(layers, "cases", profile),
         areas=_combined(layers, "areas", profile),
         concessions=_combined(layers, "concessions", profile),
-        boundaries=_combined(layers, "boundaries", profile, "province"), profile=profile,
+        boundaries=_combined(layers, "boundaries", profile, "province"),
+        profile=profile,
         **briefing,
     )
 
 
 def write_set(
-    folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
-    name: str, tables: Mapping[str, pd.DataFrame] | None, profile: PrivacyProfile,
-    briefing: Mapping[str, Any], share_m: float | None = None,
+    folder: Path,
+    layers: Mapping[str, tuple[str, Any]],
+    *,
+    formats: Sequence[str],
+    name: str,
+    tables: Mapping[str, pd.DataFrame] | None,
+    profile: PrivacyProfile,
+    briefing: Mapping[str, Any],
+    share_m: float | None = None,
     drawing: Background | None = None,
 ) -> list[Path]:
     """Write briefing maps and data files into ``folder`` (no staging: the caller's job).
@@ -156,38 +194,57 @@ def write_set(
     they are started here and drawn while the data files are written.
     """
     if drawing is None:
-        drawing = start_briefing(folder, layers, formats=formats, name=name, profile=profile,
-                                 briefing=briefing)
+        drawing = start_briefing(
+            folder, layers, formats=formats, name=name, profile=profile, briefing=briefing
+        )
     with drawing or contextlib.nullcontext():
-        data = _write_data_files(folder, layers, formats=formats, name=name, tables=tables,
-                                 profile=profile, briefing=briefing, share_m=share_m)
+        data = _write_data_files(
+            folder,
+            layers,
+            formats=formats,
+            name=name,
+            tables=tables,
+            profile=profile,
+            briefing=briefing,
+            share_m=share_m,
+        )
         return [*(drawing.result() if drawing is not None else []), *data]
 
 
 def _write_data_files(
-    folder: Path, layers: Mapping[str, tuple[str, Any]], *, formats: Sequence[str],
-    name: str, tables: Mapping[str, pd.DataFrame] | None, profile: PrivacyProfile,
-    briefing: Mapping[str, Any], share_m: float | None,
+    folder: Path,
+    layers: Mapping[str, tuple[str, Any]],
+    *,
+    formats: Sequence[str],
+    name: str,
+    tables: Mapping[str, pd.DataFrame] | None,
+    profile: PrivacyProfile,
+    briefing: Mapping[str, Any],
+    share_m: float | None,
 ) -> list[Path]:
     """Write the data files (every format but PNG and PDF) and each case layer's audit."""
     written: list[Path] = []
     kinds = {n: k for n, (k, _) in layers.items()}
     # every layer and table but the case layers goes through the gate once for all formats
-    data = {n: layer if k == "cases" else for_output(layer, profile, kind=k, name=n)
-            for n, (k, layer) in layers.items()}
+    data = {
+        n: layer if k == "cases" else for_output(layer, profile, kind=k, name=n)
+        for n, (k, layer) in layers.items()
+    }
     tables = {n: _published_table(n, t, profile) for n, t in (tables or {}).items()}
     common = {"profile": profile, "kinds": kinds, "lang": briefing.get("lang", Lang.EN)}
 
     def write(fmt: str) -> Path:
-        return write_data(folder / f"{name}{FORMATS[fmt]}", data, tables, share_m=share_m,
-                          **common)
+        return write_data(folder / f"{name}{FORMATS[fmt]}", data, tables, share_m=share_m, **common)
 
     # with several files to write, the spreadsheet and the GeoPackage (about half the work) are
     # written by a second process meanwhile; the files are listed in the order of ``formats``
     files = [f for f in formats if f not in ("png", "pdf", "csv")]
     aside = [f for f in files if f in _ASIDE] if len(files) > 1 else []
-    with Background(lambda: {f: write(f) for f in aside}) if aside else contextlib.nullcontext(
-    ) as job:
+    with (
+        Background(lambda: {f: write(f) for f in aside})
+        if aside
+        else contextlib.nullcontext() as job
+    ):
         done = {f: write(f) for f in files if f not in aside}
         done.update(job.result() if job is not None else {})
     for fmt in formats:
@@ -196,8 +253,14 @@ def _write_data_files(
         elif fmt == "csv":
             for item, frame in [*data.items(), *(tables or {}).items()]:
                 target = folder / f"{name}-{safe_name(item, what='layer name')}.csv"
-                written.append(write_data(target, {item: frame} if item in data else None,
-                                          None if item in data else {item: frame}, **common))
+                written.append(
+                    write_data(
+                        target,
+                        {item: frame} if item in data else None,
+                        None if item in data else {item: frame},
+                        **common,
+                    )
+                )
     for item, (kind, layer) in layers.items():  # each case layer's audit, once per set
         if kind == "cases" and not profile.confidential:
             published = for_output(layer, profile, kind="cases", name=item)
@@ -206,11 +269,19 @@ def _write_data_files(
 
 
 def export_layers(
-    outdir: str | os.PathLike[str], layers: Mapping[str, tuple[str, Any]], *,
-    formats: Sequence[str] = ("png", "pdf", "gpkg"), name: str = "landmap",
-    tables: Mapping[str, pd.DataFrame] | None = None, profile: str | PrivacyProfile = "public",
-    lang: Lang | str = Lang.EN, extent: Any = None, title: Text = None,
-    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
+    outdir: str | os.PathLike[str],
+    layers: Mapping[str, tuple[str, Any]],
+    *,
+    formats: Sequence[str] = ("png", "pdf", "gpkg"),
+    name: str = "landmap",
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    profile: str | PrivacyProfile = "public",
+    lang: Lang | str = Lang.EN,
+    extent: Any = None,
+    title: Text = None,
+    paper: Paper | None = None,
+    text: PageText | None = None,
+    drawing: Drawing | None = None,
     registers: Mapping[str, str | os.PathLike[str]] | None = None,
     say: Callable[[str], None] | None = None,
 ) -> list[Path]:
@@ -265,16 +336,34 @@ def export_layers(
     name = safe_name(name, what="export name")
     for item in layers:
         safe_name(item, what="layer name")
-    briefing = {"lang": lang, "extent": extent, "title": title, "paper": paper, "text": text,
-                "drawing": drawing}
+    briefing = {
+        "lang": lang,
+        "extent": extent,
+        "title": title,
+        "paper": paper,
+        "text": text,
+        "drawing": drawing,
+    }
     # staged beside the folder where possible: a folder of exports is shared whole, and an
     # interrupted run must not leave a second masking draw inside it, even hidden
     with OutputSet(outdir, ledger=f"{name}.manifest.json", stage_beside=True) as out:
-        write_set(out.staging, layers, formats=formats, name=name, tables=tables,
-                  profile=prof, briefing=briefing)
+        write_set(
+            out.staging,
+            layers,
+            formats=formats,
+            name=name,
+            tables=tables,
+            profile=prof,
+            briefing=briefing,
+        )
         cases = {n: layer for n, (k, layer) in layers.items() if k == "cases"}
-        findings = [] if prof.confidential else verify_outputs(
-            list(staged_files(out.staging)), cases, profile=prof, registers=registers)
+        findings = (
+            []
+            if prof.confidential
+            else verify_outputs(
+                list(staged_files(out.staging)), cases, profile=prof, registers=registers
+            )
+        )
         if findings:
             raise PrivacyError(
                 f"the leak check found {len(findings)} problem(s), so nothing was written to "

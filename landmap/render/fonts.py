@@ -140,7 +140,8 @@ def khmer_font_path() -> Path:
         if not path.is_file() or not _is_khmer_font(path):
             raise AssetError(
                 f"{FONT_ENV} names {env!r}, which is not a readable font covering Khmer.",
-                path=env, fix=_INSTALL_FIX,
+                path=env,
+                fix=_INSTALL_FIX,
             )
         return path
     bundled = bundled_khmer_font()

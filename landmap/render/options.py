@@ -52,8 +52,10 @@ def choice(option: str, value: object, allowed: type[E], *, fold_case: bool = Fa
         for member in allowed:
             if value == member or (fold_case and value.lower() == member.lower()):
                 return member
-    raise OptionError(f"unknown {option} {_shown(value)}.",
-                      fix=f"use one of {', '.join(repr(str(m)) for m in allowed)}")
+    raise OptionError(
+        f"unknown {option} {_shown(value)}.",
+        fix=f"use one of {', '.join(repr(str(m)) for m in allowed)}",
+    )
 
 
 def settle(obj: object, name: str, value: object) -> None:
@@ -75,9 +77,10 @@ def given(option: str, value: T | None, kind: type[T]) -> T:
         return kind()
     if isinstance(value, kind):
         return value
-    raise OptionError(f"{option} must be a {kind.__name__}, not {_shown(value)}.",
-                      fix=f"write {option}={kind.__name__}(...) (from landmap import "
-                          f"{kind.__name__})")
+    raise OptionError(
+        f"{option} must be a {kind.__name__}, not {_shown(value)}.",
+        fix=f"write {option}={kind.__name__}(...) (from landmap import {kind.__name__})",
+    )
 
 
 def check_lang(lang: object) -> Lang:
@@ -100,21 +103,31 @@ def flag(option: str, value: object, *, automatic: bool = False) -> bool | None:
         return value
     allowed = "True, False or None (automatic)" if automatic else "True or False"
     fix = f"write {option}=True or {option}=False"
-    raise OptionError(f"{option} must be {allowed}, not {_shown(value)}.",
-                      fix=fix + (f" (or {option}=None to decide from the data)" if automatic
-                                 else ""))
+    raise OptionError(
+        f"{option} must be {allowed}, not {_shown(value)}.",
+        fix=fix + (f" (or {option}=None to decide from the data)" if automatic else ""),
+    )
 
 
 def text(option: str, value: object) -> str | None:
     """Return ``value`` if it is a string or ``None``, or raise :class:`OptionError`."""
     if value is None or isinstance(value, str):
         return value
-    raise OptionError(f"{option} must be text, not {_shown(value)}.",
-                      fix=f"write {option}=\"...\" (or leave it out)")
+    raise OptionError(
+        f"{option} must be text, not {_shown(value)}.",
+        fix=f'write {option}="..." (or leave it out)',
+    )
 
 
-def number(option: str, value: object, *, low: float, high: float | None = None,
-           whole: bool = False, example: float) -> Any:
+def number(
+    option: str,
+    value: object,
+    *,
+    low: float,
+    high: float | None = None,
+    whole: bool = False,
+    example: float,
+) -> Any:
     """Return ``value`` if it is a number from ``low`` to ``high`` (a whole one if ``whole``).
 
     Raises
@@ -130,21 +143,25 @@ def number(option: str, value: object, *, low: float, high: float | None = None,
         return int(value) if whole else value  # type: ignore[arg-type]
     kind = "a whole number" if whole else "a number"
     span = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
-    raise OptionError(f"{option} must be {kind} {span}, not {_shown(value)}.",
-                      fix=f"e.g. {option}={example:g}")
+    raise OptionError(
+        f"{option} must be {kind} {span}, not {_shown(value)}.", fix=f"e.g. {option}={example:g}"
+    )
 
 
 def names(option: str, value: Iterable[object], *, what: str = "columns") -> tuple[str, ...]:
     """Return names (or lines) as a tuple (one string is one), refusing anything but text."""
     if not isinstance(value, Iterable):
-        raise OptionError(f"{option} must be a list of {what}, not {_shown(value)}.",
-                          fix=f"write {option}=[...] (or leave it out)")
+        raise OptionError(
+            f"{option} must be a list of {what}, not {_shown(value)}.",
+            fix=f"write {option}=[...] (or leave it out)",
+        )
     items = [value] if isinstance(value, str) else list(value)
     bad = [item for item in items if not isinstance(item, str)]
     if bad:
         example = '["case_id", "type"]' if what == "columns" else '["..."]'
-        raise OptionError(f"{option} gives {what} as text, not {_shown(bad[0])}.",
-                          fix=f"write {option}={example}")
+        raise OptionError(
+            f"{option} gives {what} as text, not {_shown(bad[0])}.", fix=f"write {option}={example}"
+        )
     return tuple(items)  # type: ignore[arg-type]
 
 

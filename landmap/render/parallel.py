@@ -74,8 +74,12 @@ class Background:
         if forking():
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_child, args=(send, func, args, kwargs),
-                                            daemon=True, name=f"landmap-{func.__name__}")
+            self._process = context.Process(
+                target=_child,
+                args=(send, func, args, kwargs),
+                daemon=True,
+                name=f"landmap-{func.__name__}",
+            )
             self._process.start()
             send.close()
 

@@ -59,9 +59,16 @@ class ColumnForm:
 
     """
 
-    def __init__(self, source: str | os.PathLike[str], *, kind: str = "cases",
-                 project: str | os.PathLike[str] | None = None, name: str | None = None,
-                 sheet: str | None = None, lang: Lang = Lang.BOTH) -> None:
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        kind: str = "cases",
+        project: str | os.PathLike[str] | None = None,
+        name: str | None = None,
+        sheet: str | None = None,
+        lang: Lang = Lang.BOTH,
+    ) -> None:
         import ipywidgets as w
 
         self.source = Path(source)
@@ -77,41 +84,69 @@ class ColumnForm:
             sample = ", ".join(self.suggestion.samples.get(col, []))
             options.append((f"{col}  ·  {sample}" if sample else col, col))
         self.dropdowns: dict[str, Any] = {}
-        rows = [w.HBox([
-            w.HTML(f"<b>{html.escape(label('heading', 'your_column', lang))}</b>",
-                   layout=w.Layout(width="36%")),
-        ])]
+        rows = [
+            w.HBox(
+                [
+                    w.HTML(
+                        f"<b>{html.escape(label('heading', 'your_column', lang))}</b>",
+                        layout=w.Layout(width="36%"),
+                    ),
+                ]
+            )
+        ]
         for key, col in self.suggestion.mapping.items():
             drop = w.Dropdown(options=options, value=col, layout=w.Layout(width="60%"))
             self.dropdowns[key] = drop
             note = self.suggestion.guessed.get(key)
             text = html.escape(_heading(key, kind, lang))
             if note:
-                text += (f"<br><small style='color:#a04000'>"
-                         f"{html.escape(label('heading', 'guess', lang))} ({html.escape(note)})"
-                         "</small>")
-            rows.append(w.HBox([w.HTML(text, layout=w.Layout(width="36%")), drop],
-                               layout=w.Layout(width="100%", align_items="center")))
-        self.save_button = w.Button(description=label("heading", "save_mapping", lang),
-                                    icon="save", button_style="primary",
-                                    layout=w.Layout(width="auto"))
+                text += (
+                    f"<br><small style='color:#a04000'>"
+                    f"{html.escape(label('heading', 'guess', lang))} ({html.escape(note)})"
+                    "</small>"
+                )
+            rows.append(
+                w.HBox(
+                    [w.HTML(text, layout=w.Layout(width="36%")), drop],
+                    layout=w.Layout(width="100%", align_items="center"),
+                )
+            )
+        self.save_button = w.Button(
+            description=label("heading", "save_mapping", lang),
+            icon="save",
+            button_style="primary",
+            layout=w.Layout(width="auto"),
+        )
         self.status = w.HTML()
         self.save_button.on_click(lambda _b: self._on_save())
-        title = _bilingual(f"Columns of {self.source.name}",
-                           f"ជួរឈរនៃ {self.source.name}", lang)
-        self.widget = w.VBox([w.HTML(f"<h4>{html.escape(title)}</h4>"), *rows,
-                              w.HBox([self.save_button]), self.status],
-                             layout=w.Layout(width="100%", max_width="900px"))
+        title = _bilingual(f"Columns of {self.source.name}", f"ជួរឈរនៃ {self.source.name}", lang)
+        self.widget = w.VBox(
+            [
+                w.HTML(f"<h4>{html.escape(title)}</h4>"),
+                *rows,
+                w.HBox([self.save_button]),
+                self.status,
+            ],
+            layout=w.Layout(width="100%", max_width="900px"),
+        )
 
     @property
     def mapping(self) -> ColumnMapping:
         """The form's current choices as a :class:`~landmap.io.suggest.ColumnMapping`."""
         chosen = {key: drop.value for key, drop in self.dropdowns.items()}
         # a column the loaders would find by themselves, set to "not in my file" on purpose
-        cleared = {key for key, col in chosen.items()
-                   if col is None and self.suggestion.mapping.get(key)}
-        return ColumnMapping(self.suggestion.source, self.kind, self.suggestion.file_columns,
-                             chosen, {}, self.suggestion.samples, cleared)
+        cleared = {
+            key for key, col in chosen.items() if col is None and self.suggestion.mapping.get(key)
+        }
+        return ColumnMapping(
+            self.suggestion.source,
+            self.kind,
+            self.suggestion.file_columns,
+            chosen,
+            {},
+            self.suggestion.samples,
+            cleared,
+        )
 
     @property
     def columns(self) -> dict[str, str]:
@@ -141,11 +176,14 @@ class ColumnForm:
 
         target = Path(project) if project is not None else self.project
         if target is None:
-            raise ProjectError("no project file to save the column mapping into",
-                               fix="give project= when making the form, or to save()")
+            raise ProjectError(
+                "no project file to save the column mapping into",
+                fix="give project= when making the form, or to save()",
+            )
         written = self.mapping.save(target, name=self.name).resolve()
-        self.status.value = html.escape(_bilingual(f"Saved in {written}",
-                                                   f"បានរក្សាទុកក្នុង {written}", self.lang))
+        self.status.value = html.escape(
+            _bilingual(f"Saved in {written}", f"បានរក្សាទុកក្នុង {written}", self.lang)
+        )
         return written
 
     def load(self, **options: Any) -> Any:
@@ -176,9 +214,15 @@ class ColumnForm:
         display(self.widget)
 
 
-def column_form(source: str | os.PathLike[str], *, kind: str = "cases",
-                project: str | os.PathLike[str] | None = None, name: str | None = None,
-                sheet: str | None = None, lang: Lang = Lang.BOTH) -> ColumnForm:
+def column_form(
+    source: str | os.PathLike[str],
+    *,
+    kind: str = "cases",
+    project: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    sheet: str | None = None,
+    lang: Lang = Lang.BOTH,
+) -> ColumnForm:
     """Build a :class:`ColumnForm` (displayed when it is the last value of a notebook cell).
 
     Examples

@@ -37,16 +37,28 @@ from landmap.widgets._view import (
 
 
 def _build_map(
-    view: View, *, lang: Lang, title: str | None, notice: str | None = None,
-    precision_zoom: float = 17, cases: Any = None, profile: Any = "internal",
+    view: View,
+    *,
+    lang: Lang,
+    title: str | None,
+    notice: str | None = None,
+    precision_zoom: float = 17,
+    cases: Any = None,
+    profile: Any = "internal",
 ) -> Any:
     """Draw the true view on screen (internal), or a published view for an export."""
     from landmap.render.maps import MapControls, MapText, MapView, build_map
 
     return build_map(
-        cases=view.cases if cases is None else cases, concessions=view.concessions,
-        areas=view.areas, boundaries=view.boundaries, title=title, lang=lang, profile=profile,
-        text=MapText(notice=notice), controls=MapControls(minimap=False),
+        cases=view.cases if cases is None else cases,
+        concessions=view.concessions,
+        areas=view.areas,
+        boundaries=view.boundaries,
+        title=title,
+        lang=lang,
+        profile=profile,
+        text=MapText(notice=notice),
+        controls=MapControls(minimap=False),
         view=MapView(precision_zoom=precision_zoom),
     )
 
@@ -147,9 +159,12 @@ def _check_list(options: list[tuple[str, str]]) -> Any:
         def __init__(self) -> None:
             self.options = list(options)
             self._terms = [term for _, term in options]
-            self.boxes = [w.Checkbox(value=False, description=text, indent=False,
-                                     layout=w.Layout(width="100%"))
-                          for text, _ in options]
+            self.boxes = [
+                w.Checkbox(
+                    value=False, description=text, indent=False, layout=w.Layout(width="100%")
+                )
+                for text, _ in options
+            ]
             self._syncing = False
             super().__init__(children=self.boxes, layout=w.Layout(width="98%"))
             for box in self.boxes:
@@ -162,13 +177,15 @@ def _check_list(options: list[tuple[str, str]]) -> Any:
             unknown = [v for v in value if v not in self._terms]
             if unknown:
                 raise traitlets.TraitError(
-                    f"{unknown[0]!r} is not one of the options {self._terms}")
+                    f"{unknown[0]!r} is not one of the options {self._terms}"
+                )
             return tuple(t for t in self._terms if t in value)
 
         def _from_boxes(self, _change: object) -> None:
             if not self._syncing:
-                self.value = tuple(t for t, b in zip(self._terms, self.boxes, strict=True)
-                                   if b.value)
+                self.value = tuple(
+                    t for t, b in zip(self._terms, self.boxes, strict=True) if b.value
+                )
 
         def _to_boxes(self, change: Any) -> None:
             self._syncing = True
@@ -179,7 +196,6 @@ def _check_list(options: list[tuple[str, str]]) -> Any:
                 self._syncing = False
 
     return CheckList()
-
 
 
 #: Shown on the explorer and its maps when every case is marked synthetic.
@@ -256,8 +272,9 @@ class Explorer:
         communes: gpd.GeoDataFrame | None = None,
     ) -> None:
         self.lang = check_lang(lang)
-        self.data = prepare(cases, concessions=concessions, areas=areas, boundaries=boundaries,
-                            lang=self.lang)
+        self.data = prepare(
+            cases, concessions=concessions, areas=areas, boundaries=boundaries, lang=self.lang
+        )
         self.height = height
         self.title = title
         self.profile = profile
@@ -283,43 +300,67 @@ class Explorer:
         all_label = _bilingual("All provinces", "ខេត្តទាំងអស់", lang)
         self.province = w.Dropdown(
             options=[(all_label, ""), *[(v, k) for k, v in self.data.provinces.items()]],
-            value="", layout=layout,
+            value="",
+            layout=layout,
         )
-        self.years = w.IntRangeSlider(value=(first, last), min=first, max=last, step=1,
-                                      layout=layout, continuous_update=False)
+        self.years = w.IntRangeSlider(
+            value=(first, last), min=first, max=last, step=1, layout=layout, continuous_update=False
+        )
         self.case_type = _check_list(
-            [(label("case_type", t, lang), t) for t in self.data.case_types])
+            [(label("case_type", t, lang), t) for t in self.data.case_types]
+        )
         self.status = _check_list(
-            [(label("case_status", t, lang), t) for t in self.data.case_statuses])
+            [(label("case_status", t, lang), t) for t in self.data.case_statuses]
+        )
         self.concession_kind = _check_list(
-            [(label("concession_kind", k, lang), k) for k in self.data.concession_kinds])
-        self.near = w.Checkbox(value=False, description=_bilingual(
-            "Only cases near a concession", "តែករណីជិតសម្បទាន", lang), indent=False,
-            layout=layout)
-        self.within_km = w.FloatSlider(value=2.0, min=0.0, max=50.0, step=0.5,
-                                       description="km", layout=layout,
-                                       continuous_update=False, readout_format=".1f")
+            [(label("concession_kind", k, lang), k) for k in self.data.concession_kinds]
+        )
+        self.near = w.Checkbox(
+            value=False,
+            description=_bilingual("Only cases near a concession", "តែករណីជិតសម្បទាន", lang),
+            indent=False,
+            layout=layout,
+        )
+        self.within_km = w.FloatSlider(
+            value=2.0,
+            min=0.0,
+            max=50.0,
+            step=0.5,
+            description="km",
+            layout=layout,
+            continuous_update=False,
+            readout_format=".1f",
+        )
 
     def _make_buttons_and_views(self) -> None:
         """Make the buttons, the hint under the controls and the map, table and chart panes."""
         import ipywidgets as w
 
         lang = self.lang
-        self.export_button = w.Button(description=_bilingual("Export view", "នាំចេញ", lang),
-                                      icon="download", button_style="primary",
-                                      layout=w.Layout(width="auto"))
-        self.reset_button = w.Button(description=_bilingual("Show all", "បង្ហាញទាំងអស់", lang),
-                                     icon="undo", layout=w.Layout(width="auto"))
+        self.export_button = w.Button(
+            description=_bilingual("Export view", "នាំចេញ", lang),
+            icon="download",
+            button_style="primary",
+            layout=w.Layout(width="auto"),
+        )
+        self.reset_button = w.Button(
+            description=_bilingual("Show all", "បង្ហាញទាំងអស់", lang),
+            icon="undo",
+            layout=w.Layout(width="auto"),
+        )
         self.status_line = w.HTML()
         self.map_view = w.HTML()
         # the table and the chart share the row: fixed shares, so a redrawn chart (more years
         # after "Show all") scales inside its share instead of squeezing the table
         self.table_view = w.HTML(layout=w.Layout(width="46%", overflow="auto"))
-        self.chart_view = w.Image(format="png", layout=w.Layout(width="52%", height="auto",
-                                                                object_fit="contain"))
+        self.chart_view = w.Image(
+            format="png", layout=w.Layout(width="52%", height="auto", object_fit="contain")
+        )
         self.chart_view.add_class("lm-chart")
-        notes = [_bilingual("No box ticked in a list means all.",
-                            "មិនធីកប្រអប់ណាមួយ = ទាំងអស់។", lang), self._privacy_note()]
+        notes = [
+            _bilingual("No box ticked in a list means all.", "មិនធីកប្រអប់ណាមួយ = ទាំងអស់។", lang),
+            self._privacy_note(),
+        ]
         if self.synthetic:
             notes.insert(0, _bilingual(SYNTHETIC_NOTICE, "ករណីសាកល្បង មិនមែនករណីពិត", lang))
         self.hint = w.HTML("<br>".join(f"<small>{html.escape(n)}</small>" for n in notes))
@@ -334,27 +375,53 @@ class Explorer:
             return w.VBox([w.HTML(f"<b>{head}</b>"), control])
 
         controls = w.VBox(
-            [titled("province", self.province), titled("year", self.years),
-             titled("case_type", self.case_type), titled("status", self.status),
-             titled("concessions", self.concession_kind), self.near, self.within_km, self.hint,
-             w.HBox([self.reset_button, self.export_button],
-                    layout=w.Layout(flex_flow="row wrap", width="98%")), self.status_line],
+            [
+                titled("province", self.province),
+                titled("year", self.years),
+                titled("case_type", self.case_type),
+                titled("status", self.status),
+                titled("concessions", self.concession_kind),
+                self.near,
+                self.within_km,
+                self.hint,
+                w.HBox(
+                    [self.reset_button, self.export_button],
+                    layout=w.Layout(flex_flow="row wrap", width="98%"),
+                ),
+                self.status_line,
+            ],
             layout=w.Layout(width="34%", min_width="280px"),
         )
-        right = w.VBox([self.map_view, w.HBox(
-            [self.table_view, self.chart_view],
-            layout=w.Layout(width="100%", justify_content="space-between",
-                            align_items="flex-start"))],
-                       layout=w.Layout(width="66%"))
-        widget = w.HBox([w.HTML(_STYLE, layout=w.Layout(display="none")), controls, right],
-                        layout=w.Layout(width="100%"))
+        right = w.VBox(
+            [
+                self.map_view,
+                w.HBox(
+                    [self.table_view, self.chart_view],
+                    layout=w.Layout(
+                        width="100%", justify_content="space-between", align_items="flex-start"
+                    ),
+                ),
+            ],
+            layout=w.Layout(width="66%"),
+        )
+        widget = w.HBox(
+            [w.HTML(_STYLE, layout=w.Layout(display="none")), controls, right],
+            layout=w.Layout(width="100%"),
+        )
         widget.add_class("lm-explorer")
         return widget
 
     def _connect(self) -> None:
         """Redraw when a filter changes; wire the two buttons."""
-        for control in (self.province, self.years, self.case_type, self.status,
-                        self.concession_kind, self.near, self.within_km):
+        for control in (
+            self.province,
+            self.years,
+            self.case_type,
+            self.status,
+            self.concession_kind,
+            self.near,
+            self.within_km,
+        ):
             control.observe(self._on_change, names="value")
         self.export_button.on_click(lambda _b: self._on_export())
         self.reset_button.on_click(lambda _b: self.reset())
@@ -374,11 +441,15 @@ class Explorer:
 
     def _privacy_note(self) -> str:
         if self.profile != "public":
-            return _bilingual(f"Exports use the {self.profile} profile: do not share them.",
-                              "កុំចែករំលែកឯកសារនាំចេញនេះ។", self.lang)
+            return _bilingual(
+                f"Exports use the {self.profile} profile: do not share them.",
+                "កុំចែករំលែកឯកសារនាំចេញនេះ។",
+                self.lang,
+            )
         return _bilingual(
             "Exports use the public profile: personal fields removed, locations displaced.",
-            label("heading", "public", Lang.KM), self.lang,
+            label("heading", "public", Lang.KM),
+            self.lang,
         )
 
     @contextlib.contextmanager
@@ -421,9 +492,13 @@ class Explorer:
         if previous is not None and previous.filter == current and not force:
             return  # e.g. the distance slider moved while the distance filter is off
         self.view = filter_view(self.data, current)
-        self.map = _build_map(self.view, lang=self.lang, title=self.title,
-                              notice=SYNTHETIC_NOTICE if self.synthetic else None,
-                              precision_zoom=LIVE_PRECISION_ZOOM)
+        self.map = _build_map(
+            self.view,
+            lang=self.lang,
+            title=self.title,
+            notice=SYNTHETIC_NOTICE if self.synthetic else None,
+            precision_zoom=LIVE_PRECISION_ZOOM,
+        )
         self.map_view.value = _iframe(_page_html(self.map), self.height)
         self.table = summary_table(self.view.cases, lang=self.lang)
         headers = {c: label("heading", c, self.lang) for c in self.table.columns}
@@ -448,10 +523,10 @@ class Explorer:
         ax.clear()
         ax.bar(counts.index.astype(str), counts.to_numpy(), color="#b2182b")
         title = _bilingual(
-            f"{label('heading', 'cases', Lang.EN)} per "
-            f"{label('heading', 'year', Lang.EN).lower()}",
+            f"{label('heading', 'cases', Lang.EN)} per {label('heading', 'year', Lang.EN).lower()}",
             f"{label('heading', 'cases', Lang.KM)}ក្នុងមួយ{label('heading', 'year', Lang.KM)}",
-            self.lang)
+            self.lang,
+        )
         ax.set_title(title, fontsize=9, family=_chart_fonts(self.lang))
         ax.tick_params(labelsize=7)
         if len(counts) > 8:
@@ -489,43 +564,64 @@ class Explorer:
         from landmap.privacy import publish, verify_outputs, write_audit
         from landmap.render.maps import save_map
 
-        out = (Path(folder) if folder is not None else (
-            self.output_dir or Path(tempfile.mkdtemp(prefix="landmap-explorer-")))).resolve()
+        out = (
+            Path(folder)
+            if folder is not None
+            else (self.output_dir or Path(tempfile.mkdtemp(prefix="landmap-explorer-")))
+        ).resolve()
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         if (out / f"explorer-{stamp}.html").exists():  # two exports within one second
             stamp += "-" + str(len(list(out.glob(f"explorer-{stamp}*.html"))) + 1)
         view = self.view
-        published = publish(view.cases, self.profile, kind="cases", name="cases",
-                            communes=self.communes, concessions=view.concessions)
-        notice = label("heading", "confidential" if published.confidential else "public",
-                       self.lang)
+        published = publish(
+            view.cases,
+            self.profile,
+            kind="cases",
+            name="cases",
+            communes=self.communes,
+            concessions=view.concessions,
+        )
+        notice = label("heading", "confidential" if published.confidential else "public", self.lang)
         if self.synthetic:
             notice = f"{SYNTHETIC_NOTICE} · {notice}"
-        m = _build_map(view, lang=self.lang, title=self.title, notice=notice, cases=published,
-                       profile=published.profile)
+        m = _build_map(
+            view,
+            lang=self.lang,
+            title=self.title,
+            notice=notice,
+            cases=published,
+            profile=published.profile,
+        )
         out.mkdir(parents=True, exist_ok=True)
         written: dict[str, Path] = {}
         # Staged in the same folder, checked by the leak check, then moved in: a public export
         # that leaks is never written, and an interrupted one leaves nothing behind.
         with tempfile.TemporaryDirectory(prefix=".landmap-explorer-", dir=out) as tmp:
             stage = Path(tmp)
-            staged = {"map": save_map(m, stage / f"explorer-{stamp}.html", offline=True),
-                      "table": write_csv(pd.DataFrame(published.data.drop(columns="geometry")),
-                                         stage / f"explorer-{stamp}.csv")}
+            staged = {
+                "map": save_map(m, stage / f"explorer-{stamp}.html", offline=True),
+                "table": write_csv(
+                    pd.DataFrame(published.data.drop(columns="geometry")),
+                    stage / f"explorer-{stamp}.csv",
+                ),
+            }
             if not published.confidential:
                 staged["audit"] = write_audit(published, stage / f"explorer-{stamp}")
-                findings = verify_outputs(list(staged.values()), {"cases": published},
-                                          profile=published.profile)
+                findings = verify_outputs(
+                    list(staged.values()), {"cases": published}, profile=published.profile
+                )
                 if findings:
                     raise PrivacyError(
                         f"the leak check found {len(findings)} problem(s) in the export, so "
                         f"nothing was written. First: {findings[0]}",
-                        fix="export with the internal profile for office use only")
+                        fix="export with the internal profile for office use only",
+                    )
             for key in sorted(staged, key=lambda k: k == "map"):  # the map last
                 written[key] = out / staged[key].name
                 os.replace(staged[key], written[key])
         self.last_export_note = _export_note(
-            len(self.view.cases), None if published.confidential else published.audit)
+            len(self.view.cases), None if published.confidential else published.audit
+        )
         return written
 
     def _on_export(self) -> None:

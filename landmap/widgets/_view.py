@@ -174,8 +174,9 @@ def _provinces_touched(
 ) -> pd.Series:
     """For each feature of ``layer``, the list of province keys it intersects."""
     left = gpd.GeoDataFrame(geometry=layer.geometry.values, crs=layer.crs)
-    right = gpd.GeoDataFrame({"_k": keys.values}, geometry=provinces.geometry.values,
-                             crs=provinces.crs)
+    right = gpd.GeoDataFrame(
+        {"_k": keys.values}, geometry=provinces.geometry.values, crs=provinces.crs
+    )
     joined = gpd.sjoin(left, right, how="left", predicate="intersects")
     lists = joined.groupby(level=0)["_k"].agg(lambda s: sorted(set(s.dropna())))
     return pd.Series(lists.reindex(range(len(layer))).values, index=layer.index)
@@ -186,12 +187,16 @@ def _distances(cases_m: gpd.GeoSeries, concessions_m: gpd.GeoDataFrame | None) -
     out = pd.DataFrame(index=cases_m.index)
     if concessions_m is None or concessions_m.empty:
         return out
-    kinds = concessions_m["kind"].astype("string").fillna("other") if "kind" in concessions_m \
+    kinds = (
+        concessions_m["kind"].astype("string").fillna("other")
+        if "kind" in concessions_m
         else pd.Series("other", index=concessions_m.index)
+    )
     left = gpd.GeoDataFrame(geometry=cases_m.values, crs=cases_m.crs)
     for kind in pd.unique(kinds):
-        right = gpd.GeoDataFrame(geometry=concessions_m.geometry[kinds == kind].values,
-                                 crs=concessions_m.crs)
+        right = gpd.GeoDataFrame(
+            geometry=concessions_m.geometry[kinds == kind].values, crs=concessions_m.crs
+        )
         right = right[~right.geometry.is_empty & right.geometry.notna()]
         if right.empty or left.empty:
             out[str(kind)] = np.inf
@@ -252,8 +257,9 @@ def prepare(
 
     provinces = _province_layer(boundaries)
     labels: dict[str, str] = {}
-    stated = (cases["province"].map(_key) if "province" in cases
-              else pd.Series("", index=cases.index))
+    stated = (
+        cases["province"].map(_key) if "province" in cases else pd.Series("", index=cases.index)
+    )
     if provinces is not None:
         names = provinces["name"] if "name" in provinces else pd.Series("", index=provinces.index)
         keys = names.map(_key)
@@ -402,10 +408,17 @@ def summary_table(cases: pd.DataFrame, *, lang: Lang = Lang.BOTH) -> pd.DataFram
         Index: case type label (and ``"Total"``); columns ``cases`` and ``households``.
 
     """
-    households = pd.to_numeric(cases.get("households"), errors="coerce") if "households" in cases \
+    households = (
+        pd.to_numeric(cases.get("households"), errors="coerce")
+        if "households" in cases
         else pd.Series(0, index=cases.index)
-    frame = pd.DataFrame({"type": cases["type"].astype("string").fillna("other"),
-                          "households": households.fillna(0).astype("int64")})
+    )
+    frame = pd.DataFrame(
+        {
+            "type": cases["type"].astype("string").fillna("other"),
+            "households": households.fillna(0).astype("int64"),
+        }
+    )
     grouped = frame.groupby("type", sort=False).agg(
         cases=("type", "size"), households=("households", "sum")
     )

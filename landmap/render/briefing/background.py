@@ -114,8 +114,12 @@ def country_outline() -> gpd.GeoSeries:
 
 
 def hillshade(
-    elevation: np.ndarray, *, cellsize: tuple[float, float], azimuth: float = 315.0,
-    altitude: float = 45.0, exaggeration: float = 3.0,
+    elevation: np.ndarray,
+    *,
+    cellsize: tuple[float, float],
+    azimuth: float = 315.0,
+    altitude: float = 45.0,
+    exaggeration: float = 3.0,
 ) -> np.ndarray:
     """Return the hillshade (0 dark .. 1 lit) of an elevation grid.
 
@@ -138,8 +142,14 @@ def hillshade(
     True
 
     """
-    z = np.where(np.isnan(elevation), np.nanmean(elevation) if np.isfinite(elevation).any() else 0,
-                 elevation) * exaggeration
+    z = (
+        np.where(
+            np.isnan(elevation),
+            np.nanmean(elevation) if np.isfinite(elevation).any() else 0,
+            elevation,
+        )
+        * exaggeration
+    )
     drow, dcol = np.gradient(z, cellsize[1], cellsize[0])
     dz_east, dz_north = dcol, -drow  # rows run southwards
     az, alt = np.radians(azimuth), np.radians(altitude)  # azimuth clockwise from north
@@ -161,7 +171,9 @@ class Relief:
 
 
 def relief_for(
-    bounds: tuple[float, float, float, float], *, source: str | os.PathLike[str] | None = None,
+    bounds: tuple[float, float, float, float],
+    *,
+    source: str | os.PathLike[str] | None = None,
     max_pixels: int = 1200,
 ) -> Relief | None:
     """Resample the relief raster into the metric map extent and hillshade it.
@@ -193,8 +205,12 @@ def relief_for(
     transform = Affine(width_m / cols, 0.0, xmin, 0.0, -height_m / rows, ymax)
     with rasterio.open(_gdal_path(path)) as src:
         reproject(
-            source=rasterio.band(src, 1), destination=dst, src_nodata=src.nodata,
-            dst_transform=transform, dst_crs=CAMBODIA_METRIC_CRS, dst_nodata=np.nan,
+            source=rasterio.band(src, 1),
+            destination=dst,
+            src_nodata=src.nodata,
+            dst_transform=transform,
+            dst_crs=CAMBODIA_METRIC_CRS,
+            dst_nodata=np.nan,
             resampling=Resampling.bilinear,
         )
     if not np.isfinite(dst).any():
@@ -212,13 +228,17 @@ def add_web_basemap(ax, basemap: str) -> str:
         raise ExportError(
             "a web-tile basemap was asked for but contextily is not installed.",
             fix="`pip install contextily` and be online, or leave basemap unset for the offline "
-                "background",
+            "background",
         ) from err
     try:
-        provider = contextily.providers.flatten()[basemap] if basemap not in ("osm", True) \
+        provider = (
+            contextily.providers.flatten()[basemap]
+            if basemap not in ("osm", True)
             else contextily.providers.OpenStreetMap.Mapnik
-        contextily.add_basemap(ax, crs=CAMBODIA_METRIC_CRS, source=provider, zorder=1.5,
-                               attribution=False)
+        )
+        contextily.add_basemap(
+            ax, crs=CAMBODIA_METRIC_CRS, source=provider, zorder=1.5, attribution=False
+        )
     except Exception as err:  # noqa: BLE001 - network errors come in many types
         raise ExportError(
             f"could not fetch the web basemap {basemap!r}: {err}",

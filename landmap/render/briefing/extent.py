@@ -39,7 +39,8 @@ def _padded(geoms: gpd.GeoSeries) -> tuple[float, float, float, float]:
             f"the map's extent {(xmin, ymin, xmax, ymax)} (EPSG:32648) is not a place on "
             "Earth: a layer has coordinates out of range.",
             fix="load the layers with landmap's loaders (they reject such features), or give "
-                "--extent")
+            "--extent",
+        )
     pad = max(PAD * max(xmax - xmin, ymax - ymin), MIN_PAD_M)
     return xmin - pad, ymin - pad, xmax + pad, ymax + pad
 
@@ -50,8 +51,9 @@ def _match_names(layer: gpd.GeoDataFrame | None, query: str, columns: Sequence[s
     want = _norm(query)
     for column in columns:
         if column in layer:
-            hits = layer[layer[column].map(_norm, na_action="ignore").eq(want).fillna(False)
-                         .astype(bool)]
+            hits = layer[
+                layer[column].map(_norm, na_action="ignore").eq(want).fillna(False).astype(bool)
+            ]
             if len(hits):
                 return hits
     return None
@@ -61,28 +63,38 @@ def _provinces(boundaries: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     if boundaries is None:
         return None
     if "level" in boundaries:
-        sub = boundaries[boundaries["level"].astype("string").eq("province").fillna(False)
-                         .astype(bool)]
+        sub = boundaries[
+            boundaries["level"].astype("string").eq("province").fillna(False).astype(bool)
+        ]
         return sub if len(sub) else boundaries
     return boundaries
 
 
 def resolve_extent(
-    extent: Any, *, cases: gpd.GeoDataFrame | None = None, areas: gpd.GeoDataFrame | None = None,
-    concessions: gpd.GeoDataFrame | None = None, boundaries: gpd.GeoDataFrame | None = None,
+    extent: Any,
+    *,
+    cases: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
 ) -> tuple[tuple[float, float, float, float], str | dict[str, str]]:
     """Return ``(bounds in EPSG:32648, description)`` of what the map should show.
 
     See :func:`resolve_focus` for the parameters; this is its first two values.
     """
-    bounds, text, _ = resolve_focus(extent, cases=cases, areas=areas, concessions=concessions,
-                                    boundaries=boundaries)
+    bounds, text, _ = resolve_focus(
+        extent, cases=cases, areas=areas, concessions=concessions, boundaries=boundaries
+    )
     return bounds, text
 
 
 def resolve_focus(
-    extent: Any, *, cases: gpd.GeoDataFrame | None = None, areas: gpd.GeoDataFrame | None = None,
-    concessions: gpd.GeoDataFrame | None = None, boundaries: gpd.GeoDataFrame | None = None,
+    extent: Any,
+    *,
+    cases: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
 ) -> tuple[tuple[float, float, float, float], str | dict[str, str], Any]:
     """Return ``(bounds in EPSG:32648, description, focus)`` of what the map should show.
 
@@ -114,20 +126,27 @@ def resolve_focus(
         if not layers:
             layers = [boundaries] if boundaries is not None else []
         if not layers:
-            raise DataValueError("nothing to map: no layer and no extent was given.",
-                                 fix="pass cases, areas, concessions or an extent")
+            raise DataValueError(
+                "nothing to map: no layer and no extent was given.",
+                fix="pass cases, areas, concessions or an extent",
+            )
         geoms = pd.concat([lay.geometry for lay in layers])
         return _padded(gpd.GeoSeries(geoms, crs=CAMBODIA_METRIC_CRS)), "", None
     if isinstance(extent, gpd.GeoDataFrame | gpd.GeoSeries):
         geoms = extent.geometry if isinstance(extent, gpd.GeoDataFrame) else extent
         return _padded(geoms.to_crs(CAMBODIA_METRIC_CRS)), "", None
     if isinstance(extent, shapely.Geometry):
-        return (_padded(gpd.GeoSeries([extent], crs=STORAGE_CRS).to_crs(CAMBODIA_METRIC_CRS)),
-                "", None)
+        return (
+            _padded(gpd.GeoSeries([extent], crs=STORAGE_CRS).to_crs(CAMBODIA_METRIC_CRS)),
+            "",
+            None,
+        )
     if isinstance(extent, str):
         return _by_name(extent.strip(), cases, areas, concessions, boundaries)
-    if isinstance(extent, Sequence) and len(extent) == 4 and all(
-        isinstance(v, int | float) for v in extent
+    if (
+        isinstance(extent, Sequence)
+        and len(extent) == 4
+        and all(isinstance(v, int | float) for v in extent)
     ):
         west, south, east, north = (float(v) for v in extent)
         if not (west < east and south < north and -180 <= west <= 180 and -90 <= south <= 90):
@@ -140,15 +159,19 @@ def resolve_focus(
         return (float(xmin), float(ymin), float(xmax), float(ymax)), "", None
     if isinstance(extent, Sequence) and not isinstance(extent, str | bytes):
         wanted = {str(v) for v in extent}
-        for layer, column in ((cases, "case_id"), (concessions, "concession_id"),
-                              (areas, "area_id")):
+        for layer, column in (
+            (cases, "case_id"),
+            (concessions, "concession_id"),
+            (areas, "area_id"),
+        ):
             if layer is not None and column in layer:
-                hits = layer[layer[column].astype("string").isin(wanted).fillna(False)
-                             .astype(bool)]
+                hits = layer[layer[column].astype("string").isin(wanted).fillna(False).astype(bool)]
                 if len(hits):
                     return _padded(hits.geometry), "", None
-        raise DataValueError(f"none of the ids {sorted(wanted)[:5]!r} is in the layers given.",
-                             fix="give case, concession or area ids that exist")
+        raise DataValueError(
+            f"none of the ids {sorted(wanted)[:5]!r} is in the layers given.",
+            fix="give case, concession or area ids that exist",
+        )
     raise DataValueError(
         f"cannot use {extent!r} of type {type(extent).__name__} as a map extent.",
         fix="give a province, concession id/name, list of case ids, or (west, south, east, north)",
@@ -172,8 +195,11 @@ def _by_name(query, cases, areas, concessions, boundaries):
         row = hits.iloc[0]
         en = str(row.get("name", query))
         km = row.get("name_km")
-        return (_padded(hits.geometry),
-                {Lang.EN: en, Lang.KM: en if pd.isna(km) or not km else str(km)}, _outline(hits))
+        return (
+            _padded(hits.geometry),
+            {Lang.EN: en, Lang.KM: en if pd.isna(km) or not km else str(km)},
+            _outline(hits),
+        )
     close = _close_province(provinces, query)
     if close is not None:
         log.info("extent %r read as the province %r", query, close)
@@ -187,12 +213,18 @@ def _by_name(query, cases, areas, concessions, boundaries):
     hits = _match_names(cases, query, ("case_id",))
     if hits is not None:
         return _padded(hits.geometry), "", None
-    known = sorted(provinces["name"].dropna().astype(str)) if provinces is not None and \
-        "name" in provinces else []
+    known = (
+        sorted(provinces["name"].dropna().astype(str))
+        if provinces is not None and "name" in provinces
+        else []
+    )
     raise DataValueError(
         f"{query!r} is not a province, concession, area or case the map knows.",
-        fix=("use a province name such as " + ", ".join(known[:6]) + ", … or a concession id"
-             if known else "use a concession or area id or name, or a bounding box"),
+        fix=(
+            "use a province name such as " + ", ".join(known[:6]) + ", … or a concession id"
+            if known
+            else "use a concession or area id or name, or a bounding box"
+        ),
     )
 
 
@@ -207,8 +239,11 @@ def _close_province(provinces: gpd.GeoDataFrame | None, query: str) -> str | Non
 
 def describe_layers(cases, areas, concessions, lang: str) -> str:
     """Return a default title naming the layers on the map, in ``lang``."""
-    parts = [term for term, layer in (("concessions", concessions), ("areas", areas),
-                                      ("cases", cases)) if layer is not None]
+    parts = [
+        term
+        for term, layer in (("concessions", concessions), ("areas", areas), ("cases", cases))
+        if layer is not None
+    ]
     parts = parts or ["province"]
 
     def join(code: str) -> str:

@@ -41,8 +41,9 @@ def paper_inches(paper: str, orientation: str) -> tuple[float, float]:
     return Paper(size=paper, orientation=orientation).inches
 
 
-def check_dpi(dpi: object, *, paper: str = "A4", orientation: str = "landscape",
-              png: bool = True) -> int:
+def check_dpi(
+    dpi: object, *, paper: str = "A4", orientation: str = "landscape", png: bool = True
+) -> int:
     """Return ``dpi`` as a whole number, after checking it and the size of the PNG it makes.
 
     Parameters
@@ -75,21 +76,32 @@ def check_dpi(dpi: object, *, paper: str = "A4", orientation: str = "landscape",
     """
     from landmap import limits
 
-    if (isinstance(dpi, bool) or not isinstance(dpi, int | float)
-            or not math.isfinite(dpi) or dpi != int(dpi)):
-        raise DataValueError(f"dpi {dpi!r} of type {type(dpi).__name__} is not a whole number.",
-                             fix="give the resolution in dots per inch, e.g. 300")
+    if (
+        isinstance(dpi, bool)
+        or not isinstance(dpi, int | float)
+        or not math.isfinite(dpi)
+        or dpi != int(dpi)
+    ):
+        raise DataValueError(
+            f"dpi {dpi!r} of type {type(dpi).__name__} is not a whole number.",
+            fix="give the resolution in dots per inch, e.g. 300",
+        )
     dpi = int(dpi)
     if dpi < MIN_DPI:
-        raise DataValueError(f"dpi {dpi} is too low: a briefing map needs at least {MIN_DPI}.",
-                             fix="use 300 for print, 150 for a screen")
+        raise DataValueError(
+            f"dpi {dpi} is too low: a briefing map needs at least {MIN_DPI}.",
+            fix="use 300 for print, 150 for a screen",
+        )
     if png:
         width, height = paper_inches(paper, orientation)
         pixels = (round(width * dpi), round(height * dpi))
-        limits.check("raster_megapixels", pixels[0] * pixels[1] / 1e6,
-                     what=f"the {str(paper).upper()} PNG at {dpi} dpi "
-                          f"({pixels[0]:,} x {pixels[1]:,} pixels)",
-                     fix="lower the dpi (300 is print quality; 600 for a large-format print)")
+        limits.check(
+            "raster_megapixels",
+            pixels[0] * pixels[1] / 1e6,
+            what=f"the {str(paper).upper()} PNG at {dpi} dpi "
+            f"({pixels[0]:,} x {pixels[1]:,} pixels)",
+            fix="lower the dpi (300 is print quality; 600 for a large-format print)",
+        )
     return dpi
 
 
@@ -121,8 +133,14 @@ def nice_length_km(span_km: float) -> float:
     return best * 10**exp
 
 
-def draw_scale_bar(ax: Axes, *, unit_label: str, fontsize: float, family: list[str],
-                   write: Callable[[float], str] = lambda v: f"{v:g}") -> float:
+def draw_scale_bar(
+    ax: Axes,
+    *,
+    unit_label: str,
+    fontsize: float,
+    family: list[str],
+    write: Callable[[float], str] = lambda v: f"{v:g}",
+) -> float:
     """Draw a two-segment km scale bar in the lower left of ``ax``; return its length in km.
 
     ``write`` writes a number for the page (Khmer digits on a Khmer map).
@@ -136,16 +154,32 @@ def draw_scale_bar(ax: Axes, *, unit_label: str, fontsize: float, family: list[s
     bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.045 * (y1 - y0)
     bar_h = 0.012 * (y1 - y0)
     for i, colour in enumerate(("black", "white")):
-        ax.add_patch(Rectangle(
-            (bx + i * map_len / 2, by), map_len / 2, bar_h, facecolor=colour,
-            edgecolor="black", linewidth=0.6, zorder=20,
-        ))
-    ticks = ((0.0, write(0)), (0.5, write(length_km / 2)),
-             (1.0, f"{write(length_km)} {unit_label}"))
+        ax.add_patch(
+            Rectangle(
+                (bx + i * map_len / 2, by),
+                map_len / 2,
+                bar_h,
+                facecolor=colour,
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=20,
+            )
+        )
+    ticks = (
+        (0.0, write(0)),
+        (0.5, write(length_km / 2)),
+        (1.0, f"{write(length_km)} {unit_label}"),
+    )
     for frac, text in ticks:
         ax.text(
-            bx + frac * map_len, by + bar_h * 1.6, text, ha="center" if frac < 1 else "left",
-            va="bottom", fontsize=fontsize, family=family, zorder=20,
+            bx + frac * map_len,
+            by + bar_h * 1.6,
+            text,
+            ha="center" if frac < 1 else "left",
+            va="bottom",
+            fontsize=fontsize,
+            family=family,
+            zorder=20,
             bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5},
         )
     return length_km
@@ -162,12 +196,33 @@ def draw_north_arrow(ax: Axes, *, letter: str, fontsize: float, family: list[str
     fig_ratio = ax.bbox.width / ax.bbox.height
     dx = math.sin(angle) * size / fig_ratio
     dy = math.cos(angle) * size
-    ax.add_patch(FancyArrow(
-        cx - dx / 2, cy - dy / 2, dx, dy, width=0.012, head_width=0.035, head_length=0.03,
-        length_includes_head=True, transform=ax.transAxes, color="black", zorder=21,
-    ))
-    ax.text(cx + dx / 2 * 1.25, cy + dy / 2 + 0.015, letter, transform=ax.transAxes, ha="center",
-            va="bottom", fontsize=fontsize, fontweight="bold", family=family, zorder=21)
+    ax.add_patch(
+        FancyArrow(
+            cx - dx / 2,
+            cy - dy / 2,
+            dx,
+            dy,
+            width=0.012,
+            head_width=0.035,
+            head_length=0.03,
+            length_includes_head=True,
+            transform=ax.transAxes,
+            color="black",
+            zorder=21,
+        )
+    )
+    ax.text(
+        cx + dx / 2 * 1.25,
+        cy + dy / 2 + 0.015,
+        letter,
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=fontsize,
+        fontweight="bold",
+        family=family,
+        zorder=21,
+    )
     return convergence
 
 
@@ -179,8 +234,17 @@ def draw_inset(ax: Axes, outline: gpd.GeoSeries, bounds: Sequence[float]) -> Non
     span = max(ox1 - ox0, oy1 - oy0)
     if max(xmax - xmin, ymax - ymin) < 0.03 * span:  # too small to see as a box: a dot too
         ax.plot([(xmin + xmax) / 2], [(ymin + ymax) / 2], "o", color="#c62828", markersize=4)
-    ax.add_patch(Rectangle((xmin, ymin), xmax - xmin, ymax - ymin, fill=False,
-                           edgecolor="#c62828", linewidth=1.4, zorder=5))
+    ax.add_patch(
+        Rectangle(
+            (xmin, ymin),
+            xmax - xmin,
+            ymax - ymin,
+            fill=False,
+            edgecolor="#c62828",
+            linewidth=1.4,
+            zorder=5,
+        )
+    )
     pad = 0.05 * span
     ax.set_xlim(min(ox0, xmin) - pad, max(ox1, xmax) + pad)
     ax.set_ylim(min(oy0, ymin) - pad, max(oy1, ymax) + pad)
@@ -210,8 +274,14 @@ GAP_IN = 0.2
 
 
 def page_rects(
-    width: float, height: float, *, title_in: float, footer_in: float, aspect: float,
-    legend_height: Callable[[float, int], float], legend_width: float | None = None,
+    width: float,
+    height: float,
+    *,
+    title_in: float,
+    footer_in: float,
+    aspect: float,
+    legend_height: Callable[[float, int], float],
+    legend_width: float | None = None,
     scale: float = 1.0,
 ) -> PageRects:
     """Lay a page out so that the map is as large as the extent allows.
@@ -251,9 +321,14 @@ def page_rects(
     column = PageRects(
         map=(m, bottom, content_w - col_w - gap, content_h),
         legend=(x_col, top - legend_h, col_w, legend_h),
-        inset=(x_col + (col_w - min(inset_w, col_w)) / 2, bottom, min(inset_w, col_w),
-               min(inset_w, col_w) * 0.8),
-        arrangement="column")
+        inset=(
+            x_col + (col_w - min(inset_w, col_w)) / 2,
+            bottom,
+            min(inset_w, col_w),
+            min(inset_w, col_w) * 0.8,
+        ),
+        arrangement="column",
+    )
     # a band below the map
     band_w = content_w - inset_w - gap
     columns = max(1, int(band_w // min(max(natural, 1.4 * scale), band_w)))
@@ -263,7 +338,8 @@ def page_rects(
         map=(m, bottom + band_h + gap, content_w, content_h - band_h - gap),
         legend=(m, bottom, band_w, band_h),
         inset=(m + content_w - inset_w, bottom + band_h - inset_h, inset_w, inset_h),
-        arrangement="band")
+        arrangement="band",
+    )
     return column if shown(column.map) >= shown(band.map) else band
 
 
@@ -282,11 +358,19 @@ class Label:
 
 
 _OFFSETS = (  # (dx, dy) in points, ha, va: right, left, above, below, and the diagonals
-    ((4, 2), "left", "bottom"), ((-4, 2), "right", "bottom"), ((4, -2), "left", "top"),
-    ((-4, -2), "right", "top"), ((0, 5), "center", "bottom"), ((0, -5), "center", "top"),
+    ((4, 2), "left", "bottom"),
+    ((-4, 2), "right", "bottom"),
+    ((4, -2), "left", "top"),
+    ((-4, -2), "right", "top"),
+    ((0, 5), "center", "bottom"),
+    ((0, -5), "center", "top"),
     # a step further out, where the marks right beside the anchor leave no room
-    ((0, 12), "center", "bottom"), ((0, -12), "center", "top"), ((10, 8), "left", "bottom"),
-    ((-10, 8), "right", "bottom"), ((10, -8), "left", "top"), ((-10, -8), "right", "top"),
+    ((0, 12), "center", "bottom"),
+    ((0, -12), "center", "top"),
+    ((10, 8), "left", "bottom"),
+    ((-10, 8), "right", "bottom"),
+    ((10, -8), "left", "top"),
+    ((-10, -8), "right", "top"),
 )
 
 
@@ -304,8 +388,14 @@ def point_boxes(ax: Axes, points, *, pad: float = 1.5) -> list[Bbox]:
 
 
 def place_labels(
-    fig: Figure, ax: Axes, labels: Sequence[Label], *, family: list[str],
-    obstacles: Sequence[Bbox] = (), gid: str | None = None, left_out: list[str] | None = None,
+    fig: Figure,
+    ax: Axes,
+    labels: Sequence[Label],
+    *,
+    family: list[str],
+    obstacles: Sequence[Bbox] = (),
+    gid: str | None = None,
+    left_out: list[str] | None = None,
 ) -> tuple[list[Text], int]:
     """Place labels greedily so that no two overlap; return ``(placed, dropped_count)``.
 
@@ -327,13 +417,27 @@ def place_labels(
             continue
         for (dx, dy), ha, va in _OFFSETS:
             text = ax.annotate(
-                lab.text, (lab.x, lab.y), xytext=(dx, dy), textcoords="offset points", ha=ha,
-                va=va, fontsize=lab.fontsize, color=lab.colour, style=lab.style,
-                fontweight=lab.weight, family=family, zorder=30, annotation_clip=True,
+                lab.text,
+                (lab.x, lab.y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=lab.fontsize,
+                color=lab.colour,
+                style=lab.style,
+                fontweight=lab.weight,
+                family=family,
+                zorder=30,
+                annotation_clip=True,
             )
             box = text.get_window_extent(renderer).expanded(1.08, 1.15)
-            inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
-                      and box.y1 <= frame.y1)
+            inside = (
+                box.x0 >= frame.x0
+                and box.x1 <= frame.x1
+                and box.y0 >= frame.y0
+                and box.y1 <= frame.y1
+            )
             if inside and not any(box.overlaps(other) for other in taken):
                 text.set_path_effects(_halo())
                 if gid:

@@ -98,11 +98,14 @@ def _prepared(sections: Sequence[LegendSection], chars: int) -> list[LegendSecti
     for section in sections:
         if not section.entries and not section.circles:
             continue
-        out.append(LegendSection(
-            _wrapped(section.heading, int(chars * 0.8)),  # bold and 8 % larger
-            [(k, c, e, a, _wrapped(t, chars - 3)) for k, c, e, a, t in section.entries],
-            list(section.circles), section.circle_style,
-        ))
+        out.append(
+            LegendSection(
+                _wrapped(section.heading, int(chars * 0.8)),  # bold and 8 % larger
+                [(k, c, e, a, _wrapped(t, chars - 3)) for k, c, e, a, t in section.entries],
+                list(section.circles),
+                section.circle_style,
+            )
+        )
     return out
 
 
@@ -110,8 +113,14 @@ def _lines(text: str) -> int:
     return text.count("\n") + 1
 
 
-def needed_height(sections: Sequence[LegendSection], *, fontsize: float, width_in: float,
-                  line_factor: float = 1.6, columns: int = 1) -> float:
+def needed_height(
+    sections: Sequence[LegendSection],
+    *,
+    fontsize: float,
+    width_in: float,
+    line_factor: float = 1.6,
+    columns: int = 1,
+) -> float:
     """Return the height in inches the sections need in ``columns`` columns ``width_in`` wide.
 
     The same measure and the same flow into columns as :func:`draw_legend`, so a page can be
@@ -135,8 +144,9 @@ def needed_height(sections: Sequence[LegendSection], *, fontsize: float, width_i
     return (high + step_pt * 0.6) / 72
 
 
-def natural_width(fig, sections: Sequence[LegendSection], *, fontsize: float,
-                  family: list[str]) -> float:
+def natural_width(
+    fig, sections: Sequence[LegendSection], *, fontsize: float, family: list[str]
+) -> float:
     """Return the width in inches of the legend's longest line as drawn, swatch included.
 
     Measured with the figure's renderer (Khmer is shaped: its marks take no width of their own).
@@ -144,8 +154,11 @@ def natural_width(fig, sections: Sequence[LegendSection], *, fontsize: float,
     renderer = fig.canvas.get_renderer()
     widest = 0.0
     for section in sections:
-        lines = [(section.heading, fontsize * 1.08), *((t, fontsize) for *_, t in section.entries),
-                 *((t, fontsize) for _, t in section.circles)]
+        lines = [
+            (section.heading, fontsize * 1.08),
+            *((t, fontsize) for *_, t in section.entries),
+            *((t, fontsize) for _, t in section.circles),
+        ]
         for text, size in lines:
             for line in text.split("\n"):
                 probe = fig.text(0, 0, line, fontsize=size, family=family)
@@ -155,7 +168,11 @@ def natural_width(fig, sections: Sequence[LegendSection], *, fontsize: float,
 
 
 def draw_legend(
-    ax: Axes, sections: Sequence[LegendSection], *, fontsize: float, family: list[str],
+    ax: Axes,
+    sections: Sequence[LegendSection],
+    *,
+    fontsize: float,
+    family: list[str],
     line_factor: float = 1.6,
 ) -> int:
     """Draw the legend sections top-down on ``ax`` (axis off); return the number of entries.
@@ -187,14 +204,14 @@ def draw_legend(
     for col, members in enumerate(columns):
         y, x0 = top, col * col_w
         for section in members:
-            y = _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt,
-                              size, family)
+            y = _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, size, family)
             count += len(section.entries) + len(section.circles)
     return count
 
 
-def _section_height(section: LegendSection, step: float, height_pt: float, *,
-                    step_pt: float | None = None) -> float:
+def _section_height(
+    section: LegendSection, step: float, height_pt: float, *, step_pt: float | None = None
+) -> float:
     """Height of a section in axes fractions (or in points when ``step_pt`` is given)."""
     if step_pt is not None:
         step, height_pt = step_pt, 1.0
@@ -206,8 +223,9 @@ def _section_height(section: LegendSection, step: float, height_pt: float, *,
     return height
 
 
-def _columns(sections: Sequence[LegendSection], step: float, height_pt: float,
-             top: float) -> list[list[LegendSection]]:
+def _columns(
+    sections: Sequence[LegendSection], step: float, height_pt: float, top: float
+) -> list[list[LegendSection]]:
     """Split sections into columns so that none runs off the bottom of the panel."""
     columns: list[list[LegendSection]] = [[]]
     room = top
@@ -223,43 +241,123 @@ def _columns(sections: Sequence[LegendSection], step: float, height_pt: float,
 
 def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize, family):
     extra = 0.75 * (_lines(section.heading) - 1) * step
-    ax.text(x0, y - extra / 2, section.heading, fontsize=fontsize * 1.08, fontweight="bold",
-            family=family, va="center", ha="left")
+    ax.text(
+        x0,
+        y - extra / 2,
+        section.heading,
+        fontsize=fontsize * 1.08,
+        fontweight="bold",
+        family=family,
+        va="center",
+        ha="left",
+    )
     y -= step * 1.1 + extra
     for kind, colour, edge, alpha, text in section.entries:
         extra = 0.75 * (_lines(text) - 1) * step
         shape, _, style = kind.partition(":")
         if shape == Swatch.POINT:
-            ax.scatter([x0 + box_w / 2], [y], s=(fontsize * 1.05) ** 2, color=colour,
-                       marker=style or "o", edgecolors=edge, linewidths=0.5, clip_on=False)
+            ax.scatter(
+                [x0 + box_w / 2],
+                [y],
+                s=(fontsize * 1.05) ** 2,
+                color=colour,
+                marker=style or "o",
+                edgecolors=edge,
+                linewidths=0.5,
+                clip_on=False,
+            )
         elif shape == Swatch.HOLLOW:  # a case known only to its commune: an outline, no fill
-            ax.scatter([x0 + box_w / 2], [y], s=(fontsize * 1.05) ** 2, facecolors="none",
-                       edgecolors=edge, linewidths=1.2, linestyle="--", clip_on=False)
+            ax.scatter(
+                [x0 + box_w / 2],
+                [y],
+                s=(fontsize * 1.05) ** 2,
+                facecolors="none",
+                edgecolors=edge,
+                linewidths=1.2,
+                linestyle="--",
+                clip_on=False,
+            )
         else:
-            ax.add_patch(Rectangle((x0, y - step * 0.3), box_w, step * 0.6, facecolor=colour,
-                                   alpha=alpha, edgecolor=edge, linewidth=0.8, clip_on=False))
+            ax.add_patch(
+                Rectangle(
+                    (x0, y - step * 0.3),
+                    box_w,
+                    step * 0.6,
+                    facecolor=colour,
+                    alpha=alpha,
+                    edgecolor=edge,
+                    linewidth=0.8,
+                    clip_on=False,
+                )
+            )
             if style:  # the hatch, at full strength as on the map
-                ax.add_patch(Rectangle((x0, y - step * 0.3), box_w, step * 0.6,
-                                       facecolor="none", edgecolor=edge, hatch=style,
-                                       linewidth=0.8, clip_on=False))
+                ax.add_patch(
+                    Rectangle(
+                        (x0, y - step * 0.3),
+                        box_w,
+                        step * 0.6,
+                        facecolor="none",
+                        edgecolor=edge,
+                        hatch=style,
+                        linewidth=0.8,
+                        clip_on=False,
+                    )
+                )
         if extra:  # wrapped: the first line beside the swatch, the rest below
-            ax.text(x0 + box_w * 1.5, y + step * 0.3, text, fontsize=fontsize, family=family,
-                    va="top", ha="left")
+            ax.text(
+                x0 + box_w * 1.5,
+                y + step * 0.3,
+                text,
+                fontsize=fontsize,
+                family=family,
+                va="top",
+                ha="left",
+            )
         else:  # one line: the same baseline whatever Khmer vowels stand above or below
-            ax.text(x0 + box_w * 1.5, y, text, fontsize=fontsize, family=family,
-                    va="center_baseline", ha="left")
+            ax.text(
+                x0 + box_w * 1.5,
+                y,
+                text,
+                fontsize=fontsize,
+                family=family,
+                va="center_baseline",
+                ha="left",
+            )
         y -= step + extra
     for area, text in section.circles:
         radius = math.sqrt(area / math.pi) / height_pt  # axes-fraction, vertical
         y -= max(radius - step * 0.4, 0)
         fill, edge = section.circle_style  # drawn as the map draws its case markers
-        ax.scatter([x0 + box_w / 2], [y], s=area, facecolor=fill, edgecolors=edge,
-                   linewidths=0.5, clip_on=False)
-        ax.text(x0 + box_w * 1.5 + radius * height_pt / width_pt, y, text, fontsize=fontsize,
-                family=family, va="center", ha="left")
+        ax.scatter(
+            [x0 + box_w / 2],
+            [y],
+            s=area,
+            facecolor=fill,
+            edgecolors=edge,
+            linewidths=0.5,
+            clip_on=False,
+        )
+        ax.text(
+            x0 + box_w * 1.5 + radius * height_pt / width_pt,
+            y,
+            text,
+            fontsize=fontsize,
+            family=family,
+            va="center",
+            ha="left",
+        )
         y -= max(radius + step * 0.5, step)
     return y - step * 0.4
 
 
-__all__ = ["MARKER_MAX", "MARKER_MIN", "LegendSection", "Swatch", "draw_legend", "household_steps",
-           "marker_area", "natural_width", "needed_height"]
+__all__ = [
+    "MARKER_MAX",
+    "MARKER_MIN",
+    "LegendSection",
+    "Swatch",
+    "draw_legend",
+    "household_steps",
+    "marker_area",
+    "natural_width",
+    "needed_height",
+]

@@ -45,8 +45,10 @@ class Orientation(StrEnum):
 
 
 #: ISO 216 paper sizes in millimetres (portrait: width, height).
-PAPER_MM: dict[PaperSize, tuple[float, float]] = {PaperSize.A4: (210.0, 297.0),
-                                                  PaperSize.A3: (297.0, 420.0)}
+PAPER_MM: dict[PaperSize, tuple[float, float]] = {
+    PaperSize.A4: (210.0, 297.0),
+    PaperSize.A3: (297.0, 420.0),
+}
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,11 @@ class PageText:
         check.settle(self, "subtitle", bilingual("subtitle", self.subtitle))
         check.settle(self, "sources", check.names("sources", self.sources, what="lines"))
         if self.date is not None and not isinstance(self.date, dt.date):
-            raise OptionError(f"date must be a datetime.date, not {self.date!r} of type "
-                              f"{type(self.date).__name__}.",
-                              fix="write date=datetime.date(2024, 5, 31) (or leave it out)")
+            raise OptionError(
+                f"date must be a datetime.date, not {self.date!r} of type "
+                f"{type(self.date).__name__}.",
+                fix="write date=datetime.date(2024, 5, 31) (or leave it out)",
+            )
 
 
 @dataclass(frozen=True)
@@ -145,9 +149,11 @@ class Drawing:
     def __post_init__(self) -> None:
         check.flag("labels", self.labels)
         if not isinstance(self.relief, bool | str | os.PathLike):
-            raise OptionError(f"relief must be True, False or a raster's path, not "
-                              f"{self.relief!r} of type {type(self.relief).__name__}.",
-                              fix="write relief=False to leave the hillshade out")
+            raise OptionError(
+                f"relief must be True, False or a raster's path, not "
+                f"{self.relief!r} of type {type(self.relief).__name__}.",
+                fix="write relief=False to leave the hillshade out",
+            )
         check.text("basemap", self.basemap)
 
 
@@ -155,14 +161,26 @@ def bilingual(option: str, value: object) -> Text:
     """Return a title-like text if it is text or ``{"en": ..., "km": ...}``; else raise."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, Mapping) and value and all(
-            key in (Lang.EN, Lang.KM) and isinstance(v, str) for key, v in value.items()):
+    if (
+        isinstance(value, Mapping)
+        and value
+        and all(key in (Lang.EN, Lang.KM) and isinstance(v, str) for key, v in value.items())
+    ):
         return dict(value)
-    raise OptionError(f"{option} must be text or {{'en': ..., 'km': ...}}, not {value!r} of "
-                      f"type {type(value).__name__}.",
-                      fix=f"write {option}=\"...\" or {option}={{\"en\": \"...\", \"km\": "
-                          f"\"...\"}}")
+    raise OptionError(
+        f"{option} must be text or {{'en': ..., 'km': ...}}, not {value!r} of "
+        f"type {type(value).__name__}.",
+        fix=f'write {option}="..." or {option}={{"en": "...", "km": "..."}}',
+    )
 
 
-__all__ = ["MIN_DPI", "PAPER_MM", "Drawing", "Orientation", "PageText", "Paper", "PaperSize",
-           "bilingual"]
+__all__ = [
+    "MIN_DPI",
+    "PAPER_MM",
+    "Drawing",
+    "Orientation",
+    "PageText",
+    "Paper",
+    "PaperSize",
+    "bilingual",
+]

@@ -73,14 +73,18 @@ from landmap.schema import CAMBODIA_METRIC_CRS, LANGS, Lang
 log = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = (".png", ".pdf")
+
+
 def _metric(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     if layer is None or len(layer) == 0:
         return None
     if layer.crs is None:
         from landmap.errors import CRSError
 
-        raise CRSError("a layer passed to the briefing map has no CRS.",
-                       fix="load it with landmap's loaders, which set EPSG:4326")
+        raise CRSError(
+            "a layer passed to the briefing map has no CRS.",
+            fix="load it with landmap's loaders, which set EPSG:4326",
+        )
     return layer.to_crs(CAMBODIA_METRIC_CRS)
 
 
@@ -151,8 +155,7 @@ def _prepare_layers(job: _Job, page: _Page):
         except (LandmapError, OSError, DataSourceError, DataLayerError) as err:
             # a background is optional: the page says it was left out, and why
             page.omitted.append(f"province background ({err})")
-    return (cases, _metric(job.areas), _metric(job.concessions), _metric(boundaries),
-            published)
+    return (cases, _metric(job.areas), _metric(job.concessions), _metric(boundaries), published)
 
 
 def _draw_background(ax, page: _Page, boundaries, bounds, drawing: Drawing) -> None:
@@ -168,11 +171,20 @@ def _draw_background(ax, page: _Page, boundaries, bounds, drawing: Drawing) -> N
         if relief is None:
             page.omitted.append("hillshade (no relief raster found)")
         else:
-            image = ax.imshow(relief.image, extent=relief.extent, cmap="gray", vmin=0, vmax=1,
-                              alpha=0.3, zorder=2, interpolation="bilinear")
+            image = ax.imshow(
+                relief.image,
+                extent=relief.extent,
+                cmap="gray",
+                vmin=0,
+                vmax=1,
+                alpha=0.3,
+                zorder=2,
+                interpolation="bilinear",
+            )
             clip_to_country(image, ax)
-            page.sources.append(bg.ATTRIBUTION.get(relief.source.name,
-                                                   f"Relief: {relief.source.name}"))
+            page.sources.append(
+                bg.ATTRIBUTION.get(relief.source.name, f"Relief: {relief.source.name}")
+            )
     if drawing.basemap:
         page.sources.append(bg.add_web_basemap(ax, drawing.basemap))
 
@@ -180,8 +192,10 @@ def _draw_background(ax, page: _Page, boundaries, bounds, drawing: Drawing) -> N
 def _draw_layers(ax, page: _Page, areas, concessions, cases, bounds) -> list[LegendSection]:
     """Areas, concessions and cases in the print styles; return the legend sections."""
     sections: list[LegendSection] = []
-    for layer, term, field_name, zorder in ((areas, "areas", "area_kind", 3),
-                                            (concessions, "concessions", "concession_kind", 4)):
+    for layer, term, field_name, zorder in (
+        (areas, "areas", "area_kind", 3),
+        (concessions, "concessions", "concession_kind", 4),
+    ):
         if layer is not None:
             section = LegendSection(heading(term, page.lang))
             plot_polygons(ax, layer, field_name, "kind", zorder, page.lang, section)
@@ -191,8 +205,9 @@ def _draw_layers(ax, page: _Page, areas, concessions, cases, bounds) -> list[Leg
     return sections
 
 
-def _draw_texts(page: _Page, job: _Job, title: str, subtitle: str,
-                sizes: Mapping[str, float], wrap: int) -> None:
+def _draw_texts(
+    page: _Page, job: _Job, title: str, subtitle: str, sizes: Mapping[str, float], wrap: int
+) -> None:
     """Title, subtitle, privacy mark, sources, date and version."""
     from landmap import __version__
 
@@ -203,48 +218,106 @@ def _draw_texts(page: _Page, job: _Job, title: str, subtitle: str,
     room = width - 0.7
     if confidential:
         corner = heading("confidential", lang, sep="\n")
-        mark_text = fig.text(1 - 0.35 / width, 1 - 0.3 / height, corner, fontsize=9 * scale,
-                             family=fam, color="#b71c1c", fontweight="bold", ha="right", va="top")
+        mark_text = fig.text(
+            1 - 0.35 / width,
+            1 - 0.3 / height,
+            corner,
+            fontsize=9 * scale,
+            family=fam,
+            color="#b71c1c",
+            fontweight="bold",
+            ha="right",
+            va="top",
+        )
         room -= _fit_width(fig, mark_text, room * 0.3) + 0.2
-    title_text = fig.text(0.35 / width, 1 - 0.3 / height, title, fontsize=sizes["title"],
-                          fontweight="bold", family=fam, va="top", ha="left")
+    title_text = fig.text(
+        0.35 / width,
+        1 - 0.3 / height,
+        title,
+        fontsize=sizes["title"],
+        fontweight="bold",
+        family=fam,
+        va="top",
+        ha="left",
+    )
     _fit_width(fig, title_text, room)
     if subtitle:
         drop = (title.count("\n") + 1) * sizes["title"] * sizes["leading"] / 72 / height
-        sub_text = fig.text(0.35 / width, 1 - 0.3 / height - drop, subtitle,
-                            fontsize=sizes["subtitle"], family=fam, va="top", ha="left",
-                            color="#333333")
+        sub_text = fig.text(
+            0.35 / width,
+            1 - 0.3 / height - drop,
+            subtitle,
+            fontsize=sizes["subtitle"],
+            family=fam,
+            va="top",
+            ha="left",
+            color="#333333",
+        )
         _fit_width(fig, sub_text, room)
     sources = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
     head = heading("source", lang)
     colon = "៖ " if lang == Lang.KM else ": "
     footer = textwrap.wrap(head + colon + "; ".join(sources), wrap) if sources else []
     date = job.text.date or dt.date.today()
-    stamp = (f"{heading('date', lang)}{colon}{number(date.isoformat(), lang)} · "
-             f"landmap {__version__} · {mark}")
-    fig.text(0.35 / width, 0.3 / height, "\n".join([*footer, stamp]), fontsize=sizes["small"],
-             family=fam, va="bottom", ha="left", color="#333333",
-             linespacing=1.35 if lang == Lang.EN else 1.6)
+    stamp = (
+        f"{heading('date', lang)}{colon}{number(date.isoformat(), lang)} · "
+        f"landmap {__version__} · {mark}"
+    )
+    fig.text(
+        0.35 / width,
+        0.3 / height,
+        "\n".join([*footer, stamp]),
+        fontsize=sizes["small"],
+        family=fam,
+        va="bottom",
+        ha="left",
+        color="#333333",
+        linespacing=1.35 if lang == Lang.EN else 1.6,
+    )
 
 
 def _draw_labels(ax, page: _Page, boundaries, concessions, areas, bounds) -> None:
     """Place names clear of each other and of the case markers; say what had to be left off."""
-    labels = feature_labels(boundaries, concessions, areas, page.lang, page.scale,
-                            limit=int(18 * page.scale**2), bounds=bounds, focus=page.focus)
+    labels = feature_labels(
+        boundaries,
+        concessions,
+        areas,
+        page.lang,
+        page.scale,
+        limit=int(18 * page.scale**2),
+        bounds=bounds,
+        focus=page.focus,
+    )
     ax.apply_aspect()  # final axes box, so text extents are where they will be drawn
     obstacles = [artist.get_window_extent() for artist in [*ax.patches, *ax.texts]]
     obstacles += point_boxes(ax, page.points)
     left_out: list[str] = []
-    _, dropped = place_labels(page.fig, ax, labels, family=page.family, obstacles=obstacles,
-                              gid=LABEL_GID, left_out=left_out)
+    _, dropped = place_labels(
+        page.fig,
+        ax,
+        labels,
+        family=page.family,
+        obstacles=obstacles,
+        gid=LABEL_GID,
+        left_out=left_out,
+    )
     if dropped:
-        page.omitted.append(f"{dropped} labels (no room without covering a case or another "
-                            f"label): {', '.join(left_out)}")
-        log.info("briefing map: %d labels left out (no room without covering a case or another "
-                 "label): %s", dropped, ", ".join(left_out))
+        page.omitted.append(
+            f"{dropped} labels (no room without covering a case or another "
+            f"label): {', '.join(left_out)}"
+        )
+        log.info(
+            "briefing map: %d labels left out (no room without covering a case or another "
+            "label): %s",
+            dropped,
+            ", ".join(left_out),
+        )
     shown = sum(1 for item in labels if item.priority >= 0)
-    total = sum(int(layer["name"].notna().sum()) for layer in (concessions, areas)
-                if layer is not None and "name" in layer)
+    total = sum(
+        int(layer["name"].notna().sum())
+        for layer in (concessions, areas)
+        if layer is not None and "name" in layer
+    )
     if total > shown:
         where = "outside the focus, smaller or" if page.focus is not None else "smaller or"
         page.omitted.append(f"names of {total - shown} {where} out-of-view areas/concessions")
@@ -277,58 +350,80 @@ def _render(job: _Job):
         page.omitted.append("Khmer script (no Khmer font installed: Khmer text shows as boxes)")
     cases, areas, concessions, boundaries, published = _prepare_layers(job, page)
     bounds, extent_text, page.focus = resolve_focus(
-        job.extent, cases=cases, areas=areas, concessions=concessions, boundaries=boundaries)
+        job.extent, cases=cases, areas=areas, concessions=concessions, boundaries=boundaries
+    )
     # half a 300-dpi pixel even if the map filled the page's width: no visible change, and
     # far fewer vertices to draw and to write into the PDF
     tolerance = (bounds[2] - bounds[0]) / (width * PRINT_DPI * 2)
-    areas, concessions, boundaries = (for_print(layer, tolerance)
-                                      for layer in (areas, concessions, boundaries))
+    areas, concessions, boundaries = (
+        for_print(layer, tolerance) for layer in (areas, concessions, boundaries)
+    )
     title = text_for(job.title, lang) or describe_layers(cases, areas, concessions, lang)
     subtitle = text_for(job.text.subtitle, lang) or text_for(extent_text, lang, sep=" / ")
-    sizes = {"title": 17 * scale, "subtitle": 10.5 * scale, "small": 6.3 * scale,
-             "leading": 1.45 if lang != Lang.EN else 1.25}
-    title_in = ((title.count("\n") + 1) * sizes["title"]
-                + (subtitle.count("\n") + 1 if subtitle else 0) * sizes["subtitle"]
-                ) * sizes["leading"] / 72 + 0.1
-    page.sources = layer_sources([cases, job.areas, job.concessions, job.boundaries],
-                                 job.text.sources) + page.sources
+    sizes = {
+        "title": 17 * scale,
+        "subtitle": 10.5 * scale,
+        "small": 6.3 * scale,
+        "leading": 1.45 if lang != Lang.EN else 1.25,
+    }
+    title_in = (
+        (title.count("\n") + 1) * sizes["title"]
+        + (subtitle.count("\n") + 1 if subtitle else 0) * sizes["subtitle"]
+    ) * sizes["leading"] / 72 + 0.1
+    page.sources = (
+        layer_sources([cases, job.areas, job.concessions, job.boundaries], job.text.sources)
+        + page.sources
+    )
     outline = bg.country_outline()
     page.sources.append(outline.attrs.get("attribution", ""))
     wrap = int((width - 0.7) * 72 / (sizes["small"] * 0.6))
     said = [source_line(line, lang) for line in dict.fromkeys(page.sources) if line]
     lines = len(textwrap.wrap("; ".join([*said, bg.ATTRIBUTION["relief.tif"]]), wrap)) + 1
     footer_in = (lines + 0.5) * sizes["small"] * sizes["leading"] / 72 + 0.1  # + the stamp
-    ax, lax, iax = (fig.add_axes((0, 0, 1, 1), gid=f"landmap-{part}")
-                    for part in ("map", "legend", "inset"))
+    ax, lax, iax = (
+        fig.add_axes((0, 0, 1, 1), gid=f"landmap-{part}") for part in ("map", "legend", "inset")
+    )
     sections = _draw_layers(ax, page, areas, concessions, cases, bounds)
     legend_size = 7.2 * scale
     line_factor = 2.0 if lang != Lang.EN else 1.6
     rects = page_rects(
-        width, height, title_in=title_in, footer_in=footer_in,
-        aspect=(bounds[2] - bounds[0]) / (bounds[3] - bounds[1]), scale=scale,
-        legend_height=lambda w, n: needed_height(sections, fontsize=legend_size, width_in=w,
-                                                 line_factor=line_factor, columns=n),
-        legend_width=natural_width(fig, sections, fontsize=legend_size, family=page.family))
+        width,
+        height,
+        title_in=title_in,
+        footer_in=footer_in,
+        aspect=(bounds[2] - bounds[0]) / (bounds[3] - bounds[1]),
+        scale=scale,
+        legend_height=lambda w, n: needed_height(
+            sections, fontsize=legend_size, width_in=w, line_factor=line_factor, columns=n
+        ),
+        legend_width=natural_width(fig, sections, fontsize=legend_size, family=page.family),
+    )
     for axes, rect in ((ax, rects.map), (lax, rects.legend), (iax, rects.inset)):
         _place(axes, rect, fig)
     bounds = _fit_aspect(bounds, ax)
     _draw_background(ax, page, boundaries, bounds, job.drawing)
     if page.focus is not None:
         fade_outside(ax, page.focus, bounds, scale)
-    _draw_furniture((ax, lax, iax), page, sections, bounds, outline,
-                    legend=(legend_size, line_factor))
+    _draw_furniture(
+        (ax, lax, iax), page, sections, bounds, outline, legend=(legend_size, line_factor)
+    )
     _draw_texts(page, job, title, subtitle, sizes, wrap)
     if job.drawing.labels:
         _draw_labels(ax, page, boundaries, concessions, areas, bounds)
-    meta = {"title": title, "omitted": page.omitted,
-            "sources": list(dict.fromkeys(line for line in page.sources if line)),
-            "bounds_epsg32648": [float(b) for b in bounds],
-            "arrangement": rects.arrangement, "published": published}
+    meta = {
+        "title": title,
+        "omitted": page.omitted,
+        "sources": list(dict.fromkeys(line for line in page.sources if line)),
+        "bounds_epsg32648": [float(b) for b in bounds],
+        "arrangement": rects.arrangement,
+        "published": published,
+    }
     return fig, meta
 
 
-def _draw_furniture(axes, page: _Page, sections, bounds, outline,
-                    legend: tuple[float, float]) -> None:
+def _draw_furniture(
+    axes, page: _Page, sections, bounds, outline, legend: tuple[float, float]
+) -> None:
     """Frame the map; draw the scale bar, north arrow, legend and the inset locator."""
     ax, lax, iax = axes
     lang, scale = page.lang, page.scale
@@ -337,11 +432,19 @@ def _draw_furniture(axes, page: _Page, sections, bounds, outline,
     ax.set_aspect("equal", adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
-    draw_scale_bar(ax, unit_label=heading("km_unit", lang) if lang != Lang.BOTH else "km",
-                   fontsize=7 * scale, family=page.family,
-                   write=lambda v: number(float(f"{v:g}"), lang, grouped=False))
-    draw_north_arrow(ax, letter=heading("north", lang) if lang != Lang.BOTH else "N",
-                     fontsize=9 * scale, family=page.family)
+    draw_scale_bar(
+        ax,
+        unit_label=heading("km_unit", lang) if lang != Lang.BOTH else "km",
+        fontsize=7 * scale,
+        family=page.family,
+        write=lambda v: number(float(f"{v:g}"), lang, grouped=False),
+    )
+    draw_north_arrow(
+        ax,
+        letter=heading("north", lang) if lang != Lang.BOTH else "N",
+        fontsize=9 * scale,
+        family=page.family,
+    )
     draw_legend(lax, sections, fontsize=legend[0], family=page.family, line_factor=legend[1])
     if _covers_country(bounds, outline):  # a locator of the whole country locates nothing
         iax.set_visible(False)
@@ -392,11 +495,18 @@ def _quiet_fonts() -> Iterator[None]:
 
 
 def briefing_figure(
-    *, cases: gpd.GeoDataFrame | PublishedLayer | None = None,
-    areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
-    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, title: Text = None,
-    lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
-    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
+    *,
+    cases: gpd.GeoDataFrame | PublishedLayer | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    extent: Any = None,
+    title: Text = None,
+    lang: Lang | str = Lang.EN,
+    profile: str | PrivacyProfile = "public",
+    paper: Paper | None = None,
+    text: PageText | None = None,
+    drawing: Drawing | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Draw a briefing map without saving it: the matplotlib figure and what it holds.
 
@@ -413,14 +523,36 @@ def briefing_figure(
         or ``"band"``) and the ``published`` case layer.
 
     """
-    job = _job(cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
-               extent=extent, title=title, lang=lang, profile=profile, paper=paper, text=text,
-               drawing=drawing)
+    job = _job(
+        cases=cases,
+        areas=areas,
+        concessions=concessions,
+        boundaries=boundaries,
+        extent=extent,
+        title=title,
+        lang=lang,
+        profile=profile,
+        paper=paper,
+        text=text,
+        drawing=drawing,
+    )
     return _figure(job)
 
 
-def _job(*, cases: Any, areas: Any, concessions: Any, boundaries: Any, extent: Any,
-         title: Text, lang: Any, profile: Any, paper: Any, text: Any, drawing: Any) -> _Job:
+def _job(
+    *,
+    cases: Any,
+    areas: Any,
+    concessions: Any,
+    boundaries: Any,
+    extent: Any,
+    title: Text,
+    lang: Any,
+    profile: Any,
+    paper: Any,
+    text: Any,
+    drawing: Any,
+) -> _Job:
     """Check every option, then pass the cases through the privacy gate."""
     lang = check.check_lang(lang)
     paper = check.given("paper", paper, Paper)
@@ -429,11 +561,24 @@ def _job(*, cases: Any, areas: Any, concessions: Any, boundaries: Any, extent: A
     title = bilingual("title", title)
     prof = get_profile(profile)
     require_shaping()
-    published = None if cases is None else for_output(
-        cases, prof, kind="cases", what="the briefing map", name="cases")
-    return _Job(cases=published, areas=layer_data(areas), concessions=layer_data(concessions),
-                boundaries=layer_data(boundaries), extent=extent, title=title, lang=lang,
-                profile=prof, paper=paper, text=text, drawing=drawing)
+    published = (
+        None
+        if cases is None
+        else for_output(cases, prof, kind="cases", what="the briefing map", name="cases")
+    )
+    return _Job(
+        cases=published,
+        areas=layer_data(areas),
+        concessions=layer_data(concessions),
+        boundaries=layer_data(boundaries),
+        extent=extent,
+        title=title,
+        lang=lang,
+        profile=prof,
+        paper=paper,
+        text=text,
+        drawing=drawing,
+    )
 
 
 def _figure(job: _Job) -> tuple[Any, dict[str, Any]]:
@@ -442,12 +587,19 @@ def _figure(job: _Job) -> tuple[Any, dict[str, Any]]:
 
 
 def briefing_maps(
-    paths: Sequence[str | os.PathLike[str]], *,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
     cases: gpd.GeoDataFrame | PublishedLayer | None = None,
-    areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
-    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, title: Text = None,
-    lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
-    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    extent: Any = None,
+    title: Text = None,
+    lang: Lang | str = Lang.EN,
+    profile: str | PrivacyProfile = "public",
+    paper: Paper | None = None,
+    text: PageText | None = None,
+    drawing: Drawing | None = None,
 ) -> list[Path]:
     """Render one briefing map and save it to several files (``.png`` and/or ``.pdf``).
 
@@ -455,17 +607,32 @@ def briefing_maps(
     """
     targets = [Path(p) for p in paths]
     paper = check.given("paper", paper, Paper)
-    dpi = check_dpi(paper.dpi, paper=paper.size, orientation=paper.orientation,
-                    png=any(t.suffix.lower() == ".png" for t in targets))
+    dpi = check_dpi(
+        paper.dpi,
+        paper=paper.size,
+        orientation=paper.orientation,
+        png=any(t.suffix.lower() == ".png" for t in targets),
+    )
     for target in targets:
         if target.suffix.lower() not in FORMATS:
             raise DataValueError(
                 f"cannot write a briefing map as {target.suffix or 'a file with no extension'!r}.",
-                path=target, fix="name the output .png or .pdf",
+                path=target,
+                fix="name the output .png or .pdf",
             )
-    job = _job(cases=cases, areas=areas, concessions=concessions, boundaries=boundaries,
-               extent=extent, title=title, lang=lang, profile=profile, paper=paper, text=text,
-               drawing=drawing)
+    job = _job(
+        cases=cases,
+        areas=areas,
+        concessions=concessions,
+        boundaries=boundaries,
+        extent=extent,
+        title=title,
+        lang=lang,
+        profile=profile,
+        paper=paper,
+        text=text,
+        drawing=drawing,
+    )
     fig, meta = _figure(job)
     return [_save(fig, meta, job, target, dpi) for target in targets]
 
@@ -476,31 +643,48 @@ def _save(fig: Any, meta: Mapping[str, Any], job: _Job, target: Path, dpi: int) 
 
     from landmap import __version__
 
-    inputs = [str(m.get("source")) for layer in (
-        None if job.cases is None else job.cases.data, job.areas, job.concessions,
-        job.boundaries) if layer is not None and (m := layer.attrs.get("landmap") or {}).get(
-        "source")]
+    inputs = [
+        str(m.get("source"))
+        for layer in (
+            None if job.cases is None else job.cases.data,
+            job.areas,
+            job.concessions,
+            job.boundaries,
+        )
+        if layer is not None and (m := layer.attrs.get("landmap") or {}).get("source")
+    ]
     confidential = job.profile.confidential
     fmt = target.suffix.lower().lstrip(".")
     notice = heading("confidential" if confidential else "public", Lang.EN)
-    info = {"Title": meta["title"].replace("\n", " / "), "Software": f"landmap {__version__}",
-            "Description": notice}
+    info = {
+        "Title": meta["title"].replace("\n", " / "),
+        "Software": f"landmap {__version__}",
+        "Description": notice,
+    }
     if fmt == "pdf":
         info = {"Title": info["Title"], "Creator": info["Software"], "Subject": notice}
     # a PNG is a whole number of pixels: round the page to it (A4 at 300 dpi: 3508 x 2480)
-    fig.set_size_inches(*(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v
-                          for v in job.paper.inches))
+    fig.set_size_inches(
+        *(((round(v * dpi) + 0.01) / dpi) if fmt == "png" else v for v in job.paper.inches)
+    )
     with atomic_path(target) as tmp, _quiet_fonts(), rc_context({"pdf.fonttype": 42}):
         try:
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=info)
         except (OSError, ValueError, RuntimeError) as err:
             raise ExportError(f"could not write the briefing map: {err}", path=target) from err
     record = make_provenance(
-        inputs=inputs, crs=CAMBODIA_METRIC_CRS, operation="briefing_map",
-        parameters={"lang": str(job.lang), "paper": str(job.paper.size),
-                    "orientation": str(job.paper.orientation), "dpi": dpi,
-                    "profile": job.profile.name, "extent": repr(job.extent),
-                    "bounds_epsg32648": meta["bounds_epsg32648"]},
+        inputs=inputs,
+        crs=CAMBODIA_METRIC_CRS,
+        operation="briefing_map",
+        parameters={
+            "lang": str(job.lang),
+            "paper": str(job.paper.size),
+            "orientation": str(job.paper.orientation),
+            "dpi": dpi,
+            "profile": job.profile.name,
+            "extent": repr(job.extent),
+            "bounds_epsg32648": meta["bounds_epsg32648"],
+        },
     )
     record["omitted"] = meta["omitted"]
     record["sources"] = meta["sources"]
@@ -512,11 +696,19 @@ def _save(fig: Any, meta: Mapping[str, Any], job: _Job, target: Path, dpi: int) 
 
 
 def briefing_map(
-    path: str | os.PathLike[str], *, cases: gpd.GeoDataFrame | PublishedLayer | None = None,
-    areas: gpd.GeoDataFrame | None = None, concessions: gpd.GeoDataFrame | None = None,
-    boundaries: gpd.GeoDataFrame | None = None, extent: Any = None, title: Text = None,
-    lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
-    paper: Paper | None = None, text: PageText | None = None, drawing: Drawing | None = None,
+    path: str | os.PathLike[str],
+    *,
+    cases: gpd.GeoDataFrame | PublishedLayer | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    concessions: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    extent: Any = None,
+    title: Text = None,
+    lang: Lang | str = Lang.EN,
+    profile: str | PrivacyProfile = "public",
+    paper: Paper | None = None,
+    text: PageText | None = None,
+    drawing: Drawing | None = None,
 ) -> Path:
     """Write a print-ready briefing map (PNG or PDF, by the file's extension).
 
@@ -570,10 +762,31 @@ def briefing_map(
         For an unknown extent or output format.
 
     """
-    return briefing_maps([path], cases=cases, areas=areas, concessions=concessions,
-                         boundaries=boundaries, extent=extent, title=title, lang=lang,
-                         profile=profile, paper=paper, text=text, drawing=drawing)[0]
+    return briefing_maps(
+        [path],
+        cases=cases,
+        areas=areas,
+        concessions=concessions,
+        boundaries=boundaries,
+        extent=extent,
+        title=title,
+        lang=lang,
+        profile=profile,
+        paper=paper,
+        text=text,
+        drawing=drawing,
+    )[0]
 
 
-__all__ = ["FORMATS", "LANGS", "MIN_DPI", "briefing_figure", "briefing_map", "briefing_maps",
-           "check_dpi", "heading", "layer_sources", "text_for"]
+__all__ = [
+    "FORMATS",
+    "LANGS",
+    "MIN_DPI",
+    "briefing_figure",
+    "briefing_map",
+    "briefing_maps",
+    "check_dpi",
+    "heading",
+    "layer_sources",
+    "text_for",
+]

@@ -69,15 +69,26 @@ def swatch(field: str, term: str) -> Swatch:
     entry = {**table.get("default", {}), **table.get(term, {})}
     if field == "case_type":
         fill = str(_shared_style(field, term)["fill"])
-        return Swatch(fill=fill, edge=print_style().get("case_edge", "#1A1A1A"), alpha=1.0,
-                      marker=str(entry.get("marker", "o")))
+        return Swatch(
+            fill=fill,
+            edge=print_style().get("case_edge", "#1A1A1A"),
+            alpha=1.0,
+            marker=str(entry.get("marker", "o")),
+        )
     if not entry:
         shared = _shared_style(field, term)
         fill = str(shared.get("fill", "#999999"))
-        return Swatch(fill=fill, edge=str(shared.get("stroke", fill)),
-                      alpha=max(float(shared.get("fill_opacity", 0.55)), 0.5))
-    return Swatch(fill=str(entry["fill"]), edge=str(entry.get("stroke", entry["fill"])),
-                  alpha=float(entry.get("alpha", 0.7)), hatch=entry.get("hatch"))
+        return Swatch(
+            fill=fill,
+            edge=str(shared.get("stroke", fill)),
+            alpha=max(float(shared.get("fill_opacity", 0.55)), 0.5),
+        )
+    return Swatch(
+        fill=str(entry["fill"]),
+        edge=str(entry.get("stroke", entry["fill"])),
+        alpha=float(entry.get("alpha", 0.7)),
+        hatch=entry.get("hatch"),
+    )
 
 
 def page_colour(key: str) -> Any:
@@ -100,9 +111,11 @@ def background_colour() -> str:
 def boundary_style(level: str) -> tuple[str, str, float]:
     """Return ``(fill, stroke, line_width)`` of a boundary level."""
     found = _shared_style("boundaries", level)
-    return (str(page_colour("province")), str(page_colour("province_edge")),
-            float(found.get("weight", 1.0)) * 0.6)
+    return (
+        str(page_colour("province")),
+        str(page_colour("province_edge")),
+        float(found.get("weight", 1.0)) * 0.6,
+    )
 
 
-__all__ = ["Swatch", "background_colour", "boundary_style",
-           "page_colour", "print_style", "swatch"]
+__all__ = ["Swatch", "background_colour", "boundary_style", "page_colour", "print_style", "swatch"]

@@ -72,8 +72,9 @@ def number(value: float | int | str, lang: Lang, *, grouped: bool = True) -> str
 
 @cache
 def _phrases() -> dict[str, dict[str, str]]:
-    text = (resources.files("landmap").joinpath("resources/attribution_phrases.json")
-            .read_text("utf-8"))
+    text = (
+        resources.files("landmap").joinpath("resources/attribution_phrases.json").read_text("utf-8")
+    )
     data = json.loads(text)
     data.pop("_comment", None)
     return data

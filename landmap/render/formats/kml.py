@@ -27,8 +27,11 @@ from landmap.render.briefing.style import swatch
 from landmap.schema import Lang, label
 
 KML_NS = "http://www.opengis.net/kml/2.2"
-_TERM_FIELD = {"cases": ("type", "case_type"), "areas": ("kind", "area_kind"),
-               "concessions": ("kind", "concession_kind")}
+_TERM_FIELD = {
+    "cases": ("type", "case_type"),
+    "areas": ("kind", "area_kind"),
+    "concessions": ("kind", "concession_kind"),
+}
 _NAME_COLUMN = {"cases": "case_id", "areas": "name", "concessions": "name", "boundaries": "name"}
 
 
@@ -79,9 +82,21 @@ def description_html(row: Mapping[str, object], *, lang: Lang | str = Lang.EN) -
 
 #: Fields GDAL's KML readers take from the placemark itself: a data field of the same name
 #: would be hidden behind them, so it gets a trailing underscore.
-_PLACEMARK_FIELDS = frozenset({"name", "description", "timestamp", "begin", "end",
-                               "altitudemode", "tessellate", "extrude", "visibility",
-                               "draworder", "icon"})
+_PLACEMARK_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "timestamp",
+        "begin",
+        "end",
+        "altitudemode",
+        "tessellate",
+        "extrude",
+        "visibility",
+        "draworder",
+        "icon",
+    }
+)
 
 
 def _data_name(key: str) -> str:
@@ -101,8 +116,13 @@ def _esc(text: str) -> str:
 
 def _attr(text: str) -> str:
     """Escape text for a double-quoted XML attribute (as ElementTree does)."""
-    return (_esc(text).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;")
-            .replace("\t", "&#09;"))
+    return (
+        _esc(text)
+        .replace('"', "&quot;")
+        .replace("\r", "&#13;")
+        .replace("\n", "&#10;")
+        .replace("\t", "&#09;")
+    )
 
 
 def _element(tag: str, text: str) -> str:
@@ -118,8 +138,10 @@ def _coords(geom, digits: int = 7) -> str:
 
 
 def _ring(tag: str, ring, digits: int) -> str:
-    return (f"<{tag}><LinearRing><coordinates>{_coords(ring, digits)}</coordinates>"
-            f"</LinearRing></{tag}>")
+    return (
+        f"<{tag}><LinearRing><coordinates>{_coords(ring, digits)}</coordinates>"
+        f"</LinearRing></{tag}>"
+    )
 
 
 def _geometry(geom, digits: int = 7) -> str:
@@ -127,40 +149,66 @@ def _geometry(geom, digits: int = 7) -> str:
     if kind in ("Point", "LineString"):
         return f"<{kind}><coordinates>{_coords(geom, digits)}</coordinates></{kind}>"
     if kind == "Polygon":
-        return ("<Polygon>" + _ring("outerBoundaryIs", geom.exterior, digits)
-                + "".join(_ring("innerBoundaryIs", r, digits) for r in geom.interiors)
-                + "</Polygon>")
+        return (
+            "<Polygon>"
+            + _ring("outerBoundaryIs", geom.exterior, digits)
+            + "".join(_ring("innerBoundaryIs", r, digits) for r in geom.interiors)
+            + "</Polygon>"
+        )
     # Multi* and collections
-    return ("<MultiGeometry>" + "".join(_geometry(part, digits)
-                                        for part in shapely.get_parts(geom)) + "</MultiGeometry>")
+    return (
+        "<MultiGeometry>"
+        + "".join(_geometry(part, digits) for part in shapely.get_parts(geom))
+        + "</MultiGeometry>"
+    )
 
 
 def _style(style_id: str, fill: str, edge: str, alpha: float, point: bool) -> str:
-    icon = ("<IconStyle>" + _element("color", kml_colour(fill, 1.0)) + "<scale>0.9</scale>"
+    icon = (
+        (
+            "<IconStyle>" + _element("color", kml_colour(fill, 1.0)) + "<scale>0.9</scale>"
             "<Icon><href>http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png</href>"
-            "</Icon></IconStyle>") if point else ""
-    return (f'<Style id={_quote(style_id)}>{icon}<LineStyle>'
-            + _element("color", kml_colour(edge, 1.0)) + "<width>1.5</width></LineStyle>"
-            "<PolyStyle>" + _element("color", kml_colour(fill, alpha)) + "</PolyStyle></Style>")
+            "</Icon></IconStyle>"
+        )
+        if point
+        else ""
+    )
+    return (
+        f"<Style id={_quote(style_id)}>{icon}<LineStyle>"
+        + _element("color", kml_colour(edge, 1.0))
+        + "<width>1.5</width></LineStyle>"
+        "<PolyStyle>" + _element("color", kml_colour(fill, alpha)) + "</PolyStyle></Style>"
+    )
 
 
 def _quote(text: str) -> str:
     return f'"{_attr(text)}"'
 
 
-def _placemark(record: Mapping[str, object], title: str, style_id: str, geom, *, lang: str,
-               digits: int) -> str:
-    data = "".join(f"<Data name={_quote(_data_name(str(key)))}>{_element('value', _text(value))}"
-                   "</Data>" for key, value in record.items())
-    return ("<Placemark>" + _element("name", title)
-            + _element("description", description_html(record, lang=lang))
-            + f"<styleUrl>#{_esc(style_id)}</styleUrl><ExtendedData>{data}</ExtendedData>"
-            + _geometry(geom, digits) + "</Placemark>")
+def _placemark(
+    record: Mapping[str, object], title: str, style_id: str, geom, *, lang: str, digits: int
+) -> str:
+    data = "".join(
+        f"<Data name={_quote(_data_name(str(key)))}>{_element('value', _text(value))}</Data>"
+        for key, value in record.items()
+    )
+    return (
+        "<Placemark>"
+        + _element("name", title)
+        + _element("description", description_html(record, lang=lang))
+        + f"<styleUrl>#{_esc(style_id)}</styleUrl><ExtendedData>{data}</ExtendedData>"
+        + _geometry(geom, digits)
+        + "</Placemark>"
+    )
 
 
 def build_kml(
-    layers: Mapping[str, tuple[str, gpd.GeoDataFrame]], *, title: str, notes: list[str],
-    lang: Lang | str = Lang.EN, digits: int = 7,
+    layers: Mapping[str, tuple[str, gpd.GeoDataFrame]],
+    *,
+    title: str,
+    notes: list[str],
+    lang: Lang | str = Lang.EN,
+    digits: int = 7,
 ) -> bytes:
     """Return a KML document: one folder per layer ``{name: (kind, layer)}`` in EPSG:4326.
 
@@ -173,8 +221,11 @@ def build_kml(
         layer = layer.to_crs("EPSG:4326") if layer.crs is not None else layer
         column, field = _TERM_FIELD.get(kind, (None, None))
         attrs = [c for c in layer.columns if c != layer.geometry.name]
-        name_col = _NAME_COLUMN.get(kind) if _NAME_COLUMN.get(kind) in layer else \
-            (attrs[0] if attrs else None)
+        name_col = (
+            _NAME_COLUMN.get(kind)
+            if _NAME_COLUMN.get(kind) in layer
+            else (attrs[0] if attrs else None)
+        )
         records = layer[attrs].to_dict("records")
         marks = []
         for record, geom in zip(records, layer.geometry, strict=True):
@@ -189,13 +240,17 @@ def build_kml(
             title_text = _text(record.get(name_col)) if name_col else ""
             if field and column in record:
                 title_text = title_text or label(field, term, lang)
-            marks.append(_placemark(record, title_text, style_id, geom, lang=lang,
-                                    digits=digits))
+            marks.append(_placemark(record, title_text, style_id, geom, lang=lang, digits=digits))
         folders.append("<Folder>" + _element("name", str(name)) + "\n".join(marks) + "</Folder>")
-    text = ("<?xml version='1.0' encoding='utf-8'?>\n"
-            f'<kml xmlns="{KML_NS}"><Document>' + _element("name", title)
-            + _element("description", "\n".join(notes)) + "".join(styles.values())
-            + "\n".join(folders) + "</Document></kml>")
+    text = (
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        f'<kml xmlns="{KML_NS}"><Document>'
+        + _element("name", title)
+        + _element("description", "\n".join(notes))
+        + "".join(styles.values())
+        + "\n".join(folders)
+        + "</Document></kml>"
+    )
     return text.encode("utf-8")
 
 

@@ -50,9 +50,11 @@ def sharing_note(tolerance_m: float | None) -> str:
     """
     if tolerance_m is None:
         return "full resolution: every vertex as loaded"
-    return (f"for sharing: outlines simplified at {tolerance_m:g} m (topology preserved, "
-            f"points not moved), coordinates to {SHARE_DIGITS} decimals; the full-resolution "
-            "file: landmap build --full-resolution, or the GeoPackage")
+    return (
+        f"for sharing: outlines simplified at {tolerance_m:g} m (topology preserved, "
+        f"points not moved), coordinates to {SHARE_DIGITS} decimals; the full-resolution "
+        "file: landmap build --full-resolution, or the GeoPackage"
+    )
 
 
 def check_tolerance(tolerance_m: object) -> float:
@@ -63,12 +65,17 @@ def check_tolerance(tolerance_m: object) -> float:
     DataValueError
         Not a positive number of metres.
     """
-    if (isinstance(tolerance_m, bool) or not isinstance(tolerance_m, int | float)
-            or not math.isfinite(tolerance_m) or tolerance_m <= 0):
+    if (
+        isinstance(tolerance_m, bool)
+        or not isinstance(tolerance_m, int | float)
+        or not math.isfinite(tolerance_m)
+        or tolerance_m <= 0
+    ):
         raise DataValueError(
             f"the sharing tolerance must be a positive number of metres, not {tolerance_m!r} "
             f"of type {type(tolerance_m).__name__}",
-            fix=f"e.g. share_m={SHARE_TOLERANCE_M:g}, or None for full resolution")
+            fix=f"e.g. share_m={SHARE_TOLERANCE_M:g}, or None for full resolution",
+        )
     return float(tolerance_m)
 
 
@@ -100,8 +107,9 @@ def simplify_for_sharing(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.Geo
     outline = np.isin(types, (1, 2, 3, 5, 6, 7))  # lines, polygons, their multis, collections
     if outline.any():
         geoms = geoms.copy()
-        geoms[outline] = shapely.simplify(geoms[outline], tolerance_m / _M_PER_DEGREE,
-                                          preserve_topology=True)
+        geoms[outline] = shapely.simplify(
+            geoms[outline], tolerance_m / _M_PER_DEGREE, preserve_topology=True
+        )
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, SHARE_DIGITS))
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
     return out
@@ -119,8 +127,9 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def write_geojson_for_sharing(path: Path, frame: gpd.GeoDataFrame, *, description: str,
-                              tolerance_m: float) -> None:
+def write_geojson_for_sharing(
+    path: Path, frame: gpd.GeoDataFrame, *, description: str, tolerance_m: float
+) -> None:
     """Write an RFC 7946 FeatureCollection for sharing (see the module docstring).
 
     Exterior rings run anticlockwise (RFC 7946's right-hand rule). The collection carries
@@ -134,18 +143,36 @@ def write_geojson_for_sharing(path: Path, frame: gpd.GeoDataFrame, *, descriptio
     records = pd.DataFrame(shared[columns]).astype(object).to_dict("records")
     parts = []
     for record, geometry in zip(records, texts.tolist(), strict=True):
-        props = {k: v for k, v in ((k, _json_value(v)) for k, v in record.items())
-                 if v is not None}
-        parts.append('{"type":"Feature","properties":'
-                     + json.dumps(props, ensure_ascii=False, separators=(",", ":"))
-                     + ',"geometry":' + (geometry or "null") + "}")
-    head = json.dumps({"type": "FeatureCollection", "description": description,
-                       "landmap": {"resolution": "for sharing", "tolerance_m": tolerance_m,
-                                   "coordinate_decimals": SHARE_DIGITS}},
-                      ensure_ascii=False, separators=(",", ":"))
+        props = {k: v for k, v in ((k, _json_value(v)) for k, v in record.items()) if v is not None}
+        parts.append(
+            '{"type":"Feature","properties":'
+            + json.dumps(props, ensure_ascii=False, separators=(",", ":"))
+            + ',"geometry":'
+            + (geometry or "null")
+            + "}"
+        )
+    head = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "description": description,
+            "landmap": {
+                "resolution": "for sharing",
+                "tolerance_m": tolerance_m,
+                "coordinate_decimals": SHARE_DIGITS,
+            },
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     text = head[:-1] + ',"features":[\n' + ",\n".join(parts) + "\n]}\n"
     path.write_text(text, encoding="utf-8")
 
 
-__all__ = ["SHARE_DIGITS", "SHARE_TOLERANCE_M", "check_tolerance", "sharing_note",
-           "simplify_for_sharing", "write_geojson_for_sharing"]
+__all__ = [
+    "SHARE_DIGITS",
+    "SHARE_TOLERANCE_M",
+    "check_tolerance",
+    "sharing_note",
+    "simplify_for_sharing",
+    "write_geojson_for_sharing",
+]

@@ -85,7 +85,8 @@ def data_format(path: str | os.PathLike[str]) -> str:
         return ".geojson"
     if suffix not in DATA_FORMATS:
         raise DataValueError(
-            f"cannot tell the export format of {Path(path).name!r}.", path=path,
+            f"cannot tell the export format of {Path(path).name!r}.",
+            path=path,
             fix="end the file name with one of " + ", ".join(DATA_FORMATS),
         )
     return suffix
@@ -96,8 +97,7 @@ def frame_of(layer: Any) -> Any:
     return layer.data if isinstance(layer, PublishedLayer) else layer_data(layer)
 
 
-def _kind_of(name: str, layer: Any, kinds: Mapping[str, str] | None, *, table: bool
-             ) -> str | None:
+def _kind_of(name: str, layer: Any, kinds: Mapping[str, str] | None, *, table: bool) -> str | None:
     """Return the kind of an item to export; ``None`` when it cannot be told (refused if public).
 
     A layer with a ``case_id`` column is taken for cases, never for something less guarded.
@@ -138,8 +138,9 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             out[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
         elif series.dtype == object and column != getattr(out, "_geometry_column_name", None):
-            out[column] = series.map(lambda v: v if v is None or isinstance(v, int | float | str)
-                                     else str(v)).astype("string")
+            out[column] = series.map(
+                lambda v: v if v is None or isinstance(v, int | float | str) else str(v)
+            ).astype("string")
     return out
 
 
@@ -159,9 +160,13 @@ def _with_xy(layer: gpd.GeoDataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 def write_data(
-    path: str | os.PathLike[str], layers: Mapping[str, Any] | None = None,
-    tables: Mapping[str, Any] | None = None, *, profile: str | PrivacyProfile = "public",
-    kinds: Mapping[str, str] | None = None, lang: Lang | str = Lang.EN,
+    path: str | os.PathLike[str],
+    layers: Mapping[str, Any] | None = None,
+    tables: Mapping[str, Any] | None = None,
+    *,
+    profile: str | PrivacyProfile = "public",
+    kinds: Mapping[str, str] | None = None,
+    lang: Lang | str = Lang.EN,
     share_m: float | None = None,
 ) -> Path:
     """Write layers and tables to one data file, in the format its extension names.
@@ -214,8 +219,11 @@ def write_data(
     prof = get_profile(profile)
     layers, tables = dict(layers or {}), dict(tables or {})
     if not layers and not tables:
-        raise DataValueError("nothing to export: no layers and no tables were given.",
-                             path=target, fix="pass layers={'cases': ...} or tables={...}")
+        raise DataValueError(
+            "nothing to export: no layers and no tables were given.",
+            path=target,
+            fix="pass layers={'cases': ...} or tables={...}",
+        )
     if share_m is not None:
         share_m = check_tolerance(share_m)
     omitted: list[str] = []
@@ -223,8 +231,7 @@ def write_data(
     ready: dict[str, tuple[str, pd.DataFrame]] = {}
     for name, layer in [*layers.items(), *tables.items()]:
         kind = _kind_of(name, layer, kinds, table=name not in layers)
-        published = for_output(layer, prof, kind=kind, what=f"the export {target.name}",
-                               name=name)
+        published = for_output(layer, prof, kind=kind, what=f"the export {target.name}", name=name)
         omitted += [f"{name}: {note.split(': ', 1)[-1]}" for note in published.omitted]
         if published.kind == "cases":
             cases[name] = published
@@ -233,24 +240,41 @@ def write_data(
     share_m = share_m if fmt in _SHARED else None
     try:
         with atomic_path(target, suffix=".zip" if fmt == ".shp.zip" else None) as tmp:
-            omitted += writer(tmp, ready, profile=prof, lang=lang, omitted=omitted,
-                              share_m=share_m)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-            pyogrio.errors.FieldError, pyogrio.errors.GeometryError, OSError, ValueError,
-            TypeError) as err:
+            omitted += writer(tmp, ready, profile=prof, lang=lang, omitted=omitted, share_m=share_m)
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        OSError,
+        ValueError,
+        TypeError,
+    ) as err:
         if isinstance(err, DataValueError | ExportError):
             raise
-        raise ExportError(f"could not write the {fmt} export: {err}{low_space_note(target)}",
-                          path=target,
-                          fix="check the folder is writable and the disk not full") from err
+        raise ExportError(
+            f"could not write the {fmt} export: {err}{low_space_note(target)}",
+            path=target,
+            fix="check the folder is writable and the disk not full",
+        ) from err
     record = make_provenance(
-        inputs=[str(m["source"]) for _, f in ready.values()
-                if (m := f.attrs.get("landmap") or {}).get("source")],
-        crs=STORAGE_CRS, operation="write_data",
-        parameters={"format": fmt, "profile": prof.name,
-                    **({"resolution": sharing_note(share_m), "simplified_m": share_m}
-                       if fmt in _SHARED else {}),
-                    "layers": {n: {"kind": k, "rows": len(f)} for n, (k, f) in ready.items()}},
+        inputs=[
+            str(m["source"])
+            for _, f in ready.values()
+            if (m := f.attrs.get("landmap") or {}).get("source")
+        ],
+        crs=STORAGE_CRS,
+        operation="write_data",
+        parameters={
+            "format": fmt,
+            "profile": prof.name,
+            **(
+                {"resolution": sharing_note(share_m), "simplified_m": share_m}
+                if fmt in _SHARED
+                else {}
+            ),
+            "layers": {n: {"kind": k, "rows": len(f)} for n, (k, f) in ready.items()},
+        },
     )
     record["omitted"] = omitted
     write_provenance(record, target, public=not prof.confidential)
@@ -265,8 +289,12 @@ def _notes(profile: PrivacyProfile, omitted: list[str]) -> list[str]:
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     from landmap import __version__
 
-    return [f"{mark}", f"profile: {profile.name}", f"landmap {__version__}, {created}",
-            *[f"left out: {item}" for item in omitted]]
+    return [
+        f"{mark}",
+        f"profile: {profile.name}",
+        f"landmap {__version__}, {created}",
+        *[f"left out: {item}" for item in omitted],
+    ]
 
 
 def _mark(profile: PrivacyProfile) -> str:
@@ -285,12 +313,19 @@ def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> li
         layer_name = _clean_name(name, used)
         extra = {"dataset_metadata": meta} if i == 0 else {}
         if isinstance(frame, gpd.GeoDataFrame):
-            pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS) if frame.crs else frame, tmp,
-                                    layer=layer_name, driver="GPKG", promote_to_multi=None,
-                                    layer_metadata=meta, **extra)
+            pyogrio.write_dataframe(
+                frame.to_crs(STORAGE_CRS) if frame.crs else frame,
+                tmp,
+                layer=layer_name,
+                driver="GPKG",
+                promote_to_multi=None,
+                layer_metadata=meta,
+                **extra,
+            )
         else:
-            pyogrio.write_dataframe(frame, tmp, layer=layer_name, driver="GPKG",
-                                    layer_metadata=meta, **extra)
+            pyogrio.write_dataframe(
+                frame, tmp, layer=layer_name, driver="GPKG", layer_metadata=meta, **extra
+            )
         info.append({"item": layer_name, "kind": kind, "rows": len(frame), "note": ""})
     notes = _notes(profile, omitted)
     info += [{"item": INFO_TABLE, "kind": "note", "rows": 0, "note": n} for n in notes]
@@ -300,40 +335,65 @@ def _write_gpkg(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> li
 
 def _write_geojson(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
     spatial = {n: f for n, (_, f) in ready.items() if isinstance(f, gpd.GeoDataFrame)}
-    left = [f"table {n!r} (GeoJSON holds features only: use .gpkg or .xlsx)"
-            for n, (_, f) in ready.items() if not isinstance(f, gpd.GeoDataFrame)]
+    left = [
+        f"table {n!r} (GeoJSON holds features only: use .gpkg or .xlsx)"
+        for n, (_, f) in ready.items()
+        if not isinstance(f, gpd.GeoDataFrame)
+    ]
     if not spatial:
-        raise DataValueError("GeoJSON needs at least one layer with geometry.", path=tmp,
-                             fix="write tables to .csv, .xlsx or .gpkg")
+        raise DataValueError(
+            "GeoJSON needs at least one layer with geometry.",
+            path=tmp,
+            fix="write tables to .csv, .xlsx or .gpkg",
+        )
     if len(spatial) == 1:
         frame = next(iter(spatial.values()))
     else:
-        frame = pd.concat([f.to_crs(STORAGE_CRS).assign(layer=n) for n, f in spatial.items()],
-                          ignore_index=True)
+        frame = pd.concat(
+            [f.to_crs(STORAGE_CRS).assign(layer=n) for n, f in spatial.items()], ignore_index=True
+        )
         frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=STORAGE_CRS)
     if share_m is not None:
-        write_geojson_for_sharing(tmp, frame, tolerance_m=share_m,
-                                  description=f"{_mark(profile)}; {sharing_note(share_m)}")
+        write_geojson_for_sharing(
+            tmp,
+            frame,
+            tolerance_m=share_m,
+            description=f"{_mark(profile)}; {sharing_note(share_m)}",
+        )
         return left
-    pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS), tmp, driver="GeoJSON",
-                            layer_options={"RFC7946": "YES", "WRITE_NAME": "NO",
-                                           "DESCRIPTION": _mark(profile)})
+    pyogrio.write_dataframe(
+        frame.to_crs(STORAGE_CRS),
+        tmp,
+        driver="GeoJSON",
+        layer_options={"RFC7946": "YES", "WRITE_NAME": "NO", "DESCRIPTION": _mark(profile)},
+    )
     return left
 
 
 def _write_kml(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> list[str]:
     spatial = {n: (k, f) for n, (k, f) in ready.items() if isinstance(f, gpd.GeoDataFrame)}
-    left = [f"table {n!r} (KML holds placemarks only: use .xlsx)"
-            for n, (_, f) in ready.items() if not isinstance(f, gpd.GeoDataFrame)]
+    left = [
+        f"table {n!r} (KML holds placemarks only: use .xlsx)"
+        for n, (_, f) in ready.items()
+        if not isinstance(f, gpd.GeoDataFrame)
+    ]
     if not spatial:
-        raise DataValueError("KML needs at least one layer with geometry.", path=tmp,
-                             fix="write tables to .csv or .xlsx")
+        raise DataValueError(
+            "KML needs at least one layer with geometry.",
+            path=tmp,
+            fix="write tables to .csv or .xlsx",
+        )
     title = f"landmap export ({profile.name})"
     notes = _notes(profile, omitted + left) + [sharing_note(share_m)]
     if share_m is not None:
         spatial = {n: (k, simplify_for_sharing(f, share_m)) for n, (k, f) in spatial.items()}
-    document = build_kml(spatial, title=title, notes=notes, lang=lang,
-                         digits=SHARE_DIGITS if share_m is not None else 7)
+    document = build_kml(
+        spatial,
+        title=title,
+        notes=notes,
+        lang=lang,
+        digits=SHARE_DIGITS if share_m is not None else 7,
+    )
     write_kml(tmp, document)
     return left
 
@@ -357,8 +417,10 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted, share_m=None) ->
     mapping_rows = []
     left: list[str] = []
     used_names: set[str] = set()
-    with tempfile.TemporaryDirectory(dir=tmp.parent, prefix=".shp-") as work, \
-            zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with (
+        tempfile.TemporaryDirectory(dir=tmp.parent, prefix=".shp-") as work,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
         for name, (_, frame) in ready.items():
             if not isinstance(frame, gpd.GeoDataFrame):
                 csv = Path(work) / f"{_clean_name(name, used_names)}.csv"
@@ -368,27 +430,37 @@ def _write_shp_zip(tmp: Path, ready, *, profile, lang, omitted, share_m=None) ->
             geo = frame.to_crs(STORAGE_CRS)
             families = geo.geometry.geom_type.str.replace("Multi", "", regex=False)
             if families.isna().any():
-                left.append(f"{name}: {int(families.isna().sum())} feature(s) without geometry "
-                            "(a Shapefile cannot hold them: use .gpkg)")
+                left.append(
+                    f"{name}: {int(families.isna().sum())} feature(s) without geometry "
+                    "(a Shapefile cannot hold them: use .gpkg)"
+                )
             if families.notna().sum() == 0:
                 left.append(f"{name}: no features with geometry, so no Shapefile")
             for family in sorted(families.dropna().unique()):
                 part = geo[families.eq(family).to_numpy()]
-                stem = _clean_name(name if families.nunique() == 1 else f"{name}_{family}",
-                                   used_names)
+                stem = _clean_name(
+                    name if families.nunique() == 1 else f"{name}_{family}", used_names
+                )
                 attrs = [c for c in part.columns if c != part.geometry.name]
                 fields = _shp_fields(attrs, set())
-                mapping_rows += [{"file": f"{stem}.shp", "field": s, "column": c}
-                                 for c, s in fields.items()]
+                mapping_rows += [
+                    {"file": f"{stem}.shp", "field": s, "column": c} for c, s in fields.items()
+                ]
                 out = _dates_as_text(part).rename(columns=fields)
                 shp = Path(work) / f"{stem}.shp"
-                pyogrio.write_dataframe(out, shp, driver="ESRI Shapefile", encoding="UTF-8",
-                                        promote_to_multi=family != "Point")
+                pyogrio.write_dataframe(
+                    out,
+                    shp,
+                    driver="ESRI Shapefile",
+                    encoding="UTF-8",
+                    promote_to_multi=family != "Point",
+                )
                 for member in sorted(Path(work).glob(f"{stem}.*")):
                     archive.write(member, member.name)
         table = pd.DataFrame(mapping_rows, columns=["file", "field", "column"])
-        archive.writestr("field_names.csv",
-                         text_safe(table).to_csv(index=False).encode("utf-8-sig"))
+        archive.writestr(
+            "field_names.csv", text_safe(table).to_csv(index=False).encode("utf-8-sig")
+        )
         archive.writestr("README.txt", "\n".join(_notes(profile, omitted + left)) + "\n")
     return left
 
@@ -408,7 +480,8 @@ def _write_csv(tmp: Path, ready, *, profile, lang, omitted, share_m=None) -> lis
     if len(ready) != 1:
         raise DataValueError(
             f"a CSV file holds one table, but {len(ready)} were given ({', '.join(ready)}).",
-            path=tmp, fix="export to .xlsx or .gpkg, or write one CSV per table",
+            path=tmp,
+            fix="export to .xlsx or .gpkg, or write one CSV per table",
         )
     _, frame = next(iter(ready.values()))
     left: list[str] = []
@@ -457,8 +530,13 @@ def _cell(value: object) -> object:
 
 
 _WRITERS = {
-    ".gpkg": _write_gpkg, ".geojson": _write_geojson, ".kml": _write_kml, ".kmz": _write_kml,
-    ".shp.zip": _write_shp_zip, ".csv": _write_csv, ".xlsx": _write_xlsx,
+    ".gpkg": _write_gpkg,
+    ".geojson": _write_geojson,
+    ".kml": _write_kml,
+    ".kmz": _write_kml,
+    ".shp.zip": _write_shp_zip,
+    ".csv": _write_csv,
+    ".xlsx": _write_xlsx,
 }
 
 __all__ = ["DATA_FORMATS", "INFO_TABLE", "data_format", "table_kind", "write_data"]

@@ -25,10 +25,13 @@ from landmap.errors import AssetError
 #: Pseudo-address of landmap's own runtime files (always inlined: they are on no CDN).
 OWN_PREFIX = "landmap-asset:"
 CDN = "https://cdn.jsdelivr.net/npm/"
-_FIX = ("reinstall landmap (pip install --force-reinstall landmap); a source checkout can "
-        "restore the files with python -m landmap.render.maps._vendor")
+_FIX = (
+    "reinstall landmap (pip install --force-reinstall landmap); a source checkout can "
+    "restore the files with python -m landmap.render.maps._vendor"
+)
 
 #: Other addresses folium's own elements use, mapped onto the bundled equivalent.
+# fmt: off
 FOLIUM_ALIASES: dict[str, str] = {
     r"/leaflet@[\d.]+/dist/leaflet\.js$": "leaflet/leaflet.js",
     r"/leaflet@[\d.]+/dist/leaflet\.css$": "leaflet/leaflet.css",
@@ -47,11 +50,18 @@ FOLIUM_ALIASES: dict[str, str] = {
         "leaflet-minimap/Control.MiniMap.min.css",
     r"folium.*/leaflet_heat\.min\.js$": "leaflet.heat/leaflet-heat.js",
 }
+# fmt: on
 
 #: folium.Map defaults that none of folium's core templates (map, layers, popups, layer control)
 #: use; dropped from offline output unless a folium.Icon (awesome markers) needs them.
-FOLIUM_UNUSED = ("jquery", "bootstrap", "glyphicons", "fontawesome", "awesome-markers",
-                 "awesome.rotate")
+FOLIUM_UNUSED = (
+    "jquery",
+    "bootstrap",
+    "glyphicons",
+    "fontawesome",
+    "awesome-markers",
+    "awesome.rotate",
+)
 
 
 def _web() -> Traversable:
@@ -85,14 +95,15 @@ def url(key: str) -> str:
 
 @cache
 def _index() -> dict[str, str]:
-    return {url(f"{p}/{n}"): f"{p}/{n}"
-            for p, e in manifest()["packages"].items() for n in e["files"]}
+    return {
+        url(f"{p}/{n}"): f"{p}/{n}" for p, e in manifest()["packages"].items() for n in e["files"]
+    }
 
 
 def key_for(address: str) -> str | None:
     """Return the bundled asset key an element's address refers to, or ``None``."""
     if address.startswith(OWN_PREFIX):
-        return address[len(OWN_PREFIX):]
+        return address[len(OWN_PREFIX) :]
     hit = _index().get(address)
     if hit:
         return hit
@@ -116,14 +127,16 @@ def read_bytes(key: str) -> bytes:
     try:
         data = ref.read_bytes()
     except (FileNotFoundError, IsADirectoryError) as err:
-        raise AssetError("an offline map asset is missing from the installation",
-                         path=str(ref), fix=_FIX) from err
+        raise AssetError(
+            "an offline map asset is missing from the installation", path=str(ref), fix=_FIX
+        ) from err
     package, _, name = key.partition("/")
     if package != "landmap":
         expected = manifest()["packages"][package]["files"][name]["sha256"]
         if hashlib.sha256(data).hexdigest() != expected:
-            raise AssetError("an offline map asset does not match its recorded SHA-256",
-                             path=str(ref), fix=_FIX)
+            raise AssetError(
+                "an offline map asset does not match its recorded SHA-256", path=str(ref), fix=_FIX
+            )
     return data
 
 
@@ -205,7 +218,7 @@ def inline_assets(html: str, *, offline: bool = True, icons_used: bool = False) 
                 raise AssetError(
                     f"the map needs {address}, which landmap does not bundle for offline use",
                     fix="remove the folium element that needs it (use landmap's own layers), "
-                        "or save with offline=False to let the page load it from the internet",
+                    "or save with offline=False to let the page load it from the internet",
                 )
         if not offline and not key.startswith("landmap/"):
             return match.group(0)
@@ -224,8 +237,11 @@ def inline_assets(html: str, *, offline: bool = True, icons_used: bool = False) 
 @cache
 def _default_icon_js() -> str:
     """Point Leaflet's default marker icon at inlined images (it looks for files otherwise)."""
-    urls = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png",
-            "shadowUrl": "marker-shadow.png"}
+    urls = {
+        "iconUrl": "marker-icon.png",
+        "iconRetinaUrl": "marker-icon-2x.png",
+        "shadowUrl": "marker-shadow.png",
+    }
     options = ", ".join(f'{k}: "{data_uri("leaflet/images/" + v)}"' for k, v in urls.items())
     return f"L.Icon.Default.imagePath = ''; L.Icon.Default.mergeOptions({{{options}}});\n"
 
@@ -253,5 +269,13 @@ def read_bytes_plain(key: str) -> bytes:
         raise AssetError("a bundled licence file is missing", path=str(ref), fix=_FIX) from err
 
 
-__all__ = ["css_text", "data_uri", "inline_assets", "js_text", "key_for", "manifest",
-           "read_bytes", "url"]
+__all__ = [
+    "css_text",
+    "data_uri",
+    "inline_assets",
+    "js_text",
+    "key_for",
+    "manifest",
+    "read_bytes",
+    "url",
+]

@@ -51,13 +51,18 @@ from landmap.schema import Lang, label, vocabulary
 
 #: Web basemaps a map may ask for (they need internet; none is used by default).
 BASEMAPS: dict[Basemap, dict[str, str]] = {
-    Basemap.OSM: {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            "attribution": "&copy; OpenStreetMap contributors", "name": "OpenStreetMap"},
+    Basemap.OSM: {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attribution": "&copy; OpenStreetMap contributors",
+        "name": "OpenStreetMap",
+    },
     Basemap.SATELLITE: {
         "url": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/"
-               "tile/{z}/{y}/{x}",
+        "tile/{z}/{y}/{x}",
         "attribution": "Imagery &copy; Esri, Maxar, Earthstar Geographics, and the GIS User "
-                       "Community", "name": "Satellite (Esri World Imagery)"},
+        "Community",
+        "name": "Satellite (Esri World Imagery)",
+    },
 }
 CAMBODIA_CENTRE = (12.6, 104.9)
 #: Point layers are clustered by default when they hold more than 50 and at most 20,000
@@ -73,12 +78,15 @@ class LandmapMap(folium.Map):
     In a notebook it displays with every asset inlined, so it shows without internet.
     """
 
-    def __init__(self, *, lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public",
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, lang: Lang | str = Lang.EN, profile: str | PrivacyProfile = "public", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.profile = get_profile(profile)
-        self.default_js = [("leaflet", url("leaflet/leaflet.js")),
-                           ("folium_compat", url("landmap/folium-compat.js"))]
+        self.default_js = [
+            ("leaflet", url("leaflet/leaflet.js")),
+            ("folium_compat", url("landmap/folium-compat.js")),
+        ]
         self.default_css = [("leaflet_css", url("leaflet/leaflet.css"))]
         self.lang = check.check_lang(lang)
         self.landmap_layers: list[DataLayer] = []
@@ -111,10 +119,12 @@ class LandmapMap(folium.Map):
         from landmap.render.maps.save import map_html
 
         page = html.escape(map_html(self, offline=True), quote=True)
-        return ('<div style="width:100%"><div style="position:relative;width:100%;height:0;'
-                'padding-bottom:60%"><iframe srcdoc="' + page + '" style="position:absolute;'
-                'width:100%;height:100%;left:0;top:0;border:none" allowfullscreen '
-                'sandbox="allow-scripts allow-popups"></iframe></div></div>')
+        return (
+            '<div style="width:100%"><div style="position:relative;width:100%;height:0;'
+            'padding-bottom:60%"><iframe srcdoc="' + page + '" style="position:absolute;'
+            'width:100%;height:100%;left:0;top:0;border:none" allowfullscreen '
+            'sandbox="allow-scripts allow-popups"></iframe></div></div>'
+        )
 
 
 def _columns_for(spec: Columns, kind: str, gdf: gpd.GeoDataFrame) -> list[str] | None:
@@ -185,12 +195,25 @@ def add_layer(
 
     """
     if isinstance(data, PublishedLayer) or "cases" in (kind, layer_kind(data)):
-        data = for_output(data, m.profile, kind="cases" if kind == "cases" else None,
-                          what="the interactive map", name=name).data
+        data = for_output(
+            data,
+            m.profile,
+            kind="cases" if kind == "cases" else None,
+            what="the interactive map",
+            name=name,
+        ).data
     layer_id = f"layer{next(_ids)}"
     look = look or LayerLook()
-    spec, rows = layer_spec(data, kind, layer_id=layer_id, look=look, lang=m.lang,
-                            precision_zoom=precision_zoom, strict=strict, name=name)
+    spec, rows = layer_spec(
+        data,
+        kind,
+        layer_id=layer_id,
+        look=look,
+        lang=m.lang,
+        precision_zoom=precision_zoom,
+        strict=strict,
+        name=name,
+    )
     points = "h" not in spec["geom"]
     if points:
         n = spec["geom"]["n"]
@@ -201,13 +224,22 @@ def add_layer(
     spec["interactive"] = interactive and not background
     if not interactive or background:
         spec["popup"], spec["tooltip"], spec["search"] = [], [], []
-    layer = DataLayer(spec, name=spec["label"], show=show,
-                      kind=LayerGeometry.POINTS if points else LayerGeometry.POLYGONS)
+    layer = DataLayer(
+        spec,
+        name=spec["label"],
+        show=show,
+        kind=LayerGeometry.POINTS if points else LayerGeometry.POLYGONS,
+    )
     m.add_child(layer)
     m.landmap_layers.append(layer)
     if rows and not background:
-        m.legend_sections.append({"title": spec["label"], "rows": rows,
-                                  "shape": LegendShape.POINT if points else LegendShape.POLYGON})
+        m.legend_sections.append(
+            {
+                "title": spec["label"],
+                "rows": rows,
+                "shape": LegendShape.POINT if points else LegendShape.POLYGON,
+            }
+        )
     if look.time_column and points:
         m.options_landmap.setdefault("time", (layer, look.time_column))
     return layer
@@ -221,32 +253,64 @@ def _ui(key: str, english: str, lang: Lang) -> str:
 def _finishing_elements(m: LandmapMap) -> list[Any]:
     o, lang, out = m.options_landmap, m.lang, []
     if o.get("legend", True) and m.legend_sections:
-        out.append(Control("legend", m.legend_sections, {
-            "title": label("heading", "legend", lang), "collapsed": "auto"}))
+        out.append(
+            Control(
+                "legend",
+                m.legend_sections,
+                {"title": label("heading", "legend", lang), "collapsed": "auto"},
+            )
+        )
     if o.get("search", True) and any(lyr.spec["search"] for lyr in m.landmap_layers):
-        out.append(Control("search", {
-            "placeholder": _ui("search", "Search: case, village, concession…", lang),
-            "none": _ui("no_match", "No match", lang)}))
+        out.append(
+            Control(
+                "search",
+                {
+                    "placeholder": _ui("search", "Search: case, village, concession…", lang),
+                    "none": _ui("no_match", "No match", lang),
+                },
+            )
+        )
     if o.get("time"):
         layer, column = o["time"]
-        out.append(Control("timeSlider", {"column": column, "label": label("heading", "date",
-                                                                           lang),
-                                          "all": _ui("all", "All", lang)}, refs=(layer,)))
+        out.append(
+            Control(
+                "timeSlider",
+                {
+                    "column": column,
+                    "label": label("heading", "date", lang),
+                    "all": _ui("all", "All", lang),
+                },
+                refs=(layer,),
+            )
+        )
     if o.get("minimap") is not False:
-        background = next((lyr for lyr in m.landmap_layers if lyr.spec["pane"] == "lmBackground"),
-                          None)
+        background = next(
+            (lyr for lyr in m.landmap_layers if lyr.spec["pane"] == "lmBackground"), None
+        )
         tiles = o.get("basemap")
         if tiles or background:
-            out.append(Control("miniMap", {
-                "tiles": {"url": tiles["url"], "attribution": tiles["attribution"]} if tiles
-                else None,
-                "background": {"geom": background.spec["geom"]} if background and not tiles
-                else None,
-                "style": {"color": "#8C8C8C", "weight": 0.6, "fillColor": "#F4F3EE",
-                          "fillOpacity": 1},
-                "auto": o.get("minimap") is None},
-                js=(("minimap_js", url("leaflet-minimap/Control.MiniMap.min.js")),),
-                css=(("minimap_css", url("leaflet-minimap/Control.MiniMap.min.css")),)))
+            out.append(
+                Control(
+                    "miniMap",
+                    {
+                        "tiles": {"url": tiles["url"], "attribution": tiles["attribution"]}
+                        if tiles
+                        else None,
+                        "background": {"geom": background.spec["geom"]}
+                        if background and not tiles
+                        else None,
+                        "style": {
+                            "color": "#8C8C8C",
+                            "weight": 0.6,
+                            "fillColor": "#F4F3EE",
+                            "fillOpacity": 1,
+                        },
+                        "auto": o.get("minimap") is None,
+                    },
+                    js=(("minimap_js", url("leaflet-minimap/Control.MiniMap.min.js")),),
+                    css=(("minimap_css", url("leaflet-minimap/Control.MiniMap.min.css")),),
+                )
+            )
     if o.get("layer_control", True) and m.landmap_layers:
         out.append(folium.LayerControl(position="topright", collapsed=True))
     out.append(Control("ready", {"fit": o.get("fit", True), "maxZoom": 15}))
@@ -330,26 +394,48 @@ def build_map(
     view = check.given("view", view, MapView)
     fields = check.given("fields", fields, MapFields)
     prof = get_profile(profile)
-    layers = {"boundaries": boundaries, "areas": areas, "concessions": concessions,
-              "overlaps": overlaps, "cases": cases}
-    published = {k: for_output(v, prof, kind="table" if k == "overlaps" else k,
-                               what="the interactive map", name=k)
-                 for k, v in layers.items() if v is not None}
+    layers = {
+        "boundaries": boundaries,
+        "areas": areas,
+        "concessions": concessions,
+        "overlaps": overlaps,
+        "cases": cases,
+    }
+    published = {
+        k: for_output(
+            v, prof, kind="table" if k == "overlaps" else k, what="the interactive map", name=k
+        )
+        for k, v in layers.items()
+        if v is not None
+    }
     present = {k: p.data for k, p in published.items()}
     for what, spec in fields.items():
         _check_columns(what, spec, present, removed_columns(*published.values()), prof)
     notice = text.notice
     if notice is None and prof.confidential and "cases" in present:
         notice = label("heading", "confidential", lang)
-    m = LandmapMap(lang=lang, profile=prof, location=CAMBODIA_CENTRE, zoom_start=7,
-                   tiles=None, control_scale=True, prefer_canvas=True, maxZoom=view.max_zoom,
-                   minZoom=MIN_ZOOM)
+    m = LandmapMap(
+        lang=lang,
+        profile=prof,
+        location=CAMBODIA_CENTRE,
+        zoom_start=7,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        maxZoom=view.max_zoom,
+        minZoom=MIN_ZOOM,
+    )
     m.options_landmap.update(legend=controls.legend, minimap=controls.minimap)
     _add_basemap(m, view)
     _add_area_layers(m, present, fields, view)
     if "cases" in present:
-        _add_cases(m, published["cases"], fields=fields, controls=controls,
-                   precision_zoom=view.coordinate_zoom)
+        _add_cases(
+            m,
+            published["cases"],
+            fields=fields,
+            controls=controls,
+            precision_zoom=view.coordinate_zoom,
+        )
     _add_controls(m, title=title, subtitle=text.subtitle, notice=notice, controls=controls)
     return m
 
@@ -358,33 +444,55 @@ def _add_basemap(m: LandmapMap, view: MapView) -> None:
     if view.basemap is None:
         return
     tiles = BASEMAPS[view.basemap]
-    folium.TileLayer(tiles=tiles["url"], attr=tiles["attribution"], name=tiles["name"],
-                     max_zoom=view.max_zoom, overlay=False, control=True).add_to(m)
+    folium.TileLayer(
+        tiles=tiles["url"],
+        attr=tiles["attribution"],
+        name=tiles["name"],
+        max_zoom=view.max_zoom,
+        overlay=False,
+        control=True,
+    ).add_to(m)
     m.options_landmap["basemap"] = tiles
 
 
-def _add_area_layers(m: LandmapMap, present: Mapping[str, gpd.GeoDataFrame],
-                     fields: MapFields, view: MapView) -> None:
+def _add_area_layers(
+    m: LandmapMap, present: Mapping[str, gpd.GeoDataFrame], fields: MapFields, view: MapView
+) -> None:
     """Add the background boundaries, then areas, concessions and overlaps."""
     precision_zoom = view.coordinate_zoom
     if "boundaries" in present:
         entry = style("boundaries", None)
         if view.basemap:
             entry = {**entry, "fill_opacity": 0.0}
-        add_layer(m, present["boundaries"], kind="boundaries", background=True,
-                  look=LayerLook(fixed_style=entry, search=[]),
-                  precision_zoom=min(precision_zoom, 13), strict=False)
+        add_layer(
+            m,
+            present["boundaries"],
+            kind="boundaries",
+            background=True,
+            look=LayerLook(fixed_style=entry, search=[]),
+            precision_zoom=min(precision_zoom, 13),
+            strict=False,
+        )
     for kind in ("areas", "concessions", "overlaps"):
         if present.get(kind) is None:
             continue
         columns = _layer_fields(fields, kind, present[kind])
         for part, name in _split_points(present[kind], kind, m.lang):
-            add_layer(m, part, kind=kind, name=name, look=LayerLook(size_by=None, **columns),
-                      cluster=False, strict=False, precision_zoom=precision_zoom)
+            add_layer(
+                m,
+                part,
+                kind=kind,
+                name=name,
+                look=LayerLook(size_by=None, **columns),
+                cluster=False,
+                strict=False,
+                precision_zoom=precision_zoom,
+            )
 
 
-def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
-                  ) -> list[tuple[gpd.GeoDataFrame, str | None]]:
+def _split_points(
+    gdf: gpd.GeoDataFrame, kind: str, lang: Lang
+) -> list[tuple[gpd.GeoDataFrame, str | None]]:
     """Split polygons from rows known only by a point, each to be drawn as its own layer.
 
     A concession whose boundary is not published may be known only by a point.
@@ -398,8 +506,13 @@ def _split_points(gdf: gpd.GeoDataFrame, kind: str, lang: Lang
     return [(gdf[~is_point], name), (gdf[is_point], f"{name} (location only)")]
 
 
-def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFrame],
-                   removed: Mapping[str, str], profile: PrivacyProfile) -> None:
+def _check_columns(
+    what: str,
+    spec: Columns,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    removed: Mapping[str, str],
+    profile: PrivacyProfile,
+) -> None:
     def missing(col: str, where: str) -> LandmapError:
         if col in removed:
             return PrivacyError(
@@ -410,8 +523,11 @@ def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFra
                 "the column: name it in the profile's keep list (allow_free_text = true for "
                 "descriptions)",
             )
-        return SchemaError(f"{what} column {col!r} is {where}", column=col,
-                           fix="check the column name (see gdf.columns)")
+        return SchemaError(
+            f"{what} column {col!r} is {where}",
+            column=col,
+            fix="check the column name (see gdf.columns)",
+        )
 
     if spec is None or isinstance(spec, Mapping):
         items = [] if spec is None else [(k, c) for k, cols in spec.items() for c in cols]
@@ -424,49 +540,89 @@ def _check_columns(what: str, spec: Columns, layers: Mapping[str, gpd.GeoDataFra
             raise missing(col, "in none of the layers")
 
 
-def _layer_fields(fields: MapFields, kind: str, gdf: gpd.GeoDataFrame
-                  ) -> dict[str, list[str] | None]:
+def _layer_fields(
+    fields: MapFields, kind: str, gdf: gpd.GeoDataFrame
+) -> dict[str, list[str] | None]:
     """Return one layer's popup, tooltip and search columns."""
     return {what: _columns_for(spec, kind, gdf) for what, spec in fields.items()}
 
 
-def _add_cases(m: LandmapMap, published: PublishedLayer, *, fields: MapFields,
-               controls: MapControls, precision_zoom: float) -> None:
+def _add_cases(
+    m: LandmapMap,
+    published: PublishedLayer,
+    *,
+    fields: MapFields,
+    controls: MapControls,
+    precision_zoom: float,
+) -> None:
     cases = published.data
-    has_dates = "date" in cases.columns and pd.to_datetime(
-        cases["date"], errors="coerce").dt.to_period("M").nunique() > 1
-    use_time = (has_dates if controls.time_slider is None
-                else (controls.time_slider and "date" in cases.columns))
-    look = LayerLook(time_column="date" if use_time else None,
-                     **_layer_fields(fields, "cases", cases))
-    layer = add_layer(m, published, kind="cases", look=look, cluster=controls.cluster,
-                      strict=False, precision_zoom=precision_zoom)
+    has_dates = (
+        "date" in cases.columns
+        and pd.to_datetime(cases["date"], errors="coerce").dt.to_period("M").nunique() > 1
+    )
+    use_time = (
+        has_dates
+        if controls.time_slider is None
+        else (controls.time_slider and "date" in cases.columns)
+    )
+    look = LayerLook(
+        time_column="date" if use_time else None, **_layer_fields(fields, "cases", cases)
+    )
+    layer = add_layer(
+        m,
+        published,
+        kind="cases",
+        look=look,
+        cluster=controls.cluster,
+        strict=False,
+        precision_zoom=precision_zoom,
+    )
     if controls.heatmap:
         name = f"{layer.spec['label']} — heatmap"
         js_heat = HeatLayer(layer, name=name, weighted="size" in layer.spec, show=False)
         m.add_child(js_heat)
 
 
-def _add_controls(m: LandmapMap, *, title: str | None, subtitle: str | None,
-                  notice: str | None, controls: MapControls) -> None:
+def _add_controls(
+    m: LandmapMap,
+    *,
+    title: str | None,
+    subtitle: str | None,
+    notice: str | None,
+    controls: MapControls,
+) -> None:
     if title or subtitle or notice:
         m.add_child(Control("banner", {"title": title, "subtitle": subtitle, "notice": notice}))
     if controls.fullscreen:
-        m.add_child(PluginControl(
-            "L.control.fullscreen", {"position": "topleft", "title": "Full screen",
-                                     "titleCancel": "Exit full screen"},
-            js=[("fullscreen_js", url("leaflet.fullscreen/Control.FullScreen.js"))],
-            css=[("fullscreen_css", url("leaflet.fullscreen/Control.FullScreen.css"))]))
+        m.add_child(
+            PluginControl(
+                "L.control.fullscreen",
+                {"position": "topleft", "title": "Full screen", "titleCancel": "Exit full screen"},
+                js=[("fullscreen_js", url("leaflet.fullscreen/Control.FullScreen.js"))],
+                css=[("fullscreen_css", url("leaflet.fullscreen/Control.FullScreen.css"))],
+            )
+        )
     if controls.measure:
-        m.add_child(PluginControl(
-            "L.control.polylineMeasure", {"position": "topleft", "unit": "kilometres",
-                                          "showBearings": False, "clearMeasurementsOnStop": False,
-                                          "showClearControl": True},
-            js=[("measure_js", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.js"))],
-            css=[("measure_css", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.css"))]))
-    m.get_root().header.add_child(folium.Element(
-        f"<style>.leaflet-container{{background:{load_styles()['background']}}}</style>"),
-        name="landmap_background")
+        m.add_child(
+            PluginControl(
+                "L.control.polylineMeasure",
+                {
+                    "position": "topleft",
+                    "unit": "kilometres",
+                    "showBearings": False,
+                    "clearMeasurementsOnStop": False,
+                    "showClearControl": True,
+                },
+                js=[("measure_js", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.js"))],
+                css=[("measure_css", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.css"))],
+            )
+        )
+    m.get_root().header.add_child(
+        folium.Element(
+            f"<style>.leaflet-container{{background:{load_styles()['background']}}}</style>"
+        ),
+        name="landmap_background",
+    )
 
 
 __all__ = ["BASEMAPS", "LandmapMap", "add_layer", "build_map"]

@@ -20,8 +20,13 @@ from folium.template import Template
 
 from landmap.render.maps.assets import url
 
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-            "\u2029": "\\u2029"}
+_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 _TABLE = str.maketrans(_ESCAPES)
 #: branca re-reads every rendered macro as a Jinja template, so "{{", "{%" and "{#" in a value
 #: would be evaluated at save time. In JSON text such pairs occur only inside strings, where
@@ -55,8 +60,10 @@ def safe_name(name: str) -> str:
 
 
 def _runtime_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    return ([("landmap_js", url("landmap/landmap.js"))],
-            [("landmap_css", url("landmap/landmap.css"))])
+    return (
+        [("landmap_js", url("landmap/landmap.js"))],
+        [("landmap_css", url("landmap/landmap.css"))],
+    )
 
 
 class LayerGeometry(StrEnum):
@@ -102,8 +109,9 @@ var {{ this.get_name() }} = landmap.{{ this.factory }}({{ this._parent.get_name(
 """
     )
 
-    def __init__(self, spec: dict[str, Any], *, name: str, kind: str, show: bool = True,
-                 control: bool = True) -> None:
+    def __init__(
+        self, spec: dict[str, Any], *, name: str, kind: str, show: bool = True, control: bool = True
+    ) -> None:
         super().__init__(name=safe_name(name), overlay=True, control=control, show=show)
         self._name = "LandmapLayer"
         self.spec = spec
@@ -114,12 +122,15 @@ var {{ this.get_name() }} = landmap.{{ this.factory }}({{ this._parent.get_name(
         self.default_css = list(css)
         cluster = kind == LayerGeometry.POINTS and spec.get("cluster")
         if cluster:
-            self.default_js.insert(0, ("markercluster_js",
-                                       url("leaflet.markercluster/leaflet.markercluster.js")))
+            self.default_js.insert(
+                0, ("markercluster_js", url("leaflet.markercluster/leaflet.markercluster.js"))
+            )
             self.default_css[:0] = [
                 ("markercluster_css", url("leaflet.markercluster/MarkerCluster.css")),
-                ("markercluster_default_css",
-                 url("leaflet.markercluster/MarkerCluster.Default.css")),
+                (
+                    "markercluster_default_css",
+                    url("leaflet.markercluster/MarkerCluster.Default.css"),
+                ),
             ]
 
     @property
@@ -139,8 +150,9 @@ var {{ this.get_name() }} = landmap.heatLayer({{ this.source.get_name() }}, {{ t
 """
     )
 
-    def __init__(self, source: DataLayer, *, name: str, weighted: bool = True,
-                 show: bool = False) -> None:
+    def __init__(
+        self, source: DataLayer, *, name: str, weighted: bool = True, show: bool = False
+    ) -> None:
         super().__init__(name=safe_name(name), overlay=True, control=True, show=show)
         self._name = "LandmapHeat"
         self.source = source
@@ -162,9 +174,14 @@ landmap.{{ this.function }}({{ this._parent.get_name() }}
 """
     )
 
-    def __init__(self, function: str, *args: Any, refs: tuple[Any, ...] = (),
-                 js: tuple[tuple[str, str], ...] = (), css: tuple[tuple[str, str], ...] = ()
-                 ) -> None:
+    def __init__(
+        self,
+        function: str,
+        *args: Any,
+        refs: tuple[Any, ...] = (),
+        js: tuple[tuple[str, str], ...] = (),
+        css: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         super().__init__()
         self._name = f"Landmap_{function}"
         self.function = function
@@ -192,8 +209,14 @@ class PluginControl(JSCSSMixin):
 """
     )
 
-    def __init__(self, expression: str, options: dict[str, Any], *,
-                 js: list[tuple[str, str]], css: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        expression: str,
+        options: dict[str, Any],
+        *,
+        js: list[tuple[str, str]],
+        css: list[tuple[str, str]],
+    ) -> None:
         super().__init__()
         self._name = "LandmapPlugin"
         self.expression = expression
@@ -202,5 +225,12 @@ class PluginControl(JSCSSMixin):
         self.default_css = css
 
 
-__all__ = ["Control", "DataLayer", "HeatLayer", "LayerGeometry", "LegendShape", "PluginControl",
-           "json_for_html"]
+__all__ = [
+    "Control",
+    "DataLayer",
+    "HeatLayer",
+    "LayerGeometry",
+    "LegendShape",
+    "PluginControl",
+    "json_for_html",
+]

@@ -131,10 +131,12 @@ def encode_polygons(
     q, coord_ring = q[keep], coord_ring[keep]
     npts = np.bincount(coord_ring, minlength=len(rings)).astype(np.int64)
     ring_feature = part_feature[ring_part]
-    first_of_feature = np.r_[True, ring_feature[1:] != ring_feature[:-1]] if len(rings) else \
-        np.zeros(0, bool)
-    first_of_part = np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else \
-        np.zeros(0, bool)
+    first_of_feature = (
+        np.r_[True, ring_feature[1:] != ring_feature[:-1]] if len(rings) else np.zeros(0, bool)
+    )
+    first_of_part = (
+        np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else np.zeros(0, bool)
+    )
     flags = np.where(first_of_feature, 2, np.where(first_of_part, 1, 0))
     headers = (npts << 2) | flags
     # Features with no ring at all (missing or empty geometry) get an empty header.
@@ -145,13 +147,16 @@ def encode_polygons(
         headers = np.r_[headers, np.full(int((~has).sum()), 2, dtype=np.int64)]
         headers = headers[np.argsort(order, kind="stable")]
     deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    return {"n": n, "h": varint(headers), "c": varint(zigzag(deltas)),
-            "o": [float(origin[0]), float(origin[1])], "q": step}
+    return {
+        "n": n,
+        "h": varint(headers),
+        "c": varint(zigzag(deltas)),
+        "o": [float(origin[0]), float(origin[1])],
+        "q": step,
+    }
 
 
-def encode_points(
-    geoms: np.ndarray, *, step: float, origin: tuple[float, float]
-) -> dict[str, Any]:
+def encode_points(geoms: np.ndarray, *, step: float, origin: tuple[float, float]) -> dict[str, Any]:
     """Encode points as coordinate deltas on the grid ``origin + k * step``.
 
     A feature without a location (missing or empty geometry) has no coordinates; ``"m"`` then
@@ -174,8 +179,12 @@ def encode_points(
     xy = shapely.get_coordinates(present)
     q = _quantise(xy, step, origin)
     deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    out: dict[str, Any] = {"n": len(geoms), "c": varint(zigzag(deltas)),
-                           "o": [float(origin[0]), float(origin[1])], "q": step}
+    out: dict[str, Any] = {
+        "n": len(geoms),
+        "c": varint(zigzag(deltas)),
+        "o": [float(origin[0]), float(origin[1])],
+        "q": step,
+    }
     if missing.any():
         out["m"] = varint(np.diff(np.flatnonzero(missing), prepend=-1) - 1)
     return out
@@ -254,8 +263,11 @@ def _numbered(text: pd.Series) -> dict[str, Any] | None:
     if len(prefixes) * 2 > len(text):
         return None
     numbers = digits.astype(np.int64).to_numpy()
-    out: dict[str, Any] = {"d": [str(p) for p in prefixes], "w": width,
-                           "n": varint(zigzag(np.diff(numbers, prepend=0)))}
+    out: dict[str, Any] = {
+        "d": [str(p) for p in prefixes],
+        "w": width,
+        "n": varint(zigzag(np.diff(numbers, prepend=0))),
+    }
     if len(prefixes) > 1 or not present.all():
         codes = np.zeros(len(text), dtype=np.int64)
         codes[present] = prefix_codes + 1
@@ -266,5 +278,13 @@ def _numbered(text: pd.Series) -> dict[str, Any] | None:
     return out if len(out["n"]) + len(out.get("i", "")) < plain else None
 
 
-__all__ = ["encode_column", "encode_points", "encode_polygons", "grid_step", "pixel_size_m",
-           "simplify", "varint", "zigzag"]
+__all__ = [
+    "encode_column",
+    "encode_points",
+    "encode_polygons",
+    "grid_step",
+    "pixel_size_m",
+    "simplify",
+    "varint",
+    "zigzag",
+]

@@ -26,42 +26,86 @@ from landmap.schema import STORAGE_CRS, Lang, LocationPrecision, label, vocabula
 
 #: Popup columns shown by default, per layer kind (those present in the layer).
 DEFAULT_POPUP: dict[str, tuple[str, ...]] = {
-    "cases": ("case_id", "type", "status", "date", "households", "location_precision", "village",
-              "commune", "district", "province", "description"),
+    "cases": (
+        "case_id",
+        "type",
+        "status",
+        "date",
+        "households",
+        "location_precision",
+        "village",
+        "commune",
+        "district",
+        "province",
+        "description",
+    ),
     "areas": ("name", "area_id", "kind", "community", "status", "hectares_stated", "province"),
-    "concessions": ("name", "concession_id", "company", "kind", "granted", "hectares_stated",
-                    "purpose", "investor_country", "province"),
-    "overlaps": ("area_name", "concession_name", "area_id", "concession_id", "overlap_ha",
-                 "pct_of_area", "pct_of_concession"),
+    "concessions": (
+        "name",
+        "concession_id",
+        "company",
+        "kind",
+        "granted",
+        "hectares_stated",
+        "purpose",
+        "investor_country",
+        "province",
+    ),
+    "overlaps": (
+        "area_name",
+        "concession_name",
+        "area_id",
+        "concession_id",
+        "overlap_ha",
+        "pct_of_area",
+        "pct_of_concession",
+    ),
     "boundaries": ("name", "name_km", "level"),
 }
 DEFAULT_TOOLTIP: dict[str, tuple[str, ...]] = {
-    "cases": ("case_id", "type"), "areas": ("name", "kind"), "concessions": ("name", "kind"),
-    "overlaps": ("overlap_ha",), "boundaries": ("name",),
+    "cases": ("case_id", "type"),
+    "areas": ("name", "kind"),
+    "concessions": ("name", "kind"),
+    "overlaps": ("overlap_ha",),
+    "boundaries": ("name",),
 }
 DEFAULT_SEARCH: dict[str, tuple[str, ...]] = {
-    "cases": ("case_id", "village"), "areas": ("name", "area_id"),
-    "concessions": ("name", "concession_id", "company"), "overlaps": (), "boundaries": (),
+    "cases": ("case_id", "village"),
+    "areas": ("name", "area_id"),
+    "concessions": ("name", "concession_id", "company"),
+    "overlaps": (),
+    "boundaries": (),
 }
 #: Column whose value titles a popup.
 TITLE_COLUMN = {"cases": "case_id", "areas": "name", "concessions": "name", "boundaries": "name"}
 #: Style group and the column it is keyed on, per layer kind.
 STYLE_BY: dict[str, tuple[str, str | None]] = {
-    "cases": ("case_type", "type"), "areas": ("area_kind", "kind"),
-    "concessions": ("concession_kind", "kind"), "overlaps": ("overlap", None),
+    "cases": ("case_type", "type"),
+    "areas": ("area_kind", "kind"),
+    "concessions": ("concession_kind", "kind"),
+    "overlaps": ("overlap", None),
     "boundaries": ("boundaries", None),
 }
 #: Columns whose values are vocabulary terms, per layer kind.
 TERM_FIELDS = {
-    "cases": {"type": "case_type", "status": "case_status",
-              "location_precision": "location_precision"},
-    "areas": {"kind": "area_kind"}, "concessions": {"kind": "concession_kind"},
+    "cases": {
+        "type": "case_type",
+        "status": "case_status",
+        "location_precision": "location_precision",
+    },
+    "areas": {"kind": "area_kind"},
+    "concessions": {"kind": "concession_kind"},
 }
 #: Column -> heading vocabulary key, where the names differ.
 HEADING_FOR = {"type": "case_type", "hectares_stated": "hectares", "overlap_ha": "overlap"}
 #: Layer-name heading per kind.
-LAYER_HEADING = {"cases": "cases", "areas": "areas", "concessions": "concessions",
-                 "overlaps": "overlap", "boundaries": "province"}
+LAYER_HEADING = {
+    "cases": "cases",
+    "areas": "areas",
+    "concessions": "concessions",
+    "overlaps": "overlap",
+    "boundaries": "province",
+}
 
 
 def column_label(column: str, lang: Lang = Lang.EN) -> str:
@@ -89,7 +133,11 @@ def layer_label(kind: str, lang: Lang = Lang.EN) -> str:
 
 
 def choose_columns(
-    gdf: pd.DataFrame, wanted: Sequence[str] | None, default: Sequence[str], *, what: str,
+    gdf: pd.DataFrame,
+    wanted: Sequence[str] | None,
+    default: Sequence[str],
+    *,
+    what: str,
     strict: bool,
 ) -> list[str]:
     """Resolve the columns of a popup, tooltip or search.
@@ -102,7 +150,8 @@ def choose_columns(
     missing = [c for c in wanted if c not in gdf.columns]
     if missing and strict:
         raise SchemaError(
-            f"{what} column {missing[0]!r} is not in the layer", column=missing[0],
+            f"{what} column {missing[0]!r} is not in the layer",
+            column=missing[0],
             fix=f"choose from: {', '.join(map(str, (c for c in gdf.columns if c != 'geometry')))}",
         )
     return [c for c in wanted if c in gdf.columns and c != "geometry"]
@@ -111,26 +160,45 @@ def choose_columns(
 def to_storage_crs(gdf: gpd.GeoDataFrame, *, name: str) -> gpd.GeoDataFrame:
     """Return the layer in EPSG:4326 (reprojected if needed)."""
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise DataValueError(f"the {name} layer is a {type(gdf).__name__}, not a GeoDataFrame",
-                             fix="load it with landmap.io.load or geopandas.read_file")
+        raise DataValueError(
+            f"the {name} layer is a {type(gdf).__name__}, not a GeoDataFrame",
+            fix="load it with landmap.io.load or geopandas.read_file",
+        )
     if gdf.crs is None:
-        raise CRSError(f"the {name} layer has no coordinate reference system",
-                       fix="set it with gdf.set_crs(...) or load the file with landmap's loaders")
-    return gdf if gdf.crs.to_string() == STORAGE_CRS or gdf.crs.equals(STORAGE_CRS) \
+        raise CRSError(
+            f"the {name} layer has no coordinate reference system",
+            fix="set it with gdf.set_crs(...) or load the file with landmap's loaders",
+        )
+    return (
+        gdf
+        if gdf.crs.to_string() == STORAGE_CRS or gdf.crs.equals(STORAGE_CRS)
         else gdf.to_crs(STORAGE_CRS)
+    )
 
 
 def _leaflet_style(entry: dict[str, Any], points: bool) -> dict[str, Any]:
     if points:
-        return {"color": entry["stroke"], "fillColor": entry["fill"], "weight": 1,
-                "fillOpacity": 0.9, "opacity": 1}
-    return {"color": entry["stroke"], "fillColor": entry["fill"], "weight": entry["weight"],
-            "fillOpacity": entry["fill_opacity"], "opacity": 1}
+        return {
+            "color": entry["stroke"],
+            "fillColor": entry["fill"],
+            "weight": 1,
+            "fillOpacity": 0.9,
+            "opacity": 1,
+        }
+    return {
+        "color": entry["stroke"],
+        "fillColor": entry["fill"],
+        "weight": entry["weight"],
+        "fillOpacity": entry["fill_opacity"],
+        "opacity": 1,
+    }
 
 
 #: Precisions whose point stands for a whole unit: drawn hollow, with a note in the popup.
-UNIT_PRECISIONS: tuple[str, ...] = tuple(p.value for p in (
-    LocationPrecision.COMMUNE, LocationPrecision.DISTRICT, LocationPrecision.PROVINCE))
+UNIT_PRECISIONS: tuple[str, ...] = tuple(
+    p.value
+    for p in (LocationPrecision.COMMUNE, LocationPrecision.DISTRICT, LocationPrecision.PROVINCE)
+)
 
 
 def precision_spec(gdf: pd.DataFrame, lang: Lang = Lang.EN) -> dict[str, Any] | None:
@@ -158,17 +226,30 @@ def precision_spec(gdf: pd.DataFrame, lang: Lang = Lang.EN) -> dict[str, Any] | 
             unit = label("location_precision", term, code)  # type: ignore[arg-type]
             text = label("heading", "location_known_to", code)  # type: ignore[arg-type]
             return text.format(unit=unit.lower() if code == Lang.EN else unit)
+
         return one(lang) if lang != Lang.BOTH else f"{one(Lang.EN)} / {one(Lang.KM)}"
 
-    legend = {"term": "", "label": label("heading", "hollow_marker", lang), "fill": "#ffffff",
-              "stroke": "#333333", "weight": 2, "fill_opacity": 0.0, "hollow": True}
-    return {"by": "location_precision", "hollow": {t: note(t) for t in terms},
-            "legend": legend}
+    legend = {
+        "term": "",
+        "label": label("heading", "hollow_marker", lang),
+        "fill": "#ffffff",
+        "stroke": "#333333",
+        "weight": 2,
+        "fill_opacity": 0.0,
+        "hollow": True,
+    }
+    return {"by": "location_precision", "hollow": {t: note(t) for t in terms}, "legend": legend}
 
 
 def style_spec(
-    gdf: pd.DataFrame, kind: str, *, points: bool, group: str | None = None,
-    by: str | None = None, lang: Lang = Lang.EN, fixed: dict[str, Any] | None = None,
+    gdf: pd.DataFrame,
+    kind: str,
+    *,
+    points: bool,
+    group: str | None = None,
+    by: str | None = None,
+    lang: Lang = Lang.EN,
+    fixed: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return the layer's style payload and its legend rows."""
     default_group, default_by = STYLE_BY.get(kind, ("area_kind", None))
@@ -182,8 +263,11 @@ def style_spec(
     terms = [str(t) for t in pd.unique(gdf[by].dropna().astype(str))]
     known = [t for t in vocabulary().get(group, {}) if t in terms]
     ordered = known + sorted(t for t in terms if t not in known)
-    spec = {"by": by, "terms": {t: _leaflet_style(style(group, t), points) for t in ordered},
-            "fallback": _leaflet_style(style(group, None), points)}
+    spec = {
+        "by": by,
+        "terms": {t: _leaflet_style(style(group, t), points) for t in ordered},
+        "fallback": _leaflet_style(style(group, None), points),
+    }
     rows = legend_entries(group, ordered, lang=lang)
     if gdf[by].isna().any():
         rows.append({"term": "", "label": "—", **style(group, None)})
@@ -217,8 +301,9 @@ def geometry_payload(
     if key in _PAYLOADS:
         _PAYLOADS.move_to_end(key)
         return _PAYLOADS[key]
-    payload = _geometry_payload(geoms, points=points, precision_zoom=precision_zoom,
-                                simplify=simplify)
+    payload = _geometry_payload(
+        geoms, points=points, precision_zoom=precision_zoom, simplify=simplify
+    )
     _PAYLOADS[key] = payload
     while len(_PAYLOADS) > _PAYLOAD_CACHE_SIZE:
         _PAYLOADS.popitem(last=False)
@@ -311,23 +396,31 @@ def layer_spec(
     if types & {0, 1, 2, 4, 5, 7} and not points and not types <= {3, 6}:
         raise DataValueError(
             f"the {kind} layer mixes points or lines with polygons ({sorted(types)})",
-            fix="map points and polygons as separate layers (split by gdf.geom_type)")
-    popup_cols = choose_columns(gdf, look.popup, DEFAULT_POPUP.get(kind, ()), what="popup",
-                                strict=strict)
-    tooltip_cols = choose_columns(gdf, look.tooltip, DEFAULT_TOOLTIP.get(kind, ()), what="tooltip",
-                                  strict=strict)
-    search_cols = choose_columns(gdf, look.search, DEFAULT_SEARCH.get(kind, ()), what="search",
-                                 strict=strict)
+            fix="map points and polygons as separate layers (split by gdf.geom_type)",
+        )
+    popup_cols = choose_columns(
+        gdf, look.popup, DEFAULT_POPUP.get(kind, ()), what="popup", strict=strict
+    )
+    tooltip_cols = choose_columns(
+        gdf, look.tooltip, DEFAULT_TOOLTIP.get(kind, ()), what="tooltip", strict=strict
+    )
+    search_cols = choose_columns(
+        gdf, look.search, DEFAULT_SEARCH.get(kind, ()), what="search", strict=strict
+    )
     title = TITLE_COLUMN.get(kind)
     fixed = dict(look.fixed_style) if look.fixed_style else None
-    style_payload, rows = style_spec(gdf, kind, points=points, group=look.style_group,
-                                     by=look.style_by, lang=lang, fixed=fixed)
+    style_payload, rows = style_spec(
+        gdf, kind, points=points, group=look.style_group, by=look.style_by, lang=lang, fixed=fixed
+    )
     hollow = precision_spec(gdf, lang) if points and kind == "cases" else None
     if hollow is not None:
         rows.append(hollow.pop("legend"))
     size_by = look.size_by
-    extra = [c for c in (style_payload["by"], size_by, look.time_column,
-                         hollow and hollow["by"]) if c and c in gdf.columns]
+    extra = [
+        c
+        for c in (style_payload["by"], size_by, look.time_column, hollow and hollow["by"])
+        if c and c in gdf.columns
+    ]
     needed = list(dict.fromkeys([*popup_cols, *tooltip_cols, *search_cols, *extra]))
     term_fields = TERM_FIELDS.get(kind, {})
     terms = {}
@@ -337,12 +430,18 @@ def layer_spec(
             present = pd.unique(gdf[col].dropna().astype(str))
             terms[col] = {t: label(field, t, lang) for t in present if t in vocabulary()[field]}
     spec: dict[str, Any] = {
-        "id": layer_id, "kind": kind, "label": name or layer_label(kind, lang),
+        "id": layer_id,
+        "kind": kind,
+        "label": name or layer_label(kind, lang),
         "geom": geometry_payload(geoms, points=points, precision_zoom=precision_zoom),
         "props": {c: encode.encode_column(gdf[c]) for c in needed},
         "labels": {c: column_label(c, lang) for c in needed},
-        "terms": terms, "popup": popup_cols, "tooltip": tooltip_cols, "search": search_cols,
-        "titleColumn": title if title in popup_cols else None, "style": style_payload,
+        "terms": terms,
+        "popup": popup_cols,
+        "tooltip": tooltip_cols,
+        "search": search_cols,
+        "titleColumn": title if title in popup_cols else None,
+        "style": style_payload,
         "pane": "overlayPane",
     }
     if hollow is not None:
@@ -354,6 +453,19 @@ def layer_spec(
     return spec, rows
 
 
-__all__ = ["DEFAULT_POPUP", "DEFAULT_SEARCH", "DEFAULT_TOOLTIP", "UNIT_PRECISIONS", "LayerLook",
-           "choose_columns", "clear_payload_cache", "column_label", "geometry_payload",
-           "layer_label", "layer_spec", "precision_spec", "style_spec", "to_storage_crs"]
+__all__ = [
+    "DEFAULT_POPUP",
+    "DEFAULT_SEARCH",
+    "DEFAULT_TOOLTIP",
+    "UNIT_PRECISIONS",
+    "LayerLook",
+    "choose_columns",
+    "clear_payload_cache",
+    "column_label",
+    "geometry_payload",
+    "layer_label",
+    "layer_spec",
+    "precision_spec",
+    "style_spec",
+    "to_storage_crs",
+]

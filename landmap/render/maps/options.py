@@ -126,11 +126,15 @@ class MapView:
     def __post_init__(self) -> None:
         if self.basemap is not None:
             check.settle(self, "basemap", check.choice("basemap", self.basemap, Basemap))
-        check.settle(self, "max_zoom", check.number("max_zoom", self.max_zoom, low=MIN_ZOOM,
-                                            high=ZOOM_LIMIT, whole=True, example=18))
+        check.settle(
+            self,
+            "max_zoom",
+            check.number(
+                "max_zoom", self.max_zoom, low=MIN_ZOOM, high=ZOOM_LIMIT, whole=True, example=18
+            ),
+        )
         if self.precision_zoom is not None:
-            check.number("precision_zoom", self.precision_zoom, low=0, high=ZOOM_LIMIT,
-                         example=14)
+            check.number("precision_zoom", self.precision_zoom, low=0, high=ZOOM_LIMIT, example=14)
 
     @property
     def coordinate_zoom(self) -> float:
@@ -173,15 +177,21 @@ def _columns(option: str, value: object) -> Columns:
     if isinstance(value, Mapping):
         bad = [key for key in value if not isinstance(key, str)]
         if bad:
-            raise OptionError(f"{option} maps layer kinds to columns, not {bad[0]!r}.",
-                                    fix=f"write {option}={{\"cases\": [\"case_id\"]}}")
-        return {kind: None if cols is None else check.names(option, cols)
-                for kind, cols in value.items()}
+            raise OptionError(
+                f"{option} maps layer kinds to columns, not {bad[0]!r}.",
+                fix=f'write {option}={{"cases": ["case_id"]}}',
+            )
+        return {
+            kind: None if cols is None else check.names(option, cols)
+            for kind, cols in value.items()
+        }
     if isinstance(value, str | Sequence):
         return check.names(option, value)
     raise OptionError(
         f"{option} must be a list of columns or a {{kind: [columns]}} mapping, not {value!r} "
-        f"of type {type(value).__name__}.", fix=f"write {option}=[\"case_id\", \"type\"]")
+        f"of type {type(value).__name__}.",
+        fix=f'write {option}=["case_id", "type"]',
+    )
 
 
 __all__ = ["Basemap", "Columns", "MapControls", "MapFields", "MapText", "MapView"]

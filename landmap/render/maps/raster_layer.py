@@ -38,8 +38,18 @@ WEB_MERCATOR = "EPSG:3857"
 #: Latitude limit of Web Mercator.
 MAX_LAT = 85.0511
 #: Default palette for classes given without a colour.
-_TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-          "#7f7f7f", "#bcbd22", "#17becf"]
+_TAB10 = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
 
 
 @dataclass
@@ -97,9 +107,22 @@ class RasterLayer:
         if legend is None:
             sections = getattr(m, "legend_sections", None)
             if sections is not None and self.legend_items and not self.colorbar:
-                sections.append({"title": self.name, "shape": LegendShape.POLYGON, "rows": [
-                    {"term": label, "label": label, "fill": colour, "stroke": colour,
-                     "fill_opacity": 1.0} for label, colour in self.legend_items]})
+                sections.append(
+                    {
+                        "title": self.name,
+                        "shape": LegendShape.POLYGON,
+                        "rows": [
+                            {
+                                "term": label,
+                                "label": label,
+                                "fill": colour,
+                                "stroke": colour,
+                                "fill_opacity": 1.0,
+                            }
+                            for label, colour in self.legend_items
+                        ],
+                    }
+                )
                 own = False
             else:
                 own = True
@@ -129,7 +152,7 @@ class RasterLayer:
             parts.append(
                 f'<div class="lm-raster-bar" style="background:linear-gradient(to right, {stops})">'
                 '</div><div class="lm-raster-ticks">'
-                f'<span>{self.colorbar["vmin"]:.4g}</span><span>{self.colorbar["vmax"]:.4g}</span>'
+                f"<span>{self.colorbar['vmin']:.4g}</span><span>{self.colorbar['vmax']:.4g}</span>"
                 "</div>"
             )
             if self.colorbar.get("label"):
@@ -230,8 +253,9 @@ def _rgba(colour: str) -> tuple[int, int, int, int]:
     try:
         r, g, b, a = to_rgba(colour)
     except ValueError as err:
-        raise DataValueError(f"{colour!r} is not a colour",
-                             fix="give colours as '#rrggbb' or a CSS colour name.") from err
+        raise DataValueError(
+            f"{colour!r} is not a colour", fix="give colours as '#rrggbb' or a CSS colour name."
+        ) from err
     return round(r * 255), round(g * 255), round(b * 255), round(a * 255)
 
 
@@ -295,19 +319,31 @@ def raster_layer(
     try:
         src = rasterio.open(raster)
     except RasterioIOError as err:
-        raise DataFileError(f"cannot open the raster ({err})", path=raster,
-                            fix="check the path and that GDAL can read the file.") from err
+        raise DataFileError(
+            f"cannot open the raster ({err})",
+            path=raster,
+            fix="check the path and that GDAL can read the file.",
+        ) from err
     with src:
         if src.crs is None:
-            raise CRSError("the raster has no coordinate reference system", path=raster,
-                           fix="set it with `gdal_edit.py -a_srs EPSG:... FILE`.")
+            raise CRSError(
+                "the raster has no coordinate reference system",
+                path=raster,
+                fix="set it with `gdal_edit.py -a_srs EPSG:... FILE`.",
+            )
         if classes is None:
             classes = _colour_table(src, band)
         classified = classes is not None
         resampling = Resampling.mode if classified else Resampling.average
         stat = os.stat(raster) if os.path.exists(raster) else None
-        key = (os.fspath(raster), stat and (stat.st_size, stat.st_mtime_ns), band, nodata,
-               max_size, resampling)
+        key = (
+            os.fspath(raster),
+            stat and (stat.st_size, stat.st_mtime_ns),
+            band,
+            nodata,
+            max_size,
+            resampling,
+        )
         image, valid, bounds = _warp_cached(key, src)
     if classified:
         parsed = _parse_classes(classes)
@@ -323,11 +359,24 @@ def raster_layer(
     layer_name = name or os.path.basename(os.fspath(raster))
     overlay = folium.raster_layers.ImageOverlay(
         # Leaflet's layer control sets the name as HTML: escape it (and the template braces).
-        image=uri, bounds=bounds, opacity=opacity, name=_text(layer_name),
-        mercator_project=False, pixelated=classified, interactive=False, cross_origin=False,
+        image=uri,
+        bounds=bounds,
+        opacity=opacity,
+        name=_text(layer_name),
+        mercator_project=False,
+        pixelated=classified,
+        interactive=False,
+        cross_origin=False,
     )
-    return RasterLayer(overlay=overlay, name=layer_name, bounds=bounds, legend_items=items,
-                       colorbar=colorbar, opacity=opacity, size=(rgba.shape[1], rgba.shape[0]))
+    return RasterLayer(
+        overlay=overlay,
+        name=layer_name,
+        bounds=bounds,
+        legend_items=items,
+        colorbar=colorbar,
+        opacity=opacity,
+        size=(rgba.shape[1], rgba.shape[0]),
+    )
 
 
 def _colour_table(src: rasterio.io.DatasetReader, band: int) -> dict | None:
@@ -346,17 +395,22 @@ def _warp_cached(key: tuple, src: rasterio.io.DatasetReader):
     if key not in _WARPED:
         path, stat, band, nodata, max_size, resampling = key
         # kept on disk too, keyed by the file's content: the next build reads it back
-        disk = stat and cache_key("warp-web-mercator-1", file_sha256(path), band, nodata,
-                                  max_size, resampling.name)
+        disk = stat and cache_key(
+            "warp-web-mercator-1", file_sha256(path), band, nodata, max_size, resampling.name
+        )
         stored = load_arrays("raster-warp", disk) if disk else None
         if stored is not None:
             image, valid, bounds = stored["image"], stored["valid"], stored["bounds"].tolist()
         else:
-            image, valid, bounds = _warp(src, band=band, nodata=nodata, max_size=max_size,
-                                         resampling=resampling)
+            image, valid, bounds = _warp(
+                src, band=band, nodata=nodata, max_size=max_size, resampling=resampling
+            )
             if disk:
-                store_arrays("raster-warp", disk, {"image": image, "valid": valid,
-                                                   "bounds": np.asarray(bounds, dtype=float)})
+                store_arrays(
+                    "raster-warp",
+                    disk,
+                    {"image": image, "valid": valid, "bounds": np.asarray(bounds, dtype=float)},
+                )
         image.flags.writeable = valid.flags.writeable = False
         if len(_WARPED) >= 4:
             _WARPED.pop(next(iter(_WARPED)))
@@ -366,7 +420,11 @@ def _warp_cached(key: tuple, src: rasterio.io.DatasetReader):
 
 
 def _warp(
-    src: rasterio.io.DatasetReader, *, band: int, nodata: float | None, max_size: int,
+    src: rasterio.io.DatasetReader,
+    *,
+    band: int,
+    nodata: float | None,
+    max_size: int,
     resampling: Resampling,
 ) -> tuple[np.ndarray, np.ndarray, list[list[float]]]:
     """Warp one band to Web Mercator at most ``max_size`` pixels on a side."""
@@ -374,7 +432,13 @@ def _warp(
     if src.crs.is_geographic:  # Web Mercator stops short of the poles
         bottom, top = max(bottom, -MAX_LAT), min(top, MAX_LAT)
     transform, width, height = calculate_default_transform(
-        src.crs, WEB_MERCATOR, src.width, src.height, left=left, bottom=bottom, right=right,
+        src.crs,
+        WEB_MERCATOR,
+        src.width,
+        src.height,
+        left=left,
+        bottom=bottom,
+        right=right,
         top=top,
     )
     scale = max(width, height) / max_size
@@ -387,16 +451,26 @@ def _warp(
     init = np.nan if dtype.kind == "f" else 0
     image = np.full((height, width), init, dtype=dtype)
     reproject(
-        source=rasterio.band(src, band), destination=image, src_transform=src.transform,
-        src_crs=src.crs, src_nodata=src_nodata, dst_transform=transform, dst_crs=WEB_MERCATOR,
-        dst_nodata=src_nodata, resampling=resampling,
+        source=rasterio.band(src, band),
+        destination=image,
+        src_transform=src.transform,
+        src_crs=src.crs,
+        src_nodata=src_nodata,
+        dst_transform=transform,
+        dst_crs=WEB_MERCATOR,
+        dst_nodata=src_nodata,
+        resampling=resampling,
     )
     # Which output pixels fall inside the raster's footprint: warp one pixel spanning all of it.
     alpha = np.zeros((height, width), dtype=np.uint8)
     reproject(
-        source=np.ones((1, 1), dtype=np.uint8), destination=alpha,
+        source=np.ones((1, 1), dtype=np.uint8),
+        destination=alpha,
         src_transform=src.transform @ Affine.scale(src.width, src.height),
-        src_crs=src.crs, dst_transform=transform, dst_crs=WEB_MERCATOR, dst_nodata=0,
+        src_crs=src.crs,
+        dst_transform=transform,
+        dst_crs=WEB_MERCATOR,
+        dst_nodata=0,
         resampling=Resampling.nearest,
     )
     valid = alpha > 0
@@ -411,7 +485,12 @@ def _warp(
 
 
 def _continuous(
-    image: np.ndarray, valid: np.ndarray, *, cmap: str, vmin: float | None, vmax: float | None,
+    image: np.ndarray,
+    valid: np.ndarray,
+    *,
+    cmap: str,
+    vmin: float | None,
+    vmax: float | None,
     label: str | None,
 ) -> tuple[np.ndarray, dict]:
     import matplotlib as mpl
@@ -420,8 +499,10 @@ def _continuous(
     try:
         colours = mpl.colormaps[cmap]
     except KeyError as err:
-        raise DataValueError(f"unknown colour map {cmap!r}",
-                             fix="use a matplotlib colour map name such as 'viridis'.") from err
+        raise DataValueError(
+            f"unknown colour map {cmap!r}",
+            fix="use a matplotlib colour map name such as 'viridis'.",
+        ) from err
     values = image[valid].astype(np.float64)
     if vmin is None:
         vmin = float(np.percentile(values, 2)) if values.size else 0.0

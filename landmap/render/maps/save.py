@@ -21,11 +21,13 @@ _NETWORK_TAG = re.compile(
 )
 #: CSS that fetches something, looked for only where CSS is: style blocks and attributes.
 _NETWORK_CSS = re.compile(r"""url\(\s*["']?(?:https?:)?//|@import""", re.IGNORECASE)
-_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>|\sstyle\s*=\s*(\"[^\"]*\"|'[^']*')",
-                    re.IGNORECASE | re.DOTALL)
+_STYLE = re.compile(
+    r"<style\b[^>]*>(.*?)</style\s*>|\sstyle\s*=\s*(\"[^\"]*\"|'[^']*')", re.IGNORECASE | re.DOTALL
+)
 #: The data of the map: JSON that the runtime reads, never markup, CSS or a URL to fetch.
-_DATA_BLOCK = re.compile(r"""<script\s+type=["']application/json["'][^>]*>.*?</script\s*>""",
-                         re.IGNORECASE | re.DOTALL)
+_DATA_BLOCK = re.compile(
+    r"""<script\s+type=["']application/json["'][^>]*>.*?</script\s*>""", re.IGNORECASE | re.DOTALL
+)
 
 
 def _uses_icons(m: folium.Map) -> bool:
@@ -92,7 +94,7 @@ def network_reference(page: str) -> str | None:
     if not found:
         return None
     start, end = min(found)
-    return markup[max(0, start - 40):end + 60]
+    return markup[max(0, start - 40) : end + 60]
 
 
 def _assert_offline(page: str, m: folium.Map) -> None:
@@ -147,8 +149,11 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
         with atomic_path(target) as tmp:
             tmp.write_text(page, encoding="utf-8")
     except OSError as err:
-        raise ExportError(f"cannot write the map: {err.strerror or err}", path=target,
-                          fix="check the folder exists and is writable") from err
+        raise ExportError(
+            f"cannot write the map: {err.strerror or err}",
+            path=target,
+            fix="check the folder exists and is writable",
+        ) from err
     return target
 
 

@@ -47,7 +47,8 @@ def load_styles() -> dict[str, Any]:
         data = json.loads(ref.read_text("utf-8"))
     except FileNotFoundError as err:
         raise AssetError(
-            "the style preset is missing from the installation", path=str(ref),
+            "the style preset is missing from the installation",
+            path=str(ref),
             fix="reinstall landmap (pip install --force-reinstall landmap)",
         ) from err
     data.pop("_comment", None)

@@ -23,13 +23,20 @@ FAMILY = "Landmap Khmer"
 #: Code points the embedded font covers: Khmer, Khmer Symbols, the zero-width (non-)joiners and
 #: space Khmer text uses between words, and the dotted circle shapers draw under a lone mark.
 KHMER_RANGES: tuple[tuple[int, int], ...] = (
-    (0x1780, 0x17FF), (0x19E0, 0x19FF), (0x200B, 0x200D), (0x25CC, 0x25CC),
+    (0x1780, 0x17FF),
+    (0x19E0, 0x19FF),
+    (0x200B, 0x200D),
+    (0x25CC, 0x25CC),
 )
-_KHMER_TEXT = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]|\\u17[0-9a-fA-F]{2}|&#x17[0-9a-fA-F]{2};"
-                         r"|&#6[0-1]\d{2};")
+_KHMER_TEXT = re.compile(
+    r"[\u1780-\u17ff\u19e0-\u19ff]|\\u17[0-9a-fA-F]{2}|&#x17[0-9a-fA-F]{2};"
+    r"|&#6[0-1]\d{2};"
+)
 #: The notice the page carries beside the font (the font's own name table holds the full licence).
-FONT_NOTICE = ("Khmer letters of Noto Sans Khmer, Copyright 2022 The Noto Project Authors; "
-               "SIL Open Font License 1.1")
+FONT_NOTICE = (
+    "Khmer letters of Noto Sans Khmer, Copyright 2022 The Noto Project Authors; "
+    "SIL Open Font License 1.1"
+)
 _FIX = "reinstall landmap so that its Khmer font is installed: pip install fontpkg-noto-sans-khmer"
 
 
@@ -68,8 +75,11 @@ def khmer_woff2() -> bytes:
 
     path = bundled_khmer_font()
     if path is None:
-        raise AssetError("the Khmer font installed with landmap (Noto Sans Khmer) is missing, "
-                         "so the map's Khmer text would show as boxes", fix=_FIX)
+        raise AssetError(
+            "the Khmer font installed with landmap (Noto Sans Khmer) is missing, "
+            "so the map's Khmer text would show as boxes",
+            fix=_FIX,
+        )
     font = TTFont(str(path))
     if "fvar" in font:
         from fontTools.varLib import instancer
@@ -88,8 +98,9 @@ def khmer_woff2() -> bytes:
     try:
         subset.save_font(font, out, options)
     except ImportError as err:
-        raise AssetError("WOFF2 fonts cannot be written: the brotli package is missing",
-                         fix="pip install brotli") from err
+        raise AssetError(
+            "WOFF2 fonts cannot be written: the brotli package is missing", fix="pip install brotli"
+        ) from err
     return out.getvalue()
 
 
@@ -98,10 +109,12 @@ def font_face_css() -> str:
     """Return the ``@font-face`` rule of the embedded Khmer font, with the font as a data URL."""
     data = base64.b64encode(khmer_woff2()).decode("ascii")
     # One regular face: the browser draws bold headings by emboldening it.
-    return (f"/* {FONT_NOTICE} */\n"
-            f'@font-face{{font-family:"{FAMILY}";font-style:normal;font-weight:400;'
-            f"font-display:block;unicode-range:{unicode_range()};"
-            f'src:url("data:font/woff2;base64,{data}") format("woff2")}}')
+    return (
+        f"/* {FONT_NOTICE} */\n"
+        f'@font-face{{font-family:"{FAMILY}";font-style:normal;font-weight:400;'
+        f"font-display:block;unicode-range:{unicode_range()};"
+        f'src:url("data:font/woff2;base64,{data}") format("woff2")}}'
+    )
 
 
 def embed_khmer_font(page: str) -> str:
@@ -121,5 +134,13 @@ def embed_khmer_font(page: str) -> str:
     return page.replace("</head>", style + "</head>", 1)
 
 
-__all__ = ["FAMILY", "FONT_NOTICE", "KHMER_RANGES", "embed_khmer_font", "font_face_css",
-           "has_khmer_text", "khmer_woff2", "unicode_range"]
+__all__ = [
+    "FAMILY",
+    "FONT_NOTICE",
+    "KHMER_RANGES",
+    "embed_khmer_font",
+    "font_face_css",
+    "has_khmer_text",
+    "khmer_woff2",
+    "unicode_range",
+]
