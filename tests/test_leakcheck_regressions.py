@@ -567,7 +567,7 @@ def test_reading_a_geopackage_changes_no_process_wide_gdal_setting(tmp_path, mon
     another thread reading or writing a raster then kept no .aux.xml statistics."""
     import pyogrio
 
-    from landmap.leakcheck import points
+    from landmap.leakcheck import layers as points
 
     seen = []
 
