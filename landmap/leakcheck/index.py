@@ -32,18 +32,17 @@ would be found in every honest public product):
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache
-from importlib import resources
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import NamedTuple
 
 import ahocorasick_rs
 import numpy as np
 
+from landmap.bundled import resource_json
 from landmap.leakcheck.text import clean_unicode, normal_form
 from landmap.schema import PHONE_PATTERN, vocabulary
 
@@ -82,8 +81,7 @@ def ignored_terms() -> frozenset[bytes]:
             words.add(term)
             words.update(str(entry.get(k, "")) for k in ("en", "km"))
             words.update(map(str, entry.get("aliases", [])))
-    text = resources.files("landmap").joinpath("resources/leakcheck.json").read_text("utf-8")
-    words.update(json.loads(text)["placeholders"])
+    words.update(resource_json("leakcheck.json")["placeholders"])
     return frozenset(normal_form(w.encode()) for w in words if w.strip())
 
 

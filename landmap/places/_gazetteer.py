@@ -12,14 +12,13 @@ each code starts with the codes of the units above it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 import numpy as np
 
+from landmap.bundled import resource_json
 from landmap.places._normalise import Script, name_key
 
 Level = Literal["province", "district", "commune", "village"]
@@ -198,9 +197,7 @@ def _clean_code(code: str, level: Level) -> str | None:
 
 @cache
 def _aliases() -> dict[str, list[str]]:
-    text = resources.files("landmap").joinpath("resources/places/aliases.json")
-    data = json.loads(text.read_text("utf-8"))
-    data.pop("_comment", None)
+    data = resource_json("places/aliases.json")
     return {str(k): list(v) for k, v in data.items()}
 
 

@@ -15,17 +15,16 @@ what its few thousand distinct places cost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from landmap.bundled import resource_json
 from landmap.places._gazetteer import (
     LEVEL_OF_LENGTH,
     LEVELS,
@@ -615,8 +614,7 @@ def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 @cache
 def _level_words() -> dict[str, str]:
-    text = resources.files("landmap").joinpath("resources/places/romanisation.json")
-    data = json.loads(text.read_text("utf-8"))["level_words"]
+    data = resource_json("places/romanisation.json")["level_words"]
     return {w.casefold(): level for level, words in data.items() for w in words}
 
 

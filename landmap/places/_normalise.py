@@ -13,12 +13,12 @@ The word lists are data: ``landmap/resources/places/romanisation.json``.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Literal, NamedTuple
+
+from landmap.bundled import resource_json
 
 Script = Literal["km", "latin"]
 
@@ -52,8 +52,7 @@ class NameKey(NamedTuple):
 
 @cache
 def _tables() -> dict[str, object]:
-    text = resources.files("landmap").joinpath("resources/places/romanisation.json")
-    data = json.loads(text.read_text("utf-8"))
+    data = resource_json("places/romanisation.json")
     variants = {}
     for canonical, spellings in data["variants"].items():
         for spelling in spellings:

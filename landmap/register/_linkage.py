@@ -13,16 +13,15 @@ Pairs already in one event, or marked distinct by a reviewer, are not proposed a
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from landmap.bundled import resource_json
 from landmap.register import _db, _events
 from landmap.register._read import records
 
@@ -40,8 +39,7 @@ _EVIDENCE = ("date", "location", "admin", "type", "households", "village", "comp
 @cache
 def model() -> dict[str, Any]:
     """Return the duplicate finder's starting parameters (``linkage_model.json``)."""
-    text = resources.files("landmap").joinpath("resources/linkage_model.json").read_text("utf-8")
-    return json.loads(text)
+    return resource_json("linkage_model.json")
 
 
 def name_key(values: pd.Series) -> pd.Series:
