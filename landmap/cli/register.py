@@ -41,6 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     who.add_argument("--by", help="who makes the change (default: your login name)")
     who.add_argument("--reason", help="why (kept in the history)")
     _add_import(sub, common, who)
+    _add_review(sub, common)
+    _add_decisions(sub, common, who)
+    _add_corrections(sub, common, who)
+    _add_outputs(sub, common)
+
+
+def _add_review(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``history`` and ``duplicates``: reading the register."""
     p = sub.add_parser(
         "history",
         parents=[common],
@@ -61,6 +69,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--threshold", type=float, default=0.5, help="lowest score listed (0.5)")
     p.add_argument("--sources", help="compare only these sources (comma-separated)")
     p.set_defaults(func=run_duplicates)
+
+
+def _add_decisions(sub: Any, common: argparse.ArgumentParser, who: argparse.ArgumentParser) -> None:
+    """Add ``merge`` and ``unmerge``: decisions between records."""
     p = sub.add_parser(
         "merge",
         parents=[common, who],
@@ -77,6 +89,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("case", metavar="CASE")
     p.add_argument("--from", dest="other", metavar="OTHER", help="only unlink it from OTHER")
     p.set_defaults(func=run_unmerge)
+
+
+def _add_corrections(
+    sub: Any, common: argparse.ArgumentParser, who: argparse.ArgumentParser
+) -> None:
+    """Add ``delete`` and ``edit``: changes to one record."""
     p = sub.add_parser(
         "delete",
         parents=[common, who],
@@ -98,6 +116,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="e.g. --set households=40 (repeatable)",
     )
     p.set_defaults(func=run_edit)
+
+
+def _add_outputs(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``export``, ``imports`` and ``roles``: what the register holds and who may read it."""
     p = sub.add_parser(
         "export",
         parents=[common],

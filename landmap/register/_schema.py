@@ -79,8 +79,15 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
     dict
         Table name without the ``register_`` prefix -> Table.
     """
+    out = {**_bookkeeping_tables(metadata), **_decision_tables(metadata)}
+    out["versions"] = sa.Table("register_versions", metadata, *_version_columns(postgis=postgis))
+    return out
+
+
+def _bookkeeping_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the register's metadata, its imports and its records (one row per source record)."""
     text, key = sa.Text, _str(400)
-    out = {
+    return {
         "meta": sa.Table(
             "register_meta",
             metadata,
@@ -120,6 +127,13 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
             sa.Column("erased_at", _str(32)),
             sa.UniqueConstraint("source", "original_id"),
         ),
+    }
+
+
+def _decision_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Define the merge decisions between records and the events they make."""
+    text, key = sa.Text, _str(400)
+    return {
         "decisions": sa.Table(
             "register_decisions",
             metadata,
@@ -140,6 +154,11 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
             sa.Column("event_key", key, nullable=False, index=True),
         ),
     }
+
+
+def _version_columns(*, postgis: bool) -> list[sa.Column]:
+    """Return the columns of every version of a record (and PostGIS's generated point)."""
+    text, key = sa.Text, _str(400)
     version_columns = [
         sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("record_key", key, nullable=False, index=True),
@@ -183,8 +202,7 @@ def tables(metadata: sa.MetaData, *, postgis: bool) -> dict[str, sa.Table]:
                 sa.Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
             )
         )
-    out["versions"] = sa.Table("register_versions", metadata, *version_columns)
-    return out
+    return version_columns
 
 
 #: Columns of the public view: the privacy gate's allow-list plus the event a record belongs to.
