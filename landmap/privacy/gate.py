@@ -30,23 +30,21 @@ from __future__ import annotations
 
 import copy
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from landmap.errors import PrivacyError
 from landmap.io.load import layer_data
 from landmap.privacy.columns import choose_columns
-from landmap.privacy.communes import bundled_communes
 from landmap.privacy.fields import sensitive_columns
-from landmap.privacy.points import PUBLISHED_LOCATION, mask_points
+from landmap.privacy.points import PUBLISHED_LOCATION
 from landmap.privacy.profiles import PrivacyProfile, get_profile
-from landmap.schema import CAMBODIA_METRIC_CRS, ID_COLUMN, LAYER_KINDS
+from landmap.privacy.publication import mask_layer, new_audit, omission_notes, published_attrs
+from landmap.schema import ID_COLUMN, LAYER_KINDS
 
 _GATE = object()  # only this module holds it: the one way to make a PublishedLayer
 #: Kinds :func:`publish` knows: the canonical layers, and ``"table"`` for result tables.
@@ -172,65 +170,6 @@ def layer_kind(obj: Any, kind: str | None = None) -> str | None:
     return meta.get("kind")
 
 
-def _as_geoframe(obj: Any, what: str) -> gpd.GeoDataFrame:
-    obj = layer_data(obj)
-    if isinstance(obj, str | os.PathLike):
-        obj = gpd.read_file(obj)
-    if not isinstance(obj, gpd.GeoDataFrame):
-        raise PrivacyError(
-            f"the {what} layer must be a GeoDataFrame, got {type(obj).__name__}",
-            fix=f"load it first, e.g. landmap.load_boundaries(path) for {what}",
-        )
-    return obj
-
-
-def _notes(kind: str, audit: Mapping[str, Any]) -> list[str]:
-    omitted = [
-        f"{kind}: column {c!r} removed ({reason})"
-        for c, reason in dict(audit.get("columns_removed") or {}).items()
-    ]
-    points = audit.get("points") or {}
-    if points.get("left_out"):
-        omitted.append(f"{kind}: {points['left_out']} case(s) left out by the privacy profile")
-    suppressed = (audit.get("suppression") or {}).get("cases_suppressed")
-    if suppressed:
-        omitted.append(f"{kind}: {suppressed} case(s) suppressed (small counts)")
-    if points.get("moved"):
-        omitted.append(f"{kind}: exact locations ({points['moved']} points displaced)")
-    return omitted
-
-
-def _new_audit(
-    layer: pd.DataFrame,
-    prof: PrivacyProfile,
-    kind: str,
-    name: str | None,
-    seed: int | None,
-    concessions: Any,
-) -> dict[str, Any]:
-    return {
-        "layer": name,
-        "kind": kind,
-        "profile": prof.name,
-        "confidential": prof.confidential,
-        "publication": secrets.token_hex(8),
-        "parameters": prof.parameters(),
-        "seed": (
-            "supplied by the caller (tests only); not recorded"
-            if seed is not None
-            else "drawn fresh for this publication; not recorded"
-        ),
-        "crs_for_distances": CAMBODIA_METRIC_CRS,
-        "rows_in": len(layer),
-        "columns_removed": {},
-        "free_text": {},
-        "points": {"mode": prof.mode},
-        "suppression": {"k": prof.k, "units_suppressed": 0, "cases_suppressed": 0},
-        "consistency": {"checked": concessions is not None},
-        "warnings": [],
-    }
-
-
 def publish(
     layer: Any,
     profile: str | PrivacyProfile | None = "public",
@@ -308,7 +247,7 @@ def publish(
         )
     if kind == "table":
         return _publish_table(frame, prof, name)
-    audit = _new_audit(frame, prof, kind, name, seed, concessions)
+    audit = new_audit(frame, prof, kind, name, seed, concessions)
     choice = choose_columns(frame, prof, kind)
     audit["columns_removed"] = choice.removed
     audit["free_text"] = choice.free_text
@@ -331,7 +270,7 @@ def publish(
             else "no case locations in the layer"
         )
     else:
-        data = _mask(
+        data = mask_layer(
             data,
             prof,
             audit,
@@ -343,7 +282,7 @@ def publish(
             key=key,
         )
     audit["rows_out"] = len(data)
-    data.attrs = _attrs(frame, prof, kind)
+    data.attrs = published_attrs(frame, prof, kind)
     return PublishedLayer(
         _GATE,
         data=data,
@@ -352,7 +291,7 @@ def publish(
         profile=prof,
         audit=audit,
         detail=detail,
-        omitted=_notes(kind, audit),
+        omitted=omission_notes(kind, audit),
         source=frame,
     )
 
@@ -408,58 +347,9 @@ def merge(layers: list[PublishedLayer], *, name: str | None = None) -> Published
     )
 
 
-def _mask(
-    data: gpd.GeoDataFrame,
-    prof: PrivacyProfile,
-    audit: dict[str, Any],
-    detail: dict[str, Any],
-    *,
-    communes: Any,
-    concessions: Any,
-    villages: Any,
-    seed: int | None,
-    key: bytes | str | None,
-) -> gpd.GeoDataFrame:
-    if data.crs is None:
-        raise PrivacyError(
-            "the case layer has no CRS, so its points cannot be masked",
-            fix="load it with landmap.load_cases (EPSG:4326) or set its CRS",
-        )
-    if prof.seed_policy == "keyed" and key is None:
-        raise PrivacyError(
-            f"profile {prof.name!r} masks each case with the office's secret key, "
-            "and no key was given",
-            fix="pass key=load_or_create_key(<a file in the internal folder>)",
-        )
-    key_bytes = None if key is None else (key.encode() if isinstance(key, str) else bytes(key))
-    if key_bytes is not None:
-        audit["seed"] = (
-            "derived for each case from the office's secret key; the key is not "
-            "recorded (the same case is masked the same way in every publication)"
-        )
-    communes_gdf = bundled_communes() if communes is None else _as_geoframe(communes, "commune")
-    audit["communes"] = (
-        "installed with landmap (geoBoundaries)" if communes is None else "given by the project"
-    )
-    rng = np.random.default_rng(seed if seed is not None else secrets.randbits(128))
-    internal: dict[str, Any] = {}
-    out = mask_points(
-        data,
-        prof,
-        communes=communes_gdf,
-        concessions=None if concessions is None else _as_geoframe(concessions, "concession"),
-        villages=None if villages is None else _as_geoframe(villages, "village"),
-        rng=rng,
-        key=key_bytes,
-        audit={**audit, "detail": internal},
-    )
-    detail.update(internal)
-    return out
-
-
 def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None) -> PublishedLayer:
     """Publish a result table: no per-case rows in public, no column that looks personal."""
-    audit = _new_audit(frame, prof, "table", name, None, None)
+    audit = new_audit(frame, prof, "table", name, None, None)
     id_col = ID_COLUMN["cases"]
     if not prof.confidential and id_col in frame.columns:
         raise PrivacyError(
@@ -472,7 +362,7 @@ def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None) 
     audit["columns_removed"] = removed
     audit["points"]["published_as"] = "a table (no case locations)"
     audit["rows_out"] = len(data)
-    data.attrs = _attrs(frame, prof, "table")
+    data.attrs = published_attrs(frame, prof, "table")
     return PublishedLayer(
         _GATE,
         data=data,
@@ -481,19 +371,9 @@ def _publish_table(frame: pd.DataFrame, prof: PrivacyProfile, name: str | None) 
         profile=prof,
         audit=audit,
         detail={},
-        omitted=_notes("table", audit),
+        omitted=omission_notes("table", audit),
         source=None,
     )
-
-
-def _attrs(layer: pd.DataFrame, prof: PrivacyProfile, kind: str) -> dict[str, Any]:
-    meta = dict(layer.attrs.get("landmap", {}))
-    meta["kind"] = kind
-    meta["privacy"] = {"profile": prof.name, "confidential": prof.confidential}
-    attrs: dict[str, Any] = {"landmap": meta}
-    if "provenance" in layer.attrs:
-        attrs["provenance"] = layer.attrs["provenance"]
-    return attrs
 
 
 def for_output(
