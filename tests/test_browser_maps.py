@@ -411,7 +411,10 @@ def test_points_without_a_location_are_decoded_as_none_and_not_drawn(open_page, 
     from landmap.render.maps import encode
 
     cases = row_cases([f"Synthetic description {i}" for i in range(4)])
-    out = save_map(build_map(profile="internal", cases=cases, cluster=cluster), tmp_path / "m.html")
+    out = save_map(
+        build_map(profile="internal", cases=cases, controls=MapControls(cluster=cluster)),
+        tmp_path / "m.html",
+    )
     page, log = open_map(open_page, out)
     geoms = np.array(
         [shapely.Point(104.0, 12.0), None, shapely.Point(), shapely.Point(104.24, 12.0)],
