@@ -22,8 +22,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +30,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import PrivacyError, ProjectError
+from landmap.errors import PrivacyError
 from landmap.io.cells import write_csv
 from landmap.io.load import Loaded
+from landmap.io.old_outputs import remove_old_staging
 from landmap.io.outputs import OutputSet, staged_files
 from landmap.io.report import combine_reports
 from landmap.privacy import (
@@ -46,6 +45,7 @@ from landmap.privacy import (
     write_audit,
 )
 from landmap.progress import Progress, current, use
+from landmap.project.demo import default_project
 from landmap.provenance import make_provenance
 from landmap.render.formats.sharing import SHARE_TOLERANCE_M, sharing_note
 from landmap.schema import Lang
@@ -86,62 +86,6 @@ class BuildResult:
     def public(self) -> list[Path]:
         """Outputs meant for sharing."""
         return [p for p in self.outputs if p.relative_to(self.out_dir).parts[:1] == ("public",)]
-
-
-def default_project() -> Path:
-    """Return the demo project, ``data/demo.toml``, when it is at hand.
-
-    It is looked for in the current folder (``make demo`` and ``python -m landmap build`` run
-    from a source folder) and beside the package (an editable install). An installed wheel does
-    not carry the demo: it lives in the source folder only.
-
-    Raises
-    ------
-    ProjectError
-        When neither holds it; the message names the source folder landmap was installed from
-        (when pip recorded one) and how to point at a project with ``--project``.
-
-    """
-    candidates = [
-        Path.cwd() / "data" / "demo.toml",
-        Path(__file__).resolve().parent.parent / "data" / "demo.toml",
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
-    source = _installed_from()
-    demo = source / "data" / "demo.toml" if source is not None else None
-    if demo is not None and demo.is_file():
-        where = f"the demo project is {demo}"
-        point = f"landmap build --project {demo}"
-    else:
-        where = "the demo project is data/demo.toml in the landmap source folder"
-        point = "landmap build --project <landmap source folder>/data/demo.toml"
-    raise ProjectError(
-        f"no project file was given and there is no data/demo.toml in {Path.cwd()}; {where}.",
-        fix=f"point to it or to your own project file: {point}",
-    )
-
-
-def _installed_from() -> Path | None:
-    """Return the local folder pip installed landmap from (PEP 610 ``direct_url.json``)."""
-    import json
-    from importlib import metadata
-    from urllib.parse import unquote, urlparse
-    from urllib.request import url2pathname
-
-    try:
-        text = metadata.distribution("landmap").read_text("direct_url.json")
-    except metadata.PackageNotFoundError:
-        return None
-    try:
-        record = json.loads(text or "{}")
-    except json.JSONDecodeError:
-        return None
-    url = urlparse(str(record.get("url", "")))
-    if url.scheme != "file" or "dir_info" not in record:
-        return None
-    return Path(url2pathname(unquote(url.path)))
 
 
 def _combine(layers: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
@@ -234,65 +178,34 @@ class _Run:
         self.wrote(write_csv(report, self.out / "internal" / "load_report.csv"))
 
     def analyse(self) -> None:
-        from landmap import analysis
+        from landmap.analysis.project_tables import project_tables
 
         # drawn meanwhile in second processes; collected by the raster and exports steps
         self.start_raster()
         self.start_briefing()
-        within = float(self.project.analysis.get("within_m", 0) or 0)
-        crs = self.project.metric_crs  # the project's CRS for every hectare and metre
         concessions = self.layers("concessions", "concessions")
         if concessions is None:
             self.say("  no concession layer: overlap analysis skipped")
             return
-        for name in self.names("areas", "areas"):
-            pairs = analysis.overlap(self.layer(name), concessions, crs=crs)
-            self.table(f"overlap_{name}", pairs, public=True)
-            coverage = analysis.coverage_by_area(self.layer(name), concessions, crs=crs)
-            self.table(f"coverage_{name}", coverage, public=True)
-            self.say(
-                f"  {name} x concessions: {len(pairs)} overlapping pairs, "
-                f"{pairs['overlap_ha'].sum():,.0f} ha"
-            )
         areas = {n: self.layer(n) for n in self.names("areas", "areas")}
+        cases = self.layers("cases", "cases")
+        for name, frame, public in project_tables(
+            concessions,
+            areas,
+            cases=cases,
+            boundaries={
+                level: self.boundary(level) for level in ("province", "district", "commune")
+            },
+            within_m=float(self.project.analysis.get("within_m", 0) or 0),
+            crs=self.project.metric_crs,  # the project's CRS for every hectare and metre
+            say=self.say,
+        ):
+            self.table(name, frame, public=public)
         overlaps = [self.result.tables[f"overlap_{n}"] for n in areas]
         self.overlaps = _combine([o for o in overlaps if isinstance(o, gpd.GeoDataFrame)])
-        self.table(
-            "concession_coverage",
-            analysis.coverage_by_concession(concessions, areas, crs=crs),
-            public=True,
-        )
-        conflicts = analysis.concession_conflicts(concessions, crs=crs)
-        self.table("concession_self_overlaps", conflicts, public=True)
-        self.table(
-            "concession_hectares_check", analysis.hectares_check(concessions, crs=crs), public=True
-        )
-        self.say(f"  concessions overlapping each other: {len(conflicts)} pairs")
-        cases = self.layers("cases", "cases")
-        if cases is None:
-            return
-        self.cases = cases
-        links = analysis.cases_in_areas(
-            cases, concessions, *areas.values(), within_m=within, crs=crs
-        )
-        self.table("cases_in_areas", links, public=False)
-        self.table(
-            "cases_by_concession",
-            analysis.cases_by_concession(cases, concessions, within_m=within, crs=crs),
-            public=False,
-        )
-        for level in ("province", "district", "commune"):
-            units = self.boundary(level)
-            if units is not None:
-                self.table(
-                    f"summary_by_{level}",
-                    analysis.summarise_by_admin(
-                        units, cases=cases, concessions=concessions, crs=crs
-                    ),
-                    public=False,
-                )
-        self.table("summary_by_year", analysis.summarise_by_year(cases=cases, crs=crs), public=True)
-        self.public_summaries(cases, concessions)
+        if cases is not None:
+            self.cases = cases
+            self.public_summaries(cases, concessions)
 
     def public_summaries(self, cases: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame) -> None:
         """Write counts per concession and per commune, from true locations."""
@@ -333,44 +246,22 @@ class _Run:
         self.say(f"  forest cover from {path.name} for {', '.join(tables)}")
 
     def _map(self, cases: Any, path: Path, *, notice: str, profile: Any) -> None:
-        from landmap.render.maps import MapControls, MapFields, MapText, MapView, build_map
-        from landmap.render.maps.raster_layer import raster_layer
+        from landmap.render.maps.project_map import project_map
         from landmap.render.maps.save import save_map
-        from landmap.schema import label
 
-        settings = self.project.map
-        lang = settings.get("lang", Lang.EN)
-        title = settings.get("title") or (
-            self.project.title
-            if lang == Lang.EN
-            else " / ".join(t for t in (self.project.title, self.project.title_km) if t)
-        )
-        m = build_map(
+        m = project_map(
             cases=cases,
             areas=self.layers("areas", "areas"),
             concessions=self.layers("concessions", "concessions"),
             overlaps=self.overlaps,
             boundaries=self.boundary("province"),
-            title=title,
-            lang=lang,
+            settings=self.project.map,
+            title=self.project.title,
+            title_km=self.project.title_km,
+            notice=notice,
             profile=profile,
-            text=MapText(notice=notice),
-            controls=MapControls(
-                **{k: settings[k] for k in ("cluster", "heatmap", "time_slider") if k in settings}
-            ),
-            view=MapView(basemap=settings.get("basemap")),
-            fields=MapFields(popup=settings.get("popup"), tooltip=settings.get("tooltip")),
+            forest=self.project.rasters.get("forest"),
         )
-        spec = self.project.rasters.get("forest")
-        if spec is not None:
-            forest = [v for v, term in spec.classes.items() if term == "forest"] or [1]
-            layer = raster_layer(
-                spec.path,
-                classes={forest[0]: (label("heading", "forest", lang), "#1b7a3a")},
-                opacity=0.5,
-                name=spec.title or "Forest",
-            )
-            layer.add_to(m)
         self.wrote(save_map(m, path, offline=True))
 
     def maps(self) -> None:
@@ -608,7 +499,7 @@ def _build(
     # build never leaves a mix of old and new files, or an unchecked public/ folder, and files
     # in the output folder that the build did not write are never touched.
     with OutputSet(out, ledger="manifest.json") as staged:
-        for note in staged.notes + _remove_old_staging(out):
+        for note in staged.notes + remove_old_staging(out):
             say(f"  {note}")
         run = _Run(proj, staged.staging, say, seed, share_m)
         try:
@@ -648,27 +539,5 @@ def _build(
 
 #: Folder (inside the output folder) where a build the leak check rejected is kept.
 REJECTED = "rejected"
-_OLD_STAGING = re.compile(r"^\.(?P<name>.+)\.partial-[A-Za-z0-9_]{8}$")
-
-
-def _remove_old_staging(out: Path) -> list[str]:
-    """Remove staging folders that landmap 0.1.0 left beside the output folder when killed.
-
-    Only folders named ``.<output>.partial-XXXXXXXX`` that hold nothing but landmap's own
-    ``internal``, ``public`` and ``manifest.json`` are removed.
-    """
-    done = []
-    for folder in out.parent.glob(f".{out.name}.partial-*"):
-        match = _OLD_STAGING.match(folder.name)
-        if (
-            match
-            and match["name"] == out.name
-            and folder.is_dir()
-            and {p.name for p in folder.iterdir()} <= {"internal", "public", "manifest.json"}
-        ):
-            shutil.rmtree(folder)
-            done.append(f"removed {folder.name}, left by an interrupted build")
-    return done
-
 
 __all__ = ["BuildResult", "REJECTED", "build", "default_project"]

@@ -25,7 +25,8 @@ an answer cell's output stays in a folded box even after *Run All*.
 """
 
 from landmap.widgets._columns import ColumnForm, column_form
-from landmap.widgets._explorer import Explorer, explore, map_widget
+from landmap.widgets._explorer import Explorer, explore
+from landmap.widgets._maps import map_widget
 from landmap.widgets._solution import answer_box, load_ipython_extension
 from landmap.widgets._view import (
     ExplorerData,

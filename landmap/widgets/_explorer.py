@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import html
 import io
-import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,13 +14,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landmap.errors import PrivacyError
-from landmap.io.cells import write_csv
 from landmap.render.options import check_lang
 from landmap.schema import Lang, label
+from landmap.widgets._export import export_view
+from landmap.widgets._maps import SYNTHETIC_NOTICE, _build_map, _iframe, _page_html
 from landmap.widgets._view import (
     LIVE_PRECISION_ZOOM,
-    View,
     ViewFilter,
     _bilingual,
     cases_per_year,
@@ -30,106 +27,6 @@ from landmap.widgets._view import (
     prepare,
     summary_table,
 )
-
-# --------------------------------------------------------------------------------------------
-# Maps: build and show
-# --------------------------------------------------------------------------------------------
-
-
-def _build_map(
-    view: View,
-    *,
-    lang: Lang,
-    title: str | None,
-    notice: str | None = None,
-    precision_zoom: float = 17,
-    cases: Any = None,
-    profile: Any = "internal",
-) -> Any:
-    """Draw the true view on screen (internal), or a published view for an export."""
-    from landmap.render.maps import MapControls, MapText, MapView, build_map
-
-    return build_map(
-        cases=view.cases if cases is None else cases,
-        concessions=view.concessions,
-        areas=view.areas,
-        boundaries=view.boundaries,
-        title=title,
-        lang=lang,
-        profile=profile,
-        text=MapText(notice=notice),
-        controls=MapControls(minimap=False),
-        view=MapView(precision_zoom=precision_zoom),
-    )
-
-
-def _page_html(m: Any) -> str:
-    """Return a folium map as one self-contained HTML document (Leaflet inlined, offline)."""
-    from landmap.render.maps import map_html as _page
-
-    return _page(m, offline=True)
-
-
-#: Injected before ``</head>`` of a page shown in a notebook: a frame that starts hidden (a
-#: JupyterLab cell outside the visible window) has no size, and fitting the map then zooms to the
-#: maximum; wait until the frame is shown, then fit.
-_FIT_WHEN_SHOWN = """<script>
-(function () {
-  if (!window.landmap || !landmap.ready) { return; }
-  var ready = landmap.ready;
-  function shown() { return window.innerWidth > 0 && window.innerHeight > 0; }
-  landmap.ready = function (map, options) {
-    if (shown()) { return ready(map, options); }
-    function once() {
-      if (!shown()) { return; }
-      window.removeEventListener('resize', once);
-      map.invalidateSize();
-      ready(map, options);
-    }
-    window.addEventListener('resize', once);
-  };
-})();
-</script>
-"""
-
-
-def _iframe(doc: str, height: int) -> str:
-    head_end = doc.find("</head>")
-    if head_end >= 0:
-        doc = doc[:head_end] + _FIT_WHEN_SHOWN + doc[head_end:]
-    return (
-        f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
-        f'style="width:100%;height:{int(height)}px;border:1px solid #ccc" '
-        'sandbox="allow-scripts allow-popups"></iframe>'
-    )
-
-
-def map_widget(m: Any, *, height: int = 480) -> Any:
-    """Show a folium map in a notebook, offline, whether or not the notebook is trusted.
-
-    The map is rendered as a standalone document (Leaflet inlined) inside an ``<iframe
-    srcdoc>`` held by an :class:`ipywidgets.HTML` widget.
-
-    Parameters
-    ----------
-    m
-        A folium map.
-    height
-        Height in pixels.
-
-    Returns
-    -------
-    ipywidgets.HTML
-
-    """
-    import ipywidgets as w
-
-    return w.HTML(value=_iframe(_page_html(m), height))
-
-
-# --------------------------------------------------------------------------------------------
-# The widget
-# --------------------------------------------------------------------------------------------
 
 #: Labels wrap instead of being cut off ("Show all / បង្ហា…"): Khmer labels are long, and a
 #: notebook column is narrow. Scoped to the explorer's own box.
@@ -196,10 +93,6 @@ def _check_list(options: list[tuple[str, str]]) -> Any:
                 self._syncing = False
 
     return CheckList()
-
-
-#: Shown on the explorer and its maps when every case is marked synthetic.
-SYNTHETIC_NOTICE = "SYNTHETIC cases: invented for training, not real"
 
 
 def _communes_of(boundaries: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -561,66 +454,19 @@ class Explorer:
             If the leak check finds anything in a public export (nothing is written).
 
         """
-        from landmap.privacy import publish, verify_outputs, write_audit
-        from landmap.render.maps import save_map
-
         out = (
             Path(folder)
             if folder is not None
             else (self.output_dir or Path(tempfile.mkdtemp(prefix="landmap-explorer-")))
         ).resolve()
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        if (out / f"explorer-{stamp}.html").exists():  # two exports within one second
-            stamp += "-" + str(len(list(out.glob(f"explorer-{stamp}*.html"))) + 1)
-        view = self.view
-        published = publish(
-            view.cases,
-            self.profile,
-            kind="cases",
-            name="cases",
+        written, self.last_export_note = export_view(
+            self.view,
+            out,
+            profile=self.profile,
             communes=self.communes,
-            concessions=view.concessions,
-        )
-        notice = label("heading", "confidential" if published.confidential else "public", self.lang)
-        if self.synthetic:
-            notice = f"{SYNTHETIC_NOTICE} · {notice}"
-        m = _build_map(
-            view,
             lang=self.lang,
             title=self.title,
-            notice=notice,
-            cases=published,
-            profile=published.profile,
-        )
-        out.mkdir(parents=True, exist_ok=True)
-        written: dict[str, Path] = {}
-        # Staged in the same folder, checked by the leak check, then moved in: a public export
-        # that leaks is never written, and an interrupted one leaves nothing behind.
-        with tempfile.TemporaryDirectory(prefix=".landmap-explorer-", dir=out) as tmp:
-            stage = Path(tmp)
-            staged = {
-                "map": save_map(m, stage / f"explorer-{stamp}.html", offline=True),
-                "table": write_csv(
-                    pd.DataFrame(published.data.drop(columns="geometry")),
-                    stage / f"explorer-{stamp}.csv",
-                ),
-            }
-            if not published.confidential:
-                staged["audit"] = write_audit(published, stage / f"explorer-{stamp}")
-                findings = verify_outputs(
-                    list(staged.values()), {"cases": published}, profile=published.profile
-                )
-                if findings:
-                    raise PrivacyError(
-                        f"the leak check found {len(findings)} problem(s) in the export, so "
-                        f"nothing was written. First: {findings[0]}",
-                        fix="export with the internal profile for office use only",
-                    )
-            for key in sorted(staged, key=lambda k: k == "map"):  # the map last
-                written[key] = out / staged[key].name
-                os.replace(staged[key], written[key])
-        self.last_export_note = _export_note(
-            len(self.view.cases), None if published.confidential else published.audit
+            synthetic=self.synthetic,
         )
         return written
 
@@ -650,22 +496,6 @@ def _chart_fonts(lang: Lang) -> list[str]:
         return font_families()
     except AssetError:
         return [LATIN_FAMILY]
-
-
-def _export_note(shown: int, audit: dict[str, Any] | None) -> str:
-    """One sentence on what the privacy profile did to the exported cases."""
-    if audit is None:
-        return f"{shown} cases exported with exact locations and all fields: do not share."
-    points = audit.get("points") or {}
-    left_out = int(points.get("left_out") or 0)
-    dist = points.get("distance_m") or {}
-    moved = int(points.get("moved") or 0)
-    note = f"{shown - left_out} of {shown} cases exported; {moved} moved"
-    if dist.get("min") is not None:
-        note += f" {dist['min'] / 1000:.1f}-{dist['max'] / 1000:.1f} km"
-    if left_out:
-        note += f"; {left_out} left out (no safe place in their commune)"
-    return note + ". Personal fields removed."
 
 
 def explore(cases: gpd.GeoDataFrame, **options: Any) -> Explorer:
