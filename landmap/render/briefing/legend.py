@@ -200,11 +200,12 @@ def draw_legend(
         columns = _columns(prepared, step, height_pt, top)
     box_w = size * 1.6 / width_pt
     col_w = 1.0 / max(len(columns), 1)
+    pen = _Pen(ax, step, box_w, height_pt, width_pt, size, family)
     count = 0
     for col, members in enumerate(columns):
         y, x0 = top, col * col_w
         for section in members:
-            y = _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, size, family)
+            y = _draw_section(pen, section, x0, y)
             count += len(section.entries) + len(section.circles)
     return count
 
@@ -239,96 +240,138 @@ def _columns(
     return columns
 
 
-def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize, family):
-    extra = 0.75 * (_lines(section.heading) - 1) * step
-    ax.text(
+@dataclass(frozen=True)
+class _Pen:
+    """What every legend entry is drawn with: the panel, its line step and the swatch width.
+
+    ``step`` and ``box_w`` are axes fractions; ``height_pt`` and ``width_pt`` the panel's size.
+    """
+
+    ax: Axes
+    step: float
+    box_w: float
+    height_pt: float
+    width_pt: float
+    fontsize: float
+    family: list[str]
+
+
+def _draw_section(pen: _Pen, section: LegendSection, x0: float, y: float) -> float:
+    """Draw one section with its top at ``y``; return the ``y`` below it."""
+    y = _draw_heading(pen, section.heading, x0, y)
+    for kind, colour, edge, alpha, text in section.entries:
+        extra = 0.75 * (_lines(text) - 1) * pen.step
+        _draw_swatch(pen, kind, colour, edge, alpha, x0, y)
+        _draw_label(pen, text, x0 + pen.box_w * 1.5, y, wrapped=bool(extra))
+        y -= pen.step + extra
+    y = _draw_circles(pen, section, x0, y)
+    return y - pen.step * 0.4
+
+
+def _draw_heading(pen: _Pen, heading: str, x0: float, y: float) -> float:
+    """Draw a section's heading (bold, 8 % larger); return the ``y`` of its first entry."""
+    extra = 0.75 * (_lines(heading) - 1) * pen.step
+    pen.ax.text(
         x0,
         y - extra / 2,
-        section.heading,
-        fontsize=fontsize * 1.08,
+        heading,
+        fontsize=pen.fontsize * 1.08,
         fontweight="bold",
-        family=family,
+        family=pen.family,
         va="center",
         ha="left",
     )
-    y -= step * 1.1 + extra
-    for kind, colour, edge, alpha, text in section.entries:
-        extra = 0.75 * (_lines(text) - 1) * step
-        shape, _, style = kind.partition(":")
-        if shape == Swatch.POINT:
-            ax.scatter(
-                [x0 + box_w / 2],
-                [y],
-                s=(fontsize * 1.05) ** 2,
-                color=colour,
-                marker=style or "o",
-                edgecolors=edge,
-                linewidths=0.5,
+    return y - (pen.step * 1.1 + extra)
+
+
+def _draw_swatch(
+    pen: _Pen, kind: str, colour: str, edge: str, alpha: float, x0: float, y: float
+) -> None:
+    """Draw an entry's marker, dashed outline or (hatched) box, centred on ``y``."""
+    ax, step, box_w = pen.ax, pen.step, pen.box_w
+    shape, _, style = kind.partition(":")
+    if shape == Swatch.POINT:
+        ax.scatter(
+            [x0 + box_w / 2],
+            [y],
+            s=(pen.fontsize * 1.05) ** 2,
+            color=colour,
+            marker=style or "o",
+            edgecolors=edge,
+            linewidths=0.5,
+            clip_on=False,
+        )
+    elif shape == Swatch.HOLLOW:  # a case known only to its commune: an outline, no fill
+        ax.scatter(
+            [x0 + box_w / 2],
+            [y],
+            s=(pen.fontsize * 1.05) ** 2,
+            facecolors="none",
+            edgecolors=edge,
+            linewidths=1.2,
+            linestyle="--",
+            clip_on=False,
+        )
+    else:
+        ax.add_patch(
+            Rectangle(
+                (x0, y - step * 0.3),
+                box_w,
+                step * 0.6,
+                facecolor=colour,
+                alpha=alpha,
+                edgecolor=edge,
+                linewidth=0.8,
                 clip_on=False,
             )
-        elif shape == Swatch.HOLLOW:  # a case known only to its commune: an outline, no fill
-            ax.scatter(
-                [x0 + box_w / 2],
-                [y],
-                s=(fontsize * 1.05) ** 2,
-                facecolors="none",
-                edgecolors=edge,
-                linewidths=1.2,
-                linestyle="--",
-                clip_on=False,
-            )
-        else:
+        )
+        if style:  # the hatch, at full strength as on the map
             ax.add_patch(
                 Rectangle(
                     (x0, y - step * 0.3),
                     box_w,
                     step * 0.6,
-                    facecolor=colour,
-                    alpha=alpha,
+                    facecolor="none",
                     edgecolor=edge,
+                    hatch=style,
                     linewidth=0.8,
                     clip_on=False,
                 )
             )
-            if style:  # the hatch, at full strength as on the map
-                ax.add_patch(
-                    Rectangle(
-                        (x0, y - step * 0.3),
-                        box_w,
-                        step * 0.6,
-                        facecolor="none",
-                        edgecolor=edge,
-                        hatch=style,
-                        linewidth=0.8,
-                        clip_on=False,
-                    )
-                )
-        if extra:  # wrapped: the first line beside the swatch, the rest below
-            ax.text(
-                x0 + box_w * 1.5,
-                y + step * 0.3,
-                text,
-                fontsize=fontsize,
-                family=family,
-                va="top",
-                ha="left",
-            )
-        else:  # one line: the same baseline whatever Khmer vowels stand above or below
-            ax.text(
-                x0 + box_w * 1.5,
-                y,
-                text,
-                fontsize=fontsize,
-                family=family,
-                va="center_baseline",
-                ha="left",
-            )
-        y -= step + extra
+
+
+def _draw_label(pen: _Pen, text: str, x: float, y: float, *, wrapped: bool) -> None:
+    """Draw an entry's label beside its swatch."""
+    if wrapped:  # wrapped: the first line beside the swatch, the rest below
+        pen.ax.text(
+            x,
+            y + pen.step * 0.3,
+            text,
+            fontsize=pen.fontsize,
+            family=pen.family,
+            va="top",
+            ha="left",
+        )
+    else:  # one line: the same baseline whatever Khmer vowels stand above or below
+        pen.ax.text(
+            x,
+            y,
+            text,
+            fontsize=pen.fontsize,
+            family=pen.family,
+            va="center_baseline",
+            ha="left",
+        )
+
+
+def _draw_circles(pen: _Pen, section: LegendSection, x0: float, y: float) -> float:
+    """Draw the graduated household circles below ``y``; return the ``y`` below them."""
+    step, box_w = pen.step, pen.box_w
     for area, text in section.circles:
-        radius = math.sqrt(area / math.pi) / height_pt  # axes-fraction, vertical
+        radius = math.sqrt(area / math.pi) / pen.height_pt  # axes-fraction, vertical
         y -= max(radius - step * 0.4, 0)
         fill, edge = section.circle_style  # drawn as the map draws its case markers
-        ax.scatter(
+        pen.ax.scatter(
             [x0 + box_w / 2],
             [y],
             s=area,
@@ -337,17 +380,17 @@ def _draw_section(ax, section, x0, y, step, box_w, height_pt, width_pt, fontsize
             linewidths=0.5,
             clip_on=False,
         )
-        ax.text(
-            x0 + box_w * 1.5 + radius * height_pt / width_pt,
+        pen.ax.text(
+            x0 + box_w * 1.5 + radius * pen.height_pt / pen.width_pt,
             y,
             text,
-            fontsize=fontsize,
-            family=family,
+            fontsize=pen.fontsize,
+            family=pen.family,
             va="center",
             ha="left",
         )
         y -= max(radius + step * 0.5, step)
-    return y - step * 0.4
+    return y
 
 
 __all__ = [

@@ -28,42 +28,25 @@ from landmap.privacy import (
 )
 from landmap.render import options as check
 from landmap.render.maps.assets import url
-from landmap.render.maps.elements import (
-    Control,
-    DataLayer,
-    HeatLayer,
-    LayerGeometry,
-    LegendShape,
-    PluginControl,
+from landmap.render.maps.controls import (
+    BASEMAPS,
+    add_basemap,
+    add_controls,
+    finishing_elements,
 )
+from landmap.render.maps.elements import DataLayer, HeatLayer, LayerGeometry, LegendShape
 from landmap.render.maps.layers import TITLE_COLUMN, LayerLook, layer_spec
 from landmap.render.maps.options import (
     MIN_ZOOM,
-    Basemap,
     Columns,
     MapControls,
     MapFields,
     MapText,
     MapView,
 )
-from landmap.render.maps.styles import load_styles, style
-from landmap.schema import Lang, label, vocabulary
+from landmap.render.maps.styles import style
+from landmap.schema import Lang, label
 
-#: Web basemaps a map may ask for (they need internet; none is used by default).
-BASEMAPS: dict[Basemap, dict[str, str]] = {
-    Basemap.OSM: {
-        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attribution": "&copy; OpenStreetMap contributors",
-        "name": "OpenStreetMap",
-    },
-    Basemap.SATELLITE: {
-        "url": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/"
-        "tile/{z}/{y}/{x}",
-        "attribution": "Imagery &copy; Esri, Maxar, Earthstar Geographics, and the GIS User "
-        "Community",
-        "name": "Satellite (Esri World Imagery)",
-    },
-}
 CAMBODIA_CENTRE = (12.6, 104.9)
 #: Point layers are clustered by default when they hold more than 50 and at most 20,000
 #: points; larger ones are drawn in bulk on a canvas (clustering 100,000 markers takes ~15 s).
@@ -107,7 +90,7 @@ class LandmapMap(folium.Map):
             for part in ("header", "html", "script"):
                 getattr(root, part, self)._children.pop(key, None)
         self._finishers = []
-        for element in _finishing_elements(self):
+        for element in finishing_elements(self):
             self.add_child(element)
             self._finishers.append(element.get_name())
 
@@ -245,78 +228,6 @@ def add_layer(
     return layer
 
 
-def _ui(key: str, english: str, lang: Lang) -> str:
-    """Return an interface word from the heading vocabulary, or English if it has none yet."""
-    return label("heading", key, lang) if key in vocabulary().get("heading", {}) else english
-
-
-def _finishing_elements(m: LandmapMap) -> list[Any]:
-    o, lang, out = m.options_landmap, m.lang, []
-    if o.get("legend", True) and m.legend_sections:
-        out.append(
-            Control(
-                "legend",
-                m.legend_sections,
-                {"title": label("heading", "legend", lang), "collapsed": "auto"},
-            )
-        )
-    if o.get("search", True) and any(lyr.spec["search"] for lyr in m.landmap_layers):
-        out.append(
-            Control(
-                "search",
-                {
-                    "placeholder": _ui("search", "Search: case, village, concession…", lang),
-                    "none": _ui("no_match", "No match", lang),
-                },
-            )
-        )
-    if o.get("time"):
-        layer, column = o["time"]
-        out.append(
-            Control(
-                "timeSlider",
-                {
-                    "column": column,
-                    "label": label("heading", "date", lang),
-                    "all": _ui("all", "All", lang),
-                },
-                refs=(layer,),
-            )
-        )
-    if o.get("minimap") is not False:
-        background = next(
-            (lyr for lyr in m.landmap_layers if lyr.spec["pane"] == "lmBackground"), None
-        )
-        tiles = o.get("basemap")
-        if tiles or background:
-            out.append(
-                Control(
-                    "miniMap",
-                    {
-                        "tiles": {"url": tiles["url"], "attribution": tiles["attribution"]}
-                        if tiles
-                        else None,
-                        "background": {"geom": background.spec["geom"]}
-                        if background and not tiles
-                        else None,
-                        "style": {
-                            "color": "#8C8C8C",
-                            "weight": 0.6,
-                            "fillColor": "#F4F3EE",
-                            "fillOpacity": 1,
-                        },
-                        "auto": o.get("minimap") is None,
-                    },
-                    js=(("minimap_js", url("leaflet-minimap/Control.MiniMap.min.js")),),
-                    css=(("minimap_css", url("leaflet-minimap/Control.MiniMap.min.css")),),
-                )
-            )
-    if o.get("layer_control", True) and m.landmap_layers:
-        out.append(folium.LayerControl(position="topright", collapsed=True))
-    out.append(Control("ready", {"fit": o.get("fit", True), "maxZoom": 15}))
-    return out
-
-
 def build_map(
     *,
     cases: gpd.GeoDataFrame | PublishedLayer | None = None,
@@ -426,7 +337,7 @@ def build_map(
         minZoom=MIN_ZOOM,
     )
     m.options_landmap.update(legend=controls.legend, minimap=controls.minimap)
-    _add_basemap(m, view)
+    add_basemap(m, view)
     _add_area_layers(m, present, fields, view)
     if "cases" in present:
         _add_cases(
@@ -436,23 +347,8 @@ def build_map(
             controls=controls,
             precision_zoom=view.coordinate_zoom,
         )
-    _add_controls(m, title=title, subtitle=text.subtitle, notice=notice, controls=controls)
+    add_controls(m, title=title, subtitle=text.subtitle, notice=notice, controls=controls)
     return m
-
-
-def _add_basemap(m: LandmapMap, view: MapView) -> None:
-    if view.basemap is None:
-        return
-    tiles = BASEMAPS[view.basemap]
-    folium.TileLayer(
-        tiles=tiles["url"],
-        attr=tiles["attribution"],
-        name=tiles["name"],
-        max_zoom=view.max_zoom,
-        overlay=False,
-        control=True,
-    ).add_to(m)
-    m.options_landmap["basemap"] = tiles
 
 
 def _add_area_layers(
@@ -581,48 +477,6 @@ def _add_cases(
         name = f"{layer.spec['label']} — heatmap"
         js_heat = HeatLayer(layer, name=name, weighted="size" in layer.spec, show=False)
         m.add_child(js_heat)
-
-
-def _add_controls(
-    m: LandmapMap,
-    *,
-    title: str | None,
-    subtitle: str | None,
-    notice: str | None,
-    controls: MapControls,
-) -> None:
-    if title or subtitle or notice:
-        m.add_child(Control("banner", {"title": title, "subtitle": subtitle, "notice": notice}))
-    if controls.fullscreen:
-        m.add_child(
-            PluginControl(
-                "L.control.fullscreen",
-                {"position": "topleft", "title": "Full screen", "titleCancel": "Exit full screen"},
-                js=[("fullscreen_js", url("leaflet.fullscreen/Control.FullScreen.js"))],
-                css=[("fullscreen_css", url("leaflet.fullscreen/Control.FullScreen.css"))],
-            )
-        )
-    if controls.measure:
-        m.add_child(
-            PluginControl(
-                "L.control.polylineMeasure",
-                {
-                    "position": "topleft",
-                    "unit": "kilometres",
-                    "showBearings": False,
-                    "clearMeasurementsOnStop": False,
-                    "showClearControl": True,
-                },
-                js=[("measure_js", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.js"))],
-                css=[("measure_css", url("leaflet.polylinemeasure/Leaflet.PolylineMeasure.css"))],
-            )
-        )
-    m.get_root().header.add_child(
-        folium.Element(
-            f"<style>.leaflet-container{{background:{load_styles()['background']}}}</style>"
-        ),
-        name="landmap_background",
-    )
 
 
 __all__ = ["BASEMAPS", "LandmapMap", "add_layer", "build_map"]
