@@ -15,6 +15,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -201,6 +202,14 @@ def test_a_page_without_khmer_carries_no_font(tmp_path):
         build_map(areas=areas, title="English", lang="en"), tmp_path / "en.html"
     ).read_text("utf-8")
     assert "@font-face" not in page
+
+
+def test_the_embedded_font_is_the_same_on_every_build():
+    """The subset keeps the font's own date, so two builds of one map are the same file."""
+    first = webfont.khmer_woff2()
+    webfont.khmer_woff2.cache_clear()
+    time.sleep(1.1)  # the font's 'modified' date counts whole seconds
+    assert webfont.khmer_woff2() == first
 
 
 def test_khmer_in_escaped_json_counts_as_khmer():

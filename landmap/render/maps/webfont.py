@@ -85,6 +85,8 @@ def khmer_woff2() -> bytes:
         from fontTools.varLib import instancer
 
         font = instancer.instantiateVariableFont(font, {"wght": 400, "wdth": 100})
+    # keep the font's own date: a map built twice from the same data is the same file
+    font.recalcTimestamp = False
     options = subset.Options()
     options.layout_features = ["*"]  # every shaping feature: Khmer needs pref, blwf, abvs...
     options.name_IDs = ["*"]  # keeps the copyright and licence records with the glyphs
