@@ -65,3 +65,20 @@ path = "concessions.geojson"
 [export]
 formats = {json.dumps(formats)}
 """
+
+
+#: Headers a register may use for people, none of which a name pattern would recognise.
+HOSTILE_HEADERS = [
+    "household_head",
+    "land_owner",
+    "owner",
+    "spouse",
+    "witness_1",
+    "reported_by",
+    "village_chief",
+    "perpetrator",
+    "lawyer",
+    "nom",
+    "ម្ចាស់ដី",
+    "អ្នកផ្តល់ព័ត៌មាន",
+]

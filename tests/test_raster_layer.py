@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-import rasterio
+from _rasters import write_raster
 from matplotlib.image import imread
 from pyproj import Transformer
 from rasterio.transform import from_origin
@@ -20,21 +20,13 @@ FOREST = (0x1B, 0x7A, 0x3A)
 
 
 def make_raster(path, array, *, crs="EPSG:32648", transform=None, nodata=None):
-    transform = transform or from_origin(480_000, 1_400_000, 30, 30)
-    with rasterio.open(
+    return write_raster(
         path,
-        "w",
-        driver="GTiff",
-        width=array.shape[1],
-        height=array.shape[0],
-        count=1,
-        dtype=array.dtype,
+        array,
+        transform=transform or from_origin(480_000, 1_400_000, 30, 30),
         crs=crs,
-        transform=transform,
         nodata=nodata,
-    ) as dst:
-        dst.write(array, 1)
-    return path
+    )
 
 
 def png(layer) -> np.ndarray:
