@@ -32,20 +32,13 @@ def versions() -> dict[str, str]:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
-    try:
-        import pyogrio
+    import pyogrio
+    import pyproj
+    import shapely
 
-        out["GDAL"] = pyogrio.__gdal_version_string__
-    except ImportError:  # pragma: no cover - pyogrio is a core dependency
-        pass
-    try:
-        import pyproj
-        import shapely
-
-        out["PROJ"] = pyproj.proj_version_str
-        out["GEOS"] = shapely.geos_version_string
-    except ImportError:  # pragma: no cover
-        pass
+    out["GDAL"] = pyogrio.__gdal_version_string__
+    out["PROJ"] = pyproj.proj_version_str
+    out["GEOS"] = shapely.geos_version_string
     return out
 
 

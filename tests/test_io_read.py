@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-import landmap.bundled
 from landmap.errors import DataFileError
 from landmap.io.load import load_cases
 from landmap.io.read import read_records, read_table, table_columns
@@ -75,6 +73,7 @@ def test_records_of_any_source_come_without_their_geometry(tmp_path):
     assert read_records(pd.DataFrame({"a": [1]}), kind="cases") is None
 
 
-def test_resource_json_examples():
-    result = doctest.testmod(landmap.bundled)
-    assert result.attempted > 0 and result.failed == 0
+def test_the_load_options_are_listed_once_in_step():
+    from landmap.io import load
+
+    assert load._Options._fields == tuple(load.LoadOptions.__annotations__)

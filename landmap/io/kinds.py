@@ -96,10 +96,9 @@ def infer_kind(source: PathLike | pd.DataFrame, *, layer: str | None = None) -> 
 
 
 def _kind_from(types: set[str], cols: list[str], display: str) -> LayerKind:
-    if types and all("Point" in t for t in types):
-        profile = match_profile(cols)
-        return "concessions" if profile and profile["kind"] == "concessions" else "cases"
     profile = match_profile(cols)
+    if types and all("Point" in t for t in types):
+        return "concessions" if profile and profile["kind"] == "concessions" else "cases"
     if profile is not None:
         return profile["kind"]  # type: ignore[return-value]
     lower = {c.lower() for c in cols}

@@ -1,7 +1,8 @@
 """Leftovers of older landmap versions beside an output folder, and their removal.
 
 landmap 0.1.0 staged a build beside its output folder; a killed build left that folder behind.
-Today's staging lives inside the destination (:class:`landmap.io.outputs.OutputSet`).
+Today's staging folder carries a marker file and is cleaned up by
+:class:`landmap.io.outputs.OutputSet` itself.
 """
 
 from __future__ import annotations

@@ -317,11 +317,11 @@ class _Builder:
         )
 
     def infer_kind(self, entry: Mapping[str, Any], i: int) -> str:
-        try:
-            from landmap.io.load import infer_kind
+        from landmap.io.kinds import infer_kind
 
+        try:
             return infer_kind(self.resolve(entry["path"], section="layers", key="path", index=i))
-        except (ImportError, LandmapError) as err:
+        except LandmapError as err:
             raise self.error(
                 f"no kind given and none could be inferred ({err})",
                 section="layers",
