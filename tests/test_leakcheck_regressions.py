@@ -548,6 +548,31 @@ def test_reading_a_geopackage_leaves_its_folder_as_it_was(tmp_path):
     assert {p.name: p.stat().st_mtime_ns for p in export.parent.iterdir()} == before
 
 
+def test_two_registers_read_a_geopackage_through_one_private_view(tmp_path, monkeypatch):
+    """The second register's pass is served from the first one's reads: no second view (which
+    copies the whole file where links are not allowed), and the folder is still untouched."""
+    from landmap.leakcheck import audit_exports, layers
+
+    views = []
+    real = layers._private_view
+
+    def counted(path):
+        views.append(path)
+        return real(path)
+
+    monkeypatch.setattr(layers, "_private_view", counted)
+    export = _geopackage_with_metadata(tmp_path)
+    before = {p.name: p.stat().st_mtime_ns for p in export.parent.iterdir()}
+    registers = {}
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        registers[name] = _register(tmp_path / name)
+    results = audit_exports([export], registers)
+    assert [_found(r, "point") for r in results.values()] == [{"R-1", "R-2", "R-3"}] * 2
+    assert len(views) == 1
+    assert {p.name: p.stat().st_mtime_ns for p in export.parent.iterdir()} == before
+
+
 def test_reading_a_geopackage_changes_no_process_wide_gdal_setting(tmp_path, monkeypatch):
     """Before: GDAL_PAM_ENABLED=NO was set for the whole process while the file was read, so
     another thread reading or writing a raster then kept no .aux.xml statistics."""

@@ -199,7 +199,12 @@ def _private_view(path: Path) -> Iterator[Path]:
 
 
 def _gdal_points(path: Path, known: frozenset[str]) -> tuple[list[Point], bool, list[str]]:
-    if path.suffix.lower() not in (".gpkg", ".sqlite"):
+    cache = _READS.get()
+    if path.suffix.lower() not in (".gpkg", ".sqlite") or (
+        cache is not None and ("layers", str(path)) in cache
+    ):
+        # no sidecar to fear, or every read of this file is already cached (the first
+        # register's pass read and cached each layer, failures too): no private view needed
         return _gdal_layer_points(path, known, opened=path)
     with _private_view(path) as view:
         return _gdal_layer_points(path, known, opened=view)
