@@ -277,19 +277,3 @@ def test_a_page_records_the_plain_strings(tmp_path):
         "portrait",
         40,
     )
-
-
-def test_options_travel_to_a_second_process():
-    """The page is drawn in a second process (render.parallel): its options must pickle."""
-    import pickle
-
-    for option in (
-        Paper(size="a3", dpi=150),
-        PageText(subtitle={"en": "A", "km": "ក"}),
-        Drawing(relief=False),
-        MapFields(popup={"cases": ["case_id"]}),
-        MapView(basemap="osm"),
-        MapControls(heatmap=True),
-        MapText(notice="N"),
-    ):
-        assert pickle.loads(pickle.dumps(option)) == option

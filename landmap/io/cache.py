@@ -158,7 +158,10 @@ def _own_entries(folder: Path) -> list[tuple[int, int, Path]]:
                 continue
             if not _is_own(path):
                 continue
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # pruned by another landmap process meanwhile
+                continue
             found.append((stat.st_mtime_ns, stat.st_size, path))
     return found
 

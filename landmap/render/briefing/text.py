@@ -8,14 +8,13 @@ name) stays as they published it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from landmap.bundled import resource_json
 from landmap.schema import LANGS, Lang, label
 
 if TYPE_CHECKING:
@@ -72,12 +71,7 @@ def number(value: float | int | str, lang: Lang, *, grouped: bool = True) -> str
 
 @cache
 def _phrases() -> dict[str, dict[str, str]]:
-    text = (
-        resources.files("landmap").joinpath("resources/attribution_phrases.json").read_text("utf-8")
-    )
-    data = json.loads(text)
-    data.pop("_comment", None)
-    return data
+    return resource_json("attribution_phrases.json")
 
 
 def source_line(line: str, lang: Lang) -> str:
