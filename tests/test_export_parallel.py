@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from landmap.render import parallel
 from landmap.render.maps import raster_layer as raster_module
 from landmap.render.parallel import PROCESSES_ENV, Background
 
-needs_fork = pytest.mark.skipif(not parallel.forking(), reason="no fork here")
+needs_fork = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2, reason="no fork here"
+)
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    """These calls are trivial, so they may fork from the test runner's threaded worker."""
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
 
 
 def _pid() -> int:
@@ -40,32 +49,49 @@ def _sleep_then_write(path: Path) -> None:
 
 
 @needs_fork
-def test_background_runs_in_another_process_and_returns_its_result():
+def test_background_runs_in_another_process_and_returns_its_result(one_thread):
     with Background(_pid) as job:
         assert job.result() != os.getpid()
 
 
 @needs_fork
-def test_background_error_is_raised_here_with_its_type_and_message():
+def test_background_error_is_raised_here_with_its_type_and_message(one_thread):
     with Background(_fail) as job, pytest.raises(DataValueError) as err:
         job.result()
     assert "x.toml" in str(err.value) and "pick another" in str(err.value)
 
 
 @needs_fork
-def test_background_that_dies_is_an_export_error():
+def test_background_that_dies_is_an_export_error(one_thread):
     with Background(_die) as job, pytest.raises(ExportError, match="exit code 3"):
         job.result()
 
 
 @needs_fork
-def test_leaving_early_stops_the_second_process(tmp_path):
+def test_leaving_early_stops_the_second_process(tmp_path, one_thread):
     target = tmp_path / "late.txt"
     start = time.monotonic()
     with pytest.raises(RuntimeError), Background(_sleep_then_write, target):
         raise RuntimeError("a step failed")
     assert time.monotonic() - start < 20
     assert not target.exists()
+
+
+def test_no_fork_from_a_process_with_other_threads():
+    """A fork copies other threads' locks held; the briefing drawn in such a child crashed
+    (exit -11) when the export ran inside a threaded process."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel.forking()
+        with Background(_pid) as job:
+            assert job.result() == os.getpid()
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_one_process_when_asked(monkeypatch):

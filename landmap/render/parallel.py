@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import pickle
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,11 +28,21 @@ PROCESSES_ENV = "LANDMAP_PROCESSES"
 
 
 def forking() -> bool:
-    """Return whether exports may run in a forked second process here."""
+    """Return whether exports may run in a forked second process here.
+
+    Only from a process with one thread: a fork copies the memory of every thread but runs only
+    the caller, so a lock another thread held (in GDAL, FreeType, the allocator) stays locked in
+    the child, which may hang or crash while drawing. A Jupyter kernel and a test runner's
+    worker have threads of their own; there everything runs in this process.
+    """
     if os.environ.get(PROCESSES_ENV, "").strip() == "1":
         return False
     # macOS can fork, but system libraries there may crash in a forked child: Linux only
-    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+    return (
+        sys.platform.startswith("linux")
+        and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
+    )
 
 
 def _child(send: Any, func: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:
